@@ -1,0 +1,321 @@
+"""The `codetracker` command. Thin: parse arguments, call one use case, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn, TextIO
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+
+PARSER_CHOICES = ("auto", "tree-sitter", "esprima")
+
+
+class UsageError(Exception):
+    pass
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports a bad flag in one line instead of usage + error."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    root = _ArgumentParser(prog="codetracker", description="Track the exported functions of JavaScript modules.")
+    commands = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
+
+    extract = commands.add_parser("extract", help="print the descriptor of a folder (no database)")
+    extract.add_argument("path", help="folder of JavaScript sources")
+    extract.add_argument("--json", action="store_true", help="print the descriptor as JSON")
+    extract.add_argument("--slug", help="module slug (default: the folder name, slugified)")
+    extract.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
+
+    scan = commands.add_parser(
+        "scan",
+        help="extract a folder or a git repository and store the snapshot",
+        description="PATH is a folder (scanned as it is on disk) or, with --ref or a URL, a git repository "
+        "(https://, http://, git://, file:// or a local repository path) fetched at one ref.",
+    )
+    scan.add_argument("source", metavar="PATH|URL")
+    scan.add_argument("--ref", help="git branch, tag or commit sha to scan (required for repositories)")
+    scan.add_argument("--branch", help="branch name of the snapshot")
+    scan.add_argument("--tag", help="release tag of the snapshot (folders: default HEAD)")
+    scan.add_argument("--commit", help="commit sha to record (folders only; repositories record the fetched one)")
+    scan.add_argument("--slug", help="module slug (default: the folder or repository name, slugified)")
+    scan.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
+    scan.add_argument(
+        "--token-env",
+        metavar="VAR",
+        help="name of an environment variable holding an access token for a private repository "
+        "(a token is never taken on the command line, where other users could see it)",
+    )
+    scan.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    show = commands.add_parser("show", help="list stored snapshots of a module, or one snapshot's functions")
+    show.add_argument("slug")
+    show.add_argument("--branch")
+    show.add_argument("--tag")
+    show.add_argument("--json", action="store_true")
+    return root
+
+
+# --- output -------------------------------------------------------------------------------------------
+
+
+def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO) -> None:
+    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+_SUMMARY_FIELDS = (
+    "module_slug",
+    "module_id",
+    "branch_name",
+    "release_tag",
+    "commit_sha",
+    "functions_count",
+    "parameters_count",
+    "return_values_count",
+    "files_count",
+    "problems_count",
+)
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled or total < 200:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        self.stream.write(f"\rextracting [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
+        self.stream.flush()
+        self.shown = True
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+
+
+# --- commands -----------------------------------------------------------------------------------------
+
+
+def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
+    from codetracker import contracts, usecases
+
+    bar = _ProgressBar(err)
+    result = usecases.extract_folder(
+        args.path,
+        parser=services.parser(args.parser),
+        module_slug=args.slug,
+        options=services.selection_options,
+        progress=bar,
+    )
+    bar.finish()
+    descriptor = result.descriptor
+    if args.json:
+        json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    rows = [
+        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
+        for f in descriptor.functions
+    ]
+    _table(rows, ("file", "function", "export", "", "parameters"), out)
+    out.write(
+        f"\n{descriptor.module_slug}: {len(descriptor.functions)} functions in "
+        f"{len({f.file_path for f in descriptor.functions})} files; {len(descriptor.problems)} problems\n"
+    )
+    for problem in descriptor.problems:
+        where = f":{problem.line}:{problem.column}" if problem.line is not None else ""
+        out.write(f"  {problem.kind} {problem.path}{where}: {problem.reason}\n")
+    return EXIT_OK
+
+
+def _signature(f) -> str:
+    parts = []
+    for p in f.parameters:
+        text = ("..." if p.is_rest else "") + p.name + ("?" if p.is_optional and not p.is_rest else "")
+        parts.append(f"{text}: {p.type}" if p.type else text)
+    return "(" + ", ".join(parts) + ")"
+
+
+def _is_repository(source: str, ref: str | None) -> bool:
+    return "://" in source or ref is not None or source.startswith("git@")
+
+
+def _credentials(args: argparse.Namespace):
+    if not args.token_env:
+        return None
+    from codetracker.errors import InvalidInput
+    from codetracker.ports import Credentials
+
+    token = os.environ.get(args.token_env)
+    if not token:
+        raise InvalidInput(f"environment variable {args.token_env} is not set or empty", field="--token-env")
+    # GitHub and most hosts accept a token as the password with any user name.
+    return Credentials(username="x-access-token", password=token)
+
+
+def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
+    from codetracker import usecases
+    from codetracker.errors import InvalidInput
+
+    bar = _ProgressBar(err)
+    if _is_repository(args.source, args.ref):
+        if not args.ref:
+            raise InvalidInput("--ref is required when scanning a repository URL", field="--ref")
+        if args.commit:
+            raise InvalidInput("--commit applies to folder scans; a repository scan records the fetched commit",
+                               field="--commit")
+        outcome = usecases.scan_repository(
+            args.source,
+            args.ref,
+            fetcher=services.fetcher,
+            store=services.store,
+            parser=services.parser(args.parser),
+            cache=services.blob_cache,
+            branch_name=args.branch,
+            release_tag=args.tag,
+            module_slug=args.slug,
+            credentials=_credentials(args),
+            limits=services.fetch_limits,
+            options=services.selection_options,
+            progress=bar,
+        )
+    else:
+        if args.token_env:
+            raise InvalidInput("--token-env applies to repository scans", field="--token-env")
+        if not args.branch:
+            raise InvalidInput("--branch is required when scanning a folder", field="--branch")
+        outcome = usecases.scan_folder(
+            args.source,
+            branch_name=args.branch,
+            release_tag=args.tag or usecases.HEAD_TAG,
+            commit_sha=args.commit,
+            module_slug=args.slug,
+            store=services.store,
+            parser=services.parser(args.parser),
+            cache=services.blob_cache,
+            options=services.selection_options,
+            progress=bar,
+        )
+    bar.finish()
+    summary = outcome.summary.as_dict()
+    if args.json:
+        payload = dict(summary)
+        payload["extraction"] = {
+            "files_total": outcome.extraction.files_total,
+            "candidates": outcome.extraction.candidates,
+            "parsed": outcome.extraction.parsed,
+            "cache_hits": outcome.extraction.cache_hits,
+        }
+        if outcome.fetch is not None:
+            payload["fetch"] = {
+                "bytes_received": outcome.fetch.bytes_received,
+                "used_filter": outcome.fetch.used_filter,
+                "blobs_fetched": outcome.fetch.blobs_fetched,
+            }
+        json.dump(payload, out, indent=2)
+        out.write("\n")
+    else:
+        _table([[summary[k] for k in _SUMMARY_FIELDS]], _SUMMARY_FIELDS, out)
+    return EXIT_OK
+
+
+def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
+    from codetracker import contracts, usecases
+    from codetracker.domain.model import SnapshotKey
+    from codetracker.errors import SnapshotNotFound
+
+    snapshots = usecases.list_snapshots(services.store, args.slug, args.branch, args.tag)
+    if args.tag is None or len(snapshots) != 1:
+        if args.tag is not None and not snapshots:
+            raise SnapshotNotFound(f"no snapshot of {args.slug!r} with tag {args.tag!r}")
+        if args.json:
+            json.dump([s.as_dict() for s in snapshots], out, indent=2)
+            out.write("\n")
+        elif not snapshots:
+            err.write(f"codetracker: no snapshots stored for {args.slug!r}\n")
+            return EXIT_USAGE
+        else:
+            _table([[s.as_dict()[k] for k in _SUMMARY_FIELDS] + [s.last_scanned_at] for s in snapshots],
+                   _SUMMARY_FIELDS + ("last_scanned_at",), out)
+        return EXIT_OK
+    only = snapshots[0]
+    descriptor = usecases.load_snapshot(services.store, SnapshotKey(only.module_slug, only.branch_name, only.release_tag))
+    if args.json:
+        payload = contracts.descriptor_to_dict(descriptor, include_files=False)
+        payload["snapshot"] = only.as_dict()
+        json.dump(payload, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    else:
+        out.write(f"{only.module_slug} {only.branch_name} {only.release_tag} {only.commit_sha or ''}\n")
+        _table(
+            [(f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
+             for f in descriptor.functions],
+            ("file", "function", "export", "", "parameters"),
+            out,
+        )
+    return EXIT_OK
+
+
+_COMMANDS = {"extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show}
+
+
+def main(argv: Sequence[str] | None = None, *, services=None, out: TextIO | None = None,
+         err: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    err = err or sys.stderr
+    from codetracker.errors import CodetrackerError
+
+    owns_services = services is None
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("a command is required: extract, scan or show (see 'codetracker --help')")
+        if services is None:
+            from codetracker.wiring import Services
+
+            services = Services()
+        return _COMMANDS[args.command](args, services, out, err)
+    except UsageError as error:
+        err.write(f"codetracker: error: {error}\n")
+        return EXIT_USAGE
+    except CodetrackerError as error:
+        err.write(f"codetracker: error: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        err.write("codetracker: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
+        if os.environ.get("CODETRACKER_DEBUG"):
+            raise
+        err.write(f"codetracker: internal error: {type(error).__name__}: {error} "
+                  "(set CODETRACKER_DEBUG=1 for a traceback)\n")
+        return EXIT_INTERNAL
+    finally:
+        if owns_services and services is not None:
+            services.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Wire formats at the edges (JSON output, cached extraction results) converted to and from domain values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codetracker.domain.model import (
+    Descriptor,
+    EntryKind,
+    ExportedFunction,
+    FileExtraction,
+    Parameter,
+    ProblemKind,
+    ReturnValue,
+    ScanProblem,
+    TreeEntry,
+)
+
+DESCRIPTOR_VERSION = 1
+
+
+def parameter_to_dict(p: Parameter) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "position": p.position,
+        "type": p.type,
+        "is_optional": p.is_optional,
+        "is_rest": p.is_rest,
+        "default_value": p.default_value,
+        "description": p.description,
+    }
+
+
+def function_to_dict(f: ExportedFunction) -> dict[str, Any]:
+    return {
+        "name": f.name,
+        "file_path": f.file_path,
+        "export_type": f.export_type,
+        "is_async": f.is_async,
+        "description": f.description,
+        "jsdoc_raw": f.jsdoc_raw,
+        "order_in_file": f.order_in_file,
+        "parameters": [parameter_to_dict(p) for p in f.parameters],
+        "return_values": [{"type": r.type, "description": r.description} for r in f.return_values],
+    }
+
+
+def function_from_dict(d: dict[str, Any]) -> ExportedFunction:
+    return ExportedFunction(
+        name=d["name"],
+        file_path=d["file_path"],
+        export_type=d["export_type"],
+        is_async=d["is_async"],
+        description=d["description"],
+        jsdoc_raw=d["jsdoc_raw"],
+        order_in_file=d["order_in_file"],
+        parameters=tuple(
+            Parameter(
+                name=p["name"],
+                position=p["position"],
+                type=p["type"],
+                is_optional=p["is_optional"],
+                is_rest=p["is_rest"],
+                default_value=p["default_value"],
+                description=p["description"],
+            )
+            for p in d["parameters"]
+        ),
+        return_values=tuple(ReturnValue(type=r["type"], description=r["description"]) for r in d["return_values"]),
+    )
+
+
+def entry_to_dict(e: TreeEntry) -> dict[str, Any]:
+    return {"path": e.path, "kind": str(e.kind), "size": e.size, "sha": e.sha}
+
+
+def problem_to_dict(p: ScanProblem) -> dict[str, Any]:
+    return {"path": p.path, "kind": str(p.kind), "reason": p.reason, "line": p.line, "column": p.column}
+
+
+def descriptor_to_dict(d: Descriptor, *, include_files: bool = True) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "module_slug": d.module_slug,
+        "functions": [function_to_dict(f) for f in d.functions],
+        "problems": [problem_to_dict(p) for p in d.problems],
+    }
+    if include_files:
+        out["files"] = [entry_to_dict(e) for e in d.files]
+    return out
+
+
+def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
+    return Descriptor(
+        module_slug=d["module_slug"],
+        functions=tuple(function_from_dict(f) for f in d["functions"]),
+        files=tuple(
+            TreeEntry(path=e["path"], kind=EntryKind(e["kind"]), size=e["size"], sha=e["sha"])
+            for e in d.get("files", ())
+        ),
+        problems=tuple(
+            ScanProblem(
+                path=p["path"], kind=ProblemKind(p["kind"]), reason=p["reason"], line=p["line"], column=p["column"]
+            )
+            for p in d.get("problems", ())
+        ),
+    )
+
+
+def extraction_to_dict(x: FileExtraction) -> dict[str, Any]:
+    return {
+        "functions": [function_to_dict(f) for f in x.functions],
+        "problem_kind": str(x.problem_kind) if x.problem_kind else None,
+        "problem_reason": x.problem_reason,
+        "problem_line": x.problem_line,
+        "problem_column": x.problem_column,
+    }
+
+
+def extraction_from_dict(d: dict[str, Any]) -> FileExtraction:
+    return FileExtraction(
+        functions=tuple(function_from_dict(f) for f in d["functions"]),
+        problem_kind=ProblemKind(d["problem_kind"]) if d.get("problem_kind") else None,
+        problem_reason=d.get("problem_reason"),
+        problem_line=d.get("problem_line"),
+        problem_column=d.get("problem_column"),
+    )

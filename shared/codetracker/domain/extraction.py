@@ -1,0 +1,92 @@
+"""One blob's bytes → its exported functions (path-free, so the result can be cached by blob sha)."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from codetracker.domain.functions import build_functions
+from codetracker.domain.selection import is_binary, may_export
+from codetracker.domain.model import (
+    Descriptor,
+    ExportedFunction,
+    FileExtraction,
+    ParseFailure,
+    ProblemKind,
+    ScanProblem,
+    TreeEntry,
+)
+
+# Bump when extraction output changes for the same input: cached results of older versions are ignored.
+EXTRACTOR_VERSION = "1"
+
+NOTHING_EXPORTED = FileExtraction()
+
+
+def decode_source(content: bytes) -> str:
+    """JavaScript sources are UTF-8; a BOM is dropped and invalid bytes become U+FFFD so one bad
+    byte in a string literal does not hide the whole file's exports."""
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8) :]
+    return content.decode("utf-8", errors="replace")
+
+
+def extract_blob(content: bytes, parser) -> FileExtraction:
+    """`parser` is a ModuleParser (ports.py). Pure apart from what the parser does."""
+    if is_binary(content):
+        return FileExtraction(problem_kind=ProblemKind.SKIPPED, problem_reason="binary file")
+    if not may_export(content):
+        return NOTHING_EXPORTED
+    try:
+        syntax = parser.parse(decode_source(content))
+    except ParseFailure as failure:
+        return FileExtraction(
+            problem_kind=ProblemKind.PARSE_ERROR,
+            problem_reason=failure.message,
+            problem_line=failure.line,
+            problem_column=failure.column,
+        )
+    if not syntax.is_module:
+        return NOTHING_EXPORTED
+    return FileExtraction(functions=build_functions(syntax, ""))
+
+
+def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunction, ...]:
+    return tuple(replace(f, file_path=path) for f in extraction.functions)
+
+
+def problem_at(extraction: FileExtraction, path: str) -> ScanProblem | None:
+    if extraction.problem_kind is None:
+        return None
+    return ScanProblem(
+        path=path,
+        kind=extraction.problem_kind,
+        reason=extraction.problem_reason or "",
+        line=extraction.problem_line,
+        column=extraction.problem_column,
+    )
+
+
+def assemble_descriptor(
+    module_slug: str,
+    files: Iterable[TreeEntry],
+    extracted: Mapping[str, FileExtraction],
+    skipped: Iterable[ScanProblem],
+) -> Descriptor:
+    """Put per-file results together in path order. `extracted` maps path → extraction."""
+    functions: list[ExportedFunction] = []
+    problems: list[ScanProblem] = list(skipped)
+    for path in sorted(extracted):
+        extraction = extracted[path]
+        functions.extend(functions_at(extraction, path))
+        problem = problem_at(extraction, path)
+        if problem is not None:
+            problems.append(problem)
+    problems.sort(key=lambda p: (p.path, p.kind))
+    return Descriptor(
+        module_slug=module_slug,
+        functions=tuple(functions),
+        files=tuple(sorted(files, key=lambda e: e.path)),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,98 @@
+"""Exported functions of one file: parser syntax facts plus their JSDoc, turned into descriptor values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from codetracker.domain.jsdoc import JsDoc, JsDocParam, parse_jsdoc
+from codetracker.domain.model import (
+    ExportedFunction,
+    FunctionExportSyntax,
+    ModuleSyntax,
+    Parameter,
+    ParamSyntax,
+    ReturnValue,
+)
+
+__all__ = ["build_functions", "function_name"]
+
+_NO_DOCS = JsDoc(description=None)
+
+
+def build_functions(syntax: ModuleSyntax, file_path: str) -> tuple[ExportedFunction, ...]:
+    """The exported functions of one file, in source order (`order_in_file` counts from 0).
+
+    Exports are ordered by `offset`; exports at the same offset keep the parser's order.
+    """
+    ordered = sorted(syntax.exports, key=lambda export: export.offset)
+    return tuple(_build_function(export, order, file_path) for order, export in enumerate(ordered))
+
+
+def function_name(export: FunctionExportSyntax) -> str:
+    """The name a function is tracked under.
+
+    Named exports: the exported name. Default exports: the local name when there is one
+    (`export default function f`, `export { f as default }` and `export default f` are all "f"), so that a
+    function keeps its name in the history when it becomes or stops being the default; anonymous default
+    exports are "default". `export_type` still tells a default export apart.
+    """
+    if export.export_type == "default":
+        return export.local_name or "default"
+    return export.exported_name
+
+
+def _build_function(export: FunctionExportSyntax, order: int, file_path: str) -> ExportedFunction:
+    docs = parse_jsdoc(export.jsdoc_raw) if export.jsdoc_raw is not None else _NO_DOCS
+    return ExportedFunction(
+        name=function_name(export),
+        file_path=file_path,
+        export_type=export.export_type,
+        is_async=export.is_async,
+        description=docs.description,
+        jsdoc_raw=export.jsdoc_raw,
+        order_in_file=order,
+        parameters=_parameters(export.params, docs.params),
+        return_values=tuple(ReturnValue(type=r.type, description=r.description) for r in docs.returns),
+    )
+
+
+def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -> tuple[Parameter, ...]:
+    """Parameters come from the code; each takes at most one top-level @param.
+
+    Matching, per code parameter at position i (positions count top-level @params only, so nested tags such
+    as `options.x` or `options[].x` never shift them):
+    * a plain identifier takes the @param of the same name;
+    * otherwise (no @param of that name, or a destructuring pattern) it takes the i-th top-level @param,
+      unless that @param's name belongs to another code parameter: docs whose names drifted from the code
+      still describe the parameter at their position, but a @param never describes two parameters.
+    A destructured parameter is named after its @param, else after the pattern's source text.
+    """
+    top_level = [p for p in documented if not p.is_nested]
+    by_name: dict[str, JsDocParam] = {}
+    for doc in top_level:
+        by_name.setdefault(doc.name, doc)
+    code_names = {p.identifier for p in code if p.identifier is not None}
+
+    parameters: list[Parameter] = []
+    for position, param in enumerate(code):
+        doc = by_name.get(param.identifier) if param.identifier is not None else None
+        if doc is None and position < len(top_level) and top_level[position].name not in code_names:
+            doc = top_level[position]
+        if param.identifier is not None:
+            name = param.identifier
+        else:
+            name = doc.name if doc is not None and doc.name else param.source
+        parameters.append(
+            Parameter(
+                name=name,
+                position=position,
+                type=doc.type if doc is not None else None,
+                is_optional=param.default_source is not None or (doc is not None and doc.is_optional),
+                is_rest=param.is_rest,
+                default_value=param.default_source
+                if param.default_source is not None
+                else (doc.default_value if doc is not None else None),
+                description=doc.description if doc is not None else None,
+            )
+        )
+    return tuple(parameters)

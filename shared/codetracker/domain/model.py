@@ -1,0 +1,173 @@
+"""Domain values: the descriptor of a module and what the parsers hand to the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+# --- what a parser backend produces (backend-neutral syntax facts) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ParamSyntax:
+    """One formal parameter as written in code."""
+
+    source: str  # source text of the binding target, without the default and without the leading '...'
+    identifier: str | None  # the name when the target is a plain identifier, None for a destructuring pattern
+    default_source: str | None  # source text of the default value, if any
+    is_rest: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionExportSyntax:
+    """One exported function found in a file, before JSDoc interpretation."""
+
+    exported_name: str  # the name under which it is exported ("default" for default exports)
+    local_name: str | None  # the local binding or function name, None for anonymous functions
+    export_type: str  # "named" | "default"
+    is_async: bool
+    is_generator: bool
+    params: tuple[ParamSyntax, ...]
+    jsdoc_raw: str | None  # the whole /** ... */ block attached to the function, if any
+    offset: int  # character offset of the export statement or specifier; orders functions in a file
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleSyntax:
+    """What one backend found in one file."""
+
+    is_module: bool  # the file has import or export declarations (an ES module)
+    exports: tuple[FunctionExportSyntax, ...]
+
+
+# --- the descriptor ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    position: int
+    type: str | None
+    is_optional: bool
+    is_rest: bool
+    default_value: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnValue:
+    type: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedFunction:
+    name: str
+    file_path: str
+    export_type: str
+    is_async: bool
+    description: str | None
+    jsdoc_raw: str | None
+    order_in_file: int
+    parameters: tuple[Parameter, ...] = ()
+    return_values: tuple[ReturnValue, ...] = ()
+
+
+class EntryKind(StrEnum):
+    FILE = "file"
+    SYMLINK = "symlink"
+    SUBMODULE = "submodule"
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEntry:
+    """One entry of a source tree (a folder or a git tree): the file manifest is made of these."""
+
+    path: str  # posix, relative to the tree root
+    kind: EntryKind
+    size: int
+    sha: str | None  # git blob sha (submodules: the commit sha); None when not known yet
+
+
+class ProblemKind(StrEnum):
+    SKIPPED = "skipped"
+    PARSE_ERROR = "parse_error"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanProblem:
+    """A file that was not extracted, and why. The scan goes on."""
+
+    path: str
+    kind: ProblemKind
+    reason: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Descriptor:
+    module_slug: str
+    functions: tuple[ExportedFunction, ...]
+    files: tuple[TreeEntry, ...] = ()
+    problems: tuple[ScanProblem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotKey:
+    module_slug: str
+    branch_name: str
+    release_tag: str
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSource:
+    """Where a snapshot came from (recorded beside it)."""
+
+    name: str  # human name of the module (repository or folder name)
+    folder_path: str | None = None  # folder or repository URL (credentials stripped)
+    commit_sha: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotSummary:
+    module_slug: str
+    module_id: int
+    branch_name: str
+    release_tag: str
+    commit_sha: str | None
+    functions_count: int
+    parameters_count: int
+    return_values_count: int
+    files_count: int = 0
+    problems_count: int = 0
+    last_scanned_at: str | None = None  # ISO 8601
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+class ParseFailure(Exception):
+    """A backend could not parse a file. Positions are 1-based line, 0-based column (ESTree convention)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        where = f"line {self.line}, column {self.column}: " if self.line is not None else ""
+        return f"{where}{self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class FileExtraction:
+    """The result of extracting one blob, independent of its path: what the blob cache stores."""
+
+    functions: tuple[ExportedFunction, ...] = ()  # file_path is "" here; see for_path()
+    problem_kind: ProblemKind | None = None
+    problem_reason: str | None = None
+    problem_line: int | None = None
+    problem_column: int | None = None

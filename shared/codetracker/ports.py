@@ -1,0 +1,128 @@
+"""Small interfaces between the use cases and the outside world. One real adapter each, in adapters/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from codetracker.domain.model import (
+    Descriptor,
+    FileExtraction,
+    ModuleSyntax,
+    SnapshotKey,
+    SnapshotSource,
+    SnapshotSummary,
+    TreeEntry,
+)
+
+
+class ModuleParser(Protocol):
+    """A JavaScript parser backend. Pure: source text in, syntax facts out."""
+
+    name: str
+
+    def parse(self, source: str) -> ModuleSyntax:
+        """Raise codetracker.domain.model.ParseFailure when the source cannot be parsed."""
+        ...
+
+
+class SourceTree(Protocol):
+    """A tree of files to scan: a folder on disk, or one commit of a git repository."""
+
+    def entries(self) -> Sequence[TreeEntry]:
+        """Every entry of the tree, sorted by path (the file manifest)."""
+        ...
+
+    def read(self, path: str) -> bytes | None:
+        """Content of one regular file, or None when the tree has no such file."""
+        ...
+
+    def read_many(self, entries: Sequence[TreeEntry]) -> Iterator[tuple[TreeEntry, bytes]]:
+        """Contents of several files; a remote tree fetches the missing blobs in one round trip."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedRef:
+    """A repository ref resolved by a fetcher."""
+
+    requested: str  # the ref as the caller gave it
+    kind: str  # "branch" | "tag" | "commit"
+    name: str  # the short branch or tag name ("" for a commit)
+    commit_sha: str
+    default_branch: str | None  # the remote's default branch, when it advertises one
+
+
+@dataclass(frozen=True, slots=True)
+class FetchStats:
+    bytes_received: int
+    used_filter: bool  # True when trees were fetched first and blobs on demand (protocol v2 filter)
+    blobs_fetched: int = 0
+
+
+class FetchedTree(SourceTree, Protocol):
+    ref: FetchedRef
+    repository_name: str
+
+    def stats(self) -> FetchStats: ...
+
+    def close(self) -> None:
+        """Remove every temporary file the fetch made."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """A token for a private repository. repr() never shows it."""
+
+    username: str
+    password: str
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, password='***')"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    max_pack_bytes: int = 512 * 1024 * 1024
+    max_files: int = 200_000
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+
+
+class RepositoryFetcher(Protocol):
+    def open(
+        self,
+        url: str,
+        ref: str,
+        *,
+        credentials: Credentials | None = None,
+        limits: FetchLimits = FetchLimits(),
+    ) -> FetchedTree:
+        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors."""
+        ...
+
+
+class ParsedBlobCache(Protocol):
+    """Extraction results by blob sha, shared by every branch, tag and repository."""
+
+    def get_many(self, shas: Iterable[str], extractor_version: str) -> Mapping[str, FileExtraction]: ...
+
+    def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None: ...
+
+
+class SnapshotStore(Protocol):
+    def store_snapshot(
+        self, key: SnapshotKey, descriptor: Descriptor, source: SnapshotSource
+    ) -> SnapshotSummary:
+        """Replace the snapshot under key, in one transaction. Other keys stay untouched."""
+        ...
+
+    def list_snapshots(
+        self, module_slug: str, branch_name: str | None = None, release_tag: str | None = None
+    ) -> list[SnapshotSummary]: ...
+
+    def load_snapshot(self, key: SnapshotKey) -> Descriptor:
+        """Raise codetracker.errors.SnapshotNotFound when absent."""
+        ...

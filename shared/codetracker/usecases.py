@@ -1,0 +1,256 @@
+"""Use cases: the one implementation behind the CLI, the Lambda handlers and the local runtime.
+
+Ports in, results out; adapters come from `codetracker.wiring` or from a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
+from codetracker.domain.model import (
+    Descriptor,
+    FileExtraction,
+    ProblemKind,
+    ScanProblem,
+    SnapshotKey,
+    SnapshotSource,
+    SnapshotSummary,
+)
+from codetracker.domain.selection import (
+    IGNORE_FILE_NAME,
+    IgnoreRules,
+    SelectionOptions,
+    select_modules,
+    size_skip_reason,
+    slugify,
+)
+from codetracker.errors import InvalidInput
+from codetracker.ports import (
+    Credentials,
+    FetchLimits,
+    FetchStats,
+    ModuleParser,
+    ParsedBlobCache,
+    RepositoryFetcher,
+    SnapshotStore,
+    SourceTree,
+)
+
+Progress = Callable[[int, int], None]  # (files done, files total)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionStats:
+    files_total: int
+    candidates: int
+    parsed: int  # blobs parsed in this run (cache misses)
+    cache_hits: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionResult:
+    descriptor: Descriptor
+    stats: ExtractionStats
+
+
+def extract_tree(
+    tree: SourceTree,
+    *,
+    module_slug: str,
+    parser: ModuleParser,
+    cache: ParsedBlobCache | None = None,
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ExtractionResult:
+    """Select the module files of a tree and extract their exported functions.
+
+    Results are cached by blob sha, so a rescan parses only blobs never seen before."""
+    entries = tree.entries()
+    ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
+    rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
+    selection = select_modules(entries, rules, options)
+
+    cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
+    shas = {e.sha for e in selection.candidates if e.sha}
+    cached: Mapping[str, FileExtraction] = cache.get_many(shas, cache_key) if cache and shas else {}
+
+    extracted: dict[str, FileExtraction] = {}
+    to_read = []
+    for entry in selection.candidates:
+        hit = cached.get(entry.sha) if entry.sha else None
+        if hit is not None:
+            extracted[entry.path] = hit
+        else:
+            to_read.append(entry)
+
+    done = len(extracted)
+    total = len(selection.candidates)
+    if progress:
+        progress(done, total)
+    fresh: dict[str, FileExtraction] = {}
+    parsed = 0
+    skipped = list(selection.skipped)
+    for entry, content in tree.read_many(to_read):
+        if len(content) > options.max_file_bytes:
+            # Trees fetched without blob sizes learn the size only now.
+            skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(len(content), options)))
+        else:
+            result = extract_blob(content, parser)
+            parsed += 1
+            extracted[entry.path] = result
+            if entry.sha:
+                fresh[entry.sha] = result
+        done += 1
+        if progress and (done % 50 == 0 or done == total):
+            progress(done, total)
+    if cache and fresh:
+        cache.put_many(fresh, cache_key)
+
+    descriptor = assemble_descriptor(module_slug, entries, extracted, skipped)
+    stats = ExtractionStats(
+        files_total=len(entries), candidates=total, parsed=parsed, cache_hits=total - len(to_read)
+    )
+    return ExtractionResult(descriptor, stats)
+
+
+# --- folders ----------------------------------------------------------------------------------------
+
+
+def extract_folder(
+    path: str | Path,
+    *,
+    parser: ModuleParser,
+    module_slug: str | None = None,
+    cache: ParsedBlobCache | None = None,
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ExtractionResult:
+    from codetracker.adapters.source_folder import FolderSource
+
+    source = FolderSource(path)
+    slug = module_slug or slugify(source.root.name)
+    return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    summary: SnapshotSummary
+    extraction: ExtractionStats
+    fetch: FetchStats | None = None
+    ref_kind: str | None = None
+
+
+def _require(value: str | None, field_name: str) -> str:
+    if value is None or not value.strip():
+        raise InvalidInput(f"{field_name} must not be empty", field=field_name)
+    if len(value) > 255:
+        raise InvalidInput(f"{field_name} is longer than 255 characters", field=field_name)
+    return value.strip()
+
+
+def scan_folder(
+    path: str | Path,
+    *,
+    branch_name: str,
+    release_tag: str,
+    store: SnapshotStore,
+    parser: ModuleParser,
+    cache: ParsedBlobCache | None = None,
+    commit_sha: str | None = None,
+    module_slug: str | None = None,
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ScanOutcome:
+    branch_name = _require(branch_name, "branch")
+    release_tag = _require(release_tag, "tag")
+    if module_slug is not None:
+        module_slug = slugify(_require(module_slug, "slug"))
+    result = extract_folder(
+        path, parser=parser, module_slug=module_slug, cache=cache, options=options, progress=progress
+    )
+    key = SnapshotKey(result.descriptor.module_slug, branch_name, release_tag)
+    source = SnapshotSource(name=Path(path).resolve().name, folder_path=str(Path(path).resolve()), commit_sha=commit_sha)
+    summary = store.store_snapshot(key, result.descriptor, source)
+    return ScanOutcome(summary=summary, extraction=result.stats)
+
+
+# --- git repositories -------------------------------------------------------------------------------
+
+HEAD_TAG = "HEAD"
+
+
+def snapshot_key_for_ref(
+    module_slug: str, ref_kind: str, ref_name: str, commit_sha: str, default_branch: str | None,
+    branch_name: str | None, release_tag: str | None,
+) -> SnapshotKey:
+    """The naming rule (README, "Snapshot keys"):
+    - a branch ref → (slug, branch, HEAD): the branch's latest state, replaced on each scan;
+    - a tag ref → (slug, --branch or the default branch, tag);
+    - a commit sha → (slug, --branch or the default branch, --tag or the commit sha).
+    Explicit --branch / --tag always win."""
+    fallback_branch = default_branch or "main"
+    if ref_kind == "branch":
+        return SnapshotKey(module_slug, branch_name or ref_name, release_tag or HEAD_TAG)
+    if ref_kind == "tag":
+        return SnapshotKey(module_slug, branch_name or fallback_branch, release_tag or ref_name)
+    return SnapshotKey(module_slug, branch_name or fallback_branch, release_tag or commit_sha)
+
+
+def scan_repository(
+    url: str,
+    ref: str,
+    *,
+    fetcher: RepositoryFetcher,
+    store: SnapshotStore,
+    parser: ModuleParser,
+    cache: ParsedBlobCache | None = None,
+    branch_name: str | None = None,
+    release_tag: str | None = None,
+    module_slug: str | None = None,
+    credentials: Credentials | None = None,
+    limits: FetchLimits = FetchLimits(),
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ScanOutcome:
+    ref = _require(ref, "ref")
+    if branch_name is not None:
+        branch_name = _require(branch_name, "branch")
+    if release_tag is not None:
+        release_tag = _require(release_tag, "tag")
+    with fetcher.open(url, ref, credentials=credentials, limits=limits) as tree:
+        slug = slugify(_require(module_slug, "slug")) if module_slug is not None else slugify(tree.repository_name)
+        result = extract_tree(tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+        fetched = tree.ref
+        key = snapshot_key_for_ref(
+            slug, fetched.kind, fetched.name, fetched.commit_sha, fetched.default_branch, branch_name, release_tag
+        )
+        source = SnapshotSource(name=tree.repository_name, folder_path=_public_url(url), commit_sha=fetched.commit_sha)
+        summary = store.store_snapshot(key, result.descriptor, source)
+        return ScanOutcome(summary=summary, extraction=result.stats, fetch=tree.stats(), ref_kind=fetched.kind)
+
+
+def _public_url(url: str) -> str:
+    """The URL without userinfo: credentials are never stored."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.scheme and "@" in parts.netloc:
+        host = parts.netloc.rsplit("@", 1)[1]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+    return url
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def list_snapshots(
+    store: SnapshotStore, module_slug: str, branch_name: str | None = None, release_tag: str | None = None
+) -> list[SnapshotSummary]:
+    return store.list_snapshots(_require(module_slug, "slug"), branch_name, release_tag)
+
+
+def load_snapshot(store: SnapshotStore, key: SnapshotKey) -> Descriptor:
+    return store.load_snapshot(key)

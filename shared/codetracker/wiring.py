@@ -1,0 +1,97 @@
+"""The one place where adapters are built from settings. Lazily, once per process (Lambda containers
+and CLI runs reuse them); tests build adapters themselves or pass an environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, SelectionOptions
+from codetracker.errors import InvalidInput
+from codetracker.ports import FetchLimits
+
+
+def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number, got {raw!r}", field=name) from None
+    if value <= 0:
+        raise InvalidInput(f"{name} must be positive, got {value}", field=name)
+    return value
+
+
+def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a number, got {raw!r}", field=name) from None
+    if value <= 0:
+        raise InvalidInput(f"{name} must be positive, got {value}", field=name)
+    return value
+
+
+@dataclass
+class Services:
+    """Adapters for one process, each built on first use."""
+
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    @cached_property
+    def selection_options(self) -> SelectionOptions:
+        return SelectionOptions(
+            max_file_bytes=_int_setting(self.env, "CODE_TRACKER_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)
+        )
+
+    @cached_property
+    def fetch_limits(self) -> FetchLimits:
+        base = FetchLimits()
+        return FetchLimits(
+            max_pack_bytes=_int_setting(self.env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes),
+            max_files=_int_setting(self.env, "CODE_TRACKER_MAX_FILES", base.max_files),
+            connect_timeout=_float_setting(self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout),
+            read_timeout=_float_setting(self.env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout),
+        )
+
+    def parser(self, name: str = "auto") -> Any:
+        from codetracker.parsing import get_parser
+
+        return get_parser(name)
+
+    @cached_property
+    def database(self) -> Any:
+        from codetracker.adapters.store_postgres import PostgresDatabase
+        from codetracker.adapters.postgres_connection import resolve_conninfo
+
+        return PostgresDatabase(resolve_conninfo(self.env))
+
+    @cached_property
+    def store(self) -> Any:
+        from codetracker.adapters.store_postgres import PostgresSnapshotStore
+
+        return PostgresSnapshotStore(self.database)
+
+    @cached_property
+    def blob_cache(self) -> Any:
+        from codetracker.adapters.store_postgres import PostgresBlobCache
+
+        return PostgresBlobCache(self.database)
+
+    @cached_property
+    def fetcher(self) -> Any:
+        from codetracker.adapters.git_dulwich import DulwichFetcher
+
+        return DulwichFetcher()
+
+    def close(self) -> None:
+        if "database" in self.__dict__:
+            self.database.close()

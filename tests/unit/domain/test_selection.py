@@ -1,0 +1,157 @@
+"""File selection: ignore rules agree with git, module rules, skips with reasons."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from codetracker.domain.model import EntryKind, ProblemKind, TreeEntry
+from codetracker.domain.selection import (
+    IgnoreRules,
+    SelectionOptions,
+    is_module_path,
+    may_export,
+    select_modules,
+    slugify,
+)
+
+# Rule sets and paths chosen to hit the places where gitignore semantics are subtle: re-including a
+# file under an excluded directory (git refuses, pathspec alone accepts), anchored patterns, `**`,
+# directory-only patterns, negation order, character classes, escaped and trailing spaces.
+IGNORE_CASES = {
+    "reinclude_under_excluded_dir": ("build/\n!build/keep.js\n", ["build/keep.js", "build/a/b.js", "src/build.js"]),
+    "reinclude_file_pattern": ("*.min.js\n!vendor/keep.min.js\n", ["a.min.js", "vendor/keep.min.js", "x/y.min.js"]),
+    "anchored": ("/root-only.js\n", ["root-only.js", "sub/root-only.js"]),
+    "double_star": ("docs/**/*.js\n**/fixtures/\n", ["docs/a.js", "docs/x/y/z.js", "src/docs/a.js", "a/fixtures/f.mjs", "fixtures/g.js"]),
+    "dir_only_vs_file": ("tmp/\n", ["tmp/a.js", "src/tmp/b.js", "tmp.js"]),
+    "bare_name_matches_dirs_and_files": ("foo\n", ["foo", "foo/a.js", "x/foo/b.js", "foobar.js"]),
+    "negate_dir_then_exclude_file": ("lib/*\n!lib/keep/\nlib/keep/*.test.js\n", ["lib/a.js", "lib/keep/b.js", "lib/keep/b.test.js"]),
+    "middle_slash_is_anchored": ("src/gen\n", ["src/gen/a.js", "pkg/src/gen/a.js"]),
+    "char_class_and_question": ("file[0-9].js\n?.mjs\n", ["file1.js", "filea.js", "a.mjs", "ab.mjs"]),
+    "comments_blank_escapes": ("# comment\n\n\\#hash.js\n\\!bang.js\n", ["#hash.js", "!bang.js", "comment"]),
+    "trailing_space": ("spaced.js   \n", ["spaced.js", "spaced.js   "]),
+    "later_rule_wins": ("*.js\n!keep.js\nkeep.js\n", ["keep.js", "other.js"]),
+    "star_does_not_cross_slash": ("src/*.js\n", ["src/a.js", "src/deep/b.js"]),
+    "double_star_prefix_and_suffix": ("**/gen/**\nout/**\n", ["gen/a.js", "x/gen/y/z.js", "out/a.js", "out"]),
+}
+
+
+def _git_ignored(tmp_path, rules: str, paths: list[str]) -> dict[str, bool]:
+    """Ask git itself: `git check-ignore --no-index` with the rules as the repository's exclude file."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / ".git" / "info" / "exclude").write_text(rules)
+    result = subprocess.run(
+        ["git", "-C", str(repo), "-c", "core.excludesFile=", "check-ignore", "--no-index", "-v", "-n", "--stdin", "-z"],
+        input="\0".join(paths) + "\0",
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    fields = result.stdout.split("\0")
+    answers = {}
+    # -z -v -n: source, linenum, pattern, pathname per record
+    for i in range(0, len(fields) - 1, 4):
+        source, _line, pattern, path = fields[i : i + 4]
+        answers[path] = bool(source) and not pattern.startswith("!")
+    return answers
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is needed to produce the reference vectors")
+@pytest.mark.parametrize("case", sorted(IGNORE_CASES))
+def test_ignore_rules_agree_with_git_check_ignore(tmp_path, case):
+    rules_text, paths = IGNORE_CASES[case]
+    expected = _git_ignored(tmp_path, rules_text, paths)
+    rules = IgnoreRules(rules_text, defaults=())
+    actual = {p: rules.is_ignored(p) for p in paths}
+    assert actual == expected
+
+
+def test_git_reference_really_disagrees_with_naive_pathspec(tmp_path):
+    """Guards the test above: the re-include case is one where a plain pathspec match is wrong."""
+    import pathspec
+
+    rules_text, paths = IGNORE_CASES["reinclude_under_excluded_dir"]
+    naive = pathspec.GitIgnoreSpec.from_lines(rules_text.splitlines())
+    assert not naive.match_file("build/keep.js")
+    assert _git_ignored(tmp_path, rules_text, paths)["build/keep.js"] is True
+
+
+def test_defaults_always_apply_even_when_negated():
+    rules = IgnoreRules("!node_modules/\n!.git/\n")
+    assert rules.is_ignored("node_modules/pkg/index.js")
+    assert rules.is_ignored("packages/a/node_modules/b/index.mjs")
+    assert rules.is_ignored(".git/hooks/x.js")
+    assert not rules.is_ignored("src/node_modules.js")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("a.mjs", True),
+        ("lib/a.js", True),
+        ("UPPER.JS", True),
+        ("a.cjs", False),
+        ("types.d.ts", False),
+        ("a.ts", False),
+        ("a.mts", False),
+        ("a.d.mts", False),
+        ("a.json", False),
+        ("a.jsx", False),
+        ("js", False),
+    ],
+)
+def test_module_paths(path, expected):
+    assert is_module_path(path) is expected
+
+
+def _file(path, size=10, kind=EntryKind.FILE):
+    return TreeEntry(path, kind, size, "0" * 40)
+
+
+def test_select_modules_skips_with_reasons_and_sorts():
+    entries = [
+        _file("z.mjs"),
+        _file("a.js"),
+        _file("big.mjs", size=5000),
+        _file("link.js", kind=EntryKind.SYMLINK),
+        _file("vendor", kind=EntryKind.SUBMODULE),
+        _file("node_modules/x/index.js"),
+        _file("dist/out.js"),
+        _file("README.md"),
+        _file("types.d.ts"),
+    ]
+    selection = select_modules(entries, IgnoreRules("dist/\n"), SelectionOptions(max_file_bytes=1000))
+    assert [e.path for e in selection.candidates] == ["a.js", "z.mjs"]
+    reasons = {p.path: p.reason for p in selection.skipped}
+    assert set(reasons) == {"big.mjs", "link.js"}
+    assert "too large" in reasons["big.mjs"] and "5000" in reasons["big.mjs"]
+    assert "symlink" in reasons["link.js"]
+    assert all(p.kind is ProblemKind.SKIPPED for p in selection.skipped)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"export function f() {}", True),
+        (b"const a = 1;\nexport { a };", True),
+        (b"export{a}", True),
+        (b"module.exports = function () {}", False),
+        (b"exports.f = 1; const exported = 2;", False),
+        (b"import x from 'y'; x();", False),
+        (b"", False),
+    ],
+)
+def test_export_prefilter(content, expected):
+    assert may_export(content) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [("My Package", "my-package"), ("@scope/pkg.js", "scope-pkg-js"), ("---", "module"), ("lodash-es", "lodash-es")],
+)
+def test_slugify(name, slug):
+    assert slugify(name) == slug

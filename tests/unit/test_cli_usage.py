@@ -1,0 +1,92 @@
+"""The CLI's answers to bad input: one line on stderr, exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from codetracker.cli import main
+
+
+@pytest.fixture
+def unused_tcp_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(argv, **kwargs):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out=out, err=err, **kwargs)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["frobnicate"],
+        ["extract"],
+        ["extract", "/definitely/not/here"],
+        ["extract", ".", "--parser", "acorn"],
+        ["scan", "."],  # a folder scan needs --branch
+        ["scan", "https://example.invalid/x.git"],  # a URL needs --ref
+        ["scan", ".", "--branch", "main", "--token-env", "X"],
+        ["show"],
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(argv):
+    code, out, err = _run(argv)
+    assert code == 2
+    assert err.startswith("codetracker: error: ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "codetracker.cli", "extract", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"codetracker: error: folder not found: {tmp_path / 'missing'}\n"
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path, monkeypatch, unused_tcp_port):
+    (tmp_path / "m.mjs").write_text("export function f() {}\n")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://user:s3cret-pw@127.0.0.1:{unused_tcp_port}/db")
+    code, out, err = _run(["scan", str(tmp_path), "--branch", "main"])
+    assert code == 2
+    assert err.startswith("codetracker: error: ") and err.count("\n") == 1
+    assert "s3cret-pw" not in err and out == ""
+
+
+def test_extract_json_has_exactly_the_documented_keys(tmp_path):
+    (tmp_path / "m.mjs").write_text("/** Hi. @param {string} a x @returns {number} y */\nexport function f(a) {}\n")
+    code, out, err = _run(["extract", str(tmp_path), "--json", "--slug", "My Mod"])
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["module_slug"] == "my-mod"
+    (f,) = data["functions"]
+    assert set(f) == {"name", "file_path", "export_type", "is_async", "description", "jsdoc_raw",
+                      "order_in_file", "parameters", "return_values"}
+    assert set(f["parameters"][0]) == {"name", "position", "type", "is_optional", "is_rest", "default_value",
+                                       "description"}
+    assert set(f["return_values"][0]) == {"type", "description"}
+    assert (f["name"], f["description"], f["parameters"][0]["type"]) == ("f", "Hi.", "string")
+
+
+def test_extract_table_lists_functions_and_problems(tmp_path):
+    (tmp_path / "m.mjs").write_text("export async function f(a, ...rest) {}\nexport default () => 1;\n")
+    (tmp_path / "bad.mjs").write_text("export function (\n")
+    code, out, err = _run(["extract", str(tmp_path)])
+    assert code == 0, err
+    assert "f" in out and "async" in out and "(a, ...rest)" in out
+    assert "parse_error bad.mjs:1:" in out

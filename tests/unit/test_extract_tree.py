@@ -1,0 +1,110 @@
+"""The extract use case over an in-memory tree: selection, skips, parse errors, the blob cache."""
+
+from __future__ import annotations
+
+import pytest
+
+from codetracker import contracts
+from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
+from codetracker.domain.model import ProblemKind
+from codetracker.domain.selection import SelectionOptions
+from codetracker.parsing import get_parser
+from codetracker.usecases import extract_tree
+
+GOOD = b"""/**
+ * Adds.
+ * @param {number} a first
+ * @param {number} [b=1] second
+ * @returns {number} the sum
+ */
+export function add(a, b = 1) { return a + b; }
+export const half = (x) => x / 2;
+"""
+
+FILES = {
+    ".codetrackerignore": b"generated/\n",
+    "src/add.mjs": GOOD,
+    "src/legacy.js": b"module.exports = function legacy() {};\nexports.x = 1;\n",
+    "src/no-exports.js": b"import x from './y.js';\nx();\n",
+    "src/broken.mjs": b"export function ok() {}\nexport const = ;\n",
+    "src/binary.js": b"export\0\x01\x02",
+    "src/big.mjs": b"export function big() {}\n" + b"//" + b"x" * 5000 + b"\n",
+    "generated/out.mjs": b"export function generated() {}\n",
+    "node_modules/dep/index.js": b"export function dep() {}\n",
+    "types/index.d.ts": b"export declare function t(): void;\n",
+    "README.md": b"# readme\n",
+}
+
+
+@pytest.fixture(params=["auto", "tree-sitter", "esprima"])
+def parser(request):
+    return get_parser(request.param)
+
+
+def _extract(tree, parser, cache=None):
+    return extract_tree(
+        tree, module_slug="demo", parser=parser, cache=cache, options=SelectionOptions(max_file_bytes=4096)
+    )
+
+
+def test_extracts_selected_modules_and_records_problems(parser):
+    result = _extract(MemoryTree(FILES), parser)
+    d = result.descriptor
+    assert [(f.file_path, f.name, f.order_in_file) for f in d.functions] == [
+        ("src/add.mjs", "add", 0),
+        ("src/add.mjs", "half", 1),
+    ]
+    add = d.functions[0]
+    assert [(p.name, p.type, p.is_optional, p.default_value) for p in add.parameters] == [
+        ("a", "number", False, None),
+        ("b", "number", True, "1"),
+    ]
+    assert [(r.type, r.description) for r in add.return_values] == [("number", "the sum")]
+    problems = {p.path: p for p in d.problems}
+    assert set(problems) == {"src/big.mjs", "src/binary.js", "src/broken.mjs"}
+    assert problems["src/big.mjs"].kind is ProblemKind.SKIPPED
+    assert problems["src/binary.js"].kind is ProblemKind.SKIPPED
+    broken = problems["src/broken.mjs"]
+    assert broken.kind is ProblemKind.PARSE_ERROR and broken.line == 2 and broken.reason
+    # The manifest keeps every file of the tree, ignored ones included.
+    assert [e.path for e in d.files] == sorted(FILES)
+    assert all(e.sha and len(e.sha) == 40 for e in d.files)
+
+
+def test_ignored_and_non_module_files_are_never_read(parser):
+    tree = MemoryTree(FILES)
+    _extract(tree, parser)
+    assert "generated/out.mjs" not in tree.reads
+    assert "node_modules/dep/index.js" not in tree.reads
+    assert "types/index.d.ts" not in tree.reads
+    assert "src/big.mjs" not in tree.reads  # over the size cap: skipped from the manifest size
+
+
+def test_rescan_with_warm_cache_reads_and_parses_nothing_new(parser):
+    cache = MemoryBlobCache()
+    first = _extract(MemoryTree(FILES), parser, cache)
+    tree = MemoryTree(FILES)
+    second = _extract(tree, parser, cache)
+    assert contracts.descriptor_to_dict(second.descriptor) == contracts.descriptor_to_dict(first.descriptor)
+    assert second.stats.parsed == 0
+    assert second.stats.cache_hits == first.stats.candidates
+    assert tree.reads == [".codetrackerignore"]
+
+
+def test_changed_blob_is_parsed_again_and_cache_is_shared_across_paths(parser):
+    cache = MemoryBlobCache()
+    _extract(MemoryTree(FILES), parser, cache)
+    changed = dict(FILES)
+    changed["src/add.mjs"] = GOOD.replace(b"half", b"third")
+    changed["lib/copy-of-add.mjs"] = GOOD  # same blob under another path: a cache hit
+    result = _extract(MemoryTree(changed), parser, cache)
+    assert result.stats.parsed == 1
+    names = {(f.file_path, f.name) for f in result.descriptor.functions}
+    assert ("src/add.mjs", "third") in names and ("lib/copy-of-add.mjs", "half") in names
+
+
+def test_symlinked_module_is_skipped_not_followed(parser):
+    tree = MemoryTree({"a.mjs": b"export function a() {}\n"}, symlinks={"b.mjs": "a.mjs"})
+    d = _extract(tree, parser).descriptor
+    assert [f.file_path for f in d.functions] == ["a.mjs"]
+    assert [(p.path, p.kind) for p in d.problems] == [("b.mjs", ProblemKind.SKIPPED)]
