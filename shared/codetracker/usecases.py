@@ -131,7 +131,7 @@ def extract_folder(
     from codetracker.adapters.source_folder import FolderSource
 
     source = FolderSource(path)
-    slug = module_slug or slugify(source.root.name)
+    slug = slugify(module_slug) if module_slug else slugify(source.root.name)
     return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
 
 

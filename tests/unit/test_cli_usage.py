@@ -69,7 +69,9 @@ def test_unreachable_database_is_a_clear_error(tmp_path, monkeypatch, unused_tcp
 
 
 def test_extract_json_has_exactly_the_documented_keys(tmp_path):
-    (tmp_path / "m.mjs").write_text("/** Hi. @param {string} a x @returns {number} y */\nexport function f(a) {}\n")
+    (tmp_path / "m.mjs").write_text(
+        "/**\n * Hi.\n * @param {string} a x\n * @returns {number} y\n */\nexport function f(a) {}\n"
+    )
     code, out, err = _run(["extract", str(tmp_path), "--json", "--slug", "My Mod"])
     assert code == 0, err
     data = json.loads(out)

@@ -22,7 +22,10 @@ export const delay = async (ms, value) => {
   return value ?? null;
 };
 
-/** Sums any number of values. @param {...number} values */
+/**
+ * Sums any number of values.
+ * @param {...number} values
+ */
 function sum(...values) {
   return values.reduce((a, b) => a + b, 0);
 }

@@ -1,0 +1,137 @@
+"""The codetracker side of the fetch and rescan benchmarks (its own process).
+
+    python scan_codetracker.py fetch --url URL --ref REF
+        DulwichFetcher().open(url, ref), then every entry listed and every regular file read
+        (read_many over all of them): the fetch alone.
+    python scan_codetracker.py scan --url URL --ref REF --conninfo CONNINFO [--parser auto]
+        codetracker.usecases.scan_repository with DulwichFetcher, PostgresSnapshotStore, PostgresBlobCache
+        (fetch + extract + store), the database connected and migrated beforehand (untimed).
+Prints one JSON line: the in-process seconds of that call and what it reported.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+
+from peak import vmhwm_kb  # noqa: E402
+
+from codetracker.adapters.git_dulwich import DulwichFetcher  # noqa: E402
+from codetracker.domain.model import EntryKind  # noqa: E402
+
+
+def _profiler(args: argparse.Namespace):
+    if not args.profile:
+        return None
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    return profiler
+
+
+def _dump(profiler, args: argparse.Namespace) -> None:
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
+
+
+def fetch(args: argparse.Namespace) -> dict:
+    loaded = time.perf_counter()
+    profiler = _profiler(args)
+    started = time.perf_counter()
+    with DulwichFetcher().open(args.url, args.ref) as tree:
+        entries = tree.entries()
+        files = [e for e in entries if e.kind is EntryKind.FILE]
+        listed = time.perf_counter()
+        read = 0
+        content_bytes = 0
+        for _entry, content in tree.read_many(files):
+            read += 1
+            content_bytes += len(content)
+        stats = tree.stats()
+        ref = tree.ref
+    elapsed = time.perf_counter() - started
+    _dump(profiler, args)
+    return {
+        "mode": "fetch",
+        "load_seconds": loaded - STARTED,
+        "seconds": elapsed,
+        "list_seconds": listed - started,
+        "entries": len(entries),
+        "files_read": read,
+        "content_bytes": content_bytes,
+        "bytes_received": stats.bytes_received,
+        "used_filter": stats.used_filter,
+        "blobs_fetched": stats.blobs_fetched,
+        "ref_kind": ref.kind,
+        "commit": ref.commit_sha,
+    }
+
+
+def scan(args: argparse.Namespace) -> dict:
+    from codetracker.adapters.store_postgres import PostgresBlobCache, PostgresDatabase, PostgresSnapshotStore
+    from codetracker.parsing import get_parser
+    from codetracker.usecases import scan_repository
+
+    database = PostgresDatabase(args.conninfo)
+    database.connection()  # connect + migrate: not part of the scan
+    parser = get_parser(args.parser)
+    loaded = time.perf_counter()
+    profiler = _profiler(args)
+    started = time.perf_counter()
+    outcome = scan_repository(
+        args.url,
+        args.ref,
+        fetcher=DulwichFetcher(),
+        store=PostgresSnapshotStore(database),
+        parser=parser,
+        cache=PostgresBlobCache(database),
+    )
+    elapsed = time.perf_counter() - started
+    _dump(profiler, args)
+    database.close()
+    s = outcome.summary
+    x = outcome.extraction
+    f = outcome.fetch
+    return {
+        "mode": "scan",
+        "load_seconds": loaded - STARTED,
+        "seconds": elapsed,
+        "functions": s.functions_count,
+        "parameters": s.parameters_count,
+        "files": s.files_count,
+        "problems": s.problems_count,
+        "candidates": x.candidates,
+        "parsed": x.parsed,
+        "cache_hits": x.cache_hits,
+        "bytes_received": f.bytes_received if f else None,
+        "used_filter": f.used_filter if f else None,
+        "blobs_fetched": f.blobs_fetched if f else None,
+        "key": [s.module_slug, s.branch_name, s.release_tag],
+        "commit": s.commit_sha,
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode", choices=("fetch", "scan"))
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--ref", required=True)
+    ap.add_argument("--conninfo")
+    ap.add_argument("--parser", default="auto")
+    ap.add_argument("--profile")
+    args = ap.parse_args()
+    report = fetch(args) if args.mode == "fetch" else scan(args)
+    report["vmhwm_kb"] = vmhwm_kb()
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""The default backend: tree-sitter first, esprima when tree-sitter's tree has errors.
+
+Policy: any ERROR or MISSING node that the tree-sitter backend cannot account for (anywhere in the
+file, not only in export statements) hands the whole file to esprima, which decides: its result is
+used, and its ParseFailure is raised when it fails too. tree-sitter's error recovery guesses, and a
+guessed tree could drop or invent exports; esprima is exact. Export clauses with reserved words after
+`as` are read by the tree-sitter backend itself and do not need esprima.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from codetracker.domain.model import ModuleSyntax, ParseFailure
+from codetracker.ports import ModuleParser
+
+
+class AutoParser:
+    """`exact` is a factory: esprima is imported only when a file first needs it."""
+
+    name = "auto"
+
+    def __init__(self, fast: ModuleParser, exact: Callable[[], ModuleParser]) -> None:
+        self._fast = fast
+        self._exact_factory = exact
+
+    def parse(self, source: str) -> ModuleSyntax:
+        try:
+            return self._fast.parse(source)
+        except ParseFailure:
+            return self._exact_factory().parse(source)

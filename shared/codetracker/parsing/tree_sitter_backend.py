@@ -1,0 +1,334 @@
+"""The fast backend: tree-sitter-javascript, walking only the top-level statements of the tree.
+
+tree-sitter never fails outright; it builds ERROR and MISSING nodes instead. This backend accepts one
+kind of error: an export clause with a reserved word after `as` (`export { x as default, y as if }`),
+which the grammar rejects although JavaScript allows it. Such a clause is read from its source text
+instead (source_text.parse_export_clause). Files with legacy import assertions (`assert { type: 'json' }`)
+are read with those spelled as import attributes. Any other error raises ParseFailure at the first error
+node, and the auto backend then lets esprima decide.
+
+tree-sitter is more lenient than the language: it accepts JSX, decorators, `using`, and module code
+with script-only syntax (`with`, legacy octals). Those files yield what the tree shows.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
+from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector, FunctionShape
+from codetracker.parsing.source_text import (
+    ClauseSpecifier,
+    ClauseSyntaxError,
+    Utf8Offsets,
+    identifier_name,
+    line_column,
+    mentions_import_meta,
+    parse_export_clause,
+    with_import_attributes,
+)
+
+_FUNCTION_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+_FUNCTION_VALUES = frozenset({"function_expression", "generator_function", "arrow_function"})
+_GENERATORS = frozenset({"generator_function", "generator_function_declaration"})
+_VARIABLE_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
+_IDENTIFIERS = frozenset({"identifier", "undefined"})
+_NOT_STATEMENTS = frozenset({"comment", "hash_bang_line", "html_comment"})
+
+
+class TreeSitterParser:
+    """ModuleParser on tree-sitter. One tree_sitter.Parser per thread, reused across files."""
+
+    name = "tree-sitter"
+
+    def __init__(self) -> None:
+        import tree_sitter
+        import tree_sitter_javascript
+
+        self._tree_sitter = tree_sitter
+        self._language = tree_sitter.Language(tree_sitter_javascript.language())
+        self._local = threading.local()
+        self._meta_query: Any = None
+
+    def _parser(self) -> Any:
+        parser = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = self._local.parser = self._tree_sitter.Parser(self._language)
+        return parser
+
+    def parse(self, source: str) -> ModuleSyntax:
+        try:
+            return self._parse(source, source)
+        except ParseFailure as failure:
+            legacy = with_import_attributes(source)
+            if legacy is None:
+                raise
+            try:
+                return self._parse(legacy, source)
+            except ParseFailure:
+                raise failure from None
+
+    def _parse(self, parsed: str, source: str) -> ModuleSyntax:
+        """Parse `parsed`, read names and text from `source` (the same length, code point for code point)."""
+        data = parsed.encode("utf-8", "surrogatepass")
+        tree = self._parser().parse(data)
+        return _TreeWalk(source, data, self).run(tree.root_node)
+
+    def has_import_meta(self, root: Any) -> bool:
+        if self._meta_query is None:
+            self._meta_query = self._tree_sitter.Query(self._language, "(meta_property) @meta")
+        cursor = self._tree_sitter.QueryCursor(self._meta_query)
+        for node in cursor.captures(root).get("meta", ()):
+            if node.text.startswith(b"import"):
+                return True
+        return False
+
+
+class _TreeWalk:
+    """One file: the top-level statements of its tree, reported to an ExportCollector."""
+
+    __slots__ = ("source", "backend", "pos", "collector")
+
+    def __init__(self, source: str, data: bytes, backend: TreeSitterParser) -> None:
+        self.source = source
+        self.backend = backend
+        # Character offset of a byte offset; identical for ASCII sources.
+        self.pos = _same if len(data) == len(source) else Utf8Offsets(data)
+        self.collector: ExportCollector[Any] = ExportCollector(source, self.describe)
+
+    def text(self, node: Any) -> str:
+        pos = self.pos
+        return self.source[pos(node.start_byte) : pos(node.end_byte)]
+
+    def name(self, node: Any) -> str:
+        return identifier_name(self.text(node))
+
+    def fail(self, node: Any, message: str) -> ParseFailure:
+        line, column = line_column(self.source, self.pos(node.start_byte))
+        return ParseFailure(message, line, column)
+
+    # --- statements ---------------------------------------------------------------------------------
+
+    def run(self, root: Any) -> ModuleSyntax:
+        if root.has_error:
+            self.check_errors(root)
+        collector = self.collector
+        pos = self.pos
+        for node in root.children:
+            kind = node.type
+            if kind in _NOT_STATEMENTS:
+                continue
+            statement = collector.add_statement(pos(node.start_byte), pos(node.end_byte))
+            if kind == "export_statement":
+                collector.is_module = True
+                self.export_statement(node, statement)
+            elif kind == "import_statement":
+                collector.is_module = True
+            elif kind in _FUNCTION_DECLARATIONS:
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    collector.bind(self.name(name), node, statement)
+            elif kind in _VARIABLE_DECLARATIONS:
+                self.declarators(node, statement, export_offset=None)
+            elif kind == "class_declaration":
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    collector.bind(self.name(name), None, statement)
+            elif kind == "expression_statement" and node.end_byte - node.start_byte == 6:
+                # The grammar reads `export` or `import` before a line break as a name and the
+                # declaration after it as a plain statement, without any error node.
+                if self.text(node) in ("export", "import"):
+                    raise self.fail(node, f"{self.text(node)!r} followed by a line break")
+        if not collector.is_module and mentions_import_meta(self.source):
+            collector.is_module = self.backend.has_import_meta(root)
+        return collector.result()
+
+    def check_errors(self, root: Any) -> None:
+        """Raise ParseFailure unless every error sits inside the braces of an export clause."""
+        if root.is_error:  # no program at all: the parser gave up, typically on unclosed brackets
+            for child in root.children:
+                if child.is_error or child.is_missing or child.has_error:
+                    raise self.first_error(child)
+            line, column = line_column(self.source, len(self.source))
+            raise ParseFailure("unexpected end of input", line, column)
+        for node in root.children:
+            if not (node.has_error or node.is_missing):
+                continue
+            if node.type == "export_statement" and not node.is_error:
+                broken = [child for child in node.children if child.has_error or child.is_missing]
+                if all(child.type == "export_clause" and not child.is_missing for child in broken):
+                    continue  # read again from source text by export_statement()
+            raise self.first_error(node)
+
+    def first_error(self, node: Any) -> ParseFailure:
+        while not (node.is_error or node.is_missing):
+            for child in node.children:
+                if child.has_error or child.is_missing:
+                    node = child
+                    break
+            else:
+                break
+        if node.is_missing:
+            return self.fail(node, f"missing {node.type!r}")
+        leaf = node
+        while leaf.child_count:
+            leaf = leaf.child(0)
+        snippet = self.text(leaf)[:40] or node.type
+        return self.fail(leaf, f"unexpected {snippet!r}")
+
+    def export_statement(self, node: Any, statement: int) -> None:
+        collector = self.collector
+        offset = self.pos(node.start_byte)
+        is_default = False
+        for child in node.children:
+            kind = child.type
+            if kind == "default":
+                is_default = True
+            elif kind == "export_clause":
+                if node.child_by_field_name("source") is None:
+                    self.export_clause(child, statement)
+                elif child.has_error:  # a re-export exports nothing of ours, but must be well-formed
+                    self.clause_specifiers(child, has_source=True)
+                return
+
+        declaration = node.child_by_field_name("declaration")
+        if declaration is not None:
+            kind = declaration.type
+            if kind in _FUNCTION_DECLARATIONS:
+                name_node = declaration.child_by_field_name("name")
+                name = self.name(name_node) if name_node is not None else None
+                if name is not None:
+                    collector.bind(name, declaration, statement)
+                if is_default:
+                    collector.export_function(DEFAULT, name, DEFAULT, declaration, offset, statement)
+                elif name is not None:
+                    collector.export_function(name, name, NAMED, declaration, offset, statement)
+            elif kind in _VARIABLE_DECLARATIONS:
+                self.declarators(declaration, statement, export_offset=offset)
+            elif kind == "class_declaration":
+                name_node = declaration.child_by_field_name("name")
+                if name_node is not None:
+                    collector.bind(self.name(name_node), None, statement)
+            return
+
+        value = node.child_by_field_name("value")
+        if value is None or not is_default:
+            return
+        value = _unparenthesized(value)
+        if value.type in _FUNCTION_VALUES:
+            name_node = value.child_by_field_name("name")
+            name = self.name(name_node) if name_node is not None else None
+            collector.export_function(DEFAULT, name, DEFAULT, value, offset, statement)
+        elif value.type == "identifier":
+            collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement)
+        # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
+
+    def clause_specifiers(self, clause: Any, *, has_source: bool) -> list[ClauseSpecifier]:
+        pos = self.pos
+        try:
+            return parse_export_clause(
+                self.source, pos(clause.start_byte), pos(clause.end_byte), has_source=has_source
+            )
+        except ClauseSyntaxError as error:
+            line, column = line_column(self.source, error.offset)
+            raise ParseFailure(str(error), line, column) from None
+
+    def export_clause(self, clause: Any, statement: int) -> None:
+        # Read from source text even when the tree is fine: one code path for every clause.
+        for specifier in self.clause_specifiers(clause, has_source=False):
+            export_type = DEFAULT if specifier.exported == "default" else NAMED
+            self.collector.export_local(
+                specifier.exported, specifier.local, export_type, specifier.offset, statement
+            )
+
+    def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
+        """`const a = () => 1, {b} = c`: bind every name; when exported, export the functions."""
+        collector = self.collector
+        for declarator in declaration.children:
+            if declarator.type != "variable_declarator":
+                continue
+            target = declarator.child_by_field_name("name")
+            if target is None:
+                continue
+            if target.type not in _IDENTIFIERS:
+                for name in self.pattern_names(target):
+                    collector.bind(name, None, statement)
+                continue
+            name = self.name(target)
+            value = declarator.child_by_field_name("value")
+            function = _unparenthesized(value) if value is not None else None
+            if function is not None and function.type not in _FUNCTION_VALUES:
+                function = None
+            collector.bind(name, function, statement)
+            if export_offset is not None and function is not None:
+                collector.export_function(name, name, NAMED, function, export_offset, statement)
+
+    def pattern_names(self, pattern: Any) -> list[str]:
+        names: list[str] = []
+        pending = [pattern]
+        while pending:
+            node = pending.pop()
+            kind = node.type
+            if kind in _IDENTIFIERS or kind == "shorthand_property_identifier_pattern":
+                names.append(self.name(node))
+            elif kind == "pair_pattern":
+                value = node.child_by_field_name("value")
+                if value is not None:
+                    pending.append(value)
+            elif kind in ("assignment_pattern", "object_assignment_pattern"):
+                left = node.child_by_field_name("left")
+                if left is not None:
+                    pending.append(left)
+            elif kind in ("object_pattern", "array_pattern", "rest_pattern"):
+                pending.extend(reversed(node.named_children))
+        return names
+
+    # --- functions ------------------------------------------------------------------------------------
+
+    def describe(self, function: Any) -> FunctionShape:
+        first = function.child(0)
+        is_async = first is not None and first.type == "async"
+        parameters = function.child_by_field_name("parameters")
+        if parameters is None:  # `x => …`
+            single = function.child_by_field_name("parameter")
+            nodes = [single] if single is not None else []
+        else:
+            nodes = [node for node in parameters.named_children if node.type != "comment"]
+        return FunctionShape(
+            is_async=is_async,
+            is_generator=function.type in _GENERATORS,
+            params=tuple(self.param(node) for node in nodes),
+        )
+
+    def param(self, node: Any) -> ParamSyntax:
+        kind = node.type
+        if kind == "assignment_pattern":
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            source = self.text(left)
+            pos = self.pos
+            default = self.source[pos(right.start_byte) : pos(node.end_byte)]
+            identifier = identifier_name(source) if left.type in _IDENTIFIERS else None
+            return ParamSyntax(source=source, identifier=identifier, default_source=default, is_rest=False)
+        if kind == "rest_pattern":
+            target = next(child for child in node.named_children if child.type != "comment")
+            source = self.text(target)
+            identifier = identifier_name(source) if target.type in _IDENTIFIERS else None
+            return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=True)
+        source = self.text(node)
+        identifier = identifier_name(source) if kind in _IDENTIFIERS else None
+        return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=False)
+
+
+def _same(offset: int) -> int:
+    return offset
+
+
+def _unparenthesized(node: Any) -> Any:
+    while node.type == "parenthesized_expression":
+        inner = [child for child in node.named_children if child.type != "comment"]
+        if len(inner) != 1:
+            return node
+        node = inner[0]
+    return node

@@ -1,0 +1,74 @@
+"""Pack size and file count limits; nothing left on disk; a closed tree is closed."""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+
+from codetracker.errors import FetchLimitExceeded, PermanentError
+from codetracker.ports import FetchLimits
+from tests.integration.git.conftest import BIG_BLOB_BYTES
+from tests.support.git_repos import expected_entries
+
+
+def test_full_fetch_above_the_pack_limit_is_aborted(fetcher, dulwich_http, sample):
+    with pytest.raises(FetchLimitExceeded) as raised:
+        limits = FetchLimits(max_pack_bytes=BIG_BLOB_BYTES // 4)
+        fetcher.open(dulwich_http.url(sample.name), "main", limits=limits)
+    assert isinstance(raised.value, PermanentError)
+    assert str(BIG_BLOB_BYTES // 4) in str(raised.value)
+
+
+def test_pack_limit_counts_blob_fetches_after_a_filtered_fetch(fetcher, http_backend, sample):
+    limits = FetchLimits(max_pack_bytes=BIG_BLOB_BYTES // 4)
+    with fetcher.open(http_backend.url(sample.name), "main", limits=limits) as tree:
+        assert tree.read("src/index.js") == sample.main_files["src/index.js"]  # small blobs fit
+        with pytest.raises(FetchLimitExceeded):
+            tree.read(sample.big_blob_path)
+        assert tree.stats().bytes_received > BIG_BLOB_BYTES // 4
+
+
+def test_pack_limit_just_above_the_transfer_passes(fetcher, dulwich_http, sample):
+    with fetcher.open(dulwich_http.url(sample.name), "main") as tree:
+        size = tree.stats().bytes_received
+    with fetcher.open(dulwich_http.url(sample.name), "main", limits=FetchLimits(max_pack_bytes=size)) as tree:
+        assert tree.stats().bytes_received == size
+    with pytest.raises(FetchLimitExceeded):
+        fetcher.open(dulwich_http.url(sample.name), "main", limits=FetchLimits(max_pack_bytes=size - 1))
+
+
+def test_file_count_limit(fetcher, transport, sample):
+    count = len(expected_entries(sample.main_files))
+    with fetcher.open(transport.url, "main", limits=FetchLimits(max_files=count)) as tree:
+        assert len(tree.entries()) == count
+    with pytest.raises(FetchLimitExceeded) as raised:
+        fetcher.open(transport.url, "main", limits=FetchLimits(max_files=count - 1))
+    assert str(count - 1) in str(raised.value)
+
+
+@pytest.mark.parametrize("server_name", ["dulwich_http", "http_backend", "git_daemon"])
+def test_no_temporary_file_is_written(request, monkeypatch, tmp_path, fetcher, sample, server_name):
+    server = request.getfixturevalue(server_name)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))  # where tempfile would put anything
+    with fetcher.open(server.url(sample.name), "main") as tree:
+        contents = dict((entry.path, data) for entry, data in tree.read_many(tree.entries()))
+        assert contents[sample.big_blob_path] == sample.main_files[sample.big_blob_path]
+        assert list(temp.iterdir()) == []
+    assert list(temp.iterdir()) == []
+    with pytest.raises(FetchLimitExceeded):  # aborted half-way: at open (full fetch) or at the blob fetch
+        with fetcher.open(server.url(sample.name), "main", limits=FetchLimits(max_pack_bytes=2048)) as tree:
+            list(tree.read_many(tree.entries()))
+    assert list(temp.iterdir()) == []
+
+
+def test_closed_tree_refuses_reads(fetcher, transport):
+    tree = fetcher.open(transport.url, "main")
+    tree.close()
+    tree.close()  # closing twice is harmless
+    with pytest.raises(ValueError):
+        tree.entries()
+    with pytest.raises(ValueError):
+        tree.read("src/index.js")

@@ -1,0 +1,247 @@
+"""Connection settings, redaction, unreachable servers and the embedded default server."""
+
+from __future__ import annotations
+
+import socket
+import traceback
+from pathlib import Path
+
+import psycopg
+import pytest
+from codetracker.adapters.postgres_connection import (
+    connect,
+    conninfo_from_settings,
+    embedded_data_dir,
+    hide_password,
+    redacted,
+    resolve_conninfo,
+    start_embedded_postgres,
+    stop_embedded_postgres,
+)
+from codetracker.adapters.store_postgres import PostgresDatabase, PostgresSnapshotStore
+from codetracker.errors import RetryableError, StoreConfigurationError, StoreUnavailable
+from psycopg.conninfo import conninfo_to_dict
+
+SECRET = "s3cr3t-P4ss"
+COMPLETE = {
+    "CODE_TRACKER_PG_HOST": "db.internal",
+    "CODE_TRACKER_PG_DATABASE": "codetracker",
+    "CODE_TRACKER_PG_USER": "tracker",
+    "CODE_TRACKER_PG_PASSWORD": SECRET,
+}
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once the probe is closed
+
+
+def everything_said(err: BaseException) -> str:
+    return "".join(traceback.format_exception(err)) + repr(err)
+
+
+# --- settings ------------------------------------------------------------------------------------------
+
+
+def test_database_url_wins_over_everything() -> None:
+    url = "postgresql://u:p@elsewhere:6543/db"
+    assert resolve_conninfo({"DATABASE_URL": url, **COMPLETE}) == url
+
+
+def test_settings_become_a_conninfo() -> None:
+    conninfo = resolve_conninfo(COMPLETE)
+    assert conninfo_to_dict(conninfo) == {
+        "host": "db.internal",
+        "port": "5432",
+        "dbname": "codetracker",
+        "user": "tracker",
+        "password": SECRET,
+    }
+
+
+def test_awkward_passwords_survive_quoting() -> None:
+    awkward = "it's a \\ pass word="
+    conninfo = conninfo_from_settings(
+        {**COMPLETE, "CODE_TRACKER_PG_PASSWORD": awkward, "CODE_TRACKER_PG_PORT": "6000"}
+    )
+    assert conninfo is not None
+    assert conninfo_to_dict(conninfo)["password"] == awkward
+    assert conninfo_to_dict(conninfo)["port"] == "6000"
+    assert awkward not in redacted(conninfo) and "pass word" not in redacted(conninfo)
+
+
+@pytest.mark.parametrize(
+    ("setting", "sslmode"),
+    [
+        ("true", "require"),
+        ("YES", "require"),
+        ("1", "require"),
+        ("false", "disable"),
+        ("no", "disable"),
+        ("0", "disable"),
+        ("verify-full", "verify-full"),
+        ("prefer", "prefer"),
+    ],
+)
+def test_ssl_setting_becomes_an_sslmode(setting: str, sslmode: str) -> None:
+    conninfo = resolve_conninfo({**COMPLETE, "CODE_TRACKER_PG_SSL": setting})
+    assert conninfo_to_dict(conninfo)["sslmode"] == sslmode
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"CODE_TRACKER_PG_HOST": "db"}, ["CODE_TRACKER_PG_DATABASE", "CODE_TRACKER_PG_USER"]),
+        (
+            {"CODE_TRACKER_PG_PASSWORD": SECRET},
+            ["CODE_TRACKER_PG_HOST", "CODE_TRACKER_PG_DATABASE", "CODE_TRACKER_PG_USER"],
+        ),
+        ({**COMPLETE, "CODE_TRACKER_PG_USER": ""}, ["CODE_TRACKER_PG_USER"]),
+    ],
+)
+def test_partial_settings_name_what_is_missing(env: dict[str, str], named: list[str]) -> None:
+    with pytest.raises(StoreConfigurationError) as raised:
+        resolve_conninfo(env)
+    for name in named:
+        assert name in str(raised.value)
+    assert SECRET not in everything_said(raised.value)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"CODE_TRACKER_PG_PORT": "54x2"}, {"CODE_TRACKER_PG_PORT": "70000"}, {"CODE_TRACKER_PG_SSL": "maybe"}],
+)
+def test_malformed_settings_are_refused(bad: dict[str, str]) -> None:
+    with pytest.raises(StoreConfigurationError):
+        resolve_conninfo({**COMPLETE, **bad})
+
+
+def test_embedded_data_dir_follows_the_environment(tmp_path: Path) -> None:
+    assert embedded_data_dir({"CODE_TRACKER_PG_DATA": str(tmp_path / "pg"), "XDG_DATA_HOME": "/xdg"}) == (
+        tmp_path / "pg"
+    )
+    assert embedded_data_dir({"XDG_DATA_HOME": "/xdg", "HOME": "/home/me"}) == Path("/xdg/codetracker/pgdata")
+    assert embedded_data_dir({"XDG_DATA_HOME": "relative", "HOME": "/home/me"}) == Path(
+        "/home/me/.local/share/codetracker/pgdata"
+    )
+    assert embedded_data_dir({"HOME": "/home/me", "CODE_TRACKER_PG_DATA": ""}) == Path(
+        "/home/me/.local/share/codetracker/pgdata"
+    )
+
+
+# --- redaction ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("conninfo", "shown"),
+    [
+        (
+            f"postgresql://tracker:{SECRET}@db:5432/ct?sslmode=require",
+            "postgresql://tracker:***@db:5432/ct?sslmode=require",
+        ),
+        (
+            f"postgres://tracker@db/ct?password={SECRET}&sslmode=require",
+            "postgres://tracker@db/ct?password=***&sslmode=require",
+        ),
+        (f"host=db user=tracker password={SECRET} dbname=ct", "host=db user=tracker password=*** dbname=ct"),
+        (f"host=db password = '{SECRET} x\\'y' dbname=ct", "host=db password=*** dbname=ct"),
+        (
+            "postgresql://postgres:@/postgres?host=/tmp/sock",
+            "postgresql://postgres:@/postgres?host=/tmp/sock",
+        ),
+        (f"host=db password='{SECRET}", "<unparseable conninfo>"),
+    ],
+)
+def test_redacted_hides_the_password(conninfo: str, shown: str) -> None:
+    assert redacted(conninfo) == shown
+    assert SECRET not in hide_password(f"failed for {conninfo}", conninfo)
+
+
+def test_hide_password_covers_percent_encoded_passwords() -> None:
+    conninfo = "postgresql://tracker:p%40ss%2Fword@db/ct"
+    assert hide_password("auth failed: p@ss/word or p%40ss%2Fword", conninfo) == "auth failed: *** or ***"
+
+
+# --- connecting ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "postgresql://tracker:{secret}@127.0.0.1:{port}/codetracker",
+        "host=127.0.0.1 port={port} dbname=codetracker user=tracker password='{secret}'",
+    ],
+)
+def test_unreachable_database_is_retryable_and_keeps_the_secret(template: str) -> None:
+    conninfo = template.format(secret=SECRET, port=closed_port())
+    with pytest.raises(StoreUnavailable) as raised:
+        connect(conninfo, connect_timeout=2)
+    assert isinstance(raised.value, RetryableError) and raised.value.retryable
+    assert "127.0.0.1" in str(raised.value)
+    assert SECRET not in everything_said(raised.value)
+
+    database = PostgresDatabase(conninfo, connect_timeout=2)
+    assert SECRET not in repr(database)
+    with pytest.raises(StoreUnavailable) as raised:
+        PostgresSnapshotStore(database).list_snapshots("anything")
+    assert SECRET not in everything_said(raised.value)
+
+
+def test_malformed_conninfo_is_a_configuration_error_without_the_secret() -> None:
+    with pytest.raises(StoreConfigurationError) as raised:
+        connect(f"host=db password='{SECRET}")
+    assert SECRET not in everything_said(raised.value)
+
+
+def test_connections_skip_prepared_statements(database_url: str) -> None:
+    with connect(database_url) as conn:
+        assert conn.prepare_threshold is None  # RDS Proxy pins sessions that prepare statements
+        assert conn.autocommit is True
+        assert conn.execute("SHOW application_name").fetchone() == ("codetracker",)
+        assert conn.info.get_parameters()["connect_timeout"] == "5"
+
+
+def test_settings_reach_a_real_server(database_url: str) -> None:
+    server = conninfo_to_dict(database_url)
+    env = {
+        "CODE_TRACKER_PG_HOST": str(server.get("host", "localhost")),
+        "CODE_TRACKER_PG_PORT": str(server.get("port", "5432")),
+        "CODE_TRACKER_PG_DATABASE": str(server.get("dbname", "postgres")),
+        "CODE_TRACKER_PG_USER": str(server.get("user", "postgres")),
+        "CODE_TRACKER_PG_PASSWORD": str(server.get("password") or ""),
+    }
+    with connect(resolve_conninfo(env)) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == (env["CODE_TRACKER_PG_DATABASE"],)
+
+
+# --- the embedded server --------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_embedded_server_starts_once_is_reused_and_stops(tmp_path: Path) -> None:
+    import psutil
+
+    env = {"CODE_TRACKER_PG_DATA": str(tmp_path / "data" / "pgdata"), "HOME": str(tmp_path)}
+    data_dir = embedded_data_dir(env)
+    try:
+        conninfo = resolve_conninfo(env)
+        assert resolve_conninfo(env) == conninfo  # reused, not started twice
+        with psycopg.connect(conninfo) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("codetracker",)
+        postmaster = int((data_dir / "postmaster.pid").read_text().split()[0])
+    finally:
+        stopped = stop_embedded_postgres(data_dir)
+    assert stopped is True
+    try:
+        assert psutil.Process(postmaster).status() == psutil.STATUS_ZOMBIE  # exited, not yet reaped by init
+    except psutil.NoSuchProcess:
+        pass
+    assert stop_embedded_postgres(data_dir) is False
+
+    # Started again after a stop: the data directory is already initialised.
+    try:
+        with psycopg.connect(start_embedded_postgres(data_dir)) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        assert stop_embedded_postgres(data_dir) is True

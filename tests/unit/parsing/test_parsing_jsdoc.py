@@ -1,0 +1,85 @@
+"""JSDoc attachment, identical on both backends (the rule lives once, in source_text)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from codetracker.ports import ModuleParser
+
+Read = Callable[[str], str]
+
+EXPECTED = {
+    "adjacent": "/** Adjacent JSDoc. */",
+    "separatedByCode": None,
+    "lineCommentBetween": "/** JSDoc, then a line comment. */",
+    "twoBlocks": "/** The second block wins. */",
+    "plainBlockAfter": "/** The JSDoc block. */",
+    "emptyBlock": None,
+    "banner": None,
+    "plainOnly": None,
+    "sameLine": "/** Same line. */",
+    "noComment": None,
+    "codeBetweenOnSameLine": None,
+}
+
+
+def test_attachment_cases(backend: ModuleParser, js_fixture: Read) -> None:
+    syntax = backend.parse(js_fixture("jsdoc_attachment.js"))
+
+    assert {e.exported_name: e.jsdoc_raw for e in syntax.exports} == EXPECTED
+
+
+def test_license_header_does_not_attach_to_the_first_function(backend: ModuleParser) -> None:
+    source = "/*!\n * lib v1 | MIT\n */\nexport function first() {}\n"
+
+    (first,) = backend.parse(source).exports
+
+    assert first.jsdoc_raw is None
+
+
+def test_license_header_written_as_jsdoc_is_shadowed_by_the_closer_block(backend: ModuleParser) -> None:
+    source = "/**\n * @license MIT\n */\n\n/** Adds. */\nexport function add(a, b) {}\n"
+
+    (add,) = backend.parse(source).exports
+
+    assert add.jsdoc_raw == "/** Adds. */"
+
+
+def test_export_list_prefers_the_local_declaration_comment(backend: ModuleParser) -> None:
+    source = (
+        "/** Local doc. */\nfunction documented() {}\n"
+        "const bare = () => {};\n"
+        "/** List doc. */\nexport { documented, bare };\n"
+    )
+
+    docs = {e.exported_name: e.jsdoc_raw for e in backend.parse(source).exports}
+
+    assert docs == {"documented": "/** Local doc. */", "bare": "/** List doc. */"}
+
+
+def test_comment_after_the_previous_statement_on_its_line_still_attaches(backend: ModuleParser) -> None:
+    # Only comments and whitespace lie between it and the export: the rule takes it.
+    source = "const a = 1; /** Trailing. */\nexport function f() {}\n"
+
+    (f,) = backend.parse(source).exports
+
+    assert f.jsdoc_raw == "/** Trailing. */"
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("/** A */ /* b */ // c\nexport const f = () => {};", "/** A */"),
+        ("/** A */\n;\nexport const f = () => {};", None),  # an empty statement is code
+        ("/** A */\nexport /** B */ function f() {}", "/** A */"),
+        ("/*** Stars. */\nexport function f() {}", None),
+        ("/** A */\r\n\r\nexport function f() {}", "/** A */"),
+        ("/**\u2028 * Odd break.\u2028 */\u2028export function f() {}", "/**\u2028 * Odd break.\u2028 */"),
+    ],
+)
+def test_rule_edge_cases(backend: ModuleParser, source: str, expected: str | None) -> None:
+    (f,) = backend.parse(source).exports
+
+    assert f.jsdoc_raw == expected
