@@ -24,7 +24,7 @@ def run(ctx: Any) -> BenchResult:
     database = ctx.database()
     conninfo = database.fresh("bench_persist")
     result.details["postgres"] = database.server_version()
-    repeat = max(ctx.repeat, 3)
+    repeat = max(ctx.repeat, 5)  # cheap: a fraction of a second per repetition
 
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     profile = OUT_DIR / "persist-store.prof" if ctx.profile else None

@@ -35,7 +35,7 @@ class Context:
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.quick: bool = args.quick
-        self.repeat: int = args.repeat or (2 if args.quick else 3)
+        self.repeat: int = args.repeat or (2 if args.quick else 5)
         self.profile: bool = args.profile
         self._database = None
         self._fixture = None
@@ -94,13 +94,16 @@ def _load(name: str):
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("names", nargs="*", choices=[[], *NAMES], metavar="NAME", help=f"one of {', '.join(NAMES)}")
+    ap.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(NAMES)} (default: all)")
     ap.add_argument("--quick", action="store_true", help="fewer packages and repetitions (~1-2 minutes)")
-    ap.add_argument("--repeat", type=int, help="repetitions per measured side (default 3, --quick 2)")
+    ap.add_argument("--repeat", type=int, help="repetitions per measured side (default 5, --quick 2)")
     ap.add_argument("--profile", action="store_true", help="also run one cProfile'd pass and print the top entries")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     ap.add_argument("--json", type=Path, default=RESULTS / "latest.json", help="where to write the results")
     args = ap.parse_args(argv)
+    unknown = [n for n in args.names if n not in NAMES]
+    if unknown:
+        ap.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     names = [n for n in NAMES if n in args.names] if args.names else list(NAMES)
 
     env = environment()

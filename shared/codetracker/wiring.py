@@ -4,37 +4,27 @@ and CLI runs reuse them); tests build adapters themselves or pass an environment
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, SelectionOptions
 from codetracker.errors import InvalidInput
 from codetracker.ports import FetchLimits
 
+T = TypeVar("T", int, float)
 
-def _int_setting(env: Mapping[str, str], name: str, default: int) -> int:
+
+def _positive_setting(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T]) -> T:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise InvalidInput(f"{name} must be a whole number, got {raw!r}", field=name) from None
-    if value <= 0:
-        raise InvalidInput(f"{name} must be positive, got {value}", field=name)
-    return value
-
-
-def _float_setting(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a number, got {raw!r}", field=name) from None
+        what = "a whole number" if kind is int else "a number"
+        raise InvalidInput(f"{name} must be {what}, got {raw!r}", field=name) from None
     if value <= 0:
         raise InvalidInput(f"{name} must be positive, got {value}", field=name)
     return value
@@ -49,17 +39,17 @@ class Services:
     @cached_property
     def selection_options(self) -> SelectionOptions:
         return SelectionOptions(
-            max_file_bytes=_int_setting(self.env, "CODE_TRACKER_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES)
+            max_file_bytes=_positive_setting(self.env, "CODE_TRACKER_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, int)
         )
 
     @cached_property
     def fetch_limits(self) -> FetchLimits:
         base = FetchLimits()
         return FetchLimits(
-            max_pack_bytes=_int_setting(self.env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes),
-            max_files=_int_setting(self.env, "CODE_TRACKER_MAX_FILES", base.max_files),
-            connect_timeout=_float_setting(self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout),
-            read_timeout=_float_setting(self.env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout),
+            max_pack_bytes=_positive_setting(self.env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes, int),
+            max_files=_positive_setting(self.env, "CODE_TRACKER_MAX_FILES", base.max_files, int),
+            connect_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float),
+            read_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout, float),
         )
 
     def parser(self, name: str = "auto") -> Any:

@@ -72,6 +72,16 @@ def _isolated_git_env(config: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def _stop_process_group(process: subprocess.Popen) -> None:
+    """Kill a process started with start_new_session=True and everything it started, and reap it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
 def closed_port() -> int:
     """A port on 127.0.0.1 where nothing listens (connections are refused)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -358,8 +368,11 @@ class _BackendHandler(BaseHTTPRequestHandler):
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            start_new_session=True,  # own process group: upload-pack and pack-objects stop with it
         )
         owner._track(process)
+        sent = 0
+        status = 502
         try:
             writer = threading.Thread(target=self._feed_body, args=(process.stdin,), daemon=True)
             errors = threading.Thread(target=owner._collect_stderr, args=(process.stderr,), daemon=True)
@@ -370,24 +383,20 @@ class _BackendHandler(BaseHTTPRequestHandler):
             for name, value in headers:
                 self.send_header(name, value)
             self.end_headers()
-            sent = 0
-            try:
-                while chunk := process.stdout.read1(_CHUNK):
-                    self.wfile.write(chunk)
-                    sent += len(chunk)
-            except (BrokenPipeError, ConnectionResetError):
-                log.debug("http-backend: the client went away after %d bytes", sent)
-                self.close_connection = True
+            while chunk := process.stdout.read1(_CHUNK):
+                self.wfile.write(chunk)
+                sent += len(chunk)
+            process.wait(timeout=30)
             writer.join(timeout=10)
             errors.join(timeout=10)
-            process.wait(timeout=10)
-            return status, sent
+        except (BrokenPipeError, ConnectionResetError):
+            log.debug("http-backend: the client went away after %d bytes", sent)
+            self.close_connection = True
         finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            _stop_process_group(process)
             process.stdout.close()
             owner._untrack(process)
+        return status, sent
 
     def _feed_body(self, stdin: IO[bytes]) -> None:
         try:
@@ -480,8 +489,7 @@ class GitHttpBackendServer(_ThreadedHttpServer):
         with self._processes_lock:
             running = list(self._processes)
         for process in running:
-            if process.poll() is None:
-                process.kill()
+            _stop_process_group(process)
         super().__exit__(*exc_info)
 
 
@@ -721,9 +729,15 @@ class GitDaemon:
 
 
 class HangingServer:
-    """Accepts TCP connections on 127.0.0.1 and never sends a byte (for timeout tests, any protocol)."""
+    """A TCP port on 127.0.0.1 that never sends a byte (for timeout tests, any protocol).
 
-    def __init__(self) -> None:
+    accept_connections=True: connections are accepted and held open; requests are never answered (read
+    timeout). False: the listen queue is kept full, so new connections never complete (connect timeout;
+    Linux drops the SYNs of a full queue).
+    """
+
+    def __init__(self, *, accept_connections: bool = True) -> None:
+        self.accept_connections = accept_connections
         self._listener: socket.socket | None = None
         self._thread: threading.Thread | None = None
         self._connections: list[socket.socket] = []
@@ -732,7 +746,7 @@ class HangingServer:
 
     @property
     def accepted(self) -> int:
-        return len(self._connections)
+        return len(self._connections) if self.accept_connections else 0
 
     def http_url(self, repository: str = "repo.git") -> str:
         return f"http://{HOST}:{self.port}/{repository}"
@@ -744,10 +758,15 @@ class HangingServer:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((HOST, 0))
-        listener.listen(16)
-        listener.settimeout(0.05)
         self._listener = listener
         self.port = listener.getsockname()[1]
+        if not self.accept_connections:
+            listener.listen(0)
+            filler = socket.create_connection((HOST, self.port), timeout=5)  # takes the only queue slot
+            self._connections.append(filler)
+            return self
+        listener.listen(16)
+        listener.settimeout(0.05)
         self._thread = threading.Thread(target=self._accept_loop, daemon=True)
         self._thread.start()
         return self

@@ -448,6 +448,17 @@ def _client_classes() -> tuple[type, type]:
             super().__init__(host, port)
             self._connect_timeout = connect_timeout
             self._read_timeout = read_timeout
+            self._open_protocols: list[Protocol] = []
+
+        def fetch_pack(self, *args: Any, **kwargs: Any) -> Any:
+            # dulwich leaves the connection open when the server hangs up or times out before the ref
+            # advertisement; close every connection this fetch opened (closing twice is harmless).
+            try:
+                return super().fetch_pack(*args, **kwargs)
+            finally:
+                opened, self._open_protocols = self._open_protocols, []
+                for proto in opened:
+                    proto.close()
 
         @staticmethod
         def _warn_filter_objects() -> None:
@@ -478,6 +489,7 @@ def _client_classes() -> tuple[type, type]:
 
             proto = Protocol(reader.read, writer.write, close, report_activity=self._report_activity,
                              shutdown_write=shutdown_write)
+            self._open_protocols.append(proto)
             if path.startswith(b"/~"):
                 path = path[1:]
             self.protocol_version = (protocol_version or 2) if cmd == b"upload-pack" else 0

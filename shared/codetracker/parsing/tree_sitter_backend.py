@@ -7,6 +7,10 @@ instead (source_text.parse_export_clause). Files with legacy import assertions (
 are read with those spelled as import attributes. Any other error raises ParseFailure at the first error
 node, and the auto backend then lets esprima decide.
 
+One grammar gap yields wrong trees without any error node, so it is raised as a failure too: `export`,
+`import` or `let` followed by a line break (read as a name, the declaration after it as a separate
+statement).
+
 tree-sitter is more lenient than the language: it accepts JSX, decorators, `using`, and module code
 with script-only syntax (`with`, legacy octals). Those files yield what the tree shows.
 """
@@ -35,6 +39,7 @@ _GENERATORS = frozenset({"generator_function", "generator_function_declaration"}
 _VARIABLE_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 _IDENTIFIERS = frozenset({"identifier", "undefined"})
 _NOT_STATEMENTS = frozenset({"comment", "hash_bang_line", "html_comment"})
+_KEYWORDS_READ_AS_NAMES = frozenset({"export", "import", "let"})
 
 
 class TreeSitterParser:
@@ -101,6 +106,28 @@ class _TreeWalk:
         pos = self.pos
         return self.source[pos(node.start_byte) : pos(node.end_byte)]
 
+    def code_end(self, node: Any) -> int:
+        """Byte offset where the code of a statement ends. tree-sitter may count comments that follow
+        it on the same line as part of the statement (`foo() /** a */ // b`, no semicolon), and those
+        belong to the gap before the next statement."""
+        start, end = node.start_byte, node.end_byte
+        last = node.descendant_for_byte_range(end - 1, end)
+        if last is None or last.type != "comment":
+            return end  # the usual case: one call
+        source, pos = self.source, self.pos
+        while last is not None and last.type == "comment":
+            # Step back over the comment and the whitespace before it (in characters, then bytes).
+            comment_start = last.start_byte
+            stop = pos(comment_start)
+            char = stop
+            while char > 0 and (source[char - 1].isspace() or source[char - 1] == "\ufeff"):
+                char -= 1
+            end = comment_start - len(source[char:stop].encode("utf-8", "surrogatepass"))
+            if end <= start:
+                return start
+            last = node.descendant_for_byte_range(end - 1, end)
+        return end
+
     def name(self, node: Any) -> str:
         return identifier_name(self.text(node))
 
@@ -119,7 +146,7 @@ class _TreeWalk:
             kind = node.type
             if kind in _NOT_STATEMENTS:
                 continue
-            statement = collector.add_statement(pos(node.start_byte), pos(node.end_byte))
+            statement = collector.add_statement(pos(node.start_byte), pos(self.code_end(node)))
             if kind == "export_statement":
                 collector.is_module = True
                 self.export_statement(node, statement)
@@ -135,11 +162,14 @@ class _TreeWalk:
                 name = node.child_by_field_name("name")
                 if name is not None:
                     collector.bind(self.name(name), None, statement)
-            elif kind == "expression_statement" and node.end_byte - node.start_byte == 6:
-                # The grammar reads `export` or `import` before a line break as a name and the
-                # declaration after it as a plain statement, without any error node.
-                if self.text(node) in ("export", "import"):
-                    raise self.fail(node, f"{self.text(node)!r} followed by a line break")
+            elif kind == "expression_statement":
+                # The grammar reads `export`, `import` or `let` before a line break as a name, and the
+                # declaration after it as a separate statement, without any error node.
+                expression = node.child(0)
+                if expression.type == "identifier" and expression.end_byte - expression.start_byte in (3, 6):
+                    keyword = self.text(expression)
+                    if keyword in _KEYWORDS_READ_AS_NAMES:
+                        raise self.fail(node, f"{keyword!r} followed by a line break")
         if not collector.is_module and mentions_import_meta(self.source):
             collector.is_module = self.backend.has_import_meta(root)
         return collector.result()

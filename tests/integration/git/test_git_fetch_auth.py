@@ -7,7 +7,7 @@ import traceback
 
 import pytest
 
-from codetracker.errors import AuthenticationFailed, RefNotFound
+from codetracker.errors import AuthenticationFailed, GitServerError, RefNotFound
 from codetracker.ports import Credentials
 from tests.integration.git.conftest import TOKEN
 
@@ -90,7 +90,7 @@ def test_token_never_appears_in_errors_or_logs_after_a_server_failure(fetcher, d
 
     with StatusHttpServer(503) as broken:
         url = url_with_userinfo(broken.url("private.git"), f"me:{TOKEN}")
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(GitServerError) as raised:
             fetcher.open(url, "main")
     assert_token_absent(everything_said_about(raised.value))
     assert_token_absent(debug_logs.text)

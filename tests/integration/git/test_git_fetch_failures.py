@@ -32,6 +32,14 @@ def test_server_that_never_answers_is_a_quick_timeout(fetcher, scheme):
 
 
 @pytest.mark.parametrize("scheme", ["http", "git"])
+def test_connection_that_never_completes_is_a_quick_timeout(fetcher, scheme):
+    with HangingServer(accept_connections=False) as unreachable:
+        url = unreachable.http_url() if scheme == "http" else unreachable.git_url()
+        with pytest.raises(FetchTimeout):
+            fetcher.open(url, "main", limits=QUICK)
+
+
+@pytest.mark.parametrize("scheme", ["http", "git"])
 def test_refused_connection_is_host_unreachable(fetcher, scheme):
     url = f"{scheme}://127.0.0.1:{closed_port()}/sample.git"
     with pytest.raises(HostUnreachable) as raised:

@@ -83,3 +83,29 @@ def test_rule_edge_cases(backend: ModuleParser, source: str, expected: str | Non
     (f,) = backend.parse(source).exports
 
     assert f.jsdoc_raw == expected
+
+
+def test_statements_ended_by_line_breaks(backend: ModuleParser, js_fixture: Read) -> None:
+    # tree-sitter counts same-line trailing comments into a statement without semicolon; the
+    # JSDoc run must still start right after the code.
+    syntax = backend.parse(js_fixture("lib_no_semicolons.js"))
+
+    docs = {e.exported_name: e.jsdoc_raw for e in syntax.exports}
+    assert docs == {
+        "compile": "/**\n * Compiles a template.\n * @param {string} template\n */",
+        "render": "/** Renders at once. */",
+        "count": "/** Counts renders. */",
+        "default": "/** Renders at once. */",
+    }
+
+
+@pytest.mark.parametrize(
+    "previous",
+    ["foo()", "let b = function () {}", "export default () => {}", "x = y + z", "import a from 'a'"],
+)
+def test_trailing_comments_after_a_statement_without_semicolon(backend: ModuleParser, previous: str) -> None:
+    source = f"{previous} /** Doc. */ // more\nexport function f() {{}}\n"
+
+    f = next(e for e in backend.parse(source).exports if e.exported_name == "f")
+
+    assert f.jsdoc_raw == "/** Doc. */"
