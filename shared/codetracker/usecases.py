@@ -5,9 +5,13 @@ Ports in, results out; adapters come from `codetracker.wiring` or from a test.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
 from codetracker.domain.model import (
@@ -18,6 +22,7 @@ from codetracker.domain.model import (
     SnapshotKey,
     SnapshotSource,
     SnapshotSummary,
+    TreeEntry,
 )
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
@@ -40,6 +45,30 @@ from codetracker.ports import (
 )
 
 Progress = Callable[[int, int], None]  # (files done, files total)
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _workers(requested: int | None) -> int:
+    if requested is not None:
+        return max(1, requested)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def ordered_parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
+    """fn over items on `workers` threads, results in input order, with at most 2 × workers items in
+    flight so a large tree's contents are never all in memory at once."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    window: deque[Future[R]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
+        for item in items:
+            window.append(pool.submit(fn, item))
+            if len(window) >= 2 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +93,13 @@ def extract_tree(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
-    Results are cached by blob sha, so a rescan parses only blobs never seen before."""
+    Results are cached by blob sha, so a rescan parses only blobs never seen before. Files are parsed
+    on `workers` threads (default: one per CPU, at most 4): tree-sitter releases the GIL while it parses,
+    which is most of the work."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
     rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
@@ -91,15 +123,18 @@ def extract_tree(
     if progress:
         progress(done, total)
     fresh: dict[str, FileExtraction] = {}
-    parsed = 0
     skipped = list(selection.skipped)
-    for entry, content in tree.read_many(to_read):
+
+    def extract_one(item: tuple[TreeEntry, bytes]) -> tuple[TreeEntry, FileExtraction | None, int]:
+        entry, content = item
         if len(content) > options.max_file_bytes:
-            # Trees fetched without blob sizes learn the size only now.
-            skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(len(content), options)))
+            return entry, None, len(content)  # trees fetched without blob sizes learn the size only now
+        return entry, extract_blob(content, parser), len(content)
+
+    for entry, result, size in ordered_parallel_map(extract_one, tree.read_many(to_read), _workers(workers)):
+        if result is None:
+            skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(size, options)))
         else:
-            result = extract_blob(content, parser)
-            parsed += 1
             extracted[entry.path] = result
             if entry.sha:
                 fresh[entry.sha] = result
@@ -111,7 +146,7 @@ def extract_tree(
 
     descriptor = assemble_descriptor(module_slug, entries, extracted, skipped)
     stats = ExtractionStats(
-        files_total=len(entries), candidates=total, parsed=parsed, cache_hits=total - len(to_read)
+        files_total=len(entries), candidates=total, parsed=len(to_read), cache_hits=total - len(to_read)
     )
     return ExtractionResult(descriptor, stats)
 
@@ -127,12 +162,15 @@ def extract_folder(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ExtractionResult:
     from codetracker.adapters.source_folder import FolderSource
 
     source = FolderSource(path)
     slug = slugify(module_slug) if module_slug else slugify(source.root.name)
-    return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+    return extract_tree(
+        source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress, workers=workers
+    )
 
 
 @dataclass(frozen=True, slots=True)

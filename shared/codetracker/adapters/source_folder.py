@@ -9,11 +9,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from codetracker.domain.model import EntryKind, TreeEntry
+from codetracker.domain.selection import is_module_path
 from codetracker.errors import InvalidInput, SourceNotFound
 
 # Never descended into: VCS metadata and installed dependencies are not the package's source, and
 # walking node_modules can mean 100k files.
 _PRUNED_DIRS = frozenset({".git", "node_modules"})
+# Module files are read once to hash them; their bytes are kept until the scan reads them, within a budget.
+_CONTENT_BUDGET_BYTES = 128 * 1024 * 1024
 
 
 def git_blob_sha(content: bytes) -> str:
@@ -32,6 +35,8 @@ class FolderSource:
             raise InvalidInput(f"not a folder: {root}", field="path")
         self.root = path.resolve()
         self._entries: tuple[TreeEntry, ...] | None = None
+        self._kept: dict[str, bytes] = {}
+        self._kept_bytes = 0
 
     def entries(self) -> Sequence[TreeEntry]:
         if self._entries is None:
@@ -56,17 +61,24 @@ class FolderSource:
                     if item.name not in _PRUNED_DIRS:
                         stack.append((Path(item.path), rel + "/"))
                 elif stat.S_ISREG(st.st_mode):
-                    yield TreeEntry(rel, EntryKind.FILE, st.st_size, self._sha_of(item.path))
+                    yield TreeEntry(rel, EntryKind.FILE, st.st_size, self._hash_file(item.path, rel))
 
-    @staticmethod
-    def _sha_of(path: str) -> str | None:
+    def _hash_file(self, path: str, rel: str) -> str | None:
         try:
             with open(path, "rb") as fh:
-                return git_blob_sha(fh.read())
+                content = fh.read()
         except OSError:
             return None
+        if is_module_path(rel) and self._kept_bytes + len(content) <= _CONTENT_BUDGET_BYTES:
+            self._kept[rel] = content
+            self._kept_bytes += len(content)
+        return git_blob_sha(content)
 
     def read(self, path: str) -> bytes | None:
+        kept = self._kept.pop(path, None)
+        if kept is not None:
+            self._kept_bytes -= len(kept)
+            return kept
         target = self.root / path
         if target.is_symlink() or not target.is_file():
             return None

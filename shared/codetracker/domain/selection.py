@@ -24,9 +24,13 @@ DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 _NEVER_MODULE_SUFFIXES = (".cjs", ".d.ts", ".d.mts", ".d.cts", ".ts", ".mts", ".cts")
 _MODULE_SUFFIXES = (".mjs", ".js")
 
-# A file without the `export` keyword cannot export anything: no need to parse it. `\b` keeps
-# `exports`/`exported` out; false positives (a comment, `$export`) only cost a parse.
-_EXPORT_TOKEN = re.compile(rb"\bexport\b")
+# A file without the `export` keyword cannot export anything: no need to parse it. The keyword cannot be
+# part of a longer identifier (`exports`, `$export`, `reexport`) nor be written with escapes; a false
+# positive (the word in a comment or string) only costs a parse.
+_EXPORT = b"export"
+_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$\\") | frozenset(
+    range(0x80, 0x100)  # any non-ASCII byte may belong to a Unicode identifier
+)
 _BINARY_SNIFF_BYTES = 8192
 
 
@@ -107,7 +111,16 @@ def is_binary(content: bytes) -> bool:
 
 
 def may_export(content: bytes) -> bool:
-    return _EXPORT_TOKEN.search(content) is not None
+    # bytes.find runs at memory speed; a regex with \b was 10x slower over large corpora.
+    at = content.find(_EXPORT)
+    while at != -1:
+        end = at + len(_EXPORT)
+        if (at == 0 or content[at - 1] not in _IDENTIFIER_BYTES) and (
+            end == len(content) or content[end] not in _IDENTIFIER_BYTES
+        ):
+            return True
+        at = content.find(_EXPORT, end)
+    return False
 
 
 _SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")

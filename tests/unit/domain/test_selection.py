@@ -143,6 +143,12 @@ def test_select_modules_skips_with_reasons_and_sorts():
         (b"exports.f = 1; const exported = 2;", False),
         (b"import x from 'y'; x();", False),
         (b"", False),
+        (b"export", True),
+        (b"}export{f}", True),
+        (b"/*x*/export default 1", True),
+        (b"$export = 1; reexport(); export_ = 2; exportAll()", False),
+        (b"\xc3\xa9export = 1", False),  # part of a Unicode identifier
+        (b"exports; export\n{ a }", True),
     ],
 )
 def test_export_prefilter(content, expected):
