@@ -134,8 +134,7 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
         out.write("\n")
         return EXIT_OK
     rows = [
-        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
-        for f in descriptor.functions
+        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f)) for f in descriptor.functions
     ]
     _table(rows, ("file", "function", "export", "", "parameters"), out)
     out.write(
@@ -182,8 +181,9 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         if not args.ref:
             raise InvalidInput("--ref is required when scanning a repository URL", field="--ref")
         if args.commit:
-            raise InvalidInput("--commit applies to folder scans; a repository scan records the fetched commit",
-                               field="--commit")
+            raise InvalidInput(
+                "--commit applies to folder scans; a repository scan records the fetched commit", field="--commit"
+            )
         outcome = usecases.scan_repository(
             args.source,
             args.ref,
@@ -255,11 +255,16 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             err.write(f"codetracker: no snapshots stored for {args.slug!r}\n")
             return EXIT_USAGE
         else:
-            _table([[s.as_dict()[k] for k in _SUMMARY_FIELDS] + [s.last_scanned_at] for s in snapshots],
-                   _SUMMARY_FIELDS + ("last_scanned_at",), out)
+            _table(
+                [[s.as_dict()[k] for k in _SUMMARY_FIELDS] + [s.last_scanned_at] for s in snapshots],
+                _SUMMARY_FIELDS + ("last_scanned_at",),
+                out,
+            )
         return EXIT_OK
     only = snapshots[0]
-    descriptor = usecases.load_snapshot(services.store, SnapshotKey(only.module_slug, only.branch_name, only.release_tag))
+    descriptor = usecases.load_snapshot(
+        services.store, SnapshotKey(only.module_slug, only.branch_name, only.release_tag)
+    )
     if args.json:
         payload = contracts.descriptor_to_dict(descriptor, include_files=False)
         payload["snapshot"] = only.as_dict()
@@ -268,8 +273,10 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     else:
         out.write(f"{only.module_slug} {only.branch_name} {only.release_tag} {only.commit_sha or ''}\n")
         _table(
-            [(f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
-             for f in descriptor.functions],
+            [
+                (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
+                for f in descriptor.functions
+            ],
             ("file", "function", "export", "", "parameters"),
             out,
         )
@@ -279,8 +286,9 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
 _COMMANDS = {"extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show}
 
 
-def main(argv: Sequence[str] | None = None, *, services=None, out: TextIO | None = None,
-         err: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, services=None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
     from codetracker.errors import CodetrackerError
@@ -309,8 +317,9 @@ def main(argv: Sequence[str] | None = None, *, services=None, out: TextIO | None
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
         if os.environ.get("CODETRACKER_DEBUG"):
             raise
-        err.write(f"codetracker: internal error: {type(error).__name__}: {error} "
-                  "(set CODETRACKER_DEBUG=1 for a traceback)\n")
+        err.write(
+            f"codetracker: internal error: {type(error).__name__}: {error} (set CODETRACKER_DEBUG=1 for a traceback)\n"
+        )
         return EXIT_INTERNAL
     finally:
         if owns_services and services is not None:

@@ -210,7 +210,9 @@ def scan_folder(
         path, parser=parser, module_slug=module_slug, cache=cache, options=options, progress=progress
     )
     key = SnapshotKey(result.descriptor.module_slug, branch_name, release_tag)
-    source = SnapshotSource(name=Path(path).resolve().name, folder_path=str(Path(path).resolve()), commit_sha=commit_sha)
+    source = SnapshotSource(
+        name=Path(path).resolve().name, folder_path=str(Path(path).resolve()), commit_sha=commit_sha
+    )
     summary = store.store_snapshot(key, result.descriptor, source)
     return ScanOutcome(summary=summary, extraction=result.stats)
 
@@ -221,8 +223,13 @@ HEAD_TAG = "HEAD"
 
 
 def snapshot_key_for_ref(
-    module_slug: str, ref_kind: str, ref_name: str, commit_sha: str, default_branch: str | None,
-    branch_name: str | None, release_tag: str | None,
+    module_slug: str,
+    ref_kind: str,
+    ref_name: str,
+    commit_sha: str,
+    default_branch: str | None,
+    branch_name: str | None,
+    release_tag: str | None,
 ) -> SnapshotKey:
     """The naming rule (README, "Snapshot keys"):
     - a branch ref → (slug, branch, HEAD): the branch's latest state, replaced on each scan;

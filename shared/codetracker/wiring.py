@@ -48,7 +48,9 @@ class Services:
         return FetchLimits(
             max_pack_bytes=_positive_setting(self.env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes, int),
             max_files=_positive_setting(self.env, "CODE_TRACKER_MAX_FILES", base.max_files, int),
-            connect_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float),
+            connect_timeout=_positive_setting(
+                self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float
+            ),
             read_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout, float),
         )
 

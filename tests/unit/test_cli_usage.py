@@ -77,10 +77,26 @@ def test_extract_json_has_exactly_the_documented_keys(tmp_path):
     data = json.loads(out)
     assert data["module_slug"] == "my-mod"
     (f,) = data["functions"]
-    assert set(f) == {"name", "file_path", "export_type", "is_async", "description", "jsdoc_raw",
-                      "order_in_file", "parameters", "return_values"}
-    assert set(f["parameters"][0]) == {"name", "position", "type", "is_optional", "is_rest", "default_value",
-                                       "description"}
+    assert set(f) == {
+        "name",
+        "file_path",
+        "export_type",
+        "is_async",
+        "description",
+        "jsdoc_raw",
+        "order_in_file",
+        "parameters",
+        "return_values",
+    }
+    assert set(f["parameters"][0]) == {
+        "name",
+        "position",
+        "type",
+        "is_optional",
+        "is_rest",
+        "default_value",
+        "description",
+    }
     assert set(f["return_values"][0]) == {"type", "description"}
     assert (f["name"], f["description"], f["parameters"][0]["type"]) == ("f", "Hi.", "string")
 

@@ -17,12 +17,15 @@ def test_defaults_and_overrides():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("CODE_TRACKER_MAX_FILE_BYTES", "ten"), ("CODE_TRACKER_MAX_FILES", "-1"), ("CODE_TRACKER_GIT_CONNECT_TIMEOUT", "0"),
-     ("CODE_TRACKER_MAX_PACK_BYTES", "1.5")],
+    [
+        ("CODE_TRACKER_MAX_FILE_BYTES", "ten"),
+        ("CODE_TRACKER_MAX_FILES", "-1"),
+        ("CODE_TRACKER_GIT_CONNECT_TIMEOUT", "0"),
+        ("CODE_TRACKER_MAX_PACK_BYTES", "1.5"),
+    ],
 )
 def test_bad_values_name_the_variable(name, value):
     services = Services(env={name: value})
     with pytest.raises(InvalidInput) as error:
-        services.selection_options if name == "CODE_TRACKER_MAX_FILE_BYTES" else services.fetch_limits
+        getattr(services, "selection_options" if name == "CODE_TRACKER_MAX_FILE_BYTES" else "fetch_limits")
     assert error.value.field == name and name in str(error.value)
-

@@ -18,8 +18,9 @@ ROOT = Path(__file__).resolve().parents[3]
 def _cli(*args: str, env_extra: dict[str, str], check: bool = True) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CODE_TRACKER_"))}
     env.update(env_extra)
-    result = subprocess.run([sys.executable, "-m", "codetracker.cli", *args], capture_output=True, text=True,
-                            env=env, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "codetracker.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -54,8 +55,19 @@ def test_scan_url_then_show(widgets, db_env):
 def test_scan_folder_and_show_table(tmp_path, db_env):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "a.mjs").write_text("export function alpha(x, { y } = {}) {}\n")
-    result = _cli("scan", str(tmp_path), "--branch", "dev", "--tag", "v0.1", "--slug", "Lib A",
-                  "--commit", "abc123", env_extra=db_env)
+    result = _cli(
+        "scan",
+        str(tmp_path),
+        "--branch",
+        "dev",
+        "--tag",
+        "v0.1",
+        "--slug",
+        "Lib A",
+        "--commit",
+        "abc123",
+        env_extra=db_env,
+    )
     assert "lib-a" in result.stdout and "abc123" in result.stdout
     shown = _cli("show", "lib-a", "--branch", "dev", "--tag", "v0.1", env_extra=db_env).stdout
     assert "alpha" in shown and "(x, { y }?)" in shown
@@ -74,8 +86,16 @@ def test_missing_ref_and_unknown_repository_are_one_line_errors(widgets, db_env,
 
 def test_token_from_environment_is_never_printed(widgets, db_env):
     secret = "ghp_SuperSecretToken123"
-    result = _cli("scan", widgets.url, "--ref", "main", "--token-env", "MY_TOKEN", "--json",
-                  env_extra={**db_env, "MY_TOKEN": secret})
+    result = _cli(
+        "scan",
+        widgets.url,
+        "--ref",
+        "main",
+        "--token-env",
+        "MY_TOKEN",
+        "--json",
+        env_extra={**db_env, "MY_TOKEN": secret},
+    )
     assert secret not in result.stdout + result.stderr
     unset = _cli("scan", widgets.url, "--ref", "main", "--token-env", "UNSET_VAR", env_extra=db_env, check=False)
     assert unset.returncode == 2 and "UNSET_VAR" in unset.stderr

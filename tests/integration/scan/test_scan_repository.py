@@ -24,8 +24,10 @@ def test_branch_scan_stores_latest_state_under_head(widgets, scan_deps):
         ("src/util.js", "default", "default", 1),
     ]
     make = next(f for f in d.functions if f.name == "make")
-    assert [(p.name, p.type, p.default_value) for p in make.parameters] == [("name", "string", None),
-                                                                             ("size", None, "1")]
+    assert [(p.name, p.type, p.default_value) for p in make.parameters] == [
+        ("name", "string", None),
+        ("size", None, "1"),
+    ]
     # the manifest has every entry of the ref, ignored files included, with git blob shas
     assert {e.path for e in d.files} == set(V1_FILES) | {"src/new.mjs"}
     assert all(e.kind is EntryKind.FILE and len(e.sha) == 40 for e in d.files)
@@ -58,8 +60,9 @@ def test_tags_store_under_default_branch_and_keep_other_versions(widgets, scan_d
 def test_explicit_branch_and_tag_win_and_commit_refs_use_their_sha(widgets, scan_deps):
     by_sha = scan_repository(widgets.url, widgets.v1, **scan_deps).summary
     assert (by_sha.branch_name, by_sha.release_tag, by_sha.commit_sha) == ("main", widgets.v1, widgets.v1)
-    named = scan_repository(widgets.url, "v1.0.0", branch_name="release-1.x", release_tag="1.0", module_slug="W",
-                            **scan_deps).summary
+    named = scan_repository(
+        widgets.url, "v1.0.0", branch_name="release-1.x", release_tag="1.0", module_slug="W", **scan_deps
+    ).summary
     assert (named.module_slug, named.branch_name, named.release_tag) == ("w", "release-1.x", "1.0")
 
 

@@ -24,10 +24,16 @@ IGNORE_CASES = {
     "reinclude_under_excluded_dir": ("build/\n!build/keep.js\n", ["build/keep.js", "build/a/b.js", "src/build.js"]),
     "reinclude_file_pattern": ("*.min.js\n!vendor/keep.min.js\n", ["a.min.js", "vendor/keep.min.js", "x/y.min.js"]),
     "anchored": ("/root-only.js\n", ["root-only.js", "sub/root-only.js"]),
-    "double_star": ("docs/**/*.js\n**/fixtures/\n", ["docs/a.js", "docs/x/y/z.js", "src/docs/a.js", "a/fixtures/f.mjs", "fixtures/g.js"]),
+    "double_star": (
+        "docs/**/*.js\n**/fixtures/\n",
+        ["docs/a.js", "docs/x/y/z.js", "src/docs/a.js", "a/fixtures/f.mjs", "fixtures/g.js"],
+    ),
     "dir_only_vs_file": ("tmp/\n", ["tmp/a.js", "src/tmp/b.js", "tmp.js"]),
     "bare_name_matches_dirs_and_files": ("foo\n", ["foo", "foo/a.js", "x/foo/b.js", "foobar.js"]),
-    "negate_dir_then_exclude_file": ("lib/*\n!lib/keep/\nlib/keep/*.test.js\n", ["lib/a.js", "lib/keep/b.js", "lib/keep/b.test.js"]),
+    "negate_dir_then_exclude_file": (
+        "lib/*\n!lib/keep/\nlib/keep/*.test.js\n",
+        ["lib/a.js", "lib/keep/b.js", "lib/keep/b.test.js"],
+    ),
     "middle_slash_is_anchored": ("src/gen\n", ["src/gen/a.js", "pkg/src/gen/a.js"]),
     "char_class_and_question": ("file[0-9].js\n?.mjs\n", ["file1.js", "filea.js", "a.mjs", "ab.mjs"]),
     "comments_blank_escapes": ("# comment\n\n\\#hash.js\n\\!bang.js\n", ["#hash.js", "!bang.js", "comment"]),
