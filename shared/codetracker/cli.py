@@ -236,6 +236,12 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         out.write("\n")
     else:
         _table([[summary[k] for k in _SUMMARY_FIELDS]], _SUMMARY_FIELDS, out)
+        stats = outcome.extraction
+        line = f"{stats.candidates} module files: {stats.parsed} extracted, {stats.cache_hits} from the cache"
+        if outcome.fetch is not None:
+            how = "trees first, then the blobs needed" if outcome.fetch.used_filter else "full depth-1 fetch"
+            line += f"; fetched {outcome.fetch.bytes_received:,} bytes ({how})"
+        out.write(line + "\n")
     return EXIT_OK
 
 

@@ -44,6 +44,9 @@ def test_scan_url_then_show(widgets, db_env):
     header, row = table.splitlines()[:2]
     assert header.split()[:4] == ["module_slug", "module_id", "branch_name", "release_tag"]
     assert row.split()[2:4] == ["main", "HEAD"]
+    # v1.0.0 and main share every module blob but src/index.mjs and src/new.mjs
+    assert "5 module files: 2 extracted, 3 from the cache; fetched" in table
+    assert "(trees first, then the blobs needed)" in table
 
     listing = json.loads(_cli("show", "widgets", "--json", env_extra=db_env).stdout)
     assert sorted(s["release_tag"] for s in listing) == ["HEAD", "v1.0.0"]
