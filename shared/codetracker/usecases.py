@@ -5,13 +5,9 @@ Ports in, results out; adapters come from `codetracker.wiring` or from a test.
 
 from __future__ import annotations
 
-import os
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
 from codetracker.domain.model import (
@@ -45,30 +41,6 @@ from codetracker.ports import (
 )
 
 Progress = Callable[[int, int], None]  # (files done, files total)
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def _workers(requested: int | None) -> int:
-    if requested is not None:
-        return max(1, requested)
-    return max(1, min(4, os.cpu_count() or 1))
-
-
-def ordered_parallel_map(fn: Callable[[T], R], items: Iterable[T], workers: int) -> Iterator[R]:
-    """fn over items on `workers` threads, results in input order, with at most 2 × workers items in
-    flight so a large tree's contents are never all in memory at once."""
-    if workers <= 1:
-        yield from map(fn, items)
-        return
-    window: deque[Future[R]] = deque()
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="extract") as pool:
-        for item in items:
-            window.append(pool.submit(fn, item))
-            if len(window) >= 2 * workers:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +65,12 @@ def extract_tree(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
-    workers: int | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
-    Results are cached by blob sha, so a rescan parses only blobs never seen before. Files are parsed
-    on `workers` threads (default: one per CPU, at most 4): tree-sitter releases the GIL while it parses,
-    which is most of the work."""
+    Results are cached by blob sha, so a rescan parses only blobs never seen before. Parsing is
+    sequential: py-tree-sitter holds the GIL while it parses (threads measured slower), and process
+    pools need /dev/shm, which Lambda does not have."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
     rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
@@ -131,7 +102,7 @@ def extract_tree(
             return entry, None, len(content)  # trees fetched without blob sizes learn the size only now
         return entry, extract_blob(content, parser), len(content)
 
-    for entry, result, size in ordered_parallel_map(extract_one, tree.read_many(to_read), _workers(workers)):
+    for entry, result, size in map(extract_one, tree.read_many(to_read)):
         if result is None:
             skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(size, options)))
         else:
@@ -162,15 +133,12 @@ def extract_folder(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
-    workers: int | None = None,
 ) -> ExtractionResult:
     from codetracker.adapters.source_folder import FolderSource
 
     source = FolderSource(path)
     slug = slugify(module_slug) if module_slug else slugify(source.root.name)
-    return extract_tree(
-        source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress, workers=workers
-    )
+    return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
 
 
 @dataclass(frozen=True, slots=True)
