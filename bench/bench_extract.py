@@ -167,17 +167,30 @@ def run(ctx: Any) -> BenchResult:
         if s is None:
             continue
         label = "acorn (node)" if name == "acorn" else f"codetracker {name}"
-        result.add(f"{label}: MB/s end-to-end", s["mb_per_s_wall"], "MB/s", note=f"median of {s['runs']}")
+        primary = name in ("acorn", "auto")  # the other sides: fewer rows here, all of it in the table above
+        if primary:
+            result.add(f"{label}: MB/s end-to-end", s["mb_per_s_wall"], "MB/s", note=f"median of {s['runs']}")
         result.add(f"{label}: MB/s in-process", s["mb_per_s_inprocess"], "MB/s")
-        result.add(f"{label}: files/s in-process", s["files_per_s_inprocess"], "files/s")
+        if primary:
+            result.add(f"{label}: files/s in-process", s["files_per_s_inprocess"], "files/s")
         rss_limit = RSS_TARGET_MB if name == "auto" else None
         result.add(f"{label}: peak RSS", s["peak_rss_mb"], "MB", at_most=rss_limit)
         if ref is not None and name != "acorn":
             target = RATIO_TARGET if name == "auto" else None
-            result.add(f"{label} / acorn: time end-to-end", s["wall_s"] / ref["wall_s"], "x", at_most=target,
-                       note=f"{s['wall_s']:.2f}s vs {ref['wall_s']:.2f}s")
-            result.add(f"{label} / acorn: time in-process", s["inprocess_s"] / ref["inprocess_s"], "x",
-                       at_most=target, note=f"{s['inprocess_s']:.2f}s vs {ref['inprocess_s']:.2f}s")
+            result.add(
+                f"{label} / acorn: time end-to-end",
+                s["wall_s"] / ref["wall_s"],
+                "x",
+                at_most=target,
+                note=f"{s['wall_s']:.2f}s vs {ref['wall_s']:.2f}s",
+            )
+            result.add(
+                f"{label} / acorn: time in-process",
+                s["inprocess_s"] / ref["inprocess_s"],
+                "x",
+                at_most=target,
+                note=f"{s['inprocess_s']:.2f}s vs {ref['inprocess_s']:.2f}s",
+            )
     if ref is None:
         result.details["note"] = "acorn reference unavailable (node or npm missing): absolute figures only"
 
@@ -199,11 +212,14 @@ def run(ctx: Any) -> BenchResult:
             + [f"{diff:+d}" if "acorn" in per else "-"]
         )
     totals = {n: sum(c[n] for c in counts.values()) for n in names}
-    rows.append(["TOTAL"] + [str(totals[n]) for n in names] + [f"{totals['auto'] - totals.get('acorn', totals['auto']):+d}"])
+    rows.append(
+        ["TOTAL"] + [str(totals[n]) for n in names] + [f"{totals['auto'] - totals.get('acorn', totals['auto']):+d}"]
+    )
     result.details["functions_per_package"] = counts
     result.details["functions_table"] = table(rows, ["package", *names, "auto-acorn"])
-    result.add("functions found: |auto - acorn| summed over packages", total_diff if ref else None, "",
-               note="cross-check only")
+    result.add(
+        "functions found: |auto - acorn| summed over packages", total_diff if ref else None, "", note="cross-check only"
+    )
 
     if ctx.profile:
         profile_path = OUT / "extract-auto.prof"
@@ -234,20 +250,38 @@ def print_details(result: BenchResult) -> None:
     if sides:
         rows = []
         for name, s in sides.items():
-            rows.append([
-                name,
-                fmt(s["wall_s"], "s"),
-                fmt(s["inprocess_s"], "s"),
-                fmt(s["load_s"], "s"),
-                fmt(s["mb_per_s_wall"], "MB/s"),
-                fmt(s["mb_per_s_inprocess"], "MB/s"),
-                fmt(s["files_per_s_inprocess"], "files/s"),
-                fmt(s["peak_rss_mb"], "MB"),
-                fmt(s["best_wall_s"], "s"),
-                " ".join(f"{w:.2f}" for w in s["walls"]),
-            ])
+            rows.append(
+                [
+                    name,
+                    fmt(s["wall_s"], "s"),
+                    fmt(s["inprocess_s"], "s"),
+                    fmt(s["load_s"], "s"),
+                    fmt(s["mb_per_s_wall"], "MB/s"),
+                    fmt(s["mb_per_s_inprocess"], "MB/s"),
+                    fmt(s["files_per_s_inprocess"], "files/s"),
+                    fmt(s["peak_rss_mb"], "MB"),
+                    fmt(s["best_wall_s"], "s"),
+                    " ".join(f"{w:.2f}" for w in s["walls"]),
+                ]
+            )
         log("\nextract: per side (median; wall = process start to exit; load = imports + parser set-up)")
-        log(table(rows, ["side", "wall", "in-process", "load", "MB/s wall", "MB/s in-proc", "files/s", "peak RSS", "best wall", "walls"]))
+        log(
+            table(
+                rows,
+                [
+                    "side",
+                    "wall",
+                    "in-process",
+                    "load",
+                    "MB/s wall",
+                    "MB/s in-proc",
+                    "files/s",
+                    "peak RSS",
+                    "best wall",
+                    "walls",
+                ],
+            )
+        )
     if "profile" in result.details:
         log("\nextract: cProfile of codetracker auto (top by own time)")
         log(result.details["profile"])

@@ -34,7 +34,9 @@ def run(ctx: Any) -> BenchResult:
     server = ctx.server()
     url = server.url
     result.details["fixture"] = {
-        "files": fixture.files, "module_files": fixture.module_files, "pack_bytes": fixture.pack_bytes,
+        "files": fixture.files,
+        "module_files": fixture.module_files,
+        "pack_bytes": fixture.pack_bytes,
     }
     tmp_root = CACHE / "tmp"
     tmp_root.mkdir(parents=True, exist_ok=True)
@@ -67,8 +69,17 @@ def run(ctx: Any) -> BenchResult:
     if ctx.has_database():
         conninfo = ctx.database().fresh("bench_fetch")
         profile = OUT_DIR / "fetch-scan.prof" if ctx.profile else None
-        scan_cmd = worker_cmd("scan_codetracker.py", "scan", "--url", url, "--ref", REF, "--conninfo", conninfo,
-                              *(["--profile", str(profile)] if profile else []))
+        scan_cmd = worker_cmd(
+            "scan_codetracker.py",
+            "scan",
+            "--url",
+            url,
+            "--ref",
+            REF,
+            "--conninfo",
+            conninfo,
+            *(["--profile", str(profile)] if profile else []),
+        )
         log(f"$ {' '.join(scan_cmd)}")
         scan_run = measure(scan_cmd).check()
         scan_report = scan_run.json_line()
@@ -100,16 +111,28 @@ def run(ctx: Any) -> BenchResult:
     result.add("dulwich fetch: time in-process", fetch_inproc, "s")
     result.add("dulwich fetch: bytes received (FetchStats)", last["bytes_received"], "bytes")
     result.add("dulwich fetch: bytes sent by the server", median(fetch_server_bytes), "bytes")
-    result.add("dulwich fetch: blob:none filter used", last["used_filter"], "",
-               note=f"{last['blobs_fetched']} blobs fetched after the trees")
+    result.add(
+        "dulwich fetch: blob:none filter used",
+        last["used_filter"],
+        "",
+        note=f"{last['blobs_fetched']} blobs fetched after the trees",
+    )
     result.add("dulwich fetch: peak RSS", max(m.peak_rss_mb for m in fetch_runs), "MB")
     result.add("dulwich fetch / git clone: time end-to-end", fetch_wall / git_wall, "x", at_most=RATIO_TARGET)
     result.add("dulwich fetch / git clone: time in-process", fetch_inproc / git_wall, "x", at_most=RATIO_TARGET)
-    result.add("dulwich fetch / git clone: bytes", median(fetch_server_bytes) / median(git_bytes), "x",
-               note="server-side response bytes")
+    result.add(
+        "dulwich fetch / git clone: bytes",
+        median(fetch_server_bytes) / median(git_bytes),
+        "x",
+        note="server-side response bytes",
+    )
     if scan_report is not None:
-        result.add("scan_repository (fetch+extract+store): time in-process", scan_report["seconds"], "s",
-                   note=f"{scan_report['functions']} functions, {scan_report['parsed']} files parsed")
+        result.add(
+            "scan_repository (fetch+extract+store): time in-process",
+            scan_report["seconds"],
+            "s",
+            note=f"{scan_report['functions']} functions, {scan_report['parsed']} files parsed",
+        )
         result.add("scan_repository / git clone: time end-to-end", scan_run.wall / git_wall, "x", note="information")
         result.add("scan_repository: peak RSS", scan_run.peak_rss_mb, "MB")
     shutil.rmtree(tmp_root, ignore_errors=True)
@@ -119,12 +142,27 @@ def run(ctx: Any) -> BenchResult:
 def print_details(result: BenchResult) -> None:
     d = result.details
     fx = d["fixture"]
-    log(f"\nfetch: fixture {fx['files']} files ({fx['module_files']} .js/.mjs), packs {fx['pack_bytes'] / 1e6:.1f} MB on disk")
+    log(
+        f"\nfetch: fixture {fx['files']} files ({fx['module_files']} .js/.mjs), "
+        f"packs {fx['pack_bytes'] / 1e6:.1f} MB on disk"
+    )
     r = d["fetch_report"]
     rows = [
-        ["git clone (wall)", " ".join(f"{s:.2f}" for s in d["git_clone_walls"]), fmt(d["git_server_bytes"][-1], "bytes")],
-        ["dulwich fetch (wall)", " ".join(f"{s:.2f}" for s in d["fetch_walls"]), fmt(d["fetch_server_bytes"][-1], "bytes")],
-        ["dulwich fetch (in-process)", " ".join(f"{s:.2f}" for s in d["fetch_inprocess"]), fmt(r["bytes_received"], "bytes")],
+        [
+            "git clone (wall)",
+            " ".join(f"{s:.2f}" for s in d["git_clone_walls"]),
+            fmt(d["git_server_bytes"][-1], "bytes"),
+        ],
+        [
+            "dulwich fetch (wall)",
+            " ".join(f"{s:.2f}" for s in d["fetch_walls"]),
+            fmt(d["fetch_server_bytes"][-1], "bytes"),
+        ],
+        [
+            "dulwich fetch (in-process)",
+            " ".join(f"{s:.2f}" for s in d["fetch_inprocess"]),
+            fmt(r["bytes_received"], "bytes"),
+        ],
     ]
     log(table(rows, ["side", "seconds per repetition", "bytes"]))
     log(
@@ -133,8 +171,10 @@ def print_details(result: BenchResult) -> None:
     )
     if d.get("scan_report"):
         s = d["scan_report"]
-        log(f"scan_repository: {s['seconds']:.2f}s, {s['functions']} functions, {s['candidates']} candidates, "
-            f"{s['parsed']} parsed, {s['cache_hits']} cache hits, {s['problems']} problems")
+        log(
+            f"scan_repository: {s['seconds']:.2f}s, {s['functions']} functions, {s['candidates']} candidates, "
+            f"{s['parsed']} parsed, {s['cache_hits']} cache hits, {s['problems']} problems"
+        )
     if "profile" in d:
         log("\nfetch: cProfile of scan_repository (top by own time)")
         log(d["profile"])

@@ -33,7 +33,10 @@ def run(ctx: Any) -> BenchResult:
         conninfo = database.fresh("bench_rescan")
         cmd = worker_cmd("scan_codetracker.py", "scan", "--url", url, "--ref", RESCAN_BRANCH, "--conninfo", conninfo)
         if rep == 0:
-            log(f"$ {' '.join(cmd)}   (full: branch at commit 1, fresh database; then rescan: branch at commit 2) x{repeat}")
+            log(
+                f"$ {' '.join(cmd)}   (full: branch at commit 1, fresh database; "
+                f"then rescan: branch at commit 2) x{repeat}"
+            )
         fixture.set_branch(RESCAN_BRANCH, fixture.base)
         full = measure(cmd).check()
         fixture.set_branch(RESCAN_BRANCH, fixture.changed)
@@ -59,15 +62,32 @@ def run(ctx: Any) -> BenchResult:
             "rescan_walls": [m.wall for m in re_runs],
         }
     )
-    result.add("full scan (cold cache): time in-process", full_s, "s",
-               note=f"median of {repeat}; {f['parsed']} parsed, {f['functions']} functions")
-    result.add("rescan (1% changed, warm cache): time in-process", re_s, "s",
-               note=f"{r['parsed']} parsed, {r['cache_hits']} cache hits")
+    result.add(
+        "full scan (cold cache): time in-process",
+        full_s,
+        "s",
+        note=f"median of {repeat}; {f['parsed']} parsed, {f['functions']} functions",
+    )
+    result.add(
+        "rescan (1% changed, warm cache): time in-process",
+        re_s,
+        "s",
+        note=f"{r['parsed']} parsed, {r['cache_hits']} cache hits",
+    )
     result.add("rescan / full scan: time in-process", re_s / full_s, "x", at_most=RATIO_TARGET)
-    result.add("rescan / full scan: time end-to-end", re_wall / full_wall, "x", at_most=RATIO_TARGET,
-               note=f"{re_wall:.2f}s vs {full_wall:.2f}s, interpreter start-up included")
-    result.add("rescan: bytes received", r["bytes_received"], "bytes",
-               note=f"full scan: {f['bytes_received']:,}; blobs fetched {r['blobs_fetched']} vs {f['blobs_fetched']}")
+    result.add(
+        "rescan / full scan: time end-to-end",
+        re_wall / full_wall,
+        "x",
+        at_most=RATIO_TARGET,
+        note=f"{re_wall:.2f}s vs {full_wall:.2f}s, interpreter start-up included",
+    )
+    result.add(
+        "rescan: bytes received",
+        r["bytes_received"],
+        "bytes",
+        note=f"full scan: {f['bytes_received']:,}; blobs fetched {r['blobs_fetched']} vs {f['blobs_fetched']}",
+    )
     result.add("full scan: peak RSS", max(m.peak_rss_mb for m in full_runs), "MB")
     result.add("rescan: peak RSS", max(m.peak_rss_mb for m in re_runs), "MB")
     if profile:
@@ -80,16 +100,43 @@ def run(ctx: Any) -> BenchResult:
 def print_details(result: BenchResult) -> None:
     d = result.details
     rows = []
-    for label, reports, walls in (("full scan", d["full"], d["full_walls"]), ("rescan", d["rescan"], d["rescan_walls"])):
+    for label, reports, walls in (
+        ("full scan", d["full"], d["full_walls"]),
+        ("rescan", d["rescan"], d["rescan_walls"]),
+    ):
         for report, wall in zip(reports, walls):
-            rows.append([
-                label, f"{report['seconds']:.2f}", f"{wall:.2f}", str(report["candidates"]), str(report["parsed"]),
-                str(report["cache_hits"]), str(report["functions"]), f"{report['bytes_received']:,}",
-                str(report["used_filter"]), str(report["blobs_fetched"]),
-            ])
+            rows.append(
+                [
+                    label,
+                    f"{report['seconds']:.2f}",
+                    f"{wall:.2f}",
+                    str(report["candidates"]),
+                    str(report["parsed"]),
+                    str(report["cache_hits"]),
+                    str(report["functions"]),
+                    f"{report['bytes_received']:,}",
+                    str(report["used_filter"]),
+                    str(report["blobs_fetched"]),
+                ]
+            )
     log(f"\nrescan: {d['changed_files']} module files changed between the two commits")
-    log(table(rows, ["scan", "in-process s", "wall s", "candidates", "parsed", "cache hits", "functions",
-                     "bytes received", "filter", "blobs fetched"]))
+    log(
+        table(
+            rows,
+            [
+                "scan",
+                "in-process s",
+                "wall s",
+                "candidates",
+                "parsed",
+                "cache hits",
+                "functions",
+                "bytes received",
+                "filter",
+                "blobs fetched",
+            ],
+        )
+    )
     if "profile" in d:
         log("\nrescan: cProfile of the last rescan (top by own time)")
         log(d["profile"])

@@ -218,9 +218,12 @@ def environment() -> dict[str, Any]:
         pass
     git_rev = None
     try:
-        git_rev = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-        ).stdout.strip() or None
+        git_rev = (
+            subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+            ).stdout.strip()
+            or None
+        )
     except OSError:
         pass
     return {
@@ -267,8 +270,16 @@ class BenchResult:
     error: str | None = None  # it ran and broke
     seconds: float = 0.0
 
-    def add(self, name: str, value: float | None, unit: str = "", *, at_most: float | None = None,
-            at_least: float | None = None, note: str = "") -> Figure:
+    def add(
+        self,
+        name: str,
+        value: float | None,
+        unit: str = "",
+        *,
+        at_most: float | None = None,
+        at_least: float | None = None,
+        note: str = "",
+    ) -> Figure:
         target = ok = None
         if at_most is not None:
             target = f"<= {at_most:g}"

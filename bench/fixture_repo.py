@@ -68,8 +68,17 @@ def build_fixture(*, quick: bool) -> Fixture:
     if marker.exists():
         info = json.loads(marker.read_text())
         if info.get("digest") == digest and path.exists():
-            return Fixture(root, path, REPO_NAME, info["base"], info["changed"], info["files"],
-                           info["module_files"], info["changed_files"], info["pack_bytes"])
+            return Fixture(
+                root,
+                path,
+                REPO_NAME,
+                info["base"],
+                info["changed"],
+                info["files"],
+                info["module_files"],
+                info["changed_files"],
+                info["pack_bytes"],
+            )
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -81,8 +90,7 @@ def build_fixture(*, quick: bool) -> Fixture:
         for rel, spec in git_repos.files_from_folder(folders[package.name]).items():
             files[prefix + rel] = spec
     module_paths = sorted(
-        p for p, spec in files.items()
-        if p.endswith((".js", ".mjs")) and isinstance(spec, bytes) and b"export" in spec
+        p for p, spec in files.items() if p.endswith((".js", ".mjs")) and isinstance(spec, bytes) and b"export" in spec
     )
     count = max(1, round(len(module_paths) * CHANGED_FRACTION))
     step = max(1, len(module_paths) // count)
@@ -159,6 +167,12 @@ class FixtureServer:
 def git_env(home: Path) -> dict[str, str]:
     """git client environment without the user's or the system's configuration."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
-                "XDG_CONFIG_HOME": str(home / ".config")})
+    env.update(
+        {
+            "HOME": str(home),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "XDG_CONFIG_HOME": str(home / ".config"),
+        }
+    )
     return env

@@ -146,11 +146,21 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for result in results:
         if result.unavailable or result.error:
-            rows.append([result.name, "UNAVAILABLE" if result.unavailable else "ERROR", "", "", (result.unavailable or result.error or "")[:100]])
+            rows.append(
+                [
+                    result.name,
+                    "UNAVAILABLE" if result.unavailable else "ERROR",
+                    "",
+                    "",
+                    (result.unavailable or result.error or "")[:100],
+                ]
+            )
             continue
         for f in result.figures:
             verdict = "" if f.ok is None else ("PASS" if f.ok else "MISS")
-            rows.append([result.name, f.name, fmt(f.value, f.unit), f.target or "", verdict + (f"  {f.note}" if f.note else "")])
+            rows.append(
+                [result.name, f.name, fmt(f.value, f.unit), f.target or "", verdict + (f"  {f.note}" if f.note else "")]
+            )
     log("\n=== figures ===")
     log(table(rows, ["bench", "figure", "value", "target", "result"]))
     missed = [f for r in results for f in r.figures if f.ok is False]

@@ -3,7 +3,8 @@
     python persist_codetracker.py --conninfo CONNINFO --functions N --files N --repeat R [--profile FILE]
 
 insert: the key is new (the tables are emptied before each repetition, untimed);
-replace: the same key is stored again (the previous snapshot is deleted in the same transaction).
+replace: the key is stored again with every function changed (a full rewrite), with 1% of the files
+changed, and unchanged (the store rewrites only the files whose functions changed).
 One untimed warm-up of each path first. Leaves one snapshot in the database (the copy side reads it).
 """
 
@@ -16,11 +17,11 @@ import sys
 from peak import vmhwm_kb
 import time
 
-from synthetic import build_descriptor, row_count
+from synthetic import build_descriptor, row_count, with_changed_files
 
 from codetracker.adapters.postgres_connection import connect
 from codetracker.adapters.store_postgres import PostgresDatabase, PostgresSnapshotStore
-from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
 
 
 def main() -> int:
@@ -45,7 +46,7 @@ def main() -> int:
 
     def empty_tables() -> None:
         with connect(args.conninfo) as conn:
-            conn.execute("TRUNCATE modules, functions, parameters, return_values, snapshot_files, scan_problems")
+            conn.execute("TRUNCATE modules CASCADE")  # and every table that references it
             conn.execute("VACUUM ANALYZE")  # the same state before every repetition
 
     profiler = None
@@ -61,14 +62,23 @@ def main() -> int:
         summary = store.store_snapshot(key, descriptor, source)
         if rep:
             insert_times.append(time.perf_counter() - started)
-    replace_times = []
-    for rep in range(args.repeat + 1):
-        if profiler is not None and rep == args.repeat:
-            profiler.enable()
-        started = time.perf_counter()
-        summary = store.store_snapshot(key, descriptor, source)
-        if rep:
-            replace_times.append(time.perf_counter() - started)
+
+    def timed_replaces(other: Descriptor, profile_last: bool = False) -> list[float]:
+        """Alternate `descriptor` and `other` under the key: every store replaces the previous one."""
+        times = []
+        for rep in range(args.repeat + 1):
+            if profiler is not None and profile_last and rep == args.repeat:
+                profiler.enable()
+            started = time.perf_counter()
+            store.store_snapshot(key, other if rep % 2 == 0 else descriptor, source)
+            if rep:
+                times.append(time.perf_counter() - started)
+        store.store_snapshot(key, descriptor, source)
+        return times
+
+    replace_times = timed_replaces(with_changed_files(descriptor, 1.0, "all changed"), profile_last=True)
+    replace_1pct_times = timed_replaces(with_changed_files(descriptor, 0.01, "1% changed"))
+    unchanged_times = timed_replaces(descriptor)
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
@@ -85,6 +95,8 @@ def main() -> int:
                 "build_seconds": built,
                 "insert_seconds": insert_times,
                 "replace_seconds": replace_times,
+                "replace_1pct_seconds": replace_1pct_times,
+                "unchanged_seconds": unchanged_times,
                 "vmhwm_kb": vmhwm_kb(),
             }
         )

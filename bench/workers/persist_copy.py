@@ -91,8 +91,11 @@ def main() -> int:
         text_times = []
         fk_times = []
         for rep in range(args.repeat + 1):  # the first of each is an untimed warm-up
-            for measure, times in ((lambda: copy_rows("rawcopy"), row_times), (copy_text, text_times),
-                                   (lambda: copy_rows("rawcopy_fk"), fk_times)):
+            for measure, times in (
+                (lambda: copy_rows("rawcopy"), row_times),
+                (copy_text, text_times),
+                (lambda: copy_rows("rawcopy_fk"), fk_times),
+            ):
                 empty()
                 elapsed = measure()
                 if rep:

@@ -23,8 +23,9 @@ _WORDS = (
 _TYPES = ("string", "number", "boolean", "Object", "Array<string>", "Function", "*", "Promise<void>", "{a: number}")
 
 
-def build_descriptor(functions: int, files: int, *, params_per_function: int = 3, seed: int = 42,
-                     slug: str = "bench-module") -> Descriptor:
+def build_descriptor(
+    functions: int, files: int, *, params_per_function: int = 3, seed: int = 42, slug: str = "bench-module"
+) -> Descriptor:
     rng = random.Random(seed)
     dirs = [f"src/{rng.choice(_WORDS)}{i}" for i in range(max(1, files // 40))]
     paths = sorted({f"{rng.choice(dirs)}/{rng.choice(_WORDS)}-{i}.js" for i in range(files)})
@@ -82,3 +83,17 @@ def row_count(descriptor: Descriptor) -> int:
         + len(descriptor.files)
         + len(descriptor.problems)
     )
+
+
+def with_changed_files(descriptor: Descriptor, fraction: float, salt: str) -> Descriptor:
+    """The same snapshot with every function of `fraction` of its files described differently (1.0: all)."""
+    from dataclasses import replace
+
+    paths = sorted({f.file_path for f in descriptor.functions})
+    step = max(1, round(1 / fraction)) if fraction < 1 else 1
+    changed = set(paths[::step])
+    functions = tuple(
+        replace(f, description=f"{f.description} ({salt})") if f.file_path in changed else f
+        for f in descriptor.functions
+    )
+    return replace(descriptor, functions=functions)
