@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--branch")
     show.add_argument("--tag")
     show.add_argument("--json", action="store_true")
+
+    db = commands.add_parser("db", help="the database: where it is, and stopping the embedded one")
+    db.add_argument("action", choices=("status", "stop"), help="status: print the connection (no password) "
+                    "and the schema version; stop: stop the embedded Postgres (it otherwise keeps running so the "
+                    "next command starts fast)")
     return root
 
 
@@ -289,7 +294,28 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     return EXIT_OK
 
 
-_COMMANDS = {"extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show}
+def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
+    from codetracker.adapters import postgres_connection
+
+    env = services.env
+    embedded = not env.get("DATABASE_URL") and postgres_connection.conninfo_from_settings(env) is None
+    if args.action == "stop":
+        if not embedded:
+            raise UsageError("the database is configured (DATABASE_URL or CODE_TRACKER_PG_*): nothing to stop")
+        data_dir = postgres_connection.embedded_data_dir(env)
+        stopped = postgres_connection.stop_embedded_postgres(data_dir)
+        out.write(f"embedded Postgres in {data_dir}: {'stopped' if stopped else 'was not running'}\n")
+        return EXIT_OK
+    where = f"embedded Postgres in {postgres_connection.embedded_data_dir(env)}" if embedded else "configured"
+    applied = services.database.run(
+        lambda conn: conn.execute("SELECT max(version), count(*) FROM schema_migrations").fetchone(), read_only=True
+    )
+    out.write(f"database: {postgres_connection.redacted(postgres_connection.resolve_conninfo(env))} ({where})\n")
+    out.write(f"schema version: {applied[0]} ({applied[1]} migrations applied)\n")
+    return EXIT_OK
+
+
+_COMMANDS = {"extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show, "db": _cmd_db}
 
 
 def main(
@@ -303,7 +329,7 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("a command is required: extract, scan or show (see 'codetracker --help')")
+            raise UsageError("a command is required: extract, scan, show or db (see 'codetracker --help')")
         if services is None:
             from codetracker.wiring import Services
 

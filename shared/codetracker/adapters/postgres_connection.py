@@ -174,6 +174,8 @@ def stop_embedded_postgres(data_dir: Path | str) -> bool:
         if not (pgdata / "postmaster.pid").exists():
             return False
         pgserver = _import_pgserver()
+        # pg_ctl only: pgserver's handle of this process stays registered in its _instances, where its exit hook
+        # expects to find it (a KeyError at exit otherwise); start_embedded_postgres restarts through it.
         # pgserver runs the server as the user "pgserver" when started by root; pg_ctl refuses to run as root.
         run_as = "pgserver" if hasattr(os, "geteuid") and os.geteuid() == 0 else None
         try:

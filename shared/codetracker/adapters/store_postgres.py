@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import os
 import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Self, TypeVar
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from codetracker.adapters.postgres_connection import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -310,17 +313,28 @@ class PostgresDatabase:
 
 # --- the snapshot store ---------------------------------------------------------------------------------------
 
+# FOR UPDATE: a concurrent store of the same key waits here, before it reads anything of the snapshot; under
+# READ COMMITTED its later statements then see what the first one committed. Also says whether the stored
+# digests still describe the function rows (see migrations/0003_function_file_digests.sql).
+_LOCK_MODULE = """
+SELECT coalesce(function_digests_at = last_scanned_at, false) FROM modules
+WHERE module_slug = %s AND branch_name = %s AND release_tag = %s
+FOR UPDATE
+"""
+
 _UPSERT_MODULE = """
 INSERT INTO modules AS m (
-    module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
+    module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at, function_digests_at,
     functions_count, parameters_count, return_values_count, files_count, problems_count
 )
-VALUES (%s, %s, %s, %s, %s, %s, clock_timestamp(), %s, %s, %s, %s, %s)
+SELECT %s, %s, %s, %s, %s, %s, now.moment, now.moment, %s, %s, %s, %s, %s
+FROM (SELECT clock_timestamp() AS moment) AS now
 ON CONFLICT (module_slug, branch_name, release_tag) DO UPDATE SET
     name = EXCLUDED.name,
     folder_path = EXCLUDED.folder_path,
     commit_sha = EXCLUDED.commit_sha,
     last_scanned_at = EXCLUDED.last_scanned_at,
+    function_digests_at = EXCLUDED.function_digests_at,
     functions_count = EXCLUDED.functions_count,
     parameters_count = EXCLUDED.parameters_count,
     return_values_count = EXCLUDED.return_values_count,
@@ -329,13 +343,20 @@ ON CONFLICT (module_slug, branch_name, release_tag) DO UPDATE SET
 RETURNING id, last_scanned_at
 """
 
-# Set-based deletes of the previous snapshot's children: faster than one cascaded delete per function row.
-_DELETE_CHILDREN = (
+# Children first, set-wise: the cascade from functions would delete them one function at a time.
+_DELETE_ALL_FUNCTIONS = (
     "DELETE FROM parameters p USING functions f WHERE p.function_id = f.id AND f.module_id = %s",
     "DELETE FROM return_values r USING functions f WHERE r.function_id = f.id AND f.module_id = %s",
     "DELETE FROM functions WHERE module_id = %s",
-    "DELETE FROM snapshot_files WHERE module_id = %s",
-    "DELETE FROM scan_problems WHERE module_id = %s",
+    "DELETE FROM function_file_digests WHERE module_id = %s",
+)
+_DELETE_FILE_FUNCTIONS = (
+    "DELETE FROM parameters p USING functions f "
+    "WHERE p.function_id = f.id AND f.module_id = %s AND f.file_path = ANY(%s)",
+    "DELETE FROM return_values r USING functions f "
+    "WHERE r.function_id = f.id AND f.module_id = %s AND f.file_path = ANY(%s)",
+    "DELETE FROM functions WHERE module_id = %s AND file_path = ANY(%s)",
+    "DELETE FROM function_file_digests WHERE module_id = %s AND file_path = ANY(%s)",
 )
 
 _SUMMARY_COLUMNS = """
@@ -345,7 +366,12 @@ _SUMMARY_COLUMNS = """
 
 
 class PostgresSnapshotStore:
-    """SnapshotStore on Postgres: one row in `modules` per key, its functions, parameters, files and problems."""
+    """SnapshotStore on Postgres: one row in `modules` per key, its functions, parameters, files and problems.
+
+    Storing a key again writes only what changed: the functions of a file are rewritten when the digest of
+    everything stored for them differs from the one kept in `function_file_digests`; files and problems are
+    compared with the stored rows.
+    """
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
@@ -355,7 +381,7 @@ class PostgresSnapshotStore:
     ) -> SnapshotSummary:
         """Replace the snapshot under key in one transaction; every other key stays as it was.
 
-        Concurrent stores of one key take turns on the row lock of the upsert: the last one wins whole.
+        Concurrent stores of one key take turns on the row lock of its `modules` row: the last one wins whole.
         """
         import psycopg
 
@@ -364,6 +390,7 @@ class PostgresSnapshotStore:
                 f"descriptor of {descriptor.module_slug!r} cannot be stored under module {key.module_slug!r}",
                 field="module_slug",
             )
+        _refuse_duplicate_paths(key, descriptor.files)
         counts = (
             len(descriptor.functions),
             sum(len(f.parameters) for f in descriptor.functions),
@@ -371,9 +398,13 @@ class PostgresSnapshotStore:
             len(descriptor.files),
             len(descriptor.problems),
         )
+        # Outside the transaction: the row lock is held only for the database work.
+        groups = _file_groups(descriptor.functions)
 
         def work(conn: psycopg.Connection) -> SnapshotSummary:
             with conn.cursor() as cur:
+                cur.execute(_LOCK_MODULE, [key.module_slug, key.branch_name, key.release_tag])
+                locked = cur.fetchone()
                 cur.execute(
                     _UPSERT_MODULE,
                     [
@@ -387,9 +418,11 @@ class PostgresSnapshotStore:
                     ],
                 )
                 module_id, last_scanned_at = cur.fetchone()  # type: ignore[misc]
-                for statement in _DELETE_CHILDREN:
-                    cur.execute(statement, [module_id])
-                _copy_snapshot_rows(cur, module_id, descriptor)
+                # A new key, or digests that no longer describe the rows: nothing stored can be kept.
+                digests_trusted = locked is not None and locked[0]
+                _replace_functions(cur, module_id, groups, digests_trusted)
+                _replace_files(cur, module_id, descriptor.files)
+                _replace_problems(cur, module_id, descriptor.problems)
             return SnapshotSummary(
                 module_slug=key.module_slug,
                 module_id=module_id,
@@ -407,7 +440,7 @@ class PostgresSnapshotStore:
         try:
             return self._database.run(work)
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
-            # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions or paths.
+            # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
             reason = " ".join(str(err).split())
             raise InvalidInput(f"the snapshot of {_describe(key)} cannot be stored: {reason}") from err
 
@@ -435,64 +468,179 @@ class PostgresSnapshotStore:
         return self._database.run(lambda conn: _load(conn, key), read_only=True)
 
 
-def _copy_snapshot_rows(cur: psycopg.Cursor, module_id: int, descriptor: Descriptor) -> None:
-    functions = descriptor.functions
-    if functions:
-        # Child rows need their function's id: take them all from the sequence in one round trip.
-        cur.execute("SELECT nextval('functions_id_seq') FROM generate_series(1, %s)", [len(functions)])
-        function_ids = [row[0] for row in cur.fetchall()]
+def _refuse_duplicate_paths(key: SnapshotKey, files: Sequence[TreeEntry]) -> None:
+    # Checked here because the files are compared by path with the stored ones, where a repeat would vanish.
+    if len({e.path for e in files}) == len(files):
+        return
+    seen: set[str] = set()
+    for entry in files:
+        if entry.path in seen:
+            raise InvalidInput(
+                f"the snapshot of {_describe(key)} cannot be stored: file {entry.path!r} is listed twice",
+                field="files",
+            )
+        seen.add(entry.path)
+
+
+# --- incremental replace -----------------------------------------------------------------------------------
+
+# Changing the encoding below changes every digest: each snapshot's next store then rewrites all its functions
+# once, which is always correct. Bump the label with any change.
+_DIGEST_LABEL = b"codetracker function rows 1\n"
+_FUNCTION_FIELDS = attrgetter("name", "export_type", "is_async", "description", "jsdoc_raw", "order_in_file")
+_PARAMETER_FIELDS = attrgetter(
+    "name", "position", "type", "is_optional", "is_rest", "default_value", "description"
+)
+_RETURN_VALUE_FIELDS = attrgetter("type", "description")
+
+
+@dataclass(frozen=True, slots=True)
+class _FileGroup:
+    """The functions of one file, in descriptor order, and the digest of every field stored for them."""
+
+    digest: bytes
+    functions: tuple[ExportedFunction, ...]
+
+
+def _file_groups(functions: Sequence[ExportedFunction]) -> dict[str, _FileGroup]:
+    hashers: dict[str, Any] = {}
+    members: dict[str, list[ExportedFunction]] = {}
+    dumps = marshal.dumps
+    for f in functions:
+        path = f.file_path
+        hasher = hashers.get(path)
+        if hasher is None:
+            hasher = hashers[path] = hashlib.sha1(_DIGEST_LABEL)
+            members[path] = []
+        members[path].append(f)
+        fields = (
+            _FUNCTION_FIELDS(f),
+            tuple(map(_PARAMETER_FIELDS, f.parameters)),
+            tuple(map(_RETURN_VALUE_FIELDS, f.return_values)),
+        )
+        try:
+            # marshal version 0: compact, fast, and independent of object identity (later versions encode a
+            # repeated object as a back-reference, so equal values built apart would digest differently).
+            # Each encoding delimits itself, so the concatenation of a file's functions is unambiguous.
+            hasher.update(dumps(fields, 0))
+        except ValueError:
+            # A subclass of str or int (marshal takes exact types only): a digest that matches nothing, so
+            # this file is simply rewritten on every store.
+            hasher.update(os.urandom(20))
+    return {path: _FileGroup(hashers[path].digest(), tuple(members[path])) for path in hashers}
+
+
+def _replace_functions(
+    cur: psycopg.Cursor, module_id: int, groups: Mapping[str, _FileGroup], digests_trusted: bool
+) -> None:
+    """Rewrite the functions of the files whose digest changed; the rows of the others stay (ids included).
+
+    Relies on the invariant every store keeps in its transaction: while the digests are trusted, the
+    function rows are exactly those of the files with a digest row, as that digest describes them.
+    """
+    stored: dict[str, bytes] = {}
+    if digests_trusted:
+        cur.execute("SELECT file_path, digest FROM function_file_digests WHERE module_id = %s", [module_id])
+        stored = {path: bytes(digest) for path, digest in cur.fetchall()}
+    stale = [path for path, digest in stored.items() if path not in groups or groups[path].digest != digest]
+    written = [path for path, group in groups.items() if stored.get(path) != group.digest]
+    if not stored:
+        # First store of the key, a snapshot stored before the digests existed, or untrusted digests.
+        for statement in _DELETE_ALL_FUNCTIONS:
+            cur.execute(statement, [module_id])
+    elif stale:
+        for statement in _DELETE_FILE_FUNCTIONS:
+            cur.execute(statement, [module_id, stale])
+    if not written:
+        return
+    _copy_functions(cur, module_id, [f for path in written for f in groups[path].functions])
+    with cur.copy("COPY function_file_digests (module_id, file_path, digest) FROM STDIN") as copy:
+        for path in written:
+            copy.write_row((module_id, path, groups[path].digest))
+
+
+def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[ExportedFunction]) -> None:
+    if not functions:
+        return
+    # Child rows need their function's id: take them all from the sequence in one round trip. Ascending in
+    # descriptor order, which keeps the order of functions that share a file and an order_in_file.
+    cur.execute("SELECT nextval('functions_id_seq') FROM generate_series(1, %s)", [len(functions)])
+    function_ids = [row[0] for row in cur.fetchall()]
+    with cur.copy(
+        "COPY functions (id, module_id, name, file_path, export_type, is_async, description, jsdoc_raw, "
+        "order_in_file) FROM STDIN"
+    ) as copy:
+        for function_id, f in zip(function_ids, functions):
+            copy.write_row(
+                (
+                    function_id,
+                    module_id,
+                    f.name,
+                    f.file_path,
+                    f.export_type,
+                    f.is_async,
+                    f.description,
+                    f.jsdoc_raw,
+                    f.order_in_file,
+                )
+            )
+    if any(f.parameters for f in functions):
         with cur.copy(
-            "COPY functions (id, module_id, name, file_path, export_type, is_async, description, jsdoc_raw, "
-            "order_in_file) FROM STDIN"
+            "COPY parameters (function_id, position, name, type, is_optional, is_rest, default_value, "
+            "description) FROM STDIN"
         ) as copy:
             for function_id, f in zip(function_ids, functions):
-                copy.write_row(
-                    (
-                        function_id,
-                        module_id,
-                        f.name,
-                        f.file_path,
-                        f.export_type,
-                        f.is_async,
-                        f.description,
-                        f.jsdoc_raw,
-                        f.order_in_file,
-                    )
-                )
-        if any(f.parameters for f in functions):
-            with cur.copy(
-                "COPY parameters (function_id, position, name, type, is_optional, is_rest, default_value, "
-                "description) FROM STDIN"
-            ) as copy:
-                for function_id, f in zip(function_ids, functions):
-                    for p in f.parameters:
-                        copy.write_row(
-                            (
-                                function_id,
-                                p.position,
-                                p.name,
-                                p.type,
-                                p.is_optional,
-                                p.is_rest,
-                                p.default_value,
-                                p.description,
-                            )
+                for p in f.parameters:
+                    copy.write_row(
+                        (
+                            function_id,
+                            p.position,
+                            p.name,
+                            p.type,
+                            p.is_optional,
+                            p.is_rest,
+                            p.default_value,
+                            p.description,
                         )
-        if any(f.return_values for f in functions):
-            with cur.copy("COPY return_values (function_id, position, type, description) FROM STDIN") as copy:
-                for function_id, f in zip(function_ids, functions):
-                    for position, r in enumerate(f.return_values):
-                        copy.write_row((function_id, position, r.type, r.description))
-    if descriptor.files:
+                    )
+    if any(f.return_values for f in functions):
+        with cur.copy("COPY return_values (function_id, position, type, description) FROM STDIN") as copy:
+            for function_id, f in zip(function_ids, functions):
+                for position, r in enumerate(f.return_values):
+                    copy.write_row((function_id, position, r.type, r.description))
+
+
+def _replace_files(cur: psycopg.Cursor, module_id: int, files: Sequence[TreeEntry]) -> None:
+    """Compared with the stored rows (reading them costs less than rewriting them): only changes are written."""
+    cur.execute("SELECT path, kind, sha, size FROM snapshot_files WHERE module_id = %s", [module_id])
+    stored = {path: (kind, sha, size) for path, kind, sha, size in cur.fetchall()}
+    given = {e.path: (str(e.kind), e.sha, e.size) for e in files}
+    stale = [path for path, row in stored.items() if given.get(path) != row]
+    if stale:
+        cur.execute("DELETE FROM snapshot_files WHERE module_id = %s AND path = ANY(%s)", [module_id, stale])
+    fresh = [(path, row) for path, row in given.items() if stored.get(path) != row]
+    if fresh:
         with cur.copy("COPY snapshot_files (module_id, path, kind, sha, size) FROM STDIN") as copy:
-            for e in descriptor.files:
-                copy.write_row((module_id, e.path, str(e.kind), e.sha, e.size))
-    if descriptor.problems:
+            for path, (kind, sha, size) in fresh:
+                copy.write_row((module_id, path, kind, sha, size))
+
+
+def _replace_problems(cur: psycopg.Cursor, module_id: int, problems: Sequence[ScanProblem]) -> None:
+    """Left alone when unchanged, else rewritten whole (they are few, and their position is their key)."""
+    cur.execute(
+        'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s ORDER BY position',
+        [module_id],
+    )
+    given = [(p.path, str(p.kind), p.reason, p.line, p.column) for p in problems]
+    if cur.fetchall() == given:
+        return
+    cur.execute("DELETE FROM scan_problems WHERE module_id = %s", [module_id])
+    if given:
         with cur.copy(
             'COPY scan_problems (module_id, position, path, kind, reason, line, "column") FROM STDIN'
         ) as copy:
-            for position, p in enumerate(descriptor.problems):
-                copy.write_row((module_id, position, p.path, str(p.kind), p.reason, p.line, p.column))
+            for position, row in enumerate(given):
+                copy.write_row((module_id, position, *row))
 
 
 def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
@@ -607,13 +755,17 @@ class PostgresBlobCache:
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
+        # As text, decoded one at a time: psycopg's jsonb loader would hold every decoded document at once,
+        # and the garbage collector then walks all of them again and again while the results are built.
         rows = self._database.run(
             lambda conn: conn.execute(
-                "SELECT blob_sha, result FROM parsed_blobs WHERE extractor_version = %s AND blob_sha = ANY(%s)",
+                "SELECT blob_sha, result::text FROM parsed_blobs "
+                "WHERE extractor_version = %s AND blob_sha = ANY(%s)",
                 [extractor_version, wanted],
             ).fetchall()
         )
-        return {sha: extraction_from_dict(result) for sha, result in rows}
+        loads = json.loads
+        return {sha: extraction_from_dict(loads(document)) for sha, document in rows}
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         """Cache results in one statement; a sha already cached for this version keeps its first result."""
@@ -628,12 +780,16 @@ class PostgresBlobCache:
             documents.append(document)
         if not shas:
             return
+        # The documents travel as one text, a line each (JSON escapes every newline inside strings), split by
+        # the server: psycopg builds a text[] literal of thousands of large documents slowly, in Python. No
+        # COPY into a temporary table either: that costs more here, and RDS Proxy pins sessions that create one.
         self._database.run(
             lambda conn: conn.execute(
                 "INSERT INTO parsed_blobs (blob_sha, extractor_version, result) "
-                "SELECT sha, %s, document::jsonb FROM unnest(%s::text[], %s::text[]) AS batch(sha, document) "
+                "SELECT sha, %s, document::jsonb "
+                "FROM unnest(%s::text[], string_to_array(%s, E'\\n')) AS batch(sha, document) "
                 "ON CONFLICT DO NOTHING",
-                [extractor_version, shas, documents],
+                [extractor_version, shas, "\n".join(documents)],
             )
         )
 

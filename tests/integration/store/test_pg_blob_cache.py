@@ -75,6 +75,25 @@ def test_uncachable_text_is_skipped_and_the_rest_cached(cache: PostgresBlobCache
     assert cache.get_many([sha(1), sha(2)], "v1") == {sha(2): EXTRACTED}
 
 
+def test_awkward_text_survives_the_batch(cache: PostgresBlobCache) -> None:
+    """put_many sends the documents as lines of one text: line breaks inside them must not split them."""
+    awkward = [
+        "two\nlines",
+        "crlf\r\nend",
+        "tab\tand\fform feed",
+        "a literal backslash-n: \\n, and \\",
+        'quotes " and \' and {"braces": [1]}',
+        "separators \u2028 \u2029 \x85 and emoji \U0001f600",
+        "",
+    ]
+    results = {
+        sha(n): FileExtraction(functions=(ExportedFunction(text, "", "named", False, text, text, 0),))
+        for n, text in enumerate(awkward)
+    }
+    cache.put_many(results, "v1")
+    assert cache.get_many(list(results), "v1") == results
+
+
 def test_empty_requests_do_not_touch_the_database() -> None:
     # Nothing listens on port 1: any connection attempt would raise StoreUnavailable.
     unreachable = PostgresBlobCache(PostgresDatabase("host=127.0.0.1 port=1 dbname=none connect_timeout=2"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 
@@ -245,3 +247,33 @@ def test_embedded_server_starts_once_is_reused_and_stops(tmp_path: Path) -> None
             assert conn.execute("SELECT 1").fetchone() == (1,)
     finally:
         assert stop_embedded_postgres(data_dir) is True
+
+
+_START_AND_STOP = """
+import sys
+from codetracker.adapters.postgres_connection import start_embedded_postgres, stop_embedded_postgres
+
+for _ in range(2):  # the second time, the process starts the server it stopped itself
+    start_embedded_postgres(sys.argv[1])
+    assert stop_embedded_postgres(sys.argv[1]) is True
+"""
+
+
+@pytest.mark.slow
+def test_a_process_that_starts_and_stops_the_server_exits_cleanly(tmp_path: Path) -> None:
+    """pgserver's own exit hook runs at the end of such a process: it must find its bookkeeping intact."""
+    data_dir = tmp_path / "pgdata"
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-c", _START_AND_STOP, str(data_dir)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+    finally:
+        stop_embedded_postgres(data_dir)  # only if the child left it running; needs no pgserver handle here
+    # Exceptions in exit hooks are printed ("Exception ignored in atexit callback") but keep exit code 0.
+    assert finished.returncode == 0, finished.stderr
+    assert "Traceback" not in finished.stderr and "Exception ignored" not in finished.stderr, finished.stderr
+    assert not (data_dir / "postmaster.pid").exists()

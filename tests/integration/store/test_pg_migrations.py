@@ -17,7 +17,15 @@ from codetracker.adapters.store_postgres import (
 )
 from codetracker.errors import PermanentError
 
-SNAPSHOT_TABLES = {"modules", "functions", "parameters", "return_values", "snapshot_files", "scan_problems"}
+SNAPSHOT_TABLES = {
+    "modules",
+    "functions",
+    "parameters",
+    "return_values",
+    "snapshot_files",
+    "scan_problems",
+    "function_file_digests",
+}
 
 
 def _tables(conninfo: str) -> set[str]:
@@ -193,6 +201,7 @@ def test_children_cascade_from_their_parent(migrated_database_url: str) -> None:
         ("return_values", "functions"),
         ("snapshot_files", "modules"),
         ("scan_problems", "modules"),
+        ("function_file_digests", "modules"),
     }
     assert expected <= {(child, parent) for child, parent, _ in rules}
     assert {delete_rule for child, parent, delete_rule in rules if (child, parent) in expected} == {"c"}
