@@ -46,6 +46,7 @@ def function_to_dict(f: ExportedFunction) -> dict[str, Any]:
 
 
 def function_from_dict(d: dict[str, Any]) -> ExportedFunction:
+    # Keyword construction from the documented keys: this runs for every cached function on a rescan.
     return ExportedFunction(
         name=d["name"],
         file_path=d["file_path"],
@@ -54,19 +55,8 @@ def function_from_dict(d: dict[str, Any]) -> ExportedFunction:
         description=d["description"],
         jsdoc_raw=d["jsdoc_raw"],
         order_in_file=d["order_in_file"],
-        parameters=tuple(
-            Parameter(
-                name=p["name"],
-                position=p["position"],
-                type=p["type"],
-                is_optional=p["is_optional"],
-                is_rest=p["is_rest"],
-                default_value=p["default_value"],
-                description=p["description"],
-            )
-            for p in d["parameters"]
-        ),
-        return_values=tuple(ReturnValue(type=r["type"], description=r["description"]) for r in d["return_values"]),
+        parameters=tuple([Parameter(**p) for p in d["parameters"]]),
+        return_values=tuple([ReturnValue(**r) for r in d["return_values"]]),
     )
 
 
@@ -116,7 +106,12 @@ def extraction_to_dict(x: FileExtraction) -> dict[str, Any]:
     }
 
 
+_NOTHING = FileExtraction()
+
+
 def extraction_from_dict(d: dict[str, Any]) -> FileExtraction:
+    if not d["functions"] and not d.get("problem_kind"):
+        return _NOTHING  # most cached blobs export nothing: share one value
     return FileExtraction(
         functions=tuple(function_from_dict(f) for f in d["functions"]),
         problem_kind=ProblemKind(d["problem_kind"]) if d.get("problem_kind") else None,
