@@ -103,19 +103,16 @@ def extraction_to_dict(x: FileExtraction) -> dict[str, Any]:
         "problem_reason": x.problem_reason,
         "problem_line": x.problem_line,
         "problem_column": x.problem_column,
+        "blob_size": x.blob_size,
     }
 
 
-_NOTHING = FileExtraction()
-
-
 def extraction_from_dict(d: dict[str, Any]) -> FileExtraction:
-    if not d["functions"] and not d.get("problem_kind"):
-        return _NOTHING  # most cached blobs export nothing: share one value
     return FileExtraction(
         functions=tuple(function_from_dict(f) for f in d["functions"]),
         problem_kind=ProblemKind(d["problem_kind"]) if d.get("problem_kind") else None,
         problem_reason=d.get("problem_reason"),
         problem_line=d.get("problem_line"),
         problem_column=d.get("problem_column"),
+        blob_size=d.get("blob_size"),
     )

@@ -16,7 +16,7 @@ Remote URLs (http://, https://, git://)
   Timeouts: connect and read timeouts from FetchLimits on every socket (dulwich has none by default).
   urllib3 does not retry; retrying is the caller's decision, taken from the error type.
 
-Sizes: after a filtered fetch a blob's size is SIZE_UNKNOWN (-1) until the blob is read (see source_git).
+Sizes: after a filtered fetch a blob's size is SIZE_UNKNOWN (None) until the blob is read (see source_git).
 
 Local repositories (a plain path or file://) are read in place from their own object store: nothing is
 copied, nothing is transferred (bytes_received 0); max_files applies, max_pack_bytes does not.

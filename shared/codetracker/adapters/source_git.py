@@ -5,7 +5,7 @@ repository. When a fetch used the `blob:none` filter, blobs are absent until ask
 `read_many` hand the missing SHAs to `fetch_missing` in one batch, then read them from the source.
 
 Sizes. A git tree records names, modes and SHAs, not sizes. A blob's size is known once the blob is in the
-source; until then an entry carries `SIZE_UNKNOWN` (-1). After a full fetch every size is known at once;
+source; until then an entry carries `SIZE_UNKNOWN` (None). After a full fetch every size is known at once;
 after a filtered fetch a size becomes known when the blob is read, so callers that cap file sizes check the
 entries `read_many` yields (their sizes are always real) or `len(content)`. `entries()` reports every size
 learned so far.
@@ -24,7 +24,7 @@ from typing import Protocol
 from codetracker.domain.model import EntryKind, TreeEntry
 from codetracker.errors import FetchLimitExceeded, GitServerError
 
-SIZE_UNKNOWN = -1
+SIZE_UNKNOWN = None
 
 # git object type numbers (pack format)
 OBJ_COMMIT = 1
@@ -93,7 +93,7 @@ class GitCommitTree:
         self._sizes: dict[bytes, int] = {}
         self._by_path: dict[str, tuple[EntryKind, bytes]] = {}
         self._entries = self._walk(tree_sha, max_files)
-        self.missing_blobs_at_start = sum(1 for entry in self._entries if entry.size == SIZE_UNKNOWN)
+        self.missing_blobs_at_start = sum(1 for entry in self._entries if entry.size is SIZE_UNKNOWN)
 
     def _walk(self, root_sha: bytes, max_files: int) -> list[TreeEntry]:
         entries: list[TreeEntry] = []
@@ -120,7 +120,7 @@ class GitCommitTree:
         entries.sort(key=lambda entry: entry.path)
         return entries
 
-    def _known_size(self, sha: bytes) -> int:
+    def _known_size(self, sha: bytes) -> int | None:
         size = self._sizes.get(sha)
         if size is None:
             found = self._source.get(sha)
@@ -167,7 +167,7 @@ class GitCommitTree:
     # --- helpers -------------------------------------------------------------------------------------
 
     def _with_size(self, entry: TreeEntry) -> TreeEntry:
-        if entry.size != SIZE_UNKNOWN:
+        if entry.size is not SIZE_UNKNOWN:
             return entry
         size = self._sizes.get(entry.sha.encode("ascii")) if entry.sha else None
         return entry if size is None else replace(entry, size=size)

@@ -19,9 +19,7 @@ from codetracker.domain.model import (
 )
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "1"
-
-NOTHING_EXPORTED = FileExtraction()
+EXTRACTOR_VERSION = "2"
 
 
 def decode_source(content: bytes) -> str:
@@ -34,10 +32,11 @@ def decode_source(content: bytes) -> str:
 
 def extract_blob(content: bytes, parser) -> FileExtraction:
     """`parser` is a ModuleParser (ports.py). Pure apart from what the parser does."""
+    size = len(content)
     if is_binary(content):
-        return FileExtraction(problem_kind=ProblemKind.SKIPPED, problem_reason="binary file")
+        return FileExtraction(problem_kind=ProblemKind.SKIPPED, problem_reason="binary file", blob_size=size)
     if not may_export(content):
-        return NOTHING_EXPORTED
+        return FileExtraction(blob_size=size)
     try:
         syntax = parser.parse(decode_source(content))
     except ParseFailure as failure:
@@ -46,10 +45,11 @@ def extract_blob(content: bytes, parser) -> FileExtraction:
             problem_reason=failure.message,
             problem_line=failure.line,
             problem_column=failure.column,
+            blob_size=size,
         )
     if not syntax.is_module:
-        return NOTHING_EXPORTED
-    return FileExtraction(functions=build_functions(syntax, ""))
+        return FileExtraction(blob_size=size)
+    return FileExtraction(functions=build_functions(syntax, ""), blob_size=size)
 
 
 def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunction, ...]:
@@ -74,7 +74,8 @@ def assemble_descriptor(
     extracted: Mapping[str, FileExtraction],
     skipped: Iterable[ScanProblem],
 ) -> Descriptor:
-    """Put per-file results together in path order. `extracted` maps path → extraction."""
+    """Put per-file results together in path order. `extracted` maps path → extraction; a manifest entry
+    whose size is unknown takes the blob size its extraction recorded."""
     functions: list[ExportedFunction] = []
     problems: list[ScanProblem] = list(skipped)
     for path in sorted(extracted):
@@ -87,6 +88,12 @@ def assemble_descriptor(
     return Descriptor(
         module_slug=module_slug,
         functions=tuple(functions),
-        files=tuple(sorted(files, key=lambda e: e.path)),
+        files=tuple(sorted((_with_known_size(e, extracted.get(e.path)) for e in files), key=lambda e: e.path)),
         problems=tuple(problems),
     )
+
+
+def _with_known_size(entry: TreeEntry, extraction: FileExtraction | None) -> TreeEntry:
+    if entry.size is not None or extraction is None or extraction.blob_size is None:
+        return entry
+    return replace(entry, size=extraction.blob_size)

@@ -86,7 +86,7 @@ class TreeEntry:
 
     path: str  # posix, relative to the tree root
     kind: EntryKind
-    size: int
+    size: int | None  # bytes; None while unknown (a trees-first fetch learns sizes only of blobs it reads)
     sha: str | None  # git blob sha (submodules: the commit sha); None when not known yet
 
 
@@ -171,3 +171,4 @@ class FileExtraction:
     problem_reason: str | None = None
     problem_line: int | None = None
     problem_column: int | None = None
+    blob_size: int | None = None  # bytes of the blob: lets a cache hit fill the manifest size of a blob not fetched

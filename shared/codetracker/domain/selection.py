@@ -95,7 +95,7 @@ def select_modules(
             skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, "symlink (not followed)"))
         elif entry.kind is EntryKind.SUBMODULE:
             skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, "submodule (not followed)"))
-        elif entry.size > options.max_file_bytes:
+        elif entry.size is not None and entry.size > options.max_file_bytes:
             skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(entry.size, options)))
         else:
             candidates.append(entry)

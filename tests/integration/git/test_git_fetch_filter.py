@@ -26,7 +26,7 @@ def test_http_backend_fetches_trees_first_and_blobs_on_demand(fetcher, http_back
         assert stats.blobs_fetched == 0
         assert 0 < stats.bytes_received < 4096  # commit and trees only
         files = [entry for entry in tree.entries() if entry.kind is EntryKind.FILE]
-        assert files and all(entry.size == SIZE_UNKNOWN for entry in files)  # sizes come with the blobs
+        assert files and all(entry.size is SIZE_UNKNOWN for entry in files)  # sizes come with the blobs
         assert all(entry.sha for entry in files)  # blob SHAs come with the trees
         assert len(fetch_requests(http_backend)) == 1
 
@@ -50,7 +50,7 @@ def test_http_backend_fetches_trees_first_and_blobs_on_demand(fetcher, http_back
         assert len(fetch_requests(http_backend)) == 3
         sizes = {entry.path: entry.size for entry in tree.entries()}
         assert all(sizes[path] == expected[path].size for path in SOURCE_FILES)
-        assert sizes[sample.big_blob_path] == SIZE_UNKNOWN
+        assert sizes[sample.big_blob_path] is SIZE_UNKNOWN
 
         # the big blob nobody asked for never crossed the wire
         filtered_bytes = tree.stats().bytes_received

@@ -31,6 +31,11 @@ def test_branch_scan_stores_latest_state_under_head(widgets, scan_deps):
     # the manifest has every entry of the ref, ignored files included, with git blob shas
     assert {e.path for e in d.files} == set(V1_FILES) | {"src/new.mjs"}
     assert all(e.kind is EntryKind.FILE and len(e.sha) == 40 for e in d.files)
+    # trees first, then only the blobs the scan read: their sizes are known, the others' are not guessed
+    assert outcome.fetch.used_filter
+    sizes = {e.path: e.size for e in d.files}
+    assert sizes["src/index.mjs"] == len(v2_files()["src/index.mjs"])
+    assert sizes["package.json"] is None and sizes["dist/all.js"] is None
     problems = {p.path: p.kind for p in d.problems}
     assert problems == {"src/broken.mjs": ProblemKind.PARSE_ERROR}
 
@@ -71,6 +76,9 @@ def test_rescan_parses_only_new_blobs(widgets, scan_deps):
     assert first.extraction.parsed == first.extraction.candidates > 0
     same = scan_repository(widgets.url, "v1.0.0", **scan_deps)
     assert same.extraction.parsed == 0 and same.extraction.cache_hits == first.extraction.candidates
+    # blobs not downloaded this time still get their size in the manifest, from the cache
+    files = {e.path: e.size for e in scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")).files}
+    assert files["src/index.mjs"] == len(V1_FILES["src/index.mjs"])
     # v2 changes src/index.mjs and adds src/new.mjs: exactly two blobs are new
     v2 = scan_repository(widgets.url, "v2.0.0", **scan_deps)
     assert v2.extraction.parsed == 2
