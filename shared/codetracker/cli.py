@@ -65,9 +65,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--json", action="store_true")
 
     db = commands.add_parser("db", help="the database: where it is, and stopping the embedded one")
-    db.add_argument("action", choices=("status", "stop"), help="status: print the connection (no password) "
-                    "and the schema version; stop: stop the embedded Postgres (it otherwise keeps running so the "
-                    "next command starts fast)")
+    db.add_argument(
+        "action",
+        choices=("status", "stop"),
+        help="status: print the connection (no password) "
+        "and the schema version; stop: stop the embedded Postgres (it otherwise keeps running so the "
+        "next command starts fast)",
+    )
     return root
 
 
@@ -252,32 +256,22 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
 
 def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker import contracts, usecases
-    from codetracker.domain.model import SnapshotKey
-    from codetracker.errors import SnapshotNotFound
 
-    snapshots = usecases.list_snapshots(services.store, args.slug, args.branch, args.tag)
-    if args.tag is None or len(snapshots) != 1:
-        if args.tag is not None and not snapshots:
-            raise SnapshotNotFound(f"no snapshot of {args.slug!r} with tag {args.tag!r}")
+    view = usecases.show_snapshots(services.store, args.slug, args.branch, args.tag)
+    if view.descriptor is None:
         if args.json:
-            json.dump([s.as_dict() for s in snapshots], out, indent=2)
+            json.dump([s.as_dict() for s in view.snapshots], out, indent=2)
             out.write("\n")
-        elif not snapshots:
-            err.write(f"codetracker: no snapshots stored for {args.slug!r}\n")
-            return EXIT_USAGE
         else:
             _table(
-                [[s.as_dict()[k] for k in _SUMMARY_FIELDS] + [s.last_scanned_at] for s in snapshots],
+                [[s.as_dict()[k] for k in _SUMMARY_FIELDS] + [s.last_scanned_at] for s in view.snapshots],
                 _SUMMARY_FIELDS + ("last_scanned_at",),
                 out,
             )
         return EXIT_OK
-    only = snapshots[0]
-    descriptor = usecases.load_snapshot(
-        services.store, SnapshotKey(only.module_slug, only.branch_name, only.release_tag)
-    )
+    (only,) = view.snapshots
     if args.json:
-        payload = contracts.descriptor_to_dict(descriptor, include_files=False)
+        payload = contracts.descriptor_to_dict(view.descriptor, include_files=False)
         payload["snapshot"] = only.as_dict()
         json.dump(payload, out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -286,7 +280,7 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         _table(
             [
                 (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
-                for f in descriptor.functions
+                for f in view.descriptor.functions
             ],
             ("file", "function", "export", "", "parameters"),
             out,

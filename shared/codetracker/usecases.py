@@ -5,6 +5,7 @@ Ports in, results out; adapters come from `codetracker.wiring` or from a test.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from codetracker.domain.selection import (
     size_skip_reason,
     slugify,
 )
-from codetracker.errors import InvalidInput
+from codetracker.errors import InvalidInput, SnapshotNotFound
 from codetracker.ports import (
     Credentials,
     FetchLimits,
@@ -41,6 +42,7 @@ from codetracker.ports import (
 )
 
 Progress = Callable[[int, int], None]  # (files done, files total)
+_COMMIT_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +104,9 @@ def extract_tree(
             return entry, None, len(content)  # trees fetched without blob sizes learn the size only now
         return entry, extract_blob(content, parser), len(content)
 
+    unread = {entry.path for entry in to_read}
     for entry, result, size in map(extract_one, tree.read_many(to_read)):
+        unread.discard(entry.path)
         if result is None:
             skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(size, options)))
         else:
@@ -112,6 +116,8 @@ def extract_tree(
         done += 1
         if progress and (done % 50 == 0 or done == total):
             progress(done, total)
+    # A file the tree listed but could not give (unreadable, gone since the walk) is recorded, not fatal.
+    skipped.extend(ScanProblem(path, ProblemKind.SKIPPED, "could not be read") for path in sorted(unread))
     if cache and fresh:
         cache.put_many(fresh, cache_key)
 
@@ -136,7 +142,7 @@ def extract_folder(
 ) -> ExtractionResult:
     from codetracker.adapters.source_folder import FolderSource
 
-    source = FolderSource(path)
+    source = FolderSource(path, keep_bytes_up_to=options.max_file_bytes)
     slug = slugify(module_slug) if module_slug else slugify(source.root.name)
     return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
 
@@ -172,6 +178,10 @@ def scan_folder(
 ) -> ScanOutcome:
     branch_name = _require(branch_name, "branch")
     release_tag = _require(release_tag, "tag")
+    if commit_sha is not None and not _COMMIT_SHA.fullmatch(commit_sha):
+        raise InvalidInput(
+            f"--commit must be a hex commit sha (4 to 64 characters), got {commit_sha!r}", field="commit"
+        )
     if module_slug is not None:
         module_slug = slugify(_require(module_slug, "slug"))
     result = extract_folder(
@@ -249,7 +259,10 @@ def _public_url(url: str) -> str:
     """The URL without userinfo: credentials are never stored."""
     from urllib.parse import urlsplit, urlunsplit
 
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise InvalidInput("the repository URL is malformed", field="url") from None
     if parts.scheme and "@" in parts.netloc:
         host = parts.netloc.rsplit("@", 1)[1]
         return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
@@ -262,8 +275,36 @@ def _public_url(url: str) -> str:
 def list_snapshots(
     store: SnapshotStore, module_slug: str, branch_name: str | None = None, release_tag: str | None = None
 ) -> list[SnapshotSummary]:
-    return store.list_snapshots(_require(module_slug, "slug"), branch_name, release_tag)
+    return store.list_snapshots(slugify(_require(module_slug, "slug")), branch_name, release_tag)
 
 
 def load_snapshot(store: SnapshotStore, key: SnapshotKey) -> Descriptor:
     return store.load_snapshot(key)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotView:
+    """What `show` answers: the matching snapshots, and one snapshot's descriptor when the query names it."""
+
+    snapshots: tuple[SnapshotSummary, ...]
+    descriptor: Descriptor | None = None
+
+
+def show_snapshots(
+    store: SnapshotStore, module_slug: str, branch_name: str | None = None, release_tag: str | None = None
+) -> SnapshotView:
+    """The snapshots of a module (optionally of one branch and/or tag). A query with a tag that matches
+    exactly one snapshot returns its descriptor too. Nothing matching → SnapshotNotFound."""
+    snapshots = tuple(list_snapshots(store, module_slug, branch_name, release_tag))
+    if not snapshots:
+        wanted = ", ".join(
+            f"{name} {value!r}" for name, value in (("branch", branch_name), ("tag", release_tag)) if value
+        )
+        raise SnapshotNotFound(
+            f"no snapshots stored for {slugify(module_slug)!r}" + (f" with {wanted}" if wanted else "")
+        )
+    if release_tag is None or len(snapshots) != 1:
+        return SnapshotView(snapshots)
+    (only,) = snapshots
+    key = SnapshotKey(only.module_slug, only.branch_name, only.release_tag)
+    return SnapshotView(snapshots, store.load_snapshot(key))

@@ -39,6 +39,8 @@ def _run(argv, **kwargs):
         ["scan", "https://example.invalid/x.git"],  # a URL needs --ref
         ["scan", ".", "--branch", "main", "--token-env", "X"],
         ["show"],
+        ["scan", "https://[::1/x", "--ref", "main"],
+        ["scan", ".", "--branch", "main", "--commit", "not-a-sha"],
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(argv):
@@ -108,3 +110,11 @@ def test_extract_table_lists_functions_and_problems(tmp_path):
     assert code == 0, err
     assert "f" in out and "async" in out and "(a, ...rest)" in out
     assert "parse_error bad.mjs:1:" in out
+
+
+def test_malformed_database_url_never_echoes_the_password(tmp_path, monkeypatch):
+    (tmp_path / "m.mjs").write_text("export function f() {}\n")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bob:pw5ecret@[::1/db")
+    code, out, err = _run(["scan", str(tmp_path), "--branch", "main"])
+    assert code == 2 and err.startswith("codetracker: error: ") and err.count("\n") == 1
+    assert "pw5ecret" not in err + out

@@ -108,3 +108,35 @@ def test_symlinked_module_is_skipped_not_followed(parser):
     d = _extract(tree, parser).descriptor
     assert [f.file_path for f in d.functions] == ["a.mjs"]
     assert [(p.path, p.kind) for p in d.problems] == [("b.mjs", ProblemKind.SKIPPED)]
+
+
+class _LosingTree(MemoryTree):
+    """A tree that lists a file it then cannot give (unreadable, or deleted since it was listed)."""
+
+    def read_many(self, entries):
+        return ((e, c) for e, c in super().read_many(entries) if e.path != "src/gone.mjs")
+
+
+def test_file_that_cannot_be_read_is_recorded_and_the_scan_goes_on(parser):
+    tree = _LosingTree({"src/gone.mjs": b"export function gone() {}\n", "src/ok.mjs": b"export function ok() {}\n"})
+    d = _extract(tree, parser).descriptor
+    assert [f.name for f in d.functions] == ["ok"]
+    assert [(p.path, p.kind, p.reason) for p in d.problems] == [
+        ("src/gone.mjs", ProblemKind.SKIPPED, "could not be read")
+    ]
+
+
+def test_bom_nul_bytes_and_non_utf8_content(parser):
+    files = {
+        "bom.mjs": b"\xef\xbb\xbfexport function withBom(a) {}\n",
+        # past the 8 KB that decide "binary" (as git does): a NUL in a comment and a string
+        "nul.mjs": b"//" + b"x" * 9000 + b"\n/** Has a \x00 NUL. */\nexport function withNul(p = '\x00') {}\n",
+        "latin1.js": b"/** Caf\xe9. */\nexport function latin(x) {}\n",
+    }
+    d = extract_tree(MemoryTree(files), module_slug="demo", parser=parser).descriptor  # default size cap
+    by_name = {f.name: f for f in d.functions}
+    assert set(by_name) == {"withBom", "withNul", "latin"}
+    assert "\0" not in by_name["withNul"].jsdoc_raw and "\ufffd" in by_name["withNul"].jsdoc_raw
+    assert by_name["withNul"].parameters[0].default_value == "'\ufffd'"
+    assert by_name["latin"].description == "Caf\ufffd."
+    assert d.problems == ()

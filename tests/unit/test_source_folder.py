@@ -15,8 +15,9 @@ from codetracker.errors import InvalidInput, SourceNotFound
 def test_git_blob_sha_matches_git(tmp_path):
     content = b"export const x = 1;\n\xff\x00binary"
     (tmp_path / "f").write_bytes(content)
-    expected = subprocess.run(["git", "hash-object", str(tmp_path / "f")], capture_output=True, text=True,
-                              check=True).stdout.strip()
+    expected = subprocess.run(
+        ["git", "hash-object", str(tmp_path / "f")], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert git_blob_sha(content) == expected
 
 
@@ -48,3 +49,28 @@ def test_missing_and_non_folder_paths_are_clear_errors(tmp_path):
     (tmp_path / "file.js").write_text("x")
     with pytest.raises(InvalidInput):
         FolderSource(tmp_path / "file.js")
+
+
+def test_non_utf8_file_names_are_escaped_and_still_read(tmp_path):
+    with open(os.path.join(os.fsencode(tmp_path), b"caf\xe9.mjs"), "wb") as fh:
+        fh.write(b"export function latte() {}\n")
+    source = FolderSource(tmp_path)
+    (entry,) = source.entries()
+    assert entry.path == "caf\\xe9.mjs"
+    entry.path.encode("utf-8")  # storable as text
+    assert source.read(entry.path) == b"export function latte() {}\n"
+    from codetracker.parsing import get_parser
+    from codetracker.usecases import extract_folder
+
+    functions = extract_folder(tmp_path, parser=get_parser("tree-sitter")).descriptor.functions
+    assert [(f.file_path, f.name) for f in functions] == [("caf\\xe9.mjs", "latte")]
+
+
+def test_large_files_are_hashed_without_being_kept(tmp_path):
+    big = b"x" * (3 * 1024 * 1024)
+    (tmp_path / "big.bin").write_bytes(big)
+    (tmp_path / "big.mjs").write_bytes(big)
+    source = FolderSource(tmp_path, keep_bytes_up_to=1024)
+    shas = {e.path: e.sha for e in source.entries()}
+    assert shas == {"big.bin": git_blob_sha(big), "big.mjs": git_blob_sha(big)}
+    assert source._kept == {}  # over the cap: never held in memory

@@ -131,7 +131,10 @@ def parse_location(url: str) -> RepositoryLocation:
     if not url or not url.strip():
         raise InvalidInput("the repository URL is empty", field="url")
     url = url.strip()
-    split = urlsplit(url)
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        raise InvalidInput("the repository URL is malformed", field="url") from None
     scheme = split.scheme.lower()
     if scheme in ("http", "https", "git"):
         try:
@@ -1010,6 +1013,10 @@ class DulwichFetcher:
     ) -> GitFetchedTree:
         location = parse_location(url)
         requested = _checked_ref(ref)
+        if location.transport != "http" and (credentials or location.url_credentials):
+            # git:// and local paths have no authentication: silently dropping a token would hide a mistake.
+            raise InvalidInput(f"credentials apply to http(s) repositories only, not {location.display_url}",
+                               field="credentials")
         if location.transport == "local":
             return _open_local(location, requested, limits)
         session = _RemoteSession(location, credentials or location.url_credentials, limits)

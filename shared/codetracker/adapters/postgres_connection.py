@@ -323,6 +323,8 @@ def _passwords(conninfo: str) -> set[str]:
             parts = urlsplit(conninfo)
         except ValueError:
             parts = None
+            # Malformed URI (libpq quotes it whole in its error): hide what sits between "user:" and "@".
+            found.update(m[1] for m in re.finditer(r"://[^/@:]*:([^@]*)@", conninfo))
         if parts is not None:
             userinfo, at, _ = parts.netloc.rpartition("@")
             if at and ":" in userinfo:

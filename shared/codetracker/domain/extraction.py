@@ -24,10 +24,11 @@ EXTRACTOR_VERSION = "2"
 
 def decode_source(content: bytes) -> str:
     """JavaScript sources are UTF-8; a BOM is dropped and invalid bytes become U+FFFD so one bad
-    byte in a string literal does not hide the whole file's exports."""
+    byte in a string literal does not hide the whole file's exports. NUL (legal in JS strings and
+    comments, refused by Postgres text) becomes U+FFFD too: one character for one, offsets stay."""
     if content.startswith(codecs.BOM_UTF8):
         content = content[len(codecs.BOM_UTF8) :]
-    return content.decode("utf-8", errors="replace")
+    return content.decode("utf-8", errors="replace").replace("\0", "\ufffd")
 
 
 def extract_blob(content: bytes, parser) -> FileExtraction:

@@ -28,9 +28,9 @@ _MODULE_SUFFIXES = (".mjs", ".js")
 # part of a longer identifier (`exports`, `$export`, `reexport`) nor be written with escapes; a false
 # positive (the word in a comment or string) only costs a parse.
 _EXPORT = b"export"
-_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$\\") | frozenset(
-    range(0x80, 0x100)  # any non-ASCII byte may belong to a Unicode identifier
-)
+# Only ASCII: a non-ASCII neighbour (a BOM, a no-break space, or a letter of a Unicode identifier) lets the
+# file through, and a parse decides.
+_IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$\\")
 _BINARY_SNIFF_BYTES = 8192
 
 

@@ -50,9 +50,7 @@ def test_right_token_as_credentials(fetcher, auth_backend, sample, debug_logs):
 
 
 @pytest.mark.parametrize("userinfo", [f"someone:{TOKEN}", TOKEN], ids=["user-and-token", "token-as-user"])
-def test_token_in_the_url_is_used_as_credentials_and_never_echoed(
-    fetcher, auth_backend, sample, userinfo, debug_logs
-):
+def test_token_in_the_url_is_used_as_credentials_and_never_echoed(fetcher, auth_backend, sample, userinfo, debug_logs):
     url = url_with_userinfo(auth_backend.url(sample.name), userinfo)
     with fetcher.open(url, "v1.0.0") as tree:
         assert tree.ref.commit_sha == sample.main_commit
@@ -94,3 +92,17 @@ def test_token_never_appears_in_errors_or_logs_after_a_server_failure(fetcher, d
             fetcher.open(url, "main")
     assert_token_absent(everything_said_about(raised.value))
     assert_token_absent(debug_logs.text)
+
+
+def test_credentials_for_a_transport_without_authentication_are_refused(tmp_path):
+    from codetracker.adapters.git_dulwich import DulwichFetcher
+    from codetracker.errors import InvalidInput
+    from codetracker.ports import Credentials
+
+    fetcher = DulwichFetcher()
+    with pytest.raises(InvalidInput) as by_argument:
+        fetcher.open(str(tmp_path), "main", credentials=Credentials("x", "s3cret-token"))
+    assert "s3cret-token" not in str(by_argument.value)
+    with pytest.raises(InvalidInput) as in_url:
+        fetcher.open("git://user:s3cret-token@127.0.0.1:1/repo.git", "main")
+    assert "s3cret-token" not in str(in_url.value)

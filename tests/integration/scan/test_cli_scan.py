@@ -48,7 +48,7 @@ def test_scan_url_then_show(widgets, db_env):
     assert "5 module files: 2 extracted, 3 from the cache; fetched" in table
     assert "(trees first, then the blobs needed)" in table
 
-    listing = json.loads(_cli("show", "widgets", "--json", env_extra=db_env).stdout)
+    listing = json.loads(_cli("show", "Widgets", "--json", env_extra=db_env).stdout)  # names are slugified
     assert sorted(s["release_tag"] for s in listing) == ["HEAD", "v1.0.0"]
     one = json.loads(_cli("show", "widgets", "--branch", "main", "--tag", "v1.0.0", "--json", env_extra=db_env).stdout)
     assert [f["name"] for f in one["functions"]] == ["make", "twice", "default"]
@@ -84,7 +84,9 @@ def test_missing_ref_and_unknown_repository_are_one_line_errors(widgets, db_env,
     no_repo = _cli("scan", server.url("does-not-exist.git"), "--ref", "main", env_extra=db_env, check=False)
     assert no_repo.returncode == 2 and no_repo.stderr.count("\n") == 1 and "Traceback" not in no_repo.stderr
     nothing = _cli("show", "widgets", env_extra=db_env, check=False)
-    assert nothing.returncode == 2 and "no snapshots" in nothing.stderr
+    assert nothing.returncode == 2 and nothing.stderr == "codetracker: error: no snapshots stored for 'widgets'\n"
+    wrong_branch = _cli("show", "widgets", "--branch", "dev", "--json", env_extra=db_env, check=False)
+    assert wrong_branch.returncode == 2 and "with branch 'dev'" in wrong_branch.stderr
 
 
 def test_token_from_environment_is_never_printed(widgets, db_env):

@@ -153,7 +153,8 @@ def test_select_modules_skips_with_reasons_and_sorts():
         (b"}export{f}", True),
         (b"/*x*/export default 1", True),
         (b"$export = 1; reexport(); export_ = 2; exportAll()", False),
-        (b"\xc3\xa9export = 1", False),  # part of a Unicode identifier
+        (b"\xef\xbb\xbfexport function f() {}", True),  # after a BOM
+        (b"\xc2\xa0export function f() {}", True),  # after a no-break space
         (b"exports; export\n{ a }", True),
     ],
 )
