@@ -140,3 +140,13 @@ def test_bom_nul_bytes_and_non_utf8_content(parser):
     assert by_name["withNul"].parameters[0].default_value == "'\ufffd'"
     assert by_name["latin"].description == "Caf\ufffd."
     assert d.problems == ()
+
+
+def test_functions_at_changes_only_the_path():
+    from dataclasses import replace
+
+    from codetracker.domain.extraction import extract_blob, functions_at
+
+    extraction = extract_blob(GOOD.replace(b"export function", b"export async function"), get_parser("auto"))
+    assert extraction.functions and all(f.file_path == "" for f in extraction.functions)
+    assert functions_at(extraction, "lib/x.mjs") == tuple(replace(f, file_path="lib/x.mjs") for f in extraction.functions)

@@ -54,7 +54,22 @@ def extract_blob(content: bytes, parser) -> FileExtraction:
 
 
 def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunction, ...]:
-    return tuple(replace(f, file_path=path) for f in extraction.functions)
+    # Direct construction: dataclasses.replace inspects the fields on every call, and this runs for
+    # every function of every cached blob on a rescan.
+    return tuple(
+        ExportedFunction(
+            f.name,
+            path,
+            f.export_type,
+            f.is_async,
+            f.description,
+            f.jsdoc_raw,
+            f.order_in_file,
+            f.parameters,
+            f.return_values,
+        )
+        for f in extraction.functions
+    )
 
 
 def problem_at(extraction: FileExtraction, path: str) -> ScanProblem | None:
