@@ -3,6 +3,9 @@
 A file is parsed as a module (legacy import assertions `assert { … }` are read as import attributes);
 when that fails it is parsed as a script (legacy code: `with`, octal literals, `await` as a name), and a
 script has no exports. When both fail, the module error is raised.
+
+esprima-fork checks module early errors itself (a name declared or exported twice, …), so the walk
+reports the same facts as the tree-sitter backend's but leaves the ExportCollector's `early_errors` off.
 """
 
 from __future__ import annotations
@@ -100,7 +103,8 @@ class _Walk:
 
     def __init__(self, source: str) -> None:
         self.source = source
-        self.collector: ExportCollector[Any] = ExportCollector(source, self.describe)
+        # esprima has already applied the early errors, exactly (nested scopes included).
+        self.collector: ExportCollector[Any] = ExportCollector(source, self.describe, early_errors=False)
 
     def text(self, node: Any) -> str:
         start, end = node.range
@@ -123,26 +127,41 @@ class _Walk:
             elif kind == "ExportDefaultDeclaration":
                 collector.is_module = True
                 self.export_default(node, statement)
-            elif kind in ("ImportDeclaration", "ExportAllDeclaration"):
+            elif kind == "ImportDeclaration":
                 collector.is_module = True
+                for specifier in node.specifiers:
+                    local = specifier.local
+                    collector.bind(self.name(local), None, statement, lexical=True, offset=local.range[0])
+            elif kind == "ExportAllDeclaration":
+                collector.is_module = True
+                exported = getattr(node, "exported", None)  # `export * as ns from 'm'`
+                if exported is not None:
+                    collector.export_name(self.name(exported), exported.range[0])
             elif kind == "FunctionDeclaration":
                 if node.id is not None:
-                    collector.bind(self.name(node.id), node, statement)
+                    self.bind(node.id, node, statement)
             elif kind == "VariableDeclaration":
                 self.declarators(node, statement, export_offset=None)
             elif kind == "ClassDeclaration":
                 if node.id is not None:
-                    collector.bind(self.name(node.id), None, statement)
+                    self.bind(node.id, None, statement)
         if not collector.is_module and mentions_import_meta(self.source):
             collector.is_module = _has_import_meta(program)
         return collector.result()
+
+    def bind(self, identifier: Any, function: Any, statement: int, *, lexical: bool = True) -> None:
+        self.collector.bind(
+            self.name(identifier), function, statement, lexical=lexical, offset=identifier.range[0]
+        )
 
     def export_named(self, node: Any, statement: int) -> None:
         collector = self.collector
         declaration = node.declaration
         if declaration is None:
-            if node.source is not None:
-                return  # re-export
+            if node.source is not None:  # a re-export: none of our functions, but its names count
+                for specifier in node.specifiers:
+                    collector.export_name(self.name(specifier.exported), specifier.range[0])
+                return
             for specifier in node.specifiers:
                 exported = self.name(specifier.exported)
                 collector.export_local(
@@ -151,17 +170,19 @@ class _Walk:
                     DEFAULT if exported == "default" else NAMED,
                     specifier.range[0],
                     statement,
+                    in_clause=True,
                 )
             return
         kind = declaration.type
         if kind == "FunctionDeclaration":
             name = self.name(declaration.id)
-            collector.bind(name, declaration, statement)
+            self.bind(declaration.id, declaration, statement)
             collector.export_function(name, name, NAMED, declaration, node.range[0], statement)
         elif kind == "VariableDeclaration":
             self.declarators(declaration, statement, export_offset=node.range[0])
         elif kind == "ClassDeclaration" and declaration.id is not None:
-            collector.bind(self.name(declaration.id), None, statement)
+            self.bind(declaration.id, None, statement)
+            collector.export_name(self.name(declaration.id), node.range[0])
 
     def export_default(self, node: Any, statement: int) -> None:
         collector = self.collector
@@ -170,31 +191,40 @@ class _Walk:
         if kind in _FUNCTION_VALUES:
             function_id = getattr(value, "id", None)
             name = self.name(function_id) if function_id is not None else None
-            if kind == "FunctionDeclaration" and name is not None:
-                collector.bind(name, value, statement)
+            if kind == "FunctionDeclaration" and function_id is not None:
+                self.bind(function_id, value, statement)
             collector.export_function(DEFAULT, name, DEFAULT, value, node.range[0], statement)
         elif kind == "Identifier":
-            collector.export_local(DEFAULT, self.name(value), DEFAULT, node.range[0], statement)
-        elif kind == "ClassDeclaration" and value.id is not None:
-            collector.bind(self.name(value.id), None, statement)
+            collector.export_local(DEFAULT, self.name(value), DEFAULT, node.range[0], statement, in_clause=False)
+        else:
+            if kind == "ClassDeclaration" and value.id is not None:
+                self.bind(value.id, None, statement)
+            collector.export_name(DEFAULT, node.range[0])
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
         collector = self.collector
+        lexical = declaration.kind != "var"
         for declarator in declaration.declarations:
             target = declarator.id
             if target.type != "Identifier":
-                for name in self.pattern_names(target):
-                    collector.bind(name, None, statement)
+                for name, offset in self.pattern_names(target):
+                    collector.bind(name, None, statement, lexical=lexical, offset=offset)
+                    if export_offset is not None:
+                        collector.export_name(name, offset)
                 continue
             name = self.name(target)
             value = declarator.init
             function = value if value is not None and value.type in _FUNCTION_VALUES else None
-            collector.bind(name, function, statement)
-            if export_offset is not None and function is not None:
-                collector.export_function(name, name, NAMED, function, export_offset, statement)
+            self.bind(target, function, statement, lexical=lexical)
+            if export_offset is not None:
+                if function is not None:
+                    collector.export_function(name, name, NAMED, function, export_offset, statement)
+                else:
+                    collector.export_name(name, target.range[0])
 
-    def pattern_names(self, pattern: Any) -> list[str]:
-        names: list[str] = []
+    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
+        """The names a binding pattern binds, with their character offsets."""
+        names: list[tuple[str, int]] = []
         pending = [pattern]
         while pending:
             node = pending.pop()
@@ -202,7 +232,7 @@ class _Walk:
                 continue
             kind = node.type
             if kind == "Identifier":
-                names.append(self.name(node))
+                names.append((self.name(node), node.range[0]))
             elif kind == "ObjectPattern":
                 pending.extend(reversed(node.properties))
             elif kind == "Property":
@@ -216,10 +246,14 @@ class _Walk:
         return names
 
     def describe(self, function: Any) -> FunctionShape:
+        bound: list[tuple[str, int]] = []
+        for node in function.params:
+            bound.extend(self.pattern_names(node))
         return FunctionShape(
             is_async=bool(function.isAsync),
             is_generator=bool(function.generator),
             params=tuple(self.param(node) for node in function.params),
+            bound_names=tuple(bound),
         )
 
     def param(self, node: Any) -> ParamSyntax:

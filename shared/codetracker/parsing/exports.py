@@ -4,6 +4,20 @@ A backend walks the top-level statements of its tree and reports what it sees (s
 function exports, exports of local names) to an ExportCollector; the collector applies the rules and
 builds the ModuleSyntax. Function nodes stay opaque (tree-sitter or esprima nodes); the backend's
 `describe` turns one into a FunctionShape only when it is actually exported.
+
+Module-level early errors. tree-sitter has no notion of them: a module that redeclares a name or
+exports one twice parses without any error node. With `early_errors`, result() raises ParseFailure
+(the auto backend then lets esprima decide) for what esprima-fork rejects in a module:
+- a name exported twice (`Duplicate export 'x'`), re-exports and `export default …` included;
+- a top-level name declared twice where either declaration is lexical (let, const, class, import, and
+  in a module also function); only `var` + `var` may repeat;
+- `export { x }` (no `from`) where x is declared nowhere in the module scope (`export default x` is an
+  expression and may name a global);
+- repeated parameter names in an exported function (module code is strict).
+Every check is a set or dict lookup over what the walk reports anyway: no second walk of the tree.
+esprima-fork applies these rules itself, exactly, so its backend leaves `early_errors` off. Not
+checked (they would need the whole tree): nested `var`s clashing with top-level lexical names,
+repeated parameters of functions that are not exported.
 """
 
 from __future__ import annotations
@@ -12,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax
-from codetracker.parsing.source_text import attached_jsdoc, gap_comments
+from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
+from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
 
 FunctionNode = TypeVar("FunctionNode")
 
@@ -26,12 +40,16 @@ class FunctionShape:
     is_async: bool
     is_generator: bool
     params: tuple[ParamSyntax, ...]
+    # Every name the parameters bind (destructuring included), with its character offset.
+    bound_names: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(slots=True)
 class _Binding(Generic[FunctionNode]):
     function: FunctionNode | None  # None: bound to something that is not a function
     statement: int
+    lexical: bool  # anything but `var`
+    offset: int
 
 
 @dataclass(slots=True)
@@ -51,18 +69,34 @@ class _LocalExport:
     export_type: str
     offset: int
     statement: int
+    in_clause: bool  # `export { x }`, which needs a declared x; not `export default x`
 
 
 class ExportCollector(Generic[FunctionNode]):
     """Top-level facts of one file; all offsets are character offsets into `source`."""
 
-    def __init__(self, source: str, describe: Callable[[FunctionNode], FunctionShape]) -> None:
+    def __init__(
+        self,
+        source: str,
+        describe: Callable[[FunctionNode], FunctionShape],
+        *,
+        early_errors: bool = False,
+        nested_var_names: Callable[[], set[str]] | None = None,
+    ) -> None:
+        """`nested_var_names`: the names of `var`s declared in the module scope below the top level
+        (`if (a) { var x }`); asked only when `export { x }` names no top-level binding, which is rare."""
         self.source = source
         self.is_module = False
         self._describe = describe
+        self._early_errors = early_errors
+        self._nested_var_names = nested_var_names
         self._statements: list[tuple[int, int]] = []
         self._bindings: dict[str, list[_Binding[FunctionNode]]] = {}
         self._exports: list[_FunctionExport[FunctionNode] | _LocalExport] = []
+        self._exported_names: set[str] = set()
+        # The first of each kind of early error: (offset, message).
+        self._redeclared: tuple[int, str] | None = None
+        self._duplicate_export: tuple[int, str] | None = None
         self._jsdoc: dict[int, str | None] = {}
 
     def add_statement(self, start: int, end: int) -> int:
@@ -70,9 +104,32 @@ class ExportCollector(Generic[FunctionNode]):
         self._statements.append((start, end))
         return len(self._statements) - 1
 
-    def bind(self, name: str, function: FunctionNode | None, statement: int) -> None:
-        """A top-level binding: to a function node, or (None) to anything else."""
-        self._bindings.setdefault(name, []).append(_Binding(function, statement))
+    def bind(
+        self, name: str, function: FunctionNode | None, statement: int, *, lexical: bool, offset: int
+    ) -> None:
+        """A top-level binding: to a function node, or (None) to anything else (imports included).
+        `lexical`: declared by anything but `var`; `offset`: where the bound name is written."""
+        binding = _Binding(function, statement, lexical, offset)
+        bindings = self._bindings.get(name)
+        if bindings is None:
+            self._bindings[name] = [binding]
+            return
+        if self._redeclared is None and (lexical or any(earlier.lexical for earlier in bindings)):
+            self._redeclared = (offset, f"Identifier {name!r} has already been declared")
+        bindings.append(binding)
+
+    def export_name(self, exported_name: str, offset: int) -> None:
+        """An export that is none of our functions: `export class C`, `export const x = 1`,
+        `export default 1`, re-exports (`export { a as b } from`, `export * as ns from`)."""
+        self.is_module = True
+        self._exported(exported_name, offset)
+
+    def _exported(self, exported_name: str, offset: int) -> None:
+        if exported_name in self._exported_names:
+            if self._duplicate_export is None:
+                self._duplicate_export = (offset, f"Duplicate export {exported_name!r}")
+        else:
+            self._exported_names.add(exported_name)
 
     def export_function(
         self,
@@ -87,17 +144,33 @@ class ExportCollector(Generic[FunctionNode]):
         self.is_module = True
         export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement)
         self._exports.append(export)
+        self._exported(exported_name, offset)
 
     def export_local(
-        self, exported_name: str, local_name: str, export_type: str, offset: int, statement: int
+        self,
+        exported_name: str,
+        local_name: str,
+        export_type: str,
+        offset: int,
+        statement: int,
+        *,
+        in_clause: bool,
     ) -> None:
-        """An export of a local name (`export { f as g }`, `export default f`): a function if f is one."""
+        """An export of a local name (`export { f as g }`, `export default f`): a function if f is one.
+        `in_clause`: written in an export clause, so f must be declared in the module."""
         self.is_module = True
-        self._exports.append(_LocalExport(exported_name, local_name, export_type, offset, statement))
+        self._exports.append(_LocalExport(exported_name, local_name, export_type, offset, statement, in_clause))
+        self._exported(exported_name, offset)
 
     def result(self) -> ModuleSyntax:
+        """The module's exported functions. With `early_errors`, raises ParseFailure for the earliest
+        (by offset) of the module-level early errors found."""
         if not self.is_module:
             return ModuleSyntax(is_module=False, exports=())
+        errors: list[tuple[int, str]] = []
+        if self._early_errors:
+            errors.extend(error for error in (self._redeclared, self._duplicate_export) if error)
+            errors.extend(self._undeclared_exports())
         found: list[FunctionExportSyntax] = []
         for export in self._exports:
             if isinstance(export, _FunctionExport):
@@ -111,6 +184,8 @@ class ExportCollector(Generic[FunctionNode]):
                 function = bindings[0].function
                 jsdoc = self._jsdoc_of(bindings[0].statement) or self._jsdoc_of(export.statement)
             shape = self._describe(function)
+            if self._early_errors and len(shape.bound_names) > 1:
+                errors.extend(_repeated_parameters(shape.bound_names))
             found.append(
                 FunctionExportSyntax(
                     exported_name=export.exported_name,
@@ -123,8 +198,25 @@ class ExportCollector(Generic[FunctionNode]):
                     offset=export.offset,
                 )
             )
+        if errors:
+            offset, message = min(errors)
+            line, column = line_column(self.source, offset)
+            raise ParseFailure(message, line, column)
         found.sort(key=lambda f: f.offset)  # stable: declarators of one statement keep their order
         return ModuleSyntax(is_module=True, exports=tuple(found))
+
+    def _undeclared_exports(self) -> list[tuple[int, str]]:
+        """`export { x }` where x is declared nowhere in the module scope."""
+        bindings = self._bindings
+        missing = [
+            export
+            for export in self._exports
+            if isinstance(export, _LocalExport) and export.in_clause and export.local_name not in bindings
+        ]
+        if missing and self._nested_var_names is not None:
+            nested = self._nested_var_names()
+            missing = [export for export in missing if export.local_name not in nested]
+        return [(export.offset, f"Export {export.local_name!r} is not defined") for export in missing]
 
     def _jsdoc_of(self, statement: int) -> str | None:
         if statement in self._jsdoc:
@@ -134,3 +226,12 @@ class ExportCollector(Generic[FunctionNode]):
         jsdoc = attached_jsdoc(self.source, gap_comments(self.source, gap_start, start), start)
         self._jsdoc[statement] = jsdoc
         return jsdoc
+
+
+def _repeated_parameters(bound_names: tuple[tuple[str, int], ...]) -> list[tuple[int, str]]:
+    seen: set[str] = set()
+    for name, offset in bound_names:
+        if name in seen:
+            return [(offset, "Strict mode function may not have duplicate parameter names")]
+        seen.add(name)
+    return []

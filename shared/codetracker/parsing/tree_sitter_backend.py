@@ -9,7 +9,9 @@ node, and the auto backend then lets esprima decide.
 
 One grammar gap yields wrong trees without any error node, so it is raised as a failure too: `export`,
 `import` or `let` followed by a line break (read as a name, the declaration after it as a separate
-statement).
+statement). Module-level early errors (a name declared or exported twice, an export of an undeclared
+name, repeated parameters) leave no error node either: the ExportCollector raises those
+(exports.py, `early_errors`).
 
 tree-sitter is more lenient than the language: it accepts JSX, decorators, `using`, and module code
 with script-only syntax (`with`, legacy octals). Those files yield what the tree shows.
@@ -30,6 +32,7 @@ from codetracker.parsing.source_text import (
     line_column,
     mentions_import_meta,
     parse_export_clause,
+    string_literal_value,
     with_import_attributes,
 )
 
@@ -39,6 +42,18 @@ _GENERATORS = frozenset({"generator_function", "generator_function_declaration"}
 _VARIABLE_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 _IDENTIFIERS = frozenset({"identifier", "undefined"})
 _NOT_STATEMENTS = frozenset({"comment", "hash_bang_line", "html_comment"})
+# Scopes a `var` inside does not leave: functions, and classes (static blocks).
+_VAR_SCOPES = frozenset(
+    {
+        "function_declaration",
+        "generator_function_declaration",
+        "function_expression",
+        "generator_function",
+        "arrow_function",
+        "method_definition",
+        "class_body",
+    }
+)
 _KEYWORDS_READ_AS_NAMES = frozenset({"export", "import", "let"})
 
 
@@ -99,14 +114,17 @@ class TreeSitterParser:
 class _TreeWalk:
     """One file: the top-level statements of its tree, reported to an ExportCollector."""
 
-    __slots__ = ("source", "backend", "pos", "collector")
+    __slots__ = ("source", "backend", "pos", "collector", "root")
 
     def __init__(self, source: str, data: bytes, backend: TreeSitterParser) -> None:
         self.source = source
         self.backend = backend
         # Character offset of a byte offset; identical for ASCII sources.
         self.pos = _same if len(data) == len(source) else Utf8Offsets(data)
-        self.collector: ExportCollector[Any] = ExportCollector(source, self.describe)
+        self.collector: ExportCollector[Any] = ExportCollector(
+            source, self.describe, early_errors=True, nested_var_names=self.nested_var_names
+        )
+        self.root: Any = None
 
     def text(self, node: Any) -> str:
         pos = self.pos
@@ -146,6 +164,7 @@ class _TreeWalk:
     def run(self, root: Any) -> ModuleSyntax:
         if root.has_error:
             self.check_errors(root)
+        self.root = root
         collector = self.collector
         pos = self.pos
         for node in root.children:
@@ -158,16 +177,20 @@ class _TreeWalk:
                 self.export_statement(node, statement)
             elif kind == "import_statement":
                 collector.is_module = True
+                self.import_statement(node, statement)
             elif kind in _FUNCTION_DECLARATIONS:
                 name = node.child_by_field_name("name")
                 if name is not None:
-                    collector.bind(self.name(name), node, statement)
+                    collector.bind(self.name(name), node, statement, lexical=True, offset=pos(name.start_byte))
             elif kind in _VARIABLE_DECLARATIONS:
                 self.declarators(node, statement, export_offset=None)
             elif kind == "class_declaration":
                 name = node.child_by_field_name("name")
                 if name is not None:
-                    collector.bind(self.name(name), None, statement)
+                    collector.bind(self.name(name), None, statement, lexical=True, offset=pos(name.start_byte))
+            elif kind == "using_declaration":  # not JavaScript yet (esprima rejects it); binds names
+                for name, offset in self.declared_names(node):
+                    collector.bind(name, None, statement, lexical=True, offset=offset)
             elif kind == "expression_statement":
                 # The grammar reads `export`, `import` or `let` before a line break as a name, and the
                 # declaration after it as a separate statement, without any error node.
@@ -213,9 +236,32 @@ class _TreeWalk:
         snippet = self.text(leaf)[:40] or node.type
         return self.fail(leaf, f"unexpected {snippet!r}")
 
+    def import_statement(self, node: Any, statement: int) -> None:
+        """Bind the local names of `import a, { b as c, d }, * as ns from 'm'` (checked for clashes)."""
+        clause = next((child for child in node.children if child.type == "import_clause"), None)
+        if clause is None:
+            return  # `import 'm'`
+        collector, pos = self.collector, self.pos
+        locals_: list[Any] = []
+        for child in clause.children:
+            kind = child.type
+            if kind == "identifier":
+                locals_.append(child)
+            elif kind == "namespace_import":
+                locals_.extend(part for part in child.children if part.type == "identifier")
+            elif kind == "named_imports":
+                for specifier in child.children:
+                    if specifier.type == "import_specifier":
+                        local = specifier.child_by_field_name("alias") or specifier.child_by_field_name("name")
+                        if local is not None and local.type == "identifier":
+                            locals_.append(local)
+        for local in locals_:
+            collector.bind(self.name(local), None, statement, lexical=True, offset=pos(local.start_byte))
+
     def export_statement(self, node: Any, statement: int) -> None:
         collector = self.collector
-        offset = self.pos(node.start_byte)
+        pos = self.pos
+        offset = pos(node.start_byte)
         is_default = False
         for child in node.children:
             kind = child.type
@@ -224,8 +270,16 @@ class _TreeWalk:
             elif kind == "export_clause":
                 if node.child_by_field_name("source") is None:
                     self.export_clause(child, statement)
-                elif child.has_error:  # a re-export exports nothing of ours, but must be well-formed
-                    self.clause_specifiers(child, has_source=True)
+                else:  # a re-export: none of our functions, but its names count (and must be well-formed)
+                    for specifier in self.clause_specifiers(child, has_source=True):
+                        collector.export_name(specifier.exported, specifier.offset)
+                return
+            elif kind == "namespace_export":  # `export * as ns from 'm'`
+                name = next((part for part in child.children if part.type in ("identifier", "string")), None)
+                if name is not None:
+                    text = self.text(name)
+                    exported = string_literal_value(text) if name.type == "string" else identifier_name(text)
+                    collector.export_name(exported, pos(name.start_byte))
                 return
 
         declaration = node.child_by_field_name("declaration")
@@ -235,7 +289,7 @@ class _TreeWalk:
                 name_node = declaration.child_by_field_name("name")
                 name = self.name(name_node) if name_node is not None else None
                 if name is not None:
-                    collector.bind(name, declaration, statement)
+                    collector.bind(name, declaration, statement, lexical=True, offset=pos(name_node.start_byte))
                 if is_default:
                     collector.export_function(DEFAULT, name, DEFAULT, declaration, offset, statement)
                 elif name is not None:
@@ -244,8 +298,13 @@ class _TreeWalk:
                 self.declarators(declaration, statement, export_offset=offset)
             elif kind == "class_declaration":
                 name_node = declaration.child_by_field_name("name")
-                if name_node is not None:
-                    collector.bind(self.name(name_node), None, statement)
+                name = self.name(name_node) if name_node is not None else None
+                if name is not None:
+                    collector.bind(name, None, statement, lexical=True, offset=pos(name_node.start_byte))
+                if is_default:
+                    collector.export_name(DEFAULT, offset)
+                elif name is not None:
+                    collector.export_name(name, offset)
             return
 
         value = node.child_by_field_name("value")
@@ -257,8 +316,10 @@ class _TreeWalk:
             name = self.name(name_node) if name_node is not None else None
             collector.export_function(DEFAULT, name, DEFAULT, value, offset, statement)
         elif value.type == "identifier":
-            collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement)
-        # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
+            collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement, in_clause=False)
+        else:
+            # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
+            collector.export_name(DEFAULT, offset)
 
     def clause_specifiers(self, clause: Any, *, has_source: bool) -> list[ClauseSpecifier]:
         pos = self.pos
@@ -275,12 +336,14 @@ class _TreeWalk:
         for specifier in self.clause_specifiers(clause, has_source=False):
             export_type = DEFAULT if specifier.exported == "default" else NAMED
             self.collector.export_local(
-                specifier.exported, specifier.local, export_type, specifier.offset, statement
+                specifier.exported, specifier.local, export_type, specifier.offset, statement, in_clause=True
             )
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
         """`const a = () => 1, {b} = c`: bind every name; when exported, export the functions."""
         collector = self.collector
+        pos = self.pos
+        lexical = declaration.type == "lexical_declaration"
         for declarator in declaration.children:
             if declarator.type != "variable_declarator":
                 continue
@@ -288,26 +351,60 @@ class _TreeWalk:
             if target is None:
                 continue
             if target.type not in _IDENTIFIERS:
-                for name in self.pattern_names(target):
-                    collector.bind(name, None, statement)
+                for name, offset in self.pattern_names(target):
+                    collector.bind(name, None, statement, lexical=lexical, offset=offset)
+                    if export_offset is not None:
+                        collector.export_name(name, offset)
                 continue
             name = self.name(target)
             value = declarator.child_by_field_name("value")
             function = _unparenthesized(value) if value is not None else None
             if function is not None and function.type not in _FUNCTION_VALUES:
                 function = None
-            collector.bind(name, function, statement)
-            if export_offset is not None and function is not None:
-                collector.export_function(name, name, NAMED, function, export_offset, statement)
+            collector.bind(name, function, statement, lexical=lexical, offset=pos(target.start_byte))
+            if export_offset is not None:
+                if function is not None:
+                    collector.export_function(name, name, NAMED, function, export_offset, statement)
+                else:
+                    collector.export_name(name, pos(target.start_byte))
 
-    def pattern_names(self, pattern: Any) -> list[str]:
-        names: list[str] = []
+    def declared_names(self, declaration: Any) -> list[tuple[str, int]]:
+        """The names a variable, lexical or using declaration binds, with their offsets."""
+        names: list[tuple[str, int]] = []
+        for declarator in declaration.children:
+            if declarator.type == "variable_declarator":
+                target = declarator.child_by_field_name("name")
+                if target is not None:
+                    names.extend(self.pattern_names(target))
+        return names
+
+    def nested_var_names(self) -> set[str]:
+        """Names of the `var`s below the top level that still belong to the module scope (`{ var x }`,
+        `for (var k in o)`). A walk of the tree, so the collector asks only when it must."""
+        names: set[str] = set()
+        pending = [child for child in self.root.children if child.type not in _VAR_SCOPES]
+        while pending:
+            node = pending.pop()
+            kind = node.type
+            if kind == "variable_declaration":
+                names.update(name for name, _ in self.declared_names(node))
+            elif kind == "for_in_statement":
+                declared_by = node.child_by_field_name("kind")
+                left = node.child_by_field_name("left")
+                if declared_by is not None and declared_by.type == "var" and left is not None:
+                    names.update(name for name, _ in self.pattern_names(left))
+            pending.extend(child for child in node.children if child.type not in _VAR_SCOPES)
+        return names
+
+    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
+        """The names a binding pattern binds, with their character offsets."""
+        names: list[tuple[str, int]] = []
         pending = [pattern]
         while pending:
             node = pending.pop()
             kind = node.type
             if kind in _IDENTIFIERS or kind == "shorthand_property_identifier_pattern":
-                names.append(self.name(node))
+                names.append((self.name(node), self.pos(node.start_byte)))
             elif kind == "pair_pattern":
                 value = node.child_by_field_name("value")
                 if value is not None:
@@ -331,10 +428,14 @@ class _TreeWalk:
             nodes = [single] if single is not None else []
         else:
             nodes = [node for node in parameters.named_children if node.type != "comment"]
+        bound: list[tuple[str, int]] = []
+        for node in nodes:
+            bound.extend(self.pattern_names(node))
         return FunctionShape(
             is_async=is_async,
             is_generator=function.type in _GENERATORS,
             params=tuple(self.param(node) for node in nodes),
+            bound_names=tuple(bound),
         )
 
     def param(self, node: Any) -> ParamSyntax:
