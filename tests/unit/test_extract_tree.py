@@ -149,4 +149,6 @@ def test_functions_at_changes_only_the_path():
 
     extraction = extract_blob(GOOD.replace(b"export function", b"export async function"), get_parser("auto"))
     assert extraction.functions and all(f.file_path == "" for f in extraction.functions)
-    assert functions_at(extraction, "lib/x.mjs") == tuple(replace(f, file_path="lib/x.mjs") for f in extraction.functions)
+    assert functions_at(extraction, "lib/x.mjs") == tuple(
+        replace(f, file_path="lib/x.mjs") for f in extraction.functions
+    )
