@@ -104,7 +104,12 @@ def assemble_descriptor(
     return Descriptor(
         module_slug=module_slug,
         functions=tuple(functions),
-        files=tuple(sorted((_with_known_size(e, extracted.get(e.path)) for e in files), key=lambda e: e.path)),
+        files=tuple(
+            sorted(
+                (e if e.size is not None else _with_known_size(e, extracted.get(e.path)) for e in files),
+                key=lambda e: e.path,
+            )
+        ),
         problems=tuple(problems),
     )
 

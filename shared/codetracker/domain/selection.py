@@ -39,6 +39,9 @@ class IgnoreRules:
 
     def __init__(self, ignore_file_text: str | None = None, defaults: Sequence[str] = DEFAULT_IGNORE_PATTERNS):
         self._defaults = pathspec.GitIgnoreSpec.from_lines(list(defaults))
+        # Directory-only defaults (`.git/`, `node_modules/`) never match a file itself, only via its
+        # directories, which are checked once each: files then skip the defaults' patterns.
+        self._defaults_match_files = any(not pattern.endswith("/") for pattern in defaults)
         lines = ignore_file_text.splitlines() if ignore_file_text else []
         self._project = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
         self._dir_cache: dict[str, bool] = {}
@@ -62,7 +65,11 @@ class IgnoreRules:
 
     def is_ignored(self, path: str) -> bool:
         parent, _, _ = path.rpartition("/")
-        return self.is_dir_ignored(parent) or self._matches(path)
+        if self.is_dir_ignored(parent):
+            return True
+        if self._defaults_match_files and self._defaults.match_file(path):
+            return True
+        return self._project is not None and self._project.match_file(path)
 
 
 @dataclass(frozen=True, slots=True)
