@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from codetracker.domain.model import (
@@ -115,4 +116,65 @@ def extraction_from_dict(d: dict[str, Any]) -> FileExtraction:
         problem_line=d.get("problem_line"),
         problem_column=d.get("problem_column"),
         blob_size=d.get("blob_size"),
+    )
+
+
+# --- the blob cache's encoding ---------------------------------------------------------------------------
+# Positional arrays, not objects: a rescan decodes thousands of cached results, and arrays are smaller,
+# parse faster and build the values positionally. Field order is part of the format: changing it means
+# bumping EXTRACTOR_VERSION (domain/extraction.py), which makes older cache rows invisible.
+
+
+def extraction_to_cache_json(x: FileExtraction) -> str:
+    functions = [
+        [
+            f.name,
+            f.export_type,
+            f.is_async,
+            f.description,
+            f.jsdoc_raw,
+            f.order_in_file,
+            [
+                [p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, p.description]
+                for p in f.parameters
+            ],
+            [[r.type, r.description] for r in f.return_values],
+        ]
+        for f in x.functions
+    ]
+    row = [
+        functions,
+        str(x.problem_kind) if x.problem_kind else None,
+        x.problem_reason,
+        x.problem_line,
+        x.problem_column,
+        x.blob_size,
+    ]
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+def extraction_from_cache_json(text: str) -> FileExtraction:
+    functions, problem_kind, reason, line, column, blob_size = json.loads(text)
+    return FileExtraction(
+        functions=tuple(
+            [
+                ExportedFunction(
+                    name,
+                    "",
+                    export_type,
+                    is_async,
+                    description,
+                    jsdoc_raw,
+                    order,
+                    tuple([Parameter(*p) for p in parameters]),
+                    tuple([ReturnValue(*r) for r in returns]),
+                )
+                for name, export_type, is_async, description, jsdoc_raw, order, parameters, returns in functions
+            ]
+        ),
+        problem_kind=ProblemKind(problem_kind) if problem_kind else None,
+        problem_reason=reason,
+        problem_line=line,
+        problem_column=column,
+        blob_size=blob_size,
     )

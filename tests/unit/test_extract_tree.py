@@ -152,3 +152,18 @@ def test_functions_at_changes_only_the_path():
     assert functions_at(extraction, "lib/x.mjs") == tuple(
         replace(f, file_path="lib/x.mjs") for f in extraction.functions
     )
+
+
+def test_cache_encoding_round_trips_every_field():
+    from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+    from codetracker.domain.extraction import extract_blob
+
+    parser = get_parser("auto")
+    for content in (
+        GOOD,
+        FILES["src/broken.mjs"],
+        FILES["src/binary.js"],
+        b"export default async (a = [1], ...b) => 1;",
+    ):
+        extraction = extract_blob(content, parser)
+        assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction

@@ -14,7 +14,6 @@ processes apply each one exactly once. psycopg is imported lazily.
 from __future__ import annotations
 
 import hashlib
-import json
 import marshal
 import os
 import re
@@ -33,7 +32,7 @@ from codetracker.adapters.postgres_connection import (
     redacted,
     resolve_conninfo,
 )
-from codetracker.contracts import extraction_from_dict, extraction_to_dict
+from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,
@@ -764,8 +763,7 @@ class PostgresBlobCache:
                 [extractor_version, wanted],
             ).fetchall()
         )
-        loads = json.loads
-        return {sha: extraction_from_dict(loads(document)) for sha, document in rows}
+        return {sha: extraction_from_cache_json(document) for sha, document in rows}
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         """Cache results in one statement; a sha already cached for this version keeps its first result."""
@@ -773,7 +771,7 @@ class PostgresBlobCache:
         documents: list[str] = []
         # Sorted: concurrent writers of overlapping batches then wait on each other instead of deadlocking.
         for sha in sorted(results):
-            document = json.dumps(extraction_to_dict(results[sha]), ensure_ascii=False, separators=(",", ":"))
+            document = extraction_to_cache_json(results[sha])
             if not _storable_as_jsonb(document):
                 continue  # not cached: that blob is simply extracted again next time
             shas.append(sha)
