@@ -97,28 +97,6 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
     )
 
 
-def extraction_to_dict(x: FileExtraction) -> dict[str, Any]:
-    return {
-        "functions": [function_to_dict(f) for f in x.functions],
-        "problem_kind": str(x.problem_kind) if x.problem_kind else None,
-        "problem_reason": x.problem_reason,
-        "problem_line": x.problem_line,
-        "problem_column": x.problem_column,
-        "blob_size": x.blob_size,
-    }
-
-
-def extraction_from_dict(d: dict[str, Any]) -> FileExtraction:
-    return FileExtraction(
-        functions=tuple(function_from_dict(f) for f in d["functions"]),
-        problem_kind=ProblemKind(d["problem_kind"]) if d.get("problem_kind") else None,
-        problem_reason=d.get("problem_reason"),
-        problem_line=d.get("problem_line"),
-        problem_column=d.get("problem_column"),
-        blob_size=d.get("blob_size"),
-    )
-
-
 # --- the blob cache's encoding ---------------------------------------------------------------------------
 # Positional arrays, not objects: a rescan decodes thousands of cached results, and arrays are smaller,
 # parse faster and build the values positionally. Field order is part of the format: changing it means
