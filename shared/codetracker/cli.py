@@ -168,13 +168,13 @@ def _is_repository(source: str, ref: str | None) -> bool:
     return "://" in source or ref is not None or source.startswith("git@")
 
 
-def _credentials(args: argparse.Namespace):
+def _credentials(args: argparse.Namespace, env):
     if not args.token_env:
         return None
     from codetracker.errors import InvalidInput
     from codetracker.ports import Credentials
 
-    token = os.environ.get(args.token_env)
+    token = env.get(args.token_env)
     if not token:
         raise InvalidInput(f"environment variable {args.token_env} is not set or empty", field="--token-env")
     # GitHub and most hosts accept a token as the password with any user name.
@@ -203,7 +203,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             branch_name=args.branch,
             release_tag=args.tag,
             module_slug=args.slug,
-            credentials=_credentials(args),
+            credentials=_credentials(args, services.env),
             limits=services.fetch_limits,
             options=services.selection_options,
             progress=bar,
