@@ -64,6 +64,7 @@ class FetchStats:
 class FetchedTree(SourceTree, Protocol):
     ref: FetchedRef
     repository_name: str
+    display_url: str  # the repository's URL or path without credentials: safe to store and show
 
     def stats(self) -> FetchStats: ...
 

@@ -250,23 +250,9 @@ def scan_repository(
         key = snapshot_key_for_ref(
             slug, fetched.kind, fetched.name, fetched.commit_sha, fetched.default_branch, branch_name, release_tag
         )
-        source = SnapshotSource(name=tree.repository_name, folder_path=_public_url(url), commit_sha=fetched.commit_sha)
+        source = SnapshotSource(name=tree.repository_name, folder_path=tree.display_url, commit_sha=fetched.commit_sha)
         summary = store.store_snapshot(key, result.descriptor, source)
         return ScanOutcome(summary=summary, extraction=result.stats, fetch=tree.stats(), ref_kind=fetched.kind)
-
-
-def _public_url(url: str) -> str:
-    """The URL without userinfo: credentials are never stored."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        raise InvalidInput("the repository URL is malformed", field="url") from None
-    if parts.scheme and "@" in parts.netloc:
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
-    return url
 
 
 # --- reading ----------------------------------------------------------------------------------------

@@ -771,12 +771,14 @@ class GitFetchedTree:
         *,
         ref: FetchedRef,
         repository_name: str,
+        display_url: str,
         tree: GitCommitTree,
         stats: Callable[[], FetchStats],
         on_close: Callable[[], None],
     ) -> None:
         self.ref = ref
         self.repository_name = repository_name
+        self.display_url = display_url
         self._tree: GitCommitTree | None = tree
         self._stats = stats
         self._on_close: Callable[[], None] | None = on_close
@@ -935,6 +937,7 @@ class _RemoteSession:
         return GitFetchedTree(
             ref=fetched_ref,
             repository_name=self.location.repository_name,
+            display_url=self.location.display_url,
             tree=tree,
             stats=self.stats,
             on_close=self.close,
@@ -988,6 +991,7 @@ def _open_local(location: RepositoryLocation, requested: str, limits: FetchLimit
     return GitFetchedTree(
         ref=fetched_ref,
         repository_name=location.repository_name,
+        display_url=location.display_url,
         tree=tree,
         stats=lambda: FetchStats(0, False, 0),
         on_close=repo.close,

@@ -95,3 +95,12 @@ def test_missing_ref_fails_and_keeps_what_was_stored(widgets, scan_deps):
     assert after == stored
     with pytest.raises(SnapshotNotFound):
         scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "HEAD"))
+
+
+def test_credentials_in_the_url_are_used_but_never_stored(widgets, scan_deps, postgres_database):
+    secret_url = widgets.url.replace("http://", "http://someone:tok-3f9a@")
+    scan_repository(secret_url, "main", **scan_deps)
+    (stored,) = postgres_database.run(
+        lambda conn: conn.execute("SELECT folder_path FROM modules WHERE module_slug = 'widgets'").fetchall()
+    )
+    assert stored[0] == widgets.url and "tok-3f9a" not in stored[0]
