@@ -90,6 +90,9 @@ class FetchLimits:
     max_files: int = 200_000
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    # Per-socket timeouts do not stop a server that keeps sending a few bytes at a time: the whole
+    # fetch session (refs, pack, later blob batches) gets a deadline too.
+    total_timeout: float = 600.0
 
 
 class RepositoryFetcher(Protocol):

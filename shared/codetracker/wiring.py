@@ -52,6 +52,7 @@ class Services:
                 self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float
             ),
             read_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout, float),
+            total_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_TOTAL_TIMEOUT", base.total_timeout, float),
         )
 
     def parser(self, name: str = "auto") -> Any:

@@ -49,6 +49,7 @@ import os
 import re
 import select
 import socket
+import time
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -832,6 +833,7 @@ class _RemoteSession:
         self.limits = limits
         self.pool = _ObjectPool()
         self.bytes_received = 0
+        self.deadline = time.monotonic() + limits.total_timeout
         self.blobs_fetched = 0
         self.used_filter = False
         self._client = self._build_client(credentials)
@@ -875,6 +877,10 @@ class _RemoteSession:
         def receive(data: bytes) -> int:
             context.pack_started = True
             self.bytes_received += len(data)
+            if time.monotonic() > self.deadline:
+                raise FetchTimeout(
+                    f"fetching from {self.location.display_url} took longer than {self.limits.total_timeout:g} s"
+                )
             if self.bytes_received > limit:
                 raise FetchLimitExceeded(
                     f"the pack from {self.location.display_url} exceeds the limit of {limit} bytes"
