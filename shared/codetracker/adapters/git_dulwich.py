@@ -49,7 +49,9 @@ import os
 import re
 import select
 import socket
+import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
@@ -154,10 +156,19 @@ def parse_location(url: str) -> RepositoryLocation:
             credentials = Credentials(unquote(split.username or ""), unquote(split.password or ""))
         name = _repository_name(unquote(path), host)
         if scheme == "git":
-            return RepositoryLocation("git", display, name, unquote(path), host=host, port=port,
-                                      url_credentials=credentials)
-        return RepositoryLocation("http", display, name, path, base_url=f"{scheme}://{netloc}/", host=host,
-                                  port=port, url_credentials=credentials)
+            return RepositoryLocation(
+                "git", display, name, unquote(path), host=host, port=port, url_credentials=credentials
+            )
+        return RepositoryLocation(
+            "http",
+            display,
+            name,
+            path,
+            base_url=f"{scheme}://{netloc}/",
+            host=host,
+            port=port,
+            url_credentials=credentials,
+        )
     if scheme == "file":
         local = unquote(split.path)
     elif scheme and len(scheme) > 1:  # "c:" would be a drive letter, not a scheme
@@ -372,8 +383,9 @@ def _map_one(error: BaseException, context: _FetchContext) -> FetchError | None:
         if context.want_refused:
             return RefNotFound(f"the server refused to send the requested commit from {where}")
         return GitServerError(f"git protocol error from {where}")
-    if isinstance(error, (dulwich_errors.ChecksumMismatch, dulwich_errors.ApplyDeltaError,
-                          dulwich_errors.ObjectFormatException)):
+    if isinstance(
+        error, (dulwich_errors.ChecksumMismatch, dulwich_errors.ApplyDeltaError, dulwich_errors.ObjectFormatException)
+    ):
         return GitServerError(f"malformed pack from {where}")
     if isinstance(error, OSError):
         return GitServerError(f"I/O error while fetching from {where}")
@@ -430,9 +442,7 @@ def _client_classes() -> tuple[type, type]:
         def _warn_filter_objects() -> None:
             """Servers without filters are expected; the fetch notices the blobs in the pack."""
 
-        def _http_request(
-            self, url: str, headers: Any = None, data: Any = None, raise_for_status: bool = True
-        ):
+        def _http_request(self, url: str, headers: Any = None, data: Any = None, raise_for_status: bool = True):
             response, read = super()._http_request(url, headers, data, raise_for_status=False)
             if raise_for_status and response.status != 200:
                 status = response.status
@@ -446,13 +456,12 @@ def _client_classes() -> tuple[type, type]:
             return response, read
 
     class TcpClient(TCPGitClient):
-        def __init__(
-            self, host: str, port: int | None, *, connect_timeout: float, read_timeout: float
-        ) -> None:
+        def __init__(self, host: str, port: int | None, *, connect_timeout: float, read_timeout: float) -> None:
             super().__init__(host, port)
             self._connect_timeout = connect_timeout
             self._read_timeout = read_timeout
             self._open_protocols: list[Protocol] = []
+            self.on_socket: Callable[[socket.socket], None] | None = None  # the session's deadline watch
 
         def fetch_pack(self, *args: Any, **kwargs: Any) -> Any:
             # dulwich leaves the connection open when the server hangs up or times out before the ref
@@ -475,6 +484,8 @@ def _client_classes() -> tuple[type, type]:
             sock = socket.create_connection((self._host, self._port), timeout=self._connect_timeout)
             sock.settimeout(self._read_timeout)
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.on_socket is not None:
+                self.on_socket(sock)
             reader = sock.makefile("rb", -1)
             writer = sock.makefile("wb", 0)
 
@@ -491,8 +502,9 @@ def _client_classes() -> tuple[type, type]:
             def can_read() -> bool:
                 return bool(select.select([sock], [], [], 0)[0])
 
-            proto = Protocol(reader.read, writer.write, close, report_activity=self._report_activity,
-                             shutdown_write=shutdown_write)
+            proto = Protocol(
+                reader.read, writer.write, close, report_activity=self._report_activity, shutdown_write=shutdown_write
+            )
             self._open_protocols.append(proto)
             if path.startswith(b"/~"):
                 path = path[1:]
@@ -506,22 +518,48 @@ def _client_classes() -> tuple[type, type]:
     return HttpClient, TcpClient
 
 
-def _http_pool_manager(base_url: str, limits: FetchLimits):
+def _watched_pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[str, type]:
+    """urllib3 connection pools whose connections hand their socket to `on_socket` as soon as they
+    connect: the fetch deadline can then cut a response off even while its headers trickle in."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class WatchedHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            on_socket(self.sock)
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            on_socket(self.sock)
+
+    class WatchedHTTPConnectionPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    class WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    return {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
+
+
+def _http_pool_manager(base_url: str, limits: FetchLimits, on_socket: Callable[[socket.socket], None] | None = None):
     import urllib3
     from dulwich.client import default_urllib3_manager
 
     # No retries: retrying is the caller's decision, by error type. Redirects are followed (up to 5).
-    retries = urllib3.Retry(
-        total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=True
-    )
+    retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=True)
     timeout = urllib3.Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
-    return default_urllib3_manager(
+    manager = default_urllib3_manager(
         None,
         base_url=base_url,
         timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
         pool_manager_cls=functools.partial(urllib3.PoolManager, retries=retries),
         proxy_manager_cls=functools.partial(urllib3.ProxyManager, retries=retries),
     )
+    if on_socket is not None and isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
+        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket)
+    return manager
 
 
 class _NoHaves:
@@ -834,16 +872,20 @@ class _RemoteSession:
         self.pool = _ObjectPool()
         self.bytes_received = 0
         self.deadline = time.monotonic() + limits.total_timeout
+        self.deadline_passed = False
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self.blobs_fetched = 0
         self.used_filter = False
         self._client = self._build_client(credentials)
+        if self.location.transport != "http":
+            self._client.on_socket = self._watch_socket
 
     def _build_client(self, credentials: Credentials | None) -> Any:
         http_client, tcp_client = _client_classes()
         if self.location.transport == "http":
             return http_client(
                 self.location.base_url,
-                pool_manager=_http_pool_manager(self.location.base_url, self.limits),
+                pool_manager=_http_pool_manager(self.location.base_url, self.limits, self._watch_socket),
                 username=credentials.username if credentials else None,
                 password=credentials.password if credentials else None,
             )
@@ -864,6 +906,25 @@ class _RemoteSession:
     def stats(self) -> FetchStats:
         return FetchStats(self.bytes_received, self.used_filter, self.blobs_fetched)
 
+    def _deadline_timeout(self) -> FetchTimeout:
+        return FetchTimeout(
+            f"fetching from {self.location.display_url} took longer than {self.limits.total_timeout:g} s"
+        )
+
+    def _watch_socket(self, sock: socket.socket) -> None:
+        self._sockets.add(sock)
+        if self.deadline_passed:  # connected after the deadline: cut it off too
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _stop_at_deadline(self) -> None:
+        """Runs on a timer thread: a server that sends a byte now and then never trips a read timeout,
+        so the sockets of this fetch are shut down, which ends the blocked read at once."""
+        self.deadline_passed = True
+        for sock in list(self._sockets):
+            with suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def _fetch(
         self,
         determine_wants: Callable[..., list[bytes]],
@@ -878,9 +939,7 @@ class _RemoteSession:
             context.pack_started = True
             self.bytes_received += len(data)
             if time.monotonic() > self.deadline:
-                raise FetchTimeout(
-                    f"fetching from {self.location.display_url} took longer than {self.limits.total_timeout:g} s"
-                )
+                raise self._deadline_timeout()
             if self.bytes_received > limit:
                 raise FetchLimitExceeded(
                     f"the pack from {self.location.display_url} exceeds the limit of {limit} bytes"
@@ -893,17 +952,22 @@ class _RemoteSession:
             context.phase = "pack"
             return wants
 
+        watchdog = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._stop_at_deadline)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            result = self._client.fetch_pack(
-                self.location.path, wants_then_pack_phase, _NoHaves(), receive, **options
-            )
+            result = self._client.fetch_pack(self.location.path, wants_then_pack_phase, _NoHaves(), receive, **options)
             receiver.finish()
             return result
         except Exception as error:
+            if self.deadline_passed and not isinstance(error, FetchError):
+                raise self._deadline_timeout() from error
             mapped = translate_error(error, context)
             if mapped is None or mapped is error:
                 raise
             raise mapped from error
+        finally:
+            watchdog.cancel()
 
     def open_ref(self, requested: str) -> GitFetchedTree:
         context = _FetchContext(self.location)
@@ -937,8 +1001,12 @@ class _RemoteSession:
         fetched_ref = FetchedRef(requested, target.kind, target.name, commit_sha.decode("ascii"), default)
         log.info(
             "fetched %s %s (%s) from %s: %d pack bytes, filter %s",
-            target.kind, target.name or commit_sha.decode("ascii"), commit_sha.decode("ascii"),
-            self.location.display_url, self.bytes_received, "used" if self.used_filter else "not used",
+            target.kind,
+            target.name or commit_sha.decode("ascii"),
+            commit_sha.decode("ascii"),
+            self.location.display_url,
+            self.bytes_received,
+            "used" if self.used_filter else "not used",
         )
         return GitFetchedTree(
             ref=fetched_ref,
@@ -957,12 +1025,12 @@ class _RemoteSession:
         still_missing = [sha for sha in wanted if not self.pool.has(sha)]
         if still_missing:
             raise GitServerError(
-                f"{self.location.display_url} did not send {len(still_missing)} "
-                f"of {len(wanted)} requested blobs"
+                f"{self.location.display_url} did not send {len(still_missing)} of {len(wanted)} requested blobs"
             )
         self.blobs_fetched += len(wanted)
-        log.debug("fetched %d blobs (%d bytes) from %s", len(wanted), self.bytes_received - before,
-                  self.location.display_url)
+        log.debug(
+            "fetched %d blobs (%d bytes) from %s", len(wanted), self.bytes_received - before, self.location.display_url
+        )
 
 
 # --- local repositories ---------------------------------------------------------------------------------
@@ -1025,8 +1093,9 @@ class DulwichFetcher:
         requested = _checked_ref(ref)
         if location.transport != "http" and (credentials or location.url_credentials):
             # git:// and local paths have no authentication: silently dropping a token would hide a mistake.
-            raise InvalidInput(f"credentials apply to http(s) repositories only, not {location.display_url}",
-                               field="credentials")
+            raise InvalidInput(
+                f"credentials apply to http(s) repositories only, not {location.display_url}", field="credentials"
+            )
         if location.transport == "local":
             return _open_local(location, requested, limits)
         session = _RemoteSession(location, credentials or location.url_credentials, limits)

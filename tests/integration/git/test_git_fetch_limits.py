@@ -135,7 +135,7 @@ class _DripProxy:
             thread.join(timeout=5)
 
 
-def test_a_server_that_drips_bytes_hits_the_deadline_of_the_whole_fetch(fetcher, dulwich_http, sample):
+def test_a_server_that_sends_pieces_steadily_hits_the_deadline_of_the_whole_fetch(fetcher, dulwich_http, sample):
     from codetracker.errors import FetchTimeout, RetryableError
 
     with _DripProxy(dulwich_http.port) as proxy:
@@ -146,3 +146,16 @@ def test_a_server_that_drips_bytes_hits_the_deadline_of_the_whole_fetch(fetcher,
             fetcher.open(url, "main", limits=limits)
     assert isinstance(raised.value, RetryableError)
     assert "longer than 0.5 s" in str(raised.value)
+
+
+@pytest.mark.parametrize("transport", ["dulwich_http", "git_daemon"])
+def test_a_server_that_drips_single_bytes_is_cut_off_at_the_deadline(fetcher, sample, transport, request):
+    """One byte at a time, each within the read timeout: no packet ever completes, so the deadline has to
+    interrupt the read itself."""
+    from codetracker.errors import FetchTimeout
+
+    server = request.getfixturevalue(transport)
+    with _DripProxy(server.port, chunk=1, pause=0.02) as proxy:
+        url = server.url(sample.name).replace(f":{server.port}/", f":{proxy.port}/")
+        with pytest.raises(FetchTimeout):
+            fetcher.open(url, "main", limits=FetchLimits(read_timeout=5.0, total_timeout=0.5))
