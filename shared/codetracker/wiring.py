@@ -63,9 +63,8 @@ class Services:
     @cached_property
     def database(self) -> Any:
         from codetracker.adapters.store_postgres import PostgresDatabase
-        from codetracker.adapters.postgres_connection import resolve_conninfo
 
-        return PostgresDatabase(resolve_conninfo(self.env))
+        return PostgresDatabase.from_environment(self.env)
 
     @cached_property
     def store(self) -> Any:

@@ -138,3 +138,16 @@ def test_progress_bar_draws_only_on_a_terminal_and_for_long_scans():
     piped = io.StringIO()
     _ProgressBar(piped)(500, 1000)  # not a terminal: no escape noise in logs
     assert short.getvalue() == "" and piped.getvalue() == ""
+
+
+def test_bad_input_is_refused_before_any_database_is_started(tmp_path, monkeypatch):
+    """Argument errors found by a use case come before the first database work: no embedded Postgres."""
+    for name in ("DATABASE_URL", "CODE_TRACKER_PG_HOST"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CODE_TRACKER_PG_DATA", str(tmp_path / "pgdata"))
+    (tmp_path / "src").mkdir()
+    code, _, err = _run(["scan", str(tmp_path / "src"), "--branch", "main", "--commit", "not-a-sha"])
+    assert code == 2 and "--commit" in err
+    code, _, err = _run(["show", "   "])
+    assert code == 2 and "slug" in err
+    assert not (tmp_path / "pgdata").exists()

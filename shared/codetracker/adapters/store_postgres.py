@@ -230,12 +230,15 @@ class PostgresDatabase:
 
     def __init__(
         self,
-        conninfo: str,
+        conninfo: str | Callable[[], str],
         *,
         connect_timeout: int = DEFAULT_CONNECT_TIMEOUT,
         auto_migrate: bool = True,
     ) -> None:
-        self._conninfo = conninfo
+        # A callable is resolved on first connection: building the adapters (and failing on bad input
+        # before any database work) must not start an embedded Postgres.
+        self._conninfo_source = conninfo
+        self._resolved: str | None = conninfo if isinstance(conninfo, str) else None
         self._connect_timeout = connect_timeout
         self._migrated = not auto_migrate
         self._connection: psycopg.Connection | None = None
@@ -250,10 +253,21 @@ class PostgresDatabase:
         auto_migrate: bool = True,
     ) -> PostgresDatabase:
         """The database the settings in env name (see postgres_connection.resolve_conninfo)."""
-        return cls(resolve_conninfo(env), connect_timeout=connect_timeout, auto_migrate=auto_migrate)
+        return cls(lambda: resolve_conninfo(env), connect_timeout=connect_timeout, auto_migrate=auto_migrate)
+
+    @property
+    def _conninfo(self) -> str:
+        if self._resolved is None:
+            with self._lock:
+                if self._resolved is None:
+                    source = self._conninfo_source
+                    self._resolved = source if isinstance(source, str) else source()
+        return self._resolved
 
     def __repr__(self) -> str:
-        return f"PostgresDatabase({redacted(self._conninfo)!r})"
+        if self._resolved is None:
+            return "PostgresDatabase(<not resolved yet>)"
+        return f"PostgresDatabase({redacted(self._resolved)!r})"
 
     def connection(self) -> psycopg.Connection:
         """The open connection (autocommit; run units of work through run())."""
