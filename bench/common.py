@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from workers.peak import vmhwm_kb  # the same reader the measured workers use on themselves
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 CACHE = BENCH / ".cache"
@@ -63,17 +65,6 @@ class Measured:
                 f"--- stdout\n{self.stdout[-3000:]}\n--- stderr\n{self.stderr[-6000:]}"
             )
         return self
-
-
-def _vmhwm_kb(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status", "rb") as fh:
-            for line in fh:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        return None
-    return None
 
 
 def _children(pid: int) -> list[int]:
@@ -115,7 +106,7 @@ class _PeakSampler(threading.Thread):
                 pending = [self.pid]
                 while pending:
                     pid = pending.pop()
-                    hwm = _vmhwm_kb(pid)
+                    hwm = vmhwm_kb(pid)
                     if hwm is not None and hwm > self.peak_kb:
                         self.peak_kb = hwm
                     pending.extend(_children(pid))

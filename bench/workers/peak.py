@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
-def vmhwm_kb() -> int | None:
-    """VmHWM of this process in kB (Linux), None elsewhere."""
+def vmhwm_kb(pid: int | str = "self") -> int | None:
+    """VmHWM (peak RSS) of a process in kB (Linux): this one by default; None when it cannot be read."""
     try:
-        with open("/proc/self/status", "rb") as fh:
+        with open(f"/proc/{pid}/status", "rb") as fh:
             for line in fh:
                 if line.startswith(b"VmHWM:"):
                     return int(line.split()[1])

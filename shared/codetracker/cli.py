@@ -301,11 +301,9 @@ def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int
         out.write(f"embedded Postgres in {data_dir}: {'stopped' if stopped else 'was not running'}\n")
         return EXIT_OK
     where = f"embedded Postgres in {postgres_connection.embedded_data_dir(env)}" if embedded else "configured"
-    applied = services.database.run(
-        lambda conn: conn.execute("SELECT max(version), count(*) FROM schema_migrations").fetchone(), read_only=True
-    )
+    version, applied = services.database.schema_version()
     out.write(f"database: {postgres_connection.redacted(postgres_connection.resolve_conninfo(env))} ({where})\n")
-    out.write(f"schema version: {applied[0]} ({applied[1]} migrations applied)\n")
+    out.write(f"schema version: {version} ({applied} migrations applied)\n")
     return EXIT_OK
 
 

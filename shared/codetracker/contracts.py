@@ -17,9 +17,6 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 
-DESCRIPTOR_VERSION = 1
-
-
 def parameter_to_dict(p: Parameter) -> dict[str, Any]:
     return {
         "name": p.name,

@@ -264,10 +264,6 @@ def list_snapshots(
     return store.list_snapshots(slugify(_require(module_slug, "slug")), branch_name, release_tag)
 
 
-def load_snapshot(store: SnapshotStore, key: SnapshotKey) -> Descriptor:
-    return store.load_snapshot(key)
-
-
 @dataclass(frozen=True, slots=True)
 class SnapshotView:
     """What `show` answers: the matching snapshots, and one snapshot's descriptor when the query names it."""

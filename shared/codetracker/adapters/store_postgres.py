@@ -308,6 +308,14 @@ class PostgresDatabase:
                     raise StoreUnavailable(f"Postgres failed ({type(err).__name__}): {message}") from err
             raise AssertionError("unreachable")
 
+    def schema_version(self) -> tuple[int | None, int]:
+        """(newest applied migration, how many are applied); connecting applies any pending ones first."""
+        row = self.run(
+            lambda conn: conn.execute("SELECT max(version), count(*) FROM schema_migrations").fetchone(),
+            read_only=True,
+        )
+        return row[0], row[1]
+
     def close(self) -> None:
         with self._lock:
             self._discard()
