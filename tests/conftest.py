@@ -20,7 +20,7 @@ import pytest
 
 if TYPE_CHECKING:
     import psycopg
-    from codetracker.adapters.store_postgres import PostgresDatabase
+    from codetracker.adapters.postgres.database import PostgresDatabase
 
 
 def database_conninfo(server_conninfo: str, dbname: str) -> str:
@@ -92,7 +92,7 @@ def _drop_database(admin: psycopg.Connection, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def _migrated_template(database_url: str, _admin_connection: psycopg.Connection) -> Iterator[str]:
-    from codetracker.adapters.store_postgres import migrate
+    from codetracker.adapters.postgres.migrations import migrate
 
     name = _create_database(_admin_connection, "codetracker_template", "template0")
     try:
@@ -127,7 +127,7 @@ def migrated_database_url(
 @pytest.fixture
 def postgres_database(migrated_database_url: str) -> Iterator[PostgresDatabase]:
     """A PostgresDatabase on a fresh migrated database, closed after the test."""
-    from codetracker.adapters.store_postgres import PostgresDatabase
+    from codetracker.adapters.postgres.database import PostgresDatabase
 
     database = PostgresDatabase(migrated_database_url)
     try:

@@ -20,7 +20,8 @@ import time
 from synthetic import build_descriptor, row_count, with_changed_files
 
 from codetracker.adapters.postgres_connection import connect
-from codetracker.adapters.store_postgres import PostgresDatabase, PostgresSnapshotStore
+from codetracker.adapters.postgres.database import PostgresDatabase
+from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
 
 
@@ -39,10 +40,16 @@ def main() -> int:
     rows = row_count(descriptor)
 
     database = PostgresDatabase(args.conninfo)
-    store = PostgresSnapshotStore(database)
     database.connection()  # connect and migrate, untimed
     key = SnapshotKey(descriptor.module_slug, "main", "v1.0.0")
     source = SnapshotSource(name="bench-module", folder_path="https://example.invalid/bench.git", commit_sha="0" * 40)
+
+    def store_snapshot(stored: Descriptor):
+        """What the persister does: one unit of work, committed."""
+        with PostgresUnitOfWork(database) as uow:
+            summary = uow.snapshots.store_snapshot(key, stored, source)
+            uow.commit()
+        return summary
 
     def empty_tables() -> None:
         with connect(args.conninfo) as conn:
@@ -59,7 +66,7 @@ def main() -> int:
     for rep in range(args.repeat + 1):
         empty_tables()
         started = time.perf_counter()
-        summary = store.store_snapshot(key, descriptor, source)
+        summary = store_snapshot(descriptor)
         if rep:
             insert_times.append(time.perf_counter() - started)
 
@@ -70,10 +77,10 @@ def main() -> int:
             if profiler is not None and profile_last and rep == args.repeat:
                 profiler.enable()
             started = time.perf_counter()
-            store.store_snapshot(key, other if rep % 2 == 0 else descriptor, source)
+            store_snapshot(other if rep % 2 == 0 else descriptor)
             if rep:
                 times.append(time.perf_counter() - started)
-        store.store_snapshot(key, descriptor, source)
+        store_snapshot(descriptor)
         return times
 
     replace_times = timed_replaces(with_changed_files(descriptor, 1.0, "all changed"), profile_last=True)

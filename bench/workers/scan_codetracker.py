@@ -4,7 +4,7 @@
         DulwichFetcher().open(url, ref), then every entry listed and every regular file read
         (read_many over all of them): the fetch alone.
     python scan_codetracker.py scan --url URL --ref REF --conninfo CONNINFO [--parser auto]
-        codetracker.usecases.scan_repository with DulwichFetcher, PostgresSnapshotStore, PostgresBlobCache
+        usecases.scan.scan_repository + usecases.persist.persist_scan with DulwichFetcher and the Postgres unit of work
         (fetch + extract + store), the database connected and migrated beforehand (untimed).
 Prints one JSON line: the in-process seconds of that call and what it reported.
 """
@@ -75,9 +75,14 @@ def fetch(args: argparse.Namespace) -> dict:
 
 
 def scan(args: argparse.Namespace) -> dict:
-    from codetracker.adapters.store_postgres import PostgresBlobCache, PostgresDatabase, PostgresSnapshotStore
+    from codetracker.adapters.postgres.database import PostgresDatabase
+    from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
     from codetracker.parsing import get_parser
-    from codetracker.usecases import scan_repository
+    from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
+    from codetracker.usecases.persist import persist_scan
+    from codetracker.usecases.requests import RepositoryScanRequest
+    from codetracker.usecases.scan import scan_repository
+    from codetracker.wiring import utc_now
 
     database = PostgresDatabase(args.conninfo)
     database.connection()  # connect + migrate: not part of the scan
@@ -85,20 +90,20 @@ def scan(args: argparse.Namespace) -> dict:
     loaded = time.perf_counter()
     profiler = _profiler(args)
     started = time.perf_counter()
-    outcome = scan_repository(
-        args.url,
-        args.ref,
+    unit_of_work = PostgresUnitOfWorkFactory(database)
+    result = scan_repository(
+        RepositoryScanRequest(args.url, args.ref),
         fetcher=DulwichFetcher(),
-        store=PostgresSnapshotStore(database),
         parser=parser,
-        cache=PostgresBlobCache(database),
+        clock=utc_now,
+        cache=UnitOfWorkBlobCache(unit_of_work),
     )
+    s = persist_scan(result, unit_of_work=unit_of_work).summary
     elapsed = time.perf_counter() - started
     _dump(profiler, args)
     database.close()
-    s = outcome.summary
-    x = outcome.extraction
-    f = outcome.fetch
+    x = result.extraction
+    f = result.fetch
     return {
         "mode": "scan",
         "load_seconds": loaded - STARTED,

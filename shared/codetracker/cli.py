@@ -86,7 +86,7 @@ def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO) -
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
-_SUMMARY_FIELDS = (
+_SUMMARY_COLUMNS = (
     "module_slug",
     "module_id",
     "branch_name",
@@ -98,6 +98,17 @@ _SUMMARY_FIELDS = (
     "files_count",
     "problems_count",
 )
+
+# Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
+_FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
+
+
+def _error_line(error: Exception) -> str:
+    message = str(error)
+    flag = _FLAGS.get(getattr(error, "field", None) or "")
+    if flag and message.startswith(getattr(error, "field") + " "):
+        message = flag + message[len(getattr(error, "field")) :]
+    return f"codetracker: error: {message}\n"
 
 
 class _ProgressBar:
@@ -126,14 +137,16 @@ class _ProgressBar:
 
 
 def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import contracts, usecases
+    from codetracker import contracts
+    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.requests import ExtractFolderRequest
 
     bar = _ProgressBar(err)
-    result = usecases.extract_folder(
-        args.path,
+    result = extract_folder(
+        ExtractFolderRequest(args.path, module_slug=args.slug),
+        open_folder=services.open_folder,
         parser=services.parser(args.parser),
-        module_slug=args.slug,
-        options=services.selection_options,
+        options=services.settings.selection,
         progress=bar,
     )
     bar.finish()
@@ -171,108 +184,111 @@ def _is_repository(source: str, ref: str | None) -> bool:
 def _credentials(args: argparse.Namespace, env):
     if not args.token_env:
         return None
-    from codetracker.errors import InvalidInput
     from codetracker.ports import Credentials
 
     token = env.get(args.token_env)
     if not token:
-        raise InvalidInput(f"environment variable {args.token_env} is not set or empty", field="--token-env")
+        raise UsageError(f"environment variable {args.token_env} is not set or empty (--token-env)")
     # GitHub and most hosts accept a token as the password with any user name.
     return Credentials(username="x-access-token", password=token)
 
 
 def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import usecases
-    from codetracker.errors import InvalidInput
+    from codetracker import contracts
+    from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
+    from codetracker.usecases.persist import persist_scan
+    from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
+    from codetracker.domain.snapshot_keys import HEAD_TAG
+    from codetracker.usecases.scan import scan_folder, scan_repository
 
     bar = _ProgressBar(err)
+    cache = UnitOfWorkBlobCache(services.unit_of_work)
+    settings = services.settings
     if _is_repository(args.source, args.ref):
         if not args.ref:
-            raise InvalidInput("--ref is required when scanning a repository URL", field="--ref")
+            raise UsageError("--ref is required when scanning a repository URL")
         if args.commit:
-            raise InvalidInput(
-                "--commit applies to folder scans; a repository scan records the fetched commit", field="--commit"
-            )
-        outcome = usecases.scan_repository(
+            raise UsageError("--commit applies to folder scans; a repository scan records the fetched commit")
+        request = RepositoryScanRequest(
             args.source,
             args.ref,
-            fetcher=services.fetcher,
-            store=services.store,
-            parser=services.parser(args.parser),
-            cache=services.blob_cache,
             branch_name=args.branch,
             release_tag=args.tag,
             module_slug=args.slug,
-            credentials=_credentials(args, services.env),
-            limits=services.fetch_limits,
-            options=services.selection_options,
+            credentials=_credentials(args, os.environ),
+        )
+        result = scan_repository(
+            request,
+            fetcher=services.fetcher,
+            parser=services.parser(args.parser),
+            clock=services.clock,
+            cache=cache,
+            limits=settings.fetch_limits,
+            options=settings.selection,
             progress=bar,
         )
     else:
         if args.token_env:
-            raise InvalidInput("--token-env applies to repository scans", field="--token-env")
+            raise UsageError("--token-env applies to repository scans")
         if not args.branch:
-            raise InvalidInput("--branch is required when scanning a folder", field="--branch")
-        outcome = usecases.scan_folder(
+            raise UsageError("--branch is required when scanning a folder")
+        request = FolderScanRequest(
             args.source,
-            branch_name=args.branch,
-            release_tag=args.tag or usecases.HEAD_TAG,
+            args.branch,
+            release_tag=args.tag if args.tag is not None else HEAD_TAG,
             commit_sha=args.commit,
             module_slug=args.slug,
-            store=services.store,
+        )
+        result = scan_folder(
+            request,
+            open_folder=services.open_folder,
             parser=services.parser(args.parser),
-            cache=services.blob_cache,
-            options=services.selection_options,
+            clock=services.clock,
+            cache=cache,
+            options=settings.selection,
             progress=bar,
         )
     bar.finish()
-    summary = outcome.summary.as_dict()
+    summary = persist_scan(result, unit_of_work=services.unit_of_work).summary
     if args.json:
-        payload = dict(summary)
-        payload["extraction"] = {
-            "files_total": outcome.extraction.files_total,
-            "candidates": outcome.extraction.candidates,
-            "parsed": outcome.extraction.parsed,
-            "cache_hits": outcome.extraction.cache_hits,
-        }
-        if outcome.fetch is not None:
-            payload["fetch"] = {
-                "bytes_received": outcome.fetch.bytes_received,
-                "used_filter": outcome.fetch.used_filter,
-                "blobs_fetched": outcome.fetch.blobs_fetched,
-            }
-        json.dump(payload, out, indent=2)
+        json.dump(contracts.scan_outcome_to_dict(summary, result), out, indent=2)
         out.write("\n")
     else:
-        _table([[summary[k] for k in _SUMMARY_FIELDS]], _SUMMARY_FIELDS, out)
-        stats = outcome.extraction
+        row = contracts.summary_to_dict(summary)
+        _table([[row[k] for k in _SUMMARY_COLUMNS]], _SUMMARY_COLUMNS, out)
+        stats = result.extraction
         line = f"{stats.candidates} module files: {stats.parsed} extracted, {stats.cache_hits} from the cache"
-        if outcome.fetch is not None:
-            how = "trees first, then the blobs needed" if outcome.fetch.used_filter else "full depth-1 fetch"
-            line += f"; fetched {outcome.fetch.bytes_received:,} bytes ({how})"
+        if result.fetch is not None:
+            how = "trees first, then the blobs needed" if result.fetch.used_filter else "full depth-1 fetch"
+            line += f"; fetched {result.fetch.bytes_received:,} bytes ({how})"
         out.write(line + "\n")
     return EXIT_OK
 
 
 def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import contracts, usecases
+    from codetracker import contracts
+    from codetracker.usecases.requests import SnapshotQuery
+    from codetracker.usecases.snapshots import show_snapshots
 
-    view = usecases.show_snapshots(services.store, args.slug, args.branch, args.tag)
+    view = show_snapshots(
+        SnapshotQuery(args.slug, args.branch, args.tag), unit_of_work=services.unit_of_work
+    )
     if view.descriptor is None:
         if args.json:
-            json.dump([s.as_dict() for s in view.snapshots], out, indent=2)
+            json.dump([contracts.summary_to_dict(s) for s in view.snapshots], out, indent=2)
             out.write("\n")
         else:
+            rows = [contracts.summary_to_dict(s) for s in view.snapshots]
             _table(
-                [[s.as_dict()[k] for k in _SUMMARY_FIELDS] + [s.last_scanned_at] for s in view.snapshots],
-                _SUMMARY_FIELDS + ("last_scanned_at",),
+                [[row[k] for k in _SUMMARY_COLUMNS] + [row["last_scanned_at"]] for row in rows],
+                _SUMMARY_COLUMNS + ("last_scanned_at",),
                 out,
             )
         return EXIT_OK
     (only,) = view.snapshots
     if args.json:
         payload = contracts.descriptor_to_dict(view.descriptor, include_files=False)
-        payload["snapshot"] = only.as_dict()
+        payload["snapshot"] = contracts.summary_to_dict(only)
         json.dump(payload, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
@@ -291,18 +307,16 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
 def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.adapters import postgres_connection
 
-    env = services.env
-    embedded = not env.get("DATABASE_URL") and postgres_connection.conninfo_from_settings(env) is None
+    database = services.settings.database
     if args.action == "stop":
-        if not embedded:
+        if not database.embedded:
             raise UsageError("the database is configured (DATABASE_URL or CODE_TRACKER_PG_*): nothing to stop")
-        data_dir = postgres_connection.embedded_data_dir(env)
-        stopped = postgres_connection.stop_embedded_postgres(data_dir)
-        out.write(f"embedded Postgres in {data_dir}: {'stopped' if stopped else 'was not running'}\n")
+        stopped = postgres_connection.stop_embedded_postgres(database.embedded_data_dir)
+        out.write(f"embedded Postgres in {database.embedded_data_dir}: {'stopped' if stopped else 'was not running'}\n")
         return EXIT_OK
-    where = f"embedded Postgres in {postgres_connection.embedded_data_dir(env)}" if embedded else "configured"
+    where = f"embedded Postgres in {database.embedded_data_dir}" if database.embedded else "configured"
     version, applied = services.database.schema_version()
-    out.write(f"database: {postgres_connection.redacted(postgres_connection.resolve_conninfo(env))} ({where})\n")
+    out.write(f"database: {postgres_connection.redacted(database.conninfo_source()())} ({where})\n")
     out.write(f"schema version: {version} ({applied} migrations applied)\n")
     return EXIT_OK
 
@@ -323,15 +337,16 @@ def main(
         if args.command is None:
             raise UsageError("a command is required: extract, scan, show or db (see 'codetracker --help')")
         if services is None:
+            from codetracker.settings import Settings
             from codetracker.wiring import Services
 
-            services = Services()
+            services = Services(Settings.from_env(allow_embedded_database=True))
         return _COMMANDS[args.command](args, services, out, err)
     except UsageError as error:
         err.write(f"codetracker: error: {error}\n")
         return EXIT_USAGE
     except CodetrackerError as error:
-        err.write(f"codetracker: error: {error}\n")
+        err.write(_error_line(error))
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("codetracker: interrupted\n")

@@ -1,9 +1,18 @@
-"""Wire formats at the edges (JSON output, cached extraction results) converted to and from domain values."""
+"""Wire formats at the edges converted to and from domain values, in one module, each versioned:
+
+- the descriptor JSON (`codetracker extract --json`, the API's snapshot bodies): DESCRIPTOR_FORMAT;
+- the scan outcome and snapshot summaries the CLI prints with --json: SCAN_OUTCOME_FORMAT;
+- the blob cache's positional encoding: versioned by EXTRACTOR_VERSION (domain/extraction.py);
+- pagination cursors: opaque to clients, versioned inside.
+A change that a reader of the previous version would misread bumps the version.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import (
     Descriptor,
@@ -14,8 +23,18 @@ from codetracker.domain.model import (
     ProblemKind,
     ReturnValue,
     ScanProblem,
+    SnapshotSummary,
     TreeEntry,
 )
+from codetracker.errors import InvalidInput
+from codetracker.ports import SnapshotCursor
+
+if TYPE_CHECKING:
+    from codetracker.usecases.scan import ScanResult
+
+DESCRIPTOR_FORMAT = 1
+SCAN_OUTCOME_FORMAT = 1
+
 
 def parameter_to_dict(p: Parameter) -> dict[str, Any]:
     return {
@@ -92,6 +111,68 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
             for p in d.get("problems", ())
         ),
     )
+
+
+# --- snapshot summaries and scan outcomes (CLI --json) ---------------------------------------------------------
+
+_SUMMARY_FIELDS = (
+    "module_slug",
+    "module_id",
+    "branch_name",
+    "release_tag",
+    "commit_sha",
+    "functions_count",
+    "parameters_count",
+    "return_values_count",
+    "files_count",
+    "problems_count",
+    "last_scanned_at",
+)
+
+
+def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
+    """A snapshot summary as the CLI prints it (the scope is left out: the CLI has one)."""
+    return {name: getattr(summary, name) for name in _SUMMARY_FIELDS}
+
+
+def scan_outcome_to_dict(summary: SnapshotSummary, result: ScanResult) -> dict[str, Any]:
+    """What `codetracker scan --json` prints: the stored snapshot's summary, what extraction did and, for
+    repositories, what the fetch transferred."""
+    payload = summary_to_dict(summary)
+    stats = result.extraction
+    payload["extraction"] = {
+        "files_total": stats.files_total,
+        "candidates": stats.candidates,
+        "parsed": stats.parsed,
+        "cache_hits": stats.cache_hits,
+    }
+    if result.fetch is not None:
+        payload["fetch"] = {
+            "bytes_received": result.fetch.bytes_received,
+            "used_filter": result.fetch.used_filter,
+            "blobs_fetched": result.fetch.blobs_fetched,
+        }
+    return payload
+
+
+# --- pagination cursors ------------------------------------------------------------------------------------
+
+_CURSOR_VERSION = 1
+
+
+def encode_snapshot_cursor(cursor: SnapshotCursor) -> str:
+    raw = json.dumps([_CURSOR_VERSION, cursor.module_slug, cursor.branch_name, cursor.release_tag])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_snapshot_cursor(text: str) -> SnapshotCursor:
+    try:
+        version, slug, branch, tag = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        if version != _CURSOR_VERSION or not all(isinstance(v, str) for v in (slug, branch, tag)):
+            raise ValueError(version)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
+    return SnapshotCursor(slug, branch, tag)
 
 
 # --- the blob cache's encoding ---------------------------------------------------------------------------

@@ -1,4 +1,12 @@
-"""Typed errors. Every error says whether retrying can help; callers decide by type, never by message."""
+"""Typed errors. Every error has a stable `code` (API bodies, a job's failure reason) and says whether retrying
+can help; callers decide by type, never by message.
+
+Who is at fault decides the family: `InvalidInput` is the caller's (a bad path, flag, URL or value: a 4xx),
+`ConfigurationError` the operator's (a bad setting, a missing secret: a 500 with a logged reason),
+`RetryableError` the world's (network, a busy database: try again later). One table, `http_status`, maps them
+to HTTP statuses; queue consumers treat any exception that is not a `PermanentError` as retryable, so what
+nobody foresaw ends in a dead-letter queue instead of being dropped.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +14,31 @@ from __future__ import annotations
 class CodetrackerError(Exception):
     """Base of every error the project raises on purpose."""
 
+    code: str = "internal_error"
     retryable: bool = False
 
 
 class PermanentError(CodetrackerError):
     """Retrying the same request cannot succeed."""
 
+    code = "permanent_error"
     retryable = False
 
 
 class RetryableError(CodetrackerError):
     """A later retry may succeed (network, timeouts, a busy server)."""
 
+    code = "retryable_error"
     retryable = True
 
 
+# --- the caller's mistakes ------------------------------------------------------------------------------
+
+
 class InvalidInput(PermanentError):
-    """The caller asked for something malformed: a bad path, flag, URL or value."""
+    """The caller asked for something malformed: a bad path, flag, URL or value. `field` names the input."""
+
+    code = "invalid_input"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
@@ -32,49 +48,131 @@ class InvalidInput(PermanentError):
 class SourceNotFound(InvalidInput):
     """A folder or file to scan does not exist."""
 
+    code = "source_not_found"
 
-class SnapshotNotFound(PermanentError):
+
+class NotFound(PermanentError):
+    """The thing asked for does not exist (or belongs to someone else: existence is not leaked)."""
+
+    code = "not_found"
+
+
+class SnapshotNotFound(NotFound):
     """No snapshot stored under the requested key."""
+
+    code = "snapshot_not_found"
+
+
+class AmbiguousSnapshot(InvalidInput):
+    """A query names several snapshots where one was meant."""
+
+    code = "ambiguous_snapshot"
+
+
+class StaleSnapshot(PermanentError):
+    """A snapshot older than the one stored under its key: it must not replace it (SQS delivers at least once
+    and out of order). `stored` is the summary of the newer snapshot that stays."""
+
+    code = "stale_snapshot"
+
+    def __init__(self, message: str, *, stored: object) -> None:
+        super().__init__(message)
+        self.stored = stored
+
+
+# --- the operator's mistakes ----------------------------------------------------------------------------
+
+
+class ConfigurationError(PermanentError):
+    """A setting is malformed or missing, a secret cannot be read: the deployment is wrong, not the request.
+    `setting` names the variable or parameter to fix."""
+
+    code = "configuration_error"
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
+
+
+class StoreConfigurationError(ConfigurationError):
+    """Database settings are incomplete or contradictory."""
+
+    code = "store_configuration_error"
+
+
+# --- the world's -----------------------------------------------------------------------------------------
 
 
 class StoreUnavailable(RetryableError):
-    """The database cannot be reached or refused the connection."""
+    """The database cannot be reached, refused the connection, or broke off a unit of work."""
+
+    code = "store_unavailable"
 
 
-class StoreConfigurationError(PermanentError):
-    """Database settings are incomplete or contradictory."""
-
-
-# --- git fetching ---------------------------------------------------------------------------------
+# --- git fetching ---------------------------------------------------------------------------------------
 
 
 class FetchError(CodetrackerError):
     """Fetching a repository failed."""
 
+    code = "fetch_failed"
+
 
 class RepositoryNotFound(FetchError, PermanentError):
-    pass
+    code = "repository_not_found"
 
 
 class AuthenticationFailed(FetchError, PermanentError):
-    pass
+    code = "authentication_failed"
 
 
 class RefNotFound(FetchError, PermanentError):
-    pass
+    code = "ref_not_found"
 
 
 class FetchLimitExceeded(FetchError, PermanentError):
     """The repository is larger than the configured limits allow (pack size, file count)."""
 
+    code = "limit_exceeded"
+
 
 class HostUnreachable(FetchError, RetryableError):
-    pass
+    code = "host_unreachable"
 
 
 class FetchTimeout(FetchError, RetryableError):
-    pass
+    code = "timeout"
 
 
 class GitServerError(FetchError, RetryableError):
     """The server answered with a 5xx or broke off the protocol."""
+
+    code = "git_server_error"
+
+
+# --- HTTP ------------------------------------------------------------------------------------------------
+
+# Most specific first: the first class an error is an instance of decides. Anything unlisted is a 500.
+_HTTP_STATUS: tuple[tuple[type[BaseException], int], ...] = (
+    (SourceNotFound, 422),
+    (AmbiguousSnapshot, 409),
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (StaleSnapshot, 409),
+    (ConfigurationError, 500),
+    (RetryableError, 503),
+    (PermanentError, 422),
+)
+
+
+def http_status(error: BaseException) -> int:
+    """The HTTP status an API answers for this error."""
+    for kind, status in _HTTP_STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def is_retryable(error: BaseException) -> bool:
+    """What a queue consumer does with an error: retry unless it is known to be permanent."""
+    return not isinstance(error, PermanentError)

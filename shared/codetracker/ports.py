@@ -1,12 +1,15 @@
-"""Small interfaces between the use cases and the outside world. One real adapter each, in adapters/."""
+"""Small interfaces between the use cases and the outside world. One real adapter each, in adapters/; an
+in-memory fake beside it where one is useful, held to the same contract tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from codetracker.domain.model import (
+    DEFAULT_SCOPE,
     Descriptor,
     FileExtraction,
     ModuleSyntax,
@@ -40,6 +43,20 @@ class SourceTree(Protocol):
 
     def read_many(self, entries: Sequence[TreeEntry]) -> Iterator[tuple[TreeEntry, bytes]]:
         """Contents of several files; a remote tree fetches the missing blobs in one round trip."""
+        ...
+
+
+class FolderTree(SourceTree, Protocol):
+    """A folder on disk as a tree."""
+
+    @property
+    def name(self) -> str:
+        """The folder's own name (of its resolved path: `.` is the current folder's name)."""
+        ...
+
+    @property
+    def location(self) -> str:
+        """The resolved path, recorded beside a snapshot."""
         ...
 
 
@@ -113,20 +130,80 @@ class ParsedBlobCache(Protocol):
 
     def get_many(self, shas: Iterable[str], extractor_version: str) -> Mapping[str, FileExtraction]: ...
 
-    def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None: ...
+    def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
+        """A sha already cached for this version keeps its first result."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotCursor:
+    """Where a listing stopped: the key of its last item (keyset pagination, stable under inserts)."""
+
+    module_slug: str
+    branch_name: str
+    release_tag: str
 
 
 class SnapshotStore(Protocol):
+    """The stored snapshots, inside one unit of work (see UnitOfWork)."""
+
     def store_snapshot(
-        self, key: SnapshotKey, descriptor: Descriptor, source: SnapshotSource
+        self,
+        key: SnapshotKey,
+        descriptor: Descriptor,
+        source: SnapshotSource,
+        *,
+        scanned_at: datetime | None = None,
     ) -> SnapshotSummary:
-        """Replace the snapshot under key, in one transaction. Other keys stay untouched."""
+        """Replace the snapshot under key; every other key stays untouched.
+
+        scanned_at is when the scan read its source (default: now). A snapshot stored with a later scanned_at
+        is not replaced: StaleSnapshot, carrying the stored summary.
+        """
         ...
 
     def list_snapshots(
-        self, module_slug: str, branch_name: str | None = None, release_tag: str | None = None
-    ) -> list[SnapshotSummary]: ...
+        self,
+        module_slug: str | None = None,
+        branch_name: str | None = None,
+        release_tag: str | None = None,
+        *,
+        scope: str = DEFAULT_SCOPE,
+        limit: int | None = None,
+        after: SnapshotCursor | None = None,
+    ) -> list[SnapshotSummary]:
+        """Summaries of one scope, ordered by (module_slug, branch_name, release_tag), after the cursor."""
+        ...
 
     def load_snapshot(self, key: SnapshotKey) -> Descriptor:
         """Raise codetracker.errors.SnapshotNotFound when absent."""
         ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the stores: everything done through it is committed together or not at all.
+
+    Used as a context manager; leaving the block without commit() rolls back. A failure of the database
+    inside the unit raises StoreUnavailable and nothing is re-run: the caller (or the queue) retries the
+    whole unit.
+    """
+
+    snapshots: SnapshotStore
+    blob_cache: ParsedBlobCache
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. read_only: every read sees one consistent state of the database."""
+        ...
+
+
+Clock = Callable[[], datetime]  # now, timezone-aware

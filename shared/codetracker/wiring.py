@@ -1,85 +1,70 @@
-"""The one place where adapters are built from settings. Lazily, once per process (Lambda containers
-and CLI runs reuse them); tests build adapters themselves or pass an environment."""
+"""The one composition root: adapters built from settings, lazily and once per process (Lambda containers and
+CLI runs reuse them). Any of them can be given instead, typed with its port, which is how tests and the local
+runtime pass their own; nothing else in the package builds an adapter.
+
+Lambda handlers take `services=None` and fall back to `default_services()`, built from the environment on
+first use (never at import time).
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
-from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, SelectionOptions
-from codetracker.errors import InvalidInput
-from codetracker.ports import FetchLimits
+from codetracker.settings import Settings
 
-T = TypeVar("T", int, float)
-
-
-def _positive_setting(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T]) -> T:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        what = "a whole number" if kind is int else "a number"
-        raise InvalidInput(f"{name} must be {what}, got {raw!r}", field=name) from None
-    if value <= 0:
-        raise InvalidInput(f"{name} must be positive, got {value}", field=name)
-    return value
+if TYPE_CHECKING:
+    from codetracker.adapters.postgres.database import PostgresDatabase
+    from codetracker.ports import Clock, FolderTree, ModuleParser, RepositoryFetcher, UnitOfWorkFactory
 
 
-@dataclass
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Services:
-    """Adapters for one process, each built on first use."""
+    """Adapters for one process, each built on first use unless given."""
 
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ)
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        unit_of_work: UnitOfWorkFactory | None = None,
+        fetcher: RepositoryFetcher | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else Settings.from_env()
+        if unit_of_work is not None:
+            self.__dict__["unit_of_work"] = unit_of_work
+        if fetcher is not None:
+            self.__dict__["fetcher"] = fetcher
+        self.clock: Clock = clock or utc_now
 
-    @cached_property
-    def selection_options(self) -> SelectionOptions:
-        return SelectionOptions(
-            max_file_bytes=_positive_setting(self.env, "CODE_TRACKER_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, int)
-        )
-
-    @cached_property
-    def fetch_limits(self) -> FetchLimits:
-        base = FetchLimits()
-        return FetchLimits(
-            max_pack_bytes=_positive_setting(self.env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes, int),
-            max_files=_positive_setting(self.env, "CODE_TRACKER_MAX_FILES", base.max_files, int),
-            connect_timeout=_positive_setting(
-                self.env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float
-            ),
-            read_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout, float),
-            total_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_TOTAL_TIMEOUT", base.total_timeout, float),
-        )
-
-    def parser(self, name: str = "auto") -> Any:
+    def parser(self, name: str = "auto") -> ModuleParser:
         from codetracker.parsing import get_parser
 
         return get_parser(name)
 
-    @cached_property
-    def database(self) -> Any:
-        from codetracker.adapters.store_postgres import PostgresDatabase
+    def open_folder(self, path: str) -> FolderTree:
+        from codetracker.adapters.source_folder import FolderSource
 
-        return PostgresDatabase.from_environment(self.env)
-
-    @cached_property
-    def store(self) -> Any:
-        from codetracker.adapters.store_postgres import PostgresSnapshotStore
-
-        return PostgresSnapshotStore(self.database)
+        return FolderSource(path, keep_bytes_up_to=self.settings.selection.max_file_bytes)
 
     @cached_property
-    def blob_cache(self) -> Any:
-        from codetracker.adapters.store_postgres import PostgresBlobCache
+    def database(self) -> PostgresDatabase:
+        from codetracker.adapters.postgres.database import PostgresDatabase
 
-        return PostgresBlobCache(self.database)
+        return PostgresDatabase(self.settings.database.conninfo_source())
 
     @cached_property
-    def fetcher(self) -> Any:
+    def unit_of_work(self) -> UnitOfWorkFactory:
+        from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
+
+        return PostgresUnitOfWorkFactory(self.database)
+
+    @cached_property
+    def fetcher(self) -> RepositoryFetcher:
         from codetracker.adapters.git_dulwich import DulwichFetcher
 
         return DulwichFetcher()
@@ -87,3 +72,14 @@ class Services:
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.close()
+
+
+_default: Services | None = None
+
+
+def default_services() -> Services:
+    """The process's services from its environment (Lambda: once per container)."""
+    global _default
+    if _default is None:
+        _default = Services(Settings.from_env())
+    return _default

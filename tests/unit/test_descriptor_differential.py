@@ -8,7 +8,9 @@ import pytest
 
 from codetracker import contracts
 from codetracker.parsing import get_parser
-from codetracker.usecases import extract_folder
+from codetracker.adapters.source_folder import FolderSource
+from codetracker.usecases.extract import extract_folder
+from codetracker.usecases.requests import ExtractFolderRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = [ROOT / "tests" / "fixtures" / "js", ROOT / "examples" / "sample-package"]
@@ -17,7 +19,7 @@ CORPORA = [ROOT / "tests" / "fixtures" / "js", ROOT / "examples" / "sample-packa
 @pytest.mark.parametrize("folder", CORPORA, ids=lambda p: p.name)
 def test_tree_sitter_and_esprima_descriptors_are_identical(folder):
     by_backend = {
-        name: contracts.descriptor_to_dict(extract_folder(folder, parser=get_parser(name)).descriptor)
+        name: contracts.descriptor_to_dict(extract_folder(ExtractFolderRequest(folder), open_folder=FolderSource, parser=get_parser(name)).descriptor)
         for name in ("tree-sitter", "esprima", "auto")
     }
     functions = by_backend["esprima"]["functions"]

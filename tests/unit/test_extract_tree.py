@@ -9,7 +9,7 @@ from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
 from codetracker.domain.model import ProblemKind
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser
-from codetracker.usecases import extract_tree
+from codetracker.usecases.extract import extract_tree
 
 GOOD = b"""/**
  * Adds.

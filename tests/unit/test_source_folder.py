@@ -60,9 +60,10 @@ def test_non_utf8_file_names_are_escaped_and_still_read(tmp_path):
     entry.path.encode("utf-8")  # storable as text
     assert source.read(entry.path) == b"export function latte() {}\n"
     from codetracker.parsing import get_parser
-    from codetracker.usecases import extract_folder
+    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.requests import ExtractFolderRequest
 
-    functions = extract_folder(tmp_path, parser=get_parser("tree-sitter")).descriptor.functions
+    functions = extract_folder(ExtractFolderRequest(tmp_path), open_folder=FolderSource, parser=get_parser("tree-sitter")).descriptor.functions
     assert [(f.file_path, f.name) for f in functions] == [("caf\\xe9.mjs", "latte")]
 
 

@@ -51,6 +51,14 @@ class FolderSource:
         self._kept: dict[str, bytes] = {}
         self._kept_bytes = 0
 
+    @property
+    def name(self) -> str:
+        return self.root.name
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
     def entries(self) -> Sequence[TreeEntry]:
         if self._entries is None:
             self._entries = tuple(sorted(self._walk(), key=lambda e: e.path))

@@ -114,11 +114,19 @@ class Descriptor:
     problems: tuple[ScanProblem, ...] = ()
 
 
+# The owner of the snapshots the CLI stores: every registration of the service owns a scope of its own, so
+# two repositories (or two apps) whose names slugify alike never share a snapshot.
+DEFAULT_SCOPE = "local"
+
+
 @dataclass(frozen=True, slots=True)
 class SnapshotKey:
+    """What a stored snapshot replaces: one (scope, module slug, branch, release tag)."""
+
     module_slug: str
     branch_name: str
     release_tag: str
+    scope: str = DEFAULT_SCOPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,9 +151,11 @@ class SnapshotSummary:
     files_count: int = 0
     problems_count: int = 0
     last_scanned_at: str | None = None  # ISO 8601
+    scope: str = DEFAULT_SCOPE
 
-    def as_dict(self) -> dict:
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+    @property
+    def key(self) -> SnapshotKey:
+        return SnapshotKey(self.module_slug, self.branch_name, self.release_tag, self.scope)
 
 
 class ParseFailure(Exception):

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from codetracker.adapters.git_dulwich import DulwichFetcher
-from codetracker.adapters.store_postgres import PostgresBlobCache, PostgresSnapshotStore
+from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from codetracker.domain.model import SnapshotSummary
 from codetracker.parsing import get_parser
+from codetracker.ports import FetchStats
+from codetracker.usecases import scan as scan_usecase
+from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
+from codetracker.usecases.extract import ExtractionStats
+from codetracker.usecases.persist import persist_scan
+from codetracker.usecases.requests import RepositoryScanRequest
+from codetracker.wiring import utc_now
+from tests.support.stores import CommittingSnapshotStore
 from tests.support.git_repos import RepoBuilder
 from tests.support.git_servers import GitHttpBackendServer
 
@@ -66,9 +77,30 @@ def widgets(served, request) -> WidgetsRepo:
 
 @pytest.fixture
 def scan_deps(postgres_database):
+    unit_of_work = PostgresUnitOfWorkFactory(postgres_database)
     return {
         "fetcher": DulwichFetcher(),
-        "store": PostgresSnapshotStore(postgres_database),
-        "cache": PostgresBlobCache(postgres_database),
+        "store": CommittingSnapshotStore(unit_of_work),
+        "unit_of_work": unit_of_work,
         "parser": get_parser("auto"),
     }
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    summary: SnapshotSummary
+    extraction: ExtractionStats
+    fetch: FetchStats | None
+
+
+def scan_repository(url: str, ref: str, *, fetcher, store, unit_of_work, parser, **request_fields) -> ScanOutcome:
+    """What `codetracker scan URL --ref REF` does: scan, then persist, in one process."""
+    result = scan_usecase.scan_repository(
+        RepositoryScanRequest(url, ref, **request_fields),
+        fetcher=fetcher,
+        parser=parser,
+        clock=utc_now,
+        cache=UnitOfWorkBlobCache(unit_of_work),
+    )
+    summary = persist_scan(result, unit_of_work=unit_of_work).summary
+    return ScanOutcome(summary, result.extraction, result.fetch)

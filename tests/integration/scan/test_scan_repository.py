@@ -7,8 +7,7 @@ import pytest
 from codetracker import contracts
 from codetracker.domain.model import EntryKind, ProblemKind, SnapshotKey
 from codetracker.errors import RefNotFound, SnapshotNotFound
-from codetracker.usecases import scan_repository
-from tests.integration.scan.conftest import V1_FILES, v2_files
+from tests.integration.scan.conftest import V1_FILES, scan_repository, v2_files
 
 
 def test_branch_scan_stores_latest_state_under_head(widgets, scan_deps):
@@ -100,7 +99,7 @@ def test_missing_ref_fails_and_keeps_what_was_stored(widgets, scan_deps):
 def test_credentials_in_the_url_are_used_but_never_stored(widgets, scan_deps, postgres_database):
     secret_url = widgets.url.replace("http://", "http://someone:tok-3f9a@")
     scan_repository(secret_url, "main", **scan_deps)
-    (stored,) = postgres_database.run(
-        lambda conn: conn.execute("SELECT folder_path FROM modules WHERE module_slug = 'widgets'").fetchall()
+    (stored,) = (
+        postgres_database.connection().execute("SELECT folder_path FROM modules WHERE module_slug = 'widgets'").fetchall()
     )
     assert stored[0] == widgets.url and "tok-3f9a" not in stored[0]

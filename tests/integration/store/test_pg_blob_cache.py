@@ -7,7 +7,9 @@ import tempfile
 
 import psycopg
 import pytest
-from codetracker.adapters.store_postgres import PostgresBlobCache, PostgresDatabase
+from codetracker.adapters.postgres.database import PostgresDatabase
+from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
+from tests.support.stores import blob_cache
 from codetracker.domain.model import ExportedFunction, FileExtraction, Parameter, ProblemKind, ReturnValue
 from psycopg import pq
 
@@ -41,25 +43,25 @@ def sha(n: int) -> str:
 
 
 @pytest.fixture
-def cache(postgres_database: PostgresDatabase) -> PostgresBlobCache:
-    return PostgresBlobCache(postgres_database)
+def cache(postgres_database: PostgresDatabase) -> UnitOfWorkBlobCache:
+    return blob_cache(postgres_database)
 
 
-def test_put_then_get_returns_equal_results(cache: PostgresBlobCache) -> None:
+def test_put_then_get_returns_equal_results(cache: UnitOfWorkBlobCache) -> None:
     cache.put_many({sha(1): EXTRACTED, sha(2): BROKEN, sha(3): EMPTY}, "v1")
 
     got = cache.get_many([sha(1), sha(2), sha(3), sha(4), sha(1)], "v1")
     assert got == {sha(1): EXTRACTED, sha(2): BROKEN, sha(3): EMPTY}  # sha(4) was never cached
 
 
-def test_first_result_for_a_sha_wins(cache: PostgresBlobCache) -> None:
+def test_first_result_for_a_sha_wins(cache: UnitOfWorkBlobCache) -> None:
     cache.put_many({sha(1): EXTRACTED}, "v1")
     cache.put_many({sha(1): BROKEN, sha(2): BROKEN}, "v1")  # no error on the conflict
 
     assert cache.get_many([sha(1), sha(2)], "v1") == {sha(1): EXTRACTED, sha(2): BROKEN}
 
 
-def test_extractor_versions_are_kept_apart(cache: PostgresBlobCache) -> None:
+def test_extractor_versions_are_kept_apart(cache: UnitOfWorkBlobCache) -> None:
     cache.put_many({sha(1): EXTRACTED}, "v1")
     assert cache.get_many([sha(1)], "v2") == {}
 
@@ -68,14 +70,14 @@ def test_extractor_versions_are_kept_apart(cache: PostgresBlobCache) -> None:
     assert cache.get_many([sha(1)], "v2") == {sha(1): BROKEN}
 
 
-def test_uncachable_text_is_skipped_and_the_rest_cached(cache: PostgresBlobCache) -> None:
+def test_uncachable_text_is_skipped_and_the_rest_cached(cache: UnitOfWorkBlobCache) -> None:
     with_nul = FileExtraction(functions=(ExportedFunction("f", "", "named", False, "a\x00b", None, 0),))
     cache.put_many({sha(1): with_nul, sha(2): EXTRACTED}, "v1")
 
     assert cache.get_many([sha(1), sha(2)], "v1") == {sha(2): EXTRACTED}
 
 
-def test_awkward_text_survives_the_batch(cache: PostgresBlobCache) -> None:
+def test_awkward_text_survives_the_batch(cache: UnitOfWorkBlobCache) -> None:
     """put_many sends the documents as lines of one text: line breaks inside them must not split them."""
     awkward = [
         "two\nlines",
@@ -96,7 +98,7 @@ def test_awkward_text_survives_the_batch(cache: PostgresBlobCache) -> None:
 
 def test_empty_requests_do_not_touch_the_database() -> None:
     # Nothing listens on port 1: any connection attempt would raise StoreUnavailable.
-    unreachable = PostgresBlobCache(PostgresDatabase("host=127.0.0.1 port=1 dbname=none connect_timeout=2"))
+    unreachable = blob_cache(PostgresDatabase("host=127.0.0.1 port=1 dbname=none connect_timeout=2"))
     assert unreachable.get_many([], "v1") == {}
     unreachable.put_many({}, "v1")
 
@@ -116,7 +118,7 @@ def _statements_sent(trace: str) -> list[str]:
 
 
 def test_ten_thousand_shas_take_one_statement_each_way(
-    cache: PostgresBlobCache, postgres_database: PostgresDatabase, migrated_database_url: str
+    cache: UnitOfWorkBlobCache, postgres_database: PostgresDatabase, migrated_database_url: str
 ) -> None:
     many = {sha(n): (EXTRACTED if n % 2 else BROKEN) for n in range(10_000)}
     connection = postgres_database.connection()

@@ -20,7 +20,8 @@ from codetracker.adapters.postgres_connection import (
     start_embedded_postgres,
     stop_embedded_postgres,
 )
-from codetracker.adapters.store_postgres import PostgresDatabase, PostgresSnapshotStore
+from codetracker.adapters.postgres.database import PostgresDatabase
+from tests.support.stores import CommittingSnapshotStore, snapshot_store
 from codetracker.errors import RetryableError, StoreConfigurationError, StoreUnavailable
 from psycopg.conninfo import conninfo_to_dict
 
@@ -186,7 +187,7 @@ def test_unreachable_database_is_retryable_and_keeps_the_secret(template: str) -
     database = PostgresDatabase(conninfo, connect_timeout=2)
     assert SECRET not in repr(database)
     with pytest.raises(StoreUnavailable) as raised:
-        PostgresSnapshotStore(database).list_snapshots("anything")
+        snapshot_store(database).list_snapshots("anything")
     assert SECRET not in everything_said(raised.value)
 
 

@@ -7,10 +7,10 @@ import threading
 
 import psycopg
 import pytest
-from codetracker.adapters.store_postgres import (
+from codetracker.adapters.postgres.database import PostgresDatabase
+from codetracker.adapters.postgres.migrations import (
     Migration,
     MigrationChecksumMismatch,
-    PostgresDatabase,
     SchemaMigrationError,
     load_migrations,
     migrate,
@@ -69,7 +69,7 @@ def test_migrate_accepts_an_open_connection_and_leaves_its_mode(empty_database_u
 
 def test_database_migrates_itself_on_first_use(empty_database_url: str) -> None:
     with PostgresDatabase(empty_database_url) as database:
-        assert database.run(lambda conn: conn.execute("SELECT count(*) FROM functions").fetchone()) == (0,)
+        assert database.connection().execute("SELECT count(*) FROM functions").fetchone() == (0,)
     assert len(_recorded(empty_database_url)) == len(load_migrations())
 
 

@@ -14,12 +14,9 @@ import time
 
 import psycopg
 import pytest
-from codetracker.adapters.store_postgres import (
-    PostgresDatabase,
-    PostgresSnapshotStore,
-    load_migrations,
-    migrate,
-)
+from codetracker.adapters.postgres.database import PostgresDatabase
+from codetracker.adapters.postgres.migrations import load_migrations, migrate
+from tests.support.stores import CommittingSnapshotStore, snapshot_store
 from codetracker.contracts import descriptor_from_dict, descriptor_to_dict
 from codetracker.domain.model import (
     Descriptor,
@@ -92,8 +89,8 @@ V2 = descriptor(
 
 
 @pytest.fixture
-def store(postgres_database: PostgresDatabase) -> PostgresSnapshotStore:
-    return PostgresSnapshotStore(postgres_database)
+def store(postgres_database: PostgresDatabase) -> CommittingSnapshotStore:
+    return snapshot_store(postgres_database)
 
 
 def function_rows(conninfo: str, key: SnapshotKey = KEY) -> dict[tuple[str, int], tuple[int, str]]:
@@ -153,7 +150,7 @@ def count_rows(conninfo: str, table: str, key: SnapshotKey = KEY) -> int:
 
 
 def test_only_changed_added_and_removed_files_are_rewritten(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     store.store_snapshot(KEY, V1, SOURCE)
     before = function_rows(migrated_database_url)
@@ -174,7 +171,7 @@ def test_only_changed_added_and_removed_files_are_rewritten(
 
 
 def test_storing_the_same_descriptor_again_writes_no_child_row(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     with_problems = dataclasses.replace(
         V1,
@@ -195,7 +192,7 @@ def test_storing_the_same_descriptor_again_writes_no_child_row(
 
 
 def test_an_equal_descriptor_built_apart_writes_nothing(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     """As a rescan gives: equal values, but other objects (some from the blob cache's JSON, none shared)."""
     store.store_snapshot(KEY, V1, SOURCE)
@@ -208,7 +205,7 @@ def test_an_equal_descriptor_built_apart_writes_nothing(
     assert row_versions(migrated_database_url) == before
 
 
-def test_files_and_problems_are_replaced_by_difference(store: PostgresSnapshotStore) -> None:
+def test_files_and_problems_are_replaced_by_difference(store: CommittingSnapshotStore) -> None:
     files = (
         TreeEntry("a.js", EntryKind.FILE, 10, "1" * 40),
         TreeEntry("b.js", EntryKind.FILE, 20, "2" * 40),
@@ -279,7 +276,7 @@ def _mutations() -> dict[str, ExportedFunction]:
 
 
 @pytest.mark.parametrize("change", sorted(_mutations()))
-def test_a_change_to_any_stored_field_rewrites_its_file(store: PostgresSnapshotStore, change: str) -> None:
+def test_a_change_to_any_stored_field_rewrites_its_file(store: CommittingSnapshotStore, change: str) -> None:
     store.store_snapshot(KEY, V1, SOURCE)
     others = [f for f in V1.functions if (f.file_path, f.order_in_file) != ("src/changed.js", 1)]
     changed = descriptor([*others, _mutations()[change]])
@@ -291,7 +288,7 @@ def test_a_change_to_any_stored_field_rewrites_its_file(store: PostgresSnapshotS
 
 @pytest.mark.parametrize(("first", "then"), [(None, ""), ("", None)])
 def test_absent_and_empty_text_are_told_apart(
-    store: PostgresSnapshotStore, first: str | None, then: str | None
+    store: CommittingSnapshotStore, first: str | None, then: str | None
 ) -> None:
     store.store_snapshot(KEY, descriptor([fn("a.js", 0, "f", description=first)]), SOURCE)
     changed = descriptor([fn("a.js", 0, "f", description=then)])
@@ -299,7 +296,7 @@ def test_absent_and_empty_text_are_told_apart(
     assert store.load_snapshot(KEY).functions[0].description == then
 
 
-def test_reordering_functions_of_a_file_is_a_change(store: PostgresSnapshotStore) -> None:
+def test_reordering_functions_of_a_file_is_a_change(store: CommittingSnapshotStore) -> None:
     """Two functions sharing an order_in_file load in the order they were given (by id)."""
     first = Descriptor(SLUG, (fn("a.js", 0, "one"), fn("a.js", 0, "two")))
     swapped = Descriptor(SLUG, (fn("a.js", 0, "two"), fn("a.js", 0, "one")))
@@ -308,7 +305,7 @@ def test_reordering_functions_of_a_file_is_a_change(store: PostgresSnapshotStore
     assert store.load_snapshot(KEY) == swapped
 
 
-def test_a_function_moving_to_another_file_leaves_nothing_behind(store: PostgresSnapshotStore) -> None:
+def test_a_function_moving_to_another_file_leaves_nothing_behind(store: CommittingSnapshotStore) -> None:
     moved = descriptor(
         [
             *[f for f in V1.functions if f.name != "kept1"],
@@ -320,7 +317,7 @@ def test_a_function_moving_to_another_file_leaves_nothing_behind(store: Postgres
     assert store.load_snapshot(KEY) == moved
 
 
-def test_without_digest_rows_everything_is_replaced(store: PostgresSnapshotStore, migrated_database_url: str) -> None:
+def test_without_digest_rows_everything_is_replaced(store: CommittingSnapshotStore, migrated_database_url: str) -> None:
     store.store_snapshot(KEY, V1, SOURCE)
     before = function_rows(migrated_database_url)
     with psycopg.connect(migrated_database_url) as conn:
@@ -338,7 +335,7 @@ def test_without_digest_rows_everything_is_replaced(store: PostgresSnapshotStore
 
 
 def test_a_store_by_a_writer_without_digests_invalidates_them(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     """Code from before the digests (still running during a deploy) rewrites rows but no digest."""
     store.store_snapshot(KEY, V1, SOURCE)
@@ -353,7 +350,7 @@ def test_a_store_by_a_writer_without_digests_invalidates_them(
 
 
 def test_a_store_waiting_for_a_writer_without_digests_sees_what_it_did(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     """The lock comes first: whether the digests still hold is read after the other writer commits."""
     store.store_snapshot(KEY, V1, SOURCE)
@@ -408,13 +405,13 @@ def test_a_snapshot_stored_before_the_digests_migration_is_replaced_whole(empty_
             )
 
     with PostgresDatabase(empty_database_url) as database:  # migrates the rest on first use
-        store = PostgresSnapshotStore(database)
+        store = snapshot_store(database)
         store.store_snapshot(KEY, V2, SOURCE)
         assert store.load_snapshot(KEY) == V2
     assert count_rows(empty_database_url, "parameters") == 9
 
 
-def test_keys_do_not_share_digests(store: PostgresSnapshotStore) -> None:
+def test_keys_do_not_share_digests(store: CommittingSnapshotStore) -> None:
     """Same paths under two keys, different contents: each key compares with its own digests only."""
     tag = SnapshotKey(SLUG, "main", "v1.0.0")
     store.store_snapshot(KEY, V1, SOURCE)
@@ -427,7 +424,7 @@ def test_keys_do_not_share_digests(store: PostgresSnapshotStore) -> None:
     assert store.load_snapshot(KEY) == V2
 
 
-def test_values_of_str_subclasses_are_stored_and_compared_correctly(store: PostgresSnapshotStore) -> None:
+def test_values_of_str_subclasses_are_stored_and_compared_correctly(store: CommittingSnapshotStore) -> None:
     class Name(str):
         pass
 
@@ -458,7 +455,7 @@ def test_concurrent_incremental_stores_of_one_key_never_mix(migrated_database_ur
     expected = [descriptor_to_dict(d) for d in candidates.values()]
     databases = {label: PostgresDatabase(migrated_database_url) for label in candidates}
     checker_database = PostgresDatabase(migrated_database_url)
-    checker = PostgresSnapshotStore(checker_database)
+    checker = snapshot_store(checker_database)
     shared_rows: dict | None = None
     try:
         for database in databases.values():
@@ -474,7 +471,7 @@ def test_concurrent_incremental_stores_of_one_key_never_mix(migrated_database_ur
             ) -> None:
                 try:
                     barrier.wait(timeout=60)
-                    PostgresSnapshotStore(databases[label]).store_snapshot(KEY, candidates[label], SOURCE)
+                    snapshot_store(databases[label]).store_snapshot(KEY, candidates[label], SOURCE)
                 except Exception as err:  # noqa: BLE001 - reported by the assertion below
                     failures.append(err)
                     barrier.abort()

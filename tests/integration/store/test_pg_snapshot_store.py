@@ -1,4 +1,4 @@
-"""PostgresSnapshotStore against a real Postgres: round trip, replacing one key, concurrency, cascades."""
+"""CommittingSnapshotStore against a real Postgres: round trip, replacing one key, concurrency, cascades."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import datetime
 
 import psycopg
 import pytest
-from codetracker.adapters.store_postgres import PostgresDatabase, PostgresSnapshotStore
+from codetracker.adapters.postgres.database import PostgresDatabase
+from tests.support.stores import CommittingSnapshotStore, snapshot_store
 from codetracker.contracts import descriptor_to_dict
 from codetracker.domain.model import (
     Descriptor,
@@ -126,8 +127,8 @@ SOURCE = SnapshotSource(
 
 
 @pytest.fixture
-def store(postgres_database: PostgresDatabase) -> PostgresSnapshotStore:
-    return PostgresSnapshotStore(postgres_database)
+def store(postgres_database: PostgresDatabase) -> CommittingSnapshotStore:
+    return snapshot_store(postgres_database)
 
 
 def _child_rows(conninfo: str, module_id: int) -> dict[str, int]:
@@ -153,7 +154,7 @@ def _child_rows(conninfo: str, module_id: int) -> dict[str, int]:
         )
 
 
-def test_round_trip_returns_the_stored_descriptor(store: PostgresSnapshotStore) -> None:
+def test_round_trip_returns_the_stored_descriptor(store: CommittingSnapshotStore) -> None:
     descriptor = rich_descriptor()
     store.store_snapshot(key(), descriptor, SOURCE)
 
@@ -162,7 +163,7 @@ def test_round_trip_returns_the_stored_descriptor(store: PostgresSnapshotStore) 
     assert loaded == descriptor
 
 
-def test_summary_counts_what_was_stored(store: PostgresSnapshotStore, migrated_database_url: str) -> None:
+def test_summary_counts_what_was_stored(store: CommittingSnapshotStore, migrated_database_url: str) -> None:
     summary = store.store_snapshot(key(tag="v1.2.0"), rich_descriptor(), SOURCE)
 
     assert (summary.module_slug, summary.branch_name, summary.release_tag) == (SLUG, "main", "v1.2.0")
@@ -185,7 +186,7 @@ def test_summary_counts_what_was_stored(store: PostgresSnapshotStore, migrated_d
     assert store.list_snapshots(SLUG) == [summary]
 
 
-def test_storing_replaces_only_that_key(store: PostgresSnapshotStore, migrated_database_url: str) -> None:
+def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated_database_url: str) -> None:
     others = {
         key(tag="v1.0.0"): rich_descriptor(label="tag"),
         key(branch="develop"): rich_descriptor(label="develop"),
@@ -217,7 +218,7 @@ def test_storing_replaces_only_that_key(store: PostgresSnapshotStore, migrated_d
     }
 
 
-def test_list_snapshots_filters_and_orders(store: PostgresSnapshotStore) -> None:
+def test_list_snapshots_filters_and_orders(store: CommittingSnapshotStore) -> None:
     for branch, tag in [("main", "v2.0.0"), ("develop", "HEAD"), ("main", "HEAD"), ("main", "v1.0.0")]:
         store.store_snapshot(key(branch, tag), rich_descriptor(), SOURCE)
     store.store_snapshot(key(slug="other"), rich_descriptor(slug="other"), SOURCE)
@@ -234,7 +235,7 @@ def test_list_snapshots_filters_and_orders(store: PostgresSnapshotStore) -> None
     assert store.list_snapshots("never-stored") == []
 
 
-def test_loading_an_absent_snapshot_raises(store: PostgresSnapshotStore) -> None:
+def test_loading_an_absent_snapshot_raises(store: CommittingSnapshotStore) -> None:
     store.store_snapshot(key(), rich_descriptor(), SOURCE)
     with pytest.raises(SnapshotNotFound):
         store.load_snapshot(key(tag="v9.9.9"))
@@ -243,7 +244,7 @@ def test_loading_an_absent_snapshot_raises(store: PostgresSnapshotStore) -> None
 
 
 def test_an_empty_descriptor_clears_the_previous_snapshot(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     store.store_snapshot(key(), rich_descriptor(), SOURCE)
     empty = Descriptor(module_slug=SLUG, functions=())
@@ -254,7 +255,7 @@ def test_an_empty_descriptor_clears_the_previous_snapshot(
     assert summary.functions_count == summary.files_count == summary.problems_count == 0
 
 
-def test_descriptor_of_another_module_is_refused(store: PostgresSnapshotStore) -> None:
+def test_descriptor_of_another_module_is_refused(store: CommittingSnapshotStore) -> None:
     with pytest.raises(InvalidInput):
         store.store_snapshot(key(), rich_descriptor(slug="something-else"), SOURCE)
 
@@ -274,7 +275,7 @@ def test_descriptor_of_another_module_is_refused(store: PostgresSnapshotStore) -
     ],
 )
 def test_unstorable_snapshot_fails_typed_and_keeps_the_previous_one(
-    store: PostgresSnapshotStore, unstorable: Descriptor
+    store: CommittingSnapshotStore, unstorable: Descriptor
 ) -> None:
     store.store_snapshot(key(), rich_descriptor(), SOURCE)
     with pytest.raises(InvalidInput):
@@ -287,7 +288,7 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
     expected = [descriptor_to_dict(d) for d in candidates.values()]
     databases = {label: PostgresDatabase(migrated_database_url) for label in candidates}
     checker_database = PostgresDatabase(migrated_database_url)
-    checker = PostgresSnapshotStore(checker_database)
+    checker = snapshot_store(checker_database)
     try:
         for database in databases.values():
             database.connection()  # connected (and migrated) before the race starts
@@ -300,7 +301,7 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
             ) -> None:
                 try:
                     barrier.wait(timeout=60)
-                    PostgresSnapshotStore(databases[label]).store_snapshot(key(), candidates[label], SOURCE)
+                    snapshot_store(databases[label]).store_snapshot(key(), candidates[label], SOURCE)
                 except Exception as err:  # noqa: BLE001 - reported by the assertion below
                     failures.append(err)
                     barrier.abort()
@@ -328,7 +329,7 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
 
 
 def test_deleting_a_module_row_cascades_to_every_child(
-    store: PostgresSnapshotStore, migrated_database_url: str
+    store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     doomed = store.store_snapshot(key(), rich_descriptor(), SOURCE)
     kept = store.store_snapshot(key(tag="v1.0.0"), rich_descriptor(), SOURCE)
@@ -352,7 +353,7 @@ def test_deleting_a_module_row_cascades_to_every_child(
 def test_reconnects_after_the_connection_breaks(
     postgres_database: PostgresDatabase, migrated_database_url: str
 ) -> None:
-    store = PostgresSnapshotStore(postgres_database)
+    store = snapshot_store(postgres_database)
     store.store_snapshot(key(), rich_descriptor(), SOURCE)
     old_backend = postgres_database.connection().info.backend_pid
 

@@ -1,0 +1,214 @@
+"""An in-memory unit of work: the snapshot store and blob cache in dicts, with the same transaction semantics
+as Postgres (nothing is visible to others before commit; leaving without commit discards everything).
+
+It lives beside the Postgres adapter, not under tests/, and the same contract suite runs against both
+(tests/contract/), so the two cannot drift. Use it where a test needs the use cases, not Postgres."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Self
+
+from codetracker.domain.model import (
+    DEFAULT_SCOPE,
+    Descriptor,
+    FileExtraction,
+    SnapshotKey,
+    SnapshotSource,
+    SnapshotSummary,
+)
+from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
+from codetracker.ports import Clock, SnapshotCursor
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _StoredSnapshot:
+    summary: SnapshotSummary
+    scanned_at: datetime
+    descriptor: Descriptor
+
+
+@dataclass
+class MemoryState:
+    """What a database would hold: shared by every unit of work made by one MemoryUnitOfWorkFactory."""
+
+    snapshots: dict[SnapshotKey, _StoredSnapshot] = field(default_factory=dict)
+    blobs: dict[tuple[str, str], FileExtraction] = field(default_factory=dict)
+    last_module_id: int = 0
+
+    def copy(self) -> MemoryState:
+        # Shallow: stored values are never mutated, only replaced.
+        return MemoryState(dict(self.snapshots), dict(self.blobs), self.last_module_id)
+
+    def new_module_id(self) -> int:
+        self.last_module_id += 1
+        return self.last_module_id
+
+
+class MemorySnapshotStore:
+    def __init__(self, state: MemoryState, clock: Clock) -> None:
+        self._state = state
+        self._clock = clock
+
+    def store_snapshot(
+        self,
+        key: SnapshotKey,
+        descriptor: Descriptor,
+        source: SnapshotSource,
+        *,
+        scanned_at: datetime | None = None,
+    ) -> SnapshotSummary:
+        if descriptor.module_slug != key.module_slug:
+            raise InvalidInput(
+                f"descriptor of {descriptor.module_slug!r} cannot be stored under module {key.module_slug!r}",
+                field="module_slug",
+            )
+        if len({e.path for e in descriptor.files}) != len(descriptor.files):
+            raise InvalidInput(f"the snapshot of {key.module_slug} cannot be stored: a file is listed twice")
+        _refuse_text_postgres_refuses(descriptor, source)
+        moment = scanned_at or self._clock()
+        stored = self._state.snapshots.get(key)
+        if stored is not None and stored.scanned_at > moment:
+            raise StaleSnapshot(f"a newer scan of {key.module_slug} is stored", stored=stored.summary)
+        functions = descriptor.functions
+        summary = SnapshotSummary(
+            module_slug=key.module_slug,
+            module_id=stored.summary.module_id if stored else self._state.new_module_id(),
+            branch_name=key.branch_name,
+            release_tag=key.release_tag,
+            commit_sha=source.commit_sha,
+            functions_count=len(functions),
+            parameters_count=sum(len(f.parameters) for f in functions),
+            return_values_count=sum(len(f.return_values) for f in functions),
+            files_count=len(descriptor.files),
+            problems_count=len(descriptor.problems),
+            last_scanned_at=moment.astimezone(UTC).isoformat(),
+            scope=key.scope,
+        )
+        # As Postgres returns it: functions by (file, order in file), files and problems by path.
+        ordered = Descriptor(
+            module_slug=descriptor.module_slug,
+            functions=tuple(sorted(functions, key=lambda f: (f.file_path, f.order_in_file))),
+            files=tuple(sorted(descriptor.files, key=lambda e: e.path)),
+            problems=tuple(sorted(descriptor.problems, key=lambda p: p.path)),
+        )
+        self._state.snapshots[key] = _StoredSnapshot(summary, moment, ordered)
+        return summary
+
+    def list_snapshots(
+        self,
+        module_slug: str | None = None,
+        branch_name: str | None = None,
+        release_tag: str | None = None,
+        *,
+        scope: str = DEFAULT_SCOPE,
+        limit: int | None = None,
+        after: SnapshotCursor | None = None,
+    ) -> list[SnapshotSummary]:
+        def wanted(key: SnapshotKey) -> bool:
+            return (
+                key.scope == scope
+                and module_slug in (None, key.module_slug)
+                and branch_name in (None, key.branch_name)
+                and release_tag in (None, key.release_tag)
+                and (after is None or (key.module_slug, key.branch_name, key.release_tag) > _cursor_tuple(after))
+            )
+
+        keys = sorted(
+            (k for k in self._state.snapshots if wanted(k)), key=lambda k: (k.module_slug, k.branch_name, k.release_tag)
+        )
+        return [self._state.snapshots[k].summary for k in keys[:limit]]
+
+    def load_snapshot(self, key: SnapshotKey) -> Descriptor:
+        stored = self._state.snapshots.get(key)
+        if stored is None:
+            raise SnapshotNotFound(f"no snapshot of {key.module_slug} (branch {key.branch_name!r}, release {key.release_tag!r})")
+        return stored.descriptor
+
+
+def _cursor_tuple(cursor: SnapshotCursor) -> tuple[str, str, str]:
+    return cursor.module_slug, cursor.branch_name, cursor.release_tag
+
+
+def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource) -> None:
+    texts: list[str | None] = [source.name, source.folder_path, source.commit_sha]
+    for f in descriptor.functions:
+        texts += [f.name, f.file_path, f.description, f.jsdoc_raw]
+        for p in f.parameters:
+            texts += [p.name, p.type, p.default_value, p.description]
+        texts += [t for r in f.return_values for t in (r.type, r.description)]
+    texts += [e.path for e in descriptor.files] + [p.reason for p in descriptor.problems]
+    for text in texts:
+        if text is None:
+            continue
+        if "\x00" in text:
+            raise InvalidInput("the snapshot cannot be stored: text contains a NUL character")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InvalidInput(f"the snapshot cannot be stored: {err}") from err
+
+
+class MemoryBlobCacheStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def get_many(self, shas: Iterable[str], extractor_version: str) -> dict[str, FileExtraction]:
+        found = {}
+        for sha in shas:
+            hit = self._state.blobs.get((sha, extractor_version))
+            if hit is not None:
+                found[sha] = hit
+        return found
+
+    def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
+        for sha, result in results.items():
+            self._state.blobs.setdefault((sha, extractor_version), result)
+
+
+class MemoryUnitOfWork:
+    snapshots: MemorySnapshotStore
+    blob_cache: MemoryBlobCacheStore
+
+    def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
+        self._factory = factory
+        self._working: MemoryState | None = None
+
+    def __enter__(self) -> Self:
+        # Serialised like units on one Postgres connection; each works on a copy, published at commit.
+        self._factory.lock.acquire()
+        self._working = self._factory.state.copy()
+        self.snapshots = MemorySnapshotStore(self._working, self._factory.clock)
+        self.blob_cache = MemoryBlobCacheStore(self._working)
+        return self
+
+    def commit(self) -> None:
+        if self._working is not None:
+            self._factory.state = self._working
+            self._working = None
+
+    def rollback(self) -> None:
+        self._working = None
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._factory.lock.release()
+
+
+class MemoryUnitOfWorkFactory:
+    def __init__(self, *, clock: Clock = _utc_now) -> None:
+        self.state = MemoryState()
+        self.clock = clock
+        self.lock = threading.RLock()
+
+    def __call__(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)

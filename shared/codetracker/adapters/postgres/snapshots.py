@@ -1,0 +1,310 @@
+"""SnapshotStore on Postgres: one row in `modules` per (scope, slug, branch, tag), its functions, parameters,
+files and problems. Runs on the connection of a unit of work (unit_of_work.py), inside its transaction.
+
+Storing a key again writes only what changed (snapshot_rows.py). Concurrent stores of one key take turns on
+the row lock of its `modules` row: the last one wins whole, never a mix. A store whose scan is older than the
+stored one's is refused (StaleSnapshot), in the same statement that would have replaced it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from codetracker.adapters.postgres.snapshot_rows import (
+    file_groups,
+    replace_files,
+    replace_functions,
+    replace_problems,
+)
+from codetracker.domain.model import (
+    DEFAULT_SCOPE,
+    Descriptor,
+    EntryKind,
+    ExportedFunction,
+    Parameter,
+    ProblemKind,
+    ReturnValue,
+    ScanProblem,
+    SnapshotKey,
+    SnapshotSource,
+    SnapshotSummary,
+    TreeEntry,
+)
+from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
+from codetracker.ports import SnapshotCursor
+
+if TYPE_CHECKING:
+    import psycopg
+
+# FOR UPDATE: a concurrent store of the same key waits here, before it reads anything of the snapshot; under
+# READ COMMITTED its later statements then see what the first one committed. Also says whether the stored
+# digests still describe the function rows (see migrations/0003_function_file_digests.sql).
+_LOCK_MODULE = """
+SELECT coalesce(function_digests_at = last_scanned_at, false) FROM modules
+WHERE scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s
+FOR UPDATE
+"""
+
+# The WHERE of DO UPDATE is the stale guard: an older scan updates nothing and returns no row.
+_UPSERT_MODULE = """
+INSERT INTO modules AS m (
+    scope, module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
+    function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count
+)
+SELECT %s, %s, %s, %s, %s, %s, %s, scan.moment, scan.moment, %s, %s, %s, %s, %s
+FROM (SELECT coalesce(%s::timestamptz, clock_timestamp()) AS moment) AS scan
+ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
+    name = EXCLUDED.name,
+    folder_path = EXCLUDED.folder_path,
+    commit_sha = EXCLUDED.commit_sha,
+    last_scanned_at = EXCLUDED.last_scanned_at,
+    function_digests_at = EXCLUDED.function_digests_at,
+    functions_count = EXCLUDED.functions_count,
+    parameters_count = EXCLUDED.parameters_count,
+    return_values_count = EXCLUDED.return_values_count,
+    files_count = EXCLUDED.files_count,
+    problems_count = EXCLUDED.problems_count
+WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
+RETURNING id, last_scanned_at
+"""
+
+_SUMMARY_COLUMNS = """
+    id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
+    return_values_count, files_count, problems_count, last_scanned_at, scope
+"""
+_KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
+
+
+class PostgresSnapshotStore:
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self._connection = connection
+
+    def store_snapshot(
+        self,
+        key: SnapshotKey,
+        descriptor: Descriptor,
+        source: SnapshotSource,
+        *,
+        scanned_at: datetime | None = None,
+    ) -> SnapshotSummary:
+        import psycopg
+
+        if descriptor.module_slug != key.module_slug:
+            raise InvalidInput(
+                f"descriptor of {descriptor.module_slug!r} cannot be stored under module {key.module_slug!r}",
+                field="module_slug",
+            )
+        _refuse_duplicate_paths(key, descriptor.files)
+        counts = (
+            len(descriptor.functions),
+            sum(len(f.parameters) for f in descriptor.functions),
+            sum(len(f.return_values) for f in descriptor.functions),
+            len(descriptor.files),
+            len(descriptor.problems),
+        )
+        # Before any statement: the row lock is held only for the database work.
+        groups = file_groups(descriptor.functions)
+        key_values = [key.scope, key.module_slug, key.branch_name, key.release_tag]
+        conn = self._connection
+        try:
+            # A savepoint: a refused snapshot leaves the unit of work usable (and the stored snapshot as it was).
+            with conn.transaction(), conn.cursor() as cur:
+                cur.execute(_LOCK_MODULE, key_values)
+                locked = cur.fetchone()
+                cur.execute(
+                    _UPSERT_MODULE,
+                    [*key_values, source.name, source.folder_path, source.commit_sha, *counts, scanned_at],
+                )
+                written = cur.fetchone()
+                if written is None:
+                    raise StaleSnapshot(
+                        f"a newer scan of {_describe(key)} is stored; this one (scanned {_iso(scanned_at)}) "
+                        "does not replace it",
+                        stored=self._summary_of(key),
+                    )
+                module_id, last_scanned_at = written
+                # A new key, or digests that no longer describe the rows: nothing stored can be kept.
+                digests_trusted = locked is not None and locked[0]
+                replace_functions(cur, module_id, groups, digests_trusted)
+                replace_files(cur, module_id, descriptor.files)
+                replace_problems(cur, module_id, descriptor.problems)
+        except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
+            # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
+            reason = " ".join(str(err).split())
+            raise InvalidInput(f"the snapshot of {_describe(key)} cannot be stored: {reason}") from err
+        return SnapshotSummary(
+            module_slug=key.module_slug,
+            module_id=module_id,
+            branch_name=key.branch_name,
+            release_tag=key.release_tag,
+            commit_sha=source.commit_sha,
+            functions_count=counts[0],
+            parameters_count=counts[1],
+            return_values_count=counts[2],
+            files_count=counts[3],
+            problems_count=counts[4],
+            last_scanned_at=_iso(last_scanned_at),
+            scope=key.scope,
+        )
+
+    def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
+        row = self._connection.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
+            [key.scope, key.module_slug, key.branch_name, key.release_tag],
+        ).fetchone()
+        return _summary(row) if row is not None else None
+
+    def list_snapshots(
+        self,
+        module_slug: str | None = None,
+        branch_name: str | None = None,
+        release_tag: str | None = None,
+        *,
+        scope: str = DEFAULT_SCOPE,
+        limit: int | None = None,
+        after: SnapshotCursor | None = None,
+    ) -> list[SnapshotSummary]:
+        conditions = ["scope = %s"]
+        values: list[object] = [scope]
+        for column, value in (("module_slug", module_slug), ("branch_name", branch_name), ("release_tag", release_tag)):
+            if value is not None:
+                conditions.append(f"{column} = %s")
+                values.append(value)
+        if after is not None:
+            conditions.append("(module_slug, branch_name, release_tag) > (%s, %s, %s)")
+            values.extend([after.module_slug, after.branch_name, after.release_tag])
+        query = (
+            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE {' AND '.join(conditions)} "
+            "ORDER BY module_slug, branch_name, release_tag"
+        )
+        if limit is not None:
+            query += " LIMIT %s"
+            values.append(limit)
+        rows = self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
+        return [_summary(row) for row in rows]
+
+    def load_snapshot(self, key: SnapshotKey) -> Descriptor:
+        """The stored descriptor: functions by (file_path, order_in_file), parameters by position, files and
+        problems by path (paths in code point order, as Python sorts them). In a read-only unit of work every
+        query sees the same state."""
+        return _load(self._connection, key)
+
+
+def _refuse_duplicate_paths(key: SnapshotKey, files: Sequence[TreeEntry]) -> None:
+    # Checked here because the files are compared by path with the stored ones, where a repeat would vanish.
+    if len({e.path for e in files}) == len(files):
+        return
+    seen: set[str] = set()
+    for entry in files:
+        if entry.path in seen:
+            raise InvalidInput(
+                f"the snapshot of {_describe(key)} cannot be stored: file {entry.path!r} is listed twice",
+                field="files",
+            )
+        seen.add(entry.path)
+
+
+
+def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
+    row = conn.execute(
+        f"SELECT id FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
+        [key.scope, key.module_slug, key.branch_name, key.release_tag],
+    ).fetchone()
+    if row is None:
+        raise SnapshotNotFound(f"no snapshot of {_describe(key)}")
+    module_id = row[0]
+
+    parameters: dict[int, list[Parameter]] = defaultdict(list)
+    for function_id, name, position, type_, is_optional, is_rest, default_value, description in conn.execute(
+        "SELECT p.function_id, p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, "
+        "p.description FROM parameters p JOIN functions f ON f.id = p.function_id "
+        "WHERE f.module_id = %s ORDER BY p.function_id, p.position",
+        [module_id],
+    ):
+        parameters[function_id].append(
+            Parameter(name, position, type_, is_optional, is_rest, default_value, description)
+        )
+    return_values: dict[int, list[ReturnValue]] = defaultdict(list)
+    for function_id, type_, description in conn.execute(
+        "SELECT r.function_id, r.type, r.description FROM return_values r JOIN functions f ON f.id = r.function_id "
+        "WHERE f.module_id = %s ORDER BY r.function_id, r.position",
+        [module_id],
+    ):
+        return_values[function_id].append(ReturnValue(type_, description))
+    functions = tuple(
+        ExportedFunction(
+            name=name,
+            file_path=file_path,
+            export_type=export_type,
+            is_async=is_async,
+            description=description,
+            jsdoc_raw=jsdoc_raw,
+            order_in_file=order_in_file,
+            parameters=tuple(parameters.get(function_id, ())),
+            return_values=tuple(return_values.get(function_id, ())),
+        )
+        for function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file in conn.execute(
+            "SELECT id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file "
+            "FROM functions WHERE module_id = %s ORDER BY file_path, order_in_file, id",
+            [module_id],
+        )
+    )
+    files = tuple(
+        TreeEntry(path=path, kind=EntryKind(kind), size=size, sha=sha)
+        for path, kind, sha, size in conn.execute(
+            "SELECT path, kind, sha, size FROM snapshot_files WHERE module_id = %s ORDER BY path", [module_id]
+        )
+    )
+    problems = tuple(
+        ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
+        for path, kind, reason, line, column in conn.execute(
+            'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s '
+            "ORDER BY path, position",
+            [module_id],
+        )
+    )
+    return Descriptor(module_slug=key.module_slug, functions=functions, files=files, problems=problems)
+
+
+def _summary(row: tuple) -> SnapshotSummary:
+    (
+        module_id,
+        slug,
+        branch,
+        tag,
+        commit_sha,
+        functions,
+        parameters,
+        return_values,
+        files,
+        problems,
+        last_scanned_at,
+        scope,
+    ) = row
+    return SnapshotSummary(
+        module_slug=slug,
+        module_id=module_id,
+        branch_name=branch,
+        release_tag=tag,
+        commit_sha=commit_sha,
+        functions_count=functions,
+        parameters_count=parameters,
+        return_values_count=return_values,
+        files_count=files,
+        problems_count=problems,
+        last_scanned_at=_iso(last_scanned_at),
+        scope=scope,
+    )
+
+
+def _iso(moment: datetime | None) -> str:
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat()
+
+
+def _describe(key: SnapshotKey) -> str:
+    where = "" if key.scope == DEFAULT_SCOPE else f" in scope {key.scope!r}"
+    return f"{key.module_slug} (branch {key.branch_name!r}, release {key.release_tag!r}){where}"
+

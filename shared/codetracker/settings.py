@@ -1,0 +1,106 @@
+"""Typed settings, parsed and validated once from the environment: at cold start in Lambda, at start in the
+CLI. A bad value is the operator's mistake (ConfigurationError naming the variable), never the caller's.
+
+Where the database is, first match wins (decided here and nowhere else):
+1. `DATABASE_URL` (any libpq conninfo);
+2. `CODE_TRACKER_PG_HOST`, `_PORT`, `_DATABASE`, `_USER`, `_PASSWORD`, `_SSL`;
+3. neither: the embedded Postgres in `CODE_TRACKER_PG_DATA` (or the per-user default), allowed only where
+   the entry point says so (the CLI and the local runtime; never in Lambda).
+Nothing here connects, starts or imports a driver: the database is resolved on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from codetracker.adapters import postgres_connection
+from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, SelectionOptions
+from codetracker.errors import ConfigurationError
+from codetracker.ports import FetchLimits
+
+T = TypeVar("T", int, float)
+
+
+def _positive(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T]) -> T:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigurationError(f"{name} must be {what}, got {raw!r}", setting=name) from None
+    if value <= 0:
+        raise ConfigurationError(f"{name} must be positive, got {value}", setting=name)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where the database is. `origin`: "DATABASE_URL", "CODE_TRACKER_PG_*", "embedded" or "none"."""
+
+    origin: str
+    conninfo: str | None = field(default=None, repr=False)  # holds the password: never shown
+    embedded_data_dir: Path | None = None
+
+    @property
+    def embedded(self) -> bool:
+        return self.origin == "embedded"
+
+    def conninfo_source(self) -> Callable[[], str]:
+        """What PostgresDatabase resolves on first connection (the embedded server starts only then)."""
+        if self.conninfo is not None:
+            conninfo = self.conninfo
+            return lambda: conninfo
+        if self.embedded_data_dir is not None:
+            data_dir = self.embedded_data_dir
+            return lambda: postgres_connection.start_embedded_postgres(data_dir)
+        return _no_database
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, allow_embedded: bool) -> DatabaseSettings:
+        url = env.get(postgres_connection.DATABASE_URL)
+        if url:
+            return cls("DATABASE_URL", conninfo=url)
+        parts = postgres_connection.conninfo_from_settings(env)
+        if parts is not None:
+            return cls("CODE_TRACKER_PG_*", conninfo=parts)
+        if allow_embedded:
+            return cls("embedded", embedded_data_dir=postgres_connection.embedded_data_dir(env))
+        return cls("none")
+
+
+def _no_database() -> str:
+    raise ConfigurationError(
+        "no database configured: set DATABASE_URL or CODE_TRACKER_PG_HOST, _DATABASE and _USER",
+        setting="DATABASE_URL",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    selection: SelectionOptions = SelectionOptions()
+    fetch_limits: FetchLimits = FetchLimits()
+    database: DatabaseSettings = DatabaseSettings("none")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, *, allow_embedded_database: bool = False) -> Settings:
+        env = os.environ if env is None else env
+        base = FetchLimits()
+        return cls(
+            selection=SelectionOptions(
+                max_file_bytes=_positive(env, "CODE_TRACKER_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, int)
+            ),
+            fetch_limits=FetchLimits(
+                max_pack_bytes=_positive(env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes, int),
+                max_files=_positive(env, "CODE_TRACKER_MAX_FILES", base.max_files, int),
+                connect_timeout=_positive(env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float),
+                read_timeout=_positive(env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout, float),
+                total_timeout=_positive(env, "CODE_TRACKER_GIT_TOTAL_TIMEOUT", base.total_timeout, float),
+            ),
+            database=DatabaseSettings.from_env(env, allow_embedded=allow_embedded_database),
+        )

@@ -1,0 +1,120 @@
+"""Extraction: the module files of a tree → their exported functions, through the blob cache."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
+from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.selection import (
+    IGNORE_FILE_NAME,
+    IgnoreRules,
+    SelectionOptions,
+    select_modules,
+    size_skip_reason,
+    slugify,
+)
+from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
+from codetracker.usecases.requests import ExtractFolderRequest
+
+Progress = Callable[[int, int], None]  # (files done, files total)
+FolderOpener = Callable[[str], FolderTree]  # a folder path → its tree (adapters/source_folder.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionStats:
+    files_total: int
+    candidates: int
+    parsed: int  # blobs parsed in this run (cache misses)
+    cache_hits: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionResult:
+    descriptor: Descriptor
+    stats: ExtractionStats
+
+
+def extract_tree(
+    tree: SourceTree,
+    *,
+    module_slug: str,
+    parser: ModuleParser,
+    cache: ParsedBlobCache | None = None,
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ExtractionResult:
+    """Select the module files of a tree and extract their exported functions.
+
+    Results are cached by blob sha, so a rescan parses only blobs never seen before. Parsing is
+    sequential: py-tree-sitter holds the GIL while it parses (threads measured slower), and process
+    pools need /dev/shm, which Lambda does not have."""
+    entries = tree.entries()
+    ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
+    rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
+    selection = select_modules(entries, rules, options)
+
+    cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
+    shas = {e.sha for e in selection.candidates if e.sha}
+    cached: Mapping[str, FileExtraction] = cache.get_many(shas, cache_key) if cache and shas else {}
+
+    extracted: dict[str, FileExtraction] = {}
+    to_read = []
+    for entry in selection.candidates:
+        hit = cached.get(entry.sha) if entry.sha else None
+        if hit is not None:
+            extracted[entry.path] = hit
+        else:
+            to_read.append(entry)
+
+    done = len(extracted)
+    total = len(selection.candidates)
+    if progress:
+        progress(done, total)
+    fresh: dict[str, FileExtraction] = {}
+    skipped = list(selection.skipped)
+
+    def extract_one(item: tuple[TreeEntry, bytes]) -> tuple[TreeEntry, FileExtraction | None, int]:
+        entry, content = item
+        if len(content) > options.max_file_bytes:
+            return entry, None, len(content)  # trees fetched without blob sizes learn the size only now
+        return entry, extract_blob(content, parser), len(content)
+
+    unread = {entry.path for entry in to_read}
+    for entry, result, size in map(extract_one, tree.read_many(to_read)):
+        unread.discard(entry.path)
+        if result is None:
+            skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(size, options)))
+        else:
+            extracted[entry.path] = result
+            if entry.sha:
+                fresh[entry.sha] = result
+        done += 1
+        if progress and (done % 50 == 0 or done == total):
+            progress(done, total)
+    # A file the tree listed but could not give (unreadable, gone since the walk) is recorded, not fatal.
+    skipped.extend(ScanProblem(path, ProblemKind.SKIPPED, "could not be read") for path in sorted(unread))
+    if cache and fresh:
+        cache.put_many(fresh, cache_key)
+
+    descriptor = assemble_descriptor(module_slug, entries, extracted, skipped)
+    stats = ExtractionStats(
+        files_total=len(entries), candidates=total, parsed=len(to_read), cache_hits=total - len(to_read)
+    )
+    return ExtractionResult(descriptor, stats)
+
+
+def extract_folder(
+    request: ExtractFolderRequest,
+    *,
+    open_folder: FolderOpener,
+    parser: ModuleParser,
+    cache: ParsedBlobCache | None = None,
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ExtractionResult:
+    """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
+    source = open_folder(str(request.path))
+    slug = request.module_slug or slugify(source.name)
+    return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)

@@ -1,0 +1,31 @@
+"""Persisting: a ScanResult → the snapshot stored under its key, replacing only that key, in one unit of work.
+
+At-least-once delivery means a result may arrive twice or after a newer one: an older scan than the stored
+one replaces nothing and is reported as such (`replaced=False`), never as an error."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codetracker.domain.model import SnapshotSummary
+from codetracker.errors import StaleSnapshot
+from codetracker.ports import UnitOfWorkFactory
+from codetracker.usecases.scan import ScanResult
+
+
+@dataclass(frozen=True, slots=True)
+class PersistResult:
+    summary: SnapshotSummary  # of the snapshot now stored under the key (a newer one, when replaced is False)
+    replaced: bool
+
+
+def persist_scan(result: ScanResult, *, unit_of_work: UnitOfWorkFactory) -> PersistResult:
+    with unit_of_work() as uow:
+        try:
+            summary = uow.snapshots.store_snapshot(
+                result.key, result.descriptor, result.source, scanned_at=result.scanned_at
+            )
+        except StaleSnapshot as stale:
+            return PersistResult(summary=stale.stored, replaced=False)  # type: ignore[arg-type]
+        uow.commit()
+    return PersistResult(summary=summary, replaced=True)

@@ -1,0 +1,121 @@
+"""The requests of the use cases, validated in one place: a request that exists is well formed.
+
+Messages name the request's fields (`branch`, `tag`, `slug`, …), never a CLI flag or an API parameter: each
+entry point maps `InvalidInput.field` to its own spelling.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codetracker.domain.model import DEFAULT_SCOPE
+from codetracker.domain.selection import slugify
+from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
+from codetracker.errors import InvalidInput
+from codetracker.ports import Credentials
+
+MAX_NAME_LENGTH = 255
+MAX_PAGE_SIZE = 1000
+_COMMIT_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
+
+
+def required_name(value: str | None, field_name: str) -> str:
+    """A non-empty name of at most MAX_NAME_LENGTH characters, stripped."""
+    if value is None or not value.strip():
+        raise InvalidInput(f"{field_name} must not be empty", field=field_name)
+    if len(value) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"{field_name} is longer than {MAX_NAME_LENGTH} characters", field=field_name)
+    return value.strip()
+
+
+def optional_name(value: str | None, field_name: str) -> str | None:
+    return None if value is None else required_name(value, field_name)
+
+
+def module_slug(value: str | None) -> str | None:
+    """A slug given by the caller, slugified; None: the use case derives it from the source's name."""
+    return None if value is None else slugify(required_name(value, "slug"))
+
+
+def commit_sha(value: str | None) -> str | None:
+    if value is not None and not _COMMIT_SHA.fullmatch(value):
+        raise InvalidInput(f"commit must be a hex commit sha (4 to 64 characters), got {value!r}", field="commit")
+    return value
+
+
+def _set(request: object, name: str, value: object) -> None:
+    object.__setattr__(request, name, value)  # normalising a frozen dataclass in __post_init__
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractFolderRequest:
+    path: str | Path
+    module_slug: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "module_slug", module_slug(self.module_slug))
+
+
+@dataclass(frozen=True, slots=True)
+class FolderScanRequest:
+    """Scan a folder as it is on disk, stored under (scope, slug, branch, tag)."""
+
+    path: str | Path
+    branch_name: str
+    release_tag: str = HEAD_TAG
+    commit_sha: str | None = None
+    module_slug: str | None = None
+    scope: str = DEFAULT_SCOPE
+
+    def __post_init__(self) -> None:
+        _set(self, "branch_name", required_name(self.branch_name, "branch"))
+        _set(self, "release_tag", required_name(self.release_tag, "tag"))
+        _set(self, "commit_sha", commit_sha(self.commit_sha))
+        _set(self, "module_slug", module_slug(self.module_slug))
+        _set(self, "scope", required_name(self.scope, "scope"))
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryScanRequest:
+    """Scan one ref of a git repository. branch_name / release_tag override the key the ref names
+    (domain/snapshot_keys.py); fallback_branch names the branch when the repository advertises none."""
+
+    url: str
+    ref: str
+    branch_name: str | None = None
+    release_tag: str | None = None
+    module_slug: str | None = None
+    scope: str = DEFAULT_SCOPE
+    credentials: Credentials | None = field(default=None, repr=False)
+    fallback_branch: str = FALLBACK_BRANCH
+
+    def __post_init__(self) -> None:
+        if not self.url or not self.url.strip():
+            raise InvalidInput("url must not be empty", field="url")
+        _set(self, "ref", required_name(self.ref, "ref"))
+        _set(self, "branch_name", optional_name(self.branch_name, "branch"))
+        _set(self, "release_tag", optional_name(self.release_tag, "tag"))
+        _set(self, "module_slug", module_slug(self.module_slug))
+        _set(self, "scope", required_name(self.scope, "scope"))
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotQuery:
+    """Stored snapshots of one scope: of one module (optionally one branch and/or tag), or all of them.
+    Pages of `limit` items; `cursor` is the `next_cursor` of the page before."""
+
+    module_slug: str | None = None
+    branch_name: str | None = None
+    release_tag: str | None = None
+    scope: str = DEFAULT_SCOPE
+    limit: int = 100
+    cursor: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "module_slug", module_slug(self.module_slug))
+        _set(self, "branch_name", optional_name(self.branch_name, "branch"))
+        _set(self, "release_tag", optional_name(self.release_tag, "tag"))
+        if not 1 <= self.limit <= MAX_PAGE_SIZE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}, got {self.limit}", field="limit")

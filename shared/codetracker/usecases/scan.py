@@ -1,0 +1,88 @@
+"""Scanning: read a folder or fetch one ref of a repository, select and extract its modules → a ScanResult.
+
+Nothing is stored here (persist.py does that): the scanner Lambda sends the result on to the persister, the
+CLI persists it in the same process. The blob cache is read and filled as extraction goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.selection import SelectionOptions, slugify
+from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
+from codetracker.ports import Clock, FetchLimits, FetchStats, ModuleParser, ParsedBlobCache, RepositoryFetcher
+from codetracker.usecases.extract import ExtractionStats, FolderOpener, Progress, extract_tree
+from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """What a scan found and where it goes: everything persisting it needs."""
+
+    key: SnapshotKey
+    descriptor: Descriptor
+    source: SnapshotSource
+    scanned_at: datetime  # when the source was read: a later-stored older scan never replaces this one
+    extraction: ExtractionStats
+    fetch: FetchStats | None = None  # None for folders
+    ref_kind: str | None = None  # "branch" | "tag" | "commit" for repositories
+
+
+def scan_folder(
+    request: FolderScanRequest,
+    *,
+    open_folder: FolderOpener,
+    parser: ModuleParser,
+    clock: Clock,
+    cache: ParsedBlobCache | None = None,
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ScanResult:
+    scanned_at = clock()
+    tree = open_folder(str(request.path))
+    slug = request.module_slug or slugify(tree.name)
+    result = extract_tree(tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+    return ScanResult(
+        key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
+        descriptor=result.descriptor,
+        source=SnapshotSource(name=tree.name, folder_path=tree.location, commit_sha=request.commit_sha),
+        scanned_at=scanned_at,
+        extraction=result.stats,
+    )
+
+
+def scan_repository(
+    request: RepositoryScanRequest,
+    *,
+    fetcher: RepositoryFetcher,
+    parser: ModuleParser,
+    clock: Clock,
+    cache: ParsedBlobCache | None = None,
+    limits: FetchLimits = FetchLimits(),
+    options: SelectionOptions = SelectionOptions(),
+    progress: Progress | None = None,
+) -> ScanResult:
+    scanned_at = clock()
+    with fetcher.open(request.url, request.ref, credentials=request.credentials, limits=limits) as tree:
+        slug = request.module_slug or slugify(tree.repository_name)
+        result = extract_tree(tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+        fetched = tree.ref
+        key = snapshot_key_for_ref(
+            ResolvedRef(fetched.kind, fetched.name, fetched.commit_sha, fetched.default_branch),
+            module_slug=slug,
+            scope=request.scope,
+            branch_name=request.branch_name,
+            release_tag=request.release_tag,
+            fallback_branch=request.fallback_branch,
+        )
+        return ScanResult(
+            key=key,
+            descriptor=result.descriptor,
+            source=SnapshotSource(name=tree.repository_name, folder_path=tree.display_url, commit_sha=fetched.commit_sha),
+            scanned_at=scanned_at,
+            extraction=result.stats,
+            fetch=tree.stats(),
+            ref_kind=fetched.kind,
+        )

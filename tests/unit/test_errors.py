@@ -1,0 +1,62 @@
+"""Every error has a stable code and a retry decision; one table maps them to HTTP statuses."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from codetracker import errors
+
+
+def _error_classes():
+    return [c for _, c in inspect.getmembers(errors, inspect.isclass) if issubclass(c, errors.CodetrackerError)]
+
+
+def test_codes_are_stable_identifiers_and_unique_per_leaf():
+    codes = {}
+    for kind in _error_classes():
+        assert kind.code.replace("_", "").isalpha() and kind.code == kind.code.lower(), kind
+        codes.setdefault(kind.code, []).append(kind.__name__)
+    assert {code: names for code, names in codes.items() if len(names) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (errors.InvalidInput("x", field="url"), 422),
+        (errors.SourceNotFound("x"), 422),
+        (errors.SnapshotNotFound("x"), 404),
+        (errors.NotFound("x"), 404),
+        (errors.AmbiguousSnapshot("x"), 409),
+        (errors.ConfigurationError("x", setting="S"), 500),
+        (errors.StoreConfigurationError("x"), 500),
+        (errors.StoreUnavailable("x"), 503),
+        (errors.HostUnreachable("x"), 503),
+        (errors.RefNotFound("x"), 422),
+        (ValueError("a bug"), 500),
+    ],
+)
+def test_http_status_comes_from_the_type(error, status):
+    assert errors.http_status(error) == status
+
+
+def test_operator_mistakes_are_not_the_callers():
+    assert not isinstance(errors.ConfigurationError("x"), errors.InvalidInput)
+    assert not isinstance(errors.StoreConfigurationError("x"), errors.InvalidInput)
+
+
+@pytest.mark.parametrize(
+    ("error", "retry"),
+    [
+        (errors.RefNotFound("x"), False),
+        (errors.AuthenticationFailed("x"), False),
+        (errors.FetchLimitExceeded("x"), False),
+        (errors.FetchTimeout("x"), True),
+        (errors.GitServerError("x"), True),
+        (errors.StoreUnavailable("x"), True),
+        (KeyError("unforeseen"), True),  # unknown exceptions are retried: they end in a DLQ, never dropped
+    ],
+)
+def test_queue_consumers_retry_all_but_permanent_errors(error, retry):
+    assert errors.is_retryable(error) is retry
