@@ -44,12 +44,28 @@ class FunctionShape:
     bound_names: tuple[tuple[str, int], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Declarator:
+    """Where one declarator of a `const`/`let`/`var` list starts, for its JSDoc.
+
+    A JSDoc block belongs to the first declarator of a statement only (as TypeScript reads it): the
+    block before the statement, or one written right before the declarator (`const /** a */ a = …`),
+    which is closer and wins. A later declarator has JSDoc only when a block is written right before it,
+    after the comma: `const a = 1, /** b */ b = () => {}`.
+    """
+
+    gap_start: int  # end of the `const`/`let`/`var` keyword, or of the previous declarator
+    start: int  # start of the declarator (its binding target)
+    first: bool
+
+
 @dataclass(slots=True)
 class _Binding(Generic[FunctionNode]):
     function: FunctionNode | None  # None: bound to something that is not a function
     statement: int
     lexical: bool  # anything but `var`
     offset: int
+    declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
 
 
 @dataclass(slots=True)
@@ -60,6 +76,7 @@ class _FunctionExport(Generic[FunctionNode]):
     function: FunctionNode
     offset: int
     statement: int
+    declarator: Declarator | None = None
 
 
 @dataclass(slots=True)
@@ -105,11 +122,19 @@ class ExportCollector(Generic[FunctionNode]):
         return len(self._statements) - 1
 
     def bind(
-        self, name: str, function: FunctionNode | None, statement: int, *, lexical: bool, offset: int
+        self,
+        name: str,
+        function: FunctionNode | None,
+        statement: int,
+        *,
+        lexical: bool,
+        offset: int,
+        declarator: Declarator | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
-        `lexical`: declared by anything but `var`; `offset`: where the bound name is written."""
-        binding = _Binding(function, statement, lexical, offset)
+        `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
+        `declarator`: given for the names of a `const`/`let`/`var` list."""
+        binding = _Binding(function, statement, lexical, offset, declarator)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -139,10 +164,12 @@ class ExportCollector(Generic[FunctionNode]):
         function: FunctionNode,
         offset: int,
         statement: int,
+        declarator: Declarator | None = None,
     ) -> None:
-        """An export whose value is written right there: `export function`, `export const f = () =>`…"""
+        """An export whose value is written right there: `export function`, `export const f = () =>`…
+        `declarator`: given for the functions of an `export const` list."""
         self.is_module = True
-        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement)
+        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator)
         self._exports.append(export)
         self._exported(exported_name, offset)
 
@@ -175,14 +202,17 @@ class ExportCollector(Generic[FunctionNode]):
         for export in self._exports:
             if isinstance(export, _FunctionExport):
                 function = export.function
-                jsdoc = self._jsdoc_of(export.statement)
+                jsdoc = self._declared_jsdoc(export.statement, export.declarator)
             else:
                 bindings = self._bindings.get(export.local_name)
                 # Bound twice (`var f; var f = …`) or not at all (imports, globals): not a known function.
                 if bindings is None or len(bindings) != 1 or bindings[0].function is None:
                     continue
-                function = bindings[0].function
-                jsdoc = self._jsdoc_of(bindings[0].statement) or self._jsdoc_of(export.statement)
+                binding = bindings[0]
+                function = binding.function
+                jsdoc = self._declared_jsdoc(binding.statement, binding.declarator) or self._jsdoc_of(
+                    export.statement
+                )
             shape = self._describe(function)
             if self._early_errors and len(shape.bound_names) > 1:
                 errors.extend(_repeated_parameters(shape.bound_names))
@@ -217,6 +247,17 @@ class ExportCollector(Generic[FunctionNode]):
             nested = self._nested_var_names()
             missing = [export for export in missing if export.local_name not in nested]
         return [(export.offset, f"Export {export.local_name!r} is not defined") for export in missing]
+
+    def _declared_jsdoc(self, statement: int, declarator: Declarator | None) -> str | None:
+        """The JSDoc of a declaration: the statement's, or for one declarator of a list, its own
+        (see Declarator)."""
+        if declarator is None:
+            return self._jsdoc_of(statement)
+        start = declarator.start
+        own = attached_jsdoc(self.source, gap_comments(self.source, declarator.gap_start, start), start)
+        if own is not None or not declarator.first:
+            return own
+        return self._jsdoc_of(statement)
 
     def _jsdoc_of(self, statement: int) -> str | None:
         if statement in self._jsdoc:
