@@ -309,6 +309,45 @@ def test_destructured_rest_param():
     assert (param.name, param.is_rest, param.type) == ("pairs", True, "...Array")
 
 
+def test_a_rest_tag_never_documents_a_parameter_that_is_not_rest_by_position():
+    # Only the rest parameter is documented: positional matching must not give its type to `base`.
+    raw = doc("@param {string[]} ...paths the parts")
+    code = (ident("base"), ident("sub"), ident("rest", rest=True))
+    base, sub, rest = params_of(export("mergePath", *code, jsdoc=raw))
+    assert (base.type, base.description) == (None, None)
+    assert (sub.type, sub.description) == (None, None)
+    # At position 0, the tag is not the rest parameter's either (positions decide when names drift).
+    assert (rest.type, rest.description) == (None, None)
+
+
+def test_a_variadic_type_marks_a_rest_tag_too():
+    raw = doc("@param {...string} paths the parts")
+    base, rest = params_of(export("mergePath", ident("base"), ident("rest", rest=True), jsdoc=raw))
+    assert base.type is None and rest.type is None
+
+
+def test_a_rest_tag_documents_the_rest_parameter_by_name_or_at_its_position():
+    raw = doc("@param {string} root", "@param {string} sub", "@param {string[]} ...paths the parts")
+    code = (ident("base"), ident("sub"), ident("rest", rest=True))
+    base, sub, rest = params_of(export("mergePath", *code, jsdoc=raw))
+    assert (base.type, sub.type) == ("string", "string")
+    assert (rest.name, rest.type, rest.description) == ("rest", "string[]", "the parts")
+
+    raw = doc("@param {...number} ...rest", "@param {number} base")
+    base, rest = params_of(export("f", ident("base"), ident("rest", rest=True), jsdoc=raw))
+    assert (base.type, rest.type) == ("number", "...number")
+
+    raw = doc("@param {...Array} pairs")
+    (pairs,) = params_of(export("f", pattern("[a, b]", rest=True), jsdoc=raw))
+    assert (pairs.name, pairs.type) == ("pairs", "...Array")
+
+
+def test_a_rest_tag_leaves_the_next_positions_alone():
+    raw = doc("@param {...string} ...names", "@param {number} count")
+    a, b = params_of(export("f", ident("a"), ident("b"), jsdoc=raw))
+    assert (a.type, b.type) == (None, "number")
+
+
 def test_unicode_identifiers():
     raw = doc("Grüße.", "@param {string} ñame Ünïcode ✓")
     built = build_one(export("grüß", ident("ñame"), jsdoc=raw))
