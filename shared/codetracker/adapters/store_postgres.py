@@ -507,10 +507,10 @@ def _refuse_duplicate_paths(key: SnapshotKey, files: Sequence[TreeEntry]) -> Non
 
 # Changing the encoding below changes every digest: each snapshot's next store then rewrites all its functions
 # once, which is always correct. Bump the label with any change.
-_DIGEST_LABEL = b"codetracker function rows 1\n"
+_DIGEST_LABEL = b"codetracker function rows 2\n"
 _FUNCTION_FIELDS = attrgetter("name", "export_type", "is_async", "description", "jsdoc_raw", "order_in_file")
 _PARAMETER_FIELDS = attrgetter(
-    "name", "position", "type", "is_optional", "is_rest", "default_value", "description"
+    "name", "position", "type", "is_optional", "is_rest", "default_value", "description", "doc_default"
 )
 _RETURN_VALUE_FIELDS = attrgetter("type", "description")
 
@@ -608,7 +608,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
     if any(f.parameters for f in functions):
         with cur.copy(
             "COPY parameters (function_id, position, name, type, is_optional, is_rest, default_value, "
-            "description) FROM STDIN"
+            "description, doc_default) FROM STDIN"
         ) as copy:
             for function_id, f in zip(function_ids, functions):
                 for p in f.parameters:
@@ -622,6 +622,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
                             p.is_rest,
                             p.default_value,
                             p.description,
+                            p.doc_default,
                         )
                     )
     if any(f.return_values for f in functions):
@@ -674,14 +675,16 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     module_id = row[0]
 
     parameters: dict[int, list[Parameter]] = defaultdict(list)
-    for function_id, name, position, type_, is_optional, is_rest, default_value, description in conn.execute(
-        "SELECT p.function_id, p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, "
-        "p.description FROM parameters p JOIN functions f ON f.id = p.function_id "
-        "WHERE f.module_id = %s ORDER BY p.function_id, p.position",
-        [module_id],
+    for function_id, name, position, type_, is_optional, is_rest, default_value, description, doc_default in (
+        conn.execute(
+            "SELECT p.function_id, p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, "
+            "p.description, p.doc_default FROM parameters p JOIN functions f ON f.id = p.function_id "
+            "WHERE f.module_id = %s ORDER BY p.function_id, p.position",
+            [module_id],
+        )
     ):
         parameters[function_id].append(
-            Parameter(name, position, type_, is_optional, is_rest, default_value, description)
+            Parameter(name, position, type_, is_optional, is_rest, default_value, description, doc_default)
         )
     return_values: dict[int, list[ReturnValue]] = defaultdict(list)
     for function_id, type_, description in conn.execute(

@@ -69,6 +69,8 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
       by position by a parameter that is not rest: it describes the rest parameter. By name it matches
       like any other (the name is explicit; `@param {...number} xs` of `f(xs)` documents xs).
     A destructured parameter is named after its @param, else after the pattern's source text.
+    `default_value` is the code's default only; a default written in JSDoc (`[wait=10]`) is `doc_default`,
+    and either makes the parameter optional.
     """
     top_level = [p for p in documented if not p.is_nested]
     by_name: dict[str, JsDocParam] = {}
@@ -94,10 +96,9 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
                 type=doc.type if doc is not None else None,
                 is_optional=param.default_source is not None or (doc is not None and doc.is_optional),
                 is_rest=param.is_rest,
-                default_value=param.default_source
-                if param.default_source is not None
-                else (doc.default_value if doc is not None else None),
+                default_value=param.default_source,
                 description=doc.description if doc is not None else None,
+                doc_default=doc.default_value if doc is not None else None,
             )
         )
     return tuple(parameters)
