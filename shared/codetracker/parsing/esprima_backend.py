@@ -157,6 +157,7 @@ class _Walk:
         *,
         lexical: bool = True,
         declarator: Declarator | None = None,
+        alias: str | None = None,
     ) -> None:
         self.collector.bind(
             self.name(identifier),
@@ -165,6 +166,7 @@ class _Walk:
             lexical=lexical,
             offset=identifier.range[0],
             declarator=declarator,
+            alias=alias,
         )
 
     def export_named(self, node: Any, statement: int) -> None:
@@ -232,10 +234,14 @@ class _Walk:
             name = self.name(target)
             value = declarator.init
             function = value if value is not None and value.type in _FUNCTION_VALUES else None
-            self.bind(target, function, statement, lexical=lexical, declarator=place)
+            # `const parse = marked` (parentheses leave no node in ESTree)
+            alias = self.name(value) if value is not None and value.type == "Identifier" else None
+            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias)
             if export_offset is not None:
                 if function is not None:
                     collector.export_function(name, name, NAMED, function, export_offset, statement, place)
+                elif alias is not None:
+                    collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, target.range[0])
 

@@ -364,14 +364,25 @@ class _TreeWalk:
             name = self.name(target)
             value = declarator.child_by_field_name("value")
             function = _unparenthesized(value) if value is not None else None
+            alias = None
             if function is not None and function.type not in _FUNCTION_VALUES:
+                if function.type in _IDENTIFIERS:  # `const parse = marked`
+                    alias = self.name(function)
                 function = None
             collector.bind(
-                name, function, statement, lexical=lexical, offset=pos(target.start_byte), declarator=place
+                name,
+                function,
+                statement,
+                lexical=lexical,
+                offset=pos(target.start_byte),
+                declarator=place,
+                alias=alias,
             )
             if export_offset is not None:
                 if function is not None:
                     collector.export_function(name, name, NAMED, function, export_offset, statement, place)
+                elif alias is not None:
+                    collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, pos(target.start_byte))
 
