@@ -44,6 +44,7 @@ def parameter_to_dict(p: Parameter) -> dict[str, Any]:
         "is_optional": p.is_optional,
         "is_rest": p.is_rest,
         "default_value": p.default_value,
+        "doc_default": p.doc_default,
         "description": p.description,
     }
 
@@ -191,7 +192,16 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
             f.jsdoc_raw,
             f.order_in_file,
             [
-                [p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, p.description]
+                [
+                    p.name,
+                    p.position,
+                    p.type,
+                    p.is_optional,
+                    p.is_rest,
+                    p.default_value,
+                    p.description,
+                    p.doc_default,  # the dataclass order, so that Parameter(*p) decodes it
+                ]
                 for p in f.parameters
             ],
             [[r.type, r.description] for r in f.return_values],

@@ -97,6 +97,7 @@ def test_extract_json_has_exactly_the_documented_keys(tmp_path):
         "is_optional",
         "is_rest",
         "default_value",
+        "doc_default",
         "description",
     }
     assert set(f["return_values"][0]) == {"type", "description"}

@@ -64,8 +64,13 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
     * a plain identifier takes the @param of the same name;
     * otherwise (no @param of that name, or a destructuring pattern) it takes the i-th top-level @param,
       unless that @param's name belongs to another code parameter: docs whose names drifted from the code
-      still describe the parameter at their position, but a @param never describes two parameters.
+      still describe the parameter at their position, but a @param never describes two parameters;
+    * a @param written as a rest parameter (`...name`, or JSDoc's variadic type `{...T}`) is never taken
+      by position by a parameter that is not rest: it describes the rest parameter. By name it matches
+      like any other (the name is explicit; `@param {...number} xs` of `f(xs)` documents xs).
     A destructured parameter is named after its @param, else after the pattern's source text.
+    `default_value` is the code's default only; a default written in JSDoc (`[wait=10]`) is `doc_default`,
+    and either makes the parameter optional.
     """
     top_level = [p for p in documented if not p.is_nested]
     by_name: dict[str, JsDocParam] = {}
@@ -76,8 +81,10 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
     parameters: list[Parameter] = []
     for position, param in enumerate(code):
         doc = by_name.get(param.identifier) if param.identifier is not None else None
-        if doc is None and position < len(top_level) and top_level[position].name not in code_names:
-            doc = top_level[position]
+        if doc is None and position < len(top_level):
+            candidate = top_level[position]
+            if candidate.name not in code_names and (param.is_rest or not candidate.is_rest):
+                doc = candidate
         if param.identifier is not None:
             name = param.identifier
         else:
@@ -89,10 +96,9 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
                 type=doc.type if doc is not None else None,
                 is_optional=param.default_source is not None or (doc is not None and doc.is_optional),
                 is_rest=param.is_rest,
-                default_value=param.default_source
-                if param.default_source is not None
-                else (doc.default_value if doc is not None else None),
+                default_value=param.default_source,
                 description=doc.description if doc is not None else None,
+                doc_default=doc.default_value if doc is not None else None,
             )
         )
     return tuple(parameters)

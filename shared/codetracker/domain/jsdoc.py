@@ -29,6 +29,8 @@ class JsDocParam:
     is_optional: bool  # `[name]`, `[name=value]` or a Closure type ending in "="
     default_value: str | None  # the value of `[name=value]`
     is_nested: bool  # documents a property of another parameter: `options.x`, `options[].x`
+    # Documents a rest parameter: the name is written `...name`, or the type `{...T}` (JSDoc's variadic).
+    is_rest: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +184,8 @@ def _dedent(lines: list[str]) -> list[str]:
 def _parse_param(body: str) -> JsDocParam:
     pos = _skip_space(body, 0, newlines=True)
     type_text, pos = _read_type(body, pos)
-    name, default_value, bracketed, pos = _read_name(body, pos)
+    written, default_value, bracketed, pos = _read_name(body, pos)
+    name = _bare_name(written)
     if type_text is None and name:
         # old style "@param name {Type} description"
         after = _skip_space(body, pos, newlines=False)
@@ -195,6 +198,7 @@ def _parse_param(body: str) -> JsDocParam:
         is_optional=bracketed or (type_text is not None and type_text.endswith("=")),
         default_value=default_value,
         is_nested="." in name or "[" in name,
+        is_rest=written.startswith("...") or (type_text is not None and type_text.startswith("...")),
     )
 
 
@@ -221,7 +225,8 @@ def _read_type(body: str, pos: int) -> tuple[str | None, int]:
 
 
 def _read_name(body: str, pos: int) -> tuple[str, str | None, bool, int]:
-    """The documented name at pos: (name, default value, written in brackets, position after it)."""
+    """The documented name at pos, as written (a leading "..." kept): (name, default value, written in
+    brackets, position after it)."""
     if pos >= len(body) or body[pos] == "\n":
         return "", None, False, pos
     if body[pos] == "[":
@@ -234,7 +239,7 @@ def _read_name(body: str, pos: int) -> tuple[str, str | None, bool, int]:
             inner, end = body[pos + 1 : close], close + 1
         name, has_default, default = inner.partition("=")
         default_value = default.strip() if has_default else None
-        return _bare_name(name.strip()), default_value or None, True, end
+        return name.strip(), default_value or None, True, end
     token = _NAME_TOKEN.match(body, pos)
     if token is None:
         return "", None, False, pos
@@ -243,7 +248,7 @@ def _read_name(body: str, pos: int) -> tuple[str, str | None, bool, int]:
         return "", None, False, pos
     # "name:" and "name," are punctuation after the name, not part of it
     name = token.group().rstrip(":,") or token.group()
-    return _bare_name(name), None, False, token.end()
+    return name, None, False, token.end()
 
 
 def _bare_name(name: str) -> str:

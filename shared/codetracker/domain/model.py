@@ -51,8 +51,11 @@ class Parameter:
     type: str | None
     is_optional: bool
     is_rest: bool
-    default_value: str | None
+    default_value: str | None  # the default written in the code, as written
     description: str | None
+    # The default written only in JSDoc (`@param {number} [wait=10]`). Last and defaulted so that
+    # positional constructions of the seven fields above stay valid; JSON puts it after default_value.
+    doc_default: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
-from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector, FunctionShape
+from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,
@@ -149,9 +149,24 @@ class _Walk:
             collector.is_module = _has_import_meta(program)
         return collector.result()
 
-    def bind(self, identifier: Any, function: Any, statement: int, *, lexical: bool = True) -> None:
+    def bind(
+        self,
+        identifier: Any,
+        function: Any,
+        statement: int,
+        *,
+        lexical: bool = True,
+        declarator: Declarator | None = None,
+        alias: str | None = None,
+    ) -> None:
         self.collector.bind(
-            self.name(identifier), function, statement, lexical=lexical, offset=identifier.range[0]
+            self.name(identifier),
+            function,
+            statement,
+            lexical=lexical,
+            offset=identifier.range[0],
+            declarator=declarator,
+            alias=alias,
         )
 
     def export_named(self, node: Any, statement: int) -> None:
@@ -204,8 +219,12 @@ class _Walk:
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
         collector = self.collector
         lexical = declaration.kind != "var"
+        gap_start = declaration.range[0] + len(declaration.kind)  # after the keyword
+        first = True
         for declarator in declaration.declarations:
             target = declarator.id
+            place = Declarator(gap_start, declarator.range[0], first)
+            gap_start, first = declarator.range[1], False
             if target.type != "Identifier":
                 for name, offset in self.pattern_names(target):
                     collector.bind(name, None, statement, lexical=lexical, offset=offset)
@@ -215,10 +234,14 @@ class _Walk:
             name = self.name(target)
             value = declarator.init
             function = value if value is not None and value.type in _FUNCTION_VALUES else None
-            self.bind(target, function, statement, lexical=lexical)
+            # `const parse = marked` (parentheses leave no node in ESTree)
+            alias = self.name(value) if value is not None and value.type == "Identifier" else None
+            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias)
             if export_offset is not None:
                 if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement)
+                    collector.export_function(name, name, NAMED, function, export_offset, statement, place)
+                elif alias is not None:
+                    collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, target.range[0])
 

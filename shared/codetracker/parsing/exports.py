@@ -44,12 +44,29 @@ class FunctionShape:
     bound_names: tuple[tuple[str, int], ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Declarator:
+    """Where one declarator of a `const`/`let`/`var` list starts, for its JSDoc.
+
+    A JSDoc block belongs to the first declarator of a statement only (as TypeScript reads it): the
+    block before the statement, or one written right before the declarator (`const /** a */ a = …`),
+    which is closer and wins. A later declarator has JSDoc only when a block is written right before it,
+    after the comma: `const a = 1, /** b */ b = () => {}`.
+    """
+
+    gap_start: int  # end of the `const`/`let`/`var` keyword, or of the previous declarator
+    start: int  # start of the declarator (its binding target)
+    first: bool
+
+
 @dataclass(slots=True)
 class _Binding(Generic[FunctionNode]):
     function: FunctionNode | None  # None: bound to something that is not a function
     statement: int
     lexical: bool  # anything but `var`
     offset: int
+    declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
+    alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
 
 
 @dataclass(slots=True)
@@ -60,6 +77,7 @@ class _FunctionExport(Generic[FunctionNode]):
     function: FunctionNode
     offset: int
     statement: int
+    declarator: Declarator | None = None
 
 
 @dataclass(slots=True)
@@ -70,6 +88,17 @@ class _LocalExport:
     offset: int
     statement: int
     in_clause: bool  # `export { x }`, which needs a declared x; not `export default x`
+
+
+@dataclass(slots=True)
+class _AliasExport:
+    """`export const parse = marked`: exports what `marked` is, under the declarator's name."""
+
+    exported_name: str
+    alias: str
+    offset: int
+    statement: int
+    declarator: Declarator
 
 
 class ExportCollector(Generic[FunctionNode]):
@@ -92,7 +121,7 @@ class ExportCollector(Generic[FunctionNode]):
         self._nested_var_names = nested_var_names
         self._statements: list[tuple[int, int]] = []
         self._bindings: dict[str, list[_Binding[FunctionNode]]] = {}
-        self._exports: list[_FunctionExport[FunctionNode] | _LocalExport] = []
+        self._exports: list[_FunctionExport[FunctionNode] | _LocalExport | _AliasExport] = []
         self._exported_names: set[str] = set()
         # The first of each kind of early error: (offset, message).
         self._redeclared: tuple[int, str] | None = None
@@ -105,11 +134,21 @@ class ExportCollector(Generic[FunctionNode]):
         return len(self._statements) - 1
 
     def bind(
-        self, name: str, function: FunctionNode | None, statement: int, *, lexical: bool, offset: int
+        self,
+        name: str,
+        function: FunctionNode | None,
+        statement: int,
+        *,
+        lexical: bool,
+        offset: int,
+        declarator: Declarator | None = None,
+        alias: str | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
-        `lexical`: declared by anything but `var`; `offset`: where the bound name is written."""
-        binding = _Binding(function, statement, lexical, offset)
+        `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
+        `declarator`: given for the names of a `const`/`let`/`var` list; `alias`: the identifier a
+        declarator is initialised with (`const a = f`), which makes it whatever that name is bound to."""
+        binding = _Binding(function, statement, lexical, offset, declarator, alias)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -139,10 +178,12 @@ class ExportCollector(Generic[FunctionNode]):
         function: FunctionNode,
         offset: int,
         statement: int,
+        declarator: Declarator | None = None,
     ) -> None:
-        """An export whose value is written right there: `export function`, `export const f = () =>`…"""
+        """An export whose value is written right there: `export function`, `export const f = () =>`…
+        `declarator`: given for the functions of an `export const` list."""
         self.is_module = True
-        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement)
+        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator)
         self._exports.append(export)
         self._exported(exported_name, offset)
 
@@ -162,6 +203,15 @@ class ExportCollector(Generic[FunctionNode]):
         self._exports.append(_LocalExport(exported_name, local_name, export_type, offset, statement, in_clause))
         self._exported(exported_name, offset)
 
+    def export_alias(
+        self, exported_name: str, alias: str, offset: int, statement: int, declarator: Declarator
+    ) -> None:
+        """`export const parse = marked`: a function if `marked` names one (through other aliases too).
+        Its JSDoc is the declarator's own (see Declarator), else the function's."""
+        self.is_module = True
+        self._exports.append(_AliasExport(exported_name, alias, offset, statement, declarator))
+        self._exported(exported_name, offset)
+
     def result(self) -> ModuleSyntax:
         """The module's exported functions. With `early_errors`, raises ParseFailure for the earliest
         (by offset) of the module-level early errors found."""
@@ -173,24 +223,33 @@ class ExportCollector(Generic[FunctionNode]):
             errors.extend(self._undeclared_exports())
         found: list[FunctionExportSyntax] = []
         for export in self._exports:
+            local_name: str | None
             if isinstance(export, _FunctionExport):
                 function = export.function
-                jsdoc = self._jsdoc_of(export.statement)
-            else:
-                bindings = self._bindings.get(export.local_name)
-                # Bound twice (`var f; var f = …`) or not at all (imports, globals): not a known function.
-                if bindings is None or len(bindings) != 1 or bindings[0].function is None:
+                local_name, export_type = export.local_name, export.export_type
+                jsdoc = self._declared_jsdoc(export.statement, export.declarator)
+            elif isinstance(export, _AliasExport):
+                chain = self._resolve(export.alias)
+                if chain is None:
                     continue
-                function = bindings[0].function
-                jsdoc = self._jsdoc_of(bindings[0].statement) or self._jsdoc_of(export.statement)
+                function = chain[-1].function
+                local_name, export_type = export.exported_name, NAMED
+                jsdoc = self._declared_jsdoc(export.statement, export.declarator) or self._chain_jsdoc(chain)
+            else:
+                chain = self._resolve(export.local_name)
+                if chain is None:
+                    continue
+                function = chain[-1].function
+                local_name, export_type = export.local_name, export.export_type
+                jsdoc = self._chain_jsdoc(chain) or self._jsdoc_of(export.statement)
             shape = self._describe(function)
             if self._early_errors and len(shape.bound_names) > 1:
                 errors.extend(_repeated_parameters(shape.bound_names))
             found.append(
                 FunctionExportSyntax(
                     exported_name=export.exported_name,
-                    local_name=export.local_name,
-                    export_type=export.export_type,
+                    local_name=local_name,
+                    export_type=export_type,
                     is_async=shape.is_async,
                     is_generator=shape.is_generator,
                     params=shape.params,
@@ -217,6 +276,45 @@ class ExportCollector(Generic[FunctionNode]):
             nested = self._nested_var_names()
             missing = [export for export in missing if export.local_name not in nested]
         return [(export.offset, f"Export {export.local_name!r} is not defined") for export in missing]
+
+    def _resolve(self, name: str) -> list[_Binding[FunctionNode]] | None:
+        """The bindings from `name` to the function it names, following aliases (`const a = f`, chains
+        included, cycles end it): [name's binding, …, the function's]. None when `name` is no known
+        function: bound twice (`var f; var f = …`), not at all (globals), or to anything else (imports)."""
+        chain: list[_Binding[FunctionNode]] = []
+        seen: set[str] = set()
+        while name not in seen:
+            seen.add(name)
+            bindings = self._bindings.get(name)
+            if bindings is None or len(bindings) != 1:
+                return None
+            binding = bindings[0]
+            chain.append(binding)
+            if binding.function is not None:
+                return chain
+            if binding.alias is None:
+                return None
+            name = binding.alias
+        return None
+
+    def _chain_jsdoc(self, chain: list[_Binding[FunctionNode]]) -> str | None:
+        """The JSDoc of the first binding of the chain that has one: the closest documented name wins."""
+        for binding in chain:
+            jsdoc = self._declared_jsdoc(binding.statement, binding.declarator)
+            if jsdoc is not None:
+                return jsdoc
+        return None
+
+    def _declared_jsdoc(self, statement: int, declarator: Declarator | None) -> str | None:
+        """The JSDoc of a declaration: the statement's, or for one declarator of a list, its own
+        (see Declarator)."""
+        if declarator is None:
+            return self._jsdoc_of(statement)
+        start = declarator.start
+        own = attached_jsdoc(self.source, gap_comments(self.source, declarator.gap_start, start), start)
+        if own is not None or not declarator.first:
+            return own
+        return self._jsdoc_of(statement)
 
     def _jsdoc_of(self, statement: int) -> str | None:
         if statement in self._jsdoc:

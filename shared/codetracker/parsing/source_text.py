@@ -58,7 +58,8 @@ def with_import_attributes(source: str) -> str | None:
 
 
 def gap_comments(source: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Comments in source[start:end], a stretch between two top-level statements.
+    """Comments in source[start:end], a stretch between two top-level statements (or between two
+    declarators of one `const`/`let`/`var` list, where the comma is the only code).
 
     The stretch holds only whitespace and comments (plus a hashbang line at offset 0), so a plain scan is
     exact here. Should anything else turn up, it counts as code: the comments before it are dropped,

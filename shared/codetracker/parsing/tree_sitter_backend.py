@@ -23,7 +23,7 @@ import threading
 from typing import Any
 
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
-from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector, FunctionShape
+from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
     ClauseSyntaxError,
@@ -344,12 +344,17 @@ class _TreeWalk:
         collector = self.collector
         pos = self.pos
         lexical = declaration.type == "lexical_declaration"
+        keyword = declaration.child(0)
+        gap_start = pos(keyword.end_byte if keyword is not None else declaration.start_byte)
+        first = True
         for declarator in declaration.children:
             if declarator.type != "variable_declarator":
                 continue
             target = declarator.child_by_field_name("name")
             if target is None:
                 continue
+            place = Declarator(gap_start, pos(declarator.start_byte), first)
+            gap_start, first = pos(declarator.end_byte), False
             if target.type not in _IDENTIFIERS:
                 for name, offset in self.pattern_names(target):
                     collector.bind(name, None, statement, lexical=lexical, offset=offset)
@@ -359,12 +364,25 @@ class _TreeWalk:
             name = self.name(target)
             value = declarator.child_by_field_name("value")
             function = _unparenthesized(value) if value is not None else None
+            alias = None
             if function is not None and function.type not in _FUNCTION_VALUES:
+                if function.type in _IDENTIFIERS:  # `const parse = marked`
+                    alias = self.name(function)
                 function = None
-            collector.bind(name, function, statement, lexical=lexical, offset=pos(target.start_byte))
+            collector.bind(
+                name,
+                function,
+                statement,
+                lexical=lexical,
+                offset=pos(target.start_byte),
+                declarator=place,
+                alias=alias,
+            )
             if export_offset is not None:
                 if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement)
+                    collector.export_function(name, name, NAMED, function, export_offset, statement, place)
+                elif alias is not None:
+                    collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, pos(target.start_byte))
 

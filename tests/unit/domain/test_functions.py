@@ -79,7 +79,7 @@ def test_full_function():
         order_in_file=0,
         parameters=(
             Parameter("a", 0, "number", False, False, None, "first"),
-            Parameter("b", 1, "number", True, False, "0", "second"),
+            Parameter("b", 1, "number", True, False, None, "second", doc_default="0"),
         ),
         return_values=(ReturnValue("number", "the sum"),),
     )
@@ -268,8 +268,9 @@ def test_optional_from_code_default():
 def test_optional_from_jsdoc_brackets_and_default():
     raw = doc("@param {string} [a]", "@param {string} [b=x y] bee")
     a, b = params_of(export("f", ident("a"), ident("b"), jsdoc=raw))
-    assert (a.is_optional, a.default_value) == (True, None)
-    assert (b.is_optional, b.default_value, b.description) == (True, "x y", "bee")
+    assert (a.is_optional, a.default_value, a.doc_default) == (True, None, None)
+    # default_value is the code's alone: a default written only in JSDoc goes to doc_default
+    assert (b.is_optional, b.default_value, b.doc_default, b.description) == (True, None, "x y", "bee")
 
 
 def test_optional_from_closure_type():
@@ -277,9 +278,20 @@ def test_optional_from_closure_type():
     assert (param.is_optional, param.type) == (True, "number=")
 
 
-def test_code_default_wins_over_the_documented_default():
+def test_code_and_documented_defaults_each_keep_their_own():
     (param,) = params_of(export("f", ident("a", "'code'"), jsdoc=doc("@param {string} [a='docs']")))
-    assert param.default_value == "'code'"
+    assert (param.default_value, param.doc_default, param.is_optional) == ("'code'", "'docs'", True)
+
+
+def test_code_default_without_a_documented_one():
+    (param,) = params_of(export("f", ident("a", "1"), jsdoc=doc("@param {number} [a]")))
+    assert (param.default_value, param.doc_default) == ("1", None)
+
+
+def test_documented_default_of_a_destructured_parameter():
+    raw = doc("@param {object} [options={}]", "@param {number} [options.x=1]")
+    (param,) = params_of(export("f", pattern("{ x }"), jsdoc=raw))
+    assert (param.name, param.default_value, param.doc_default, param.is_optional) == ("options", None, "{}", True)
 
 
 def test_required_without_default_or_optional_marker():
@@ -307,6 +319,45 @@ def test_rest_param_documented_with_an_ellipsis_name():
 def test_destructured_rest_param():
     (param,) = params_of(export("f", pattern("[a, b]", rest=True), jsdoc=doc("@param {...Array} pairs")))
     assert (param.name, param.is_rest, param.type) == ("pairs", True, "...Array")
+
+
+def test_a_rest_tag_never_documents_a_parameter_that_is_not_rest_by_position():
+    # Only the rest parameter is documented: positional matching must not give its type to `base`.
+    raw = doc("@param {string[]} ...paths the parts")
+    code = (ident("base"), ident("sub"), ident("rest", rest=True))
+    base, sub, rest = params_of(export("mergePath", *code, jsdoc=raw))
+    assert (base.type, base.description) == (None, None)
+    assert (sub.type, sub.description) == (None, None)
+    # At position 0, the tag is not the rest parameter's either (positions decide when names drift).
+    assert (rest.type, rest.description) == (None, None)
+
+
+def test_a_variadic_type_marks_a_rest_tag_too():
+    raw = doc("@param {...string} paths the parts")
+    base, rest = params_of(export("mergePath", ident("base"), ident("rest", rest=True), jsdoc=raw))
+    assert base.type is None and rest.type is None
+
+
+def test_a_rest_tag_documents_the_rest_parameter_by_name_or_at_its_position():
+    raw = doc("@param {string} root", "@param {string} sub", "@param {string[]} ...paths the parts")
+    code = (ident("base"), ident("sub"), ident("rest", rest=True))
+    base, sub, rest = params_of(export("mergePath", *code, jsdoc=raw))
+    assert (base.type, sub.type) == ("string", "string")
+    assert (rest.name, rest.type, rest.description) == ("rest", "string[]", "the parts")
+
+    raw = doc("@param {...number} ...rest", "@param {number} base")
+    base, rest = params_of(export("f", ident("base"), ident("rest", rest=True), jsdoc=raw))
+    assert (base.type, rest.type) == ("number", "...number")
+
+    raw = doc("@param {...Array} pairs")
+    (pairs,) = params_of(export("f", pattern("[a, b]", rest=True), jsdoc=raw))
+    assert (pairs.name, pairs.type) == ("pairs", "...Array")
+
+
+def test_a_rest_tag_leaves_the_next_positions_alone():
+    raw = doc("@param {...string} ...names", "@param {number} count")
+    a, b = params_of(export("f", ident("a"), ident("b"), jsdoc=raw))
+    assert (a.type, b.type) == (None, "number")
 
 
 def test_unicode_identifiers():

@@ -144,6 +144,7 @@ def test_param_with_type_name_and_description():
         is_optional=False,
         default_value=None,
         is_nested=False,
+        is_rest=False,
     )
 
 
@@ -219,6 +220,24 @@ def test_variadic_type_stays_and_a_leading_ellipsis_leaves_the_name():
     assert only_param(doc("@param {...*} args")).type == "...*"
 
 
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        ("@param {string[]} ...paths", ("paths", "string[]", True)),
+        ("@param {...string} paths", ("paths", "...string", True)),
+        ("@param {...string} ...paths", ("paths", "...string", True)),
+        ("@param ...paths", ("paths", None, True)),
+        ("@param {string[]} [...paths]", ("paths", "string[]", True)),
+        ("@param {string[]} paths", ("paths", "string[]", False)),
+        ("@param {string} pa...ths", ("pa...ths", "string", False)),
+        ("@param {Array<...string>} paths", ("paths", "Array<...string>", False)),
+    ],
+)
+def test_rest_tags_are_marked_by_an_ellipsis_name_or_a_variadic_type(tag, expected):
+    param = only_param(doc(tag))
+    assert (param.name, param.type, param.is_rest) == expected
+
+
 def test_nested_types_keep_inner_whitespace_and_drop_outer_braces():
     param = only_param(doc("@param {{a: number, b: {c: string}}} opts the options"))
     assert (param.name, param.type) == ("opts", "{a: number, b: {c: string}}")
@@ -285,7 +304,7 @@ def test_no_space_between_type_and_name():
 def test_tag_on_the_first_line_of_the_comment():
     parsed = parse_jsdoc("/** @param {number} n the count */")
     assert parsed.description is None
-    assert parsed.params == (JsDocParam("n", "number", "the count", False, None, False),)
+    assert parsed.params == (JsDocParam("n", "number", "the count", False, None, False, False),)
 
 
 # --- @returns -------------------------------------------------------------------------------------
@@ -395,7 +414,7 @@ def test_missing_name():
     assert (param.name, param.type, param.description) == ("", "Object", "Options for the call.")
     param = only_param(doc("@param {Object} - options"))
     assert (param.name, param.description) == ("", "options")
-    assert only_param(doc("@param")) == JsDocParam("", None, None, False, None, False)
+    assert only_param(doc("@param")) == JsDocParam("", None, None, False, None, False, False)
 
 
 def test_empty_type_is_none():

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax
+import pytest
+
+from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParseFailure
+from codetracker.parsing import get_parser
 from codetracker.ports import ModuleParser
 
 Read = Callable[[str], str]
@@ -232,3 +235,70 @@ def test_unicode_escapes_in_names_are_decoded(backend: ModuleParser) -> None:
     assert [(e.exported_name, e.local_name) for e in syntax.exports] == [("foo", "foo"), ("ry", "qx")]
     param = syntax.exports[0].params[0]
     assert (param.source, param.identifier) == ("\\u{62}ar", "bar")  # source verbatim, name decoded
+
+
+# --- `export const parse = marked`: a binding initialised with a local function's name ----------------
+
+
+def test_an_exported_alias_of_a_local_function_is_that_function(backend: ModuleParser, js_fixture: Read) -> None:
+    source = js_fixture("export_aliases.mjs")
+    exports = by_name(backend.parse(source))
+
+    assert list(exports) == ["parse", "render", "wrapped", "chained", "viaLet", "viaVar", "local", "default"]
+    marked_doc = source[source.index("/**\n * Parses") : source.index("*/\nasync") + 2]
+    parse = exports["parse"]
+    assert (parse.local_name, parse.export_type, parse.is_async, parse.is_generator) == ("parse", "named", True, False)
+    assert params_of(parse) == [("src", "src", None, False), ("options", "options", None, False)]
+    assert parse.offset == source.index("export const parse =")
+    # The declarator's own JSDoc wins, else the closest documented name along the chain, else the function's.
+    assert parse.jsdoc_raw == marked_doc
+    assert exports["render"].jsdoc_raw == "/** The alias's own block wins. */"
+    assert exports["chained"].jsdoc_raw == marked_doc  # `const step = marked; export const chained = step`
+    assert exports["viaLet"].jsdoc_raw == "/** Documented along the way. */"
+    # let and var like const (top-level reassignment is not tracked); a function declared later counts too
+    assert exports["viaVar"].is_generator and params_of(exports["viaVar"])[1] == ("rest", "rest", None, True)
+    # an alias exported through a clause, or as the default, is the function too
+    assert (exports["default"].local_name, exports["default"].jsdoc_raw) == ("local", marked_doc)
+
+
+def test_aliases_of_anything_but_a_local_function_are_not_functions(backend: ModuleParser, js_fixture: Read) -> None:
+    exports = by_name(backend.parse(js_fixture("export_aliases.mjs")))
+
+    # an import, a value, an alias of a value, a cycle of aliases, an undeclared name
+    assert not {"notAlias", "value", "constant", "cycle", "global"} & set(exports)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "function marked(a) {}\nexport const parse = marked;\n",
+        "function marked(a) {}\nexport { marked as parse };\n",
+    ],
+)
+def test_an_exported_alias_reads_like_an_export_clause(backend: ModuleParser, source: str) -> None:
+    (parse,) = backend.parse(source).exports
+
+    assert (parse.exported_name, parse.export_type, params_of(parse)) == ("parse", "named", [("a", "a", None, False)])
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # bound twice: no known function, as for `export { f }`
+        ("var f = function (a) {};\nvar f = 1;\nexport const g = f;\n", []),
+        ("function f() {}\nexport const g = f, h = g;\n", ["g", "h"]),
+        ("export const g = h, h = g;\n", []),
+        ("export const g = g;\n", []),
+        ("class C {}\nexport const g = C;\n", []),
+        ("function f() {}\nexport const g = f.bind(null);\n", []),
+    ],
+)
+def test_alias_edge_cases(backend: ModuleParser, source: str, expected: list[str]) -> None:
+    assert [e.exported_name for e in backend.parse(source).exports] == expected
+
+
+def test_an_alias_counts_as_an_exported_name() -> None:
+    source = "function marked() {}\nexport const parse = marked;\nexport { marked as parse };\n"
+    for name in ("tree-sitter", "esprima"):
+        with pytest.raises(ParseFailure, match="Duplicate export 'parse'"):
+            get_parser(name).parse(source)

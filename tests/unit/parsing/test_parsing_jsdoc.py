@@ -109,3 +109,43 @@ def test_trailing_comments_after_a_statement_without_semicolon(backend: ModulePa
     f = next(e for e in backend.parse(source).exports if e.exported_name == "f")
 
     assert f.jsdoc_raw == "/** Doc. */"
+
+
+# --- several declarators in one statement -------------------------------------------------------------
+
+
+def test_a_block_before_a_declarator_list_belongs_to_its_first_declarator(
+    backend: ModuleParser, js_fixture: Read
+) -> None:
+    # As TypeScript reads it: a @license banner before a bundle's `const` list is the first function's
+    # at most, never every function's. A later declarator has JSDoc only when a block is written right
+    # before it, after the comma; a block right after `const` beats the one before the statement.
+    syntax = backend.parse(js_fixture("jsdoc_declarators.js"))
+
+    assert {e.exported_name: e.jsdoc_raw for e in syntax.exports} == {
+        "first": "/**\n * @license MIT\n * bundle v1.0.0\n */",
+        "second": None,
+        "third": "/** Own block after the comma. */",
+        "named": "/** Right before the name wins. */",
+        "unnamed": None,
+        "local1": "/** Before the statement: the first declarator's. */",
+        "local2": None,
+        "y": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("/** S */ export const f = () => {}, g = () => {};", {"f": "/** S */", "g": None}),
+        ("/** S */ export let a = 1, f = () => {};", {"f": None}),
+        ("/** S */ export var a = 1, /** F */ f = () => {};", {"f": "/** F */"}),
+        ("/** S */ export const f = () => {}, /** G */\n// note\ng = () => {};", {"f": "/** S */", "g": "/** G */"}),
+        ("export const f = () => {}, g = () => {} /** T */;", {"f": None, "g": None}),
+        ("/** S */ const a = 1, f = () => {}; /** E */ export { f };", {"f": "/** E */"}),
+        ("/** S */ const f = () => {}, g = 1; /** E */ export { f };", {"f": "/** S */"}),
+    ],
+)
+def test_declarator_list_edge_cases(backend: ModuleParser, source: str, expected: dict) -> None:
+    # An export list's own block stays the fallback of a local that has none.
+    assert {e.exported_name: e.jsdoc_raw for e in backend.parse(source).exports} == expected

@@ -36,10 +36,10 @@ _DELETE_FILE_FUNCTIONS = (
 
 # Changing the encoding below changes every digest: each snapshot's next store then rewrites all its functions
 # once, which is always correct. Bump the label with any change.
-_DIGEST_LABEL = b"codetracker function rows 1\n"
+_DIGEST_LABEL = b"codetracker function rows 2\n"
 _FUNCTION_FIELDS = attrgetter("name", "export_type", "is_async", "description", "jsdoc_raw", "order_in_file")
 _PARAMETER_FIELDS = attrgetter(
-    "name", "position", "type", "is_optional", "is_rest", "default_value", "description"
+    "name", "position", "type", "is_optional", "is_rest", "default_value", "description", "doc_default"
 )
 _RETURN_VALUE_FIELDS = attrgetter("type", "description")
 
@@ -137,7 +137,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
     if any(f.parameters for f in functions):
         with cur.copy(
             "COPY parameters (function_id, position, name, type, is_optional, is_rest, default_value, "
-            "description) FROM STDIN"
+            "description, doc_default) FROM STDIN"
         ) as copy:
             for function_id, f in zip(function_ids, functions):
                 for p in f.parameters:
@@ -151,6 +151,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
                             p.is_rest,
                             p.default_value,
                             p.description,
+                            p.doc_default,
                         )
                     )
     if any(f.return_values for f in functions):

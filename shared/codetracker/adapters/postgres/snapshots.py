@@ -218,14 +218,14 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     module_id = row[0]
 
     parameters: dict[int, list[Parameter]] = defaultdict(list)
-    for function_id, name, position, type_, is_optional, is_rest, default_value, description in conn.execute(
+    for function_id, name, position, type_, is_optional, is_rest, default_value, description, doc_default in conn.execute(
         "SELECT p.function_id, p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, "
-        "p.description FROM parameters p JOIN functions f ON f.id = p.function_id "
+        "p.description, p.doc_default FROM parameters p JOIN functions f ON f.id = p.function_id "
         "WHERE f.module_id = %s ORDER BY p.function_id, p.position",
         [module_id],
     ):
         parameters[function_id].append(
-            Parameter(name, position, type_, is_optional, is_rest, default_value, description)
+            Parameter(name, position, type_, is_optional, is_rest, default_value, description, doc_default)
         )
     return_values: dict[int, list[ReturnValue]] = defaultdict(list)
     for function_id, type_, description in conn.execute(
