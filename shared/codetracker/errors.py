@@ -33,6 +33,14 @@ class SourceNotFound(InvalidInput):
     """A folder or file to scan does not exist."""
 
 
+class SourceUnreadable(InvalidInput):
+    """A folder to scan (or a file that decides what is scanned) exists but cannot be read."""
+
+
+class SourceIsGitRepository(InvalidInput):
+    """A folder given to scan is a git repository's own directory (bare, or a `.git` folder), not source files."""
+
+
 class SnapshotNotFound(PermanentError):
     """No snapshot stored under the requested key."""
 
