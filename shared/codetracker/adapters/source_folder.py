@@ -151,6 +151,7 @@ class FolderSource:
 
     def entries(self) -> Sequence[TreeEntry]:
         if self._entries is None:
+            self._problems, self._files_seen, self._bytes_hashed = [], 0, 0  # a walk that raised starts afresh
             self._last_progress = time.monotonic()
             entries = tuple(sorted(self._walk(), key=lambda e: e.path))
             self._problems.sort(key=lambda p: p.path)
