@@ -51,6 +51,18 @@ class SourceNotFound(InvalidInput):
     code = "source_not_found"
 
 
+class SourceUnreadable(InvalidInput):
+    """A folder to scan (or a file that decides what is scanned) exists but cannot be read."""
+
+    code = "source_unreadable"
+
+
+class SourceIsGitRepository(InvalidInput):
+    """A folder given to scan is a git repository's own directory (bare, or a `.git` folder), not source files."""
+
+    code = "source_is_git_repository"
+
+
 class NotFound(PermanentError):
     """The thing asked for does not exist (or belongs to someone else: existence is not leaked)."""
 

@@ -12,6 +12,7 @@ from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
     FileExtraction,
+    ScanProblem,
     ModuleSyntax,
     SnapshotKey,
     SnapshotSource,
@@ -57,6 +58,10 @@ class FolderTree(SourceTree, Protocol):
     @property
     def location(self) -> str:
         """The resolved path, recorded beside a snapshot."""
+        ...
+
+    def problems(self) -> Sequence[ScanProblem]:
+        """What the walk could not read (an unreadable subfolder, file), to be recorded in the descriptor."""
         ...
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from codetracker.adapters import postgres_connection
+from codetracker.adapters.source_folder import DEFAULT_MAX_HASH_BYTES
 from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, SelectionOptions
 from codetracker.errors import ConfigurationError
 from codetracker.ports import FetchLimits
@@ -86,6 +87,7 @@ class Settings:
     selection: SelectionOptions = SelectionOptions()
     fetch_limits: FetchLimits = FetchLimits()
     database: DatabaseSettings = DatabaseSettings("none")
+    max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, allow_embedded_database: bool = False) -> Settings:
@@ -103,4 +105,5 @@ class Settings:
                 total_timeout=_positive(env, "CODE_TRACKER_GIT_TOTAL_TIMEOUT", base.total_timeout, float),
             ),
             database=DatabaseSettings.from_env(env, allow_embedded=allow_embedded_database),
+            max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),
         )

@@ -8,6 +8,7 @@ first use (never at import time).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -46,10 +47,15 @@ class Services:
 
         return get_parser(name)
 
-    def open_folder(self, path: str) -> FolderTree:
+    def open_folder(self, path: str, *, walk_progress: Callable[[int, int], None] | None = None) -> FolderTree:
         from codetracker.adapters.source_folder import FolderSource
 
-        return FolderSource(path, keep_bytes_up_to=self.settings.selection.max_file_bytes)
+        return FolderSource(
+            path,
+            keep_bytes_up_to=self.settings.selection.max_file_bytes,
+            hash_bytes_up_to=self.settings.max_hash_bytes,
+            walk_progress=walk_progress,
+        )
 
     @cached_property
     def database(self) -> PostgresDatabase:

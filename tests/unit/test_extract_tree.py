@@ -167,3 +167,18 @@ def test_cache_encoding_round_trips_every_field():
     ):
         extraction = extract_blob(content, parser)
         assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+def test_what_the_source_could_not_read_is_recorded_unless_ignored():
+    from codetracker.domain.model import ProblemKind, ScanProblem
+
+    files = {".codetrackerignore": b"dist/\n", "a.mjs": b"export function a() {}\n"}
+    walk_problems = (
+        ScanProblem("locked/", ProblemKind.SKIPPED, "directory could not be read: permission denied"),
+        ScanProblem("dist/", ProblemKind.SKIPPED, "directory could not be read: permission denied"),
+        ScanProblem("dist/x.bin", ProblemKind.SKIPPED, "file could not be read: permission denied"),
+    )
+    d = extract_tree(
+        MemoryTree(files), module_slug="demo", parser=get_parser("esprima"), source_problems=walk_problems
+    ).descriptor
+    assert [(p.path, p.reason) for p in d.problems] == [("locked/", "directory could not be read: permission denied")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
@@ -44,6 +44,7 @@ def extract_tree(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    source_problems: Sequence[ScanProblem] = (),
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
@@ -74,6 +75,8 @@ def extract_tree(
         progress(done, total)
     fresh: dict[str, FileExtraction] = {}
     skipped = list(selection.skipped)
+    # What the source could not read is recorded, unless the ignore rules exclude it anyway.
+    skipped.extend(p for p in source_problems if not _ignored(rules, p.path))
 
     def extract_one(item: tuple[TreeEntry, bytes]) -> tuple[TreeEntry, FileExtraction | None, int]:
         entry, content = item
@@ -105,6 +108,10 @@ def extract_tree(
     return ExtractionResult(descriptor, stats)
 
 
+def _ignored(rules: IgnoreRules, path: str) -> bool:
+    return rules.is_dir_ignored(path) if path.endswith("/") else rules.is_ignored(path)
+
+
 def extract_folder(
     request: ExtractFolderRequest,
     *,
@@ -117,4 +124,12 @@ def extract_folder(
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
     source = open_folder(str(request.path))
     slug = request.module_slug or slugify(source.name)
-    return extract_tree(source, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+    return extract_tree(
+        source,
+        module_slug=slug,
+        parser=parser,
+        cache=cache,
+        options=options,
+        progress=progress,
+        source_problems=source.problems(),
+    )

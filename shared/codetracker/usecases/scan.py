@@ -43,7 +43,15 @@ def scan_folder(
     scanned_at = clock()
     tree = open_folder(str(request.path))
     slug = request.module_slug or slugify(tree.name)
-    result = extract_tree(tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+    result = extract_tree(
+        tree,
+        module_slug=slug,
+        parser=parser,
+        cache=cache,
+        options=options,
+        progress=progress,
+        source_problems=tree.problems(),
+    )
     return ScanResult(
         key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
         descriptor=result.descriptor,
