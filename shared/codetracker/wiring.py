@@ -80,7 +80,7 @@ class Services:
 
     @cached_property
     def fetcher(self) -> Any:
-        from codetracker.adapters.git_dulwich import DulwichFetcher
+        from codetracker.adapters.git.fetcher import DulwichFetcher
 
         return DulwichFetcher()
 

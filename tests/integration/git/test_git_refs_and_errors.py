@@ -6,14 +6,9 @@ import socket
 
 import pytest
 
-from codetracker.adapters.git_dulwich import (
-    RefTarget,
-    default_branch,
-    parse_location,
-    resolve_ref,
-    translate_error,
-)
-from codetracker.adapters.git_dulwich import _FetchContext, _HttpStatus  # the error-translation inputs
+from codetracker.adapters.git.errors import FetchContext, HttpStatus, translate_error
+from codetracker.adapters.git.location import parse_location
+from codetracker.adapters.git.refs import RefTarget, default_branch, resolve_ref
 from codetracker.errors import (
     AuthenticationFailed,
     FetchLimitExceeded,
@@ -134,8 +129,8 @@ def test_default_branch_heuristics_without_symref():
 # --- translate_error ----------------------------------------------------------------------------------
 
 
-def context(url: str = "https://example.com/r.git", **fields) -> _FetchContext:
-    ctx = _FetchContext(parse_location(url))
+def context(url: str = "https://example.com/r.git", **fields) -> FetchContext:
+    ctx = FetchContext(parse_location(url))
     for name, value in fields.items():
         setattr(ctx, name, value)
     return ctx
@@ -183,11 +178,11 @@ def test_refused_want_of_an_unadvertised_commit_is_ref_not_found():
 
     refused = context(phase="pack", unadvertised_commit=True)
     assert isinstance(translate_error(GitProtocolError("not our ref"), refused), RefNotFound)
-    assert isinstance(translate_error(_HttpStatus(500), refused), RefNotFound)
+    assert isinstance(translate_error(HttpStatus(500), refused), RefNotFound)
     assert isinstance(translate_error(ConnectionResetError(), refused), RefNotFound)
     assert isinstance(translate_error(TimeoutError(), refused), FetchTimeout)  # still retryable
     after_pack_started = context(phase="pack", unadvertised_commit=True, pack_started=True)
-    assert isinstance(translate_error(_HttpStatus(500), after_pack_started), GitServerError)
+    assert isinstance(translate_error(HttpStatus(500), after_pack_started), GitServerError)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +194,7 @@ def test_refused_want_of_an_unadvertised_commit_is_ref_not_found():
     ],
 )
 def test_http_statuses(status, expected):
-    assert isinstance(translate_error(_HttpStatus(status), context()), expected)
+    assert isinstance(translate_error(HttpStatus(status), context()), expected)
 
 
 def test_own_errors_pass_through_and_unknown_errors_are_not_mapped():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from codetracker.adapters.git_dulwich import DulwichFetcher
+from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.store_postgres import PostgresBlobCache, PostgresSnapshotStore
 from codetracker.parsing import get_parser
 from tests.support.git_repos import RepoBuilder
