@@ -1,14 +1,32 @@
-"""GitFetchedTree: the FetchedTree the fetcher returns, over a GitCommitTree, for remote and local repositories."""
+"""GitFetchedTree: the FetchedTree the fetcher returns, over a GitCommitTree, for remote and local repositories.
+
+Cleanup never replaces the exception that triggered it. A Ctrl-C can land anywhere, for instance inside
+dulwich's pack reader while a memoryview of the mapped pack is alive in the interrupted frame; closing the
+repository then raises BufferError ("cannot close exported pointers exist"). Leaving a `with` block on an
+exception, the tree is closed with `close_quietly`: a failing close is logged and the original exception
+(the KeyboardInterrupt) goes on.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 from codetracker.adapters.git.commit_tree import GitCommitTree
 from codetracker.domain.model import TreeEntry
 from codetracker.ports import FetchedRef, FetchStats
 
-__all__ = ["GitFetchedTree"]
+__all__ = ["GitFetchedTree", "close_quietly"]
+
+log = logging.getLogger(__name__)
+
+
+def close_quietly(close: Callable[[], None], what: str) -> None:
+    """Run a cleanup while another exception propagates: its own failure is logged, never raised."""
+    try:
+        close()
+    except Exception:  # noqa: BLE001 - the exception already on its way out matters, not this one
+        log.debug("closing %s failed while another exception propagated", what, exc_info=True)
 
 
 class GitFetchedTree:
@@ -60,5 +78,8 @@ class GitFetchedTree:
     def __enter__(self) -> GitFetchedTree:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            close_quietly(self.close, repr(self))

@@ -11,7 +11,7 @@ parser, object pool), commit_tree (a SourceTree over a commit's tree), fetched_t
 
 from __future__ import annotations
 
-from codetracker.adapters.git.fetched_tree import GitFetchedTree
+from codetracker.adapters.git.fetched_tree import GitFetchedTree, close_quietly
 from codetracker.adapters.git.local import open_local
 from codetracker.adapters.git.location import parse_location
 from codetracker.adapters.git.refs import checked_ref
@@ -49,5 +49,5 @@ class DulwichFetcher:
         try:
             return session.open_ref(requested)
         except BaseException:
-            session.close()
+            close_quietly(session.close, location.display_url)
             raise
