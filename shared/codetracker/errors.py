@@ -60,6 +60,10 @@ class AuthenticationFailed(FetchError, PermanentError):
     pass
 
 
+class RepositoryUnreadable(FetchError, PermanentError):
+    """A local repository exists but a part of it cannot be read (permissions); the message names the part."""
+
+
 class RefNotFound(FetchError, PermanentError):
     pass
 
