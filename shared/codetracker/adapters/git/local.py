@@ -136,6 +136,8 @@ def _open_repo(location: RepositoryLocation) -> Any:
         os.stat(location.path)
     except PermissionError:
         raise _unreadable(location, "a folder above it") from None
+    except OSError:
+        pass  # absent: next line
     if not os.path.isdir(location.path):
         raise RepositoryNotFound(f"no repository at {location.display_url}")
     try:
