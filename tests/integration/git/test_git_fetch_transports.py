@@ -75,6 +75,22 @@ def test_abbreviated_sha_of_a_branch_tip(fetcher, transport, sample):
         assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.feature_commit)
 
 
+def test_upper_case_full_sha_of_a_commit_no_ref_points_at(fetcher, transport, sample):
+    with fetcher.open(transport.url, sample.first_commit.upper()) as tree:
+        assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.first_commit)  # full, lower case
+        assert tree.ref.requested == sample.first_commit.upper()
+        assert_tree_matches(tree, sample.first_files)
+
+
+@pytest.mark.parametrize("case", [str.upper, lambda sha: sha[:3].upper() + sha[3:]], ids=["upper", "mixed"])
+def test_abbreviated_sha_in_any_case(fetcher, transport, sample, case):
+    for length in (4, 10, 39):
+        with fetcher.open(transport.url, case(sample.feature_commit[:length])) as tree:
+            assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.feature_commit)
+    with fetcher.open(transport.url, sample.main_commit.upper()) as tree:
+        assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.main_commit)
+
+
 def test_head_is_the_default_branch(fetcher, transport, sample):
     with fetcher.open(transport.url, "HEAD") as tree:
         assert (tree.ref.kind, tree.ref.name, tree.ref.commit_sha) == ("branch", "main", sample.main_commit)

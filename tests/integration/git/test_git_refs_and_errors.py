@@ -8,7 +8,7 @@ import pytest
 
 from codetracker.adapters.git.errors import FetchContext, HttpStatus, translate_error
 from codetracker.adapters.git.location import parse_location
-from codetracker.adapters.git.refs import RefTarget, default_branch, resolve_ref
+from codetracker.adapters.git.refs import RefTarget, default_branch, ref_prefixes, resolve_ref
 from codetracker.errors import (
     AuthenticationFailed,
     FetchLimitExceeded,
@@ -99,6 +99,30 @@ def test_resolve_ref(requested, expected):
 @pytest.mark.parametrize("requested", ["nope", "refs/heads/nope", "refs/tags/main", "dddd", "eeeeeee"])
 def test_unresolvable_refs(requested):
     # "dddd" abbreviates only a tag target: abbreviations resolve against branch tips only
+    with pytest.raises(RefNotFound):
+        resolve_ref(requested, REFS)
+
+
+@pytest.mark.parametrize(
+    ("requested", "expected"),
+    [
+        ("A" * 40, RefTarget("commit", "", MAIN.decode(), True)),  # full, upper case, a tip
+        ("E" * 40, RefTarget("commit", "", "e" * 40, False)),  # full, upper case, no ref points at it
+        ("AaAaAaA", RefTarget("commit", "", MAIN.decode(), True)),  # abbreviated, mixed case
+        ("BBBB", RefTarget("commit", "", DEV.decode(), True)),  # the shortest abbreviation, upper case
+    ],
+)
+def test_commit_shas_are_case_insensitive_and_resolve_to_the_full_lower_case_sha(requested, expected):
+    assert resolve_ref(requested, REFS) == expected
+
+
+def test_upper_case_shas_are_not_asked_for_as_tag_names():
+    assert ref_prefixes("E" * 40) == ref_prefixes("e" * 40) == [b"HEAD", b"refs/heads/"]
+    assert ref_prefixes("v1") == [b"HEAD", b"refs/heads/", b"refs/tags/v1"]
+
+
+@pytest.mark.parametrize("requested", ["AAA", "A" * 41, "G" * 40, "AAAA-"])
+def test_hex_too_short_too_long_or_not_hex_is_no_sha(requested):
     with pytest.raises(RefNotFound):
         resolve_ref(requested, REFS)
 

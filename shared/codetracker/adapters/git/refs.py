@@ -2,8 +2,10 @@
 
 Refs. REF may be a branch or tag name, a fully qualified ref (`refs/heads/x`, `refs/tags/x`, `refs/pull/1/
 head`; other namespaces count as "branch" with the full ref as name), `HEAD` (the default branch), a full
-40-hex commit SHA, or an abbreviated SHA that is a prefix of exactly one branch tip (anything else
-abbreviated is RefNotFound: servers cannot resolve abbreviations). A name that is both a branch and a tag
+40-hex commit SHA, or an abbreviated SHA (4 to 39 hex) that is a prefix of exactly one branch tip (anything
+else abbreviated is RefNotFound: servers cannot resolve abbreviations). SHAs are case-insensitive: a REF that
+names no branch or tag and is hex is lower-cased before any matching, in every step (ls-refs prefixes,
+tips, the want), and the fetched commit is always the full lower-case SHA. A name that is both a branch and a tag
 resolves to the branch, as `git clone --branch` does; pass `refs/tags/<name>` for the tag. Annotated tags
 are peeled to their commit. A commit SHA that no ref points at is fetched if the server allows wants by id
 (git v2 servers, GitHub); when it refuses, that is RefNotFound.
@@ -38,12 +40,18 @@ class RefTarget:
     advertised: bool  # a ref points at it (False: a bare commit SHA the server may refuse)
 
 
+def _full_sha(requested: str) -> str | None:
+    """The lower-case SHA when REF is a full 40-hex SHA in any case, else None."""
+    lowered = requested.lower()
+    return lowered if _FULL_SHA.fullmatch(lowered) else None
+
+
 def ref_prefixes(requested: str) -> list[bytes]:
     """ls-refs prefixes (protocol v2): HEAD and branches (for the default branch), plus the candidates."""
     prefixes = [b"HEAD", b"refs/heads/"]
     if requested.startswith("refs/") and not requested.startswith("refs/heads/"):
         prefixes.append(requested.encode("utf-8"))
-    elif requested != "HEAD" and not _FULL_SHA.fullmatch(requested):
+    elif requested != "HEAD" and _full_sha(requested) is None:
         prefixes.append(b"refs/tags/" + requested.encode("utf-8"))
     return prefixes
 
@@ -67,14 +75,15 @@ def resolve_ref(requested: str, refs: Mapping[bytes, bytes]) -> RefTarget:
         sha = advertised.get(f"{prefix}{requested}".encode("utf-8"))
         if sha is not None:
             return RefTarget(kind, requested, sha.decode("ascii"), True)
+    full = _full_sha(requested)
+    if full is not None:
+        tips = {sha.decode("ascii").lower() for sha in refs.values() if sha}
+        return RefTarget("commit", "", full, full in tips)
     lowered = requested.lower()
-    if _FULL_SHA.fullmatch(lowered):
-        tips = {sha.decode("ascii") for sha in refs.values() if sha}
-        return RefTarget("commit", "", lowered, lowered in tips)
     if _SHORT_SHA.fullmatch(lowered):
         # Only branch tips: servers list all branches but (protocol v2) only the requested tag names.
         tips = [sha for name, sha in advertised.items() if name == b"HEAD" or name.startswith(b"refs/heads/")]
-        matches = {sha.decode("ascii") for sha in tips if sha.decode("ascii").startswith(lowered)}
+        matches = {sha.decode("ascii").lower() for sha in tips if sha.decode("ascii").lower().startswith(lowered)}
         if len(matches) == 1:
             return RefTarget("commit", "", matches.pop(), True)
         if len(matches) > 1:
