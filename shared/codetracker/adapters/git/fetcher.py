@@ -11,6 +11,8 @@ parser, object pool), commit_tree (a SourceTree over a commit's tree), fetched_t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from codetracker.adapters.git.fetched_tree import GitFetchedTree, close_quietly
 from codetracker.adapters.git.local import open_local
 from codetracker.adapters.git.location import parse_location
@@ -35,7 +37,10 @@ class DulwichFetcher:
         *,
         credentials: Credentials | None = None,
         limits: FetchLimits = FetchLimits(),
+        progress: Callable[[int], None] | None = None,
     ) -> GitFetchedTree:
+        """progress: called with the bytes received so far, a few times per second at most while data
+        arrives (see remote.py); never for a local repository, which is read in place."""
         location = parse_location(url)
         requested = checked_ref(ref)
         if location.transport != "http" and (credentials or location.url_credentials):
@@ -45,7 +50,7 @@ class DulwichFetcher:
             )
         if location.transport == "local":
             return open_local(location, requested, limits)
-        session = RemoteSession(location, credentials or location.url_credentials, limits)
+        session = RemoteSession(location, credentials or location.url_credentials, limits, progress)
         try:
             return session.open_ref(requested)
         except BaseException:

@@ -182,6 +182,6 @@ def open_local(location: RepositoryLocation, requested: str, limits: FetchLimits
         repository_name=location.repository_name,
         display_url=location.display_url,
         tree=tree,
-        stats=lambda: FetchStats(0, False, 0),
+        stats=lambda: FetchStats(0, False, 0, "local"),
         on_close=close,
     )

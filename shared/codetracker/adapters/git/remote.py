@@ -17,6 +17,10 @@ a deadline (`FetchLimits.total_timeout`): a watchdog timer shuts down every sock
 it passes, which ends a blocked read at once (even mid-packet or mid-headers), and the fetch raises
 FetchTimeout.
 
+Progress: an optional callback gets the session's bytes received so far, at most every
+`PROGRESS_INTERVAL` seconds while pack data arrives, and once more when a transfer ends (when the count
+moved since the last call). Later blob batches report the growing session total too.
+
 Sizes: after a filtered fetch a blob's size is SIZE_UNKNOWN (None) until the blob is read (see commit_tree).
 """
 
@@ -42,9 +46,11 @@ from codetracker.adapters.git.transport import NoHaves, client_classes, http_poo
 from codetracker.errors import FetchError, FetchLimitExceeded, FetchTimeout, GitServerError, RefNotFound
 from codetracker.ports import Credentials, FetchedRef, FetchLimits, FetchStats
 
-__all__ = ["RemoteSession"]
+__all__ = ["PROGRESS_INTERVAL", "RemoteSession"]
 
 log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.2  # seconds between two progress calls while a pack arrives
 
 
 class RemoteSession:
@@ -55,6 +61,7 @@ class RemoteSession:
         location: RepositoryLocation,
         credentials: Credentials | None,
         limits: FetchLimits,
+        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.location = location
         self.limits = limits
@@ -65,6 +72,9 @@ class RemoteSession:
         self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
         self.blobs_fetched = 0
         self.used_filter = False
+        self._progress = progress
+        self._progress_at = time.monotonic()  # the first call comes one interval after the start
+        self._progress_bytes = 0
         self._client = self._build_client(credentials)
         if self.location.transport != "http":
             self._client.on_socket = self._watch_socket
@@ -93,7 +103,18 @@ class RemoteSession:
         self._client.close()
 
     def stats(self) -> FetchStats:
-        return FetchStats(self.bytes_received, self.used_filter, self.blobs_fetched)
+        return FetchStats(
+            self.bytes_received, self.used_filter, self.blobs_fetched, "filtered" if self.used_filter else "full"
+        )
+
+    def _report_progress(self, *, transfer_ended: bool) -> None:
+        if self._progress is None or self.bytes_received == self._progress_bytes:
+            return
+        now = time.monotonic()
+        if not transfer_ended and now - self._progress_at < PROGRESS_INTERVAL:
+            return
+        self._progress_at, self._progress_bytes = now, self.bytes_received
+        self._progress(self.bytes_received)
 
     def _deadline_timeout(self) -> FetchTimeout:
         return FetchTimeout(
@@ -133,6 +154,7 @@ class RemoteSession:
                 raise FetchLimitExceeded(
                     f"the pack from {self.location.display_url} exceeds the limit of {limit} bytes"
                 )
+            self._report_progress(transfer_ended=False)
             receiver.feed(data)
             return len(data)
 
@@ -147,6 +169,7 @@ class RemoteSession:
         try:
             result = self._client.fetch_pack(self.location.path, wants_then_pack_phase, NoHaves(), receive, **options)
             receiver.finish()
+            self._report_progress(transfer_ended=True)
             return result
         except Exception as error:
             if self.deadline_passed and not isinstance(error, FetchError):
