@@ -21,7 +21,7 @@ import sys  # noqa: E402
 
 from peak import vmhwm_kb  # noqa: E402
 
-from codetracker.adapters.git_dulwich import DulwichFetcher  # noqa: E402
+from codetracker.adapters.git.fetcher import DulwichFetcher  # noqa: E402
 from codetracker.domain.model import EntryKind  # noqa: E402
 
 

@@ -138,6 +138,12 @@ class AuthenticationFailed(FetchError, PermanentError):
     code = "authentication_failed"
 
 
+class RepositoryUnreadable(FetchError, PermanentError):
+    """A local repository exists but a part of it cannot be read (permissions); the message names the part."""
+
+    code = "repository_unreadable"
+
+
 class RefNotFound(FetchError, PermanentError):
     code = "ref_not_found"
 

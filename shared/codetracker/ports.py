@@ -81,6 +81,9 @@ class FetchStats:
     bytes_received: int
     used_filter: bool  # True when trees were fetched first and blobs on demand (protocol v2 filter)
     blobs_fetched: int = 0
+    # What happened: "local" (read in place from a local repository, nothing fetched), "filtered" (trees
+    # first, then the blobs needed) or "full" (the whole depth-1 pack).
+    transport: str = "full"
 
 
 class FetchedTree(SourceTree, Protocol):
@@ -125,8 +128,12 @@ class RepositoryFetcher(Protocol):
         *,
         credentials: Credentials | None = None,
         limits: FetchLimits = FetchLimits(),
+        progress: Callable[[int], None] | None = None,
     ) -> FetchedTree:
-        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors."""
+        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors.
+
+        progress, when given, is called with the bytes received so far, a few times per second at most
+        while data arrives (and once at the end of each transfer); never for a local repository."""
         ...
 
 

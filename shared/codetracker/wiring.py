@@ -71,7 +71,7 @@ class Services:
 
     @cached_property
     def fetcher(self) -> RepositoryFetcher:
-        from codetracker.adapters.git_dulwich import DulwichFetcher
+        from codetracker.adapters.git.fetcher import DulwichFetcher
 
         return DulwichFetcher()
 

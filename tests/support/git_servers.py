@@ -791,3 +791,56 @@ class HangingServer:
         for connection in self._connections:
             connection.close()
         self._connections.clear()
+
+
+class DripProxy:
+    """A TCP proxy on 127.0.0.1 that passes the server's answer on in small pieces: every read is answered
+    within the socket timeout, so only a deadline on the whole fetch can stop it."""
+
+    def __init__(self, upstream_port: int, chunk: int = 4096, pause: float = 0.05) -> None:
+        self.upstream_port, self.chunk, self.pause = upstream_port, chunk, pause
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
+
+    def _accept(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            for source, sink, slow in ((client, upstream, False), (upstream, client, True)):
+                thread = threading.Thread(target=self._pipe, args=(source, sink, slow), daemon=True)
+                thread.start()
+                self.threads.append(thread)
+
+    def _pipe(self, source, sink, slow: bool) -> None:
+        try:
+            while not self.stopping.is_set():
+                data = source.recv(self.chunk)
+                if not data:
+                    break
+                sink.sendall(data)
+                if slow:
+                    time.sleep(self.pause)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def __enter__(self) -> DripProxy:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopping.set()
+        self.listener.close()
+        for thread in self.threads:
+            thread.join(timeout=5)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from codetracker.adapters.git_dulwich import DulwichFetcher
+from codetracker.adapters.git.fetcher import DulwichFetcher
 from tests.support.git_repos import SampleRepo, build_sample_repo, repack_with_git
 from tests.support.git_servers import DulwichHttpServer, GitDaemon, GitHttpBackendServer
 

@@ -95,7 +95,7 @@ def test_token_never_appears_in_errors_or_logs_after_a_server_failure(fetcher, d
 
 
 def test_credentials_for_a_transport_without_authentication_are_refused(tmp_path):
-    from codetracker.adapters.git_dulwich import DulwichFetcher
+    from codetracker.adapters.git.fetcher import DulwichFetcher
     from codetracker.errors import InvalidInput
     from codetracker.ports import Credentials
 

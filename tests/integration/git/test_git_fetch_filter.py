@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker.adapters.git_dulwich import SIZE_UNKNOWN
+from codetracker.adapters.git.commit_tree import SIZE_UNKNOWN
 from codetracker.domain.model import EntryKind
 from codetracker.errors import RefNotFound
 from tests.integration.git.conftest import BIG_BLOB_BYTES

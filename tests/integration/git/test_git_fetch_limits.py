@@ -10,6 +10,7 @@ from codetracker.errors import FetchLimitExceeded, PermanentError
 from codetracker.ports import FetchLimits
 from tests.integration.git.conftest import BIG_BLOB_BYTES
 from tests.support.git_repos import expected_entries
+from tests.support.git_servers import DripProxy
 
 
 def test_full_fetch_above_the_pack_limit_is_aborted(fetcher, dulwich_http, sample):
@@ -74,71 +75,10 @@ def test_closed_tree_refuses_reads(fetcher, transport):
         tree.read("src/index.js")
 
 
-class _DripProxy:
-    """A TCP proxy on 127.0.0.1 that passes the server's answer on in small pieces: every read is answered
-    within the socket timeout, so only a deadline on the whole fetch can stop it."""
-
-    def __init__(self, upstream_port: int, chunk: int = 4096, pause: float = 0.05) -> None:
-        import socket
-        import threading
-
-        self.upstream_port, self.chunk, self.pause = upstream_port, chunk, pause
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.stopping = threading.Event()
-        self.threads = [threading.Thread(target=self._accept, daemon=True)]
-        self.threads[0].start()
-
-    def _accept(self) -> None:
-        import socket
-        import threading
-
-        self.listener.settimeout(0.2)
-        while not self.stopping.is_set():
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            for source, sink, slow in ((client, upstream, False), (upstream, client, True)):
-                thread = threading.Thread(target=self._pipe, args=(source, sink, slow), daemon=True)
-                thread.start()
-                self.threads.append(thread)
-
-    def _pipe(self, source, sink, slow: bool) -> None:
-        import time
-
-        try:
-            while not self.stopping.is_set():
-                data = source.recv(self.chunk)
-                if not data:
-                    break
-                sink.sendall(data)
-                if slow:
-                    time.sleep(self.pause)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                try:
-                    sock.close()
-                except OSError:
-                    pass
-
-    def __enter__(self) -> "_DripProxy":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stopping.set()
-        self.listener.close()
-        for thread in self.threads:
-            thread.join(timeout=5)
-
-
 def test_a_server_that_sends_pieces_steadily_hits_the_deadline_of_the_whole_fetch(fetcher, dulwich_http, sample):
     from codetracker.errors import FetchTimeout, RetryableError
 
-    with _DripProxy(dulwich_http.port) as proxy:
+    with DripProxy(dulwich_http.port) as proxy:
         url = dulwich_http.url(sample.name).replace(f":{dulwich_http.port}/", f":{proxy.port}/")
         # the whole pack (over 256 KiB at 80 KiB/s) would take 3 s or more; the deadline is half a second
         limits = FetchLimits(read_timeout=5.0, total_timeout=0.5)
@@ -155,7 +95,7 @@ def test_a_server_that_drips_single_bytes_is_cut_off_at_the_deadline(fetcher, sa
     from codetracker.errors import FetchTimeout
 
     server = request.getfixturevalue(transport)
-    with _DripProxy(server.port, chunk=1, pause=0.02) as proxy:
+    with DripProxy(server.port, chunk=1, pause=0.02) as proxy:
         url = server.url(sample.name).replace(f":{server.port}/", f":{proxy.port}/")
         with pytest.raises(FetchTimeout):
             fetcher.open(url, "main", limits=FetchLimits(read_timeout=5.0, total_timeout=0.5))

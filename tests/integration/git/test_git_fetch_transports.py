@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker.adapters.git_dulwich import SIZE_UNKNOWN
+from codetracker.adapters.git.commit_tree import SIZE_UNKNOWN
 from codetracker.domain.model import EntryKind
 from codetracker.errors import RefNotFound, RepositoryNotFound
 from tests.support.git_repos import BINARY_CONTENT, NON_UTF8_JS, SUBMODULE_SHA, expected_entries
@@ -73,6 +73,22 @@ def test_commit_sha_that_no_ref_points_at(fetcher, transport, sample):
 def test_abbreviated_sha_of_a_branch_tip(fetcher, transport, sample):
     with fetcher.open(transport.url, sample.feature_commit[:10]) as tree:
         assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.feature_commit)
+
+
+def test_upper_case_full_sha_of_a_commit_no_ref_points_at(fetcher, transport, sample):
+    with fetcher.open(transport.url, sample.first_commit.upper()) as tree:
+        assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.first_commit)  # full, lower case
+        assert tree.ref.requested == sample.first_commit.upper()
+        assert_tree_matches(tree, sample.first_files)
+
+
+@pytest.mark.parametrize("case", [str.upper, lambda sha: sha[:3].upper() + sha[3:]], ids=["upper", "mixed"])
+def test_abbreviated_sha_in_any_case(fetcher, transport, sample, case):
+    for length in (4, 10, 39):
+        with fetcher.open(transport.url, case(sample.feature_commit[:length])) as tree:
+            assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.feature_commit)
+    with fetcher.open(transport.url, sample.main_commit.upper()) as tree:
+        assert (tree.ref.kind, tree.ref.commit_sha) == ("commit", sample.main_commit)
 
 
 def test_head_is_the_default_branch(fetcher, transport, sample):

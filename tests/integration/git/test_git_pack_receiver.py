@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from codetracker.adapters.git_dulwich import _ObjectPool, _PackReceiver
+from codetracker.adapters.git.pack_stream import ObjectPool, PackReceiver
 from codetracker.errors import GitServerError
 
 BLOB, OFS_DELTA, REF_DELTA = 3, 6, 7
@@ -69,9 +69,9 @@ THIRD = SECOND + b"export const tail = 1;\n"
 EXTERNAL = b"an object that arrived in an earlier pack\n" * 10
 
 
-def receive(pack: bytes, chunk: int, pool: _ObjectPool | None = None) -> _ObjectPool:
-    pool = pool or _ObjectPool()
-    receiver = _PackReceiver(pool)
+def receive(pack: bytes, chunk: int, pool: ObjectPool | None = None) -> ObjectPool:
+    pool = pool or ObjectPool()
+    receiver = PackReceiver(pool)
     for start in range(0, len(pack), chunk):
         receiver.feed(pack[start : start + chunk])
     receiver.finish()
@@ -99,7 +99,7 @@ def test_full_objects_and_both_delta_kinds_in_any_chunking(chunk):
 
 
 def test_thin_pack_delta_against_an_object_already_received():
-    pool = _ObjectPool()
+    pool = ObjectPool()
     pool.objects[git_sha(EXTERNAL)] = (BLOB, EXTERNAL)
     target = EXTERNAL + b"more\n"
     receive(write_pack([("ref", EXTERNAL, delta(EXTERNAL, target))]), 13, pool)
@@ -107,7 +107,7 @@ def test_thin_pack_delta_against_an_object_already_received():
 
 
 def test_empty_response_is_no_pack():
-    receiver = _PackReceiver(_ObjectPool())
+    receiver = PackReceiver(ObjectPool())
     receiver.finish()
 
 

@@ -6,14 +6,9 @@ import socket
 
 import pytest
 
-from codetracker.adapters.git_dulwich import (
-    RefTarget,
-    default_branch,
-    parse_location,
-    resolve_ref,
-    translate_error,
-)
-from codetracker.adapters.git_dulwich import _FetchContext, _HttpStatus  # the error-translation inputs
+from codetracker.adapters.git.errors import FetchContext, HttpStatus, translate_error
+from codetracker.adapters.git.location import parse_location
+from codetracker.adapters.git.refs import RefTarget, default_branch, ref_prefixes, resolve_ref
 from codetracker.errors import (
     AuthenticationFailed,
     FetchLimitExceeded,
@@ -108,6 +103,30 @@ def test_unresolvable_refs(requested):
         resolve_ref(requested, REFS)
 
 
+@pytest.mark.parametrize(
+    ("requested", "expected"),
+    [
+        ("A" * 40, RefTarget("commit", "", MAIN.decode(), True)),  # full, upper case, a tip
+        ("E" * 40, RefTarget("commit", "", "e" * 40, False)),  # full, upper case, no ref points at it
+        ("AaAaAaA", RefTarget("commit", "", MAIN.decode(), True)),  # abbreviated, mixed case
+        ("BBBB", RefTarget("commit", "", DEV.decode(), True)),  # the shortest abbreviation, upper case
+    ],
+)
+def test_commit_shas_are_case_insensitive_and_resolve_to_the_full_lower_case_sha(requested, expected):
+    assert resolve_ref(requested, REFS) == expected
+
+
+def test_upper_case_shas_are_not_asked_for_as_tag_names():
+    assert ref_prefixes("E" * 40) == ref_prefixes("e" * 40) == [b"HEAD", b"refs/heads/"]
+    assert ref_prefixes("v1") == [b"HEAD", b"refs/heads/", b"refs/tags/v1"]
+
+
+@pytest.mark.parametrize("requested", ["AAA", "A" * 41, "G" * 40, "AAAA-"])
+def test_hex_too_short_too_long_or_not_hex_is_no_sha(requested):
+    with pytest.raises(RefNotFound):
+        resolve_ref(requested, REFS)
+
+
 def test_ambiguous_abbreviation():
     refs = {b"refs/heads/x": b"ab" + b"1" * 38, b"refs/heads/y": b"ab" + b"2" * 38}
     with pytest.raises(RefNotFound, match="ambiguous"):
@@ -134,8 +153,8 @@ def test_default_branch_heuristics_without_symref():
 # --- translate_error ----------------------------------------------------------------------------------
 
 
-def context(url: str = "https://example.com/r.git", **fields) -> _FetchContext:
-    ctx = _FetchContext(parse_location(url))
+def context(url: str = "https://example.com/r.git", **fields) -> FetchContext:
+    ctx = FetchContext(parse_location(url))
     for name, value in fields.items():
         setattr(ctx, name, value)
     return ctx
@@ -183,11 +202,11 @@ def test_refused_want_of_an_unadvertised_commit_is_ref_not_found():
 
     refused = context(phase="pack", unadvertised_commit=True)
     assert isinstance(translate_error(GitProtocolError("not our ref"), refused), RefNotFound)
-    assert isinstance(translate_error(_HttpStatus(500), refused), RefNotFound)
+    assert isinstance(translate_error(HttpStatus(500), refused), RefNotFound)
     assert isinstance(translate_error(ConnectionResetError(), refused), RefNotFound)
     assert isinstance(translate_error(TimeoutError(), refused), FetchTimeout)  # still retryable
     after_pack_started = context(phase="pack", unadvertised_commit=True, pack_started=True)
-    assert isinstance(translate_error(_HttpStatus(500), after_pack_started), GitServerError)
+    assert isinstance(translate_error(HttpStatus(500), after_pack_started), GitServerError)
 
 
 @pytest.mark.parametrize(
@@ -199,7 +218,7 @@ def test_refused_want_of_an_unadvertised_commit_is_ref_not_found():
     ],
 )
 def test_http_statuses(status, expected):
-    assert isinstance(translate_error(_HttpStatus(status), context()), expected)
+    assert isinstance(translate_error(HttpStatus(status), context()), expected)
 
 
 def test_own_errors_pass_through_and_unknown_errors_are_not_mapped():

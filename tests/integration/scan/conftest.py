@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codetracker.adapters.git_dulwich import DulwichFetcher
+from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from codetracker.domain.model import SnapshotSummary
 from codetracker.parsing import get_parser

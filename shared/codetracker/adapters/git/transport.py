@@ -1,0 +1,174 @@
+"""dulwich clients with timeouts and typed HTTP statuses, and the urllib3 pool behind the HTTP one.
+
+Timeouts: connect and read timeouts from FetchLimits on every socket (dulwich has none by default).
+urllib3 does not retry; retrying is the caller's decision, taken from the error type. Redirects are followed
+(up to 5).
+
+Every socket a fetch opens is handed to an `on_socket` callback as soon as it connects (the git:// client's
+own `_connect`, urllib3 connections through watched connection pools), so the session's deadline watchdog
+can shut it down even while a packet or the HTTP headers trickle in.
+
+The overridden dulwich methods are private API (`_http_request`, `_connect`, `_warn_filter_objects`); their
+signatures are pinned by tests/integration/git/test_git_dulwich_api.py, and pyproject.toml allows only the
+dulwich minor versions that test passed on.
+"""
+
+from __future__ import annotations
+
+import functools
+import select
+import socket
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from codetracker.adapters.git.errors import HttpStatus, NotSmartHttp
+from codetracker.ports import FetchLimits
+
+__all__ = ["NoHaves", "client_classes", "http_pool_manager"]
+
+
+@functools.cache
+def client_classes() -> tuple[type, type]:
+    """Subclasses of dulwich's clients, defined on first use so importing this module stays cheap."""
+    from dulwich.client import TCPGitClient, Urllib3HttpGitClient
+    from dulwich.protocol import Protocol
+
+    class HttpClient(Urllib3HttpGitClient):
+        @staticmethod
+        def _warn_filter_objects() -> None:
+            """Servers without filters are expected; the fetch notices the blobs in the pack."""
+
+        def _http_request(self, url: str, headers: Any = None, data: Any = None, raise_for_status: bool = True):
+            response, read = super()._http_request(url, headers, data, raise_for_status=False)
+            if raise_for_status and response.status != 200:
+                status = response.status
+                response.close()
+                raise HttpStatus(status)
+            content_type = response.headers.get("Content-Type") or ""
+            # our own ref-discovery request (the URL dulwich built), not a server message
+            if "/info/refs" in url and not content_type.startswith("application/x-git-"):
+                response.close()
+                raise NotSmartHttp()  # dulwich would fall back to the dumb protocol and fetch everything
+            return response, read
+
+    class TcpClient(TCPGitClient):
+        def __init__(self, host: str, port: int | None, *, connect_timeout: float, read_timeout: float) -> None:
+            super().__init__(host, port)
+            self._connect_timeout = connect_timeout
+            self._read_timeout = read_timeout
+            self._open_protocols: list[Protocol] = []
+            self.on_socket: Callable[[socket.socket], None] | None = None  # the session's deadline watch
+
+        def fetch_pack(self, *args: Any, **kwargs: Any) -> Any:
+            # dulwich leaves the connection open when the server hangs up or times out before the ref
+            # advertisement; close every connection this fetch opened (closing twice is harmless).
+            try:
+                return super().fetch_pack(*args, **kwargs)
+            finally:
+                opened, self._open_protocols = self._open_protocols, []
+                for proto in opened:
+                    proto.close()
+
+        @staticmethod
+        def _warn_filter_objects() -> None:
+            """Servers without filters are expected; the fetch notices the blobs in the pack."""
+
+        def _connect(self, cmd: bytes, path: str | bytes, protocol_version: int | None = None):
+            # dulwich's own _connect opens a socket without any timeout; this one has both.
+            if isinstance(path, str):
+                path = path.encode(self._remote_path_encoding)
+            sock = socket.create_connection((self._host, self._port), timeout=self._connect_timeout)
+            sock.settimeout(self._read_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.on_socket is not None:
+                self.on_socket(sock)
+            reader = sock.makefile("rb", -1)
+            writer = sock.makefile("wb", 0)
+
+            def close() -> None:
+                reader.close()
+                writer.close()
+                sock.close()
+
+            def shutdown_write() -> None:
+                writer.flush()
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_WR)
+
+            def can_read() -> bool:
+                return bool(select.select([sock], [], [], 0)[0])
+
+            proto = Protocol(
+                reader.read, writer.write, close, report_activity=self._report_activity, shutdown_write=shutdown_write
+            )
+            self._open_protocols.append(proto)
+            if path.startswith(b"/~"):
+                path = path[1:]
+            self.protocol_version = (protocol_version or 2) if cmd == b"upload-pack" else 0
+            # the version request hides behind two NULs, where old servers ignore it
+            extra = b"\0\0version=2\0" if cmd == b"upload-pack" and self.protocol_version == 2 else b""
+            host = self._host.encode("ascii") if self._host.isascii() else self._host.encode("idna")
+            proto.send_cmd(b"git-" + cmd, path, b"host=" + host + extra)
+            return proto, can_read, None
+
+    return HttpClient, TcpClient
+
+
+def _watched_pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[str, type]:
+    """urllib3 connection pools whose connections hand their socket to `on_socket` as soon as they
+    connect: the fetch deadline can then cut a response off even while its headers trickle in."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class WatchedHTTPConnection(HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            on_socket(self.sock)
+
+    class WatchedHTTPSConnection(HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            on_socket(self.sock)
+
+    class WatchedHTTPConnectionPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    class WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    return {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
+
+
+def http_pool_manager(base_url: str, limits: FetchLimits, on_socket: Callable[[socket.socket], None] | None = None):
+    import urllib3
+    from dulwich.client import default_urllib3_manager
+
+    # No retries: retrying is the caller's decision, by error type. Redirects are followed (up to 5).
+    retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=True)
+    timeout = urllib3.Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
+    manager = default_urllib3_manager(
+        None,
+        base_url=base_url,
+        timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
+        pool_manager_cls=functools.partial(urllib3.PoolManager, retries=retries),
+        proxy_manager_cls=functools.partial(urllib3.ProxyManager, retries=retries),
+    )
+    if on_socket is not None and isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
+        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket)
+    return manager
+
+
+class NoHaves:
+    """A graph walker for an empty repository: never offers a have, so the server sends everything asked."""
+
+    shallow: frozenset[bytes] = frozenset()
+
+    def __next__(self) -> None:
+        return None
+
+    def ack(self, sha: bytes) -> None:
+        pass
+
+    def nak(self) -> None:
+        pass
