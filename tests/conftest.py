@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.unprivileged import open_tree  # noqa: F401 - a fixture for every test
+
 if TYPE_CHECKING:
     import psycopg
     from codetracker.adapters.postgres.database import PostgresDatabase

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn, TextIO
 
+from codetracker.contracts import SUMMARY_FIELDS
+
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
@@ -86,18 +88,8 @@ def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO) -
         out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 
 
-_SUMMARY_COLUMNS = (
-    "module_slug",
-    "module_id",
-    "branch_name",
-    "release_tag",
-    "commit_sha",
-    "functions_count",
-    "parameters_count",
-    "return_values_count",
-    "files_count",
-    "problems_count",
-)
+# The table shows the summary's fields but its scan time, which `show` puts last.
+_SUMMARY_COLUMNS = tuple(name for name in SUMMARY_FIELDS if name != "last_scanned_at")
 
 # Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
 _FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
@@ -105,9 +97,10 @@ _FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "-
 
 def _error_line(error: Exception) -> str:
     message = str(error)
-    flag = _FLAGS.get(getattr(error, "field", None) or "")
-    if flag and message.startswith(getattr(error, "field") + " "):
-        message = flag + message[len(getattr(error, "field")) :]
+    field = getattr(error, "field", None) or ""
+    flag = _FLAGS.get(field)
+    if flag and message.startswith(field + " "):
+        message = flag + message[len(field) :]
     return f"codetracker: error: {message}\n"
 
 
@@ -270,9 +263,7 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     from codetracker.usecases.requests import SnapshotQuery
     from codetracker.usecases.snapshots import show_snapshots
 
-    view = show_snapshots(
-        SnapshotQuery(args.slug, args.branch, args.tag), unit_of_work=services.unit_of_work
-    )
+    view = show_snapshots(SnapshotQuery(args.slug, args.branch, args.tag), unit_of_work=services.unit_of_work)
     if view.descriptor is None:
         if args.json:
             json.dump([contracts.summary_to_dict(s) for s in view.snapshots], out, indent=2)

@@ -116,7 +116,7 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
 
 # --- snapshot summaries and scan outcomes (CLI --json) ---------------------------------------------------------
 
-_SUMMARY_FIELDS = (
+SUMMARY_FIELDS = (
     "module_slug",
     "module_id",
     "branch_name",
@@ -133,7 +133,7 @@ _SUMMARY_FIELDS = (
 
 def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
     """A snapshot summary as the CLI prints it (the scope is left out: the CLI has one)."""
-    return {name: getattr(summary, name) for name in _SUMMARY_FIELDS}
+    return {name: getattr(summary, name) for name in SUMMARY_FIELDS}
 
 
 def scan_outcome_to_dict(summary: SnapshotSummary, result: ScanResult) -> dict[str, Any]:

@@ -19,7 +19,9 @@ CORPORA = [ROOT / "tests" / "fixtures" / "js", ROOT / "examples" / "sample-packa
 @pytest.mark.parametrize("folder", CORPORA, ids=lambda p: p.name)
 def test_tree_sitter_and_esprima_descriptors_are_identical(folder):
     by_backend = {
-        name: contracts.descriptor_to_dict(extract_folder(ExtractFolderRequest(folder), open_folder=FolderSource, parser=get_parser(name)).descriptor)
+        name: contracts.descriptor_to_dict(
+            extract_folder(ExtractFolderRequest(folder), open_folder=FolderSource, parser=get_parser(name)).descriptor
+        )
         for name in ("tree-sitter", "esprima", "auto")
     }
     functions = by_backend["esprima"]["functions"]

@@ -10,7 +10,7 @@ import pytest
 from codetracker.adapters.source_folder import FolderSource, git_blob_sha
 from codetracker.domain.model import EntryKind
 from codetracker.errors import InvalidInput, SourceIsGitRepository, SourceNotFound, SourceUnreadable
-from tests.support.unprivileged import open_tree, run_unprivileged  # noqa: F401 - open_tree is a fixture
+from tests.support.unprivileged import run_unprivileged
 
 
 def test_git_blob_sha_matches_git(tmp_path):
@@ -64,7 +64,9 @@ def test_non_utf8_file_names_are_escaped_and_still_read(tmp_path):
     from codetracker.usecases.extract import extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
-    functions = extract_folder(ExtractFolderRequest(tmp_path), open_folder=FolderSource, parser=get_parser("tree-sitter")).descriptor.functions
+    functions = extract_folder(
+        ExtractFolderRequest(tmp_path), open_folder=FolderSource, parser=get_parser("tree-sitter")
+    ).descriptor.functions
     assert [(f.file_path, f.name) for f in functions] == [("caf\\xe9.mjs", "latte")]
 
 

@@ -20,6 +20,7 @@ from codetracker.domain.model import (
     SnapshotSource,
     SnapshotSummary,
 )
+from codetracker.domain.snapshot_rules import check_storable, describe_key, row_counts
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
 from codetracker.ports import Clock, SnapshotCursor
 
@@ -65,30 +66,25 @@ class MemorySnapshotStore:
         *,
         scanned_at: datetime | None = None,
     ) -> SnapshotSummary:
-        if descriptor.module_slug != key.module_slug:
-            raise InvalidInput(
-                f"descriptor of {descriptor.module_slug!r} cannot be stored under module {key.module_slug!r}",
-                field="module_slug",
-            )
-        if len({e.path for e in descriptor.files}) != len(descriptor.files):
-            raise InvalidInput(f"the snapshot of {key.module_slug} cannot be stored: a file is listed twice")
+        check_storable(key, descriptor)
         _refuse_text_postgres_refuses(descriptor, source)
         moment = scanned_at or self._clock()
         stored = self._state.snapshots.get(key)
         if stored is not None and stored.scanned_at > moment:
-            raise StaleSnapshot(f"a newer scan of {key.module_slug} is stored", stored=stored.summary)
+            raise StaleSnapshot(f"a newer scan of {describe_key(key)} is stored", stored=stored.summary)
         functions = descriptor.functions
+        rows = row_counts(descriptor)
         summary = SnapshotSummary(
             module_slug=key.module_slug,
             module_id=stored.summary.module_id if stored else self._state.new_module_id(),
             branch_name=key.branch_name,
             release_tag=key.release_tag,
             commit_sha=source.commit_sha,
-            functions_count=len(functions),
-            parameters_count=sum(len(f.parameters) for f in functions),
-            return_values_count=sum(len(f.return_values) for f in functions),
-            files_count=len(descriptor.files),
-            problems_count=len(descriptor.problems),
+            functions_count=rows.functions,
+            parameters_count=rows.parameters,
+            return_values_count=rows.return_values,
+            files_count=rows.files,
+            problems_count=rows.problems,
             last_scanned_at=moment.astimezone(UTC).isoformat(),
             scope=key.scope,
         )
@@ -129,7 +125,7 @@ class MemorySnapshotStore:
     def load_snapshot(self, key: SnapshotKey) -> Descriptor:
         stored = self._state.snapshots.get(key)
         if stored is None:
-            raise SnapshotNotFound(f"no snapshot of {key.module_slug} (branch {key.branch_name!r}, release {key.release_tag!r})")
+            raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
         return stored.descriptor
 
 

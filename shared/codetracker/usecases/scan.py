@@ -88,7 +88,9 @@ def scan_repository(
         return ScanResult(
             key=key,
             descriptor=result.descriptor,
-            source=SnapshotSource(name=tree.repository_name, folder_path=tree.display_url, commit_sha=fetched.commit_sha),
+            source=SnapshotSource(
+                name=tree.repository_name, folder_path=tree.display_url, commit_sha=fetched.commit_sha
+            ),
             scanned_at=scanned_at,
             extraction=result.stats,
             fetch=tree.stats(),

@@ -100,6 +100,8 @@ def test_credentials_in_the_url_are_used_but_never_stored(widgets, scan_deps, po
     secret_url = widgets.url.replace("http://", "http://someone:tok-3f9a@")
     scan_repository(secret_url, "main", **scan_deps)
     (stored,) = (
-        postgres_database.connection().execute("SELECT folder_path FROM modules WHERE module_slug = 'widgets'").fetchall()
+        postgres_database.connection()
+        .execute("SELECT folder_path FROM modules WHERE module_slug = 'widgets'")
+        .fetchall()
     )
     assert stored[0] == widgets.url and "tok-3f9a" not in stored[0]

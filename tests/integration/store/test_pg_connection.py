@@ -22,10 +22,10 @@ from codetracker.adapters.postgres_connection import (
     stop_embedded_postgres,
 )
 from codetracker.adapters.postgres.database import PostgresDatabase
-from tests.support.stores import CommittingSnapshotStore, snapshot_store
+from tests.support.stores import snapshot_store
 from codetracker.errors import RetryableError, StoreConfigurationError, StoreUnavailable
 from psycopg.conninfo import conninfo_to_dict
-from tests.support.unprivileged import open_tree, run_unprivileged  # noqa: F401 - open_tree is a fixture
+from tests.support.unprivileged import run_unprivileged
 
 SECRET = "s3cr3t-P4ss"
 COMPLETE = {

@@ -48,7 +48,9 @@ def test_doc_default_round_trips_apart_from_default_value(store: CommittingSnaps
 
 
 @pytest.mark.parametrize("doc_default", [None, "20", ""])
-def test_a_change_of_doc_default_alone_rewrites_the_file(store: CommittingSnapshotStore, doc_default: str | None) -> None:
+def test_a_change_of_doc_default_alone_rewrites_the_file(
+    store: CommittingSnapshotStore, doc_default: str | None
+) -> None:
     store.store_snapshot(KEY, descriptor(*PARAMETERS), SOURCE)
     changed = descriptor(dataclasses.replace(PARAMETERS[0], doc_default=doc_default), *PARAMETERS[1:])
 

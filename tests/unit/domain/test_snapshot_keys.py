@@ -30,5 +30,7 @@ def test_naming_rule(ref, given, expected):
 
 def test_the_scope_is_part_of_the_key():
     ref = ResolvedRef("branch", "main", SHA, "main")
-    assert snapshot_key_for_ref(ref, module_slug="m", scope="repository:7") == SnapshotKey("m", "main", "HEAD", "repository:7")
+    assert snapshot_key_for_ref(ref, module_slug="m", scope="repository:7") == SnapshotKey(
+        "m", "main", "HEAD", "repository:7"
+    )
     assert snapshot_key_for_ref(ref, module_slug="m").scope == "local"

@@ -67,9 +67,7 @@ def load_migrations() -> tuple[Migration, ...]:
             raise SchemaMigrationError(f"migration file {entry.name!r} is not named NNNN_name.sql")
         version = int(match["version"])
         if version in found:
-            raise SchemaMigrationError(
-                f"migrations {found[version].name} and {entry.name} share version {version}"
-            )
+            raise SchemaMigrationError(f"migrations {found[version].name} and {entry.name} share version {version}")
         found[version] = Migration(version, entry.name, entry.read_text(encoding="utf-8"))
     return tuple(found[version] for version in sorted(found))
 
@@ -81,9 +79,7 @@ def migrate(target: str | psycopg.Connection, migrations: Sequence[Migration] | 
     MigrationChecksumMismatch when an applied migration's file changed, SchemaMigrationError when a migration
     fails (its transaction is rolled back), StoreUnavailable when the database cannot be reached.
     """
-    chosen = tuple(
-        sorted(migrations if migrations is not None else load_migrations(), key=lambda m: m.version)
-    )
+    chosen = tuple(sorted(migrations if migrations is not None else load_migrations(), key=lambda m: m.version))
     if isinstance(target, str):
         with connect(target) as conn:
             return _migrate_connection(conn, chosen)
@@ -133,9 +129,7 @@ def _applied_migrations(conn: psycopg.Connection) -> dict[int, tuple[str, str]] 
     return {version: (name, checksum) for version, name, checksum in rows}
 
 
-def _pending_migrations(
-    applied: Mapping[int, tuple[str, str]], migrations: Sequence[Migration]
-) -> list[Migration]:
+def _pending_migrations(applied: Mapping[int, tuple[str, str]], migrations: Sequence[Migration]) -> list[Migration]:
     pending = []
     for migration in migrations:
         if migration.version not in applied:
@@ -167,8 +161,4 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
         raise
     except psycopg.Error as err:
         reason = " ".join(str(err).split())
-        raise SchemaMigrationError(
-            f"migration {migration.name} failed and was rolled back: {reason}"
-        ) from err
-
-
+        raise SchemaMigrationError(f"migration {migration.name} failed and was rolled back: {reason}") from err

@@ -192,5 +192,3 @@ def replace_problems(cur: psycopg.Cursor, module_id: int, problems: Sequence[Sca
         ) as copy:
             for position, row in enumerate(given):
                 copy.write_row((module_id, position, *row))
-
-

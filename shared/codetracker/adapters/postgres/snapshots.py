@@ -9,7 +9,6 @@ stored one's is refused (StaleSnapshot), in the same statement that would have r
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from codetracker.adapters.postgres.snapshot_rows import (
     replace_functions,
     replace_problems,
 )
+from codetracker.domain.snapshot_rules import check_storable, describe_key, row_counts
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
@@ -92,19 +92,9 @@ class PostgresSnapshotStore:
     ) -> SnapshotSummary:
         import psycopg
 
-        if descriptor.module_slug != key.module_slug:
-            raise InvalidInput(
-                f"descriptor of {descriptor.module_slug!r} cannot be stored under module {key.module_slug!r}",
-                field="module_slug",
-            )
-        _refuse_duplicate_paths(key, descriptor.files)
-        counts = (
-            len(descriptor.functions),
-            sum(len(f.parameters) for f in descriptor.functions),
-            sum(len(f.return_values) for f in descriptor.functions),
-            len(descriptor.files),
-            len(descriptor.problems),
-        )
+        check_storable(key, descriptor)
+        rows = row_counts(descriptor)
+        counts = (rows.functions, rows.parameters, rows.return_values, rows.files, rows.problems)
         # Before any statement: the row lock is held only for the database work.
         groups = file_groups(descriptor.functions)
         key_values = [key.scope, key.module_slug, key.branch_name, key.release_tag]
@@ -121,7 +111,7 @@ class PostgresSnapshotStore:
                 written = cur.fetchone()
                 if written is None:
                     raise StaleSnapshot(
-                        f"a newer scan of {_describe(key)} is stored; this one (scanned {_iso(scanned_at)}) "
+                        f"a newer scan of {describe_key(key)} is stored; this one (scanned {_iso(scanned_at)}) "
                         "does not replace it",
                         stored=self._summary_of(key),
                     )
@@ -134,7 +124,7 @@ class PostgresSnapshotStore:
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
             # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
             reason = " ".join(str(err).split())
-            raise InvalidInput(f"the snapshot of {_describe(key)} cannot be stored: {reason}") from err
+            raise InvalidInput(f"the snapshot of {describe_key(key)} cannot be stored: {reason}") from err
         return SnapshotSummary(
             module_slug=key.module_slug,
             module_id=module_id,
@@ -193,32 +183,27 @@ class PostgresSnapshotStore:
         return _load(self._connection, key)
 
 
-def _refuse_duplicate_paths(key: SnapshotKey, files: Sequence[TreeEntry]) -> None:
-    # Checked here because the files are compared by path with the stored ones, where a repeat would vanish.
-    if len({e.path for e in files}) == len(files):
-        return
-    seen: set[str] = set()
-    for entry in files:
-        if entry.path in seen:
-            raise InvalidInput(
-                f"the snapshot of {_describe(key)} cannot be stored: file {entry.path!r} is listed twice",
-                field="files",
-            )
-        seen.add(entry.path)
-
-
-
 def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     row = conn.execute(
         f"SELECT id FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
         [key.scope, key.module_slug, key.branch_name, key.release_tag],
     ).fetchone()
     if row is None:
-        raise SnapshotNotFound(f"no snapshot of {_describe(key)}")
+        raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
     module_id = row[0]
 
     parameters: dict[int, list[Parameter]] = defaultdict(list)
-    for function_id, name, position, type_, is_optional, is_rest, default_value, description, doc_default in conn.execute(
+    for (
+        function_id,
+        name,
+        position,
+        type_,
+        is_optional,
+        is_rest,
+        default_value,
+        description,
+        doc_default,
+    ) in conn.execute(
         "SELECT p.function_id, p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, "
         "p.description, p.doc_default FROM parameters p JOIN functions f ON f.id = p.function_id "
         "WHERE f.module_id = %s ORDER BY p.function_id, p.position",
@@ -261,8 +246,7 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     problems = tuple(
         ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
         for path, kind, reason, line, column in conn.execute(
-            'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s '
-            "ORDER BY path, position",
+            'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s ORDER BY path, position',
             [module_id],
         )
     )
@@ -302,9 +286,3 @@ def _summary(row: tuple) -> SnapshotSummary:
 
 def _iso(moment: datetime | None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).isoformat()
-
-
-def _describe(key: SnapshotKey) -> str:
-    where = "" if key.scope == DEFAULT_SCOPE else f" in scope {key.scope!r}"
-    return f"{key.module_slug} (branch {key.branch_name!r}, release {key.release_tag!r}){where}"
-
