@@ -1,4 +1,9 @@
-"""The `codetracker` command. Thin: parse arguments, call one use case, print the result."""
+"""The `codetracker` command. Thin: parse flags, build a request, call the use cases, print the result.
+
+Which request a command line means (a folder or a repository scan), and which flags apply to which, is the
+CLI's own rule; everything about the request's values is validated by the request itself (usecases/requests),
+whose messages name fields: `_error_line` turns a field into its flag.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from codetracker.contracts import SUMMARY_FIELDS
 EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 PARSER_CHOICES = ("auto", "tree-sitter", "esprima")
 
@@ -29,14 +35,25 @@ class _ArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+class _Once(argparse.Action):
+    """A flag that may be given once: a repeat is an error, not a silent override."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            raise UsageError(f"{option_string} is given more than once")
+        setattr(namespace, self.dest, values)
+
+
 def build_parser() -> argparse.ArgumentParser:
     root = _ArgumentParser(prog="codetracker", description="Track the exported functions of JavaScript modules.")
     commands = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
 
+    # Positionals are optional to argparse and required by the commands: argparse would otherwise report a
+    # missing positional before an unknown flag (`scan --frobnicate`), which hides the real mistake.
     extract = commands.add_parser("extract", help="print the descriptor of a folder (no database)")
-    extract.add_argument("path", help="folder of JavaScript sources")
+    extract.add_argument("path", nargs="?", help="folder of JavaScript sources")
     extract.add_argument("--json", action="store_true", help="print the descriptor as JSON")
-    extract.add_argument("--slug", help="module slug (default: the folder name, slugified)")
+    extract.add_argument("--slug", action=_Once, help="module slug (default: the folder name, slugified)")
     extract.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
 
     scan = commands.add_parser(
@@ -45,30 +62,34 @@ def build_parser() -> argparse.ArgumentParser:
         description="PATH is a folder (scanned as it is on disk) or, with --ref or a URL, a git repository "
         "(https://, http://, git://, file:// or a local repository path) fetched at one ref.",
     )
-    scan.add_argument("source", metavar="PATH|URL")
-    scan.add_argument("--ref", help="git branch, tag or commit sha to scan (required for repositories)")
-    scan.add_argument("--branch", help="branch name of the snapshot")
-    scan.add_argument("--tag", help="release tag of the snapshot (folders: default HEAD)")
-    scan.add_argument("--commit", help="commit sha to record (folders only; repositories record the fetched one)")
-    scan.add_argument("--slug", help="module slug (default: the folder or repository name, slugified)")
+    scan.add_argument("source", nargs="?", metavar="PATH|URL")
+    scan.add_argument("--ref", action=_Once, help="git branch, tag or commit sha to scan (required for repositories)")
+    scan.add_argument("--branch", action=_Once, help="branch name of the snapshot")
+    scan.add_argument("--tag", action=_Once, help="release tag of the snapshot (folders: default HEAD)")
+    scan.add_argument(
+        "--commit", action=_Once, help="full commit sha to record (folders only; repositories record the fetched one)"
+    )
+    scan.add_argument("--slug", action=_Once, help="module slug (default: the folder or repository name, slugified)")
     scan.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
     scan.add_argument(
         "--token-env",
         metavar="VAR",
+        action=_Once,
         help="name of an environment variable holding an access token for a private repository "
         "(a token is never taken on the command line, where other users could see it)",
     )
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     show = commands.add_parser("show", help="list stored snapshots of a module, or one snapshot's functions")
-    show.add_argument("slug")
-    show.add_argument("--branch")
-    show.add_argument("--tag")
+    show.add_argument("slug", nargs="?")
+    show.add_argument("--branch", action=_Once)
+    show.add_argument("--tag", action=_Once)
     show.add_argument("--json", action="store_true")
 
     db = commands.add_parser("db", help="the database: where it is, and stopping the embedded one")
     db.add_argument(
         "action",
+        nargs="?",
         choices=("status", "stop"),
         help="status: print the connection (no password) "
         "and the schema version; stop: stop the embedded Postgres (it otherwise keeps running so the "
@@ -77,89 +98,40 @@ def build_parser() -> argparse.ArgumentParser:
     return root
 
 
+_POSITIONALS = {"extract": "PATH", "scan": "PATH|URL", "show": "SLUG", "db": "status|stop"}
+
+
 # --- output -------------------------------------------------------------------------------------------
-
-
-def _table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO) -> None:
-    cells = [[("" if v is None else str(v)) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    out.write("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip() + "\n")
-    for row in cells:
-        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
-
 
 # The table shows the summary's fields but its scan time, which `show` puts last.
 _SUMMARY_COLUMNS = tuple(name for name in SUMMARY_FIELDS if name != "last_scanned_at")
+_FUNCTION_COLUMNS = ("file", "function", "export", "async", "parameters", "returns")
 
 # Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
 _FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
 
 
 def _error_line(error: Exception) -> str:
+    from codetracker.errors import FetchLimitExceeded, SourceIsGitRepository
+    from codetracker.terminal import safe_text
+
     message = str(error)
     field = getattr(error, "field", None) or ""
     flag = _FLAGS.get(field)
     if flag and message.startswith(field + " "):
         message = flag + message[len(field) :]
-    return f"codetracker: error: {message}\n"
+    if isinstance(error, SourceIsGitRepository):
+        message += " (use --ref REF)"
+    if isinstance(error, FetchLimitExceeded) and error.setting:
+        message += f" (raise {error.setting} to allow more)"
+    return f"codetracker: error: {safe_text(message)}\n"
 
 
-class _ProgressBar:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.enabled = stream.isatty()
-        self.shown = False
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled or total < 200:
-            return
-        width = 30
-        filled = width * done // max(total, 1)
-        self.stream.write(f"\rextracting [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files")
-        self.stream.flush()
-        self.shown = True
-
-    def finish(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-
-
-# --- commands -----------------------------------------------------------------------------------------
-
-
-def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import contracts
-    from codetracker.usecases.extract import extract_folder
-    from codetracker.usecases.requests import ExtractFolderRequest
-
-    bar = _ProgressBar(err)
-    result = extract_folder(
-        ExtractFolderRequest(args.path, module_slug=args.slug),
-        open_folder=services.open_folder,
-        parser=services.parser(args.parser),
-        options=services.settings.selection,
-        progress=bar,
-    )
-    bar.finish()
-    descriptor = result.descriptor
-    if args.json:
-        json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
-        out.write("\n")
-        return EXIT_OK
-    rows = [
-        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f)) for f in descriptor.functions
+def _function_rows(functions) -> list[tuple]:
+    return [
+        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f), _returns(f))
+        for f in functions
     ]
-    _table(rows, ("file", "function", "export", "", "parameters"), out)
-    out.write(
-        f"\n{descriptor.module_slug}: {len(descriptor.functions)} functions in "
-        f"{len({f.file_path for f in descriptor.functions})} files; {len(descriptor.problems)} problems\n"
-    )
-    for problem in descriptor.problems:
-        where = f":{problem.line}:{problem.column}" if problem.line is not None else ""
-        out.write(f"  {problem.kind} {problem.path}{where}: {problem.reason}\n")
-    return EXIT_OK
 
 
 def _signature(f) -> str:
@@ -168,6 +140,72 @@ def _signature(f) -> str:
         text = ("..." if p.is_rest else "") + p.name + ("?" if p.is_optional and not p.is_rest else "")
         parts.append(f"{text}: {p.type}" if p.type else text)
     return "(" + ", ".join(parts) + ")"
+
+
+def _returns(f) -> str:
+    return " | ".join(r.type for r in f.return_values if r.type)
+
+
+def _nothing_found_line(descriptor, extraction) -> str | None:
+    """Why an empty result is empty: no module files, and which sources of other kinds are not read."""
+    if descriptor.functions:
+        return None
+    from codetracker.domain.selection import unread_sources
+
+    unread = unread_sources(descriptor.files)
+    if not unread:
+        return f"no exported functions found in {extraction.candidates} module files (.js/.mjs ES modules)"
+    kinds = ", ".join(f"{count} {suffix}" for suffix, count in sorted(unread.items(), key=lambda kv: -kv[1]))
+    return f"no exported functions found in {extraction.candidates} module files; {kinds} files are not read"
+
+
+# --- commands -----------------------------------------------------------------------------------------
+
+
+def _required(args: argparse.Namespace, name: str) -> str:
+    value = getattr(args, name)
+    if value is None:
+        shown = _POSITIONALS[args.command]
+        raise UsageError(f"the following argument is required: {shown} (see 'codetracker {args.command} --help')")
+    return value
+
+
+def _opener(services, progress):
+    return lambda path: services.open_folder(path, walk_progress=progress.walk)
+
+
+def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
+    from codetracker import contracts
+    from codetracker.terminal import Progress, write_table
+    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.requests import ExtractFolderRequest
+
+    request = ExtractFolderRequest(_required(args, "path"), module_slug=args.slug)
+    with Progress(err) as progress:
+        result = extract_folder(
+            request,
+            open_folder=_opener(services, progress),
+            parser=services.parser(args.parser),
+            options=services.settings.selection,
+            progress=progress,
+        )
+    descriptor = result.descriptor
+    if args.json:
+        json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return EXIT_OK
+    write_table(_function_rows(descriptor.functions), _FUNCTION_COLUMNS, out)
+    out.write(
+        f"\n{descriptor.module_slug}: {len(descriptor.functions)} functions in "
+        f"{len({f.file_path for f in descriptor.functions})} files; {len(descriptor.problems)} problems\n"
+    )
+    for problem in descriptor.problems:
+        where = f":{problem.line}:{problem.column}" if problem.line is not None else ""
+        out.write(f"  {problem.kind} {problem.path}{where}: {problem.reason}\n")
+    empty = _nothing_found_line(descriptor, result.stats)
+    if empty:
+        out.write(empty + "\n")
+    return EXIT_OK
 
 
 def _is_repository(source: str, ref: str | None) -> bool:
@@ -188,89 +226,94 @@ def _credentials(args: argparse.Namespace, env):
 
 def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker import contracts
+    from codetracker.terminal import Progress, write_table
     from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
     from codetracker.usecases.persist import persist_scan
     from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
-    from codetracker.domain.snapshot_keys import HEAD_TAG
     from codetracker.usecases.scan import scan_folder, scan_repository
 
-    bar = _ProgressBar(err)
+    source = _required(args, "source")
     cache = UnitOfWorkBlobCache(services.unit_of_work)
     settings = services.settings
-    if _is_repository(args.source, args.ref):
-        if not args.ref:
-            raise UsageError("--ref is required when scanning a repository URL")
-        if args.commit:
-            raise UsageError("--commit applies to folder scans; a repository scan records the fetched commit")
-        request = RepositoryScanRequest(
-            args.source,
-            args.ref,
-            branch_name=args.branch,
-            release_tag=args.tag,
-            module_slug=args.slug,
-            credentials=_credentials(args, os.environ),
-        )
-        result = scan_repository(
-            request,
-            fetcher=services.fetcher,
-            parser=services.parser(args.parser),
-            clock=services.clock,
-            cache=cache,
-            limits=settings.fetch_limits,
-            options=settings.selection,
-            progress=bar,
-        )
-    else:
-        if args.token_env:
-            raise UsageError("--token-env applies to repository scans")
-        if not args.branch:
-            raise UsageError("--branch is required when scanning a folder")
-        request = FolderScanRequest(
-            args.source,
-            args.branch,
-            release_tag=args.tag if args.tag is not None else HEAD_TAG,
-            commit_sha=args.commit,
-            module_slug=args.slug,
-        )
-        result = scan_folder(
-            request,
-            open_folder=services.open_folder,
-            parser=services.parser(args.parser),
-            clock=services.clock,
-            cache=cache,
-            options=settings.selection,
-            progress=bar,
-        )
-    bar.finish()
+    with Progress(err) as progress:
+        if _is_repository(source, args.ref):
+            if not args.ref:
+                raise UsageError("--ref is required when scanning a repository URL")
+            if args.commit:
+                raise UsageError("--commit applies to folder scans; a repository scan records the fetched commit")
+            request = RepositoryScanRequest(
+                source,
+                args.ref,
+                branch_name=args.branch,
+                release_tag=args.tag,
+                module_slug=args.slug,
+                credentials=_credentials(args, os.environ),
+            )
+            result = scan_repository(
+                request,
+                fetcher=services.fetcher,
+                parser=services.parser(args.parser),
+                clock=services.clock,
+                cache=cache,
+                limits=settings.fetch_limits,
+                options=settings.selection,
+                progress=progress,
+                fetch_progress=progress.fetch,
+            )
+        else:
+            if args.token_env:
+                raise UsageError("--token-env applies to repository scans")
+            if not args.branch:
+                raise UsageError("--branch is required when scanning a folder")
+            request = FolderScanRequest(
+                source, args.branch, release_tag=args.tag or "HEAD", commit_sha=args.commit, module_slug=args.slug
+            )
+            result = scan_folder(
+                request,
+                open_folder=_opener(services, progress),
+                parser=services.parser(args.parser),
+                clock=services.clock,
+                cache=cache,
+                options=settings.selection,
+                progress=progress,
+            )
     summary = persist_scan(result, unit_of_work=services.unit_of_work).summary
     if args.json:
         json.dump(contracts.scan_outcome_to_dict(summary, result), out, indent=2)
         out.write("\n")
-    else:
-        row = contracts.summary_to_dict(summary)
-        _table([[row[k] for k in _SUMMARY_COLUMNS]], _SUMMARY_COLUMNS, out)
-        stats = result.extraction
-        line = f"{stats.candidates} module files: {stats.parsed} extracted, {stats.cache_hits} from the cache"
-        if result.fetch is not None:
-            how = "trees first, then the blobs needed" if result.fetch.used_filter else "full depth-1 fetch"
-            line += f"; fetched {result.fetch.bytes_received:,} bytes ({how})"
-        out.write(line + "\n")
+        return EXIT_OK
+    row = contracts.summary_to_dict(summary)
+    write_table([[row[k] for k in _SUMMARY_COLUMNS]], _SUMMARY_COLUMNS, out)
+    stats = result.extraction
+    line = f"{stats.candidates} module files: {stats.parsed} extracted, {stats.cache_hits} from the cache"
+    fetch = result.fetch
+    if fetch is not None and fetch.transport == "local":
+        line += "; read in place from the local repository"
+    elif fetch is not None:
+        how = "trees first, then the blobs needed" if fetch.used_filter else "full depth-1 fetch"
+        line += f"; fetched {fetch.bytes_received:,} bytes ({how})"
+    out.write(line + "\n")
+    empty = _nothing_found_line(result.descriptor, stats)
+    if empty:
+        out.write(empty + "\n")
     return EXIT_OK
 
 
 def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker import contracts
+    from codetracker.terminal import safe_text, write_table
     from codetracker.usecases.requests import SnapshotQuery
     from codetracker.usecases.snapshots import show_snapshots
 
-    view = show_snapshots(SnapshotQuery(args.slug, args.branch, args.tag), unit_of_work=services.unit_of_work)
+    query = SnapshotQuery(_required(args, "slug"), args.branch, args.tag)
+    view = show_snapshots(query, unit_of_work=services.unit_of_work)
     if view.descriptor is None:
+        rows = [contracts.summary_to_dict(s) for s in view.snapshots]
         if args.json:
-            json.dump([contracts.summary_to_dict(s) for s in view.snapshots], out, indent=2)
+            json.dump(rows, out, indent=2)
             out.write("\n")
         else:
-            rows = [contracts.summary_to_dict(s) for s in view.snapshots]
-            _table(
+            write_table(
                 [[row[k] for k in _SUMMARY_COLUMNS] + [row["last_scanned_at"]] for row in rows],
                 _SUMMARY_COLUMNS + ("last_scanned_at",),
                 out,
@@ -283,23 +326,18 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         json.dump(payload, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:
-        out.write(f"{only.module_slug} {only.branch_name} {only.release_tag} {only.commit_sha or ''}\n")
-        _table(
-            [
-                (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f))
-                for f in view.descriptor.functions
-            ],
-            ("file", "function", "export", "", "parameters"),
-            out,
-        )
+        heading = f"{only.module_slug} {only.branch_name} {only.release_tag} {only.commit_sha or ''}"
+        out.write(safe_text(heading) + "\n")
+        write_table(_function_rows(view.descriptor.functions), _FUNCTION_COLUMNS, out)
     return EXIT_OK
 
 
 def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.adapters import postgres_connection
 
+    action = _required(args, "action")
     database = services.settings.database
-    if args.action == "stop":
+    if action == "stop":
         if not database.embedded:
             raise UsageError("the database is configured (DATABASE_URL or CODE_TRACKER_PG_*): nothing to stop")
         stopped = postgres_connection.stop_embedded_postgres(database.embedded_data_dir)
@@ -341,7 +379,7 @@ def main(
         return EXIT_USAGE
     except KeyboardInterrupt:
         err.write("codetracker: interrupted\n")
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, no traceback
@@ -353,7 +391,10 @@ def main(
         return EXIT_INTERNAL
     finally:
         if owns_services and services is not None:
-            services.close()
+            try:
+                services.close()
+            except KeyboardInterrupt:
+                pass  # a second Ctrl-C while closing: the first one's message is already out
 
 
 if __name__ == "__main__":

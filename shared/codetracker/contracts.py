@@ -118,7 +118,7 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
 
 SUMMARY_FIELDS = (
     "module_slug",
-    "module_id",
+    "snapshot_id",
     "branch_name",
     "release_tag",
     "commit_sha",

@@ -149,9 +149,14 @@ class RefNotFound(FetchError, PermanentError):
 
 
 class FetchLimitExceeded(FetchError, PermanentError):
-    """The repository is larger than the configured limits allow (pack size, file count)."""
+    """The repository is larger than the configured limits allow (pack size, file count). `setting` names the
+    variable that sets the limit (FetchLimits.SETTINGS)."""
 
     code = "limit_exceeded"
+
+    def __init__(self, message: str, *, setting: str | None = None) -> None:
+        super().__init__(message)
+        self.setting = setting
 
 
 class HostUnreachable(FetchError, RetryableError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
@@ -118,6 +118,15 @@ class FetchLimits:
     # Per-socket timeouts do not stop a server that keeps sending a few bytes at a time: the whole
     # fetch session (refs, pack, later blob batches) gets a deadline too.
     total_timeout: float = 600.0
+
+    # The variable that sets each limit: settings.py reads them, limit errors name them.
+    SETTINGS: ClassVar[Mapping[str, str]] = {
+        "max_pack_bytes": "CODE_TRACKER_MAX_PACK_BYTES",
+        "max_files": "CODE_TRACKER_MAX_FILES",
+        "connect_timeout": "CODE_TRACKER_GIT_CONNECT_TIMEOUT",
+        "read_timeout": "CODE_TRACKER_GIT_READ_TIMEOUT",
+        "total_timeout": "CODE_TRACKER_GIT_TOTAL_TIMEOUT",
+    }
 
 
 class RepositoryFetcher(Protocol):

@@ -98,11 +98,10 @@ class Settings:
                 max_file_bytes=_positive(env, "CODE_TRACKER_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES, int)
             ),
             fetch_limits=FetchLimits(
-                max_pack_bytes=_positive(env, "CODE_TRACKER_MAX_PACK_BYTES", base.max_pack_bytes, int),
-                max_files=_positive(env, "CODE_TRACKER_MAX_FILES", base.max_files, int),
-                connect_timeout=_positive(env, "CODE_TRACKER_GIT_CONNECT_TIMEOUT", base.connect_timeout, float),
-                read_timeout=_positive(env, "CODE_TRACKER_GIT_READ_TIMEOUT", base.read_timeout, float),
-                total_timeout=_positive(env, "CODE_TRACKER_GIT_TOTAL_TIMEOUT", base.total_timeout, float),
+                **{
+                    name: _positive(env, variable, getattr(base, name), type(getattr(base, name)))
+                    for name, variable in FetchLimits.SETTINGS.items()
+                }
             ),
             database=DatabaseSettings.from_env(env, allow_embedded=allow_embedded_database),
             max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),

@@ -134,7 +134,7 @@ def test_storing_replaces_only_that_key_and_keeps_its_id(unit_of_work):
     for k, d in others.items():
         store(unit_of_work, k, d)
     again = store(unit_of_work, key(), descriptor("two"))
-    assert again.module_id == first.module_id
+    assert again.snapshot_id == first.snapshot_id
     assert load(unit_of_work, key()) == as_stored(descriptor("two"))
     for k, d in others.items():
         assert load(unit_of_work, k) == as_stored(d)
@@ -144,7 +144,7 @@ def test_scopes_never_share_a_snapshot(unit_of_work):
     # Two registrations of repositories that slugify alike: same slug, branch and tag, different owners.
     a = store(unit_of_work, key(scope="repository:a"), descriptor("a"))
     b = store(unit_of_work, key(scope="repository:b"), descriptor("b"))
-    assert a.module_id != b.module_id
+    assert a.snapshot_id != b.snapshot_id
     assert load(unit_of_work, key(scope="repository:a")) == as_stored(descriptor("a"))
     assert load(unit_of_work, key(scope="repository:b")) == as_stored(descriptor("b"))
     with pytest.raises(SnapshotNotFound):
@@ -161,7 +161,7 @@ def test_an_older_scan_never_replaces_a_newer_one(unit_of_work):
     assert stale.value.stored == newer
     assert load(unit_of_work, key()) == as_stored(descriptor("newer"))
     # The same scan delivered twice replaces (with the same content): redelivery is harmless.
-    assert store(unit_of_work, key(), descriptor("newer"), scanned_at=T0).module_id == newer.module_id
+    assert store(unit_of_work, key(), descriptor("newer"), scanned_at=T0).snapshot_id == newer.snapshot_id
     later = store(unit_of_work, key(), descriptor("later"), scanned_at=T0 + timedelta(seconds=1))
     assert datetime.fromisoformat(later.last_scanned_at) == T0 + timedelta(seconds=1)
 

@@ -42,15 +42,15 @@ class MemoryState:
 
     snapshots: dict[SnapshotKey, _StoredSnapshot] = field(default_factory=dict)
     blobs: dict[tuple[str, str], FileExtraction] = field(default_factory=dict)
-    last_module_id: int = 0
+    last_snapshot_id: int = 0
 
     def copy(self) -> MemoryState:
         # Shallow: stored values are never mutated, only replaced.
-        return MemoryState(dict(self.snapshots), dict(self.blobs), self.last_module_id)
+        return MemoryState(dict(self.snapshots), dict(self.blobs), self.last_snapshot_id)
 
-    def new_module_id(self) -> int:
-        self.last_module_id += 1
-        return self.last_module_id
+    def new_snapshot_id(self) -> int:
+        self.last_snapshot_id += 1
+        return self.last_snapshot_id
 
 
 class MemorySnapshotStore:
@@ -76,7 +76,7 @@ class MemorySnapshotStore:
         rows = row_counts(descriptor)
         summary = SnapshotSummary(
             module_slug=key.module_slug,
-            module_id=stored.summary.module_id if stored else self._state.new_module_id(),
+            snapshot_id=stored.summary.snapshot_id if stored else self._state.new_snapshot_id(),
             branch_name=key.branch_name,
             release_tag=key.release_tag,
             commit_sha=source.commit_sha,

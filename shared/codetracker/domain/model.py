@@ -144,7 +144,7 @@ class SnapshotSource:
 @dataclass(frozen=True, slots=True)
 class SnapshotSummary:
     module_slug: str
-    module_id: int
+    snapshot_id: int  # the stored snapshot's own id (the row of its key)
     branch_name: str
     release_tag: str
     commit_sha: str | None

@@ -6,6 +6,7 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,9 +72,13 @@ def scan_repository(
     limits: FetchLimits = FetchLimits(),
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    fetch_progress: Callable[[int], None] | None = None,
 ) -> ScanResult:
+    """fetch_progress is told the bytes received so far while the fetch runs."""
     scanned_at = clock()
-    with fetcher.open(request.url, request.ref, credentials=request.credentials, limits=limits) as tree:
+    with fetcher.open(
+        request.url, request.ref, credentials=request.credentials, limits=limits, progress=fetch_progress
+    ) as tree:
         slug = request.module_slug or slugify(tree.repository_name)
         result = extract_tree(tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
         fetched = tree.ref

@@ -42,7 +42,7 @@ def test_scan_url_then_show(widgets, db_env):
 
     table = _cli("scan", widgets.url, "--ref", "main", env_extra=db_env).stdout
     header, row = table.splitlines()[:2]
-    assert header.split()[:4] == ["module_slug", "module_id", "branch_name", "release_tag"]
+    assert header.split()[:4] == ["module_slug", "snapshot_id", "branch_name", "release_tag"]
     assert row.split()[2:4] == ["main", "HEAD"]
     # v1.0.0 and main share every module blob but src/index.mjs and src/new.mjs
     assert "5 module files: 2 extracted, 3 from the cache; fetched" in table

@@ -188,7 +188,7 @@ def test_storing_the_same_descriptor_again_writes_no_child_row(
 
     assert row_versions(migrated_database_url) == before
     assert store.load_snapshot(KEY) == with_problems
-    assert (again.module_id, again.commit_sha) == (first.module_id, "b" * 40)  # the module row is updated
+    assert (again.snapshot_id, again.commit_sha) == (first.snapshot_id, "b" * 40)  # the module row is updated
 
 
 def test_an_equal_descriptor_built_apart_writes_nothing(

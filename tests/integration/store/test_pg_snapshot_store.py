@@ -175,7 +175,7 @@ def test_summary_counts_what_was_stored(store: CommittingSnapshotStore, migrated
         summary.files_count,
         summary.problems_count,
     ) == (4, 4, 3, 6, 3)
-    assert _child_rows(migrated_database_url, summary.module_id) == {
+    assert _child_rows(migrated_database_url, summary.snapshot_id) == {
         "functions": 4,
         "parameters": 4,
         "return_values": 3,
@@ -204,9 +204,9 @@ def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated
         key(), replacement, SnapshotSource(name="acme/utils", folder_path=None, commit_sha="1" * 40)
     )
 
-    assert second.module_id == first.module_id  # the row is updated, not re-created
+    assert second.snapshot_id == first.snapshot_id  # the row is updated, not re-created
     assert store.load_snapshot(key()) == replacement
-    assert _child_rows(migrated_database_url, second.module_id)["functions"] == 120
+    assert _child_rows(migrated_database_url, second.snapshot_id)["functions"] == 120
     for other_key, descriptor in others.items():
         assert store.load_snapshot(other_key) == descriptor
     after = {
@@ -251,7 +251,7 @@ def test_an_empty_descriptor_clears_the_previous_snapshot(
     summary = store.store_snapshot(key(), empty, SOURCE)
 
     assert store.load_snapshot(key()) == empty
-    assert set(_child_rows(migrated_database_url, summary.module_id).values()) == {0}
+    assert set(_child_rows(migrated_database_url, summary.snapshot_id).values()) == {0}
     assert summary.functions_count == summary.files_count == summary.problems_count == 0
 
 
@@ -316,7 +316,7 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
             # After every round, not only the last: a mix could be repaired by a later, luckier round.
             assert descriptor_to_dict(checker.load_snapshot(key())) in expected
             (summary,) = checker.list_snapshots(SLUG)
-            assert _child_rows(migrated_database_url, summary.module_id) == {
+            assert _child_rows(migrated_database_url, summary.snapshot_id) == {
                 "functions": 1500,
                 "parameters": 4500,
                 "return_values": 1500,
@@ -333,10 +333,10 @@ def test_deleting_a_module_row_cascades_to_every_child(
 ) -> None:
     doomed = store.store_snapshot(key(), rich_descriptor(), SOURCE)
     kept = store.store_snapshot(key(tag="v1.0.0"), rich_descriptor(), SOURCE)
-    kept_rows = _child_rows(migrated_database_url, kept.module_id)
+    kept_rows = _child_rows(migrated_database_url, kept.snapshot_id)
 
     with psycopg.connect(migrated_database_url) as conn:
-        conn.execute("DELETE FROM modules WHERE id = %s", [doomed.module_id])
+        conn.execute("DELETE FROM modules WHERE id = %s", [doomed.snapshot_id])
         orphans = conn.execute(
             "SELECT (SELECT count(*) FROM parameters p WHERE NOT EXISTS "
             "          (SELECT 1 FROM functions f WHERE f.id = p.function_id)) "
@@ -344,9 +344,9 @@ def test_deleting_a_module_row_cascades_to_every_child(
             "          (SELECT 1 FROM functions f WHERE f.id = r.function_id))"
         ).fetchone()
 
-    assert set(_child_rows(migrated_database_url, doomed.module_id).values()) == {0}
+    assert set(_child_rows(migrated_database_url, doomed.snapshot_id).values()) == {0}
     assert orphans == (0,)
-    assert _child_rows(migrated_database_url, kept.module_id) == kept_rows
+    assert _child_rows(migrated_database_url, kept.snapshot_id) == kept_rows
     assert store.load_snapshot(key(tag="v1.0.0")) == rich_descriptor()
 
 

@@ -23,6 +23,7 @@ from typing import Protocol
 
 from codetracker.domain.model import EntryKind, TreeEntry
 from codetracker.errors import FetchLimitExceeded, GitServerError
+from codetracker.ports import FetchLimits
 
 SIZE_UNKNOWN = None
 
@@ -116,7 +117,9 @@ class GitCommitTree:
                 entries.append(TreeEntry(path=path, kind=kind, size=size, sha=sha.decode("ascii")))
                 self._by_path[path] = (kind, sha)
                 if len(entries) > max_files:
-                    raise FetchLimitExceeded(f"the tree has more than {max_files} files")
+                    raise FetchLimitExceeded(
+                        f"the tree has more than {max_files} files", setting=FetchLimits.SETTINGS["max_files"]
+                    )
         entries.sort(key=lambda entry: entry.path)
         return entries
 

@@ -152,7 +152,8 @@ class RemoteSession:
                 raise self._deadline_timeout()
             if self.bytes_received > limit:
                 raise FetchLimitExceeded(
-                    f"the pack from {self.location.display_url} exceeds the limit of {limit} bytes"
+                    f"the pack from {self.location.display_url} exceeds the limit of {limit} bytes",
+                    setting=FetchLimits.SETTINGS["max_pack_bytes"],
                 )
             self._report_progress(transfer_ended=False)
             receiver.feed(data)

@@ -127,7 +127,7 @@ class PostgresSnapshotStore:
             raise InvalidInput(f"the snapshot of {describe_key(key)} cannot be stored: {reason}") from err
         return SnapshotSummary(
             module_slug=key.module_slug,
-            module_id=module_id,
+            snapshot_id=module_id,
             branch_name=key.branch_name,
             release_tag=key.release_tag,
             commit_sha=source.commit_sha,
@@ -270,7 +270,7 @@ def _summary(row: tuple) -> SnapshotSummary:
     ) = row
     return SnapshotSummary(
         module_slug=slug,
-        module_id=module_id,
+        snapshot_id=module_id,
         branch_name=branch,
         release_tag=tag,
         commit_sha=commit_sha,

@@ -1,0 +1,116 @@
+"""What the CLI shows a person: tables that fit the terminal, progress lines, and stored text made safe to print.
+
+On a terminal, tables fit its width (long cells are cut with an ellipsis) and long phases show one progress
+line on stderr, always ended before anything else is printed. Piped, tables carry full values and no
+progress is drawn. Control characters from stored data (a tag with a newline, an ANSI escape) are shown
+escaped, never raw.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+_ELLIPSIS = "…"
+_MIN_COLUMN = 6
+_PROGRESS_INTERVAL_S = 0.1
+
+
+def safe_text(value: Any) -> str:
+    """A value as one printable line: control characters (C0, DEL, C1) as escapes."""
+    text = "" if value is None else str(value)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+def _terminal_width(stream: TextIO) -> int | None:
+    if not stream.isatty():
+        return None
+    try:
+        return os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return shutil.get_terminal_size().columns
+
+
+def _fit(widths: list[int], available: int, gap: int) -> list[int]:
+    """Column widths that sum (with gaps) to at most `available`, taking from the widest columns first."""
+    widths = list(widths)
+    budget = available - gap * (len(widths) - 1)
+    while sum(widths) > budget:
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        if widths[widest] <= _MIN_COLUMN:
+            break
+        widths[widest] -= 1
+    return widths
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + _ELLIPSIS
+
+
+def write_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO) -> None:
+    cells = [[safe_text(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    available = _terminal_width(out)
+    if available is not None:
+        widths = _fit(widths, available, gap=2)
+    for row in [list(headers), *cells]:
+        out.write("  ".join(_cut(v, w).ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+class Progress:
+    """One progress line on stderr, drawn only on a terminal and at most every 0.1 s. A context manager: the
+    line is ended when the block ends, however it ends, so a message never lands in its middle."""
+
+    def __init__(self, stream: TextIO, *, clock=time.monotonic) -> None:
+        self.stream = stream
+        self.enabled = stream.isatty()
+        self.shown = False
+        self._clock = clock
+        self._last = float("-inf")
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.finish()
+
+    def _draw(self, text: str, *, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = self._clock()
+        if not force and now - self._last < _PROGRESS_INTERVAL_S:
+            return
+        self._last = now
+        width = _terminal_width(self.stream) or 80
+        self.stream.write("\r" + _cut(text, width - 1).ljust(min(width - 1, 79)))
+        self.stream.flush()
+        self.shown = True
+
+    def files(self, done: int, total: int) -> None:
+        """Extraction: files done of total (scans of fewer than 200 files draw nothing)."""
+        if total < 200:
+            return
+        width = 30
+        filled = width * done // max(total, 1)
+        # Unthrottled: extraction reports every 50 files, a natural pace.
+        self._draw(f"extracting [{'#' * filled}{'.' * (width - filled)}] {done}/{total} files", force=True)
+
+    def walk(self, files_seen: int, bytes_hashed: int) -> None:
+        self._draw(f"reading the folder: {files_seen:,} files, {bytes_hashed / 1e6:,.1f} MB hashed")
+
+    def fetch(self, bytes_received: int) -> None:
+        self._draw(f"fetching: {bytes_received / 1e6:,.1f} MB received")
+
+    # The extraction callback's shape (done, total): the use cases call the object itself.
+    __call__ = files
+
+    def finish(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self.shown = False
