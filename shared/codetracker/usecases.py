@@ -75,7 +75,7 @@ def extract_tree(
     pools need /dev/shm, which Lambda does not have."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
-    rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
+    rules = IgnoreRules(ignore_bytes)  # bytes: matched byte for byte, as git does
     selection = select_modules(entries, rules, options)
 
     cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"

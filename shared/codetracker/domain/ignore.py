@@ -69,7 +69,12 @@ class IgnorePattern:
 @dataclass(frozen=True, slots=True)
 class LineProblem:
     line: int
-    reason: str
+    why: str
+    raw: bytes  # the line as written
+
+    @property
+    def reason(self) -> str:
+        return f"{self.why}: '{_shown(self.raw)}'"
 
 
 def _trim_trailing_spaces(line: bytes) -> bytes:
@@ -85,7 +90,7 @@ def _trim_trailing_spaces(line: bytes) -> bytes:
 
 
 def _shown(raw: bytes) -> str:
-    return printable(raw.decode("utf-8", "backslashreplace"))
+    return printable(raw[:256].decode("utf-8", "backslashreplace"))  # a line can be megabytes long
 
 
 def parse_ignore_file(data: bytes) -> tuple[list[IgnorePattern], list[LineProblem]]:
@@ -97,18 +102,16 @@ def parse_ignore_file(data: bytes) -> tuple[list[IgnorePattern], list[LineProble
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw or raw[0] == 0x23:  # empty or `#`
             continue
-        text = raw[:-1] if raw.endswith(b"\r") else raw
-        nul = text.find(b"\0")
-        if nul >= 0:
-            text = text[:nul]  # git keeps patterns as C strings
+        line = raw[:-1] if raw.endswith(b"\r") else raw
+        nul = line.find(b"\0")
+        text = line if nul < 0 else line[:nul]  # git keeps patterns as C strings
         text = _trim_trailing_spaces(text)
         if not text:
             continue  # blank once trimmed
         pattern, why = _parse_pattern(text, number)
         if pattern is not None:
             patterns.append(pattern)
-        for reason in why:
-            problems.append(LineProblem(number, f"{reason}: '{_shown(raw)}'"))
+        problems.extend(LineProblem(number, reason, line) for reason in why)
     return patterns, problems
 
 
@@ -349,14 +352,15 @@ def _as_bytes(text: str | bytes) -> bytes:
 class IgnoreRules:
     """gitignore-style exclusions: defaults that always apply, then the project's own rules.
 
-    `ignore_file` is the content of `.codetrackerignore` (bytes as stored, or text). `problems` lists the
-    lines that were skipped or match nothing, as scan problems of that file."""
+    `ignore_file_text` is the content of `.codetrackerignore`: bytes as stored (best: matched byte for byte,
+    as git does) or text. `problems` lists the lines that were skipped or match nothing, as scan problems of
+    that file (kind `ignore_rule`, path `.codetrackerignore`, with the line number)."""
 
     def __init__(
-        self, ignore_file: str | bytes | None = None, defaults: Sequence[str] = DEFAULT_IGNORE_PATTERNS
+        self, ignore_file_text: str | bytes | None = None, defaults: Sequence[str] = DEFAULT_IGNORE_PATTERNS
     ) -> None:
         self._defaults, self._defaults_match_files = _defaults(tuple(defaults))
-        patterns, problems = parse_ignore_file(_as_bytes(ignore_file)) if ignore_file else ([], [])
+        patterns, problems = parse_ignore_file(_as_bytes(ignore_file_text)) if ignore_file_text else ([], [])
         self._project = PatternList(patterns)
         self.problems: tuple[ScanProblem, ...] = _as_scan_problems(problems)
         self._dir_cache: dict[str, bool] = {}
@@ -406,7 +410,7 @@ def _as_scan_problems(problems: list[LineProblem]) -> tuple[ScanProblem, ...]:
             ScanProblem(
                 IGNORE_FILE_NAME,
                 ProblemKind.IGNORE_RULE,
-                f"{len(rest)} more lines like the above (lines {rest[0].line} to {rest[-1].line}) are not listed",
+                f"{len(rest)} more lines (from line {rest[0].line} to {rest[-1].line}) are skipped or match nothing; not listed",
                 line=rest[0].line,
             )
         )

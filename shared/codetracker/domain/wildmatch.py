@@ -80,10 +80,8 @@ class _Abort(Exception):
 
 def simple_length(pattern: bytes) -> int:
     """Length of the leading part without any glob special byte (git's `simple_length`)."""
-    for i, byte in enumerate(pattern):
-        if byte in GLOB_SPECIAL:
-            return i
-    return len(pattern)
+    special = _SPECIAL.search(pattern)
+    return len(pattern) if special is None else special.start()
 
 
 def compile_pattern(pattern: bytes, *, pathname: bool) -> CompiledPattern:

@@ -65,6 +65,16 @@ REGRESSION_VECTORS: list[tuple[bytes, str, bool]] = [
     (b"a.js\\ \n", "a.js", False),
     # A NUL ends the pattern (git keeps patterns as C strings).
     (b"a.js\0junk\n", "a.js", True),
+    # Found by this fuzzer against the former pathspec-based matcher (seed 20261123, first 2,500 cases: 691
+    # of them raised, 187 more answered wrong for 461 paths).
+    (b".h/b \t\ndeep/*?/**\n", ".h/b/.h", False),
+    (b"\xef\xbb\xbf**  \n", "a]-/c/c/akeep", True),
+    (b"*/\nba**a]\n!/*\n", "a.lock/a.lock/a.lock", True),
+    (b"#.h\n\n##a\n**/**\n!\xc3\xa9.j*\n!a b\\a]\n**A*/\n", "\u00e9.js/\u00e9.jsa]", False),
+    (b"\\deep\\a.j[![:space:]]/\n", "deep/deepa.js/a.js", True),
+    (b"foo[\n!**/**\n/a?j*/\n", "a.js/a*", True),
+    (b"?\n", "\u65e5", False),
+    (b"!b.js?\n\\!/*.js\n[\n/a.b\n!/\n", "a.b/a.b", True),
 ]
 
 # --- the grammar -------------------------------------------------------------------------------------------
