@@ -115,6 +115,10 @@ def parse_ignore_file(data: bytes) -> tuple[list[IgnorePattern], list[LineProble
     return patterns, problems
 
 
+def _is_plain_name(text: bytes) -> bool:
+    return simple_length(text) == len(text) and _SLASH not in text
+
+
 def _parse_pattern(text: bytes, number: int) -> tuple[IgnorePattern | None, list[str]]:
     negative = text[:1] == b"!"
     if negative:
@@ -128,7 +132,7 @@ def _parse_pattern(text: bytes, number: int) -> tuple[IgnorePattern | None, list
             return None, ["line skipped, as git does: '/' alone matches nothing"]
     basename = _SLASH not in text
     body = text if basename or text[0] != _SLASH else text[1:]
-    if body.startswith(b"**/") and simple_length(body[3:]) == len(body) - 3 and _SLASH not in body[3:]:
+    if len(body) > 3 and body.startswith(b"**/") and simple_length(body) == 0 and _is_plain_name(body[3:]):
         basename, body = True, body[3:]  # `**/name` matches `name` at any depth: a basename pattern
     if simple_length(body) == len(body):  # no glob character: most lines of a long file
         tokens: tuple[Token, ...] | None = (Token(LITERAL, body),) if body else ()

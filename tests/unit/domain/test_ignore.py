@@ -29,6 +29,7 @@ from codetracker.domain.wildmatch import wildmatch
         ("//", "empty path segment"),
         ("a//b", "empty path segment"),
         ("a/**//b", "empty path segment"),
+        ("**//", "empty path segment"),
         ("[z-a]", "reversed"),
     ],
 )
