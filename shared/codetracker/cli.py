@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 from codetracker.contracts import SUMMARY_FIELDS
 
@@ -120,6 +120,8 @@ def _error_line(error: Exception) -> str:
     flag = _FLAGS.get(field)
     if flag and message.startswith(field + " "):
         message = flag + message[len(field) :]
+    elif flag:
+        message += f" ({flag})"
     if isinstance(error, SourceIsGitRepository):
         message += " (use --ref REF)"
     if isinstance(error, FetchLimitExceeded) and error.setting:
@@ -150,13 +152,11 @@ def _nothing_found_line(descriptor, extraction) -> str | None:
     """Why an empty result is empty: no module files, and which sources of other kinds are not read."""
     if descriptor.functions:
         return None
-    from codetracker.domain.selection import unread_sources
+    from codetracker.domain.selection import describe_unread_sources
 
-    unread = unread_sources(descriptor.files)
-    if not unread:
-        return f"no exported functions found in {extraction.candidates} module files (.js/.mjs ES modules)"
-    kinds = ", ".join(f"{count} {suffix}" for suffix, count in sorted(unread.items(), key=lambda kv: -kv[1]))
-    return f"no exported functions found in {extraction.candidates} module files; {kinds} files are not read"
+    found = f"no exported functions found in {extraction.candidates} module files (.js/.mjs ES modules)"
+    unread = describe_unread_sources(extraction.unread_sources)
+    return f"{found}; {unread}" if unread else found
 
 
 # --- commands -----------------------------------------------------------------------------------------
@@ -230,6 +230,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
     from codetracker.usecases.persist import persist_scan
     from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
+    from codetracker.domain.snapshot_keys import HEAD_TAG
     from codetracker.usecases.scan import scan_folder, scan_repository
 
     source = _required(args, "source")
@@ -263,10 +264,14 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         else:
             if args.token_env:
                 raise UsageError("--token-env applies to repository scans")
-            if not args.branch:
+            if args.branch is None:
                 raise UsageError("--branch is required when scanning a folder")
             request = FolderScanRequest(
-                source, args.branch, release_tag=args.tag or "HEAD", commit_sha=args.commit, module_slug=args.slug
+                source,
+                args.branch,
+                release_tag=args.tag if args.tag is not None else HEAD_TAG,
+                commit_sha=args.commit,
+                module_slug=args.slug,
             )
             result = scan_folder(
                 request,

@@ -14,17 +14,17 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
+from codetracker.domain.refnames import printable
+
 _ELLIPSIS = "…"
 _MIN_COLUMN = 6
 _PROGRESS_INTERVAL_S = 0.1
 
 
 def safe_text(value: Any) -> str:
-    """A value as one printable line: control characters (C0, DEL, C1) as escapes."""
+    """A value as one printable line: control characters, ANSI escapes and bidi overrides as escapes."""
     text = "" if value is None else str(value)
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text)
+    return text if text.isprintable() else printable(text, limit=None)
 
 
 def _terminal_width(stream: TextIO) -> int | None:

@@ -121,26 +121,6 @@ def test_malformed_database_url_never_echoes_the_password(tmp_path, monkeypatch)
     assert "pw5ecret" not in err + out
 
 
-def test_progress_bar_draws_only_on_a_terminal_and_for_long_scans():
-    from codetracker.cli import _ProgressBar
-
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    terminal = Terminal()
-    bar = _ProgressBar(terminal)
-    bar(0, 1000)
-    bar(500, 1000)
-    bar.finish()
-    assert "500/1000 files" in terminal.getvalue() and terminal.getvalue().endswith("\n")
-    short = Terminal()
-    _ProgressBar(short)(5, 10)  # a short scan: no bar
-    piped = io.StringIO()
-    _ProgressBar(piped)(500, 1000)  # not a terminal: no escape noise in logs
-    assert short.getvalue() == "" and piped.getvalue() == ""
-
-
 def test_bad_input_is_refused_before_any_database_is_started(tmp_path, monkeypatch):
     """Argument errors found by a use case come before the first database work: no embedded Postgres."""
     for name in ("DATABASE_URL", "CODE_TRACKER_PG_HOST"):

@@ -96,6 +96,7 @@ class TreeEntry:
 class ProblemKind(StrEnum):
     SKIPPED = "skipped"
     PARSE_ERROR = "parse_error"
+    IGNORE_RULE = "ignore_rule"  # a line of .codetrackerignore that git would skip or that matches nothing
 
 
 @dataclass(frozen=True, slots=True)

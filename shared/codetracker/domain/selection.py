@@ -1,28 +1,48 @@
 """Which files of a tree are JavaScript modules to extract, and which are skipped (with a reason).
 
-Ignore rules use gitignore syntax (a `.codetrackerignore` file at the root plus defaults that always apply).
-`pathspec` matches single patterns; the directory rule of git is applied here on top of it: git never
-descends into an excluded directory, so a file below one stays excluded even when a later `!pattern`
-re-includes it (pathspec alone answers "not ignored" there; the tests compare with `git check-ignore`).
+Ignore rules use gitignore syntax with git's exact semantics (`codetracker.domain.ignore`: a
+`.codetrackerignore` file at the root plus defaults that always apply); slugs are made by
+`codetracker.domain.slugs` (`slugify` is re-exported here).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-import pathspec
-
+from codetracker.domain.ignore import DEFAULT_IGNORE_PATTERNS, IGNORE_FILE_NAME, IgnoreRules
 from codetracker.domain.model import EntryKind, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.slugs import slugify
 
-IGNORE_FILE_NAME = ".codetrackerignore"
-DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (".git/", "node_modules/")
+__all__ = [
+    "DEFAULT_IGNORE_PATTERNS",
+    "DEFAULT_MAX_FILE_BYTES",
+    "IGNORE_FILE_NAME",
+    "IgnoreRules",
+    "Selection",
+    "SelectionOptions",
+    "UNREAD_SOURCE_SUFFIXES",
+    "describe_unread_sources",
+    "is_binary",
+    "is_module_path",
+    "may_export",
+    "select_modules",
+    "size_skip_reason",
+    "slugify",
+    "unread_sources",
+]
+
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 
 # Files that are never ES modules of the package (CommonJS, TypeScript and its declaration files).
 _NEVER_MODULE_SUFFIXES = (".cjs", ".d.ts", ".d.mts", ".d.cts", ".ts", ".mts", ".cts")
 _MODULE_SUFFIXES = (".mjs", ".js")
+
+# JavaScript-family sources that are not read, longest suffix first (`.d.ts` before `.ts`).
+UNREAD_SOURCE_SUFFIXES: tuple[str, ...] = (
+    ".d.mts", ".d.cts", ".d.ts", ".svelte", ".tsx", ".mts", ".cts", ".jsx", ".cjs", ".vue", ".ts",
+)
 
 # A file without the `export` keyword cannot export anything: no need to parse it. The keyword cannot be
 # part of a longer identifier (`exports`, `$export`, `reexport`) nor be written with escapes; a false
@@ -34,44 +54,6 @@ _IDENTIFIER_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV
 _BINARY_SNIFF_BYTES = 8192
 
 
-class IgnoreRules:
-    """gitignore-style exclusions: defaults that always apply, then the project's own rules."""
-
-    def __init__(self, ignore_file_text: str | None = None, defaults: Sequence[str] = DEFAULT_IGNORE_PATTERNS):
-        self._defaults = pathspec.GitIgnoreSpec.from_lines(list(defaults))
-        # Directory-only defaults (`.git/`, `node_modules/`) never match a file itself, only via its
-        # directories, which are checked once each: files then skip the defaults' patterns.
-        self._defaults_match_files = any(not pattern.endswith("/") for pattern in defaults)
-        lines = ignore_file_text.splitlines() if ignore_file_text else []
-        self._project = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-        self._dir_cache: dict[str, bool] = {}
-
-    def _matches(self, path: str) -> bool:
-        if self._defaults.match_file(path):
-            return True
-        return self._project is not None and self._project.match_file(path)
-
-    def is_dir_ignored(self, dir_path: str) -> bool:
-        """True when git would not descend into the directory (itself or an ancestor is excluded)."""
-        dir_path = dir_path.strip("/")
-        if not dir_path:
-            return False
-        cached = self._dir_cache.get(dir_path)
-        if cached is None:
-            parent, _, _ = dir_path.rpartition("/")
-            cached = self.is_dir_ignored(parent) or self._matches(dir_path + "/")
-            self._dir_cache[dir_path] = cached
-        return cached
-
-    def is_ignored(self, path: str) -> bool:
-        parent, _, _ = path.rpartition("/")
-        if self.is_dir_ignored(parent):
-            return True
-        if self._defaults_match_files and self._defaults.match_file(path):
-            return True
-        return self._project is not None and self._project.match_file(path)
-
-
 @dataclass(frozen=True, slots=True)
 class SelectionOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -80,7 +62,9 @@ class SelectionOptions:
 @dataclass(frozen=True, slots=True)
 class Selection:
     candidates: tuple[TreeEntry, ...]  # files to read and extract, sorted by path
-    skipped: tuple[ScanProblem, ...]  # module files not extracted, with the reason
+    # module files not extracted, with the reason; first, the lines of .codetrackerignore that were
+    # skipped or match nothing (IgnoreRules.problems, kind ignore_rule, path .codetrackerignore)
+    skipped: tuple[ScanProblem, ...]
 
 
 def is_module_path(path: str) -> bool:
@@ -94,9 +78,11 @@ def select_modules(
     """Pick the module files to extract. Symlinks and oversized module files are skipped with a reason;
     files that are not modules by name, or that the ignore rules exclude, are simply not candidates."""
     candidates: list[TreeEntry] = []
-    skipped: list[ScanProblem] = []
+    skipped: list[ScanProblem] = list(rules.problems)
     for entry in sorted(entries, key=lambda e: e.path):
-        if not is_module_path(entry.path) or rules.is_ignored(entry.path):
+        if not is_module_path(entry.path):
+            continue
+        if rules.is_ignored(entry.path, is_dir=entry.kind is EntryKind.SUBMODULE):
             continue
         if entry.kind is EntryKind.SYMLINK:
             skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, "symlink (not followed)"))
@@ -130,10 +116,33 @@ def may_export(content: bytes) -> bool:
     return False
 
 
-_SLUG_UNSAFE = re.compile(r"[^a-z0-9]+")
+def _unread_suffix(path: str) -> str | None:
+    lower = path.lower()
+    for suffix in UNREAD_SOURCE_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix
+    return None
 
 
-def slugify(name: str) -> str:
-    """`@Scope/My Package.js` → `scope-my-package-js`."""
-    slug = _SLUG_UNSAFE.sub("-", name.lower()).strip("-")
-    return slug or "module"
+def unread_sources(entries: Iterable[TreeEntry], rules: IgnoreRules | None = None) -> dict[str, int]:
+    """Files that look like JavaScript-family sources but are never read (TypeScript, JSX, CommonJS,
+    declaration files, Vue and Svelte components), by suffix, most frequent first; files the ignore rules
+    exclude and entries that are not files (symlinks, submodules) are not counted."""
+    counts: Counter[str] = Counter()
+    for entry in entries:
+        if entry.kind is not EntryKind.FILE:
+            continue
+        suffix = _unread_suffix(entry.path)
+        if suffix is not None and (rules is None or not rules.is_ignored(entry.path)):
+            counts[suffix] += 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def describe_unread_sources(counts: dict[str, int]) -> str:
+    """`{".ts": 57, ".jsx": 128}` → `57 .ts and 128 .jsx files are not read` ("" when there are none)."""
+    parts = [f"{count} {suffix}" for suffix, count in counts.items() if count]
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    total = sum(counts.values())
+    return f"{listed} {'file is' if total == 1 else 'files are'} not read"

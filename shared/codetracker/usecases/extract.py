@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
 from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
@@ -14,6 +14,7 @@ from codetracker.domain.selection import (
     select_modules,
     size_skip_reason,
     slugify,
+    unread_sources,
 )
 from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
 from codetracker.usecases.requests import ExtractFolderRequest
@@ -28,6 +29,8 @@ class ExtractionStats:
     candidates: int
     parsed: int  # blobs parsed in this run (cache misses)
     cache_hits: int
+    # JavaScript-family sources that are never read (.ts, .jsx, …) by suffix: says why a result is empty.
+    unread_sources: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,7 @@ def extract_tree(
     pools need /dev/shm, which Lambda does not have."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
-    rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
+    rules = IgnoreRules(ignore_bytes)  # bytes, matched as git matches them
     selection = select_modules(entries, rules, options)
 
     cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
@@ -103,7 +106,11 @@ def extract_tree(
 
     descriptor = assemble_descriptor(module_slug, entries, extracted, skipped)
     stats = ExtractionStats(
-        files_total=len(entries), candidates=total, parsed=len(to_read), cache_hits=total - len(to_read)
+        files_total=len(entries),
+        candidates=total,
+        parsed=len(to_read),
+        cache_hits=total - len(to_read),
+        unread_sources=unread_sources(entries, rules),
     )
     return ExtractionResult(descriptor, stats)
 

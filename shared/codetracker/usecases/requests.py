@@ -6,11 +6,11 @@ entry point maps `InvalidInput.field` to its own spelling.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codetracker.domain.model import DEFAULT_SCOPE
+from codetracker.domain.refnames import check_ref_name, normalize_commit_sha
 from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import InvalidInput
@@ -18,7 +18,6 @@ from codetracker.ports import Credentials
 
 MAX_NAME_LENGTH = 255
 MAX_PAGE_SIZE = 1000
-_COMMIT_SHA = re.compile(r"[0-9a-fA-F]{4,64}")
 
 
 def required_name(value: str | None, field_name: str) -> str:
@@ -34,15 +33,24 @@ def optional_name(value: str | None, field_name: str) -> str | None:
     return None if value is None else required_name(value, field_name)
 
 
+def ref_name(value: str | None, field_name: str) -> str:
+    """A branch, tag or ref, by git's ref-name rules (`git check-ref-format`): no control characters, no
+    `..`, `~^:?*[\\`, … — so a stored name can never split a table row or colour a terminal."""
+    return check_ref_name(value if value is not None else "", what=field_name)
+
+
+def optional_ref_name(value: str | None, field_name: str) -> str | None:
+    return None if value is None else ref_name(value, field_name)
+
+
 def module_slug(value: str | None) -> str | None:
     """A slug given by the caller, slugified; None: the use case derives it from the source's name."""
     return None if value is None else slugify(required_name(value, "slug"))
 
 
 def commit_sha(value: str | None) -> str | None:
-    if value is not None and not _COMMIT_SHA.fullmatch(value):
-        raise InvalidInput(f"commit must be a hex commit sha (4 to 64 characters), got {value!r}", field="commit")
-    return value
+    """A recorded commit is a full sha, lower-cased (abbreviated shas are refs to fetch, not records)."""
+    return None if value is None else normalize_commit_sha(value)
 
 
 def _set(request: object, name: str, value: object) -> None:
@@ -70,8 +78,8 @@ class FolderScanRequest:
     scope: str = DEFAULT_SCOPE
 
     def __post_init__(self) -> None:
-        _set(self, "branch_name", required_name(self.branch_name, "branch"))
-        _set(self, "release_tag", required_name(self.release_tag, "tag"))
+        _set(self, "branch_name", ref_name(self.branch_name, "branch"))
+        _set(self, "release_tag", ref_name(self.release_tag, "tag"))
         _set(self, "commit_sha", commit_sha(self.commit_sha))
         _set(self, "module_slug", module_slug(self.module_slug))
         _set(self, "scope", required_name(self.scope, "scope"))
@@ -94,9 +102,9 @@ class RepositoryScanRequest:
     def __post_init__(self) -> None:
         if not self.url or not self.url.strip():
             raise InvalidInput("url must not be empty", field="url")
-        _set(self, "ref", required_name(self.ref, "ref"))
-        _set(self, "branch_name", optional_name(self.branch_name, "branch"))
-        _set(self, "release_tag", optional_name(self.release_tag, "tag"))
+        _set(self, "ref", ref_name(self.ref, "ref"))
+        _set(self, "branch_name", optional_ref_name(self.branch_name, "branch"))
+        _set(self, "release_tag", optional_ref_name(self.release_tag, "tag"))
         _set(self, "module_slug", module_slug(self.module_slug))
         _set(self, "scope", required_name(self.scope, "scope"))
 
@@ -115,7 +123,7 @@ class SnapshotQuery:
 
     def __post_init__(self) -> None:
         _set(self, "module_slug", module_slug(self.module_slug))
-        _set(self, "branch_name", optional_name(self.branch_name, "branch"))
-        _set(self, "release_tag", optional_name(self.release_tag, "tag"))
+        _set(self, "branch_name", optional_ref_name(self.branch_name, "branch"))
+        _set(self, "release_tag", optional_ref_name(self.release_tag, "tag"))
         if not 1 <= self.limit <= MAX_PAGE_SIZE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}, got {self.limit}", field="limit")

@@ -68,10 +68,10 @@ def test_scan_folder_and_show_table(tmp_path, db_env):
         "--slug",
         "Lib A",
         "--commit",
-        "abc123",
+        "ABC123" + "0" * 34,  # a recorded commit is a full sha, stored lower-case
         env_extra=db_env,
     )
-    assert "lib-a" in result.stdout and "abc123" in result.stdout
+    assert "lib-a" in result.stdout and "abc123" + "0" * 34 in result.stdout
     shown = _cli("show", "lib-a", "--branch", "dev", "--tag", "v0.1", env_extra=db_env).stdout
     assert "alpha" in shown and "(x, { y }?)" in shown
 

@@ -11,14 +11,17 @@ from codetracker.domain.model import EntryKind, ProblemKind, TreeEntry
 from codetracker.domain.selection import (
     IgnoreRules,
     SelectionOptions,
+    describe_unread_sources,
     is_module_path,
     may_export,
     select_modules,
     slugify,
+    unread_sources,
 )
+from codetracker.errors import InvalidInput
 
 # Rule sets and paths chosen to hit the places where gitignore semantics are subtle: re-including a
-# file under an excluded directory (git refuses, pathspec alone accepts), anchored patterns, `**`,
+# file under an excluded directory (git refuses), anchored patterns, `**`,
 # directory-only patterns, negation order, character classes, escaped and trailing spaces.
 IGNORE_CASES = {
     "reinclude_under_excluded_dir": ("build/\n!build/keep.js\n", ["build/keep.js", "build/a/b.js", "src/build.js"]),
@@ -76,14 +79,14 @@ def test_ignore_rules_agree_with_git_check_ignore(tmp_path, case):
     assert actual == expected
 
 
-def test_git_reference_really_disagrees_with_naive_pathspec(tmp_path):
-    """Guards the test above: the re-include case is one where a plain pathspec match is wrong."""
-    import pathspec
+def test_pathspec_is_not_on_the_import_path():
+    """Our own wildmatch replaced pathspec (see domain/ignore.py); importing the domain must not load it."""
+    import subprocess
+    import sys
 
-    rules_text, paths = IGNORE_CASES["reinclude_under_excluded_dir"]
-    naive = pathspec.GitIgnoreSpec.from_lines(rules_text.splitlines())
-    assert not naive.match_file("build/keep.js")
-    assert _git_ignored(tmp_path, rules_text, paths)["build/keep.js"] is True
+    code = "import sys, codetracker.domain.selection, codetracker.domain.ignore; print('pathspec' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
 
 
 def test_defaults_always_apply_even_when_negated():
@@ -164,7 +167,34 @@ def test_export_prefilter(content, expected):
 
 @pytest.mark.parametrize(
     ("name", "slug"),
-    [("My Package", "my-package"), ("@scope/pkg.js", "scope-pkg-js"), ("---", "module"), ("lodash-es", "lodash-es")],
+    [("My Package", "my-package"), ("@scope/pkg.js", "scope-pkg-js"), ("lodash-es", "lodash-es")],
 )
 def test_slugify(name, slug):
     assert slugify(name) == slug
+
+
+def test_slugify_refuses_a_name_without_letters_instead_of_a_shared_fallback():
+    with pytest.raises(InvalidInput):
+        slugify("---")
+
+
+def test_unread_sources_counts_js_family_files_that_are_not_read():
+    entries = [
+        _file("a.ts"), _file("b.TS"), _file("types.d.ts"), _file("x.d.mts"), _file("c.tsx"), _file("d.mts"),
+        _file("e.cts"), _file("f.jsx"), _file("g.jsx"), _file("h.cjs"), _file("App.vue"), _file("W.svelte"),
+        _file("ok.js"), _file("ok.mjs"), _file("README.md"), _file("dist/big.ts"), _file("node_modules/p/i.ts"),
+        _file("link.ts", kind=EntryKind.SYMLINK),
+    ]
+    counts = unread_sources(entries, IgnoreRules("dist/\n"))
+    assert counts == {".jsx": 2, ".ts": 2, ".cjs": 1, ".cts": 1, ".d.mts": 1, ".d.ts": 1, ".mts": 1, ".svelte": 1,
+                      ".tsx": 1, ".vue": 1}
+    assert list(counts)[:2] == [".jsx", ".ts"]  # most frequent first, then by suffix
+    assert unread_sources(entries)[".ts"] == 4  # without rules: the ignored and default-excluded ones too
+    assert unread_sources([_file("a.js")]) == {}
+
+
+def test_describe_unread_sources():
+    assert describe_unread_sources({".ts": 57, ".jsx": 128}) == "57 .ts and 128 .jsx files are not read"
+    assert describe_unread_sources({".ts": 1}) == "1 .ts file is not read"
+    assert describe_unread_sources({".ts": 2, ".vue": 1, ".cjs": 1}) == "2 .ts, 1 .vue and 1 .cjs files are not read"
+    assert describe_unread_sources({}) == ""
