@@ -119,3 +119,12 @@ def test_an_empty_result_says_why(services, tmp_path):
     assert code == 0, err
     assert "no exported functions found in 0 module files" in out
     assert "3 .ts and 1 .jsx files are not read" in out
+
+
+def test_show_finds_a_repository_by_the_name_it_was_given_as(services, tmp_path):
+    with RepoBuilder.create(tmp_path / "lib0.git") as builder:
+        builder.commit({"a.mjs": b"export function a() {}\n"})
+    assert run(["scan", tmp_path / "lib0.git", "--ref", "main"], services)[0] == 0
+    code, out, err = run(["show", "lib0.git"], services)
+    assert code == 0, err
+    assert out.splitlines()[1].split()[0] == "lib0"

@@ -8,6 +8,9 @@ digit (never inside a letter and its marks) and without a trailing `-`.
 
     `@Scope/My Pkg` → `scope-my-pkg`    `Über Paket` → `über-paket`    `日本` → `日本`    `Straße` → `strasse`
 
+A trailing `.git` is dropped first, as git names a repository (`lib0.git` → `lib0`), so a repository scanned
+by path, by URL and looked up by name gets one slug.
+
 A name that leaves nothing (``, `---`, `@@@///`) is refused with InvalidInput(field="slug"): two such names
 never share a fallback slug. slugify is idempotent: a slug is its own slug.
 """
@@ -52,7 +55,9 @@ def slugify(name: str) -> str:
     """The slug of a module name (see the module docstring); InvalidInput(field="slug") when none."""
     if not isinstance(name, str):
         raise InvalidInput(f"a module name must be text, not {type(name).__name__}", field="slug")
-    slug = _slug_of(name)
+    # A repository's name: `lib0.git` is the repository `lib0`, whether given as a path, a URL or a slug.
+    stem = name[: -len(".git")] if name.lower().endswith(".git") and len(name) > len(".git") else name
+    slug = _slug_of(stem)
     if not slug:
         raise InvalidInput(
             f"module name '{printable(name)}' has no letter or digit to make a slug of; pass a name with one",
