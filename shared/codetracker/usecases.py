@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
+from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
 from codetracker.domain.model import (
     Descriptor,
     FileExtraction,
@@ -19,17 +19,16 @@ from codetracker.domain.model import (
     SnapshotKey,
     SnapshotSource,
     SnapshotSummary,
-    TreeEntry,
 )
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     IgnoreRules,
     SelectionOptions,
     select_modules,
-    size_skip_reason,
     slugify,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound
+from codetracker.parsing.workers import ParallelOptions, extract_contents
 from codetracker.ports import (
     Credentials,
     FetchLimits,
@@ -67,12 +66,12 @@ def extract_tree(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    parallel: ParallelOptions | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
-    Results are cached by blob sha, so a rescan parses only blobs never seen before. Parsing is
-    sequential: py-tree-sitter holds the GIL while it parses (threads measured slower), and process
-    pools need /dev/shm, which Lambda does not have."""
+    Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
+    parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it)."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
     rules = IgnoreRules(ignore_bytes.decode("utf-8", errors="replace") if ignore_bytes is not None else None)
@@ -98,17 +97,14 @@ def extract_tree(
     fresh: dict[str, FileExtraction] = {}
     skipped = list(selection.skipped)
 
-    def extract_one(item: tuple[TreeEntry, bytes]) -> tuple[TreeEntry, FileExtraction | None, int]:
-        entry, content = item
-        if len(content) > options.max_file_bytes:
-            return entry, None, len(content)  # trees fetched without blob sizes learn the size only now
-        return entry, extract_blob(content, parser), len(content)
-
     unread = {entry.path for entry in to_read}
-    for entry, result, size in map(extract_one, tree.read_many(to_read)):
+    outcomes = extract_contents(
+        tree.read_many(to_read), parser, planned=to_read, max_file_bytes=options.max_file_bytes, options=parallel
+    )
+    for entry, result in outcomes:  # in read order; parsed in worker processes when the scan is big enough
         unread.discard(entry.path)
-        if result is None:
-            skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(size, options)))
+        if isinstance(result, ScanProblem):  # too large once read, or its parser worker died: not cached
+            skipped.append(result)
         else:
             extracted[entry.path] = result
             if entry.sha:

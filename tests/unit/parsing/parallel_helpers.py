@@ -1,0 +1,59 @@
+"""Parsers for the parallel-extraction tests. They travel to the worker processes pickled, so they live
+in a module a worker can import (no pytest here), and keep no state but plain values."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from codetracker.parsing import get_parser
+
+KILL_MARKER = "/* KILL THIS WORKER */"
+RAISE_MARKER = "/* RAISE IN THE PARSER */"
+
+
+class KillerParser:
+    """tree-sitter, except that a source containing KILL_MARKER kills the process parsing it with
+    SIGKILL (as the OOM killer would) - unless that process is `spare_pid` (the test itself)."""
+
+    name = "killer"
+
+    def __init__(self, spare_pid: int) -> None:
+        self.spare_pid = spare_pid
+
+    def parse(self, source: str):
+        if KILL_MARKER in source and os.getpid() != self.spare_pid:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return get_parser("tree-sitter").parse(source)
+
+
+class RaisingParser:
+    """tree-sitter, except that a source containing RAISE_MARKER raises an unexpected error."""
+
+    name = "raising"
+
+    def parse(self, source: str):
+        if RAISE_MARKER in source:
+            raise LookupError("unexpected parser bug")
+        return get_parser("tree-sitter").parse(source)
+
+
+class SlowParser:
+    """tree-sitter after a pause: keeps workers busy long enough to interrupt a scan."""
+
+    name = "slow"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def parse(self, source: str):
+        time.sleep(self.seconds)
+        return get_parser("tree-sitter").parse(source)
+
+
+class UnpicklableParser:
+    name = "local"
+
+    def __init__(self) -> None:
+        self.parse = lambda source: get_parser("tree-sitter").parse(source)
