@@ -57,3 +57,16 @@ class UnpicklableParser:
 
     def __init__(self) -> None:
         self.parse = lambda source: get_parser("tree-sitter").parse(source)
+
+
+class SemaphoreFreeParser:
+    """tree-sitter, after checking that this process cannot use POSIX semaphores (the Lambda test)."""
+
+    name = "semaphore-free"
+
+    def parse(self, source: str):
+        try:
+            import multiprocessing.synchronize  # noqa: F401
+        except ImportError:
+            return get_parser("tree-sitter").parse(source)
+        raise LookupError(f"process {os.getpid()} can use semaphores: the test set-up did not reach it")
