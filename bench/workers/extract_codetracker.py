@@ -2,9 +2,12 @@
 
     python extract_codetracker.py --parser auto --out DESCRIPTOR.json [--profile FILE] FOLDER...
 
-Per folder: `codetracker.usecases.extract_folder(folder, parser=get_parser(NAME), module_slug=...)`, then
-one JSON file with every descriptor (without the file manifest, like the Node reference). Prints a JSON
-summary line: load time (imports + building the parser) and in-process time (extraction + JSON output).
+Per folder: `codetracker.usecases.extract_tree(FolderSource(folder), parser=get_parser(NAME), ...,
+parallel=Services().parallel_options)` - what extract_folder does, with the worker setting of the
+environment (CODE_TRACKER_EXTRACT_WORKERS: unset = one worker process per CPU above the threshold, 1 =
+sequential) - then one JSON file with every descriptor (without the file manifest, like the Node
+reference). Prints a JSON summary line: load time (imports + building the parser), in-process time
+(extraction + JSON output), and the peak RSS of this process and of each parser worker (still idle, alive).
 """
 
 from __future__ import annotations
@@ -17,13 +20,17 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 
-from peak import vmhwm_kb  # noqa: E402
+from peak import children_vmhwm_kb, vmhwm_kb  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from codetracker.adapters.source_folder import FolderSource  # noqa: E402
 from codetracker.contracts import descriptor_to_dict  # noqa: E402
 from codetracker.domain.model import ProblemKind  # noqa: E402
+from codetracker.domain.selection import slugify  # noqa: E402
 from codetracker.parsing import get_parser  # noqa: E402
-from codetracker.usecases import extract_folder  # noqa: E402
+from codetracker.parsing.workers import available_cpus, shutdown_workers  # noqa: E402
+from codetracker.usecases import extract_tree  # noqa: E402
+from codetracker.wiring import Services  # noqa: E402
 
 
 def main() -> int:
@@ -35,6 +42,8 @@ def main() -> int:
     args = ap.parse_args()
 
     parser = get_parser(args.parser)
+    services = Services()
+    parallel, selection = services.parallel_options, services.selection_options
     loaded = time.perf_counter()
     profiler = None
     if args.profile:
@@ -47,7 +56,10 @@ def main() -> int:
     summaries = []
     for folder in args.folders:
         folder_started = time.perf_counter()
-        result = extract_folder(folder, parser=parser, module_slug=Path(folder).name)
+        source = FolderSource(folder, keep_bytes_up_to=selection.max_file_bytes)
+        result = extract_tree(
+            source, module_slug=slugify(Path(folder).name), parser=parser, options=selection, parallel=parallel
+        )
         descriptor = result.descriptor
         documents.append(descriptor_to_dict(descriptor, include_files=False))
         summaries.append(
@@ -70,6 +82,8 @@ def main() -> int:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
+    children = children_vmhwm_kb()  # the idle parser workers, before they are shut down
+    shutdown_workers()
     print(
         json.dumps(
             {
@@ -80,6 +94,9 @@ def main() -> int:
                 "descriptor_bytes": len(text),
                 "packages": summaries,
                 "vmhwm_kb": vmhwm_kb(),
+                "children_vmhwm_kb": children,
+                "workers_setting": parallel.workers,
+                "cpus": available_cpus(),
             }
         )
     )

@@ -55,6 +55,27 @@ class Services:
             total_timeout=_positive_setting(self.env, "CODE_TRACKER_GIT_TOTAL_TIMEOUT", base.total_timeout, float),
         )
 
+    @cached_property
+    def parallel_options(self) -> Any:
+        """CODE_TRACKER_EXTRACT_WORKERS: parser worker processes of an extraction; unset: one per CPU
+        when the scan is big enough; 0 or 1: parse in this process."""
+        from codetracker.parsing.workers import ParallelOptions
+
+        raw = self.env.get("CODE_TRACKER_EXTRACT_WORKERS", "").strip()
+        if not raw:
+            return ParallelOptions()
+        try:
+            workers = int(raw)
+        except ValueError:
+            raise InvalidInput(
+                f"CODE_TRACKER_EXTRACT_WORKERS must be a whole number, got {raw!r}", field="CODE_TRACKER_EXTRACT_WORKERS"
+            ) from None
+        if workers < 0:
+            raise InvalidInput(
+                f"CODE_TRACKER_EXTRACT_WORKERS must be 0 or more, got {workers}", field="CODE_TRACKER_EXTRACT_WORKERS"
+            )
+        return ParallelOptions(workers=workers)
+
     def parser(self, name: str = "auto") -> Any:
         from codetracker.parsing import get_parser
 

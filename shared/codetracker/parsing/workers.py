@@ -66,6 +66,7 @@ BATCH_BYTES = 128 * 1024
 BATCH_FILES = 64
 MAX_OUTSTANDING_BYTES = 2 * BATCH_BYTES
 _READ_CHUNK = 256 * 1024
+_READY = -1  # the id of a worker's "parser built, send files" answer
 _HEADER = struct.Struct(">Q")
 
 
@@ -98,6 +99,7 @@ class ParallelRun:
     pids: list[int] = field(default_factory=list)  # every worker that served the scan
     deaths: int = 0
     reused: bool = False  # idle workers of an earlier scan served it
+    parsed_here: int = 0  # files parsed in this process (while workers started, or none was left)
 
 
 def available_cpus() -> int:
@@ -209,7 +211,7 @@ class _Raise:
 
 
 class _Worker:
-    __slots__ = ("proc", "pid", "wfd", "rfd", "wbuf", "rbuf", "sent", "outstanding", "parser_spec")
+    __slots__ = ("proc", "pid", "wfd", "rfd", "wbuf", "rbuf", "sent", "outstanding", "parser_spec", "ready")
 
     def __init__(self, proc: Any) -> None:
         self.proc = proc
@@ -222,6 +224,7 @@ class _Worker:
         self.sent: deque[tuple[int, int]] = deque()  # (id, bytes) sent and not answered, in order
         self.outstanding = 0
         self.parser_spec: bytes | None = None
+        self.ready = False  # it has said so: interpreter started, modules imported, parser built
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -274,10 +277,13 @@ class _Pool:
         self.owner = os.getpid()
 
     def close(self) -> None:
-        """Clean stop: a worker exits when its stdin closes."""
+        """Clean stop: a worker exits when its stdin closes. One still starting (it would read the end of
+        its input only once its imports are done) is killed: it holds nothing yet."""
         if self.owner != os.getpid():  # a forked copy of this process: not our children
             return
         for w in self.workers:
+            if not w.ready:
+                w.kill()
             w.close_pipes()
         for w in self.workers:
             try:
@@ -466,6 +472,9 @@ def _parallel(
             answer = pickle.loads(memoryview(buf)[at + _HEADER.size : end])
             at = end
             ident = answer[0]
+            if ident == _READY:
+                w.ready = True
+                continue
             sent_id, size = w.sent.popleft()
             if sent_id != ident:  # the protocol is in order; anything else is a bug worth stopping on
                 raise RuntimeError(f"parser worker {w.pid} answered file {ident}, expected {sent_id}")
@@ -504,17 +513,33 @@ def _parallel(
                 for ident in sorted(pending):
                     entry, content = pending.pop(ident)
                     ready[ident] = (entry, _one(entry, content, parser, max_file_bytes))
+                    run.parsed_here += 1
                 requeue.clear()
                 while (ident := next_file()) is not None:
                     entry, content = pending.pop(ident)
                     ready[ident] = (entry, _one(entry, content, parser, max_file_bytes))
+                    run.parsed_here += 1
                 continue
-            for w in sorted(pool.workers, key=lambda x: x.outstanding):
+            started = [w for w in pool.workers if w.ready]
+            for w in sorted(started, key=lambda x: x.outstanding):
                 if w.outstanding < MAX_OUTSTANDING_BYTES and (requeue or not exhausted):
                     fill(w)
             if next_out in ready:
                 continue
-            for key, events in selector.select():
+            timeout = None
+            if not started:
+                # Workers are still starting (interpreter, imports: ~0.15 s of CPU each): this process
+                # parses meanwhile, so a start costs no wall time, and a scan smaller than a start is
+                # done here before any worker is up.
+                ident = requeue.pop(0) if requeue else next_file()
+                if ident is not None:
+                    entry, content = pending.pop(ident)
+                    ready[ident] = (entry, _one(entry, content, parser, max_file_bytes))
+                    run.parsed_here += 1
+                    timeout = 0
+                elif not pending:
+                    continue  # the source just ran out: everything is done
+            for key, events in selector.select(timeout):
                 w = key.data
                 if w not in pool.workers:
                     continue  # died earlier in this round
@@ -591,6 +616,8 @@ def serve() -> None:
                 parser = parsers.get(payload)
                 if parser is None:
                     parser = parsers[payload] = _build_parser(payload)
+                ready = pickle.dumps((_READY, True, None))
+                _write_all(out, _HEADER.pack(len(ready)) + ready)
                 continue
             for ident, content in payload:
                 try:

@@ -15,15 +15,20 @@ RAISE_MARKER = "/* RAISE IN THE PARSER */"
 
 class KillerParser:
     """tree-sitter, except that a source containing KILL_MARKER kills the process parsing it with
-    SIGKILL (as the OOM killer would) - unless that process is `spare_pid` (the test itself)."""
+    SIGKILL (as the OOM killer would) - unless that process is `spare_pid` (the test itself), where each
+    parse takes `spare_delay` seconds more: the test process parses only the first few files, while its
+    workers start, and the marked files further on reach the workers."""
 
     name = "killer"
 
-    def __init__(self, spare_pid: int) -> None:
+    def __init__(self, spare_pid: int, spare_delay: float = 0.05) -> None:
         self.spare_pid = spare_pid
+        self.spare_delay = spare_delay
 
     def parse(self, source: str):
-        if KILL_MARKER in source and os.getpid() != self.spare_pid:
+        if os.getpid() == self.spare_pid:
+            time.sleep(self.spare_delay)
+        elif KILL_MARKER in source:
             os.kill(os.getpid(), signal.SIGKILL)
         return get_parser("tree-sitter").parse(source)
 

@@ -306,6 +306,14 @@ def test_when_no_worker_can_be_restarted_the_rest_is_parsed_here():
     assert isinstance(outcomes[victims[2]], FileExtraction)  # the test process parsed it (and was spared)
 
 
+def test_this_process_parses_while_the_workers_start(started):
+    files = corpus(40)
+    run = ParallelRun()
+    outcomes = _outcomes(files, get_parser("auto"), TWO, run)  # ~80 small files: done before a worker is up
+    assert outcomes == _outcomes(files, get_parser("auto"), SEQUENTIAL)
+    assert len(started) == 2 and run.parsed_here > 0
+
+
 def test_an_unexpected_parser_error_propagates_as_in_one_process(started):
     files = corpus(100)
     files["gen/01/m0073.mjs"] += RAISE_MARKER.encode()
