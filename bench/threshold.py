@@ -52,12 +52,23 @@ def module_files(folders: list[Path]) -> list[tuple[str, bytes]]:
     return found
 
 
+CPU: list[float] = []  # CPU seconds of the last timed() call: this process + the workers it reaped
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def timed(items, parser, options) -> float:
     entries = [e for e, _ in items]
+    cpu = _cpu()
     started = time.perf_counter()
     for _ in extract_contents(items, parser, planned=entries, max_file_bytes=DEFAULT_MAX_FILE_BYTES, options=options):
         pass
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    CPU[:] = [_cpu() - cpu]
+    return wall
 
 
 def main() -> int:
@@ -82,23 +93,28 @@ def main() -> int:
         sample = files[:size]
         items = [(TreeEntry(p, EntryKind.FILE, len(c), None), c) for p, c in sample]
         nbytes = sum(len(c) for _, c in sample)
-        seq, cold_t, warm_t = [], [], []
+        seq, cold_t, warm_t, seq_cpu, cold_cpu = [], [], [], [], []
         for _ in range(args.repeat):
             timed(items[:2], parser, warm)  # starts workers kept idle for the warm run
             time.sleep(0.5)  # they finish starting, as the workers of a scan minutes ago would have
             warm_t.append(timed(items, parser, warm))
             shutdown_workers()
             seq.append(timed(items, parser, SEQUENTIAL))
+            seq_cpu.append(CPU[0])
             cold_t.append(timed(items, parser, cold))
+            cold_cpu.append(CPU[0])  # the cold workers are reaped at its end: their CPU is counted
         s, c, w = (statistics.median(x) for x in (seq, cold_t, warm_t))
         if first_cold is None and c < 0.9 * s:
             first_cold = (size, nbytes)
         if first_warm is None and w < 0.9 * s:
             first_warm = (size, nbytes)
+        extra = statistics.median(cold_cpu) - statistics.median(seq_cpu)
         rows.append([str(size), f"{nbytes / 1e6:.2f} MB", f"{s:.3f} s", f"{c:.3f} s", f"{w:.3f} s",
-                     f"{s / c:.2f}x", f"{s / w:.2f}x"])
+                     f"{s / c:.2f}x", f"{s / w:.2f}x", f"{statistics.median(seq_cpu):.3f} s", f"{extra:+.3f} s"])
     shutdown_workers()
-    log(table(rows, ["files", "bytes", "sequential", "cold workers", "warm workers", "cold speedup", "warm speedup"]))
+    log(f"load average {os.getloadavg()[0]:.1f} (others' processes share the CPUs: wall figures vary with it)")
+    log(table(rows, ["files", "bytes", "sequential", "cold workers", "warm workers", "cold speedup", "warm speedup",
+                     "seq CPU", "cold extra CPU"]))
     log(f"cold workers win by 10% from: {first_cold}; warm workers from: {first_warm} (files, bytes)")
     return 0
 

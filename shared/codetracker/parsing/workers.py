@@ -53,14 +53,16 @@ from codetracker.ports import ModuleParser
 
 Outcome = FileExtraction | ScanProblem  # a ScanProblem is about this run only: the caller never caches it
 
-# Measured with bench/threshold.py on 2 cores (see bench/README.md): starting the workers costs ~0.2 s of
-# wall time; below these sizes one process is as fast or faster. A scan goes parallel when it reaches
-# either bound (git trees fetched without sizes only know the file count).
-DEFAULT_MIN_BYTES = 1_000_000
-DEFAULT_MIN_FILES = 200
-# With idle workers of an earlier scan at hand, only the per-file round trips remain to pay for.
-DEFAULT_WARM_MIN_BYTES = 200_000
-DEFAULT_WARM_MIN_FILES = 40
+# Measured with bench/threshold.py on 2 cores (bench/README.md, "Where workers pay"): a cold start costs
+# ~0.2 s of CPU per worker (interpreter, imports, parser set-up) and this process parses meanwhile, so on
+# 2 cores a scan gains from ~0.5 s of sequential parsing (~3 MB, ~500 files of an npm package); below,
+# the workers would cost CPU and memory for nothing. Either bound suffices (git trees fetched without
+# sizes only know the file count).
+DEFAULT_MIN_BYTES = 3_000_000
+DEFAULT_MIN_FILES = 500
+# Idle workers of an earlier scan at hand: only the round trips remain to pay for (~50 us a file).
+DEFAULT_WARM_MIN_BYTES = 256 * 1024
+DEFAULT_WARM_MIN_FILES = 50
 
 BATCH_BYTES = 128 * 1024
 BATCH_FILES = 64

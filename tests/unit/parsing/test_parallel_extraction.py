@@ -59,7 +59,7 @@ def _generated(index: int) -> bytes:
     ) + b"// " + b"padding " * (index % 50) + b"\n"
 
 
-def corpus(generated: int = 260) -> dict[str, bytes]:
+def corpus(generated: int = 520) -> dict[str, bytes]:
     """Every JS fixture plus `generated` modules: more than the default threshold of files."""
     files = {f"fixtures/{p.name}": p.read_bytes() for p in sorted(JS_FIXTURES.iterdir()) if p.is_file()}
     files.update({f"gen/{i // 50:02d}/m{i:04d}.mjs": _generated(i) for i in range(generated)})
@@ -294,7 +294,7 @@ def test_a_worker_killed_from_outside_loses_at_most_its_file_in_flight():
 
 def test_when_no_worker_can_be_restarted_the_rest_is_parsed_here():
     files = corpus(120)
-    victims = ["gen/00/m0005.mjs", "gen/00/m0040.mjs", "gen/01/m0090.mjs"]
+    victims = ["gen/02/m0100.mjs", "gen/02/m0106.mjs", "gen/02/m0110.mjs"]
     for victim in victims:
         files[victim] = files[victim] + KILL_MARKER.encode() + b"\n"
     run = ParallelRun()
