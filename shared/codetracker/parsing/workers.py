@@ -40,6 +40,7 @@ import signal
 import struct
 import sys
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -67,6 +68,8 @@ DEFAULT_WARM_MIN_FILES = 50
 BATCH_BYTES = 128 * 1024
 BATCH_FILES = 64
 MAX_OUTSTANDING_BYTES = 2 * BATCH_BYTES
+COALESCE_WHEN_QUEUED = BATCH_BYTES
+COALESCE_SECONDS = 0.002
 _READ_CHUNK = 256 * 1024
 _READY = -1  # the id of a worker's "parser built, send files" answer
 _HEADER = struct.Struct(">Q")
@@ -541,6 +544,7 @@ def _parallel(
                     timeout = 0
                 elif not pending:
                     continue  # the source just ran out: everything is done
+            answered = False
             for key, events in selector.select(timeout):
                 w = key.data
                 if w not in pool.workers:
@@ -549,6 +553,11 @@ def _parallel(
                     on_writable(w)
                 elif events & selectors.EVENT_READ:
                     on_readable(w)
+                    answered = True
+            if answered and started and min(w.outstanding for w in started) >= COALESCE_WHEN_QUEUED:
+                # Every worker has ~20 ms of work queued: let answers gather instead of waking up for each
+                # one (small files answer every ~0.1 ms; each wake-up takes a CPU from a worker).
+                time.sleep(COALESCE_SECONDS)
         clean = True
     finally:
         selector.close()

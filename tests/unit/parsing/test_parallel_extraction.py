@@ -294,7 +294,7 @@ def test_a_worker_killed_from_outside_loses_at_most_its_file_in_flight():
 
 def test_when_no_worker_can_be_restarted_the_rest_is_parsed_here():
     files = corpus(120)
-    victims = ["gen/02/m0100.mjs", "gen/02/m0106.mjs", "gen/02/m0110.mjs"]
+    victims = ["gen/02/m0101.mjs", "gen/02/m0108.mjs", "gen/02/m0111.mjs"]  # parsed: not binary, not CJS
     for victim in victims:
         files[victim] = files[victim] + KILL_MARKER.encode() + b"\n"
     run = ParallelRun()
@@ -436,3 +436,20 @@ def test_the_parallel_path_needs_no_posix_semaphore(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     workers_used, distinct_pids, with_functions = map(int, out.stdout.split())
     assert workers_used == 2 and distinct_pids == 2 and with_functions > 150
+
+
+# --- the setting ---------------------------------------------------------------------------------------
+
+
+def test_the_worker_setting_of_the_environment():
+    from codetracker.errors import InvalidInput
+    from codetracker.wiring import Services
+
+    assert Services(env={}).parallel_options == ParallelOptions()
+    assert Services(env={"CODE_TRACKER_EXTRACT_WORKERS": ""}).parallel_options == ParallelOptions()
+    assert Services(env={"CODE_TRACKER_EXTRACT_WORKERS": "0"}).parallel_options.workers == 0
+    assert Services(env={"CODE_TRACKER_EXTRACT_WORKERS": " 3 "}).parallel_options.workers == 3
+    for bad in ("two", "-1", "1.5"):
+        with pytest.raises(InvalidInput) as caught:
+            Services(env={"CODE_TRACKER_EXTRACT_WORKERS": bad}).parallel_options
+        assert caught.value.field == "CODE_TRACKER_EXTRACT_WORKERS"
