@@ -160,6 +160,9 @@ def run(ctx: Any) -> BenchResult:
             "inprocess": inproc,
             "peak_rss_mb": max(m.peak_rss_mb for m in measured),
             "total_rss_mb": max(m.total_rss_mb for m in measured),
+            # CPUs busy on average: CPU time of the side's processes over its wall time. Near 1 with workers
+            # means the machine had no second CPU to give (other processes).
+            "cpus_used": median([m.cpu_s / m.wall for m in measured]),
             "processes": max(m.processes for m in measured),
             "workers_rss_mb": [round(kb / 1024, 1) for kb in (reports[-1].get("children_vmhwm_kb") or {}).values()],
             "mb_per_s_wall": mb / wall,
@@ -297,6 +300,7 @@ def print_details(result: BenchResult) -> None:
                     fmt(s["files_per_s_inprocess"], "files/s"),
                     fmt(s["peak_rss_mb"], "MB"),
                     fmt(s["total_rss_mb"], "MB"),
+                    f"{s['cpus_used']:.2f}",
                     fmt(s["best_wall_s"], "s"),
                     " ".join(f"{w:.2f}" for w in s["walls"]),
                 ]
@@ -315,6 +319,7 @@ def print_details(result: BenchResult) -> None:
                     "files/s",
                     "peak RSS",
                     "RSS all procs",
+                    "CPUs used",
                     "best wall",
                     "walls",
                 ],

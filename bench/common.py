@@ -53,6 +53,7 @@ class Measured:
     # of the memory they held together (their peaks need not coincide).
     total_rss_mb: float = 0.0
     processes: int = 1  # processes seen in the tree
+    cpu_s: float = 0.0  # user+system CPU of the child and the descendants it reaped (wait4 rusage)
 
     def json_line(self) -> dict[str, Any]:
         """The last stdout line that is a JSON object (workers print their report that way)."""
@@ -145,7 +146,8 @@ def measure(
             os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
             wall = time.perf_counter() - started
             peak_kb = sampler.stop()
-            proc.wait()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
         finally:
             timer.cancel()
         out.seek(0)
@@ -157,6 +159,7 @@ def measure(
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            cpu_s=usage.ru_utime + usage.ru_stime,
         )
     peaks = dict(sampler.peaks)
     try:  # a worker's own last reading, taken just before it exited, and its children's (parser workers)

@@ -57,8 +57,8 @@ Outcome = FileExtraction | ScanProblem  # a ScanProblem is about this run only: 
 # Measured with bench/threshold.py on 2 cores (bench/README.md, "Where workers pay"): a cold start costs
 # ~0.2 s of CPU per worker (interpreter, imports, parser set-up) and this process parses meanwhile, so on
 # 2 cores a scan gains from ~0.5 s of sequential parsing (~3 MB, ~500 files of an npm package); below,
-# the workers would cost CPU and memory for nothing. Either bound suffices (git trees fetched without
-# sizes only know the file count).
+# the workers would cost CPU and memory for nothing. Bytes decide when every size is known; the file
+# count when some are not (git trees fetched without blob sizes).
 DEFAULT_MIN_BYTES = 3_000_000
 DEFAULT_MIN_FILES = 500
 # Idle workers of an earlier scan at hand: only the round trips remain to pay for (~50 us a file).
@@ -81,8 +81,8 @@ class ParallelOptions:
     override them."""
 
     workers: int | None = None  # None: one per available CPU; 0 or 1: parse in this process
-    min_bytes: int = DEFAULT_MIN_BYTES  # candidate bytes from which workers are started...
-    min_files: int = DEFAULT_MIN_FILES  # ...or candidate files
+    min_bytes: int = DEFAULT_MIN_BYTES  # candidate bytes from which workers are started,
+    min_files: int = DEFAULT_MIN_FILES  # or candidate files when some sizes are unknown
     warm_min_bytes: int = DEFAULT_WARM_MIN_BYTES  # the same, when idle workers are already running
     warm_min_files: int = DEFAULT_WARM_MIN_FILES
     keep_workers: bool = True  # keep the workers idle after a clean scan, for the next one
@@ -129,13 +129,12 @@ def plan_workers(planned: Sequence[TreeEntry], options: ParallelOptions) -> int:
     wanted = options.workers if options.workers is not None else available_cpus()
     if wanted <= 1 or len(planned) < 2:
         return 1
-    known_bytes = sum(e.size for e in planned if e.size is not None)
     warm = _idle_workers() >= 2
-    min_files = options.warm_min_files if warm else options.min_files
-    min_bytes = options.warm_min_bytes if warm else options.min_bytes
-    if len(planned) >= min_files or known_bytes >= min_bytes:
-        return min(wanted, len(planned))
-    return 1
+    if all(e.size is not None for e in planned):
+        enough = sum(e.size for e in planned) >= (options.warm_min_bytes if warm else options.min_bytes)
+    else:
+        enough = len(planned) >= (options.warm_min_files if warm else options.min_files)
+    return min(wanted, len(planned)) if enough else 1
 
 
 def extract_contents(
@@ -265,6 +264,8 @@ def _start_worker() -> _Worker:
     import json
     import subprocess
 
+    if not sys.executable:  # an embedded interpreter: nothing to start
+        raise OSError("no Python executable to start parser workers with")
     path = [p for p in sys.path if isinstance(p, str)]
     proc = subprocess.Popen(
         [sys.executable, "-c", _BOOT, json.dumps(path)],

@@ -128,7 +128,7 @@ def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, st
     assert started == []
     parallel = extract_tree(
         MemoryTree(files), module_slug="m", parser=parser, options=options,
-        parallel=ParallelOptions(workers=2, keep_workers=False),  # the default thresholds: this corpus passes
+        parallel=ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False),
         progress=lambda d, t: calls_par.append((d, t)),
     )
     assert len(started) == 2
@@ -192,19 +192,28 @@ def test_plan_workers_threshold_and_overrides(monkeypatch):
     monkeypatch.setattr(workers, "available_cpus", lambda: 4)
     defaults = ParallelOptions()
     assert plan_workers(_planned(10, 1000), defaults) == 1  # small scan: one process
-    assert plan_workers(_planned(defaults.min_files, 10), defaults) == 4  # many files
-    assert plan_workers(_planned(10, defaults.min_bytes // 10), defaults) == 4  # many bytes
-    assert plan_workers(_planned(defaults.min_files - 1, None), defaults) == 1  # sizes unknown: files count
+    assert plan_workers(_planned(10, defaults.min_bytes // 10), defaults) == 4  # enough bytes
+    assert plan_workers(_planned(defaults.min_files * 2, 10), defaults) == 1  # sizes known: bytes decide
+    assert plan_workers(_planned(defaults.min_files - 1, None), defaults) == 1  # sizes unknown: files decide
     assert plan_workers(_planned(defaults.min_files, None), defaults) == 4
     for sequential in (0, 1):
         assert plan_workers(_planned(5000, 10_000), ParallelOptions(workers=sequential)) == 1
-    assert plan_workers(_planned(5000, 10), ParallelOptions(workers=3)) == 3
+    assert plan_workers(_planned(5000, 1000), ParallelOptions(workers=3)) == 3
     assert plan_workers(_planned(3, 10), TWO) == 2
     assert plan_workers(_planned(1, 10), TWO) == 1
     monkeypatch.setattr(workers, "available_cpus", lambda: 1)
     assert plan_workers(_planned(5000, 10_000), defaults) == 1  # one CPU: never workers
     with pytest.raises(ValueError):
         ParallelOptions(workers=-1)
+
+
+def test_idle_workers_lower_the_threshold(monkeypatch):
+    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+    defaults = ParallelOptions()
+    planned = _planned(100, defaults.warm_min_bytes // 100 + 1)
+    assert plan_workers(planned, defaults) == 1
+    monkeypatch.setattr(workers, "_idle_workers", lambda: 2)
+    assert plan_workers(planned, defaults) == 2
 
 
 def test_available_cpus_is_the_affinity_mask_not_the_host(monkeypatch):
