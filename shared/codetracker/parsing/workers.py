@@ -215,7 +215,7 @@ class _Raise:
 
 
 class _Worker:
-    __slots__ = ("proc", "pid", "wfd", "rfd", "wbuf", "rbuf", "sent", "outstanding", "parser_spec", "ready")
+    __slots__ = ("proc", "pid", "wfd", "rfd", "wbuf", "rbuf", "sent", "outstanding", "parser_spec", "ready", "broken")
 
     def __init__(self, proc: Any) -> None:
         self.proc = proc
@@ -229,6 +229,7 @@ class _Worker:
         self.outstanding = 0
         self.parser_spec: bytes | None = None
         self.ready = False  # it has said so: interpreter started, modules imported, parser built
+        self.broken = False  # it could not build the parser (and exits): its files go elsewhere
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -438,8 +439,17 @@ def _parallel(
                 selector.unregister(fd)
             except KeyError:
                 pass
-        w.kill()  # already dead or dying: close its pipes, reap it
+        try:  # its pipe closes a moment before it can be reaped: wait for the real exit status
+            w.proc.wait(timeout=2)
+        except Exception:  # noqa: BLE001 - TimeoutExpired: alive with its stdout closed; kill it
+            pass
+        w.kill()
         pool.workers.remove(w)
+        if w.broken:  # no parser in that interpreter: none in a new one either; its files go elsewhere
+            requeue.extend(ident for ident, _ in w.sent)
+            requeue.sort()
+            w.sent.clear()
+            return
         run.deaths += 1
         reason = _death_reason(w.proc.returncode)
         if w.sent:
@@ -479,7 +489,7 @@ def _parallel(
             at = end
             ident = answer[0]
             if ident == _READY:
-                w.ready = True
+                w.ready, w.broken = answer[1], not answer[1]
                 continue
             sent_id, size = w.sent.popleft()
             if sent_id != ident:  # the protocol is in order; anything else is a bug worth stopping on
@@ -626,10 +636,17 @@ def serve() -> None:
             kind, payload = pickle.loads(frame)
             if kind == "parser":
                 parser = parsers.get(payload)
-                if parser is None:
-                    parser = parsers[payload] = _build_parser(payload)
-                ready = pickle.dumps((_READY, True, None))
+                built = parser is not None
+                if not built:
+                    try:
+                        parser = parsers[payload] = _build_parser(payload)
+                        built = True
+                    except Exception:  # noqa: BLE001 - e.g. the parser's class cannot be imported here
+                        failure = traceback.format_exc()
+                ready = pickle.dumps((_READY, True, None) if built else (_READY, False, failure))
                 _write_all(out, _HEADER.pack(len(ready)) + ready)
+                if not built:
+                    return  # the parent parses this scan's files itself
                 continue
             for ident, content in payload:
                 try:

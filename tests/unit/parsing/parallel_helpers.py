@@ -75,3 +75,20 @@ class SemaphoreFreeParser:
         except ImportError:
             return get_parser("tree-sitter").parse(source)
         raise LookupError(f"process {os.getpid()} can use semaphores: the test set-up did not reach it")
+
+
+class ParserOnlyHere:
+    """A parser whose unpickling fails anywhere but in the process that made it: workers cannot build it."""
+
+    name = "only-here"
+
+    def __init__(self, home_pid: int) -> None:
+        self.home_pid = home_pid
+
+    def __setstate__(self, state):
+        if os.getpid() != state["home_pid"]:
+            raise ImportError("this parser cannot be built in a worker")
+        self.__dict__.update(state)
+
+    def parse(self, source: str):
+        return get_parser("tree-sitter").parse(source)

@@ -32,6 +32,7 @@ from tests.unit.parsing.parallel_helpers import (
     KILL_MARKER,
     RAISE_MARKER,
     KillerParser,
+    ParserOnlyHere,
     RaisingParser,
     SlowParser,
     UnpicklableParser,
@@ -228,6 +229,15 @@ def test_a_parser_that_cannot_travel_parses_here(started):
     outcomes = _outcomes(files, UnpicklableParser(), TWO, run)
     assert started == [] and run.workers == 1
     assert outcomes == _outcomes(files, get_parser("tree-sitter"), SEQUENTIAL)
+
+
+def test_workers_that_cannot_build_the_parser_leave_the_work_here(started):
+    files = corpus(120)
+    run = ParallelRun()
+    outcomes = _outcomes(files, ParserOnlyHere(os.getpid()), TWO, run)
+    assert outcomes == _outcomes(files, get_parser("tree-sitter"), SEQUENTIAL)
+    assert len(started) == 2 and run.deaths == 0 and run.parsed_here == len(files)
+    assert all(_gone(pid) for pid in started)
 
 
 def test_idle_workers_serve_the_next_scan_until_shutdown():
