@@ -47,7 +47,9 @@ def module_files(folders: list[Path]) -> list[tuple[str, bytes]]:
             dirnames[:] = sorted(d for d in dirnames if d not in (".git", "node_modules"))
             for name in sorted(filenames):
                 path = os.path.join(current, name)
-                if not os.path.islink(path) and is_module_path(name) and os.path.getsize(path) <= DEFAULT_MAX_FILE_BYTES:
+                if os.path.islink(path) or not is_module_path(name):
+                    continue
+                if os.path.getsize(path) <= DEFAULT_MAX_FILE_BYTES:
                     found.append((path, Path(path).read_bytes()))
     return found
 

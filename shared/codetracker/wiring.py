@@ -64,16 +64,13 @@ class Services:
         raw = self.env.get("CODE_TRACKER_EXTRACT_WORKERS", "").strip()
         if not raw:
             return ParallelOptions()
+        name = "CODE_TRACKER_EXTRACT_WORKERS"
         try:
             workers = int(raw)
         except ValueError:
-            raise InvalidInput(
-                f"CODE_TRACKER_EXTRACT_WORKERS must be a whole number, got {raw!r}", field="CODE_TRACKER_EXTRACT_WORKERS"
-            ) from None
+            raise InvalidInput(f"{name} must be a whole number, got {raw!r}", field=name) from None
         if workers < 0:
-            raise InvalidInput(
-                f"CODE_TRACKER_EXTRACT_WORKERS must be 0 or more, got {workers}", field="CODE_TRACKER_EXTRACT_WORKERS"
-            )
+            raise InvalidInput(f"{name} must be 0 or more, got {workers}", field=name)
         return ParallelOptions(workers=workers)
 
     def parser(self, name: str = "auto") -> Any:

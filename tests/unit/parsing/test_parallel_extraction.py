@@ -470,5 +470,5 @@ def test_the_worker_setting_of_the_environment():
     assert Services(env={"CODE_TRACKER_EXTRACT_WORKERS": " 3 "}).parallel_options.workers == 3
     for bad in ("two", "-1", "1.5"):
         with pytest.raises(InvalidInput) as caught:
-            Services(env={"CODE_TRACKER_EXTRACT_WORKERS": bad}).parallel_options
+            _ = Services(env={"CODE_TRACKER_EXTRACT_WORKERS": bad}).parallel_options
         assert caught.value.field == "CODE_TRACKER_EXTRACT_WORKERS"
