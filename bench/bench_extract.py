@@ -2,11 +2,14 @@
 
 Sides (each its own process, started fresh for every repetition, all on the same warm file cache):
 - acorn:      node bench/node/extract.mjs (acorn installed into bench/.cache/node at bench time)
-- auto:       codetracker.usecases.extract_folder with get_parser("auto")   (the one with the target)
-- tree-sitter, esprima: the same with that backend alone
+- auto:       codetracker.usecases.extract_tree(FolderSource(...)) with get_parser("auto"), parser worker
+              processes as configured by default (one per available CPU)   (the one with the target)
+- auto-1w:    the same with CODE_TRACKER_EXTRACT_WORKERS=1 (one process): the speedup of the workers
+- tree-sitter, esprima: the same as auto with that backend alone
 Figures: end-to-end wall time (interpreter start-up included) and in-process time (module loading
-excluded), MB/s and files/s, peak RSS, ratios against acorn; functions found per package on each side.
-Targets: codetracker (auto) time / acorn time <= 0.5; peak RSS <= 400 MB.
+excluded), MB/s and files/s, peak RSS (largest process, and the sum over the process and its workers),
+ratios against acorn and against one worker; functions found per package on each side.
+Targets: codetracker (auto) time / acorn time <= 0.5; peak RSS of all processes together <= 400 MB.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ ACORN_MJS = NODE_PREFIX / "node_modules" / "acorn" / "dist" / "acorn.mjs"
 EXTRACT_MJS = BENCH / "node" / "extract.mjs"
 OUT = OUT_DIR
 
+ONE_WORKER = "auto-1w"
 RATIO_TARGET = 0.5
 RSS_TARGET_MB = 400.0
 
@@ -115,24 +119,29 @@ def run(ctx: Any) -> BenchResult:
     OUT.mkdir(parents=True, exist_ok=True)
     repeat = ctx.repeat
     sides: dict[str, list[str]] = {}
+    envs: dict[str, dict[str, str]] = {}
     if acorn:
         sides["acorn"] = _acorn_cmd(acorn, folders, OUT / "acorn.json")
     for parser in ("auto", "tree-sitter", "esprima"):
         sides[parser] = _codetracker_cmd(parser, folders, OUT / f"codetracker-{parser}.json")
+        envs[parser] = {k: v for k, v in os.environ.items() if k != "CODE_TRACKER_EXTRACT_WORKERS"}
+    sides[ONE_WORKER] = _codetracker_cmd("auto", folders, OUT / "codetracker-auto-1w.json")
+    envs[ONE_WORKER] = dict(os.environ, CODE_TRACKER_EXTRACT_WORKERS="1")
     reps = {name: repeat for name in sides}
     reps["esprima"] = 1  # pure Python: ~10x slower than the others; one run is plenty to rank it
     for name, cmd in sides.items():
-        log(f"$ {' '.join(cmd[:6])} ... ({len(folders)} folders) x{reps[name]}")
+        prefix = "CODE_TRACKER_EXTRACT_WORKERS=1 " if name == ONE_WORKER else ""
+        log(f"$ {prefix}{' '.join(cmd[:6])} ... ({len(folders)} folders) x{reps[name]}")
 
     # One untimed pass of each fast side warms the page cache and compiled-bytecode caches.
     for name in ("acorn", "auto"):
         if name in sides:
-            measure(sides[name]).check()
+            measure(sides[name], env=envs.get(name)).check()
     runs: dict[str, list[Measured]] = {name: [] for name in sides}
     for rep in range(max(reps.values())):
         for name, cmd in sides.items():  # interleaved, so a slow phase of the machine hits every side
             if rep < reps[name]:
-                runs[name].append(measure(cmd).check())
+                runs[name].append(measure(cmd, env=envs.get(name)).check())
 
     summary: dict[str, dict[str, Any]] = {}
     for name, measured in runs.items():
@@ -150,6 +159,12 @@ def run(ctx: Any) -> BenchResult:
             "best_inprocess_s": min(inproc),
             "inprocess": inproc,
             "peak_rss_mb": max(m.peak_rss_mb for m in measured),
+            "total_rss_mb": max(m.total_rss_mb for m in measured),
+            # CPUs busy on average: CPU time of the side's processes over its wall time. Near 1 with workers
+            # means the machine had no second CPU to give (other processes).
+            "cpus_used": median([m.cpu_s / m.wall for m in measured]),
+            "processes": max(m.processes for m in measured),
+            "workers_rss_mb": [round(kb / 1024, 1) for kb in (reports[-1].get("children_vmhwm_kb") or {}).values()],
             "mb_per_s_wall": mb / wall,
             "mb_per_s_inprocess": mb / inp,
             "files_per_s_wall": files / wall,
@@ -162,7 +177,7 @@ def run(ctx: Any) -> BenchResult:
     result.details["sides"] = summary
 
     ref = summary.get("acorn")
-    for name in ("acorn", "auto", "tree-sitter", "esprima"):
+    for name in ("acorn", "auto", ONE_WORKER, "tree-sitter", "esprima"):
         s = summary[name] if name in summary else None
         if s is None:
             continue
@@ -174,7 +189,16 @@ def run(ctx: Any) -> BenchResult:
         if primary:
             result.add(f"{label}: files/s in-process", s["files_per_s_inprocess"], "files/s")
         rss_limit = RSS_TARGET_MB if name == "auto" else None
-        result.add(f"{label}: peak RSS", s["peak_rss_mb"], "MB", at_most=rss_limit)
+        if name == "acorn":
+            result.add(f"{label}: peak RSS", s["peak_rss_mb"], "MB")
+        else:
+            result.add(
+                f"{label}: peak RSS, all processes (sum of VmHWM)",
+                s["total_rss_mb"],
+                "MB",
+                at_most=rss_limit,
+                note=f"{s['processes']} processes; largest {s['peak_rss_mb']:.0f} MB",
+            )
         if ref is not None and name != "acorn":
             target = RATIO_TARGET if name == "auto" else None
             result.add(
@@ -191,11 +215,26 @@ def run(ctx: Any) -> BenchResult:
                 at_most=target,
                 note=f"{s['inprocess_s']:.2f}s vs {ref['inprocess_s']:.2f}s",
             )
+    one = summary.get(ONE_WORKER)
+    if one is not None:
+        auto = summary["auto"]
+        result.add(
+            "codetracker auto: speedup over one worker, end-to-end",
+            one["wall_s"] / auto["wall_s"],
+            "x",
+            note=f"{one['wall_s']:.2f}s vs {auto['wall_s']:.2f}s",
+        )
+        result.add(
+            "codetracker auto: speedup over one worker, in-process",
+            one["inprocess_s"] / auto["inprocess_s"],
+            "x",
+            note=f"{one['inprocess_s']:.2f}s vs {auto['inprocess_s']:.2f}s",
+        )
     if ref is None:
         result.details["note"] = "acorn reference unavailable (node or npm missing): absolute figures only"
 
     # Functions found per package: a cheap cross-check of the two implementations (never fails the bench).
-    names = [n for n in ("acorn", "auto", "tree-sitter", "esprima") if n in summary]
+    names = [n for n in ("acorn", "auto", ONE_WORKER, "tree-sitter", "esprima") if n in summary]
     rows = []
     counts: dict[str, dict[str, int]] = {}
     total_diff = 0
@@ -260,6 +299,8 @@ def print_details(result: BenchResult) -> None:
                     fmt(s["mb_per_s_inprocess"], "MB/s"),
                     fmt(s["files_per_s_inprocess"], "files/s"),
                     fmt(s["peak_rss_mb"], "MB"),
+                    fmt(s["total_rss_mb"], "MB"),
+                    f"{s['cpus_used']:.2f}",
                     fmt(s["best_wall_s"], "s"),
                     " ".join(f"{w:.2f}" for w in s["walls"]),
                 ]
@@ -277,6 +318,8 @@ def print_details(result: BenchResult) -> None:
                     "MB/s in-proc",
                     "files/s",
                     "peak RSS",
+                    "RSS all procs",
+                    "CPUs used",
                     "best wall",
                     "walls",
                 ],

@@ -45,10 +45,15 @@ class BenchUnavailable(Exception):
 class Measured:
     cmd: list[str]
     wall: float  # seconds, process start to exit (interpreter start-up included)
-    peak_rss_mb: float
+    peak_rss_mb: float  # the largest VmHWM of one process of the tree
     returncode: int
     stdout: str
     stderr: str
+    # Sum over every process of the tree (the child, its workers, ...) of each one's VmHWM: an upper bound
+    # of the memory they held together (their peaks need not coincide).
+    total_rss_mb: float = 0.0
+    processes: int = 1  # processes seen in the tree
+    cpu_s: float = 0.0  # user+system CPU of the child and the descendants it reaped (wait4 rusage)
 
     def json_line(self) -> dict[str, Any]:
         """The last stdout line that is a JSON object (workers print their report that way)."""
@@ -87,6 +92,7 @@ class _PeakSampler(threading.Thread):
         self.argv0 = "\0".join(argv).encode()
         self.interval = interval
         self.peak_kb = 0
+        self.peaks: dict[int, int] = {}  # pid -> largest VmHWM seen
         self._stop_event = threading.Event()
 
     def _exec_done(self) -> bool:
@@ -107,8 +113,9 @@ class _PeakSampler(threading.Thread):
                 while pending:
                     pid = pending.pop()
                     hwm = vmhwm_kb(pid)
-                    if hwm is not None and hwm > self.peak_kb:
-                        self.peak_kb = hwm
+                    if hwm is not None:
+                        self.peak_kb = max(self.peak_kb, hwm)
+                        self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
                     pending.extend(_children(pid))
             self._stop_event.wait(self.interval)
 
@@ -139,7 +146,8 @@ def measure(
             os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
             wall = time.perf_counter() - started
             peak_kb = sampler.stop()
-            proc.wait()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
         finally:
             timer.cancel()
         out.seek(0)
@@ -151,13 +159,22 @@ def measure(
             returncode=proc.returncode,
             stdout=out.read().decode("utf-8", "replace"),
             stderr=err.read().decode("utf-8", "replace"),
+            cpu_s=usage.ru_utime + usage.ru_stime,
         )
-    try:  # a worker's own last reading, taken just before it exited
-        reported = measured.json_line().get("vmhwm_kb")
+    peaks = dict(sampler.peaks)
+    try:  # a worker's own last reading, taken just before it exited, and its children's (parser workers)
+        report = measured.json_line()
     except (RuntimeError, ValueError):
-        reported = None
+        report = {}
+    reported = report.get("vmhwm_kb")
     if reported:
         measured.peak_rss_mb = max(measured.peak_rss_mb, reported / 1024.0)
+        peaks[proc.pid] = max(peaks.get(proc.pid, 0), reported)
+    for pid, kb in (report.get("children_vmhwm_kb") or {}).items():
+        peaks[int(pid)] = max(peaks.get(int(pid), 0), kb)
+        measured.peak_rss_mb = max(measured.peak_rss_mb, kb / 1024.0)
+    measured.total_rss_mb = max(sum(peaks.values()) / 1024.0, measured.peak_rss_mb)
+    measured.processes = max(len(peaks), 1)
     return measured
 
 

@@ -2,9 +2,12 @@
 
     python extract_codetracker.py --parser auto --out DESCRIPTOR.json [--profile FILE] FOLDER...
 
-Per folder: `codetracker.usecases.extract_folder(folder, parser=get_parser(NAME), module_slug=...)`, then
-one JSON file with every descriptor (without the file manifest, like the Node reference). Prints a JSON
-summary line: load time (imports + building the parser) and in-process time (extraction + JSON output).
+Per folder: `codetracker.usecases.extract.extract_folder(..., parser=get_parser(NAME),
+parallel=services.parallel_options)` - what `codetracker extract` does, with the worker setting of the
+environment (CODE_TRACKER_EXTRACT_WORKERS: unset = one worker process per CPU above the threshold, 1 =
+sequential) - then one JSON file with every descriptor (without the file manifest, like the Node
+reference). Prints a JSON summary line: load time (imports + building the parser), in-process time
+(extraction + JSON output), and the peak RSS of this process and of each parser worker (still idle, alive).
 """
 
 from __future__ import annotations
@@ -17,13 +20,18 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 
-from peak import vmhwm_kb  # noqa: E402
+from peak import children_vmhwm_kb, vmhwm_kb  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from codetracker.contracts import descriptor_to_dict  # noqa: E402
 from codetracker.domain.model import ProblemKind  # noqa: E402
+from codetracker.domain.selection import slugify  # noqa: E402
 from codetracker.parsing import get_parser  # noqa: E402
-from codetracker.usecases import extract_folder  # noqa: E402
+from codetracker.parsing.workers import available_cpus, shutdown_workers  # noqa: E402
+from codetracker.settings import Settings  # noqa: E402
+from codetracker.usecases.extract import extract_folder  # noqa: E402
+from codetracker.usecases.requests import ExtractFolderRequest  # noqa: E402
+from codetracker.wiring import Services  # noqa: E402
 
 
 def main() -> int:
@@ -35,6 +43,8 @@ def main() -> int:
     args = ap.parse_args()
 
     parser = get_parser(args.parser)
+    services = Services(Settings.from_env())
+    parallel, selection = services.parallel_options, services.settings.selection
     loaded = time.perf_counter()
     profiler = None
     if args.profile:
@@ -47,7 +57,13 @@ def main() -> int:
     summaries = []
     for folder in args.folders:
         folder_started = time.perf_counter()
-        result = extract_folder(folder, parser=parser, module_slug=Path(folder).name)
+        result = extract_folder(
+            ExtractFolderRequest(folder, module_slug=slugify(Path(folder).name)),
+            open_folder=services.open_folder,
+            parser=parser,
+            options=selection,
+            parallel=parallel,
+        )
         descriptor = result.descriptor
         documents.append(descriptor_to_dict(descriptor, include_files=False))
         summaries.append(
@@ -70,6 +86,8 @@ def main() -> int:
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(args.profile)
+    children = children_vmhwm_kb()  # the idle parser workers, before they are shut down
+    shutdown_workers()
     print(
         json.dumps(
             {
@@ -80,6 +98,9 @@ def main() -> int:
                 "descriptor_bytes": len(text),
                 "packages": summaries,
                 "vmhwm_kb": vmhwm_kb(),
+                "children_vmhwm_kb": children,
+                "workers_setting": parallel.workers,
+                "cpus": available_cpus(),
             }
         )
     )

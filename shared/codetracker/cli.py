@@ -188,6 +188,7 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
             parser=services.parser(args.parser),
             options=services.settings.selection,
             progress=progress,
+            parallel=services.parallel_options,
         )
     descriptor = result.descriptor
     if args.json:
@@ -260,6 +261,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 options=settings.selection,
                 progress=progress,
                 fetch_progress=progress.fetch,
+                parallel=services.parallel_options,
             )
         else:
             if args.token_env:
@@ -281,6 +283,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 cache=cache,
                 options=settings.selection,
                 progress=progress,
+                parallel=services.parallel_options,
             )
     summary = persist_scan(result, unit_of_work=services.unit_of_work).summary
     if args.json:

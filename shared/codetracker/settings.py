@@ -40,6 +40,20 @@ def _positive(env: Mapping[str, str], name: str, default: T, kind: Callable[[str
     return value
 
 
+def _workers(env: Mapping[str, str]) -> int | None:
+    name = "CODE_TRACKER_EXTRACT_WORKERS"
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        workers = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}", setting=name) from None
+    if workers < 0:
+        raise ConfigurationError(f"{name} must be 0 or more, got {workers}", setting=name)
+    return workers
+
+
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
     """Where the database is. `origin`: "DATABASE_URL", "CODE_TRACKER_PG_*", "embedded" or "none"."""
@@ -88,6 +102,7 @@ class Settings:
     fetch_limits: FetchLimits = FetchLimits()
     database: DatabaseSettings = DatabaseSettings("none")
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
+    extract_workers: int | None = None  # parser worker processes; None: one per CPU when a scan is big enough
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, allow_embedded_database: bool = False) -> Settings:
@@ -105,4 +120,5 @@ class Settings:
             ),
             database=DatabaseSettings.from_env(env, allow_embedded=allow_embedded_database),
             max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),
+            extract_workers=_workers(env),
         )

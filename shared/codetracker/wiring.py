@@ -17,6 +17,7 @@ from codetracker.settings import Settings
 
 if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
+    from codetracker.parsing.workers import ParallelOptions
     from codetracker.ports import Clock, FolderTree, ModuleParser, RepositoryFetcher, UnitOfWorkFactory
 
 
@@ -41,6 +42,12 @@ class Services:
         if fetcher is not None:
             self.__dict__["fetcher"] = fetcher
         self.clock: Clock = clock or utc_now
+
+    @cached_property
+    def parallel_options(self) -> ParallelOptions:
+        from codetracker.parsing.workers import ParallelOptions
+
+        return ParallelOptions(workers=self.settings.extract_workers)
 
     def parser(self, name: str = "auto") -> ModuleParser:
         from codetracker.parsing import get_parser

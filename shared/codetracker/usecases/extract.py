@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, extract_blob
+from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
 from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     IgnoreRules,
     SelectionOptions,
     select_modules,
-    size_skip_reason,
     slugify,
     unread_sources,
 )
+from codetracker.parsing.workers import ParallelOptions, extract_contents
 from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
 from codetracker.usecases.requests import ExtractFolderRequest
 
@@ -48,12 +48,12 @@ def extract_tree(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     source_problems: Sequence[ScanProblem] = (),
+    parallel: ParallelOptions | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
-    Results are cached by blob sha, so a rescan parses only blobs never seen before. Parsing is
-    sequential: py-tree-sitter holds the GIL while it parses (threads measured slower), and process
-    pools need /dev/shm, which Lambda does not have."""
+    Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
+    parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it)."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
     rules = IgnoreRules(ignore_bytes)  # bytes, matched as git matches them
@@ -81,17 +81,14 @@ def extract_tree(
     # What the source could not read is recorded, unless the ignore rules exclude it anyway.
     skipped.extend(p for p in source_problems if not _ignored(rules, p.path))
 
-    def extract_one(item: tuple[TreeEntry, bytes]) -> tuple[TreeEntry, FileExtraction | None, int]:
-        entry, content = item
-        if len(content) > options.max_file_bytes:
-            return entry, None, len(content)  # trees fetched without blob sizes learn the size only now
-        return entry, extract_blob(content, parser), len(content)
-
     unread = {entry.path for entry in to_read}
-    for entry, result, size in map(extract_one, tree.read_many(to_read)):
+    outcomes = extract_contents(
+        tree.read_many(to_read), parser, planned=to_read, max_file_bytes=options.max_file_bytes, options=parallel
+    )
+    for entry, result in outcomes:  # in read order; parsed in worker processes when the scan is big enough
         unread.discard(entry.path)
-        if result is None:
-            skipped.append(ScanProblem(entry.path, ProblemKind.SKIPPED, size_skip_reason(size, options)))
+        if isinstance(result, ScanProblem):  # too large once read, or its parser worker died: not cached
+            skipped.append(result)
         else:
             extracted[entry.path] = result
             if entry.sha:
@@ -127,6 +124,7 @@ def extract_folder(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    parallel: ParallelOptions | None = None,
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
     source = open_folder(str(request.path))
@@ -139,4 +137,5 @@ def extract_folder(
         options=options,
         progress=progress,
         source_problems=source.problems(),
+        parallel=parallel,
     )

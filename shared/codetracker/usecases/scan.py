@@ -13,6 +13,7 @@ from datetime import datetime
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
+from codetracker.parsing.workers import ParallelOptions
 from codetracker.ports import Clock, FetchLimits, FetchStats, ModuleParser, ParsedBlobCache, RepositoryFetcher
 from codetracker.usecases.extract import ExtractionStats, FolderOpener, Progress, extract_tree
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
@@ -40,6 +41,7 @@ def scan_folder(
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
+    parallel: ParallelOptions | None = None,
 ) -> ScanResult:
     scanned_at = clock()
     tree = open_folder(str(request.path))
@@ -52,6 +54,7 @@ def scan_folder(
         options=options,
         progress=progress,
         source_problems=tree.problems(),
+        parallel=parallel,
     )
     return ScanResult(
         key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
@@ -73,6 +76,7 @@ def scan_repository(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     fetch_progress: Callable[[int], None] | None = None,
+    parallel: ParallelOptions | None = None,
 ) -> ScanResult:
     """fetch_progress is told the bytes received so far while the fetch runs."""
     scanned_at = clock()
@@ -80,7 +84,9 @@ def scan_repository(
         request.url, request.ref, credentials=request.credentials, limits=limits, progress=fetch_progress
     ) as tree:
         slug = request.module_slug or slugify(tree.repository_name)
-        result = extract_tree(tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress)
+        result = extract_tree(
+            tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress, parallel=parallel
+        )
         fetched = tree.ref
         key = snapshot_key_for_ref(
             ResolvedRef(fetched.kind, fetched.name, fetched.commit_sha, fetched.default_branch),

@@ -1,0 +1,94 @@
+"""Parsers for the parallel-extraction tests. They travel to the worker processes pickled, so they live
+in a module a worker can import (no pytest here), and keep no state but plain values."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+from codetracker.parsing import get_parser
+
+KILL_MARKER = "/* KILL THIS WORKER */"
+RAISE_MARKER = "/* RAISE IN THE PARSER */"
+
+
+class KillerParser:
+    """tree-sitter, except that a source containing KILL_MARKER kills the process parsing it with
+    SIGKILL (as the OOM killer would) - unless that process is `spare_pid` (the test itself), where each
+    parse takes `spare_delay` seconds more: the test process parses only the first few files, while its
+    workers start, and the marked files further on reach the workers."""
+
+    name = "killer"
+
+    def __init__(self, spare_pid: int, spare_delay: float = 0.05) -> None:
+        self.spare_pid = spare_pid
+        self.spare_delay = spare_delay
+
+    def parse(self, source: str):
+        if os.getpid() == self.spare_pid:
+            time.sleep(self.spare_delay)
+        elif KILL_MARKER in source:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return get_parser("tree-sitter").parse(source)
+
+
+class RaisingParser:
+    """tree-sitter, except that a source containing RAISE_MARKER raises an unexpected error."""
+
+    name = "raising"
+
+    def parse(self, source: str):
+        if RAISE_MARKER in source:
+            raise LookupError("unexpected parser bug")
+        return get_parser("tree-sitter").parse(source)
+
+
+class SlowParser:
+    """tree-sitter after a pause: keeps workers busy long enough to interrupt a scan."""
+
+    name = "slow"
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def parse(self, source: str):
+        time.sleep(self.seconds)
+        return get_parser("tree-sitter").parse(source)
+
+
+class UnpicklableParser:
+    name = "local"
+
+    def __init__(self) -> None:
+        self.parse = lambda source: get_parser("tree-sitter").parse(source)
+
+
+class SemaphoreFreeParser:
+    """tree-sitter, after checking that this process cannot use POSIX semaphores (the Lambda test)."""
+
+    name = "semaphore-free"
+
+    def parse(self, source: str):
+        try:
+            import multiprocessing.synchronize  # noqa: F401
+        except ImportError:
+            return get_parser("tree-sitter").parse(source)
+        raise LookupError(f"process {os.getpid()} can use semaphores: the test set-up did not reach it")
+
+
+class ParserOnlyHere:
+    """A parser whose unpickling fails anywhere but in the process that made it: workers cannot build it."""
+
+    name = "only-here"
+
+    def __init__(self, home_pid: int) -> None:
+        self.home_pid = home_pid
+
+    def __setstate__(self, state):
+        if os.getpid() != state["home_pid"]:
+            raise ImportError("this parser cannot be built in a worker")
+        self.__dict__.update(state)
+
+    def parse(self, source: str):
+        return get_parser("tree-sitter").parse(source)
