@@ -8,6 +8,7 @@ connects at import: adapters are built by `wiring` on first use, or passed by a 
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -20,6 +21,8 @@ metrics = Metrics(namespace="Codetracker", service="codetracker-api")
 tracer = Tracer(service="codetracker-api")
 # The use cases log through stdlib loggers under "codetracker": same JSON format, same correlation id.
 logging.getLogger("codetracker")
+# Most requests count nothing; Powertools would warn on each of them.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 utils.copy_config_to_registered_loggers(source_logger=logger, include={"codetracker"})
 
 
