@@ -31,7 +31,7 @@ from codetracker.errors import (
     CodetrackerError,
     ConfigurationError,
     RetryableError,
-    Unauthorized,
+    StoreUnavailable,
     http_status,
 )
 from codetracker.usecases import activity, health, jobs, registry, snapshots, webhooks
@@ -462,9 +462,9 @@ def github_webhook() -> Response[m.WebhookAnswer]:
     },
 )
 def get_health() -> Response[m.Health]:
-    if health.database_answers(_services().unit_of_work):
-        return _json(200, m.Health(status="ok"))
-    return error_response(503, "unavailable", "the database does not answer")
+    if not health.database_answers(_services().unit_of_work):
+        raise StoreUnavailable("the database does not answer")
+    return _json(200, m.Health(status="ok"))
 
 
 _OPENAPI_KWARGS: dict[str, Any] = {

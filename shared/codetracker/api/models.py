@@ -45,8 +45,8 @@ class CreateAppBody(_Request):
 class AppCreated(BaseModel):
     id: str
     name: str
-    token: str = Field(description="the app's bearer token; shown only in this answer")
-    signing_secret: str = Field(description="`whsec_` secret the notifications are signed with; shown only here")
+    token: str = Field(repr=False, description="the app's bearer token; shown only in this answer")
+    signing_secret: str = Field(repr=False, description="`whsec_` secret the notifications are signed with; shown only here")
     callback_url: str | None
 
 
@@ -58,13 +58,14 @@ class RegisterRepositoryBody(_Request):
     branch: str | None = Field(default=None, description="branch to watch; default: the repository's default branch")
     callback_url: str | None = Field(default=None, description="overrides the app's callback URL")
     slug: str | None = Field(default=None, description="module slug; default: the repository's name, slugified")
-    access_token: str | None = Field(default=None, description="token for a private repository; never returned")
+    # repr=False: Powertools logs route arguments at debug level; a token must not be in them.
+    access_token: str | None = Field(default=None, repr=False, description="token for a private repository; never returned")
 
 
 class UpdateRepositoryBody(_Request):
     callback_url: str | None = Field(default=None, description="null removes the override")
     branch: str | None = Field(default=None, description="null: follow the default branch")
-    access_token: str | None = Field(default=None, description="null removes the token")
+    access_token: str | None = Field(default=None, repr=False, description="null removes the token")
 
 
 class RepositoryOut(BaseModel):
