@@ -80,7 +80,8 @@ class Api:
         import psycopg
 
         with psycopg.connect(self.database) as conn:
-            return conn.execute(query, params).fetchall()
+            cursor = conn.execute(query, params)
+            return cursor.fetchall() if cursor.description else []
 
 
 def settings_env(**extra: str) -> dict[str, str]:
