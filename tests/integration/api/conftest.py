@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -189,6 +188,3 @@ def seed(api: Api) -> None:
         uow.commit()
     assert summary.module_id == ev.SNAPSHOT_ID
 
-
-def new_id() -> str:
-    return str(uuid.uuid4())

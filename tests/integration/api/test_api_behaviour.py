@@ -10,7 +10,7 @@ import logging
 import psycopg
 import pytest
 
-from tests.integration.api.conftest import PUBLIC, make_api, seed, settings_env
+from tests.integration.api.conftest import make_api, seed, settings_env
 from tests.support import api_events as ev
 from tests.support.api_events import bearer, http_event
 
@@ -318,6 +318,3 @@ def test_snapshot_functions_page_through_the_descriptor_format(api):
     for bad in ("abc", "0", "-1", "99999999999999999999999"):
         assert get(api, ev.APP_TOKEN, f"/snapshots/{bad}").status == 404
 
-
-def test_unknown_hosts_in_public_resolver_are_refused_not_crashing():
-    assert "github.com" in PUBLIC
