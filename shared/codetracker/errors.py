@@ -63,6 +63,37 @@ class SourceIsGitRepository(InvalidInput):
     code = "source_is_git_repository"
 
 
+class MalformedBody(InvalidInput):
+    """A request body that is not JSON (or not the JSON object expected)."""
+
+    code = "malformed_body"
+
+
+class UrlRefused(InvalidInput):
+    """A repository or callback URL the URL policy refuses: a scheme other than https, credentials in it, or a
+    host that resolves to a loopback, private, link-local, CGNAT, multicast or metadata address."""
+
+    code = "url_refused"
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body above the size the service accepts."""
+
+    code = "payload_too_large"
+
+
+class Unauthorized(PermanentError):
+    """Missing or wrong credentials (a bearer token, a webhook signature). Says nothing of what exists."""
+
+    code = "unauthorized"
+
+
+class Conflict(PermanentError):
+    """The request contradicts what is stored (a duplicate that must not be created twice)."""
+
+    code = "conflict"
+
+
 class NotFound(PermanentError):
     """The thing asked for does not exist (or belongs to someone else: existence is not leaked)."""
 
@@ -90,6 +121,13 @@ class StaleSnapshot(PermanentError):
     def __init__(self, message: str, *, stored: object) -> None:
         super().__init__(message)
         self.stored = stored
+
+
+class InvalidMessage(PermanentError):
+    """A queue message that is not a known version of its contract: never retried (retrying garbage only
+    fills the dead-letter queue)."""
+
+    code = "invalid_message"
 
 
 # --- the operator's mistakes ----------------------------------------------------------------------------
@@ -177,11 +215,15 @@ class GitServerError(FetchError, RetryableError):
 
 # Most specific first: the first class an error is an instance of decides. Anything unlisted is a 500.
 _HTTP_STATUS: tuple[tuple[type[BaseException], int], ...] = (
+    (MalformedBody, 400),
+    (PayloadTooLarge, 413),
     (SourceNotFound, 422),
     (AmbiguousSnapshot, 409),
     (InvalidInput, 422),
+    (Unauthorized, 401),
     (NotFound, 404),
     (StaleSnapshot, 409),
+    (Conflict, 409),
     (ConfigurationError, 500),
     (RetryableError, 503),
     (PermanentError, 422),

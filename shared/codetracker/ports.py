@@ -8,9 +8,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar, Protocol
 
+from codetracker.domain.service import (
+    Activity,
+    App,
+    Job,
+    JobStatus,
+    Registration,
+    ScanRequested,
+    WebhookDelivery,
+)
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
+    ExportedFunction,
     FileExtraction,
     ScanProblem,
     ModuleSyntax,
@@ -200,6 +210,109 @@ class SnapshotStore(Protocol):
         """Raise codetracker.errors.SnapshotNotFound when absent."""
         ...
 
+    def summary_by_id(self, snapshot_id: int) -> SnapshotSummary | None:
+        """The summary of the snapshot with this id (`module_id`), in whatever scope; the caller checks the
+        scope is one it may read."""
+        ...
+
+    def load_functions(
+        self, snapshot_id: int, *, limit: int, after: FunctionCursor | None = None
+    ) -> list[ExportedFunction]:
+        """A page of one snapshot's functions, with parameters and return values, ordered by (file_path,
+        order_in_file), after the cursor."""
+        ...
+
+    def delete_scope(self, scope: str) -> int:
+        """Delete every snapshot of a scope; returns how many."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionCursor:
+    file_path: str
+    order_in_file: int
+
+
+# --- service data (the api, then the queue consumers) ---------------------------------------------------
+# Every read of tenant data takes the app id: a store cannot be asked for another app's registration, job or
+# activity without naming that app, so isolation does not depend on each caller remembering a filter.
+
+
+class AppStore(Protocol):
+    def add(self, app: App) -> None: ...
+
+    def by_token_sha256(self, token_sha256: bytes) -> App | None: ...
+
+    def get(self, app_id: str) -> App | None: ...
+
+
+class RegistrationStore(Protocol):
+    def add(self, registration: Registration) -> None:
+        """Raise codetracker.errors.Conflict when the app has a live registration of the same URL."""
+        ...
+
+    def get(self, app_id: str, registration_id: str) -> Registration | None:
+        """A live (not deleted) registration of that app; None for any other."""
+        ...
+
+    def by_url(self, app_id: str, url: str) -> Registration | None: ...
+
+    def list(
+        self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None
+    ) -> list[Registration]:
+        """Live registrations of the app by (created_at, id)."""
+        ...
+
+    def update(self, registration: Registration) -> None:
+        """Write every mutable field of a live registration (same id and app)."""
+        ...
+
+    def watching(self, urls: Iterable[str]) -> list[Registration]:
+        """Live registrations of any app whose normalised URL is one of urls (webhook fan-out)."""
+        ...
+
+
+class JobStore(Protocol):
+    def add(self, job: Job) -> None: ...
+
+    def get(self, app_id: str, job_id: str) -> Job | None:
+        """A job of one of the app's registrations (deleted ones included: history stays readable by id)."""
+        ...
+
+    def list_for_repository(
+        self, repository_id: str, *, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[Job]:
+        """Newest first, by (created_at, id) descending."""
+        ...
+
+    def find_pending(self, repository_id: str, ref: str) -> Job | None:
+        """A job of that ref still `queued` (not picked up yet): a new request for it would scan the same."""
+        ...
+
+    def set_status(self, job_id: str, status: JobStatus, *, at: datetime) -> None: ...
+
+
+class ActivityStore(Protocol):
+    def add(self, activity: Activity) -> None:
+        """Record one activity. A failure raises, and leaves the unit of work usable (a savepoint): recording
+        an activity never fails the operation it records (usecases/activity.py)."""
+        ...
+
+    def list_for_repository(
+        self, repository_id: str, *, limit: int, before: int | None = None
+    ) -> list[Activity]:
+        """Newest first (by id descending), before the cursor id."""
+        ...
+
+
+class WebhookDeliveryStore(Protocol):
+    def claim(self, delivery: WebhookDelivery) -> bool:
+        """Mark a delivery id seen; False when it was already (a redelivery). Inside the unit of work: until
+        it commits, a concurrent claim of the same id waits, then answers False."""
+        ...
+
+    def get(self, delivery_id: str) -> WebhookDelivery | None: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction over the stores: everything done through it is committed together or not at all.
@@ -211,6 +324,11 @@ class UnitOfWork(Protocol):
 
     snapshots: SnapshotStore
     blob_cache: ParsedBlobCache
+    apps: AppStore
+    registrations: RegistrationStore
+    jobs: JobStore
+    activities: ActivityStore
+    webhook_deliveries: WebhookDeliveryStore
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -228,3 +346,54 @@ class UnitOfWorkFactory(Protocol):
 
 
 Clock = Callable[[], datetime]  # now, timezone-aware
+
+
+# --- the api's other ports ------------------------------------------------------------------------------
+
+
+class ScanQueue(Protocol):
+    """Where scan requests go (SQS in AWS; adapters/sqs.py). Sent inside the unit of work that records the
+    job, before it commits: a failed send records nothing."""
+
+    def send(self, message: ScanRequested) -> str:
+        """Send one message; returns the queue's message id. Raises RetryableError when the queue is
+        unavailable."""
+        ...
+
+
+class SecretSource(Protocol):
+    """Named deployment secrets (the admin token, the GitHub webhook secret, the encryption key): an
+    environment variable locally, Secrets Manager in AWS, cached for a while. Never logged."""
+
+    def get(self, name: str) -> str:
+        """Raise codetracker.errors.ConfigurationError naming the setting when the secret is not configured."""
+        ...
+
+
+class TokenCipher(Protocol):
+    """Encryption at rest of secrets the service must read back (access tokens, signing secrets).
+
+    `context` binds a ciphertext to where it is stored (e.g. "repository:<id>:access_token"): a ciphertext
+    copied to another row does not decrypt."""
+
+    def encrypt(self, plaintext: str, *, context: str) -> bytes: ...
+
+    def decrypt(self, ciphertext: bytes, *, context: str) -> str: ...
+
+
+class HostResolver(Protocol):
+    def addresses(self, host: str, port: int | None) -> list[str]:
+        """Every address the host resolves to (IPv4 and IPv6). Raises codetracker.errors.UrlRefused when
+        it does not resolve."""
+        ...
+
+
+class Metrics(Protocol):
+    """Counters the use cases report (Powertools Metrics in Lambda; nothing in the CLI)."""
+
+    def count(self, name: str, value: int = 1) -> None: ...
+
+
+class NoMetrics:
+    def count(self, name: str, value: int = 1) -> None:
+        return None

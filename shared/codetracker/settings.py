@@ -97,12 +97,69 @@ def _no_database() -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class SecretSetting:
+    """One deployment secret: its value from `variable` (local runs, tests), or the id of the Secrets Manager
+    secret holding it from `<variable>_SECRET_ID` (AWS). The value never shows in a repr."""
+
+    variable: str
+    value: str | None = field(default=None, repr=False)
+    secret_id: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], variable: str) -> SecretSetting:
+        return cls(variable, env.get(variable) or None, env.get(f"{variable}_SECRET_ID") or None)
+
+
+# The secrets the service reads, by the name the code asks for them (ports.SecretSource).
+SECRET_VARIABLES = {
+    "admin_token": "CODE_TRACKER_ADMIN_TOKEN",
+    "github_webhook_secret": "CODE_TRACKER_GITHUB_WEBHOOK_SECRET",
+    "encryption_key": "CODE_TRACKER_ENCRYPTION_KEY",
+}
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigurationError(f"{name} must be 1 or 0, got {raw!r}", setting=name)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    """What the api function needs beyond the engine's settings."""
+
+    scan_queue_url: str | None = None  # CODE_TRACKER_SCAN_QUEUE_URL
+    # CODE_TRACKER_ALLOW_PRIVATE_URLS=1 (local runtime and tests only): 127.0.0.1, private hosts, http:// and
+    # file:// repository URLs are admitted. Never set in AWS.
+    allow_private_urls: bool = False
+    secrets: Mapping[str, SecretSetting] = field(
+        default_factory=lambda: {name: SecretSetting(var) for name, var in SECRET_VARIABLES.items()}
+    )
+    secret_max_age_s: float = 300.0  # CODE_TRACKER_SECRET_MAX_AGE_S: how long a secret read is reused
+    max_body_bytes: int = 256 * 1024  # CODE_TRACKER_MAX_BODY_BYTES
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> ApiSettings:
+        return cls(
+            scan_queue_url=env.get("CODE_TRACKER_SCAN_QUEUE_URL") or None,
+            allow_private_urls=_flag(env, "CODE_TRACKER_ALLOW_PRIVATE_URLS"),
+            secrets={name: SecretSetting.from_env(env, var) for name, var in SECRET_VARIABLES.items()},
+            secret_max_age_s=_positive(env, "CODE_TRACKER_SECRET_MAX_AGE_S", 300.0, float),
+            max_body_bytes=_positive(env, "CODE_TRACKER_MAX_BODY_BYTES", 256 * 1024, int),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     selection: SelectionOptions = SelectionOptions()
     fetch_limits: FetchLimits = FetchLimits()
     database: DatabaseSettings = DatabaseSettings("none")
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
     extract_workers: int | None = None  # parser worker processes; None: one per CPU when a scan is big enough
+    api: ApiSettings = ApiSettings()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, allow_embedded_database: bool = False) -> Settings:
@@ -121,4 +178,5 @@ class Settings:
             database=DatabaseSettings.from_env(env, allow_embedded=allow_embedded_database),
             max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),
             extract_workers=_workers(env),
+            api=ApiSettings.from_env(env),
         )

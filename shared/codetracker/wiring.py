@@ -18,7 +18,18 @@ from codetracker.settings import Settings
 if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.parsing.workers import ParallelOptions
-    from codetracker.ports import Clock, FolderTree, ModuleParser, RepositoryFetcher, UnitOfWorkFactory
+    from codetracker.ports import (
+        Clock,
+        FolderTree,
+        HostResolver,
+        Metrics,
+        ModuleParser,
+        RepositoryFetcher,
+        ScanQueue,
+        SecretSource,
+        TokenCipher,
+        UnitOfWorkFactory,
+    )
 
 
 def utc_now() -> datetime:
@@ -35,12 +46,25 @@ class Services:
         unit_of_work: UnitOfWorkFactory | None = None,
         fetcher: RepositoryFetcher | None = None,
         clock: Clock | None = None,
+        scan_queue: ScanQueue | None = None,
+        secrets: SecretSource | None = None,
+        cipher: TokenCipher | None = None,
+        resolver: HostResolver | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings.from_env()
-        if unit_of_work is not None:
-            self.__dict__["unit_of_work"] = unit_of_work
-        if fetcher is not None:
-            self.__dict__["fetcher"] = fetcher
+        given = {
+            "unit_of_work": unit_of_work,
+            "fetcher": fetcher,
+            "scan_queue": scan_queue,
+            "secrets": secrets,
+            "cipher": cipher,
+            "resolver": resolver,
+            "metrics": metrics,
+        }
+        for name, adapter in given.items():
+            if adapter is not None:
+                self.__dict__[name] = adapter
         self.clock: Clock = clock or utc_now
 
     @cached_property
@@ -81,6 +105,36 @@ class Services:
         from codetracker.adapters.git.fetcher import DulwichFetcher
 
         return DulwichFetcher()
+
+    @cached_property
+    def scan_queue(self) -> ScanQueue:
+        from codetracker.adapters.sqs import SqsScanQueue
+
+        return SqsScanQueue(self.settings.api.scan_queue_url)
+
+    @cached_property
+    def secrets(self) -> SecretSource:
+        from codetracker.adapters.secrets import SettingsSecretSource
+
+        return SettingsSecretSource(self.settings.api.secrets, max_age_s=self.settings.api.secret_max_age_s)
+
+    @cached_property
+    def cipher(self) -> TokenCipher:
+        from codetracker.adapters.cipher import AesGcmTokenCipher
+
+        return AesGcmTokenCipher(self.secrets)
+
+    @cached_property
+    def resolver(self) -> HostResolver:
+        from codetracker.adapters.dns import SystemResolver
+
+        return SystemResolver()
+
+    @cached_property
+    def metrics(self) -> Metrics:
+        from codetracker.adapters.metrics_powertools import PowertoolsMetrics
+
+        return PowertoolsMetrics()
 
     def close(self) -> None:
         if "database" in self.__dict__:

@@ -92,3 +92,41 @@ def test_cli_start_up_imports_no_heavy_module():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_api_edge_reaches_adapters_only_through_wiring():
+    offenders = []
+    for path in (PACKAGE / "api").rglob("*.py"):
+        for module in _internal_imports(path):
+            if module.startswith(("codetracker.adapters", "codetracker.cli")):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
+    assert offenders == []
+
+
+def test_api_handler_imports_no_io_at_import_and_nothing_of_the_engine_on_its_routes():
+    """Importing the api handler connects nothing (neither the database driver nor boto3 nor the cipher is even
+    imported; botocore comes with Powertools' Tracer, which patches it); serving its routes never imports
+    dulwich, tree-sitter, esprima or httpx (the scanner's and notifier's libraries)."""
+    root = PACKAGE.parents[1]
+    code = (
+        "import sys, json\n"
+        "import functions.api.app as handler\n"
+        "at_import = sorted(m for m in sys.modules if m.split('.')[0] in {'psycopg', 'boto3', 'cryptography'})\n"
+        "from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory\n"
+        "from codetracker.adapters.memory_queue import MemoryScanQueue\n"
+        "from codetracker.settings import Settings\n"
+        "from codetracker.wiring import Services\n"
+        "from tests.support.api_events import sample_events\n"
+        "from tests.integration.api.conftest import LambdaContext\n"
+        "env = {'CODE_TRACKER_ADMIN_TOKEN': 'a', 'CODE_TRACKER_ENCRYPTION_KEY': 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',\n"
+        "       'CODE_TRACKER_GITHUB_WEBHOOK_SECRET': 'events-webhook-secret', 'CODE_TRACKER_ALLOW_PRIVATE_URLS': '1'}\n"
+        "services = Services(Settings.from_env(env), unit_of_work=MemoryUnitOfWorkFactory(), scan_queue=MemoryScanQueue())\n"
+        "for name, event in sample_events().items():\n"
+        "    handler.lambda_handler(event, LambdaContext(), services=services)\n"
+        "heavy = {'dulwich', 'tree_sitter', 'tree_sitter_javascript', 'esprima', 'httpx', 'pgserver'}\n"
+        "print(json.dumps([at_import, sorted(m for m in sys.modules if m.split('.')[0] in heavy)]))\n"
+    )
+    env = {"PYTHONPATH": f"{root / 'shared'}:{root}", "PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "true"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env)
+    at_import, on_routes = __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    assert at_import == [] and on_routes == []

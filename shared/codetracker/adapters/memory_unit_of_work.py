@@ -1,4 +1,4 @@
-"""An in-memory unit of work: the snapshot store and blob cache in dicts, with the same transaction semantics
+"""An in-memory unit of work: the snapshot store, blob cache and service tables in dicts, with the same transaction semantics
 as Postgres (nothing is visible to others before commit; leaving without commit discards everything).
 
 It lives beside the Postgres adapter, not under tests/, and the same contract suite runs against both
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Self
 
@@ -20,9 +20,10 @@ from codetracker.domain.model import (
     SnapshotSource,
     SnapshotSummary,
 )
+from codetracker.domain.service import Activity, App, Job, JobStatus, Registration, WebhookDelivery
 from codetracker.domain.snapshot_rules import check_storable, describe_key, row_counts
-from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import Clock, SnapshotCursor
+from codetracker.errors import Conflict, InvalidInput, SnapshotNotFound, StaleSnapshot
+from codetracker.ports import Clock, FunctionCursor, SnapshotCursor
 
 
 def _utc_now() -> datetime:
@@ -43,10 +44,26 @@ class MemoryState:
     snapshots: dict[SnapshotKey, _StoredSnapshot] = field(default_factory=dict)
     blobs: dict[tuple[str, str], FileExtraction] = field(default_factory=dict)
     last_snapshot_id: int = 0
+    apps: dict[str, App] = field(default_factory=dict)
+    registrations: dict[str, Registration] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
+    activities: list[Activity] = field(default_factory=list)
+    deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)
+    last_activity_id: int = 0
 
     def copy(self) -> MemoryState:
         # Shallow: stored values are never mutated, only replaced.
-        return MemoryState(dict(self.snapshots), dict(self.blobs), self.last_snapshot_id)
+        return MemoryState(
+            dict(self.snapshots),
+            dict(self.blobs),
+            self.last_snapshot_id,
+            dict(self.apps),
+            dict(self.registrations),
+            dict(self.jobs),
+            list(self.activities),
+            dict(self.deliveries),
+            self.last_activity_id,
+        )
 
     def new_snapshot_id(self) -> int:
         self.last_snapshot_id += 1
@@ -128,6 +145,32 @@ class MemorySnapshotStore:
             raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
         return stored.descriptor
 
+    def _by_id(self, snapshot_id: int) -> _StoredSnapshot | None:
+        return next((s for s in self._state.snapshots.values() if s.summary.snapshot_id == snapshot_id), None)
+
+    def summary_by_id(self, snapshot_id: int) -> SnapshotSummary | None:
+        stored = self._by_id(snapshot_id)
+        return stored.summary if stored else None
+
+    def load_functions(
+        self, snapshot_id: int, *, limit: int, after: FunctionCursor | None = None
+    ) -> list[ExportedFunction]:
+        stored = self._by_id(snapshot_id)
+        if stored is None:
+            return []
+        functions = [
+            f
+            for f in stored.descriptor.functions
+            if after is None or (f.file_path, f.order_in_file) > (after.file_path, after.order_in_file)
+        ]
+        return functions[:limit]
+
+    def delete_scope(self, scope: str) -> int:
+        doomed = [k for k in self._state.snapshots if k.scope == scope]
+        for k in doomed:
+            del self._state.snapshots[k]
+        return len(doomed)
+
 
 def _cursor_tuple(cursor: SnapshotCursor) -> tuple[str, str, str]:
     return cursor.module_slug, cursor.branch_name, cursor.release_tag
@@ -169,9 +212,137 @@ class MemoryBlobCacheStore:
             self._state.blobs.setdefault((sha, extractor_version), result)
 
 
+class MemoryAppStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def add(self, app: App) -> None:
+        if app.id in self._state.apps or any(a.token_sha256 == app.token_sha256 for a in self._state.apps.values()):
+            raise Conflict("an app with this id or token exists")
+        self._state.apps[app.id] = app
+
+    def by_token_sha256(self, token_sha256: bytes) -> App | None:
+        return next((a for a in self._state.apps.values() if a.token_sha256 == token_sha256), None)
+
+    def get(self, app_id: str) -> App | None:
+        return self._state.apps.get(app_id)
+
+
+class MemoryRegistrationStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def _live(self) -> list[Registration]:
+        return sorted(
+            (r for r in self._state.registrations.values() if r.deleted_at is None), key=lambda r: (r.created_at, r.id)
+        )
+
+    def add(self, registration: Registration) -> None:
+        if self.by_url(registration.app_id, registration.url) is not None:
+            raise Conflict(f"the app already has a registration of {registration.url}")
+        self._state.registrations[registration.id] = registration
+
+    def get(self, app_id: str, registration_id: str) -> Registration | None:
+        found = self._state.registrations.get(registration_id)
+        return found if found and found.app_id == app_id and found.deleted_at is None else None
+
+    def by_url(self, app_id: str, url: str) -> Registration | None:
+        return next((r for r in self._live() if r.app_id == app_id and r.url == url), None)
+
+    def list(self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Registration]:
+        mine = [r for r in self._live() if r.app_id == app_id and (after is None or (r.created_at, r.id) > after)]
+        return mine[:limit]
+
+    def update(self, registration: Registration) -> None:
+        if self.get(registration.app_id, registration.id) is not None:
+            self._state.registrations[registration.id] = registration
+
+    def watching(self, urls: Iterable[str]) -> list[Registration]:
+        wanted = set(urls)
+        return [r for r in self._live() if r.url in wanted]
+
+
+class MemoryJobStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def add(self, job: Job) -> None:
+        if job.repository_id not in self._state.registrations:
+            raise InvalidInput("a job needs an existing registration", field="repository_id")
+        self._state.jobs[job.id] = job
+
+    def get(self, app_id: str, job_id: str) -> Job | None:
+        job = self._state.jobs.get(job_id)
+        if job is None:
+            return None
+        owner = self._state.registrations.get(job.repository_id)
+        return job if owner is not None and owner.app_id == app_id else None
+
+    def _newest_first(self, repository_id: str) -> list[Job]:
+        return sorted(
+            (j for j in self._state.jobs.values() if j.repository_id == repository_id),
+            key=lambda j: (j.created_at, j.id),
+            reverse=True,
+        )
+
+    def list_for_repository(
+        self, repository_id: str, *, limit: int, before: tuple[datetime, str] | None = None
+    ) -> list[Job]:
+        jobs = [j for j in self._newest_first(repository_id) if before is None or (j.created_at, j.id) < before]
+        return jobs[:limit]
+
+    def find_pending(self, repository_id: str, ref: str) -> Job | None:
+        return next(
+            (j for j in self._newest_first(repository_id) if j.ref == ref and j.status == JobStatus.QUEUED), None
+        )
+
+    def set_status(self, job_id: str, status: JobStatus, *, at: datetime) -> None:
+        job = self._state.jobs.get(job_id)
+        if job is not None:
+            self._state.jobs[job_id] = replace(job, status=status, updated_at=at)
+
+
+class MemoryActivityStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def add(self, activity: Activity) -> None:
+        if activity.repository_id not in self._state.registrations or activity.app_id not in self._state.apps:
+            raise InvalidInput("an activity needs an existing registration and app", field="repository_id")
+        self._state.last_activity_id += 1
+        self._state.activities.append(replace(activity, id=self._state.last_activity_id))
+
+    def list_for_repository(self, repository_id: str, *, limit: int, before: int | None = None) -> list[Activity]:
+        found = [
+            a
+            for a in reversed(self._state.activities)
+            if a.repository_id == repository_id and (before is None or (a.id or 0) < before)
+        ]
+        return found[:limit]
+
+
+class MemoryWebhookDeliveryStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def claim(self, delivery: WebhookDelivery) -> bool:
+        if delivery.delivery_id in self._state.deliveries:
+            return False
+        self._state.deliveries[delivery.delivery_id] = delivery
+        return True
+
+    def get(self, delivery_id: str) -> WebhookDelivery | None:
+        return self._state.deliveries.get(delivery_id)
+
+
 class MemoryUnitOfWork:
     snapshots: MemorySnapshotStore
     blob_cache: MemoryBlobCacheStore
+    apps: MemoryAppStore
+    registrations: MemoryRegistrationStore
+    jobs: MemoryJobStore
+    activities: MemoryActivityStore
+    webhook_deliveries: MemoryWebhookDeliveryStore
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -183,6 +354,11 @@ class MemoryUnitOfWork:
         self._working = self._factory.state.copy()
         self.snapshots = MemorySnapshotStore(self._working, self._factory.clock)
         self.blob_cache = MemoryBlobCacheStore(self._working)
+        self.apps = MemoryAppStore(self._working)
+        self.registrations = MemoryRegistrationStore(self._working)
+        self.jobs = MemoryJobStore(self._working)
+        self.activities = MemoryActivityStore(self._working)
+        self.webhook_deliveries = MemoryWebhookDeliveryStore(self._working)
         return self
 
     def commit(self) -> None:

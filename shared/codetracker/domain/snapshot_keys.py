@@ -1,6 +1,7 @@
 """Which snapshot a scan of a git ref replaces: the naming rule from a resolved ref to a snapshot key.
 
-- a branch → (slug, the branch, HEAD): the branch's latest state, replaced on each scan;
+- a branch → (slug, the branch, HEAD): the branch's latest state, replaced on each scan (the ref `HEAD`
+  is the default branch);
 - a tag → (slug, the branch given, else the repository's default branch, the tag);
 - a commit sha → (slug, the branch given, else the default branch, the tag given, else the commit sha).
 An explicitly given branch or tag always wins. When the repository advertises no default branch, the
@@ -37,7 +38,9 @@ def snapshot_key_for_ref(
     fallback_branch: str = FALLBACK_BRANCH,
 ) -> SnapshotKey:
     if ref.kind == "branch":
-        return SnapshotKey(module_slug, branch_name or ref.name, release_tag or HEAD_TAG, scope)
+        # `HEAD` resolves to a branch without a name: the default branch it stands for.
+        name = ref.name or ref.default_branch or fallback_branch
+        return SnapshotKey(module_slug, branch_name or name, release_tag or HEAD_TAG, scope)
     branch = branch_name or ref.default_branch or fallback_branch
     if ref.kind == "tag":
         return SnapshotKey(module_slug, branch, release_tag or ref.name, scope)

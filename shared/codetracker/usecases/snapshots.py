@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codetracker.contracts import decode_snapshot_cursor, encode_snapshot_cursor
-from codetracker.domain.model import Descriptor, SnapshotSummary
-from codetracker.errors import AmbiguousSnapshot, SnapshotNotFound
-from codetracker.ports import SnapshotCursor, UnitOfWorkFactory
+from codetracker.contracts import (
+    decode_function_cursor,
+    decode_snapshot_cursor,
+    encode_function_cursor,
+    encode_snapshot_cursor,
+)
+from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotSummary
+from codetracker.domain.service import App, registration_of_scope
+from codetracker.errors import AmbiguousSnapshot, NotFound, SnapshotNotFound
+from codetracker.ports import FunctionCursor, SnapshotCursor, UnitOfWorkFactory
 from codetracker.usecases.requests import SnapshotQuery
+from codetracker.usecases.service_requests import PageRequest, entity_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +78,50 @@ def show_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> 
             )
         (only,) = snapshots
         return SnapshotView(snapshots, uow.snapshots.load_snapshot(only.key))
+
+
+# --- the service's reads: through a registration's scope ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotFunctions:
+    """One snapshot (of a registration the app owns) and a page of its functions."""
+
+    summary: SnapshotSummary
+    functions: tuple[ExportedFunction, ...]
+    next_cursor: str | None
+
+
+def list_registration_snapshots(
+    app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
+) -> SnapshotPage:
+    repository_id = entity_id(repository_id, "repository")
+    with unit_of_work(read_only=True) as uow:
+        registration = uow.registrations.get(app.id, repository_id)
+    if registration is None:
+        raise NotFound("no such repository")
+    return list_snapshots(
+        SnapshotQuery(scope=registration.scope, limit=page.limit, cursor=page.cursor), unit_of_work=unit_of_work
+    )
+
+
+def get_snapshot(
+    app: App, snapshot_id: str | int, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
+) -> SnapshotFunctions:
+    """A snapshot is readable by the app whose live registration owns its scope; any other id is NotFound."""
+    try:
+        number = int(snapshot_id)
+    except (TypeError, ValueError):
+        raise NotFound("no such snapshot") from None
+    after = decode_function_cursor(page.cursor) if page.cursor else None
+    with unit_of_work(read_only=True) as uow:
+        summary = uow.snapshots.summary_by_id(number)
+        owner = registration_of_scope(summary.scope) if summary is not None else None
+        if summary is None or owner is None or uow.registrations.get(app.id, owner) is None:
+            raise NotFound("no such snapshot")
+        found = uow.snapshots.load_functions(number, limit=page.limit + 1, after=after)
+    functions = tuple(found[: page.limit])
+    more = len(found) > page.limit
+    last = functions[-1] if functions else None
+    cursor = encode_function_cursor(FunctionCursor(last.file_path, last.order_in_file)) if more and last else None
+    return SnapshotFunctions(summary, functions, cursor)

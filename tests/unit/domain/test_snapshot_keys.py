@@ -21,6 +21,9 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
         (ResolvedRef("branch", "dev", SHA, "main"), {"branch_name": "x", "release_tag": "y"}, ("x", "y")),
         (ResolvedRef("tag", "v1", SHA, "main"), {"branch_name": "release-1.x"}, ("release-1.x", "v1")),
         (ResolvedRef("commit", "", SHA, "main"), {"release_tag": "nightly"}, ("main", "nightly")),
+        # The ref HEAD resolves to a branch without a name: the default branch (a registration without branch).
+        (ResolvedRef("branch", "", SHA, "trunk"), {}, ("trunk", HEAD_TAG)),
+        (ResolvedRef("branch", "", SHA, None), {"fallback_branch": "watched"}, ("watched", HEAD_TAG)),
     ],
 )
 def test_naming_rule(ref, given, expected):

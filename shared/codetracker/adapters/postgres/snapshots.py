@@ -34,7 +34,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import SnapshotCursor
+from codetracker.ports import FunctionCursor, SnapshotCursor
 
 if TYPE_CHECKING:
     import psycopg
@@ -181,6 +181,78 @@ class PostgresSnapshotStore:
         problems by path (paths in code point order, as Python sorts them). In a read-only unit of work every
         query sees the same state."""
         return _load(self._connection, key)
+
+    def summary_by_id(self, snapshot_id: int) -> SnapshotSummary | None:
+        if not isinstance(snapshot_id, int) or not 0 < snapshot_id < 2**63:
+            return None
+        row = self._connection.execute(
+            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE id = %s",  # type: ignore[arg-type]
+            [snapshot_id],
+        ).fetchone()
+        return _summary(row) if row is not None else None
+
+    def load_functions(
+        self, snapshot_id: int, *, limit: int, after: FunctionCursor | None = None
+    ) -> list[ExportedFunction]:
+        """A page of functions in load_snapshot's order; parameters and return values of that page only."""
+        conn = self._connection
+        condition, values = "module_id = %s", [snapshot_id]
+        if after is not None:
+            condition += " AND (file_path, order_in_file) > (%s, %s)"
+            values += [after.file_path, after.order_in_file]
+        rows = conn.execute(
+            "SELECT id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file "
+            f"FROM functions WHERE {condition} ORDER BY file_path, order_in_file, id LIMIT %s",  # type: ignore[arg-type]
+            [*values, limit],
+        ).fetchall()
+        ids = [row[0] for row in rows]
+        parameters: dict[int, list[Parameter]] = defaultdict(list)
+        return_values: dict[int, list[ReturnValue]] = defaultdict(list)
+        if ids:
+            for function_id, name, position, type_, is_optional, is_rest, default_value, description, doc_default in conn.execute(
+                "SELECT function_id, name, position, type, is_optional, is_rest, default_value, description, "
+                "doc_default FROM parameters WHERE function_id = ANY(%s) ORDER BY function_id, position",
+                [ids],
+            ):
+                parameters[function_id].append(
+                    Parameter(name, position, type_, is_optional, is_rest, default_value, description, doc_default)
+                )
+            for function_id, type_, description in conn.execute(
+                "SELECT function_id, type, description FROM return_values WHERE function_id = ANY(%s) "
+                "ORDER BY function_id, position",
+                [ids],
+            ):
+                return_values[function_id].append(ReturnValue(type_, description))
+        return [
+            ExportedFunction(
+                name=name,
+                file_path=file_path,
+                export_type=export_type,
+                is_async=is_async,
+                description=description,
+                jsdoc_raw=jsdoc_raw,
+                order_in_file=order_in_file,
+                parameters=tuple(parameters.get(function_id, ())),
+                return_values=tuple(return_values.get(function_id, ())),
+            )
+            for function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file in rows
+        ]
+
+    def delete_scope(self, scope: str) -> int:
+        conn = self._connection
+        ids = [row[0] for row in conn.execute("SELECT id FROM modules WHERE scope = %s", [scope]).fetchall()]
+        if not ids:
+            return 0
+        # Children first, set-wise (the cascade would go one function at a time).
+        conn.execute(
+            "DELETE FROM parameters p USING functions f WHERE p.function_id = f.id AND f.module_id = ANY(%s)", [ids]
+        )
+        conn.execute(
+            "DELETE FROM return_values r USING functions f WHERE r.function_id = f.id AND f.module_id = ANY(%s)",
+            [ids],
+        )
+        conn.execute("DELETE FROM modules WHERE id = ANY(%s)", [ids])
+        return len(ids)
 
 
 def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:

@@ -1,5 +1,6 @@
-"""A unit of work on Postgres: one transaction on the database's one connection, giving the snapshot store
-and the blob cache (and, as they arrive, jobs and activities) on that transaction.
+"""A unit of work on Postgres: one transaction on the database's one connection, giving the snapshot store,
+the blob cache and the service tables (apps, registrations, jobs, activities, webhook deliveries) on that
+transaction.
 
 It rolls back unless committed. It never re-runs work: when the database fails inside the unit (a lost
 connection, a deadlock, a serialization failure) it raises StoreUnavailable, discards a broken connection,
@@ -11,9 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from codetracker.adapters.postgres.activities import PostgresActivityStore
 from codetracker.adapters.postgres.blob_cache import PostgresBlobCache
 from codetracker.adapters.postgres.database import PostgresDatabase
+from codetracker.adapters.postgres.jobs import PostgresJobStore
+from codetracker.adapters.postgres.registry import PostgresAppStore, PostgresRegistrationStore
 from codetracker.adapters.postgres.snapshots import PostgresSnapshotStore
+from codetracker.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveryStore
 from codetracker.errors import StoreUnavailable
 
 if TYPE_CHECKING:
@@ -26,6 +31,11 @@ _BEGIN_READ_ONLY = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 class PostgresUnitOfWork:
     snapshots: PostgresSnapshotStore
     blob_cache: PostgresBlobCache
+    apps: PostgresAppStore
+    registrations: PostgresRegistrationStore
+    jobs: PostgresJobStore
+    activities: PostgresActivityStore
+    webhook_deliveries: PostgresWebhookDeliveryStore
 
     def __init__(self, database: PostgresDatabase, *, read_only: bool = False) -> None:
         self._database = database
@@ -54,6 +64,11 @@ class PostgresUnitOfWork:
         self._connection = conn
         self.snapshots = PostgresSnapshotStore(conn)
         self.blob_cache = PostgresBlobCache(conn)
+        self.apps = PostgresAppStore(conn)
+        self.registrations = PostgresRegistrationStore(conn)
+        self.jobs = PostgresJobStore(conn)
+        self.activities = PostgresActivityStore(conn)
+        self.webhook_deliveries = PostgresWebhookDeliveryStore(conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,55 @@
+"""The activity timeline on Postgres. Each insert runs in a savepoint: when it fails, the unit of work it
+belongs to goes on as if it had not been tried (the use case logs and counts the failure)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from codetracker.adapters.postgres.registry import is_uuid
+from codetracker.domain.service import Activity, ActivityStatus, ActivityType
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+class PostgresActivityStore:
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self._connection = connection
+
+    def add(self, activity: Activity) -> None:
+        conn = self._connection
+        with conn.transaction():
+            conn.execute(
+                "INSERT INTO activities (repository_id, app_id, job_id, action_type, details, status, created_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [activity.repository_id, activity.app_id, activity.job_id, str(activity.action_type),
+                 activity.details, str(activity.status), activity.created_at],
+            )
+
+    def list_for_repository(self, repository_id: str, *, limit: int, before: int | None = None) -> list[Activity]:
+        if not is_uuid(repository_id):
+            return []
+        query = (
+            "SELECT id, repository_id, app_id, job_id, action_type, details, status, created_at "
+            "FROM activities WHERE repository_id = %s"
+        )
+        values: list[object] = [repository_id]
+        if before is not None:
+            query += " AND id < %s"
+            values.append(before)
+        query += " ORDER BY id DESC LIMIT %s"
+        values.append(limit)
+        return [
+            Activity(
+                repository_id=str(repository_id_),
+                app_id=str(app_id),
+                action_type=ActivityType(action_type),
+                status=ActivityStatus(status),
+                created_at=created_at,
+                details=details,
+                job_id=str(job_id) if job_id is not None else None,
+                id=activity_id,
+            )
+            for activity_id, repository_id_, app_id, job_id, action_type, details, status, created_at
+            in self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
+        ]

@@ -1,0 +1,163 @@
+"""Apps and repository registrations on Postgres, on the connection (and transaction) of a unit of work.
+
+Every read of a registration names its app: `WHERE app_id = %s` is part of each query, not something a caller
+adds. Deleted registrations (deleted_at set) are invisible to every read but `watching`'s opposite: none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from codetracker.domain.service import App, Registration, RepositoryStatus
+from codetracker.errors import Conflict
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+class PostgresAppStore:
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self._connection = connection
+
+    def add(self, app: App) -> None:
+        self._connection.execute(
+            "INSERT INTO apps (id, name, token_sha256, signing_secret_encrypted, callback_url, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            [app.id, app.name, app.token_sha256, app.signing_secret_encrypted, app.callback_url, app.created_at],
+        )
+
+    def by_token_sha256(self, token_sha256: bytes) -> App | None:
+        row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE token_sha256 = %s", [token_sha256]).fetchone()
+        return _app(row) if row else None
+
+    def get(self, app_id: str) -> App | None:
+        if not is_uuid(app_id):
+            return None
+        row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s", [app_id]).fetchone()
+        return _app(row) if row else None
+
+
+_APP = "id, name, token_sha256, signing_secret_encrypted, callback_url, created_at"
+
+
+def _app(row: tuple) -> App:
+    app_id, name, token_sha256, secret, callback_url, created_at = row
+    return App(str(app_id), name, bytes(token_sha256), bytes(secret), callback_url, created_at)
+
+
+_REGISTRATION = (
+    "id, app_id, url, display_url, module_slug, default_branch, watched_branch, callback_url, "
+    "access_token_encrypted, status, last_error, last_scanned_commit, last_scanned_at, created_at, updated_at, "
+    "deleted_at"
+)
+
+
+def _registration(row: tuple) -> Registration:
+    (rid, app_id, url, display_url, slug, default_branch, watched, callback, token, status, last_error,
+     last_commit, last_at, created_at, updated_at, deleted_at) = row
+    return Registration(
+        id=str(rid),
+        app_id=str(app_id),
+        url=url,
+        display_url=display_url,
+        module_slug=slug,
+        default_branch=default_branch,
+        watched_branch=watched,
+        callback_url=callback,
+        access_token_encrypted=bytes(token) if token is not None else None,
+        status=RepositoryStatus(status),
+        last_error=last_error,
+        last_scanned_commit=last_commit,
+        last_scanned_at=last_at,
+        created_at=created_at,
+        updated_at=updated_at,
+        deleted_at=deleted_at,
+    )
+
+
+class PostgresRegistrationStore:
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self._connection = connection
+
+    def add(self, r: Registration) -> None:
+        import psycopg
+
+        conn = self._connection
+        try:
+            with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
+                conn.execute(
+                    f"INSERT INTO repositories ({_REGISTRATION}) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    _values(r),
+                )
+        except psycopg.errors.UniqueViolation:
+            raise Conflict(f"the app already has a registration of {r.url}") from None
+
+    def get(self, app_id: str, registration_id: str) -> Registration | None:
+        if not (is_uuid(app_id) and is_uuid(registration_id)):
+            return None
+        row = self._connection.execute(
+            f"SELECT {_REGISTRATION} FROM repositories WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
+            [registration_id, app_id],
+        ).fetchone()
+        return _registration(row) if row else None
+
+    def by_url(self, app_id: str, url: str) -> Registration | None:
+        if not is_uuid(app_id):
+            return None
+        row = self._connection.execute(
+            f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND url = %s AND deleted_at IS NULL",
+            [app_id, url],
+        ).fetchone()
+        return _registration(row) if row else None
+
+    def list(self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Registration]:
+        if not is_uuid(app_id) or (after is not None and not is_uuid(after[1])):
+            return []
+        query = f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND deleted_at IS NULL"
+        values: list[object] = [app_id]
+        if after is not None:
+            query += " AND (created_at, id) > (%s, %s)"
+            values += [after[0], after[1]]
+        query += " ORDER BY created_at, id LIMIT %s"
+        values.append(limit)
+        return [_registration(row) for row in self._connection.execute(query, values).fetchall()]  # type: ignore[arg-type]
+
+    def update(self, r: Registration) -> None:
+        self._connection.execute(
+            "UPDATE repositories SET display_url = %s, module_slug = %s, default_branch = %s, watched_branch = %s, "
+            "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
+            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s "
+            "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
+            [r.display_url, r.module_slug, r.default_branch, r.watched_branch, r.callback_url,
+             r.access_token_encrypted, str(r.status), r.last_error, r.last_scanned_commit, r.last_scanned_at,
+             r.updated_at, r.deleted_at, r.id, r.app_id],
+        )
+
+    def watching(self, urls: Iterable[str]) -> list[Registration]:
+        wanted = sorted(set(urls))
+        if not wanted:
+            return []
+        rows = self._connection.execute(
+            f"SELECT {_REGISTRATION} FROM repositories WHERE url = ANY(%s) AND deleted_at IS NULL "
+            "ORDER BY created_at, id",
+            [wanted],
+        ).fetchall()
+        return [_registration(row) for row in rows]
+
+
+def _values(r: Registration) -> list[object]:
+    return [r.id, r.app_id, r.url, r.display_url, r.module_slug, r.default_branch, r.watched_branch,
+            r.callback_url, r.access_token_encrypted, str(r.status), r.last_error, r.last_scanned_commit,
+            r.last_scanned_at, r.created_at, r.updated_at, r.deleted_at]

@@ -1,0 +1,90 @@
+"""Deployment secrets: each one is an environment variable (local runs, tests) or a Secrets Manager secret
+(AWS: `<VARIABLE>_SECRET_ID` names it), read on first use and cached for `max_age_s` so that a rotation is
+picked up without a redeploy. A secret's value never appears in a repr, a log line or an error message."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from codetracker.errors import ConfigurationError, RetryableError
+from codetracker.settings import SecretSetting
+
+
+class SecretUnavailable(RetryableError):
+    code = "secret_unavailable"
+
+
+def _default_client() -> Any:
+    import boto3
+
+    return boto3.client("secretsmanager")
+
+
+class SettingsSecretSource:
+    def __init__(
+        self,
+        secrets: Mapping[str, SecretSetting],
+        *,
+        max_age_s: float = 300.0,
+        client_factory: Callable[[], Any] = _default_client,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._secrets = dict(secrets)
+        self._max_age_s = max_age_s
+        self._client_factory = client_factory
+        self._client: Any = None
+        self._monotonic = monotonic
+        self._cache: dict[str, tuple[float, str]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"SettingsSecretSource({sorted(self._secrets)})"
+
+    def get(self, name: str) -> str:
+        setting = self._secrets.get(name)
+        if setting is None:
+            raise ConfigurationError(f"no secret named {name!r} is configured", setting=name)
+        if setting.value:
+            return setting.value
+        if not setting.secret_id:
+            raise ConfigurationError(
+                f"{setting.variable} is not set (nor {setting.variable}_SECRET_ID)", setting=setting.variable
+            )
+        with self._lock:
+            cached = self._cache.get(name)
+            if cached is not None and self._monotonic() - cached[0] < self._max_age_s:
+                return cached[1]
+            value = self._fetch(setting)
+            self._cache[name] = (self._monotonic(), value)
+            return value
+
+    def _fetch(self, setting: SecretSetting) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if self._client is None:
+            self._client = self._client_factory()
+        try:
+            answer = self._client.get_secret_value(SecretId=setting.secret_id)
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            if code in ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException"):
+                raise ConfigurationError(
+                    f"the secret of {setting.variable}_SECRET_ID cannot be read ({code})",
+                    setting=f"{setting.variable}_SECRET_ID",
+                ) from None
+            raise SecretUnavailable(f"Secrets Manager failed ({code or 'error'})") from None
+        except BotoCoreError as err:
+            raise SecretUnavailable(f"Secrets Manager cannot be reached ({type(err).__name__})") from None
+        value = answer.get("SecretString")
+        if not value:
+            raise ConfigurationError(
+                f"the secret of {setting.variable}_SECRET_ID has no string value", setting=f"{setting.variable}_SECRET_ID"
+            )
+        return value
+
+    def clear_cache(self) -> None:
+        with self._lock:
+            self._cache.clear()

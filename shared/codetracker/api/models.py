@@ -1,0 +1,305 @@
+"""The HTTP API's bodies: pydantic models at the api edge (they give validation and the OpenAPI document), and
+their conversion from domain values. The wire formats of the rest of the system stay in contracts.py; a
+snapshot's functions use the descriptor format from there (`contracts.function_to_dict`).
+
+Request models forbid unknown fields (422 naming the field). Every id is a string (uuid) except a snapshot's
+and an activity's, which are integers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codetracker.domain.model import SnapshotSummary
+from codetracker.domain.service import Activity, Job, Registration, StageTimes
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors ----------------------------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="stable machine-readable code, e.g. invalid_input, not_found, unauthorized")
+    message: str
+    field: str | None = Field(default=None, description="the request field at fault (dotted path), when one is")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# --- apps ------------------------------------------------------------------------------------------------------
+
+
+class CreateAppBody(_Request):
+    name: str = Field(min_length=1, max_length=200)
+    callback_url: str | None = Field(default=None, description="default notification URL of the app's repositories")
+
+
+class AppCreated(BaseModel):
+    id: str
+    name: str
+    token: str = Field(repr=False, description="the app's bearer token; shown only in this answer")
+    signing_secret: str = Field(repr=False, description="`whsec_` secret the notifications are signed with; shown only here")
+    callback_url: str | None
+
+
+# --- repositories ---------------------------------------------------------------------------------------------
+
+
+class RegisterRepositoryBody(_Request):
+    url: str = Field(description="https URL of the git repository (no credentials in it)")
+    branch: str | None = Field(default=None, description="branch to watch; default: the repository's default branch")
+    callback_url: str | None = Field(default=None, description="overrides the app's callback URL")
+    slug: str | None = Field(default=None, description="module slug; default: the repository's name, slugified")
+    # repr=False: Powertools logs route arguments at debug level; a token must not be in them.
+    access_token: str | None = Field(default=None, repr=False, description="token for a private repository; never returned")
+
+
+class UpdateRepositoryBody(_Request):
+    callback_url: str | None = Field(default=None, description="null removes the override")
+    branch: str | None = Field(default=None, description="null: follow the default branch")
+    access_token: str | None = Field(default=None, repr=False, description="null removes the token")
+
+
+class RepositoryOut(BaseModel):
+    id: str
+    url: str = Field(description="the normalised URL: what registrations and webhooks are matched on")
+    display_url: str
+    module_slug: str
+    branch: str | None = Field(description="the watched branch; null: the default branch")
+    default_branch: str | None
+    callback_url: str | None
+    has_access_token: bool
+    status: str
+    last_error: str | None
+    last_scanned_commit: str | None
+    last_scanned_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, r: Registration) -> RepositoryOut:
+        return cls(
+            id=r.id,
+            url=r.url,
+            display_url=r.display_url,
+            module_slug=r.module_slug,
+            branch=r.watched_branch,
+            default_branch=r.default_branch,
+            callback_url=r.callback_url,
+            has_access_token=r.has_access_token,
+            status=str(r.status),
+            last_error=r.last_error,
+            last_scanned_commit=r.last_scanned_commit,
+            last_scanned_at=r.last_scanned_at,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+        )
+
+
+class RepositoryRegistered(RepositoryOut):
+    job_id: str
+
+
+class RepositoryList(BaseModel):
+    items: list[RepositoryOut]
+    next: str | None
+
+
+# --- jobs -------------------------------------------------------------------------------------------------------
+
+
+class ScanBody(_Request):
+    ref: str | None = Field(default=None, description="branch, tag, refs/… or commit sha; default: the watched branch")
+
+
+class ScanAccepted(BaseModel):
+    job_id: str
+
+
+class Stage(BaseModel):
+    started_at: datetime | None
+    ended_at: datetime | None
+
+    @classmethod
+    def of(cls, s: StageTimes) -> Stage:
+        return cls(started_at=s.started_at, ended_at=s.ended_at)
+
+
+class Stages(BaseModel):
+    scan: Stage
+    persist: Stage
+    notify: Stage
+
+
+class SnapshotKeyOut(BaseModel):
+    module_slug: str | None
+    branch_name: str | None
+    release_tag: str | None
+
+
+class JobError(BaseModel):
+    code: str
+    message: str | None
+
+
+class JobOut(BaseModel):
+    id: str
+    repository_id: str
+    status: str
+    trigger: str
+    ref: str
+    commit_sha: str | None
+    snapshot: SnapshotKeyOut
+    stages: Stages
+    result: dict[str, Any] | None
+    error: JobError | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, j: Job) -> JobOut:
+        return cls(
+            id=j.id,
+            repository_id=j.repository_id,
+            status=str(j.status),
+            trigger=str(j.trigger),
+            ref=j.ref,
+            commit_sha=j.commit_sha,
+            snapshot=SnapshotKeyOut(module_slug=j.module_slug, branch_name=j.branch_name, release_tag=j.release_tag),
+            stages=Stages(scan=Stage.of(j.scan), persist=Stage.of(j.persist), notify=Stage.of(j.notify)),
+            result=j.result,
+            error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
+            created_at=j.created_at,
+            updated_at=j.updated_at,
+        )
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    next: str | None
+
+
+# --- snapshots --------------------------------------------------------------------------------------------------
+
+
+class SnapshotOut(BaseModel):
+    id: int
+    module_slug: str
+    branch_name: str
+    release_tag: str
+    commit_sha: str | None
+    functions_count: int
+    parameters_count: int
+    return_values_count: int
+    files_count: int
+    problems_count: int
+    last_scanned_at: str | None
+
+    @classmethod
+    def fields_of(cls, s: SnapshotSummary) -> dict[str, Any]:
+        return {
+            "id": s.snapshot_id,
+            "module_slug": s.module_slug,
+            "branch_name": s.branch_name,
+            "release_tag": s.release_tag,
+            "commit_sha": s.commit_sha,
+            "functions_count": s.functions_count,
+            "parameters_count": s.parameters_count,
+            "return_values_count": s.return_values_count,
+            "files_count": s.files_count,
+            "problems_count": s.problems_count,
+            "last_scanned_at": s.last_scanned_at,
+        }
+
+    @classmethod
+    def of(cls, s: SnapshotSummary) -> SnapshotOut:
+        return cls(**cls.fields_of(s))
+
+
+class SnapshotList(BaseModel):
+    items: list[SnapshotOut]
+    next: str | None
+
+
+class ParameterOut(BaseModel):
+    name: str
+    position: int
+    type: str | None
+    is_optional: bool
+    is_rest: bool
+    default_value: str | None
+    doc_default: str | None
+    description: str | None
+
+
+class ReturnValueOut(BaseModel):
+    type: str | None
+    description: str | None
+
+
+class FunctionOut(BaseModel):
+    """A function in the descriptor's own format (`codetracker extract --json`)."""
+
+    name: str
+    file_path: str
+    export_type: str
+    is_async: bool
+    description: str | None
+    jsdoc_raw: str | None
+    order_in_file: int
+    parameters: list[ParameterOut]
+    return_values: list[ReturnValueOut]
+
+
+class SnapshotDetail(SnapshotOut):
+    functions: list[FunctionOut]
+    next: str | None = Field(description="cursor of the next page of functions, null on the last")
+
+
+# --- activity ---------------------------------------------------------------------------------------------------
+
+
+class ActivityOut(BaseModel):
+    id: int
+    action_type: str
+    status: str
+    details: str | None
+    job_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, a: Activity) -> ActivityOut:
+        return cls(
+            id=a.id or 0,
+            action_type=str(a.action_type),
+            status=str(a.status),
+            details=a.details,
+            job_id=a.job_id,
+            created_at=a.created_at,
+        )
+
+
+class ActivityList(BaseModel):
+    items: list[ActivityOut]
+    next: str | None
+
+
+# --- health and webhooks ------------------------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: str
+
+
+class WebhookAnswer(BaseModel):
+    outcome: str = Field(description="pong | queued | ignored | duplicate")
+    job_ids: list[str] = []
+    detail: str | None = None

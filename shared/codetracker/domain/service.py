@@ -1,0 +1,184 @@
+"""Domain values of the service: apps, repository registrations, jobs, activities, webhook deliveries, and the
+scan request a job sends to the scan queue.
+
+Tenant isolation is a property of these values, not of a filter: a registration owns its snapshots through its
+scope (`registration_scope`), so two apps registering the same URL, or two repositories whose names slugify
+alike, never share a snapshot key. Secrets are held here only in the form they are stored in (a sha256 of an
+app token, ciphertexts); repr() never shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class RepositoryStatus(StrEnum):
+    PENDING_SNAPSHOT = "pending_snapshot"
+    SCANNING = "scanning"
+    SYNCED = "synced"
+    FAILED = "failed"
+
+
+class JobTrigger(StrEnum):
+    API = "api"
+    WEBHOOK = "webhook"
+    SCHEDULE = "schedule"
+    REDRIVE = "redrive"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    SCANNING = "scanning"
+    PERSISTING = "persisting"
+    NOTIFYING = "notifying"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ActivityType(StrEnum):
+    REPOSITORY_REGISTERED = "repository_registered"
+    SCAN_REQUESTED = "scan_requested"
+    WEBHOOK_RECEIVED = "webhook_received"
+    SCAN_STARTED = "scan_started"
+    SCAN_COMPLETED = "scan_completed"
+    SCAN_FAILED = "scan_failed"
+    SNAPSHOT_STORED = "snapshot_stored"
+    NOTIFICATION_DELIVERED = "notification_delivered"
+    NOTIFICATION_FAILED = "notification_failed"
+    REPOSITORY_DELETED = "repository_deleted"
+
+
+class ActivityStatus(StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    IGNORED = "ignored"  # recorded, nothing done (a deleted branch, a push of an already scanned commit)
+
+
+SCOPE_PREFIX = "repository:"
+
+
+def registration_scope(registration_id: str) -> str:
+    """The owner scope of a registration's snapshots: every snapshot it stores lives under this scope, and
+    every read of its snapshots goes through it."""
+    return f"{SCOPE_PREFIX}{registration_id}"
+
+
+def registration_of_scope(scope: str) -> str | None:
+    """The registration id a scope belongs to; None for the CLI's scope (or any other)."""
+    return scope[len(SCOPE_PREFIX) :] if scope.startswith(SCOPE_PREFIX) else None
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    id: str
+    name: str
+    token_sha256: bytes = field(repr=False)  # sha256 of the bearer token; the token itself is never stored
+    signing_secret_encrypted: bytes = field(repr=False)  # the `whsec_` secret, encrypted (see ports.TokenCipher)
+    callback_url: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """One app's registration of one repository (the `repositories` table)."""
+
+    id: str
+    app_id: str
+    url: str  # normalised (domain/urls.py): the identity used for uniqueness and webhook matching
+    display_url: str  # as given, without credentials
+    module_slug: str
+    default_branch: str | None
+    watched_branch: str | None  # None: follow the repository's default branch
+    callback_url: str | None
+    access_token_encrypted: bytes | None = field(repr=False)
+    status: RepositoryStatus
+    last_error: str | None
+    last_scanned_commit: str | None
+    last_scanned_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = None
+
+    @property
+    def scope(self) -> str:
+        return registration_scope(self.id)
+
+    @property
+    def effective_branch(self) -> str | None:
+        """The branch a push must be to for a scan: the watched one, else the default branch once known."""
+        return self.watched_branch or self.default_branch
+
+    @property
+    def has_access_token(self) -> bool:
+        return self.access_token_encrypted is not None
+
+
+@dataclass(frozen=True, slots=True)
+class StageTimes:
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    id: str
+    repository_id: str
+    trigger: JobTrigger
+    ref: str
+    status: JobStatus
+    created_at: datetime
+    updated_at: datetime
+    commit_sha: str | None = None  # the resolved commit (set by the scanner)
+    # The snapshot key the job writes; branch/tag known up front for branch and tag refs, else by the scanner.
+    module_slug: str | None = None
+    branch_name: str | None = None
+    release_tag: str | None = None
+    scan: StageTimes = StageTimes()
+    persist: StageTimes = StageTimes()
+    notify: StageTimes = StageTimes()
+    result: dict | None = None  # counts, commit, durations: kept after the snapshot is replaced
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    repository_id: str
+    app_id: str
+    action_type: ActivityType
+    status: ActivityStatus
+    created_at: datetime
+    details: str | None = None
+    job_id: str | None = None
+    id: int | None = None  # given by the store
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    delivery_id: str  # GitHub's X-GitHub-Delivery
+    event: str
+    received_at: datetime
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequested:
+    """What the api sends to the scan queue for one job (contracts.py: the `scan.requested` message).
+
+    It names the job and everything the scanner needs to fetch and key the snapshot, except the access token:
+    the scanner reads the registration's encrypted token from the store itself, so no secret travels on a
+    queue."""
+
+    job_id: str
+    repository_id: str
+    url: str
+    ref: str
+    scope: str
+    module_slug: str
+    fallback_branch: str  # the watched branch: names the branch of a tag/commit scan when the remote has none
+    trigger: JobTrigger
+    requested_at: datetime
+    branch_name: str | None = None
+    release_tag: str | None = None

@@ -1,0 +1,55 @@
+"""The activity timeline: recording (never fails the operation it records) and reading, newest first."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from codetracker.contracts import decode_cursor, encode_cursor
+from codetracker.domain.service import Activity, App
+from codetracker.errors import NotFound
+from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.service_requests import PageRequest, entity_id
+
+logger = logging.getLogger("codetracker.activity")
+ACTIVITY_FAILURES_METRIC = "ActivityRecordFailures"
+
+
+def record_activity(uow: UnitOfWork, activity: Activity, *, metrics: Metrics) -> bool:
+    """Record one activity in the unit of work; a failure is logged and counted, and the operation goes on
+    (the store runs the insert in a savepoint, so the unit stays usable). True when recorded."""
+    try:
+        uow.activities.add(activity)
+    except Exception as err:  # noqa: BLE001 - by design: the timeline must never fail the operation
+        logger.warning(
+            "activity not recorded",
+            extra={
+                "action_type": str(activity.action_type),
+                "repository_id": activity.repository_id,
+                "job_id": activity.job_id,
+                "error": type(err).__name__,
+            },
+        )
+        metrics.count(ACTIVITY_FAILURES_METRIC)
+        return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityPage:
+    items: tuple[Activity, ...]
+    next_cursor: str | None
+
+
+def list_activity(
+    app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
+) -> ActivityPage:
+    repository_id = entity_id(repository_id, "repository")
+    before = decode_cursor("activity", page.cursor, int)[0] if page.cursor else None
+    with unit_of_work(read_only=True) as uow:
+        if uow.registrations.get(app.id, repository_id) is None:
+            raise NotFound("no such repository")
+        found = uow.activities.list_for_repository(repository_id, limit=page.limit + 1, before=before)
+    items = tuple(found[: page.limit])
+    more = len(found) > page.limit and items and items[-1].id is not None
+    return ActivityPage(items, encode_cursor("activity", items[-1].id) if more else None)  # type: ignore[arg-type]

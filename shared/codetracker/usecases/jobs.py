@@ -1,0 +1,159 @@
+"""Scan jobs: queueing a scan (a job `queued`, its message on the scan queue, an activity), reading jobs.
+
+Queueing happens inside the caller's unit of work: the job row is written, the message sent, and the unit
+commits after. A failed send therefore records nothing (the caller answers 503 and may retry); a crash after
+the send and before the commit leaves a message whose job does not exist, which the scanner must treat as
+retryable until its receive count runs out (it then lands in the scan DLQ). A message may also arrive
+before its job's transaction commits: the same rule covers it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.domain.service import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    App,
+    Job,
+    JobStatus,
+    JobTrigger,
+    Registration,
+    ScanRequested,
+)
+from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
+from codetracker.errors import NotFound
+from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.activity import record_activity
+from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
+
+
+def default_ref(registration: Registration) -> str:
+    """What a scan without a ref scans: the watched branch, else the remote's HEAD (its default branch)."""
+    return f"refs/heads/{registration.watched_branch}" if registration.watched_branch else "HEAD"
+
+
+def _key_names(ref: str) -> tuple[str | None, str | None]:
+    """The (branch, tag) of the snapshot key a ref names up front; None where the scanner decides."""
+    if ref.startswith("refs/heads/"):
+        return ref[len("refs/heads/") :], HEAD_TAG
+    if ref.startswith("refs/tags/"):
+        return None, ref[len("refs/tags/") :]
+    return None, None
+
+
+def queue_scan(
+    uow: UnitOfWork,
+    registration: Registration,
+    ref: str,
+    *,
+    trigger: JobTrigger,
+    scan_queue: ScanQueue,
+    clock: Clock,
+    metrics: Metrics,
+    activity: ActivityType = ActivityType.SCAN_REQUESTED,
+    details: str | None = None,
+) -> Job:
+    """Record a queued job and send its message, in the caller's unit of work (which commits)."""
+    now = clock()
+    branch, tag = _key_names(ref)
+    job = Job(
+        id=str(uuid.uuid4()),
+        repository_id=registration.id,
+        trigger=trigger,
+        ref=ref,
+        status=JobStatus.QUEUED,
+        created_at=now,
+        updated_at=now,
+        module_slug=registration.module_slug,
+        branch_name=branch,
+        release_tag=tag,
+    )
+    uow.jobs.add(job)
+    record_activity(
+        uow,
+        Activity(
+            repository_id=registration.id,
+            app_id=registration.app_id,
+            action_type=activity,
+            status=ActivityStatus.OK,
+            created_at=now,
+            details=details or f"scan of {ref} queued ({trigger})",
+            job_id=job.id,
+        ),
+        metrics=metrics,
+    )
+    scan_queue.send(
+        ScanRequested(
+            job_id=job.id,
+            repository_id=registration.id,
+            url=registration.url,
+            ref=ref,
+            scope=registration.scope,
+            module_slug=registration.module_slug,
+            fallback_branch=registration.effective_branch or FALLBACK_BRANCH,
+            trigger=trigger,
+            requested_at=now,
+            # Only what the caller fixed: the scanner keys branch and commit refs by what the fetch resolves.
+            branch_name=None,
+            release_tag=None,
+        )
+    )
+    metrics.count("ScansQueued")
+    return job
+
+
+def request_scan(
+    app: App,
+    request: ScanRequest,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    scan_queue: ScanQueue,
+    clock: Clock,
+    metrics: Metrics,
+) -> Job:
+    with unit_of_work() as uow:
+        registration = uow.registrations.get(app.id, request.repository_id)
+        if registration is None:
+            raise NotFound("no such repository")
+        job = queue_scan(
+            uow,
+            registration,
+            request.ref or default_ref(registration),
+            trigger=JobTrigger.API,
+            scan_queue=scan_queue,
+            clock=clock,
+            metrics=metrics,
+        )
+        uow.commit()
+    return job
+
+
+def get_job(app: App, job_id: str, *, unit_of_work: UnitOfWorkFactory) -> Job:
+    job_id = entity_id(job_id, "job")
+    with unit_of_work(read_only=True) as uow:
+        job = uow.jobs.get(app.id, job_id)
+    if job is None:
+        raise NotFound("no such job")
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    items: tuple[Job, ...]
+    next_cursor: str | None
+
+
+def list_jobs(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> JobPage:
+    repository_id = entity_id(repository_id, "repository")
+    before = decode_moment_cursor("jobs", page.cursor) if page.cursor else None
+    with unit_of_work(read_only=True) as uow:
+        if uow.registrations.get(app.id, repository_id) is None:
+            raise NotFound("no such repository")
+        found = uow.jobs.list_for_repository(repository_id, limit=page.limit + 1, before=before)
+    items = tuple(found[: page.limit])
+    more = len(found) > page.limit
+    return JobPage(items, encode_moment_cursor("jobs", items[-1].created_at, items[-1].id) if more else None)

@@ -1,0 +1,352 @@
+"""Apps and repository registrations: creating an app (admin), authenticating one, registering, listing,
+changing and deleting its repositories.
+
+Credentials:
+- the admin token is a deployment secret (`admin_token`), compared in constant time;
+- an app token is `ctk_` + 32 random bytes (base64url), shown once; only its sha256 is stored, and an app is
+  found by that hash;
+- an app's notification signing secret is `whsec_` + base64 of 24 random bytes (Standard Webhooks), shown
+  once, stored encrypted so that the notifier can sign;
+- a repository's access token is stored encrypted (ports.TokenCipher), bound to its row, and never returned.
+
+Isolation: every read names the app; a registration owns its snapshots through its scope
+(`repository:<id>`). Deleting a registration stops watching it, deletes its snapshots (nobody can read them
+any more: a later registration of the URL gets a new id, so a new scope) and its access token, and keeps the
+row, its jobs and its activity as history (retention cleans them later).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets as random_secrets
+import uuid
+from dataclasses import dataclass, replace
+from urllib.parse import unquote
+
+from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.domain.selection import slugify
+from codetracker.domain.service import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    App,
+    Job,
+    JobTrigger,
+    Registration,
+    RepositoryStatus,
+)
+from codetracker.errors import Conflict, NotFound, Unauthorized
+from codetracker.ports import (
+    Clock,
+    Credentials,
+    HostResolver,
+    Metrics,
+    ScanQueue,
+    SecretSource,
+    TokenCipher,
+    UnitOfWorkFactory,
+)
+from codetracker.usecases.activity import record_activity
+from codetracker.usecases.jobs import default_ref, queue_scan
+from codetracker.usecases.service_requests import (
+    CreateAppRequest,
+    PageRequest,
+    RegisterRepositoryRequest,
+    UpdateRepositoryRequest,
+    entity_id,
+)
+from codetracker.usecases.url_policy import CALLBACK, REPOSITORY, check_url
+
+APP_TOKEN_PREFIX = "ctk_"
+SIGNING_SECRET_PREFIX = "whsec_"
+ADMIN_TOKEN_SECRET = "admin_token"
+# GitHub (and most hosts) take a token as the HTTP password with any user name; this one is GitHub's own.
+TOKEN_USERNAME = "x-access-token"
+
+
+def token_sha256(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+
+def access_token_context(registration_id: str) -> str:
+    return f"repository:{registration_id}:access_token"
+
+
+def signing_secret_context(app_id: str) -> str:
+    return f"app:{app_id}:signing_secret"
+
+
+# --- authentication ----------------------------------------------------------------------------------------
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header; Unauthorized when there is none."""
+    if not authorization:
+        raise Unauthorized("an Authorization: Bearer token is required")
+    scheme, _, token = authorization.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("an Authorization: Bearer token is required")
+    return token
+
+
+def authenticate_admin(authorization: str | None, *, secrets: SecretSource) -> None:
+    given = bearer_token(authorization)
+    expected = secrets.get(ADMIN_TOKEN_SECRET)
+    # Digests of both: compare_digest then never sees lengths that differ.
+    if not hmac.compare_digest(token_sha256(given), token_sha256(expected)):
+        raise Unauthorized("the admin token is not valid")
+
+
+def authenticate_app(authorization: str | None, *, unit_of_work: UnitOfWorkFactory) -> App:
+    token = bearer_token(authorization)
+    if not token.startswith(APP_TOKEN_PREFIX) or len(token) > 256:
+        raise Unauthorized("the token is not valid")
+    with unit_of_work(read_only=True) as uow:
+        app = uow.apps.by_token_sha256(token_sha256(token))
+    if app is None:
+        raise Unauthorized("the token is not valid")
+    return app
+
+
+# --- apps ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedApp:
+    app: App
+    token: str  # shown once
+    signing_secret: str  # shown once
+
+    def __repr__(self) -> str:
+        return f"CreatedApp(app={self.app!r}, token='***', signing_secret='***')"
+
+
+def create_app(
+    request: CreateAppRequest,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    cipher: TokenCipher,
+    resolver: HostResolver,
+    allow_private_urls: bool,
+    clock: Clock,
+) -> CreatedApp:
+    callback = None
+    if request.callback_url is not None:
+        callback = check_url(
+            request.callback_url, kind=CALLBACK, field="callback_url", resolver=resolver, allow_private=allow_private_urls
+        ).display
+    app_id = str(uuid.uuid4())
+    token = APP_TOKEN_PREFIX + base64.urlsafe_b64encode(random_secrets.token_bytes(32)).decode().rstrip("=")
+    signing_secret = SIGNING_SECRET_PREFIX + base64.b64encode(random_secrets.token_bytes(24)).decode()
+    app = App(
+        id=app_id,
+        name=request.name,
+        token_sha256=token_sha256(token),
+        signing_secret_encrypted=cipher.encrypt(signing_secret, context=signing_secret_context(app_id)),
+        callback_url=callback,
+        created_at=clock(),
+    )
+    with unit_of_work() as uow:
+        uow.apps.add(app)
+        uow.commit()
+    return CreatedApp(app, token, signing_secret)
+
+
+def app_signing_secret(app: App, *, cipher: TokenCipher) -> str:
+    """The app's `whsec_` secret, for the notifier."""
+    return cipher.decrypt(app.signing_secret_encrypted, context=signing_secret_context(app.id))
+
+
+def registration_credentials(registration: Registration, *, cipher: TokenCipher) -> Credentials | None:
+    """The credentials a scan of this registration fetches with (None: a public repository)."""
+    if registration.access_token_encrypted is None:
+        return None
+    token = cipher.decrypt(registration.access_token_encrypted, context=access_token_context(registration.id))
+    return Credentials(TOKEN_USERNAME, token)
+
+
+# --- registrations --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    registration: Registration
+    job: Job
+    created: bool  # False: the app had registered this URL already (a new scan was queued)
+
+
+def _default_slug(normalized_url: str) -> str:
+    last = unquote(normalized_url.rstrip("/").rsplit("/", 1)[-1])
+    return slugify(last or "module")
+
+
+def register_repository(
+    app: App,
+    request: RegisterRepositoryRequest,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    scan_queue: ScanQueue,
+    cipher: TokenCipher,
+    resolver: HostResolver,
+    allow_private_urls: bool,
+    clock: Clock,
+    metrics: Metrics,
+) -> Registered:
+    url = check_url(request.url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
+    callback = None
+    if request.callback_url is not None:
+        callback = check_url(
+            request.callback_url, kind=CALLBACK, field="callback_url", resolver=resolver, allow_private=allow_private_urls
+        ).display
+    with unit_of_work() as uow:
+        existing = uow.registrations.by_url(app.id, url.normalized)
+        if existing is not None:
+            # Registering again is a request for a fresh scan; the registration itself changes by PATCH.
+            job = queue_scan(
+                uow, existing, default_ref(existing), trigger=JobTrigger.API, scan_queue=scan_queue, clock=clock,
+                metrics=metrics,
+            )
+            uow.commit()
+            return Registered(existing, job, created=False)
+        now = clock()
+        registration_id = str(uuid.uuid4())
+        registration = Registration(
+            id=registration_id,
+            app_id=app.id,
+            url=url.normalized,
+            display_url=url.display,
+            module_slug=request.slug or _default_slug(url.normalized),
+            default_branch=None,
+            watched_branch=request.branch,
+            callback_url=callback,
+            access_token_encrypted=(
+                cipher.encrypt(request.access_token, context=access_token_context(registration_id))
+                if request.access_token is not None
+                else None
+            ),
+            status=RepositoryStatus.PENDING_SNAPSHOT,
+            last_error=None,
+            last_scanned_commit=None,
+            last_scanned_at=None,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            uow.registrations.add(registration)
+        except Conflict:
+            raise Conflict("the repository was registered by a concurrent request; retry to get it") from None
+        record_activity(
+            uow,
+            Activity(
+                repository_id=registration.id,
+                app_id=app.id,
+                action_type=ActivityType.REPOSITORY_REGISTERED,
+                status=ActivityStatus.OK,
+                created_at=now,
+                details=f"registered {url.display}, watching {request.branch or 'the default branch'}",
+            ),
+            metrics=metrics,
+        )
+        job = queue_scan(
+            uow, registration, default_ref(registration), trigger=JobTrigger.API, scan_queue=scan_queue, clock=clock,
+            metrics=metrics,
+        )
+        uow.commit()
+    metrics.count("RepositoriesRegistered")
+    return Registered(registration, job, created=True)
+
+
+def get_repository(app: App, repository_id: str, *, unit_of_work: UnitOfWorkFactory) -> Registration:
+    repository_id = entity_id(repository_id, "repository")
+    with unit_of_work(read_only=True) as uow:
+        registration = uow.registrations.get(app.id, repository_id)
+    if registration is None:
+        raise NotFound("no such repository")
+    return registration
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationPage:
+    items: tuple[Registration, ...]
+    next_cursor: str | None
+
+
+def list_repositories(app: App, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> RegistrationPage:
+    after = decode_moment_cursor("repositories", page.cursor) if page.cursor else None
+    with unit_of_work(read_only=True) as uow:
+        found = uow.registrations.list(app.id, limit=page.limit + 1, after=after)
+    items = tuple(found[: page.limit])
+    more = len(found) > page.limit
+    return RegistrationPage(
+        items, encode_moment_cursor("repositories", items[-1].created_at, items[-1].id) if more else None
+    )
+
+
+def update_repository(
+    app: App,
+    request: UpdateRepositoryRequest,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    cipher: TokenCipher,
+    resolver: HostResolver,
+    allow_private_urls: bool,
+    clock: Clock,
+) -> Registration:
+    changes: dict[str, object] = {}
+    if "callback_url" in request.changed:
+        changes["callback_url"] = (
+            None
+            if request.callback_url is None
+            else check_url(
+                request.callback_url, kind=CALLBACK, field="callback_url", resolver=resolver,
+                allow_private=allow_private_urls,
+            ).display
+        )
+    if "branch" in request.changed:
+        changes["watched_branch"] = request.branch
+    if "access_token" in request.changed:
+        changes["access_token_encrypted"] = (
+            None
+            if request.access_token is None
+            else cipher.encrypt(request.access_token, context=access_token_context(request.repository_id))
+        )
+    with unit_of_work() as uow:
+        registration = uow.registrations.get(app.id, request.repository_id)
+        if registration is None:
+            raise NotFound("no such repository")
+        if changes:
+            registration = replace(registration, **changes, updated_at=clock())  # type: ignore[arg-type]
+            uow.registrations.update(registration)
+        uow.commit()
+    return registration
+
+
+def delete_repository(
+    app: App, repository_id: str, *, unit_of_work: UnitOfWorkFactory, clock: Clock, metrics: Metrics
+) -> int:
+    """Stop watching; returns how many snapshots were deleted with it."""
+    repository_id = entity_id(repository_id, "repository")
+    with unit_of_work() as uow:
+        registration = uow.registrations.get(app.id, repository_id)
+        if registration is None:
+            raise NotFound("no such repository")
+        now = clock()
+        deleted = uow.snapshots.delete_scope(registration.scope)
+        uow.registrations.update(replace(registration, access_token_encrypted=None, deleted_at=now, updated_at=now))
+        record_activity(
+            uow,
+            Activity(
+                repository_id=registration.id,
+                app_id=app.id,
+                action_type=ActivityType.REPOSITORY_DELETED,
+                status=ActivityStatus.OK,
+                created_at=now,
+                details=f"stopped watching {registration.display_url}; {deleted} snapshot(s) deleted",
+            ),
+            metrics=metrics,
+        )
+        uow.commit()
+    return deleted

@@ -1,0 +1,155 @@
+"""The requests of the service's use cases (apps, registrations, scans, reads), validated in one place.
+
+Like requests.py, messages name the request's fields (`url`, `branch`, `callback_url`, `slug`,
+`access_token`, `ref`, `name`, `limit`, `cursor`), never an HTTP parameter. Text that Postgres cannot hold
+(NUL) or that has no business in a name (control characters) is refused here, so a store never sees it.
+URLs are checked for syntax here and against the address policy (DNS) by url_policy.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from codetracker.errors import InvalidInput, NotFound
+from codetracker.usecases.requests import module_slug
+
+MAX_APP_NAME = 200
+MAX_TOKEN_LENGTH = 4096
+MAX_REF_LENGTH = 255
+DEFAULT_PAGE = 50
+MAX_PAGE = 200
+DEFAULT_FUNCTION_PAGE = 500
+MAX_FUNCTION_PAGE = 2000
+
+
+def _set(request: object, name: str, value: object) -> None:
+    object.__setattr__(request, name, value)
+
+
+def printable(value: str | None, field_name: str, *, max_length: int, spaces: bool = True) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field_name} must not be empty", field=field_name)
+    value = value.strip()
+    if len(value) > max_length:
+        raise InvalidInput(f"{field_name} is longer than {max_length} characters", field=field_name)
+    for ch in value:
+        if ord(ch) < 0x20 or ord(ch) == 0x7F or (not spaces and ch.isspace()) or 0xD800 <= ord(ch) <= 0xDFFF:
+            what = "spaces or control characters" if not spaces else "control characters"
+            raise InvalidInput(f"{field_name} must not contain {what}", field=field_name)
+    return value
+
+
+def ref_name(value: str | None, field_name: str) -> str:
+    """A branch, tag, full ref or commit sha as git allows them (the fetcher checks the rest)."""
+    value = printable(value, field_name, max_length=MAX_REF_LENGTH, spaces=False)
+    if ".." in value or value.startswith(("-", "/")) or value.endswith(("/", ".lock")) or any(
+        ch in value for ch in "~^:?*[\\"
+    ):
+        raise InvalidInput(f"{field_name} {value!r} is not a valid git ref name", field=field_name)
+    return value
+
+
+def branch_name(value: str | None, field_name: str = "branch") -> str:
+    value = ref_name(value, field_name)
+    if value.startswith("refs/"):
+        if not value.startswith("refs/heads/") or len(value) == len("refs/heads/"):
+            raise InvalidInput(f"{field_name} must be a branch name", field=field_name)
+        value = value[len("refs/heads/") :]
+    if value == "HEAD":
+        raise InvalidInput(f"{field_name} must name a branch (leave it out to follow the default branch)", field=field_name)
+    return value
+
+
+def entity_id(value: str, what: str) -> str:
+    """An id of the service (a uuid). Anything else names nothing: NotFound, like another app's id."""
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) and len(value) == 36 else _missing(what)
+    except ValueError:
+        return _missing(what)
+
+
+def _missing(what: str) -> str:
+    raise NotFound(f"no such {what}")
+
+
+def _url_text(value: str | None, field_name: str) -> str | None:
+    if value is None:
+        return None
+    return printable(value, field_name, max_length=2048, spaces=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    limit: int = DEFAULT_PAGE
+    cursor: str | None = None
+    max_limit: int = MAX_PAGE
+
+    def __post_init__(self) -> None:
+        if isinstance(self.limit, bool) or not isinstance(self.limit, int) or not 1 <= self.limit <= self.max_limit:
+            raise InvalidInput(f"limit must be between 1 and {self.max_limit}", field="limit")
+        if self.cursor is not None and (not self.cursor or len(self.cursor) > 1024):
+            raise InvalidInput("cursor is not one this service handed out", field="cursor")
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAppRequest:
+    name: str
+    callback_url: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "name", printable(self.name, "name", max_length=MAX_APP_NAME))
+        _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterRepositoryRequest:
+    url: str
+    branch: str | None = None  # None: follow the repository's default branch
+    callback_url: str | None = None
+    slug: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        _set(self, "url", _url_text(self.url, "url"))
+        _set(self, "branch", None if self.branch is None else branch_name(self.branch))
+        _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
+        if self.slug is not None:
+            _set(self, "slug", module_slug(printable(self.slug, "slug", max_length=255)))
+        if self.access_token is not None:
+            _set(self, "access_token", printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False))
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRepositoryRequest:
+    """PATCH: only the fields named in `changed` change; a changed field set to None clears it (the callback
+    override, the access token, the watched branch: back to the default branch)."""
+
+    repository_id: str
+    changed: frozenset[str]
+    callback_url: str | None = None
+    branch: str | None = None
+    access_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        unknown = self.changed - {"callback_url", "branch", "access_token"}
+        if unknown:
+            name = sorted(unknown)[0]
+            raise InvalidInput(f"{name} cannot be changed", field=name)
+        _set(self, "repository_id", entity_id(self.repository_id, "repository"))
+        if self.branch is not None:
+            _set(self, "branch", branch_name(self.branch))
+        _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
+        if self.access_token is not None:
+            _set(self, "access_token", printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False))
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    repository_id: str
+    ref: str | None = None  # None: the watched branch (or the default branch)
+
+    def __post_init__(self) -> None:
+        _set(self, "repository_id", entity_id(self.repository_id, "repository"))
+        if self.ref is not None:
+            _set(self, "ref", ref_name(self.ref, "ref"))
