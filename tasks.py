@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -100,7 +101,7 @@ def find_layer_python() -> str | None:
 
 
 def ensure_layer_python_venv() -> Path | None:
-    """.venv-py313 with the project (no extras: pgserver has no 3.13 wheel) and pytest, or None when this
+    """.venv-py313 with the project and its dev extras but pgserver (no 3.13 wheel), or None when this
     machine has no CPython 3.13."""
     python = find_layer_python()
     if python is None:
@@ -113,9 +114,13 @@ def ensure_layer_python_venv() -> Path | None:
     if not venv_python.exists():
         print(f"creating .venv-py313 with {python} ...", flush=True)
         _run(python, "-m", "venv", PY313_VENV)
-    print("installing codetracker and pytest into .venv-py313 ...", flush=True)
+    # The dev extras without the embedded Postgres (the `embedded` extra: no 3.13 wheel).
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project.get("optional-dependencies", {})
+    test_requirements = [r for r in extras.get("dev", []) if r not in extras.get("embedded", [])]
+    print("installing codetracker and its test tools into .venv-py313 ...", flush=True)
     _run(venv_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ROOT,
-         "pytest>=8", "pytest-timeout>=2.3", "pyyaml>=6")  # fmt: skip
+         *test_requirements)  # fmt: skip
     stamp.write_text(wanted)
     return venv_python
 
