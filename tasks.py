@@ -160,6 +160,7 @@ def test(extra: list[str]) -> None:
     layer_python = ensure_layer_python_venv()
     if layer_python is not None:
         env["CODETRACKER_PY313_VENV_PYTHON"] = str(layer_python)
+        env.setdefault("CODETRACKER_PYC_PYTHON", str(find_layer_python()))  # the layers' byte code
     _run(PYTHON, "-m", "pytest", *extra, cwd=ROOT, env=env)
 
 

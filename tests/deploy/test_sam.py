@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import tomllib
@@ -189,6 +190,15 @@ def test_every_compiled_file_matches_arm64_and_cpython_313(sam_build):
             elves += 1
             assert machine == EM_AARCH64, f"{path.relative_to(sam_build)}: ELF machine {machine}, not aarch64"
     assert elves > 0, "no compiled extension at all: psycopg-binary, tree-sitter and dulwich ship some"
+
+
+def test_layers_carry_byte_code_of_the_runtime_python_when_one_compiled_them(sam_build):
+    if not os.environ.get("CODETRACKER_PYC_PYTHON"):
+        pytest.skip("no CPython 3.13 here to compile the layers' byte code (Lambda then compiles at import)")
+    for layer in LAYERS:
+        sources = [p for p in (sam_build / layer / "python").rglob("*.py")]
+        missing = [p for p in sources if not (p.parent / "__pycache__" / f"{p.stem}.cpython-313.pyc").exists()]
+        assert sources and not missing, f"{layer}: {len(missing)} modules without byte code, e.g. {missing[:3]}"
 
 
 def test_every_wheel_in_the_layer_is_for_the_runtime_and_architecture(sam_build):
