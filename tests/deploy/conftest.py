@@ -96,6 +96,8 @@ def sam_build(sam: Path) -> Path:
     missing = missing_handlers()
     if missing:
         pytest.skip(f"the function handlers are not written yet: {', '.join(missing)} (issues 9 and 10)")
+    if shutil.which("make") is None:
+        pytest.fail("make is needed by the layers' makefile builds (Debian: apt-get install make)")
     started = time.monotonic()
     result = run_sam(sam, "build", "--template-file", str(TEMPLATE), "--build-dir", str(BUILD_DIR))
     elapsed = time.monotonic() - started
