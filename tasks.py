@@ -7,6 +7,10 @@
 
 Each task first makes sure `.venv` exists with the project installed (`pip install -e .[dev]`); the
 install is redone only when pyproject.toml changes.
+
+`test` also makes sure of what the deploy tests (tests/deploy) need: aws-sam-cli in its own `.venv-sam`
+(its pins clash with the project's), and, when this machine has a CPython 3.13 (the Lambda runtime's
+version), `.venv-py313` with the project and pytest, where the unit tests run a second time.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -24,6 +29,15 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".codetracker-install-stamp"
+
+# aws-sam-cli, pinned: `sam validate --lint` and `sam build` run in tests/deploy.
+SAM_CLI = "aws-sam-cli==1.170.0"
+SAM_VENV = ROOT / ".venv-sam"
+SAM_BIN = SAM_VENV / ("Scripts" if os.name == "nt" else "bin")
+# The Lambda runtime's Python (template.yaml: python3.13); pgserver has no wheel for it, so the main .venv
+# stays on the host's Python and the unit tests run again in this one.
+LAYER_PYTHON = (3, 13)
+PY313_VENV = ROOT / ".venv-py313"
 
 
 def _run(*cmd: str | os.PathLike, **kwargs) -> None:
@@ -44,6 +58,71 @@ def ensure_venv() -> None:
     print("installing codetracker and its dependencies into .venv ...", flush=True)
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", f"{ROOT}[dev]")
     STAMP.write_text(wanted)
+
+
+def _bin(venv: Path, name: str) -> Path:
+    return venv / ("Scripts" if os.name == "nt" else "bin") / name
+
+
+def ensure_sam() -> Path:
+    """aws-sam-cli in .venv-sam (created with this Python; redone when SAM_CLI changes)."""
+    stamp = SAM_VENV / ".codetracker-install-stamp"
+    sam = SAM_BIN / "sam"
+    if stamp.exists() and stamp.read_text() == SAM_CLI and sam.exists():
+        return sam
+    if not (SAM_BIN / "python").exists():
+        print("creating .venv-sam ...", flush=True)
+        _run(sys.executable, "-m", "venv", SAM_VENV)
+    print(f"installing {SAM_CLI} into .venv-sam (a few minutes, once) ...", flush=True)
+    _run(SAM_BIN / "python", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", SAM_CLI)
+    stamp.write_text(SAM_CLI)
+    return sam
+
+
+def _runs_as(python: str | os.PathLike, version: tuple[int, int]) -> bool:
+    try:
+        out = subprocess.run(
+            [str(python), "-c", "import sys, venv, ensurepip; print(*sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.returncode == 0 and out.stdout.split() == [str(part) for part in version]
+
+
+def find_layer_python() -> str | None:
+    """A working CPython 3.13: CODETRACKER_PYTHON313, python3.13 on PATH, or a pyenv version. A pyenv shim
+    that is on PATH but not selected fails to run and is passed over."""
+    name = "python{}.{}".format(*LAYER_PYTHON)
+    candidates = [os.environ.get("CODETRACKER_PYTHON313"), shutil.which(name)]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    candidates += sorted(str(p) for p in pyenv_root.glob(f"versions/{LAYER_PYTHON[0]}.{LAYER_PYTHON[1]}.*/bin/{name}"))
+    return next((c for c in candidates if c and _runs_as(c, LAYER_PYTHON)), None)
+
+
+def ensure_layer_python_venv() -> Path | None:
+    """.venv-py313 with the project and its dev extras but pgserver (no 3.13 wheel), or None when this
+    machine has no CPython 3.13."""
+    python = find_layer_python()
+    if python is None:
+        return None
+    venv_python = _bin(PY313_VENV, "python")
+    stamp = PY313_VENV / ".codetracker-install-stamp"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + python.encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == wanted and venv_python.exists():
+        return venv_python
+    if not venv_python.exists():
+        print(f"creating .venv-py313 with {python} ...", flush=True)
+        _run(python, "-m", "venv", PY313_VENV)
+    # The dev extras without the embedded Postgres (the `embedded` extra: no 3.13 wheel).
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project.get("optional-dependencies", {})
+    test_requirements = [r for r in extras.get("dev", []) if r not in extras.get("embedded", [])]
+    print("installing codetracker and its test tools into .venv-py313 ...", flush=True)
+    _run(venv_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ROOT,
+         *test_requirements)  # fmt: skip
+    stamp.write_text(wanted)
+    return venv_python
 
 
 def demo() -> None:
@@ -72,7 +151,17 @@ def demo() -> None:
 
 
 def test(extra: list[str]) -> None:
-    _run(PYTHON, "-m", "pytest", *extra, cwd=ROOT)
+    env = dict(os.environ)
+    # tests/deploy: sam is required here (a missing one fails, it is not skipped); no AWS account is used.
+    env["CODETRACKER_SAM"] = str(ensure_sam())
+    env["CODETRACKER_REQUIRE_SAM"] = "1"
+    env.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    env["SAM_CLI_TELEMETRY"] = "0"
+    layer_python = ensure_layer_python_venv()
+    if layer_python is not None:
+        env["CODETRACKER_PY313_VENV_PYTHON"] = str(layer_python)
+        env.setdefault("CODETRACKER_PYC_PYTHON", str(find_layer_python()))  # the layers' byte code
+    _run(PYTHON, "-m", "pytest", *extra, cwd=ROOT, env=env)
 
 
 def bench(extra: list[str]) -> None:

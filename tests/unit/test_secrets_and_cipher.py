@@ -36,7 +36,16 @@ def test_ciphertexts_decrypt_only_in_their_context():
     assert "key" in repr(cipher) and generate_key() not in repr(cipher)
 
 
-@pytest.mark.parametrize("key", ["not base64!", base64.b64encode(b"short").decode()])
+def test_a_key_of_64_hex_digits_as_secrets_manager_generates_it_works():
+    import os
+
+    raw = os.urandom(32)
+    as_hex = AesGcmTokenCipher(Fixed(encryption_key=raw.hex()))
+    as_base64 = AesGcmTokenCipher(Fixed(encryption_key=base64.b64encode(raw).decode()))
+    assert as_base64.decrypt(as_hex.encrypt("tok", context="c"), context="c") == "tok"
+
+
+@pytest.mark.parametrize("key", ["not base64!", base64.b64encode(b"short").decode(), "ab" * 31])
 def test_bad_keys_are_configuration_errors(key):
     with pytest.raises(ConfigurationError) as bad:
         AesGcmTokenCipher(Fixed(encryption_key=key)).encrypt("x", context="c")

@@ -1,6 +1,6 @@
 """Encryption at rest of the secrets the service must read back: repository access tokens and the apps'
 `whsec_` signing secrets. AES-256-GCM (the `cryptography` package) with a 32-byte key from the
-`encryption_key` secret (`CODE_TRACKER_ENCRYPTION_KEY`, base64; Secrets Manager in AWS).
+`encryption_key` secret (`CODE_TRACKER_ENCRYPTION_KEY`, 64 hex digits or base64; Secrets Manager in AWS).
 
 A ciphertext is `0x01 || nonce (12 random bytes) || AES-GCM(plaintext) with its 16-byte tag`; the associated
 data is the row it belongs to (`repository:<id>:access_token`), so a ciphertext copied to another row does
@@ -23,6 +23,16 @@ _VERSION = b"\x01"
 _NONCE_BYTES = 12
 
 
+def _key_bytes(text: str) -> bytes:
+    """64 hex digits (what Secrets Manager can generate: template.yaml) or base64 of the 32 bytes."""
+    if len(text) == 64 and all(c in "0123456789abcdefABCDEF" for c in text):
+        return bytes.fromhex(text)
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ConfigurationError(f"{KEY_SETTING} is neither 64 hex digits nor base64", setting=KEY_SETTING) from None
+
+
 def generate_key() -> str:
     """A new key, as CODE_TRACKER_ENCRYPTION_KEY holds it."""
     return base64.b64encode(os.urandom(32)).decode()
@@ -42,13 +52,10 @@ class AesGcmTokenCipher:
 
         text = self._secrets.get(KEY_SECRET)
         if self._aead is None or text != self._key_text:
-            try:
-                key = base64.b64decode(text.strip(), validate=True)
-            except (binascii.Error, ValueError):
-                raise ConfigurationError(f"{KEY_SETTING} is not base64", setting=KEY_SETTING) from None
+            key = _key_bytes(text.strip())
             if len(key) != 32:
                 raise ConfigurationError(
-                    f"{KEY_SETTING} must be 32 bytes (base64 of 32 random bytes), got {len(key)}", setting=KEY_SETTING
+                    f"{KEY_SETTING} must be 32 bytes (64 hex digits or base64), got {len(key)}", setting=KEY_SETTING
                 )
             self._aead, self._key_text = AESGCM(key), text
         return self._aead
