@@ -1,0 +1,153 @@
+"""One instance of one function, in a process of its own, as Lambda runs it: its own environment (the
+template's variables, resolved), the handler imported from the function's code folder at start (the init
+phase), then invoked by the HTTP bridge, an SQS poller or a schedule. Started by `codetracker.local.runtime`.
+
+    python -m codetracker.local.instance      (the instance's spec is the first line of stdin, as JSON)
+
+stdin stays open: when it reaches end of file the runtime is gone (even SIGKILLed), and the instance ends at
+once, as an instance ends with its host. SIGTERM is a graceful stop: the invocation under way finishes, no new
+one starts. An invocation that outlasts the function's Timeout ends the instance (Lambda's "Task timed out");
+the runtime starts a new one, and the batch comes back after its visibility timeout.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codetracker.local.lambda_context import log_line
+from codetracker.local.plan import EventSourceSpec, FunctionSpec, ScheduleSpec
+
+EXIT_TIMED_OUT = 124
+
+
+def function_from(data: dict[str, Any]) -> FunctionSpec:
+    return FunctionSpec(data["logical_id"], Path(data["code_dir"]), data["handler"], float(data["timeout_s"]),
+                        int(data["memory_mb"]), {})  # fmt: skip
+
+
+def function_to(function: FunctionSpec) -> dict[str, Any]:
+    return {"logical_id": function.logical_id, "code_dir": str(function.code_dir), "handler": function.handler,
+            "timeout_s": function.timeout_s, "memory_mb": function.memory_mb}  # fmt: skip
+
+
+def load_handler(function: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]:
+    """`module.attribute` of the handler, imported with the code folder first on sys.path (as Lambda does)."""
+    sys.path.insert(0, str(function.code_dir))
+    module = importlib.import_module(function.module)
+    return getattr(module, function.attribute)
+
+
+def _with_timeout(handler: Callable, function: FunctionSpec) -> Callable:
+    def timed_out() -> None:
+        log_line(function.logical_id, f"Task timed out after {function.timeout_s:g} seconds: the instance ends")
+        os._exit(EXIT_TIMED_OUT)
+
+    def call(event: dict[str, Any], context: Any) -> Any:
+        timer = threading.Timer(function.timeout_s, timed_out)
+        timer.daemon = True
+        timer.start()
+        try:
+            return handler(event, context)
+        finally:
+            timer.cancel()
+
+    return call
+
+
+def _watch_parent() -> None:
+    while sys.stdin.buffer.read(4096):
+        pass
+    os._exit(0)  # the runtime is gone
+
+
+class _WithoutMetricLines:
+    """stdout without Powertools' EMF lines: with POWERTOOLS_METRICS_DISABLED it still prints the cold start
+    metric of each instance (single_metric ignores the setting)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if not line.startswith('{"_aws":'):
+                self._stream.write(line + "\n")
+        self._stream.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def main() -> int:
+    spec = json.loads(sys.stdin.buffer.readline())
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
+        sys.stdout = _WithoutMetricLines(sys.stdout)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runtime coordinates the stop
+    threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
+
+    function = function_from(spec["function"])
+    handler = _with_timeout(load_handler(function), function)
+    kind = spec["kind"]
+    if kind == "http":
+        from codetracker.local.http_bridge import ApiBridge
+
+        listening = socket.socket(fileno=spec["listen_fd"])
+        bridge = ApiBridge(function, handler, listening)
+        signal.signal(signal.SIGTERM, lambda *_: (stop.set(), threading.Thread(target=bridge.shutdown).start()))
+        run: Callable[[], None] = bridge.serve_forever
+    elif kind == "sqs":
+        from codetracker.local import queues
+        from codetracker.local.pollers import SqsPoller
+
+        queue = spec["queue"]
+        poller = SqsPoller(
+            sqs=queues.client("sqs", spec["endpoint_url"]),
+            queue_url=queue["url"],
+            queue_arn=queue["arn"],
+            queue_name=queue["name"],
+            function=function,
+            source=EventSourceSpec(**spec["source"]),
+            handler=handler,
+            stop=stop,
+            inflight_file=Path(spec["inflight_file"]),
+        )
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        run = poller.run
+    elif kind == "schedule":
+        from codetracker.local.schedules import ScheduleRunner
+
+        runner = ScheduleRunner(ScheduleSpec(**spec["schedule"]), function, handler, stop)
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        run = runner.run
+    else:
+        raise SystemExit(f"unknown instance kind {kind!r}")
+    os.write(spec["ready_fd"], b"ready\n")
+    os.close(spec["ready_fd"])
+    run()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Not a normal interpreter exit: the parent-watch thread is blocked reading stdin, and finalizing under it
+    # aborts the process; the handler's resources (a database connection) go with the process.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
