@@ -535,6 +535,18 @@ def _body_size(event: dict[str, Any]) -> int:
     return len(body.encode("utf-8", "surrogatepass"))
 
 
+def _binary_body(event: dict[str, Any]) -> bool:
+    """A base64 body that is not UTF-8 text (API Gateway encodes every body it does not take for text): no
+    route reads one, and Powertools would fail decoding it."""
+    if not event.get("isBase64Encoded") or not event.get("body"):
+        return False
+    try:
+        base64.b64decode(event["body"], validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return True
+    return False
+
+
 def _as_response(response: Response) -> dict[str, Any]:
     return {
         "statusCode": response.status_code,
@@ -551,6 +563,8 @@ def handle(event: dict[str, Any], context: Any, services: Services) -> dict[str,
             limit = services.settings.api.max_body_bytes // 1024
             return _as_response(error_response(413, "payload_too_large", f"the body is over {limit} KB", "body"))
         path = event.get("rawPath") or (event.get("requestContext") or {}).get("http", {}).get("path")
+        if path != WEBHOOK_PATH and _binary_body(event):
+            return _as_response(error_response(400, "malformed_body", "the request body is not valid JSON", "body"))
         if path != WEBHOOK_PATH:
             # Bodies are JSON whatever the declared type: a form or multipart content type would otherwise send
             # Powertools down a form parser (a multipart type without boundary raises out of resolve()).

@@ -139,6 +139,9 @@ def http_answer(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"}
 
 
+_DRAIN_LIMIT = 64 * 1024 * 1024
+
+
 class _PayloadTooLarge(Exception):
     pass
 
@@ -198,6 +201,14 @@ class ApiBridge:
             return b""
         size = int(length)
         if size > PAYLOAD_LIMIT:
+            # Read what was sent (up to a bound) so that the client, still sending, gets the 413 rather than a
+            # reset connection.
+            left = min(size, _DRAIN_LIMIT)
+            while left > 0:
+                chunk = request.rfile.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                left -= len(chunk)
             raise _PayloadTooLarge
         return request.rfile.read(size)
 

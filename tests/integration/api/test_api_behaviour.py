@@ -318,3 +318,14 @@ def test_snapshot_functions_page_through_the_descriptor_format(api):
     for bad in ("abc", "0", "-1", "99999999999999999999999"):
         assert get(api, ev.APP_TOKEN, f"/snapshots/{bad}").status == 404
 
+
+
+def test_binary_bodies_are_malformed_not_internal_errors(api):
+    # API Gateway base64-encodes a body it does not take for text; bytes that are not UTF-8 are no JSON.
+    import base64
+
+    a = create_app(api)
+    event = http_event("POST", "/repositories", headers={**bearer(a["token"]), "content-type": "application/octet-stream"})
+    event.update(body=base64.b64encode(b"\xff\xfe\x00binary").decode(), isBase64Encoded=True)
+    answer = api.call(event)
+    assert answer.status == 400 and answer.json["error"]["code"] == "malformed_body"
