@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Developer tasks that work on a fresh machine with Python 3.11+ and git and nothing else.
 
-    python3 tasks.py demo     scan a sample repository into the embedded Postgres and print the summary
+    python3 tasks.py demo     the whole system locally: register a sample repository over HTTP, get its
+                              signed notifications, push a change, see what changed
     python3 tasks.py test     run the whole test suite (what CI runs)
     python3 tasks.py bench    run the benchmarks in bench/
 
@@ -20,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -126,28 +126,13 @@ def ensure_layer_python_venv() -> Path | None:
 
 
 def demo() -> None:
-    """Make a git repository from examples/sample-package (two releases and a branch), then scan it
-    through the same fetch → extract → store path a remote repository takes."""
+    """The product end to end, through HTTP (codetracker/local/demo.py): `codetracker dev`, the sample package
+    committed into a git repository served on 127.0.0.1, an app with a local callback receiver, register →
+    scan → signed notification, a pushed change and its signed GitHub webhook → rescan, then the snapshot,
+    its functions, what changed and the activity timeline."""
     if shutil.which("git") is None:
         sys.exit("git is required for the demo")
-    codetracker = BIN / "codetracker"
-    with tempfile.TemporaryDirectory(prefix="codetracker-demo-") as tmp:
-        repo = Path(tmp) / "sample-package"
-        shutil.copytree(ROOT / "examples" / "sample-package", repo)
-        git = ["git", "-C", str(repo), "-c", "user.name=Demo", "-c", "user.email=demo@example.invalid"]
-        quiet = {"stdout": subprocess.DEVNULL}
-        _run(*git[:3], "init", "--quiet", "--initial-branch=main", **quiet)
-        _run(*git, "add", "-A", **quiet)
-        _run(*git, "commit", "--quiet", "-m", "sample package 1.0.0", **quiet)
-        _run(*git, "tag", "-a", "v1.0.0", "-m", "release 1.0.0", **quiet)
-        print(f"$ codetracker scan {repo} --ref v1.0.0", flush=True)
-        _run(codetracker, "scan", repo, "--ref", "v1.0.0")
-        print(f"\n$ codetracker scan {repo} --ref main", flush=True)
-        _run(codetracker, "scan", repo, "--ref", "main")
-        print("\n$ codetracker show sample-package", flush=True)
-        _run(codetracker, "show", "sample-package")
-        print("\n$ codetracker show sample-package --branch main --tag v1.0.0", flush=True)
-        _run(codetracker, "show", "sample-package", "--branch", "main", "--tag", "v1.0.0")
+    _run(PYTHON, "-m", "codetracker.local.demo", cwd=ROOT)
 
 
 def test(extra: list[str]) -> None:

@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("slug", nargs="?")
     show.add_argument("--branch", action=_Once)
     show.add_argument("--tag", action=_Once)
+    show.add_argument(
+        "--repository",
+        action=_Once,
+        metavar="ID",
+        help="a registered repository's snapshots (the service's, e.g. of a running codetracker dev) instead of "
+        "the CLI's own scans",
+    )
     show.add_argument("--json", action="store_true")
 
     db = commands.add_parser("db", help="the database: where it is, and stopping the embedded one")
@@ -373,7 +380,12 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     from codetracker.usecases.requests import SnapshotQuery
     from codetracker.usecases.snapshots import show_snapshots
 
-    query = SnapshotQuery(_required(args, "slug"), args.branch, args.tag)
+    scope = {}
+    if args.repository is not None:
+        from codetracker.domain.service import registration_scope
+
+        scope["scope"] = registration_scope(args.repository.strip().lower())
+    query = SnapshotQuery(_required(args, "slug"), args.branch, args.tag, **scope)
     view = show_snapshots(query, unit_of_work=services.unit_of_work)
     if view.descriptor is None:
         rows = [contracts.summary_to_dict(s) for s in view.snapshots]
@@ -415,7 +427,20 @@ def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int
     version, applied = services.database.schema_version()
     out.write(f"database: {postgres_connection.redacted(database.conninfo_source()())} ({where})\n")
     out.write(f"schema version: {version} ({applied} migrations applied)\n")
+    running = _running_dev(os.environ)
+    if running is not None:
+        out.write(f"codetracker dev: running (pid {running['pid']}), API {running['api_url']}, "
+                  f"SQS/S3 {running['endpoint_url']}\n")
     return EXIT_OK
+
+
+def _running_dev(env):
+    """The record of a `codetracker dev` running with these settings, or None."""
+    try:
+        from codetracker.local.record import read_runtime
+    except ImportError:  # the Lambda layer has no codetracker.local
+        return None
+    return read_runtime(env)
 
 
 def _cmd_dev(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
