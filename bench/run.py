@@ -3,7 +3,8 @@
     python3 tasks.py bench [NAME ...] [--quick] [--repeat N] [--profile] [--strict]
     .venv/bin/python bench/run.py [NAME ...] ...
 
-NAME is one of: extract, persist, fetch, rescan (default: all). Prints the commands it runs, the
+NAME is one of: extract, persist, fetch, rescan, load, latency (default: all; load and latency run the whole
+system under `codetracker dev`). Prints the commands it runs, the
 environment, a table of figures with their targets (PASS/MISS), and writes bench/results/latest.json.
 Downloads and built fixtures are cached in bench/.cache/. See bench/README.md.
 """
@@ -27,7 +28,7 @@ sys.path.insert(1, str(BENCH.parent))
 
 from common import RESULTS, BenchResult, BenchUnavailable, environment, fmt, log, table  # noqa: E402
 
-NAMES = ("extract", "persist", "fetch", "rescan")
+NAMES = ("extract", "persist", "fetch", "rescan", "load", "latency")
 
 
 class Context:
@@ -87,6 +88,12 @@ def _load(name: str):
         import bench_persist as module
     elif name == "fetch":
         import bench_fetch as module
+    elif name in ("load", "latency"):
+        import bench_dev
+
+        class module:  # noqa: N801 - the shape the loop expects
+            run = staticmethod(bench_dev.run_load if name == "load" else bench_dev.run_latency)
+
     else:
         import bench_rescan as module
     return module
