@@ -139,7 +139,7 @@ def run_load(ctx: Any) -> BenchResult:
             with ThreadPoolExecutor(LOAD_REPOSITORIES) as pool:
                 registered = list(pool.map(register, repos))
             jobs = {body["job_id"] for _, body in registered}
-            receiver.wait_for(lambda d: (d.payload or {}).get("data", {}).get("job_id") in jobs,
+            receiver.wait_for(lambda d: d.job_id in jobs,
                               count=len(jobs), timeout_s=600)  # fmt: skip
             registration_s = max(d.received_at for d in receiver.delivered()) - began
             log(f"  {len(jobs)} notifications, the last {registration_s:.1f} s after the first request")
@@ -163,10 +163,10 @@ def run_load(ctx: Any) -> BenchResult:
             burst_s = time.monotonic() - began
             statuses = sorted({status for _, status, _ in answers})
             webhook_jobs = {j for _, _, body in answers for j in (body or {}).get("job_ids", [])}
-            receiver.wait_for(lambda d: (d.payload or {}).get("data", {}).get("job_id") in webhook_jobs,
+            receiver.wait_for(lambda d: d.job_id in webhook_jobs,
                               count=len(webhook_jobs), timeout_s=900)  # fmt: skip
             last = max(d.received_at for d in receiver.delivered()
-                       if (d.payload or {}).get("data", {}).get("job_id") in webhook_jobs)  # fmt: skip
+                       if d.job_id in webhook_jobs)  # fmt: skip
             webhooks_s = last - began
             times = [ms for ms, _, _ in answers]
 
@@ -179,7 +179,7 @@ def run_load(ctx: Any) -> BenchResult:
             per_job: dict[str, int] = {}
             ids_per_job: dict[str, set] = {}
             for d in receiver.delivered():
-                job_id = (d.payload or {}).get("data", {}).get("job_id")
+                job_id = d.job_id
                 per_job[job_id] = per_job.get(job_id, 0) + 1
                 ids_per_job.setdefault(job_id, set()).add(d.webhook_id)
             exactly_once = all(per_job.get(j["id"]) == 1 for j in all_jobs) and len(per_job) == len(all_jobs)
@@ -243,7 +243,7 @@ def run_latency(ctx: Any) -> BenchResult:
                                                                           "slug": "packages"}, token=app["token"])  # fmt: skip
                 assert answer.status == 201, answer.body
                 job_id = answer.json["job_id"]
-                (first,) = receiver.wait_for(lambda d: (d.payload or {}).get("data", {}).get("job_id") == job_id,
+                (first,) = receiver.wait_for(lambda d: d.job_id == job_id,
                                              timeout_s=600)  # fmt: skip
                 pipeline = first.received_at - start
                 stages = dev.request("GET", f"/jobs/{job_id}", token=app["token"]).json.get("stages")
@@ -254,7 +254,7 @@ def run_latency(ctx: Any) -> BenchResult:
                                                          fixture.base))  # fmt: skip
                 assert status == 202 and body["job_ids"], body
                 push_job = body["job_ids"][0]
-                (second,) = receiver.wait_for(lambda d: (d.payload or {}).get("data", {}).get("job_id") == push_job,
+                (second,) = receiver.wait_for(lambda d: d.job_id == push_job,
                                               timeout_s=120)  # fmt: skip
                 push = second.received_at - start
                 push_stages = dev.request("GET", f"/jobs/{push_job}", token=app["token"]).json.get("stages")

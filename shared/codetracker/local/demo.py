@@ -230,7 +230,7 @@ def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin
     second = _notification(receiver, hook["job_ids"][0])
 
     _step("the snapshot (GET /snapshots/{id})")
-    snapshot_id = second["data"].get("snapshot_id") or second["data"].get("snapshot", {}).get("id")
+    snapshot_id = second["data"]["snapshot"]["id"]
     snapshot = _check(dev.request("GET", f"/snapshots/{snapshot_id}?limit=100", token=app["token"]), 200,
                       "GET /snapshots")  # fmt: skip
     summary = {k: v for k, v in snapshot.items() if k not in ("functions", "next")}
@@ -241,8 +241,12 @@ def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin
             for f in snapshot["functions"]], ["file", "function", "export", "", "parameters", "returns"])  # fmt: skip
 
     _step("what changed (from the signed notification of the push)")
-    changes = second["data"].get("changes") or second["data"].get("changed") or {}
-    print("  " + json.dumps(changes, indent=2).replace("\n", "\n  "))
+    changes = second["data"].get("changes") or {}
+    print(f"  previous commit {str(changes.get('previous_commit'))[:12]}: {changes.get('added_count', 0)} added, "
+          f"{changes.get('removed_count', 0)} removed, {changes.get('changed_count', 0)} changed")
+    for kind in ("added", "removed", "changed"):
+        for item in changes.get(kind) or []:
+            print(f"    {kind:<8} {item.get('file_path')}  {item.get('name')}")
 
     _step("activity timeline (GET /repositories/{id}/activity)")
     activity = _check(dev.request("GET", f"/repositories/{repo['id']}/activity", token=app["token"]), 200,
@@ -259,7 +263,7 @@ def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin
 
 def _notification(receiver: Receiver, job_id: str, timeout_s: float = 90.0) -> dict[str, Any]:
     started = time.monotonic()
-    (delivery,) = receiver.wait_for(lambda d: (d.payload or {}).get("data", {}).get("job_id") == job_id,
+    (delivery,) = receiver.wait_for(lambda d: d.job_id == job_id,
                                     timeout_s=timeout_s)  # fmt: skip
     payload = delivery.payload
     if not delivery.verified:

@@ -5,7 +5,7 @@ end-to-end tests, the load bench). It verifies each delivery's Standard Webhooks
     with Receiver() as receiver:            # receiver.url: the callback URL
         receiver.secret = app["signing_secret"]
         receiver.fail_next(3, status=500)   # answer 500 to the next 3 deliveries, then 2xx
-        receiver.wait_for(lambda d: d.payload["data"]["job_id"] == job_id)
+        receiver.wait_for(lambda d: d.job_id == job_id)
 """
 
 from __future__ import annotations
@@ -33,6 +33,13 @@ class Delivery:
     @property
     def webhook_id(self) -> str | None:
         return self.headers.get("webhook-id")
+
+    @property
+    def job_id(self) -> str | None:
+        """The job a notification is about (`data.job.id`)."""
+        data = self.payload.get("data") if isinstance(self.payload, dict) else None
+        job = data.get("job") if isinstance(data, dict) else None
+        return job.get("id") if isinstance(job, dict) else None
 
 
 @dataclass
