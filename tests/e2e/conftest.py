@@ -36,7 +36,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # Short delays, through settings: backoff base of notification retries, attempts (which the notify queue's
 # maxReceiveCount mirrors), and a cap on visibility timeouts so redelivery takes seconds, not 90 minutes.
 FAST_ENV = {
-    "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S": "0.2",
+    "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S": "0.5",
     "CODE_TRACKER_NOTIFY_MAX_ATTEMPTS": "4",
 }
 FAST_ARGS = ["--max-visibility-timeout", "2s", "--reconcile-every", "off", "--retention-every", "off",
