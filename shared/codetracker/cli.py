@@ -434,6 +434,21 @@ def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int
     return EXIT_OK
 
 
+def _use_running_dev(env) -> None:
+    """Queue settings absent and a `codetracker dev` running with these settings: act on its queues (its SQS
+    endpoint and queue URLs from the record it keeps), as on AWS with the stack's outputs."""
+    if any(env.get(f"CODE_TRACKER_{q}_DLQ_URL") for q in ("SCAN", "PERSIST", "NOTIFY")):
+        return
+    running = _running_dev(env)
+    if running is None:
+        return
+    from codetracker.local.record import runtime_environment
+
+    for name, value in runtime_environment(running).items():
+        if name.startswith("AWS_") or not env.get(name):
+            env[name] = value
+
+
 def _running_dev(env):
     """The record of a `codetracker dev` running with these settings, or None."""
     try:
@@ -508,6 +523,8 @@ def main(
             from codetracker.settings import Settings
             from codetracker.wiring import Services
 
+            if args.command == "redrive":
+                _use_running_dev(os.environ)
             services = Services(Settings.from_env(allow_embedded_database=True))
         return _COMMANDS[args.command](args, services, out, err)
     except UsageError as error:

@@ -249,3 +249,13 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def dead_letter_jobs(dev: DevProcess, logical_id: str) -> str:
+    """The bodies of a DLQ's messages, peeked (received with a zero visibility timeout, so they stay)."""
+    from codetracker.local.queues import client
+
+    sqs = client("sqs", dev.record["endpoint_url"])
+    got = sqs.receive_message(QueueUrl=dev.record["queues"][logical_id]["url"], MaxNumberOfMessages=10,
+                              VisibilityTimeout=0, WaitTimeSeconds=0)  # fmt: skip
+    return "\n".join(m["Body"] for m in got.get("Messages", []))

@@ -12,10 +12,10 @@ import pytest
 from tests.e2e.conftest import (
     REPO_ROOT,
     create_app,
+    dead_letter_jobs,
     job,
     library,
     push_body,
-    queue_depth,
     register,
     send_webhook,
     wait_job,
@@ -128,7 +128,8 @@ def test_a_receiver_down_past_the_attempts_fails_the_repository_then_redrive_del
     assert job(dev, app, job_id)["status"] == "failed"
     attempts = [d for d in receiver.deliveries if d.job_id == job_id]
     assert len(attempts) == int(dev.record["parameters"]["NotifyMaxAttempts"])
-    wait_until(lambda: queue_depth(dev, "NotifyDeadLetterQueue")[0] >= 1, timeout_s=30, what="the message in the DLQ")
+    wait_until(lambda: job_id in dead_letter_jobs(dev, "NotifyDeadLetterQueue"), timeout_s=30,
+               what="the notification in the notify DLQ")
 
     receiver.up()
     done = subprocess.run([sys.executable, "-m", "codetracker.cli", "redrive", "notify"], env=dev.env,
@@ -138,7 +139,7 @@ def test_a_receiver_down_past_the_attempts_fails_the_repository_then_redrive_del
     delivered = receiver.wait_for(lambda d: d.job_id == job_id, timeout_s=60)
     assert len(delivered) == 1 and delivered[0].webhook_id == attempts[0].webhook_id and delivered[0].verified
     wait_job(dev, app, job_id)
-    assert queue_depth(dev, "NotifyDeadLetterQueue") == (0, 0)
+    assert job_id not in dead_letter_jobs(dev, "NotifyDeadLetterQueue")
 
 
 def test_another_app_cannot_read_a_stored_snapshot(dev, receiver, make_repo):

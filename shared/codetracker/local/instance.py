@@ -69,19 +69,25 @@ def _watch_parent() -> None:
     os._exit(0)  # the runtime is gone
 
 
-class _WithoutMetricLines:
-    """stdout without Powertools' EMF lines: with POWERTOOLS_METRICS_DISABLED it still prints the cold start
-    metric of each instance (single_metric ignores the setting)."""
+class _QuietStdout:
+    """stdout without what the runtime was asked not to show: Powertools' EMF lines (with
+    POWERTOOLS_METRICS_DISABLED it still prints each instance's cold start metric: single_metric ignores the
+    setting), and JSON log records below POWERTOOLS_LOG_LEVEL (the handlers lower the level of their
+    `codetracker` loggers to keep a failed job's last lines; locally those lines would drown the event log)."""
 
-    def __init__(self, stream: Any) -> None:
+    _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+    def __init__(self, stream: Any, *, hide_metrics: bool, level: str) -> None:
         self._stream = stream
         self._pending = ""
+        below = self._LEVELS[: self._LEVELS.index(level)] if level in self._LEVELS else ()
+        self._hidden = tuple(f'{{"level":"{name}"' for name in below) + (('{"_aws":',) if hide_metrics else ())
 
     def write(self, text: str) -> int:
         self._pending += text
         *lines, self._pending = self._pending.split("\n")
         for line in lines:
-            if not line.startswith('{"_aws":'):
+            if not line.startswith(self._hidden):
                 self._stream.write(line + "\n")
         self._stream.flush()
         return len(text)
@@ -97,8 +103,11 @@ def main() -> int:
     spec = json.loads(sys.stdin.buffer.readline())
     os.environ.clear()
     os.environ.update(spec["env"])
-    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"):
-        sys.stdout = _WithoutMetricLines(sys.stdout)
+    sys.stdout = _QuietStdout(
+        sys.stdout,
+        hide_metrics=os.environ.get("POWERTOOLS_METRICS_DISABLED", "").lower() in ("1", "true"),
+        level=os.environ.get("POWERTOOLS_LOG_LEVEL", "INFO").upper(),
+    )
     stop = threading.Event()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runtime coordinates the stop
     threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
