@@ -39,7 +39,8 @@ WEBHOOK_SECRET = "bench-webhook-secret"
 ENCRYPTION_KEY = "cd" * 32
 LOAD_REPOSITORIES = 50
 LOAD_WEBHOOKS = 200
-SENDERS = 20
+SENDERS = int(os.environ.get("BENCH_DEV_SENDERS", "20"))  # webhooks in flight at once
+CONCURRENCY = os.environ.get("BENCH_DEV_CONCURRENCY", "2")  # codetracker dev --concurrency
 P99_TARGET_MS = 100.0
 LATENCY_RATIO_TARGET = 1.3
 PUSH_TARGET_S = 2.0
@@ -122,7 +123,7 @@ def run_load(ctx: Any) -> BenchResult:
             repos.append({"name": f"lib{n:02d}.git", "first": first, "second": second, "path": builder.path})
 
     with GitHttpBackendServer(root) as git, Receiver() as receiver:
-        dev = _dev(ctx, "load", "--concurrency", "2", "--max-visibility-timeout", "30s")
+        dev = _dev(ctx, "load", "--concurrency", CONCURRENCY, "--max-visibility-timeout", "30s")
         try:
             app = _app(dev, receiver)
             token = app["token"]

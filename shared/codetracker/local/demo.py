@@ -114,7 +114,7 @@ def _step(text: str) -> None:
 
 def _table(rows: list[list[Any]], headings: list[str]) -> None:
     cells = [headings] + [["" if v is None else str(v) for v in row] for row in rows]
-    widths = [min(60, max(len(row[i]) for row in cells)) for i in range(len(headings))]
+    widths = [min(90, max(len(row[i]) for row in cells)) for i in range(len(headings))]
     for index, row in enumerate(cells):
         print("  " + "  ".join(value[: widths[i]].ljust(widths[i]) for i, value in enumerate(row)).rstrip())
         if index == 0:

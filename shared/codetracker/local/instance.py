@@ -113,8 +113,12 @@ def main() -> int:
     threading.Thread(target=_watch_parent, name="parent-watch", daemon=True).start()
 
     function = function_from(spec["function"])
-    handler = _with_timeout(load_handler(function), function)
     kind = spec["kind"]
+    if kind != "http" and spec.get("nice"):
+        # On Lambda every instance has CPUs of its own; here they share this machine's. Queue consumers and
+        # schedules yield to the instances answering HTTP requests, whose callers wait.
+        os.nice(int(spec["nice"]))
+    handler = _with_timeout(load_handler(function), function)
     if kind == "http":
         from codetracker.local.http_bridge import ApiBridge
 

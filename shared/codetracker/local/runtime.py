@@ -52,6 +52,8 @@ from codetracker.local.plan import (
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
+# Queue consumers and schedules run at a lower CPU priority than the HTTP instances (see instance.py).
+BACKGROUND_NICENESS = 10
 # What the runtime sets in every instance's environment, never taken from the caller's.
 _OWN_PREFIXES = ("AWS_",)
 _OWN_VARIABLES = {"DATABASE_URL", "CODE_TRACKER_ALLOW_PRIVATE_URLS", "CODE_TRACKER_API_URL",
@@ -300,7 +302,7 @@ class DevRuntime:
         if not function.code_file.is_file():
             self.say(f"warning: {function_id}: {function.code_file} does not exist; the function is not run")
             return
-        common = {"function": function_to(function), "env": env}
+        common = {"function": function_to(function), "env": env, "nice": BACKGROUND_NICENESS}
         if function_id in plan.http_functions:
             for n in range(max(1, self.options.concurrency)):
                 spec = {**common, "kind": "http", "listen_fd": self._socket.fileno()}
