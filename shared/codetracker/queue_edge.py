@@ -33,7 +33,12 @@ def powertools(service: str) -> tuple[Any, Any]:
 
 
 def install_job_logging(logger: Any) -> None:
-    """On each invocation (cheap): job ids on every line, job lines collected (see observability.install)."""
+    """On each invocation (cheap): the `codetracker` loggers write through this function's Logger (several
+    handlers may share a process: the local runtime, tests), job ids on every line, job lines collected
+    (observability.install)."""
+    from aws_lambda_powertools.logging import utils
+
+    utils.copy_config_to_registered_loggers(source_logger=logger, include={"codetracker"})
     observability.install(logger._logger if hasattr(logger, "_logger") else logger, logging.getLogger("codetracker"))
 
 

@@ -343,7 +343,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         return
     job, registration = started
     assert ports.fetcher is not None and ports.parser is not None and ports.persist_queue is not None
-    check_url(message.url, kind=REPOSITORY, field="url", resolver=ports.resolver,
+    check_url(registration.display_url or message.url, kind=REPOSITORY, field="url", resolver=ports.resolver,
               allow_private=ports.allow_private_urls)
     limits = ports.limits
     deadline: float | None = None
@@ -364,8 +364,10 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
                 "parsed files are cached, so the retry goes further"
             )
 
+    # Fetched from the URL as the app gave it (credentials never in it): the normal form that identifies the
+    # repository may differ from what its server serves (a trailing .git, a local path).
     request = RepositoryScanRequest(
-        message.url, message.ref, branch_name=message.branch_name, release_tag=message.release_tag,
+        registration.display_url or message.url, message.ref, branch_name=message.branch_name, release_tag=message.release_tag,
         module_slug=message.module_slug, scope=message.scope,
         credentials=registration_credentials(registration, cipher=ports.cipher),
         fallback_branch=message.fallback_branch,

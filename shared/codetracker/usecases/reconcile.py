@@ -113,8 +113,9 @@ def reconcile(
     report.repositories = len(registrations)
 
     def listing(registration: Registration, credentials: object) -> RemoteRefs:
-        check_url(registration.url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
-        return ref_lister.list_refs(registration.url, credentials=credentials, limits=limits)  # type: ignore[arg-type]
+        url = registration.display_url or registration.url
+        check_url(url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
+        return ref_lister.list_refs(url, credentials=credentials, limits=limits)  # type: ignore[arg-type]
 
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="reconcile")
     # Tokens are decrypted here, in one thread; only the listings run in the pool.
