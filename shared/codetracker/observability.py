@@ -41,6 +41,9 @@ def current_job() -> JobLog | None:
 
 @contextmanager
 def job_scope(job_id: str, repository_id: str | None, *, lines: int = DEFAULT_LINES) -> Iterator[JobLog]:
+    """The job being processed: its lines carry its ids (where install() put the filter) and are collected
+    (from every `codetracker` logger, whoever runs the use case)."""
+    _collect_from(logging.getLogger("codetracker"))
     log = JobLog(job_id, repository_id, deque(maxlen=lines))
     token = _current.set(log)
     try:
@@ -96,13 +99,17 @@ _FILTER = JobContextFilter()
 _COLLECTOR = JobLogCollector()
 
 
+def _collect_from(logger: logging.Logger) -> None:
+    if _COLLECTOR not in logger.handlers:
+        logger.addHandler(_COLLECTOR)
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
 def install(*loggers: logging.Logger) -> None:
     """Stamp job ids on every handler of these loggers and collect job lines from them."""
     for logger in loggers:
         for handler in logger.handlers:
             if _FILTER not in handler.filters:
                 handler.addFilter(_FILTER)
-        if _COLLECTOR not in logger.handlers:
-            logger.addHandler(_COLLECTOR)
-        if logger.level == logging.NOTSET or logger.level > logging.INFO:
-            logger.setLevel(logging.INFO)
+        _collect_from(logger)
