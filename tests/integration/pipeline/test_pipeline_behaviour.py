@@ -149,11 +149,26 @@ def test_a_repository_deleted_before_its_scan_is_not_scanned(pipeline, app, loca
     assert job["status"] == "failed" and job["error"]["code"] == "repository_deleted"
 
 
-def test_every_line_of_a_job_carries_its_job_and_repository_ids(pipeline, app, local_repo, capfd):
+def test_every_line_of_a_job_carries_its_job_and_repository_ids(pipeline, app, local_repo):
+    import io
+    import logging
+
+    from tests.support.pipeline import handler_of
+
     registered = pipeline.register(app["token"], local_repo.url)
-    capfd.readouterr()
-    pipeline.drain()
-    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    stream = io.StringIO()
+    # The handlers' own JSON output (Powertools' stream handlers), whatever stream they were built on.
+    handlers = []
+    for queue in ("scan", "persist", "notify"):
+        module = __import__(handler_of(queue).__module__, fromlist=["logger"])
+        handlers += [h for h in module.logger._logger.handlers if isinstance(h, logging.StreamHandler)]
+    previous = [h.setStream(stream) for h in handlers]
+    try:
+        pipeline.drain()
+    finally:
+        for handler, old_stream in zip(handlers, previous):
+            handler.setStream(old_stream)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines() if line.startswith("{")]
     ours = [line for line in lines if str(line.get("name", "")).startswith("codetracker.")]
     assert len(ours) >= 5
     for line in ours:
