@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.integration.pipeline.conftest import files_v2
+from tests.support import api_events as ev
 
 
 def _at(text: str | None) -> datetime | None:
@@ -55,10 +56,7 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     # A change: the next notification says what was added, removed and changed.
     v2 = http_repo.commit(files_v2())
     status, accepted = pipeline.api(
-        __import__("tests.support.api_events", fromlist=["x"]).http_event(
-            "POST", f"/repositories/{registered['id']}/scans", body="{}",
-            headers={"authorization": f"Bearer {app['token']}"},
-        )
+        ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
     )
     assert status == 202
     assert pipeline.drain() == {"scan": 1, "persist": 1, "notify": 1}

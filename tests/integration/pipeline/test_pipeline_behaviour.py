@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
 
 from tests.support import api_events as ev
 from tests.support.git_servers import HangingServer, closed_port

@@ -3,6 +3,7 @@ others, and retention on Postgres, both through their handlers."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -47,9 +48,7 @@ def test_reconcile_queues_what_changed_and_a_slow_remote_blocks_nobody(pipeline,
     assert report.repositories == 2 and report.listed == 1 and report.failed == 1
     assert report.failures == {"timeout": 1}
     assert report.scans_queued == 1  # the tag; the branch is at its snapshot's commit
-    (message,) = [m for m in pipeline.receive("scan")]
-    import json
-
+    (message,) = pipeline.receive("scan")
     body = json.loads(message["Body"])
     assert body["ref"] == "refs/tags/v1.0.0" and body["trigger"] == "schedule" and body["repository_id"] == registered["id"]
     assert slow["id"] != registered["id"]
