@@ -15,6 +15,7 @@ from typing import Self
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
+    ExportedFunction,
     FileExtraction,
     SnapshotKey,
     SnapshotSource,
