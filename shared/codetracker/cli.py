@@ -102,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
         "and the schema version; stop: stop the embedded Postgres (it otherwise keeps running so the "
         "next command starts fast)",
     )
+    redrive = commands.add_parser(
+        "redrive",
+        help="move a dead-letter queue's messages back to its queue",
+        description="Moves every message of the scan, persist or notify dead-letter queue back to its source queue "
+        "(SQS StartMessageMoveTask where the endpoint has it, else receive, send, then delete each copied "
+        "message). Queue URLs come from CODE_TRACKER_<QUEUE>_QUEUE_URL and CODE_TRACKER_<QUEUE>_DLQ_URL, or the "
+        "flags. A redriven notification keeps its webhook-id and starts its attempts again.",
+    )
+    redrive.add_argument("queue", nargs="?", choices=("scan", "persist", "notify"))
+    redrive.add_argument("--dlq-url", action=_Once, help="the dead-letter queue (default: CODE_TRACKER_<QUEUE>_DLQ_URL)")
+    redrive.add_argument("--queue-url", action=_Once, help="its source queue (default: CODE_TRACKER_<QUEUE>_QUEUE_URL)")
     _add_dev(commands)
     return root
 
@@ -165,7 +176,7 @@ def _add_dev(commands) -> None:
                      help="how long the functions may take to start (default 60s)")
 
 
-_POSITIONALS = {"extract": "PATH", "scan": "PATH|URL", "show": "SLUG", "db": "status|stop"}
+_POSITIONALS = {"extract": "PATH", "scan": "PATH|URL", "show": "SLUG", "db": "status|stop", "redrive": "scan|persist|notify"}
 
 
 # --- output -------------------------------------------------------------------------------------------
@@ -504,7 +515,28 @@ def _cmd_dev(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> in
         raise UsageError(str(error)) from None
 
 
-_COMMANDS = {"extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show, "db": _cmd_db, "dev": _cmd_dev}
+def _cmd_redrive(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
+    from codetracker.usecases.redrive import redrive
+
+    queue = _required(args, "queue")
+    configured = services.settings.pipeline.queue(queue)
+    outcome = redrive(
+        queue,
+        mover=services.dead_letters,
+        dead_letter_url=args.dlq_url or configured.dlq_url,
+        queue_url=args.queue_url or configured.url,
+    )
+    if outcome.method == "move_task":
+        out.write(f"{queue}: a message move task was started (task {outcome.task_handle}); SQS moves the messages\n")
+    else:
+        out.write(f"{queue}: {outcome.moved} message(s) moved back from the dead-letter queue\n")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show, "db": _cmd_db, "redrive": _cmd_redrive,
+    "dev": _cmd_dev,
+}
 
 
 def main(
@@ -518,7 +550,7 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("a command is required: extract, scan, show, db or dev (see 'codetracker --help')")
+            raise UsageError("a command is required: extract, scan, show, db, redrive or dev (see 'codetracker --help')")
         if services is None and args.command != "dev":
             from codetracker.settings import Settings
             from codetracker.wiring import Services

@@ -4,8 +4,11 @@
 - the scan outcome and snapshot summaries the CLI prints with --json: SCAN_OUTCOME_FORMAT;
 - the blob cache's positional encoding: versioned by EXTRACTOR_VERSION (domain/extraction.py);
 - pagination cursors: opaque to clients, versioned inside, each bound to the listing that handed it out;
-- queue messages: `{"v": 1, "type": "scan.requested", ...}` (SCAN_REQUESTED_VERSION), validated by
-  `scan_requested_from_json` at the consumer's edge.
+- queue messages, each `{"v": 1, "type": ...}` and validated at its consumer's edge: `scan.requested`
+  (api, reconciler → scanner), `persist.requested` (scanner → persister), `notify.requested` (persister,
+  scanner → notifier); any of them may travel as a claim check (`claim_check`: the body is in the payload
+  store);
+- the webhook bodies the notifier POSTs (`snapshot.stored`, `scan.failed`).
 A change that a reader of the previous version would misread bumps the version.
 """
 
@@ -15,7 +18,8 @@ import base64
 import binascii
 import json
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import (
@@ -30,7 +34,8 @@ from codetracker.domain.model import (
     SnapshotSummary,
     TreeEntry,
 )
-from codetracker.domain.service import JobTrigger, ScanRequested
+from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.service import JobTrigger, NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import InvalidInput, InvalidMessage
 from codetracker.ports import FunctionCursor, SnapshotCursor
 
@@ -388,3 +393,375 @@ def scan_requested_from_json(text: str | bytes) -> ScanRequested:
         branch_name=text_field(snapshot, "branch_name", optional=True),
         release_tag=text_field(snapshot, "release_tag", optional=True),
     )
+
+
+# --- the shared shape of queue messages ---------------------------------------------------------------------
+
+
+def _load_object(text: str | bytes) -> dict[str, Any]:
+    try:
+        body = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise InvalidMessage("the message is not JSON") from None
+    if not isinstance(body, dict):
+        raise InvalidMessage("the message is not a JSON object")
+    return body
+
+
+def _check_header(body: dict[str, Any], message_type: str, version: int) -> None:
+    if body.get("type") != message_type:
+        raise InvalidMessage(f"the message type is {body.get('type')!r}, not {message_type!r}")
+    if body.get("v") != version:
+        raise InvalidMessage(f"version {body.get('v')!r} of {message_type} is not handled")
+
+
+def _text(source: dict[str, Any], name: str, *, optional: bool = False) -> str | None:
+    value = source.get(name)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise InvalidMessage(f"{name} must be a non-empty string")
+    return value
+
+
+def _uuid(source: dict[str, Any], name: str) -> str:
+    value = _text(source, name) or ""
+    if not _UUID.fullmatch(value):
+        raise InvalidMessage(f"{name} must be a uuid")
+    return value
+
+
+def _moment(source: dict[str, Any], name: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(_text(source, name) or "")
+    except ValueError:
+        raise InvalidMessage(f"{name} must be an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        raise InvalidMessage(f"{name} must carry its time zone")
+    return moment
+
+
+def _dump(body: dict[str, Any]) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def message_job_id(text: str | bytes) -> str | None:
+    """The job id a message names, if it names one (to record a malformed message on its job)."""
+    try:
+        body = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    job_id = body.get("job_id") if isinstance(body, dict) else None
+    return job_id if isinstance(job_id, str) and _UUID.fullmatch(job_id) else None
+
+
+# --- claim checks: a body too large for the queue is put in the payload store ------------------------------
+
+CLAIM_CHECK_FIELD = "claim_check"
+
+
+def claim_check_to_json(body_text: str, location: str, size: int, sha256: str) -> str:
+    """The message that stands for a stored body: the body's own v, type and ids (a consumer can still tell
+    what and whose it is) and where the body is:
+
+    {"v": 1, "type": <the body's type>, "job_id": ..., "repository_id": ...,
+     "claim_check": {"location": "s3://bucket/key", "bytes": 123456, "sha256": hex}}"""
+    body = json.loads(body_text)
+    pointer = {k: body[k] for k in ("v", "type", "job_id", "repository_id") if k in body}
+    pointer[CLAIM_CHECK_FIELD] = {"location": location, "bytes": size, "sha256": sha256}
+    return _dump(pointer)
+
+
+def claim_check_from_json(text: str | bytes) -> tuple[str, int, str] | None:
+    """(location, bytes, sha256) when the message is a claim check, None when it carries its body."""
+    try:
+        body = json.loads(text)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(body, dict) or CLAIM_CHECK_FIELD not in body:
+        return None
+    pointer = body[CLAIM_CHECK_FIELD]
+    if not isinstance(pointer, dict):
+        raise InvalidMessage("claim_check must be an object")
+    location, size, digest = pointer.get("location"), pointer.get("bytes"), pointer.get("sha256")
+    if not isinstance(location, str) or not location or not isinstance(digest, str) or not re.fullmatch(
+        r"[0-9a-f]{64}", digest
+    ) or not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InvalidMessage("claim_check needs location, bytes and sha256")
+    return location, size, digest
+
+
+# --- persist.requested (scanner → persister) -------------------------------------------------------------------
+
+PERSIST_REQUESTED_VERSION = 1
+PERSIST_REQUESTED_TYPE = "persist.requested"
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedScan:
+    """A scan result as the persister receives it."""
+
+    key: SnapshotKey
+    descriptor: Descriptor
+    source: SnapshotSource
+    scanned_at: datetime
+    ref_kind: str | None
+    extraction: dict[str, Any]
+    fetch: dict[str, Any] | None
+
+
+def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
+    stats = result.extraction
+    return {
+        "key": {
+            "scope": result.key.scope,
+            "module_slug": result.key.module_slug,
+            "branch_name": result.key.branch_name,
+            "release_tag": result.key.release_tag,
+        },
+        "source": {
+            "name": result.source.name,
+            "folder_path": result.source.folder_path,
+            "commit_sha": result.source.commit_sha,
+        },
+        "scanned_at": result.scanned_at.isoformat(),
+        "ref_kind": result.ref_kind,
+        "extraction": {
+            "files_total": stats.files_total,
+            "candidates": stats.candidates,
+            "parsed": stats.parsed,
+            "cache_hits": stats.cache_hits,
+            "unread_sources": dict(stats.unread_sources),
+        },
+        "fetch": None
+        if result.fetch is None
+        else {
+            "bytes_received": result.fetch.bytes_received,
+            "used_filter": result.fetch.used_filter,
+            "blobs_fetched": result.fetch.blobs_fetched,
+            "transport": result.fetch.transport,
+        },
+        "descriptor": descriptor_to_dict(result.descriptor),
+    }
+
+
+def decode_scan(result: dict[str, Any]) -> DecodedScan:
+    """The result part of a persist.requested message; InvalidMessage for any other shape."""
+    if not isinstance(result, dict):
+        raise InvalidMessage("result must be an object")
+    key, source = result.get("key"), result.get("source")
+    if not isinstance(key, dict) or not isinstance(source, dict):
+        raise InvalidMessage("result.key and result.source must be objects")
+    extraction, fetch = result.get("extraction"), result.get("fetch")
+    if not isinstance(extraction, dict) or not (fetch is None or isinstance(fetch, dict)):
+        raise InvalidMessage("result.extraction must be an object, result.fetch an object or null")
+    try:
+        descriptor = descriptor_from_dict(result["descriptor"])
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise InvalidMessage("result.descriptor is not a descriptor") from None
+    ref_kind = result.get("ref_kind")
+    if ref_kind not in (None, "branch", "tag", "commit"):
+        raise InvalidMessage("result.ref_kind must be branch, tag, commit or null")
+    return DecodedScan(
+        key=SnapshotKey(
+            _text(key, "module_slug") or "",
+            _text(key, "branch_name") or "",
+            _text(key, "release_tag") or "",
+            _text(key, "scope") or "",
+        ),
+        descriptor=descriptor,
+        source=SnapshotSource(
+            _text(source, "name") or "",
+            _text(source, "folder_path", optional=True),
+            _text(source, "commit_sha", optional=True),
+        ),
+        scanned_at=_moment(result, "scanned_at"),
+        ref_kind=ref_kind,
+        extraction=extraction,
+        fetch=fetch,
+    )
+
+
+def persist_requested_to_json(message: PersistRequested) -> str:
+    """The persist queue's message body. Version 1:
+
+    {"v": 1, "type": "persist.requested", "job_id": uuid, "repository_id": uuid,
+     "scan_started_at": ISO 8601, "scan_ended_at": ISO 8601,
+     "result": {"key": {"scope", "module_slug", "branch_name", "release_tag"},
+                "source": {"name", "folder_path", "commit_sha"}, "scanned_at": ISO 8601,
+                "ref_kind": "branch" | "tag" | "commit" | null,
+                "extraction": {"files_total", "candidates", "parsed", "cache_hits", "unread_sources"},
+                "fetch": {"bytes_received", "used_filter", "blobs_fetched", "transport"} | null,
+                "descriptor": the descriptor JSON (functions, problems, files)}}
+
+    Above the claim-check threshold it travels as a claim check (claim_check_to_json)."""
+    return _dump(
+        {
+            "v": PERSIST_REQUESTED_VERSION,
+            "type": PERSIST_REQUESTED_TYPE,
+            "job_id": message.job_id,
+            "repository_id": message.repository_id,
+            "scan_started_at": message.scan_started_at.isoformat(),
+            "scan_ended_at": message.scan_ended_at.isoformat(),
+            "result": message.result,
+        }
+    )
+
+
+def decode_persist_requested(text: str | bytes) -> tuple[PersistRequested, DecodedScan]:
+    """Validate a persist queue message: the message and its scan result, decoded once; InvalidMessage (never
+    retried) for anything but a version-1 message."""
+    body = _load_object(text)
+    _check_header(body, PERSIST_REQUESTED_TYPE, PERSIST_REQUESTED_VERSION)
+    result = body.get("result")
+    scan = decode_scan(result)  # type: ignore[arg-type]
+    message = PersistRequested(
+        job_id=_uuid(body, "job_id"),
+        repository_id=_uuid(body, "repository_id"),
+        scanned_at=scan.scanned_at,
+        scan_started_at=_moment(body, "scan_started_at"),
+        scan_ended_at=_moment(body, "scan_ended_at"),
+        result=result,  # type: ignore[arg-type]
+    )
+    return message, scan
+
+
+def persist_requested_from_json(text: str | bytes) -> PersistRequested:
+    return decode_persist_requested(text)[0]
+
+
+# --- notify.requested (persister, scanner → notifier) ----------------------------------------------------------
+
+NOTIFY_REQUESTED_VERSION = 1
+NOTIFY_REQUESTED_TYPE = "notify.requested"
+_NOTIFICATION_ID = re.compile(r"msg_[0-9A-Za-z_-]{1,200}")
+
+
+def notify_requested_to_json(message: NotifyRequested) -> str:
+    """The notify queue's message body. Version 1:
+
+    {"v": 1, "type": "notify.requested", "notification_id": "msg_<job id hex>", "job_id": uuid,
+     "repository_id": uuid, "event": the webhook body (snapshot_stored_event / scan_failed_event)}
+
+    The notification id (the webhook-id) travels in the body: a redriven copy has a new SQS message id and
+    receive count, and keeps it."""
+    return _dump(
+        {
+            "v": NOTIFY_REQUESTED_VERSION,
+            "type": NOTIFY_REQUESTED_TYPE,
+            "notification_id": message.notification_id,
+            "job_id": message.job_id,
+            "repository_id": message.repository_id,
+            "event": message.event,
+        }
+    )
+
+
+def notify_requested_from_json(text: str | bytes) -> NotifyRequested:
+    body = _load_object(text)
+    _check_header(body, NOTIFY_REQUESTED_TYPE, NOTIFY_REQUESTED_VERSION)
+    notification = _text(body, "notification_id") or ""
+    if not _NOTIFICATION_ID.fullmatch(notification):
+        raise InvalidMessage("notification_id must be msg_ followed by letters, digits, _ or -")
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("type") not in NOTIFICATION_TYPES or not isinstance(
+        event.get("data"), dict
+    ):
+        raise InvalidMessage(f"event must be a webhook body of type {' or '.join(NOTIFICATION_TYPES)}")
+    _moment(event, "timestamp")
+    return NotifyRequested(
+        notification_id=notification,
+        job_id=_uuid(body, "job_id"),
+        repository_id=_uuid(body, "repository_id"),
+        event=event,
+    )
+
+
+# --- webhook bodies (what the notifier POSTs, signed per Standard Webhooks) -------------------------------------
+
+NOTIFICATION_TYPES = ("snapshot.stored", "scan.failed")
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def snapshot_stored_event(
+    *,
+    at: datetime,
+    repository_id: str,
+    repository_url: str,
+    job_id: str,
+    trigger: str,
+    ref: str,
+    summary: SnapshotSummary,
+    changes: dict[str, Any],
+    snapshot_url: str | None,
+) -> dict[str, Any]:
+    """{"type": "snapshot.stored", "timestamp": ISO 8601 UTC,
+        "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref"}, "commit_sha",
+                 "snapshot": {"id", "module_slug", "branch_name", "release_tag", "url"},
+                 "counts": {"functions", "parameters", "return_values", "files", "problems"},
+                 "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
+                             "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
+                             "truncated"}}}"""
+    return {
+        "type": "snapshot.stored",
+        "timestamp": _utc_text(at),
+        "data": {
+            "repository": {"id": repository_id, "url": repository_url},
+            "job": {"id": job_id, "trigger": trigger, "ref": ref},
+            "commit_sha": summary.commit_sha,
+            "snapshot": {
+                "id": summary.snapshot_id,
+                "module_slug": summary.module_slug,
+                "branch_name": summary.branch_name,
+                "release_tag": summary.release_tag,
+                "url": snapshot_url,
+            },
+            "counts": {
+                "functions": summary.functions_count,
+                "parameters": summary.parameters_count,
+                "return_values": summary.return_values_count,
+                "files": summary.files_count,
+                "problems": summary.problems_count,
+            },
+            "changes": changes,
+        },
+    }
+
+
+def scan_failed_event(
+    *,
+    at: datetime,
+    repository_id: str,
+    repository_url: str,
+    job_id: str,
+    trigger: str,
+    ref: str,
+    stage: str,
+    commit_sha: str | None,
+    snapshot_key: dict[str, str | None],
+    error_code: str,
+    error_message: str,
+) -> dict[str, Any]:
+    """{"type": "scan.failed", "timestamp": ISO 8601 UTC,
+        "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref", "stage": "scan" | "persist"},
+                 "commit_sha": str | null, "snapshot": {"module_slug", "branch_name", "release_tag"},
+                 "error": {"code", "message"}}}"""
+    return {
+        "type": "scan.failed",
+        "timestamp": _utc_text(at),
+        "data": {
+            "repository": {"id": repository_id, "url": repository_url},
+            "job": {"id": job_id, "trigger": trigger, "ref": ref, "stage": stage},
+            "commit_sha": commit_sha,
+            "snapshot": snapshot_key,
+            "error": {"code": error_code, "message": error_message},
+        },
+    }
+
+
+def event_to_bytes(event: dict[str, Any]) -> bytes:
+    """The exact bytes POSTed (and signed): compact JSON, UTF-8."""
+    return _dump(event).encode("utf-8")

@@ -159,6 +159,85 @@ class StoreUnavailable(RetryableError):
     code = "store_unavailable"
 
 
+class JobNotReady(RetryableError):
+    """A queue message names a job the store does not have (yet): its transaction may not have committed, or
+    its sender crashed before committing. Retried until the queue gives up (then the dead-letter queue)."""
+
+    code = "job_not_ready"
+
+
+class ScanTimeBudgetExceeded(RetryableError):
+    """The scanner stopped before the function's time limit would have killed it (a slow remote, a large
+    repository): retried later, when the remote may be faster (the blob cache keeps what was parsed)."""
+
+    code = "time_budget_exceeded"
+
+
+class PayloadUnavailable(RetryableError):
+    """A claim-checked payload could not be read from (or written to) the payload store."""
+
+    code = "payload_unavailable"
+
+
+# --- notification delivery (the notifier's backoff is chosen by these types) -------------------------------
+
+
+class DeliveryFailed(CodetrackerError):
+    """A notification was not delivered. `status` is the HTTP status when the callback answered."""
+
+    code = "delivery_failed"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DeliveryRejected(DeliveryFailed, PermanentError):
+    """The callback answered a status that retrying cannot change (4xx other than 408/429, a redirect)."""
+
+    code = "delivery_rejected"
+
+
+class DeliveryRetryable(DeliveryFailed, RetryableError):
+    """Worth another attempt, after the exponential backoff (or what `retry_after_s` asks for)."""
+
+    code = "delivery_retryable"
+
+    def __init__(self, message: str, *, status: int | None = None, retry_after_s: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after_s = retry_after_s
+
+
+class DeliveryServerError(DeliveryRetryable):
+    """The callback answered 5xx or 408."""
+
+    code = "delivery_server_error"
+
+
+class DeliveryThrottled(DeliveryRetryable):
+    """The callback answered 429 (Retry-After honoured)."""
+
+    code = "delivery_throttled"
+
+
+class DeliveryTimeout(DeliveryRetryable):
+    """Connecting, sending or reading took longer than its timeout, or the whole request longer than the total."""
+
+    code = "delivery_timeout"
+
+
+class DeliveryConnectionFailed(DeliveryRetryable):
+    """The callback's host could not be reached (refused, reset, no route, does not resolve)."""
+
+    code = "delivery_connection_failed"
+
+
+class DeliveryAddressRefused(DeliveryFailed, PermanentError):
+    """At connect time the callback's host resolved to an address the URL policy refuses (DNS rebinding)."""
+
+    code = "delivery_address_refused"
+
+
 # --- git fetching ---------------------------------------------------------------------------------------
 
 

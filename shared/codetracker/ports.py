@@ -4,7 +4,7 @@ in-memory fake beside it where one is useful, held to the same contract tests.""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -13,6 +13,8 @@ from codetracker.domain.service import (
     App,
     Job,
     JobStatus,
+    NotifyRequested,
+    PersistRequested,
     Registration,
     ScanRequested,
     WebhookDelivery,
@@ -271,6 +273,16 @@ class RegistrationStore(Protocol):
         """Live registrations of any app whose normalised URL is one of urls (webhook fan-out)."""
         ...
 
+    # The queue consumers act for no app: they find a registration by the id their message names.
+
+    def find(self, registration_id: str) -> Registration | None:
+        """The registration with this id, of whatever app, deleted ones included (deleted_at says so)."""
+        ...
+
+    def list_live(self, *, limit: int, after: str | None = None) -> list[Registration]:
+        """Live registrations of every app, by id, after the cursor id (the reconciler's walk)."""
+        ...
+
 
 class JobStore(Protocol):
     def add(self, job: Job) -> None: ...
@@ -289,7 +301,25 @@ class JobStore(Protocol):
         """A job of that ref still `queued` (not picked up yet): a new request for it would scan the same."""
         ...
 
+    def find_active(self, repository_id: str, ref: str) -> Job | None:
+        """A job of that ref still queued, scanning or persisting (the reconciler queues no second one)."""
+        ...
+
     def set_status(self, job_id: str, status: JobStatus, *, at: datetime) -> None: ...
+
+    # The queue consumers act for no app: they read and write the job their message names.
+
+    def find(self, job_id: str) -> Job | None: ...
+
+    def lock(self, job_id: str) -> Job | None:
+        """The job, locked until the unit of work ends (a concurrent lock waits): its consumer decides on the
+        state it read, and a duplicate delivery waits, then sees the decision."""
+        ...
+
+    def save(self, job: Job) -> None:
+        """Write every mutable field of the job (status, commit, key, stage times, result, error, log tail,
+        notification)."""
+        ...
 
 
 class ActivityStore(Protocol):
@@ -314,6 +344,20 @@ class WebhookDeliveryStore(Protocol):
     def get(self, delivery_id: str) -> WebhookDelivery | None: ...
 
 
+class RetentionStore(Protocol):
+    """Deleting old rows in small batches (each call at most `limit` rows), oldest first."""
+
+    def delete_activities(self, *, before: datetime, limit: int) -> int: ...
+
+    def delete_jobs(self, *, before: datetime, limit: int) -> int: ...
+
+    def delete_webhook_deliveries(self, *, before: datetime, limit: int) -> int: ...
+
+    def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
+        """parsed_blobs rows cached before `before` whose blob no stored snapshot lists."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over the stores: everything done through it is committed together or not at all.
 
@@ -329,6 +373,7 @@ class UnitOfWork(Protocol):
     jobs: JobStore
     activities: ActivityStore
     webhook_deliveries: WebhookDeliveryStore
+    retention: RetentionStore
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -389,11 +434,110 @@ class HostResolver(Protocol):
 
 
 class Metrics(Protocol):
-    """Counters the use cases report (Powertools Metrics in Lambda; nothing in the CLI)."""
+    """Counters and durations the use cases report (Powertools Metrics in Lambda; nothing in the CLI).
+    `dimensions` split a metric (a failure by its reason): keep their values few (error codes, not messages)."""
 
-    def count(self, name: str, value: int = 1) -> None: ...
+    def count(self, name: str, value: int = 1, *, dimensions: Mapping[str, str] | None = None) -> None: ...
+
+    def seconds(self, name: str, value: float, *, dimensions: Mapping[str, str] | None = None) -> None: ...
 
 
 class NoMetrics:
-    def count(self, name: str, value: int = 1) -> None:
+    def count(self, name: str, value: int = 1, *, dimensions: Mapping[str, str] | None = None) -> None:
         return None
+
+    def seconds(self, name: str, value: float, *, dimensions: Mapping[str, str] | None = None) -> None:
+        return None
+
+
+# --- the queue pipeline's ports ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRecord:
+    """One received queue message, as a consumer sees it."""
+
+    message_id: str
+    body: str
+    receive_count: int  # SQS ApproximateReceiveCount: 1 on the first delivery (a redriven copy starts again)
+    receipt_handle: str = field(default="", repr=False)
+
+
+class PersistQueue(Protocol):
+    def send(self, message: PersistRequested) -> str:
+        """Send one message (a claim check when large); the queue's message id. RetryableError when the
+        queue or the payload store is unavailable."""
+        ...
+
+
+class NotifyQueue(Protocol):
+    def send(self, message: NotifyRequested) -> str: ...
+
+
+class MessageVisibility(Protocol):
+    """When a received message of one queue is delivered again (SQS ChangeMessageVisibility)."""
+
+    def delay(self, receipt_handle: str, seconds: int) -> None:
+        """Raise RetryableError when the queue cannot be reached."""
+        ...
+
+
+class PayloadStore(Protocol):
+    """Where claim-checked message bodies are kept (S3 in AWS). Locations are the store's own URLs."""
+
+    def put(self, name: str, data: bytes) -> str:
+        """Store data under a new name; its location. PayloadUnavailable when the store cannot take it."""
+        ...
+
+    def get(self, location: str) -> bytes:
+        """PayloadUnavailable when it cannot be read (gone, or the store is away)."""
+        ...
+
+    def delete(self, location: str) -> None:
+        """Deleting what is already gone is not an error."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryResponse:
+    status: int
+    headers: Mapping[str, str]  # lower-case names
+    excerpt: str = ""  # the start of the answer's body, for a failure's reason
+
+
+class WebhookSender(Protocol):
+    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> DeliveryResponse:
+        """POST once, following no redirect. Any HTTP answer is returned; no answer raises DeliveryTimeout,
+        DeliveryConnectionFailed, or DeliveryAddressRefused (the host resolved to a refused address when
+        connecting)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteRefs:
+    """What a repository advertises, listed without fetching objects."""
+
+    default_branch: str | None
+    branches: Mapping[str, str]  # short name → commit sha
+    tags: Mapping[str, str]  # short name → commit sha (annotated tags peeled)
+
+
+class RefLister(Protocol):
+    def list_refs(
+        self, url: str, *, credentials: Credentials | None = None, limits: FetchLimits = FetchLimits()
+    ) -> RemoteRefs:
+        """Raises the typed FetchError subclasses, like a fetch."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class RedriveOutcome:
+    moved: int | None  # None: a move task was started and moves them on its own (SQS StartMessageMoveTask)
+    method: str  # "move_task" | "copy"
+    task_handle: str | None = None
+
+
+class DeadLetterMover(Protocol):
+    def redrive(self, dead_letter_url: str, destination_url: str) -> RedriveOutcome:
+        """Move every message of a dead-letter queue back to its source queue, losing and duplicating none."""
+        ...

@@ -61,6 +61,9 @@ class DatabaseSettings:
     origin: str
     conninfo: str | None = field(default=None, repr=False)  # holds the password: never shown
     embedded_data_dir: Path | None = None
+    # AWS: the password is the "password" of this Secrets Manager secret (the RDS JSON format), read when
+    # connecting and read again after a failed connection, so a rotated password is picked up.
+    password_secret_id: str | None = None
 
     @property
     def embedded(self) -> bool:
@@ -83,10 +86,14 @@ class DatabaseSettings:
             return cls("DATABASE_URL", conninfo=url)
         parts = postgres_connection.conninfo_from_settings(env)
         if parts is not None:
-            return cls("CODE_TRACKER_PG_*", conninfo=parts)
+            secret_id = None if env.get(postgres_connection.PG_PASSWORD) else env.get(PG_PASSWORD_SECRET_ID) or None
+            return cls("CODE_TRACKER_PG_*", conninfo=parts, password_secret_id=secret_id)
         if allow_embedded:
             return cls("embedded", embedded_data_dir=postgres_connection.embedded_data_dir(env))
         return cls("none")
+
+
+PG_PASSWORD_SECRET_ID = "CODE_TRACKER_PG_PASSWORD_SECRET_ID"
 
 
 def _no_database() -> str:
@@ -152,6 +159,90 @@ class ApiSettings:
         )
 
 
+def _non_negative(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number, got {raw!r}", setting=name) from None
+    if value < 0:
+        raise ConfigurationError(f"{name} must be 0 or more, got {value}", setting=name)
+    return value
+
+
+# Spelled out, not composed: a name in template.yaml must be findable in the code (tests/deploy checks it).
+QUEUE_VARIABLES = {
+    "scan": ("CODE_TRACKER_SCAN_QUEUE_URL", "CODE_TRACKER_SCAN_DLQ_URL"),
+    "persist": ("CODE_TRACKER_PERSIST_QUEUE_URL", "CODE_TRACKER_PERSIST_DLQ_URL"),
+    "notify": ("CODE_TRACKER_NOTIFY_QUEUE_URL", "CODE_TRACKER_NOTIFY_DLQ_URL"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QueueSettings:
+    """One queue of the pipeline and its dead-letter queue."""
+
+    url: str | None = None
+    dlq_url: str | None = None
+
+
+PIPELINE_QUEUES = ("scan", "persist", "notify")
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineSettings:
+    """What the queue consumers, the reconciler and retention need (the template sets the variables)."""
+
+    queues: Mapping[str, QueueSettings] = field(default_factory=lambda: {q: QueueSettings() for q in PIPELINE_QUEUES})
+    payload_bucket: str | None = None  # CODE_TRACKER_PAYLOAD_BUCKET: claim-checked bodies
+    claim_check_bytes: int = 200 * 1024  # CODE_TRACKER_CLAIM_CHECK_BYTES: bodies above go to the bucket
+    notify_max_attempts: int = 5  # CODE_TRACKER_NOTIFY_MAX_ATTEMPTS (= the notify queue's maxReceiveCount)
+    notify_backoff_base_s: float = 1.0  # CODE_TRACKER_NOTIFY_BACKOFF_BASE_S
+    notify_backoff_cap_s: float = 900.0  # CODE_TRACKER_NOTIFY_BACKOFF_CAP_S
+    notify_connect_timeout_s: float = 5.0  # CODE_TRACKER_NOTIFY_CONNECT_TIMEOUT_S
+    notify_read_timeout_s: float = 10.0  # CODE_TRACKER_NOTIFY_READ_TIMEOUT_S
+    notify_total_timeout_s: float = 15.0  # CODE_TRACKER_NOTIFY_TOTAL_TIMEOUT_S
+    retention_days: int = 90  # CODE_TRACKER_RETENTION_DAYS
+    retention_batch: int = 500  # CODE_TRACKER_RETENTION_BATCH: rows per delete statement
+    reconcile_concurrency: int = 8  # CODE_TRACKER_RECONCILE_CONCURRENCY: remotes listed at once
+    reconcile_max_scans: int = 10  # CODE_TRACKER_RECONCILE_MAX_SCANS: scans one repository may get per run
+    public_api_url: str | None = None  # CODE_TRACKER_PUBLIC_API_URL: the links in notifications
+    # CODE_TRACKER_SCAN_RESERVE_S: the scanner stops fetching/parsing this long before its time limit, to send
+    # its result or record the failure.
+    scan_reserve_s: float = 20.0
+    log_tail_lines: int = 20  # CODE_TRACKER_LOG_TAIL_LINES: log lines kept with a failed job
+
+    def queue(self, name: str) -> QueueSettings:
+        return self.queues[name]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> PipelineSettings:
+        public = (env.get("CODE_TRACKER_PUBLIC_API_URL") or "").strip().rstrip("/") or None
+        return cls(
+            queues={
+                q: QueueSettings(env.get(queue) or None, env.get(dlq) or None)
+                for q, (queue, dlq) in QUEUE_VARIABLES.items()
+            },
+            payload_bucket=env.get("CODE_TRACKER_PAYLOAD_BUCKET") or None,
+            claim_check_bytes=_positive(env, "CODE_TRACKER_CLAIM_CHECK_BYTES", 200 * 1024, int),
+            notify_max_attempts=_positive(env, "CODE_TRACKER_NOTIFY_MAX_ATTEMPTS", 5, int),
+            notify_backoff_base_s=_non_negative(env, "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S", 1.0),
+            notify_backoff_cap_s=_non_negative(env, "CODE_TRACKER_NOTIFY_BACKOFF_CAP_S", 900.0),
+            notify_connect_timeout_s=_positive(env, "CODE_TRACKER_NOTIFY_CONNECT_TIMEOUT_S", 5.0, float),
+            notify_read_timeout_s=_positive(env, "CODE_TRACKER_NOTIFY_READ_TIMEOUT_S", 10.0, float),
+            notify_total_timeout_s=_positive(env, "CODE_TRACKER_NOTIFY_TOTAL_TIMEOUT_S", 15.0, float),
+            retention_days=_positive(env, "CODE_TRACKER_RETENTION_DAYS", 90, int),
+            retention_batch=_positive(env, "CODE_TRACKER_RETENTION_BATCH", 500, int),
+            reconcile_concurrency=_positive(env, "CODE_TRACKER_RECONCILE_CONCURRENCY", 8, int),
+            reconcile_max_scans=_positive(env, "CODE_TRACKER_RECONCILE_MAX_SCANS", 10, int),
+            public_api_url=public,
+            scan_reserve_s=_non_negative(env, "CODE_TRACKER_SCAN_RESERVE_S", 20.0),
+            log_tail_lines=_positive(env, "CODE_TRACKER_LOG_TAIL_LINES", 20, int),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     selection: SelectionOptions = SelectionOptions()
@@ -160,6 +251,7 @@ class Settings:
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
     extract_workers: int | None = None  # parser worker processes; None: one per CPU when a scan is big enough
     api: ApiSettings = ApiSettings()
+    pipeline: PipelineSettings = PipelineSettings()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, allow_embedded_database: bool = False) -> Settings:
@@ -179,4 +271,5 @@ class Settings:
             max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),
             extract_workers=_workers(env),
             api=ApiSettings.from_env(env),
+            pipeline=PipelineSettings.from_env(env),
         )

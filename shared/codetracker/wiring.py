@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from codetracker.settings import Settings
 
@@ -20,16 +20,25 @@ if TYPE_CHECKING:
     from codetracker.parsing.workers import ParallelOptions
     from codetracker.ports import (
         Clock,
+        DeadLetterMover,
         FolderTree,
         HostResolver,
+        MessageVisibility,
         Metrics,
         ModuleParser,
+        NotifyQueue,
+        PayloadStore,
+        PersistQueue,
+        RefLister,
         RepositoryFetcher,
         ScanQueue,
         SecretSource,
         TokenCipher,
         UnitOfWorkFactory,
+        WebhookSender,
     )
+    from codetracker.usecases.notify import NotifierPorts
+    from codetracker.usecases.pipeline import PipelinePorts
 
 
 def utc_now() -> datetime:
@@ -51,6 +60,13 @@ class Services:
         cipher: TokenCipher | None = None,
         resolver: HostResolver | None = None,
         metrics: Metrics | None = None,
+        persist_queue: PersistQueue | None = None,
+        notify_queue: NotifyQueue | None = None,
+        payloads: PayloadStore | None = None,
+        notify_visibility: MessageVisibility | None = None,
+        webhook_sender: WebhookSender | None = None,
+        ref_lister: RefLister | None = None,
+        dead_letters: DeadLetterMover | None = None,
     ) -> None:
         self.settings = settings if settings is not None else Settings.from_env()
         given = {
@@ -61,6 +77,13 @@ class Services:
             "cipher": cipher,
             "resolver": resolver,
             "metrics": metrics,
+            "persist_queue": persist_queue,
+            "notify_queue": notify_queue,
+            "payloads": payloads,
+            "notify_visibility": notify_visibility,
+            "webhook_sender": webhook_sender,
+            "ref_lister": ref_lister,
+            "dead_letters": dead_letters,
         }
         for name, adapter in given.items():
             if adapter is not None:
@@ -92,7 +115,14 @@ class Services:
     def database(self) -> PostgresDatabase:
         from codetracker.adapters.postgres.database import PostgresDatabase
 
-        return PostgresDatabase(self.settings.database.conninfo_source())
+        database = self.settings.database
+        if database.password_secret_id is None:
+            return PostgresDatabase(database.conninfo_source())
+        from codetracker.adapters.secrets import DatabasePasswordSource
+
+        return PostgresDatabase(
+            DatabasePasswordSource(database.conninfo or "", database.password_secret_id, self.secrets_client)
+        )
 
     @cached_property
     def unit_of_work(self) -> UnitOfWorkFactory:
@@ -110,13 +140,22 @@ class Services:
     def scan_queue(self) -> ScanQueue:
         from codetracker.adapters.sqs import SqsScanQueue
 
-        return SqsScanQueue(self.settings.api.scan_queue_url)
+        return SqsScanQueue(
+            self.settings.api.scan_queue_url, payloads=self.payloads,
+            claim_check_bytes=self.settings.pipeline.claim_check_bytes,
+        )
 
     @cached_property
     def secrets(self) -> SecretSource:
         from codetracker.adapters.secrets import SettingsSecretSource
 
         return SettingsSecretSource(self.settings.api.secrets, max_age_s=self.settings.api.secret_max_age_s)
+
+    @cached_property
+    def secrets_client(self) -> Any:
+        import boto3
+
+        return boto3.client("secretsmanager")
 
     @cached_property
     def cipher(self) -> TokenCipher:
@@ -136,9 +175,115 @@ class Services:
 
         return PowertoolsMetrics()
 
+    # --- the queue pipeline ---------------------------------------------------------------------------------
+
+    @cached_property
+    def payloads(self) -> PayloadStore:
+        from codetracker.adapters.payload_s3 import S3PayloadStore
+
+        return S3PayloadStore(self.settings.pipeline.payload_bucket)
+
+    def _queue(self, name: str) -> Any:
+        from codetracker.adapters.sqs import SqsMessageQueue
+
+        pipeline = self.settings.pipeline
+        return SqsMessageQueue(
+            pipeline.queue(name).url, setting=f"CODE_TRACKER_{name.upper()}_QUEUE_URL", payloads=self.payloads,
+            claim_check_bytes=pipeline.claim_check_bytes,
+        )
+
+    @cached_property
+    def persist_queue(self) -> PersistQueue:
+        return self._queue("persist")
+
+    @cached_property
+    def notify_queue(self) -> NotifyQueue:
+        return self._queue("notify")
+
+    @cached_property
+    def notify_visibility(self) -> MessageVisibility:
+        from codetracker.adapters.sqs import SqsVisibility
+
+        return SqsVisibility(self.settings.pipeline.queue("notify").url, setting="CODE_TRACKER_NOTIFY_QUEUE_URL")
+
+    @cached_property
+    def webhook_sender(self) -> WebhookSender:
+        from codetracker.adapters.notify_httpx import HttpxWebhookSender
+
+        pipeline = self.settings.pipeline
+        return HttpxWebhookSender(
+            self.resolver,
+            allow_private=self.settings.api.allow_private_urls,
+            connect_timeout_s=pipeline.notify_connect_timeout_s,
+            read_timeout_s=pipeline.notify_read_timeout_s,
+            total_timeout_s=pipeline.notify_total_timeout_s,
+        )
+
+    @cached_property
+    def ref_lister(self) -> RefLister:
+        from codetracker.adapters.git.ls_remote import DulwichRefLister
+
+        return DulwichRefLister()
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterMover:
+        from codetracker.adapters.sqs_redrive import SqsDeadLetterMover
+
+        return SqsDeadLetterMover()
+
+    def pipeline_ports(self, *, scanner: bool = False) -> PipelinePorts:
+        """What the persister (and, with scanner=True, the scanner) use cases need: the persister never
+        builds the fetcher or the parser (dulwich and tree-sitter stay out of its cold start)."""
+        from codetracker.usecases.pipeline import PipelinePorts
+
+        pipeline = self.settings.pipeline
+        return PipelinePorts(
+            unit_of_work=self.unit_of_work,
+            clock=self.clock,
+            metrics=self.metrics,
+            cipher=self.cipher,
+            resolver=self.resolver,
+            notify_queue=self.notify_queue,
+            payloads=self.payloads,
+            fetcher=self.fetcher if scanner else None,
+            parser=self.parser() if scanner else None,
+            persist_queue=self.persist_queue if scanner else None,
+            limits=self.settings.fetch_limits,
+            selection=self.settings.selection,
+            parallel=self.parallel_options,
+            scan_reserve_s=pipeline.scan_reserve_s,
+            allow_private_urls=self.settings.api.allow_private_urls,
+            public_api_url=pipeline.public_api_url,
+            log_lines=pipeline.log_tail_lines,
+        )
+
+    def notifier_ports(self) -> NotifierPorts:
+        from codetracker.usecases.notify import NotifierPorts
+
+        pipeline = self.settings.pipeline
+        return NotifierPorts(
+            unit_of_work=self.unit_of_work,
+            sender=self.webhook_sender,
+            visibility=self.notify_visibility,
+            cipher=self.cipher,
+            resolver=self.resolver,
+            clock=self.clock,
+            metrics=self.metrics,
+            payloads=self.payloads,
+            max_attempts=pipeline.notify_max_attempts,
+            backoff_base_s=pipeline.notify_backoff_base_s,
+            backoff_cap_s=pipeline.notify_backoff_cap_s,
+            allow_private_urls=self.settings.api.allow_private_urls,
+            log_lines=pipeline.log_tail_lines,
+        )
+
     def close(self) -> None:
         if "database" in self.__dict__:
             self.database.close()
+        if "webhook_sender" in self.__dict__:
+            close = getattr(self.webhook_sender, "close", None)
+            if close is not None:
+                close()
 
 
 _default: Services | None = None

@@ -211,7 +211,7 @@ ENVIRONMENT = {
                         "CODE_TRACKER_GIT_READ_TIMEOUT", "CODE_TRACKER_GIT_TOTAL_TIMEOUT"},
     "PersisterFunction": {"CODE_TRACKER_NOTIFY_QUEUE_URL", "CODE_TRACKER_PAYLOAD_BUCKET"},
     "NotifierFunction": {"CODE_TRACKER_PAYLOAD_BUCKET", "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID",
-                         "CODE_TRACKER_NOTIFY_MAX_ATTEMPTS", "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S", "CODE_TRACKER_API_URL"},
+                         "CODE_TRACKER_NOTIFY_MAX_ATTEMPTS", "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S", "CODE_TRACKER_PUBLIC_API_URL"},
     "ReconcilerFunction": {"CODE_TRACKER_SCAN_QUEUE_URL", "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID",
                            "CODE_TRACKER_GIT_CONNECT_TIMEOUT", "CODE_TRACKER_GIT_READ_TIMEOUT"},
     "RetentionFunction": {"CODE_TRACKER_RETENTION_DAYS"},
@@ -219,7 +219,7 @@ ENVIRONMENT = {
 GLOBAL_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_LOG_LEVEL", "CODE_TRACKER_PG_HOST",
     "CODE_TRACKER_PG_PORT", "CODE_TRACKER_PG_DATABASE", "CODE_TRACKER_PG_USER", "CODE_TRACKER_PG_SSL",
-    "CODE_TRACKER_PG_SECRET_ID", "CODE_TRACKER_SECRET_MAX_AGE_S",
+    "CODE_TRACKER_PG_PASSWORD_SECRET_ID", "CODE_TRACKER_SECRET_MAX_AGE_S",
 }  # fmt: skip
 
 
@@ -290,3 +290,23 @@ def test_parameter_overrides_flow_into_resolved_values(template):
         cfn.parameter_values(template, {"Nope": "1"})
     with pytest.raises(cfn.Unresolved):
         cfn.resolve({"Fn::GetAtt": ["ScanQueue", "Arn"]}, template, values)
+
+
+def test_every_variable_the_template_sets_is_one_the_code_reads(template):
+    """A renamed setting on one side only would be silently ignored in AWS: the names must match."""
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "shared" / "codetracker"
+    code = "\n".join(path.read_text() for path in package.rglob("*.py"))
+    names = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    for function in FUNCTIONS:
+        names |= set(props(template, function).get("Environment", {}).get("Variables", {}))
+    unread = sorted(
+        name
+        for name in names
+        if name.startswith("CODE_TRACKER_")
+        and f'"{name}"' not in code
+        # <VARIABLE>_SECRET_ID: the secret of a setting the code reads by its variable (settings.SecretSetting).
+        and not (name.endswith("_SECRET_ID") and f'"{name.removesuffix("_SECRET_ID")}"' in code)
+    )
+    assert unread == []

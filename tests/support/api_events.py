@@ -193,7 +193,7 @@ def release_payload(tag: str, action: str = "published", *, url: str = REPOSITOR
     return {
         "action": action,
         "release": {
-            "url": f"https://api.github.com/repos/octo-org/hello-js/releases/2",
+            "url": "https://api.github.com/repos/octo-org/hello-js/releases/2",
             "html_url": f"{url}/releases/tag/{tag}",
             "id": 2,
             "tag_name": tag,

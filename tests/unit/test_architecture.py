@@ -130,3 +130,24 @@ def test_api_handler_imports_no_io_at_import_and_nothing_of_the_engine_on_its_ro
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env)
     at_import, on_routes = __import__("json").loads(out.stdout.strip().splitlines()[-1])
     assert at_import == [] and on_routes == []
+
+
+def test_pipeline_handlers_connect_nothing_at_import():
+    """Importing a pipeline handler imports no driver, SDK, git or HTTP client (built on first use), and the
+    persister's code path never needs the scanner's libraries."""
+    root = PACKAGE.parents[1]
+    code = (
+        "import sys, json\n"
+        "found = {}\n"
+        "for name in ('scanner', 'persister', 'notifier', 'reconciler', 'retention'):\n"
+        "    __import__(f'functions.{name}.app')\n"
+        "    found[name] = sorted(m for m in sys.modules if m.split('.')[0] in\n"
+        "        {'psycopg', 'boto3', 'httpx', 'httpcore', 'dulwich', 'tree_sitter', 'esprima', 'cryptography', 'pgserver'})\n"
+        "import codetracker.usecases.pipeline, codetracker.usecases.notify\n"
+        "found['use cases'] = sorted(m for m in sys.modules if m.split('.')[0] in {'psycopg', 'boto3', 'httpx', 'dulwich'})\n"
+        "print(json.dumps(found))\n"
+    )
+    env = {"PYTHONPATH": f"{root / 'shared'}:{root}", "PATH": "/usr/bin:/bin", "POWERTOOLS_TRACE_DISABLED": "true"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env)
+    found = __import__("json").loads(out.stdout.strip().splitlines()[-1])
+    assert found == {name: [] for name in ("scanner", "persister", "notifier", "reconciler", "retention", "use cases")}

@@ -15,6 +15,7 @@ from typing import Self
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
+    ExportedFunction,
     FileExtraction,
     SnapshotKey,
     SnapshotSource,
@@ -50,6 +51,7 @@ class MemoryState:
     activities: list[Activity] = field(default_factory=list)
     deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)
     last_activity_id: int = 0
+    blob_cached_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def copy(self) -> MemoryState:
         # Shallow: stored values are never mutated, only replaced.
@@ -63,6 +65,7 @@ class MemoryState:
             list(self.activities),
             dict(self.deliveries),
             self.last_activity_id,
+            dict(self.blob_cached_at),
         )
 
     def new_snapshot_id(self) -> int:
@@ -196,8 +199,9 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
 
 
 class MemoryBlobCacheStore:
-    def __init__(self, state: MemoryState) -> None:
+    def __init__(self, state: MemoryState, clock: Clock = _utc_now) -> None:
         self._state = state
+        self._clock = clock
 
     def get_many(self, shas: Iterable[str], extractor_version: str) -> dict[str, FileExtraction]:
         found = {}
@@ -209,7 +213,9 @@ class MemoryBlobCacheStore:
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         for sha, result in results.items():
-            self._state.blobs.setdefault((sha, extractor_version), result)
+            if (sha, extractor_version) not in self._state.blobs:
+                self._state.blobs[(sha, extractor_version)] = result
+                self._state.blob_cached_at[(sha, extractor_version)] = self._clock()
 
 
 class MemoryAppStore:
@@ -261,6 +267,13 @@ class MemoryRegistrationStore:
         wanted = set(urls)
         return [r for r in self._live() if r.url in wanted]
 
+    def find(self, registration_id: str) -> Registration | None:
+        return self._state.registrations.get(registration_id)
+
+    def list_live(self, *, limit: int, after: str | None = None) -> list[Registration]:
+        live = sorted((r for r in self._live() if after is None or r.id > after), key=lambda r: r.id)
+        return live[:limit]
+
 
 class MemoryJobStore:
     def __init__(self, state: MemoryState) -> None:
@@ -296,10 +309,68 @@ class MemoryJobStore:
             (j for j in self._newest_first(repository_id) if j.ref == ref and j.status == JobStatus.QUEUED), None
         )
 
+    def find_active(self, repository_id: str, ref: str) -> Job | None:
+        active = (JobStatus.QUEUED, JobStatus.SCANNING, JobStatus.PERSISTING)
+        return next((j for j in self._newest_first(repository_id) if j.ref == ref and j.status in active), None)
+
     def set_status(self, job_id: str, status: JobStatus, *, at: datetime) -> None:
         job = self._state.jobs.get(job_id)
         if job is not None:
             self._state.jobs[job_id] = replace(job, status=status, updated_at=at)
+
+    def find(self, job_id: str) -> Job | None:
+        return self._state.jobs.get(job_id)
+
+    def lock(self, job_id: str) -> Job | None:
+        return self._state.jobs.get(job_id)  # units of work are serialised already
+
+    def save(self, job: Job) -> None:
+        stored = self._state.jobs.get(job.id)
+        if stored is not None:
+            # The fixed fields stay as stored, as the Postgres UPDATE leaves them.
+            self._state.jobs[job.id] = replace(
+                job, repository_id=stored.repository_id, trigger=stored.trigger, ref=stored.ref,
+                created_at=stored.created_at,
+            )
+
+
+class MemoryRetentionStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def delete_activities(self, *, before: datetime, limit: int) -> int:
+        doomed = sorted((a for a in self._state.activities if a.created_at < before), key=lambda a: a.created_at)
+        ids = {a.id for a in doomed[:limit]}
+        self._state.activities = [a for a in self._state.activities if a.id not in ids]
+        return len(ids)
+
+    def delete_jobs(self, *, before: datetime, limit: int) -> int:
+        doomed = sorted((j for j in self._state.jobs.values() if j.created_at < before), key=lambda j: j.created_at)
+        ids = {j.id for j in doomed[:limit]}
+        for job_id in ids:
+            del self._state.jobs[job_id]
+        # As ON DELETE SET NULL does.
+        self._state.activities = [replace(a, job_id=None) if a.job_id in ids else a for a in self._state.activities]
+        return len(ids)
+
+    def delete_webhook_deliveries(self, *, before: datetime, limit: int) -> int:
+        doomed = sorted(
+            (d for d in self._state.deliveries.values() if d.received_at < before), key=lambda d: d.received_at
+        )[:limit]
+        for d in doomed:
+            del self._state.deliveries[d.delivery_id]
+        return len(doomed)
+
+    def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
+        listed = {e.sha for s in self._state.snapshots.values() for e in s.descriptor.files if e.sha}
+        doomed = sorted(
+            (k for k, at in self._state.blob_cached_at.items() if at < before and k[0] not in listed),
+            key=lambda k: self._state.blob_cached_at[k],
+        )[:limit]
+        for k in doomed:
+            del self._state.blobs[k]
+            del self._state.blob_cached_at[k]
+        return len(doomed)
 
 
 class MemoryActivityStore:
@@ -343,6 +414,7 @@ class MemoryUnitOfWork:
     jobs: MemoryJobStore
     activities: MemoryActivityStore
     webhook_deliveries: MemoryWebhookDeliveryStore
+    retention: MemoryRetentionStore
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -353,12 +425,13 @@ class MemoryUnitOfWork:
         self._factory.lock.acquire()
         self._working = self._factory.state.copy()
         self.snapshots = MemorySnapshotStore(self._working, self._factory.clock)
-        self.blob_cache = MemoryBlobCacheStore(self._working)
+        self.blob_cache = MemoryBlobCacheStore(self._working, self._factory.clock)
         self.apps = MemoryAppStore(self._working)
         self.registrations = MemoryRegistrationStore(self._working)
         self.jobs = MemoryJobStore(self._working)
         self.activities = MemoryActivityStore(self._working)
         self.webhook_deliveries = MemoryWebhookDeliveryStore(self._working)
+        self.retention = MemoryRetentionStore(self._working)
         return self
 
     def commit(self) -> None:

@@ -97,6 +97,12 @@ def conninfo_from_settings(env: Mapping[str, str]) -> str | None:
     return " ".join(f"{key}={_quote_value(value)}" for key, value in params.items() if value is not None)
 
 
+def with_password(conninfo: str, password: str) -> str:
+    """A key=value conninfo with its password set (replaced when it has one)."""
+    pairs = [(key, raw) for key, raw, _ in (_keyword_pairs(conninfo) or []) if key != "password"]
+    return " ".join([f"{key}={raw}" for key, raw in pairs] + [f"password={_quote_value(password)}"])
+
+
 def sslmode_from_setting(value: str) -> str:
     """CODE_TRACKER_PG_SSL → libpq sslmode: a yes/no flag, or an sslmode name."""
     normalized = value.strip().lower()

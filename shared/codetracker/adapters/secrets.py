@@ -88,3 +88,42 @@ class SettingsSecretSource:
     def clear_cache(self) -> None:
         with self._lock:
             self._cache.clear()
+
+
+class DatabasePasswordSource:
+    """The database conninfo with its password from a Secrets Manager secret in the RDS format (JSON with a
+    "password"), as PostgresDatabase's conninfo callable: it calls it on first connection and again after a
+    failed one, so every call reads the secret afresh (a rotated password is picked up at once)."""
+
+    def __init__(self, conninfo: str, secret_id: str, client: Any) -> None:
+        self._conninfo = conninfo
+        self._secret_id = secret_id
+        self._client = client
+
+    def __repr__(self) -> str:
+        return f"DatabasePasswordSource(secret_id={self._secret_id!r})"
+
+    def __call__(self) -> str:
+        import json
+
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from codetracker.adapters.postgres_connection import with_password
+
+        variable = "CODE_TRACKER_PG_PASSWORD_SECRET_ID"
+        try:
+            answer = self._client.get_secret_value(SecretId=self._secret_id)
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code", "")
+            if code in ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException"):
+                raise ConfigurationError(f"the secret of {variable} cannot be read ({code})", setting=variable) from None
+            raise SecretUnavailable(f"Secrets Manager failed ({code or 'error'})") from None
+        except BotoCoreError as err:
+            raise SecretUnavailable(f"Secrets Manager cannot be reached ({type(err).__name__})") from None
+        try:
+            password = json.loads(answer.get("SecretString") or "")["password"]
+        except (ValueError, KeyError, TypeError):
+            raise ConfigurationError(
+                f"the secret of {variable} is not JSON with a \"password\" (the RDS format)", setting=variable
+            ) from None
+        return with_password(self._conninfo, password)

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from codetracker.domain.model import SnapshotSummary
-from codetracker.domain.service import Activity, Job, Registration, StageTimes
+from codetracker.domain.service import Activity, Job, JobStatus, Registration, StageTimes
 
 
 class _Request(BaseModel):
@@ -161,6 +161,7 @@ class JobOut(BaseModel):
     stages: Stages
     result: dict[str, Any] | None
     error: JobError | None
+    log_tail: list[str] = Field(default_factory=list, description="the last log lines of a failed job (else empty)")
     created_at: datetime
     updated_at: datetime
 
@@ -177,6 +178,7 @@ class JobOut(BaseModel):
             stages=Stages(scan=Stage.of(j.scan), persist=Stage.of(j.persist), notify=Stage.of(j.notify)),
             result=j.result,
             error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
+            log_tail=list(j.log_tail) if j.status == JobStatus.FAILED else [],
             created_at=j.created_at,
             updated_at=j.updated_at,
         )

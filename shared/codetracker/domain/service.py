@@ -138,9 +138,21 @@ class Job:
     scan: StageTimes = StageTimes()
     persist: StageTimes = StageTimes()
     notify: StageTimes = StageTimes()
-    result: dict | None = None  # counts, commit, durations: kept after the snapshot is replaced
+    result: dict | None = None  # counts, commit, durations, changes: kept after the snapshot is replaced
     error_code: str | None = None
     error_message: str | None = None
+    # The last log lines of the job's processing, kept when it fails (GET /jobs/{id} returns them).
+    log_tail: tuple[str, ...] = ()
+    # Its notification (one per job): the webhook-id, when the persist/notify message was sent, how many
+    # attempts were made, when it was delivered. Delivery is recorded once: a duplicate message sends nothing.
+    notification_id: str | None = None
+    notification_queued_at: datetime | None = None
+    notification_attempts: int = 0
+    notification_delivered_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,3 +194,37 @@ class ScanRequested:
     requested_at: datetime
     branch_name: str | None = None
     release_tag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersistRequested:
+    """What the scanner sends to the persist queue (contracts.py: `persist.requested`): the scan's result,
+    whole (descriptor included), with the job it belongs to. Large ones travel by claim check (S3)."""
+
+    job_id: str
+    repository_id: str
+    scanned_at: datetime
+    scan_started_at: datetime
+    scan_ended_at: datetime
+    # The ScanResult in its wire form (contracts.scan_result_to_dict): kept as a mapping here so the domain does
+    # not depend on the use case's type; contracts converts both ways.
+    result: dict
+
+
+class NotificationType(StrEnum):
+    SNAPSHOT_STORED = "snapshot.stored"
+    SCAN_FAILED = "scan.failed"
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyRequested:
+    """What the persister (or the scanner, for a failed scan) sends to the notify queue (`notify.requested`).
+
+    `event` is the webhook body, fixed when the message is made, so every attempt (and a redriven copy) sends
+    the same bytes under the same `notification_id` (the webhook-id); only webhook-timestamp changes. The
+    callback URL and the signing secret are read when sending: a changed callback URL is used by a redrive."""
+
+    notification_id: str
+    job_id: str
+    repository_id: str
+    event: dict

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
-from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     IgnoreRules,

@@ -182,6 +182,27 @@ class RemoteSession:
         finally:
             watchdog.cancel()
 
+    def list_refs(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
+        """(refs, symrefs) as the server advertises them (ls-remote: HEAD, branches, tags, with `^{}` entries
+        for peeled tags), under the session's deadline; no object is fetched."""
+        context = FetchContext(self.location)
+        watchdog = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._stop_at_deadline)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            result = self._client.get_refs(self.location.path, ref_prefix=[b"HEAD", b"refs/heads/", b"refs/tags/"])
+        except Exception as error:
+            if self.deadline_passed and not isinstance(error, FetchError):
+                raise self._deadline_timeout() from error
+            mapped = translate_error(error, context)
+            if mapped is None or mapped is error:
+                raise
+            raise mapped from error
+        finally:
+            watchdog.cancel()
+        refs = {name: sha for name, sha in (result.refs or {}).items() if sha}
+        return refs, dict(result.symrefs or {})
+
     def open_ref(self, requested: str) -> GitFetchedTree:
         context = FetchContext(self.location)
         chosen: list[RefTarget] = []

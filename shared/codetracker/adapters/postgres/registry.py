@@ -157,6 +157,27 @@ class PostgresRegistrationStore:
         return [_registration(row) for row in rows]
 
 
+    def find(self, registration_id: str) -> Registration | None:
+        if not is_uuid(registration_id):
+            return None
+        row = self._connection.execute(
+            f"SELECT {_REGISTRATION} FROM repositories WHERE id = %s", [registration_id]
+        ).fetchone()
+        return _registration(row) if row else None
+
+    def list_live(self, *, limit: int, after: str | None = None) -> list[Registration]:
+        if after is not None and not is_uuid(after):
+            return []
+        query = f"SELECT {_REGISTRATION} FROM repositories WHERE deleted_at IS NULL"
+        values: list[object] = []
+        if after is not None:
+            query += " AND id > %s"
+            values.append(after)
+        query += " ORDER BY id LIMIT %s"
+        values.append(limit)
+        return [_registration(row) for row in self._connection.execute(query, values).fetchall()]  # type: ignore[arg-type]
+
+
 def _values(r: Registration) -> list[object]:
     return [r.id, r.app_id, r.url, r.display_url, r.module_slug, r.default_branch, r.watched_branch,
             r.callback_url, r.access_token_encrypted, str(r.status), r.last_error, r.last_scanned_commit,

@@ -1,6 +1,6 @@
 """A unit of work on Postgres: one transaction on the database's one connection, giving the snapshot store,
-the blob cache and the service tables (apps, registrations, jobs, activities, webhook deliveries) on that
-transaction.
+the blob cache and the service tables (apps, registrations, jobs, activities, webhook deliveries, retention)
+on that transaction.
 
 It rolls back unless committed. It never re-runs work: when the database fails inside the unit (a lost
 connection, a deadlock, a serialization failure) it raises StoreUnavailable, discards a broken connection,
@@ -17,6 +17,7 @@ from codetracker.adapters.postgres.blob_cache import PostgresBlobCache
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.jobs import PostgresJobStore
 from codetracker.adapters.postgres.registry import PostgresAppStore, PostgresRegistrationStore
+from codetracker.adapters.postgres.retention import PostgresRetentionStore
 from codetracker.adapters.postgres.snapshots import PostgresSnapshotStore
 from codetracker.adapters.postgres.webhook_deliveries import PostgresWebhookDeliveryStore
 from codetracker.errors import StoreUnavailable
@@ -36,6 +37,7 @@ class PostgresUnitOfWork:
     jobs: PostgresJobStore
     activities: PostgresActivityStore
     webhook_deliveries: PostgresWebhookDeliveryStore
+    retention: PostgresRetentionStore
 
     def __init__(self, database: PostgresDatabase, *, read_only: bool = False) -> None:
         self._database = database
@@ -69,6 +71,7 @@ class PostgresUnitOfWork:
         self.jobs = PostgresJobStore(conn)
         self.activities = PostgresActivityStore(conn)
         self.webhook_deliveries = PostgresWebhookDeliveryStore(conn)
+        self.retention = PostgresRetentionStore(conn)
         return self
 
     def commit(self) -> None:

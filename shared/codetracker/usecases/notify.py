@@ -1,0 +1,273 @@
+"""The notifier: one notify.requested message → one signed POST to the app's callback URL.
+
+- 2xx: delivered (job `done`, activity `notification_delivered`), recorded once: a duplicate message (or a
+  redriven copy of a delivered one) sends nothing.
+- 4xx but 408/429, a redirect (never followed), an address the URL policy refuses (checked again now, and by
+  the sender when it connects): permanent; job and repository `failed` with the status and a short reason.
+- 5xx, 408, 429, timeouts, connection errors: another attempt after a backoff chosen by the error's type
+  (`Retry-After` for a throttled or unavailable answer that gives one, else base * 2^(attempt-1), capped),
+  by changing the message's visibility; the attempt is the message's receive count. The last attempt
+  (max attempts = the queue's maxReceiveCount) fails the job and repository with the last error and makes the
+  message visible at once, so SQS moves it to the dead-letter queue. A redriven copy starts at attempt 1,
+  with the same webhook-id (in its body) and a fresh webhook-timestamp.
+
+The callback URL and the signing secret are read when sending (a changed callback URL is used by the next
+attempt); the body was fixed when the message was made.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from codetracker import contracts
+from codetracker.domain.notifications import (
+    Verdict,
+    backoff_delay,
+    classify_status,
+    parse_retry_after,
+    webhook_headers,
+)
+from codetracker.domain.service import (
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    Job,
+    JobStatus,
+    NotifyRequested,
+    Registration,
+    RepositoryStatus,
+)
+from codetracker.errors import (
+    CodetrackerError,
+    DeliveryFailed,
+    DeliveryRejected,
+    DeliveryRetryable,
+    DeliveryServerError,
+    DeliveryThrottled,
+    InvalidMessage,
+    PermanentError,
+)
+from codetracker.observability import current_job, job_scope
+from codetracker.ports import (
+    Clock,
+    HostResolver,
+    MessageVisibility,
+    Metrics,
+    PayloadStore,
+    QueueRecord,
+    TokenCipher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+    WebhookSender,
+)
+from codetracker.usecases.activity import record_activity
+from codetracker.usecases.messages import finish_record, open_record, reject_record
+from codetracker.usecases.pipeline import callback_url
+from codetracker.usecases.registry import app_signing_secret
+from codetracker.usecases.url_policy import CALLBACK, check_url
+
+logger = logging.getLogger("codetracker.notify")
+
+
+@dataclass(frozen=True, slots=True)
+class NotifierPorts:
+    unit_of_work: UnitOfWorkFactory
+    sender: WebhookSender
+    visibility: MessageVisibility
+    cipher: TokenCipher
+    resolver: HostResolver
+    clock: Clock
+    metrics: Metrics
+    payloads: PayloadStore | None = None
+    max_attempts: int = 5
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 900.0
+    allow_private_urls: bool = False
+    log_lines: int = 20
+
+
+def retry_delay(error: DeliveryRetryable, attempt: int, ports: NotifierPorts) -> int:
+    """The backoff, chosen by the error's type: a throttled (429) or unavailable (503) answer may say how long
+    to wait; everything else backs off exponentially."""
+    asked = error.retry_after_s if isinstance(error, (DeliveryThrottled, DeliveryServerError)) else None
+    return backoff_delay(attempt, base_s=ports.backoff_base_s, cap_s=ports.backoff_cap_s, retry_after_s=asked)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc or url
+    except ValueError:
+        return "?"
+
+
+def _status_error(status: int, excerpt: str, headers: dict[str, str], now: datetime) -> DeliveryFailed | None:
+    verdict = classify_status(status)
+    if verdict is Verdict.DELIVERED:
+        return None
+    reason = excerpt.strip().replace("\n", " ")[:200]
+    text = f"the callback answered HTTP {status}" + (f": {reason}" if reason else "")
+    if verdict is Verdict.PERMANENT:
+        if 300 <= status < 400:
+            text = f"the callback answered a redirect (HTTP {status}), which is never followed"
+        return DeliveryRejected(text, status=status)
+    retry_after = parse_retry_after(headers.get("retry-after"), now=now)
+    if status == 429:
+        return DeliveryThrottled(text, status=status, retry_after_s=retry_after)
+    return DeliveryServerError(text, status=status, retry_after_s=retry_after)
+
+
+def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
+    try:
+        opened = open_record(record, ports.payloads)
+        message = contracts.notify_requested_from_json(opened.body)
+    except InvalidMessage as error:
+        reject_record(record, error, queue="notify", unit_of_work=ports.unit_of_work, clock=ports.clock,
+                      metrics=ports.metrics)
+        return
+    with job_scope(message.job_id, message.repository_id, lines=ports.log_lines):
+        _deliver(message, record, ports)
+    finish_record(opened, ports.payloads)
+
+
+def _activity(uow: UnitOfWork, registration: Registration, job: Job, kind: ActivityType, status: ActivityStatus,
+              details: str, at: datetime, metrics: Metrics) -> None:
+    record_activity(uow, Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id),
+                    metrics=metrics)
+
+
+def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts) -> None:
+    attempt = max(1, record.receive_count)
+    with ports.unit_of_work(read_only=True) as uow:
+        job = uow.jobs.find(message.job_id)
+        registration = uow.registrations.find(message.repository_id)
+        app = uow.apps.get(registration.app_id) if registration is not None else None
+    if job is None or registration is None or app is None:
+        logger.warning("notification dropped: its job or repository is gone")
+        ports.metrics.count("NotificationsDropped", dimensions={"reason": "gone"})
+        return
+    if job.notification_delivered_at is not None:
+        logger.info("duplicate notify message: the notification was delivered")
+        ports.metrics.count("DuplicateMessages", dimensions={"queue": "notify"})
+        return
+    if registration.deleted_at is not None:
+        logger.info("notification dropped: the repository was deleted")
+        ports.metrics.count("NotificationsDropped", dimensions={"reason": "repository_deleted"})
+        return
+    url = callback_url(registration, app)
+    if url is None:
+        logger.info("no callback URL any more: nothing to notify")
+        _record(ports, job.id, registration, attempt, outcome=None)
+        return
+    started = ports.clock()
+    ports.metrics.count("NotificationAttempts")
+    logger.info("notifying", extra={"attempt": attempt, "callback_host": _host(url), "type": message.event["type"]})
+    try:
+        check_url(url, kind=CALLBACK, field="callback_url", resolver=ports.resolver,
+                  allow_private=ports.allow_private_urls)
+        body = contracts.event_to_bytes(message.event)
+        secret = app_signing_secret(app, cipher=ports.cipher)
+        headers = webhook_headers(secret, message.notification_id, int(started.timestamp()), body)
+        response = ports.sender.post(url, body, headers)
+        failure = _status_error(response.status, response.excerpt, dict(response.headers), ports.clock())
+        if failure is not None:
+            raise failure
+    except PermanentError as error:
+        logger.warning("notification failed for good", extra={"code": error.code, "reason": str(error)[:300],
+                                                             "attempt": attempt})
+        ports.metrics.count("NotificationsRejected", dimensions={"reason": error.code})
+        _record(ports, job.id, registration, attempt, outcome=error, url=url)
+        return
+    except Exception as error:
+        code = getattr(error, "code", type(error).__name__)
+        if attempt >= ports.max_attempts:
+            logger.error("last notification attempt failed; the message goes to the dead-letter queue",
+                         extra={"code": code, "reason": str(error)[:300], "attempt": attempt})
+            ports.metrics.count("NotificationsDeadLettered", dimensions={"reason": code})
+            final = error if isinstance(error, CodetrackerError) else DeliveryFailed(str(error))
+            _record(ports, job.id, registration, attempt, outcome=final, url=url)
+            ports.visibility.delay(record.receipt_handle, 0)
+            raise
+        if isinstance(error, DeliveryRetryable):
+            delay = retry_delay(error, attempt, ports)
+            ports.visibility.delay(record.receipt_handle, delay)
+        else:
+            delay = None  # the queue's own visibility timeout
+        logger.warning("notification attempt failed; retried",
+                       extra={"code": code, "reason": str(error)[:300], "attempt": attempt, "delay_s": delay})
+        ports.metrics.count("NotificationRetries", dimensions={"reason": code})
+        _note_attempt(ports, job.id, attempt)
+        raise
+    ports.metrics.count("NotificationsDelivered")
+    ports.metrics.seconds("NotifyDuration", (ports.clock() - started).total_seconds())
+    logger.info("notification delivered", extra={"status": response.status, "attempt": attempt})
+    _record(ports, job.id, registration, attempt, outcome=None, status=response.status, url=url, delivered=True)
+
+
+def _note_attempt(ports: NotifierPorts, job_id: str, attempt: int) -> None:
+    try:
+        with ports.unit_of_work() as uow:
+            job = uow.jobs.lock(job_id)
+            if job is not None and job.notification_delivered_at is None:
+                now = ports.clock()
+                uow.jobs.save(replace(job, notification_attempts=attempt, updated_at=now,
+                                      notify=replace(job.notify, started_at=job.notify.started_at or now)))
+            uow.commit()
+    except Exception as err:  # noqa: BLE001 - the delivery's own failure is what the queue must see
+        logger.info("attempt not recorded on the job", extra={"error": type(err).__name__})
+
+
+def _record(
+    ports: NotifierPorts,
+    job_id: str,
+    registration: Registration,
+    attempt: int,
+    *,
+    outcome: CodetrackerError | None,
+    url: str | None = None,
+    status: int | None = None,
+    delivered: bool = False,
+) -> None:
+    """The end of a notification: delivered, failed for good, or (outcome None, not delivered) nothing to send."""
+    now = ports.clock()
+    with ports.unit_of_work() as uow:
+        job = uow.jobs.lock(job_id)
+        current = uow.registrations.find(registration.id) or registration
+        if job is None or job.notification_delivered_at is not None:
+            return
+        notify = replace(job.notify, started_at=job.notify.started_at or now, ended_at=now)
+        if delivered:
+            # A job failed only by its notification (its last attempt, then a redrive) is done once delivered;
+            # a failed scan stays failed (its scan.failed event is what was delivered).
+            redeemed = job.status == JobStatus.FAILED and (job.error_code or "").startswith("delivery")
+            job = replace(
+                job, notify=notify, notification_delivered_at=now, notification_attempts=attempt, updated_at=now,
+                status=JobStatus.DONE if job.status == JobStatus.NOTIFYING or redeemed else job.status,
+                error_code=None if redeemed else job.error_code,
+                error_message=None if redeemed else job.error_message,
+            )
+            if redeemed and current.status == RepositoryStatus.FAILED and current.last_scanned_commit == job.commit_sha:
+                uow.registrations.update(replace(current, status=RepositoryStatus.SYNCED, last_error=None,
+                                                 updated_at=now))
+            _activity(uow, current, job, ActivityType.NOTIFICATION_DELIVERED, ActivityStatus.OK,
+                      f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}", now, ports.metrics)
+        elif outcome is not None:
+            text = f"notification to {_host(url or '')} failed after {attempt} attempt(s): {outcome}"[:2000]
+            # A job whose scan failed keeps that reason (its scan.failed event is what could not be delivered).
+            keeps_reason = job.status == JobStatus.FAILED and not (job.error_code or "").startswith("delivery")
+            log = current_job()
+            job = replace(
+                job, notify=notify, notification_attempts=attempt, updated_at=now, status=JobStatus.FAILED,
+                error_code=job.error_code if keeps_reason else outcome.code,
+                error_message=job.error_message if keeps_reason else text,
+                log_tail=log.tail() if log is not None and not keeps_reason else job.log_tail,
+            )
+            uow.registrations.update(replace(current, status=RepositoryStatus.FAILED, last_error=text, updated_at=now))
+            _activity(uow, current, job, ActivityType.NOTIFICATION_FAILED, ActivityStatus.FAILED, text, now,
+                      ports.metrics)
+        else:
+            job = replace(job, updated_at=now, status=JobStatus.DONE if job.status == JobStatus.NOTIFYING else job.status)
+        uow.jobs.save(job)
+        uow.commit()

@@ -1,0 +1,190 @@
+"""Reconciliation (a schedule, default every 15 minutes): webhooks get lost (GitHub does not retry a failed
+delivery; a push of more than three tags sends no tag events), so every watched repository's refs are listed
+without fetching any object (ls-remote), and a scan is queued for each ref whose commit differs from the
+snapshot stored under that ref's key: the watched branch, and the tags.
+
+- Remotes are listed `concurrency` at a time, each under the git timeouts and its own deadline
+  (`listing_timeout_s`): one slow or dead remote holds one worker until its deadline, never the others.
+- The whole run stops waiting when the function's time is nearly up; what was not listed is next run's.
+- A ref with a scan already under way (queued, scanning, persisting) gets none; a repository gets at most
+  `max_scans` per run (its branch first, then tags by name, highest first), so a first run over a repository
+  with hundreds of never-scanned tags spreads them over runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+
+from codetracker.domain.service import ActivityType, JobTrigger, Registration
+from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
+from codetracker.errors import CodetrackerError
+from codetracker.observability import job_scope
+from codetracker.ports import (
+    Clock,
+    FetchLimits,
+    HostResolver,
+    Metrics,
+    RefLister,
+    RemoteRefs,
+    ScanQueue,
+    TokenCipher,
+    UnitOfWorkFactory,
+)
+from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.registry import registration_credentials
+from codetracker.usecases.url_policy import REPOSITORY, check_url
+
+logger = logging.getLogger("codetracker.reconcile")
+PAGE = 200
+
+
+@dataclass
+class ReconcileReport:
+    repositories: int = 0
+    listed: int = 0
+    failed: int = 0
+    unfinished: int = 0  # not listed before the run's deadline
+    scans_queued: int = 0
+    already_active: int = 0
+    capped: int = 0  # refs left for a later run by max_scans
+    failures: dict[str, int] = field(default_factory=dict)  # error code → repositories
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def wanted_refs(registration: Registration, remote: RemoteRefs, stored: dict[tuple[str, str], str | None]) -> list[
+    tuple[str, str, str | None]]:
+    """(ref, remote commit, stored commit) of every watched ref whose commit differs from its snapshot's, the
+    branch first, then tags by name, highest first. `stored`: (branch, tag) → commit of the registration's
+    snapshots."""
+    branch = registration.watched_branch or remote.default_branch or registration.default_branch or FALLBACK_BRANCH
+    found: list[tuple[str, str, str | None]] = []
+    tip = remote.branches.get(branch)
+    if tip is not None:
+        have = stored.get((branch, HEAD_TAG))
+        if (have or "").lower() != tip.lower():
+            found.append((f"refs/heads/{branch}", tip, have))
+    for name in sorted(remote.tags, reverse=True):
+        sha = remote.tags[name]
+        key = snapshot_key_for_ref(
+            ResolvedRef("tag", name, sha, remote.default_branch), module_slug=registration.module_slug,
+            scope=registration.scope, fallback_branch=branch,
+        )
+        have = stored.get((key.branch_name, key.release_tag))
+        if (have or "").lower() != sha.lower():
+            found.append((f"refs/tags/{name}", sha, have))
+    return found
+
+
+def reconcile(
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    ref_lister: RefLister,
+    scan_queue: ScanQueue,
+    cipher: TokenCipher,
+    resolver: HostResolver,
+    clock: Clock,
+    metrics: Metrics,
+    limits: FetchLimits = FetchLimits(),
+    concurrency: int = 8,
+    max_scans: int = 10,
+    listing_timeout_s: float = 30.0,
+    allow_private_urls: bool = False,
+    time_left: Callable[[], float] | None = None,
+    reserve_s: float = 10.0,
+) -> ReconcileReport:
+    report = ReconcileReport()
+    limits = replace(limits, total_timeout=min(limits.total_timeout, listing_timeout_s))
+    deadline = time.monotonic() + (time_left() - reserve_s) if time_left is not None else None
+    registrations: list[Registration] = []
+    after: str | None = None
+    while True:
+        with unit_of_work(read_only=True) as uow:
+            page = uow.registrations.list_live(limit=PAGE, after=after)
+        registrations += page
+        if len(page) < PAGE:
+            break
+        after = page[-1].id
+    report.repositories = len(registrations)
+
+    def listing(registration: Registration, credentials: object) -> RemoteRefs:
+        url = registration.display_url or registration.url
+        check_url(url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
+        return ref_lister.list_refs(url, credentials=credentials, limits=limits)  # type: ignore[arg-type]
+
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="reconcile")
+    # Tokens are decrypted here, in one thread; only the listings run in the pool.
+    pending: dict[Future[RemoteRefs], Registration] = {
+        pool.submit(listing, r, registration_credentials(r, cipher=cipher)): r for r in registrations
+    }
+    try:
+        while pending:
+            timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            if not done:
+                break  # the run's time is up: what is still being listed is next run's
+            for future in done:
+                registration = pending.pop(future)
+                try:
+                    remote = future.result()
+                except Exception as error:  # noqa: BLE001 - one repository's failure is not the run's
+                    code = error.code if isinstance(error, CodetrackerError) else "unexpected"
+                    report.failed += 1
+                    report.failures[code] = report.failures.get(code, 0) + 1
+                    logger.warning("refs not listed", extra={"repository_id": registration.id, "code": code,
+                                                              "reason": str(error)[:300]})
+                    metrics.count("ReconcileListFailures", dimensions={"reason": code})
+                    continue
+                report.listed += 1
+                _queue_changed(registration, remote, report, unit_of_work=unit_of_work, scan_queue=scan_queue,
+                               clock=clock, metrics=metrics, max_scans=max_scans)
+    finally:
+        report.unfinished = len(pending)
+        pool.shutdown(wait=False, cancel_futures=True)
+    if report.unfinished:
+        logger.warning("reconcile stopped before every remote answered", extra={"unfinished": report.unfinished})
+    metrics.count("ReconcileScansQueued", report.scans_queued)
+    logger.info("reconciled", extra=report.as_dict())
+    return report
+
+
+def _queue_changed(
+    registration: Registration,
+    remote: RemoteRefs,
+    report: ReconcileReport,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    scan_queue: ScanQueue,
+    clock: Clock,
+    metrics: Metrics,
+    max_scans: int,
+) -> None:
+    with unit_of_work() as uow:
+        snapshots = uow.snapshots.list_snapshots(scope=registration.scope)
+        stored = {(s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug}
+        wanted = wanted_refs(registration, remote, stored)
+        queued = 0
+        for ref, commit, have in wanted:
+            if queued >= max_scans:
+                report.capped += 1
+                continue
+            active = uow.jobs.find_active(registration.id, ref)
+            if active is not None:
+                report.already_active += 1
+                continue
+            job = queue_scan(
+                uow, registration, ref, trigger=JobTrigger.SCHEDULE, scan_queue=scan_queue, clock=clock,
+                metrics=metrics, activity=ActivityType.SCAN_REQUESTED,
+                details=f"reconcile: {ref} is at {commit[:12]}, the stored snapshot at "
+                        f"{(have or 'nothing')[:12]}; scan queued",
+            )
+            with job_scope(job.id, registration.id):
+                logger.info("scan queued by reconcile", extra={"ref": ref, "commit_sha": commit})
+            queued += 1
+        uow.commit()
+    report.scans_queued += queued

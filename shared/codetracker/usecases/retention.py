@@ -1,0 +1,64 @@
+"""Retention (a schedule, daily): jobs, activities and webhook deliveries older than the retention age
+(default 90 days), and parsed_blobs rows no stored snapshot lists that were cached before that age, deleted in
+small batches, each batch its own short transaction, oldest first; stops early when the function's time is
+nearly up (the next run goes on)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from codetracker.ports import Clock, Metrics, UnitOfWorkFactory
+
+logger = logging.getLogger("codetracker.retention")
+
+# Activities before their jobs (a job's deletion would otherwise update each of its activities first).
+KINDS = ("activities", "webhook_deliveries", "jobs", "parsed_blobs")
+
+
+@dataclass
+class RetentionReport:
+    deleted: dict[str, int] = field(default_factory=lambda: {k: 0 for k in KINDS})
+    complete: bool = True
+    cutoff: str = ""
+
+
+def clean_up(
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock,
+    metrics: Metrics,
+    retention_days: int = 90,
+    batch: int = 500,
+    time_left: Callable[[], float] | None = None,
+    reserve_s: float = 5.0,
+) -> RetentionReport:
+    cutoff = clock() - timedelta(days=retention_days)
+    report = RetentionReport(cutoff=cutoff.isoformat())
+    deadline = time.monotonic() + (time_left() - reserve_s) if time_left is not None else None
+    for kind in KINDS:
+        while True:
+            if deadline is not None and time.monotonic() > deadline:
+                report.complete = False
+                logger.warning("retention stopped before the end; the next run goes on", extra=report.deleted)
+                return report
+            with unit_of_work() as uow:
+                delete = {
+                    "activities": uow.retention.delete_activities,
+                    "webhook_deliveries": uow.retention.delete_webhook_deliveries,
+                    "jobs": uow.retention.delete_jobs,
+                    "parsed_blobs": uow.retention.delete_unreferenced_blobs,
+                }[kind]
+                deleted = delete(before=cutoff, limit=batch)
+                uow.commit()
+            report.deleted[kind] += deleted
+            if deleted < batch:
+                break
+    for kind, count in report.deleted.items():
+        if count:
+            metrics.count("RetentionDeleted", count, dimensions={"kind": kind})
+    logger.info("retention done", extra={"cutoff": report.cutoff, **report.deleted})
+    return report
