@@ -124,11 +124,16 @@ class Repo:
 
 
 @pytest.fixture
-def make_repo(git_root: Path, git_server: GitHttpBackendServer) -> Callable[[str], Repo]:
-    def make(prefix: str) -> Repo:
-        return Repo(git_root, git_server, f"{prefix}-{uuid.uuid4().hex[:8]}")
+def make_repo(git_root: Path, git_server: GitHttpBackendServer) -> Iterator[Callable[[str], Repo]]:
+    made: list[Repo] = []
 
-    return make
+    def make(prefix: str) -> Repo:
+        made.append(Repo(git_root, git_server, f"{prefix}-{uuid.uuid4().hex[:8]}"))
+        return made[-1]
+
+    yield make
+    for repo in made:
+        repo.builder.close()
 
 
 def library(version: int, *extra: str) -> dict[str, str]:
