@@ -9,7 +9,10 @@ Sides (each its own process, started fresh for every repetition, all on the same
 Figures: end-to-end wall time (interpreter start-up included) and in-process time (module loading
 excluded), MB/s and files/s, peak RSS (largest process, and the sum over the process and its workers),
 ratios against acorn and against one worker; functions found per package on each side.
+- floor:      bench/workers/parse_floor.py: tree-sitter's C parser alone over the bytes auto parses, one
+              process, best of 3: divided by the CPUs, the best ratio any tree-sitter extraction can reach
 Targets: codetracker (auto) time / acorn time <= 0.5; peak RSS of all processes together <= 400 MB.
+Cross-checks: functions per package, and function records identical field for field (auto vs acorn).
 """
 
 from __future__ import annotations
@@ -233,6 +236,25 @@ def run(ctx: Any) -> BenchResult:
     if ref is None:
         result.details["note"] = "acorn reference unavailable (node or npm missing): absolute figures only"
 
+    # The floor: tree-sitter's C parser alone over the bytes `auto` parses. No tree-sitter extraction can
+    # use less CPU, so floor / CPUs against acorn bounds the ratio `auto` can ever reach on this machine.
+    floor = measure(worker_cmd("parse_floor.py", *folders)).check().json_line()
+    result.details["floor"] = floor
+    if ref is not None:
+        cpus = floor["cpus"]
+        result.add(
+            "tree-sitter C parse alone, one CPU / acorn: time",
+            floor["parse_seconds"] / ref["inprocess_s"],
+            "x",
+            note=f"{floor['parse_seconds']:.2f}s for {floor['bytes'] / 1e6:.1f} MB vs {ref['inprocess_s']:.2f}s",
+        )
+        result.add(
+            f"tree-sitter C parse alone, split over {cpus} CPUs / acorn: the best auto can reach",
+            floor["parse_seconds"] / cpus / ref["inprocess_s"],
+            "x",
+            note="no Python, no IPC, perfect split",
+        )
+
     # Functions found per package: a cheap cross-check of the two implementations (never fails the bench).
     names = [n for n in ("acorn", "auto", ONE_WORKER, "tree-sitter", "esprima") if n in summary]
     rows = []
@@ -259,12 +281,43 @@ def run(ctx: Any) -> BenchResult:
     result.add(
         "functions found: |auto - acorn| summed over packages", total_diff if ref else None, "", note="cross-check only"
     )
+    if ref is not None:
+        same, total, differences = compare_records(OUT / "acorn.json", OUT / "codetracker-auto.json")
+        result.details["record_differences"] = differences
+        result.add(
+            "function records identical, auto vs acorn (name, parameters, types, JSDoc, …)",
+            same,
+            "",
+            note=f"of {total}; cross-check only",
+        )
 
     if ctx.profile:
         profile_path = OUT / "extract-auto.prof"
         measure(_codetracker_cmd("auto", folders, OUT / "codetracker-profile.json", profile_path)).check()
         result.details["profile"] = profile_top(profile_path)
     return result
+
+
+def compare_records(acorn_json: Path, codetracker_json: Path, keep: int = 10) -> tuple[int, int, list[str]]:
+    """(records equal field for field, records on either side, the first differences) of two descriptor
+    files written for the same folders, functions matched by (file, name, order in file)."""
+    import json
+
+    acorn = json.loads(acorn_json.read_text())["descriptors"]
+    ours = json.loads(codetracker_json.read_text())["descriptors"]
+    same, keys, differences = 0, 0, []
+    for theirs, mine in zip(acorn, ours, strict=True):
+        by_key = {(f["file_path"], f["name"], f["order_in_file"]): f for f in theirs["functions"]}
+        mine_by_key = {(f["file_path"], f["name"], f["order_in_file"]): f for f in mine["functions"]}
+        keys += len(by_key.keys() | mine_by_key.keys())
+        for key in sorted(by_key.keys() | mine_by_key.keys()):
+            a, c = by_key.get(key), mine_by_key.get(key)
+            if a == c:
+                same += 1
+            elif len(differences) < keep:
+                fields = sorted(k for k in (a or c) if (a or {}).get(k) != (c or {}).get(k))
+                differences.append(f"{mine['module_slug']} {key[0]} {key[1]}: {', '.join(fields)}")
+    return same, keys, differences
 
 
 def profile_top(path: Path, limit: int = 18) -> str:
@@ -285,6 +338,9 @@ def print_details(result: BenchResult) -> None:
     if "functions_table" in result.details:
         log("\nextract: functions found per package (a cross-check, not a target)")
         log(result.details["functions_table"])
+    if result.details.get("record_differences"):
+        log("\nextract: first function records that differ, auto vs acorn")
+        log("\n".join(result.details["record_differences"]))
     sides = result.details.get("sides", {})
     if sides:
         rows = []

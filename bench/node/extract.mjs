@@ -5,9 +5,10 @@
 //
 // Per folder (one package = one module): walk it (skipping .git and node_modules, not following
 // symlinks), keep .mjs/.js files (never .cjs/.ts/.d.ts/...), skip files over 2 MiB and binary files,
-// skip files without the `export` keyword (the same `\bexport\b` byte pre-filter), parse as a module
+// skip files without an export statement (the same byte pre-filter as codetracker's), parse as a module
 // (fallback: script, which then exports nothing), collect exported functions with their parameters and
-// the JSDoc block attached to the export (or to the local declaration an `export { f }` names), split
+// the JSDoc block attached to the export (or to the local declaration an `export { f }` names, through
+// aliases: `const a = f; export { a }`; a name bound twice names no function), split
 // the JSDoc into description / @param / @returns, and write one JSON descriptor for all folders.
 // A summary with the in-process time (module loading excluded) is printed on stdout as JSON.
 
@@ -67,16 +68,34 @@ function walk(root) {
   return files.sort();
 }
 
-// Python's `\bexport\b` on bytes: \w is [A-Za-z0-9_] (non-ASCII bytes are not word characters).
-const isWord = (b) => (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b === 95;
+// codetracker's pre-filter (domain/selection.py may_export): an `export` keyword (no identifier byte
+// or `.` before it, no identifier byte after it) followed, after ASCII whitespace, by `{ * @ /` or a
+// non-ASCII byte, or by one of the words an export statement continues with.
+const IDENTIFIER = new Set(Buffer.from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$\\"));
+const SPACE = new Set(Buffer.from(" \t\n\r\x0b\x0c"));
+const BODY_START = new Set(Buffer.from("{*@/"));
+const BODY_WORDS = ["default", "function", "async", "class", "const", "let", "var"].map((w) => Buffer.from(w));
+
+function startsExportBody(buf, at) {
+  if (at < buf.length && IDENTIFIER.has(buf[at])) return false;
+  while (at < buf.length && SPACE.has(buf[at])) at++;
+  if (at === buf.length) return false;
+  if (BODY_START.has(buf[at]) || buf[at] >= 0x80) return true;
+  for (const word of BODY_WORDS) {
+    if (buf.subarray(at, at + word.length).equals(word)) {
+      const after = at + word.length;
+      return after === buf.length || !IDENTIFIER.has(buf[after]);
+    }
+  }
+  return false;
+}
 
 function mayExport(buf) {
   let at = buf.indexOf(EXPORT);
   while (at >= 0) {
     const before = at > 0 ? buf[at - 1] : 32;
-    const after = at + 6 < buf.length ? buf[at + 6] : 32;
-    if (!isWord(before) && !isWord(after)) return true;
-    at = buf.indexOf(EXPORT, at + 1);
+    if (!IDENTIFIER.has(before) && before !== 46 && startsExportBody(buf, at + 6)) return true;
+    at = buf.indexOf(EXPORT, at + 6);
   }
   return false;
 }
@@ -134,6 +153,34 @@ function readType(body, pos) {
   return [null, pos];
 }
 
+// The index of the `]` closing the `[` at 0 (brackets nest; string literals skipped), else -1.
+function closingBracket(text) {
+  const scan = (quotes) => {
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === "[") depth++;
+      else if (c === "]" && --depth === 0) return i;
+      else if (quotes && (c === '"' || c === "'" || c === "`")) {
+        const end = text.indexOf(c, i + 1);
+        if (end < 0) return -1;
+        i = end;
+      }
+    }
+    return -1;
+  };
+  const close = scan(true);
+  return close >= 0 ? close : scan(false); // an apostrophe in words ("don't") is no string
+}
+
+// A tag's text: its first line follows the tag (trimmed); the lines after it are dedented on their own.
+function cleanInline(lines) {
+  const rest = lines.slice(1).map((l) => l.trimEnd());
+  const margins = rest.filter((l) => l).map((l) => l.length - l.trimStart().length);
+  const margin = margins.length ? Math.min(...margins) : 0;
+  return clean([lines[0].trim(), ...rest.map((l) => l.slice(margin))]);
+}
+
 function parseParam(body) {
   let pos = body.search(/\S|$/);
   let type;
@@ -144,7 +191,7 @@ function parseParam(body) {
   let optional = false;
   let after = rest;
   if (rest.startsWith("[")) {
-    const close = rest.indexOf("]");
+    const close = closingBracket(rest); // `[props=[]]`: brackets nest
     const inner = close > 0 ? rest.slice(1, close) : rest.slice(1);
     const eq = inner.indexOf("=");
     name = (eq >= 0 ? inner.slice(0, eq) : inner).trim();
@@ -156,18 +203,20 @@ function parseParam(body) {
     name = m ? m[0] : "";
     after = rest.slice(name.length);
   }
-  if (name.startsWith("...")) name = name.slice(3);
+  const restName = name.startsWith("...");
+  if (restName) name = name.slice(3);
   if (type === null && name) {
     const trimmed = after.replace(/^[ \t]+/, "");
     if (trimmed.startsWith("{")) [type, pos] = readType(trimmed, 0), (after = trimmed.slice(pos));
   }
-  const description = clean(after.replace(/^\s*-\s+/, "").split("\n"));
+  const description = cleanInline(after.replace(/^\s*-\s+/, "").split("\n"));
   return {
     name,
     type,
     description,
     is_optional: optional || (type !== null && type.endsWith("=")),
     default_value: defaultValue,
+    is_rest: restName || (type !== null && type.startsWith("...")), // `...paths` or `{...string}`
     is_nested: name.includes(".") || name.includes("["),
   };
 }
@@ -175,7 +224,7 @@ function parseParam(body) {
 function parseReturn(body) {
   const pos = body.search(/\S|$/);
   const [type, end] = readType(body, pos);
-  return { type, description: clean(body.slice(end).split("\n")) };
+  return { type, description: cleanInline(body.slice(end).split("\n")) };
 }
 
 function parseJsdoc(raw) {
@@ -255,24 +304,63 @@ function paramsOf(source, fn) {
   });
 }
 
+// The JSDoc anchor of declarator `i` of a `const`/`let`/`var` list: the statement for the only one; for
+// the others their own (a block between declarators); the first takes the statement's when it has none.
+function declaratorJsdoc(source, comments, stmt, decl, i) {
+  const d = decl.declarations[i];
+  if (decl.declarations.length === 1) return attachedJsdoc(source, comments, stmt.start);
+  const own = attachedJsdoc(source, comments, d.start);
+  return own !== null || i > 0 ? own : attachedJsdoc(source, comments, stmt.start);
+}
+
 function exportedFunctions(source, ast, comments) {
-  const locals = new Map(); // name -> { fn, anchor }
+  // name -> [{ fn, jsdoc } | { alias, jsdoc }, ...]: a name bound more than once names no function
+  const locals = new Map();
+  const bind = (name, binding) => {
+    if (!locals.has(name)) locals.set(name, []);
+    locals.get(name).push(binding);
+  };
   for (const stmt of ast.body) {
     const decl =
       stmt.type === "ExportNamedDeclaration" || stmt.type === "ExportDefaultDeclaration" ? stmt.declaration : stmt;
+    if (stmt.type === "ImportDeclaration") {
+      for (const spec of stmt.specifiers) bind(spec.local.name, { other: true });
+      continue;
+    }
     if (!decl) continue;
-    if (decl.type === "FunctionDeclaration" && decl.id) locals.set(decl.id.name, { fn: decl, anchor: stmt.start });
-    else if (decl.type === "VariableDeclaration") {
-      for (const d of decl.declarations) {
-        if (d.id.type === "Identifier" && isFunctionNode(d.init)) {
-          locals.set(d.id.name, { fn: d.init, anchor: decl.declarations.length === 1 ? stmt.start : d.start });
-        }
-      }
+    if (decl.type === "FunctionDeclaration" && decl.id) {
+      bind(decl.id.name, { fn: decl, jsdoc: attachedJsdoc(source, comments, stmt.start) });
+    } else if (decl.type === "ClassDeclaration" && decl.id) {
+      bind(decl.id.name, { other: true });
+    } else if (decl.type === "VariableDeclaration") {
+      decl.declarations.forEach((d, i) => {
+        if (d.id.type !== "Identifier") return;
+        const jsdoc = declaratorJsdoc(source, comments, stmt, decl, i);
+        if (isFunctionNode(d.init)) bind(d.id.name, { fn: d.init, jsdoc });
+        else if (d.init && d.init.type === "Identifier") bind(d.id.name, { alias: d.init.name, jsdoc });
+        else bind(d.id.name, { other: true });
+      });
     }
   }
+  // name -> { fn, jsdoc of the closest documented binding of the chain } | null
+  const resolve = (name) => {
+    const seen = new Set();
+    let jsdoc = null;
+    while (!seen.has(name)) {
+      seen.add(name);
+      const bindings = locals.get(name);
+      if (!bindings || bindings.length !== 1) return null;
+      const b = bindings[0];
+      if (jsdoc === null) jsdoc = b.jsdoc ?? null;
+      if (b.fn) return { fn: b.fn, jsdoc };
+      if (!b.alias) return null;
+      name = b.alias;
+    }
+    return null;
+  };
   const out = [];
-  const add = (exportedName, localName, exportType, fn, anchor, offset) =>
-    out.push({ exportedName, localName, exportType, fn, jsdoc: attachedJsdoc(source, comments, anchor), offset });
+  const add = (exportedName, localName, exportType, fn, jsdoc, offset) =>
+    out.push({ exportedName, localName, exportType, fn, jsdoc, offset });
   let isModule = false;
   for (const stmt of ast.body) {
     switch (stmt.type) {
@@ -284,21 +372,26 @@ function exportedFunctions(source, ast, comments) {
         isModule = true;
         const decl = stmt.declaration;
         if (decl && decl.type === "FunctionDeclaration") {
-          add(decl.id.name, decl.id.name, "named", decl, stmt.start, stmt.start);
+          add(decl.id.name, decl.id.name, "named", decl, attachedJsdoc(source, comments, stmt.start), stmt.start);
         } else if (decl && decl.type === "VariableDeclaration") {
-          for (const d of decl.declarations) {
-            if (d.id.type === "Identifier" && isFunctionNode(d.init)) {
-              add(d.id.name, d.id.name, "named", d.init, stmt.start, decl.declarations.length === 1 ? stmt.start : d.start);
+          decl.declarations.forEach((d, i) => {
+            if (d.id.type !== "Identifier") return;
+            const offset = decl.declarations.length === 1 ? stmt.start : d.start;
+            const jsdoc = declaratorJsdoc(source, comments, stmt, decl, i);
+            if (isFunctionNode(d.init)) add(d.id.name, d.id.name, "named", d.init, jsdoc, offset);
+            else if (d.init && d.init.type === "Identifier") {
+              const target = resolve(d.init.name);
+              if (target) add(d.id.name, d.id.name, "named", target.fn, jsdoc ?? target.jsdoc, offset);
             }
-          }
+          });
         } else if (!stmt.source) {
           for (const spec of stmt.specifiers) {
             const local = spec.local.type === "Identifier" ? spec.local.name : spec.local.value;
             const exported = spec.exported.type === "Identifier" ? spec.exported.name : spec.exported.value;
-            const target = locals.get(local);
+            const target = resolve(local);
             if (!target) continue;
             const type = exported === "default" ? "default" : "named";
-            add(exported, local, type, target.fn, target.anchor, spec.start);
+            add(exported, local, type, target.fn, target.jsdoc ?? attachedJsdoc(source, comments, stmt.start), spec.start);
           }
         }
         break;
@@ -308,9 +401,13 @@ function exportedFunctions(source, ast, comments) {
         const decl = stmt.declaration;
         if (decl.type === "FunctionDeclaration" || isFunctionNode(decl)) {
           const name = decl.id ? decl.id.name : null;
-          add("default", name, "default", decl, stmt.start, stmt.start);
-        } else if (decl.type === "Identifier" && locals.has(decl.name)) {
-          add("default", decl.name, "default", locals.get(decl.name).fn, stmt.start, stmt.start);
+          add("default", name, "default", decl, attachedJsdoc(source, comments, stmt.start), stmt.start);
+        } else if (decl.type === "Identifier") {
+          const target = resolve(decl.name);
+          if (target) {
+            const jsdoc = target.jsdoc ?? attachedJsdoc(source, comments, stmt.start);
+            add("default", decl.name, "default", target.fn, jsdoc, stmt.start);
+          }
         }
         break;
       }
@@ -354,14 +451,17 @@ function extractSource(source) {
     const codeNames = new Set(code.filter((p) => p.identifier !== null).map((p) => p.identifier));
     const parameters = code.map((p, position) => {
       let doc = p.identifier !== null ? byName.get(p.identifier) : undefined;
-      if (!doc && position < topLevel.length && !codeNames.has(topLevel[position].name)) doc = topLevel[position];
+      // by position: never a @param of another code parameter's name, and a rest @param only for a rest one
+      const candidate = position < topLevel.length ? topLevel[position] : null;
+      if (!doc && candidate && !codeNames.has(candidate.name) && (p.is_rest || !candidate.is_rest)) doc = candidate;
       return {
         name: p.identifier !== null ? p.identifier : doc && doc.name ? doc.name : p.source,
         position,
         type: doc ? doc.type : null,
         is_optional: p.default_source !== null || Boolean(doc && doc.is_optional),
         is_rest: p.is_rest,
-        default_value: p.default_source !== null ? p.default_source : doc ? doc.default_value : null,
+        default_value: p.default_source, // the code's default; JSDoc's `[wait=10]` is doc_default
+        doc_default: doc ? doc.default_value : null,
         description: doc ? doc.description : null,
       };
     });

@@ -19,7 +19,7 @@ from codetracker.domain.model import (
 )
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 
 def decode_source(content: bytes) -> str:

@@ -152,13 +152,38 @@ def test_select_modules_skips_with_reasons_and_sorts():
         (b"exports.f = 1; const exported = 2;", False),
         (b"import x from 'y'; x();", False),
         (b"", False),
-        (b"export", True),
+        (b"export", False),  # nothing follows: not a statement
         (b"}export{f}", True),
         (b"/*x*/export default 1", True),
         (b"$export = 1; reexport(); export_ = 2; exportAll()", False),
         (b"\xef\xbb\xbfexport function f() {}", True),  # after a BOM
         (b"\xc2\xa0export function f() {}", True),  # after a no-break space
         (b"exports; export\n{ a }", True),
+        # the word where no export statement can be: a string, a property, an object key, prose
+        (b'var m = "export"; var n = \'export\';', False),
+        (b"a.export(); b?.export; c.export = 1", False),
+        (b"var o = { export: 1, exportAll: 2 }", False),
+        (b"// export the result\nfunction f() {}", False),
+        (b"/* how to export it */ module.exports = f", False),
+        # each way an export statement continues after the keyword
+        (b"export * from 'x'", True),
+        (b"export*as ns from 'x'", True),
+        (b"export default 1", True),
+        (b"export function f() {}", True),
+        (b"export async function f() {}", True),
+        (b"export class C {}", True),
+        (b"export const a = 1", True),
+        (b"export let a", True),
+        (b"export var a", True),
+        (b"export @dec class C {}", True),
+        (b"export\t\r\n\x0b\x0c{ a }", True),
+        (b"export/* a comment */function f() {}", True),
+        (b"export // a comment\nfunction f() {}", True),
+        (b"export\xc2\xa0function f() {}", True),  # a no-break space: Unicode whitespace
+        (b"export\xe2\x80\xa8{ a }", True),  # U+2028, a line terminator
+        (b"export constant", False),  # an identifier that starts like a keyword
+        (b"export default", True),
+        (b"a.export; export {}", True),  # the second occurrence decides
     ],
 )
 def test_export_prefilter(content, expected):
