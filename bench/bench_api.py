@@ -63,7 +63,8 @@ from codetracker.adapters.dns import StaticResolver
 from codetracker.adapters.memory_queue import MemoryScanQueue
 from codetracker.settings import Settings
 from codetracker.wiring import Services
-services = Services(Settings.from_env(), scan_queue=MemoryScanQueue(), resolver=StaticResolver({"github.com": ["140.82.112.3"]}))
+services = Services(Settings.from_env(), scan_queue=MemoryScanQueue(),
+                    resolver=StaticResolver({"github.com": ["140.82.112.3"]}))
 class Ctx:
     function_name = "ApiFunction"; memory_limit_in_mb = 512; aws_request_id = "bench"
     invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:ApiFunction"
@@ -115,7 +116,14 @@ def seed(database_url: str) -> int:
     from codetracker.adapters.cipher import AesGcmTokenCipher
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
-    from codetracker.domain.model import Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource
+    from codetracker.domain.model import (
+        Descriptor,
+        ExportedFunction,
+        Parameter,
+        ReturnValue,
+        SnapshotKey,
+        SnapshotSource,
+    )
     from codetracker.domain.service import App, Registration, RepositoryStatus, registration_scope
     from codetracker.usecases.registry import signing_secret_context, token_sha256
 
@@ -137,11 +145,14 @@ def seed(database_url: str) -> int:
         factory = PostgresUnitOfWorkFactory(database)
         with factory() as uow:
             uow.apps.add(App(app_id, "bench", token_sha256(APP_TOKEN),
-                             AesGcmTokenCipher(Key()).encrypt("whsec_x", context=signing_secret_context(app_id)), None, now))
-            uow.registrations.add(Registration(repository_id, app_id, "https://github.com/bench/big", "https://github.com/bench/big",
+                             AesGcmTokenCipher(Key()).encrypt("whsec_x", context=signing_secret_context(app_id)),
+                             None, now))
+            uow.registrations.add(Registration(repository_id, app_id, "https://github.com/bench/big",
+                                               "https://github.com/bench/big",
                                                "big", "main", "main", None, None, RepositoryStatus.SYNCED, None, None,
                                                None, now, now))
-            summary = uow.snapshots.store_snapshot(SnapshotKey("big", "main", "HEAD", registration_scope(repository_id)),
+            summary = uow.snapshots.store_snapshot(SnapshotKey("big", "main", "HEAD",
+                                                               registration_scope(repository_id)),
                                                    Descriptor("big", functions), SnapshotSource("big"))
             uow.commit()
     return summary.snapshot_id
@@ -155,7 +166,8 @@ from codetracker.adapters.memory_queue import MemoryScanQueue
 from codetracker.settings import Settings
 from codetracker.wiring import Services
 from tests.support.api_events import http_event
-services = Services(Settings.from_env(), scan_queue=MemoryScanQueue(), resolver=StaticResolver({"github.com": ["140.82.112.3"]}))
+services = Services(Settings.from_env(), scan_queue=MemoryScanQueue(),
+                    resolver=StaticResolver({"github.com": ["140.82.112.3"]}))
 class Ctx:
     function_name = "ApiFunction"; memory_limit_in_mb = 512; aws_request_id = "bench"
     invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:ApiFunction"
@@ -170,14 +182,18 @@ def timed(make, n):
         assert answer["statusCode"] in (200, 201), answer["body"][:300]
     return out
 timed(lambda i: http_event("GET", "/health"), 3)
-post = timed(lambda i: http_event("POST", "/repositories", headers=auth, body=json.dumps({"url": f"https://github.com/bench/r{i}"})), N)
+post = timed(lambda i: http_event("POST", "/repositories", headers=auth,
+                                  body=json.dumps({"url": f"https://github.com/bench/r{i}"})), N)
 page = timed(lambda i: http_event("GET", f"/snapshots/{SNAPSHOT}", headers=auth), max(N // 3, 20))
-big = timed(lambda i: http_event("GET", f"/snapshots/{SNAPSHOT}", headers=auth, query={"limit": "2000"}), max(N // 6, 10))
-size = len(handler.lambda_handler(http_event("GET", f"/snapshots/{SNAPSHOT}", headers=auth, query={"limit": "2000"}), Ctx(), services=services)["body"])
+big = timed(lambda i: http_event("GET", f"/snapshots/{SNAPSHOT}", headers=auth, query={"limit": "2000"}),
+            max(N // 6, 10))
+size = len(handler.lambda_handler(http_event("GET", f"/snapshots/{SNAPSHOT}", headers=auth, query={"limit": "2000"}),
+                                  Ctx(), services=services)["body"])
 def q(xs, p):
     xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 print(json.dumps({name: {"p50_ms": q(v, 50), "p99_ms": q(v, 99), "n": len(v)} for name, v in
-                  (("post_repositories", post), ("get_snapshot_500", page), ("get_snapshot_2000", big))} | {"page_2000_bytes": size}))
+                  (("post_repositories", post), ("get_snapshot_500", page), ("get_snapshot_2000", big))}
+                 | {"page_2000_bytes": size}))
 """
 
 
@@ -209,7 +225,8 @@ def main() -> int:
             runs = []
             for i in range(args.runs):
                 if name.startswith("api_post"):
-                    event = http_event("POST", "/repositories", json.dumps({"url": f"https://github.com/bench/{name}{i}"}), APP_TOKEN)
+                    event = http_event("POST", "/repositories",
+                                       json.dumps({"url": f"https://github.com/bench/{name}{i}"}), APP_TOKEN)
                 runs.append(fresh(code, event, env, traced=name == "api_post_traced"))
             cold[name] = {
                 "import_ms": statistics.median(r["import_ms"] for r in runs),
@@ -217,7 +234,8 @@ def main() -> int:
                 "total_ms": statistics.median(r["import_ms"] + r["first_ms"] for r in runs),
             }
         program = f"TOKEN = {APP_TOKEN!r}\nSNAPSHOT = {snapshot_id}\nN = {args.requests}\n" + WARM
-        out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+        out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=ROOT,
+                             check=True)
         warm = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         if server is not None:
@@ -234,7 +252,8 @@ def main() -> int:
         print(f"  {name:24s} p50 {f['p50_ms']:7.2f} ms  p99 {f['p99_ms']:7.2f} ms  (n={f['n']})")
     print(f"  a 2,000-function page is {warm['page_2000_bytes'] / 1e6:.2f} MB of JSON")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "api.json").write_text(json.dumps({"cold": cold, "warm": warm, "python": sys.version.split()[0]}, indent=2))
+    (RESULTS / "api.json").write_text(json.dumps({"cold": cold, "warm": warm, "python": sys.version.split()[0]},
+                                                 indent=2))
     return 0
 
 

@@ -28,7 +28,6 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 from common import CACHE, PYTHON, ROOT, BenchResult, log, median, table
@@ -130,7 +129,8 @@ def run_load(ctx: Any) -> BenchResult:
 
             def register(repo: dict) -> tuple[float, dict]:
                 start = time.perf_counter()
-                answer = dev.request("POST", "/repositories", json_body={"url": git.url(repo["name"]), "branch": "main"},
+                answer = dev.request("POST", "/repositories",
+                                     json_body={"url": git.url(repo["name"]), "branch": "main"},
                                      token=token)  # fmt: skip
                 assert answer.status == 201, answer.body
                 return (time.perf_counter() - start) * 1000, answer.json
@@ -147,7 +147,7 @@ def run_load(ctx: Any) -> BenchResult:
 
             # 200 webhooks: per repository a push to main (its second commit) and three tag pushes.
             bodies = []
-            for repo, (_, body) in zip(repos, registered):
+            for repo in repos:
                 url = git.url(repo["name"])
                 with RepoBuilder.open(repo["path"]) as builder:
                     builder.branch("main", repo["second"])
@@ -240,11 +240,12 @@ def run_latency(ctx: Any) -> BenchResult:
             try:
                 app = _app(dev, receiver)
                 start = time.monotonic()
-                answer = dev.request("POST", "/repositories", json_body={"url": url, "branch": RESCAN_BRANCH,
-                                                                          "slug": "packages"}, token=app["token"])  # fmt: skip
+                answer = dev.request("POST", "/repositories",
+                                     json_body={"url": url, "branch": RESCAN_BRANCH, "slug": "packages"},
+                                     token=app["token"])  # fmt: skip
                 assert answer.status == 201, answer.body
                 job_id = answer.json["job_id"]
-                (first,) = receiver.wait_for(lambda d: d.job_id == job_id,
+                (first,) = receiver.wait_for(lambda d, job_id=job_id: d.job_id == job_id,
                                              timeout_s=600)  # fmt: skip
                 pipeline = first.received_at - start
                 stages = dev.request("GET", f"/jobs/{job_id}", token=app["token"]).json.get("stages")
@@ -255,7 +256,7 @@ def run_latency(ctx: Any) -> BenchResult:
                                                          fixture.base))  # fmt: skip
                 assert status == 202 and body["job_ids"], body
                 push_job = body["job_ids"][0]
-                (second,) = receiver.wait_for(lambda d: d.job_id == push_job,
+                (second,) = receiver.wait_for(lambda d, push_job=push_job: d.job_id == push_job,
                                               timeout_s=120)  # fmt: skip
                 push = second.received_at - start
                 push_stages = dev.request("GET", f"/jobs/{push_job}", token=app["token"]).json.get("stages")

@@ -56,7 +56,15 @@ def main() -> int:
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
     from codetracker.domain.notifications import notification_id
-    from codetracker.domain.service import App, Job, JobStatus, JobTrigger, NotifyRequested, Registration, RepositoryStatus
+    from codetracker.domain.service import (
+        App,
+        Job,
+        JobStatus,
+        JobTrigger,
+        NotifyRequested,
+        Registration,
+        RepositoryStatus,
+    )
     from codetracker.ports import QueueRecord
     from codetracker.settings import Settings
     from codetracker.usecases.notify import NotifierPorts, handle_notify_record
@@ -74,7 +82,8 @@ def main() -> int:
     n = args.notifications
     try:
         with WebhookReceiver(SECRET) as receiver:
-            services = Services(Settings.from_env({"CODE_TRACKER_ENCRYPTION_KEY": KEY, "CODE_TRACKER_ALLOW_PRIVATE_URLS": "1"}))
+            services = Services(Settings.from_env({"CODE_TRACKER_ENCRYPTION_KEY": KEY,
+                                                   "CODE_TRACKER_ALLOW_PRIVATE_URLS": "1"}))
             database = PostgresDatabase(database_url)
             uow = PostgresUnitOfWorkFactory(database)
             cipher = services.cipher
@@ -93,14 +102,16 @@ def main() -> int:
                                       notification_queued_at=now))
                 unit.commit()
             ports = NotifierPorts(
-                unit_of_work=uow, sender=HttpxWebhookSender(SystemResolver(), allow_private=True), visibility=MemoryVisibility(),
-                cipher=cipher, resolver=SystemResolver(), clock=utc_now, metrics=MemoryMetrics(), allow_private_urls=True,
+                unit_of_work=uow, sender=HttpxWebhookSender(SystemResolver(), allow_private=True),
+                visibility=MemoryVisibility(), cipher=cipher, resolver=SystemResolver(), clock=utc_now,
+                metrics=MemoryMetrics(), allow_private_urls=True,
             )
             bodies = []
             for job_id in jobs:
                 event = {"type": "snapshot.stored", "timestamp": now.isoformat(), "data": {"job": {"id": job_id},
                          "changes": {"added": [{"file_path": "src/a.js", "name": f"f{i}"} for i in range(20)]}}}
-                bodies.append(contracts.notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repo_id, event)))
+                bodies.append(contracts.notify_requested_to_json(
+                    NotifyRequested(notification_id(job_id), job_id, repo_id, event)))
             # warm-up: first connection, first statements
             handle_notify_record(QueueRecord("warm", bodies[0], 1, "rh"), ports=ports)
             ours = []

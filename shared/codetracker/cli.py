@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
         "flags. A redriven notification keeps its webhook-id and starts its attempts again.",
     )
     redrive.add_argument("queue", nargs="?", choices=("scan", "persist", "notify"))
-    redrive.add_argument("--dlq-url", action=_Once, help="the dead-letter queue (default: CODE_TRACKER_<QUEUE>_DLQ_URL)")
+    redrive.add_argument("--dlq-url", action=_Once,
+                         help="the dead-letter queue (default: CODE_TRACKER_<QUEUE>_DLQ_URL)")
     redrive.add_argument("--queue-url", action=_Once, help="its source queue (default: CODE_TRACKER_<QUEUE>_QUEUE_URL)")
     _add_dev(commands)
     return root
@@ -176,7 +177,13 @@ def _add_dev(commands) -> None:
                      help="how long the functions may take to start (default 60s)")
 
 
-_POSITIONALS = {"extract": "PATH", "scan": "PATH|URL", "show": "SLUG", "db": "status|stop", "redrive": "scan|persist|notify"}
+_POSITIONALS = {
+    "extract": "PATH",
+    "scan": "PATH|URL",
+    "show": "SLUG",
+    "db": "status|stop",
+    "redrive": "scan|persist|notify",
+}
 
 
 # --- output -------------------------------------------------------------------------------------------
@@ -550,7 +557,9 @@ def main(
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("a command is required: extract, scan, show, db, redrive or dev (see 'codetracker --help')")
+            raise UsageError(
+                "a command is required: extract, scan, show, db, redrive or dev (see 'codetracker --help')"
+            )
         if services is None and args.command != "dev":
             from codetracker.settings import Settings
             from codetracker.wiring import Services

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from psycopg.errors import ForeignKeyViolation
 
 from codetracker.domain.model import Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource
 from codetracker.domain.service import (
@@ -24,7 +25,7 @@ from codetracker.domain.service import (
     WebhookDelivery,
     registration_scope,
 )
-from codetracker.errors import Conflict
+from codetracker.errors import Conflict, InvalidInput
 from codetracker.ports import FunctionCursor
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -53,7 +54,8 @@ def job(repository_id: str, *, at: datetime = T0, ref: str = "refs/heads/main", 
 def add(factory, *items) -> None:
     with factory() as uow:
         for item in items:
-            {App: uow.apps, Registration: uow.registrations, Job: uow.jobs, Activity: uow.activities}[type(item)].add(item)
+            stores = {App: uow.apps, Registration: uow.registrations, Job: uow.jobs, Activity: uow.activities}
+            stores[type(item)].add(item)
         uow.commit()
 
 
@@ -179,7 +181,7 @@ def test_a_failed_activity_leaves_the_unit_usable(unit_of_work):
     add(unit_of_work, a)
     with unit_of_work() as uow:
         uow.registrations.add(r)
-        with pytest.raises(Exception):
+        with pytest.raises((InvalidInput, ForeignKeyViolation)):
             # An unknown registration: refused by the store (a foreign key in Postgres).
             uow.activities.add(Activity(str(uuid.uuid4()), a.id, ActivityType.SCAN_REQUESTED, ActivityStatus.OK, T0))
         uow.jobs.add(job(r.id))
@@ -218,9 +220,11 @@ def _descriptor(slug: str, n: int) -> Descriptor:
 def test_snapshots_by_id_pages_of_functions_and_scope_deletion(unit_of_work):
     scope_a, scope_b = registration_scope(str(uuid.uuid4())), registration_scope(str(uuid.uuid4()))
     with unit_of_work() as uow:
-        sa = uow.snapshots.store_snapshot(SnapshotKey("m", "main", "HEAD", scope_a), _descriptor("m", 10), SnapshotSource("m"))
+        sa = uow.snapshots.store_snapshot(SnapshotKey("m", "main", "HEAD", scope_a), _descriptor("m", 10),
+                                          SnapshotSource("m"))
         uow.snapshots.store_snapshot(SnapshotKey("m", "main", "v1", scope_a), _descriptor("m", 2), SnapshotSource("m"))
-        sb = uow.snapshots.store_snapshot(SnapshotKey("m", "main", "HEAD", scope_b), _descriptor("m", 1), SnapshotSource("m"))
+        sb = uow.snapshots.store_snapshot(SnapshotKey("m", "main", "HEAD", scope_b), _descriptor("m", 1),
+                                          SnapshotSource("m"))
         uow.commit()
     with unit_of_work(read_only=True) as uow:
         assert uow.snapshots.summary_by_id(sa.snapshot_id) == sa
@@ -228,7 +232,8 @@ def test_snapshots_by_id_pages_of_functions_and_scope_deletion(unit_of_work):
         whole = uow.snapshots.load_snapshot(sa.key).functions
         page = uow.snapshots.load_functions(sa.snapshot_id, limit=4)
         last = page[-1]
-        rest = uow.snapshots.load_functions(sa.snapshot_id, limit=100, after=FunctionCursor(last.file_path, last.order_in_file))
+        rest = uow.snapshots.load_functions(sa.snapshot_id, limit=100,
+                                            after=FunctionCursor(last.file_path, last.order_in_file))
     assert tuple(page + rest) == whole and len(page) == 4
     with unit_of_work() as uow:
         assert uow.snapshots.delete_scope(scope_a) == 2

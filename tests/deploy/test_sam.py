@@ -160,7 +160,7 @@ def _compatible_wheel_tag(tag: str) -> bool:
 
 def test_sam_build_puts_the_handlers_and_both_layers_in_the_build(sam_build):
     built = json.loads(json.dumps(__import__("yaml").safe_load((sam_build / "template.yaml").read_text())))
-    for name, role in FUNCTIONS.items():
+    for name in FUNCTIONS:
         artifact = sam_build / name
         assert (artifact / "app.py").is_file(), name
         assert built["Resources"][name]["Properties"]["CodeUri"] == name
@@ -242,4 +242,6 @@ def test_each_function_with_its_layers_fits_lambdas_unzipped_limit(sam_build, tm
                 if p.is_file():
                     zf.write(p, p.relative_to(sam_build / layer))
         report[layer] = {"unzipped": _dir_size(sam_build / layer), "zipped": archive.stat().st_size}
-    (BUILD_DIR.parent / "sizes.json").write_text(json.dumps({"layers": report, "functions_with_layers": sizes}, indent=1))
+    (BUILD_DIR.parent / "sizes.json").write_text(
+        json.dumps({"layers": report, "functions_with_layers": sizes}, indent=1)
+    )

@@ -7,6 +7,7 @@ import tomllib
 from typing import Any
 
 import pytest
+from yaml.constructor import ConstructorError
 
 from codetracker.local import template as cfn
 from tests.deploy.conftest import FUNCTIONS, LAYERS, ROOT
@@ -133,7 +134,8 @@ def test_every_queue_has_a_consumer(template):
 
 @pytest.mark.parametrize(
     "function, parameter, default",
-    [("ReconcilerFunction", "ReconcileSchedule", "rate(15 minutes)"), ("RetentionFunction", "RetentionSchedule", "rate(1 day)")],
+    [("ReconcilerFunction", "ReconcileSchedule", "rate(15 minutes)"),
+     ("RetentionFunction", "RetentionSchedule", "rate(1 day)")],
 )
 def test_schedules_are_parameters(template, parameters, function, parameter, default):
     (event,) = props(template, function)["Events"].values()
@@ -205,13 +207,15 @@ def test_outputs_name_the_api_webhook_queues_and_dlqs(template):
 ENVIRONMENT = {
     "ApiFunction": {"CODE_TRACKER_SCAN_QUEUE_URL", "CODE_TRACKER_ADMIN_TOKEN_SECRET_ID",
                     "CODE_TRACKER_GITHUB_WEBHOOK_SECRET_SECRET_ID", "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID"},
-    "ScannerFunction": {"CODE_TRACKER_PERSIST_QUEUE_URL", "CODE_TRACKER_NOTIFY_QUEUE_URL", "CODE_TRACKER_PAYLOAD_BUCKET",
-                        "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID", "CODE_TRACKER_MAX_FILE_BYTES",
-                        "CODE_TRACKER_MAX_PACK_BYTES", "CODE_TRACKER_MAX_FILES", "CODE_TRACKER_GIT_CONNECT_TIMEOUT",
-                        "CODE_TRACKER_GIT_READ_TIMEOUT", "CODE_TRACKER_GIT_TOTAL_TIMEOUT"},
+    "ScannerFunction": {"CODE_TRACKER_PERSIST_QUEUE_URL", "CODE_TRACKER_NOTIFY_QUEUE_URL",
+                        "CODE_TRACKER_PAYLOAD_BUCKET", "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID",
+                        "CODE_TRACKER_MAX_FILE_BYTES", "CODE_TRACKER_MAX_PACK_BYTES", "CODE_TRACKER_MAX_FILES",
+                        "CODE_TRACKER_GIT_CONNECT_TIMEOUT", "CODE_TRACKER_GIT_READ_TIMEOUT",
+                        "CODE_TRACKER_GIT_TOTAL_TIMEOUT"},
     "PersisterFunction": {"CODE_TRACKER_NOTIFY_QUEUE_URL", "CODE_TRACKER_PAYLOAD_BUCKET"},
-    "NotifierFunction": {"CODE_TRACKER_NOTIFY_QUEUE_URL", "CODE_TRACKER_PAYLOAD_BUCKET", "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID",
-                         "CODE_TRACKER_NOTIFY_MAX_ATTEMPTS", "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S", "CODE_TRACKER_PUBLIC_API_URL"},
+    "NotifierFunction": {"CODE_TRACKER_NOTIFY_QUEUE_URL", "CODE_TRACKER_PAYLOAD_BUCKET",
+                         "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID", "CODE_TRACKER_NOTIFY_MAX_ATTEMPTS",
+                         "CODE_TRACKER_NOTIFY_BACKOFF_BASE_S", "CODE_TRACKER_PUBLIC_API_URL"},
     "ReconcilerFunction": {"CODE_TRACKER_SCAN_QUEUE_URL", "CODE_TRACKER_ENCRYPTION_KEY_SECRET_ID",
                            "CODE_TRACKER_GIT_CONNECT_TIMEOUT", "CODE_TRACKER_GIT_READ_TIMEOUT"},
     "RetentionFunction": {"CODE_TRACKER_RETENTION_DAYS"},
@@ -279,7 +283,7 @@ def test_loader_reads_short_and_long_forms_alike():
         "Q": {"Fn::Sub": "${AWS::StackName}-q"},
         "R": {"Fn::If": ["C", {"Ref": "S"}, {"Ref": "AWS::NoValue"}]},
     }
-    with pytest.raises(Exception):
+    with pytest.raises(ConstructorError):
         cfn.loads("Resources: !!python/object:os.system {}\n")
 
 

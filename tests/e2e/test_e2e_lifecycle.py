@@ -116,7 +116,8 @@ def test_a_busy_port_is_named(tmp_path, dev):
 
 def test_help_explains_every_option():
     done = subprocess.run([sys.executable, "-m", "codetracker.cli", "dev", "--help"], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "shared")})  # fmt: skip
+                          text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT / "shared")})  # fmt: skip
     assert done.returncode == 0
     for option in ("--port", "--template", "--parameter-overrides", "--reconcile-every", "--retention-every",
                    "--concurrency", "--max-visibility-timeout", "--moto-port", "--shutdown-grace",

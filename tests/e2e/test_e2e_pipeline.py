@@ -155,7 +155,8 @@ def test_show_and_db_status_work_against_the_running_system(dev, receiver, make_
     _, _, app, registered, delivery = _registered_and_notified(dev, receiver, make_repo, "cli")
     slug = delivery.payload["data"]["snapshot"]["module_slug"]
     done = subprocess.run([sys.executable, "-m", "codetracker.cli", "show", slug, "--repository", registered["id"],
-                           "--json"], env=dev.env, capture_output=True, text=True, timeout=60, cwd=REPO_ROOT)  # fmt: skip
+                           "--json"], env=dev.env, capture_output=True, text=True, timeout=60,
+                          cwd=REPO_ROOT)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert '"commit_sha"' in done.stdout
     status = subprocess.run([sys.executable, "-m", "codetracker.cli", "db", "status"], env=dev.env,

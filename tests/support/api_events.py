@@ -267,7 +267,9 @@ def sample_events() -> dict[str, dict[str, Any]]:
         ),
         "register-repository": http_event(
             "POST", "/repositories", headers=app_auth,
-            body=json.dumps({"url": NEW_REPOSITORY_URL + ".git", "branch": "main", "access_token": "ghp_exampleexample"}),
+            body=json.dumps(
+                {"url": NEW_REPOSITORY_URL + ".git", "branch": "main", "access_token": "ghp_exampleexample"}
+            ),
         ),
         "register-repository-again": http_event(
             "POST", "/repositories", headers=app_auth, body=json.dumps({"url": REPOSITORY_URL})
@@ -335,7 +337,8 @@ def sample_events() -> dict[str, dict[str, Any]]:
         ),
         "github-ping": github_event("ping", ping_payload(), delivery="0a1b2c3d-0000-11e3-81ab-4c9367dc0958"),
         "github-issues-ignored": github_event(
-            "issues", {"action": "opened", "repository": github_repository()}, delivery="1b2c3d4e-0000-11e3-81ab-4c9367dc0958"
+            "issues", {"action": "opened", "repository": github_repository()},
+            delivery="1b2c3d4e-0000-11e3-81ab-4c9367dc0958",
         ),
     }
 

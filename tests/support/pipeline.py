@@ -181,7 +181,9 @@ class Pipeline:
 
     def create_app(self, callback_url: str | None = None, name: str = "pipeline-app") -> dict[str, Any]:
         body = {"name": name, **({"callback_url": callback_url} if callback_url else {})}
-        status, created = self.api(ev.http_event("POST", "/apps", body=json.dumps(body), headers=ev.bearer(ev.ADMIN_TOKEN)))
+        status, created = self.api(
+            ev.http_event("POST", "/apps", body=json.dumps(body), headers=ev.bearer(ev.ADMIN_TOKEN))
+        )
         assert status == 201, created
         return created
 
@@ -246,7 +248,9 @@ class Pipeline:
             database.close()
 
 
-def make_pipeline(database_url: str, queues: Queues, *, env: dict[str, str] | None = None, **overrides: Any) -> Pipeline:
+def make_pipeline(
+    database_url: str, queues: Queues, *, env: dict[str, str] | None = None, **overrides: Any
+) -> Pipeline:
     from codetracker.adapters.metrics_powertools import MemoryMetrics
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory

@@ -44,7 +44,9 @@ def _message_id(n: int) -> str:
     return f"059f36b4-87a3-44ab-83d2-661975830a{n:02d}"
 
 
-def sqs_record(queue: str, body: str, n: int, *, receive_count: int = 1, attributes: dict | None = None) -> dict[str, Any]:
+def sqs_record(
+    queue: str, body: str, n: int, *, receive_count: int = 1, attributes: dict | None = None
+) -> dict[str, Any]:
     return {
         "messageId": _message_id(n),
         "receiptHandle": f"AQEB{queue}{n:04d}receipt==",
@@ -110,7 +112,9 @@ def persist_body(job_id: str, **result: Any) -> str:
 
 def claim_payloads() -> dict[str, bytes]:
     """Objects the claim-check events point at (the test puts them in the bucket first)."""
-    return {f"s3://{PAYLOAD_BUCKET}/claims/persist.requested/{CLAIMED_JOB}/events.json": persist_body(CLAIMED_JOB).encode()}
+    return {
+        f"s3://{PAYLOAD_BUCKET}/claims/persist.requested/{CLAIMED_JOB}/events.json": persist_body(CLAIMED_JOB).encode()
+    }
 
 
 def claim_body() -> str:
@@ -154,7 +158,9 @@ def sample_events() -> dict[str, dict[str, dict[str, Any]]]:
     return {
         "scanner": {
             "scan-requested": {"Records": [sqs_record("scan", scan_body(SCAN_JOB), 1)]},
-            "scan-ref-not-found": {"Records": [sqs_record("scan", scan_body(SCAN_MISSING_REF_JOB, "refs/heads/nope"), 2)]},
+            "scan-ref-not-found": {
+                "Records": [sqs_record("scan", scan_body(SCAN_MISSING_REF_JOB, "refs/heads/nope"), 2)]
+            },
             "scan-mixed-batch": {"Records": [
                 sqs_record("scan", scan_body(SCAN_JOB_2), 3),
                 sqs_record("scan", scan_body(NOT_STORED_JOB), 4, receive_count=2),  # retried

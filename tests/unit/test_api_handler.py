@@ -11,9 +11,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _probe(env_extra: dict[str, str]) -> str:
-    code = "import sys, functions.api.app as a; print(a.lambda_handler.__wrapped__.__name__ if hasattr(a.lambda_handler, '__wrapped__') else '-', 'aws_xray_sdk.core' in sys.modules)"
+    code = (
+        "import sys, functions.api.app as a; print(a.lambda_handler.__wrapped__.__name__ "
+        "if hasattr(a.lambda_handler, '__wrapped__') else '-', 'aws_xray_sdk.core' in sys.modules)"
+    )
     env = {"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "PATH": "/usr/bin:/bin", **env_extra}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env).stdout.strip()
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env=env).stdout.strip()
 
 
 def test_traced_in_lambda_only():

@@ -74,5 +74,6 @@ class AesGcmTokenCipher:
             return self._cipher().decrypt(nonce, body, context.encode()).decode("utf-8")
         except InvalidTag:
             raise ConfigurationError(
-                f"a stored secret does not decrypt with {KEY_SETTING} (wrong key, or not this row's)", setting=KEY_SETTING
+                f"a stored secret does not decrypt with {KEY_SETTING} (wrong key, or not this row's)",
+                setting=KEY_SETTING,
             ) from None

@@ -1,5 +1,6 @@
-"""An in-memory unit of work: the snapshot store, blob cache and service tables in dicts, with the same transaction semantics
-as Postgres (nothing is visible to others before commit; leaving without commit discards everything).
+"""An in-memory unit of work: the snapshot store, blob cache and service tables in dicts, with the same
+transaction semantics as Postgres (nothing is visible to others before commit; leaving without commit
+discards everything).
 
 It lives beside the Postgres adapter, not under tests/, and the same contract suite runs against both
 (tests/contract/), so the two cannot drift. Use it where a test needs the use cases, not Postgres."""

@@ -190,8 +190,12 @@ class HttpxWebhookSender:
     ) -> None:
         self._total = total_timeout_s
         self._client = httpx.Client(
-            transport=PolicyTransport(PolicyNetworkBackend(resolver, allow_private=allow_private), ssl_context=ssl_context),
-            timeout=httpx.Timeout(connect=connect_timeout_s, read=read_timeout_s, write=read_timeout_s, pool=connect_timeout_s),
+            transport=PolicyTransport(
+                PolicyNetworkBackend(resolver, allow_private=allow_private), ssl_context=ssl_context
+            ),
+            timeout=httpx.Timeout(
+                connect=connect_timeout_s, read=read_timeout_s, write=read_timeout_s, pool=connect_timeout_s
+            ),
             follow_redirects=False,
             trust_env=False,
             headers={"user-agent": USER_AGENT},

@@ -81,7 +81,8 @@ class SettingsSecretSource:
         value = answer.get("SecretString")
         if not value:
             raise ConfigurationError(
-                f"the secret of {setting.variable}_SECRET_ID has no string value", setting=f"{setting.variable}_SECRET_ID"
+                f"the secret of {setting.variable}_SECRET_ID has no string value",
+                setting=f"{setting.variable}_SECRET_ID",
             )
         return value
 
@@ -116,7 +117,9 @@ class DatabasePasswordSource:
         except ClientError as err:
             code = err.response.get("Error", {}).get("Code", "")
             if code in ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException"):
-                raise ConfigurationError(f"the secret of {variable} cannot be read ({code})", setting=variable) from None
+                raise ConfigurationError(
+                    f"the secret of {variable} cannot be read ({code})", setting=variable
+                ) from None
             raise SecretUnavailable(f"Secrets Manager failed ({code or 'error'})") from None
         except BotoCoreError as err:
             raise SecretUnavailable(f"Secrets Manager cannot be reached ({type(err).__name__})") from None

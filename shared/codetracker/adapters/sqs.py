@@ -35,14 +35,22 @@ def _default_client() -> Any:
 def encode_message(message: ScanRequested | PersistRequested | NotifyRequested) -> tuple[str, int, str]:
     """(type, version, body) of a pipeline message."""
     if isinstance(message, ScanRequested):
-        return contracts.SCAN_REQUESTED_TYPE, contracts.SCAN_REQUESTED_VERSION, contracts.scan_requested_to_json(message)
+        return (
+            contracts.SCAN_REQUESTED_TYPE,
+            contracts.SCAN_REQUESTED_VERSION,
+            contracts.scan_requested_to_json(message),
+        )
     if isinstance(message, PersistRequested):
         return (
             contracts.PERSIST_REQUESTED_TYPE,
             contracts.PERSIST_REQUESTED_VERSION,
             contracts.persist_requested_to_json(message),
         )
-    return contracts.NOTIFY_REQUESTED_TYPE, contracts.NOTIFY_REQUESTED_VERSION, contracts.notify_requested_to_json(message)
+    return (
+        contracts.NOTIFY_REQUESTED_TYPE,
+        contracts.NOTIFY_REQUESTED_VERSION,
+        contracts.notify_requested_to_json(message),
+    )
 
 
 def _translate(err: Exception, what: str, queue_url: str, setting: str) -> Exception:

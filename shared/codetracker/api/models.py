@@ -46,7 +46,9 @@ class AppCreated(BaseModel):
     id: str
     name: str
     token: str = Field(repr=False, description="the app's bearer token; shown only in this answer")
-    signing_secret: str = Field(repr=False, description="`whsec_` secret the notifications are signed with; shown only here")
+    signing_secret: str = Field(
+        repr=False, description="`whsec_` secret the notifications are signed with; shown only here"
+    )
     callback_url: str | None
 
 
@@ -59,7 +61,9 @@ class RegisterRepositoryBody(_Request):
     callback_url: str | None = Field(default=None, description="overrides the app's callback URL")
     slug: str | None = Field(default=None, description="module slug; default: the repository's name, slugified")
     # repr=False: Powertools logs route arguments at debug level; a token must not be in them.
-    access_token: str | None = Field(default=None, repr=False, description="token for a private repository; never returned")
+    access_token: str | None = Field(
+        default=None, repr=False, description="token for a private repository; never returned"
+    )
 
 
 class UpdateRepositoryBody(_Request):

@@ -232,8 +232,8 @@ class _Keys:
 class _Index:
     """The patterns of one mode (last component, or whole path) indexed for "last match" queries:
     literal patterns (`name`), `*suffix`, `prefix*` and `*infix*` (basename) or `prefix**` (path:
-    `dir/**`) by dict lookups, every other glob in the bucket of a short literal it requires (or, with no literal at all,
-    in the general bucket)."""
+    `dir/**`) by dict lookups, every other glob in the bucket of a short literal it requires (or, with no
+    literal at all, in the general bucket)."""
 
     __slots__ = ("exact", "prefix", "suffix", "infix", "buckets", "gram_lengths", "general")
 
@@ -414,7 +414,8 @@ def _as_scan_problems(problems: list[LineProblem]) -> tuple[ScanProblem, ...]:
             ScanProblem(
                 IGNORE_FILE_NAME,
                 ProblemKind.IGNORE_RULE,
-                f"{len(rest)} more lines (from line {rest[0].line} to {rest[-1].line}) are skipped or match nothing; not listed",
+                f"{len(rest)} more lines (from line {rest[0].line} to {rest[-1].line}) are skipped or match nothing; "
+                "not listed",
                 line=rest[0].line,
             )
         )

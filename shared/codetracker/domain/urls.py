@@ -84,7 +84,9 @@ def parse_url(text: str, *, schemes: frozenset[str]) -> ParsedUrl:
     bracketed = f"[{host}]" if ":" in host else host
     netloc = bracketed if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{bracketed}:{port}"
     normalized = f"{scheme}://{netloc}{_trim_path(parts.path)}"
-    display = SplitResult(parts.scheme, bracketed if port is None else f"{bracketed}:{port}", parts.path, "", "").geturl()
+    display = SplitResult(
+        parts.scheme, bracketed if port is None else f"{bracketed}:{port}", parts.path, "", ""
+    ).geturl()
     return ParsedUrl(normalized, display, scheme, host, port, had_credentials)
 
 

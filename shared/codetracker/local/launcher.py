@@ -48,7 +48,8 @@ def http(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
 
 class DevProcess:
     def __init__(self, *, env: Mapping[str, str], args: Sequence[str] = (), log_path: Path | None = None,
-                 python: str | None = None, cwd: Path | None = None, startup_timeout_s: float = 90.0) -> None:  # fmt: skip
+                 python: str | None = None, cwd: Path | None = None,
+                 startup_timeout_s: float = 90.0) -> None:  # fmt: skip
         self.env = dict(env)
         self.args = list(args)
         self.log_path = log_path

@@ -12,7 +12,6 @@ it for `grace` seconds, so it is never left behind for long. A clean stop of `co
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal

@@ -60,7 +60,10 @@ _OWN_VARIABLES = {"DATABASE_URL", "CODE_TRACKER_ALLOW_PRIVATE_URLS", "CODE_TRACK
                   "CODE_TRACKER_PAYLOAD_BUCKET"}  # fmt: skip
 SECRET_SETTINGS = ("CODE_TRACKER_ADMIN_TOKEN", "CODE_TRACKER_GITHUB_WEBHOOK_SECRET", "CODE_TRACKER_ENCRYPTION_KEY")
 # The secrets kept in the dev directory: what the database encrypted, and what GitHub signs with.
-_STORED = {"CODE_TRACKER_ENCRYPTION_KEY": "encryption_key", "CODE_TRACKER_GITHUB_WEBHOOK_SECRET": "github_webhook_secret"}
+_STORED = {
+    "CODE_TRACKER_ENCRYPTION_KEY": "encryption_key",
+    "CODE_TRACKER_GITHUB_WEBHOOK_SECRET": "github_webhook_secret",
+}
 
 
 class DevError(Exception):
@@ -232,7 +235,9 @@ class DevRuntime:
             self._moto = local_queues.start(record_path, port=self.options.moto_port,
                                             grace_s=self.options.orphan_grace_s, env=self._moto_env())  # fmt: skip
         endpoint = self._moto.endpoint_url
-        local, buckets = local_queues.create(plan, endpoint, max_visibility_timeout_s=self.options.max_visibility_timeout_s)
+        local, buckets = local_queues.create(
+            plan, endpoint, max_visibility_timeout_s=self.options.max_visibility_timeout_s
+        )
         inflight_dir = self.dev_dir / rec.INFLIGHT
         released = local_queues.release(endpoint, inflight_dir) if self._moto.adopted else 0
         for stale in inflight_dir.glob("*.json") if inflight_dir.is_dir() else ():

@@ -53,7 +53,9 @@ def finish_record(opened: OpenedMessage, payloads: PayloadStore | None) -> None:
     try:
         payloads.delete(opened.claim_location)
     except PayloadUnavailable as err:
-        logger.warning("claim-checked payload not deleted", extra={"location": opened.claim_location, "error": str(err)})
+        logger.warning(
+            "claim-checked payload not deleted", extra={"location": opened.claim_location, "error": str(err)}
+        )
 
 
 def reject_record(

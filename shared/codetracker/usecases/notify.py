@@ -268,6 +268,8 @@ def _record(
             _activity(uow, current, job, ActivityType.NOTIFICATION_FAILED, ActivityStatus.FAILED, text, now,
                       ports.metrics)
         else:
-            job = replace(job, updated_at=now, status=JobStatus.DONE if job.status == JobStatus.NOTIFYING else job.status)
+            job = replace(
+                job, updated_at=now, status=JobStatus.DONE if job.status == JobStatus.NOTIFYING else job.status
+            )
         uow.jobs.save(job)
         uow.commit()

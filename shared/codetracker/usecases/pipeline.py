@@ -223,7 +223,9 @@ def failed_event(job: Job, registration: Registration) -> dict[str, Any]:
     )
 
 
-def pending_notification(job: Job, registration: Registration | None, *, public_api_url: str | None) -> NotifyRequested | None:
+def pending_notification(
+    job: Job, registration: Registration | None, *, public_api_url: str | None
+) -> NotifyRequested | None:
     """The notify message of a job whose notification was decided and not sent yet (None otherwise): made
     from what the job keeps, so a resend after a failed send has the same body and webhook-id."""
     if job.notification_id is None or job.notification_queued_at is not None:
@@ -367,8 +369,8 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
     # Fetched from the URL as the app gave it (credentials never in it): the normal form that identifies the
     # repository may differ from what its server serves (a trailing .git, a local path).
     request = RepositoryScanRequest(
-        registration.display_url or message.url, message.ref, branch_name=message.branch_name, release_tag=message.release_tag,
-        module_slug=message.module_slug, scope=message.scope,
+        registration.display_url or message.url, message.ref, branch_name=message.branch_name,
+        release_tag=message.release_tag, module_slug=message.module_slug, scope=message.scope,
         credentials=registration_credentials(registration, cipher=ports.cipher),
         fallback_branch=message.fallback_branch,
     )
@@ -582,7 +584,8 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
                 if not changes.first_snapshot else "first snapshot")
         _activity(uow, registration, job, ActivityType.SNAPSHOT_STORED, ActivityStatus.OK,
                   f"stored {scan.key.module_slug} {scan.key.branch_name} {scan.key.release_tag} at "
-                  f"{(summary.commit_sha or '')[:12]}: {summary.functions_count} functions ({what})", now, ports.metrics)
+                  f"{(summary.commit_sha or '')[:12]}: {summary.functions_count} functions ({what})", now,
+                  ports.metrics)
         uow.commit()
     ports.metrics.count("SnapshotsStored")
     ports.metrics.seconds("PersistDuration", _seconds(persist_started, now) or 0.0)

@@ -166,7 +166,9 @@ def _queue_changed(
 ) -> None:
     with unit_of_work() as uow:
         snapshots = uow.snapshots.list_snapshots(scope=registration.scope)
-        stored = {(s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug}
+        stored = {
+            (s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug
+        }
         wanted = wanted_refs(registration, remote, stored)
         queued = 0
         for ref, commit, have in wanted:

@@ -12,7 +12,9 @@ from codetracker.ports import DeadLetterMover, RedriveOutcome
 QUEUES = ("scan", "persist", "notify")
 
 
-def redrive(queue: str, *, mover: DeadLetterMover, dead_letter_url: str | None, queue_url: str | None) -> RedriveOutcome:
+def redrive(
+    queue: str, *, mover: DeadLetterMover, dead_letter_url: str | None, queue_url: str | None
+) -> RedriveOutcome:
     if queue not in QUEUES:
         raise ConfigurationError(f"no queue {queue!r}: one of {', '.join(QUEUES)}")
     name = queue.upper()

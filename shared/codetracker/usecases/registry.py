@@ -136,7 +136,11 @@ def create_app(
     callback = None
     if request.callback_url is not None:
         callback = check_url(
-            request.callback_url, kind=CALLBACK, field="callback_url", resolver=resolver, allow_private=allow_private_urls
+            request.callback_url,
+            kind=CALLBACK,
+            field="callback_url",
+            resolver=resolver,
+            allow_private=allow_private_urls,
         ).display
     app_id = str(uuid.uuid4())
     token = APP_TOKEN_PREFIX + base64.urlsafe_b64encode(random_secrets.token_bytes(32)).decode().rstrip("=")
@@ -199,7 +203,11 @@ def register_repository(
     callback = None
     if request.callback_url is not None:
         callback = check_url(
-            request.callback_url, kind=CALLBACK, field="callback_url", resolver=resolver, allow_private=allow_private_urls
+            request.callback_url,
+            kind=CALLBACK,
+            field="callback_url",
+            resolver=resolver,
+            allow_private=allow_private_urls,
         ).display
     with unit_of_work() as uow:
         existing = uow.registrations.by_url(app.id, url.normalized)

@@ -57,7 +57,9 @@ def branch_name(value: str | None, field_name: str = "branch") -> str:
             raise InvalidInput(f"{field_name} must be a branch name", field=field_name)
         value = value[len("refs/heads/") :]
     if value == "HEAD":
-        raise InvalidInput(f"{field_name} must name a branch (leave it out to follow the default branch)", field=field_name)
+        raise InvalidInput(
+            f"{field_name} must name a branch (leave it out to follow the default branch)", field=field_name
+        )
     return value
 
 
@@ -117,7 +119,11 @@ class RegisterRepositoryRequest:
         if self.slug is not None:
             _set(self, "slug", module_slug(printable(self.slug, "slug", max_length=255)))
         if self.access_token is not None:
-            _set(self, "access_token", printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False))
+            _set(
+                self,
+                "access_token",
+                printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False),
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +147,11 @@ class UpdateRepositoryRequest:
             _set(self, "branch", branch_name(self.branch))
         _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
         if self.access_token is not None:
-            _set(self, "access_token", printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False))
+            _set(
+                self,
+                "access_token",
+                printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False),
+            )
 
 
 @dataclass(frozen=True, slots=True)

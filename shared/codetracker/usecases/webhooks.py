@@ -103,7 +103,9 @@ def handle_github_delivery(
     now = clock()
 
     if isinstance(intent, (Ping, Ignored)):
-        outcome = WebhookOutcome("pong") if isinstance(intent, Ping) else WebhookOutcome("ignored", detail=intent.reason)
+        outcome = (
+            WebhookOutcome("pong") if isinstance(intent, Ping) else WebhookOutcome("ignored", detail=intent.reason)
+        )
         with unit_of_work() as uow:
             if not uow.webhook_deliveries.claim(WebhookDelivery(delivery_id, event, now, outcome.outcome)):
                 return WebhookOutcome("duplicate")

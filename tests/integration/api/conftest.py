@@ -16,8 +16,9 @@ import pytest
 
 from tests.support import api_events as ev
 
-PUBLIC = {"github.com": ["140.82.112.3"], "hooks.example.com": ["93.184.215.14"], "gitlab.example.com": ["93.184.215.15"],
-          "rebind.example.com": ["93.184.215.16", "10.0.0.7"], "internal.example.com": ["192.168.10.4"]}
+PUBLIC = {"github.com": ["140.82.112.3"], "hooks.example.com": ["93.184.215.14"],
+          "gitlab.example.com": ["93.184.215.15"], "rebind.example.com": ["93.184.215.16", "10.0.0.7"],
+          "internal.example.com": ["192.168.10.4"]}
 
 
 class LambdaContext:
@@ -142,7 +143,9 @@ def api(migrated_database_url: str, aws) -> Iterator[Api]:
 def seed(api: Api) -> None:
     """What the sample events refer to: apps A and B, A's registration of REPOSITORY_URL with a job, a snapshot
     (id 1) and activity."""
-    from codetracker.domain.model import Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource
+    from codetracker.domain.model import (
+        Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource,
+    )
     from codetracker.domain.service import (
         Activity, ActivityStatus, ActivityType, App, Job, JobStatus, JobTrigger, Registration, RepositoryStatus,
         registration_scope,
@@ -170,7 +173,8 @@ def seed(api: Api) -> None:
               result={"functions": 3})
     functions = tuple(
         ExportedFunction(name, "src/index.mjs", "named", False, f"{name} it.", None, i,
-                         (Parameter("value", 0, "string", False, False, None, "the input"),), (ReturnValue("string", None),))
+                         (Parameter("value", 0, "string", False, False, None, "the input"),),
+                         (ReturnValue("string", None),))
         for i, name in enumerate(["camel", "kebab", "snake"])
     )
     with services.unit_of_work() as uow:

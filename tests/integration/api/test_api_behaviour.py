@@ -16,7 +16,8 @@ from tests.support.api_events import bearer, http_event
 
 
 def create_app(api, name="app", **extra):
-    answer = api.call(http_event("POST", "/apps", headers=bearer(ev.ADMIN_TOKEN), body=json.dumps({"name": name, **extra})))
+    answer = api.call(http_event("POST", "/apps", headers=bearer(ev.ADMIN_TOKEN),
+                                 body=json.dumps({"name": name, **extra})))
     assert answer.status == 201, answer.text
     return answer.json
 
@@ -117,10 +118,14 @@ def test_repository_list_pages(api):
 
 def test_patch_changes_only_the_fields_given(api):
     a = create_app(api)
-    rid = register(api, a["token"], branch="main", callback_url="https://hooks.example.com/a", access_token="ghp_x").json["id"]
-    patch = lambda body: api.call(http_event("PATCH", f"/repositories/{rid}", headers=bearer(a["token"]), body=json.dumps(body)))  # noqa: E731
+    rid = register(api, a["token"], branch="main", callback_url="https://hooks.example.com/a",
+                   access_token="ghp_x").json["id"]
+    patch = lambda body: api.call(  # noqa: E731
+        http_event("PATCH", f"/repositories/{rid}", headers=bearer(a["token"]), body=json.dumps(body))
+    )
     changed = patch({"branch": "develop"}).json
-    assert (changed["branch"], changed["callback_url"], changed["has_access_token"]) == ("develop", "https://hooks.example.com/a", True)
+    assert (changed["branch"], changed["callback_url"], changed["has_access_token"]) == (
+        "develop", "https://hooks.example.com/a", True)
     changed = patch({"access_token": None, "callback_url": None}).json
     assert (changed["branch"], changed["callback_url"], changed["has_access_token"]) == ("develop", None, False)
     assert patch({"url": "https://github.com/other/x"}).json["error"] == {
@@ -210,7 +215,8 @@ def test_bad_bodies(api, body, status, code, field):
 def test_multipart_and_form_bodies_are_not_json(api):
     a = create_app(api)
     for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"):
-        answer = api.call(http_event("POST", "/repositories", headers={**bearer(a["token"]), "content-type": content_type},
+        answer = api.call(http_event("POST", "/repositories",
+                                     headers={**bearer(a["token"]), "content-type": content_type},
                                      body="url=https://github.com/o/r"))
         assert answer.status == 400 and answer.json["error"]["code"] == "malformed_body", content_type
 
@@ -250,7 +256,8 @@ def test_a_failed_send_records_nothing_and_answers_503(migrated_database_url, aw
     answer = register(local, a["token"])
     assert answer.status == 503 and answer.json["error"]["code"] == "queue_unavailable"
     assert "throttled" not in answer.text
-    assert local.rows("SELECT count(*) FROM repositories") == [(0,)] and local.rows("SELECT count(*) FROM jobs") == [(0,)]
+    assert local.rows("SELECT count(*) FROM repositories") == [(0,)]
+    assert local.rows("SELECT count(*) FROM jobs") == [(0,)]
 
 
 def test_a_missing_setting_is_a_generic_500_with_the_reason_logged(migrated_database_url, aws, caplog):
@@ -279,9 +286,13 @@ def test_recording_an_activity_never_fails_the_operation(api, migrated_database_
             "CREATE FUNCTION refuse_activity() RETURNS trigger LANGUAGE plpgsql AS "
             "$$ BEGIN RAISE EXCEPTION 'activities are broken'; END $$"
         )
-        conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON activities FOR EACH ROW EXECUTE FUNCTION refuse_activity()")
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON activities FOR EACH ROW EXECUTE FUNCTION refuse_activity()"
+        )
     counted = []
-    api.services.__dict__["metrics"] = type("Counting", (), {"count": lambda self, name, value=1: counted.append(name)})()
+    api.services.__dict__["metrics"] = type(
+        "Counting", (), {"count": lambda self, name, value=1: counted.append(name)}
+    )()
     a = create_app(api)
     created = register(api, a["token"], "https://github.com/octo-org/hello-js", branch="main")
     assert created.status == 201
@@ -325,7 +336,8 @@ def test_binary_bodies_are_malformed_not_internal_errors(api):
     import base64
 
     a = create_app(api)
-    event = http_event("POST", "/repositories", headers={**bearer(a["token"]), "content-type": "application/octet-stream"})
+    event = http_event("POST", "/repositories",
+                       headers={**bearer(a["token"]), "content-type": "application/octet-stream"})
     event.update(body=base64.b64encode(b"\xff\xfe\x00binary").decode(), isBase64Encoded=True)
     answer = api.call(event)
     assert answer.status == 400 and answer.json["error"]["code"] == "malformed_body"

@@ -28,8 +28,10 @@ scalar = st.one_of(
     st.text(max_size=30), st.sampled_from(["", "\x00", "https://github.com/o/r", "refs/tags/v1", "main", "ctk_x",
                                             "https://169.254.169.254/", "file:///etc", "a" * 300, "🦄"]),
 )
-any_json = st.recursive(scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-                        max_leaves=8)
+any_json = st.recursive(
+    scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
@@ -47,8 +49,9 @@ def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
             optional={**{k: v for k, v in fields.items() if k not in required}, "unexpected": any_json},
         )
     if kind == "string":
-        return st.one_of(st.text(max_size=40), st.sampled_from(["https://github.com/octo-org/hello-js", "main", "v1.0.0",
-                                                                "HEAD", "refs/heads/dev", "a..b", "https://10.0.0.1/x"]))
+        return st.one_of(st.text(max_size=40),
+                         st.sampled_from(["https://github.com/octo-org/hello-js", "main", "v1.0.0",
+                                          "HEAD", "refs/heads/dev", "a..b", "https://10.0.0.1/x"]))
     if kind == "integer":
         return st.integers(min_value=-5, max_value=5000)
     if kind == "boolean":
@@ -96,7 +99,9 @@ def requests(draw):
         headers["x-github-event"] = draw(st.sampled_from(["push", "create", "delete", "release", "ping", "star", ""]))
         headers["x-github-delivery"] = draw(st.sampled_from(["d-1", "d-2", "", "x" * 300]))
         if draw(st.booleans()):
-            headers["x-hub-signature-256"] = "sha256=" + hmac.new(ev.WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+            headers["x-hub-signature-256"] = (
+                "sha256=" + hmac.new(ev.WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+            )
     if body is not None:
         headers["content-type"] = draw(st.sampled_from(["application/json", "text/plain", "multipart/form-data",
                                                         "application/x-www-form-urlencoded"]))
@@ -117,8 +122,9 @@ def test_no_request_gets_a_5xx_or_a_body_out_of_shape(api_seeded, event):
 
 def test_every_route_is_covered():
     assert set(OPERATIONS) == {
-        ("/apps", "post"), ("/repositories", "post"), ("/repositories", "get"), ("/repositories/{repository_id}", "get"),
-        ("/repositories/{repository_id}", "patch"), ("/repositories/{repository_id}", "delete"),
+        ("/apps", "post"), ("/repositories", "post"), ("/repositories", "get"),
+        ("/repositories/{repository_id}", "get"), ("/repositories/{repository_id}", "patch"),
+        ("/repositories/{repository_id}", "delete"),
         ("/repositories/{repository_id}/scans", "post"), ("/jobs/{job_id}", "get"),
         ("/repositories/{repository_id}/jobs", "get"), ("/repositories/{repository_id}/snapshots", "get"),
         ("/snapshots/{snapshot_id}", "get"), ("/repositories/{repository_id}/activity", "get"),
@@ -128,8 +134,9 @@ def test_every_route_is_covered():
     for path, method in OPERATIONS:
         for status, response in SPEC["paths"][path][method]["responses"].items():
             if int(status) >= 400:
-                assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorBody"}, (
-                    path, method, status)
+                assert response["content"]["application/json"]["schema"] == {
+                    "$ref": "#/components/schemas/ErrorBody"
+                }, (path, method, status)
 
 
 import pytest  # noqa: E402

@@ -24,7 +24,8 @@ def test_a_push_to_the_watched_branch_scans_every_registration_watching_it(api):
     seed(api)
     # Another app registered the same repository, watching the same branch; a third watches another branch.
     other = api.call(http_event("POST", "/repositories", headers=bearer(ev.OTHER_APP_TOKEN),
-                                body=json.dumps({"url": "git@github.com:octo-org/hello-js.git".replace("git@github.com:", "https://github.com/"), "branch": "main"})))
+                                body=json.dumps({"url": "git@github.com:octo-org/hello-js.git".replace(
+                                    "git@github.com:", "https://github.com/"), "branch": "main"})))
     assert other.status == 201
     api.messages()
     # Its first scan is queued: a push now would be coalesced into it (the scanner fetches the tip when it
@@ -218,7 +219,8 @@ def test_concurrent_deliveries_of_one_id_queue_once(migrated_database_url, aws):
         time.sleep(delay)
         answers[name] = harness.call(event)
 
-    threads = [threading.Thread(target=run, args=("first", first, 0)), threading.Thread(target=run, args=("second", second, 0.2))]
+    threads = [threading.Thread(target=run, args=("first", first, 0)),
+               threading.Thread(target=run, args=("second", second, 0.2))]
     for t in threads:
         t.start()
     for t in threads:

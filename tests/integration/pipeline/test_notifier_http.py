@@ -45,7 +45,8 @@ class World:
         self.visibility = MemoryVisibility()
         self.metrics = MemoryMetrics()
         app_id, repo_id, self.job_id = (str(uuid.uuid4()) for _ in range(3))
-        app = App(app_id, "a", b"t" * 32, self.cipher.encrypt(SECRET, context=signing_secret_context(app_id)), None, NOW)
+        app = App(app_id, "a", b"t" * 32, self.cipher.encrypt(SECRET, context=signing_secret_context(app_id)), None,
+                  NOW)
         registration = Registration(
             repo_id, app_id, "https://github.com/o/r", "https://github.com/o/r", "r", "main", "main", callback, None,
             RepositoryStatus.SYNCED, None, "a" * 40, NOW, NOW, NOW,

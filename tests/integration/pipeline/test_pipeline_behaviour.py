@@ -116,7 +116,9 @@ def test_a_malformed_message_is_recorded_on_its_job_and_not_retried(pipeline, ap
     assert pipeline.services.metrics.total("InvalidMessages", queue="scan") == 1
 
 
-def test_a_large_result_travels_by_claim_check_and_is_deleted_after(migrated_database_url, queues, receiver, local_repo):
+def test_a_large_result_travels_by_claim_check_and_is_deleted_after(
+    migrated_database_url, queues, receiver, local_repo
+):
     harness = make_pipeline(migrated_database_url, queues,
                             env=settings_env(queues, CODE_TRACKER_CLAIM_CHECK_BYTES="1000"))
     try:
@@ -141,7 +143,8 @@ def test_a_large_result_travels_by_claim_check_and_is_deleted_after(migrated_dat
 
 def test_a_repository_deleted_before_its_scan_is_not_scanned(pipeline, app, local_repo):
     registered = pipeline.register(app["token"], local_repo.url)
-    status, _ = pipeline.api(ev.http_event("DELETE", f"/repositories/{registered['id']}", headers=ev.bearer(app["token"])))
+    status, _ = pipeline.api(ev.http_event("DELETE", f"/repositories/{registered['id']}",
+                                           headers=ev.bearer(app["token"])))
     assert status == 200
     assert pipeline.drain() == {"scan": 1, "persist": 0, "notify": 0}
     job = pipeline.get(app["token"], f"/jobs/{registered['job_id']}")
@@ -173,4 +176,5 @@ def test_every_line_of_a_job_carries_its_job_and_repository_ids(pipeline, app, l
     for line in ours:
         assert line.get("job_id") == registered["job_id"], line
         assert line.get("repository_id") == registered["id"], line
-    assert {line["service"] for line in ours} == {"codetracker-scanner", "codetracker-persister", "codetracker-notifier"}
+    assert {line["service"] for line in ours} == {
+        "codetracker-scanner", "codetracker-persister", "codetracker-notifier"}

@@ -50,7 +50,8 @@ def test_reconcile_queues_what_changed_and_a_slow_remote_blocks_nobody(pipeline,
     assert report.scans_queued == 1  # the tag; the branch is at its snapshot's commit
     (message,) = pipeline.receive("scan")
     body = json.loads(message["Body"])
-    assert body["ref"] == "refs/tags/v1.0.0" and body["trigger"] == "schedule" and body["repository_id"] == registered["id"]
+    assert (body["ref"] == "refs/tags/v1.0.0" and body["trigger"] == "schedule"
+            and body["repository_id"] == registered["id"])
     assert slow["id"] != registered["id"]
 
     # A push the webhook never told us about: the branch is scanned; a second run queues no second scan.
@@ -95,8 +96,8 @@ def test_retention_handler_deletes_old_rows_in_batches(pipeline, app, local_repo
     assert report["deleted"]["parsed_blobs"] == 1  # the unreferenced one; the snapshot's blobs stay
     assert pipeline.rows("SELECT count(*) FROM parsed_blobs")[0][0] == before - 1
     assert pipeline.rows("SELECT count(*) FROM jobs") == [(0,)]
-    assert [a["action_type"] for a in pipeline.get(app["token"], f"/repositories/{registered['id']}/activity")["items"]] == [
-        "repository_registered"]
+    activity = pipeline.get(app["token"], f"/repositories/{registered['id']}/activity")["items"]
+    assert [a["action_type"] for a in activity] == ["repository_registered"]
     assert pipeline.get(app["token"], f"/repositories/{registered['id']}/snapshots")["items"]  # snapshots stay
 
 

@@ -24,8 +24,11 @@ def f(name: str, path: str = "a.js", *, order: int = 0, params: tuple = (), doc:
 
 
 def test_diff_added_removed_changed():
-    before = [f("keep"), f("gone"), f("moved", "a.js"), f("sig", params=(Parameter("x", 0, None, False, False, None, None),)), f("doc", doc="old")]
-    after = [f("keep", order=5), f("new"), f("moved", "b.js"), f("sig", params=(Parameter("x", 0, None, False, False, None, None), Parameter("y", 1, None, False, False, None, None))),
+    before = [f("keep"), f("gone"), f("moved", "a.js"),
+              f("sig", params=(Parameter("x", 0, None, False, False, None, None),)), f("doc", doc="old")]
+    after = [f("keep", order=5), f("new"), f("moved", "b.js"),
+             f("sig", params=(Parameter("x", 0, None, False, False, None, None),
+                              Parameter("y", 1, None, False, False, None, None))),
              f("doc", doc="new")]
     changes = diff_functions(before, after, previous_commit="c" * 40)
     assert changes.added == (("a.js", "new"), ("b.js", "moved"))

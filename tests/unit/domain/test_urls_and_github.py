@@ -95,7 +95,8 @@ def test_what_events_ask_for(event, payload, intent):
 
 @pytest.mark.parametrize(
     ("event", "payload"),
-    [("create", {"ref": "feature", "ref_type": "branch"}), ("release", {"action": "created", "release": {"tag_name": "v"}}),
+    [("create", {"ref": "feature", "ref_type": "branch"}),
+     ("release", {"action": "created", "release": {"tag_name": "v"}}),
      ("issues", {}), ("push", {"ref": "refs/pull/1/head"}), ("push", {})],
 )
 def test_other_events_are_ignored(event, payload):

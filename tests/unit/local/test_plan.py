@@ -21,7 +21,8 @@ from codetracker.local.plan import (
 TEMPLATE = Path(__file__).resolve().parents[3] / "template.yaml"
 BINDINGS = Bindings(
     queue_urls={q: f"http://127.0.0.1:1/q/{q}" for q in ("ScanQueue", "ScanDeadLetterQueue", "PersistQueue",
-                                                       "PersistDeadLetterQueue", "NotifyQueue", "NotifyDeadLetterQueue")},
+                                                       "PersistDeadLetterQueue", "NotifyQueue",
+                                                       "NotifyDeadLetterQueue")},
     bucket_names={"PayloadBucket": "codetracker-payloadbucket"},
     api_url="http://127.0.0.1:3000",
     database_url="postgresql://local/codetracker",
@@ -52,7 +53,8 @@ def test_event_sources_http_api_and_schedules():
         "NotifierFunction": ("NotifyQueue", 10, 5, True),
     }
     assert plan.http_functions == ("ApiFunction",)
-    assert {s.function: s.every_s for s in plan.schedules} == {"ReconcilerFunction": 900.0, "RetentionFunction": 86400.0}
+    assert {s.function: s.every_s for s in plan.schedules} == {
+        "ReconcilerFunction": 900.0, "RetentionFunction": 86400.0}
     assert plan.functions["ScannerFunction"].timeout_s == 900 and plan.functions["ScannerFunction"].memory_mb == 2048
     faster = build_plan(TEMPLATE, schedule_every={"ReconcilerFunction": 10.0, "RetentionFunction": None})
     assert {s.function: s.every_s for s in faster.schedules} == {"ReconcilerFunction": 10.0, "RetentionFunction": None}
