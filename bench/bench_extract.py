@@ -305,13 +305,15 @@ def compare_records(acorn_json: Path, codetracker_json: Path, keep: int = 10) ->
 
     acorn = json.loads(acorn_json.read_text())["descriptors"]
     ours = json.loads(codetracker_json.read_text())["descriptors"]
+    def by_key(descriptor: dict) -> dict[tuple, dict]:
+        return {(f["file_path"], f["name"], f["order_in_file"]): f for f in descriptor["functions"]}
+
     same, keys, differences = 0, 0, []
-    for theirs, mine in zip(acorn, ours, strict=True):
-        by_key = {(f["file_path"], f["name"], f["order_in_file"]): f for f in theirs["functions"]}
-        mine_by_key = {(f["file_path"], f["name"], f["order_in_file"]): f for f in mine["functions"]}
-        keys += len(by_key.keys() | mine_by_key.keys())
-        for key in sorted(by_key.keys() | mine_by_key.keys()):
-            a, c = by_key.get(key), mine_by_key.get(key)
+    for theirs_descriptor, mine in zip(acorn, ours, strict=True):
+        theirs, mine_by_key = by_key(theirs_descriptor), by_key(mine)
+        keys += len(theirs.keys() | mine_by_key.keys())
+        for key in sorted(theirs.keys() | mine_by_key.keys()):
+            a, c = theirs.get(key), mine_by_key.get(key)
             if a == c:
                 same += 1
             elif len(differences) < keep:

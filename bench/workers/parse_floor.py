@@ -18,9 +18,10 @@ import tree_sitter
 import tree_sitter_javascript
 
 from codetracker.domain.extraction import decode_source
-from codetracker.domain.selection import IGNORE_FILE_NAME, IgnoreRules, is_binary, may_export, select_modules
+from codetracker.domain.selection import is_binary, may_export
 from codetracker.parsing.workers import available_cpus
 from codetracker.settings import Settings
+from codetracker.usecases.extract import select_tree
 from codetracker.wiring import Services
 
 
@@ -29,11 +30,9 @@ def main() -> int:
     blobs: list[bytes] = []
     for folder in sys.argv[1:]:
         source = services.open_folder(folder)
-        entries = source.entries()
-        rules = IgnoreRules(source.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None)
-        selection = select_modules(entries, rules, services.settings.selection)
+        _entries, _rules, selection = select_tree(source, services.settings.selection)
         for _entry, content in source.read_many(selection.candidates):
-            if not is_binary(content) and may_export(content):
+            if not is_binary(content) and may_export(content):  # what extract_blob parses
                 blobs.append(decode_source(content).encode("utf-8", "surrogatepass"))  # what the backend parses
     parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language()))
     best = float("inf")

@@ -114,17 +114,17 @@ def is_binary(content: bytes) -> bool:
 def may_export(content: bytes) -> bool:
     """Whether `content` may hold an export statement (see _EXPORT above); False only when it cannot."""
     # bytes.find runs at memory speed; a regex was 10x slower over large corpora.
-    length = len(content)
     at = content.find(_EXPORT)
     while at != -1:
         end = at + len(_EXPORT)
-        if (at == 0 or content[at - 1] not in _NOT_BEFORE_EXPORT) and _starts_export_body(content, end, length):
+        if (at == 0 or content[at - 1] not in _NOT_BEFORE_EXPORT) and _starts_export_body(content, end):
             return True
         at = content.find(_EXPORT, end)
     return False
 
 
-def _starts_export_body(content: bytes, at: int, length: int) -> bool:
+def _starts_export_body(content: bytes, at: int) -> bool:
+    length = len(content)
     if at < length and content[at] in _IDENTIFIER_BYTES:
         return False  # a longer identifier: `exports`, `export_`
     while at < length and content[at] in _ASCII_WHITESPACE:

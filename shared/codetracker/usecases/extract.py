@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
-from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem
+from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     IgnoreRules,
+    Selection,
     SelectionOptions,
     select_modules,
     slugify,
@@ -54,10 +55,7 @@ def extract_tree(
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
     parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it)."""
-    entries = tree.entries()
-    ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
-    rules = IgnoreRules(ignore_bytes)  # bytes, matched as git matches them
-    selection = select_modules(entries, rules, options)
+    entries, rules, selection = select_tree(tree, options)
 
     cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
     shas = {e.sha for e in selection.candidates if e.sha}
@@ -110,6 +108,17 @@ def extract_tree(
         unread_sources=unread_sources(entries, rules),
     )
     return ExtractionResult(descriptor, stats)
+
+
+def select_tree(
+    tree: SourceTree, options: SelectionOptions = SelectionOptions()
+) -> tuple[Sequence[TreeEntry], IgnoreRules, Selection]:
+    """The tree's entries, its ignore rules (its root .codetrackerignore, matched as git matches it) and
+    the module files they select."""
+    entries = tree.entries()
+    ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
+    rules = IgnoreRules(ignore_bytes)
+    return entries, rules, select_modules(entries, rules, options)
 
 
 def _ignored(rules: IgnoreRules, path: str) -> bool:
