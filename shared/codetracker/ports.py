@@ -190,8 +190,10 @@ class SnapshotStore(Protocol):
     ) -> SnapshotSummary:
         """Replace the snapshot under key; every other key stays untouched.
 
-        scanned_at is when the scan read its source (default: now). A snapshot stored with a later scanned_at
-        is not replaced: StaleSnapshot, carrying the stored summary.
+        scanned_at is when the scan read its source. A snapshot stored with a later scanned_at is not
+        replaced: StaleSnapshot, carrying the stored summary. Without it the store's own moment is used, taken
+        once the key is its turn (never before the stored one's), so such stores replace in commit order and
+        are never refused.
         """
         ...
 

@@ -166,6 +166,16 @@ def test_an_older_scan_never_replaces_a_newer_one(unit_of_work):
     assert datetime.fromisoformat(later.last_scanned_at) == T0 + timedelta(seconds=1)
 
 
+def test_a_store_naming_no_scan_moment_is_never_stale(unit_of_work):
+    # Its moment is the store's own, never earlier than the stored one's: even past a scanner clock running
+    # ahead of the store's, it replaces.
+    ahead = store(unit_of_work, key(), descriptor("ahead"), scanned_at=datetime.now(UTC) + timedelta(days=1))
+    replaced = store(unit_of_work, key(), descriptor("now"))
+    assert replaced.snapshot_id == ahead.snapshot_id
+    assert datetime.fromisoformat(replaced.last_scanned_at) >= datetime.fromisoformat(ahead.last_scanned_at)
+    assert load(unit_of_work, key()) == as_stored(descriptor("now"))
+
+
 def test_listings_page_in_key_order(unit_of_work):
     keys = [key("main", "v2"), key("dev", "HEAD"), key("main", "HEAD"), key("main", "v1"), key(slug="zzz")]
     for k in keys:

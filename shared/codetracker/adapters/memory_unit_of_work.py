@@ -89,8 +89,10 @@ class MemorySnapshotStore:
     ) -> SnapshotSummary:
         check_storable(key, descriptor)
         _refuse_text_postgres_refuses(descriptor, source)
-        moment = scanned_at or self._clock()
         stored = self._state.snapshots.get(key)
+        moment = scanned_at or self._clock()
+        if scanned_at is None and stored is not None:
+            moment = max(moment, stored.scanned_at)  # the store's own moment is never stale
         if stored is not None and stored.scanned_at > moment:
             raise StaleSnapshot(f"a newer scan of {describe_key(key)} is stored", stored=stored.summary)
         functions = descriptor.functions

@@ -328,6 +328,42 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
             database.close()
 
 
+def test_racing_first_stores_of_a_new_key_take_turns_and_neither_is_refused(migrated_database_url: str) -> None:
+    # Neither store names a scan moment, so neither can be stale: the loser of the race to insert the key's
+    # row must replace the winner's snapshot, not be refused because its moment was read first.
+    databases = [PostgresDatabase(migrated_database_url) for _ in range(2)]
+    try:
+        for database in databases:
+            database.connection()
+        for round_number in range(150):
+            barrier = threading.Barrier(len(databases))
+            failures: list[BaseException] = []
+            new_key = key(tag=f"v0.0.{round_number}")
+
+            def store_once(
+                database: PostgresDatabase,
+                barrier: threading.Barrier = barrier,
+                failures: list[BaseException] = failures,
+                new_key: SnapshotKey = new_key,
+            ) -> None:
+                try:
+                    barrier.wait(timeout=60)
+                    snapshot_store(database).store_snapshot(new_key, rich_descriptor(), SOURCE)
+                except Exception as err:  # noqa: BLE001 - reported by the assertion below
+                    failures.append(err)
+                    barrier.abort()
+
+            threads = [threading.Thread(target=store_once, args=(database,)) for database in databases]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert failures == [], f"round {round_number}"
+    finally:
+        for database in databases:
+            database.close()
+
+
 def test_deleting_a_module_row_cascades_to_every_child(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:

@@ -2,7 +2,7 @@
 files and problems. Runs on the connection of a unit of work (unit_of_work.py), inside its transaction.
 
 Storing a key again writes only what changed (snapshot_rows.py). Concurrent stores of one key take turns on
-the row lock of its `modules` row: the last one wins whole, never a mix. A store whose scan is older than the
+an advisory lock of the key: the last one wins whole, never a mix. A store whose scan is older than the
 stored one's is refused (StaleSnapshot), in the same statement that would have replaced it.
 """
 
@@ -39,23 +39,40 @@ from codetracker.ports import FunctionCursor, SnapshotCursor
 if TYPE_CHECKING:
     import psycopg
 
-# FOR UPDATE: a concurrent store of the same key waits here, before it reads anything of the snapshot; under
-# READ COMMITTED its later statements then see what the first one committed. Also says whether the stored
-# digests still describe the function rows (see migrations/0003_function_file_digests.sql).
+# Concurrent stores of one key take turns from here to commit, a key not stored yet included (it has no row
+# to lock yet): so a store's own moment (clock_timestamp() below) is later than the one it replaces.
+# hashtextextended collisions only make two keys take turns.
+_TAKE_TURN = """
+SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))
+"""
+
+# FOR UPDATE: before it reads anything of the snapshot; under READ COMMITTED the later statements then see what
+# the previous store committed. Also says whether the stored digests still describe the function rows (see
+# migrations/0003_function_file_digests.sql).
 _LOCK_MODULE = """
 SELECT coalesce(function_digests_at = last_scanned_at, false) FROM modules
 WHERE scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s
 FOR UPDATE
 """
 
-# The WHERE of DO UPDATE is the stale guard: an older scan updates nothing and returns no row.
+# The WHERE of DO UPDATE is the stale guard: an older scan updates nothing and returns no row. A store that
+# names no scan moment takes the database's clock, read after its turn came (_TAKE_TURN) and never earlier than
+# the stored moment, so it is never stale.
 _UPSERT_MODULE = """
 INSERT INTO modules AS m (
     scope, module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
     function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count
 )
-SELECT %s, %s, %s, %s, %s, %s, %s, scan.moment, scan.moment, %s, %s, %s, %s, %s
-FROM (SELECT coalesce(%s::timestamptz, clock_timestamp()) AS moment) AS scan
+SELECT
+    %(scope)s, %(module_slug)s, %(branch_name)s, %(release_tag)s, %(name)s, %(folder_path)s, %(commit_sha)s,
+    scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s
+FROM (
+    SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), (
+        SELECT last_scanned_at FROM modules
+        WHERE scope = %(scope)s AND module_slug = %(module_slug)s AND branch_name = %(branch_name)s
+          AND release_tag = %(release_tag)s
+    ))) AS moment
+) AS scan
 ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     name = EXCLUDED.name,
     folder_path = EXCLUDED.folder_path,
@@ -94,7 +111,6 @@ class PostgresSnapshotStore:
 
         check_storable(key, descriptor)
         rows = row_counts(descriptor)
-        counts = (rows.functions, rows.parameters, rows.return_values, rows.files, rows.problems)
         # Before any statement: the row lock is held only for the database work.
         groups = file_groups(descriptor.functions)
         key_values = [key.scope, key.module_slug, key.branch_name, key.release_tag]
@@ -102,11 +118,26 @@ class PostgresSnapshotStore:
         try:
             # A savepoint: a refused snapshot leaves the unit of work usable (and the stored snapshot as it was).
             with conn.transaction(), conn.cursor() as cur:
+                cur.execute(_TAKE_TURN, ["\x1f".join(key_values)])
                 cur.execute(_LOCK_MODULE, key_values)
                 locked = cur.fetchone()
                 cur.execute(
                     _UPSERT_MODULE,
-                    [*key_values, source.name, source.folder_path, source.commit_sha, *counts, scanned_at],
+                    {
+                        "scope": key.scope,
+                        "module_slug": key.module_slug,
+                        "branch_name": key.branch_name,
+                        "release_tag": key.release_tag,
+                        "name": source.name,
+                        "folder_path": source.folder_path,
+                        "commit_sha": source.commit_sha,
+                        "functions": rows.functions,
+                        "parameters": rows.parameters,
+                        "return_values": rows.return_values,
+                        "files": rows.files,
+                        "problems": rows.problems,
+                        "scanned_at": scanned_at,
+                    },
                 )
                 written = cur.fetchone()
                 if written is None:
@@ -131,11 +162,11 @@ class PostgresSnapshotStore:
             branch_name=key.branch_name,
             release_tag=key.release_tag,
             commit_sha=source.commit_sha,
-            functions_count=counts[0],
-            parameters_count=counts[1],
-            return_values_count=counts[2],
-            files_count=counts[3],
-            problems_count=counts[4],
+            functions_count=rows.functions,
+            parameters_count=rows.parameters,
+            return_values_count=rows.return_values,
+            files_count=rows.files,
+            problems_count=rows.problems,
             last_scanned_at=_iso(last_scanned_at),
             scope=key.scope,
         )
