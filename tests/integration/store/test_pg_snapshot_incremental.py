@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import functools
 import threading
 import time
 
@@ -16,6 +17,7 @@ import psycopg
 import pytest
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.migrations import load_migrations, migrate
+from tests.support.race import run_together
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
 from codetracker.contracts import descriptor_from_dict, descriptor_to_dict
 from codetracker.domain.model import (
@@ -461,26 +463,14 @@ def test_concurrent_incremental_stores_of_one_key_never_mix(migrated_database_ur
         for database in databases.values():
             database.connection()  # connected (and migrated) before the race starts
         for round_number in range(6):
-            barrier = threading.Barrier(len(candidates))
-            failures: list[BaseException] = []
             # Alternate who goes first, so each round stores over the other descriptor half of the time.
             order = list(candidates) if round_number % 2 == 0 else list(reversed(candidates))
-
-            def store_once(
-                label: str, barrier: threading.Barrier = barrier, failures: list[BaseException] = failures
-            ) -> None:
-                try:
-                    barrier.wait(timeout=60)
-                    snapshot_store(databases[label]).store_snapshot(KEY, candidates[label], SOURCE)
-                except Exception as err:  # noqa: BLE001 - reported by the assertion below
-                    failures.append(err)
-                    barrier.abort()
-
-            threads = [threading.Thread(target=store_once, args=(label,)) for label in order]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            failures = run_together(
+                [
+                    functools.partial(snapshot_store(databases[label]).store_snapshot, KEY, candidates[label], SOURCE)
+                    for label in order
+                ]
+            )
             assert failures == []
 
             # After every round: exactly one of the two, with exactly its rows.

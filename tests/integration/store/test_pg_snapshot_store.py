@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
+import functools
 from datetime import datetime
 
 import psycopg
 import pytest
 from codetracker.adapters.postgres.database import PostgresDatabase
+from tests.support.race import run_together
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
 from codetracker.contracts import descriptor_to_dict
 from codetracker.domain.model import (
@@ -293,24 +294,12 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
         for database in databases.values():
             database.connection()  # connected (and migrated) before the race starts
         for _ in range(4):
-            barrier = threading.Barrier(len(candidates))
-            failures: list[BaseException] = []
-
-            def store_once(
-                label: str, barrier: threading.Barrier = barrier, failures: list[BaseException] = failures
-            ) -> None:
-                try:
-                    barrier.wait(timeout=60)
-                    snapshot_store(databases[label]).store_snapshot(key(), candidates[label], SOURCE)
-                except Exception as err:  # noqa: BLE001 - reported by the assertion below
-                    failures.append(err)
-                    barrier.abort()
-
-            threads = [threading.Thread(target=store_once, args=(label,)) for label in candidates]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            failures = run_together(
+                [
+                    functools.partial(snapshot_store(databases[label]).store_snapshot, key(), candidates[label], SOURCE)
+                    for label in candidates
+                ]
+            )
             assert failures == []
 
             # After every round, not only the last: a mix could be repaired by a later, luckier round.
@@ -336,28 +325,13 @@ def test_racing_first_stores_of_a_new_key_take_turns_and_neither_is_refused(migr
         for database in databases:
             database.connection()
         for round_number in range(150):
-            barrier = threading.Barrier(len(databases))
-            failures: list[BaseException] = []
             new_key = key(tag=f"v0.0.{round_number}")
-
-            def store_once(
-                database: PostgresDatabase,
-                barrier: threading.Barrier = barrier,
-                failures: list[BaseException] = failures,
-                new_key: SnapshotKey = new_key,
-            ) -> None:
-                try:
-                    barrier.wait(timeout=60)
-                    snapshot_store(database).store_snapshot(new_key, rich_descriptor(), SOURCE)
-                except Exception as err:  # noqa: BLE001 - reported by the assertion below
-                    failures.append(err)
-                    barrier.abort()
-
-            threads = [threading.Thread(target=store_once, args=(database,)) for database in databases]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            failures = run_together(
+                [
+                    functools.partial(snapshot_store(database).store_snapshot, new_key, rich_descriptor(), SOURCE)
+                    for database in databases
+                ]
+            )
             assert failures == [], f"round {round_number}"
     finally:
         for database in databases:

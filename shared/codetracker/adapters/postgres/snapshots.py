@@ -48,9 +48,9 @@ SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))
 
 # FOR UPDATE: before it reads anything of the snapshot; under READ COMMITTED the later statements then see what
 # the previous store committed. Also says whether the stored digests still describe the function rows (see
-# migrations/0003_function_file_digests.sql).
+# migrations/0003_function_file_digests.sql), and the stored moment.
 _LOCK_MODULE = """
-SELECT coalesce(function_digests_at = last_scanned_at, false) FROM modules
+SELECT coalesce(function_digests_at = last_scanned_at, false), last_scanned_at FROM modules
 WHERE scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s
 FOR UPDATE
 """
@@ -67,11 +67,7 @@ SELECT
     %(scope)s, %(module_slug)s, %(branch_name)s, %(release_tag)s, %(name)s, %(folder_path)s, %(commit_sha)s,
     scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s
 FROM (
-    SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), (
-        SELECT last_scanned_at FROM modules
-        WHERE scope = %(scope)s AND module_slug = %(module_slug)s AND branch_name = %(branch_name)s
-          AND release_tag = %(release_tag)s
-    ))) AS moment
+    SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), %(stored_at)s::timestamptz)) AS moment
 ) AS scan
 ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     name = EXCLUDED.name,
@@ -111,7 +107,7 @@ class PostgresSnapshotStore:
 
         check_storable(key, descriptor)
         rows = row_counts(descriptor)
-        # Before any statement: the row lock is held only for the database work.
+        # Before any statement: the key's turn is held only for the database work.
         groups = file_groups(descriptor.functions)
         key_values = [key.scope, key.module_slug, key.branch_name, key.release_tag]
         conn = self._connection
@@ -120,7 +116,8 @@ class PostgresSnapshotStore:
             with conn.transaction(), conn.cursor() as cur:
                 cur.execute(_TAKE_TURN, ["\x1f".join(key_values)])
                 cur.execute(_LOCK_MODULE, key_values)
-                locked = cur.fetchone()
+                # A new key has no row: nothing stored can be kept, no stored moment to follow.
+                digests_trusted, stored_at = cur.fetchone() or (False, None)
                 cur.execute(
                     _UPSERT_MODULE,
                     {
@@ -137,6 +134,7 @@ class PostgresSnapshotStore:
                         "files": rows.files,
                         "problems": rows.problems,
                         "scanned_at": scanned_at,
+                        "stored_at": stored_at,
                     },
                 )
                 written = cur.fetchone()
@@ -147,8 +145,6 @@ class PostgresSnapshotStore:
                         stored=self._summary_of(key),
                     )
                 module_id, last_scanned_at = written
-                # A new key, or digests that no longer describe the rows: nothing stored can be kept.
-                digests_trusted = locked is not None and locked[0]
                 replace_functions(cur, module_id, groups, digests_trusted)
                 replace_files(cur, module_id, descriptor.files)
                 replace_problems(cur, module_id, descriptor.problems)
