@@ -134,26 +134,59 @@ def seed(database_url: str) -> int:
     now = datetime.now(UTC)
     app_id, repository_id = str(uuid.uuid4()), str(uuid.uuid4())
     functions = tuple(
-        ExportedFunction(f"fn{i}", f"src/module{i // 50:03d}.js", "named", i % 3 == 0, f"Does thing {i}.",
-                         f"/** Does thing {i}.\n * @param {{string}} a first\n * @returns {{number}} n */", i % 50,
-                         (Parameter("a", 0, "string", False, False, None, "first"),
-                          Parameter("rest", 1, "any[]", False, True, None, None)),
-                         (ReturnValue("number", "n"),))
+        ExportedFunction(
+            f"fn{i}",
+            f"src/module{i // 50:03d}.js",
+            "named",
+            i % 3 == 0,
+            f"Does thing {i}.",
+            f"/** Does thing {i}.\n * @param {{string}} a first\n * @returns {{number}} n */",
+            i % 50,
+            (
+                Parameter("a", 0, "string", False, False, None, "first"),
+                Parameter("rest", 1, "any[]", False, True, None, None),
+            ),
+            (ReturnValue("number", "n"),),
+        )
         for i in range(5000)
     )
     with PostgresDatabase(database_url) as database:
         factory = PostgresUnitOfWorkFactory(database)
         with factory() as uow:
-            uow.apps.add(App(app_id, "bench", token_sha256(APP_TOKEN),
-                             AesGcmTokenCipher(Key()).encrypt("whsec_x", context=signing_secret_context(app_id)),
-                             None, now))
-            uow.registrations.add(Registration(repository_id, app_id, "https://github.com/bench/big",
-                                               "https://github.com/bench/big",
-                                               "big", "main", "main", None, None, RepositoryStatus.SYNCED, None, None,
-                                               None, now, now))
-            summary = uow.snapshots.store_snapshot(SnapshotKey("big", "main", "HEAD",
-                                                               registration_scope(repository_id)),
-                                                   Descriptor("big", functions), SnapshotSource("big"))
+            uow.apps.add(
+                App(
+                    app_id,
+                    "bench",
+                    token_sha256(APP_TOKEN),
+                    AesGcmTokenCipher(Key()).encrypt("whsec_x", context=signing_secret_context(app_id)),
+                    None,
+                    now,
+                )
+            )
+            uow.registrations.add(
+                Registration(
+                    repository_id,
+                    app_id,
+                    "https://github.com/bench/big",
+                    "https://github.com/bench/big",
+                    "big",
+                    "main",
+                    "main",
+                    None,
+                    None,
+                    RepositoryStatus.SYNCED,
+                    None,
+                    None,
+                    None,
+                    now,
+                    now,
+                )
+            )
+            summary = uow.snapshots.store_snapshot(
+                SnapshotKey("big", "main", "HEAD", registration_scope(repository_id)),
+                Descriptor("big", functions),
+                SnapshotSource("big"),
+            )
             uow.commit()
     return summary.snapshot_id
 
@@ -225,8 +258,9 @@ def main() -> int:
             runs = []
             for i in range(args.runs):
                 if name.startswith("api_post"):
-                    event = http_event("POST", "/repositories",
-                                       json.dumps({"url": f"https://github.com/bench/{name}{i}"}), APP_TOKEN)
+                    event = http_event(
+                        "POST", "/repositories", json.dumps({"url": f"https://github.com/bench/{name}{i}"}), APP_TOKEN
+                    )
                 runs.append(fresh(code, event, env, traced=name == "api_post_traced"))
             cold[name] = {
                 "import_ms": statistics.median(r["import_ms"] for r in runs),
@@ -234,8 +268,9 @@ def main() -> int:
                 "total_ms": statistics.median(r["import_ms"] + r["first_ms"] for r in runs),
             }
         program = f"TOKEN = {APP_TOKEN!r}\nSNAPSHOT = {snapshot_id}\nN = {args.requests}\n" + WARM
-        out = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=ROOT,
-                             check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+        )
         warm = json.loads(out.stdout.strip().splitlines()[-1])
     finally:
         if server is not None:
@@ -244,16 +279,19 @@ def main() -> int:
     print(f"cold start (median of {args.runs} fresh interpreters; import + first request):")
     for name, figures in cold.items():
         ratio = figures["total_ms"] / bare
-        print(f"  {name:24s} import {figures['import_ms']:7.1f} ms  first request {figures['first_request_ms']:7.1f} ms"
-              f"  total {figures['total_ms']:7.1f} ms  ({ratio:.2f}x the bare resolver)")
+        print(
+            f"  {name:24s} import {figures['import_ms']:7.1f} ms  first request {figures['first_request_ms']:7.1f} ms"
+            f"  total {figures['total_ms']:7.1f} ms  ({ratio:.2f}x the bare resolver)"
+        )
     print("warm (one process, real Postgres):")
     for name in ("post_repositories", "get_snapshot_500", "get_snapshot_2000"):
         f = warm[name]
         print(f"  {name:24s} p50 {f['p50_ms']:7.2f} ms  p99 {f['p99_ms']:7.2f} ms  (n={f['n']})")
     print(f"  a 2,000-function page is {warm['page_2000_bytes'] / 1e6:.2f} MB of JSON")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "api.json").write_text(json.dumps({"cold": cold, "warm": warm, "python": sys.version.split()[0]},
-                                                 indent=2))
+    (RESULTS / "api.json").write_text(
+        json.dumps({"cold": cold, "warm": warm, "python": sys.version.split()[0]}, indent=2)
+    )
     return 0
 
 

@@ -274,8 +274,13 @@ def run_latency(ctx: Any) -> BenchResult:
     log(table(rows, ["run", "codetracker scan URL", "register → notification", "ratio", "1% push → notification"]))
     result.add("register → notification / codetracker scan", median(ratios), "x", at_most=LATENCY_RATIO_TARGET,
                note=f"{median(pipeline_times):.2f} s vs {median(cli_times):.2f} s; {fixture.files} files")  # fmt: skip
-    result.add("1% push → notification", median(pushes), "s", at_most=PUSH_TARGET_S,
-               note=f"{len(fixture.changed_files)} module files changed")
+    result.add(
+        "1% push → notification",
+        median(pushes),
+        "s",
+        at_most=PUSH_TARGET_S,
+        note=f"{len(fixture.changed_files)} module files changed",
+    )
     result.details.update({"cli_s": cli_times, "pipeline_s": pipeline_times, "push_s": pushes,
                            "spread": statistics.pstdev(ratios) if len(ratios) > 1 else 0.0})  # fmt: skip
     return result

@@ -305,6 +305,7 @@ def compare_records(acorn_json: Path, codetracker_json: Path, keep: int = 10) ->
 
     acorn = json.loads(acorn_json.read_text())["descriptors"]
     ours = json.loads(codetracker_json.read_text())["descriptors"]
+
     def by_key(descriptor: dict) -> dict[tuple, dict]:
         return {(f["file_path"], f["name"], f["order_in_file"]): f for f in descriptor["functions"]}
 

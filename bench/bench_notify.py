@@ -36,8 +36,12 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 def percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
     at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return {"p50_ms": statistics.median(ordered) * 1e3, "p99_ms": at(0.99) * 1e3, "max_ms": ordered[-1] * 1e3,
-            "n": len(ordered)}
+    return {
+        "p50_ms": statistics.median(ordered) * 1e3,
+        "p99_ms": at(0.99) * 1e3,
+        "max_ms": ordered[-1] * 1e3,
+        "n": len(ordered),
+    }
 
 
 def main() -> int:
@@ -82,8 +86,9 @@ def main() -> int:
     n = args.notifications
     try:
         with WebhookReceiver(SECRET) as receiver:
-            services = Services(Settings.from_env({"CODE_TRACKER_ENCRYPTION_KEY": KEY,
-                                                   "CODE_TRACKER_ALLOW_PRIVATE_URLS": "1"}))
+            services = Services(
+                Settings.from_env({"CODE_TRACKER_ENCRYPTION_KEY": KEY, "CODE_TRACKER_ALLOW_PRIVATE_URLS": "1"})
+            )
             database = PostgresDatabase(database_url)
             uow = PostgresUnitOfWorkFactory(database)
             cipher = services.cipher
@@ -91,27 +96,74 @@ def main() -> int:
             app_id, repo_id = str(uuid.uuid4()), str(uuid.uuid4())
             jobs = [str(uuid.uuid4()) for _ in range(n)]
             with uow() as unit:
-                unit.apps.add(App(app_id, "bench", uuid.uuid4().bytes * 2,
-                                  cipher.encrypt(SECRET, context=signing_secret_context(app_id)), None, now))
-                unit.registrations.add(Registration(
-                    repo_id, app_id, f"https://github.com/bench/{repo_id}", "https://github.com/bench/r", "r", "main",
-                    "main", receiver.url, None, RepositoryStatus.SYNCED, None, "a" * 40, now, now, now))
+                unit.apps.add(
+                    App(
+                        app_id,
+                        "bench",
+                        uuid.uuid4().bytes * 2,
+                        cipher.encrypt(SECRET, context=signing_secret_context(app_id)),
+                        None,
+                        now,
+                    )
+                )
+                unit.registrations.add(
+                    Registration(
+                        repo_id,
+                        app_id,
+                        f"https://github.com/bench/{repo_id}",
+                        "https://github.com/bench/r",
+                        "r",
+                        "main",
+                        "main",
+                        receiver.url,
+                        None,
+                        RepositoryStatus.SYNCED,
+                        None,
+                        "a" * 40,
+                        now,
+                        now,
+                        now,
+                    )
+                )
                 for job_id in jobs:
-                    unit.jobs.add(Job(job_id, repo_id, JobTrigger.WEBHOOK, "refs/heads/main", JobStatus.NOTIFYING, now,
-                                      now, commit_sha="a" * 40, notification_id=notification_id(job_id),
-                                      notification_queued_at=now))
+                    unit.jobs.add(
+                        Job(
+                            job_id,
+                            repo_id,
+                            JobTrigger.WEBHOOK,
+                            "refs/heads/main",
+                            JobStatus.NOTIFYING,
+                            now,
+                            now,
+                            commit_sha="a" * 40,
+                            notification_id=notification_id(job_id),
+                            notification_queued_at=now,
+                        )
+                    )
                 unit.commit()
             ports = NotifierPorts(
-                unit_of_work=uow, sender=HttpxWebhookSender(SystemResolver(), allow_private=True),
-                visibility=MemoryVisibility(), cipher=cipher, resolver=SystemResolver(), clock=utc_now,
-                metrics=MemoryMetrics(), allow_private_urls=True,
+                unit_of_work=uow,
+                sender=HttpxWebhookSender(SystemResolver(), allow_private=True),
+                visibility=MemoryVisibility(),
+                cipher=cipher,
+                resolver=SystemResolver(),
+                clock=utc_now,
+                metrics=MemoryMetrics(),
+                allow_private_urls=True,
             )
             bodies = []
             for job_id in jobs:
-                event = {"type": "snapshot.stored", "timestamp": now.isoformat(), "data": {"job": {"id": job_id},
-                         "changes": {"added": [{"file_path": "src/a.js", "name": f"f{i}"} for i in range(20)]}}}
-                bodies.append(contracts.notify_requested_to_json(
-                    NotifyRequested(notification_id(job_id), job_id, repo_id, event)))
+                event = {
+                    "type": "snapshot.stored",
+                    "timestamp": now.isoformat(),
+                    "data": {
+                        "job": {"id": job_id},
+                        "changes": {"added": [{"file_path": "src/a.js", "name": f"f{i}"} for i in range(20)]},
+                    },
+                }
+                bodies.append(
+                    contracts.notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repo_id, event))
+                )
             # warm-up: first connection, first statements
             handle_notify_record(QueueRecord("warm", bodies[0], 1, "rh"), ports=ports)
             ours = []
@@ -129,21 +181,33 @@ def main() -> int:
                     started = time.perf_counter()
                     client.post(receiver.url, content=payload, headers={"content-type": "application/json"})
                     bare.append(time.perf_counter() - started)
-            (delivered,) = [row for row in [database.connection().execute(
-                "SELECT count(*) FROM jobs WHERE notification_delivered_at IS NOT NULL").fetchone()]]
+            (delivered,) = [
+                row
+                for row in [
+                    database.connection()
+                    .execute("SELECT count(*) FROM jobs WHERE notification_delivered_at IS NOT NULL")
+                    .fetchone()
+                ]
+            ]
             database.close()
     finally:
         if server is not None:
             server.cleanup()
-    figures = {"notifier": percentiles(ours), "bare_httpx_post": percentiles(bare), "delivered": delivered[0],
-               "python": sys.version.split()[0]}
+    figures = {
+        "notifier": percentiles(ours),
+        "bare_httpx_post": percentiles(bare),
+        "delivered": delivered[0],
+        "python": sys.version.split()[0],
+    }
     ratio = figures["notifier"]["p50_ms"] / figures["bare_httpx_post"]["p50_ms"]
     print(f"notification, message in → delivered and recorded (n={len(ours)}):")
     for name in ("notifier", "bare_httpx_post"):
         f = figures[name]
         print(f"  {name:18s} p50 {f['p50_ms']:7.2f} ms  p99 {f['p99_ms']:7.2f} ms  max {f['max_ms']:7.2f} ms")
-    print(f"  the notifier's p50 is {ratio:.1f}x a bare POST; {figures['delivered']} jobs recorded delivered, every "
-          "signature verified by standardwebhooks")
+    print(
+        f"  the notifier's p50 is {ratio:.1f}x a bare POST; {figures['delivered']} jobs recorded delivered, every "
+        "signature verified by standardwebhooks"
+    )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "notify.json").write_text(json.dumps(figures, indent=2))
     return 0

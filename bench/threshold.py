@@ -111,12 +111,37 @@ def main() -> int:
         if first_warm is None and w < 0.9 * s:
             first_warm = (size, nbytes)
         extra = statistics.median(cold_cpu) - statistics.median(seq_cpu)
-        rows.append([str(size), f"{nbytes / 1e6:.2f} MB", f"{s:.3f} s", f"{c:.3f} s", f"{w:.3f} s",
-                     f"{s / c:.2f}x", f"{s / w:.2f}x", f"{statistics.median(seq_cpu):.3f} s", f"{extra:+.3f} s"])
+        rows.append(
+            [
+                str(size),
+                f"{nbytes / 1e6:.2f} MB",
+                f"{s:.3f} s",
+                f"{c:.3f} s",
+                f"{w:.3f} s",
+                f"{s / c:.2f}x",
+                f"{s / w:.2f}x",
+                f"{statistics.median(seq_cpu):.3f} s",
+                f"{extra:+.3f} s",
+            ]
+        )
     shutdown_workers()
     log(f"load average {os.getloadavg()[0]:.1f} (others' processes share the CPUs: wall figures vary with it)")
-    log(table(rows, ["files", "bytes", "sequential", "cold workers", "warm workers", "cold speedup", "warm speedup",
-                     "seq CPU", "cold extra CPU"]))
+    log(
+        table(
+            rows,
+            [
+                "files",
+                "bytes",
+                "sequential",
+                "cold workers",
+                "warm workers",
+                "cold speedup",
+                "warm speedup",
+                "seq CPU",
+                "cold extra CPU",
+            ],
+        )
+    )
     log(f"cold workers win by 10% from: {first_cold}; warm workers from: {first_warm} (files, bytes)")
     return 0
 

@@ -79,9 +79,7 @@ def _create_database(admin: psycopg.Connection, prefix: str, template: str) -> s
     from psycopg import sql
 
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin.execute(
-        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
-    )
+    admin.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template)))
     return name
 
 

@@ -111,8 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
         "flags. A redriven notification keeps its webhook-id and starts its attempts again.",
     )
     redrive.add_argument("queue", nargs="?", choices=("scan", "persist", "notify"))
-    redrive.add_argument("--dlq-url", action=_Once,
-                         help="the dead-letter queue (default: CODE_TRACKER_<QUEUE>_DLQ_URL)")
+    redrive.add_argument(
+        "--dlq-url", action=_Once, help="the dead-letter queue (default: CODE_TRACKER_<QUEUE>_DLQ_URL)"
+    )
     redrive.add_argument("--queue-url", action=_Once, help="its source queue (default: CODE_TRACKER_<QUEUE>_QUEUE_URL)")
     _add_dev(commands)
     return root
@@ -152,29 +153,72 @@ def _add_dev(commands) -> None:
         epilog=_DEV_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    dev.add_argument("--port", type=int, action=_Once, metavar="N",
-                     help="port of the HTTP API on 127.0.0.1 (default 3000, as sam local start-api)")
-    dev.add_argument("--template", action=_Once, metavar="PATH",
-                     help="the SAM template (default: ./template.yaml, else the project's)")
-    dev.add_argument("--parameter-overrides", nargs="+", action="append", metavar="NAME=VALUE",
-                     help="template parameters, as sam deploy takes them (NotifyMaxAttempts=3 ScanMaxReceiveCount=2)")
-    dev.add_argument("--reconcile-every", action=_Once, metavar="DURATION",
-                     help="run the reconciler this often instead of the template's ReconcileSchedule "
-                     "(10s, 5m, 1h; off: never)")
-    dev.add_argument("--retention-every", action=_Once, metavar="DURATION",
-                     help="run the retention cleanup this often instead of RetentionSchedule (off: never)")
-    dev.add_argument("--concurrency", type=int, action=_Once, metavar="N",
-                     help="instances per function: HTTP API instances, and pollers per SQS event source, never "
-                     "more than its MaximumConcurrency (default 1)")
-    dev.add_argument("--max-visibility-timeout", action=_Once, metavar="DURATION",
-                     help="cap every queue's visibility timeout (the template's are 6x the function timeouts, "
-                     "up to 90 minutes; tests shorten redelivery with this)")
-    dev.add_argument("--moto-port", type=int, action=_Once, metavar="N",
-                     help="port of the moto server on 127.0.0.1 (default: a free one)")
-    dev.add_argument("--shutdown-grace", action=_Once, metavar="DURATION",
-                     help="how long a stop waits for invocations under way before killing them (default 10s)")
-    dev.add_argument("--startup-timeout", action=_Once, metavar="DURATION",
-                     help="how long the functions may take to start (default 60s)")
+    dev.add_argument(
+        "--port",
+        type=int,
+        action=_Once,
+        metavar="N",
+        help="port of the HTTP API on 127.0.0.1 (default 3000, as sam local start-api)",
+    )
+    dev.add_argument(
+        "--template",
+        action=_Once,
+        metavar="PATH",
+        help="the SAM template (default: ./template.yaml, else the project's)",
+    )
+    dev.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        action="append",
+        metavar="NAME=VALUE",
+        help="template parameters, as sam deploy takes them (NotifyMaxAttempts=3 ScanMaxReceiveCount=2)",
+    )
+    dev.add_argument(
+        "--reconcile-every",
+        action=_Once,
+        metavar="DURATION",
+        help="run the reconciler this often instead of the template's ReconcileSchedule (10s, 5m, 1h; off: never)",
+    )
+    dev.add_argument(
+        "--retention-every",
+        action=_Once,
+        metavar="DURATION",
+        help="run the retention cleanup this often instead of RetentionSchedule (off: never)",
+    )
+    dev.add_argument(
+        "--concurrency",
+        type=int,
+        action=_Once,
+        metavar="N",
+        help="instances per function: HTTP API instances, and pollers per SQS event source, never "
+        "more than its MaximumConcurrency (default 1)",
+    )
+    dev.add_argument(
+        "--max-visibility-timeout",
+        action=_Once,
+        metavar="DURATION",
+        help="cap every queue's visibility timeout (the template's are 6x the function timeouts, "
+        "up to 90 minutes; tests shorten redelivery with this)",
+    )
+    dev.add_argument(
+        "--moto-port",
+        type=int,
+        action=_Once,
+        metavar="N",
+        help="port of the moto server on 127.0.0.1 (default: a free one)",
+    )
+    dev.add_argument(
+        "--shutdown-grace",
+        action=_Once,
+        metavar="DURATION",
+        help="how long a stop waits for invocations under way before killing them (default 10s)",
+    )
+    dev.add_argument(
+        "--startup-timeout",
+        action=_Once,
+        metavar="DURATION",
+        help="how long the functions may take to start (default 60s)",
+    )
 
 
 _POSITIONALS = {
@@ -447,8 +491,10 @@ def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int
     out.write(f"schema version: {version} ({applied} migrations applied)\n")
     running = _running_dev(os.environ)
     if running is not None:
-        out.write(f"codetracker dev: running (pid {running['pid']}), API {running['api_url']}, "
-                  f"SQS/S3 {running['endpoint_url']}\n")
+        out.write(
+            f"codetracker dev: running (pid {running['pid']}), API {running['api_url']}, "
+            f"SQS/S3 {running['endpoint_url']}\n"
+        )
     return EXIT_OK
 
 
@@ -500,8 +546,10 @@ def _cmd_dev(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> in
     except PlanError as error:
         raise UsageError(f"--parameter-overrides: {error}") from None
     every = {}
-    for flag, function_id, value in (("--reconcile-every", "ReconcilerFunction", args.reconcile_every),
-                                     ("--retention-every", "RetentionFunction", args.retention_every)):
+    for flag, function_id, value in (
+        ("--reconcile-every", "ReconcilerFunction", args.reconcile_every),
+        ("--retention-every", "RetentionFunction", args.retention_every),
+    ):
         if value is not None:
             every[function_id] = duration(value, flag, off=True)
     visibility = duration(args.max_visibility_timeout, "--max-visibility-timeout")
@@ -541,7 +589,11 @@ def _cmd_redrive(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
 
 
 _COMMANDS = {
-    "extract": _cmd_extract, "scan": _cmd_scan, "show": _cmd_show, "db": _cmd_db, "redrive": _cmd_redrive,
+    "extract": _cmd_extract,
+    "scan": _cmd_scan,
+    "show": _cmd_show,
+    "db": _cmd_db,
+    "redrive": _cmd_redrive,
     "dev": _cmd_dev,
 }
 

@@ -484,9 +484,15 @@ def claim_check_from_json(text: str | bytes) -> tuple[str, int, str] | None:
     if not isinstance(pointer, dict):
         raise InvalidMessage("claim_check must be an object")
     location, size, digest = pointer.get("location"), pointer.get("bytes"), pointer.get("sha256")
-    if not isinstance(location, str) or not location or not isinstance(digest, str) or not re.fullmatch(
-        r"[0-9a-f]{64}", digest
-    ) or not isinstance(size, int) or isinstance(size, bool) or size < 0:
+    if (
+        not isinstance(location, str)
+        or not location
+        or not isinstance(digest, str)
+        or not re.fullmatch(r"[0-9a-f]{64}", digest)
+        or not isinstance(size, int)
+        or isinstance(size, bool)
+        or size < 0
+    ):
         raise InvalidMessage("claim_check needs location, bytes and sha256")
     return location, size, digest
 
@@ -664,8 +670,10 @@ def notify_requested_from_json(text: str | bytes) -> NotifyRequested:
     if not _NOTIFICATION_ID.fullmatch(notification):
         raise InvalidMessage("notification_id must be msg_ followed by letters, digits, _ or -")
     event = body.get("event")
-    if not isinstance(event, dict) or event.get("type") not in NOTIFICATION_TYPES or not isinstance(
-        event.get("data"), dict
+    if (
+        not isinstance(event, dict)
+        or event.get("type") not in NOTIFICATION_TYPES
+        or not isinstance(event.get("data"), dict)
     ):
         raise InvalidMessage(f"event must be a webhook body of type {' or '.join(NOTIFICATION_TYPES)}")
     _moment(event, "timestamp")
@@ -699,12 +707,12 @@ def snapshot_stored_event(
     snapshot_url: str | None,
 ) -> dict[str, Any]:
     """{"type": "snapshot.stored", "timestamp": ISO 8601 UTC,
-        "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref"}, "commit_sha",
-                 "snapshot": {"id", "module_slug", "branch_name", "release_tag", "url"},
-                 "counts": {"functions", "parameters", "return_values", "files", "problems"},
-                 "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
-                             "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
-                             "truncated"}}}"""
+    "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref"}, "commit_sha",
+             "snapshot": {"id", "module_slug", "branch_name", "release_tag", "url"},
+             "counts": {"functions", "parameters", "return_values", "files", "problems"},
+             "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
+                         "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
+                         "truncated"}}}"""
     return {
         "type": "snapshot.stored",
         "timestamp": _utc_text(at),
@@ -746,9 +754,9 @@ def scan_failed_event(
     error_message: str,
 ) -> dict[str, Any]:
     """{"type": "scan.failed", "timestamp": ISO 8601 UTC,
-        "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref", "stage": "scan" | "persist"},
-                 "commit_sha": str | null, "snapshot": {"module_slug", "branch_name", "release_tag"},
-                 "error": {"code", "message"}}}"""
+    "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref", "stage": "scan" | "persist"},
+             "commit_sha": str | null, "snapshot": {"module_slug", "branch_name", "release_tag"},
+             "error": {"code", "message"}}}"""
     return {
         "type": "scan.failed",
         "timestamp": _utc_text(at),

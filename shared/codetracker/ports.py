@@ -261,9 +261,7 @@ class RegistrationStore(Protocol):
 
     def by_url(self, app_id: str, url: str) -> Registration | None: ...
 
-    def list(
-        self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None
-    ) -> list[Registration]:
+    def list(self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Registration]:
         """Live registrations of the app by (created_at, id)."""
         ...
 
@@ -330,9 +328,7 @@ class ActivityStore(Protocol):
         an activity never fails the operation it records (usecases/activity.py)."""
         ...
 
-    def list_for_repository(
-        self, repository_id: str, *, limit: int, before: int | None = None
-    ) -> list[Activity]:
+    def list_for_repository(self, repository_id: str, *, limit: int, before: int | None = None) -> list[Activity]:
         """Newest first (by id descending), before the cursor id."""
         ...
 

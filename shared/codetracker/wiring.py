@@ -141,7 +141,8 @@ class Services:
         from codetracker.adapters.sqs import SqsScanQueue
 
         return SqsScanQueue(
-            self.settings.api.scan_queue_url, payloads=self.payloads,
+            self.settings.api.scan_queue_url,
+            payloads=self.payloads,
             claim_check_bytes=self.settings.pipeline.claim_check_bytes,
         )
 
@@ -188,7 +189,9 @@ class Services:
 
         pipeline = self.settings.pipeline
         return SqsMessageQueue(
-            pipeline.queue(name).url, setting=f"CODE_TRACKER_{name.upper()}_QUEUE_URL", payloads=self.payloads,
+            pipeline.queue(name).url,
+            setting=f"CODE_TRACKER_{name.upper()}_QUEUE_URL",
+            payloads=self.payloads,
             claim_check_bytes=pipeline.claim_check_bytes,
         )
 

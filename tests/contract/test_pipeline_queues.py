@@ -24,22 +24,40 @@ def _persist(functions: int) -> PersistRequested:
     descriptor = {
         "module_slug": "m",
         "functions": [
-            {"name": f"f{i}", "file_path": "a.js", "export_type": "named", "is_async": False, "description": "x" * 50,
-             "jsdoc_raw": None, "order_in_file": i, "parameters": [], "return_values": []}
+            {
+                "name": f"f{i}",
+                "file_path": "a.js",
+                "export_type": "named",
+                "is_async": False,
+                "description": "x" * 50,
+                "jsdoc_raw": None,
+                "order_in_file": i,
+                "parameters": [],
+                "return_values": [],
+            }
             for i in range(functions)
         ],
-        "problems": [], "files": [{"path": "a.js", "kind": "file", "size": 1, "sha": "a" * 40}],
+        "problems": [],
+        "files": [{"path": "a.js", "kind": "file", "size": 1, "sha": "a" * 40}],
     }
-    result = {"key": {"scope": "repository:x", "module_slug": "m", "branch_name": "main", "release_tag": "HEAD"},
-              "source": {"name": "m", "folder_path": "https://h/m", "commit_sha": "c" * 40},
-              "scanned_at": T.isoformat(), "ref_kind": "branch",
-              "extraction": {"files_total": 1, "candidates": 1, "parsed": 1, "cache_hits": 0, "unread_sources": {}},
-              "fetch": None, "descriptor": descriptor}
+    result = {
+        "key": {"scope": "repository:x", "module_slug": "m", "branch_name": "main", "release_tag": "HEAD"},
+        "source": {"name": "m", "folder_path": "https://h/m", "commit_sha": "c" * 40},
+        "scanned_at": T.isoformat(),
+        "ref_kind": "branch",
+        "extraction": {"files_total": 1, "candidates": 1, "parsed": 1, "cache_hits": 0, "unread_sources": {}},
+        "fetch": None,
+        "descriptor": descriptor,
+    }
     return PersistRequested(JOB, REPO, T, T, T, result)
 
 
-NOTIFY = NotifyRequested("msg_" + JOB.replace("-", ""), JOB, REPO,
-                         {"type": "snapshot.stored", "timestamp": "2026-11-01T00:00:00Z", "data": {"x": 1}})
+NOTIFY = NotifyRequested(
+    "msg_" + JOB.replace("-", ""),
+    JOB,
+    REPO,
+    {"type": "snapshot.stored", "timestamp": "2026-11-01T00:00:00Z", "data": {"x": 1}},
+)
 
 
 @pytest.fixture(params=["aws", "memory"])

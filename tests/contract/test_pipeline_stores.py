@@ -10,7 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 from codetracker.domain.model import Descriptor, EntryKind, FileExtraction, SnapshotKey, SnapshotSource, TreeEntry
 from codetracker.domain.service import (
-    Activity, ActivityStatus, ActivityType, JobStatus, StageTimes, WebhookDelivery, registration_scope,
+    Activity,
+    ActivityStatus,
+    ActivityType,
+    JobStatus,
+    StageTimes,
+    WebhookDelivery,
+    registration_scope,
 )
 from tests.contract.test_service_stores import T0, add, app, job, registration
 
@@ -22,13 +28,23 @@ def test_a_job_is_found_locked_and_saved_by_id(factories):
     j = job(r.id)
     add(first, a, r, j)
     changed = replace(
-        j, status=JobStatus.FAILED, updated_at=T0 + timedelta(minutes=1), commit_sha="c" * 40,
-        scan=StageTimes(T0, T0 + timedelta(seconds=3)), persist=StageTimes(T0 + timedelta(seconds=4), None),
-        result={"counts": {"functions": 2}}, error_code="ref_not_found", error_message="no such ref",
-        log_tail=("line one", "line two"), notification_id="msg_x", notification_queued_at=T0,
-        notification_attempts=2, notification_delivered_at=T0 + timedelta(minutes=2),
+        j,
+        status=JobStatus.FAILED,
+        updated_at=T0 + timedelta(minutes=1),
+        commit_sha="c" * 40,
+        scan=StageTimes(T0, T0 + timedelta(seconds=3)),
+        persist=StageTimes(T0 + timedelta(seconds=4), None),
+        result={"counts": {"functions": 2}},
+        error_code="ref_not_found",
+        error_message="no such ref",
+        log_tail=("line one", "line two"),
+        notification_id="msg_x",
+        notification_queued_at=T0,
+        notification_attempts=2,
+        notification_delivered_at=T0 + timedelta(minutes=2),
         # fixed fields: save never changes them
-        trigger=j.trigger, ref=j.ref,
+        trigger=j.trigger,
+        ref=j.ref,
     )
     with first() as uow:
         assert uow.jobs.lock(j.id) == j
@@ -76,8 +92,11 @@ def test_retention_deletes_old_rows_in_batches(factories):
     add(first, a, r, *old_jobs, new_job)
     with first() as uow:
         for i, at in enumerate([old, old, new]):
-            uow.activities.add(Activity(r.id, a.id, ActivityType.SCAN_STARTED, ActivityStatus.OK, at,
-                                        job_id=(old_jobs + [new_job])[i].id))
+            uow.activities.add(
+                Activity(
+                    r.id, a.id, ActivityType.SCAN_STARTED, ActivityStatus.OK, at, job_id=(old_jobs + [new_job])[i].id
+                )
+            )
         for name, at in (("d-old", old), ("d-new", new)):
             uow.webhook_deliveries.claim(WebhookDelivery(name, "push", at, "queued"))
         uow.commit()
@@ -100,8 +119,9 @@ def test_retention_deletes_old_rows_in_batches(factories):
 def test_retention_keeps_blobs_a_snapshot_lists(factories):
     first, second = factories
     kept, dropped = "a" * 40, "b" * 40
-    extraction = FileExtraction(functions=(), problem_kind=None, problem_reason=None, problem_line=None,
-                                problem_column=None, blob_size=1)
+    extraction = FileExtraction(
+        functions=(), problem_kind=None, problem_reason=None, problem_line=None, problem_column=None, blob_size=1
+    )
     with first() as uow:
         uow.blob_cache.put_many({kept: extraction, dropped: extraction}, "v1")
         uow.snapshots.store_snapshot(

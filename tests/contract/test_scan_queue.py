@@ -13,8 +13,14 @@ from codetracker.domain.service import JobTrigger, ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
 
 MESSAGE = ScanRequested(
-    job_id=str(uuid.uuid4()), repository_id=str(uuid.uuid4()), url="https://github.com/o/r", ref="refs/heads/main",
-    scope="repository:x", module_slug="r", fallback_branch="main", trigger=JobTrigger.WEBHOOK,
+    job_id=str(uuid.uuid4()),
+    repository_id=str(uuid.uuid4()),
+    url="https://github.com/o/r",
+    ref="refs/heads/main",
+    scope="repository:x",
+    module_slug="r",
+    fallback_branch="main",
+    trigger=JobTrigger.WEBHOOK,
     requested_at=datetime(2026, 11, 1, tzinfo=UTC),
 )
 
@@ -75,7 +81,8 @@ def test_sqs_errors_are_typed(monkeypatch):
     unreachable = SqsScanQueue(
         "http://127.0.0.1:9/123456789012/scan",
         client_factory=lambda: boto3.client(
-            "sqs", endpoint_url="http://127.0.0.1:9",
+            "sqs",
+            endpoint_url="http://127.0.0.1:9",
             config=__import__("botocore.config").config.Config(retries={"max_attempts": 1}, connect_timeout=1),
         ),
     )

@@ -37,17 +37,38 @@ def app(name: str = "a") -> App:
 
 def registration(app_id: str, url: str = "https://example.com/o/r", *, at: datetime = T0, **changes) -> Registration:
     r = Registration(
-        id=str(uuid.uuid4()), app_id=app_id, url=url, display_url=url + ".git", module_slug="r",
-        default_branch=None, watched_branch="main", callback_url=None, access_token_encrypted=b"\x01tok",
-        status=RepositoryStatus.PENDING_SNAPSHOT, last_error=None, last_scanned_commit=None,
-        last_scanned_at=None, created_at=at, updated_at=at,
+        id=str(uuid.uuid4()),
+        app_id=app_id,
+        url=url,
+        display_url=url + ".git",
+        module_slug="r",
+        default_branch=None,
+        watched_branch="main",
+        callback_url=None,
+        access_token_encrypted=b"\x01tok",
+        status=RepositoryStatus.PENDING_SNAPSHOT,
+        last_error=None,
+        last_scanned_commit=None,
+        last_scanned_at=None,
+        created_at=at,
+        updated_at=at,
     )
     return replace(r, **changes)
 
 
 def job(repository_id: str, *, at: datetime = T0, ref: str = "refs/heads/main", **changes) -> Job:
-    j = Job(str(uuid.uuid4()), repository_id, JobTrigger.API, ref, JobStatus.QUEUED, at, at, module_slug="r",
-            branch_name="main", release_tag="HEAD")
+    j = Job(
+        str(uuid.uuid4()),
+        repository_id,
+        JobTrigger.API,
+        ref,
+        JobStatus.QUEUED,
+        at,
+        at,
+        module_slug="r",
+        branch_name="main",
+        release_tag="HEAD",
+    )
     return replace(j, **changes)
 
 
@@ -115,9 +136,18 @@ def test_update_writes_every_mutable_field(unit_of_work):
     a = app()
     r = registration(a.id)
     add(unit_of_work, a, r)
-    changed = replace(r, watched_branch=None, callback_url="https://hooks.example.com/x", access_token_encrypted=None,
-                      status=RepositoryStatus.SYNCED, last_error="x", last_scanned_commit="a" * 40,
-                      last_scanned_at=T0, default_branch="trunk", updated_at=T0 + timedelta(minutes=1))
+    changed = replace(
+        r,
+        watched_branch=None,
+        callback_url="https://hooks.example.com/x",
+        access_token_encrypted=None,
+        status=RepositoryStatus.SYNCED,
+        last_error="x",
+        last_scanned_commit="a" * 40,
+        last_scanned_at=T0,
+        default_branch="trunk",
+        updated_at=T0 + timedelta(minutes=1),
+    )
     with unit_of_work() as uow:
         uow.registrations.update(changed)
         uow.commit()
@@ -138,8 +168,14 @@ def test_jobs_are_read_through_the_app_and_listed_newest_first(unit_of_work):
     a, b = app("a"), app("b")
     r = registration(a.id)
     jobs = [job(r.id, at=T0 + timedelta(seconds=i)) for i in range(5)]
-    jobs[2] = replace(jobs[2], result={"functions": 3}, error_code="ref_not_found", error_message="no ref",
-                      status=JobStatus.FAILED, commit_sha="b" * 40)
+    jobs[2] = replace(
+        jobs[2],
+        result={"functions": 3},
+        error_code="ref_not_found",
+        error_message="no ref",
+        status=JobStatus.FAILED,
+        commit_sha="b" * 40,
+    )
     add(unit_of_work, a, b, r, *jobs)
     with unit_of_work(read_only=True) as uow:
         assert uow.jobs.get(a.id, jobs[2].id) == jobs[2]
@@ -164,8 +200,17 @@ def test_activities_newest_first_by_pages(unit_of_work):
     add(unit_of_work, a, r, j)
     with unit_of_work() as uow:
         for i in range(5):
-            uow.activities.add(Activity(r.id, a.id, ActivityType.SCAN_REQUESTED, ActivityStatus.OK, T0, f"n{i}",
-                                        job_id=j.id if i % 2 else None))
+            uow.activities.add(
+                Activity(
+                    r.id,
+                    a.id,
+                    ActivityType.SCAN_REQUESTED,
+                    ActivityStatus.OK,
+                    T0,
+                    f"n{i}",
+                    job_id=j.id if i % 2 else None,
+                )
+            )
         uow.commit()
     with unit_of_work(read_only=True) as uow:
         first = uow.activities.list_for_repository(r.id, limit=2)
@@ -210,8 +255,17 @@ def _descriptor(slug: str, n: int) -> Descriptor:
     return Descriptor(
         slug,
         tuple(
-            ExportedFunction(f"f{i}", f"src/{i % 3}.js", "named", False, None, None, i // 3,
-                             (Parameter("x", 0, "string", False, False, None, None),), (ReturnValue("number", None),))
+            ExportedFunction(
+                f"f{i}",
+                f"src/{i % 3}.js",
+                "named",
+                False,
+                None,
+                None,
+                i // 3,
+                (Parameter("x", 0, "string", False, False, None, None),),
+                (ReturnValue("number", None),),
+            )
             for i in range(n)
         ),
     )
@@ -220,11 +274,13 @@ def _descriptor(slug: str, n: int) -> Descriptor:
 def test_snapshots_by_id_pages_of_functions_and_scope_deletion(unit_of_work):
     scope_a, scope_b = registration_scope(str(uuid.uuid4())), registration_scope(str(uuid.uuid4()))
     with unit_of_work() as uow:
-        sa = uow.snapshots.store_snapshot(SnapshotKey("m", "main", "HEAD", scope_a), _descriptor("m", 10),
-                                          SnapshotSource("m"))
+        sa = uow.snapshots.store_snapshot(
+            SnapshotKey("m", "main", "HEAD", scope_a), _descriptor("m", 10), SnapshotSource("m")
+        )
         uow.snapshots.store_snapshot(SnapshotKey("m", "main", "v1", scope_a), _descriptor("m", 2), SnapshotSource("m"))
-        sb = uow.snapshots.store_snapshot(SnapshotKey("m", "main", "HEAD", scope_b), _descriptor("m", 1),
-                                          SnapshotSource("m"))
+        sb = uow.snapshots.store_snapshot(
+            SnapshotKey("m", "main", "HEAD", scope_b), _descriptor("m", 1), SnapshotSource("m")
+        )
         uow.commit()
     with unit_of_work(read_only=True) as uow:
         assert uow.snapshots.summary_by_id(sa.snapshot_id) == sa
@@ -232,8 +288,9 @@ def test_snapshots_by_id_pages_of_functions_and_scope_deletion(unit_of_work):
         whole = uow.snapshots.load_snapshot(sa.key).functions
         page = uow.snapshots.load_functions(sa.snapshot_id, limit=4)
         last = page[-1]
-        rest = uow.snapshots.load_functions(sa.snapshot_id, limit=100,
-                                            after=FunctionCursor(last.file_path, last.order_in_file))
+        rest = uow.snapshots.load_functions(
+            sa.snapshot_id, limit=100, after=FunctionCursor(last.file_path, last.order_in_file)
+        )
     assert tuple(page + rest) == whole and len(page) == 4
     with unit_of_work() as uow:
         assert uow.snapshots.delete_scope(scope_a) == 2

@@ -87,8 +87,9 @@ def run_sam(sam: Path, *args: str, cwd: Path = ROOT, timeout: float = 900,
 
 
 def missing_handlers() -> list[str]:
-    return [f"functions/{role}/app.py" for role in FUNCTIONS.values()
-            if not (ROOT / "functions" / role / "app.py").exists()]
+    return [
+        f"functions/{role}/app.py" for role in FUNCTIONS.values() if not (ROOT / "functions" / role / "app.py").exists()
+    ]
 
 
 @pytest.fixture(scope="session")

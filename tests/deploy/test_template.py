@@ -134,8 +134,10 @@ def test_every_queue_has_a_consumer(template):
 
 @pytest.mark.parametrize(
     "function, parameter, default",
-    [("ReconcilerFunction", "ReconcileSchedule", "rate(15 minutes)"),
-     ("RetentionFunction", "RetentionSchedule", "rate(1 day)")],
+    [
+        ("ReconcilerFunction", "ReconcileSchedule", "rate(15 minutes)"),
+        ("RetentionFunction", "RetentionSchedule", "rate(1 day)"),
+    ],
 )
 def test_schedules_are_parameters(template, parameters, function, parameter, default):
     (event,) = props(template, function)["Events"].values()

@@ -146,8 +146,10 @@ def library(version: int, *extra: str) -> dict[str, str]:
     ]
     for name in extra:
         lines.append(f"export function {name}(value) {{ return value; }}")
-    return {"package.json": json.dumps({"name": "lib", "version": f"1.0.{version}"}),
-            "src/index.mjs": "\n".join(lines) + "\n"}
+    return {
+        "package.json": json.dumps({"name": "lib", "version": f"1.0.{version}"}),
+        "src/index.mjs": "\n".join(lines) + "\n",
+    }
 
 
 def register(dev: DevProcess, app: App, repo: Repo, **body: Any) -> dict[str, Any]:

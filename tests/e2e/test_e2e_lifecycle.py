@@ -72,6 +72,7 @@ def test_a_sigkilled_run_is_adopted_by_the_next(tmp_path):
     first = start_dev(tmp_path)
     moto_pid = first.record["moto"]["pid"]
     first.kill()
+
     # The instances go with it (their stdin closes); Postgres and the moto server (the queues) stay.
     def only_infrastructure() -> bool:
         return all("codetracker.local.instance" not in cmd for _, cmd in processes_of(tmp_path))

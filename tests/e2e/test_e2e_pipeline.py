@@ -128,8 +128,11 @@ def test_a_receiver_down_past_the_attempts_fails_the_repository_then_redrive_del
     assert job(dev, app, job_id)["status"] == "failed"
     attempts = [d for d in receiver.deliveries if d.job_id == job_id]
     assert len(attempts) == int(dev.record["parameters"]["NotifyMaxAttempts"])
-    wait_until(lambda: job_id in dead_letter_jobs(dev, "NotifyDeadLetterQueue"), timeout_s=30,
-               what="the notification in the notify DLQ")
+    wait_until(
+        lambda: job_id in dead_letter_jobs(dev, "NotifyDeadLetterQueue"),
+        timeout_s=30,
+        what="the notification in the notify DLQ",
+    )
 
     receiver.up()
     done = subprocess.run([sys.executable, "-m", "codetracker.cli", "redrive", "notify"], env=dev.env,

@@ -185,8 +185,13 @@ def create_payload(ref: str, ref_type: str = "tag", *, url: str = REPOSITORY_URL
 
 
 def delete_payload(ref: str, ref_type: str = "branch", *, url: str = REPOSITORY_URL) -> dict[str, Any]:
-    return {"ref": ref, "ref_type": ref_type, "pusher_type": "user", "repository": github_repository(url),
-            "sender": _sender()}
+    return {
+        "ref": ref,
+        "ref_type": ref_type,
+        "pusher_type": "user",
+        "repository": github_repository(url),
+        "sender": _sender(),
+    }
 
 
 def release_payload(tag: str, action: str = "published", *, url: str = REPOSITORY_URL) -> dict[str, Any]:
@@ -214,8 +219,14 @@ def ping_payload(*, url: str = REPOSITORY_URL) -> dict[str, Any]:
     return {
         "zen": "Design for failure.",
         "hook_id": 30,
-        "hook": {"type": "Repository", "id": 30, "name": "web", "active": True, "events": ["push", "create", "release"],
-                 "config": {"content_type": "json", "insecure_ssl": "0", "url": "https://api.example.com/webhooks/github"}},
+        "hook": {
+            "type": "Repository",
+            "id": 30,
+            "name": "web",
+            "active": True,
+            "events": ["push", "create", "release"],
+            "config": {"content_type": "json", "insecure_ssl": "0", "url": "https://api.example.com/webhooks/github"},
+        },
         "repository": github_repository(url),
         "sender": _sender(),
     }
@@ -259,14 +270,18 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "docs": http_event("GET", "/docs", headers={"accept": "text/html", "accept-encoding": "gzip, deflate, br"}),
         "route-not-found": http_event("GET", "/nothing-here", headers=app_auth),
         "create-app": http_event(
-            "POST", "/apps", headers=bearer(ADMIN_TOKEN),
+            "POST",
+            "/apps",
+            headers=bearer(ADMIN_TOKEN),
             body=json.dumps({"name": "docs-portal", "callback_url": "https://hooks.example.com/codetracker"}),
         ),
         "create-app-wrong-admin-token": http_event(
             "POST", "/apps", headers=bearer("not-the-admin-token"), body=json.dumps({"name": "intruder"})
         ),
         "register-repository": http_event(
-            "POST", "/repositories", headers=app_auth,
+            "POST",
+            "/repositories",
+            headers=app_auth,
             body=json.dumps(
                 {"url": NEW_REPOSITORY_URL + ".git", "branch": "main", "access_token": "ghp_exampleexample"}
             ),
@@ -275,7 +290,10 @@ def sample_events() -> dict[str, dict[str, Any]]:
             "POST", "/repositories", headers=app_auth, body=json.dumps({"url": REPOSITORY_URL})
         ),
         "register-repository-metadata-address": http_event(
-            "POST", "/repositories", headers=app_auth, body=json.dumps({"url": "https://169.254.169.254/latest/meta-data"})
+            "POST",
+            "/repositories",
+            headers=app_auth,
+            body=json.dumps({"url": "https://169.254.169.254/latest/meta-data"}),
         ),
         "register-repository-http-url": http_event(
             "POST", "/repositories", headers=app_auth, body=json.dumps({"url": "http://github.com/octo-org/x"})
@@ -284,10 +302,15 @@ def sample_events() -> dict[str, dict[str, Any]]:
             "POST", "/repositories", headers=app_auth, body=json.dumps({"url": NEW_REPOSITORY_URL, "brnach": "main"})
         ),
         "register-repository-not-json": http_event(
-            "POST", "/repositories", headers=app_auth, body="url=https://github.com/octo-org/x",
+            "POST",
+            "/repositories",
+            headers=app_auth,
+            body="url=https://github.com/octo-org/x",
         ),
         "register-repository-too-large": http_event(
-            "POST", "/repositories", headers=app_auth,
+            "POST",
+            "/repositories",
+            headers=app_auth,
             body=json.dumps({"url": NEW_REPOSITORY_URL, "slug": "x" * (300 * 1024)}),
         ),
         "register-repository-no-token": http_event(
@@ -301,7 +324,9 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "get-repository-other-app": http_event("GET", repo, headers=other_auth),
         "get-repository-wrong-token": http_event("GET", repo, headers=bearer("ctk_wrong")),
         "update-repository": http_event(
-            "PATCH", repo, headers=app_auth,
+            "PATCH",
+            repo,
+            headers=app_auth,
             body=json.dumps({"callback_url": "https://hooks.example.com/hello-js", "access_token": None}),
         ),
         "delete-repository": http_event("DELETE", repo, headers=app_auth),
@@ -337,7 +362,8 @@ def sample_events() -> dict[str, dict[str, Any]]:
         ),
         "github-ping": github_event("ping", ping_payload(), delivery="0a1b2c3d-0000-11e3-81ab-4c9367dc0958"),
         "github-issues-ignored": github_event(
-            "issues", {"action": "opened", "repository": github_repository()},
+            "issues",
+            {"action": "opened", "repository": github_repository()},
             delivery="1b2c3d4e-0000-11e3-81ab-4c9367dc0958",
         ),
     }

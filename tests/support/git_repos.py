@@ -266,7 +266,10 @@ def repack_with_git(path: Path) -> None:
     env = {"PATH": os.environ.get("PATH", ""), "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
     subprocess.run(
         [git, "-C", str(path), "repack", "-a", "-d", "-f", "-q", "--window=50", "--depth=50"],
-        check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -294,9 +297,7 @@ def files_from_folder(folder: Path, *, skip_dirs: Iterable[str] = (".git",)) -> 
     return files
 
 
-def commit_folder(
-    builder: RepoBuilder, folder: Path, *, branch: str = "main", message: str = "import"
-) -> str:
+def commit_folder(builder: RepoBuilder, folder: Path, *, branch: str = "main", message: str = "import") -> str:
     """Commit the contents of a folder on disk as the complete tree of a new commit on `branch`."""
     return builder.commit(files_from_folder(folder), branch=branch, message=message)
 

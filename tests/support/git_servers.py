@@ -206,9 +206,7 @@ class _ThreadedHttpServer:
 
     def __enter__(self):
         self._server = self._make_server()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
 
@@ -611,8 +609,13 @@ class _StatusHandler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         owner._log.add(  # before answering, so the client never sees an answer without its record
             RequestRecord(
-                self.command, unquote(split.path), split.query, owner.status, len(body),
-                self.headers.get("Git-Protocol"), True,
+                self.command,
+                unquote(split.path),
+                split.query,
+                owner.status,
+                len(body),
+                self.headers.get("Git-Protocol"),
+                True,
             )
         )
         self.send_response(owner.status)
@@ -637,9 +640,7 @@ class _StatusHttpServerImpl(ThreadingHTTPServer):
 class StatusHttpServer(_ThreadedHttpServer):
     """Answers every request with the same status (500, 503, 403, 200 with HTML...)."""
 
-    def __init__(
-        self, status: int = 500, *, body: bytes = b"server error\n", content_type: str = "text/plain"
-    ) -> None:
+    def __init__(self, status: int = 500, *, body: bytes = b"server error\n", content_type: str = "text/plain") -> None:
         super().__init__()
         self.status = status
         self.body = body
@@ -682,8 +683,14 @@ class GitDaemon:
         for _attempt in range(5):  # the free port may be taken between probing and binding
             self.port = closed_port()
             command = [
-                git_executable(), "daemon", "--reuseaddr", "--export-all", f"--base-path={self.root}",
-                f"--listen={HOST}", f"--port={self.port}", "--enable=upload-pack",
+                git_executable(),
+                "daemon",
+                "--reuseaddr",
+                "--export-all",
+                f"--base-path={self.root}",
+                f"--listen={HOST}",
+                f"--port={self.port}",
+                "--enable=upload-pack",
             ]
             if self.informative_errors:
                 command.append("--informative-errors")

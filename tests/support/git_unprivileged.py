@@ -123,7 +123,11 @@ def open_as_unprivileged(
     )
     done = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(_CHILD), json.dumps(cases), str(warm_up)],
-        capture_output=True, text=True, env=child_env, cwd="/", timeout=60,
+        capture_output=True,
+        text=True,
+        env=child_env,
+        cwd="/",
+        timeout=60,
     )
     if done.returncode != 0:
         raise RuntimeError(f"the unprivileged opener failed: {done.stderr}")

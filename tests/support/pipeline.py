@@ -95,8 +95,9 @@ def moto_queues(monkeypatch, *, notify_max_attempts: int = 3, visibility_s: int 
     from moto import mock_aws
 
     with mock_aws():
-        yield create_queues(boto3.client("sqs"), boto3.client("s3"), notify_max_attempts=notify_max_attempts,
-                            visibility_s=visibility_s)
+        yield create_queues(
+            boto3.client("sqs"), boto3.client("s3"), notify_max_attempts=notify_max_attempts, visibility_s=visibility_s
+        )
 
 
 def settings_env(queues: Queues | None = None, **extra: str) -> dict[str, str]:
@@ -126,26 +127,33 @@ def sqs_event(queues: Queues, queue: str, messages: list[dict[str, Any]]) -> dic
     records = []
     for m in messages:
         attributes = m.get("Attributes", {})
-        records.append({
-            "messageId": m["MessageId"],
-            "receiptHandle": m["ReceiptHandle"],
-            "body": m["Body"],
-            "attributes": {
-                "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
-                "SentTimestamp": attributes.get("SentTimestamp", "0"),
-                "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
-                "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "0"),
-            },
-            "messageAttributes": {
-                name: {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
-                       "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
-                for name, value in (m.get("MessageAttributes") or {}).items()
-            },
-            "md5OfBody": hashlib.md5(m["Body"].encode()).hexdigest(),
-            "eventSource": "aws:sqs",
-            "eventSourceARN": queues.arns.get(queue, f"arn:aws:sqs:{REGION}:123456789012:codetracker-{queue}"),
-            "awsRegion": REGION,
-        })
+        records.append(
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": {
+                    "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
+                    "SentTimestamp": attributes.get("SentTimestamp", "0"),
+                    "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
+                    "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "0"),
+                },
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
+                    for name, value in (m.get("MessageAttributes") or {}).items()
+                },
+                "md5OfBody": hashlib.md5(m["Body"].encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queues.arns.get(queue, f"arn:aws:sqs:{REGION}:123456789012:codetracker-{queue}"),
+                "awsRegion": REGION,
+            }
+        )
     return {"Records": records}
 
 
@@ -201,8 +209,11 @@ class Pipeline:
 
     def receive(self, queue: str, *, max_messages: int = 10, url: str | None = None) -> list[dict[str, Any]]:
         got = self.queues.sqs.receive_message(
-            QueueUrl=url or self.queues.urls[queue], MaxNumberOfMessages=max_messages, WaitTimeSeconds=0,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=url or self.queues.urls[queue],
+            MaxNumberOfMessages=max_messages,
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         )
         return got.get("Messages", [])
 
@@ -215,8 +226,11 @@ class Pipeline:
         context = LambdaContext(f"{queue.title()}Function", timeout_s or self.timeout_s)
         answer = handler_of(queue)(event, context, services=self.services)
         failed = [f["itemIdentifier"] for f in answer.get("batchItemFailures", [])]
-        done = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)
-                if m["MessageId"] not in failed]
+        done = [
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+            for i, m in enumerate(messages)
+            if m["MessageId"] not in failed
+        ]
         if done:
             self.queues.sqs.delete_message_batch(QueueUrl=self.queues.urls[queue], Entries=done)
         return Poll(len(messages), failed)

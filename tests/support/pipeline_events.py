@@ -72,9 +72,19 @@ def scan_body(job_id: str, ref: str = "refs/heads/main") -> str:
     from codetracker.contracts import scan_requested_to_json
     from codetracker.domain.service import JobTrigger, ScanRequested
 
-    return scan_requested_to_json(ScanRequested(
-        job_id, REPOSITORY_ID, REPOSITORY_URL, ref, SCOPE, "hello-js", "main", JobTrigger.API, AT,
-    ))
+    return scan_requested_to_json(
+        ScanRequested(
+            job_id,
+            REPOSITORY_ID,
+            REPOSITORY_URL,
+            ref,
+            SCOPE,
+            "hello-js",
+            "main",
+            JobTrigger.API,
+            AT,
+        )
+    )
 
 
 def scan_result(commit: str = ev.PUSHED_COMMIT, functions: int = 2) -> dict[str, Any]:
@@ -89,12 +99,28 @@ def scan_result(commit: str = ev.PUSHED_COMMIT, functions: int = 2) -> dict[str,
         "descriptor": {
             "module_slug": "hello-js",
             "functions": [
-                {"name": name, "file_path": "src/index.mjs", "export_type": "named", "is_async": False,
-                 "description": f"{name} it.", "jsdoc_raw": None, "order_in_file": i,
-                 "parameters": [{"name": "value", "position": 0, "type": "string", "is_optional": False,
-                                 "is_rest": False, "default_value": None, "doc_default": None,
-                                 "description": "the input"}],
-                 "return_values": [{"type": "string", "description": None}]}
+                {
+                    "name": name,
+                    "file_path": "src/index.mjs",
+                    "export_type": "named",
+                    "is_async": False,
+                    "description": f"{name} it.",
+                    "jsdoc_raw": None,
+                    "order_in_file": i,
+                    "parameters": [
+                        {
+                            "name": "value",
+                            "position": 0,
+                            "type": "string",
+                            "is_optional": False,
+                            "is_rest": False,
+                            "default_value": None,
+                            "doc_default": None,
+                            "description": "the input",
+                        }
+                    ],
+                    "return_values": [{"type": "string", "description": None}],
+                }
                 for i, name in enumerate(names[:functions])
             ],
             "problems": [],
@@ -131,12 +157,24 @@ def notify_body(job_id: str, repository_id: str = REPOSITORY_ID) -> str:
     from codetracker.domain.service import NotifyRequested
 
     event = contracts.snapshot_stored_event(
-        at=AT, repository_id=repository_id, repository_url=REPOSITORY_URL, job_id=job_id, trigger="webhook",
-        ref="refs/heads/main", summary=SnapshotSummary("hello-js", ev.SNAPSHOT_ID, "main", "HEAD", ev.PUSHED_COMMIT,
-                                                        3, 3, 3, 1, 0),
-        changes={"first_snapshot": False, "previous_commit": ev.PREVIOUS_COMMIT, "added_count": 1, "removed_count": 0,
-                 "changed_count": 0, "added": [{"file_path": "src/index.mjs", "name": "snake"}], "removed": [],
-                 "changed": [], "truncated": False},
+        at=AT,
+        repository_id=repository_id,
+        repository_url=REPOSITORY_URL,
+        job_id=job_id,
+        trigger="webhook",
+        ref="refs/heads/main",
+        summary=SnapshotSummary("hello-js", ev.SNAPSHOT_ID, "main", "HEAD", ev.PUSHED_COMMIT, 3, 3, 3, 1, 0),
+        changes={
+            "first_snapshot": False,
+            "previous_commit": ev.PREVIOUS_COMMIT,
+            "added_count": 1,
+            "removed_count": 0,
+            "changed_count": 0,
+            "added": [{"file_path": "src/index.mjs", "name": "snake"}],
+            "removed": [],
+            "changed": [],
+            "truncated": False,
+        },
         snapshot_url=f"https://api.codetracker.example/snapshots/{ev.SNAPSHOT_ID}",
     )
     return contracts.notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repository_id, event))
@@ -147,9 +185,15 @@ MALFORMED = '{"v": 1, "type": "scan.requested", "job_id": "not a uuid"'
 
 def scheduled_event(rule: str) -> dict[str, Any]:
     return {
-        "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
-        "source": "aws.events", "account": ACCOUNT, "time": "2026-11-01T12:00:00Z", "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"], "detail": {},
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": "2026-11-01T12:00:00Z",
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"],
+        "detail": {},
     }
 
 
@@ -161,34 +205,47 @@ def sample_events() -> dict[str, dict[str, dict[str, Any]]]:
             "scan-ref-not-found": {
                 "Records": [sqs_record("scan", scan_body(SCAN_MISSING_REF_JOB, "refs/heads/nope"), 2)]
             },
-            "scan-mixed-batch": {"Records": [
-                sqs_record("scan", scan_body(SCAN_JOB_2), 3),
-                sqs_record("scan", scan_body(NOT_STORED_JOB), 4, receive_count=2),  # retried
-                sqs_record("scan", MALFORMED, 5),  # dropped
-            ]},
+            "scan-mixed-batch": {
+                "Records": [
+                    sqs_record("scan", scan_body(SCAN_JOB_2), 3),
+                    sqs_record("scan", scan_body(NOT_STORED_JOB), 4, receive_count=2),  # retried
+                    sqs_record("scan", MALFORMED, 5),  # dropped
+                ]
+            },
         },
         "persister": {
             "persist-requested": {"Records": [sqs_record("persist", persist_body(PERSIST_JOB), 11)]},
             "persist-claim-check": {"Records": [sqs_record("persist", claim_body(), 12)]},
-            "persist-mixed-batch": {"Records": [
-                sqs_record("persist", persist_body(PERSIST_JOB_2, functions=3), 13),
-                sqs_record("persist", persist_body(NOT_STORED_JOB), 14),  # retried
-                sqs_record("persist", json.dumps({"v": 9, "type": "persist.requested", "job_id": PERSIST_JOB}), 15),
-            ]},
-            "persist-duplicate": {"Records": [
-                sqs_record("persist", persist_body(PERSIST_JOB), 16),
-                sqs_record("persist", persist_body(PERSIST_JOB), 17, receive_count=2),
-            ]},
+            "persist-mixed-batch": {
+                "Records": [
+                    sqs_record("persist", persist_body(PERSIST_JOB_2, functions=3), 13),
+                    sqs_record("persist", persist_body(NOT_STORED_JOB), 14),  # retried
+                    sqs_record("persist", json.dumps({"v": 9, "type": "persist.requested", "job_id": PERSIST_JOB}), 15),
+                ]
+            },
+            "persist-duplicate": {
+                "Records": [
+                    sqs_record("persist", persist_body(PERSIST_JOB), 16),
+                    sqs_record("persist", persist_body(PERSIST_JOB), 17, receive_count=2),
+                ]
+            },
         },
         "notifier": {
             "notify-snapshot-stored": {"Records": [sqs_record("notify", notify_body(NOTIFY_JOB), 21)]},
-            "notify-redriven": {"Records": [sqs_record("notify", notify_body(NOTIFY_JOB), 22,
-                                                       attributes={"redriven_from": _message_id(21)})]},
-            "notify-mixed-batch": {"Records": [
-                sqs_record("notify", notify_body(NOTIFY_JOB), 23),
-                sqs_record("notify", notify_body(NOTIFY_JOB_2, SECOND_REPOSITORY_ID), 24, receive_count=2),  # retried
-                sqs_record("notify", "not json at all", 25),
-            ]},
+            "notify-redriven": {
+                "Records": [
+                    sqs_record("notify", notify_body(NOTIFY_JOB), 22, attributes={"redriven_from": _message_id(21)})
+                ]
+            },
+            "notify-mixed-batch": {
+                "Records": [
+                    sqs_record("notify", notify_body(NOTIFY_JOB), 23),
+                    sqs_record(
+                        "notify", notify_body(NOTIFY_JOB_2, SECOND_REPOSITORY_ID), 24, receive_count=2
+                    ),  # retried
+                    sqs_record("notify", "not json at all", 25),
+                ]
+            },
         },
         "reconciler": {"scheduled": scheduled_event("codetracker-reconcile")},
         "retention": {"scheduled": scheduled_event("codetracker-retention")},

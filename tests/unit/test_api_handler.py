@@ -16,8 +16,9 @@ def _probe(env_extra: dict[str, str]) -> str:
         "if hasattr(a.lambda_handler, '__wrapped__') else '-', 'aws_xray_sdk.core' in sys.modules)"
     )
     env = {"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "PATH": "/usr/bin:/bin", **env_extra}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                          env=env).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    ).stdout.strip()
 
 
 def test_traced_in_lambda_only():

@@ -8,8 +8,22 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "codetracker"
-IO_LIBRARIES = {"psycopg", "psycopg_pool", "dulwich", "boto3", "botocore", "httpx", "urllib3", "pgserver",
-                "tree_sitter", "tree_sitter_javascript", "esprima", "requests", "socket", "subprocess"}
+IO_LIBRARIES = {
+    "psycopg",
+    "psycopg_pool",
+    "dulwich",
+    "boto3",
+    "botocore",
+    "httpx",
+    "urllib3",
+    "pgserver",
+    "tree_sitter",
+    "tree_sitter_javascript",
+    "esprima",
+    "requests",
+    "socket",
+    "subprocess",
+}
 
 
 def _imported_roots(path: Path) -> set[str]:

@@ -76,9 +76,12 @@ def test_secrets_manager_values_are_cached_for_max_age(monkeypatch):
         client = boto3.client("secretsmanager")
         arn = client.create_secret(Name="codetracker/admin", SecretString="first")["ARN"]
         source = SettingsSecretSource(
-            {"admin_token": SecretSetting("CODE_TRACKER_ADMIN_TOKEN", None, arn),
-             "github_webhook_secret": SecretSetting("CODE_TRACKER_GITHUB_WEBHOOK_SECRET", None, "missing")},
-            max_age_s=60, monotonic=lambda: now[0],
+            {
+                "admin_token": SecretSetting("CODE_TRACKER_ADMIN_TOKEN", None, arn),
+                "github_webhook_secret": SecretSetting("CODE_TRACKER_GITHUB_WEBHOOK_SECRET", None, "missing"),
+            },
+            max_age_s=60,
+            monotonic=lambda: now[0],
         )
         assert source.get("admin_token") == "first"
         client.put_secret_value(SecretId=arn, SecretString="rotated")

@@ -13,9 +13,17 @@ from codetracker.domain.service import JobTrigger, ScanRequested
 from codetracker.errors import InvalidInput, InvalidMessage
 
 MESSAGE = ScanRequested(
-    job_id=str(uuid.uuid4()), repository_id=str(uuid.uuid4()), url="https://github.com/o/r", ref="v1.0.0",
-    scope="repository:x", module_slug="r", fallback_branch="main", trigger=JobTrigger.API,
-    requested_at=datetime(2026, 11, 1, 8, 30, tzinfo=UTC), branch_name=None, release_tag="v1.0.0",
+    job_id=str(uuid.uuid4()),
+    repository_id=str(uuid.uuid4()),
+    url="https://github.com/o/r",
+    ref="v1.0.0",
+    scope="repository:x",
+    module_slug="r",
+    fallback_branch="main",
+    trigger=JobTrigger.API,
+    requested_at=datetime(2026, 11, 1, 8, 30, tzinfo=UTC),
+    branch_name=None,
+    release_tag="v1.0.0",
 )
 
 

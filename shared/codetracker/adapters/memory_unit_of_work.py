@@ -332,7 +332,10 @@ class MemoryJobStore:
         if stored is not None:
             # The fixed fields stay as stored, as the Postgres UPDATE leaves them.
             self._state.jobs[job.id] = replace(
-                job, repository_id=stored.repository_id, trigger=stored.trigger, ref=stored.ref,
+                job,
+                repository_id=stored.repository_id,
+                trigger=stored.trigger,
+                ref=stored.ref,
                 created_at=stored.created_at,
             )
 

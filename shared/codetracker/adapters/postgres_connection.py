@@ -112,9 +112,7 @@ def sslmode_from_setting(value: str) -> str:
         return "disable"
     if normalized in _SSLMODES:
         return normalized
-    raise StoreConfigurationError(
-        f"{PG_SSL} must be true/false or one of {', '.join(_SSLMODES)}, not {value!r}"
-    )
+    raise StoreConfigurationError(f"{PG_SSL} must be true/false or one of {', '.join(_SSLMODES)}, not {value!r}")
 
 
 def embedded_data_dir(env: Mapping[str, str]) -> Path:
@@ -432,9 +430,7 @@ def connect(
 
 _URI_PREFIXES = ("postgresql://", "postgres://")
 _QUERY_PASSWORD = re.compile(r"(^|&)password=([^&]*)")
-_KEYWORD_PAIR = re.compile(
-    r"\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>'(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)*)"
-)
+_KEYWORD_PAIR = re.compile(r"\s*(?P<key>[A-Za-z_][A-Za-z0-9_]*)\s*=\s*(?P<value>'(?:[^'\\]|\\.)*'|(?:[^\s'\\]|\\.)*)")
 
 
 def redacted(conninfo: str) -> str:

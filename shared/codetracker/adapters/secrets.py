@@ -127,6 +127,6 @@ class DatabasePasswordSource:
             password = json.loads(answer.get("SecretString") or "")["password"]
         except (ValueError, KeyError, TypeError):
             raise ConfigurationError(
-                f"the secret of {variable} is not JSON with a \"password\" (the RDS format)", setting=variable
+                f'the secret of {variable} is not JSON with a "password" (the RDS format)', setting=variable
             ) from None
         return with_password(self._conninfo, password)

@@ -250,9 +250,7 @@ class FolderSource:
                     yield self._seen(TreeEntry(rel, EntryKind.FILE, st.st_size, sha))
 
     def _directory_problem(self, prefix: str, err: OSError) -> None:
-        self._problems.append(
-            ScanProblem(prefix, ProblemKind.SKIPPED, f"directory could not be read: {_reason(err)}")
-        )
+        self._problems.append(ScanProblem(prefix, ProblemKind.SKIPPED, f"directory could not be read: {_reason(err)}"))
 
     def _hash_file(self, path: str, rel: str, size: int) -> str | None:
         """git blob sha of the file; None when it is not read (too large to hash) or cannot be read."""
@@ -290,9 +288,7 @@ class FolderSource:
                     field="path",
                 ) from None
             if not module:
-                self._problems.append(
-                    ScanProblem(rel, ProblemKind.SKIPPED, f"file could not be read: {_reason(err)}")
-                )
+                self._problems.append(ScanProblem(rel, ProblemKind.SKIPPED, f"file could not be read: {_reason(err)}"))
             return None
 
     # --- progress ---------------------------------------------------------------------------------------

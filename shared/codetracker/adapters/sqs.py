@@ -107,8 +107,7 @@ class SqsMessageQueue:
         if len(encoded) > self._claim_check_bytes:
             if self._payloads is None:
                 raise ConfigurationError(
-                    f"a {kind} message of {len(encoded)} bytes needs the payload bucket "
-                    "(CODE_TRACKER_PAYLOAD_BUCKET)",
+                    f"a {kind} message of {len(encoded)} bytes needs the payload bucket (CODE_TRACKER_PAYLOAD_BUCKET)",
                     setting="CODE_TRACKER_PAYLOAD_BUCKET",
                 )
             name = f"{kind}/{getattr(message, 'job_id', 'message')}/{uuid.uuid4().hex}.json"

@@ -21,10 +21,19 @@ from codetracker.errors import ConfigurationError, RetryableError
 from codetracker.ports import RedriveOutcome
 
 # Error codes (not messages) that mean "this endpoint has no message move tasks".
-_NOT_IMPLEMENTED_CODES = frozenset({
-    "500", "501", "NotImplemented", "InternalFailure", "InternalError", "InvalidAction", "UnsupportedOperation",
-    "UnknownOperationException", "AWS.SimpleQueueService.UnsupportedOperation",
-})
+_NOT_IMPLEMENTED_CODES = frozenset(
+    {
+        "500",
+        "501",
+        "NotImplemented",
+        "InternalFailure",
+        "InternalError",
+        "InvalidAction",
+        "UnsupportedOperation",
+        "UnknownOperationException",
+        "AWS.SimpleQueueService.UnsupportedOperation",
+    }
+)
 BATCH = 10  # SQS's largest receive and batch send
 
 

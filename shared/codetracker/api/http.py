@@ -213,8 +213,10 @@ def create_app(body: m.CreateAppBody) -> Response[m.AppCreated]:
     security=APP_AUTH,
     responses={
         **_responses((201, m.RepositoryRegistered, "registered; the first scan is queued"), 400, 401, 409),
-        200: {"description": "already registered by this app; a new scan is queued",
-              "content": {JSON: {"model": m.RepositoryRegistered}}},
+        200: {
+            "description": "already registered by this app; a new scan is queued",
+            "content": {JSON: {"model": m.RepositoryRegistered}},
+        },
     },
 )
 def register_repository(body: m.RegisterRepositoryBody) -> Response[m.RepositoryRegistered]:
@@ -222,7 +224,10 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
     done = registry.register_repository(
         caller,
         RegisterRepositoryRequest(
-            url=body.url, branch=body.branch, callback_url=body.callback_url, slug=body.slug,
+            url=body.url,
+            branch=body.branch,
+            callback_url=body.callback_url,
+            slug=body.slug,
             access_token=body.access_token,
         ),
         unit_of_work=services.unit_of_work,
@@ -389,7 +394,9 @@ def get_snapshot(
 ) -> Response[m.SnapshotDetail]:
     caller, services = _caller(), _services()
     found = snapshots.get_snapshot(
-        caller, snapshot_id, PageRequest(limit, cursor, max_limit=MAX_FUNCTION_PAGE),
+        caller,
+        snapshot_id,
+        PageRequest(limit, cursor, max_limit=MAX_FUNCTION_PAGE),
         unit_of_work=services.unit_of_work,
     )
     body = m.SnapshotOut.fields_of(found.summary)

@@ -41,7 +41,17 @@ _MODULE_SUFFIXES = (".mjs", ".js")
 
 # JavaScript-family sources that are not read, longest suffix first (`.d.ts` before `.ts`).
 UNREAD_SOURCE_SUFFIXES: tuple[str, ...] = (
-    ".d.mts", ".d.cts", ".d.ts", ".svelte", ".tsx", ".mts", ".cts", ".jsx", ".cjs", ".vue", ".ts",
+    ".d.mts",
+    ".d.cts",
+    ".d.ts",
+    ".svelte",
+    ".tsx",
+    ".mts",
+    ".cts",
+    ".jsx",
+    ".cjs",
+    ".vue",
+    ".ts",
 )
 
 # A file without an export statement cannot export anything: no need to parse it. An export statement

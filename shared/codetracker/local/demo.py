@@ -36,7 +36,7 @@ SAMPLE = ROOT / "examples" / "sample-package"
 HOST = "127.0.0.1"
 
 # The change pushed in step 4: a new exported function, and a new parameter to an existing one.
-CHANGE = '''
+CHANGE = """
 /**
  * Waits, then calls `fn` once: the last call within `wait` milliseconds wins.
  * @param {Function} fn the function to call
@@ -47,7 +47,7 @@ export function debounce(fn, wait = 100) {
   let timer;
   return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), wait); };
 }
-'''
+"""
 
 
 class _FolderBackend:
@@ -242,8 +242,10 @@ def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin
 
     _step("what changed (from the signed notification of the push)")
     changes = second["data"].get("changes") or {}
-    print(f"  previous commit {str(changes.get('previous_commit'))[:12]}: {changes.get('added_count', 0)} added, "
-          f"{changes.get('removed_count', 0)} removed, {changes.get('changed_count', 0)} changed")
+    print(
+        f"  previous commit {str(changes.get('previous_commit'))[:12]}: {changes.get('added_count', 0)} added, "
+        f"{changes.get('removed_count', 0)} removed, {changes.get('changed_count', 0)} changed"
+    )
     for kind in ("added", "removed", "changed"):
         for item in changes.get(kind) or []:
             print(f"    {kind:<8} {item.get('file_path')}  {item.get('name')}")

@@ -22,9 +22,7 @@ class LambdaContext:
     def __init__(self, function: FunctionSpec) -> None:
         self.function_name = function.logical_id
         self.memory_limit_in_mb = function.memory_mb
-        self.invoked_function_arn = (
-            f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{function.logical_id}"
-        )
+        self.invoked_function_arn = f"arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT_ID}:function:{function.logical_id}"
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{function.logical_id}"
         self.log_stream_name = f"{datetime.now():%Y/%m/%d}/[$LATEST]local"

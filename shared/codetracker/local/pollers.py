@@ -167,17 +167,22 @@ class SqsPoller:
             return None
         failed = failed_ids(response, set(by_id), self.source.reports_batch_item_failures)
         if failed is None:
-            log_line(self.function.logical_id,
-                     f"{what}: malformed batch response; whole batch redelivered ({elapsed_ms(start)})")
+            log_line(
+                self.function.logical_id,
+                f"{what}: malformed batch response; whole batch redelivered ({elapsed_ms(start)})",
+            )
             self._forget()
             return None
         done = [m for message_id, m in by_id.items() if message_id not in failed]
         for first in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                       for i, m in enumerate(done[first:first + 10])]
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[first : first + 10])
+            ]
             self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-        log_line(self.function.logical_id,
-                 f"{what}: {len(done)} done, {len(failed)} left for redelivery ({elapsed_ms(start)})")
+        log_line(
+            self.function.logical_id,
+            f"{what}: {len(done)} done, {len(failed)} left for redelivery ({elapsed_ms(start)})",
+        )
         self._forget()
         return failed
 

@@ -391,16 +391,20 @@ class DevRuntime:
         say(f"  API            {api_url}  (Swagger UI {api_url}/docs, health {api_url}/health)")
         say(f"  GitHub webhook {api_url}/webhooks/github  secret: {secrets['CODE_TRACKER_GITHUB_WEBHOOK_SECRET']}")
         if generated_admin:
-            say(f"  admin token    {secrets['CODE_TRACKER_ADMIN_TOKEN']}  (generated for this run; set "
-                "CODE_TRACKER_ADMIN_TOKEN to choose it)")
+            say(
+                f"  admin token    {secrets['CODE_TRACKER_ADMIN_TOKEN']}  (generated for this run; set "
+                "CODE_TRACKER_ADMIN_TOKEN to choose it)"
+            )
         else:
             say("  admin token    from CODE_TRACKER_ADMIN_TOKEN")
         say(f"  database       {database_line}")
         say(f"  SQS and S3     {endpoint} (moto{', adopted from the previous run' if self._moto.adopted else ''})")
         for spec in plan.queues.values():
             if spec.dead_letter:
-                say(f"    {spec.name:<22} → {plan.queues[spec.dead_letter].name} after {spec.max_receive_count} "
-                    f"receives, visibility {local_visibility(spec.visibility_timeout_s, self.options)} s")
+                say(
+                    f"    {spec.name:<22} → {plan.queues[spec.dead_letter].name} after {spec.max_receive_count} "
+                    f"receives, visibility {local_visibility(spec.visibility_timeout_s, self.options)} s"
+                )
         for name in plan.buckets.values():
             say(f"    bucket {name}")
         if released:

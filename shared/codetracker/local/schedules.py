@@ -55,12 +55,14 @@ class ScheduleRunner:
         try:
             result = self.handler(scheduled_event(self.schedule), LambdaContext(self.function))
         except Exception as err:  # noqa: BLE001 - logged; the next period runs again
-            log_line(self.function.logical_id,
-                     f"scheduled run: error {type(err).__name__}: {err} ({elapsed_ms(start)})")
+            log_line(
+                self.function.logical_id, f"scheduled run: error {type(err).__name__}: {err} ({elapsed_ms(start)})"
+            )
             return None
         summary = ""
         if isinstance(result, dict):
             summary = ", ".join(f"{k} {v}" for k, v in list(result.items())[:6] if isinstance(v, (int, float, str)))
-        log_line(self.function.logical_id,
-                 f"scheduled run done{': ' + summary if summary else ''} ({elapsed_ms(start)})")
+        log_line(
+            self.function.logical_id, f"scheduled run done{': ' + summary if summary else ''} ({elapsed_ms(start)})"
+        )
         return result

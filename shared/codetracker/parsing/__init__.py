@@ -29,9 +29,7 @@ def get_parser(name: str = DEFAULT_PARSER) -> ModuleParser:
     if parser is not None:
         return parser
     if name not in PARSER_NAMES:
-        raise InvalidInput(
-            f"unknown parser {name!r}; choose one of {', '.join(PARSER_NAMES)}", field="parser"
-        )
+        raise InvalidInput(f"unknown parser {name!r}; choose one of {', '.join(PARSER_NAMES)}", field="parser")
     with _lock:
         parser = _parsers.get(name)
         if parser is None:

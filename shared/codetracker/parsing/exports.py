@@ -203,9 +203,7 @@ class ExportCollector(Generic[FunctionNode]):
         self._exports.append(_LocalExport(exported_name, local_name, export_type, offset, statement, in_clause))
         self._exported(exported_name, offset)
 
-    def export_alias(
-        self, exported_name: str, alias: str, offset: int, statement: int, declarator: Declarator
-    ) -> None:
+    def export_alias(self, exported_name: str, alias: str, offset: int, statement: int, declarator: Declarator) -> None:
         """`export const parse = marked`: a function if `marked` names one (through other aliases too).
         Its JSDoc is the declarator's own (see Declarator), else the function's."""
         self.is_module = True

@@ -324,9 +324,7 @@ class _TreeWalk:
     def clause_specifiers(self, clause: Any, *, has_source: bool) -> list[ClauseSpecifier]:
         pos = self.pos
         try:
-            return parse_export_clause(
-                self.source, pos(clause.start_byte), pos(clause.end_byte), has_source=has_source
-            )
+            return parse_export_clause(self.source, pos(clause.start_byte), pos(clause.end_byte), has_source=has_source)
         except ClauseSyntaxError as error:
             line, column = line_column(self.source, error.offset)
             raise ParseFailure(str(error), line, column) from None

@@ -256,8 +256,7 @@ class _Worker:
 
 
 _BOOT = (
-    "import sys, json; sys.path[:] = json.loads(sys.argv[1]); "
-    "from codetracker.parsing.workers import serve; serve()"
+    "import sys, json; sys.path[:] = json.loads(sys.argv[1]); from codetracker.parsing.workers import serve; serve()"
 )
 
 

@@ -41,9 +41,7 @@ class ActivityPage:
     next_cursor: str | None
 
 
-def list_activity(
-    app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
-) -> ActivityPage:
+def list_activity(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> ActivityPage:
     repository_id = entity_id(repository_id, "repository")
     before = decode_cursor("activity", page.cursor, int)[0] if page.cursor else None
     with unit_of_work(read_only=True) as uow:

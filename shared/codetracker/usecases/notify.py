@@ -124,18 +124,28 @@ def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
         opened = open_record(record, ports.payloads)
         message = contracts.notify_requested_from_json(opened.body)
     except InvalidMessage as error:
-        reject_record(record, error, queue="notify", unit_of_work=ports.unit_of_work, clock=ports.clock,
-                      metrics=ports.metrics)
+        reject_record(
+            record, error, queue="notify", unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
+        )
         return
     with job_scope(message.job_id, message.repository_id, lines=ports.log_lines):
         _deliver(message, record, ports)
     finish_record(opened, ports.payloads)
 
 
-def _activity(uow: UnitOfWork, registration: Registration, job: Job, kind: ActivityType, status: ActivityStatus,
-              details: str, at: datetime, metrics: Metrics) -> None:
-    record_activity(uow, Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id),
-                    metrics=metrics)
+def _activity(
+    uow: UnitOfWork,
+    registration: Registration,
+    job: Job,
+    kind: ActivityType,
+    status: ActivityStatus,
+    details: str,
+    at: datetime,
+    metrics: Metrics,
+) -> None:
+    record_activity(
+        uow, Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id), metrics=metrics
+    )
 
 
 def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts) -> None:
@@ -165,8 +175,9 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
     ports.metrics.count("NotificationAttempts")
     logger.info("notifying", extra={"attempt": attempt, "callback_host": _host(url), "type": message.event["type"]})
     try:
-        check_url(url, kind=CALLBACK, field="callback_url", resolver=ports.resolver,
-                  allow_private=ports.allow_private_urls)
+        check_url(
+            url, kind=CALLBACK, field="callback_url", resolver=ports.resolver, allow_private=ports.allow_private_urls
+        )
         body = contracts.event_to_bytes(message.event)
         secret = app_signing_secret(app, cipher=ports.cipher)
         headers = webhook_headers(secret, message.notification_id, int(started.timestamp()), body)
@@ -175,16 +186,19 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
         if failure is not None:
             raise failure
     except PermanentError as error:
-        logger.warning("notification failed for good", extra={"code": error.code, "reason": str(error)[:300],
-                                                             "attempt": attempt})
+        logger.warning(
+            "notification failed for good", extra={"code": error.code, "reason": str(error)[:300], "attempt": attempt}
+        )
         ports.metrics.count("NotificationsRejected", dimensions={"reason": error.code})
         _record(ports, job.id, registration, attempt, outcome=error, url=url)
         return
     except Exception as error:
         code = getattr(error, "code", type(error).__name__)
         if attempt >= ports.max_attempts:
-            logger.error("last notification attempt failed; the message goes to the dead-letter queue",
-                         extra={"code": code, "reason": str(error)[:300], "attempt": attempt})
+            logger.error(
+                "last notification attempt failed; the message goes to the dead-letter queue",
+                extra={"code": code, "reason": str(error)[:300], "attempt": attempt},
+            )
             ports.metrics.count("NotificationsDeadLettered", dimensions={"reason": code})
             final = error if isinstance(error, CodetrackerError) else DeliveryFailed(str(error))
             _record(ports, job.id, registration, attempt, outcome=final, url=url)
@@ -195,8 +209,10 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
             ports.visibility.delay(record.receipt_handle, delay)
         else:
             delay = None  # the queue's own visibility timeout
-        logger.warning("notification attempt failed; retried",
-                       extra={"code": code, "reason": str(error)[:300], "attempt": attempt, "delay_s": delay})
+        logger.warning(
+            "notification attempt failed; retried",
+            extra={"code": code, "reason": str(error)[:300], "attempt": attempt, "delay_s": delay},
+        )
         ports.metrics.count("NotificationRetries", dimensions={"reason": code})
         _note_attempt(ports, job.id, attempt)
         raise
@@ -212,8 +228,14 @@ def _note_attempt(ports: NotifierPorts, job_id: str, attempt: int) -> None:
             job = uow.jobs.lock(job_id)
             if job is not None and job.notification_delivered_at is None:
                 now = ports.clock()
-                uow.jobs.save(replace(job, notification_attempts=attempt, updated_at=now,
-                                      notify=replace(job.notify, started_at=job.notify.started_at or now)))
+                uow.jobs.save(
+                    replace(
+                        job,
+                        notification_attempts=attempt,
+                        updated_at=now,
+                        notify=replace(job.notify, started_at=job.notify.started_at or now),
+                    )
+                )
             uow.commit()
     except Exception as err:  # noqa: BLE001 - the delivery's own failure is what the queue must see
         logger.info("attempt not recorded on the job", extra={"error": type(err).__name__})
@@ -243,30 +265,48 @@ def _record(
             # a failed scan stays failed (its scan.failed event is what was delivered).
             redeemed = job.status == JobStatus.FAILED and (job.error_code or "").startswith("delivery")
             job = replace(
-                job, notify=notify, notification_delivered_at=now, notification_attempts=attempt, updated_at=now,
+                job,
+                notify=notify,
+                notification_delivered_at=now,
+                notification_attempts=attempt,
+                updated_at=now,
                 status=JobStatus.DONE if job.status == JobStatus.NOTIFYING or redeemed else job.status,
                 error_code=None if redeemed else job.error_code,
                 error_message=None if redeemed else job.error_message,
             )
             if redeemed and current.status == RepositoryStatus.FAILED and current.last_scanned_commit == job.commit_sha:
-                uow.registrations.update(replace(current, status=RepositoryStatus.SYNCED, last_error=None,
-                                                 updated_at=now))
-            _activity(uow, current, job, ActivityType.NOTIFICATION_DELIVERED, ActivityStatus.OK,
-                      f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}", now, ports.metrics)
+                uow.registrations.update(
+                    replace(current, status=RepositoryStatus.SYNCED, last_error=None, updated_at=now)
+                )
+            _activity(
+                uow,
+                current,
+                job,
+                ActivityType.NOTIFICATION_DELIVERED,
+                ActivityStatus.OK,
+                f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}",
+                now,
+                ports.metrics,
+            )
         elif outcome is not None:
             text = f"notification to {_host(url or '')} failed after {attempt} attempt(s): {outcome}"[:2000]
             # A job whose scan failed keeps that reason (its scan.failed event is what could not be delivered).
             keeps_reason = job.status == JobStatus.FAILED and not (job.error_code or "").startswith("delivery")
             log = current_job()
             job = replace(
-                job, notify=notify, notification_attempts=attempt, updated_at=now, status=JobStatus.FAILED,
+                job,
+                notify=notify,
+                notification_attempts=attempt,
+                updated_at=now,
+                status=JobStatus.FAILED,
                 error_code=job.error_code if keeps_reason else outcome.code,
                 error_message=job.error_message if keeps_reason else text,
                 log_tail=log.tail() if log is not None and not keeps_reason else job.log_tail,
             )
             uow.registrations.update(replace(current, status=RepositoryStatus.FAILED, last_error=text, updated_at=now))
-            _activity(uow, current, job, ActivityType.NOTIFICATION_FAILED, ActivityStatus.FAILED, text, now,
-                      ports.metrics)
+            _activity(
+                uow, current, job, ActivityType.NOTIFICATION_FAILED, ActivityStatus.FAILED, text, now, ports.metrics
+            )
         else:
             job = replace(
                 job, updated_at=now, status=JobStatus.DONE if job.status == JobStatus.NOTIFYING else job.status

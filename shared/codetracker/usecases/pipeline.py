@@ -130,8 +130,16 @@ def callback_url(registration: Registration, app: App | None) -> str | None:
     return registration.callback_url or (app.callback_url if app is not None else None)
 
 
-def _activity(uow: UnitOfWork, registration: Registration, job: Job, kind: ActivityType, status: ActivityStatus,
-              details: str, at: datetime, metrics: Metrics) -> None:
+def _activity(
+    uow: UnitOfWork,
+    registration: Registration,
+    job: Job,
+    kind: ActivityType,
+    status: ActivityStatus,
+    details: str,
+    at: datetime,
+    metrics: Metrics,
+) -> None:
     record_activity(
         uow,
         Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id),
@@ -152,8 +160,9 @@ def consume(
         opened = open_record(record, ports.payloads)
         work(opened)
     except InvalidMessage as error:
-        reject_record(record, error, queue=queue, unit_of_work=ports.unit_of_work, clock=ports.clock,
-                      metrics=ports.metrics)
+        reject_record(
+            record, error, queue=queue, unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
+        )
         return
     finish_record(opened, ports.payloads)
 
@@ -200,11 +209,23 @@ def fail_job(
                 failed = replace(failed, notification_id=notification_id(job.id))
                 notify = pending_notification(failed, registration, public_api_url=ports.public_api_url)
             uow.registrations.update(
-                replace(registration, status=RepositoryStatus.FAILED, last_error=f"{error.code}: {message}"[:2000],
-                        updated_at=now)
+                replace(
+                    registration,
+                    status=RepositoryStatus.FAILED,
+                    last_error=f"{error.code}: {message}"[:2000],
+                    updated_at=now,
+                )
             )
-            _activity(uow, registration, job, ActivityType.SCAN_FAILED, ActivityStatus.FAILED,
-                      f"{stage} of {job.ref} failed: {error.code}: {message}", now, ports.metrics)
+            _activity(
+                uow,
+                registration,
+                job,
+                ActivityType.SCAN_FAILED,
+                ActivityStatus.FAILED,
+                f"{stage} of {job.ref} failed: {error.code}: {message}",
+                now,
+                ports.metrics,
+            )
         uow.jobs.save(failed)
         uow.commit()
     logger.warning("job failed", extra={"code": error.code, "stage": stage, "reason": message})
@@ -216,9 +237,16 @@ def fail_job(
 def failed_event(job: Job, registration: Registration) -> dict[str, Any]:
     """The scan.failed webhook body of a failed job, from what the job keeps (so a resend is the same)."""
     return contracts.scan_failed_event(
-        at=job.updated_at, repository_id=registration.id, repository_url=registration.display_url, job_id=job.id,
-        trigger=str(job.trigger), ref=job.ref, stage="persist" if job.persist.started_at else "scan",
-        commit_sha=job.commit_sha, snapshot_key=_key_of(job), error_code=job.error_code or "failed",
+        at=job.updated_at,
+        repository_id=registration.id,
+        repository_url=registration.display_url,
+        job_id=job.id,
+        trigger=str(job.trigger),
+        ref=job.ref,
+        stage="persist" if job.persist.started_at else "scan",
+        commit_sha=job.commit_sha,
+        snapshot_key=_key_of(job),
+        error_code=job.error_code or "failed",
         error_message=job.error_message or "",
     )
 
@@ -265,8 +293,13 @@ def note_retry(job_id: str, error: BaseException, *, ports: PipelinePorts, log: 
             job = uow.jobs.lock(job_id)
             if job is not None and not job.finished:
                 uow.jobs.save(
-                    replace(job, updated_at=ports.clock(), error_code=code, error_message=str(error)[:2000],
-                            log_tail=log.tail() if log is not None else job.log_tail)
+                    replace(
+                        job,
+                        updated_at=ports.clock(),
+                        error_code=code,
+                        error_message=str(error)[:2000],
+                        log_tail=log.tail() if log is not None else job.log_tail,
+                    )
                 )
             uow.commit()
     except Exception as err:  # noqa: BLE001 - the original error is what the queue must see
@@ -293,8 +326,10 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
                 logger.warning("the job of the message is not stored (yet); retried")
                 raise
             except Exception as error:
-                logger.warning("scan failed, retried", extra={"code": getattr(error, "code", type(error).__name__),
-                                                              "reason": str(error)[:500]})
+                logger.warning(
+                    "scan failed, retried",
+                    extra={"code": getattr(error, "code", type(error).__name__), "reason": str(error)[:500]},
+                )
                 ports.metrics.count("ScanRetries", dimensions={"reason": getattr(error, "code", "unexpected")})
                 note_retry(message.job_id, error, ports=ports, log=log)
                 raise
@@ -324,17 +359,36 @@ def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
             ports.metrics.count("DuplicateMessages", dimensions={"queue": "scan"})
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
         if registration is None or registration.deleted_at is not None:
-            uow.jobs.save(replace(job, status=JobStatus.FAILED, updated_at=now, error_code="repository_deleted",
-                                  error_message="the repository was deleted before its scan started"))
+            uow.jobs.save(
+                replace(
+                    job,
+                    status=JobStatus.FAILED,
+                    updated_at=now,
+                    error_code="repository_deleted",
+                    error_message="the repository was deleted before its scan started",
+                )
+            )
             uow.commit()
             logger.info("the repository was deleted; scan skipped")
             return None
-        job = replace(job, status=JobStatus.SCANNING, updated_at=now,
-                      scan=replace(job.scan, started_at=job.scan.started_at or now))
+        job = replace(
+            job,
+            status=JobStatus.SCANNING,
+            updated_at=now,
+            scan=replace(job.scan, started_at=job.scan.started_at or now),
+        )
         uow.jobs.save(job)
         uow.registrations.update(replace(registration, status=RepositoryStatus.SCANNING, updated_at=now))
-        _activity(uow, registration, job, ActivityType.SCAN_STARTED, ActivityStatus.OK, f"scan of {job.ref} started",
-                  now, ports.metrics)
+        _activity(
+            uow,
+            registration,
+            job,
+            ActivityType.SCAN_STARTED,
+            ActivityStatus.OK,
+            f"scan of {job.ref} started",
+            now,
+            ports.metrics,
+        )
         uow.commit()
     return job, registration
 
@@ -345,8 +399,13 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         return
     job, registration = started
     assert ports.fetcher is not None and ports.parser is not None and ports.persist_queue is not None
-    check_url(registration.display_url or message.url, kind=REPOSITORY, field="url", resolver=ports.resolver,
-              allow_private=ports.allow_private_urls)
+    check_url(
+        registration.display_url or message.url,
+        kind=REPOSITORY,
+        field="url",
+        resolver=ports.resolver,
+        allow_private=ports.allow_private_urls,
+    )
     limits = ports.limits
     deadline: float | None = None
     if time_left is not None:
@@ -369,22 +428,30 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
     # Fetched from the URL as the app gave it (credentials never in it): the normal form that identifies the
     # repository may differ from what its server serves (a trailing .git, a local path).
     request = RepositoryScanRequest(
-        registration.display_url or message.url, message.ref, branch_name=message.branch_name,
-        release_tag=message.release_tag, module_slug=message.module_slug, scope=message.scope,
+        registration.display_url or message.url,
+        message.ref,
+        branch_name=message.branch_name,
+        release_tag=message.release_tag,
+        module_slug=message.module_slug,
+        scope=message.scope,
         credentials=registration_credentials(registration, cipher=ports.cipher),
         fallback_branch=message.fallback_branch,
     )
     try:
         result = scan_repository(
-            request, fetcher=ports.fetcher, parser=ports.parser, clock=ports.clock,
-            cache=UnitOfWorkBlobCache(ports.unit_of_work), limits=limits, options=ports.selection,
-            progress=over_budget, parallel=ports.parallel,
+            request,
+            fetcher=ports.fetcher,
+            parser=ports.parser,
+            clock=ports.clock,
+            cache=UnitOfWorkBlobCache(ports.unit_of_work),
+            limits=limits,
+            options=ports.selection,
+            progress=over_budget,
+            parallel=ports.parallel,
         )
     except FetchTimeout as error:
         if deadline is not None and time.monotonic() >= deadline - 1:
-            raise ScanTimeBudgetExceeded(
-                f"fetching took the whole time budget of this invocation ({error})"
-            ) from error
+            raise ScanTimeBudgetExceeded(f"fetching took the whole time budget of this invocation ({error})") from error
         raise
     over_budget()
     _scanned(job, result, ports=ports)
@@ -399,29 +466,49 @@ def _scanned(job: Job, result: ScanResult, *, ports: PipelinePorts) -> None:
             return
         registration = uow.registrations.find(job.repository_id)
         job = replace(
-            current, status=JobStatus.PERSISTING, updated_at=now, commit_sha=result.source.commit_sha,
-            module_slug=result.key.module_slug, branch_name=result.key.branch_name,
-            release_tag=result.key.release_tag, scan=replace(current.scan, started_at=scan_started, ended_at=now),
-            error_code=None, error_message=None,
+            current,
+            status=JobStatus.PERSISTING,
+            updated_at=now,
+            commit_sha=result.source.commit_sha,
+            module_slug=result.key.module_slug,
+            branch_name=result.key.branch_name,
+            release_tag=result.key.release_tag,
+            scan=replace(current.scan, started_at=scan_started, ended_at=now),
+            error_code=None,
+            error_message=None,
         )
         uow.jobs.save(job)
         if registration is not None:
             stats = result.extraction
-            _activity(uow, registration, job, ActivityType.SCAN_COMPLETED, ActivityStatus.OK,
-                      f"scanned {job.ref} at {(result.source.commit_sha or '')[:12]}: {stats.candidates} module "
-                      f"files, {stats.parsed} parsed, {stats.cache_hits} from the cache", now, ports.metrics)
+            _activity(
+                uow,
+                registration,
+                job,
+                ActivityType.SCAN_COMPLETED,
+                ActivityStatus.OK,
+                f"scanned {job.ref} at {(result.source.commit_sha or '')[:12]}: {stats.candidates} module "
+                f"files, {stats.parsed} parsed, {stats.cache_hits} from the cache",
+                now,
+                ports.metrics,
+            )
         uow.commit()
     ports.persist_queue.send(  # type: ignore[union-attr]
         PersistRequested(
-            job_id=job.id, repository_id=job.repository_id, scanned_at=result.scanned_at,
-            scan_started_at=scan_started, scan_ended_at=now, result=contracts.scan_result_to_dict(result),
+            job_id=job.id,
+            repository_id=job.repository_id,
+            scanned_at=result.scanned_at,
+            scan_started_at=scan_started,
+            scan_ended_at=now,
+            result=contracts.scan_result_to_dict(result),
         )
     )
     seconds = _seconds(scan_started, now) or 0.0
     ports.metrics.count("Scans")
     ports.metrics.seconds("ScanDuration", seconds)
-    logger.info("scan sent to the persist queue",
-                extra={"commit_sha": result.source.commit_sha, "functions": len(result.descriptor.functions)})
+    logger.info(
+        "scan sent to the persist queue",
+        extra={"commit_sha": result.source.commit_sha, "functions": len(result.descriptor.functions)},
+    )
 
 
 # --- persister -----------------------------------------------------------------------------------------------
@@ -438,12 +525,15 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
             except PermanentError as error:
                 if isinstance(error, InvalidMessage):
                     raise
-                fail_job(message.job_id, error, stage="persist", ports=ports, log=log,
-                         commit_sha=scan.source.commit_sha)
+                fail_job(
+                    message.job_id, error, stage="persist", ports=ports, log=log, commit_sha=scan.source.commit_sha
+                )
                 return
             except Exception as error:
-                logger.warning("persist failed, retried",
-                               extra={"code": getattr(error, "code", type(error).__name__), "reason": str(error)[:500]})
+                logger.warning(
+                    "persist failed, retried",
+                    extra={"code": getattr(error, "code", type(error).__name__), "reason": str(error)[:500]},
+                )
                 ports.metrics.count("PersistRetries", dimensions={"reason": getattr(error, "code", "unexpected")})
                 if not isinstance(error, StoreUnavailable):
                     note_retry(message.job_id, error, ports=ports, log=log)
@@ -460,8 +550,9 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
         with ports.unit_of_work(read_only=True) as uow:
             job = uow.jobs.find(job_id) if job_id else None
         if job is not None and job.persist.ended_at is not None:
-            logger.info("duplicate persist message: its payload is gone and its job persisted",
-                        extra={"job_id": job_id})
+            logger.info(
+                "duplicate persist message: its payload is gone and its job persisted", extra={"job_id": job_id}
+            )
             return
         raise
 
@@ -474,15 +565,26 @@ def snapshot_event(job: Job, registration: Registration, *, public_api_url: str 
     counts = result.get("counts", {})
     snapshot_id = int(result.get("snapshot_id", 0))
     summary = SnapshotSummary(
-        module_slug=job.module_slug or "", snapshot_id=snapshot_id, branch_name=job.branch_name or "",
-        release_tag=job.release_tag or "", commit_sha=job.commit_sha, functions_count=counts.get("functions", 0),
-        parameters_count=counts.get("parameters", 0), return_values_count=counts.get("return_values", 0),
-        files_count=counts.get("files", 0), problems_count=counts.get("problems", 0),
+        module_slug=job.module_slug or "",
+        snapshot_id=snapshot_id,
+        branch_name=job.branch_name or "",
+        release_tag=job.release_tag or "",
+        commit_sha=job.commit_sha,
+        functions_count=counts.get("functions", 0),
+        parameters_count=counts.get("parameters", 0),
+        return_values_count=counts.get("return_values", 0),
+        files_count=counts.get("files", 0),
+        problems_count=counts.get("problems", 0),
     )
     return contracts.snapshot_stored_event(
-        at=job.persist.ended_at or job.updated_at, repository_id=registration.id,
-        repository_url=registration.display_url, job_id=job.id, trigger=str(job.trigger), ref=job.ref,
-        summary=summary, changes=result.get("changes", {}),
+        at=job.persist.ended_at or job.updated_at,
+        repository_id=registration.id,
+        repository_url=registration.display_url,
+        job_id=job.id,
+        trigger=str(job.trigger),
+        ref=job.ref,
+        summary=summary,
+        changes=result.get("changes", {}),
         snapshot_url=f"{public_api_url}/snapshots/{snapshot_id}" if public_api_url else None,
     )
 
@@ -511,8 +613,15 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
             return None
         if registration is None or registration.deleted_at is not None:
-            uow.jobs.save(replace(job, status=JobStatus.FAILED, updated_at=now, error_code="repository_deleted",
-                                  error_message="the repository was deleted before its snapshot was stored"))
+            uow.jobs.save(
+                replace(
+                    job,
+                    status=JobStatus.FAILED,
+                    updated_at=now,
+                    error_code="repository_deleted",
+                    error_message="the repository was deleted before its snapshot was stored",
+                )
+            )
             uow.commit()
             logger.info("the repository was deleted; nothing stored")
             return None
@@ -523,24 +632,46 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
         except StaleSnapshot as stale:
             stored = stale.stored
             job = replace(
-                job, status=JobStatus.DONE, updated_at=now, commit_sha=scan.source.commit_sha,
-                module_slug=scan.key.module_slug, branch_name=scan.key.branch_name, release_tag=scan.key.release_tag,
-                scan=replace(job.scan, started_at=job.scan.started_at or message.scan_started_at,
-                             ended_at=job.scan.ended_at or message.scan_ended_at),
+                job,
+                status=JobStatus.DONE,
+                updated_at=now,
+                commit_sha=scan.source.commit_sha,
+                module_slug=scan.key.module_slug,
+                branch_name=scan.key.branch_name,
+                release_tag=scan.key.release_tag,
+                scan=replace(
+                    job.scan,
+                    started_at=job.scan.started_at or message.scan_started_at,
+                    ended_at=job.scan.ended_at or message.scan_ended_at,
+                ),
                 persist=replace(job.persist, started_at=persist_started, ended_at=now),
-                result={"outcome": "stale", "commit_sha": scan.source.commit_sha,
-                        "stored_commit_sha": getattr(stored, "commit_sha", None),
-                        "stored_scanned_at": getattr(stored, "last_scanned_at", None)},
+                result={
+                    "outcome": "stale",
+                    "commit_sha": scan.source.commit_sha,
+                    "stored_commit_sha": getattr(stored, "commit_sha", None),
+                    "stored_scanned_at": getattr(stored, "last_scanned_at", None),
+                },
             )
             uow.jobs.save(job)
-            _activity(uow, registration, job, ActivityType.SNAPSHOT_STORED, ActivityStatus.IGNORED,
-                      "a newer scan of this snapshot is stored; this older one replaced nothing", now, ports.metrics)
+            _activity(
+                uow,
+                registration,
+                job,
+                ActivityType.SNAPSHOT_STORED,
+                ActivityStatus.IGNORED,
+                "a newer scan of this snapshot is stored; this older one replaced nothing",
+                now,
+                ports.metrics,
+            )
             uow.commit()
             ports.metrics.count("StaleScans")
             logger.info("stale scan: a newer snapshot is stored")
             return None
-        changes = diff_functions(previous.functions if previous is not None else None, scan.descriptor.functions,
-                                 previous_commit=previous_commit)
+        changes = diff_functions(
+            previous.functions if previous is not None else None,
+            scan.descriptor.functions,
+            previous_commit=previous_commit,
+        )
         app = uow.apps.get(registration.app_id)
         url = callback_url(registration, app)
         scan_started = job.scan.started_at or message.scan_started_at
@@ -551,8 +682,10 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             "commit_sha": summary.commit_sha,
             "ref_kind": scan.ref_kind,
             "counts": {
-                "functions": summary.functions_count, "parameters": summary.parameters_count,
-                "return_values": summary.return_values_count, "files": summary.files_count,
+                "functions": summary.functions_count,
+                "parameters": summary.parameters_count,
+                "return_values": summary.return_values_count,
+                "files": summary.files_count,
                 "problems": summary.problems_count,
             },
             "extraction": scan.extraction,
@@ -565,27 +698,49 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             },
         }
         job = replace(
-            job, status=JobStatus.NOTIFYING if url else JobStatus.DONE, updated_at=now,
-            commit_sha=summary.commit_sha, module_slug=scan.key.module_slug, branch_name=scan.key.branch_name,
-            release_tag=scan.key.release_tag, scan=replace(job.scan, started_at=scan_started, ended_at=scan_ended),
-            persist=replace(job.persist, started_at=persist_started, ended_at=now), result=result,
-            error_code=None, error_message=None, log_tail=(),
+            job,
+            status=JobStatus.NOTIFYING if url else JobStatus.DONE,
+            updated_at=now,
+            commit_sha=summary.commit_sha,
+            module_slug=scan.key.module_slug,
+            branch_name=scan.key.branch_name,
+            release_tag=scan.key.release_tag,
+            scan=replace(job.scan, started_at=scan_started, ended_at=scan_ended),
+            persist=replace(job.persist, started_at=persist_started, ended_at=now),
+            result=result,
+            error_code=None,
+            error_message=None,
+            log_tail=(),
             notification_id=notification_id(job.id) if url else None,
         )
         uow.jobs.save(job)
         uow.registrations.update(
             replace(
-                registration, status=RepositoryStatus.SYNCED, last_error=None,
-                last_scanned_commit=summary.commit_sha, last_scanned_at=now, updated_at=now,
+                registration,
+                status=RepositoryStatus.SYNCED,
+                last_error=None,
+                last_scanned_commit=summary.commit_sha,
+                last_scanned_at=now,
+                updated_at=now,
                 default_branch=scan.key.branch_name if job.ref == "HEAD" else registration.default_branch,
             )
         )
-        what = (f"+{len(changes.added)} -{len(changes.removed)} ~{len(changes.changed)}"
-                if not changes.first_snapshot else "first snapshot")
-        _activity(uow, registration, job, ActivityType.SNAPSHOT_STORED, ActivityStatus.OK,
-                  f"stored {scan.key.module_slug} {scan.key.branch_name} {scan.key.release_tag} at "
-                  f"{(summary.commit_sha or '')[:12]}: {summary.functions_count} functions ({what})", now,
-                  ports.metrics)
+        what = (
+            f"+{len(changes.added)} -{len(changes.removed)} ~{len(changes.changed)}"
+            if not changes.first_snapshot
+            else "first snapshot"
+        )
+        _activity(
+            uow,
+            registration,
+            job,
+            ActivityType.SNAPSHOT_STORED,
+            ActivityStatus.OK,
+            f"stored {scan.key.module_slug} {scan.key.branch_name} {scan.key.release_tag} at "
+            f"{(summary.commit_sha or '')[:12]}: {summary.functions_count} functions ({what})",
+            now,
+            ports.metrics,
+        )
         uow.commit()
     ports.metrics.count("SnapshotsStored")
     ports.metrics.seconds("PersistDuration", _seconds(persist_started, now) or 0.0)

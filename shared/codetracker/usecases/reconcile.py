@@ -57,8 +57,9 @@ class ReconcileReport:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def wanted_refs(registration: Registration, remote: RemoteRefs, stored: dict[tuple[str, str], str | None]) -> list[
-    tuple[str, str, str | None]]:
+def wanted_refs(
+    registration: Registration, remote: RemoteRefs, stored: dict[tuple[str, str], str | None]
+) -> list[tuple[str, str, str | None]]:
     """(ref, remote commit, stored commit) of every watched ref whose commit differs from its snapshot's, the
     branch first, then tags by name, highest first. `stored`: (branch, tag) → commit of the registration's
     snapshots."""
@@ -72,8 +73,10 @@ def wanted_refs(registration: Registration, remote: RemoteRefs, stored: dict[tup
     for name in sorted(remote.tags, reverse=True):
         sha = remote.tags[name]
         key = snapshot_key_for_ref(
-            ResolvedRef("tag", name, sha, remote.default_branch), module_slug=registration.module_slug,
-            scope=registration.scope, fallback_branch=branch,
+            ResolvedRef("tag", name, sha, remote.default_branch),
+            module_slug=registration.module_slug,
+            scope=registration.scope,
+            fallback_branch=branch,
         )
         have = stored.get((key.branch_name, key.release_tag))
         if (have or "").lower() != sha.lower():
@@ -136,13 +139,23 @@ def reconcile(
                     code = error.code if isinstance(error, CodetrackerError) else "unexpected"
                     report.failed += 1
                     report.failures[code] = report.failures.get(code, 0) + 1
-                    logger.warning("refs not listed", extra={"repository_id": registration.id, "code": code,
-                                                              "reason": str(error)[:300]})
+                    logger.warning(
+                        "refs not listed",
+                        extra={"repository_id": registration.id, "code": code, "reason": str(error)[:300]},
+                    )
                     metrics.count("ReconcileListFailures", dimensions={"reason": code})
                     continue
                 report.listed += 1
-                _queue_changed(registration, remote, report, unit_of_work=unit_of_work, scan_queue=scan_queue,
-                               clock=clock, metrics=metrics, max_scans=max_scans)
+                _queue_changed(
+                    registration,
+                    remote,
+                    report,
+                    unit_of_work=unit_of_work,
+                    scan_queue=scan_queue,
+                    clock=clock,
+                    metrics=metrics,
+                    max_scans=max_scans,
+                )
     finally:
         report.unfinished = len(pending)
         pool.shutdown(wait=False, cancel_futures=True)
@@ -180,10 +193,16 @@ def _queue_changed(
                 report.already_active += 1
                 continue
             job = queue_scan(
-                uow, registration, ref, trigger=JobTrigger.SCHEDULE, scan_queue=scan_queue, clock=clock,
-                metrics=metrics, activity=ActivityType.SCAN_REQUESTED,
+                uow,
+                registration,
+                ref,
+                trigger=JobTrigger.SCHEDULE,
+                scan_queue=scan_queue,
+                clock=clock,
+                metrics=metrics,
+                activity=ActivityType.SCAN_REQUESTED,
                 details=f"reconcile: {ref} is at {commit[:12]}, the stored snapshot at "
-                        f"{(have or 'nothing')[:12]}; scan queued",
+                f"{(have or 'nothing')[:12]}; scan queued",
             )
             with job_scope(job.id, registration.id):
                 logger.info("scan queued by reconcile", extra={"ref": ref, "commit_sha": commit})

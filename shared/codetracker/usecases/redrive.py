@@ -19,9 +19,13 @@ def redrive(
         raise ConfigurationError(f"no queue {queue!r}: one of {', '.join(QUEUES)}")
     name = queue.upper()
     if not dead_letter_url:
-        raise ConfigurationError(f"the {queue} dead-letter queue is not known: set CODE_TRACKER_{name}_DLQ_URL "
-                                 "or pass --dlq-url", setting=f"CODE_TRACKER_{name}_DLQ_URL")
+        raise ConfigurationError(
+            f"the {queue} dead-letter queue is not known: set CODE_TRACKER_{name}_DLQ_URL or pass --dlq-url",
+            setting=f"CODE_TRACKER_{name}_DLQ_URL",
+        )
     if not queue_url:
-        raise ConfigurationError(f"the {queue} queue is not known: set CODE_TRACKER_{name}_QUEUE_URL or pass "
-                                 "--queue-url", setting=f"CODE_TRACKER_{name}_QUEUE_URL")
+        raise ConfigurationError(
+            f"the {queue} queue is not known: set CODE_TRACKER_{name}_QUEUE_URL or pass --queue-url",
+            setting=f"CODE_TRACKER_{name}_QUEUE_URL",
+        )
     return mover.redrive(dead_letter_url, queue_url)

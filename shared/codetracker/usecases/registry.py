@@ -214,7 +214,12 @@ def register_repository(
         if existing is not None:
             # Registering again is a request for a fresh scan; the registration itself changes by PATCH.
             job = queue_scan(
-                uow, existing, default_ref(existing), trigger=JobTrigger.API, scan_queue=scan_queue, clock=clock,
+                uow,
+                existing,
+                default_ref(existing),
+                trigger=JobTrigger.API,
+                scan_queue=scan_queue,
+                clock=clock,
                 metrics=metrics,
             )
             uow.commit()
@@ -259,7 +264,12 @@ def register_repository(
             metrics=metrics,
         )
         job = queue_scan(
-            uow, registration, default_ref(registration), trigger=JobTrigger.API, scan_queue=scan_queue, clock=clock,
+            uow,
+            registration,
+            default_ref(registration),
+            trigger=JobTrigger.API,
+            scan_queue=scan_queue,
+            clock=clock,
             metrics=metrics,
         )
         uow.commit()
@@ -309,7 +319,10 @@ def update_repository(
             None
             if request.callback_url is None
             else check_url(
-                request.callback_url, kind=CALLBACK, field="callback_url", resolver=resolver,
+                request.callback_url,
+                kind=CALLBACK,
+                field="callback_url",
+                resolver=resolver,
                 allow_private=allow_private_urls,
             ).display
         )

@@ -43,8 +43,11 @@ def printable(value: str | None, field_name: str, *, max_length: int, spaces: bo
 def ref_name(value: str | None, field_name: str) -> str:
     """A branch, tag, full ref or commit sha as git allows them (the fetcher checks the rest)."""
     value = printable(value, field_name, max_length=MAX_REF_LENGTH, spaces=False)
-    if ".." in value or value.startswith(("-", "/")) or value.endswith(("/", ".lock")) or any(
-        ch in value for ch in "~^:?*[\\"
+    if (
+        ".." in value
+        or value.startswith(("-", "/"))
+        or value.endswith(("/", ".lock"))
+        or any(ch in value for ch in "~^:?*[\\")
     ):
         raise InvalidInput(f"{field_name} {value!r} is not a valid git ref name", field=field_name)
     return value

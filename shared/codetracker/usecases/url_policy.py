@@ -25,9 +25,7 @@ def allowed_schemes(kind: str, *, allow_private: bool) -> frozenset[str]:
     return frozenset({"https", "http", "file"}) if kind == REPOSITORY else frozenset({"https", "http"})
 
 
-def check_url(
-    text: str, *, kind: str, field: str, resolver: HostResolver, allow_private: bool
-) -> ParsedUrl:
+def check_url(text: str, *, kind: str, field: str, resolver: HostResolver, allow_private: bool) -> ParsedUrl:
     """The parsed URL when the policy admits it; UrlRefused naming `field` otherwise."""
     try:
         parsed = parse_url(text, schemes=allowed_schemes(kind, allow_private=allow_private))

@@ -124,9 +124,15 @@ def handle_github_delivery(
         job_ids: list[str] = []
         for registration in registrations:
             job_id = _apply(
-                uow, registration, intent, event=event, delivery_id=delivery_id,
+                uow,
+                registration,
+                intent,
+                event=event,
+                delivery_id=delivery_id,
                 payload_default=payload_default if isinstance(payload_default, str) else None,
-                scan_queue=scan_queue, clock=clock, metrics=metrics,
+                scan_queue=scan_queue,
+                clock=clock,
+                metrics=metrics,
             )
             if job_id is not None:
                 job_ids.append(job_id)

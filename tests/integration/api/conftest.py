@@ -16,9 +16,13 @@ import pytest
 
 from tests.support import api_events as ev
 
-PUBLIC = {"github.com": ["140.82.112.3"], "hooks.example.com": ["93.184.215.14"],
-          "gitlab.example.com": ["93.184.215.15"], "rebind.example.com": ["93.184.215.16", "10.0.0.7"],
-          "internal.example.com": ["192.168.10.4"]}
+PUBLIC = {
+    "github.com": ["140.82.112.3"],
+    "hooks.example.com": ["93.184.215.14"],
+    "gitlab.example.com": ["93.184.215.15"],
+    "rebind.example.com": ["93.184.215.16", "10.0.0.7"],
+    "internal.example.com": ["192.168.10.4"],
+}
 
 
 class LambdaContext:
@@ -107,8 +111,9 @@ def aws(monkeypatch) -> Iterator[tuple[Any, str]]:
         yield sqs, url
 
 
-def make_api(database_url: str, aws: tuple[Any, str], *, env: dict[str, str] | None = None, unit_of_work=None,
-             scan_queue=None) -> Api:
+def make_api(
+    database_url: str, aws: tuple[Any, str], *, env: dict[str, str] | None = None, unit_of_work=None, scan_queue=None
+) -> Api:
     from codetracker.adapters.dns import StaticResolver
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
@@ -144,10 +149,23 @@ def seed(api: Api) -> None:
     """What the sample events refer to: apps A and B, A's registration of REPOSITORY_URL with a job, a snapshot
     (id 1) and activity."""
     from codetracker.domain.model import (
-        Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource,
+        Descriptor,
+        ExportedFunction,
+        Parameter,
+        ReturnValue,
+        SnapshotKey,
+        SnapshotSource,
     )
     from codetracker.domain.service import (
-        Activity, ActivityStatus, ActivityType, App, Job, JobStatus, JobTrigger, Registration, RepositoryStatus,
+        Activity,
+        ActivityStatus,
+        ActivityType,
+        App,
+        Job,
+        JobStatus,
+        JobTrigger,
+        Registration,
+        RepositoryStatus,
         registration_scope,
     )
     from codetracker.usecases.registry import access_token_context, signing_secret_context, token_sha256
@@ -156,25 +174,66 @@ def seed(api: Api) -> None:
     cipher = services.cipher
     now = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
     apps = [
-        App(ev.APP_ID, "events-app", token_sha256(ev.APP_TOKEN),
-            cipher.encrypt("whsec_" + "A" * 32, context=signing_secret_context(ev.APP_ID)), None, now),
-        App(ev.OTHER_APP_ID, "other-app", token_sha256(ev.OTHER_APP_TOKEN),
-            cipher.encrypt("whsec_" + "B" * 32, context=signing_secret_context(ev.OTHER_APP_ID)), None, now),
+        App(
+            ev.APP_ID,
+            "events-app",
+            token_sha256(ev.APP_TOKEN),
+            cipher.encrypt("whsec_" + "A" * 32, context=signing_secret_context(ev.APP_ID)),
+            None,
+            now,
+        ),
+        App(
+            ev.OTHER_APP_ID,
+            "other-app",
+            token_sha256(ev.OTHER_APP_TOKEN),
+            cipher.encrypt("whsec_" + "B" * 32, context=signing_secret_context(ev.OTHER_APP_ID)),
+            None,
+            now,
+        ),
     ]
     registration = Registration(
-        id=ev.REPOSITORY_ID, app_id=ev.APP_ID, url=ev.REPOSITORY_URL, display_url=ev.REPOSITORY_URL + ".git",
-        module_slug="hello-js", default_branch="main", watched_branch="main", callback_url=None,
+        id=ev.REPOSITORY_ID,
+        app_id=ev.APP_ID,
+        url=ev.REPOSITORY_URL,
+        display_url=ev.REPOSITORY_URL + ".git",
+        module_slug="hello-js",
+        default_branch="main",
+        watched_branch="main",
+        callback_url=None,
         access_token_encrypted=cipher.encrypt("ghp_seeded", context=access_token_context(ev.REPOSITORY_ID)),
-        status=RepositoryStatus.SYNCED, last_error=None, last_scanned_commit=ev.PREVIOUS_COMMIT, last_scanned_at=now,
-        created_at=now, updated_at=now,
+        status=RepositoryStatus.SYNCED,
+        last_error=None,
+        last_scanned_commit=ev.PREVIOUS_COMMIT,
+        last_scanned_at=now,
+        created_at=now,
+        updated_at=now,
     )
-    job = Job(ev.JOB_ID, ev.REPOSITORY_ID, JobTrigger.API, "refs/heads/main", JobStatus.DONE, now, now,
-              commit_sha=ev.PREVIOUS_COMMIT, module_slug="hello-js", branch_name="main", release_tag="HEAD",
-              result={"functions": 3})
+    job = Job(
+        ev.JOB_ID,
+        ev.REPOSITORY_ID,
+        JobTrigger.API,
+        "refs/heads/main",
+        JobStatus.DONE,
+        now,
+        now,
+        commit_sha=ev.PREVIOUS_COMMIT,
+        module_slug="hello-js",
+        branch_name="main",
+        release_tag="HEAD",
+        result={"functions": 3},
+    )
     functions = tuple(
-        ExportedFunction(name, "src/index.mjs", "named", False, f"{name} it.", None, i,
-                         (Parameter("value", 0, "string", False, False, None, "the input"),),
-                         (ReturnValue("string", None),))
+        ExportedFunction(
+            name,
+            "src/index.mjs",
+            "named",
+            False,
+            f"{name} it.",
+            None,
+            i,
+            (Parameter("value", 0, "string", False, False, None, "the input"),),
+            (ReturnValue("string", None),),
+        )
         for i, name in enumerate(["camel", "kebab", "snake"])
     )
     with services.unit_of_work() as uow:
@@ -182,8 +241,11 @@ def seed(api: Api) -> None:
             uow.apps.add(a)
         uow.registrations.add(registration)
         uow.jobs.add(job)
-        uow.activities.add(Activity(ev.REPOSITORY_ID, ev.APP_ID, ActivityType.REPOSITORY_REGISTERED,
-                                    ActivityStatus.OK, now, "registered"))
+        uow.activities.add(
+            Activity(
+                ev.REPOSITORY_ID, ev.APP_ID, ActivityType.REPOSITORY_REGISTERED, ActivityStatus.OK, now, "registered"
+            )
+        )
         summary = uow.snapshots.store_snapshot(
             SnapshotKey("hello-js", "main", "HEAD", registration_scope(ev.REPOSITORY_ID)),
             Descriptor("hello-js", functions),
@@ -191,4 +253,3 @@ def seed(api: Api) -> None:
         )
         uow.commit()
     assert summary.snapshot_id == ev.SNAPSHOT_ID
-

@@ -16,8 +16,9 @@ from tests.support.api_events import bearer, http_event
 
 
 def create_app(api, name="app", **extra):
-    answer = api.call(http_event("POST", "/apps", headers=bearer(ev.ADMIN_TOKEN),
-                                 body=json.dumps({"name": name, **extra})))
+    answer = api.call(
+        http_event("POST", "/apps", headers=bearer(ev.ADMIN_TOKEN), body=json.dumps({"name": name, **extra}))
+    )
     assert answer.status == 201, answer.text
     return answer.json
 
@@ -64,15 +65,24 @@ def test_two_apps_registering_one_url_never_see_each_other(api):
         )
         uow.commit()
     job_a = get(api, a["token"], f"/repositories/{ra['id']}/jobs").json["items"][0]["id"]
-    for path in (f"/repositories/{ra['id']}", f"/repositories/{ra['id']}/jobs", f"/repositories/{ra['id']}/snapshots",
-                 f"/repositories/{ra['id']}/activity", f"/snapshots/{snap.snapshot_id}", f"/jobs/{job_a}"):
+    for path in (
+        f"/repositories/{ra['id']}",
+        f"/repositories/{ra['id']}/jobs",
+        f"/repositories/{ra['id']}/snapshots",
+        f"/repositories/{ra['id']}/activity",
+        f"/snapshots/{snap.snapshot_id}",
+        f"/jobs/{job_a}",
+    ):
         assert get(api, a["token"], path).status == 200, path
         other = get(api, b["token"], path)
         assert other.status == 404 and other.json["error"]["code"] == "not_found", path
     assert get(api, b["token"], f"/repositories/{rb['id']}/snapshots").json["items"] == []
     for method, body in (("PATCH", {"branch": "dev"}), ("DELETE", None)):
-        changed = api.call(http_event(method, f"/repositories/{ra['id']}", headers=bearer(b["token"]),
-                                      body=json.dumps(body) if body else None))
+        changed = api.call(
+            http_event(
+                method, f"/repositories/{ra['id']}", headers=bearer(b["token"]), body=json.dumps(body) if body else None
+            )
+        )
         assert changed.status == 404
     scan = api.call(http_event("POST", f"/repositories/{ra['id']}/scans", headers=bearer(b["token"])))
     assert scan.status == 404 and api.messages() == []
@@ -118,18 +128,25 @@ def test_repository_list_pages(api):
 
 def test_patch_changes_only_the_fields_given(api):
     a = create_app(api)
-    rid = register(api, a["token"], branch="main", callback_url="https://hooks.example.com/a",
-                   access_token="ghp_x").json["id"]
+    rid = register(
+        api, a["token"], branch="main", callback_url="https://hooks.example.com/a", access_token="ghp_x"
+    ).json["id"]
     patch = lambda body: api.call(  # noqa: E731
         http_event("PATCH", f"/repositories/{rid}", headers=bearer(a["token"]), body=json.dumps(body))
     )
     changed = patch({"branch": "develop"}).json
     assert (changed["branch"], changed["callback_url"], changed["has_access_token"]) == (
-        "develop", "https://hooks.example.com/a", True)
+        "develop",
+        "https://hooks.example.com/a",
+        True,
+    )
     changed = patch({"access_token": None, "callback_url": None}).json
     assert (changed["branch"], changed["callback_url"], changed["has_access_token"]) == ("develop", None, False)
     assert patch({"url": "https://github.com/other/x"}).json["error"] == {
-        "code": "unknown_field", "message": "url is not a field of this request", "field": "url"}
+        "code": "unknown_field",
+        "message": "url is not a field of this request",
+        "field": "url",
+    }
     assert patch({"branch": "bad..name"}).json["error"]["field"] == "branch"
 
 
@@ -215,9 +232,14 @@ def test_bad_bodies(api, body, status, code, field):
 def test_multipart_and_form_bodies_are_not_json(api):
     a = create_app(api)
     for content_type in ("multipart/form-data", "application/x-www-form-urlencoded", "text/plain"):
-        answer = api.call(http_event("POST", "/repositories",
-                                     headers={**bearer(a["token"]), "content-type": content_type},
-                                     body="url=https://github.com/o/r"))
+        answer = api.call(
+            http_event(
+                "POST",
+                "/repositories",
+                headers={**bearer(a["token"]), "content-type": content_type},
+                body="url=https://github.com/o/r",
+            )
+        )
         assert answer.status == 400 and answer.json["error"]["code"] == "malformed_body", content_type
 
 
@@ -236,8 +258,14 @@ def test_tokens_and_secrets_never_reach_a_log_line_or_an_answer(api, capsys, cap
     api.call(http_event("GET", "/repositories", headers=bearer("ctk_wrong_token_in_header")))
     api.call(http_event("POST", "/apps", headers=bearer("admin-guess-xyz"), body='{"name": "x"}'))
     logged = capsys.readouterr().out + capsys.readouterr().err + caplog.text
-    for secret in (created["token"], "ghp_supersecret123", "ctk_wrong_token_in_header", "admin-guess-xyz",
-                   ev.ADMIN_TOKEN, ev.ENCRYPTION_KEY):
+    for secret in (
+        created["token"],
+        "ghp_supersecret123",
+        "ctk_wrong_token_in_header",
+        "admin-guess-xyz",
+        ev.ADMIN_TOKEN,
+        ev.ENCRYPTION_KEY,
+    ):
         assert secret not in logged
     (blob,) = api.rows("SELECT access_token_encrypted FROM repositories")
     assert b"ghp_supersecret123" not in bytes(blob[0])
@@ -322,13 +350,21 @@ def test_snapshot_functions_page_through_the_descriptor_format(api):
     rest = get(api, ev.APP_TOKEN, f"/snapshots/{ev.SNAPSHOT_ID}", limit=2, cursor=first["next"]).json
     assert [f["name"] for f in first["functions"] + rest["functions"]] == ["camel", "kebab", "snake"]
     assert rest["next"] is None and first["functions_count"] == 3
-    assert set(first["functions"][0]) == {"name", "file_path", "export_type", "is_async", "description", "jsdoc_raw",
-                                          "order_in_file", "parameters", "return_values"}
+    assert set(first["functions"][0]) == {
+        "name",
+        "file_path",
+        "export_type",
+        "is_async",
+        "description",
+        "jsdoc_raw",
+        "order_in_file",
+        "parameters",
+        "return_values",
+    }
     listing = get(api, ev.APP_TOKEN, f"/repositories/{ev.REPOSITORY_ID}/snapshots").json
     assert listing["items"][0]["id"] == ev.SNAPSHOT_ID and listing["items"][0]["commit_sha"] == ev.PREVIOUS_COMMIT
     for bad in ("abc", "0", "-1", "99999999999999999999999"):
         assert get(api, ev.APP_TOKEN, f"/snapshots/{bad}").status == 404
-
 
 
 def test_binary_bodies_are_malformed_not_internal_errors(api):
@@ -336,8 +372,9 @@ def test_binary_bodies_are_malformed_not_internal_errors(api):
     import base64
 
     a = create_app(api)
-    event = http_event("POST", "/repositories",
-                       headers={**bearer(a["token"]), "content-type": "application/octet-stream"})
+    event = http_event(
+        "POST", "/repositories", headers={**bearer(a["token"]), "content-type": "application/octet-stream"}
+    )
     event.update(body=base64.b64encode(b"\xff\xfe\x00binary").decode(), isBase64Encoded=True)
     answer = api.call(event)
     assert answer.status == 400 and answer.json["error"]["code"] == "malformed_body"

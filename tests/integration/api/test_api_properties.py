@@ -24,12 +24,29 @@ OPERATIONS = [(path, method) for path, item in SPEC["paths"].items() for method 
 SCHEMAS = SPEC.get("components", {}).get("schemas", {})
 
 scalar = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False),
-    st.text(max_size=30), st.sampled_from(["", "\x00", "https://github.com/o/r", "refs/tags/v1", "main", "ctk_x",
-                                            "https://169.254.169.254/", "file:///etc", "a" * 300, "🦄"]),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.sampled_from(
+        [
+            "",
+            "\x00",
+            "https://github.com/o/r",
+            "refs/tags/v1",
+            "main",
+            "ctk_x",
+            "https://169.254.169.254/",
+            "file:///etc",
+            "a" * 300,
+            "🦄",
+        ]
+    ),
 )
 any_json = st.recursive(
-    scalar, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    scalar,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
 )
 
@@ -49,9 +66,20 @@ def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
             optional={**{k: v for k, v in fields.items() if k not in required}, "unexpected": any_json},
         )
     if kind == "string":
-        return st.one_of(st.text(max_size=40),
-                         st.sampled_from(["https://github.com/octo-org/hello-js", "main", "v1.0.0",
-                                          "HEAD", "refs/heads/dev", "a..b", "https://10.0.0.1/x"]))
+        return st.one_of(
+            st.text(max_size=40),
+            st.sampled_from(
+                [
+                    "https://github.com/octo-org/hello-js",
+                    "main",
+                    "v1.0.0",
+                    "HEAD",
+                    "refs/heads/dev",
+                    "a..b",
+                    "https://10.0.0.1/x",
+                ]
+            ),
+        )
     if kind == "integer":
         return st.integers(min_value=-5, max_value=5000)
     if kind == "boolean":
@@ -63,10 +91,15 @@ def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
 
 def _param_value(param: dict) -> st.SearchStrategy:
     if param["in"] == "path":
-        return st.one_of(st.sampled_from([ev.REPOSITORY_ID, ev.JOB_ID, str(ev.SNAPSHOT_ID), ev.REPOSITORY_ID.upper()]),
-                         st.uuids().map(str), st.text(alphabet=string.printable.strip(), min_size=1, max_size=20))
-    return st.one_of(from_schema(param.get("schema", {})).map(lambda v: v if isinstance(v, str) else json.dumps(v)),
-                     st.text(max_size=10))
+        return st.one_of(
+            st.sampled_from([ev.REPOSITORY_ID, ev.JOB_ID, str(ev.SNAPSHOT_ID), ev.REPOSITORY_ID.upper()]),
+            st.uuids().map(str),
+            st.text(alphabet=string.printable.strip(), min_size=1, max_size=20),
+        )
+    return st.one_of(
+        from_schema(param.get("schema", {})).map(lambda v: v if isinstance(v, str) else json.dumps(v)),
+        st.text(max_size=10),
+    )
 
 
 @st.composite
@@ -103,13 +136,17 @@ def requests(draw):
                 "sha256=" + hmac.new(ev.WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
             )
     if body is not None:
-        headers["content-type"] = draw(st.sampled_from(["application/json", "text/plain", "multipart/form-data",
-                                                        "application/x-www-form-urlencoded"]))
+        headers["content-type"] = draw(
+            st.sampled_from(
+                ["application/json", "text/plain", "multipart/form-data", "application/x-www-form-urlencoded"]
+            )
+        )
     return http_event(method.upper(), concrete, body=body, headers=headers, query=query or None)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                  HealthCheck.too_slow])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(event=requests())
 def test_no_request_gets_a_5xx_or_a_body_out_of_shape(api_seeded, event):
     answer = api_seeded.call(event)
@@ -122,13 +159,20 @@ def test_no_request_gets_a_5xx_or_a_body_out_of_shape(api_seeded, event):
 
 def test_every_route_is_covered():
     assert set(OPERATIONS) == {
-        ("/apps", "post"), ("/repositories", "post"), ("/repositories", "get"),
-        ("/repositories/{repository_id}", "get"), ("/repositories/{repository_id}", "patch"),
+        ("/apps", "post"),
+        ("/repositories", "post"),
+        ("/repositories", "get"),
+        ("/repositories/{repository_id}", "get"),
+        ("/repositories/{repository_id}", "patch"),
         ("/repositories/{repository_id}", "delete"),
-        ("/repositories/{repository_id}/scans", "post"), ("/jobs/{job_id}", "get"),
-        ("/repositories/{repository_id}/jobs", "get"), ("/repositories/{repository_id}/snapshots", "get"),
-        ("/snapshots/{snapshot_id}", "get"), ("/repositories/{repository_id}/activity", "get"),
-        ("/webhooks/github", "post"), ("/health", "get"),
+        ("/repositories/{repository_id}/scans", "post"),
+        ("/jobs/{job_id}", "get"),
+        ("/repositories/{repository_id}/jobs", "get"),
+        ("/repositories/{repository_id}/snapshots", "get"),
+        ("/snapshots/{snapshot_id}", "get"),
+        ("/repositories/{repository_id}/activity", "get"),
+        ("/webhooks/github", "post"),
+        ("/health", "get"),
     }
     # Every documented error status has the error body as its model.
     for path, method in OPERATIONS:

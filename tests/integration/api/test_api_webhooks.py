@@ -23,9 +23,19 @@ def deliver(api, event, payload, **kwargs):
 def test_a_push_to_the_watched_branch_scans_every_registration_watching_it(api):
     seed(api)
     # Another app registered the same repository, watching the same branch; a third watches another branch.
-    other = api.call(http_event("POST", "/repositories", headers=bearer(ev.OTHER_APP_TOKEN),
-                                body=json.dumps({"url": "git@github.com:octo-org/hello-js.git".replace(
-                                    "git@github.com:", "https://github.com/"), "branch": "main"})))
+    other = api.call(
+        http_event(
+            "POST",
+            "/repositories",
+            headers=bearer(ev.OTHER_APP_TOKEN),
+            body=json.dumps(
+                {
+                    "url": "git@github.com:octo-org/hello-js.git".replace("git@github.com:", "https://github.com/"),
+                    "branch": "main",
+                }
+            ),
+        )
+    )
     assert other.status == 201
     api.messages()
     # Its first scan is queued: a push now would be coalesced into it (the scanner fetches the tip when it
@@ -42,8 +52,9 @@ def test_a_push_to_the_watched_branch_scans_every_registration_watching_it(api):
     jobs = api.rows("SELECT trigger, status, ref FROM jobs WHERE id = ANY(%s::uuid[])", answer.json["job_ids"])
     assert sorted(jobs) == [("webhook", "queued", "refs/heads/main")] * 2
     assert api.rows("SELECT outcome FROM webhook_deliveries") == [("queued",), ("queued",)]
-    activity = api.rows("SELECT action_type, status FROM activities WHERE repository_id = %s ORDER BY id DESC LIMIT 1",
-                        ev.REPOSITORY_ID)
+    activity = api.rows(
+        "SELECT action_type, status FROM activities WHERE repository_id = %s ORDER BY id DESC LIMIT 1", ev.REPOSITORY_ID
+    )
     assert activity == [("webhook_received", "ok")]
 
 
@@ -75,9 +86,17 @@ def test_a_form_encoded_delivery_is_verified_and_read(api):
     import hmac
 
     signature = "sha256=" + hmac.new(ev.WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    event = http_event("POST", "/webhooks/github", body=raw.decode(), headers={
-        "content-type": "application/x-www-form-urlencoded", "x-github-event": "push",
-        "x-github-delivery": "form-1", "x-hub-signature-256": signature})
+    event = http_event(
+        "POST",
+        "/webhooks/github",
+        body=raw.decode(),
+        headers={
+            "content-type": "application/x-www-form-urlencoded",
+            "x-github-event": "push",
+            "x-github-delivery": "form-1",
+            "x-hub-signature-256": signature,
+        },
+    )
     assert api.call(event).json["outcome"] == "queued"
 
 
@@ -219,8 +238,10 @@ def test_concurrent_deliveries_of_one_id_queue_once(migrated_database_url, aws):
         time.sleep(delay)
         answers[name] = harness.call(event)
 
-    threads = [threading.Thread(target=run, args=("first", first, 0)),
-               threading.Thread(target=run, args=("second", second, 0.2))]
+    threads = [
+        threading.Thread(target=run, args=("first", first, 0)),
+        threading.Thread(target=run, args=("second", second, 0.2)),
+    ]
     for t in threads:
         t.start()
     for t in threads:

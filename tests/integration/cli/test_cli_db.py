@@ -8,8 +8,9 @@ import sys
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "codetracker.cli", *args], capture_output=True, text=True, env=env,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "codetracker.cli", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_status_starts_embedded_postgres_and_stop_stops_it(tmp_path):

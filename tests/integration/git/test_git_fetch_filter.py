@@ -98,8 +98,11 @@ def test_dulwich_server_ignores_filters_so_the_fetch_is_full(fetcher, dulwich_ht
     assert len(fetch_requests(dulwich_http)) == 1
 
 
-@pytest.mark.parametrize("server_options", [{"allow_filter": False}, {"drop_filter_requests": True}],
-                         ids=["filter-not-advertised", "filter-advertised-but-ignored"])
+@pytest.mark.parametrize(
+    "server_options",
+    [{"allow_filter": False}, {"drop_filter_requests": True}],
+    ids=["filter-not-advertised", "filter-advertised-but-ignored"],
+)
 def test_servers_without_working_filters_give_a_full_fetch(fetcher, repo_root, sample, server_options):
     with GitHttpBackendServer(repo_root, **server_options) as server:
         with fetcher.open(server.url(sample.name), "feature") as tree:

@@ -70,7 +70,11 @@ def _python(code: str, *args: str, env_extra: dict[str, str] | None = None) -> s
     env.update(env_extra or {})
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code), *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
     )
 
 

@@ -212,8 +212,13 @@ def test_refused_want_of_an_unadvertised_commit_is_ref_not_found():
 @pytest.mark.parametrize(
     ("status", "expected"),
     [
-        (401, AuthenticationFailed), (403, AuthenticationFailed), (404, RepositoryNotFound),
-        (400, RepositoryNotFound), (429, GitServerError), (500, GitServerError), (504, GitServerError),
+        (401, AuthenticationFailed),
+        (403, AuthenticationFailed),
+        (404, RepositoryNotFound),
+        (400, RepositoryNotFound),
+        (429, GitServerError),
+        (500, GitServerError),
+        (504, GitServerError),
         (302, GitServerError),
     ],
 )

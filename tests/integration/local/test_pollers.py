@@ -45,8 +45,9 @@ def _send(sqs, url, *bodies):
 
 
 def _remaining(sqs, url) -> int:
-    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
-                                                                "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    a = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )["Attributes"]
     return int(a["ApproximateNumberOfMessages"]) + int(a["ApproximateNumberOfMessagesNotVisible"])
 
 
@@ -61,7 +62,7 @@ def test_records_carry_real_attributes_and_a_lambda_context(sqs, tmp_path):
 
     poller = _poller(sqs, url, arn, handler, timeout=42, inflight=tmp_path / "inflight.json")
     assert poller.invoke(poller.receive()) == set()
-    (event, remaining, name), = seen
+    ((event, remaining, name),) = seen
     (record,) = event["Records"]
     assert record["body"] == "one" and record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
     assert record["attributes"]["ApproximateReceiveCount"] == "1"

@@ -73,11 +73,21 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     # The first job's result is kept after its snapshot was replaced.
     assert pipeline.get(app["token"], f"/jobs/{job_id}")["result"]["commit_sha"] == http_repo.v1
 
-    timeline = [a["action_type"]
-                for a in reversed(pipeline.get(app["token"], f"/repositories/{registered['id']}/activity")["items"])]
+    timeline = [
+        a["action_type"]
+        for a in reversed(pipeline.get(app["token"], f"/repositories/{registered['id']}/activity")["items"])
+    ]
     assert timeline == [
-        "repository_registered", "scan_requested", "scan_started", "scan_completed", "snapshot_stored",
-        "notification_delivered", "scan_requested", "scan_started", "scan_completed", "snapshot_stored",
+        "repository_registered",
+        "scan_requested",
+        "scan_started",
+        "scan_completed",
+        "snapshot_stored",
+        "notification_delivered",
+        "scan_requested",
+        "scan_started",
+        "scan_completed",
+        "snapshot_stored",
         "notification_delivered",
     ]
 

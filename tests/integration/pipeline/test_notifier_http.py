@@ -21,7 +21,13 @@ from codetracker.adapters.metrics_powertools import MemoryMetrics
 from codetracker.adapters.notify_httpx import HttpxWebhookSender
 from codetracker.domain.notifications import notification_id
 from codetracker.domain.service import (
-    App, Job, JobStatus, JobTrigger, NotifyRequested, Registration, RepositoryStatus,
+    App,
+    Job,
+    JobStatus,
+    JobTrigger,
+    NotifyRequested,
+    Registration,
+    RepositoryStatus,
 )
 from codetracker.errors import DeliveryAddressRefused, DeliveryConnectionFailed, DeliveryTimeout
 from codetracker.ports import QueueRecord
@@ -45,27 +51,62 @@ class World:
         self.visibility = MemoryVisibility()
         self.metrics = MemoryMetrics()
         app_id, repo_id, self.job_id = (str(uuid.uuid4()) for _ in range(3))
-        app = App(app_id, "a", b"t" * 32, self.cipher.encrypt(SECRET, context=signing_secret_context(app_id)), None,
-                  NOW)
-        registration = Registration(
-            repo_id, app_id, "https://github.com/o/r", "https://github.com/o/r", "r", "main", "main", callback, None,
-            RepositoryStatus.SYNCED, None, "a" * 40, NOW, NOW, NOW,
+        app = App(
+            app_id, "a", b"t" * 32, self.cipher.encrypt(SECRET, context=signing_secret_context(app_id)), None, NOW
         )
-        job = Job(self.job_id, repo_id, JobTrigger.API, "refs/heads/main", JobStatus.NOTIFYING, NOW, NOW,
-                  commit_sha="a" * 40, module_slug="r", branch_name="main", release_tag="HEAD",
-                  notification_id=notification_id(self.job_id), notification_queued_at=NOW)
+        registration = Registration(
+            repo_id,
+            app_id,
+            "https://github.com/o/r",
+            "https://github.com/o/r",
+            "r",
+            "main",
+            "main",
+            callback,
+            None,
+            RepositoryStatus.SYNCED,
+            None,
+            "a" * 40,
+            NOW,
+            NOW,
+            NOW,
+        )
+        job = Job(
+            self.job_id,
+            repo_id,
+            JobTrigger.API,
+            "refs/heads/main",
+            JobStatus.NOTIFYING,
+            NOW,
+            NOW,
+            commit_sha="a" * 40,
+            module_slug="r",
+            branch_name="main",
+            release_tag="HEAD",
+            notification_id=notification_id(self.job_id),
+            notification_queued_at=NOW,
+        )
         with self.uow() as uow:
             uow.apps.add(app)
             uow.registrations.add(registration)
             uow.jobs.add(job)
             uow.commit()
         self.registration = registration
-        self.sender = sender or HttpxWebhookSender(StaticResolver({}), allow_private=True, connect_timeout_s=1,
-                                                   read_timeout_s=0.5, total_timeout_s=1.0)
+        self.sender = sender or HttpxWebhookSender(
+            StaticResolver({}), allow_private=True, connect_timeout_s=1, read_timeout_s=0.5, total_timeout_s=1.0
+        )
         self.ports = NotifierPorts(
-            unit_of_work=self.uow, sender=self.sender, visibility=self.visibility, cipher=self.cipher,
-            resolver=StaticResolver({}), clock=utc_now, metrics=self.metrics, max_attempts=max_attempts,
-            backoff_base_s=1, backoff_cap_s=900, allow_private_urls=True,
+            unit_of_work=self.uow,
+            sender=self.sender,
+            visibility=self.visibility,
+            cipher=self.cipher,
+            resolver=StaticResolver({}),
+            clock=utc_now,
+            metrics=self.metrics,
+            max_attempts=max_attempts,
+            backoff_base_s=1,
+            backoff_cap_s=900,
+            allow_private_urls=True,
         )
         event = {"type": "snapshot.stored", "timestamp": "2026-11-01T12:00:00Z", "data": {"job": {"id": self.job_id}}}
         self.message = NotifyRequested(notification_id(self.job_id), self.job_id, repo_id, event)
@@ -193,8 +234,9 @@ def test_a_trickling_answer_is_cut_at_the_total_timeout():
 
     thread = threading.Thread(target=trickle, daemon=True)
     thread.start()
-    sender = HttpxWebhookSender(StaticResolver({}), allow_private=True, connect_timeout_s=1, read_timeout_s=0.5,
-                                total_timeout_s=1.0)
+    sender = HttpxWebhookSender(
+        StaticResolver({}), allow_private=True, connect_timeout_s=1, read_timeout_s=0.5, total_timeout_s=1.0
+    )
     started = time.monotonic()
     with pytest.raises(DeliveryTimeout):
         sender.post(f"http://127.0.0.1:{listener.getsockname()[1]}/", b"{}", {})
@@ -215,8 +257,9 @@ def test_dns_rebinding_is_refused_when_connecting(receiver):
         sender.post("https://hooks.example.com/hooks", b"{}", {})
     assert receiver.requests == []
     # Through the use case: a permanent failure, the job failed with the reason.
-    world = World(f"http://hooks.example.com:{receiver.port}/hooks",
-                  sender=HttpxWebhookSender(rebound, allow_private=False))
+    world = World(
+        f"http://hooks.example.com:{receiver.port}/hooks", sender=HttpxWebhookSender(rebound, allow_private=False)
+    )
     world.ports = replace(world.ports, allow_private_urls=True)  # the URL check passes; the connect check does not
     assert world.deliver() is True
     assert world.job().error_code == "delivery_address_refused" and receiver.requests == []

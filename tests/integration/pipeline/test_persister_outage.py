@@ -31,9 +31,10 @@ class CutDatabase:
                 conn.execute(sql.SQL(statement).format(db=sql.Identifier(self.dbname), name=sql.Literal(self.dbname)))
 
     def away(self) -> None:
-        self._admin("ALTER DATABASE {db} ALLOW_CONNECTIONS false",
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {name} "
-                    "AND pid <> pg_backend_pid()")
+        self._admin(
+            "ALTER DATABASE {db} ALLOW_CONNECTIONS false",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = {name} AND pid <> pg_backend_pid()",
+        )
 
     def back(self) -> None:
         self._admin("ALTER DATABASE {db} ALLOW_CONNECTIONS true")
@@ -63,8 +64,9 @@ def fast_queues(monkeypatch):
         yield found
 
 
-def test_the_database_goes_away_mid_batch_and_comes_back(migrated_database_url, database_url, fast_queues, receiver,
-                                                       tmp_path):
+def test_the_database_goes_away_mid_batch_and_comes_back(
+    migrated_database_url, database_url, fast_queues, receiver, tmp_path
+):
     harness = make_pipeline(migrated_database_url, fast_queues, env=settings_env(fast_queues))
     try:
         app = harness.create_app(receiver.url)

@@ -16,8 +16,9 @@ from tests.integration.pipeline.conftest import files_v2
 
 def _scan(pipeline, token: str, repository_id: str, ref: str | None = None) -> str:
     body = json.dumps({"ref": ref} if ref else {})
-    status, answer = pipeline.api(ev.http_event("POST", f"/repositories/{repository_id}/scans", body=body,
-                                                headers=ev.bearer(token)))
+    status, answer = pipeline.api(
+        ev.http_event("POST", f"/repositories/{repository_id}/scans", body=body, headers=ev.bearer(token))
+    )
     assert status == 202, answer
     return answer["job_id"]
 
@@ -119,8 +120,9 @@ def test_a_malformed_message_is_recorded_on_its_job_and_not_retried(pipeline, ap
 def test_a_large_result_travels_by_claim_check_and_is_deleted_after(
     migrated_database_url, queues, receiver, local_repo
 ):
-    harness = make_pipeline(migrated_database_url, queues,
-                            env=settings_env(queues, CODE_TRACKER_CLAIM_CHECK_BYTES="1000"))
+    harness = make_pipeline(
+        migrated_database_url, queues, env=settings_env(queues, CODE_TRACKER_CLAIM_CHECK_BYTES="1000")
+    )
     try:
         app = harness.create_app(receiver.url)
         receiver.secret = app["signing_secret"]
@@ -132,8 +134,9 @@ def test_a_large_result_travels_by_claim_check_and_is_deleted_after(
         assert body["claim_check"]["location"].startswith("s3://codetracker-payloads-test/claims/persist.requested/")
         listed = queues.s3.list_objects_v2(Bucket="codetracker-payloads-test").get("Contents", [])
         assert len(listed) == 1
-        queues.sqs.change_message_visibility(QueueUrl=queues.urls["persist"], ReceiptHandle=pointer["ReceiptHandle"],
-                                             VisibilityTimeout=0)
+        queues.sqs.change_message_visibility(
+            QueueUrl=queues.urls["persist"], ReceiptHandle=pointer["ReceiptHandle"], VisibilityTimeout=0
+        )
         assert harness.drain() == {"scan": 0, "persist": 1, "notify": 1}
         assert queues.s3.list_objects_v2(Bucket="codetracker-payloads-test").get("KeyCount") == 0
         assert receiver.requests[-1].verified
@@ -143,8 +146,9 @@ def test_a_large_result_travels_by_claim_check_and_is_deleted_after(
 
 def test_a_repository_deleted_before_its_scan_is_not_scanned(pipeline, app, local_repo):
     registered = pipeline.register(app["token"], local_repo.url)
-    status, _ = pipeline.api(ev.http_event("DELETE", f"/repositories/{registered['id']}",
-                                           headers=ev.bearer(app["token"])))
+    status, _ = pipeline.api(
+        ev.http_event("DELETE", f"/repositories/{registered['id']}", headers=ev.bearer(app["token"]))
+    )
     assert status == 200
     assert pipeline.drain() == {"scan": 1, "persist": 0, "notify": 0}
     job = pipeline.get(app["token"], f"/jobs/{registered['job_id']}")
@@ -177,4 +181,7 @@ def test_every_line_of_a_job_carries_its_job_and_repository_ids(pipeline, app, l
         assert line.get("job_id") == registered["job_id"], line
         assert line.get("repository_id") == registered["id"], line
     assert {line["service"] for line in ours} == {
-        "codetracker-scanner", "codetracker-persister", "codetracker-notifier"}
+        "codetracker-scanner",
+        "codetracker-persister",
+        "codetracker-notifier",
+    }

@@ -82,8 +82,11 @@ def world(migrated_database_url, queues, github) -> Iterator[tuple]:
         queues.s3.put_object(Bucket=pe.PAYLOAD_BUCKET, Key=location.split("/", 3)[3], Body=data)
     with WebhookReceiver(SECRET) as receiver:
         harness = make_pipeline(
-            migrated_database_url, queues, env=settings_env(queues, CODE_TRACKER_PAYLOAD_BUCKET=pe.PAYLOAD_BUCKET),
-            fetcher=github, ref_lister=github,
+            migrated_database_url,
+            queues,
+            env=settings_env(queues, CODE_TRACKER_PAYLOAD_BUCKET=pe.PAYLOAD_BUCKET),
+            fetcher=github,
+            ref_lister=github,
         )
         try:
             seed(harness, receiver.url)
@@ -95,25 +98,60 @@ def world(migrated_database_url, queues, github) -> Iterator[tuple]:
 def seed(harness, callback: str) -> None:
     cipher = harness.services.cipher
     now = datetime(2026, 11, 1, 11, 0, tzinfo=UTC)
-    app = App(ev.APP_ID, "events-app", token_sha256(ev.APP_TOKEN),
-              cipher.encrypt(SECRET, context=signing_secret_context(ev.APP_ID)), None, now)
+    app = App(
+        ev.APP_ID,
+        "events-app",
+        token_sha256(ev.APP_TOKEN),
+        cipher.encrypt(SECRET, context=signing_secret_context(ev.APP_ID)),
+        None,
+        now,
+    )
 
     def registration(rid: str, url: str, hook: str) -> Registration:
-        return Registration(rid, ev.APP_ID, url, url + ".git", "hello-js", "main", "main", hook, None,
-                            RepositoryStatus.SYNCED, None, ev.PREVIOUS_COMMIT, now, now, now)
+        return Registration(
+            rid,
+            ev.APP_ID,
+            url,
+            url + ".git",
+            "hello-js",
+            "main",
+            "main",
+            hook,
+            None,
+            RepositoryStatus.SYNCED,
+            None,
+            ev.PREVIOUS_COMMIT,
+            now,
+            now,
+            now,
+        )
 
     def job(jid: str, status: JobStatus, rid: str = pe.REPOSITORY_ID, ref: str = "refs/heads/main") -> Job:
         notifying = status == JobStatus.NOTIFYING
-        return Job(jid, rid, JobTrigger.API, ref, status, now, now, module_slug="hello-js", branch_name="main",
-                   release_tag="HEAD", commit_sha=ev.PUSHED_COMMIT if notifying else None,
-                   notification_id=notification_id(jid) if notifying else None,
-                   notification_queued_at=now if notifying else None)
+        return Job(
+            jid,
+            rid,
+            JobTrigger.API,
+            ref,
+            status,
+            now,
+            now,
+            module_slug="hello-js",
+            branch_name="main",
+            release_tag="HEAD",
+            commit_sha=ev.PUSHED_COMMIT if notifying else None,
+            notification_id=notification_id(jid) if notifying else None,
+            notification_queued_at=now if notifying else None,
+        )
 
     with harness.services.unit_of_work() as uow:
         uow.apps.add(app)
         uow.registrations.add(registration(pe.REPOSITORY_ID, pe.REPOSITORY_URL, callback))
-        uow.registrations.add(registration(pe.SECOND_REPOSITORY_ID, "https://github.com/octo-org/other",
-                                           f"http://127.0.0.1:{closed_port()}/hooks"))
+        uow.registrations.add(
+            registration(
+                pe.SECOND_REPOSITORY_ID, "https://github.com/octo-org/other", f"http://127.0.0.1:{closed_port()}/hooks"
+            )
+        )
         for jid in (pe.SCAN_JOB, pe.SCAN_JOB_2):
             uow.jobs.add(job(jid, JobStatus.QUEUED))
         uow.jobs.add(job(pe.SCAN_MISSING_REF_JOB, JobStatus.QUEUED, ref="refs/heads/nope"))

@@ -46,8 +46,17 @@ def test_a_partial_batch_failure_redelivers_only_the_failed_record(fast, local_r
     created = fast.create_app(None)
     registered = fast.register(created["token"], local_repo.url)  # one good scan message
     sqs, url = fast.queues.sqs, fast.queues.urls["scan"]
-    missing = ScanRequested(str(uuid.uuid4()), registered["id"], local_repo.url, "HEAD",
-                            f"repository:{registered['id']}", "strings", "main", JobTrigger.API, datetime.now(UTC))
+    missing = ScanRequested(
+        str(uuid.uuid4()),
+        registered["id"],
+        local_repo.url,
+        "HEAD",
+        f"repository:{registered['id']}",
+        "strings",
+        "main",
+        JobTrigger.API,
+        datetime.now(UTC),
+    )
     from codetracker.contracts import scan_requested_to_json
 
     sqs.send_message(QueueUrl=url, MessageBody=scan_requested_to_json(missing))  # its job is not stored: retried

@@ -16,8 +16,17 @@ from tests.support.pipeline import LambdaContext
 
 def _reconcile(pipeline, **options):
     s = pipeline.services
-    return reconcile(unit_of_work=s.unit_of_work, ref_lister=s.ref_lister, scan_queue=s.scan_queue, cipher=s.cipher,
-                     resolver=s.resolver, clock=s.clock, metrics=s.metrics, allow_private_urls=True, **options)
+    return reconcile(
+        unit_of_work=s.unit_of_work,
+        ref_lister=s.ref_lister,
+        scan_queue=s.scan_queue,
+        cipher=s.cipher,
+        resolver=s.resolver,
+        clock=s.clock,
+        metrics=s.metrics,
+        allow_private_urls=True,
+        **options,
+    )
 
 
 def test_ls_remote_lists_branches_and_peeled_tags_without_objects(git_server, http_repo):
@@ -50,8 +59,11 @@ def test_reconcile_queues_what_changed_and_a_slow_remote_blocks_nobody(pipeline,
     assert report.scans_queued == 1  # the tag; the branch is at its snapshot's commit
     (message,) = pipeline.receive("scan")
     body = json.loads(message["Body"])
-    assert (body["ref"] == "refs/tags/v1.0.0" and body["trigger"] == "schedule"
-            and body["repository_id"] == registered["id"])
+    assert (
+        body["ref"] == "refs/tags/v1.0.0"
+        and body["trigger"] == "schedule"
+        and body["repository_id"] == registered["id"]
+    )
     assert slow["id"] != registered["id"]
 
     # A push the webhook never told us about: the branch is scanned; a second run queues no second scan.
@@ -73,8 +85,11 @@ def test_reconciler_handler_returns_its_report(pipeline, app, local_repo):
     pipeline.register(app["token"], local_repo.url)
     pipeline.drain()
     local_repo.commit(files_v2())
-    report = lambda_handler({"source": "aws.events", "detail-type": "Scheduled Event"}, LambdaContext("Reconciler", 60),
-                            services=pipeline.services)
+    report = lambda_handler(
+        {"source": "aws.events", "detail-type": "Scheduled Event"},
+        LambdaContext("Reconciler", 60),
+        services=pipeline.services,
+    )
     assert report["repositories"] == 1 and report["scans_queued"] == 1 and report["unfinished"] == 0
 
 
@@ -86,8 +101,11 @@ def test_retention_handler_deletes_old_rows_in_batches(pipeline, app, local_repo
     old = datetime.now(UTC) - timedelta(days=120)
     pipeline.rows("UPDATE jobs SET created_at = %s", old)
     pipeline.rows("UPDATE activities SET created_at = %s WHERE action_type <> 'repository_registered'", old)
-    pipeline.rows("INSERT INTO parsed_blobs (blob_sha, extractor_version, result, created_at) "
-                  "VALUES ('f' || repeat('0', 39), 'v', '[]', %s)", old)
+    pipeline.rows(
+        "INSERT INTO parsed_blobs (blob_sha, extractor_version, result, created_at) "
+        "VALUES ('f' || repeat('0', 39), 'v', '[]', %s)",
+        old,
+    )
     pipeline.rows("UPDATE parsed_blobs SET created_at = %s", old)
     before = pipeline.rows("SELECT count(*) FROM parsed_blobs")[0][0]
     report = lambda_handler({"source": "aws.events"}, LambdaContext("Retention", 60), services=pipeline.services)
@@ -108,7 +126,8 @@ def test_operations_views_answer(pipeline, app, local_repo):
     assert day == (1, 1, 0, 1)
     stages = {row[0]: row[1] for row in pipeline.rows("SELECT stage, jobs FROM ops_stage_durations_daily")}
     assert stages == {"scan": 1, "persist": 1, "notify": 1, "total": 1}
-    (notifications,) = pipeline.rows("SELECT notifications, delivered, failed, delivery_rate FROM "
-                                     "ops_notification_delivery_daily")
+    (notifications,) = pipeline.rows(
+        "SELECT notifications, delivered, failed, delivery_rate FROM ops_notification_delivery_daily"
+    )
     assert notifications == (1, 1, 0, 1)
     assert pipeline.rows("SELECT * FROM ops_failure_reasons") == []

@@ -67,9 +67,7 @@ def test_settings_become_a_conninfo() -> None:
 
 def test_awkward_passwords_survive_quoting() -> None:
     awkward = "it's a \\ pass word="
-    conninfo = conninfo_from_settings(
-        {**COMPLETE, "CODE_TRACKER_PG_PASSWORD": awkward, "CODE_TRACKER_PG_PORT": "6000"}
-    )
+    conninfo = conninfo_from_settings({**COMPLETE, "CODE_TRACKER_PG_PASSWORD": awkward, "CODE_TRACKER_PG_PORT": "6000"})
     assert conninfo is not None
     assert conninfo_to_dict(conninfo)["password"] == awkward
     assert conninfo_to_dict(conninfo)["port"] == "6000"
@@ -290,6 +288,7 @@ def test_a_process_that_starts_and_stops_the_server_exits_cleanly(open_tree: Pat
 
 def _state(path: Path) -> object:
     """Owner, mode and contents of a file, or of a folder and everything in it (and of its parent folder)."""
+
     def one(p: Path) -> tuple:
         st = p.lstat()
         return (p.name, st.st_uid, st.st_gid, st.st_mode, p.read_bytes() if p.is_file() else None)

@@ -36,9 +36,7 @@ def _tables(conninfo: str) -> set[str]:
 
 def _recorded(conninfo: str) -> list[tuple[int, str, str]]:
     with psycopg.connect(conninfo) as conn:
-        return conn.execute(
-            "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
-        ).fetchall()
+        return conn.execute("SELECT version, name, checksum FROM schema_migrations ORDER BY version").fetchall()
 
 
 def test_shipped_migrations_are_numbered_in_order() -> None:
@@ -111,8 +109,7 @@ def test_concurrent_processes_apply_each_migration_once(empty_database_url: str)
     barrier = context.Barrier(workers)
     results = context.Queue()
     processes = [
-        context.Process(target=_migrate_in_process, args=(empty_database_url, barrier, results))
-        for _ in range(workers)
+        context.Process(target=_migrate_in_process, args=(empty_database_url, barrier, results)) for _ in range(workers)
     ]
     for process in processes:
         process.start()
@@ -131,9 +128,7 @@ def test_concurrent_processes_apply_each_migration_once(empty_database_url: str)
 def test_changed_migration_after_apply_is_refused(empty_database_url: str) -> None:
     shipped = load_migrations()
     migrate(empty_database_url, shipped)
-    edited = Migration(
-        shipped[0].version, shipped[0].name, shipped[0].sql + "\nCREATE TABLE sneaky (id int);\n"
-    )
+    edited = Migration(shipped[0].version, shipped[0].name, shipped[0].sql + "\nCREATE TABLE sneaky (id int);\n")
 
     with pytest.raises(MigrationChecksumMismatch) as raised:
         migrate(empty_database_url, [edited, *shipped[1:]])
@@ -151,9 +146,7 @@ def test_line_endings_do_not_count_as_a_change(empty_database_url: str) -> None:
 
 def test_failed_migration_is_rolled_back_and_not_recorded(empty_database_url: str) -> None:
     first = Migration(1, "0001_first.sql", "CREATE TABLE first_table (id int PRIMARY KEY);")
-    broken = Migration(
-        2, "0002_second.sql", "CREATE TABLE second_table (id int); SELECT * FROM no_such_table;"
-    )
+    broken = Migration(2, "0002_second.sql", "CREATE TABLE second_table (id int); SELECT * FROM no_such_table;")
     with pytest.raises(SchemaMigrationError, match="0002_second.sql"):
         migrate(empty_database_url, [broken, first])  # given out of order: applied by version
 

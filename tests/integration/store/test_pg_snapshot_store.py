@@ -112,8 +112,7 @@ def large_descriptor(label: str, functions: int = 1500, params: int = 3) -> Desc
             for n in range(functions)
         ),
         files=tuple(
-            TreeEntry(f"src/{label}/{n:04d}.js", EntryKind.FILE, n, f"{n:040x}")
-            for n in range(functions // 50)
+            TreeEntry(f"src/{label}/{n:04d}.js", EntryKind.FILE, n, f"{n:040x}") for n in range(functions // 50)
         ),
     )
 
@@ -122,9 +121,7 @@ def key(branch: str = "main", tag: str = "HEAD", slug: str = SLUG) -> SnapshotKe
     return SnapshotKey(module_slug=slug, branch_name=branch, release_tag=tag)
 
 
-SOURCE = SnapshotSource(
-    name="acme/utils", folder_path="https://example.com/acme/utils.git", commit_sha="f" * 40
-)
+SOURCE = SnapshotSource(name="acme/utils", folder_path="https://example.com/acme/utils.git", commit_sha="f" * 40)
 
 
 @pytest.fixture
@@ -196,9 +193,7 @@ def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated
     for other_key, descriptor in others.items():
         store.store_snapshot(other_key, descriptor, SOURCE)
     first = store.store_snapshot(key(), rich_descriptor(label="v1"), SOURCE)
-    before = {
-        summary.release_tag + "@" + summary.branch_name: summary for summary in store.list_snapshots(SLUG)
-    }
+    before = {summary.release_tag + "@" + summary.branch_name: summary for summary in store.list_snapshots(SLUG)}
 
     replacement = large_descriptor("v2", functions=120)
     second = store.store_snapshot(
@@ -210,9 +205,7 @@ def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated
     assert _child_rows(migrated_database_url, second.snapshot_id)["functions"] == 120
     for other_key, descriptor in others.items():
         assert store.load_snapshot(other_key) == descriptor
-    after = {
-        summary.release_tag + "@" + summary.branch_name: summary for summary in store.list_snapshots(SLUG)
-    }
+    after = {summary.release_tag + "@" + summary.branch_name: summary for summary in store.list_snapshots(SLUG)}
     assert after["HEAD@main"].commit_sha == "1" * 40 and after["HEAD@main"].functions_count == 120
     assert {name: s for name, s in after.items() if name != "HEAD@main"} == {
         name: s for name, s in before.items() if name != "HEAD@main"
@@ -226,12 +219,8 @@ def test_list_snapshots_filters_and_orders(store: CommittingSnapshotStore) -> No
 
     listed = [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG)]
     assert listed == [("develop", "HEAD"), ("main", "HEAD"), ("main", "v1.0.0"), ("main", "v2.0.0")]
-    assert [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG, branch_name="main")] == listed[
-        1:
-    ]
-    assert [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG, release_tag="HEAD")] == listed[
-        :2
-    ]
+    assert [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG, branch_name="main")] == listed[1:]
+    assert [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG, release_tag="HEAD")] == listed[:2]
     assert [s.release_tag for s in store.list_snapshots(SLUG, "main", "v1.0.0")] == ["v1.0.0"]
     assert store.list_snapshots("never-stored") == []
 

@@ -12,7 +12,13 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from codetracker.domain.changes import diff_functions
 from codetracker.domain.model import ExportedFunction, Parameter
 from codetracker.domain.notifications import (
-    InvalidSigningSecret, Verdict, backoff_delay, classify_status, notification_id, parse_retry_after, sign,
+    InvalidSigningSecret,
+    Verdict,
+    backoff_delay,
+    classify_status,
+    notification_id,
+    parse_retry_after,
+    sign,
     webhook_headers,
 )
 
@@ -24,12 +30,26 @@ def f(name: str, path: str = "a.js", *, order: int = 0, params: tuple = (), doc:
 
 
 def test_diff_added_removed_changed():
-    before = [f("keep"), f("gone"), f("moved", "a.js"),
-              f("sig", params=(Parameter("x", 0, None, False, False, None, None),)), f("doc", doc="old")]
-    after = [f("keep", order=5), f("new"), f("moved", "b.js"),
-             f("sig", params=(Parameter("x", 0, None, False, False, None, None),
-                              Parameter("y", 1, None, False, False, None, None))),
-             f("doc", doc="new")]
+    before = [
+        f("keep"),
+        f("gone"),
+        f("moved", "a.js"),
+        f("sig", params=(Parameter("x", 0, None, False, False, None, None),)),
+        f("doc", doc="old"),
+    ]
+    after = [
+        f("keep", order=5),
+        f("new"),
+        f("moved", "b.js"),
+        f(
+            "sig",
+            params=(
+                Parameter("x", 0, None, False, False, None, None),
+                Parameter("y", 1, None, False, False, None, None),
+            ),
+        ),
+        f("doc", doc="new"),
+    ]
     changes = diff_functions(before, after, previous_commit="c" * 40)
     assert changes.added == (("a.js", "new"), ("b.js", "moved"))
     assert changes.removed == (("a.js", "gone"), ("a.js", "moved"))
@@ -51,8 +71,9 @@ def test_signature_verifies_with_the_reference_package():
     now = int(time.time())
     headers = webhook_headers(SECRET, "msg_abc", now, body)
     assert Webhook(SECRET).verify(body, headers) == {"type": "snapshot.stored", "data": {"x": "é"}}
-    assert headers["webhook-signature"] == Webhook(SECRET).sign("msg_abc", datetime.fromtimestamp(now, UTC),
-                                                                 body.decode())
+    assert headers["webhook-signature"] == Webhook(SECRET).sign(
+        "msg_abc", datetime.fromtimestamp(now, UTC), body.decode()
+    )
     with pytest.raises(WebhookVerificationError):
         Webhook(SECRET).verify(body + b" ", headers)
     with pytest.raises(WebhookVerificationError):
@@ -65,11 +86,23 @@ def test_notification_ids_are_stable_per_job():
     assert notification_id("5d6e7f80-91a2-4b3c-8d4e-5f6071829304") == "msg_5d6e7f8091a24b3c8d4e5f6071829304"
 
 
-@pytest.mark.parametrize(("status", "verdict"), [
-    (200, Verdict.DELIVERED), (204, Verdict.DELIVERED), (301, Verdict.PERMANENT), (302, Verdict.PERMANENT),
-    (400, Verdict.PERMANENT), (401, Verdict.PERMANENT), (404, Verdict.PERMANENT), (410, Verdict.PERMANENT),
-    (408, Verdict.RETRY), (429, Verdict.RETRY), (500, Verdict.RETRY), (503, Verdict.RETRY),
-])
+@pytest.mark.parametrize(
+    ("status", "verdict"),
+    [
+        (200, Verdict.DELIVERED),
+        (204, Verdict.DELIVERED),
+        (301, Verdict.PERMANENT),
+        (302, Verdict.PERMANENT),
+        (400, Verdict.PERMANENT),
+        (401, Verdict.PERMANENT),
+        (404, Verdict.PERMANENT),
+        (410, Verdict.PERMANENT),
+        (408, Verdict.RETRY),
+        (429, Verdict.RETRY),
+        (500, Verdict.RETRY),
+        (503, Verdict.RETRY),
+    ],
+)
 def test_what_an_answer_means(status, verdict):
     assert classify_status(status) is verdict
 

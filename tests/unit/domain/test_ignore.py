@@ -59,9 +59,7 @@ def test_select_modules_puts_the_ignore_file_problems_first_in_skipped():
     entries = [TreeEntry("a.js", EntryKind.FILE, 1, None), TreeEntry("b.js", EntryKind.FILE, 1, None)]
     selection = select_modules(entries, IgnoreRules("!\nb.js\n"))
     assert [e.path for e in selection.candidates] == ["a.js"]
-    assert [(p.path, p.kind, p.line) for p in selection.skipped] == [
-        (".codetrackerignore", ProblemKind.IGNORE_RULE, 1)
-    ]
+    assert [(p.path, p.kind, p.line) for p in selection.skipped] == [(".codetrackerignore", ProblemKind.IGNORE_RULE, 1)]
 
 
 @pytest.mark.parametrize(
@@ -165,8 +163,14 @@ def _paths(count: int) -> list[str]:
 
 
 _MIXED = [
-    "dir{i}/file{i}.js", "*.ext{i}", "build{i}/**", "!keep{i}/", "src/*/gen{i}-*.js", "**/tmp{i}",
-    "file[0-9]{i}?.js", "*foo{i}*",
+    "dir{i}/file{i}.js",
+    "*.ext{i}",
+    "build{i}/**",
+    "!keep{i}/",
+    "src/*/gen{i}-*.js",
+    "**/tmp{i}",
+    "file[0-9]{i}?.js",
+    "*foo{i}*",
 ]
 
 

@@ -23,8 +23,26 @@ REF_CASES = int(os.environ.get("CODETRACKER_REFNAME_FUZZ_CASES", "800"))
 
 @pytest.mark.parametrize(
     "name",
-    ["main", "feature/x", "release/1.2.3", "v1.0.0", "日本/ブランチ", "a.b", "a-b", "a_b", "@x", "x@", "a{b}",
-     "HEAD", "a/b.lock.x", "refs/heads/x", "ü", "#1", "a+b", "x" * 255],
+    [
+        "main",
+        "feature/x",
+        "release/1.2.3",
+        "v1.0.0",
+        "日本/ブランチ",
+        "a.b",
+        "a-b",
+        "a_b",
+        "@x",
+        "x@",
+        "a{b}",
+        "HEAD",
+        "a/b.lock.x",
+        "refs/heads/x",
+        "ü",
+        "#1",
+        "a+b",
+        "x" * 255,
+    ],
 )
 def test_valid_names(name):
     assert check_ref_name(name) == name
@@ -80,9 +98,57 @@ def test_the_value_shown_is_cut():
 
 # --- differential: git check-ref-format ----------------------------------------------------------------
 
-_PIECES = ["a", "b", "x1", "main", "v1.0", "é", "日本", "/", "/", "//", ".", "..", ".lock", "lock", "@", "@{", "{", "}",
-           "-", "_", " ", "\t", "\x1b[31m", "\x7f", "\x01", "~", "^", ":", "?", "*", "[", "]", "\\", "#", "+", ",",
-           "\u202e", "\u00a0", "🎉", "HEAD", "refs", "!", "'", '"', "$", "%", "&", "=", "\x85"]
+_PIECES = [
+    "a",
+    "b",
+    "x1",
+    "main",
+    "v1.0",
+    "é",
+    "日本",
+    "/",
+    "/",
+    "//",
+    ".",
+    "..",
+    ".lock",
+    "lock",
+    "@",
+    "@{",
+    "{",
+    "}",
+    "-",
+    "_",
+    " ",
+    "\t",
+    "\x1b[31m",
+    "\x7f",
+    "\x01",
+    "~",
+    "^",
+    ":",
+    "?",
+    "*",
+    "[",
+    "]",
+    "\\",
+    "#",
+    "+",
+    ",",
+    "\u202e",
+    "\u00a0",
+    "🎉",
+    "HEAD",
+    "refs",
+    "!",
+    "'",
+    '"',
+    "$",
+    "%",
+    "&",
+    "=",
+    "\x85",
+]
 
 
 def _names(rng: random.Random, count: int) -> list[str]:
@@ -96,8 +162,11 @@ def _git_accepts(names: list[str], prefix: str) -> list[bool]:
     """One shell, one `git check-ref-format` per name (it has no --stdin): a few ms each."""
     script = 'while IFS= read -r -d "" n; do if git check-ref-format "$P$n"; then printf 1; else printf 0; fi; done'
     result = subprocess.run(
-        ["bash", "-c", script], input=b"".join(n.encode("utf-8") + b"\0" for n in names),
-        env={**os.environ, "P": prefix}, capture_output=True, check=True,
+        ["bash", "-c", script],
+        input=b"".join(n.encode("utf-8") + b"\0" for n in names),
+        env={**os.environ, "P": prefix},
+        capture_output=True,
+        check=True,
     )
     return [c == ord("1") for c in result.stdout]
 
@@ -135,8 +204,21 @@ def test_full_shas_are_lower_cased(sha):
 
 @pytest.mark.parametrize(
     "value",
-    ["", "abc1234", "a" * 39, "a" * 41, "a" * 63, "a" * 65, "g" * 40, "a" * 40 + "\n", " " + "a" * 40,
-     "０" * 40, "a" * 20 + "\x1b" + "a" * 19, None, 123],
+    [
+        "",
+        "abc1234",
+        "a" * 39,
+        "a" * 41,
+        "a" * 63,
+        "a" * 65,
+        "g" * 40,
+        "a" * 40 + "\n",
+        " " + "a" * 40,
+        "０" * 40,
+        "a" * 20 + "\x1b" + "a" * 19,
+        None,
+        123,
+    ],
 )
 def test_anything_else_is_refused(value):
     with pytest.raises(InvalidInput) as raised:

@@ -160,7 +160,7 @@ def test_select_modules_skips_with_reasons_and_sorts():
         (b"\xc2\xa0export function f() {}", True),  # after a no-break space
         (b"exports; export\n{ a }", True),
         # the word where no export statement can be: a string, a property, an object key, prose
-        (b'var m = "export"; var n = \'export\';', False),
+        (b"var m = \"export\"; var n = 'export';", False),
         (b"a.export(); b?.export; c.export = 1", False),
         (b"var o = { export: 1, exportAll: 2 }", False),
         (b"// export the result\nfunction f() {}", False),
@@ -205,14 +205,38 @@ def test_slugify_refuses_a_name_without_letters_instead_of_a_shared_fallback():
 
 def test_unread_sources_counts_js_family_files_that_are_not_read():
     entries = [
-        _file("a.ts"), _file("b.TS"), _file("types.d.ts"), _file("x.d.mts"), _file("c.tsx"), _file("d.mts"),
-        _file("e.cts"), _file("f.jsx"), _file("g.jsx"), _file("h.cjs"), _file("App.vue"), _file("W.svelte"),
-        _file("ok.js"), _file("ok.mjs"), _file("README.md"), _file("dist/big.ts"), _file("node_modules/p/i.ts"),
+        _file("a.ts"),
+        _file("b.TS"),
+        _file("types.d.ts"),
+        _file("x.d.mts"),
+        _file("c.tsx"),
+        _file("d.mts"),
+        _file("e.cts"),
+        _file("f.jsx"),
+        _file("g.jsx"),
+        _file("h.cjs"),
+        _file("App.vue"),
+        _file("W.svelte"),
+        _file("ok.js"),
+        _file("ok.mjs"),
+        _file("README.md"),
+        _file("dist/big.ts"),
+        _file("node_modules/p/i.ts"),
         _file("link.ts", kind=EntryKind.SYMLINK),
     ]
     counts = unread_sources(entries, IgnoreRules("dist/\n"))
-    assert counts == {".jsx": 2, ".ts": 2, ".cjs": 1, ".cts": 1, ".d.mts": 1, ".d.ts": 1, ".mts": 1, ".svelte": 1,
-                      ".tsx": 1, ".vue": 1}
+    assert counts == {
+        ".jsx": 2,
+        ".ts": 2,
+        ".cjs": 1,
+        ".cts": 1,
+        ".d.mts": 1,
+        ".d.ts": 1,
+        ".mts": 1,
+        ".svelte": 1,
+        ".tsx": 1,
+        ".vue": 1,
+    }
     assert list(counts)[:2] == [".jsx", ".ts"]  # most frequent first, then by suffix
     assert unread_sources(entries)[".ts"] == 4  # without rules: the ignored and default-excluded ones too
     assert unread_sources([_file("a.js")]) == {}

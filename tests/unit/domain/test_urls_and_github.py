@@ -31,8 +31,20 @@ def test_credentials_are_noticed_and_never_displayed():
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "github.com/o/r", "ftp://x/y", "http://x/y", "https://x/y?a=1", "https://x/y#f", "https:///x",
-            "https://x/\x00", "https://x y/z", "file:///tmp/r", "https://x:99999/"],
+    "bad",
+    [
+        "",
+        "github.com/o/r",
+        "ftp://x/y",
+        "http://x/y",
+        "https://x/y?a=1",
+        "https://x/y#f",
+        "https:///x",
+        "https://x/\x00",
+        "https://x y/z",
+        "file:///tmp/r",
+        "https://x:99999/",
+    ],
 )
 def test_refused_urls(bad):
     with pytest.raises(UrlError):
@@ -47,8 +59,12 @@ def test_file_urls_when_allowed():
 
 def test_github_urls_of_one_repository_normalise_alike():
     urls = github_candidate_urls(
-        {"clone_url": "https://github.com/Codertocat/Hello-World.git", "html_url": "https://github.com/Codertocat/Hello-World",
-         "ssh_url": "git@github.com:Codertocat/Hello-World.git", "git_url": "git://github.com/Codertocat/Hello-World.git"}
+        {
+            "clone_url": "https://github.com/Codertocat/Hello-World.git",
+            "html_url": "https://github.com/Codertocat/Hello-World",
+            "ssh_url": "git@github.com:Codertocat/Hello-World.git",
+            "git_url": "git://github.com/Codertocat/Hello-World.git",
+        }
     )
     assert urls == {"https://github.com/Codertocat/Hello-World"}
 
@@ -56,10 +72,23 @@ def test_github_urls_of_one_repository_normalise_alike():
 @pytest.mark.parametrize(
     ("address", "refused"),
     [
-        ("127.0.0.1", True), ("::1", True), ("10.1.2.3", True), ("172.16.0.1", True), ("192.168.1.1", True),
-        ("169.254.169.254", True), ("169.254.10.1", True), ("100.64.0.1", True), ("224.0.0.1", True),
-        ("0.0.0.0", True), ("fd00:ec2::254", True), ("fe80::1", True), ("::ffff:127.0.0.1", True),
-        ("240.0.0.1", True), ("140.82.112.3", False), ("2606:50c0:8000::153", False), ("8.8.8.8", False),
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("10.1.2.3", True),
+        ("172.16.0.1", True),
+        ("192.168.1.1", True),
+        ("169.254.169.254", True),
+        ("169.254.10.1", True),
+        ("100.64.0.1", True),
+        ("224.0.0.1", True),
+        ("0.0.0.0", True),
+        ("fd00:ec2::254", True),
+        ("fe80::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("240.0.0.1", True),
+        ("140.82.112.3", False),
+        ("2606:50c0:8000::153", False),
+        ("8.8.8.8", False),
     ],
 )
 def test_address_classification(address, refused):
@@ -95,9 +124,13 @@ def test_what_events_ask_for(event, payload, intent):
 
 @pytest.mark.parametrize(
     ("event", "payload"),
-    [("create", {"ref": "feature", "ref_type": "branch"}),
-     ("release", {"action": "created", "release": {"tag_name": "v"}}),
-     ("issues", {}), ("push", {"ref": "refs/pull/1/head"}), ("push", {})],
+    [
+        ("create", {"ref": "feature", "ref_type": "branch"}),
+        ("release", {"action": "created", "release": {"tag_name": "v"}}),
+        ("issues", {}),
+        ("push", {"ref": "refs/pull/1/head"}),
+        ("push", {}),
+    ],
 )
 def test_other_events_are_ignored(event, payload):
     assert isinstance(interpret(event, payload), Ignored)

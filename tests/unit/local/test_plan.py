@@ -35,7 +35,11 @@ def test_queues_dlqs_and_redrive_come_from_the_template():
     plan = build_plan(TEMPLATE)
     scan = plan.queues["ScanQueue"]
     assert (scan.name, scan.visibility_timeout_s, scan.dead_letter, scan.max_receive_count) == (
-        "codetracker-scan", 5400, "ScanDeadLetterQueue", 3)
+        "codetracker-scan",
+        5400,
+        "ScanDeadLetterQueue",
+        3,
+    )
     assert plan.queues["ScanDeadLetterQueue"].redrive_allow_sources == ("codetracker-scan",)
     assert plan.queues["NotifyQueue"].max_receive_count == 5
     attributes = queue_attributes(plan, scan, {"ScanDeadLetterQueue": "arn:dlq"}, max_visibility_timeout_s=3)
@@ -54,7 +58,9 @@ def test_event_sources_http_api_and_schedules():
     }
     assert plan.http_functions == ("ApiFunction",)
     assert {s.function: s.every_s for s in plan.schedules} == {
-        "ReconcilerFunction": 900.0, "RetentionFunction": 86400.0}
+        "ReconcilerFunction": 900.0,
+        "RetentionFunction": 86400.0,
+    }
     assert plan.functions["ScannerFunction"].timeout_s == 900 and plan.functions["ScannerFunction"].memory_mb == 2048
     faster = build_plan(TEMPLATE, schedule_every={"ReconcilerFunction": 10.0, "RetentionFunction": None})
     assert {s.function: s.every_s for s in faster.schedules} == {"ReconcilerFunction": 10.0, "RetentionFunction": None}
@@ -100,8 +106,9 @@ def test_function_environments_are_resolved_against_the_local_infrastructure():
     assert notifier["CODE_TRACKER_PAYLOAD_BUCKET"] == "codetracker-payloadbucket"
     assert "CODE_TRACKER_ADMIN_TOKEN" not in notifier  # only the secrets the template gives the function
     # The template's literals are defaults locally; references are always the local resources.
-    scanner = function_environment(plan, "ScannerFunction", BINDINGS,
-                                   {"CODE_TRACKER_GIT_READ_TIMEOUT": "5", "CODE_TRACKER_PERSIST_QUEUE_URL": "x"})
+    scanner = function_environment(
+        plan, "ScannerFunction", BINDINGS, {"CODE_TRACKER_GIT_READ_TIMEOUT": "5", "CODE_TRACKER_PERSIST_QUEUE_URL": "x"}
+    )
     assert scanner["CODE_TRACKER_GIT_READ_TIMEOUT"] == "5"
     assert scanner["CODE_TRACKER_PERSIST_QUEUE_URL"] == BINDINGS.queue_urls["PersistQueue"]
 
@@ -113,7 +120,9 @@ def test_durations_rates_and_overrides():
     assert rate_seconds("rate(15 minutes)") == 900 and rate_seconds("rate(1 day)") == 86400
     assert rate_seconds("cron(0 12 * * ? *)") is None
     assert parameter_overrides(["NotifyMaxAttempts=3 ScanMaxReceiveCount=2"]) == {
-        "NotifyMaxAttempts": "3", "ScanMaxReceiveCount": "2"}
+        "NotifyMaxAttempts": "3",
+        "ScanMaxReceiveCount": "2",
+    }
     with pytest.raises(PlanError, match="twice"):
         parameter_overrides(["A=1", "A=2"])
     with pytest.raises(PlanError, match="Name=Value"):

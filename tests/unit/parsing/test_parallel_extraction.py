@@ -53,11 +53,16 @@ def _generated(index: int) -> bytes:
     if kind == 2:
         return b"export\0binary %d" % index
     return (
-        b"/**\n * Function number %d.\n * @param {number} a the first\n * @param {string} [b='x'] the second\n"
-        b" * @returns {Promise<number>} later\n */\nexport async function f%d(a, b = 'x', ...rest) { return a; }\n"
-        b"export const g%d = ({ x, y }, [z] = []) => x + y + z;\nexport default function* () {}\n"
-        % (index, index, index)
-    ) + b"// " + b"padding " * (index % 50) + b"\n"
+        (
+            b"/**\n * Function number %d.\n * @param {number} a the first\n * @param {string} [b='x'] the second\n"
+            b" * @returns {Promise<number>} later\n */\nexport async function f%d(a, b = 'x', ...rest) { return a; }\n"
+            b"export const g%d = ({ x, y }, [z] = []) => x + y + z;\nexport default function* () {}\n"
+            % (index, index, index)
+        )
+        + b"// "
+        + b"padding " * (index % 50)
+        + b"\n"
+    )
 
 
 def corpus(generated: int = 520) -> dict[str, bytes]:
@@ -79,9 +84,7 @@ def _items(files: dict[str, bytes]) -> tuple[list[TreeEntry], list[tuple[TreeEnt
 def _outcomes(files, parser, options, run=None, max_file_bytes=1 << 20):
     entries, items = _items(files)
     return list(
-        extract_contents(
-            items, parser, planned=entries, max_file_bytes=max_file_bytes, options=options, run=run
-        )
+        extract_contents(items, parser, planned=entries, max_file_bytes=max_file_bytes, options=options, run=run)
     )
 
 
@@ -123,12 +126,19 @@ def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, st
     calls_seq: list[tuple[int, int]] = []
     calls_par: list[tuple[int, int]] = []
     sequential = extract_tree(
-        MemoryTree(files), module_slug="m", parser=parser, options=options, parallel=SEQUENTIAL,
+        MemoryTree(files),
+        module_slug="m",
+        parser=parser,
+        options=options,
+        parallel=SEQUENTIAL,
         progress=lambda d, t: calls_seq.append((d, t)),
     )
     assert started == []
     parallel = extract_tree(
-        MemoryTree(files), module_slug="m", parser=parser, options=options,
+        MemoryTree(files),
+        module_slug="m",
+        parser=parser,
+        options=options,
         parallel=ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False),
         progress=lambda d, t: calls_par.append((d, t)),
     )
@@ -166,8 +176,9 @@ def test_blob_cache_hits_never_reach_the_workers(started):
     first = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=cache, parallel=TWO)
     assert len(started) == 2 and first.stats.parsed == first.stats.candidates
     sequential_cache = MemoryBlobCache()
-    extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=sequential_cache,
-                 parallel=SEQUENTIAL)
+    extract_tree(
+        MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=sequential_cache, parallel=SEQUENTIAL
+    )
     assert cache._results == sequential_cache._results  # the workers' results are what gets cached
 
     started.clear()
@@ -286,8 +297,7 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
     cached = {sha for sha, _ in cache._results}
     assert not any(shas[v] in cached for v in victims)  # a rescan tries them again
     assert len(cached) == len({shas[p] for p in shas if p.endswith((".js", ".mjs"))}) - len(victims)
-    sequential = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("tree-sitter"),
-                              parallel=SEQUENTIAL)
+    sequential = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("tree-sitter"), parallel=SEQUENTIAL)
     assert [f for f in result.descriptor.functions] == [
         f for f in sequential.descriptor.functions if f.file_path not in victims
     ]
@@ -408,7 +418,7 @@ def test_ctrl_c_in_a_real_process_leaves_no_worker(tmp_path):
 
 # --- no semaphores (AWS Lambda) ------------------------------------------------------------------------
 
-_NO_SEMAPHORES = '''
+_NO_SEMAPHORES = """
 import errno
 import _multiprocessing
 
@@ -421,7 +431,7 @@ class SemLock:  # what Lambda gives: sem_open fails, there is no /dev/shm
 _multiprocessing.SemLock = SemLock
 import sys
 sys.modules["multiprocessing.synchronize"] = None  # and importing it fails
-'''
+"""
 
 
 def test_the_parallel_path_needs_no_posix_semaphore(tmp_path):

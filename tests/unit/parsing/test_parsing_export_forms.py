@@ -129,9 +129,7 @@ def test_default_export_of_async_arrow(backend: ModuleParser, js_fixture: Read) 
     ]
 
 
-def test_default_export_of_generator_and_parenthesized_function(
-    backend: ModuleParser, js_fixture: Read
-) -> None:
+def test_default_export_of_generator_and_parenthesized_function(backend: ModuleParser, js_fixture: Read) -> None:
     (generator,) = backend.parse(js_fixture("default_generator.js")).exports
     (twice,) = backend.parse(js_fixture("default_parenthesized.js")).exports
 
@@ -224,11 +222,7 @@ def test_realistic_modules(backend: ModuleParser, js_fixture: Read) -> None:
 
 
 def test_unicode_escapes_in_names_are_decoded(backend: ModuleParser) -> None:
-    source = (
-        "export function \\u0066oo(\\u{62}ar) {}\n"
-        "const q\\u0078 = () => 1;\n"
-        "export { q\\u0078 as r\\u0079 };\n"
-    )
+    source = "export function \\u0066oo(\\u{62}ar) {}\nconst q\\u0078 = () => 1;\nexport { q\\u0078 as r\\u0079 };\n"
 
     syntax = backend.parse(source)
 

@@ -12,9 +12,7 @@ from codetracker.ports import ModuleParser
 Read = Callable[[str], str]
 
 
-@pytest.mark.parametrize(
-    "fixture", ["commonjs_module.js", "umd_bundle.js", "iife_bundle.js", "legacy_script.js"]
-)
+@pytest.mark.parametrize("fixture", ["commonjs_module.js", "umd_bundle.js", "iife_bundle.js", "legacy_script.js"])
 def test_non_modules_have_no_exports(backend: ModuleParser, js_fixture: Read, fixture: str) -> None:
     assert backend.parse(js_fixture(fixture)) == ModuleSyntax(is_module=False, exports=())
 

@@ -11,9 +11,7 @@ from codetracker.ports import ModuleParser
 Read = Callable[[str], str]
 
 
-def test_reexports_classes_values_and_imports_are_not_functions(
-    backend: ModuleParser, js_fixture: Read
-) -> None:
+def test_reexports_classes_values_and_imports_are_not_functions(backend: ModuleParser, js_fixture: Read) -> None:
     syntax = backend.parse(js_fixture("not_functions.js"))
 
     assert syntax.is_module

@@ -79,8 +79,7 @@ def test_gap_comments_drops_comments_before_stray_code() -> None:
 
 @pytest.mark.parametrize(
     ("offset", "expected"),
-    [(0, (1, 0)), (3, (1, 3)), (4, (2, 0)), (7, (3, 0)), (9, (4, 0)), (10, (4, 1)), (11, (5, 0)),
-     (13, (6, 0))],
+    [(0, (1, 0)), (3, (1, 3)), (4, (2, 0)), (7, (3, 0)), (9, (4, 0)), (10, (4, 1)), (11, (5, 0)), (13, (6, 0))],
 )
 def test_line_column_knows_every_line_terminator(offset: int, expected: tuple[int, int]) -> None:
     source = "abc\nd\r\nx\ry\u2028z\u2029w"  # lines start at 0, 4, 7, 9, 11, 13
@@ -153,11 +152,9 @@ def test_utf8_offsets_in_any_order() -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("import x from './a.json' assert { type: 'json' };",
-         "import x from './a.json' with   { type: 'json' };"),
+        ("import x from './a.json' assert { type: 'json' };", "import x from './a.json' with   { type: 'json' };"),
         ("import \"./a.css\" assert {type:'css'}", "import \"./a.css\" with   {type:'css'}"),
-        ("export { a } from './a.js' assert { type: 'json' }",
-         "export { a } from './a.js' with   { type: 'json' }"),
+        ("export { a } from './a.js' assert { type: 'json' }", "export { a } from './a.js' with   { type: 'json' }"),
         ("import x from './a.js'\nassert { a }", None),  # a line break ends the import
         ("assert({ ok: true });", None),
     ],

@@ -22,8 +22,15 @@ class PostgresActivityStore:
             conn.execute(
                 "INSERT INTO activities (repository_id, app_id, job_id, action_type, details, status, created_at) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [activity.repository_id, activity.app_id, activity.job_id, str(activity.action_type),
-                 activity.details, str(activity.status), activity.created_at],
+                [
+                    activity.repository_id,
+                    activity.app_id,
+                    activity.job_id,
+                    str(activity.action_type),
+                    activity.details,
+                    str(activity.status),
+                    activity.created_at,
+                ],
             )
 
     def list_for_repository(self, repository_id: str, *, limit: int, before: int | None = None) -> list[Activity]:
@@ -39,6 +46,7 @@ class PostgresActivityStore:
             values.append(before)
         query += " ORDER BY id DESC LIMIT %s"
         values.append(limit)
+        rows = self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
         return [
             Activity(
                 repository_id=str(repository_id_),
@@ -50,6 +58,5 @@ class PostgresActivityStore:
                 job_id=str(job_id) if job_id is not None else None,
                 id=activity_id,
             )
-            for activity_id, repository_id_, app_id, job_id, action_type, details, status, created_at
-            in self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
+            for activity_id, repository_id_, app_id, job_id, action_type, details, status, created_at in rows
         ]

@@ -20,17 +20,57 @@ _JOB = (
 )
 # Every column a consumer may change, in this order (save, and add after the fixed ones).
 _MUTABLE = (
-    "status", "updated_at", "commit_sha", "module_slug", "branch_name", "release_tag", "scan_started_at",
-    "scan_ended_at", "persist_started_at", "persist_ended_at", "notify_started_at", "notify_ended_at", "result",
-    "error_code", "error_message", "log_tail", "notification_id", "notification_queued_at",
-    "notification_attempts", "notification_delivered_at",
+    "status",
+    "updated_at",
+    "commit_sha",
+    "module_slug",
+    "branch_name",
+    "release_tag",
+    "scan_started_at",
+    "scan_ended_at",
+    "persist_started_at",
+    "persist_ended_at",
+    "notify_started_at",
+    "notify_ended_at",
+    "result",
+    "error_code",
+    "error_message",
+    "log_tail",
+    "notification_id",
+    "notification_queued_at",
+    "notification_attempts",
+    "notification_delivered_at",
 )
 
 
 def _job(row: tuple) -> Job:
-    (jid, repository_id, trigger, ref, status, created_at, updated_at, commit_sha, slug, branch, tag,
-     s0, s1, p0, p1, n0, n1, result, error_code, error_message, log_tail, notification_id, queued_at,
-     attempts, delivered_at) = row
+    (
+        jid,
+        repository_id,
+        trigger,
+        ref,
+        status,
+        created_at,
+        updated_at,
+        commit_sha,
+        slug,
+        branch,
+        tag,
+        s0,
+        s1,
+        p0,
+        p1,
+        n0,
+        n1,
+        result,
+        error_code,
+        error_message,
+        log_tail,
+        notification_id,
+        queued_at,
+        attempts,
+        delivered_at,
+    ) = row
     return Job(
         id=str(jid),
         repository_id=str(repository_id),
@@ -61,11 +101,26 @@ def _mutable_values(job: Job) -> list[object]:
     from psycopg.types.json import Jsonb
 
     return [
-        str(job.status), job.updated_at, job.commit_sha, job.module_slug, job.branch_name, job.release_tag,
-        job.scan.started_at, job.scan.ended_at, job.persist.started_at, job.persist.ended_at,
-        job.notify.started_at, job.notify.ended_at, Jsonb(job.result) if job.result is not None else None,
-        job.error_code, job.error_message, Jsonb(list(job.log_tail)) if job.log_tail else None,
-        job.notification_id, job.notification_queued_at, job.notification_attempts, job.notification_delivered_at,
+        str(job.status),
+        job.updated_at,
+        job.commit_sha,
+        job.module_slug,
+        job.branch_name,
+        job.release_tag,
+        job.scan.started_at,
+        job.scan.ended_at,
+        job.persist.started_at,
+        job.persist.ended_at,
+        job.notify.started_at,
+        job.notify.ended_at,
+        Jsonb(job.result) if job.result is not None else None,
+        job.error_code,
+        job.error_message,
+        Jsonb(list(job.log_tail)) if job.log_tail else None,
+        job.notification_id,
+        job.notification_queued_at,
+        job.notification_attempts,
+        job.notification_delivered_at,
     ]
 
 
@@ -141,6 +196,4 @@ class PostgresJobStore:
 
     def save(self, job: Job) -> None:
         assignments = ", ".join(f"{column} = %s" for column in _MUTABLE)
-        self._connection.execute(
-            f"UPDATE jobs SET {assignments} WHERE id = %s", [*_mutable_values(job), job.id]
-        )
+        self._connection.execute(f"UPDATE jobs SET {assignments} WHERE id = %s", [*_mutable_values(job), job.id])

@@ -64,8 +64,24 @@ _REGISTRATION = (
 
 
 def _registration(row: tuple) -> Registration:
-    (rid, app_id, url, display_url, slug, default_branch, watched, callback, token, status, last_error,
-     last_commit, last_at, created_at, updated_at, deleted_at) = row
+    (
+        rid,
+        app_id,
+        url,
+        display_url,
+        slug,
+        default_branch,
+        watched,
+        callback,
+        token,
+        status,
+        last_error,
+        last_commit,
+        last_at,
+        created_at,
+        updated_at,
+        deleted_at,
+    ) = row
     return Registration(
         id=str(rid),
         app_id=str(app_id),
@@ -140,9 +156,22 @@ class PostgresRegistrationStore:
             "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
             "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
-            [r.display_url, r.module_slug, r.default_branch, r.watched_branch, r.callback_url,
-             r.access_token_encrypted, str(r.status), r.last_error, r.last_scanned_commit, r.last_scanned_at,
-             r.updated_at, r.deleted_at, r.id, r.app_id],
+            [
+                r.display_url,
+                r.module_slug,
+                r.default_branch,
+                r.watched_branch,
+                r.callback_url,
+                r.access_token_encrypted,
+                str(r.status),
+                r.last_error,
+                r.last_scanned_commit,
+                r.last_scanned_at,
+                r.updated_at,
+                r.deleted_at,
+                r.id,
+                r.app_id,
+            ],
         )
 
     def watching(self, urls: Iterable[str]) -> list[Registration]:
@@ -155,7 +184,6 @@ class PostgresRegistrationStore:
             [wanted],
         ).fetchall()
         return [_registration(row) for row in rows]
-
 
     def find(self, registration_id: str) -> Registration | None:
         if not is_uuid(registration_id):
@@ -179,6 +207,21 @@ class PostgresRegistrationStore:
 
 
 def _values(r: Registration) -> list[object]:
-    return [r.id, r.app_id, r.url, r.display_url, r.module_slug, r.default_branch, r.watched_branch,
-            r.callback_url, r.access_token_encrypted, str(r.status), r.last_error, r.last_scanned_commit,
-            r.last_scanned_at, r.created_at, r.updated_at, r.deleted_at]
+    return [
+        r.id,
+        r.app_id,
+        r.url,
+        r.display_url,
+        r.module_slug,
+        r.default_branch,
+        r.watched_branch,
+        r.callback_url,
+        r.access_token_encrypted,
+        str(r.status),
+        r.last_error,
+        r.last_scanned_commit,
+        r.last_scanned_at,
+        r.created_at,
+        r.updated_at,
+        r.deleted_at,
+    ]

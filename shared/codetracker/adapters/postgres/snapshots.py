@@ -237,7 +237,15 @@ class PostgresSnapshotStore:
         return_values: dict[int, list[ReturnValue]] = defaultdict(list)
         if ids:
             for (
-                function_id, name, position, type_, is_optional, is_rest, default_value, description, doc_default
+                function_id,
+                name,
+                position,
+                type_,
+                is_optional,
+                is_rest,
+                default_value,
+                description,
+                doc_default,
             ) in conn.execute(
                 "SELECT function_id, name, position, type, is_optional, is_rest, default_value, description, "
                 "doc_default FROM parameters WHERE function_id = ANY(%s) ORDER BY function_id, position",
