@@ -1,0 +1,218 @@
+"""Which functions a package exports through its entry points: the export graph across its files.
+
+Pure, over per-file facts (ModuleLinks) that the parsers report and the blob cache keeps, so a rescan
+rebuilds only this (cheap) graph. The rules are the ECMAScript module linking rules:
+- `export { a as b } from './x'` and `import a from './x'; export { a as b }` name x's export `a`;
+- `export * from './x'` re-exports every name of x but `default`; a name two stars bring from different
+  bindings is ambiguous and dropped (an explicit export of the same name wins over every star);
+- `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions;
+- cycles terminate (a name met again on its own path resolves to nothing).
+Specifiers resolve inside the package only (relative paths, with the extensions and index files bundlers
+and TypeScript accept); a bare specifier is another package, so what it exports is unknown here.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEFAULT = "default"
+NAMESPACE = "*"
+
+# Tried after a relative specifier as written: TypeScript sources import './x.js' meaning './x.ts'.
+_EXTENSIONS = (".js", ".mjs", ".jsx", ".ts", ".tsx", ".mts", ".cjs", ".cts")
+_TYPESCRIPT_TWINS = {".js": (".ts", ".tsx"), ".mjs": (".mts",), ".cjs": (".cts",), ".jsx": (".tsx",)}
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBinding:
+    local: str
+    imported: str  # the name in the other module, "default", or "*" for a namespace import
+    specifier: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReExport:
+    exported: str
+    imported: str  # the name in the other module, "default", or "*" for `export * as ns from`
+    specifier: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleLinks:
+    """What one file's exports are, as far as one file can tell."""
+
+    functions: frozenset[str] = frozenset()  # exported names bound to functions defined in this file
+    local_exports: Mapping[str, str] = field(default_factory=dict)  # exported name → local name, for locals
+    # that are not functions defined here (imported bindings, aliases, values)
+    imports: Mapping[str, ImportBinding] = field(default_factory=dict)  # local name → its import
+    re_exports: tuple[ReExport, ...] = ()
+    star_specifiers: tuple[str, ...] = ()  # `export * from '…'`, in source order
+    not_functions: frozenset[str] = frozenset()  # exported names known to be classes, objects, constants
+    unknown: Mapping[str, str] = field(default_factory=dict)  # exported name → why its value is undecided
+
+
+class Outcome(StrEnum):
+    FUNCTION = "function"
+    NOT_FUNCTION = "not_function"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedExport:
+    outcome: Outcome
+    file_path: str | None = None  # FUNCTION: the file whose own export is the function record
+    name: str | None = None  # FUNCTION: the record's name in that file ("default" for a default export)
+    reason: str | None = None  # UNKNOWN: why
+
+
+@dataclass(frozen=True, slots=True)
+class PublicExport:
+    subpath: str
+    export_name: str
+    resolved: ResolvedExport
+
+
+def resolve_specifier(from_file: str, specifier: str, files: Collection[str]) -> str | None:
+    """The package file a relative specifier names, or None (a bare specifier, or nothing in the tree)."""
+    if not specifier.startswith(("./", "../")) and specifier not in (".", ".."):
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_file), specifier))
+    if joined.startswith("../") or joined == "..":
+        return None
+    stem, extension = posixpath.splitext(joined)
+    candidates = [joined]
+    candidates += [stem + twin for twin in _TYPESCRIPT_TWINS.get(extension, ())]
+    candidates += [joined + ext for ext in _EXTENSIONS]
+    candidates += [posixpath.join(joined, "index" + ext) for ext in _EXTENSIONS]
+    return next((c for c in candidates if c in files), None)
+
+
+class ExportGraph:
+    """The modules of one package and the links between them."""
+
+    def __init__(self, modules: Mapping[str, ModuleLinks]) -> None:
+        self._modules = modules
+        self._files = frozenset(modules)
+        self._star_cache: dict[str, set[str]] = {}
+
+    def resolve(self, file_path: str, name: str) -> ResolvedExport:
+        """What `name`, exported by `file_path`, is."""
+        return self._resolve(file_path, name, frozenset())
+
+    def export_names(self, file_path: str) -> list[str]:
+        """Every name the module exports (stars expanded, ambiguous star names dropped), in a stable order."""
+        return sorted(self._star_names(file_path, frozenset()) | self._explicit_names(file_path))
+
+    def public_exports(self, entry_files: Iterable[tuple[str, str]]) -> list[PublicExport]:
+        """(subpath, entry file) pairs → every export of each entry, resolved."""
+        return [
+            PublicExport(subpath, name, self.resolve(entry_file, name))
+            for subpath, entry_file in entry_files
+            for name in self.export_names(entry_file)
+        ]
+
+    def _explicit_names(self, file_path: str) -> set[str]:
+        links = self._modules.get(file_path)
+        if links is None:
+            return set()
+        return (
+            set(links.functions)
+            | set(links.local_exports)
+            | {r.exported for r in links.re_exports}
+            | set(links.not_functions)
+            | set(links.unknown)
+        )
+
+    def _star_names(self, file_path: str, seen: frozenset[str]) -> set[str]:
+        """Names `export *` brings into file_path and that are not ambiguous (two different bindings)."""
+        if not seen and file_path in self._star_cache:
+            return self._star_cache[file_path]
+        names = self._star_names_uncached(file_path, seen)
+        if not seen:
+            self._star_cache[file_path] = names
+        return names
+
+    def _star_names_uncached(self, file_path: str, seen: frozenset[str]) -> set[str]:
+        links = self._modules.get(file_path)
+        if links is None or file_path in seen:
+            return set()
+        seen = seen | {file_path}
+        explicit = self._explicit_names(file_path)
+        origins: dict[str, set[tuple[str, str] | None]] = {}
+        for specifier in links.star_specifiers:
+            target = resolve_specifier(file_path, specifier, self._files)
+            if target is None:
+                continue
+            for name in self._star_names(target, seen) | self._explicit_names(target):
+                if name == DEFAULT or name in explicit:
+                    continue
+                origins.setdefault(name, set()).add(self._binding(target, name, seen))
+        return {name for name, bindings in origins.items() if len(bindings) == 1}
+
+    def _binding(self, file_path: str, name: str, seen: frozenset[str]) -> tuple[str, str] | None:
+        """The (file, local name) a name finally denotes, to tell one binding reached twice from two."""
+        resolved = self._resolve(file_path, name, frozenset())
+        if resolved.outcome is Outcome.FUNCTION and resolved.file_path and resolved.name:
+            return (resolved.file_path, resolved.name)
+        return (file_path, name)
+
+    def _resolve(self, file_path: str, name: str, path: frozenset[tuple[str, str]]) -> ResolvedExport:
+        if (file_path, name) in path:
+            return ResolvedExport(Outcome.UNKNOWN, reason=f"export cycle through {file_path} '{name}'")
+        path = path | {(file_path, name)}
+        links = self._modules.get(file_path)
+        if links is None:
+            return ResolvedExport(Outcome.UNKNOWN, reason=f"{file_path} is not a module of the package")
+        if name in links.functions:
+            return ResolvedExport(Outcome.FUNCTION, file_path, name)
+        if name in links.not_functions:
+            return ResolvedExport(Outcome.NOT_FUNCTION)
+        if name in links.unknown:
+            return ResolvedExport(Outcome.UNKNOWN, reason=links.unknown[name])
+        local = links.local_exports.get(name)
+        if local is not None:
+            binding = links.imports.get(local)
+            if binding is None:
+                return ResolvedExport(Outcome.NOT_FUNCTION)
+            return self._follow(file_path, binding.specifier, binding.imported, path)
+        for re_export in links.re_exports:
+            if re_export.exported == name:
+                return self._follow(file_path, re_export.specifier, re_export.imported, path)
+        if name != DEFAULT:
+            found = self._from_stars(file_path, links, name, path)
+            if found is not None:
+                return found
+        return ResolvedExport(Outcome.UNKNOWN, reason=f"{file_path} does not export '{name}'")
+
+    def _follow(
+        self, file_path: str, specifier: str, imported: str, path: frozenset[tuple[str, str]]
+    ) -> ResolvedExport:
+        if imported == NAMESPACE:
+            return ResolvedExport(Outcome.NOT_FUNCTION)  # a module namespace object
+        target = resolve_specifier(file_path, specifier, self._files)
+        if target is None:
+            where = "another package" if not specifier.startswith(".") else "a file that is not in the package"
+            return ResolvedExport(Outcome.UNKNOWN, reason=f"'{imported}' comes from {where}: '{specifier}'")
+        return self._resolve(target, imported, path)
+
+    def _from_stars(
+        self, file_path: str, links: ModuleLinks, name: str, path: frozenset[tuple[str, str]]
+    ) -> ResolvedExport | None:
+        found: dict[tuple[str | None, str | None, str], ResolvedExport] = {}
+        for specifier in links.star_specifiers:
+            target = resolve_specifier(file_path, specifier, self._files)
+            if target is None or name not in self._star_names(target, frozenset()) | self._explicit_names(target):
+                continue
+            resolved = self._resolve(target, name, path)
+            key = (resolved.file_path, resolved.name, resolved.outcome.value)
+            if resolved.outcome is not Outcome.FUNCTION:
+                key = (target, name, resolved.outcome.value)
+            found[key] = resolved
+        if len(found) == 1:
+            return next(iter(found.values()))
+        if len(found) > 1:
+            return ResolvedExport(Outcome.UNKNOWN, reason=f"'{name}' is exported by several `export *`: ambiguous")
+        return None

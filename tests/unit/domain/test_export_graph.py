@@ -1,0 +1,119 @@
+"""The export graph: every re-export form of the module spec, cycles, conflicting stars, unknowns."""
+
+from __future__ import annotations
+
+from codetracker.domain.export_graph import (
+    ExportGraph,
+    ImportBinding,
+    ModuleLinks,
+    Outcome,
+    ReExport,
+    resolve_specifier,
+)
+
+
+def _graph(**modules: ModuleLinks) -> ExportGraph:
+    return ExportGraph({name.replace("__", "/").replace("_", "."): links for name, links in modules.items()})
+
+
+def _where(graph: ExportGraph, file_path: str, name: str):
+    resolved = graph.resolve(file_path, name)
+    return (resolved.outcome, resolved.file_path, resolved.name)
+
+
+def test_specifiers_resolve_inside_the_package_with_bundler_and_typescript_rules():
+    files = {"src/a.ts", "src/b.js", "src/dir/index.js", "src/c.mts", "index.js"}
+    assert resolve_specifier("src/x.js", "./a.js", files) == "src/a.ts"  # TypeScript's './a.js' → a.ts
+    assert resolve_specifier("src/x.js", "./b", files) == "src/b.js"
+    assert resolve_specifier("src/x.js", "./dir", files) == "src/dir/index.js"
+    assert resolve_specifier("src/x.js", "./c.mjs", files) == "src/c.mts"
+    assert resolve_specifier("src/x.js", "../index.js", files) == "index.js"
+    assert resolve_specifier("src/x.js", "lodash", files) is None
+    assert resolve_specifier("index.js", "../outside.js", files) is None
+
+
+def test_named_and_renamed_re_exports_point_at_the_defining_file():
+    graph = _graph(
+        index_js=ModuleLinks(re_exports=(ReExport("bisect", "default", "./bisect.js"), ReExport("r", "right", "./b"))),
+        bisect_js=ModuleLinks(functions=frozenset({"default", "right"})),
+        b_js=ModuleLinks(functions=frozenset({"right"})),
+    )
+    assert _where(graph, "index.js", "bisect") == (Outcome.FUNCTION, "bisect.js", "default")
+    assert _where(graph, "index.js", "r") == (Outcome.FUNCTION, "b.js", "right")
+    assert graph.export_names("index.js") == ["bisect", "r"]
+
+
+def test_an_imported_binding_exported_again_and_export_default_of_an_import():
+    graph = _graph(
+        index_js=ModuleLinks(
+            imports={"x": ImportBinding("x", "default", "./y.js"), "z": ImportBinding("z", "zed", "./y.js")},
+            local_exports={"x": "x", "default": "z", "alias": "x"},
+        ),
+        y_js=ModuleLinks(functions=frozenset({"default", "zed"})),
+    )
+    assert _where(graph, "index.js", "x") == (Outcome.FUNCTION, "y.js", "default")
+    assert _where(graph, "index.js", "alias") == (Outcome.FUNCTION, "y.js", "default")
+    assert _where(graph, "index.js", "default") == (Outcome.FUNCTION, "y.js", "zed")
+
+
+def test_export_star_skips_default_and_drops_conflicting_names_but_explicit_names_win():
+    graph = _graph(
+        index_js=ModuleLinks(
+            star_specifiers=("./a.js", "./b.js", "./c.js"), re_exports=(ReExport("clash2", "clash2", "./a.js"),)
+        ),
+        a_js=ModuleLinks(functions=frozenset({"default", "onlyA", "clash", "clash2", "same"})),
+        b_js=ModuleLinks(functions=frozenset({"clash", "clash2"}), re_exports=(ReExport("same", "same", "./a.js"),)),
+        c_js=ModuleLinks(functions=frozenset({"onlyC"})),
+    )
+    # `clash` comes from two bindings: dropped. `same` is one binding reached twice: kept. `clash2` is explicit.
+    assert graph.export_names("index.js") == ["clash2", "onlyA", "onlyC", "same"]
+    assert _where(graph, "index.js", "same") == (Outcome.FUNCTION, "a.js", "same")
+    assert _where(graph, "index.js", "clash2") == (Outcome.FUNCTION, "a.js", "clash2")
+    assert graph.resolve("index.js", "clash").outcome is Outcome.UNKNOWN
+    assert graph.resolve("index.js", "default").outcome is Outcome.UNKNOWN
+
+
+def test_namespaces_are_not_functions_and_bare_specifiers_are_unknown():
+    graph = _graph(
+        index_js=ModuleLinks(
+            re_exports=(ReExport("ns", "*", "./a.js"), ReExport("ext", "thing", "other-package")),
+            imports={"all": ImportBinding("all", "*", "./a.js")},
+            local_exports={"all": "all"},
+        ),
+        a_js=ModuleLinks(functions=frozenset({"f"})),
+    )
+    assert graph.resolve("index.js", "ns").outcome is Outcome.NOT_FUNCTION
+    assert graph.resolve("index.js", "all").outcome is Outcome.NOT_FUNCTION
+    unknown = graph.resolve("index.js", "ext")
+    assert unknown.outcome is Outcome.UNKNOWN and "other-package" in (unknown.reason or "")
+
+
+def test_cycles_terminate():
+    graph = _graph(
+        a_js=ModuleLinks(star_specifiers=("./b.js",), re_exports=(ReExport("loop", "loop", "./b.js"),)),
+        b_js=ModuleLinks(
+            star_specifiers=("./a.js",), functions=frozenset({"f"}), re_exports=(ReExport("loop", "loop", "./a.js"),)
+        ),
+    )
+    assert graph.export_names("a.js") == ["f", "loop"]
+    assert _where(graph, "a.js", "f") == (Outcome.FUNCTION, "b.js", "f")
+    assert graph.resolve("a.js", "loop").outcome is Outcome.UNKNOWN
+
+
+def test_values_and_undecided_exports_keep_their_verdicts():
+    graph = _graph(
+        index_js=ModuleLinks(
+            not_functions=frozenset({"VERSION"}),
+            unknown={"default": "the value of a call of an imported factory"},
+            local_exports={"local": "someConst"},
+        )
+    )
+    assert graph.resolve("index.js", "VERSION").outcome is Outcome.NOT_FUNCTION
+    assert graph.resolve("index.js", "local").outcome is Outcome.NOT_FUNCTION
+    assert graph.resolve("index.js", "default").reason == "the value of a call of an imported factory"
+    public = graph.public_exports([(".", "index.js")])
+    assert [(p.subpath, p.export_name, p.resolved.outcome) for p in public] == [
+        (".", "VERSION", Outcome.NOT_FUNCTION),
+        (".", "default", Outcome.UNKNOWN),
+        (".", "local", Outcome.NOT_FUNCTION),
+    ]
