@@ -1,8 +1,20 @@
 """dulwich clients with timeouts and typed HTTP statuses, and the urllib3 pool behind the HTTP one.
 
 Timeouts: connect and read timeouts from FetchLimits on every socket (dulwich has none by default).
-urllib3 does not retry; retrying is the caller's decision, taken from the error type. Redirects are followed
-(up to 5).
+urllib3 does not retry; retrying is the caller's decision, taken from the error type.
+
+Redirects (issue 17): urllib3 follows none; the HTTP client follows at most 5, of the ref advertisement (the
+first GET) only, as git does by default (http.followRedirects=initial): GitHub, GitLab and Bitbucket answer a
+renamed or transferred repository's info/refs with a 301, and `http://` ones with a redirect to `https://`.
+Each hop must keep the advertisement's path, carry no credentials and use a scheme the address policy admits;
+it is then connected like the first URL, so its host is resolved and checked again (a redirect inwards is
+refused before anything is sent there, the same way whatever the refused address would have answered). The
+pack request (a POST) is never redirected; dulwich sends credentials to the first URL's origin only.
+
+Address policy (the service; the CLI and local runtime pass none): connections resolve the host through the
+policy's resolver, refuse it unless every address is admitted, and connect to a checked address, never to the
+name (DNS rebinding); TLS still sends the host name (SNI) and checks the certificate against it. No proxy from
+the environment is used then: a proxy would connect to a name we did not check.
 
 Every socket a fetch opens is handed to an `on_socket` callback as soon as it connects (the git:// client's
 own `_connect`, urllib3 connections through watched connection pools), so the session's deadline watchdog
@@ -21,11 +33,17 @@ import socket
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from codetracker.adapters.git.errors import HttpStatus, NotSmartHttp
-from codetracker.ports import FetchLimits
+from codetracker.errors import AddressRefused, HostUnreachable, RedirectRefused, UrlRefused
+from codetracker.ports import AddressPolicy, FetchLimits
 
-__all__ = ["NoHaves", "client_classes", "http_pool_manager"]
+__all__ = ["MAX_REDIRECTS", "NoHaves", "client_classes", "http_pool_manager"]
+
+MAX_REDIRECTS = 5
+_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_ADVERTISEMENT = "/info/refs"
 
 
 @functools.cache
@@ -35,12 +53,28 @@ def client_classes() -> tuple[type, type]:
     from dulwich.protocol import Protocol
 
     class HttpClient(Urllib3HttpGitClient):
+        address_policy: AddressPolicy | None = None  # set by the session: which redirect schemes are followed
+
         @staticmethod
         def _warn_filter_objects() -> None:
             """Servers without filters are expected; the fetch notices the blobs in the pack."""
 
         def _http_request(self, url: str, headers: Any = None, data: Any = None, raise_for_status: bool = True):
-            response, read = super()._http_request(url, headers, data, raise_for_status=False)
+            first, hops = url, 0
+            while True:
+                try:
+                    response, read = super()._http_request(url, headers, data, raise_for_status=False)
+                except AddressRefused as refused:
+                    if hops == 0:
+                        raise
+                    raise AddressRefused(f"a redirect led to {_shown(url)}, whose {refused}") from None
+                if response.status not in _REDIRECT_STATUSES:
+                    break
+                location = response.headers.get("Location")
+                response.close()
+                hops += 1
+                url = _redirect_target(url, location, posting=data is not None, hops=hops, policy=self.address_policy)
+            response.redirect_location = url if url != first else ""  # dulwich rebases later requests on it
             if raise_for_status and response.status != 200:
                 status = response.status
                 response.close()
@@ -115,21 +149,103 @@ def client_classes() -> tuple[type, type]:
     return HttpClient, TcpClient
 
 
-def _watched_pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[str, type]:
-    """urllib3 connection pools whose connections hand their socket to `on_socket` as soon as they
-    connect: the fetch deadline can then cut a response off even while its headers trickle in."""
+def _shown(url: str) -> str:
+    """scheme://host[:port]/path of a URL a server sent: no credentials, no query."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    with suppress(ValueError):
+        if parts.port is not None:
+            netloc += f":{parts.port}"
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def _redirect_target(url: str, location: str | None, *, posting: bool, hops: int, policy: AddressPolicy | None) -> str:
+    """The URL a redirect of `url` leads to, when it is one the client follows; RedirectRefused otherwise.
+    Its host is checked when it is connected (the pinned connection), like the first URL's."""
+    here = _shown(url)
+    if posting or _ADVERTISEMENT not in urlsplit(url).path:
+        raise RedirectRefused(f"{here} answered a git request with a redirect; only the ref advertisement may be")
+    if not location:
+        raise RedirectRefused(f"{here} answered a redirect without a location")
+    if hops > MAX_REDIRECTS:
+        raise RedirectRefused(f"{here} is more than {MAX_REDIRECTS} redirects away from the repository URL")
+    target = urljoin(url, location.strip())
+    try:
+        parts, asked = urlsplit(target), urlsplit(url)
+        credentials = parts.username is not None or parts.password is not None
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise RedirectRefused(f"{here} redirected to a malformed URL") from None
+    schemes = policy.schemes if policy is not None else frozenset({"http", "https"})
+    if parts.scheme not in schemes:
+        allowed = ", ".join(f"{s}://" for s in sorted(schemes))
+        raise RedirectRefused(f"{here} redirected to scheme {parts.scheme or '(none)'}:// (allowed: {allowed})")
+    if credentials or not host:
+        raise RedirectRefused(f"{here} redirected to a URL with credentials or without a host")
+    if not parts.path.endswith(_ADVERTISEMENT) or parts.query != asked.query or parts.fragment:
+        raise RedirectRefused(f"{here} redirected to {_shown(target)}, which is not a git ref advertisement")
+    return target
+
+
+def _pinned_socket(connection: Any, policy: AddressPolicy) -> socket.socket:
+    """A socket to an address of the connection's host that the policy checked; the name is not resolved
+    again by anything else (DNS rebinding). urllib3's own errors for what is not the policy's refusal."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+    from urllib3.util.connection import create_connection
+
+    host = connection._dns_host
+    try:
+        addresses = policy.resolver.addresses(host, connection.port)
+    except UrlRefused:
+        raise HostUnreachable(f"host {host} does not resolve") from None
+    for address in addresses:
+        reason = policy.refused_reason(address)
+        if reason is not None:
+            raise AddressRefused(f"host {host} resolves to {address}, which {reason}; nothing was sent there")
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return create_connection(
+                (address, connection.port),
+                connection.timeout,
+                source_address=connection.source_address,
+                socket_options=connection.socket_options,
+            )
+        except TimeoutError as error:
+            raise ConnectTimeoutError(connection, f"connecting to {host} timed out") from error
+        except OSError as error:
+            failure = error
+    raise NewConnectionError(connection, f"cannot connect to {host}: {failure}")
+
+
+def _watched_pool_classes(
+    on_socket: Callable[[socket.socket], None] | None, policy: AddressPolicy | None
+) -> dict[str, type]:
+    """urllib3 connection pools whose connections go only to addresses `policy` checked (when given) and
+    hand their socket to `on_socket` as soon as they connect: the fetch deadline can then cut a response off
+    even while its headers trickle in."""
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
     class WatchedHTTPConnection(HTTPConnection):
-        def connect(self) -> None:
-            super().connect()
-            on_socket(self.sock)
+        def _new_conn(self) -> socket.socket:
+            return super()._new_conn() if policy is None else _pinned_socket(self, policy)
 
-    class WatchedHTTPSConnection(HTTPSConnection):
         def connect(self) -> None:
             super().connect()
-            on_socket(self.sock)
+            if on_socket is not None:
+                on_socket(self.sock)
+
+    class WatchedHTTPSConnection(HTTPSConnection):  # TLS on the pinned socket: SNI and certificate by host name
+        def _new_conn(self) -> socket.socket:
+            return super()._new_conn() if policy is None else _pinned_socket(self, policy)
+
+        def connect(self) -> None:
+            super().connect()
+            if on_socket is not None:
+                on_socket(self.sock)
 
     class WatchedHTTPConnectionPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
@@ -140,22 +256,38 @@ def _watched_pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[st
     return {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
 
 
-def http_pool_manager(base_url: str, limits: FetchLimits, on_socket: Callable[[socket.socket], None] | None = None):
+def http_pool_manager(
+    base_url: str,
+    limits: FetchLimits,
+    on_socket: Callable[[socket.socket], None] | None = None,
+    policy: AddressPolicy | None = None,
+):
     import urllib3
-    from dulwich.client import default_urllib3_manager
+    from dulwich.client import default_urllib3_manager, default_user_agent_string
 
-    # No retries: retrying is the caller's decision, by error type. Redirects are followed (up to 5).
-    retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=True)
+    # No retries: retrying is the caller's decision, by error type. No redirects either: a redirect comes back
+    # as a response, and the HTTP client decides whether to follow it (see the module's docstring).
+    retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=0, raise_on_redirect=False)
     timeout = urllib3.Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
-    manager = default_urllib3_manager(
-        None,
-        base_url=base_url,
-        timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
-        pool_manager_cls=functools.partial(urllib3.PoolManager, retries=retries),
-        proxy_manager_cls=functools.partial(urllib3.ProxyManager, retries=retries),
-    )
-    if on_socket is not None and isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
-        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket)
+    if policy is not None:  # no proxy from the environment: the connection must go where the policy checked
+        manager = urllib3.PoolManager(
+            headers={"User-agent": default_user_agent_string()},
+            timeout=timeout,
+            retries=retries,
+            cert_reqs="CERT_REQUIRED",
+        )
+    else:
+        manager = default_urllib3_manager(
+            None,
+            base_url=base_url,
+            timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
+            pool_manager_cls=functools.partial(urllib3.PoolManager, retries=retries),
+            proxy_manager_cls=functools.partial(urllib3.ProxyManager, retries=retries),
+        )
+    if (on_socket is not None or policy is not None) and isinstance(
+        getattr(manager, "pool_classes_by_scheme", None), dict
+    ):
+        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket, policy)
     return manager
 
 
