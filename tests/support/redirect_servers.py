@@ -1,15 +1,18 @@
 """Servers for the address-policy tests (issue 17): an HTTP server whose answers a test scripts (redirects,
-statuses) on any loopback address, and `git http-backend` on a loopback address other than 127.0.0.1 (a
-"private" target). Both record what they were asked, so a test can show a refused target got nothing.
+statuses) on any loopback address, and `git http-backend` on any loopback address (127.0.0.2: a "private"
+target). Both record what they were asked, so a test can show a refused target got nothing, and both speak
+TLS when given a server context (tests.support.tls).
 
     with ScriptedServer(lambda method, target: (302, {"Location": "..."}, b"")) as hop:   # 127.0.0.1
     with ScriptedServer(status_answer(404), host="127.0.0.2") as target: ...
     with GitBackendAt("127.0.0.2", root) as private: ...
+    with GitBackendAt("127.0.0.1", root, tls=authority.server_context()) as secure: ...
 """
 
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -56,9 +59,10 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 class ScriptedServer:
     """Answers each request as `answer` says; `requests` lists (method, target) in arrival order."""
 
-    def __init__(self, answer: Answer, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, answer: Answer, *, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.answer = answer
         self.host = host
+        self.tls = tls
         self.requests: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -71,6 +75,8 @@ class ScriptedServer:
 
     def __enter__(self) -> ScriptedServer:
         self._server = ThreadingHTTPServer((self.host, 0), _ScriptedHandler)
+        if self.tls is not None:
+            self._server.socket = self.tls.wrap_socket(self._server.socket, server_side=True)
         self._server.daemon_threads = True
         self._server.owner = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -87,21 +93,24 @@ class ScriptedServer:
 
 
 class _BackendAtHost(_BackendHttpServer):
-    def __init__(self, owner: GitHttpBackendServer, host: str) -> None:
+    def __init__(self, owner: GitHttpBackendServer, host: str, tls: ssl.SSLContext | None) -> None:
         self.owner = owner
         ThreadingHTTPServer.__init__(self, (host, 0), _BackendHandler)
+        if tls is not None:  # a failed handshake is an OSError in accept(), which the server skips
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
 
 
 class GitBackendAt(GitHttpBackendServer):
-    """`git http-backend` listening on `host` (another loopback address than 127.0.0.1)."""
+    """`git http-backend` listening on `host`, over TLS when `tls` is given."""
 
-    def __init__(self, host: str, root: Path) -> None:
+    def __init__(self, host: str, root: Path, *, tls: ssl.SSLContext | None = None) -> None:
         super().__init__(root)
         self.host = host
+        self.tls = tls
 
     def _make_server(self) -> ThreadingHTTPServer:
-        return _BackendAtHost(self, self.host)
+        return _BackendAtHost(self, self.host, self.tls)
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
