@@ -22,7 +22,7 @@ import pytest
 from codetracker.adapters.dns import StaticResolver
 from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.git.ls_remote import DulwichRefLister
-from codetracker.adapters.git.transport import MAX_REDIRECTS
+from codetracker.adapters.git.redirects import MAX_REDIRECTS
 from codetracker.domain.urls import refused_address_reason
 from codetracker.errors import AddressRefused, FetchError, HostUnreachable, RedirectRefused, UrlRefused
 from codetracker.ports import AddressPolicy, FetchLimits
@@ -141,6 +141,8 @@ def test_a_redirect_to_a_checked_host_is_followed_over_the_checked_address(opera
         ("http://mirror.example:{port}/elsewhere", "not a git ref advertisement"),
         ("http://mirror.example:{port}/{repo}/info/refs?service=git-receive-pack", "not a git ref advertisement"),
         ("", "without a location"),
+        ("http://[::1/{repo}" + ADVERTISEMENT, "malformed URL"),
+        ("http://mirror.example:port/{repo}" + ADVERTISEMENT, "malformed URL"),
     ],
 )
 def test_redirects_that_are_not_followed(location, words, http_backend, sample):

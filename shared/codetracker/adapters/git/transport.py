@@ -3,13 +3,8 @@
 Timeouts: connect and read timeouts from FetchLimits on every socket (dulwich has none by default).
 urllib3 does not retry; retrying is the caller's decision, taken from the error type.
 
-Redirects (issue 17): urllib3 follows none; the HTTP client follows at most 5, of the ref advertisement (the
-first GET) only, as git does by default (http.followRedirects=initial): GitHub, GitLab and Bitbucket answer a
-renamed or transferred repository's info/refs with a 301, and `http://` ones with a redirect to `https://`.
-Each hop must keep the advertisement's path, carry no credentials and use a scheme the address policy admits;
-it is then connected like the first URL, so its host is resolved and checked again (a redirect inwards is
-refused before anything is sent there, the same way whatever the refused address would have answered). The
-pack request (a POST) is never redirected; dulwich sends credentials to the first URL's origin only.
+Redirects: urllib3 follows none; the HTTP client follows those redirects.py admits, and each hop is connected
+like the first URL, so its host is resolved and checked again.
 
 Address policy (the service; the CLI and local runtime pass none): connections resolve the host through the
 policy's resolver, refuse it unless every address is admitted, and connect to a checked address, never to the
@@ -33,17 +28,13 @@ import socket
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from codetracker.adapters.git.errors import HttpStatus, NotSmartHttp
-from codetracker.errors import AddressRefused, HostUnreachable, RedirectRefused, UrlRefused
+from codetracker.adapters.git.redirects import REDIRECT_STATUSES, redirect_target, shown_url
+from codetracker.errors import AddressRefused, HostUnreachable, UrlRefused
 from codetracker.ports import AddressPolicy, FetchLimits
 
-__all__ = ["MAX_REDIRECTS", "NoHaves", "client_classes", "http_pool_manager"]
-
-MAX_REDIRECTS = 5
-_REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_ADVERTISEMENT = "/info/refs"
+__all__ = ["NoHaves", "client_classes", "http_pool_manager"]
 
 
 @functools.cache
@@ -67,13 +58,13 @@ def client_classes() -> tuple[type, type]:
                 except AddressRefused as refused:
                     if hops == 0:
                         raise
-                    raise AddressRefused(f"a redirect led to {_shown(url)}, whose {refused}") from None
-                if response.status not in _REDIRECT_STATUSES:
+                    raise AddressRefused(f"a redirect led to {shown_url(url)}, whose {refused}") from None
+                if response.status not in REDIRECT_STATUSES:
                     break
                 location = response.headers.get("Location")
                 response.close()
                 hops += 1
-                url = _redirect_target(url, location, posting=data is not None, hops=hops, policy=self.address_policy)
+                url = redirect_target(url, location, posting=data is not None, hops=hops, policy=self.address_policy)
             response.redirect_location = url if url != first else ""  # dulwich rebases later requests on it
             if raise_for_status and response.status != 200:
                 status = response.status
@@ -149,46 +140,6 @@ def client_classes() -> tuple[type, type]:
     return HttpClient, TcpClient
 
 
-def _shown(url: str) -> str:
-    """scheme://host[:port]/path of a URL a server sent: no credentials, no query."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"[{host}]" if ":" in host else host
-    with suppress(ValueError):
-        if parts.port is not None:
-            netloc += f":{parts.port}"
-    return f"{parts.scheme}://{netloc}{parts.path}"
-
-
-def _redirect_target(url: str, location: str | None, *, posting: bool, hops: int, policy: AddressPolicy | None) -> str:
-    """The URL a redirect of `url` leads to, when it is one the client follows; RedirectRefused otherwise.
-    Its host is checked when it is connected (the pinned connection), like the first URL's."""
-    here = _shown(url)
-    if posting or _ADVERTISEMENT not in urlsplit(url).path:
-        raise RedirectRefused(f"{here} answered a git request with a redirect; only the ref advertisement may be")
-    if not location:
-        raise RedirectRefused(f"{here} answered a redirect without a location")
-    if hops > MAX_REDIRECTS:
-        raise RedirectRefused(f"{here} is more than {MAX_REDIRECTS} redirects away from the repository URL")
-    target = urljoin(url, location.strip())
-    try:
-        parts, asked = urlsplit(target), urlsplit(url)
-        credentials = parts.username is not None or parts.password is not None
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise RedirectRefused(f"{here} redirected to a malformed URL") from None
-    schemes = policy.schemes if policy is not None else frozenset({"http", "https"})
-    if parts.scheme not in schemes:
-        allowed = ", ".join(f"{s}://" for s in sorted(schemes))
-        raise RedirectRefused(f"{here} redirected to scheme {parts.scheme or '(none)'}:// (allowed: {allowed})")
-    if credentials or not host:
-        raise RedirectRefused(f"{here} redirected to a URL with credentials or without a host")
-    if not parts.path.endswith(_ADVERTISEMENT) or parts.query != asked.query or parts.fragment:
-        raise RedirectRefused(f"{here} redirected to {_shown(target)}, which is not a git ref advertisement")
-    return target
-
-
 def _pinned_socket(connection: Any, policy: AddressPolicy) -> socket.socket:
     """A socket to an address of the connection's host that the policy checked; the name is not resolved
     again by anything else (DNS rebinding). urllib3's own errors for what is not the policy's refusal."""
@@ -229,23 +180,20 @@ def _watched_pool_classes(
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    class WatchedHTTPConnection(HTTPConnection):
+    class Watched:
         def _new_conn(self) -> socket.socket:
-            return super()._new_conn() if policy is None else _pinned_socket(self, policy)
+            return super()._new_conn() if policy is None else _pinned_socket(self, policy)  # type: ignore[misc]
 
         def connect(self) -> None:
-            super().connect()
+            super().connect()  # type: ignore[misc]  # TLS (on the pinned socket) sends and checks the host name
             if on_socket is not None:
-                on_socket(self.sock)
+                on_socket(self.sock)  # type: ignore[attr-defined]
 
-    class WatchedHTTPSConnection(HTTPSConnection):  # TLS on the pinned socket: SNI and certificate by host name
-        def _new_conn(self) -> socket.socket:
-            return super()._new_conn() if policy is None else _pinned_socket(self, policy)
+    class WatchedHTTPConnection(Watched, HTTPConnection):
+        pass
 
-        def connect(self) -> None:
-            super().connect()
-            if on_socket is not None:
-                on_socket(self.sock)
+    class WatchedHTTPSConnection(Watched, HTTPSConnection):
+        pass
 
     class WatchedHTTPConnectionPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
@@ -254,6 +202,23 @@ def _watched_pool_classes(
         ConnectionCls = WatchedHTTPSConnection
 
     return {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
+
+
+@functools.cache
+def _manager_classes() -> tuple[type, type]:
+    """urllib3's pool and proxy managers with redirects off: a redirect comes back as a response (not even its
+    Location is parsed), and the HTTP client decides whether to follow it (redirects.py)."""
+    import urllib3
+
+    class NoRedirectPoolManager(urllib3.PoolManager):
+        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+            return super().urlopen(method, url, redirect=False, **kw)
+
+    class NoRedirectProxyManager(urllib3.ProxyManager):
+        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+            return super().urlopen(method, url, redirect=False, **kw)
+
+    return NoRedirectPoolManager, NoRedirectProxyManager
 
 
 def http_pool_manager(
@@ -265,29 +230,28 @@ def http_pool_manager(
     import urllib3
     from dulwich.client import default_urllib3_manager, default_user_agent_string
 
-    # No retries: retrying is the caller's decision, by error type. No redirects either: a redirect comes back
-    # as a response, and the HTTP client decides whether to follow it (see the module's docstring).
+    # No retries: retrying is the caller's decision, by error type.
     retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=0, raise_on_redirect=False)
     timeout = urllib3.Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
+    pool_manager_cls, proxy_manager_cls = _manager_classes()
     if policy is not None:  # no proxy from the environment: the connection must go where the policy checked
-        manager = urllib3.PoolManager(
+        pinned = pool_manager_cls(
             headers={"User-agent": default_user_agent_string()},
             timeout=timeout,
             retries=retries,
             cert_reqs="CERT_REQUIRED",
         )
-    else:
-        manager = default_urllib3_manager(
-            None,
-            base_url=base_url,
-            timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
-            pool_manager_cls=functools.partial(urllib3.PoolManager, retries=retries),
-            proxy_manager_cls=functools.partial(urllib3.ProxyManager, retries=retries),
-        )
-    if (on_socket is not None or policy is not None) and isinstance(
-        getattr(manager, "pool_classes_by_scheme", None), dict
-    ):
-        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket, policy)
+        pinned.pool_classes_by_scheme = _watched_pool_classes(on_socket, policy)
+        return pinned
+    manager = default_urllib3_manager(
+        None,
+        base_url=base_url,
+        timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
+        pool_manager_cls=functools.partial(pool_manager_cls, retries=retries),
+        proxy_manager_cls=functools.partial(proxy_manager_cls, retries=retries),
+    )
+    if on_socket is not None and isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
+        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket, None)
     return manager
 
 
