@@ -24,8 +24,16 @@ from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.git.ls_remote import DulwichRefLister
 from codetracker.adapters.git.redirects import MAX_REDIRECTS
 from codetracker.domain.urls import refused_address_reason
-from codetracker.errors import AddressRefused, FetchError, HostUnreachable, RedirectRefused, UrlRefused
-from codetracker.ports import AddressPolicy, FetchLimits
+from codetracker.errors import (
+    AddressRefused,
+    AuthenticationFailed,
+    FetchError,
+    HostUnreachable,
+    RedirectRefused,
+    UrlRefused,
+)
+from codetracker.ports import AddressPolicy, Credentials, FetchLimits
+from tests.integration.git.conftest import TOKEN
 from tests.support.git_repos import SampleRepo
 from tests.support.redirect_servers import GitBackendAt, ScriptedServer, status_answer
 
@@ -131,6 +139,22 @@ def test_a_redirect_to_a_checked_host_is_followed_over_the_checked_address(opera
         url = f"http://public.example:{hop.port}/old-name.git"
         assert _operate(operation, url, _policy(PUBLIC)) == sample.main_commit
     assert http_backend.requests
+
+
+def test_credentials_do_not_follow_a_redirect_to_another_origin(auth_backend, sample):
+    """The token goes to the registered URL's origin only: a redirect elsewhere reaches the server without it."""
+    auth_backend.clear_requests()
+    location = f"http://mirror.example:{auth_backend.port}/{sample.name}{ADVERTISEMENT}"
+    with _redirector(location, 301) as hop:
+        with pytest.raises(AuthenticationFailed):
+            DulwichFetcher().open(
+                f"http://public.example:{hop.port}/{sample.name}",
+                "main",
+                credentials=Credentials("x-access-token", TOKEN),
+                limits=QUICK,
+                address_policy=_policy(PUBLIC),
+            )
+    assert auth_backend.requests and not any(record.authenticated for record in auth_backend.requests)
 
 
 @pytest.mark.parametrize(

@@ -146,7 +146,7 @@ def _pinned_socket(connection: Any, policy: AddressPolicy) -> socket.socket:
     from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
     from urllib3.util.connection import create_connection
 
-    host = connection._dns_host
+    host = connection.host  # the name without a trailing dot, as the URL policy resolved it
     try:
         addresses = policy.resolver.addresses(host, connection.port)
     except UrlRefused:
