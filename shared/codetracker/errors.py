@@ -284,6 +284,21 @@ class FetchTimeout(FetchError, RetryableError):
     code = "timeout"
 
 
+class AddressRefused(FetchError, PermanentError):
+    """The URL policy refused where a fetch was about to connect: the host (the repository's or a redirect's)
+    resolved to an address it refuses (DNS rebinding, a redirect inwards). Nothing was sent there, so the code
+    is the same whatever that address would have answered."""
+
+    code = "address_refused"
+
+
+class RedirectRefused(FetchError, PermanentError):
+    """A redirect the fetcher does not follow: of anything but the ref advertisement, to a scheme the policy
+    refuses, with credentials, one too many, or one that drops the advertisement's path."""
+
+    code = "redirect_refused"
+
+
 class GitServerError(FetchError, RetryableError):
     """The server answered with a 5xx or broke off the protocol."""
 

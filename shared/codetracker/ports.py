@@ -31,6 +31,7 @@ from codetracker.domain.model import (
     SnapshotSummary,
     TreeEntry,
 )
+from codetracker.domain.urls import refused_address_reason
 
 
 class ModuleParser(Protocol):
@@ -141,6 +142,20 @@ class FetchLimits:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class AddressPolicy:
+    """Where a fetch for the service may connect (private URLs not allowed; the CLI and the local runtime pass
+    none): only `schemes`; every host, the URL's and each redirect's, is resolved once by `resolver`, every
+    address it resolves to must be admitted by `refused_reason`, and the connection goes to one of those checked
+    addresses (nothing resolves the name again: DNS rebinding) while TLS still checks the host name.
+
+    Tests tell the policy that their own servers count as public (`refused_reason`, `schemes`)."""
+
+    resolver: HostResolver
+    refused_reason: Callable[[str], str | None] = refused_address_reason
+    schemes: frozenset[str] = frozenset({"https"})
+
+
 class RepositoryFetcher(Protocol):
     def open(
         self,
@@ -150,8 +165,10 @@ class RepositoryFetcher(Protocol):
         credentials: Credentials | None = None,
         limits: FetchLimits = FetchLimits(),
         progress: Callable[[int], None] | None = None,
+        address_policy: AddressPolicy | None = None,
     ) -> FetchedTree:
-        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors.
+        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors
+        (AddressRefused, RedirectRefused: what `address_policy` refuses).
 
         progress, when given, is called with the bytes received so far, a few times per second at most
         while data arrives (and once at the end of each transfer); never for a local repository."""
@@ -522,9 +539,14 @@ class RemoteRefs:
 
 class RefLister(Protocol):
     def list_refs(
-        self, url: str, *, credentials: Credentials | None = None, limits: FetchLimits = FetchLimits()
+        self,
+        url: str,
+        *,
+        credentials: Credentials | None = None,
+        limits: FetchLimits = FetchLimits(),
+        address_policy: AddressPolicy | None = None,
     ) -> RemoteRefs:
-        """Raises the typed FetchError subclasses, like a fetch."""
+        """Raises the typed FetchError subclasses, like a fetch (and under the same `address_policy`)."""
         ...
 
 

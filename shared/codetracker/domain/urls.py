@@ -20,6 +20,11 @@ MAX_URL_LENGTH = 2048
 # Addresses no request of the service may reach unless private URLs are allowed (local runtime, tests).
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
+# IPv6 ranges that carry or route to IPv4 addresses, and deprecated local ones (see refused_address_reason).
+_NAT64_WELL_KNOWN = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+_SITE_LOCAL = ipaddress.ip_network("fec0::/10")
 
 
 class UrlError(ValueError):
@@ -119,13 +124,54 @@ def github_candidate_urls(repository: dict) -> set[str]:
 
 
 def refused_address_reason(address: str) -> str | None:
-    """Why an address is not reachable by the service (None: a public address)."""
+    """Why an address is not reachable by the service (None: a public address).
+
+    IPv6 forms that embed an IPv4 address or route through a translator are judged by what they lead to: an
+    IPv4-mapped address is the IPv4 address it maps; NAT64 (64:ff9b::/96) is admitted only when the IPv4
+    address it translates to is; 6to4, Teredo, IPv4-compatible, local-use NAT64 (64:ff9b:1::/48) and site-local
+    addresses are refused whatever they embed (deprecated or local, and relays route them where the policy
+    cannot see); the reason names an embedded private address when there is one."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
         return "is not an IP address"
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _refused_ip_reason(ip)
+    if ip.ipv4_mapped is not None:
+        return _refused_ip_reason(ip.ipv4_mapped)
+    embedded = _embedded_ipv4(ip)
+    if embedded is not None:
+        form, inner = embedded
+        for v4 in inner:
+            reason = _refused_ip_reason(v4)
+            if reason is not None:
+                return f"is {form} address embedding {v4}, which {reason}"
+        if form != "a NAT64":
+            return f"is {form} address (refused whatever it embeds)"
+        return None  # the well-known NAT64 prefix leads to the public address it embeds
+    if ip in _NAT64_LOCAL:
+        return "is a local-use NAT64 address (it translates to addresses the policy cannot see)"
+    if ip in _SITE_LOCAL:
+        return "is a site-local address"
+    return _refused_ip_reason(ip)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[str, list[ipaddress.IPv4Address]] | None:
+    """(the form with its article, the IPv4 addresses it embeds) for the IPv6 forms that carry IPv4 addresses."""
+    low32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip in _NAT64_WELL_KNOWN:
+        return "a NAT64", [low32]
+    if ip.sixtofour is not None:
+        return "a 6to4", [ip.sixtofour]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return "a Teredo", [server, client]
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1
+        return "an IPv4-compatible", [low32]
+    return None
+
+
+def _refused_ip_reason(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
     if ip in _METADATA:
         return "is the cloud metadata address"
     if ip.is_loopback:

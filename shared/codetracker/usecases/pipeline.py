@@ -83,7 +83,7 @@ from codetracker.usecases.messages import OpenedMessage, finish_record, open_rec
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.usecases.scan import ScanResult, scan_repository
-from codetracker.usecases.url_policy import REPOSITORY, check_url
+from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
 
 logger = logging.getLogger("codetracker.pipeline")
 
@@ -448,6 +448,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
             options=ports.selection,
             progress=over_budget,
             parallel=ports.parallel,
+            address_policy=fetch_policy(ports.resolver, allow_private=ports.allow_private_urls),
         )
     except FetchTimeout as error:
         if deadline is not None and time.monotonic() >= deadline - 1:

@@ -36,7 +36,7 @@ from codetracker.ports import (
 )
 from codetracker.usecases.jobs import queue_scan
 from codetracker.usecases.registry import registration_credentials
-from codetracker.usecases.url_policy import REPOSITORY, check_url
+from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
 
 logger = logging.getLogger("codetracker.reconcile")
 PAGE = 200
@@ -115,10 +115,17 @@ def reconcile(
         after = page[-1].id
     report.repositories = len(registrations)
 
+    address_policy = fetch_policy(resolver, allow_private=allow_private_urls)
+
     def listing(registration: Registration, credentials: object) -> RemoteRefs:
         url = registration.display_url or registration.url
         check_url(url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
-        return ref_lister.list_refs(url, credentials=credentials, limits=limits)  # type: ignore[arg-type]
+        return ref_lister.list_refs(
+            url,
+            credentials=credentials,  # type: ignore[arg-type]
+            limits=limits,
+            address_policy=address_policy,
+        )
 
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="reconcile")
     # Tokens are decrypted here, in one thread; only the listings run in the pool.

@@ -14,7 +14,15 @@ from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.parsing.workers import ParallelOptions
-from codetracker.ports import Clock, FetchLimits, FetchStats, ModuleParser, ParsedBlobCache, RepositoryFetcher
+from codetracker.ports import (
+    AddressPolicy,
+    Clock,
+    FetchLimits,
+    FetchStats,
+    ModuleParser,
+    ParsedBlobCache,
+    RepositoryFetcher,
+)
 from codetracker.usecases.extract import ExtractionStats, FolderOpener, Progress, extract_tree
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
 
@@ -77,11 +85,18 @@ def scan_repository(
     progress: Progress | None = None,
     fetch_progress: Callable[[int], None] | None = None,
     parallel: ParallelOptions | None = None,
+    address_policy: AddressPolicy | None = None,
 ) -> ScanResult:
-    """fetch_progress is told the bytes received so far while the fetch runs."""
+    """fetch_progress is told the bytes received so far while the fetch runs; address_policy (the service's)
+    holds the fetch's connections and redirects to the URL policy."""
     scanned_at = clock()
     with fetcher.open(
-        request.url, request.ref, credentials=request.credentials, limits=limits, progress=fetch_progress
+        request.url,
+        request.ref,
+        credentials=request.credentials,
+        limits=limits,
+        progress=fetch_progress,
+        address_policy=address_policy,
     ) as tree:
         slug = request.module_slug or slugify(tree.repository_name)
         result = extract_tree(

@@ -7,13 +7,16 @@ rebinding), through the same function.
 - no credentials in the URL (a repository's token goes in `access_token`, encrypted at rest);
 - the host must resolve, and *every* address it resolves to must be public: loopback, private, link-local,
   CGNAT, multicast, reserved and the cloud metadata address are refused (unless `allow_private`).
+
+Fetches and ref listings get the same policy as an `AddressPolicy` (`fetch_policy`): their connections go only
+to addresses it checked, and every redirect hop is checked again (adapters/git/transport.py).
 """
 
 from __future__ import annotations
 
 from codetracker.domain.urls import ParsedUrl, UrlError, parse_url, refused_address_reason
 from codetracker.errors import UrlRefused
-from codetracker.ports import HostResolver
+from codetracker.ports import AddressPolicy, HostResolver
 
 REPOSITORY = "repository"
 CALLBACK = "callback"
@@ -45,3 +48,8 @@ def check_url(text: str, *, kind: str, field: str, resolver: HostResolver, allow
         if reason is not None:
             raise UrlRefused(f"{field}: host {parsed.host} resolves to {address}, which {reason}", field=field)
     return parsed
+
+
+def fetch_policy(resolver: HostResolver, *, allow_private: bool) -> AddressPolicy | None:
+    """What a fetch for the service must hold its connections to (None: private URLs allowed, anything goes)."""
+    return None if allow_private else AddressPolicy(resolver, schemes=allowed_schemes(REPOSITORY, allow_private=False))

@@ -136,3 +136,23 @@ def test_urllib3_pool_manager_hooks_for_the_deadline_watch():
     assert {"http", "https"} <= set(pools)
     assert pools["http"].__name__ == "WatchedHTTPConnectionPool"  # installed, not skipped silently
     manager.clear()
+
+
+def test_urllib3_internals_the_pinned_connection_relies_on():
+    """transport._pinned_socket replaces HTTPConnection._new_conn (the one place urllib3 resolves and connects,
+    before TLS wraps the socket) and resolves `host`; the managers turn redirects off through `urlopen`'s
+    `redirect` parameter, and dulwich reads the redirect back from `redirect_location`, which we set."""
+    import urllib3
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+
+    assert "_new_conn" in vars(HTTPConnection) and "_new_conn" not in vars(HTTPSConnection)
+    assert parameters(HTTPConnection._new_conn) == [("self", POSITIONAL, EMPTY)]
+    connection = HTTPConnection("public.example.", 443)
+    assert connection.host == "public.example"
+    for attribute in ("timeout", "source_address", "socket_options", "port"):
+        assert hasattr(connection, attribute), attribute
+    _has_parameters(urllib3.PoolManager.urlopen, ["method", "url", "redirect"])
+    _has_parameters(urllib3.ProxyManager.urlopen, ["method", "url", "redirect"])
+    import dulwich.client
+
+    assert "resp.redirect_location" in inspect.getsource(dulwich.client.AbstractHttpGitClient._discover_references)

@@ -95,6 +95,52 @@ def test_address_classification(address, refused):
     assert (refused_address_reason(address) is not None) is refused
 
 
+# Every IPv6 form that embeds an IPv4 address or routes to one (issue 17 point 7): (address, refused, words the
+# reason must contain). 169.254.169.254 = a9fe:a9fe, 127.0.0.1 = 7f00:1, 10.0.0.1 = a00:1, 8.8.8.8 = 808:808.
+@pytest.mark.parametrize(
+    ("address", "refused", "words"),
+    [
+        # IPv4-mapped: the IPv4 address itself
+        ("::ffff:169.254.169.254", True, "metadata"),
+        ("::ffff:10.0.0.1", True, "private"),
+        ("::ffff:8.8.8.8", False, ""),
+        # IPv4-compatible (deprecated): refused, naming a private embedded address
+        ("::a9fe:a9fe", True, "169.254.169.254"),
+        ("::7f00:1", True, "127.0.0.1"),
+        ("::808:808", True, "IPv4-compatible"),
+        # 6to4 2002::/16: refused, naming a private embedded address
+        ("2002:a9fe:a9fe::1", True, "169.254.169.254"),
+        ("2002:7f00:1::1", True, "127.0.0.1"),
+        ("2002:a00:1::1", True, "10.0.0.1"),
+        ("2002:808:808::1", True, "6to4"),
+        # NAT64 well-known prefix: what it translates to decides
+        ("64:ff9b::a9fe:a9fe", True, "169.254.169.254"),
+        ("64:ff9b::7f00:1", True, "127.0.0.1"),
+        ("64:ff9b::a00:1", True, "10.0.0.1"),
+        ("64:ff9b::808:808", False, ""),
+        # NAT64 local-use prefix 64:ff9b:1::/48: refused whatever it embeds
+        ("64:ff9b:1::a9fe:a9fe", True, "local-use NAT64"),
+        ("64:ff9b:1::808:808", True, "local-use NAT64"),
+        # Teredo 2001::/32: server (bits 32-63) or client (last 32 bits, inverted) private; else still refused
+        ("2001:0:a9fe:a9fe::", True, "169.254.169.254"),
+        ("2001:0:808:808:0:0:f5ff:fffe", True, "10.0.0.1"),
+        ("2001:0:808:808:0:0:80ff:fffe", True, "127.0.0.1"),
+        ("2001:0:808:808:0:0:f7f7:f7f7", True, "Teredo"),
+        # site-local fec0::/10 (deprecated)
+        ("fec0::1", True, "site-local"),
+        ("feff::1", True, "site-local"),
+        # ordinary global IPv6 stays admitted
+        ("2606:50c0:8000::153", False, ""),
+        ("2a00:1450:4001:80b::200e", False, ""),
+    ],
+)
+def test_ipv6_forms_embedding_or_routing_to_ipv4(address, refused, words):
+    reason = refused_address_reason(address)
+    assert (reason is not None) is refused, reason
+    if refused:
+        assert words in reason
+
+
 def test_signature_over_raw_bytes():
     body = b'{"zen": "Keep it logically awesome."}'
     header = github_signature(b"secret", body)

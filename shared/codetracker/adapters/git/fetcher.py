@@ -15,11 +15,11 @@ from collections.abc import Callable
 
 from codetracker.adapters.git.fetched_tree import GitFetchedTree, close_quietly
 from codetracker.adapters.git.local import open_local
-from codetracker.adapters.git.location import parse_location
+from codetracker.adapters.git.location import check_scheme, parse_location
 from codetracker.adapters.git.refs import checked_ref
 from codetracker.adapters.git.remote import RemoteSession
 from codetracker.errors import InvalidInput
-from codetracker.ports import Credentials, FetchLimits
+from codetracker.ports import AddressPolicy, Credentials, FetchLimits
 
 __all__ = ["DulwichFetcher"]
 
@@ -38,10 +38,13 @@ class DulwichFetcher:
         credentials: Credentials | None = None,
         limits: FetchLimits = FetchLimits(),
         progress: Callable[[int], None] | None = None,
+        address_policy: AddressPolicy | None = None,
     ) -> GitFetchedTree:
         """progress: called with the bytes received so far, a few times per second at most while data
-        arrives (see remote.py); never for a local repository, which is read in place."""
+        arrives (see remote.py); never for a local repository, which is read in place.
+        address_policy: where connections may go (ports.AddressPolicy; transport.py enforces it)."""
         location = parse_location(url)
+        check_scheme(location, address_policy)
         requested = checked_ref(ref)
         if location.transport != "http" and (credentials or location.url_credentials):
             # git:// and local paths have no authentication: silently dropping a token would hide a mistake.
@@ -50,7 +53,7 @@ class DulwichFetcher:
             )
         if location.transport == "local":
             return open_local(location, requested, limits)
-        session = RemoteSession(location, credentials or location.url_credentials, limits, progress)
+        session = RemoteSession(location, credentials or location.url_credentials, limits, progress, address_policy)
         try:
             return session.open_ref(requested)
         except BaseException:

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from codetracker.errors import InvalidInput
-from codetracker.ports import Credentials
+from codetracker.errors import InvalidInput, UrlRefused
+from codetracker.ports import AddressPolicy, Credentials
 
-__all__ = ["RepositoryLocation", "parse_location"]
+__all__ = ["RepositoryLocation", "check_scheme", "parse_location"]
 
 _SCP_LIKE = re.compile(r"[^/@:]+@[^/:]+:")
 
@@ -36,6 +36,15 @@ class RepositoryLocation:
     host: str = ""
     port: int | None = None
     url_credentials: Credentials | None = field(default=None, repr=False, compare=False)
+    scheme: str = "file"  # "http" | "https" | "git" | "file" (a plain path too)
+
+
+def check_scheme(location: RepositoryLocation, policy: AddressPolicy | None) -> None:
+    """UrlRefused unless the address policy (when there is one) admits the location's scheme: the policy is
+    enforced on HTTP(S) connections, so nothing else may pass it."""
+    if policy is not None and location.scheme not in policy.schemes:
+        allowed = ", ".join(f"{s}://" for s in sorted(policy.schemes))
+        raise UrlRefused(f"url scheme {location.scheme}:// is not allowed (allowed: {allowed})", field="url")
 
 
 def _repository_name(path: str, fallback: str) -> str:
@@ -73,7 +82,7 @@ def parse_location(url: str) -> RepositoryLocation:
         name = _repository_name(unquote(path), host)
         if scheme == "git":
             return RepositoryLocation(
-                "git", display, name, unquote(path), host=host, port=port, url_credentials=credentials
+                "git", display, name, unquote(path), host=host, port=port, url_credentials=credentials, scheme="git"
             )
         return RepositoryLocation(
             "http",
@@ -84,6 +93,7 @@ def parse_location(url: str) -> RepositoryLocation:
             host=host,
             port=port,
             url_credentials=credentials,
+            scheme=scheme,
         )
     if scheme == "file":
         local = unquote(split.path)

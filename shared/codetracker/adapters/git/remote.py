@@ -44,7 +44,7 @@ from codetracker.adapters.git.pack_stream import ObjectPool, PackReceiver
 from codetracker.adapters.git.refs import RefTarget, default_branch, peel_to_commit, ref_prefixes, resolve_ref
 from codetracker.adapters.git.transport import NoHaves, client_classes, http_pool_manager
 from codetracker.errors import FetchError, FetchLimitExceeded, FetchTimeout, GitServerError, RefNotFound
-from codetracker.ports import Credentials, FetchedRef, FetchLimits, FetchStats
+from codetracker.ports import AddressPolicy, Credentials, FetchedRef, FetchLimits, FetchStats
 
 __all__ = ["PROGRESS_INTERVAL", "RemoteSession"]
 
@@ -62,8 +62,10 @@ class RemoteSession:
         credentials: Credentials | None,
         limits: FetchLimits,
         progress: Callable[[int], None] | None = None,
+        address_policy: AddressPolicy | None = None,
     ) -> None:
         self.location = location
+        self.address_policy = address_policy
         self.limits = limits
         self.pool = ObjectPool()
         self.bytes_received = 0
@@ -82,12 +84,16 @@ class RemoteSession:
     def _build_client(self, credentials: Credentials | None) -> Any:
         http_client, tcp_client = client_classes()
         if self.location.transport == "http":
-            return http_client(
+            client = http_client(
                 self.location.base_url,
-                pool_manager=http_pool_manager(self.location.base_url, self.limits, self._watch_socket),
+                pool_manager=http_pool_manager(
+                    self.location.base_url, self.limits, self._watch_socket, self.address_policy
+                ),
                 username=credentials.username if credentials else None,
                 password=credentials.password if credentials else None,
             )
+            client.address_policy = self.address_policy
+            return client
         return tcp_client(
             self.location.host,
             self.location.port,

@@ -1,8 +1,15 @@
 """dulwich clients with timeouts and typed HTTP statuses, and the urllib3 pool behind the HTTP one.
 
 Timeouts: connect and read timeouts from FetchLimits on every socket (dulwich has none by default).
-urllib3 does not retry; retrying is the caller's decision, taken from the error type. Redirects are followed
-(up to 5).
+urllib3 does not retry; retrying is the caller's decision, taken from the error type.
+
+Redirects: urllib3 follows none; the HTTP client follows those redirects.py admits, and each hop is connected
+like the first URL, so its host is resolved and checked again.
+
+Address policy (the service; the CLI and local runtime pass none): connections resolve the host through the
+policy's resolver, refuse it unless every address is admitted, and connect to a checked address, never to the
+name (DNS rebinding); TLS still sends the host name (SNI) and checks the certificate against it. No proxy from
+the environment is used then: a proxy would connect to a name we did not check.
 
 Every socket a fetch opens is handed to an `on_socket` callback as soon as it connects (the git:// client's
 own `_connect`, urllib3 connections through watched connection pools), so the session's deadline watchdog
@@ -23,7 +30,9 @@ from contextlib import suppress
 from typing import Any
 
 from codetracker.adapters.git.errors import HttpStatus, NotSmartHttp
-from codetracker.ports import FetchLimits
+from codetracker.adapters.git.redirects import REDIRECT_STATUSES, redirect_target, shown_url
+from codetracker.errors import AddressRefused, HostUnreachable, UrlRefused
+from codetracker.ports import AddressPolicy, FetchLimits
 
 __all__ = ["NoHaves", "client_classes", "http_pool_manager"]
 
@@ -35,12 +44,28 @@ def client_classes() -> tuple[type, type]:
     from dulwich.protocol import Protocol
 
     class HttpClient(Urllib3HttpGitClient):
+        address_policy: AddressPolicy | None = None  # set by the session: which redirect schemes are followed
+
         @staticmethod
         def _warn_filter_objects() -> None:
             """Servers without filters are expected; the fetch notices the blobs in the pack."""
 
         def _http_request(self, url: str, headers: Any = None, data: Any = None, raise_for_status: bool = True):
-            response, read = super()._http_request(url, headers, data, raise_for_status=False)
+            first, hops = url, 0
+            while True:
+                try:
+                    response, read = super()._http_request(url, headers, data, raise_for_status=False)
+                except AddressRefused as refused:
+                    if hops == 0:
+                        raise
+                    raise AddressRefused(f"a redirect led to {shown_url(url)}, whose {refused}") from None
+                if response.status not in REDIRECT_STATUSES:
+                    break
+                location = response.headers.get("Location")
+                response.close()
+                hops += 1
+                url = redirect_target(url, location, posting=data is not None, hops=hops, policy=self.address_policy)
+            response.redirect_location = url if url != first else ""  # dulwich rebases later requests on it
             if raise_for_status and response.status != 200:
                 status = response.status
                 response.close()
@@ -115,21 +140,60 @@ def client_classes() -> tuple[type, type]:
     return HttpClient, TcpClient
 
 
-def _watched_pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[str, type]:
-    """urllib3 connection pools whose connections hand their socket to `on_socket` as soon as they
-    connect: the fetch deadline can then cut a response off even while its headers trickle in."""
+def _pinned_socket(connection: Any, policy: AddressPolicy) -> socket.socket:
+    """A socket to an address of the connection's host that the policy checked; the name is not resolved
+    again by anything else (DNS rebinding). urllib3's own errors for what is not the policy's refusal."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+    from urllib3.util.connection import create_connection
+
+    host = connection.host  # the name without a trailing dot, as the URL policy resolved it
+    try:
+        addresses = policy.resolver.addresses(host, connection.port)
+    except UrlRefused:
+        raise HostUnreachable(f"host {host} does not resolve") from None
+    for address in addresses:
+        reason = policy.refused_reason(address)
+        if reason is not None:
+            raise AddressRefused(f"host {host} resolves to {address}, which {reason}; nothing was sent there")
+    failure: OSError | None = None
+    for address in addresses:
+        try:
+            return create_connection(
+                (address, connection.port),
+                connection.timeout,
+                source_address=connection.source_address,
+                socket_options=connection.socket_options,
+            )
+        except TimeoutError as error:
+            raise ConnectTimeoutError(connection, f"connecting to {host} timed out") from error
+        except OSError as error:
+            failure = error
+    raise NewConnectionError(connection, f"cannot connect to {host}: {failure}")
+
+
+def _watched_pool_classes(
+    on_socket: Callable[[socket.socket], None] | None, policy: AddressPolicy | None
+) -> dict[str, type]:
+    """urllib3 connection pools whose connections go only to addresses `policy` checked (when given) and
+    hand their socket to `on_socket` as soon as they connect: the fetch deadline can then cut a response off
+    even while its headers trickle in."""
     from urllib3.connection import HTTPConnection, HTTPSConnection
     from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-    class WatchedHTTPConnection(HTTPConnection):
-        def connect(self) -> None:
-            super().connect()
-            on_socket(self.sock)
+    class Watched:
+        def _new_conn(self) -> socket.socket:
+            return super()._new_conn() if policy is None else _pinned_socket(self, policy)  # type: ignore[misc]
 
-    class WatchedHTTPSConnection(HTTPSConnection):
         def connect(self) -> None:
-            super().connect()
-            on_socket(self.sock)
+            super().connect()  # type: ignore[misc]  # TLS (on the pinned socket) sends and checks the host name
+            if on_socket is not None:
+                on_socket(self.sock)  # type: ignore[attr-defined]
+
+    class WatchedHTTPConnection(Watched, HTTPConnection):
+        pass
+
+    class WatchedHTTPSConnection(Watched, HTTPSConnection):
+        pass
 
     class WatchedHTTPConnectionPool(HTTPConnectionPool):
         ConnectionCls = WatchedHTTPConnection
@@ -140,22 +204,54 @@ def _watched_pool_classes(on_socket: Callable[[socket.socket], None]) -> dict[st
     return {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
 
 
-def http_pool_manager(base_url: str, limits: FetchLimits, on_socket: Callable[[socket.socket], None] | None = None):
+@functools.cache
+def _manager_classes() -> tuple[type, type]:
+    """urllib3's pool and proxy managers with redirects off: a redirect comes back as a response (not even its
+    Location is parsed), and the HTTP client decides whether to follow it (redirects.py)."""
     import urllib3
-    from dulwich.client import default_urllib3_manager
 
-    # No retries: retrying is the caller's decision, by error type. Redirects are followed (up to 5).
-    retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=5, raise_on_redirect=True)
+    class NoRedirectPoolManager(urllib3.PoolManager):
+        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+            return super().urlopen(method, url, redirect=False, **kw)
+
+    class NoRedirectProxyManager(urllib3.ProxyManager):
+        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+            return super().urlopen(method, url, redirect=False, **kw)
+
+    return NoRedirectPoolManager, NoRedirectProxyManager
+
+
+def http_pool_manager(
+    base_url: str,
+    limits: FetchLimits,
+    on_socket: Callable[[socket.socket], None] | None = None,
+    policy: AddressPolicy | None = None,
+):
+    import urllib3
+    from dulwich.client import default_urllib3_manager, default_user_agent_string
+
+    # No retries: retrying is the caller's decision, by error type.
+    retries = urllib3.Retry(total=None, connect=0, read=0, status=0, other=0, redirect=0, raise_on_redirect=False)
     timeout = urllib3.Timeout(connect=limits.connect_timeout, read=limits.read_timeout)
+    pool_manager_cls, proxy_manager_cls = _manager_classes()
+    if policy is not None:  # no proxy from the environment: the connection must go where the policy checked
+        pinned = pool_manager_cls(
+            headers={"User-agent": default_user_agent_string()},
+            timeout=timeout,
+            retries=retries,
+            cert_reqs="CERT_REQUIRED",
+        )
+        pinned.pool_classes_by_scheme = _watched_pool_classes(on_socket, policy)
+        return pinned
     manager = default_urllib3_manager(
         None,
         base_url=base_url,
         timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
-        pool_manager_cls=functools.partial(urllib3.PoolManager, retries=retries),
-        proxy_manager_cls=functools.partial(urllib3.ProxyManager, retries=retries),
+        pool_manager_cls=functools.partial(pool_manager_cls, retries=retries),
+        proxy_manager_cls=functools.partial(proxy_manager_cls, retries=retries),
     )
     if on_socket is not None and isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
-        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket)
+        manager.pool_classes_by_scheme = _watched_pool_classes(on_socket, None)
     return manager
 
 
