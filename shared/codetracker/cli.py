@@ -250,7 +250,8 @@ _SUMMARY_COLUMNS = tuple(name for name in SUMMARY_FIELDS if name != "last_scanne
 _FUNCTION_COLUMNS = ("file", "function", "export", "async", "parameters", "returns")
 # On a terminal: what identifies a row is never cut; descriptions are cut first.
 _FUNCTION_FIT = {"keep": ("file", "function"), "shrink_first": ("parameters", "returns")}
-_SUMMARY_FIT = {"keep": ("module_slug", "branch_name", "release_tag"), "shrink_first": ("source",)}
+# A summary's source is last and never cut (a row too wide wraps at its end); a sha cut is still recognisable.
+_SUMMARY_FIT = {"keep": ("module_slug", "branch_name", "release_tag", "source"), "shrink_first": ("commit_sha",)}
 
 # Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
 _FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
