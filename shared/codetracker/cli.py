@@ -461,7 +461,9 @@ def _folder_branch(given: str | None, checkout) -> str:
     if checkout is None:
         raise UsageError("--branch is required when scanning a folder that is not in a git checkout")
     if checkout.branch is None:
-        raise UsageError(f"--branch is required: the git checkout at {checkout.root} has a detached HEAD")
+        from codetracker.terminal import safe_text
+
+        raise UsageError(f"--branch is required: the git checkout at {safe_text(checkout.root)} has a detached HEAD")
     return checkout.branch
 
 
@@ -493,7 +495,8 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             json.dump([contracts.summary_to_dict(s) for s in view.snapshots], out, indent=2)
             out.write("\n")
         elif not view.snapshots:
-            out.write("no snapshots stored (codetracker scan PATH|URL stores one)\n")
+            wanted = " with that branch or tag" if args.branch or args.tag else ""
+            out.write(f"no snapshots stored{wanted} (codetracker scan PATH|URL stores one)\n")
         else:
             write_table(
                 [_summary_row(s, scanned_at=True) for s in view.snapshots],
