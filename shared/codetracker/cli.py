@@ -64,10 +64,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scan.add_argument("source", nargs="?", metavar="PATH|URL")
     scan.add_argument("--ref", action=_Once, help="git branch, tag or commit sha to scan (required for repositories)")
-    scan.add_argument("--branch", action=_Once, help="branch name of the snapshot")
+    scan.add_argument(
+        "--branch",
+        action=_Once,
+        help="branch name of the snapshot (folders in a git checkout: default the checked-out branch)",
+    )
     scan.add_argument("--tag", action=_Once, help="release tag of the snapshot (folders: default HEAD)")
     scan.add_argument(
-        "--commit", action=_Once, help="full commit sha to record (folders only; repositories record the fetched one)"
+        "--commit",
+        action=_Once,
+        help="full commit sha to record (folders only, default a checkout's HEAD; repositories record the fetched one)",
     )
     scan.add_argument("--slug", action=_Once, help="module slug (default: the folder or repository name, slugified)")
     scan.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
@@ -78,10 +84,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="name of an environment variable holding an access token for a private repository "
         "(a token is never taken on the command line, where other users could see it)",
     )
+    scan.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the snapshot even when it was scanned from another source (another repository or folder)",
+    )
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    show = commands.add_parser("show", help="list stored snapshots of a module, or one snapshot's functions")
-    show.add_argument("slug", nargs="?")
+    show = commands.add_parser(
+        "show", help="list stored snapshots (of every module, or of one), or one snapshot's functions"
+    )
+    show.add_argument("slug", nargs="?", help="the module (default: list every stored module's snapshots)")
     show.add_argument("--branch", action=_Once)
     show.add_argument("--tag", action=_Once)
     show.add_argument(
@@ -232,16 +245,20 @@ _POSITIONALS = {
 
 # --- output -------------------------------------------------------------------------------------------
 
-# The table shows the summary's fields but its scan time, which `show` puts last.
+# The table shows the summary's fields but its scan time, which `show` puts last, with the source.
 _SUMMARY_COLUMNS = tuple(name for name in SUMMARY_FIELDS if name != "last_scanned_at")
 _FUNCTION_COLUMNS = ("file", "function", "export", "async", "parameters", "returns")
+# On a terminal: what identifies a row is never cut; descriptions are cut first.
+_FUNCTION_FIT = {"keep": ("file", "function"), "shrink_first": ("parameters", "returns")}
+# A summary's source is last and never cut (a row too wide wraps at its end); a sha cut is still recognisable.
+_SUMMARY_FIT = {"keep": ("module_slug", "branch_name", "release_tag", "source"), "shrink_first": ("commit_sha",)}
 
 # Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
 _FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
 
 
 def _error_line(error: Exception) -> str:
-    from codetracker.errors import FetchLimitExceeded, SourceIsGitRepository
+    from codetracker.errors import FetchLimitExceeded, SnapshotSourceConflict, SourceIsGitRepository
     from codetracker.terminal import safe_text
 
     message = str(error)
@@ -253,6 +270,8 @@ def _error_line(error: Exception) -> str:
         message += f" ({flag})"
     if isinstance(error, SourceIsGitRepository):
         message += " (use --ref REF)"
+    if isinstance(error, SnapshotSourceConflict):
+        message += " (--replace replaces it; --slug stores this scan under another name)"
     if isinstance(error, FetchLimitExceeded) and error.setting:
         message += f" (raise {error.setting} to allow more)"
     return f"codetracker: error: {safe_text(message)}\n"
@@ -324,7 +343,7 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
         json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return EXIT_OK
-    write_table(_function_rows(descriptor.functions), _FUNCTION_COLUMNS, out)
+    write_table(_function_rows(descriptor.functions), _FUNCTION_COLUMNS, out, **_FUNCTION_FIT)
     out.write(
         f"\n{descriptor.module_slug}: {len(descriptor.functions)} functions in "
         f"{len({f.file_path for f in descriptor.functions})} files; {len(descriptor.problems)} problems\n"
@@ -395,14 +414,14 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         else:
             if args.token_env:
                 raise UsageError("--token-env applies to repository scans")
-            if args.branch is None:
-                raise UsageError("--branch is required when scanning a folder")
+            checkout = services.find_checkout(source)
             request = FolderScanRequest(
                 source,
-                args.branch,
+                _folder_branch(args.branch, checkout),
                 release_tag=args.tag if args.tag is not None else HEAD_TAG,
-                commit_sha=args.commit,
+                commit_sha=args.commit or (checkout.commit_sha if checkout else None),
                 module_slug=args.slug,
+                checkout_root=checkout.root if checkout else None,
             )
             result = scan_folder(
                 request,
@@ -414,13 +433,12 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 progress=progress,
                 parallel=services.parallel_options,
             )
-    summary = persist_scan(result, unit_of_work=services.unit_of_work).summary
+    summary = persist_scan(result, unit_of_work=services.unit_of_work, replace_source=args.replace).summary
     if args.json:
         json.dump(contracts.scan_outcome_to_dict(summary, result), out, indent=2)
         out.write("\n")
         return EXIT_OK
-    row = contracts.summary_to_dict(summary)
-    write_table([[row[k] for k in _SUMMARY_COLUMNS]], _SUMMARY_COLUMNS, out)
+    write_table([_summary_row(summary)], _SUMMARY_COLUMNS + ("source",), out, **_SUMMARY_FIT)
     stats = result.extraction
     line = f"{stats.candidates} module files: {stats.parsed} extracted, {stats.cache_hits} from the cache"
     fetch = result.fetch
@@ -436,8 +454,31 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     return EXIT_OK
 
 
+def _folder_branch(given: str | None, checkout) -> str:
+    """The branch of a folder scan: the one given, else the checked-out branch of the checkout holding it."""
+    if given is not None:
+        return given
+    if checkout is None:
+        raise UsageError("--branch is required when scanning a folder that is not in a git checkout")
+    if checkout.branch is None:
+        from codetracker.terminal import safe_text
+
+        raise UsageError(f"--branch is required: the git checkout at {safe_text(checkout.root)} has a detached HEAD")
+    return checkout.branch
+
+
+def _summary_row(summary, *, scanned_at: bool = False) -> list:
+    from codetracker import contracts
+    from codetracker.domain.snapshot_sources import describe_source
+
+    row = contracts.summary_to_dict(summary)
+    cells = [row[k] for k in _SUMMARY_COLUMNS] + ([row["last_scanned_at"]] if scanned_at else [])
+    return cells + [describe_source(summary.source_location, summary.source_subpath)]
+
+
 def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker import contracts
+    from codetracker.domain.snapshot_sources import describe_source
     from codetracker.terminal import safe_text, write_table
     from codetracker.usecases.requests import SnapshotQuery
     from codetracker.usecases.snapshots import show_snapshots
@@ -447,18 +488,21 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         from codetracker.domain.service import registration_scope
 
         scope["scope"] = registration_scope(args.repository.strip().lower())
-    query = SnapshotQuery(_required(args, "slug"), args.branch, args.tag, **scope)
+    query = SnapshotQuery(args.slug, args.branch, args.tag, **scope)
     view = show_snapshots(query, unit_of_work=services.unit_of_work)
     if view.descriptor is None:
-        rows = [contracts.summary_to_dict(s) for s in view.snapshots]
         if args.json:
-            json.dump(rows, out, indent=2)
+            json.dump([contracts.summary_to_dict(s) for s in view.snapshots], out, indent=2)
             out.write("\n")
+        elif not view.snapshots:
+            wanted = " with that branch or tag" if args.branch or args.tag else ""
+            out.write(f"no snapshots stored{wanted} (codetracker scan PATH|URL stores one)\n")
         else:
             write_table(
-                [[row[k] for k in _SUMMARY_COLUMNS] + [row["last_scanned_at"]] for row in rows],
-                _SUMMARY_COLUMNS + ("last_scanned_at",),
+                [_summary_row(s, scanned_at=True) for s in view.snapshots],
+                _SUMMARY_COLUMNS + ("last_scanned_at", "source"),
                 out,
+                **_SUMMARY_FIT,
             )
         return EXIT_OK
     (only,) = view.snapshots
@@ -470,7 +514,8 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     else:
         heading = f"{only.module_slug} {only.branch_name} {only.release_tag} {only.commit_sha or ''}"
         out.write(safe_text(heading) + "\n")
-        write_table(_function_rows(view.descriptor.functions), _FUNCTION_COLUMNS, out)
+        out.write(safe_text("source: " + describe_source(only.source_location, only.source_subpath)) + "\n")
+        write_table(_function_rows(view.descriptor.functions), _FUNCTION_COLUMNS, out, **_FUNCTION_FIT)
     return EXIT_OK
 
 

@@ -142,8 +142,16 @@ SUMMARY_FIELDS = (
 
 
 def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
-    """A snapshot summary as the CLI prints it (the scope is left out: the CLI has one)."""
-    return {name: getattr(summary, name) for name in SUMMARY_FIELDS}
+    """A snapshot summary as the CLI prints it (the scope is left out: the CLI has one), with where it was
+    scanned from: {"location": normal URL or file://PATH, "subpath": folder within it or ""}, null when not
+    recorded (a snapshot stored before sources were)."""
+    fields = {name: getattr(summary, name) for name in SUMMARY_FIELDS}
+    fields["source"] = (
+        None
+        if summary.source_location is None
+        else {"location": summary.source_location, "subpath": summary.source_subpath}
+    )
+    return fields
 
 
 def scan_outcome_to_dict(summary: SnapshotSummary, result: ScanResult) -> dict[str, Any]:
@@ -424,6 +432,13 @@ def _text(source: dict[str, Any], name: str, *, optional: bool = False) -> str |
     return value
 
 
+def _subpath(source: dict[str, Any]) -> str:
+    value = source.get("subpath") or ""
+    if not isinstance(value, str):
+        raise InvalidMessage("subpath must be a string")
+    return value
+
+
 def _uuid(source: dict[str, Any], name: str) -> str:
     value = _text(source, name) or ""
     if not _UUID.fullmatch(value):
@@ -529,6 +544,8 @@ def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
             "name": result.source.name,
             "folder_path": result.source.folder_path,
             "commit_sha": result.source.commit_sha,
+            "location": result.source.location,
+            "subpath": result.source.subpath,
         },
         "scanned_at": result.scanned_at.isoformat(),
         "ref_kind": result.ref_kind,
@@ -580,6 +597,9 @@ def decode_scan(result: dict[str, Any]) -> DecodedScan:
             _text(source, "name") or "",
             _text(source, "folder_path", optional=True),
             _text(source, "commit_sha", optional=True),
+            # Absent from messages sent before sources were recorded: the stored source is kept.
+            _text(source, "location", optional=True),
+            _subpath(source),
         ),
         scanned_at=_moment(result, "scanned_at"),
         ref_kind=ref_kind,
@@ -594,7 +614,7 @@ def persist_requested_to_json(message: PersistRequested) -> str:
     {"v": 1, "type": "persist.requested", "job_id": uuid, "repository_id": uuid,
      "scan_started_at": ISO 8601, "scan_ended_at": ISO 8601,
      "result": {"key": {"scope", "module_slug", "branch_name", "release_tag"},
-                "source": {"name", "folder_path", "commit_sha"}, "scanned_at": ISO 8601,
+                "source": {"name", "folder_path", "commit_sha", "location"?, "subpath"?}, "scanned_at": ISO 8601,
                 "ref_kind": "branch" | "tag" | "commit" | null,
                 "extraction": {"files_total", "candidates", "parsed", "cache_hits", "unread_sources"},
                 "fetch": {"bytes_received", "used_filter", "blobs_fetched", "transport"} | null,

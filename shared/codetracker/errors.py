@@ -94,6 +94,13 @@ class Conflict(PermanentError):
     code = "conflict"
 
 
+class SnapshotSourceConflict(Conflict):
+    """A scan would replace a snapshot scanned from another source (another repository, or another folder of
+    one): refused unless the caller says to replace it. The message names both sources."""
+
+    code = "snapshot_source_conflict"
+
+
 class NotFound(PermanentError):
     """The thing asked for does not exist (or belongs to someone else: existence is not leaked)."""
 

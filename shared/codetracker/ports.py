@@ -112,6 +112,15 @@ class FetchedTree(SourceTree, Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Checkout:
+    """The git checkout a folder is in, as its HEAD says: what a folder scan records by default."""
+
+    root: str  # the working tree's resolved path
+    branch: str | None  # the checked-out branch; None: a detached HEAD
+    commit_sha: str | None  # HEAD's commit; None: no commit yet
+
+
+@dataclass(frozen=True, slots=True)
 class Credentials:
     """A token for a private repository. repr() never shows it."""
 
@@ -204,8 +213,13 @@ class SnapshotStore(Protocol):
         source: SnapshotSource,
         *,
         scanned_at: datetime | None = None,
+        replace_source: bool = False,
     ) -> SnapshotSummary:
         """Replace the snapshot under key; every other key stays untouched.
+
+        A snapshot scanned from another source (SnapshotSource.location and subpath) is not replaced unless
+        replace_source says to: SnapshotSourceConflict naming both. A snapshot or a scan whose source is not
+        known is replaced (and the scan's source recorded).
 
         scanned_at is when the scan read its source. A snapshot stored with a later scanned_at is not
         replaced: StaleSnapshot, carrying the stored summary. Without it the store's own moment is used, taken
@@ -237,15 +251,32 @@ class SnapshotStore(Protocol):
         ...
 
     def load_functions(
-        self, snapshot_id: int, *, limit: int, after: FunctionCursor | None = None
+        self,
+        snapshot_id: int,
+        *,
+        limit: int,
+        after: FunctionCursor | None = None,
+        file_path: str | None = None,
+        name: str | None = None,
     ) -> list[ExportedFunction]:
         """A page of one snapshot's functions, with parameters and return values, ordered by (file_path,
-        order_in_file), after the cursor."""
+        order_in_file), after the cursor; only those of file_path (a folder's when it ends with `/`) and of
+        that name, when given."""
+        ...
+
+    def load_outline(self, snapshot_id: int) -> SnapshotOutline:
+        """The files holding the snapshot's functions, with how many each, and its scan problems (by path)."""
         ...
 
     def delete_scope(self, scope: str) -> int:
         """Delete every snapshot of a scope; returns how many."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotOutline:
+    function_files: tuple[tuple[str, int], ...]  # (file path, functions in it), by path
+    problems: tuple[ScanProblem, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,9 @@
 """What the CLI shows a person: tables that fit the terminal, progress lines, and stored text made safe to print.
 
-On a terminal, tables fit its width (long cells are cut with an ellipsis) and long phases show one progress
-line on stderr, always ended before anything else is printed. Piped, tables carry full values and no
-progress is drawn. Control characters from stored data (a tag with a newline, an ANSI escape) are shown
-escaped, never raw.
+On a terminal, tables fit its width (long descriptive cells are cut with an ellipsis first; the cells that
+identify a row never are) and long phases show one progress line on stderr, always ended before anything
+else is printed. Piped, tables carry full values and no progress is drawn. Control characters from stored
+data (a tag with a newline, an ANSI escape) are shown escaped, never raw.
 """
 
 from __future__ import annotations
@@ -36,15 +36,19 @@ def _terminal_width(stream: TextIO) -> int | None:
         return shutil.get_terminal_size().columns
 
 
-def _fit(widths: list[int], available: int, gap: int) -> list[int]:
-    """Column widths that sum (with gaps) to at most `available`, taking from the widest columns first."""
+def _fit(widths: list[int], available: int, gap: int, tiers: Sequence[Sequence[int]]) -> list[int]:
+    """Column widths that sum (with gaps) to at most `available` where they can: the widest column of the first
+    tier that can still give is narrowed first, then the next tier's; columns in no tier are never narrowed."""
     widths = list(widths)
     budget = available - gap * (len(widths) - 1)
     while sum(widths) > budget:
-        widest = max(range(len(widths)), key=widths.__getitem__)
-        if widths[widest] <= _MIN_COLUMN:
+        for tier in tiers:
+            narrowable = [i for i in tier if widths[i] > _MIN_COLUMN]
+            if narrowable:
+                widths[max(narrowable, key=widths.__getitem__)] -= 1
+                break
+        else:
             break
-        widths[widest] -= 1
     return widths
 
 
@@ -52,12 +56,23 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + _ELLIPSIS
 
 
-def write_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out: TextIO) -> None:
+def write_table(
+    rows: Sequence[Sequence[Any]],
+    headers: Sequence[str],
+    out: TextIO,
+    *,
+    keep: Sequence[str] = (),
+    shrink_first: Sequence[str] = (),
+) -> None:
+    """On a terminal, the `shrink_first` columns (descriptions) are narrowed first, then the others but `keep`
+    (what identifies a row: a file, a function name), which are never cut: a row too wide then wraps."""
     cells = [[safe_text(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     available = _terminal_width(out)
     if available is not None:
-        widths = _fit(widths, available, gap=2)
+        first = [i for i, h in enumerate(headers) if h in shrink_first]
+        rest = [i for i, h in enumerate(headers) if h not in shrink_first and h not in keep]
+        widths = _fit(widths, available, 2, [first, rest])
     for row in [list(headers), *cells]:
         out.write("  ".join(_cut(v, w).ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.parsing.workers import ParallelOptions
     from codetracker.ports import (
+        Checkout,
         Clock,
         DeadLetterMover,
         FolderTree,
@@ -110,6 +111,11 @@ class Services:
             hash_bytes_up_to=self.settings.max_hash_bytes,
             walk_progress=walk_progress,
         )
+
+    def find_checkout(self, path: str) -> Checkout | None:
+        from codetracker.adapters.git.checkout import find_checkout
+
+        return find_checkout(path)
 
     @cached_property
     def database(self) -> PostgresDatabase:

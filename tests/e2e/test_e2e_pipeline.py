@@ -53,6 +53,10 @@ def test_register_scan_store_and_a_signed_notification(dev, receiver, make_repo)
     assert data["snapshot"]["branch_name"] == "main" and data["snapshot"]["release_tag"] == "HEAD"
     assert data["counts"]["functions"] == 2
     assert _names(dev, app, data["snapshot"]["id"]) == {"greet", "add"}
+    # the link to the snapshot is the local API's (the persister has the API's URL, as on AWS)
+    assert data["snapshot"]["url"] == f"{dev.api_url}/snapshots/{data['snapshot']['id']}"
+    linked = dev.request("GET", data["snapshot"]["url"][len(dev.api_url) :], token=app.token)
+    assert linked.status == 200 and linked.json["id"] == data["snapshot"]["id"]
     done = wait_job(dev, app, registered["job_id"])
     assert done["commit_sha"] == first
     repository = dev.request("GET", f"/repositories/{registered['id']}", token=app.token).json

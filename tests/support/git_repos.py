@@ -302,6 +302,18 @@ def commit_folder(builder: RepoBuilder, folder: Path, *, branch: str = "main", m
     return builder.commit(files_from_folder(folder), branch=branch, message=message)
 
 
+def build_checkout(root: Path, files: Mapping[str, bytes], *, branch: str = "main") -> str:
+    """A working tree at `root` as `git clone` leaves it: `files` committed on `branch`, HEAD on it, and the
+    same files on disk. Returns the commit SHA."""
+    with RepoBuilder.create(root, bare=False, default_branch=branch) as builder:
+        sha = builder.commit(files, branch=branch)
+        builder.set_head(branch)
+    for path, content in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(content)
+    return sha
+
+
 # --- a sample repository with every kind of entry the fetcher must handle -----------------------------
 
 

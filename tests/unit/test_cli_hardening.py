@@ -4,6 +4,7 @@ in-memory unit of work (the contract suite holds it to Postgres's behaviour); gi
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
@@ -11,7 +12,7 @@ from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.cli import main
 from codetracker.settings import Settings
 from codetracker.wiring import Services
-from tests.support.git_repos import RepoBuilder
+from tests.support.git_repos import RepoBuilder, build_checkout
 
 
 @pytest.fixture
@@ -128,3 +129,77 @@ def test_show_finds_a_repository_by_the_name_it_was_given_as(services, tmp_path)
     code, out, err = run(["show", "lib0.git"], services)
     assert code == 0, err
     assert out.splitlines()[1].split()[0] == "lib0"
+
+
+# --- issue 16: sources, checkouts, listings ------------------------------------------------------------------
+
+
+def test_a_scan_of_another_folder_never_replaces_a_snapshot_silently(services, tmp_path):
+    for name, function in (("leaflet", "map"), ("d3-array", "bisect")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "index.mjs").write_text(f"export function {function}() {{}}\n")
+    assert run(["scan", tmp_path / "leaflet", "--branch", "main"], services)[0] == 0
+    code, _, err = run(["scan", tmp_path / "d3-array", "--branch", "main", "--slug", "leaflet"], services)
+    assert one_line_error(code, err)
+    assert str(tmp_path / "leaflet") in err and str(tmp_path / "d3-array") in err and "--replace" in err
+    shown = run(["show", "leaflet", "--tag", "HEAD"], services)[1]
+    assert "map" in shown and "bisect" not in shown and f"source: {tmp_path / 'leaflet'}" in shown
+
+    code, _, err = run(["scan", tmp_path / "d3-array", "--branch", "main", "--slug", "leaflet", "--replace"], services)
+    assert code == 0, err
+    shown = run(["show", "leaflet", "--tag", "HEAD"], services)[1]
+    assert "bisect" in shown and f"source: {tmp_path / 'd3-array'}" in shown
+
+
+def test_a_checkout_defaults_branch_and_commit_and_its_sub_folder_is_another_source(services, tmp_path):
+    root = tmp_path / "svelte"
+    sha = build_checkout(
+        root,
+        {"index.mjs": b"export function compile() {}\n", "packages/svelte/index.mjs": b"export function mount() {}\n"},
+        branch="trunk",
+    )
+    code, out, err = run(["scan", root, "--json"], services)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["branch_name"], summary["release_tag"], summary["commit_sha"]) == ("trunk", "HEAD", sha)
+    assert summary["source"] == {"location": f"file://{root}", "subpath": ""}
+
+    code, _, err = run(["scan", root / "packages" / "svelte"], services)  # slug "svelte" too
+    assert one_line_error(code, err) and f"{root} (folder packages/svelte)" in err
+    # the checkout read as a repository at a ref is the same source: it replaces
+    code, out, err = run(["scan", root, "--ref", "trunk", "--json"], services)
+    assert code == 0, err
+    assert json.loads(out)["source"] == {"location": f"file://{root}", "subpath": ""}
+    # a given branch or commit still wins
+    other = "f" * 40
+    code, out, err = run(["scan", root, "--branch", "dev", "--commit", other, "--json"], services)
+    assert code == 0, err
+    assert (json.loads(out)["branch_name"], json.loads(out)["commit_sha"]) == ("dev", other)
+
+
+def test_a_detached_checkout_asks_for_a_branch(services, tmp_path):
+    root = tmp_path / "lib"
+    sha = build_checkout(root, {"a.mjs": b"export function a() {}\n"})
+    (root / ".git" / "HEAD").write_text(sha + "\n")
+    code, _, err = run(["scan", root], services)
+    assert one_line_error(code, err) and "--branch" in err and "detached HEAD" in err
+    code, out, err = run(["scan", root, "--branch", "main", "--json"], services)
+    assert code == 0 and json.loads(out)["commit_sha"] == sha
+
+
+def test_show_without_a_slug_lists_every_stored_module(services, folder, tmp_path):
+    code, out, _ = run(["show"], services)
+    assert code == 0 and out == "no snapshots stored (codetracker scan PATH|URL stores one)\n"
+    assert run(["show", "--json"], services)[1] == "[]\n"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "b.mjs").write_text("export function b() {}\n")
+    for path, branch in ((folder, "main"), (folder, "dev"), (tmp_path / "other", "main")):
+        assert run(["scan", path, "--branch", branch], services)[0] == 0
+    code, out, err = run(["show"], services)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split()[-2:] == ["last_scanned_at", "source"]
+    assert [r.split()[0] + " " + r.split()[2] for r in rows] == ["other main", "pkg dev", "pkg main"]
+    assert rows[0].endswith(str(tmp_path / "other"))
+    listed = json.loads(run(["show", "--branch", "main", "--json"], services)[1])
+    assert [s["module_slug"] for s in listed] == ["other", "pkg"]

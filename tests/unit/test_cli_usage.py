@@ -35,16 +35,15 @@ def _run(argv, **kwargs):
         ["extract"],
         ["extract", "/definitely/not/here"],
         ["extract", ".", "--parser", "acorn"],
-        ["scan", "."],  # a folder scan needs --branch
+        ["scan", "{tmp}"],  # a folder outside a git checkout needs --branch
         ["scan", "https://example.invalid/x.git"],  # a URL needs --ref
         ["scan", ".", "--branch", "main", "--token-env", "X"],
-        ["show"],
         ["scan", "https://[::1/x", "--ref", "main"],
         ["scan", ".", "--branch", "main", "--commit", "not-a-sha"],
     ],
 )
-def test_bad_input_is_one_line_and_exit_2(argv):
-    code, out, err = _run(argv)
+def test_bad_input_is_one_line_and_exit_2(argv, tmp_path):
+    code, out, err = _run([a.replace("{tmp}", str(tmp_path)) for a in argv])
     assert code == 2
     assert err.startswith("codetracker: error: ")
     assert err.count("\n") == 1

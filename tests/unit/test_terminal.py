@@ -69,3 +69,34 @@ def test_control_characters_from_stored_data_are_never_printed_raw():
     piped = io.StringIO()
     write_table([("a\nb", "\x1b[2J")], ("x", "y"), piped)
     assert "\x1b" not in piped.getvalue() and piped.getvalue().count("\n") == 2
+
+
+def test_descriptions_are_cut_first_and_what_identifies_a_row_never(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    rows = [
+        (
+            "packages/svelte/src/index.js",
+            "SvelteComponent",
+            "default",
+            "",
+            "(options: { target: Element, props?: Record<string, any>, hydrate?: boolean })",
+            "SvelteComponent",
+        )
+    ]
+    headers = ("file", "function", "export", "async", "parameters", "returns")
+    terminal = Terminal()
+    write_table(rows, headers, terminal, keep=("file", "function"), shrink_first=("parameters", "returns"))
+    lines = terminal.getvalue().splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert rows[0][0] in lines[1] and f" {rows[0][1]} " in lines[1]  # whole, not cut
+    assert "default" in lines[1] and "(optio" in lines[1] and "…" in lines[1]  # the descriptions gave way
+    assert lines[0].split()[:4] == list(headers[:4])
+
+
+def test_identifying_columns_are_never_cut_even_when_the_row_cannot_fit(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "30")
+    rows = [("src/" + "deep/" * 10 + "index.mjs", "fetchEverything", "(url: string, options?: Options)")]
+    terminal = Terminal()
+    write_table(rows, ("file", "function", "parameters"), terminal, keep=("file", "function"))
+    assert rows[0][0] in terminal.getvalue() and rows[0][1] in terminal.getvalue()
+    assert "(url:…" in terminal.getvalue()  # cut to the narrowest column a description keeps

@@ -23,9 +23,9 @@ from codetracker.domain.model import (
     SnapshotSummary,
 )
 from codetracker.domain.service import Activity, App, Job, JobStatus, Registration, WebhookDelivery
-from codetracker.domain.snapshot_rules import check_storable, describe_key, row_counts
+from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
 from codetracker.errors import Conflict, InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import Clock, FunctionCursor, SnapshotCursor
+from codetracker.ports import Clock, FunctionCursor, SnapshotCursor, SnapshotOutline
 
 
 def _utc_now() -> datetime:
@@ -86,10 +86,14 @@ class MemorySnapshotStore:
         source: SnapshotSource,
         *,
         scanned_at: datetime | None = None,
+        replace_source: bool = False,
     ) -> SnapshotSummary:
         check_storable(key, descriptor)
         _refuse_text_postgres_refuses(descriptor, source)
         stored = self._state.snapshots.get(key)
+        recorded = (stored.summary.source_location, stored.summary.source_subpath) if stored else (None, "")
+        if not replace_source:
+            check_same_source(key, recorded, source)
         moment = scanned_at or self._clock()
         if scanned_at is None and stored is not None:
             moment = max(moment, stored.scanned_at)  # the store's own moment is never stale
@@ -110,6 +114,9 @@ class MemorySnapshotStore:
             problems_count=rows.problems,
             last_scanned_at=moment.astimezone(UTC).isoformat(),
             scope=key.scope,
+            # A scan whose source is not known keeps the recorded one.
+            source_location=recorded[0] if source.location is None else source.location,
+            source_subpath=recorded[1] if source.location is None else source.subpath,
         )
         # As Postgres returns it: functions by (file, order in file), files and problems by path.
         ordered = Descriptor(
@@ -159,17 +166,40 @@ class MemorySnapshotStore:
         return stored.summary if stored else None
 
     def load_functions(
-        self, snapshot_id: int, *, limit: int, after: FunctionCursor | None = None
+        self,
+        snapshot_id: int,
+        *,
+        limit: int,
+        after: FunctionCursor | None = None,
+        file_path: str | None = None,
+        name: str | None = None,
     ) -> list[ExportedFunction]:
         stored = self._by_id(snapshot_id)
         if stored is None:
             return []
+
+        def of_file(path: str) -> bool:
+            if file_path is None:
+                return True
+            return path.startswith(file_path) if file_path.endswith("/") else path == file_path
+
         functions = [
             f
             for f in stored.descriptor.functions
-            if after is None or (f.file_path, f.order_in_file) > (after.file_path, after.order_in_file)
+            if (after is None or (f.file_path, f.order_in_file) > (after.file_path, after.order_in_file))
+            and of_file(f.file_path)
+            and name in (None, f.name)
         ]
         return functions[:limit]
+
+    def load_outline(self, snapshot_id: int) -> SnapshotOutline:
+        stored = self._by_id(snapshot_id)
+        if stored is None:
+            return SnapshotOutline((), ())
+        counts: dict[str, int] = {}
+        for f in stored.descriptor.functions:
+            counts[f.file_path] = counts.get(f.file_path, 0) + 1
+        return SnapshotOutline(tuple(sorted(counts.items())), stored.descriptor.problems)
 
     def delete_scope(self, scope: str) -> int:
         doomed = [k for k in self._state.snapshots if k.scope == scope]
@@ -183,7 +213,7 @@ def _cursor_tuple(cursor: SnapshotCursor) -> tuple[str, str, str]:
 
 
 def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource) -> None:
-    texts: list[str | None] = [source.name, source.folder_path, source.commit_sha]
+    texts: list[str | None] = [source.name, source.folder_path, source.commit_sha, source.location, source.subpath]
     for f in descriptor.functions:
         texts += [f.name, f.file_path, f.description, f.jsdoc_raw]
         for p in f.parameters:

@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
-from codetracker.contracts import function_to_dict
+from codetracker.contracts import function_to_dict, problem_to_dict
 from codetracker.errors import (
     CodetrackerError,
     ConfigurationError,
@@ -383,14 +383,25 @@ FunctionLimit = Annotated[
 ]
 
 
+FileFilter = Annotated[
+    str | None,
+    Query(max_length=4096, description="only the functions of this file, or of a folder when it ends with `/`"),
+]
+NameFilter = Annotated[str | None, Query(max_length=255, description="only the functions of this name")]
+
+
 @app.get(
     "/snapshots/<snapshot_id>",
-    summary="One snapshot with a page of its functions (descriptor format)",
+    summary="One snapshot with a page of its functions (descriptor format), its files and its scan problems",
     security=APP_AUTH,
-    responses=_responses((200, m.SnapshotDetail, "the snapshot and a page of functions"), 401, 404),
+    responses=_responses((200, m.SnapshotDetail, "the snapshot and a page of functions"), 401, 404, 422),
 )
 def get_snapshot(
-    snapshot_id: str, limit: FunctionLimit = DEFAULT_FUNCTION_PAGE, cursor: Cursor = None
+    snapshot_id: str,
+    limit: FunctionLimit = DEFAULT_FUNCTION_PAGE,
+    cursor: Cursor = None,
+    file: FileFilter = None,
+    name: NameFilter = None,
 ) -> Response[m.SnapshotDetail]:
     caller, services = _caller(), _services()
     found = snapshots.get_snapshot(
@@ -398,10 +409,13 @@ def get_snapshot(
         snapshot_id,
         PageRequest(limit, cursor, max_limit=MAX_FUNCTION_PAGE),
         unit_of_work=services.unit_of_work,
+        only=snapshots.FunctionFilter(file, name),
     )
     body = m.SnapshotOut.fields_of(found.summary)
     body["functions"] = [function_to_dict(f) for f in found.functions]
     body["next"] = found.next_cursor
+    body["files"] = [{"path": path, "functions_count": count} for path, count in found.outline.function_files]
+    body["problems"] = [problem_to_dict(p) for p in found.outline.problems]
     return _json(200, body)
 
 

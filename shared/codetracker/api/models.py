@@ -265,9 +265,26 @@ class FunctionOut(BaseModel):
     return_values: list[ReturnValueOut]
 
 
+class FunctionFileOut(BaseModel):
+    path: str
+    functions_count: int
+
+
+class ProblemOut(BaseModel):
+    """A file that was not extracted, and why."""
+
+    path: str
+    kind: str
+    reason: str
+    line: int | None
+    column: int | None
+
+
 class SnapshotDetail(SnapshotOut):
-    functions: list[FunctionOut]
-    next: str | None = Field(description="cursor of the next page of functions, null on the last")
+    functions: list[FunctionOut] = Field(description="a page of functions, of the `file` and `name` asked for")
+    next: str | None = Field(description="cursor of the next page of functions (same filters), null on the last")
+    files: list[FunctionFileOut] = Field(description="every file holding functions, by path, with how many")
+    problems: list[ProblemOut] = Field(description="the scan's problems, by path")
 
 
 # --- activity ---------------------------------------------------------------------------------------------------

@@ -138,8 +138,13 @@ class SnapshotSource:
     """Where a snapshot came from (recorded beside it)."""
 
     name: str  # human name of the module (repository or folder name)
-    folder_path: str | None = None  # folder or repository URL (credentials stripped)
+    folder_path: str | None = None  # folder or repository URL (credentials stripped), as given
     commit_sha: str | None = None
+    # What the snapshot was scanned from, compared when another scan replaces it (domain/snapshot_sources.py):
+    # the repository's normal URL (a local one as file://PATH) and the folder within it ("" for all of it).
+    # None: not known (a snapshot stored before sources were recorded, an older queue message).
+    location: str | None = None
+    subpath: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +161,8 @@ class SnapshotSummary:
     problems_count: int = 0
     last_scanned_at: str | None = None  # ISO 8601
     scope: str = DEFAULT_SCOPE
+    source_location: str | None = None  # SnapshotSource.location: None when not recorded
+    source_subpath: str = ""
 
     @property
     def key(self) -> SnapshotKey:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codetracker.domain.model import Descriptor, SnapshotKey
-from codetracker.errors import InvalidInput
+from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.snapshot_sources import describe_source, replaces_source
+from codetracker.errors import InvalidInput, SnapshotSourceConflict
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +50,13 @@ def check_storable(key: SnapshotKey, descriptor: Descriptor) -> None:
                 field="files",
             )
         seen.add(entry.path)
+
+
+def check_same_source(key: SnapshotKey, stored: tuple[str | None, str], source: SnapshotSource) -> None:
+    """A snapshot is replaced only by a scan of its own source (or when either source is not known)."""
+    given = (source.location, source.subpath)
+    if not replaces_source(stored, given):
+        raise SnapshotSourceConflict(
+            f"{describe_key(key)} was scanned from {describe_source(*stored)}, not from {describe_source(*given)}: "
+            "not replaced"
+        )

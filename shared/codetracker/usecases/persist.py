@@ -19,11 +19,17 @@ class PersistResult:
     replaced: bool
 
 
-def persist_scan(result: ScanResult, *, unit_of_work: UnitOfWorkFactory) -> PersistResult:
+def persist_scan(result: ScanResult, *, unit_of_work: UnitOfWorkFactory, replace_source: bool = False) -> PersistResult:
+    """A snapshot scanned from another source is replaced only with replace_source (else
+    SnapshotSourceConflict, which names both)."""
     with unit_of_work() as uow:
         try:
             summary = uow.snapshots.store_snapshot(
-                result.key, result.descriptor, result.source, scanned_at=result.scanned_at
+                result.key,
+                result.descriptor,
+                result.source,
+                scanned_at=result.scanned_at,
+                replace_source=replace_source,
             )
         except StaleSnapshot as stale:
             return PersistResult(summary=stale.stored, replaced=False)  # type: ignore[arg-type]

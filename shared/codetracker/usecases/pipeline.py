@@ -436,6 +436,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         scope=message.scope,
         credentials=registration_credentials(registration, cipher=ports.cipher),
         fallback_branch=message.fallback_branch,
+        source_location=registration.url,
     )
     try:
         result = scan_repository(

@@ -76,6 +76,7 @@ class FolderScanRequest:
     commit_sha: str | None = None
     module_slug: str | None = None
     scope: str = DEFAULT_SCOPE
+    checkout_root: str | None = None  # the git checkout holding the folder (resolved): the source's location
 
     def __post_init__(self) -> None:
         _set(self, "branch_name", ref_name(self.branch_name, "branch"))
@@ -98,6 +99,8 @@ class RepositoryScanRequest:
     scope: str = DEFAULT_SCOPE
     credentials: Credentials | None = field(default=None, repr=False)
     fallback_branch: str = FALLBACK_BRANCH
+    # The source recorded with the snapshot (a registration's normal URL); None: the fetched URL's.
+    source_location: str | None = None
 
     def __post_init__(self) -> None:
         if not self.url or not self.url.strip():

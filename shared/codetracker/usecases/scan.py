@@ -13,6 +13,7 @@ from datetime import datetime
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
+from codetracker.domain.snapshot_sources import folder_source, repository_location
 from codetracker.parsing.workers import ParallelOptions
 from codetracker.ports import (
     AddressPolicy,
@@ -64,10 +65,17 @@ def scan_folder(
         source_problems=tree.problems(),
         parallel=parallel,
     )
+    location, subpath = folder_source(tree.location, request.checkout_root)
     return ScanResult(
         key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
         descriptor=result.descriptor,
-        source=SnapshotSource(name=tree.name, folder_path=tree.location, commit_sha=request.commit_sha),
+        source=SnapshotSource(
+            name=tree.name,
+            folder_path=tree.location,
+            commit_sha=request.commit_sha,
+            location=location,
+            subpath=subpath,
+        ),
         scanned_at=scanned_at,
         extraction=result.stats,
     )
@@ -115,7 +123,10 @@ def scan_repository(
             key=key,
             descriptor=result.descriptor,
             source=SnapshotSource(
-                name=tree.repository_name, folder_path=tree.display_url, commit_sha=fetched.commit_sha
+                name=tree.repository_name,
+                folder_path=tree.display_url,
+                commit_sha=fetched.commit_sha,
+                location=request.source_location or repository_location(tree.display_url),
             ),
             scanned_at=scanned_at,
             extraction=result.stats,

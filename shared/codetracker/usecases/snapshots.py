@@ -12,9 +12,9 @@ from codetracker.contracts import (
 )
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotSummary
 from codetracker.domain.service import App, registration_of_scope
-from codetracker.errors import AmbiguousSnapshot, NotFound, SnapshotNotFound
-from codetracker.ports import FunctionCursor, SnapshotCursor, UnitOfWorkFactory
-from codetracker.usecases.requests import SnapshotQuery
+from codetracker.errors import AmbiguousSnapshot, InvalidInput, NotFound, SnapshotNotFound
+from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline, UnitOfWorkFactory
+from codetracker.usecases.requests import MAX_NAME_LENGTH, SnapshotQuery
 from codetracker.usecases.service_requests import PageRequest, entity_id
 
 
@@ -52,12 +52,15 @@ class SnapshotView:
 
 
 def show_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> SnapshotView:
-    """Every snapshot matching the query (all pages); with a tag that names exactly one snapshot, its
-    descriptor too. Nothing matching → SnapshotNotFound; a tag on several branches → AmbiguousSnapshot."""
+    """Every snapshot matching the query (all pages); with a module and a tag that name exactly one snapshot,
+    its descriptor too. Without a module: every stored module's snapshots (none is not an error). Nothing
+    matching a module → SnapshotNotFound; a tag on several branches → AmbiguousSnapshot."""
     with unit_of_work(read_only=True) as uow:
         snapshots = tuple(
             uow.snapshots.list_snapshots(query.module_slug, query.branch_name, query.release_tag, scope=query.scope)
         )
+        if query.module_slug is None:
+            return SnapshotView(snapshots)
         if not snapshots:
             wanted = ", ".join(
                 f"{name} {value!r}"
@@ -83,13 +86,41 @@ def show_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> 
 # --- the service's reads: through a registration's scope ------------------------------------------------------
 
 
+MAX_FILTER_PATH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFilter:
+    """Which functions of a snapshot a page lists: of one file (of a folder, when it ends with `/`), of one
+    name. A cursor belongs to the filter it was made with."""
+
+    file_path: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file_path", _filter_text(self.file_path, "file", MAX_FILTER_PATH))
+        object.__setattr__(self, "name", _filter_text(self.name, "name", MAX_NAME_LENGTH))
+
+
+def _filter_text(value: str | None, field: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not value or not value.isprintable():
+        raise InvalidInput(f"{field} must be a non-empty text without control characters", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"{field} is longer than {limit} characters", field=field)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class SnapshotFunctions:
-    """One snapshot (of a registration the app owns) and a page of its functions."""
+    """One snapshot (of a registration the app owns), a page of its functions, the files holding its functions
+    (with how many each) and its scan problems."""
 
     summary: SnapshotSummary
     functions: tuple[ExportedFunction, ...]
     next_cursor: str | None
+    outline: SnapshotOutline
 
 
 def list_registration_snapshots(
@@ -106,7 +137,12 @@ def list_registration_snapshots(
 
 
 def get_snapshot(
-    app: App, snapshot_id: str | int, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
+    app: App,
+    snapshot_id: str | int,
+    page: PageRequest,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    only: FunctionFilter = FunctionFilter(),
 ) -> SnapshotFunctions:
     """A snapshot is readable by the app whose live registration owns its scope; any other id is NotFound."""
     try:
@@ -119,9 +155,12 @@ def get_snapshot(
         owner = registration_of_scope(summary.scope) if summary is not None else None
         if summary is None or owner is None or uow.registrations.get(app.id, owner) is None:
             raise NotFound("no such snapshot")
-        found = uow.snapshots.load_functions(number, limit=page.limit + 1, after=after)
+        found = uow.snapshots.load_functions(
+            number, limit=page.limit + 1, after=after, file_path=only.file_path, name=only.name
+        )
+        outline = uow.snapshots.load_outline(number)
     functions = tuple(found[: page.limit])
     more = len(found) > page.limit
     last = functions[-1] if functions else None
     cursor = encode_function_cursor(FunctionCursor(last.file_path, last.order_in_file)) if more and last else None
-    return SnapshotFunctions(summary, functions, cursor)
+    return SnapshotFunctions(summary, functions, cursor, outline)

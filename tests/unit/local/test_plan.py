@@ -102,7 +102,9 @@ def test_function_environments_are_resolved_against_the_local_infrastructure():
     assert not any(k.endswith("_SECRET_ID") or k.startswith("CODE_TRACKER_PG_") for k in api)
     assert api["DATABASE_URL"] == BINDINGS.database_url and api["POWERTOOLS_LOG_LEVEL"] == "WARNING"
     notifier = function_environment(plan, "NotifierFunction", BINDINGS)
-    assert notifier["CODE_TRACKER_PUBLIC_API_URL"] == "http://127.0.0.1:3000"
+    # snapshot.url: the persister builds the snapshot.stored body (the scanner resends a persisted job's)
+    for builder in ("PersisterFunction", "ScannerFunction"):
+        assert function_environment(plan, builder, BINDINGS)["CODE_TRACKER_PUBLIC_API_URL"] == "http://127.0.0.1:3000"
     assert notifier["CODE_TRACKER_PAYLOAD_BUCKET"] == "codetracker-payloadbucket"
     assert "CODE_TRACKER_ADMIN_TOKEN" not in notifier  # only the secrets the template gives the function
     # The template's literals are defaults locally; references are always the local resources.

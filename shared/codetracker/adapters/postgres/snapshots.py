@@ -18,7 +18,7 @@ from codetracker.adapters.postgres.snapshot_rows import (
     replace_functions,
     replace_problems,
 )
-from codetracker.domain.snapshot_rules import check_storable, describe_key, row_counts
+from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
@@ -34,7 +34,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import FunctionCursor, SnapshotCursor
+from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline
 
 if TYPE_CHECKING:
     import psycopg
@@ -48,9 +48,10 @@ SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))
 
 # FOR UPDATE: before it reads anything of the snapshot; under READ COMMITTED the later statements then see what
 # the previous store committed. Also says whether the stored digests still describe the function rows (see
-# migrations/0003_function_file_digests.sql), and the stored moment.
+# migrations/0003_function_file_digests.sql), the stored moment and source.
 _LOCK_MODULE = """
-SELECT coalesce(function_digests_at = last_scanned_at, false), last_scanned_at FROM modules
+SELECT coalesce(function_digests_at = last_scanned_at, false), last_scanned_at, source_location, source_subpath
+FROM modules
 WHERE scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s
 FOR UPDATE
 """
@@ -61,11 +62,13 @@ FOR UPDATE
 _UPSERT_MODULE = """
 INSERT INTO modules AS m (
     scope, module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
-    function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count
+    function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count,
+    source_location, source_subpath
 )
 SELECT
     %(scope)s, %(module_slug)s, %(branch_name)s, %(release_tag)s, %(name)s, %(folder_path)s, %(commit_sha)s,
-    scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s
+    scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s,
+    %(source_location)s, %(source_subpath)s
 FROM (
     SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), %(stored_at)s::timestamptz)) AS moment
 ) AS scan
@@ -79,14 +82,17 @@ ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     parameters_count = EXCLUDED.parameters_count,
     return_values_count = EXCLUDED.return_values_count,
     files_count = EXCLUDED.files_count,
-    problems_count = EXCLUDED.problems_count
+    problems_count = EXCLUDED.problems_count,
+    -- A scan whose source is not known (an older queue message) keeps the recorded one.
+    source_location = coalesce(EXCLUDED.source_location, m.source_location),
+    source_subpath = CASE WHEN EXCLUDED.source_location IS NULL THEN m.source_subpath ELSE EXCLUDED.source_subpath END
 WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
-RETURNING id, last_scanned_at
+RETURNING id, last_scanned_at, source_location, source_subpath
 """
 
 _SUMMARY_COLUMNS = """
     id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
-    return_values_count, files_count, problems_count, last_scanned_at, scope
+    return_values_count, files_count, problems_count, last_scanned_at, scope, source_location, source_subpath
 """
 _KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
 
@@ -102,6 +108,7 @@ class PostgresSnapshotStore:
         source: SnapshotSource,
         *,
         scanned_at: datetime | None = None,
+        replace_source: bool = False,
     ) -> SnapshotSummary:
         import psycopg
 
@@ -117,7 +124,9 @@ class PostgresSnapshotStore:
                 cur.execute(_TAKE_TURN, ["\x1f".join(key_values)])
                 cur.execute(_LOCK_MODULE, key_values)
                 # A new key has no row: nothing stored can be kept, no stored moment to follow.
-                digests_trusted, stored_at = cur.fetchone() or (False, None)
+                digests_trusted, stored_at, *stored_source = cur.fetchone() or (False, None, None, "")
+                if not replace_source:
+                    check_same_source(key, (stored_source[0], stored_source[1]), source)
                 cur.execute(
                     _UPSERT_MODULE,
                     {
@@ -135,6 +144,8 @@ class PostgresSnapshotStore:
                         "problems": rows.problems,
                         "scanned_at": scanned_at,
                         "stored_at": stored_at,
+                        "source_location": source.location,
+                        "source_subpath": source.subpath if source.location is not None else "",
                     },
                 )
                 written = cur.fetchone()
@@ -144,7 +155,7 @@ class PostgresSnapshotStore:
                         "does not replace it",
                         stored=self._summary_of(key),
                     )
-                module_id, last_scanned_at = written
+                module_id, last_scanned_at, source_location, source_subpath = written
                 replace_functions(cur, module_id, groups, digests_trusted)
                 replace_files(cur, module_id, descriptor.files)
                 replace_problems(cur, module_id, descriptor.problems)
@@ -165,6 +176,8 @@ class PostgresSnapshotStore:
             problems_count=rows.problems,
             last_scanned_at=_iso(last_scanned_at),
             scope=key.scope,
+            source_location=source_location,
+            source_subpath=source_subpath,
         )
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
@@ -219,7 +232,13 @@ class PostgresSnapshotStore:
         return _summary(row) if row is not None else None
 
     def load_functions(
-        self, snapshot_id: int, *, limit: int, after: FunctionCursor | None = None
+        self,
+        snapshot_id: int,
+        *,
+        limit: int,
+        after: FunctionCursor | None = None,
+        file_path: str | None = None,
+        name: str | None = None,
     ) -> list[ExportedFunction]:
         """A page of functions in load_snapshot's order; parameters and return values of that page only."""
         conn = self._connection
@@ -227,6 +246,12 @@ class PostgresSnapshotStore:
         if after is not None:
             condition += " AND (file_path, order_in_file) > (%s, %s)"
             values += [after.file_path, after.order_in_file]
+        if file_path is not None:
+            condition += " AND starts_with(file_path, %s)" if file_path.endswith("/") else " AND file_path = %s"
+            values.append(file_path)
+        if name is not None:
+            condition += " AND name = %s"
+            values.append(name)
         rows = conn.execute(
             "SELECT id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file "
             f"FROM functions WHERE {condition} ORDER BY file_path, order_in_file, id LIMIT %s",  # type: ignore[arg-type]
@@ -274,6 +299,22 @@ class PostgresSnapshotStore:
             )
             for function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file in rows
         ]
+
+    def load_outline(self, snapshot_id: int) -> SnapshotOutline:
+        conn = self._connection
+        files = conn.execute(
+            "SELECT file_path, count(*) FROM functions WHERE module_id = %s GROUP BY file_path ORDER BY file_path",
+            [snapshot_id],
+        ).fetchall()
+        problems = tuple(
+            ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
+            for path, kind, reason, line, column in conn.execute(
+                'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s '
+                "ORDER BY path, position",
+                [snapshot_id],
+            )
+        )
+        return SnapshotOutline(tuple((path, count) for path, count in files), problems)
 
     def delete_scope(self, scope: str) -> int:
         conn = self._connection
@@ -376,6 +417,8 @@ def _summary(row: tuple) -> SnapshotSummary:
         problems,
         last_scanned_at,
         scope,
+        source_location,
+        source_subpath,
     ) = row
     return SnapshotSummary(
         module_slug=slug,
@@ -390,6 +433,8 @@ def _summary(row: tuple) -> SnapshotSummary:
         problems_count=problems,
         last_scanned_at=_iso(last_scanned_at),
         scope=scope,
+        source_location=source_location,
+        source_subpath=source_subpath,
     )
 
 
