@@ -25,6 +25,8 @@ EVENTS = ROOT / "events" / "api"
 
 ADMIN_TOKEN = "events-admin-token-do-not-use-in-production"
 WEBHOOK_SECRET = "events-webhook-secret"
+# The secret of the seeded registration's own webhook URL (/webhooks/github/<REPOSITORY_ID>).
+REGISTRATION_WEBHOOK_SECRET = "ctwh_events-registration-webhook-secret"
 ENCRYPTION_KEY = base64.b64encode(b"events-encryption-key-32-bytes!!").decode()
 APP_ID = "0b4e7a52-1c3f-4a8e-9d55-2f1a6c3e9b01"
 APP_TOKEN = "ctk_events-app-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -240,6 +242,7 @@ def github_event(
     secret: str = WEBHOOK_SECRET,
     signature: str | None = None,
     base64_body: bool = False,
+    path: str = "/webhooks/github",
 ) -> dict[str, Any]:
     body = json.dumps(payload, indent=2)  # GitHub's bodies are pretty-printed: the signature is over these bytes
     raw = body.encode()
@@ -255,7 +258,7 @@ def github_event(
         if signature is not None
         else "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest(),
     }
-    return http_event("POST", "/webhooks/github", body=body, headers=headers, base64_body=base64_body)
+    return http_event("POST", path, body=body, headers=headers, base64_body=base64_body)
 
 
 # --- the sample files ----------------------------------------------------------------------------------------
