@@ -363,6 +363,18 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "github-release-published": github_event(
             "release", release_payload("v2.0.0"), delivery="f6a7b8c9-0000-11e3-81ab-4c9367dc0958"
         ),
+        "github-push-registration-hook": github_event(
+            "push", push_payload(), secret=REGISTRATION_WEBHOOK_SECRET, path=f"/webhooks/github/{REPOSITORY_ID}"
+        ),
+        "github-push-registration-hook-other-secret": github_event(
+            "push", push_payload(), path=f"/webhooks/github/{REPOSITORY_ID}"
+        ),
+        "rotate-app-token": http_event("POST", f"/apps/{APP_ID}/token", headers=app_auth),
+        "rotate-app-token-other-app": http_event("POST", f"/apps/{APP_ID}/token", headers=other_auth),
+        "rotate-signing-secret": http_event(
+            "POST", f"/apps/{APP_ID}/signing-secret", headers=app_auth, body=json.dumps({"grace_seconds": 3600})
+        ),
+        "rotate-webhook-secret": http_event("POST", f"{repo}/webhook-secret", headers=app_auth),
         "github-ping": github_event("ping", ping_payload(), delivery="0a1b2c3d-0000-11e3-81ab-4c9367dc0958"),
         "github-issues-ignored": github_event(
             "issues",
