@@ -277,7 +277,8 @@ class RegistrationStore(Protocol):
         ...
 
     def update(self, registration: Registration) -> None:
-        """Write every mutable field of a live registration (same id and app)."""
+        """Write every mutable field of a live registration (same id and app) but its webhook secrets: a
+        caller holding an older copy must not undo a rotation (set_webhook_secrets writes those)."""
         ...
 
     def set_webhook_secrets(self, registration: Registration, *, expected: bytes | None) -> bool:

@@ -76,6 +76,13 @@ def test_webhook_secrets_are_replaced_only_over_the_expected_one(factories):
     with second(read_only=True) as uow:
         stored = uow.registrations.get(a.id, r.id)
     assert stored == replace(rotated, status=RepositoryStatus.SYNCED)
+    # A writer holding a copy from before the rotation does not undo it.
+    with first() as uow:
+        uow.registrations.update(replace(r, status=RepositoryStatus.FAILED, last_error="x"))
+        uow.commit()
+    with second(read_only=True) as uow:
+        stored = uow.registrations.get(a.id, r.id)
+    assert stored == replace(rotated, status=RepositoryStatus.FAILED, last_error="x", updated_at=r.updated_at)
     assert stored.webhook_secrets_encrypted(T0) == (b"\x01two", b"\x01one")
     assert stored.webhook_secrets_encrypted(until) == (b"\x01two",)
     # A registration without a secret gets its first one over None.

@@ -290,8 +290,15 @@ class MemoryRegistrationStore:
         return mine[:limit]
 
     def update(self, registration: Registration) -> None:
-        if self.get(registration.app_id, registration.id) is not None:
-            self._state.registrations[registration.id] = registration
+        stored = self.get(registration.app_id, registration.id)
+        if stored is not None:
+            # As in Postgres, the webhook secrets change only through set_webhook_secrets.
+            self._state.registrations[registration.id] = replace(
+                registration,
+                webhook_secret_encrypted=stored.webhook_secret_encrypted,
+                previous_webhook_secret_encrypted=stored.previous_webhook_secret_encrypted,
+                previous_webhook_secret_expires_at=stored.previous_webhook_secret_expires_at,
+            )
 
     def set_webhook_secrets(self, registration: Registration, *, expected: bytes | None) -> bool:
         stored = self.get(registration.app_id, registration.id)

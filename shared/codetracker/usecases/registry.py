@@ -396,6 +396,17 @@ def delete_repository(
             raise NotFound("no such repository")
         now = clock()
         deleted = uow.snapshots.delete_scope(registration.scope)
+        # Its hook's secrets go with it (a deleted registration's URL refuses every delivery anyway).
+        uow.registrations.set_webhook_secrets(
+            replace(
+                registration,
+                webhook_secret_encrypted=None,
+                previous_webhook_secret_encrypted=None,
+                previous_webhook_secret_expires_at=None,
+                updated_at=now,
+            ),
+            expected=registration.webhook_secret_encrypted,
+        )
         uow.registrations.update(replace(registration, access_token_encrypted=None, deleted_at=now, updated_at=now))
         record_activity(
             uow,

@@ -149,10 +149,22 @@ def test_unknown_deleted_and_secretless_registrations_refuse_every_delivery(api)
     assert (
         api.call(github_event("push", payload, signature="", path=f"/webhooks/github/{ev.REPOSITORY_ID}")).status == 401
     )
-    # Deleted: its secret no longer opens anything.
-    api.rows("UPDATE repositories SET deleted_at = now()")
-    assert api.call(hook_event(ev.REPOSITORY_ID, ev.REGISTRATION_WEBHOOK_SECRET, "push", payload)).status == 401
     assert api.messages() == []
+
+
+def test_a_deleted_registration_refuses_deliveries_and_drops_its_secrets(api):
+    seed(api)
+    rotate(api, f"/repositories/{ev.REPOSITORY_ID}/webhook-secret", ev.APP_TOKEN, grace=600)
+    assert (
+        api.call(http_event("DELETE", f"/repositories/{ev.REPOSITORY_ID}", headers=bearer(ev.APP_TOKEN))).status == 200
+    )
+    payload = ev.push_payload()
+    assert api.call(hook_event(ev.REPOSITORY_ID, ev.REGISTRATION_WEBHOOK_SECRET, "push", payload)).status == 401
+    stored = api.rows(
+        "SELECT webhook_secret_encrypted, previous_webhook_secret_encrypted FROM repositories WHERE id = %s",
+        ev.REPOSITORY_ID,
+    )
+    assert stored == [(None, None)] and api.messages() == []
 
 
 def test_a_delivery_about_another_repository_is_ignored(api):

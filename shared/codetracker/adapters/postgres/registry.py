@@ -216,9 +216,7 @@ class PostgresRegistrationStore:
         self._connection.execute(
             "UPDATE repositories SET display_url = %s, module_slug = %s, default_branch = %s, watched_branch = %s, "
             "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
-            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s, "
-            "webhook_secret_encrypted = %s, previous_webhook_secret_encrypted = %s, "
-            "previous_webhook_secret_expires_at = %s "
+            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
             [
                 r.display_url,
@@ -233,9 +231,6 @@ class PostgresRegistrationStore:
                 r.last_scanned_at,
                 r.updated_at,
                 r.deleted_at,
-                r.webhook_secret_encrypted,
-                r.previous_webhook_secret_encrypted,
-                r.previous_webhook_secret_expires_at,
                 r.id,
                 r.app_id,
             ],
