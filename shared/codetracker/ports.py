@@ -293,9 +293,20 @@ class FunctionCursor:
 class AppStore(Protocol):
     def add(self, app: App) -> None: ...
 
-    def by_token_sha256(self, token_sha256: bytes) -> App | None: ...
+    def by_token_sha256(self, token_sha256: bytes, *, now: datetime | None = None) -> App | None:
+        """The app whose current token has this hash; with `now`, also one whose previous token has it and
+        is still in its grace period (expires after now)."""
+        ...
 
     def get(self, app_id: str) -> App | None: ...
+
+    def lock(self, app_id: str) -> App | None:
+        """get, and hold the app's row until the unit of work ends (a rotation's read-modify-write)."""
+        ...
+
+    def update(self, app: App) -> None:
+        """Write the app's name, callback URL and credentials (current and previous)."""
+        ...
 
 
 class RegistrationStore(Protocol):
@@ -314,7 +325,13 @@ class RegistrationStore(Protocol):
         ...
 
     def update(self, registration: Registration) -> None:
-        """Write every mutable field of a live registration (same id and app)."""
+        """Write every mutable field of a live registration (same id and app) but its webhook secrets: a
+        caller holding an older copy must not undo a rotation (set_webhook_secrets writes those)."""
+        ...
+
+    def set_webhook_secrets(self, registration: Registration, *, expected: bytes | None) -> bool:
+        """Write the webhook secrets (current, previous, its expiry) of a live registration of that app, if
+        its stored current secret is still `expected`; False otherwise (gone, or a concurrent rotation won)."""
         ...
 
     def watching(self, urls: Iterable[str]) -> list[Registration]:
@@ -383,11 +400,13 @@ class ActivityStore(Protocol):
 
 class WebhookDeliveryStore(Protocol):
     def claim(self, delivery: WebhookDelivery) -> bool:
-        """Mark a delivery id seen; False when it was already (a redelivery). Inside the unit of work: until
-        it commits, a concurrent claim of the same id waits, then answers False."""
+        """Mark a delivery id seen at its hook; False when it was already (a redelivery). Inside the unit of
+        work: until it commits, a concurrent claim of the same (hook, id) waits, then answers False."""
         ...
 
-    def get(self, delivery_id: str) -> WebhookDelivery | None: ...
+    def get(self, delivery_id: str, hook: str = ...) -> WebhookDelivery | None:
+        """The delivery seen at that hook (default: the deployment's)."""
+        ...
 
 
 class RetentionStore(Protocol):

@@ -25,6 +25,8 @@ EVENTS = ROOT / "events" / "api"
 
 ADMIN_TOKEN = "events-admin-token-do-not-use-in-production"
 WEBHOOK_SECRET = "events-webhook-secret"
+# The secret of the seeded registration's own webhook URL (/webhooks/github/<REPOSITORY_ID>).
+REGISTRATION_WEBHOOK_SECRET = "ctwh_events-registration-webhook-secret"
 ENCRYPTION_KEY = base64.b64encode(b"events-encryption-key-32-bytes!!").decode()
 APP_ID = "0b4e7a52-1c3f-4a8e-9d55-2f1a6c3e9b01"
 APP_TOKEN = "ctk_events-app-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -240,6 +242,7 @@ def github_event(
     secret: str = WEBHOOK_SECRET,
     signature: str | None = None,
     base64_body: bool = False,
+    path: str = "/webhooks/github",
 ) -> dict[str, Any]:
     body = json.dumps(payload, indent=2)  # GitHub's bodies are pretty-printed: the signature is over these bytes
     raw = body.encode()
@@ -255,7 +258,7 @@ def github_event(
         if signature is not None
         else "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest(),
     }
-    return http_event("POST", "/webhooks/github", body=body, headers=headers, base64_body=base64_body)
+    return http_event("POST", path, body=body, headers=headers, base64_body=base64_body)
 
 
 # --- the sample files ----------------------------------------------------------------------------------------
@@ -360,6 +363,18 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "github-release-published": github_event(
             "release", release_payload("v2.0.0"), delivery="f6a7b8c9-0000-11e3-81ab-4c9367dc0958"
         ),
+        "github-push-registration-hook": github_event(
+            "push", push_payload(), secret=REGISTRATION_WEBHOOK_SECRET, path=f"/webhooks/github/{REPOSITORY_ID}"
+        ),
+        "github-push-registration-hook-other-secret": github_event(
+            "push", push_payload(), path=f"/webhooks/github/{REPOSITORY_ID}"
+        ),
+        "rotate-app-token": http_event("POST", f"/apps/{APP_ID}/token", headers=app_auth),
+        "rotate-app-token-other-app": http_event("POST", f"/apps/{APP_ID}/token", headers=other_auth),
+        "rotate-signing-secret": http_event(
+            "POST", f"/apps/{APP_ID}/signing-secret", headers=app_auth, body=json.dumps({"grace_seconds": 3600})
+        ),
+        "rotate-webhook-secret": http_event("POST", f"{repo}/webhook-secret", headers=app_auth),
         "github-ping": github_event("ping", ping_payload(), delivery="0a1b2c3d-0000-11e3-81ab-4c9367dc0958"),
         "github-issues-ignored": github_event(
             "issues",

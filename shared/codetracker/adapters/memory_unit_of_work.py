@@ -22,7 +22,15 @@ from codetracker.domain.model import (
     SnapshotSource,
     SnapshotSummary,
 )
-from codetracker.domain.service import Activity, App, Job, JobStatus, Registration, WebhookDelivery
+from codetracker.domain.service import (
+    DEPLOYMENT_HOOK,
+    Activity,
+    App,
+    Job,
+    JobStatus,
+    Registration,
+    WebhookDelivery,
+)
 from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
 from codetracker.errors import Conflict, InvalidInput, SnapshotNotFound, StaleSnapshot
 from codetracker.ports import Clock, FunctionCursor, SnapshotCursor, SnapshotOutline
@@ -50,7 +58,7 @@ class MemoryState:
     registrations: dict[str, Registration] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
-    deliveries: dict[str, WebhookDelivery] = field(default_factory=dict)
+    deliveries: dict[tuple[str, str], WebhookDelivery] = field(default_factory=dict)  # by (hook, delivery id)
     last_activity_id: int = 0
     blob_cached_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
@@ -260,11 +268,30 @@ class MemoryAppStore:
             raise Conflict("an app with this id or token exists")
         self._state.apps[app.id] = app
 
-    def by_token_sha256(self, token_sha256: bytes) -> App | None:
-        return next((a for a in self._state.apps.values() if a.token_sha256 == token_sha256), None)
+    def by_token_sha256(self, token_sha256: bytes, *, now: datetime | None = None) -> App | None:
+        found = next((a for a in self._state.apps.values() if a.token_sha256 == token_sha256), None)
+        if found is None and now is not None:
+            found = next(
+                (
+                    a
+                    for a in self._state.apps.values()
+                    if a.previous_token_sha256 == token_sha256
+                    and a.previous_token_expires_at is not None
+                    and now < a.previous_token_expires_at
+                ),
+                None,
+            )
+        return found
 
     def get(self, app_id: str) -> App | None:
         return self._state.apps.get(app_id)
+
+    def lock(self, app_id: str) -> App | None:
+        return self.get(app_id)  # a unit of work of the fake runs alone: nothing to wait for
+
+    def update(self, app: App) -> None:
+        if app.id in self._state.apps:
+            self._state.apps[app.id] = app
 
 
 class MemoryRegistrationStore:
@@ -293,8 +320,28 @@ class MemoryRegistrationStore:
         return mine[:limit]
 
     def update(self, registration: Registration) -> None:
-        if self.get(registration.app_id, registration.id) is not None:
-            self._state.registrations[registration.id] = registration
+        stored = self.get(registration.app_id, registration.id)
+        if stored is not None:
+            # As in Postgres, the webhook secrets change only through set_webhook_secrets.
+            self._state.registrations[registration.id] = replace(
+                registration,
+                webhook_secret_encrypted=stored.webhook_secret_encrypted,
+                previous_webhook_secret_encrypted=stored.previous_webhook_secret_encrypted,
+                previous_webhook_secret_expires_at=stored.previous_webhook_secret_expires_at,
+            )
+
+    def set_webhook_secrets(self, registration: Registration, *, expected: bytes | None) -> bool:
+        stored = self.get(registration.app_id, registration.id)
+        if stored is None or stored.webhook_secret_encrypted != expected:
+            return False
+        self._state.registrations[registration.id] = replace(
+            stored,
+            webhook_secret_encrypted=registration.webhook_secret_encrypted,
+            previous_webhook_secret_encrypted=registration.previous_webhook_secret_encrypted,
+            previous_webhook_secret_expires_at=registration.previous_webhook_secret_expires_at,
+            updated_at=registration.updated_at,
+        )
+        return True
 
     def watching(self, urls: Iterable[str]) -> list[Registration]:
         wanted = set(urls)
@@ -394,7 +441,7 @@ class MemoryRetentionStore:
             (d for d in self._state.deliveries.values() if d.received_at < before), key=lambda d: d.received_at
         )[:limit]
         for d in doomed:
-            del self._state.deliveries[d.delivery_id]
+            del self._state.deliveries[(d.hook, d.delivery_id)]
         return len(doomed)
 
     def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
@@ -433,13 +480,14 @@ class MemoryWebhookDeliveryStore:
         self._state = state
 
     def claim(self, delivery: WebhookDelivery) -> bool:
-        if delivery.delivery_id in self._state.deliveries:
+        key = (delivery.hook, delivery.delivery_id)
+        if key in self._state.deliveries:
             return False
-        self._state.deliveries[delivery.delivery_id] = delivery
+        self._state.deliveries[key] = delivery
         return True
 
-    def get(self, delivery_id: str) -> WebhookDelivery | None:
-        return self._state.deliveries.get(delivery_id)
+    def get(self, delivery_id: str, hook: str = DEPLOYMENT_HOOK) -> WebhookDelivery | None:
+        return self._state.deliveries.get((hook, delivery_id))
 
 
 class MemoryUnitOfWork:

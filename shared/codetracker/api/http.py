@@ -98,7 +98,9 @@ def _services() -> Services:
 
 def _caller() -> App:
     services = _services()
-    return registry.authenticate_app(app.current_event.headers.get("authorization"), unit_of_work=services.unit_of_work)
+    return registry.authenticate_app(
+        app.current_event.headers.get("authorization"), unit_of_work=services.unit_of_work, clock=services.clock
+    )
 
 
 def _json(status: int, model: Any, headers: dict[str, str] | None = None) -> Response:
@@ -238,7 +240,10 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
         clock=services.clock,
         metrics=services.metrics,
     )
-    out = m.RepositoryRegistered(**m.RepositoryOut.of(done.registration).model_dump(), job_id=done.job.id)
+    webhook = m.WebhookOut(url=secret_routes.webhook_url(done.registration.id), secret=done.webhook_secret)
+    out = m.RepositoryRegistered(
+        **m.RepositoryOut.of(done.registration).model_dump(), job_id=done.job.id, webhook=webhook
+    )
     return _json(201 if done.created else 200, out)
 
 
@@ -455,21 +460,30 @@ def raw_body() -> bytes:
     },
 )
 def github_webhook() -> Response[m.WebhookAnswer]:
-    services, headers = _services(), app.current_event.headers
+    services = _services()
     outcome = webhooks.handle_github_delivery(
-        webhooks.GitHubDelivery(
-            event=headers.get("x-github-event"),
-            delivery_id=headers.get("x-github-delivery"),
-            signature=headers.get("x-hub-signature-256"),
-            body=raw_body(),
-            content_type=headers.get("content-type"),
-        ),
+        github_delivery(),
         unit_of_work=services.unit_of_work,
         scan_queue=services.scan_queue,
         secrets=services.secrets,
         clock=services.clock,
         metrics=services.metrics,
     )
+    return webhook_response(outcome)
+
+
+def github_delivery() -> webhooks.GitHubDelivery:
+    headers = app.current_event.headers
+    return webhooks.GitHubDelivery(
+        event=headers.get("x-github-event"),
+        delivery_id=headers.get("x-github-delivery"),
+        signature=headers.get("x-hub-signature-256"),
+        body=raw_body(),
+        content_type=headers.get("content-type"),
+    )
+
+
+def webhook_response(outcome: webhooks.WebhookOutcome) -> Response[m.WebhookAnswer]:
     status = 200 if outcome.outcome in ("pong", "duplicate") else 202
     return _json(status, m.WebhookAnswer(outcome=outcome.outcome, job_ids=list(outcome.job_ids), detail=outcome.detail))
 
@@ -583,10 +597,12 @@ def handle(event: dict[str, Any], context: Any, services: Services) -> dict[str,
         if _body_size(event) > services.settings.api.max_body_bytes:
             limit = services.settings.api.max_body_bytes // 1024
             return _as_response(error_response(413, "payload_too_large", f"the body is over {limit} KB", "body"))
-        path = event.get("rawPath") or (event.get("requestContext") or {}).get("http", {}).get("path")
-        if path != WEBHOOK_PATH and _binary_body(event):
+        path = event.get("rawPath") or (event.get("requestContext") or {}).get("http", {}).get("path") or ""
+        # Webhook routes read the raw body as sent (GitHub may send a form), under its own content type.
+        webhook = path == WEBHOOK_PATH or path.startswith(WEBHOOK_PATH + "/")
+        if not webhook and _binary_body(event):
             return _as_response(error_response(400, "malformed_body", "the request body is not valid JSON", "body"))
-        if path != WEBHOOK_PATH:
+        if not webhook:
             # Bodies are JSON whatever the declared type: a form or multipart content type would otherwise send
             # Powertools down a form parser (a multipart type without boundary raises out of resolve()).
             headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
@@ -597,3 +613,9 @@ def handle(event: dict[str, Any], context: Any, services: Services) -> dict[str,
         logger.exception("unexpected error at the api edge")
         app.clear_context()
         return _as_response(error_response(500, "internal_error", "internal error; the reason is logged"))
+
+
+# Routes of per-registration webhooks and credential rotation (their own module; they use the helpers above).
+from codetracker.api import secret_routes  # noqa: E402
+
+app.include_router(secret_routes.router)

@@ -108,8 +108,16 @@ class RepositoryOut(BaseModel):
         )
 
 
+class WebhookOut(BaseModel):
+    url: str = Field(description="the registration's own GitHub webhook URL (payload URL of the hook)")
+    secret: str | None = Field(
+        repr=False, description="the hook's secret; shown only when the registration is made or rotated, else null"
+    )
+
+
 class RepositoryRegistered(RepositoryOut):
     job_id: str
+    webhook: WebhookOut
 
 
 class RepositoryList(BaseModel):
@@ -326,3 +334,32 @@ class WebhookAnswer(BaseModel):
     outcome: str = Field(description="pong | queued | ignored | duplicate")
     job_ids: list[str] = []
     detail: str | None = None
+
+
+# --- credential rotation -------------------------------------------------------------------------------------
+
+
+class RotateBody(_Request):
+    grace_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        le=7 * 24 * 3600,
+        description="how long the replaced value stays valid (0: invalid at once); default per credential",
+    )
+
+
+class _Rotated(BaseModel):
+    id: str
+    previous_valid_until: datetime | None = Field(description="when the replaced value stops working; null: now")
+
+
+class TokenRotated(_Rotated):
+    token: str = Field(repr=False, description="the app's new bearer token; shown only in this answer")
+
+
+class SigningSecretRotated(_Rotated):
+    signing_secret: str = Field(repr=False, description="the new `whsec_` secret; shown only in this answer")
+
+
+class WebhookSecretRotated(_Rotated):
+    webhook: WebhookOut

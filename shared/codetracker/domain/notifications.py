@@ -4,7 +4,9 @@ again. Pure: the HTTP request is the WebhookSender adapter's, the clock the call
 Signing (https://www.standardwebhooks.com): the secret is `whsec_` + base64 of the key bytes; each request
 carries `webhook-id` (one per notification, the same on every attempt and after a redrive: receivers
 deduplicate on it), `webhook-timestamp` (unix seconds of this attempt) and `webhook-signature`
-(`v1,` + base64 of HMAC-SHA256 over `{id}.{timestamp}.{body}`, the body as the exact bytes sent).
+(`v1,` + base64 of HMAC-SHA256 over `{id}.{timestamp}.{body}`, the body as the exact bytes sent). During a
+rotation of the signing secret the header holds one signature per secret, space-separated, newest first
+(`v1,<new> v1,<old>`): a receiver that knows either secret accepts the request.
 
 Answers: 2xx delivered; 408, 429 and 5xx worth another attempt; any other status (4xx, and 3xx: redirects are
 never followed) permanent. Attempts back off exponentially, `base * 2^(attempt-1)` capped, or as long as a
@@ -16,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
@@ -48,12 +51,16 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return f"{SIGNATURE_VERSION},{base64.b64encode(digest).decode()}"
 
 
-def webhook_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+def webhook_headers(secrets: str | Sequence[str], message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The headers of one attempt, signed with each of `secrets` (one, or the new and old during a rotation)."""
+    keys = (secrets,) if isinstance(secrets, str) else tuple(secrets)
+    if not keys:
+        raise InvalidSigningSecret("no signing secret")
     return {
         "content-type": "application/json",
         "webhook-id": message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "webhook-signature": " ".join(sign(secret, message_id, timestamp, body) for secret in keys),
     }
 
 

@@ -78,6 +78,21 @@ class App:
     signing_secret_encrypted: bytes = field(repr=False)  # the `whsec_` secret, encrypted (see ports.TokenCipher)
     callback_url: str | None
     created_at: datetime
+    # What a rotation replaced, accepted (token) or also signed with (secret) until its moment passes.
+    previous_token_sha256: bytes | None = field(default=None, repr=False)
+    previous_token_expires_at: datetime | None = None
+    previous_signing_secret_encrypted: bytes | None = field(default=None, repr=False)
+    previous_signing_secret_expires_at: datetime | None = None
+
+    def signing_secrets_encrypted(self, now: datetime) -> tuple[bytes, ...]:
+        """The ciphertexts of the secrets a notification is signed with now: the current one, and the one it
+        replaced while its grace lasts (Standard Webhooks: one signature each)."""
+        previous = _within_grace(self.previous_signing_secret_encrypted, self.previous_signing_secret_expires_at, now)
+        return (self.signing_secret_encrypted, *previous)
+
+
+def _within_grace(value: bytes | None, expires_at: datetime | None, now: datetime) -> tuple[bytes, ...]:
+    return (value,) if value is not None and expires_at is not None and now < expires_at else ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,17 @@ class Registration:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    # The secret of its own GitHub webhook URL (None: made before there were any; rotating creates one), and
+    # the one a rotation replaced, still accepted until its moment passes.
+    webhook_secret_encrypted: bytes | None = field(default=None, repr=False)
+    previous_webhook_secret_encrypted: bytes | None = field(default=None, repr=False)
+    previous_webhook_secret_expires_at: datetime | None = None
+
+    def webhook_secrets_encrypted(self, now: datetime) -> tuple[bytes, ...]:
+        """The ciphertexts of the secrets a delivery to its URL may be signed with now."""
+        current = () if self.webhook_secret_encrypted is None else (self.webhook_secret_encrypted,)
+        previous = _within_grace(self.previous_webhook_secret_encrypted, self.previous_webhook_secret_expires_at, now)
+        return (*current, *previous)
 
     @property
     def scope(self) -> str:
@@ -167,12 +193,18 @@ class Activity:
     id: int | None = None  # given by the store
 
 
+DEPLOYMENT_HOOK = "deployment"
+
+
 @dataclass(frozen=True, slots=True)
 class WebhookDelivery:
     delivery_id: str  # GitHub's X-GitHub-Delivery
     event: str
     received_at: datetime
     outcome: str
+    # The hook it came to: DEPLOYMENT_HOOK (POST /webhooks/github) or a registration's scope (its own URL).
+    # A delivery id is claimed per hook.
+    hook: str = DEPLOYMENT_HOOK
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from codetracker.local.launcher import DevProcess
 from codetracker.local.receiver import Receiver
@@ -163,13 +164,11 @@ def _run(tmp: Path, started: float) -> int:
 
         _step("codetracker dev: the whole system on this machine")
         admin_token = "demo-" + secrets.token_urlsafe(24)
-        webhook_secret = secrets.token_urlsafe(24)
         env = {
             **os.environ,
             "CODE_TRACKER_DEV_DIR": str(tmp / "dev"),
             "CODE_TRACKER_PG_DATA": str(tmp / "pgdata"),
             "CODE_TRACKER_ADMIN_TOKEN": admin_token,
-            "CODE_TRACKER_GITHUB_WEBHOOK_SECRET": webhook_secret,
         }
         for name in ("DATABASE_URL", "CODE_TRACKER_PG_HOST", "CODE_TRACKER_ENCRYPTION_KEY"):
             env.pop(name, None)
@@ -180,7 +179,7 @@ def _run(tmp: Path, started: float) -> int:
             print(dev.log_tail(40))
             raise SystemExit(f"codetracker dev did not start: {err}") from None
         try:
-            return _drive(dev, receiver, work, repo_url, admin_token, webhook_secret, started)
+            return _drive(dev, receiver, work, repo_url, admin_token, started)
         except BaseException:
             print("\n-- codetracker dev's log (last lines) --")
             print(dev.log_tail(40))
@@ -190,7 +189,7 @@ def _run(tmp: Path, started: float) -> int:
             print("\ncodetracker dev stopped (Postgres, moto and every function with it).")
 
 
-def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin_token: str, webhook_secret: str,
+def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin_token: str,
            started: float) -> int:  # fmt: skip
     print(f"  API {dev.api_url} (Swagger UI at {dev.api_url}/docs); its log: {dev.log_path}")
 
@@ -203,10 +202,10 @@ def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin
     _step("POST /repositories: register the repository; its main branch is scanned")
     repo = _check(dev.request("POST", "/repositories", json_body={"url": repo_url, "branch": "main"},
                               token=app["token"]), 201, "POST /repositories")  # fmt: skip
-    print(f"  repository {repo['id']}, job {repo['job_id']} queued")
+    print(f"  repository {repo['id']}, job {repo['job_id']} queued; its own GitHub webhook {repo['webhook']['url']}")
     first = _notification(receiver, repo["job_id"])
 
-    _step("push a change (a new function, debounce) and deliver GitHub's signed push webhook")
+    _step("push a change (a new function, debounce); GitHub's push webhook, signed with the registration's secret")
     before = _git("rev-parse", "HEAD", cwd=work)
     index = work / "src" / "index.mjs"
     index.write_text(index.read_text(encoding="utf-8") + CHANGE, encoding="utf-8")
@@ -221,11 +220,12 @@ def _drive(dev: DevProcess, receiver: Receiver, work: Path, repo_url: str, admin
                        "html_url": repo_url.removesuffix(".git"), "default_branch": "main"},
         "pusher": {"name": "demo"},
     }).encode()  # fmt: skip
-    signature = "sha256=" + hmac.new(webhook_secret.encode(), body, hashlib.sha256).hexdigest()
-    answer = dev.request("POST", "/webhooks/github", body=body, headers={
+    hook_secret, hook_path = repo["webhook"]["secret"], urlsplit(repo["webhook"]["url"]).path
+    signature = "sha256=" + hmac.new(hook_secret.encode(), body, hashlib.sha256).hexdigest()
+    answer = dev.request("POST", hook_path, body=body, headers={
         "content-type": "application/json", "x-github-event": "push", "x-github-delivery": str(uuid.uuid4()),
         "x-hub-signature-256": signature, "user-agent": "GitHub-Hookshot/demo"})  # fmt: skip
-    hook = _check(answer, 202, "POST /webhooks/github")
+    hook = _check(answer, 202, f"POST {hook_path}")
     print(f"  {after[:12]} pushed; webhook answered {answer.status} {hook['outcome']}, job {hook['job_ids'][0]}")
     second = _notification(receiver, hook["job_ids"][0])
 

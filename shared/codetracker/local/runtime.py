@@ -389,7 +389,10 @@ class DevRuntime:
         say = self.say
         say(f"codetracker dev: ready in {took:.1f} s (template {plan.template_path})")
         say(f"  API            {api_url}  (Swagger UI {api_url}/docs, health {api_url}/health)")
-        say(f"  GitHub webhook {api_url}/webhooks/github  secret: {secrets['CODE_TRACKER_GITHUB_WEBHOOK_SECRET']}")
+        say(
+            f"  GitHub webhook {api_url}/webhooks/github  secret: {secrets['CODE_TRACKER_GITHUB_WEBHOOK_SECRET']}"
+            "  (the operator's: every registration; each registration has its own, answered by POST /repositories)"
+        )
         if generated_admin:
             say(
                 f"  admin token    {secrets['CODE_TRACKER_ADMIN_TOKEN']}  (generated for this run; set "

@@ -12,7 +12,8 @@
   with the same webhook-id (in its body) and a fresh webhook-timestamp.
 
 The callback URL and the signing secret are read when sending (a changed callback URL is used by the next
-attempt); the body was fixed when the message was made.
+attempt; during a signing-secret rotation's grace each request carries a signature with the new and the old
+secret); the body was fixed when the message was made.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ from codetracker.ports import (
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.messages import finish_record, open_record, reject_record
 from codetracker.usecases.pipeline import callback_url
-from codetracker.usecases.registry import app_signing_secret
+from codetracker.usecases.registry import app_signing_secrets
 from codetracker.usecases.url_policy import CALLBACK, check_url
 
 logger = logging.getLogger("codetracker.notify")
@@ -179,8 +180,8 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
             url, kind=CALLBACK, field="callback_url", resolver=ports.resolver, allow_private=ports.allow_private_urls
         )
         body = contracts.event_to_bytes(message.event)
-        secret = app_signing_secret(app, cipher=ports.cipher)
-        headers = webhook_headers(secret, message.notification_id, int(started.timestamp()), body)
+        secrets = app_signing_secrets(app, cipher=ports.cipher, now=started)
+        headers = webhook_headers(secrets, message.notification_id, int(started.timestamp()), body)
         response = ports.sender.post(url, body, headers)
         failure = _status_error(response.status, response.excerpt, dict(response.headers), ports.clock())
         if failure is not None:

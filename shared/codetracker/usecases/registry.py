@@ -7,7 +7,10 @@ Credentials:
   found by that hash;
 - an app's notification signing secret is `whsec_` + base64 of 24 random bytes (Standard Webhooks), shown
   once, stored encrypted so that the notifier can sign;
-- a repository's access token is stored encrypted (ports.TokenCipher), bound to its row, and never returned.
+- a repository's access token is stored encrypted (ports.TokenCipher), bound to its row, and never returned;
+- a registration's GitHub webhook secret (`ctwh_` + 32 random bytes, base64url) is shown once, at
+  registration, and stored encrypted so that its webhook URL can check deliveries.
+Rotating any of them: usecases/rotation.py.
 
 Isolation: every read names the app; a registration owns its snapshots through its scope
 (`repository:<id>`). Deleting a registration stops watching it, deletes its snapshots (nobody can read them
@@ -22,7 +25,8 @@ import hashlib
 import hmac
 import secrets as random_secrets
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from urllib.parse import unquote
 
 from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
@@ -61,6 +65,7 @@ from codetracker.usecases.url_policy import CALLBACK, REPOSITORY, check_url
 
 APP_TOKEN_PREFIX = "ctk_"
 SIGNING_SECRET_PREFIX = "whsec_"
+WEBHOOK_SECRET_PREFIX = "ctwh_"
 ADMIN_TOKEN_SECRET = "admin_token"
 # GitHub (and most hosts) take a token as the HTTP password with any user name; this one is GitHub's own.
 TOKEN_USERNAME = "x-access-token"
@@ -76,6 +81,22 @@ def access_token_context(registration_id: str) -> str:
 
 def signing_secret_context(app_id: str) -> str:
     return f"app:{app_id}:signing_secret"
+
+
+def webhook_secret_context(registration_id: str) -> str:
+    return f"repository:{registration_id}:webhook_secret"
+
+
+def new_app_token() -> str:
+    return APP_TOKEN_PREFIX + base64.urlsafe_b64encode(random_secrets.token_bytes(32)).decode().rstrip("=")
+
+
+def new_signing_secret() -> str:
+    return SIGNING_SECRET_PREFIX + base64.b64encode(random_secrets.token_bytes(24)).decode()
+
+
+def new_webhook_secret() -> str:
+    return WEBHOOK_SECRET_PREFIX + base64.urlsafe_b64encode(random_secrets.token_bytes(32)).decode().rstrip("=")
 
 
 # --- authentication ----------------------------------------------------------------------------------------
@@ -100,12 +121,16 @@ def authenticate_admin(authorization: str | None, *, secrets: SecretSource) -> N
         raise Unauthorized("the admin token is not valid")
 
 
-def authenticate_app(authorization: str | None, *, unit_of_work: UnitOfWorkFactory) -> App:
+def authenticate_app(
+    authorization: str | None, *, unit_of_work: UnitOfWorkFactory, clock: Clock, current_only: bool = False
+) -> App:
+    """The app of the bearer token: its current token, or the one a rotation replaced while its grace lasts
+    (not when `current_only`: rotating needs the current token)."""
     token = bearer_token(authorization)
     if not token.startswith(APP_TOKEN_PREFIX) or len(token) > 256:
         raise Unauthorized("the token is not valid")
     with unit_of_work(read_only=True) as uow:
-        app = uow.apps.by_token_sha256(token_sha256(token))
+        app = uow.apps.by_token_sha256(token_sha256(token), now=None if current_only else clock())
     if app is None:
         raise Unauthorized("the token is not valid")
     return app
@@ -143,8 +168,7 @@ def create_app(
             allow_private=allow_private_urls,
         ).display
     app_id = str(uuid.uuid4())
-    token = APP_TOKEN_PREFIX + base64.urlsafe_b64encode(random_secrets.token_bytes(32)).decode().rstrip("=")
-    signing_secret = SIGNING_SECRET_PREFIX + base64.b64encode(random_secrets.token_bytes(24)).decode()
+    token, signing_secret = new_app_token(), new_signing_secret()
     app = App(
         id=app_id,
         name=request.name,
@@ -160,8 +184,21 @@ def create_app(
 
 
 def app_signing_secret(app: App, *, cipher: TokenCipher) -> str:
-    """The app's `whsec_` secret, for the notifier."""
+    """The app's current `whsec_` secret."""
     return cipher.decrypt(app.signing_secret_encrypted, context=signing_secret_context(app.id))
+
+
+def app_signing_secrets(app: App, *, cipher: TokenCipher, now: datetime) -> tuple[str, ...]:
+    """The `whsec_` secrets a notification is signed with now: the current one, and during a rotation's grace
+    the one it replaced (both ciphertexts are bound to the app)."""
+    context = signing_secret_context(app.id)
+    return tuple(cipher.decrypt(blob, context=context) for blob in app.signing_secrets_encrypted(now))
+
+
+def registration_webhook_secrets(registration: Registration, *, cipher: TokenCipher, now: datetime) -> tuple[str, ...]:
+    """The secrets a delivery to the registration's own webhook URL may be signed with now."""
+    context = webhook_secret_context(registration.id)
+    return tuple(cipher.decrypt(blob, context=context) for blob in registration.webhook_secrets_encrypted(now))
 
 
 def registration_credentials(registration: Registration, *, cipher: TokenCipher) -> Credentials | None:
@@ -180,6 +217,7 @@ class Registered:
     registration: Registration
     job: Job
     created: bool  # False: the app had registered this URL already (a new scan was queued)
+    webhook_secret: str | None = field(default=None, repr=False)  # shown once: only when created
 
 
 def _default_slug(normalized_url: str) -> str:
@@ -226,6 +264,7 @@ def register_repository(
             return Registered(existing, job, created=False)
         now = clock()
         registration_id = str(uuid.uuid4())
+        webhook_secret = new_webhook_secret()
         registration = Registration(
             id=registration_id,
             app_id=app.id,
@@ -246,6 +285,7 @@ def register_repository(
             last_scanned_at=None,
             created_at=now,
             updated_at=now,
+            webhook_secret_encrypted=cipher.encrypt(webhook_secret, context=webhook_secret_context(registration_id)),
         )
         try:
             uow.registrations.add(registration)
@@ -274,7 +314,7 @@ def register_repository(
         )
         uow.commit()
     metrics.count("RepositoriesRegistered")
-    return Registered(registration, job, created=True)
+    return Registered(registration, job, created=True, webhook_secret=webhook_secret)
 
 
 def get_repository(app: App, repository_id: str, *, unit_of_work: UnitOfWorkFactory) -> Registration:
@@ -356,6 +396,17 @@ def delete_repository(
             raise NotFound("no such repository")
         now = clock()
         deleted = uow.snapshots.delete_scope(registration.scope)
+        # Its hook's secrets go with it (a deleted registration's URL refuses every delivery anyway).
+        uow.registrations.set_webhook_secrets(
+            replace(
+                registration,
+                webhook_secret_encrypted=None,
+                previous_webhook_secret_encrypted=None,
+                previous_webhook_secret_expires_at=None,
+                updated_at=now,
+            ),
+            expected=registration.webhook_secret_encrypted,
+        )
         uow.registrations.update(replace(registration, access_token_encrypted=None, deleted_at=now, updated_at=now))
         record_activity(
             uow,

@@ -1,10 +1,21 @@
-"""GitHub webhook deliveries: verify, deduplicate, fan out to the registrations of the repository, queue.
+"""GitHub webhook deliveries: verify, deduplicate, apply to the registrations the signing secret speaks for,
+queue.
+
+Two kinds of hook:
+- a registration's own URL (`POST /webhooks/github/{registration_id}`), checked with that registration's
+  secret only (or the one a rotation replaced, during its grace): a delivery to it affects that registration
+  and nothing else, and only when it is about the registration's repository. An unknown or deleted id, or a
+  registration without a secret yet, is refused like a wrong signature (nothing tells ids apart);
+- the deployment's (`POST /webhooks/github`), checked with `CODE_TRACKER_GITHUB_WEBHOOK_SECRET`: the
+  operator's option for hooks the operator manages (e.g. one organisation hook). It fans out to every live
+  registration of the repository: that secret belongs to the operator, who is trusted with every tenant's
+  data anyway, and apps no longer need it (each has its own URL).
 
 Order of work (GitHub gives 10 s; only record and enqueue):
 1. the signature over the raw body bytes (missing or wrong: Unauthorized, nothing else happens);
-2. what the event asks for (domain/github.py) and which live registrations watch that repository;
-3. in one unit of work: claim the delivery id (a redelivery stops here, nothing queued), record the jobs and
-   activities, send the scan messages, then commit. The claim becomes visible only with that commit, after
+2. what the event asks for (domain/github.py) and which live registrations it applies to;
+3. in one unit of work: claim the delivery id at its hook (a redelivery stops here, nothing queued), record
+   the jobs and activities, send the scan messages, then commit. The claim becomes visible only with that commit, after
    the messages went out: a crash in between rolls the claim back and GitHub's redelivery retries. A
    concurrent delivery of the same id waits on the claim and then finds it.
 
@@ -15,24 +26,37 @@ a request for a ref with a job still queued (GitHub sends `push`, `create` and `
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from codetracker.domain.github import Ignored, Ping, RefDeleted, RefScan, interpret, signature_matches
 from codetracker.domain.service import (
+    DEPLOYMENT_HOOK,
     Activity,
     ActivityStatus,
     ActivityType,
     JobTrigger,
     Registration,
     WebhookDelivery,
+    registration_scope,
 )
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.urls import github_candidate_urls
-from codetracker.errors import InvalidInput, MalformedBody, Unauthorized
-from codetracker.ports import Clock, Metrics, ScanQueue, SecretSource, UnitOfWork, UnitOfWorkFactory
+from codetracker.errors import InvalidInput, MalformedBody, NotFound, Unauthorized
+from codetracker.ports import (
+    Clock,
+    Metrics,
+    ScanQueue,
+    SecretSource,
+    TokenCipher,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.registry import registration_webhook_secrets
+from codetracker.usecases.service_requests import entity_id
 
 WEBHOOK_SECRET = "github_webhook_secret"
 MAX_DELIVERY_ID = 200
@@ -87,10 +111,78 @@ def handle_github_delivery(
     clock: Clock,
     metrics: Metrics,
 ) -> WebhookOutcome:
+    """A delivery to the deployment's hook: every live registration of the repository."""
     secret = secrets.get(WEBHOOK_SECRET)
     if not signature_matches(secret.encode("utf-8"), delivery.body, delivery.signature):
         metrics.count("WebhookSignatureRejected")
         raise Unauthorized("the webhook signature is missing or does not match")
+    return _handle(
+        delivery,
+        DEPLOYMENT_HOOK,
+        lambda uow, urls: uow.registrations.watching(urls),
+        unit_of_work=unit_of_work,
+        scan_queue=scan_queue,
+        clock=clock,
+        metrics=metrics,
+    )
+
+
+def handle_registration_delivery(
+    registration_id: str,
+    delivery: GitHubDelivery,
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    scan_queue: ScanQueue,
+    cipher: TokenCipher,
+    clock: Clock,
+    metrics: Metrics,
+) -> WebhookOutcome:
+    """A delivery to one registration's own hook: that registration only, when signed with its secret."""
+    refused = Unauthorized("the webhook signature is missing or does not match")
+    try:
+        registration_id = entity_id(registration_id, "repository")
+    except NotFound:
+        metrics.count("WebhookSignatureRejected")
+        raise refused from None
+    with unit_of_work(read_only=True) as uow:
+        registration = uow.registrations.find(registration_id)
+    live = registration is not None and registration.deleted_at is None
+    candidates = registration_webhook_secrets(registration, cipher=cipher, now=clock()) if live else ()
+    # Every candidate is checked (no early exit): the time taken does not tell which one matched.
+    matched = [signature_matches(s.encode("utf-8"), delivery.body, delivery.signature) for s in candidates]
+    if not any(matched):
+        metrics.count("WebhookSignatureRejected")
+        raise refused
+
+    def this_registration(uow: UnitOfWork, urls: set[str]) -> list[Registration]:
+        found = uow.registrations.find(registration_id)
+        return [found] if found is not None and found.deleted_at is None and found.url in urls else []
+
+    return _handle(
+        delivery,
+        registration_scope(registration_id),
+        this_registration,
+        unit_of_work=unit_of_work,
+        scan_queue=scan_queue,
+        clock=clock,
+        metrics=metrics,
+        unmatched="the delivery is not about this registration's repository",
+    )
+
+
+def _handle(
+    delivery: GitHubDelivery,
+    hook: str,
+    applies_to: Callable[[UnitOfWork, set[str]], Iterable[Registration]],
+    *,
+    unit_of_work: UnitOfWorkFactory,
+    scan_queue: ScanQueue,
+    clock: Clock,
+    metrics: Metrics,
+    unmatched: str = "no registration watches this repository",
+) -> WebhookOutcome:
+    """A verified delivery: its headers, what it asks for, and the registrations `applies_to` chooses among
+    the live ones of the repository's URLs."""
     event = (delivery.event or "").strip()
     delivery_id = (delivery.delivery_id or "").strip()
     if not event or len(event) > 100 or not event.replace("_", "").isalnum():
@@ -107,7 +199,7 @@ def handle_github_delivery(
             WebhookOutcome("pong") if isinstance(intent, Ping) else WebhookOutcome("ignored", detail=intent.reason)
         )
         with unit_of_work() as uow:
-            if not uow.webhook_deliveries.claim(WebhookDelivery(delivery_id, event, now, outcome.outcome)):
+            if not uow.webhook_deliveries.claim(WebhookDelivery(delivery_id, event, now, outcome.outcome, hook)):
                 return WebhookOutcome("duplicate")
             uow.commit()
         return outcome
@@ -116,9 +208,9 @@ def handle_github_delivery(
     urls = github_candidate_urls(repository) if isinstance(repository, dict) else set()
     payload_default = repository.get("default_branch") if isinstance(repository, dict) else None
     with unit_of_work() as uow:
-        registrations = uow.registrations.watching(urls)
+        registrations = list(applies_to(uow, urls))
         label = "queued" if registrations else "ignored"
-        if not uow.webhook_deliveries.claim(WebhookDelivery(delivery_id, event, now, label)):
+        if not uow.webhook_deliveries.claim(WebhookDelivery(delivery_id, event, now, label, hook)):
             metrics.count("WebhookDuplicates")
             return WebhookOutcome("duplicate")
         job_ids: list[str] = []
@@ -138,7 +230,7 @@ def handle_github_delivery(
                 job_ids.append(job_id)
         uow.commit()
     if not registrations:
-        return WebhookOutcome("ignored", detail="no registration watches this repository")
+        return WebhookOutcome("ignored", detail=unmatched)
     return WebhookOutcome("queued" if job_ids else "ignored", tuple(job_ids))
 
 

@@ -168,7 +168,12 @@ def seed(api: Api) -> None:
         RepositoryStatus,
         registration_scope,
     )
-    from codetracker.usecases.registry import access_token_context, signing_secret_context, token_sha256
+    from codetracker.usecases.registry import (
+        access_token_context,
+        signing_secret_context,
+        token_sha256,
+        webhook_secret_context,
+    )
 
     services = api.services
     cipher = services.cipher
@@ -207,6 +212,9 @@ def seed(api: Api) -> None:
         last_scanned_at=now,
         created_at=now,
         updated_at=now,
+        webhook_secret_encrypted=cipher.encrypt(
+            ev.REGISTRATION_WEBHOOK_SECRET, context=webhook_secret_context(ev.REPOSITORY_ID)
+        ),
     )
     job = Job(
         ev.JOB_ID,

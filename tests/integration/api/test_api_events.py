@@ -54,6 +54,12 @@ EXPECTED = {
     "github-release-published": (202, None, 1),
     "github-ping": (200, None, 0),
     "github-issues-ignored": (202, None, 0),
+    "github-push-registration-hook": (202, None, 1),
+    "github-push-registration-hook-other-secret": (401, "unauthorized", 0),
+    "rotate-app-token": (200, None, 0),
+    "rotate-app-token-other-app": (404, "not_found", 0),
+    "rotate-signing-secret": (200, None, 0),
+    "rotate-webhook-secret": (200, None, 0),
 }
 FILES = sorted(ev.EVENTS.glob("*.json"))
 
@@ -91,5 +97,5 @@ def test_event_file(api, path):
     if path.stem == "register-repository":
         assert body["status"] == "pending_snapshot" and body["job_id"] == messages[0]["job_id"]
         assert body["has_access_token"] is True and "ghp_example" not in answer.text
-    if path.stem in ("github-push", "github-push-base64"):
+    if path.stem in ("github-push", "github-push-base64", "github-push-registration-hook"):
         assert messages[0]["ref"] == "refs/heads/main" and messages[0]["repository_id"] == ev.REPOSITORY_ID

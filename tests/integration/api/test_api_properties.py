@@ -92,7 +92,9 @@ def from_schema(schema: dict, depth: int = 0) -> st.SearchStrategy:
 def _param_value(param: dict) -> st.SearchStrategy:
     if param["in"] == "path":
         return st.one_of(
-            st.sampled_from([ev.REPOSITORY_ID, ev.JOB_ID, str(ev.SNAPSHOT_ID), ev.REPOSITORY_ID.upper()]),
+            st.sampled_from(
+                [ev.REPOSITORY_ID, ev.JOB_ID, str(ev.SNAPSHOT_ID), ev.REPOSITORY_ID.upper(), ev.APP_ID, ev.OTHER_APP_ID]
+            ),
             st.uuids().map(str),
             st.text(alphabet=string.printable.strip(), min_size=1, max_size=20),
         )
@@ -116,7 +118,8 @@ def requests(draw):
             query[param["name"]] = draw(_param_value(param))
     body = None
     content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-    if content is not None or path == "/webhooks/github":
+    webhook = path.startswith("/webhooks/github")
+    if content is not None or webhook:
         schema = content["schema"] if content else {}
         choice = draw(st.sampled_from(["schema", "schema", "any", "text", "none"]))
         if choice == "schema":
@@ -127,14 +130,13 @@ def requests(draw):
             body = draw(st.text(max_size=50))
     token = draw(st.sampled_from([ev.APP_TOKEN, ev.OTHER_APP_TOKEN, ev.ADMIN_TOKEN, "ctk_wrong", None]))
     headers = {"authorization": f"Bearer {token}"} if token else {}
-    if path == "/webhooks/github":
+    if webhook:
         raw = (body or "").encode("utf-8", "surrogatepass")
+        secret = ev.WEBHOOK_SECRET if path == "/webhooks/github" else ev.REGISTRATION_WEBHOOK_SECRET
         headers["x-github-event"] = draw(st.sampled_from(["push", "create", "delete", "release", "ping", "star", ""]))
         headers["x-github-delivery"] = draw(st.sampled_from(["d-1", "d-2", "", "x" * 300]))
         if draw(st.booleans()):
-            headers["x-hub-signature-256"] = (
-                "sha256=" + hmac.new(ev.WEBHOOK_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-            )
+            headers["x-hub-signature-256"] = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
     if body is not None:
         headers["content-type"] = draw(
             st.sampled_from(
@@ -172,6 +174,10 @@ def test_every_route_is_covered():
         ("/snapshots/{snapshot_id}", "get"),
         ("/repositories/{repository_id}/activity", "get"),
         ("/webhooks/github", "post"),
+        ("/webhooks/github/{registration_id}", "post"),
+        ("/apps/{app_id}/token", "post"),
+        ("/apps/{app_id}/signing-secret", "post"),
+        ("/repositories/{repository_id}/webhook-secret", "post"),
         ("/health", "get"),
     }
     # Every documented error status has the error body as its model.

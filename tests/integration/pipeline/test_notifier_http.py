@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -160,6 +160,44 @@ def test_4xx_is_permanent(receiver, status):
     assert f"HTTP {status}" in job.error_message and "gone for good" in job.error_message
     assert repository.status == RepositoryStatus.FAILED and f"HTTP {status}" in repository.last_error
     assert world.visibility.delays == [] and len(receiver.requests) == 1
+
+
+def test_during_a_signing_secret_rotation_each_secret_alone_verifies(receiver):
+    """Rotated with a grace: one signature per secret (`v1,<new> v1,<old>`); an app verifying with only its
+    old secret, or only the new one, accepts the notification (the reference `standardwebhooks` verifier)."""
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    from codetracker.usecases.rotation import rotate_signing_secret
+
+    world = World(receiver.url)
+    app_id = world.registration.app_id
+    new = rotate_signing_secret(app_id, 3600, unit_of_work=world.uow, cipher=world.cipher, clock=utc_now).value
+    assert world.deliver() is True
+    (request,) = receiver.requests
+    signatures = request.headers["webhook-signature"].split(" ")
+    assert len(signatures) == 2 and all(s.startswith("v1,") for s in signatures)
+    for secret in (new, SECRET):
+        assert Webhook(secret).verify(request.body, request.headers) == world.message.event
+    with pytest.raises(WebhookVerificationError):
+        Webhook("whsec_" + "Q" * 32).verify(request.body, request.headers)
+
+
+def test_after_the_grace_only_the_new_secret_signs(receiver):
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    from codetracker.usecases.rotation import rotate_signing_secret
+
+    world = World(receiver.url)
+    an_hour_ago = utc_now() - timedelta(hours=1)
+    new = rotate_signing_secret(
+        world.registration.app_id, 1800, unit_of_work=world.uow, cipher=world.cipher, clock=lambda: an_hour_ago
+    ).value
+    assert world.deliver() is True
+    (request,) = receiver.requests
+    assert len(request.headers["webhook-signature"].split(" ")) == 1
+    assert Webhook(new).verify(request.body, request.headers) == world.message.event
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(request.body, request.headers)
 
 
 def test_429_waits_as_long_as_retry_after_says(receiver):

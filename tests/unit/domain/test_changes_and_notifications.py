@@ -3,6 +3,8 @@ the reference `standardwebhooks` package), what an HTTP answer means, and the ba
 
 from __future__ import annotations
 
+import base64
+
 import time
 from datetime import UTC, datetime
 
@@ -80,6 +82,18 @@ def test_signature_verifies_with_the_reference_package():
         Webhook(SECRET).verify(body, {**headers, "webhook-id": "msg_other"})
     with pytest.raises(InvalidSigningSecret):
         sign("whsec_not base64!", "msg_x", now, body)
+
+
+def test_two_secrets_give_two_signatures_each_verifying_alone():
+    old, new = SECRET, "whsec_" + base64.b64encode(b"n" * 24).decode()
+    body, now = b'{"type":"snapshot.stored"}', int(time.time())
+    headers = webhook_headers((new, old), "msg_rot", now, body)
+    assert headers["webhook-signature"] == f"{sign(new, 'msg_rot', now, body)} {sign(old, 'msg_rot', now, body)}"
+    for secret in (new, old):
+        assert Webhook(secret).verify(body, headers) == {"type": "snapshot.stored"}
+    assert webhook_headers([old], "msg_rot", now, body) == webhook_headers(old, "msg_rot", now, body)
+    with pytest.raises(InvalidSigningSecret):
+        webhook_headers((), "msg_rot", now, body)
 
 
 def test_notification_ids_are_stable_per_job():

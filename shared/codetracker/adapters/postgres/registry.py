@@ -32,13 +32,28 @@ class PostgresAppStore:
 
     def add(self, app: App) -> None:
         self._connection.execute(
-            "INSERT INTO apps (id, name, token_sha256, signing_secret_encrypted, callback_url, created_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            [app.id, app.name, app.token_sha256, app.signing_secret_encrypted, app.callback_url, app.created_at],
+            f"INSERT INTO apps ({_APP}) VALUES ({', '.join(['%s'] * 10)})",
+            [
+                app.id,
+                app.name,
+                app.token_sha256,
+                app.signing_secret_encrypted,
+                app.callback_url,
+                app.created_at,
+                app.previous_token_sha256,
+                app.previous_token_expires_at,
+                app.previous_signing_secret_encrypted,
+                app.previous_signing_secret_expires_at,
+            ],
         )
 
-    def by_token_sha256(self, token_sha256: bytes) -> App | None:
+    def by_token_sha256(self, token_sha256: bytes, *, now: datetime | None = None) -> App | None:
         row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE token_sha256 = %s", [token_sha256]).fetchone()
+        if row is None and now is not None:
+            row = self._connection.execute(
+                f"SELECT {_APP} FROM apps WHERE previous_token_sha256 = %s AND previous_token_expires_at > %s",
+                [token_sha256, now],
+            ).fetchone()
         return _app(row) if row else None
 
     def get(self, app_id: str) -> App | None:
@@ -47,19 +62,61 @@ class PostgresAppStore:
         row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s", [app_id]).fetchone()
         return _app(row) if row else None
 
+    def lock(self, app_id: str) -> App | None:
+        if not is_uuid(app_id):
+            return None
+        row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s FOR UPDATE", [app_id]).fetchone()
+        return _app(row) if row else None
 
-_APP = "id, name, token_sha256, signing_secret_encrypted, callback_url, created_at"
+    def update(self, app: App) -> None:
+        self._connection.execute(
+            "UPDATE apps SET name = %s, token_sha256 = %s, signing_secret_encrypted = %s, callback_url = %s, "
+            "previous_token_sha256 = %s, previous_token_expires_at = %s, previous_signing_secret_encrypted = %s, "
+            "previous_signing_secret_expires_at = %s WHERE id = %s",
+            [
+                app.name,
+                app.token_sha256,
+                app.signing_secret_encrypted,
+                app.callback_url,
+                app.previous_token_sha256,
+                app.previous_token_expires_at,
+                app.previous_signing_secret_encrypted,
+                app.previous_signing_secret_expires_at,
+                app.id,
+            ],
+        )
+
+
+_APP = (
+    "id, name, token_sha256, signing_secret_encrypted, callback_url, created_at, previous_token_sha256, "
+    "previous_token_expires_at, previous_signing_secret_encrypted, previous_signing_secret_expires_at"
+)
+
+
+def _bytes(value: object) -> bytes | None:
+    return bytes(value) if value is not None else None  # type: ignore[arg-type]
 
 
 def _app(row: tuple) -> App:
-    app_id, name, token_sha256, secret, callback_url, created_at = row
-    return App(str(app_id), name, bytes(token_sha256), bytes(secret), callback_url, created_at)
+    app_id, name, token_sha256, secret, callback_url, created_at, old_token, old_token_until, old_secret, until = row
+    return App(
+        str(app_id),
+        name,
+        bytes(token_sha256),
+        bytes(secret),
+        callback_url,
+        created_at,
+        previous_token_sha256=_bytes(old_token),
+        previous_token_expires_at=old_token_until,
+        previous_signing_secret_encrypted=_bytes(old_secret),
+        previous_signing_secret_expires_at=until,
+    )
 
 
 _REGISTRATION = (
     "id, app_id, url, display_url, module_slug, default_branch, watched_branch, callback_url, "
     "access_token_encrypted, status, last_error, last_scanned_commit, last_scanned_at, created_at, updated_at, "
-    "deleted_at"
+    "deleted_at, webhook_secret_encrypted, previous_webhook_secret_encrypted, previous_webhook_secret_expires_at"
 )
 
 
@@ -81,6 +138,9 @@ def _registration(row: tuple) -> Registration:
         created_at,
         updated_at,
         deleted_at,
+        webhook_secret,
+        previous_webhook_secret,
+        previous_webhook_secret_until,
     ) = row
     return Registration(
         id=str(rid),
@@ -91,7 +151,7 @@ def _registration(row: tuple) -> Registration:
         default_branch=default_branch,
         watched_branch=watched,
         callback_url=callback,
-        access_token_encrypted=bytes(token) if token is not None else None,
+        access_token_encrypted=_bytes(token),
         status=RepositoryStatus(status),
         last_error=last_error,
         last_scanned_commit=last_commit,
@@ -99,6 +159,9 @@ def _registration(row: tuple) -> Registration:
         created_at=created_at,
         updated_at=updated_at,
         deleted_at=deleted_at,
+        webhook_secret_encrypted=_bytes(webhook_secret),
+        previous_webhook_secret_encrypted=_bytes(previous_webhook_secret),
+        previous_webhook_secret_expires_at=previous_webhook_secret_until,
     )
 
 
@@ -113,8 +176,7 @@ class PostgresRegistrationStore:
         try:
             with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
                 conn.execute(
-                    f"INSERT INTO repositories ({_REGISTRATION}) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    f"INSERT INTO repositories ({_REGISTRATION}) VALUES ({', '.join(['%s'] * 19)})",
                     _values(r),
                 )
         except psycopg.errors.UniqueViolation:
@@ -174,6 +236,25 @@ class PostgresRegistrationStore:
             ],
         )
 
+    def set_webhook_secrets(self, r: Registration, *, expected: bytes | None) -> bool:
+        """Store r's webhook secrets if the current one is still `expected` (no concurrent rotation won)."""
+        row = self._connection.execute(
+            "UPDATE repositories SET webhook_secret_encrypted = %s, previous_webhook_secret_encrypted = %s, "
+            "previous_webhook_secret_expires_at = %s, updated_at = %s "
+            "WHERE id = %s AND app_id = %s AND deleted_at IS NULL "
+            "AND webhook_secret_encrypted IS NOT DISTINCT FROM %s RETURNING id",
+            [
+                r.webhook_secret_encrypted,
+                r.previous_webhook_secret_encrypted,
+                r.previous_webhook_secret_expires_at,
+                r.updated_at,
+                r.id,
+                r.app_id,
+                expected,
+            ],
+        ).fetchone()
+        return row is not None
+
     def watching(self, urls: Iterable[str]) -> list[Registration]:
         wanted = sorted(set(urls))
         if not wanted:
@@ -224,4 +305,7 @@ def _values(r: Registration) -> list[object]:
         r.created_at,
         r.updated_at,
         r.deleted_at,
+        r.webhook_secret_encrypted,
+        r.previous_webhook_secret_encrypted,
+        r.previous_webhook_secret_expires_at,
     ]

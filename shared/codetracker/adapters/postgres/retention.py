@@ -17,7 +17,7 @@ class PostgresRetentionStore:
 
     def _delete(self, table: str, key: str, moment: str, before: datetime, limit: int) -> int:
         cursor = self._connection.execute(
-            f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} WHERE {moment} < %s "
+            f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE {moment} < %s "
             f"ORDER BY {moment} LIMIT %s)",
             [before, limit],
         )
@@ -30,7 +30,7 @@ class PostgresRetentionStore:
         return self._delete("jobs", "id", "created_at", before, limit)
 
     def delete_webhook_deliveries(self, *, before: datetime, limit: int) -> int:
-        return self._delete("webhook_deliveries", "delivery_id", "received_at", before, limit)
+        return self._delete("webhook_deliveries", "hook, delivery_id", "received_at", before, limit)
 
     def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
         cursor = self._connection.execute(

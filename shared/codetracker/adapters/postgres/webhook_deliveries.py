@@ -1,12 +1,12 @@
-"""GitHub deliveries seen, on Postgres. `claim` inserts the delivery id inside the caller's transaction: a
-concurrent claim of the same id blocks on the unique key until that transaction ends, then finds it (the
+"""GitHub deliveries seen, on Postgres. `claim` inserts the (hook, delivery id) inside the caller's transaction:
+a concurrent claim of the same key blocks on the unique key until that transaction ends, then finds it (the
 transaction committed: a redelivery) or not (it rolled back: this one goes on)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codetracker.domain.service import WebhookDelivery
+from codetracker.domain.service import DEPLOYMENT_HOOK, WebhookDelivery
 
 if TYPE_CHECKING:
     import psycopg
@@ -18,15 +18,16 @@ class PostgresWebhookDeliveryStore:
 
     def claim(self, delivery: WebhookDelivery) -> bool:
         row = self._connection.execute(
-            "INSERT INTO webhook_deliveries (delivery_id, event, received_at, outcome) VALUES (%s, %s, %s, %s) "
-            "ON CONFLICT (delivery_id) DO NOTHING RETURNING delivery_id",
-            [delivery.delivery_id, delivery.event, delivery.received_at, delivery.outcome],
+            "INSERT INTO webhook_deliveries (delivery_id, event, received_at, outcome, hook) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (hook, delivery_id) DO NOTHING RETURNING delivery_id",
+            [delivery.delivery_id, delivery.event, delivery.received_at, delivery.outcome, delivery.hook],
         ).fetchone()
         return row is not None
 
-    def get(self, delivery_id: str) -> WebhookDelivery | None:
+    def get(self, delivery_id: str, hook: str = DEPLOYMENT_HOOK) -> WebhookDelivery | None:
         row = self._connection.execute(
-            "SELECT delivery_id, event, received_at, outcome FROM webhook_deliveries WHERE delivery_id = %s",
-            [delivery_id],
+            "SELECT delivery_id, event, received_at, outcome, hook FROM webhook_deliveries "
+            "WHERE hook = %s AND delivery_id = %s",
+            [hook, delivery_id],
         ).fetchone()
         return WebhookDelivery(*row) if row else None
