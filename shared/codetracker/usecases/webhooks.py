@@ -33,6 +33,7 @@ from codetracker.errors import InvalidInput, MalformedBody, Unauthorized
 from codetracker.ports import Clock, Metrics, ScanQueue, SecretSource, UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.outbox import send_queued
 
 WEBHOOK_SECRET = "github_webhook_secret"
 MAX_DELIVERY_ID = 200
@@ -130,13 +131,13 @@ def handle_github_delivery(
                 event=event,
                 delivery_id=delivery_id,
                 payload_default=payload_default if isinstance(payload_default, str) else None,
-                scan_queue=scan_queue,
                 clock=clock,
                 metrics=metrics,
             )
             if job_id is not None:
                 job_ids.append(job_id)
         uow.commit()
+    send_queued(job_ids, unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
     if not registrations:
         return WebhookOutcome("ignored", detail="no registration watches this repository")
     return WebhookOutcome("queued" if job_ids else "ignored", tuple(job_ids))
@@ -150,7 +151,6 @@ def _apply(
     event: str,
     delivery_id: str,
     payload_default: str | None,
-    scan_queue: ScanQueue,
     clock: Clock,
     metrics: Metrics,
 ) -> str | None:
@@ -196,7 +196,6 @@ def _apply(
         registration,
         intent.ref,
         trigger=JobTrigger.WEBHOOK,
-        scan_queue=scan_queue,
         clock=clock,
         metrics=metrics,
         activity=ActivityType.WEBHOOK_RECEIVED,
