@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
 from codetracker import contracts
+from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
 from codetracker.domain.service import (
     Activity,
     ActivityStatus,

@@ -3,11 +3,11 @@ delivery; a push of more than three tags sends no tag events), so every watched 
 without fetching any object (ls-remote), and a scan is queued for each ref whose commit differs from the
 snapshot stored under that ref's key: the watched branch, and the tags.
 
+- First, the scan messages left in the outbox are sent (usecases/outbox.py), and jobs left active past
+  `abandon_after_s` are failed (`scan_abandoned`, usecases/abandoned.py), so their refs are queued again.
 - Remotes are listed `concurrency` at a time, each under the git timeouts and its own deadline
   (`listing_timeout_s`): one slow or dead remote holds one worker until its deadline, never the others.
 - The whole run stops waiting when the function's time is nearly up; what was not listed is next run's.
-- First, scan messages left in the outbox are sent (usecases/outbox.py), and jobs left active past
-  `abandon_after_s` are failed (`scan_abandoned`, usecases/abandoned.py), so their refs are queued again.
 - A ref with a scan already under way (queued, scanning, persisting) gets none; a repository gets at most
   `max_scans` per run (its branch first, then tags by name, highest first), so a first run over a repository
   with hundreds of never-scanned tags spreads them over runs.
