@@ -209,6 +209,10 @@ def test_a_send_that_fails_after_the_commit_is_sent_by_the_schedule(harness, app
     assert harness.receive("scan") == []
     ((attempts, last_error),) = harness.rows("SELECT attempts, last_error FROM outbox WHERE job_id = %s", job["id"])
     assert attempts == 1 and last_error.startswith("queue_unavailable")
+    ((messages, most_attempts, latest_error),) = harness.rows(
+        "SELECT messages, most_attempts, latest_error FROM ops_outbox_unsent WHERE queue = 'scan'"
+    )
+    assert (messages, most_attempts, latest_error) == (1, 1, last_error)
     assert _reconcile(harness).relayed == 0  # still broken: the attempt waits for its retry moment, then fails
     harness.services.scan_queue.broken = False
     assert _reconcile(harness).relayed == 0  # not before its retry moment

@@ -18,3 +18,14 @@ CREATE INDEX outbox_unsent_idx ON outbox (id) WHERE sent_at IS NULL;
 CREATE INDEX outbox_job_id_idx ON outbox (job_id);
 -- The reconciler fails jobs left active past a bound (their message was dead-lettered or lost).
 CREATE INDEX jobs_active_updated_at_idx ON jobs (updated_at) WHERE status IN ('queued', 'scanning', 'persisting');
+
+-- Operations: what waits in the outbox (a growing count or an old `oldest` means the scan queue refuses sends).
+CREATE VIEW ops_outbox_unsent AS
+SELECT queue,
+       count(*) AS messages,
+       min(created_at) AS oldest,
+       max(attempts) AS most_attempts,
+       (array_agg(last_error ORDER BY id DESC) FILTER (WHERE last_error IS NOT NULL))[1] AS latest_error
+FROM outbox
+WHERE sent_at IS NULL
+GROUP BY queue;
