@@ -1,5 +1,6 @@
-"""The `reconciler` Lambda (EventBridge schedule, default every 15 minutes): list every watched repository's
-refs without fetching objects and queue scans for refs whose commit differs from the stored snapshot's.
+"""The `reconciler` Lambda (EventBridge schedule, default every 15 minutes): send the scan messages left in the
+outbox, fail jobs whose message died (`scan_abandoned`), list every watched repository's refs without fetching
+objects and queue scans for refs whose commit differs from the stored snapshot's.
 Returns the run's report (counts).
 
 Thin: Powertools Logger/Metrics (Tracer in Lambda only), the use case. No I/O at import."""
@@ -38,6 +39,8 @@ def _handle(event: dict[str, Any], context: Any, services: Any = None) -> dict[s
         max_scans=pipeline.reconcile_max_scans,
         allow_private_urls=services.settings.api.allow_private_urls,
         time_left=time_left(context),
+        pipeline=services.pipeline_ports(),
+        abandon_after_s=pipeline.abandon_after_s,
     )
     return report.as_dict()
 

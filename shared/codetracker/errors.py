@@ -167,10 +167,19 @@ class StoreUnavailable(RetryableError):
 
 
 class JobNotReady(RetryableError):
-    """A queue message names a job the store does not have (yet): its transaction may not have committed, or
-    its sender crashed before committing. Retried until the queue gives up (then the dead-letter queue)."""
+    """A queue message names a job the store does not have: the outbox sends a scan message only after its job
+    commits, so this is a deleted job (retention) or a message from elsewhere. Retried a few seconds later
+    until the queue gives up (then the dead-letter queue)."""
 
     code = "job_not_ready"
+
+
+class ScanAbandoned(PermanentError):
+    """A job stayed queued, scanning or persisting past the bound of its queue's retries: its message went to a
+    dead-letter queue or was lost. The reconciler fails it with this code (a redriven copy then does nothing;
+    the reconciler or a new request queues a fresh scan)."""
+
+    code = "scan_abandoned"
 
 
 class ScanTimeBudgetExceeded(RetryableError):

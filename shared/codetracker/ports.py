@@ -14,6 +14,7 @@ from codetracker.domain.service import (
     Job,
     JobStatus,
     NotifyRequested,
+    OutboxMessage,
     PersistRequested,
     Registration,
     ScanRequested,
@@ -386,6 +387,35 @@ class JobStore(Protocol):
         notification)."""
         ...
 
+    def list_stale(self, *, before: datetime, limit: int) -> list[Job]:
+        """Jobs still queued, scanning or persisting whose last change is older than `before`, oldest first."""
+        ...
+
+
+class OutboxStore(Protocol):
+    """Messages committed with their jobs, waiting to be sent (the transactional outbox)."""
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        """Record a message in the caller's transaction; returns it with its id."""
+        ...
+
+    def claim(
+        self, *, at: datetime, until: datetime, limit: int, job_ids: Sequence[str] | None = None
+    ) -> list[OutboxMessage]:
+        """Unsent messages nobody else holds (oldest first; only those of `job_ids` when given), held until
+        `until` and counted as an attempt: a concurrent claim skips them, a relay that dies lets them go then."""
+        ...
+
+    def mark_sent(self, ids: Sequence[int], *, at: datetime) -> None: ...
+
+    def release(self, message_id: int, *, retry_at: datetime, error: str | None) -> None:
+        """A message not sent: claimable again from `retry_at`, with the reason (None: not tried)."""
+        ...
+
+    def unsent(self, *, limit: int) -> list[OutboxMessage]:
+        """Messages not sent yet, oldest first (claimed or not)."""
+        ...
+
 
 class ActivityStore(Protocol):
     def add(self, activity: Activity) -> None:
@@ -439,6 +469,7 @@ class UnitOfWork(Protocol):
     activities: ActivityStore
     webhook_deliveries: WebhookDeliveryStore
     retention: RetentionStore
+    outbox: OutboxStore
 
     def __enter__(self) -> UnitOfWork: ...
 
@@ -462,8 +493,8 @@ Clock = Callable[[], datetime]  # now, timezone-aware
 
 
 class ScanQueue(Protocol):
-    """Where scan requests go (SQS in AWS; adapters/sqs.py). Sent inside the unit of work that records the
-    job, before it commits: a failed send records nothing."""
+    """Where scan requests go (SQS in AWS; adapters/sqs.py). Only the outbox relay sends (usecases/outbox.py),
+    after the message's job is committed."""
 
     def send(self, message: ScanRequested) -> str:
         """Send one message; returns the queue's message id. Raises RetryableError when the queue is

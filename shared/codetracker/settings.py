@@ -208,6 +208,9 @@ class PipelineSettings:
     retention_batch: int = 500  # CODE_TRACKER_RETENTION_BATCH: rows per delete statement
     reconcile_concurrency: int = 8  # CODE_TRACKER_RECONCILE_CONCURRENCY: remotes listed at once
     reconcile_max_scans: int = 10  # CODE_TRACKER_RECONCILE_MAX_SCANS: scans one repository may get per run
+    # CODE_TRACKER_ABANDON_AFTER_S: the reconciler fails a job left queued, scanning or persisting this long after
+    # its last change (its message died). Above the scan queue's receives × visibility timeout (3 × 5,400 s).
+    abandon_after_s: float = 6 * 3600.0
     public_api_url: str | None = None  # CODE_TRACKER_PUBLIC_API_URL: the links in notifications
     # CODE_TRACKER_SCAN_RESERVE_S: the scanner stops fetching/parsing this long before its time limit, to send
     # its result or record the failure.
@@ -237,6 +240,7 @@ class PipelineSettings:
             retention_batch=_positive(env, "CODE_TRACKER_RETENTION_BATCH", 500, int),
             reconcile_concurrency=_positive(env, "CODE_TRACKER_RECONCILE_CONCURRENCY", 8, int),
             reconcile_max_scans=_positive(env, "CODE_TRACKER_RECONCILE_MAX_SCANS", 10, int),
+            abandon_after_s=_positive(env, "CODE_TRACKER_ABANDON_AFTER_S", 6 * 3600.0, float),
             public_api_url=public,
             scan_reserve_s=_non_negative(env, "CODE_TRACKER_SCAN_RESERVE_S", 20.0),
             log_tail_lines=_positive(env, "CODE_TRACKER_LOG_TAIL_LINES", 20, int),

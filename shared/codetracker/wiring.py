@@ -65,6 +65,7 @@ class Services:
         notify_queue: NotifyQueue | None = None,
         payloads: PayloadStore | None = None,
         notify_visibility: MessageVisibility | None = None,
+        scan_visibility: MessageVisibility | None = None,
         webhook_sender: WebhookSender | None = None,
         ref_lister: RefLister | None = None,
         dead_letters: DeadLetterMover | None = None,
@@ -82,6 +83,7 @@ class Services:
             "notify_queue": notify_queue,
             "payloads": payloads,
             "notify_visibility": notify_visibility,
+            "scan_visibility": scan_visibility,
             "webhook_sender": webhook_sender,
             "ref_lister": ref_lister,
             "dead_letters": dead_letters,
@@ -216,6 +218,12 @@ class Services:
         return SqsVisibility(self.settings.pipeline.queue("notify").url, setting="CODE_TRACKER_NOTIFY_QUEUE_URL")
 
     @cached_property
+    def scan_visibility(self) -> MessageVisibility:
+        from codetracker.adapters.sqs import SqsVisibility
+
+        return SqsVisibility(self.settings.api.scan_queue_url, setting="CODE_TRACKER_SCAN_QUEUE_URL")
+
+    @cached_property
     def webhook_sender(self) -> WebhookSender:
         from codetracker.adapters.notify_httpx import HttpxWebhookSender
 
@@ -257,6 +265,7 @@ class Services:
             fetcher=self.fetcher if scanner else None,
             parser=self.parser() if scanner else None,
             persist_queue=self.persist_queue if scanner else None,
+            scan_visibility=self.scan_visibility if scanner else None,
             limits=self.settings.fetch_limits,
             selection=self.settings.selection,
             parallel=self.parallel_options,

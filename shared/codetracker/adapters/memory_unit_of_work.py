@@ -8,7 +8,7 @@ It lives beside the Postgres adapter, not under tests/, and the same contract su
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Self
@@ -28,6 +28,7 @@ from codetracker.domain.service import (
     App,
     Job,
     JobStatus,
+    OutboxMessage,
     Registration,
     WebhookDelivery,
 )
@@ -61,6 +62,9 @@ class MemoryState:
     deliveries: dict[tuple[str, str], WebhookDelivery] = field(default_factory=dict)  # by (hook, delivery id)
     last_activity_id: int = 0
     blob_cached_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    outbox: dict[int, OutboxMessage] = field(default_factory=dict)
+    outbox_claimed_until: dict[int, datetime] = field(default_factory=dict)
+    last_outbox_id: int = 0
 
     def copy(self) -> MemoryState:
         # Shallow: stored values are never mutated, only replaced.
@@ -75,6 +79,9 @@ class MemoryState:
             dict(self.deliveries),
             self.last_activity_id,
             dict(self.blob_cached_at),
+            dict(self.outbox),
+            dict(self.outbox_claimed_until),
+            self.last_outbox_id,
         )
 
     def new_snapshot_id(self) -> int:
@@ -416,6 +423,62 @@ class MemoryJobStore:
                 created_at=stored.created_at,
             )
 
+    def list_stale(self, *, before: datetime, limit: int) -> list[Job]:
+        active = (JobStatus.QUEUED, JobStatus.SCANNING, JobStatus.PERSISTING)
+        stale = [j for j in self._state.jobs.values() if j.status in active and j.updated_at < before]
+        return sorted(stale, key=lambda j: (j.updated_at, j.id))[:limit]
+
+
+class MemoryOutboxStore:
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        if message.job_id not in self._state.jobs:
+            raise InvalidInput("an outbox message needs an existing job", field="job_id")
+        self._state.last_outbox_id += 1
+        stored = replace(message, id=self._state.last_outbox_id, sent_at=None, attempts=0, last_error=None)
+        self._state.outbox[stored.id] = stored  # type: ignore[index]
+        return stored
+
+    def claim(
+        self, *, at: datetime, until: datetime, limit: int, job_ids: Sequence[str] | None = None
+    ) -> list[OutboxMessage]:
+        claims = self._state.outbox_claimed_until
+        free = [
+            m
+            for m in self.unsent(limit=len(self._state.outbox))
+            if (m.id not in claims or claims[m.id] <= at) and (job_ids is None or m.job_id in job_ids)  # type: ignore[operator]
+        ][:limit]
+        claimed = []
+        for message in free:
+            message = replace(message, attempts=message.attempts + 1)
+            self._state.outbox[message.id] = message  # type: ignore[index]
+            claims[message.id] = until  # type: ignore[index]
+            claimed.append(message)
+        return claimed
+
+    def mark_sent(self, ids: Sequence[int], *, at: datetime) -> None:
+        for message_id in ids:
+            message = self._state.outbox.get(message_id)
+            if message is not None and message.sent_at is None:
+                self._state.outbox[message_id] = replace(message, sent_at=at)
+                self._state.outbox_claimed_until.pop(message_id, None)
+
+    def release(self, message_id: int, *, retry_at: datetime, error: str | None) -> None:
+        message = self._state.outbox.get(message_id)
+        if message is None or message.sent_at is not None:
+            return
+        if error is None:
+            message = replace(message, attempts=max(message.attempts - 1, 0))
+        else:
+            message = replace(message, last_error=error)
+        self._state.outbox[message_id] = message
+        self._state.outbox_claimed_until[message_id] = retry_at
+
+    def unsent(self, *, limit: int) -> list[OutboxMessage]:
+        return sorted((m for m in self._state.outbox.values() if m.sent_at is None), key=lambda m: m.id or 0)[:limit]
+
 
 class MemoryRetentionStore:
     def __init__(self, state: MemoryState) -> None:
@@ -432,6 +495,10 @@ class MemoryRetentionStore:
         ids = {j.id for j in doomed[:limit]}
         for job_id in ids:
             del self._state.jobs[job_id]
+        # As ON DELETE CASCADE does.
+        for message in [m for m in self._state.outbox.values() if m.job_id in ids]:
+            del self._state.outbox[message.id]  # type: ignore[arg-type]
+            self._state.outbox_claimed_until.pop(message.id, None)  # type: ignore[arg-type]
         # As ON DELETE SET NULL does.
         self._state.activities = [replace(a, job_id=None) if a.job_id in ids else a for a in self._state.activities]
         return len(ids)
@@ -499,6 +566,7 @@ class MemoryUnitOfWork:
     activities: MemoryActivityStore
     webhook_deliveries: MemoryWebhookDeliveryStore
     retention: MemoryRetentionStore
+    outbox: MemoryOutboxStore
 
     def __init__(self, factory: MemoryUnitOfWorkFactory) -> None:
         self._factory = factory
@@ -516,6 +584,7 @@ class MemoryUnitOfWork:
         self.activities = MemoryActivityStore(self._working)
         self.webhook_deliveries = MemoryWebhookDeliveryStore(self._working)
         self.retention = MemoryRetentionStore(self._working)
+        self.outbox = MemoryOutboxStore(self._working)
         return self
 
     def commit(self) -> None:

@@ -260,3 +260,18 @@ class NotifyRequested:
     job_id: str
     repository_id: str
     event: dict
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A queue message written in the transaction of the job it names (the transactional outbox): the relay
+    sends it after that commit, at least once, and marks it sent. `id` is the store's (None before `add`)."""
+
+    job_id: str
+    queue: str  # "scan"
+    body: str  # the message as sent
+    created_at: datetime
+    id: int | None = None
+    sent_at: datetime | None = None
+    attempts: int = 0
+    last_error: str | None = None

@@ -1,10 +1,9 @@
-"""Scan jobs: queueing a scan (a job `queued`, its message on the scan queue, an activity), reading jobs.
+"""Scan jobs: queueing a scan (a job `queued`, its message in the outbox, an activity), reading jobs.
 
-Queueing happens inside the caller's unit of work: the job row is written, the message sent, and the unit
-commits after. A failed send therefore records nothing (the caller answers 503 and may retry); a crash after
-the send and before the commit leaves a message whose job does not exist, which the scanner must treat as
-retryable until its receive count runs out (it then lands in the scan DLQ). A message may also arrive
-before its job's transaction commits: the same rule covers it.
+Queueing happens inside the caller's unit of work: the job row, its scan message (the outbox, usecases/outbox.py)
+and the activity are committed together, so no message names a job that is not committed and no committed job
+lacks its message. After the commit the caller sends the message (`send_queued`); what it could not send the
+reconciler's schedule sends.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from codetracker import contracts
 from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
 from codetracker.domain.service import (
     Activity,
@@ -21,6 +21,7 @@ from codetracker.domain.service import (
     Job,
     JobStatus,
     JobTrigger,
+    OutboxMessage,
     Registration,
     ScanRequested,
 )
@@ -28,12 +29,23 @@ from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import NotFound
 from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
+from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
 from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
 
 
 def default_ref(registration: Registration) -> str:
     """What a scan without a ref scans: the watched branch, else the remote's HEAD (its default branch)."""
     return f"refs/heads/{registration.watched_branch}" if registration.watched_branch else "HEAD"
+
+
+def follows_repository(ref: str, registration: Registration) -> bool:
+    """Whether a job's outcome is its repository's (status, last_error, last scanned commit): a scan of the
+    watched branch, or of HEAD when none is watched. Any other ref (a tag, a one-off scan of another branch)
+    succeeds or fails alone, on its job."""
+    if ref == default_ref(registration):
+        return True
+    branch = registration.effective_branch
+    return branch is not None and ref in (branch, f"refs/heads/{branch}")
 
 
 def _key_names(ref: str) -> tuple[str | None, str | None]:
@@ -51,13 +63,13 @@ def queue_scan(
     ref: str,
     *,
     trigger: JobTrigger,
-    scan_queue: ScanQueue,
     clock: Clock,
     metrics: Metrics,
     activity: ActivityType = ActivityType.SCAN_REQUESTED,
     details: str | None = None,
 ) -> Job:
-    """Record a queued job and send its message, in the caller's unit of work (which commits)."""
+    """Record a queued job and its message in the outbox, in the caller's unit of work (which commits, then
+    calls `send_queued`)."""
     now = clock()
     branch, tag = _key_names(ref)
     job = Job(
@@ -86,22 +98,21 @@ def queue_scan(
         ),
         metrics=metrics,
     )
-    scan_queue.send(
-        ScanRequested(
-            job_id=job.id,
-            repository_id=registration.id,
-            url=registration.url,
-            ref=ref,
-            scope=registration.scope,
-            module_slug=registration.module_slug,
-            fallback_branch=registration.effective_branch or FALLBACK_BRANCH,
-            trigger=trigger,
-            requested_at=now,
-            # Only what the caller fixed: the scanner keys branch and commit refs by what the fetch resolves.
-            branch_name=None,
-            release_tag=None,
-        )
+    message = ScanRequested(
+        job_id=job.id,
+        repository_id=registration.id,
+        url=registration.url,
+        ref=ref,
+        scope=registration.scope,
+        module_slug=registration.module_slug,
+        fallback_branch=registration.effective_branch or FALLBACK_BRANCH,
+        trigger=trigger,
+        requested_at=now,
+        # Only what the caller fixed: the scanner keys branch and commit refs by what the fetch resolves.
+        branch_name=None,
+        release_tag=None,
     )
+    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, contracts.scan_requested_to_json(message), now))
     metrics.count("ScansQueued")
     return job
 
@@ -124,11 +135,11 @@ def request_scan(
             registration,
             request.ref or default_ref(registration),
             trigger=JobTrigger.API,
-            scan_queue=scan_queue,
             clock=clock,
             metrics=metrics,
         )
         uow.commit()
+    send_queued([job.id], unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
     return job
 
 

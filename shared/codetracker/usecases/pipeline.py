@@ -9,16 +9,19 @@ changed, durations) stays on the job after its snapshot is replaced.
 At-least-once delivery, out of order:
 - every stage reads its job first, locked (`jobs.lock`), and does nothing for a job past that stage: a
   message delivered twice stores once and sends one notify message;
-- a message naming a job the store does not have is retried (JobNotReady: the job's transaction may not be
-  committed yet) until the queue moves it to its dead-letter queue;
+- a scan message is sent only after its job commits (the outbox, usecases/outbox.py); one naming a job the
+  store does not have (deleted by retention, or not ours) is retried a few seconds later (JobNotReady, its
+  visibility changed), until the queue moves it to its dead-letter queue;
 - an older scan than the stored one replaces nothing (the job ends `done`, its result says `stale`);
 - the persister stores the snapshot, the job's change and the repository's in one transaction, then sends the
   notify message, then records that it was sent: a failure between the two resends it on redelivery (same
   webhook-id: the notifier and the receiver deduplicate on it).
 
-Errors: permanent ones fail the job with the typed reason (job and repository `failed`, `scan_failed`
-activity, a `scan.failed` notification when there is a callback) and are not retried; anything else is
-raised, so the queue redelivers it (then its dead-letter queue), after its reason is written on the job.
+Errors: permanent ones fail the job with the typed reason (job `failed`, its repository too when the job
+follows it: jobs.follows_repository; `scan_failed` activity, a `scan.failed` notification when there is a
+callback) and are not retried; anything else is raised, so the queue redelivers it (then its dead-letter
+queue), after its reason is written on the job. A job whose message died stays active until the reconciler
+fails it (`scan_abandoned`: usecases/abandoned.py).
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ from codetracker.ports import (
     Clock,
     FetchLimits,
     HostResolver,
+    MessageVisibility,
     Metrics,
     ModuleParser,
     NotifyQueue,
@@ -79,6 +83,7 @@ from codetracker.ports import (
 )
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
+from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.messages import OpenedMessage, finish_record, open_record, reject_record
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
@@ -91,6 +96,7 @@ logger = logging.getLogger("codetracker.pipeline")
 # scanner sets it before its persist message is sent, and a failed send is redelivered and scanned again.
 _SCANNED = (JobStatus.NOTIFYING, JobStatus.DONE, JobStatus.FAILED)
 TimeLeft = Callable[[], float]  # seconds left before the function's time limit
+JOB_NOT_READY_RETRY_S = 2  # a scan message whose job is not stored is received again after this × receive count
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,7 @@ class PipelinePorts:
     fetcher: RepositoryFetcher | None = None
     parser: ModuleParser | None = None
     persist_queue: PersistQueue | None = None
+    scan_visibility: MessageVisibility | None = None
     limits: FetchLimits = FetchLimits()
     selection: SelectionOptions = SelectionOptions()
     parallel: ParallelOptions | None = None
@@ -179,17 +186,21 @@ def fail_job(
     ports: PipelinePorts,
     log: JobLog | None,
     commit_sha: str | None = None,
-) -> None:
-    """A permanent failure: job and repository `failed` with the typed reason, `scan_failed` activity, a
-    `scan.failed` notification when there is a callback. Raises StoreUnavailable when it cannot be recorded
-    (the message is then redelivered and fails again)."""
+    unchanged_since: datetime | None = None,
+) -> bool:
+    """A permanent failure: job (and repository: jobs.follows_repository) `failed` with the typed reason,
+    `scan_failed` activity, a `scan.failed` notification when there is a callback. `unchanged_since`: only if
+    the job was not changed after that moment. Whether it failed the job; raises StoreUnavailable when it
+    cannot be recorded (the message is then redelivered and fails again)."""
     now = ports.clock()
     message = str(error)[:2000]
     notify: NotifyRequested | None = None
     with ports.unit_of_work() as uow:
         job = uow.jobs.lock(job_id)
         if job is None or job.finished:
-            return
+            return False
+        if unchanged_since is not None and job.updated_at > unchanged_since:
+            return False
         registration = uow.registrations.find(job.repository_id)
         stage_times = {"scan": job.scan, "persist": job.persist}[stage]
         times = replace(stage_times, started_at=stage_times.started_at or now, ended_at=now)
@@ -208,14 +219,15 @@ def fail_job(
             if callback_url(registration, app) is not None:
                 failed = replace(failed, notification_id=notification_id(job.id))
                 notify = pending_notification(failed, registration, public_api_url=ports.public_api_url)
-            uow.registrations.update(
-                replace(
-                    registration,
-                    status=RepositoryStatus.FAILED,
-                    last_error=f"{error.code}: {message}"[:2000],
-                    updated_at=now,
+            if follows_repository(job.ref, registration):
+                uow.registrations.update(
+                    replace(
+                        registration,
+                        status=RepositoryStatus.FAILED,
+                        last_error=f"{error.code}: {message}"[:2000],
+                        updated_at=now,
+                    )
                 )
-            )
             _activity(
                 uow,
                 registration,
@@ -232,6 +244,7 @@ def fail_job(
     ports.metrics.count("JobsFailed", dimensions={"stage": stage, "reason": error.code})
     if notify is not None:
         send_notification(notify, ports=ports)
+    return True
 
 
 def failed_event(job: Job, registration: Registration) -> dict[str, Any]:
@@ -323,7 +336,10 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
                     raise
                 fail_job(message.job_id, error, stage="scan", ports=ports, log=log)
             except JobNotReady:
-                logger.warning("the job of the message is not stored (yet); retried")
+                # Seconds, not the queue's visibility timeout (90 minutes for the scan queue).
+                delay = min(JOB_NOT_READY_RETRY_S * record.receive_count, 60)
+                logger.warning("the job of the message is not stored; retried", extra={"retry_in_s": delay})
+                _retry_sooner(record, delay, ports)
                 raise
             except Exception as error:
                 logger.warning(
@@ -335,6 +351,15 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
                 raise
 
     consume(record, queue="scan", ports=ports, work=work)
+
+
+def _retry_sooner(record: QueueRecord, seconds: int, ports: PipelinePorts) -> None:
+    if ports.scan_visibility is None or not record.receipt_handle:
+        return
+    try:
+        ports.scan_visibility.delay(record.receipt_handle, seconds)
+    except Exception as err:  # noqa: BLE001 - the visibility timeout then decides; the retry still happens
+        logger.info("visibility not changed", extra={"error": getattr(err, "code", type(err).__name__)})
 
 
 def _start_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Registration] | None:
@@ -378,7 +403,8 @@ def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
             scan=replace(job.scan, started_at=job.scan.started_at or now),
         )
         uow.jobs.save(job)
-        uow.registrations.update(replace(registration, status=RepositoryStatus.SCANNING, updated_at=now))
+        if follows_repository(job.ref, registration):
+            uow.registrations.update(replace(registration, status=RepositoryStatus.SCANNING, updated_at=now))
         _activity(
             uow,
             registration,
@@ -716,17 +742,20 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             notification_id=notification_id(job.id) if url else None,
         )
         uow.jobs.save(job)
-        uow.registrations.update(
-            replace(
-                registration,
-                status=RepositoryStatus.SYNCED,
-                last_error=None,
-                last_scanned_commit=summary.commit_sha,
-                last_scanned_at=now,
-                updated_at=now,
-                default_branch=scan.key.branch_name if job.ref == "HEAD" else registration.default_branch,
+        if follows_repository(job.ref, registration):
+            uow.registrations.update(
+                replace(
+                    registration,
+                    status=RepositoryStatus.SYNCED,
+                    last_error=None,
+                    last_scanned_commit=summary.commit_sha,
+                    last_scanned_at=now,
+                    updated_at=now,
+                    default_branch=scan.key.branch_name if job.ref == "HEAD" else registration.default_branch,
+                )
             )
-        )
+        elif job.ref == "HEAD":
+            uow.registrations.update(replace(registration, default_branch=scan.key.branch_name, updated_at=now))
         what = (
             f"+{len(changes.added)} -{len(changes.removed)} ~{len(changes.changed)}"
             if not changes.first_snapshot

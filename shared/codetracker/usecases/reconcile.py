@@ -3,6 +3,8 @@ delivery; a push of more than three tags sends no tag events), so every watched 
 without fetching any object (ls-remote), and a scan is queued for each ref whose commit differs from the
 snapshot stored under that ref's key: the watched branch, and the tags.
 
+- First, the scan messages left in the outbox are sent (usecases/outbox.py), and jobs left active past
+  `abandon_after_s` are failed (`scan_abandoned`, usecases/abandoned.py), so their refs are queued again.
 - Remotes are listed `concurrency` at a time, each under the git timeouts and its own deadline
   (`listing_timeout_s`): one slow or dead remote holds one worker until its deadline, never the others.
 - The whole run stops waiting when the function's time is nearly up; what was not listed is next run's.
@@ -18,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from codetracker.domain.service import ActivityType, JobTrigger, Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
@@ -35,8 +38,12 @@ from codetracker.ports import (
     UnitOfWorkFactory,
 )
 from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
+
+if TYPE_CHECKING:
+    from codetracker.usecases.pipeline import PipelinePorts
 
 logger = logging.getLogger("codetracker.reconcile")
 PAGE = 200
@@ -51,6 +58,8 @@ class ReconcileReport:
     scans_queued: int = 0
     already_active: int = 0
     capped: int = 0  # refs left for a later run by max_scans
+    relayed: int = 0  # leftover scan messages sent from the outbox
+    abandoned: int = 0  # jobs failed with scan_abandoned
     failures: dict[str, int] = field(default_factory=dict)  # error code → repositories
 
     def as_dict(self) -> dict[str, object]:
@@ -100,8 +109,16 @@ def reconcile(
     allow_private_urls: bool = False,
     time_left: Callable[[], float] | None = None,
     reserve_s: float = 10.0,
+    pipeline: PipelinePorts | None = None,
+    abandon_after_s: float | None = None,
 ) -> ReconcileReport:
+    """`pipeline` and `abandon_after_s`: fail abandoned jobs first (None: not)."""
     report = ReconcileReport()
+    report.relayed = relay_outbox(unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics).sent
+    if pipeline is not None and abandon_after_s is not None:
+        from codetracker.usecases.abandoned import fail_abandoned_jobs
+
+        report.abandoned = fail_abandoned_jobs(ports=pipeline, older_than_s=abandon_after_s)
     limits = replace(limits, total_timeout=min(limits.total_timeout, listing_timeout_s))
     deadline = time.monotonic() + (time_left() - reserve_s) if time_left is not None else None
     registrations: list[Registration] = []
@@ -190,9 +207,9 @@ def _queue_changed(
             (s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug
         }
         wanted = wanted_refs(registration, remote, stored)
-        queued = 0
+        queued: list[str] = []
         for ref, commit, have in wanted:
-            if queued >= max_scans:
+            if len(queued) >= max_scans:
                 report.capped += 1
                 continue
             active = uow.jobs.find_active(registration.id, ref)
@@ -204,7 +221,6 @@ def _queue_changed(
                 registration,
                 ref,
                 trigger=JobTrigger.SCHEDULE,
-                scan_queue=scan_queue,
                 clock=clock,
                 metrics=metrics,
                 activity=ActivityType.SCAN_REQUESTED,
@@ -213,6 +229,7 @@ def _queue_changed(
             )
             with job_scope(job.id, registration.id):
                 logger.info("scan queued by reconcile", extra={"ref": ref, "commit_sha": commit})
-            queued += 1
+            queued.append(job.id)
         uow.commit()
-    report.scans_queued += queued
+    send_queued(queued, unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
+    report.scans_queued += len(queued)

@@ -54,6 +54,7 @@ from codetracker.ports import (
 )
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import default_ref, queue_scan
+from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.service_requests import (
     CreateAppRequest,
     PageRequest,
@@ -256,11 +257,11 @@ def register_repository(
                 existing,
                 default_ref(existing),
                 trigger=JobTrigger.API,
-                scan_queue=scan_queue,
                 clock=clock,
                 metrics=metrics,
             )
             uow.commit()
+            send_queued([job.id], unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
             return Registered(existing, job, created=False)
         now = clock()
         registration_id = str(uuid.uuid4())
@@ -308,11 +309,11 @@ def register_repository(
             registration,
             default_ref(registration),
             trigger=JobTrigger.API,
-            scan_queue=scan_queue,
             clock=clock,
             metrics=metrics,
         )
         uow.commit()
+    send_queued([job.id], unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
     metrics.count("RepositoriesRegistered")
     return Registered(registration, job, created=True, webhook_secret=webhook_secret)
 

@@ -55,6 +55,7 @@ from codetracker.ports import (
 )
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.registry import registration_webhook_secrets
 from codetracker.usecases.service_requests import entity_id
 
@@ -222,13 +223,13 @@ def _handle(
                 event=event,
                 delivery_id=delivery_id,
                 payload_default=payload_default if isinstance(payload_default, str) else None,
-                scan_queue=scan_queue,
                 clock=clock,
                 metrics=metrics,
             )
             if job_id is not None:
                 job_ids.append(job_id)
         uow.commit()
+    send_queued(job_ids, unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
     if not registrations:
         return WebhookOutcome("ignored", detail=unmatched)
     return WebhookOutcome("queued" if job_ids else "ignored", tuple(job_ids))
@@ -242,7 +243,6 @@ def _apply(
     event: str,
     delivery_id: str,
     payload_default: str | None,
-    scan_queue: ScanQueue,
     clock: Clock,
     metrics: Metrics,
 ) -> str | None:
@@ -288,7 +288,6 @@ def _apply(
         registration,
         intent.ref,
         trigger=JobTrigger.WEBHOOK,
-        scan_queue=scan_queue,
         clock=clock,
         metrics=metrics,
         activity=ActivityType.WEBHOOK_RECEIVED,

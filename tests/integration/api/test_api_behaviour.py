@@ -273,7 +273,7 @@ def test_tokens_and_secrets_never_reach_a_log_line_or_an_answer(api, capsys, cap
     assert "ghp_supersecret123" not in listing
 
 
-def test_a_failed_send_records_nothing_and_answers_503(migrated_database_url, aws):
+def test_a_send_failing_after_the_commit_answers_with_the_queued_job_and_keeps_its_message(migrated_database_url, aws):
     from codetracker.adapters.memory_queue import MemoryScanQueue
     from codetracker.adapters.sqs import QueueUnavailable
 
@@ -282,10 +282,14 @@ def test_a_failed_send_records_nothing_and_answers_503(migrated_database_url, aw
     a = create_app(local)
     broken.fail_with = QueueUnavailable("throttled")
     answer = register(local, a["token"])
-    assert answer.status == 503 and answer.json["error"]["code"] == "queue_unavailable"
-    assert "throttled" not in answer.text
-    assert local.rows("SELECT count(*) FROM repositories") == [(0,)]
-    assert local.rows("SELECT count(*) FROM jobs") == [(0,)]
+    assert answer.status == 201 and answer.json["job_id"]
+    assert local.rows("SELECT count(*) FROM repositories") == [(1,)]
+    assert local.rows("SELECT status FROM jobs") == [("queued",)]
+    # The message waits in the outbox for the scheduled relay, with the reason (never a secret).
+    ((job_id, sent_at, last_error),) = local.rows("SELECT job_id, sent_at, last_error FROM outbox")
+    assert str(job_id) == answer.json["job_id"] and sent_at is None
+    assert last_error == "queue_unavailable: throttled"
+    assert broken.bodies == []
 
 
 def test_a_missing_setting_is_a_generic_500_with_the_reason_logged(migrated_database_url, aws, caplog):

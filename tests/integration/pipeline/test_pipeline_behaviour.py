@@ -33,7 +33,8 @@ def test_a_permanent_error_fails_the_job_and_notifies_scan_failed(pipeline, app,
     assert job["stages"]["scan"]["started_at"] and job["stages"]["scan"]["ended_at"]
     assert job["log_tail"] and any("scan requested" in line for line in job["log_tail"])
     repository = pipeline.get(app["token"], f"/repositories/{registered['id']}")
-    assert repository["status"] == "failed" and repository["last_error"].startswith("ref_not_found")
+    # A one-off ref fails alone: the repository follows its watched branch, which is in sync.
+    assert repository["status"] == "synced" and repository["last_error"] is None
     assert pipeline.poll("notify").received == 1
     failed = receiver.requests[-1]
     assert failed.verified and failed.json["type"] == "scan.failed"

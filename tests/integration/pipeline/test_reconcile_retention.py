@@ -14,8 +14,8 @@ from tests.support.git_servers import HangingServer
 from tests.support.pipeline import LambdaContext
 
 
-def _reconcile(pipeline, **options):
-    s = pipeline.services
+def _reconcile(harness, **options):
+    s = harness.services
     return reconcile(
         unit_of_work=s.unit_of_work,
         ref_lister=s.ref_lister,

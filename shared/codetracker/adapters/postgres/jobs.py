@@ -197,3 +197,11 @@ class PostgresJobStore:
     def save(self, job: Job) -> None:
         assignments = ", ".join(f"{column} = %s" for column in _MUTABLE)
         self._connection.execute(f"UPDATE jobs SET {assignments} WHERE id = %s", [*_mutable_values(job), job.id])
+
+    def list_stale(self, *, before: datetime, limit: int) -> list[Job]:
+        rows = self._connection.execute(
+            f"SELECT {_JOB} FROM jobs j WHERE j.status IN ('queued', 'scanning', 'persisting') AND j.updated_at < %s "
+            "ORDER BY j.updated_at, j.id LIMIT %s",
+            [before, limit],
+        ).fetchall()
+        return [_job(row) for row in rows]

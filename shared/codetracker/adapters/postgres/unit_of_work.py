@@ -1,5 +1,5 @@
 """A unit of work on Postgres: one transaction on the database's one connection, giving the snapshot store,
-the blob cache and the service tables (apps, registrations, jobs, activities, webhook deliveries, retention)
+the blob cache and the service tables (apps, registrations, jobs, activities, webhook deliveries, retention, outbox)
 on that transaction.
 
 It rolls back unless committed. It never re-runs work: when the database fails inside the unit (a lost
@@ -16,6 +16,7 @@ from codetracker.adapters.postgres.activities import PostgresActivityStore
 from codetracker.adapters.postgres.blob_cache import PostgresBlobCache
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.jobs import PostgresJobStore
+from codetracker.adapters.postgres.outbox import PostgresOutboxStore
 from codetracker.adapters.postgres.registry import PostgresAppStore, PostgresRegistrationStore
 from codetracker.adapters.postgres.retention import PostgresRetentionStore
 from codetracker.adapters.postgres.snapshots import PostgresSnapshotStore
@@ -38,6 +39,7 @@ class PostgresUnitOfWork:
     activities: PostgresActivityStore
     webhook_deliveries: PostgresWebhookDeliveryStore
     retention: PostgresRetentionStore
+    outbox: PostgresOutboxStore
 
     def __init__(self, database: PostgresDatabase, *, read_only: bool = False) -> None:
         self._database = database
@@ -72,6 +74,7 @@ class PostgresUnitOfWork:
         self.activities = PostgresActivityStore(conn)
         self.webhook_deliveries = PostgresWebhookDeliveryStore(conn)
         self.retention = PostgresRetentionStore(conn)
+        self.outbox = PostgresOutboxStore(conn)
         return self
 
     def commit(self) -> None:

@@ -1,0 +1,84 @@
+"""The outbox on Postgres, on the connection of a unit of work. A relay's claim is its own short transaction
+(`FOR UPDATE SKIP LOCKED` then a lease in `claimed_until`): concurrent relays take different rows, no
+transaction stays open while a message is sent, and a relay that dies mid-send lets its rows go when the lease
+ends (they are sent again: at least once)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from codetracker.domain.service import OutboxMessage
+
+if TYPE_CHECKING:
+    import psycopg
+
+_COLUMNS = "id, job_id, queue, body, created_at, sent_at, attempts, last_error"
+
+
+def _message(row: tuple) -> OutboxMessage:
+    message_id, job_id, queue, body, created_at, sent_at, attempts, last_error = row
+    return OutboxMessage(
+        job_id=str(job_id),
+        queue=queue,
+        body=body,
+        created_at=created_at,
+        id=message_id,
+        sent_at=sent_at,
+        attempts=attempts,
+        last_error=last_error,
+    )
+
+
+class PostgresOutboxStore:
+    def __init__(self, connection: psycopg.Connection) -> None:
+        self._connection = connection
+
+    def add(self, message: OutboxMessage) -> OutboxMessage:
+        row = self._connection.execute(
+            "INSERT INTO outbox (job_id, queue, body, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
+            [message.job_id, message.queue, message.body, message.created_at],
+        ).fetchone()
+        assert row is not None
+        return OutboxMessage(message.job_id, message.queue, message.body, message.created_at, id=row[0])
+
+    def claim(
+        self, *, at: datetime, until: datetime, limit: int, job_ids: Sequence[str] | None = None
+    ) -> list[OutboxMessage]:
+        wanted = ""
+        values: list[object] = [at]
+        if job_ids is not None:
+            wanted = " AND job_id = ANY(%s::uuid[])"
+            values.append(list(job_ids))
+        values += [limit, until]
+        rows = self._connection.execute(
+            "WITH claimed AS ("
+            " SELECT id FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= %s)"
+            f"{wanted} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
+            ") UPDATE outbox o SET claimed_until = %s, attempts = o.attempts + 1 FROM claimed WHERE o.id = claimed.id "
+            f"RETURNING {', '.join('o.' + c for c in _COLUMNS.split(', '))}",
+            values,
+        ).fetchall()
+        return sorted((_message(row) for row in rows), key=lambda m: m.id or 0)
+
+    def mark_sent(self, ids: Sequence[int], *, at: datetime) -> None:
+        if ids:
+            self._connection.execute(
+                "UPDATE outbox SET sent_at = %s, claimed_until = NULL WHERE id = ANY(%s) AND sent_at IS NULL",
+                [at, list(ids)],
+            )
+
+    def release(self, message_id: int, *, retry_at: datetime, error: str | None) -> None:
+        self._connection.execute(
+            "UPDATE outbox SET claimed_until = %s, last_error = coalesce(%s, last_error), "
+            "attempts = CASE WHEN %s::text IS NULL THEN greatest(attempts - 1, 0) ELSE attempts END "
+            "WHERE id = %s AND sent_at IS NULL",
+            [retry_at, error, error, message_id],
+        )
+
+    def unsent(self, *, limit: int) -> list[OutboxMessage]:
+        rows = self._connection.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s", [limit]
+        ).fetchall()
+        return [_message(row) for row in rows]
