@@ -37,13 +37,18 @@ from codetracker.domain.wildmatch import (
     GLOBSTAR,
     LITERAL,
     STAR,
+    GlobMatcher,
+    RegexMatcher,
     Token,
+    compile_matcher,
     compile_path_pattern,
     compile_pattern,
     has_empty_segment,
     literal_runs,
+    screen_regex,
     simple_length,
     to_regex,
+    variable_parts,
 )
 
 IGNORE_FILE_NAME = ".codetrackerignore"
@@ -153,19 +158,27 @@ def _parse_pattern(text: bytes, number: int) -> tuple[IgnorePattern | None, list
 
 
 class _Glob:
-    __slots__ = ("index", "negative", "dir_only", "source", "_match")
+    """One pattern of a bucket. `source` is a linear-time regex (exact, or a pre-screen for patterns with
+    several `*`/`**`) for the combined blocks; the matcher is built on first use (most never are)."""
+
+    __slots__ = ("index", "negative", "dir_only", "source", "_tokens", "_pathname", "_matcher")
 
     def __init__(self, index: int, pattern: IgnorePattern) -> None:
+        tokens = pattern.tokens
+        assert tokens is not None
         self.index = index
         self.negative = pattern.negative
         self.dir_only = pattern.dir_only
-        self.source = to_regex(pattern.tokens, pathname=not pattern.basename)  # type: ignore[arg-type]
-        self._match = None
+        self._tokens = tokens
+        self._pathname = not pattern.basename
+        simple = variable_parts(tokens) <= 1
+        self.source = (to_regex if simple else screen_regex)(tokens, pathname=self._pathname)
+        self._matcher: RegexMatcher | GlobMatcher | None = None
 
     def match(self, text: bytes) -> bool:
-        if self._match is None:
-            self._match = re.compile(self.source, re.DOTALL).fullmatch
-        return self._match(text) is not None
+        if self._matcher is None:
+            self._matcher = compile_matcher(self._tokens, pathname=self._pathname)
+        return self._matcher.match(text)
 
 
 class _Bucket:
