@@ -448,6 +448,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
             options=ports.selection,
             progress=over_budget,
             parallel=ports.parallel,
+            checkpoint=over_budget,
         )
     except FetchTimeout as error:
         if deadline is not None and time.monotonic() >= deadline - 1:

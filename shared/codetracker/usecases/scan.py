@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.model import Checkpoint, Descriptor, SnapshotKey, SnapshotSource
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.parsing.workers import ParallelOptions
@@ -42,6 +42,7 @@ def scan_folder(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     parallel: ParallelOptions | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> ScanResult:
     scanned_at = clock()
     tree = open_folder(str(request.path))
@@ -55,6 +56,7 @@ def scan_folder(
         progress=progress,
         source_problems=tree.problems(),
         parallel=parallel,
+        checkpoint=checkpoint,
     )
     return ScanResult(
         key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
@@ -77,15 +79,24 @@ def scan_repository(
     progress: Progress | None = None,
     fetch_progress: Callable[[int], None] | None = None,
     parallel: ParallelOptions | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> ScanResult:
-    """fetch_progress is told the bytes received so far while the fetch runs."""
+    """fetch_progress is told the bytes received so far while the fetch runs; `checkpoint` (the time
+    budget) is called all along selection, ignore matching and parsing (the fetch has its own deadline)."""
     scanned_at = clock()
     with fetcher.open(
         request.url, request.ref, credentials=request.credentials, limits=limits, progress=fetch_progress
     ) as tree:
         slug = request.module_slug or slugify(tree.repository_name)
         result = extract_tree(
-            tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress, parallel=parallel
+            tree,
+            module_slug=slug,
+            parser=parser,
+            cache=cache,
+            options=options,
+            progress=progress,
+            parallel=parallel,
+            checkpoint=checkpoint,
         )
         fetched = tree.ref
         key = snapshot_key_for_ref(
