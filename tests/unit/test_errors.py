@@ -60,3 +60,17 @@ def test_operator_mistakes_are_not_the_callers():
 )
 def test_queue_consumers_retry_all_but_permanent_errors(error, retry):
     assert errors.is_retryable(error) is retry
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.ScanTimeBudgetExceeded("x"), "time_budget_exceeded"),
+        (errors.RefNotFound("x"), "ref_not_found"),
+        (RecursionError("maximum recursion depth exceeded"), "internal_error"),  # issue 17: was "RecursionError"
+        (KeyError("x"), "internal_error"),
+        (type("Foreign", (Exception,), {"code": "ECONNRESET"})(), "internal_error"),  # a library's own `code`
+    ],
+)
+def test_a_recorded_code_is_always_one_of_ours(error, code):
+    assert errors.error_code(error) == code
