@@ -329,7 +329,7 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
             except Exception as error:
                 logger.warning(
                     "scan failed, retried",
-                    extra={"code": error_code(error), "reason": str(error)[:500]},
+                    extra={"code": error_code(error), "error": type(error).__name__, "reason": str(error)[:500]},
                 )
                 ports.metrics.count("ScanRetries", dimensions={"reason": getattr(error, "code", "unexpected")})
                 note_retry(message.job_id, error, ports=ports, log=log)
@@ -534,7 +534,7 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
             except Exception as error:
                 logger.warning(
                     "persist failed, retried",
-                    extra={"code": error_code(error), "reason": str(error)[:500]},
+                    extra={"code": error_code(error), "error": type(error).__name__, "reason": str(error)[:500]},
                 )
                 ports.metrics.count("PersistRetries", dimensions={"reason": getattr(error, "code", "unexpected")})
                 if not isinstance(error, StoreUnavailable):
