@@ -348,6 +348,12 @@ def http_status(error: BaseException) -> int:
     return 500
 
 
+def error_code(error: BaseException) -> str:
+    """The code a job, a log line or a metric records for an error: its own when it is one of ours, else
+    `internal_error` (a RecursionError, a KeyError…): codes are the documented set, never a class name."""
+    return error.code if isinstance(error, CodetrackerError) else CodetrackerError.code
+
+
 def is_retryable(error: BaseException) -> bool:
     """What a queue consumer does with an error: retry unless it is known to be permanent."""
     return not isinstance(error, PermanentError)

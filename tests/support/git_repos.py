@@ -177,14 +177,24 @@ class RepoBuilder:
         self._add_objects(objects)
         return tree_sha.decode("ascii")
 
-    def _build_tree(self, node: _Dir, objects: list) -> bytes:
-        tree = Tree()
-        for name, (mode, sha) in node.blobs.items():
-            tree.add(name, mode, sha)
-        for name, child in node.dirs.items():
-            tree.add(name, MODE_TREE, self._build_tree(child, objects))
-        objects.append(tree)
-        return tree.id
+    def _build_tree(self, root: _Dir, objects: list) -> bytes:
+        """Tree objects bottom-up, without recursion: hostile trees are thousands of directories deep."""
+        order: list[_Dir] = []
+        stack = [root]
+        while stack:  # parents before children; reversed, children come first
+            node = stack.pop()
+            order.append(node)
+            stack.extend(node.dirs.values())
+        ids: dict[int, bytes] = {}
+        for node in reversed(order):
+            tree = Tree()
+            for name, (mode, sha) in node.blobs.items():
+                tree.add(name, mode, sha)
+            for name, child in node.dirs.items():
+                tree.add(name, MODE_TREE, ids[id(child)])
+            objects.append(tree)
+            ids[id(node)] = tree.id
+        return ids[id(root)]
 
     def _add_objects(self, objects: list) -> None:
         unique = {obj.id: obj for obj in objects}

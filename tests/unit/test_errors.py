@@ -60,3 +60,33 @@ def test_operator_mistakes_are_not_the_callers():
 )
 def test_queue_consumers_retry_all_but_permanent_errors(error, retry):
     assert errors.is_retryable(error) is retry
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.ScanTimeBudgetExceeded("x"), "time_budget_exceeded"),
+        (errors.RefNotFound("x"), "ref_not_found"),
+        (RecursionError("maximum recursion depth exceeded"), "internal_error"),  # issue 17: was "RecursionError"
+        (KeyError("x"), "internal_error"),
+        (type("Foreign", (Exception,), {"code": "ECONNRESET"})(), "internal_error"),  # a library's own `code`
+    ],
+)
+def test_a_recorded_code_is_always_one_of_ours(error, code):
+    assert errors.error_code(error) == code
+
+
+def test_the_readme_lists_every_code_a_job_can_record():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    listed = re.search(r"- \*\*Error codes\*\*(.*?)\n- ", readme, re.S)
+    assert listed is not None
+    # Families (never raised as such) and what only the CLI or the API answers, never a job.
+    not_on_jobs = {"permanent_error", "retryable_error", "delivery_failed", "delivery_retryable", "malformed_body"}
+    not_on_jobs |= {"payload_too_large", "unauthorized", "conflict", "not_found", "snapshot_not_found"}
+    not_on_jobs |= {"ambiguous_snapshot", "stale_snapshot", "source_not_found", "source_unreadable"}
+    not_on_jobs |= {"source_is_git_repository"}
+    codes = {kind.code for kind in _error_classes()} - not_on_jobs
+    assert {code for code in codes if f"`{code}`" not in listed.group(1)} == set()

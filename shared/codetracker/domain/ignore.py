@@ -16,6 +16,12 @@ Lines git would skip or that can never match (`!` alone, a lone trailing `\\`, a
 `[:class:]`, `/` alone, an empty segment `//`) and reversed ranges (`[z-a]`) are reported as problems of the
 scan, with their line number; every other line applies. No content of the file can make a scan fail.
 
+Bounds (issue 17): a file over MAX_IGNORE_FILE_BYTES or MAX_IGNORE_FILE_LINES applies its lines up to the
+cap (cut at a line end) and says so in one problem naming the first line not applied; nothing later in the
+file applies. A line over MAX_PATTERN_BYTES is a problem and does not apply (git would apply it). Matching
+takes O(pattern x path) steps whatever the pattern (`wildmatch.GlobMatcher`), no step recurses on the
+path's depth, and a `checkpoint` (the scan's time budget) is called as parsing and matching go.
+
 Matching is indexed so that a huge file stays fast: literal patterns are looked up in dicts; every other
 pattern is filed under a short literal byte string it requires (its rarest 1-3 byte gram), so a path is
 tested only against patterns whose gram it contains; patterns with no literal at all are tested in blocks
@@ -28,32 +34,47 @@ import codecs
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from codetracker.domain.model import ProblemKind, ScanProblem
+from codetracker.domain.model import Checkpoint, ProblemKind, ScanProblem
 from codetracker.domain.refnames import printable
 from codetracker.domain.wildmatch import (
     GLOBSTAR,
     LITERAL,
     STAR,
+    GlobMatcher,
+    RegexMatcher,
     Token,
+    compile_matcher,
     compile_path_pattern,
     compile_pattern,
     has_empty_segment,
     literal_runs,
+    screen_regex,
     simple_length,
     to_regex,
+    variable_parts,
 )
 
 IGNORE_FILE_NAME = ".codetrackerignore"
 DEFAULT_IGNORE_PATTERNS: tuple[str, ...] = (".git/", "node_modules/")
 MAX_REPORTED_PROBLEMS = 100  # lines reported one by one; the rest are counted in one last problem
+# Caps on what of the file applies. Real ignore files are a few KB (GitHub's largest templates ~10 KB);
+# parsed and indexed, a line costs up to ~2 KB (measured: 100,000 lines = 80-180 MB, 1.5-3 s), and the
+# scanner has 2 GB for everything: these keep the rules under ~200 MB and a few seconds.
+MAX_IGNORE_FILE_BYTES = 4 * 1024 * 1024
+MAX_IGNORE_FILE_LINES = 100_000
+# One pattern is compiled whole (tokens, regexes: ~400 bytes of peak memory a byte); a line longer than the
+# longest path Linux lets git check out (PATH_MAX) is reported and not applied, unlike git.
+MAX_PATTERN_BYTES = 4096
+_CHECK_EVERY_LINES = 4096  # lines parsed between two calls of the checkpoint
 
 _SLASH = ord("/")
 _GRAM_MAX = 3
 _BLOCK = 32  # patterns per combined regex in a large bucket
 _BLOCKS_FROM = 48  # buckets of at least this many patterns are scanned block by block
+_FIND_PER_GRAM = 16  # a search for one gram in C costs about as much as this many text bytes in Python
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +114,41 @@ def _shown(raw: bytes) -> str:
     return printable(raw[:256].decode("utf-8", "backslashreplace"))  # a line can be megabytes long
 
 
-def parse_ignore_file(data: bytes) -> tuple[list[IgnorePattern], list[LineProblem]]:
+def cap_ignore_file(data: bytes) -> tuple[bytes, str | None, int]:
+    """The part of the file that applies (whole lines within both caps), why the rest does not (None when
+    all of it applies) and the number of the first line not applied."""
+    applied = data
+    if len(applied) > MAX_IGNORE_FILE_BYTES:
+        applied = applied[: applied.rfind(b"\n", 0, MAX_IGNORE_FILE_BYTES) + 1]  # never half a line
+    lines_end = -1
+    for _ in range(MAX_IGNORE_FILE_LINES):  # the end of the last line within the cap, without a list of lines
+        lines_end = applied.find(b"\n", lines_end + 1)
+        if lines_end < 0:
+            break
+    if lines_end >= 0 and lines_end + 1 < len(applied):
+        applied = applied[: lines_end + 1]
+    if len(applied) == len(data):
+        return data, None, 0
+    first_left_out = applied.count(b"\n") + 1
+    applies = f"lines 1-{first_left_out - 1:,} apply" if first_left_out > 1 else "no line applies"
+    reason = (
+        f"the file is over the cap of {MAX_IGNORE_FILE_BYTES:,} bytes or {MAX_IGNORE_FILE_LINES:,} lines "
+        f"({len(data):,} bytes): {applies}; line {first_left_out:,} and every line after it are not applied"
+    )
+    return applied, reason, first_left_out
+
+
+def parse_ignore_file(
+    data: bytes, checkpoint: Checkpoint | None = None
+) -> tuple[list[IgnorePattern], list[LineProblem]]:
     """Patterns in file order, and the lines worth a word (see the module docstring)."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     patterns: list[IgnorePattern] = []
     problems: list[LineProblem] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
+        if checkpoint is not None and number % _CHECK_EVERY_LINES == 0:
+            checkpoint()
         if not raw or raw[0] == 0x23:  # empty or `#`
             continue
         line = raw[:-1] if raw.endswith(b"\r") else raw
@@ -108,6 +157,9 @@ def parse_ignore_file(data: bytes) -> tuple[list[IgnorePattern], list[LineProble
         text = _trim_trailing_spaces(text)
         if not text:
             continue  # blank once trimmed
+        if len(text) > MAX_PATTERN_BYTES:
+            problems.append(LineProblem(number, f"line not applied: longer than {MAX_PATTERN_BYTES} bytes", line))
+            continue
         pattern, why = _parse_pattern(text, number)
         if pattern is not None:
             patterns.append(pattern)
@@ -153,29 +205,38 @@ def _parse_pattern(text: bytes, number: int) -> tuple[IgnorePattern | None, list
 
 
 class _Glob:
-    __slots__ = ("index", "negative", "dir_only", "source", "_match")
+    """One pattern of a bucket. `source` is a linear-time regex (exact, or a pre-screen for patterns with
+    several `*`/`**`) for the combined blocks; the matcher is built on first use (most never are)."""
+
+    __slots__ = ("index", "negative", "dir_only", "source", "_tokens", "_pathname", "_matcher")
 
     def __init__(self, index: int, pattern: IgnorePattern) -> None:
+        tokens = pattern.tokens
+        assert tokens is not None
         self.index = index
         self.negative = pattern.negative
         self.dir_only = pattern.dir_only
-        self.source = to_regex(pattern.tokens, pathname=not pattern.basename)  # type: ignore[arg-type]
-        self._match = None
+        self._tokens = tokens
+        self._pathname = not pattern.basename
+        simple = variable_parts(tokens) <= 1
+        self.source = (to_regex if simple else screen_regex)(tokens, pathname=self._pathname)
+        self._matcher: RegexMatcher | GlobMatcher | None = None
 
     def match(self, text: bytes) -> bool:
-        if self._match is None:
-            self._match = re.compile(self.source, re.DOTALL).fullmatch
-        return self._match(text) is not None
+        if self._matcher is None:
+            self._matcher = compile_matcher(self._tokens, pathname=self._pathname)
+        return self._matcher.match(text)
 
 
 class _Bucket:
     """Globs in decreasing index order; large buckets are pre-screened by blocks combined in one regex."""
 
-    __slots__ = ("globs", "_blocks")
+    __slots__ = ("globs", "_blocks", "_checkpoint")
 
-    def __init__(self, globs: list[_Glob]) -> None:
+    def __init__(self, globs: list[_Glob], checkpoint: Checkpoint | None) -> None:
         self.globs = sorted(globs, key=lambda g: -g.index)
         self._blocks: list[tuple[int, object, list[_Glob]]] | None = None
+        self._checkpoint = checkpoint
 
     def best(self, text: bytes, is_dir: bool, best: int) -> int:
         """Index of the last glob that matches, if above `best`; else `best`."""
@@ -190,6 +251,8 @@ class _Bucket:
         for top, screen, members in self._blocks:
             if top <= best:
                 break
+            if self._checkpoint is not None:
+                self._checkpoint()
             if screen(text) is not None:  # type: ignore[operator]
                 found = _scan(members, text, is_dir, best)
                 if found > best:
@@ -237,7 +300,9 @@ class _Index:
 
     __slots__ = ("exact", "prefix", "suffix", "infix", "buckets", "gram_lengths", "general")
 
-    def __init__(self, items: list[tuple[int, IgnorePattern]], *, basename: bool) -> None:
+    def __init__(
+        self, items: list[tuple[int, IgnorePattern]], *, basename: bool, checkpoint: Checkpoint | None = None
+    ) -> None:
         self.exact, self.prefix, self.suffix, self.infix = _Keys(), _Keys(), _Keys(), _Keys()
         any_run = STAR if basename else GLOBSTAR  # what matches any rest of the text in this mode
         globs: list[tuple[_Glob, list[bytes]]] = []
@@ -268,9 +333,9 @@ class _Index:
                 by_gram.setdefault(gram, []).append(glob)
             else:
                 general.append(glob)
-        self.buckets = {gram: _Bucket(members) for gram, members in by_gram.items()}
+        self.buckets = {gram: _Bucket(members, checkpoint) for gram, members in by_gram.items()}
         self.gram_lengths = sorted({len(gram) for gram in self.buckets})
-        self.general = _Bucket(general) if general else None
+        self.general = _Bucket(general, checkpoint) if general else None
 
     def best(self, text: bytes, is_dir: bool, best: int) -> int:
         exact = (self.exact.dirs if is_dir else self.exact.files).get(text, -1)
@@ -293,7 +358,13 @@ class _Index:
                     index = found.get(text[start : start + length], -1)
                     if index > best:
                         best = index
-        if self.buckets:
+        if self.buckets and len(self.buckets) * _FIND_PER_GRAM < size:
+            # A long text (a path thousands of directories deep, asked about at each level) and few
+            # buckets: look for each bucket's gram in the text (in C) instead of each gram of the text.
+            for gram, bucket in self.buckets.items():
+                if gram in text:
+                    best = bucket.best(text, is_dir, best)
+        elif self.buckets:
             seen: set[bytes] = set()
             for length in self.gram_lengths:
                 for start in range(size - length + 1):
@@ -324,15 +395,15 @@ class PatternList:
     """One ordered list of ignore patterns: `excluded(path)` is git's answer for that path alone (the
     last matching pattern decides), not looking at its directories."""
 
-    def __init__(self, patterns: Iterable[IgnorePattern]) -> None:
+    def __init__(self, patterns: Iterable[IgnorePattern], checkpoint: Checkpoint | None = None) -> None:
         last: dict[tuple[bool, bool, bytes], int] = {}
         ordered = [p for p in patterns if p.tokens is not None]
         for index, pattern in enumerate(ordered):
             last[(pattern.basename, pattern.dir_only, pattern.body)] = index  # a later twin shadows it
         kept = [(i, p) for i, p in enumerate(ordered) if last[(p.basename, p.dir_only, p.body)] == i]
         self._negative = [p.negative for p in ordered]
-        self._basename = _Index([(i, p) for i, p in kept if p.basename], basename=True)
-        self._pathname = _Index([(i, p) for i, p in kept if not p.basename], basename=False)
+        self._basename = _Index([(i, p) for i, p in kept if p.basename], basename=True, checkpoint=checkpoint)
+        self._pathname = _Index([(i, p) for i, p in kept if not p.basename], basename=False, checkpoint=checkpoint)
         self.empty = not kept
 
     def decision(self, path: bytes, is_dir: bool) -> bool | None:
@@ -358,18 +429,32 @@ class IgnoreRules:
 
     `ignore_file_text` is the content of `.codetrackerignore`: bytes as stored (best: matched byte for byte,
     as git does) or text. `problems` lists the lines that were skipped or match nothing, as scan problems of
-    that file (kind `ignore_rule`, path `.codetrackerignore`, with the line number)."""
+    that file (kind `ignore_rule`, path `.codetrackerignore`, with the line number), after the one saying
+    the file is over a cap when it is. `checkpoint`, when given, is called as parsing and matching go (the
+    scan's time budget: it raises to stop them)."""
 
     def __init__(
-        self, ignore_file_text: str | bytes | None = None, defaults: Sequence[str] = DEFAULT_IGNORE_PATTERNS
+        self,
+        ignore_file_text: str | bytes | None = None,
+        defaults: Sequence[str] = DEFAULT_IGNORE_PATTERNS,
+        *,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
+        self._checkpoint = checkpoint
         self._defaults, self._defaults_match_files = _defaults(tuple(defaults))
-        patterns, problems = parse_ignore_file(_as_bytes(ignore_file_text)) if ignore_file_text else ([], [])
-        self._project = PatternList(patterns)
-        self.problems: tuple[ScanProblem, ...] = _as_scan_problems(problems)
-        self._dir_cache: dict[str, bool] = {}
+        data = _as_bytes(ignore_file_text) if ignore_file_text else b""
+        applied, over_cap, first_left_out = cap_ignore_file(data)
+        patterns, problems = parse_ignore_file(applied, checkpoint) if applied else ([], [])
+        if checkpoint is not None:
+            checkpoint()
+        self._project = PatternList(patterns, checkpoint)
+        capped = (ScanProblem(IGNORE_FILE_NAME, ProblemKind.IGNORE_RULE, over_cap, line=first_left_out),)
+        self.problems: tuple[ScanProblem, ...] = (capped if over_cap else ()) + _as_scan_problems(problems)
+        self._chain = _DirectoryChain()
 
     def _excluded(self, path: str, is_dir: bool) -> bool:
+        if self._checkpoint is not None:
+            self._checkpoint()
         encoded = _as_bytes(path)
         if (is_dir or self._defaults_match_files) and self._defaults.decision(encoded, is_dir):
             return True
@@ -380,12 +465,7 @@ class IgnoreRules:
         dir_path = dir_path.strip("/")
         if not dir_path:
             return False
-        cached = self._dir_cache.get(dir_path)
-        if cached is None:
-            parent, _, _ = dir_path.rpartition("/")
-            cached = self.is_dir_ignored(parent) or self._excluded(dir_path, True)
-            self._dir_cache[dir_path] = cached
-        return cached
+        return self._chain.excluded(dir_path, self._excluded)
 
     def is_ignored(self, path: str, *, is_dir: bool = False) -> bool:
         """git's answer for a file (or, with `is_dir`, a directory or submodule) at `path`."""
@@ -394,6 +474,55 @@ class IgnoreRules:
         if self.is_dir_ignored(parent):
             return True
         return self.is_dir_ignored(path) if is_dir else self._excluded(path, False)
+
+
+class _DirectoryChain:
+    """The decisions for the directories of the last directory asked about, from the root down: the next
+    question reuses those of the directories it shares (a sorted walk decides each directory once), and
+    memory stays linear in one path, however deep (a cache of every directory prefix of a path 3,000
+    levels deep is quadratic). No recursion: a loop down the path."""
+
+    __slots__ = ("path", "ends", "excluded_from")
+
+    def __init__(self) -> None:
+        self.path = ""
+        self.ends: list[int] = []  # ends[i]: where the (i+1)-th directory of `path` ends in it
+        self.excluded_from = -1  # the first level that is excluded (all below it are), -1 if none
+
+    def excluded(self, path: str, decide: Callable[[str, bool], bool]) -> bool:
+        shared = _common_length(self.path, path)
+        kept = 0
+        for end in self.ends:  # the levels both paths share: a prefix of `ends`
+            if end > shared or (end < len(path) and path[end] != "/"):
+                break
+            kept += 1
+        del self.ends[kept:]
+        if self.excluded_from >= kept:
+            self.excluded_from = -1
+        self.path = path
+        start = self.ends[-1] + 1 if self.ends else 0
+        while start <= len(path):
+            end = path.find("/", start)
+            end = len(path) if end < 0 else end
+            self.ends.append(end)
+            if self.excluded_from < 0 and decide(path[:end], True):
+                self.excluded_from = len(self.ends) - 1
+            start = end + 1
+        return self.excluded_from >= 0
+
+
+def _common_length(a: str, b: str) -> int:
+    """Length of the longest common prefix (binary search over slices compared in C)."""
+    low, high = 0, min(len(a), len(b))
+    if a[:high] == b[:high]:
+        return high
+    while low < high:  # a[:low] == b[:low] and a[:high] != b[:high]
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 @functools.lru_cache(maxsize=8)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Called now and then by a long loop (selection, ignore matching, parsing); raises to stop it: how the
+# scan's time budget reaches every stage.
+Checkpoint = Callable[[], None]
 
 
 # --- what a parser backend produces (backend-neutral syntax facts) --------------------------------

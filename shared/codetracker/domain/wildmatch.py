@@ -14,7 +14,12 @@ is its UTF-8 bytes, so `?` matches one byte, not one character.
   match nothing (git's wildmatch aborts on them).
 - `\\x` matches `x` literally.
 
-`compile_pattern` returns tokens (or why the pattern never matches); `to_regex` turns tokens into a regex.
+`compile_pattern` returns tokens (or why the pattern never matches); `compile_matcher` turns tokens into a
+matcher whose work is bounded by (tokens + 1) x (text + 1), whatever the pattern: git's own wildmatch, and a
+backtracking regex, are exponential on `*a*a*a…b` (issue 17: 18 stars took 17.6 s a path). A pattern with at
+most one `*`/`**` is a plain regex (one variable-width part backtracks at most once per text position); with
+more, `GlobMatcher` computes, piece by piece, the set of text positions each piece can end at (the memo of
+a (pattern index, text index) table, one row at a time), never trying a position twice.
 """
 
 from __future__ import annotations
@@ -281,9 +286,184 @@ def has_empty_segment(tokens: tuple[Token, ...]) -> bool:
     return at_segment_start
 
 
+VARIABLE = frozenset({STAR, GLOBSTAR, GLOBSTAR_SLASH})  # the tokens that match a run of any length
+
+
+def variable_parts(tokens: tuple[Token, ...]) -> int:
+    """How many `*`/`**` the tokens hold: above one, a backtracking regex can take exponential time."""
+    return sum(1 for token in tokens if token.kind in VARIABLE)
+
+
+class RegexMatcher:
+    """Tokens with at most one `*`/`**`: a regex, whose one variable-width part backtracks at most once per
+    text position (O(text x pattern)), matched in C."""
+
+    __slots__ = ("source", "_fullmatch")
+
+    def __init__(self, tokens: tuple[Token, ...], *, pathname: bool) -> None:
+        self.source = to_regex(tokens, pathname=pathname)
+        self._fullmatch = re.compile(self.source, re.DOTALL).fullmatch
+
+    def match(self, text: bytes) -> bool:
+        return self._fullmatch(text) is not None
+
+
+Spans = list[tuple[int, int]]  # sorted, disjoint, inclusive ranges of text positions
+
+
+class _Step:
+    """A `*`/`**` and the fixed-width piece after it (literals, `?`, sets; possibly empty). The piece's regex
+    is a lookahead, so that one scan finds every position it starts at; compiled when first reached."""
+
+    __slots__ = ("kind", "width", "source", "_starts")
+
+    def __init__(self, kind: str, piece: tuple[Token, ...], pathname: bool) -> None:
+        self.kind = kind
+        self.width = _width(piece)
+        self.source = to_regex(piece, pathname=pathname) if piece else None
+        self._starts: re.Pattern[bytes] | None = None
+
+    @property
+    def starts(self) -> re.Pattern[bytes]:
+        """Width 1: runs of bytes the piece matches (each run is a range of ends, one hit, not one per
+        byte: `*?*?…` over a long text); wider: a lookahead, one hit per start."""
+        if self._starts is None:
+            source = b"(?:" + self.source + b")+" if self.width == 1 else b"(?=" + self.source + b")"  # type: ignore[operator]
+            self._starts = re.compile(source, re.DOTALL)
+        return self._starts
+
+    def ends(self, text: bytes, low: int, high: int, reach: Spans) -> None:
+        """Add to `reach` the end of every match of the piece starting in [low, high]."""
+        width = self.width
+        for hit in self.starts.finditer(text, low, min(len(text), high + width)):
+            if width == 1:
+                _add(reach, hit.start() + 1, hit.end())
+            else:
+                _add(reach, hit.start() + width, hit.start() + width)
+
+
+def _width(piece: tuple[Token, ...]) -> int:
+    return sum(len(t.value) if t.kind == LITERAL else 1 for t in piece)  # type: ignore[arg-type]
+
+
+def _split(tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[tuple[str, tuple[Token, ...]]]]:
+    """The leading fixed piece, then each variable token with the fixed piece after it."""
+    head: list[Token] = []
+    steps: list[tuple[str, list[Token]]] = []
+    for token in tokens:
+        if token.kind in VARIABLE:
+            steps.append((token.kind, []))
+        elif steps:
+            steps[-1][1].append(token)
+        else:
+            head.append(token)
+    return tuple(head), [(kind, tuple(piece)) for kind, piece in steps]
+
+
+class GlobMatcher:
+    """Exact matching of any tokens in O(tokens x text) steps, without recursion.
+
+    `reach` is the set of text positions the pattern so far can end at (as ranges): a `*`/`**` spreads it
+    (`*` up to the next `/` in path mode, `**` to the end, `**/` to the start of every later segment),
+    then the fixed piece after it keeps the positions where it matches (found by one regex scan per range,
+    in C) and moves them past it. Each (step, position) pair is considered once: `run` counts them, so a
+    test can bound the work without a clock."""
+
+    __slots__ = ("pathname", "source", "_head_width", "_head", "_steps")
+
+    def __init__(self, tokens: tuple[Token, ...], *, pathname: bool) -> None:
+        self.pathname = pathname
+        head, steps = _split(tokens)
+        self._head_width = _width(head)
+        self._head = re.compile(to_regex(head, pathname=pathname), re.DOTALL).match if head else None
+        self._steps = [_Step(kind, piece, pathname) for kind, piece in steps]
+        self.source = screen_regex(tokens, pathname=pathname)
+
+    def match(self, text: bytes) -> bool:
+        return self.run(text)[0]
+
+    def run(self, text: bytes) -> tuple[bool, int]:
+        """(whether the whole text matches, the (step, position) pairs considered)."""
+        size = len(text)
+        if self._head_width > size or (self._head is not None and self._head(text) is None):
+            return False, 1
+        reach: Spans = [(self._head_width, self._head_width)]
+        work = 1
+        last = len(self._steps) - 1
+        for number, step in enumerate(self._steps):
+            starts = self._spread(step.kind, reach, text)
+            work += sum(high - low + 1 for low, high in starts)
+            if step.source is None:  # `**/*`, `*/**`…: nothing fixed in between
+                reach = starts
+                continue
+            if number == last:  # the piece must end the text
+                at = size - step.width
+                found = at >= 0 and _within(starts, at) and step.starts.match(text, at) is not None
+                return found, work
+            reach = []
+            for low, high in starts:
+                step.ends(text, low, high, reach)
+            if not reach:
+                return False, work
+        return _within(reach, size), work
+
+    def _spread(self, kind: str, reach: Spans, text: bytes) -> Spans:
+        size = len(text)
+        if kind == GLOBSTAR or (kind == STAR and not self.pathname):
+            return [(reach[0][0], size)]
+        if kind == STAR:  # up to the next `/` (excluded) from the last position of each range
+            spread: Spans = []
+            for low, high in reach:
+                stop = text.find(b"/", high)
+                _add(spread, low, size if stop < 0 else stop)
+            return spread
+        # `**/`: where it starts, or right after any later `/`
+        after_slashes: Spans = []
+        slash = text.find(b"/", reach[0][0])
+        while slash >= 0:
+            after_slashes.append((slash + 1, slash + 1))
+            slash = text.find(b"/", slash + 1)
+        spread = []
+        for low, high in sorted(reach + after_slashes):
+            _add(spread, low, high)
+        return spread
+
+
+def _add(spans: Spans, low: int, high: int) -> None:
+    """Append a range to sorted ranges, merging it with the last one when they touch."""
+    if spans and spans[-1][1] + 1 >= low:
+        if high > spans[-1][1]:
+            spans[-1] = (spans[-1][0], high)
+    else:
+        spans.append((low, high))
+
+
+def _within(spans: Spans, position: int) -> bool:
+    return any(low <= position <= high for low, high in spans)
+
+
+def screen_regex(tokens: tuple[Token, ...], *, pathname: bool) -> bytes:
+    """A regex matching every text the tokens match (and maybe more), in linear time: every `*`/`**`
+    becomes "anything", where taking the earliest match of each fixed piece is exact, so each one is
+    atomic and never backtracked into. For a pre-screen of many patterns at once."""
+    head, steps = _split(tokens)
+    out = [to_regex(head, pathname=pathname)]
+    for number, (_, piece) in enumerate(steps):
+        source = to_regex(piece, pathname=pathname)
+        out.append(b".*" + source if number == len(steps) - 1 else b"(?>.*?" + source + b")")
+    return b"".join(out)
+
+
+def compile_matcher(tokens: tuple[Token, ...], *, pathname: bool) -> RegexMatcher | GlobMatcher:
+    """The matcher for tokens: a plain regex when it cannot backtrack badly, else a GlobMatcher."""
+    if variable_parts(tokens) <= 1:
+        return RegexMatcher(tokens, pathname=pathname)
+    return GlobMatcher(tokens, pathname=pathname)
+
+
 def wildmatch(pattern: bytes, text: bytes, *, pathname: bool) -> bool:
     """One-off match of a whole glob against a whole text (for tests and tools; rules precompile)."""
     compiled = compile_pattern(pattern, pathname=pathname)
     if compiled.tokens is None:
         return False
-    return re.fullmatch(to_regex(compiled.tokens, pathname=pathname), text, re.DOTALL) is not None
+    return compile_matcher(compiled.tokens, pathname=pathname).match(text)

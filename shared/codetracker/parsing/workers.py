@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codetracker.domain.extraction import extract_blob
-from codetracker.domain.model import FileExtraction, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.model import Checkpoint, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import SelectionOptions, size_skip_reason
 from codetracker.ports import ModuleParser
 
@@ -72,6 +72,7 @@ COALESCE_WHEN_QUEUED = BATCH_BYTES
 COALESCE_SECONDS = 0.002
 _READ_CHUNK = 256 * 1024
 _READY = -1  # the id of a worker's "parser built, send files" answer
+CHECK_SECONDS = 0.5  # while workers parse, the checkpoint is called at least this often
 _HEADER = struct.Struct(">Q")
 
 
@@ -145,8 +146,12 @@ def extract_contents(
     max_file_bytes: int,
     options: ParallelOptions | None = None,
     run: ParallelRun | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Iterator[tuple[TreeEntry, Outcome]]:
     """Extract every (entry, bytes) of `contents` (typically `tree.read_many(planned)`), in that order.
+
+    `checkpoint` (the scan's time budget) is called before each file parsed here and, while workers parse,
+    at least every CHECK_SECONDS: what it raises stops the extraction (and kills the workers).
 
     Yields (entry, FileExtraction) for a file extracted, (entry, ScanProblem) for a file not extracted in
     this run (over `max_file_bytes`, or its parser worker died): results to cache, and problems not to.
@@ -157,8 +162,8 @@ def extract_contents(
     workers = plan_workers(planned, options)
     spec = _parser_spec(parser) if workers > 1 else None
     if spec is None:
-        return _sequential(contents, parser, max_file_bytes)
-    return _parallel(iter(contents), parser, spec, workers, max_file_bytes, options, run)
+        return _sequential(contents, parser, max_file_bytes, checkpoint)
+    return _parallel(iter(contents), parser, spec, workers, max_file_bytes, options, run, checkpoint)
 
 
 def shutdown_workers() -> None:
@@ -182,9 +187,14 @@ def _one(entry: TreeEntry, content: bytes, parser: ModuleParser, max_file_bytes:
 
 
 def _sequential(
-    contents: Iterable[tuple[TreeEntry, bytes]], parser: ModuleParser, max_file_bytes: int
+    contents: Iterable[tuple[TreeEntry, bytes]],
+    parser: ModuleParser,
+    max_file_bytes: int,
+    checkpoint: Checkpoint | None = None,
 ) -> Iterator[tuple[TreeEntry, Outcome]]:
     for entry, content in contents:
+        if checkpoint is not None:
+            checkpoint()
         yield entry, _one(entry, content, parser, max_file_bytes)
 
 
@@ -368,11 +378,12 @@ def _parallel(
     max_file_bytes: int,
     options: ParallelOptions,
     run: ParallelRun,
+    checkpoint: Checkpoint | None = None,
 ) -> Iterator[tuple[TreeEntry, Outcome]]:
     try:
         pool = _checkout(count, run)
     except OSError:  # no interpreter to start (an embedded Python, a process limit): parse here
-        yield from _sequential(source, parser, max_file_bytes)
+        yield from _sequential(source, parser, max_file_bytes, checkpoint)
         return
     run.workers = count
     run.pids.extend(w.pid for w in pool.workers)
@@ -541,7 +552,9 @@ def _parallel(
                     fill(w)
             if next_out in ready:
                 continue
-            timeout = None
+            if checkpoint is not None:
+                checkpoint()
+            timeout = None if checkpoint is None else CHECK_SECONDS
             if not started:
                 # Workers are still starting (interpreter, imports: ~0.15 s of CPU each): this process
                 # parses meanwhile, so a start costs no wall time, and a scan smaller than a start is

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
-from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.model import Checkpoint, Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     IgnoreRules,
@@ -50,12 +50,15 @@ def extract_tree(
     progress: Progress | None = None,
     source_problems: Sequence[ScanProblem] = (),
     parallel: ParallelOptions | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
-    parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it)."""
-    entries, rules, selection = select_tree(tree, options)
+    parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it).
+    `checkpoint` (the scan's time budget) is called all along selection, ignore matching and parsing;
+    what it raises stops the extraction."""
+    entries, rules, selection = select_tree(tree, options, checkpoint)
 
     cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
     shas = {e.sha for e in selection.candidates if e.sha}
@@ -81,7 +84,12 @@ def extract_tree(
 
     unread = {entry.path for entry in to_read}
     outcomes = extract_contents(
-        tree.read_many(to_read), parser, planned=to_read, max_file_bytes=options.max_file_bytes, options=parallel
+        tree.read_many(to_read),
+        parser,
+        planned=to_read,
+        max_file_bytes=options.max_file_bytes,
+        options=parallel,
+        checkpoint=checkpoint,
     )
     for entry, result in outcomes:  # in read order; parsed in worker processes when the scan is big enough
         unread.discard(entry.path)
@@ -111,13 +119,13 @@ def extract_tree(
 
 
 def select_tree(
-    tree: SourceTree, options: SelectionOptions = SelectionOptions()
+    tree: SourceTree, options: SelectionOptions = SelectionOptions(), checkpoint: Checkpoint | None = None
 ) -> tuple[Sequence[TreeEntry], IgnoreRules, Selection]:
     """The tree's entries, its ignore rules (its root .codetrackerignore, matched as git matches it) and
-    the module files they select."""
+    the module files they select; `checkpoint` is called as the rules are read and matched."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
-    rules = IgnoreRules(ignore_bytes)
+    rules = IgnoreRules(ignore_bytes, checkpoint=checkpoint)
     return entries, rules, select_modules(entries, rules, options)
 
 

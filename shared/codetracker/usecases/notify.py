@@ -50,6 +50,7 @@ from codetracker.errors import (
     DeliveryThrottled,
     InvalidMessage,
     PermanentError,
+    error_code,
 )
 from codetracker.observability import current_job, job_scope
 from codetracker.ports import (
@@ -194,7 +195,7 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
         _record(ports, job.id, registration, attempt, outcome=error, url=url)
         return
     except Exception as error:
-        code = getattr(error, "code", type(error).__name__)
+        code = error_code(error)
         if attempt >= ports.max_attempts:
             logger.error(
                 "last notification attempt failed; the message goes to the dead-letter queue",

@@ -62,6 +62,7 @@ from codetracker.errors import (
     SnapshotNotFound,
     StaleSnapshot,
     StoreUnavailable,
+    error_code,
 )
 from codetracker.observability import JobLog, job_scope
 from codetracker.parsing.workers import ParallelOptions
@@ -300,7 +301,7 @@ def send_notification(message: NotifyRequested, *, ports: PipelinePorts) -> None
 def note_retry(job_id: str, error: BaseException, *, ports: PipelinePorts, log: JobLog | None) -> None:
     """Write a retryable failure's reason on the job (its status stays); best effort: the database may be what
     failed."""
-    code = getattr(error, "code", type(error).__name__)
+    code = error_code(error)
     try:
         with ports.unit_of_work() as uow:
             job = uow.jobs.lock(job_id)
@@ -344,7 +345,7 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
             except Exception as error:
                 logger.warning(
                     "scan failed, retried",
-                    extra={"code": getattr(error, "code", type(error).__name__), "reason": str(error)[:500]},
+                    extra={"code": error_code(error), "error": type(error).__name__, "reason": str(error)[:500]},
                 )
                 ports.metrics.count("ScanRetries", dimensions={"reason": getattr(error, "code", "unexpected")})
                 note_retry(message.job_id, error, ports=ports, log=log)
@@ -476,6 +477,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
             progress=over_budget,
             parallel=ports.parallel,
             address_policy=fetch_policy(ports.resolver, allow_private=ports.allow_private_urls),
+            checkpoint=over_budget,
         )
     except FetchTimeout as error:
         if deadline is not None and time.monotonic() >= deadline - 1:
@@ -560,7 +562,7 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
             except Exception as error:
                 logger.warning(
                     "persist failed, retried",
-                    extra={"code": getattr(error, "code", type(error).__name__), "reason": str(error)[:500]},
+                    extra={"code": error_code(error), "error": type(error).__name__, "reason": str(error)[:500]},
                 )
                 ports.metrics.count("PersistRetries", dimensions={"reason": getattr(error, "code", "unexpected")})
                 if not isinstance(error, StoreUnavailable):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.model import Checkpoint, Descriptor, SnapshotKey, SnapshotSource
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
@@ -51,6 +51,7 @@ def scan_folder(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     parallel: ParallelOptions | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> ScanResult:
     scanned_at = clock()
     tree = open_folder(str(request.path))
@@ -64,6 +65,7 @@ def scan_folder(
         progress=progress,
         source_problems=tree.problems(),
         parallel=parallel,
+        checkpoint=checkpoint,
     )
     location, subpath = folder_source(tree.location, request.checkout_root)
     return ScanResult(
@@ -94,9 +96,11 @@ def scan_repository(
     fetch_progress: Callable[[int], None] | None = None,
     parallel: ParallelOptions | None = None,
     address_policy: AddressPolicy | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> ScanResult:
     """fetch_progress is told the bytes received so far while the fetch runs; address_policy (the service's)
-    holds the fetch's connections and redirects to the URL policy."""
+    holds the fetch's connections and redirects to the URL policy; `checkpoint` (the time budget) is called
+    all along selection, ignore matching and parsing (the fetch has its own deadline)."""
     scanned_at = clock()
     with fetcher.open(
         request.url,
@@ -108,7 +112,14 @@ def scan_repository(
     ) as tree:
         slug = request.module_slug or slugify(tree.repository_name)
         result = extract_tree(
-            tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress, parallel=parallel
+            tree,
+            module_slug=slug,
+            parser=parser,
+            cache=cache,
+            options=options,
+            progress=progress,
+            parallel=parallel,
+            checkpoint=checkpoint,
         )
         fetched = tree.ref
         key = snapshot_key_for_ref(

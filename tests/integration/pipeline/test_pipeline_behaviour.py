@@ -63,6 +63,21 @@ def test_the_scanner_stops_before_the_time_limit(pipeline, app):
     assert job["error"]["code"] == "time_budget_exceeded" and job["status"] == "scanning"
 
 
+def test_the_time_budget_stops_ignore_matching_and_selection(pipeline, app, local_repo):
+    """Issue 17: the budget reached only the parse loop, so a costly .codetrackerignore (here 100,000
+    patterns with several `*` sharing one gram, over 1,500 paths holding it) ran past the function's limit."""
+    files = {f"lib/aaa{i}/m{i}.mjs": b"export function f() {}\n" for i in range(1500)}
+    files[".codetrackerignore"] = b"".join(b"*aaa*[%d]*[%d]*b\n" % (i % 10, i) for i in range(100_000))
+    local_repo.commit(files)
+    registered = pipeline.register(app["token"], local_repo.url)
+    started = time.monotonic()
+    result = pipeline.poll("scan", timeout_s=4.5)  # 2 s reserve (settings_env): 2.5 s to fetch and select
+    took = time.monotonic() - started
+    assert len(result.failed) == 1 and took < 4.5, took
+    job = pipeline.get(app["token"], f"/jobs/{registered['job_id']}")
+    assert job["error"]["code"] == "time_budget_exceeded" and job["status"] == "scanning"
+
+
 def test_a_message_delivered_twice_stores_once_and_sends_one_notify_message(pipeline, app, receiver, local_repo):
     registered = pipeline.register(app["token"], local_repo.url)
     scan_body = pipeline.receive("scan")[0]["Body"]

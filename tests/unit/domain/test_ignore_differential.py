@@ -75,6 +75,22 @@ REGRESSION_VECTORS: list[tuple[bytes, str, bool]] = [
     (b"foo[\n!**/**\n/a?j*/\n", "a.js/a*", True),
     (b"?\n", "\u65e5", False),
     (b"!b.js?\n\\!/*.js\n[\n/a.b\n!/\n", "a.b/a.b", True),
+    # Issue 17: patterns that make a backtracking matcher (git's too) exponential, at sizes git still
+    # answers quickly; test_wildmatch_bounded.py bounds ours on the large sizes.
+    (b"*a" * 8 + b"b\n", "a" * 16 + "b", True),
+    (b"*a" * 8 + b"b\n", "a" * 16 + "b.js", False),
+    (b"*a" * 8 + b"b\n", "x/" + "a" * 7 + "b", False),
+    (b"/*a*a*a*ab\n", "aaaaaaaab", True),
+    (b"/*a*a*a*ab\n", "aaaa/aaaab", False),
+    (b"**/a/**/a/**/a/**/b\n", "a/a/a/a/a/a/b", True),
+    (b"**/a/**/a/**/a/**/b\n", "a/a/x/a/c", False),
+    (b"a/**/*/b\n", "a/b", False),
+    (b"a/**/*/b\n", "a/x/y/b", True),
+    (b"*?*?*?*?b\n", "aaab", False),
+    (b"*?*?*?*?b\n", "aaaab", True),
+    (b"q/**\\/x*y\n", "q/a/xz/b/xy", True),  # the earliest `/x` is not the one that matches
+    (b"*[a]*[a]*[a]*[!a]\n", "aaaaaaaa", False),
+    (b"*[a]*[a]*[a]*[!a]\n", "aaaaaaac", True),
 ]
 
 # --- the grammar -------------------------------------------------------------------------------------------

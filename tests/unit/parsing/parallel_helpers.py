@@ -57,6 +57,22 @@ class SlowParser:
         return get_parser("tree-sitter").parse(source)
 
 
+class SlowInWorkersParser:
+    """tree-sitter, after a pause in every process but `spare_pid` (the test): the test parses its first
+    files at once while the workers start, then waits on workers that answer nothing for seconds."""
+
+    name = "slow-in-workers"
+
+    def __init__(self, spare_pid: int, seconds: float) -> None:
+        self.spare_pid = spare_pid
+        self.seconds = seconds
+
+    def parse(self, source: str):
+        if os.getpid() != self.spare_pid:
+            time.sleep(self.seconds)
+        return get_parser("tree-sitter").parse(source)
+
+
 class UnpicklableParser:
     name = "local"
 

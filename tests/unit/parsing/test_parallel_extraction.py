@@ -34,6 +34,7 @@ from tests.unit.parsing.parallel_helpers import (
     KillerParser,
     ParserOnlyHere,
     RaisingParser,
+    SlowInWorkersParser,
     SlowParser,
     UnpicklableParser,
 )
@@ -385,6 +386,39 @@ def test_an_interrupt_while_waiting_for_workers_terminates_them(started):
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    assert len(started) == 2 and all(_gone(pid) for pid in started)
+
+
+class BudgetSpent(Exception):
+    pass
+
+
+def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started):
+    """Issue 17: the time budget must stop any stage. Workers each on a slow file answer nothing for
+    seconds; the checkpoint still runs every CHECK_SECONDS and what it raises ends the scan (and them)."""
+    entries, items = _items(corpus())  # more than this process parses while its workers start
+    calls: list[float] = []
+    began = time.monotonic()
+
+    def checkpoint() -> None:
+        calls.append(time.monotonic() - began)
+        if calls[-1] > 2.0:
+            raise BudgetSpent
+
+    with pytest.raises(BudgetSpent):
+        list(
+            extract_contents(
+                items,
+                SlowInWorkersParser(os.getpid(), 30.0),
+                planned=entries,
+                max_file_bytes=1 << 20,
+                options=TWO,
+                checkpoint=checkpoint,
+            )
+        )
+    took = time.monotonic() - began
+    assert took < 2.0 + 2 * workers.CHECK_SECONDS + 1.0, took  # not a worker's 30 s on its first file
+    assert len(calls) >= 3  # called while waiting, not only when a worker answers
     assert len(started) == 2 and all(_gone(pid) for pid in started)
 
 
