@@ -158,6 +158,7 @@ class ApiBridge:
         self.function = function
         self.handler = handler
         self.invocation = threading.Lock()  # one request at a time, as one Lambda instance
+        self.current: tuple[BaseHTTPRequestHandler, str] | None = None  # the request being invoked, its id
         self.log = log
         bridge = self
 
@@ -235,6 +236,17 @@ class ApiBridge:
                    request_id())  # fmt: skip
         self.log(self.function.logical_id, f"{status} {reason} (not a request the bridge can pass on)")
 
+    def answer_timed_out(self) -> None:
+        """API Gateway's answer to the request whose invocation outlasted the function's Timeout (the instance
+        ends right after)."""
+        current = self.current
+        if current is not None:
+            request, rid = current
+            request.close_connection = True
+            self._send(request, 500, [("content-type", "application/json")],
+                       b'{"message":"Internal Server Error"}', rid)  # fmt: skip
+            request.wfile.flush()
+
     def serve(self, request: BaseHTTPRequestHandler) -> None:
         start = time.monotonic()
         rid = request_id()
@@ -256,7 +268,11 @@ class ApiBridge:
                            source_ip=request.client_address[0], request_id_=rid)  # fmt: skip
         try:
             with self.invocation:
-                result = self.handler(event, LambdaContext(self.function))
+                self.current = (request, rid)
+                try:
+                    result = self.handler(event, LambdaContext(self.function))
+                finally:
+                    self.current = None
             status, headers, payload = http_answer(result)
         except Exception as err:  # noqa: BLE001 - API Gateway's answer to a failed invocation
             self.log(self.function.logical_id, f"{method} {path} → 500: the handler raised {type(err).__name__}: {err}")
