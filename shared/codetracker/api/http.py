@@ -95,14 +95,17 @@ API_GATEWAY_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 def _json_body(text: str) -> Any:
     """json.loads for request bodies, where JSON too deep for the parser or a number too long to convert is
-    malformed JSON (Powertools answers that as a 400), not an error of the service."""
+    malformed JSON (Powertools answers that as a 400), not an error of the service. A top-level array comes
+    back as a tuple: Powertools would take a list's first item for a body that is one object (a form-data
+    rule), and `[{...}]` or `[null]` would pass for the object; a tuple is refused as not an object."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except (RecursionError, ValueError) as err:
         if isinstance(err, json.JSONDecodeError):
             raise
         reason = "nested too deeply" if isinstance(err, RecursionError) else "a number is too long"
         raise json.JSONDecodeError(reason, text[:100], 0) from None
+    return tuple(value) if isinstance(value, list) else value
 
 
 app = APIGatewayHttpResolver(
@@ -272,7 +275,15 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (default {DEFAULT_PAGE})")]
-Cursor = Annotated[str | None, Query(max_length=1024, description="the `next` of the previous page")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=1024,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the `next` of the previous page (opaque; one this service did not hand out is a 422)",
+    ),
+]
 
 
 @app.get(
