@@ -16,6 +16,7 @@ Gateway answers a timed-out function (when the instance can still answer it).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -60,7 +61,8 @@ def _with_timeout(handler: Callable, function: FunctionSpec, invocation_fd: int 
 
     def tell_runtime(line: str) -> None:
         if invocation_fd is not None:
-            os.write(invocation_fd, line.encode("ascii") + b"\n")
+            with contextlib.suppress(OSError):  # the runtime is gone: stdin's end of file ends this instance
+                os.write(invocation_fd, line.encode("ascii") + b"\n")
 
     def call(event: dict[str, Any], context: Any) -> Any:
         # CLOCK_MONOTONIC is one clock for every process of the machine: the runtime compares it with its own.
