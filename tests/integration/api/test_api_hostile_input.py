@@ -130,3 +130,10 @@ def test_a_method_a_route_does_not_have_is_a_405_with_allow(api, method, path, a
 def test_a_path_no_route_has_is_still_a_404(api):
     answer = api.call(http_event("PUT", "/nothing/here", headers=bearer(ev.APP_TOKEN)))
     assert answer.status == 404 and answer.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("limit", ["7" * 5_001, "1e400", "-" + "9" * 5_001, "0x10", "NaN"])
+def test_query_numbers_the_parser_cannot_hold_are_a_422_naming_the_parameter(api, limit):
+    seed(api)
+    answer = api.call(http_event("GET", "/repositories", headers=bearer(ev.APP_TOKEN), query={"limit": limit}))
+    assert answer.status == 422 and answer.json["error"]["field"] == "limit", answer.text
