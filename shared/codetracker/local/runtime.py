@@ -387,7 +387,8 @@ class DevRuntime:
             if left <= 0:
                 names = ", ".join(sorted(i.name for i in waiting.values()))
                 raise DevError(f"not ready after {self.options.startup_timeout_s:g} s: {names}")
-            ready, _, _ = select.select(list(waiting), [], [], min(left, 0.5))
+            ready, _, _ = select.select(list(waiting), [], [], min(left, 0.25))
+            self._watch_invocations(0.0)  # the running instances keep their deadlines meanwhile
             for fd in ready:
                 instance = waiting.pop(fd)
                 line = os.read(fd, 64)
