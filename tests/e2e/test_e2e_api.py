@@ -24,6 +24,10 @@ def test_health_docs_and_the_gateway_answers(dev):
     assert dev.request("GET", "/openapi.json").json["info"]["title"] == "Codetracker API"
     missing = dev.request("GET", "/no/such/route?x=1")
     assert missing.status == 404 and missing.json["error"]["code"] == "not_found"
+    for method in ("TRACE", "PUT", "PROPFIND"):  # the function's 405, never the bridge's own HTML page
+        refused = dev.request(method, "/health")
+        assert (refused.status, refused.headers.get("Allow")) == (405, "GET"), method
+        assert refused.json["error"]["code"] == "method_not_allowed"
 
 
 def test_a_body_over_api_gateways_10_mb_limit_is_413_before_the_function(dev):

@@ -89,7 +89,28 @@ def _responses(ok: tuple[int, type, str], *errors: int) -> dict[int, dict[str, A
     return documented
 
 
-app = APIGatewayHttpResolver(enable_validation=True, response_validation_error_http_code=500)
+# API Gateway's own bound on a request: GitHub deliveries (up to 25 MB from GitHub) are read up to it.
+API_GATEWAY_PAYLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _json_body(text: str) -> Any:
+    """json.loads for request bodies, where JSON too deep for the parser or a number too long to convert is
+    malformed JSON (Powertools answers that as a 400), not an error of the service. A top-level array comes
+    back as a tuple: Powertools would take a list's first item for a body that is one object (a form-data
+    rule), and `[{...}]` or `[null]` would pass for the object; a tuple is refused as not an object."""
+    try:
+        value = json.loads(text)
+    except (RecursionError, ValueError) as err:
+        if isinstance(err, json.JSONDecodeError):
+            raise
+        reason = "nested too deeply" if isinstance(err, RecursionError) else "a number is too long"
+        raise json.JSONDecodeError(reason, text[:100], 0) from None
+    return tuple(value) if isinstance(value, list) else value
+
+
+app = APIGatewayHttpResolver(
+    enable_validation=True, response_validation_error_http_code=500, json_body_deserializer=_json_body
+)
 
 
 def _services() -> Services:
@@ -168,9 +189,20 @@ def _unexpected(error: Exception) -> Response:
     return error_response(500, "internal_error", "internal error; the reason is logged")
 
 
+def allowed_methods(path: str) -> list[str]:
+    """The methods the routes matching `path` answer (empty: no route has the path)."""
+    routes = [*getattr(app, "_static_routes", ()), *getattr(app, "_dynamic_routes", ())]
+    return sorted({route.method for route in routes if route.rule.match(path)})
+
+
 @app.not_found
 def _no_route(_: Exception) -> Response:
     event = app.current_event
+    allowed = allowed_methods(event.path)
+    if allowed:
+        answer = error_response(405, "method_not_allowed", f"{event.path} answers {', '.join(allowed)}")
+        answer.headers["Allow"] = ", ".join(allowed)
+        return answer
     return error_response(404, "not_found", f"no route {event.http_method} {event.path}")
 
 
@@ -248,7 +280,15 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (default {DEFAULT_PAGE})")]
-Cursor = Annotated[str | None, Query(max_length=1024, description="the `next` of the previous page")]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=1024,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the `next` of the previous page (opaque; one this service did not hand out is a 422)",
+    ),
+]
 
 
 @app.get(
@@ -594,12 +634,15 @@ def _as_response(response: Response) -> dict[str, Any]:
 def handle(event: dict[str, Any], context: Any, services: Services) -> dict[str, Any]:
     """Answer one API Gateway HTTP API (v2) event: the edge checks, then the routes."""
     try:
-        if _body_size(event) > services.settings.api.max_body_bytes:
-            limit = services.settings.api.max_body_bytes // 1024
-            return _as_response(error_response(413, "payload_too_large", f"the body is over {limit} KB", "body"))
         path = event.get("rawPath") or (event.get("requestContext") or {}).get("http", {}).get("path") or ""
-        # Webhook routes read the raw body as sent (GitHub may send a form), under its own content type.
+        # Webhook routes read the raw body as sent (GitHub may send a form), under its own content type, up to
+        # API Gateway's own limit (GitHub sends up to 25 MB).
         webhook = path == WEBHOOK_PATH or path.startswith(WEBHOOK_PATH + "/")
+        limit = API_GATEWAY_PAYLOAD_BYTES if webhook else services.settings.api.max_body_bytes
+        if _body_size(event) > limit:
+            return _as_response(
+                error_response(413, "payload_too_large", f"the body is over {limit // 1024} KB", "body")
+            )
         if not webhook and _binary_body(event):
             return _as_response(error_response(400, "malformed_body", "the request body is not valid JSON", "body"))
         if not webhook:

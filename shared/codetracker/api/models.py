@@ -21,6 +21,45 @@ class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# What the use cases accept (usecases/service_requests.py), stated in the OpenAPI document as patterns (`\s`:
+# what str.strip removes). The use cases check it, with messages naming the problem; the patterns only describe
+# it (tests/unit/test_api_document_patterns.py holds them to the checks). Text is stripped; then control
+# characters (C0, DEL) are refused everywhere, spaces in URLs and tokens (and lone surrogates, which a pattern
+# cannot name portably). Whether a URL is admitted also depends on what its host resolves to (422 url_refused).
+_REFUSED = r"\x00-\x1f\x7f"
+
+
+def text_pattern(max_length: int | None = None) -> str:
+    """Not blank, no control characters (spaces inside allowed); at most `max_length` once stripped."""
+    if max_length is None:
+        return rf"^\s*[^{_REFUSED}]*[^\s{_REFUSED}][^{_REFUSED}]*\s*$"
+    return rf"^\s*[^\s{_REFUSED}](?:[^{_REFUSED}]{{0,{max_length - 2}}}[^\s{_REFUSED}])?\s*$"
+
+
+def word_pattern(max_length: int) -> str:
+    """Not blank, no spaces or control characters; at most `max_length` once stripped."""
+    return rf"^\s*[^\s{_REFUSED}]{{1,{max_length}}}\s*$"
+
+
+# git's ref-name rules (domain/refnames.py), which the scanner applies: no control characters, spaces or
+# `~^:?*[\`; no `..`, `@{`, `//`; not `@` alone; not starting with `-` or `/`, not ending with `/` or `.`; no
+# component starting with `.` or ending with `.lock`; at most 255 bytes (characters, for ASCII names).
+REF_PATTERN = (
+    r"^(?!-)(?!/)(?!@$)(?!.*//)(?!.*\.\.)(?!.*@\{)(?!.*(?:^|/)\.)(?!.*\.lock(?:/|$))(?!.*[/.]$)(?=.*\S)"
+    r"[^\x00-\x20\x7f~^:?*\[\\]{1,255}$"
+)
+# A branch: a ref name that is not HEAD, given bare or as refs/heads/<name>.
+BRANCH_PATTERN = REF_PATTERN.replace("^", "^(?!(?:refs/heads/)?HEAD$)(?!refs/(?!heads/))", 1)
+URL_PATTERN = word_pattern(2048)
+TOKEN_PATTERN = word_pattern(4096)
+SLUG_PATTERN = text_pattern(255)
+NAME_PATTERN = text_pattern()
+
+
+def _documented(pattern: str) -> dict[str, Any]:
+    return {"json_schema_extra": {"pattern": pattern}}
+
+
 # --- errors ----------------------------------------------------------------------------------------------
 
 
@@ -38,8 +77,10 @@ class ErrorBody(BaseModel):
 
 
 class CreateAppBody(_Request):
-    name: str = Field(min_length=1, max_length=200)
-    callback_url: str | None = Field(default=None, description="default notification URL of the app's repositories")
+    name: str = Field(min_length=1, max_length=200, **_documented(NAME_PATTERN))
+    callback_url: str | None = Field(
+        default=None, description="default notification URL of the app's repositories", **_documented(URL_PATTERN)
+    )
 
 
 class AppCreated(BaseModel):
@@ -56,20 +97,37 @@ class AppCreated(BaseModel):
 
 
 class RegisterRepositoryBody(_Request):
-    url: str = Field(description="https URL of the git repository (no credentials in it)")
-    branch: str | None = Field(default=None, description="branch to watch; default: the repository's default branch")
-    callback_url: str | None = Field(default=None, description="overrides the app's callback URL")
-    slug: str | None = Field(default=None, description="module slug; default: the repository's name, slugified")
+    url: str = Field(description="https URL of the git repository (no credentials in it)", **_documented(URL_PATTERN))
+    branch: str | None = Field(
+        default=None,
+        description="branch to watch; default: the repository's default branch",
+        **_documented(BRANCH_PATTERN),
+    )
+    callback_url: str | None = Field(
+        default=None, description="overrides the app's callback URL", **_documented(URL_PATTERN)
+    )
+    slug: str | None = Field(
+        default=None,
+        description="module slug, with a letter or digit; default: the repository's name, slugified",
+        **_documented(SLUG_PATTERN),
+    )
     # repr=False: Powertools logs route arguments at debug level; a token must not be in them.
     access_token: str | None = Field(
-        default=None, repr=False, description="token for a private repository; never returned"
+        default=None,
+        repr=False,
+        description="token for a private repository; never returned",
+        **_documented(TOKEN_PATTERN),
     )
 
 
 class UpdateRepositoryBody(_Request):
-    callback_url: str | None = Field(default=None, description="null removes the override")
-    branch: str | None = Field(default=None, description="null: follow the default branch")
-    access_token: str | None = Field(default=None, repr=False, description="null removes the token")
+    callback_url: str | None = Field(default=None, description="null removes the override", **_documented(URL_PATTERN))
+    branch: str | None = Field(
+        default=None, description="null: follow the default branch", **_documented(BRANCH_PATTERN)
+    )
+    access_token: str | None = Field(
+        default=None, repr=False, description="null removes the token", **_documented(TOKEN_PATTERN)
+    )
 
 
 class RepositoryOut(BaseModel):
@@ -129,7 +187,11 @@ class RepositoryList(BaseModel):
 
 
 class ScanBody(_Request):
-    ref: str | None = Field(default=None, description="branch, tag, refs/… or commit sha; default: the watched branch")
+    ref: str | None = Field(
+        default=None,
+        description="branch, tag, refs/… or commit sha (git's ref-name rules); default: the watched branch",
+        **_documented(REF_PATTERN),
+    )
 
 
 class ScanAccepted(BaseModel):

@@ -64,6 +64,18 @@ class Ignored:
 
 Intent = Ping | RefScan | RefDeleted | Ignored
 
+# Every field of a delivery that `interpret` and the repository match (domain/urls.github_candidate_urls)
+# read: a delivery is read for these only (domain/json_fields.py), whatever else it carries.
+PAYLOAD_FIELDS = {
+    "ref": True,
+    "ref_type": True,
+    "after": True,
+    "deleted": True,
+    "action": True,
+    "release": {"tag_name": True},
+    "repository": {name: True for name in ("clone_url", "html_url", "ssh_url", "git_url", "url", "default_branch")},
+}
+
 
 def _short(ref: str) -> tuple[str, str] | None:
     for prefix, kind in (("refs/heads/", "branch"), ("refs/tags/", "tag")):

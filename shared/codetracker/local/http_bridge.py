@@ -7,7 +7,10 @@ back, with the contract API Gateway gives:
   `http.method/path/protocol/sourceIp/userAgent`, route and stage `$default`;
 - a body over API Gateway's 10 MB payload limit is answered 413 without invoking the handler;
 - the handler's answer: `statusCode`, `headers`, `cookies`, `body` (base64-decoded when `isBase64Encoded`); a
-  handler that raises is a 500 `{"message":"Internal Server Error"}`; every answer carries `apigw-requestid`.
+  handler that raises is a 500 `{"message":"Internal Server Error"}`; every answer carries `apigw-requestid`;
+- every method goes to the handler (the `$default` route has them all; the api answers a method a path does
+  not have with a 405 and `Allow`); a request HTTP cannot carry (bad request line, header too long) is answered
+  as API Gateway answers: JSON `{"message": "<reason>"}`, never the standard library's HTML error page.
 
 One instance handles one request at a time (a Lambda instance does), so the handler's module state is never
 shared between concurrent requests; `codetracker dev` runs several instances on one listening socket.
@@ -23,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
@@ -154,6 +158,7 @@ class ApiBridge:
         self.function = function
         self.handler = handler
         self.invocation = threading.Lock()  # one request at a time, as one Lambda instance
+        self.current: tuple[BaseHTTPRequestHandler, str] | None = None  # the request being invoked, its id
         self.log = log
         bridge = self
 
@@ -168,7 +173,14 @@ class ApiBridge:
             def _serve(self) -> None:
                 bridge.serve(self)
 
-            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve  # noqa: N815
+            def __getattr__(self, name: str) -> Any:
+                # The base class looks up `do_<METHOD>` and answers a missing one with a 501 HTML page.
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                bridge.refuse(self, code)
 
         self.server = ThreadingHTTPServer(listening.getsockname()[:2], Handler, bind_and_activate=False)
         self.server.socket.close()
@@ -212,6 +224,29 @@ class ApiBridge:
             raise _PayloadTooLarge
         return request.rfile.read(size)
 
+    def refuse(self, request: BaseHTTPRequestHandler, status: int) -> None:
+        """An HTTP-level error, in API Gateway's JSON shape; the connection closes after it."""
+        request.close_connection = True
+        request.request_version = "HTTP/1.1"  # an unreadable request line counts as HTTP/0.9: no status line
+        try:
+            reason = HTTPStatus(status).phrase
+        except ValueError:
+            reason = "Error"
+        self._send(request, status, [("content-type", "application/json")], json.dumps({"message": reason}).encode(),
+                   request_id())  # fmt: skip
+        self.log(self.function.logical_id, f"{status} {reason} (not a request the bridge can pass on)")
+
+    def answer_timed_out(self) -> None:
+        """API Gateway's answer to the request whose invocation outlasted the function's Timeout (the instance
+        ends right after)."""
+        current = self.current
+        if current is not None:
+            request, rid = current
+            request.close_connection = True
+            self._send(request, 500, [("content-type", "application/json")],
+                       b'{"message":"Internal Server Error"}', rid)  # fmt: skip
+            request.wfile.flush()
+
     def serve(self, request: BaseHTTPRequestHandler) -> None:
         start = time.monotonic()
         rid = request_id()
@@ -233,7 +268,11 @@ class ApiBridge:
                            source_ip=request.client_address[0], request_id_=rid)  # fmt: skip
         try:
             with self.invocation:
-                result = self.handler(event, LambdaContext(self.function))
+                self.current = (request, rid)
+                try:
+                    result = self.handler(event, LambdaContext(self.function))
+                finally:
+                    self.current = None
             status, headers, payload = http_answer(result)
         except Exception as err:  # noqa: BLE001 - API Gateway's answer to a failed invocation
             self.log(self.function.logical_id, f"{method} {path} → 500: the handler raised {type(err).__name__}: {err}")

@@ -6,12 +6,17 @@ phase), then invoked by the HTTP bridge, an SQS poller or a schedule. Started by
 
 stdin stays open: when it reaches end of file the runtime is gone (even SIGKILLed), and the instance ends at
 once, as an instance ends with its host. SIGTERM is a graceful stop: the invocation under way finishes, no new
-one starts. An invocation that outlasts the function's Timeout ends the instance (Lambda's "Task timed out");
-the runtime starts a new one, and the batch comes back after its visibility timeout.
+one starts. An invocation that outlasts the function's Timeout ends the instance (Lambda's "Task timed out"):
+the instance exits at its deadline, and since a handler stuck in C code holding the GIL can stop that timer
+from ever running, each invocation's deadline is also sent to the runtime (`invocation_fd`), which kills the
+instance's process group (its worker processes too) when it is still running then. The runtime starts a new
+instance; an SQS batch comes back after its visibility timeout, an HTTP request is answered 500 as API
+Gateway answers a timed-out function (when the instance can still answer it).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -19,6 +24,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,12 +52,21 @@ def load_handler(function: FunctionSpec) -> Callable[[dict[str, Any], Any], Any]
     return getattr(module, function.attribute)
 
 
-def _with_timeout(handler: Callable, function: FunctionSpec) -> Callable:
+def _with_timeout(handler: Callable, function: FunctionSpec, invocation_fd: int | None,
+                  on_timeout: Callable[[], None] = lambda: None) -> Callable:  # fmt: skip
     def timed_out() -> None:
         log_line(function.logical_id, f"Task timed out after {function.timeout_s:g} seconds: the instance ends")
+        on_timeout()
         os._exit(EXIT_TIMED_OUT)
 
+    def tell_runtime(line: str) -> None:
+        if invocation_fd is not None:
+            with contextlib.suppress(OSError):  # the runtime is gone: stdin's end of file ends this instance
+                os.write(invocation_fd, line.encode("ascii") + b"\n")
+
     def call(event: dict[str, Any], context: Any) -> Any:
+        # CLOCK_MONOTONIC is one clock for every process of the machine: the runtime compares it with its own.
+        tell_runtime(f"begin {time.monotonic() + function.timeout_s:.3f}")
         timer = threading.Timer(function.timeout_s, timed_out)
         timer.daemon = True
         timer.start()
@@ -59,6 +74,7 @@ def _with_timeout(handler: Callable, function: FunctionSpec) -> Callable:
             return handler(event, context)
         finally:
             timer.cancel()
+            tell_runtime("end")
 
     return call
 
@@ -118,12 +134,14 @@ def main() -> int:
         # On Lambda every instance has CPUs of its own; here they share this machine's. Queue consumers and
         # schedules yield to the instances answering HTTP requests, whose callers wait.
         os.nice(int(spec["nice"]))
-    handler = _with_timeout(load_handler(function), function)
+    handler = load_handler(function)
+    invocation_fd = spec.get("invocation_fd")
     if kind == "http":
         from codetracker.local.http_bridge import ApiBridge
 
         listening = socket.socket(fileno=spec["listen_fd"])
         bridge = ApiBridge(function, handler, listening)
+        bridge.handler = _with_timeout(handler, function, invocation_fd, bridge.answer_timed_out)
         signal.signal(signal.SIGTERM, lambda *_: (stop.set(), threading.Thread(target=bridge.shutdown).start()))
         run: Callable[[], None] = bridge.serve_forever
     elif kind == "sqs":
@@ -138,7 +156,7 @@ def main() -> int:
             queue_name=queue["name"],
             function=function,
             source=EventSourceSpec(**spec["source"]),
-            handler=handler,
+            handler=_with_timeout(handler, function, invocation_fd),
             stop=stop,
             inflight_file=Path(spec["inflight_file"]),
         )
@@ -147,7 +165,9 @@ def main() -> int:
     elif kind == "schedule":
         from codetracker.local.schedules import ScheduleRunner
 
-        runner = ScheduleRunner(ScheduleSpec(**spec["schedule"]), function, handler, stop)
+        runner = ScheduleRunner(
+            ScheduleSpec(**spec["schedule"]), function, _with_timeout(handler, function, invocation_fd), stop
+        )
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         run = runner.run
     else:

@@ -49,13 +49,14 @@ def http(method: str, url: str, *, body: bytes | None = None, headers: Mapping[s
 class DevProcess:
     def __init__(self, *, env: Mapping[str, str], args: Sequence[str] = (), log_path: Path | None = None,
                  python: str | None = None, cwd: Path | None = None,
-                 startup_timeout_s: float = 90.0) -> None:  # fmt: skip
+                 startup_timeout_s: float = 90.0, wait_for_api: bool = True) -> None:  # fmt: skip
         self.env = dict(env)
         self.args = list(args)
         self.log_path = log_path
         self.python = python or sys.executable
         self.cwd = cwd
         self.startup_timeout_s = startup_timeout_s
+        self.wait_for_api = wait_for_api  # False: a template without the api function
         self.process: subprocess.Popen | None = None
         self.record: dict[str, Any] = {}
         self._log: Any = None
@@ -89,7 +90,7 @@ class DevProcess:
                 self.kill()
                 raise RuntimeError(f"codetracker dev not ready after {self.startup_timeout_s:g} s: {self.log_tail()}")
             time.sleep(0.05)
-        while http("GET", self.api_url + "/health").status != 200:
+        while self.wait_for_api and http("GET", self.api_url + "/health").status != 200:
             if time.monotonic() > deadline:
                 raise RuntimeError("GET /health does not answer 200")
             time.sleep(0.05)

@@ -16,7 +16,10 @@ Start order (each step only after the one before it is up; a failure stops what 
 Stop (Ctrl-C or SIGTERM; a second one skips the grace period): the HTTP instances, then the pollers and
 schedules (each finishes the invocation under way, for up to `--shutdown-grace` seconds, then is killed),
 moto, the embedded Postgres when this run started it (or adopted it from a killed run), the socket, the record,
-the lock. An instance that dies while running (a crash, a timeout) is replaced.
+the lock. An instance that dies while running (a crash, a timeout) is replaced, and what its process group
+left behind (parser worker processes) is killed with it. An invocation still running at its deadline (the
+function's Timeout; each instance reports its invocations on a pipe) is killed with its process group, as
+Lambda ends a timed-out invocation, whatever the handler is doing.
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 # Queue consumers and schedules run at a lower CPU priority than the HTTP instances (see instance.py).
 BACKGROUND_NICENESS = 10
+# How long after an invocation's deadline the runtime kills its instance: the instance's own timer ends it at
+# the deadline when the handler lets it run; this is for a handler that does not (C code holding the GIL).
+DEADLINE_GRACE_S = 0.25
 # What the runtime sets in every instance's environment, never taken from the caller's.
 _OWN_PREFIXES = ("AWS_",)
 _OWN_VARIABLES = {"DATABASE_URL", "CODE_TRACKER_ALLOW_PRIVATE_URLS", "CODE_TRACKER_API_URL",
@@ -92,6 +98,8 @@ class Instance:
     pass_fds: tuple[int, ...] = ()
     process: subprocess.Popen | None = None
     ready_fd: int | None = None
+    invocation_fd: int | None = None  # read end: "begin <monotonic deadline>" / "end" lines from the instance
+    deadline: float | None = None  # of the invocation under way
     started: float = 0.0
     restarts: list[float] = field(default_factory=list)
 
@@ -344,18 +352,25 @@ class DevRuntime:
                 self.instances.append(Instance(f"{function_id}#{schedule.event_name}", function_id, spec))
 
     def _spawn(self, instance: Instance) -> None:
+        self._close_invocations(instance)
         read_end, write_end = os.pipe()
-        spec = {**instance.spec, "ready_fd": write_end}
+        invocations_read, invocations_write = os.pipe()
+        spec = {**instance.spec, "ready_fd": write_end, "invocation_fd": invocations_write}
         try:
             instance.process = subprocess.Popen(
                 [sys.executable, "-m", "codetracker.local.instance"],
                 stdin=subprocess.PIPE,
-                pass_fds=(write_end, *instance.pass_fds),
+                pass_fds=(write_end, invocations_write, *instance.pass_fds),
                 env=spec["env"],
-                start_new_session=True,  # the runtime coordinates Ctrl-C; the terminal's signal is not theirs
+                # The runtime coordinates Ctrl-C (the terminal's signal is not theirs), and an instance with its
+                # worker processes is one process group, killed as one.
+                start_new_session=True,
             )
         finally:
             os.close(write_end)
+            os.close(invocations_write)
+        instance.invocation_fd = invocations_read
+        instance.deadline = None
         assert instance.process.stdin is not None
         instance.process.stdin.write(json.dumps(spec).encode() + b"\n")
         instance.process.stdin.flush()
@@ -372,7 +387,8 @@ class DevRuntime:
             if left <= 0:
                 names = ", ".join(sorted(i.name for i in waiting.values()))
                 raise DevError(f"not ready after {self.options.startup_timeout_s:g} s: {names}")
-            ready, _, _ = select.select(list(waiting), [], [], min(left, 0.5))
+            ready, _, _ = select.select(list(waiting), [], [], min(left, 0.25))
+            self._watch_invocations(0.0)  # the running instances keep their deadlines meanwhile
             for fd in ready:
                 instance = waiting.pop(fd)
                 line = os.read(fd, 64)
@@ -444,12 +460,14 @@ class DevRuntime:
         signal.signal(signal.SIGTERM, stop)
 
     def supervise(self) -> None:
-        while not self.stopping.wait(0.25):
+        while not self.stopping.is_set():
+            self._watch_invocations(0.25)
             for instance in self.instances:
                 process = instance.process
                 if process is None or process.poll() is None:
                     continue
                 status = process.returncode
+                _kill_group(process)  # what the instance left running (parser workers)
                 now = time.monotonic()
                 instance.restarts = [t for t in instance.restarts if now - t < 60] + [now]
                 if len(instance.restarts) > 5:
@@ -461,6 +479,41 @@ class DevRuntime:
                     self._wait_ready([instance])
                 except DevError as err:
                     self.say(f"{instance.name}: {err}")
+
+    def _watch_invocations(self, wait_s: float) -> None:
+        """Read the instances' invocation reports for up to `wait_s`; kill an instance whose invocation is
+        still running past its deadline."""
+        watched = {i.invocation_fd: i for i in self.instances if i.invocation_fd is not None}
+        deadlines = [i.deadline + DEADLINE_GRACE_S for i in self.instances if i.deadline is not None]
+        wait_s = max(0.0, min([wait_s, *(d - time.monotonic() for d in deadlines)]))
+        if not watched:
+            time.sleep(wait_s)
+        for fd in select.select(list(watched), [], [], wait_s)[0] if watched else ():
+            instance = watched[fd]
+            data = os.read(fd, 4096)
+            if not data:  # the instance is gone
+                self._close_invocations(instance)
+                continue
+            for line in data.decode("ascii", "replace").splitlines():
+                verb, _, value = line.partition(" ")
+                instance.deadline = float(value) if verb == "begin" else None
+        now = time.monotonic()
+        for instance in self.instances:
+            if instance.deadline is None or now < instance.deadline + DEADLINE_GRACE_S:
+                continue
+            instance.deadline = None
+            process = instance.process
+            if process is not None and process.poll() is None:
+                timeout = instance.spec["function"]["timeout_s"]
+                self.say(f"{instance.name}: Task timed out after {timeout:g} seconds: the instance is killed")
+                _kill_group(process)
+
+    @staticmethod
+    def _close_invocations(instance: Instance) -> None:
+        if instance.invocation_fd is not None:
+            os.close(instance.invocation_fd)
+            instance.invocation_fd = None
+        instance.deadline = None
 
     def run(self) -> int:
         self.handle_signals()
@@ -489,16 +542,14 @@ class DevRuntime:
                 continue
             while process.poll() is None and time.monotonic() < deadline and not self.hurry.is_set():
                 time.sleep(0.05)
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            _kill_group(process)  # still running after the grace period, or its worker processes
             if process.stdin is not None:
                 with contextlib.suppress(OSError):
                     process.stdin.close()
             if instance.ready_fd is not None:
                 os.close(instance.ready_fd)
                 instance.ready_fd = None
+            self._close_invocations(instance)
 
     def stop(self, *, quiet: bool = False) -> None:
         if not quiet:
@@ -529,6 +580,13 @@ class DevRuntime:
             self._lock_file = None
         if not quiet:
             self.say("codetracker dev: stopped")
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL to the process group of an instance (it leads one: start_new_session), then reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def local_visibility(seconds: int, options: DevOptions) -> int:

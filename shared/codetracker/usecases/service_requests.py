@@ -11,12 +11,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
+from codetracker.domain.refnames import check_ref_name
 from codetracker.errors import InvalidInput, NotFound
 from codetracker.usecases.requests import module_slug
 
 MAX_APP_NAME = 200
 MAX_TOKEN_LENGTH = 4096
-MAX_REF_LENGTH = 255
 DEFAULT_PAGE = 50
 MAX_PAGE = 200
 DEFAULT_FUNCTION_PAGE = 500
@@ -41,16 +41,11 @@ def printable(value: str | None, field_name: str, *, max_length: int, spaces: bo
 
 
 def ref_name(value: str | None, field_name: str) -> str:
-    """A branch, tag, full ref or commit sha as git allows them (the fetcher checks the rest)."""
-    value = printable(value, field_name, max_length=MAX_REF_LENGTH, spaces=False)
-    if (
-        ".." in value
-        or value.startswith(("-", "/"))
-        or value.endswith(("/", ".lock"))
-        or any(ch in value for ch in "~^:?*[\\")
-    ):
-        raise InvalidInput(f"{field_name} {value!r} is not a valid git ref name", field=field_name)
-    return value
+    """A branch, tag, full ref or commit sha by the rules the scanner and the CLI apply (git's ref-name rules,
+    domain/refnames.py): what is accepted here is never refused later by the scanner."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{field_name} must not be empty", field=field_name)
+    return check_ref_name(value, what=field_name)
 
 
 def branch_name(value: str | None, field_name: str = "branch") -> str:

@@ -25,12 +25,20 @@ a request for a ref with a job still queued (GitHub sends `push`, `create` and `
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
-from codetracker.domain.github import Ignored, Ping, RefDeleted, RefScan, interpret, signature_matches
+from codetracker.domain.github import (
+    PAYLOAD_FIELDS,
+    Ignored,
+    Ping,
+    RefDeleted,
+    RefScan,
+    interpret,
+    signature_matches,
+)
+from codetracker.domain.json_fields import NotAnObject, NotJson, pick_fields
 from codetracker.domain.service import (
     DEPLOYMENT_HOOK,
     Activity,
@@ -82,6 +90,8 @@ class WebhookOutcome:
 
 
 def _payload(delivery: GitHubDelivery) -> dict:
+    """The fields of the delivery the service reads (PAYLOAD_FIELDS), never a tree of the whole body: a push
+    may be megabytes."""
     body = delivery.body
     content_type = (delivery.content_type or "").split(";", 1)[0].strip().lower()
     if content_type == "application/x-www-form-urlencoded":
@@ -91,16 +101,13 @@ def _payload(delivery: GitHubDelivery) -> dict:
             raise MalformedBody("the form body cannot be read", field="body") from None
         if len(form.get("payload", ())) != 1:
             raise MalformedBody("a form delivery must carry one payload field", field="body")
-        text: str | bytes = form["payload"][0]
-    else:
-        text = body
+        body = form.pop("payload")[0].encode("utf-8", "surrogatepass")
     try:
-        payload = json.loads(text)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        return pick_fields(body, PAYLOAD_FIELDS)
+    except NotAnObject:
+        raise MalformedBody("the body is not a JSON object", field="body") from None
+    except NotJson:
         raise MalformedBody("the body is not JSON", field="body") from None
-    if not isinstance(payload, dict):
-        raise MalformedBody("the body is not a JSON object", field="body")
-    return payload
 
 
 def handle_github_delivery(

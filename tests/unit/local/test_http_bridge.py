@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import base64
+import json
+import socket
+import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
-from codetracker.local.http_bridge import http_answer, http_event
+from codetracker.local.http_bridge import ApiBridge, http_answer, http_event
+from codetracker.local.plan import FunctionSpec
 
 
 def test_the_event_has_api_gatewaysv2_shape():
@@ -52,3 +57,58 @@ def test_answers_become_http():
                                    "isBase64Encoded": True})  # fmt: skip
     assert body == b"\x1f\x8b"
     assert http_answer({"ok": True})[0] == 200 and http_answer({"ok": True})[2] == b'{"ok": true}'
+
+
+def _exchange(port: int, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(raw)
+        conn.shutdown(socket.SHUT_WR)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)}
+    return int(status_line.split()[1]), headers, body
+
+
+def test_every_answer_of_the_bridge_is_the_handlers_or_api_gateways_as_json():
+    seen = []
+
+    def handler(event, context):
+        seen.append(event["requestContext"]["http"]["method"])
+        return {"statusCode": 405, "headers": {"Content-Type": "application/json", "Allow": "GET"},
+                "body": '{"error": {"code": "method_not_allowed"}}'}  # fmt: skip
+
+    function = FunctionSpec("ApiFunction", Path("/nonexistent"), "app.lambda_handler", 29, 512, {})
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(8)
+    bridge = ApiBridge(function, handler, listening, log=lambda *_: None)
+    server = threading.Thread(target=bridge.serve_forever, daemon=True)
+    server.start()
+    port = listening.getsockname()[1]
+    try:
+        for method in ("TRACE", "CONNECT", "PROPFIND", "FOO"):
+            status, headers, body = _exchange(port, f"{method} /health HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert (status, headers["allow"], json.loads(body)) == (
+                405,
+                "GET",
+                {"error": {"code": "method_not_allowed"}},
+            )
+        assert seen == ["TRACE", "CONNECT", "PROPFIND", "FOO"]
+        refused = {
+            b"GARBAGE\r\n\r\n": 400,
+            b"GET / HTTP/9.9\r\n\r\n": 505,
+            b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n": 414,
+            b"GET / HTTP/1.1\r\nX: " + b"a" * 70_000 + b"\r\n\r\n": 431,
+        }
+        for raw, expected in refused.items():
+            status, headers, body = _exchange(port, raw)
+            assert status == expected and headers["content-type"] == "application/json", (raw[:20], status)
+            assert set(json.loads(body)) == {"message"} and headers["apigw-requestid"]
+        assert len(seen) == 4
+    finally:
+        bridge.shutdown()
+        listening.close()
+        server.join(10)
