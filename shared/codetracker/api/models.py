@@ -404,6 +404,7 @@ class WebhookAnswer(BaseModel):
 class RotateBody(_Request):
     grace_seconds: int | None = Field(
         default=None,
+        strict=True,  # a JSON integer, as the document says; never "1" or true coerced
         ge=0,
         le=7 * 24 * 3600,
         description="how long the replaced value stays valid (0: invalid at once); default per credential",
