@@ -23,6 +23,7 @@ _PATTERN_RULES = (
     (re.compile(r"(?<![=!<>+\-*/%&|^?])\s*=(?![=>])\s*"), " = "),
     (re.compile(r"\.\.\.\s*"), "..."),
 )
+_LEADING_OPERATOR = re.compile(r"^[|&] ")
 _SIMPLE_TYPE = re.compile(r"[\w$.]+(?:\[\])*")
 _TRAILING_COMMA = re.compile(r", ([}\])])")
 # Whitespace only: none just inside <>, () and [], one space after a comma and around | & =>.
@@ -35,9 +36,9 @@ _TYPE_RULES = (
 )
 
 
-def _segments(text: str) -> list[tuple[bool, str]]:
+def _segments(text: str, *, collapse: bool = True) -> list[tuple[bool, str]]:
     """(is_code, text) pieces: string literals kept as written, comments dropped, code whitespace
-    collapsed to one space. Template literals are kept whole (their `${}` parts included)."""
+    collapsed to one space (unless not `collapse`). Template literals are kept whole (`${}` included)."""
     pieces: list[tuple[bool, str]] = []
     code: list[str] = []
     i, n = 0, len(text)
@@ -55,7 +56,7 @@ def _segments(text: str) -> list[tuple[bool, str]]:
         elif text.startswith("//", i):
             end = text.find("\n", i)
             i = n if end == -1 else end
-            code.append(" ")
+            code.append(" " if collapse else "")
         elif text.startswith("/*", i):
             end = text.find("*/", i + 2)
             i = n if end == -1 else end + 2
@@ -65,6 +66,8 @@ def _segments(text: str) -> list[tuple[bool, str]]:
             i += 1
     if code:
         pieces.append((True, "".join(code)))
+    if not collapse:
+        return pieces
     return [(is_code, _SPACES.sub(" ", piece) if is_code else piece) for is_code, piece in pieces]
 
 
@@ -73,13 +76,52 @@ def normalize_type(text: str) -> str:
     brackets and parentheses (`Array< T >` → `Array<T>`, `{\\n a: string;\\n}` → `{ a: string; }`)."""
     if _SIMPLE_TYPE.fullmatch(text):
         return text
+    if "\n" in text:
+        text = _separate_members(text)
     out: list[str] = []
     for is_code, piece in _segments(text):
         if is_code:
             for rule, replacement in _TYPE_RULES:
                 piece = rule.sub(replacement, piece)
         out.append(piece)
-    return "".join(out).strip()
+    # A leading `|` or `&` (a union written one member a line) is layout, as tsc prints it: dropped.
+    return _LEADING_OPERATOR.sub("", "".join(out).strip())
+
+
+# A line break ending an object type's member with no `;` or `,`: it separates members; on one line it
+# is written `;` (as tsc prints it).
+_MEMBER_END = re.compile(r"[\w$)\]>'\"`?]")
+_MEMBER_START = re.compile(r"[\w$'\"\[(<]|readonly\b|\.\.\.")
+
+
+def _separate_members(text: str) -> str:
+    pieces = _segments(text, collapse=False)
+    code = "".join(piece if is_code else "\0" * len(piece) for is_code, piece in pieces)
+    written = "".join(piece for _, piece in pieces)
+    out: list[str] = []
+    stack: list[str] = []
+    last = ""  # the last character written that is not whitespace (a `;` put in included)
+    for i, char in enumerate(code):
+        if char in "{[(<":
+            stack.append(char)
+        elif char in "}])>" and stack and not (char == ">" and i and code[i - 1] == "="):
+            stack.pop()
+        elif char == "\n" and stack and stack[-1] == "{":
+            before = written[:i].rstrip()
+            after = written[i:].lstrip()
+            if (
+                last
+                and after
+                and _MEMBER_END.match(last)
+                and _MEMBER_START.match(after)
+                and not (before.endswith(("extends", "keyof", "typeof", "infer", "is", "as", "new", "readonly")))
+            ):
+                out.append(";")
+                last = ";"
+        out.append(written[i])
+        if not written[i].isspace():
+            last = written[i]
+    return "".join(out)
 
 
 def normalize_pattern(source: str) -> str:

@@ -138,6 +138,18 @@ class TreeSitterParser:
             if anonymous:
                 data, source = named, named.decode("utf-8", "surrogatepass")
                 tree = self._parser(dialect).parse(data)
+        if tree.root_node.has_error:
+            # Two grammar gaps, read around with the same length of text blanked; an error that remains
+            # fails the file. Interfaces hold no functions to export, and are where the grammar goes wrong
+            # most (call signatures such as `<T>(a: T): R` on a line of their own): their bodies are
+            # blanked. Import types with type arguments (`import("./t").Fn<T>`, what tsc writes for
+            # inferred types in declaration files) lose their `import("./t").` qualifier.
+            blanked = blank_import_type_qualifiers(blank_interface_bodies(data))
+            if blanked != data:
+                retry = self._parser(dialect).parse(blanked)
+                if not retry.root_node.has_error:
+                    data, tree = blanked, retry
+                    source = blanked.decode("utf-8", "surrogatepass")
         walk = TypeScriptWalk(source, data, self, anonymous)
         try:
             return walk.run(tree.root_node)
@@ -543,6 +555,59 @@ def name_anonymous_default_signatures(data: bytes) -> tuple[bytes, frozenset[int
         last = at
     parts.append(data[last:])
     return b"".join(parts), frozenset(at + k for k, at in enumerate(inserts))
+
+
+_INTERFACE = re.compile(rb"^[ \t]*(?:export[ \t]+)?(?:declare[ \t]+)?interface\b[^{;]*\{", re.MULTILINE)
+
+
+def blank_interface_bodies(data: bytes) -> bytes:
+    """The text with the bodies of top-level interfaces replaced by spaces (newlines kept)."""
+    out = bytearray(data)
+    for match in _INTERFACE.finditer(data):
+        start = match.end()
+        end = _matching_brace(data, start)
+        if end is None:
+            continue
+        for i in range(start, end):
+            if out[i] not in (10, 13):
+                out[i] = 32
+    return bytes(out)
+
+
+_IMPORT_TYPE_QUALIFIER = re.compile(rb"\bimport\(\s*(['\"])[^'\"\n]*\1\s*\)\.")
+
+
+def blank_import_type_qualifiers(data: bytes) -> bytes:
+    """`import("./t").Fn<T>` → `              Fn<T>` (spaces, same length)."""
+    return _IMPORT_TYPE_QUALIFIER.sub(lambda match: b" " * len(match.group(0)), data)
+
+
+def _matching_brace(data: bytes, at: int) -> int | None:
+    """The offset of the `}` closing the `{` just before `at` (strings and comments skipped)."""
+    depth, i, n = 1, at, len(data)
+    while i < n:
+        char = data[i]
+        if char in b"'\"`":
+            i += 1
+            while i < n and data[i] != char:
+                i += 2 if data[i] == 92 else 1
+        elif data.startswith(b"//", i):
+            i = data.find(b"\n", i)
+            if i == -1:
+                return None
+        elif data.startswith(b"/*", i):
+            i = data.find(b"*/", i)
+            if i == -1:
+                return None
+            i += 1
+        elif char == 123:
+            depth += 1
+        elif char == 125:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
 
 
 def _same(offset: int) -> int:
