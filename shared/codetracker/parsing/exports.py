@@ -165,6 +165,10 @@ class ExportCollector(Generic[FunctionNode]):
             self._redeclared = (offset, f"Identifier {name!r} has already been declared")
         bindings.append(binding)
 
+    def is_bound(self, name: str) -> bool:
+        """Whether a top-level binding of `name` was reported."""
+        return name in self._bindings
+
     def export_name(self, exported_name: str, offset: int) -> None:
         """An export that is none of our functions: `export class C`, `export const x = 1`,
         `export default 1`, re-exports (`export { a as b } from`, `export * as ns from`)."""

@@ -226,7 +226,7 @@ class TypeScriptWalk(_TreeWalk):
             at = pos(alias.start_byte)
             if has_source:
                 collector.export_name(exported, at)
-            elif local in self.type_names and local not in self.overloads and not self._bound(local):
+            elif local in self.type_names and local not in self.overloads and not self.collector.is_bound(local):
                 collector.is_module = True
                 collector.type_exports += 1
             else:
@@ -236,9 +236,6 @@ class TypeScriptWalk(_TreeWalk):
     def _specifier_name(self, node: Any) -> str:
         text = self.text(node)
         return text[1:-1] if node.type == "string" else identifier_name(text)
-
-    def _bound(self, name: str) -> bool:
-        return name in self.collector._bindings
 
     def function_value(self, declarator: Any) -> Any:
         value = declarator.child_by_field_name("value")

@@ -195,3 +195,35 @@ def test_an_anonymous_default_signature_as_tsc_writes_it_in_declaration_files():
         ([("a", "number", False, False, None)], ["void"]),
     )
     assert g.name == "g"
+
+
+def test_interfaces_the_grammar_trips_in_do_not_fail_the_file():
+    # Call signatures on lines of their own, without separators: tree-sitter-typescript reads them as
+    # comparisons (immer's types-external.ts); the interface's body is blanked and the file read.
+    extraction = _extract(
+        "export interface IProduce {\n  <Curried>(recipe: R): Curried\n\n"
+        "  <Recipe extends AnyFunc>(recipe: Recipe): X<\n    Recipe,\n    false\n  >\n}\n"
+        "/** Kept. */\nexport function never_used(a: string): void {}\n"
+    )
+    assert extraction.problem_kind is None, extraction.problem_reason
+    assert extraction.type_exports == 1
+    (f,) = extraction.functions
+    assert (f.name, f.description, f.parameters[0].type) == ("never_used", "Kept.", "string")
+
+
+def test_import_types_with_type_arguments_as_tsc_writes_them():
+    (f,) = _functions('export declare function j<T>(a: T): import("../types").Fn<Observable<T>, unknown>;\n')
+    assert f.return_values[0].type == "Fn<Observable<T>, unknown>"
+
+
+def test_object_type_members_one_per_line_are_joined_with_semicolons():
+    (f,) = _functions(
+        "export function configure(options: {\n  a?: 'x' | 'y'\n  // why\n  /** doc */\n  b: boolean\n"
+        "  c: (f: () => void) => void\n}): void {}\n"
+    )
+    assert f.parameters[0].type == "{ a?: 'x' | 'y'; b: boolean; c: (f: () => void) => void }"
+
+
+def test_a_union_written_one_member_a_line_loses_its_leading_bar():
+    (f,) = _functions("export function f(a:\n  | A\n  | B): void {}\n")
+    assert f.parameters[0].type == "A | B"
