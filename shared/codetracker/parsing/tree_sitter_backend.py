@@ -143,8 +143,9 @@ class TreeSitterParser:
             # fails the file. Interfaces hold no functions to export, and are where the grammar goes wrong
             # most (call signatures such as `<T>(a: T): R` on a line of their own): their bodies are
             # blanked. Import types with type arguments (`import("./t").Fn<T>`, what tsc writes for
-            # inferred types in declaration files) lose their `import("./t").` qualifier.
-            blanked = blank_import_type_qualifiers(blank_interface_bodies(data))
+            # inferred types in declaration files) lose their `import("./t").` qualifier. `export type * from`
+            # (TypeScript 5.0) is read as `export * from`: a re-export, no function either way.
+            blanked = blank_type_star_exports(blank_import_type_qualifiers(blank_interface_bodies(data)))
             if blanked != data:
                 retry = self._parser(dialect).parse(blanked)
                 if not retry.root_node.has_error:
@@ -580,6 +581,14 @@ _IMPORT_TYPE_QUALIFIER = re.compile(rb"\bimport\(\s*(['\"])[^'\"\n]*\1\s*\)\.")
 def blank_import_type_qualifiers(data: bytes) -> bytes:
     """`import("./t").Fn<T>` → `              Fn<T>` (spaces, same length)."""
     return _IMPORT_TYPE_QUALIFIER.sub(lambda match: b" " * len(match.group(0)), data)
+
+
+_TYPE_STAR_EXPORT = re.compile(rb"\bexport\s+(type)\s+\*")
+
+
+def blank_type_star_exports(data: bytes) -> bytes:
+    """`export type * from 'm'` → `export      * from 'm'`."""
+    return _TYPE_STAR_EXPORT.sub(lambda match: match.group(0).replace(b"type", b"    ", 1), data)
 
 
 def _matching_brace(data: bytes, at: int) -> int | None:

@@ -227,3 +227,15 @@ def test_object_type_members_one_per_line_are_joined_with_semicolons():
 def test_a_union_written_one_member_a_line_loses_its_leading_bar():
     (f,) = _functions("export function f(a:\n  | A\n  | B): void {}\n")
     assert f.parameters[0].type == "A | B"
+
+
+def test_newer_syntax_reads():
+    found = _functions(
+        "export type * from './types';\nexport * as ns from './ns';\n"
+        "export function f<const T extends readonly unknown[]>(a: T): asserts a is T {}\n"
+        "export const g = ((a: number) => a) satisfies Fn;\n"
+    )
+    assert [(f.name, f.type_parameters, [r.type for r in f.return_values]) for f in found] == [
+        ("f", "<const T extends readonly unknown[]>", ["asserts a is T"]),
+        ("g", None, []),
+    ]
