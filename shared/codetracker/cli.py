@@ -297,14 +297,19 @@ def _returns(f) -> str:
 
 
 def _nothing_found_line(descriptor, extraction) -> str | None:
-    """Why an empty result is empty: no module files, and which sources of other kinds are not read."""
+    """Why an empty result is empty (the summary line says what was not read)."""
     if descriptor.functions:
         return None
+    return f"no exported functions found in {extraction.candidates} module files (JavaScript and TypeScript)"
+
+
+def _read_part(descriptor, extraction) -> str:
+    """The end of a summary line, always: type-only exports read, and which files were not read, why."""
     from codetracker.domain.selection import describe_unread_sources
 
-    found = f"no exported functions found in {extraction.candidates} module files (.js/.mjs ES modules)"
-    unread = describe_unread_sources(extraction.unread_sources)
-    return f"{found}; {unread}" if unread else found
+    types = sum(count for _, count in descriptor.type_exports)
+    unread = describe_unread_sources(dict(extraction.unread_sources))
+    return f"; {types} type exports; {unread}" if types else f"; {unread}"
 
 
 # --- commands -----------------------------------------------------------------------------------------
@@ -346,7 +351,8 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
     write_table(_function_rows(descriptor.functions), _FUNCTION_COLUMNS, out, **_FUNCTION_FIT)
     out.write(
         f"\n{descriptor.module_slug}: {len(descriptor.functions)} functions in "
-        f"{len({f.file_path for f in descriptor.functions})} files; {len(descriptor.problems)} problems\n"
+        f"{len({f.file_path for f in descriptor.functions})} files; {len(descriptor.problems)} problems"
+        f"{_read_part(descriptor, result.stats)}\n"
     )
     for problem in descriptor.problems:
         where = f":{problem.line}:{problem.column}" if problem.line is not None else ""
@@ -447,7 +453,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     elif fetch is not None:
         how = "trees first, then the blobs needed" if fetch.used_filter else "full depth-1 fetch"
         line += f"; fetched {fetch.bytes_received:,} bytes ({how})"
-    out.write(line + "\n")
+    out.write(line + _read_part(result.descriptor, stats) + "\n")
     empty = _nothing_found_line(result.descriptor, stats)
     if empty:
         out.write(empty + "\n")

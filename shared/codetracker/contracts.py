@@ -56,7 +56,20 @@ def parameter_to_dict(p: Parameter) -> dict[str, Any]:
         "default_value": p.default_value,
         "doc_default": p.doc_default,
         "description": p.description,
+        "type_source": p.type_source,
+        "jsdoc_type": p.jsdoc_type,
+        "keys": list(p.keys),
     }
+
+
+def return_value_to_dict(r: ReturnValue) -> dict[str, Any]:
+    return {"type": r.type, "description": r.description, "type_source": r.type_source, "jsdoc_type": r.jsdoc_type}
+
+
+def _parameter_from_dict(p: dict[str, Any]) -> Parameter:
+    fields = dict(p)
+    fields["keys"] = tuple(fields.get("keys") or ())
+    return Parameter(**fields)
 
 
 def function_to_dict(f: ExportedFunction) -> dict[str, Any]:
@@ -69,7 +82,9 @@ def function_to_dict(f: ExportedFunction) -> dict[str, Any]:
         "jsdoc_raw": f.jsdoc_raw,
         "order_in_file": f.order_in_file,
         "parameters": [parameter_to_dict(p) for p in f.parameters],
-        "return_values": [{"type": r.type, "description": r.description} for r in f.return_values],
+        "return_values": [return_value_to_dict(r) for r in f.return_values],
+        "type_parameters": f.type_parameters,
+        "overload": f.overload,
     }
 
 
@@ -83,8 +98,10 @@ def function_from_dict(d: dict[str, Any]) -> ExportedFunction:
         description=d["description"],
         jsdoc_raw=d["jsdoc_raw"],
         order_in_file=d["order_in_file"],
-        parameters=tuple([Parameter(**p) for p in d["parameters"]]),
+        parameters=tuple([_parameter_from_dict(p) for p in d["parameters"]]),
         return_values=tuple([ReturnValue(**r) for r in d["return_values"]]),
+        type_parameters=d.get("type_parameters"),
+        overload=d.get("overload"),
     )
 
 
@@ -104,6 +121,7 @@ def descriptor_to_dict(d: Descriptor, *, include_files: bool = True) -> dict[str
     }
     if include_files:
         out["files"] = [entry_to_dict(e) for e in d.files]
+    out["type_exports"] = dict(d.type_exports)
     return out
 
 
@@ -121,6 +139,7 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
             )
             for p in d.get("problems", ())
         ),
+        type_exports=tuple(sorted((d.get("type_exports") or {}).items())),
     )
 
 
@@ -164,6 +183,7 @@ def scan_outcome_to_dict(summary: SnapshotSummary, result: ScanResult) -> dict[s
         "candidates": stats.candidates,
         "parsed": stats.parsed,
         "cache_hits": stats.cache_hits,
+        "unread_sources": dict(stats.unread_sources),
     }
     if result.fetch is not None:
         payload["fetch"] = {
@@ -219,10 +239,15 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
                     p.default_value,
                     p.description,
                     p.doc_default,  # the dataclass order, so that Parameter(*p) decodes it
+                    p.type_source,
+                    p.jsdoc_type,
+                    list(p.keys),
                 ]
                 for p in f.parameters
             ],
-            [[r.type, r.description] for r in f.return_values],
+            [[r.type, r.description, r.type_source, r.jsdoc_type] for r in f.return_values],
+            f.type_parameters,
+            f.overload,
         ]
         for f in x.functions
     ]
@@ -233,12 +258,14 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
         x.problem_line,
         x.problem_column,
         x.blob_size,
+        x.type_exports,
+        x.unread_reason,
     ]
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
 def extraction_from_cache_json(text: str) -> FileExtraction:
-    functions, problem_kind, reason, line, column, blob_size = json.loads(text)
+    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason = json.loads(text)
     return FileExtraction(
         functions=tuple(
             [
@@ -250,10 +277,23 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
                     description,
                     jsdoc_raw,
                     order,
-                    tuple([Parameter(*p) for p in parameters]),
+                    tuple([Parameter(*p[:-1], tuple(p[-1])) for p in parameters]),
                     tuple([ReturnValue(*r) for r in returns]),
+                    type_parameters,
+                    overload,
                 )
-                for name, export_type, is_async, description, jsdoc_raw, order, parameters, returns in functions
+                for (
+                    name,
+                    export_type,
+                    is_async,
+                    description,
+                    jsdoc_raw,
+                    order,
+                    parameters,
+                    returns,
+                    type_parameters,
+                    overload,
+                ) in functions
             ]
         ),
         problem_kind=ProblemKind(problem_kind) if problem_kind else None,
@@ -261,6 +301,8 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
         problem_line=line,
         problem_column=column,
         blob_size=blob_size,
+        type_exports=type_exports,
+        unread_reason=unread_reason,
     )
 
 
@@ -725,11 +767,13 @@ def snapshot_stored_event(
     summary: SnapshotSummary,
     changes: dict[str, Any],
     snapshot_url: str | None,
+    unread: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """{"type": "snapshot.stored", "timestamp": ISO 8601 UTC,
     "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref"}, "commit_sha",
              "snapshot": {"id", "module_slug", "branch_name", "release_tag", "url"},
-             "counts": {"functions", "parameters", "return_values", "files", "problems"},
+             "counts": {"functions", "parameters", "return_values", "files", "problems", "unread_files"},
+             "unread": {why: files} (JavaScript-family files not read: ".cjs", "commonjs", "too large"…),
              "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
                          "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
                          "truncated"}}}"""
@@ -753,7 +797,9 @@ def snapshot_stored_event(
                 "return_values": summary.return_values_count,
                 "files": summary.files_count,
                 "problems": summary.problems_count,
+                "unread_files": sum((unread or {}).values()),
             },
+            "unread": dict(unread or {}),
             "changes": changes,
         },
     }

@@ -40,8 +40,9 @@ class ModuleParser(Protocol):
 
     name: str
 
-    def parse(self, source: str) -> ModuleSyntax:
-        """Raise codetracker.domain.model.ParseFailure when the source cannot be parsed."""
+    def parse(self, source: str, dialect: str = "javascript") -> ModuleSyntax:
+        """Raise codetracker.domain.model.ParseFailure when the source cannot be parsed. `dialect`:
+        "javascript", "typescript" or "tsx" (domain.selection); a backend that cannot read one fails."""
         ...
 
 

@@ -110,16 +110,32 @@ def test_limit_errors_name_the_setting_to_change(services, tmp_path):
     assert one_line_error(code, err) and "CODE_TRACKER_MAX_FILES" in err
 
 
-def test_an_empty_result_says_why(services, tmp_path):
+def test_typescript_and_jsx_are_read_and_unread_files_are_always_said(services, tmp_path):
     ts = tmp_path / "ky"
     (ts / "source").mkdir(parents=True)
     for n in range(3):
-        (ts / "source" / f"m{n}.ts").write_text("export function f(): void {}\n")
+        (ts / "source" / f"m{n}.ts").write_text("export function f(): void {}\nexport type T = 1;\n")
     (ts / "source" / "view.jsx").write_text("export default () => <p/>;\n")
     code, out, err = run(["scan", ts, "--branch", "main"], services)
     assert code == 0, err
-    assert "no exported functions found in 0 module files" in out
-    assert "3 .ts and 1 .jsx files are not read" in out
+    assert "4 module files: 4 extracted" in out
+    assert "; 3 type exports; no JavaScript-family file left unread" in out
+    (ts / "source" / "old.cjs").write_text("module.exports = 1\n")
+    (ts / "source" / "legacy.js").write_text("module.exports = function f() {}\n")
+    (ts / "source" / "app.vue").write_text("<template></template>\n")
+    code, out, err = run(["scan", ts, "--branch", "main"], services)
+    assert code == 0, err
+    assert "1 .cjs (CommonJS), 1 .vue (Vue component) and 1 CommonJS module files not read" in out
+
+
+def test_an_empty_result_says_why(services, tmp_path):
+    js = tmp_path / "empty"
+    js.mkdir()
+    (js / "index.js").write_text("module.exports = function f() {}\n")
+    code, out, err = run(["scan", js, "--branch", "main"], services)
+    assert code == 0, err
+    assert "no exported functions found in 1 module files" in out
+    assert "1 CommonJS module file not read" in out
 
 
 def test_show_finds_a_repository_by_the_name_it_was_given_as(services, tmp_path):

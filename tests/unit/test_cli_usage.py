@@ -88,7 +88,10 @@ def test_extract_json_has_exactly_the_documented_keys(tmp_path):
         "order_in_file",
         "parameters",
         "return_values",
+        "type_parameters",
+        "overload",
     }
+    assert set(data) == {"module_slug", "functions", "problems", "files", "type_exports"}
     assert set(f["parameters"][0]) == {
         "name",
         "position",
@@ -98,8 +101,11 @@ def test_extract_json_has_exactly_the_documented_keys(tmp_path):
         "default_value",
         "doc_default",
         "description",
+        "type_source",
+        "jsdoc_type",
+        "keys",
     }
-    assert set(f["return_values"][0]) == {"type", "description"}
+    assert set(f["return_values"][0]) == {"type", "description", "type_source", "jsdoc_type"}
     assert (f["name"], f["description"], f["parameters"][0]["type"]) == ("f", "Hi.", "string")
 
 

@@ -114,10 +114,19 @@ def test_webhook_bodies_have_their_keys():
         summary=summary,
         changes={"added_count": 1},
         snapshot_url="https://api/snapshots/7",
+        unread={".cjs": 2, "commonjs": 1},
     )
     assert event["type"] == "snapshot.stored" and event["timestamp"] == "2026-11-01T12:00:00Z"
-    assert set(event["data"]) == {"repository", "job", "commit_sha", "snapshot", "counts", "changes"}
-    assert event["data"]["counts"] == {"functions": 1, "parameters": 2, "return_values": 3, "files": 4, "problems": 5}
+    assert set(event["data"]) == {"repository", "job", "commit_sha", "snapshot", "counts", "unread", "changes"}
+    assert event["data"]["counts"] == {
+        "functions": 1,
+        "parameters": 2,
+        "return_values": 3,
+        "files": 4,
+        "problems": 5,
+        "unread_files": 3,
+    }
+    assert event["data"]["unread"] == {".cjs": 2, "commonjs": 1}
     assert contracts.event_to_bytes(event) == json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -232,7 +232,7 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
     for f in descriptor.functions:
         texts += [f.name, f.file_path, f.description, f.jsdoc_raw]
         for p in f.parameters:
-            texts += [p.name, p.type, p.default_value, p.description, p.doc_default]
+            texts += [p.name, p.type, p.default_value, p.description, p.doc_default, p.jsdoc_type]
         texts += [t for r in f.return_values for t in (r.type, r.description)]
     texts += [e.path for e in descriptor.files] + [p.reason for p in descriptor.problems]
     for text in texts:

@@ -314,11 +314,16 @@ class ParameterOut(BaseModel):
     default_value: str | None
     doc_default: str | None
     description: str | None
+    type_source: str | None = Field(description='"annotation" | "jsdoc" | "declaration", null without a type')
+    jsdoc_type: str | None = Field(description="the JSDoc type, kept beside a TypeScript annotation that won")
+    keys: list[str] = Field(description="a destructured object parameter's property keys")
 
 
 class ReturnValueOut(BaseModel):
     type: str | None
     description: str | None
+    type_source: str | None
+    jsdoc_type: str | None
 
 
 class FunctionOut(BaseModel):
@@ -333,6 +338,8 @@ class FunctionOut(BaseModel):
     order_in_file: int
     parameters: list[ParameterOut]
     return_values: list[ReturnValueOut]
+    type_parameters: str | None = Field(description="TypeScript type parameters, `<T extends X>`")
+    overload: int | None = Field(description="1, 2, … for each overload signature of one name; null otherwise")
 
 
 class FunctionFileOut(BaseModel):

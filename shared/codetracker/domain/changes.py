@@ -57,14 +57,17 @@ def _identity(f: ExportedFunction) -> tuple[str, str]:
 
 
 def _visible(f: ExportedFunction) -> tuple:
-    return (f.export_type, f.is_async, f.description, f.parameters, f.return_values)
+    return (f.export_type, f.is_async, f.description, f.parameters, f.return_values, f.type_parameters, f.overload)
 
 
-def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], ExportedFunction]:
-    # Two exports of one name in one file cannot both be valid JavaScript; the first one stands for both.
-    found: dict[tuple[str, str], ExportedFunction] = {}
+def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], tuple]:
+    """What is visible of each (file, name): every function of that identity, in order. One name has
+    several in TypeScript (each overload signature is one function), and when a function is exported
+    twice (`export function f` and `export default f`)."""
+    found: dict[tuple[str, str], tuple] = {}
     for f in functions:
-        found.setdefault(_identity(f), f)
+        key = _identity(f)
+        found[key] = found.get(key, ()) + (_visible(f),)
     return found
 
 
@@ -79,5 +82,5 @@ def diff_functions(
     new = _by_identity(after)
     added = tuple(sorted(k for k in new if k not in old))
     removed = tuple(sorted(k for k in old if k not in new))
-    changed = tuple(sorted(k for k in new if k in old and _visible(new[k]) != _visible(old[k])))
+    changed = tuple(sorted(k for k in new if k in old and new[k] != old[k]))
     return FunctionChanges(added, removed, changed, previous_commit, first_snapshot=before is None)

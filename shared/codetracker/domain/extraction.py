@@ -6,8 +6,9 @@ import codecs
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
+from codetracker.domain.declarations import apply_declarations
 from codetracker.domain.functions import build_functions
-from codetracker.domain.selection import is_binary, may_export
+from codetracker.domain.selection import JAVASCRIPT, is_binary, looks_commonjs, may_export
 from codetracker.domain.model import (
     Descriptor,
     ExportedFunction,
@@ -19,7 +20,7 @@ from codetracker.domain.model import (
 )
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 
 def decode_source(content: bytes) -> str:
@@ -31,15 +32,19 @@ def decode_source(content: bytes) -> str:
     return content.decode("utf-8", errors="replace").replace("\0", "\ufffd")
 
 
-def extract_blob(content: bytes, parser) -> FileExtraction:
-    """`parser` is a ModuleParser (ports.py). Pure apart from what the parser does."""
+def extract_blob(content: bytes, parser, dialect: str = JAVASCRIPT) -> FileExtraction:
+    """`parser` is a ModuleParser (ports.py); `dialect` the grammar (domain.selection.source_dialect).
+    Pure apart from what the parser does. A file that is no ES module but uses CommonJS is marked
+    `unread_reason="commonjs"`, so a scan says it was not read rather than finding nothing in it."""
     size = len(content)
     if is_binary(content):
         return FileExtraction(problem_kind=ProblemKind.SKIPPED, problem_reason="binary file", blob_size=size)
-    if not may_export(content):
-        return FileExtraction(blob_size=size)
+    if not may_export(content, dialect):
+        return FileExtraction(blob_size=size, unread_reason="commonjs" if looks_commonjs(content) else None)
     try:
-        syntax = parser.parse(decode_source(content))
+        source = decode_source(content)
+        # Parsers written for JavaScript only (tests, benches) take the source alone.
+        syntax = parser.parse(source) if dialect == JAVASCRIPT else parser.parse(source, dialect=dialect)
     except ParseFailure as failure:
         return FileExtraction(
             problem_kind=ProblemKind.PARSE_ERROR,
@@ -48,9 +53,11 @@ def extract_blob(content: bytes, parser) -> FileExtraction:
             problem_column=failure.column,
             blob_size=size,
         )
+    if syntax.commonjs_export:  # TypeScript `export =`
+        return FileExtraction(blob_size=size, type_exports=syntax.type_exports, unread_reason="commonjs")
     if not syntax.is_module:
-        return FileExtraction(blob_size=size)
-    return FileExtraction(functions=build_functions(syntax, ""), blob_size=size)
+        return FileExtraction(blob_size=size, unread_reason="commonjs" if looks_commonjs(content) else None)
+    return FileExtraction(functions=build_functions(syntax, ""), blob_size=size, type_exports=syntax.type_exports)
 
 
 def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunction, ...]:
@@ -67,6 +74,8 @@ def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunctio
             f.order_in_file,
             f.parameters,
             f.return_values,
+            f.type_parameters,
+            f.overload,
         )
         for f in extraction.functions
     )
@@ -89,14 +98,23 @@ def assemble_descriptor(
     files: Iterable[TreeEntry],
     extracted: Mapping[str, FileExtraction],
     skipped: Iterable[ScanProblem],
+    declared: Mapping[str, FileExtraction] | None = None,
 ) -> Descriptor:
     """Put per-file results together in path order. `extracted` maps path → extraction; a manifest entry
-    whose size is unknown takes the blob size its extraction recorded."""
+    whose size is unknown takes the blob size its extraction recorded. `declared` maps a JavaScript path
+    to its declaration file's extraction (domain.declarations), whose types fill what JSDoc leaves out."""
     functions: list[ExportedFunction] = []
     problems: list[ScanProblem] = list(skipped)
+    type_exports: list[tuple[str, int]] = []
     for path in sorted(extracted):
         extraction = extracted[path]
-        functions.extend(functions_at(extraction, path))
+        found = functions_at(extraction, path)
+        declaration = declared.get(path) if declared else None
+        if declaration is not None and found:
+            found = apply_declarations(found, declaration.functions)
+        functions.extend(found)
+        if extraction.type_exports:
+            type_exports.append((path, extraction.type_exports))
         problem = problem_at(extraction, path)
         if problem is not None:
             problems.append(problem)
@@ -111,6 +129,7 @@ def assemble_descriptor(
             )
         ),
         problems=tuple(problems),
+        type_exports=tuple(type_exports),
     )
 
 

@@ -13,6 +13,7 @@ from codetracker.domain.model import (
     ParamSyntax,
     ReturnValue,
 )
+from codetracker.domain.patterns import destructured_keys, normalize_pattern
 
 __all__ = ["build_functions", "function_name"]
 
@@ -52,7 +53,28 @@ def _build_function(export: FunctionExportSyntax, order: int, file_path: str) ->
         jsdoc_raw=export.jsdoc_raw,
         order_in_file=order,
         parameters=_parameters(export.params, docs.params),
-        return_values=tuple(ReturnValue(type=r.type, description=r.description) for r in docs.returns),
+        return_values=_return_values(export.return_annotation, docs),
+        type_parameters=export.type_parameters,
+        overload=export.overload,
+    )
+
+
+def _return_values(annotation: str | None, docs: JsDoc) -> tuple[ReturnValue, ...]:
+    """From @returns; a TypeScript return annotation wins over the JSDoc type, which is kept beside it."""
+    documented = [
+        ReturnValue(type=r.type, description=r.description, type_source="jsdoc" if r.type else None)
+        for r in docs.returns
+    ]
+    if annotation is None:
+        return tuple(documented)
+    first = docs.returns[0] if docs.returns else None
+    return (
+        ReturnValue(
+            type=annotation,
+            description=first.description if first is not None else None,
+            type_source="annotation",
+            jsdoc_type=first.type if first is not None else None,
+        ),
     )
 
 
@@ -68,7 +90,9 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
     * a @param written as a rest parameter (`...name`, or JSDoc's variadic type `{...T}`) is never taken
       by position by a parameter that is not rest: it describes the rest parameter. By name it matches
       like any other (the name is explicit; `@param {...number} xs` of `f(xs)` documents xs).
-    A destructured parameter is named after its @param, else after the pattern's source text.
+    A destructured parameter is named after its @param, else after the pattern's source text on one line
+    (domain.patterns.normalize_pattern); an object pattern's keys are recorded either way.
+    Types: a TypeScript annotation wins; the JSDoc type is kept beside it (`jsdoc_type`).
     `default_value` is the code's default only; a default written in JSDoc (`[wait=10]`) is `doc_default`,
     and either makes the parameter optional.
     """
@@ -85,20 +109,33 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
             candidate = top_level[position]
             if candidate.name not in code_names and (param.is_rest or not candidate.is_rest):
                 doc = candidate
+        keys: tuple[str, ...] = ()
         if param.identifier is not None:
             name = param.identifier
         else:
-            name = doc.name if doc is not None and doc.name else param.source
+            pattern = normalize_pattern(param.source)
+            keys = destructured_keys(pattern)
+            name = doc.name if doc is not None and doc.name else pattern
+        doc_type = doc.type if doc is not None else None
+        if param.annotation is not None:
+            type_, type_source, jsdoc_type = param.annotation, "annotation", doc_type
+        else:
+            type_, type_source, jsdoc_type = doc_type, "jsdoc" if doc_type else None, None
         parameters.append(
             Parameter(
                 name=name,
                 position=position,
-                type=doc.type if doc is not None else None,
-                is_optional=param.default_source is not None or (doc is not None and doc.is_optional),
+                type=type_,
+                is_optional=param.is_optional
+                or param.default_source is not None
+                or (doc is not None and doc.is_optional),
                 is_rest=param.is_rest,
                 default_value=param.default_source,
                 description=doc.description if doc is not None else None,
                 doc_default=doc.default_value if doc is not None else None,
+                type_source=type_source,
+                jsdoc_type=jsdoc_type,
+                keys=keys,
             )
         )
     return tuple(parameters)

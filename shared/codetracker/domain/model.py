@@ -22,6 +22,8 @@ class ParamSyntax:
     identifier: str | None  # the name when the target is a plain identifier, None for a destructuring pattern
     default_source: str | None  # source text of the default value, if any
     is_rest: bool
+    annotation: str | None = None  # TypeScript: the annotated type as written, whitespace-normalised
+    is_optional: bool = False  # TypeScript: marked `?`
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,9 @@ class FunctionExportSyntax:
     params: tuple[ParamSyntax, ...]
     jsdoc_raw: str | None  # the whole /** ... */ block attached to the function, if any
     offset: int  # character offset of the export statement or specifier; orders functions in a file
+    return_annotation: str | None = None  # TypeScript: the annotated return type, whitespace-normalised
+    type_parameters: str | None = None  # TypeScript: `<T extends X>` as written, whitespace-normalised
+    overload: int | None = None  # 1-based index among the overload signatures of one name; None: no overloads
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,8 @@ class ModuleSyntax:
 
     is_module: bool  # the file has import or export declarations (an ES module)
     exports: tuple[FunctionExportSyntax, ...]
+    type_exports: int = 0  # TypeScript: exported types, interfaces and enums (not functions, counted)
+    commonjs_export: bool = False  # TypeScript `export =`: a CommonJS module, not read
 
 
 # --- the descriptor ---------------------------------------------------------------------------------
@@ -61,12 +68,18 @@ class Parameter:
     # The default written only in JSDoc (`@param {number} [wait=10]`). Last and defaulted so that
     # positional constructions of the seven fields above stay valid; JSON puts it after default_value.
     doc_default: str | None = None
+    # Where `type` comes from: "annotation" (TypeScript), "jsdoc", "declaration" (a .d.ts); None: no type.
+    type_source: str | None = None
+    jsdoc_type: str | None = None  # the JSDoc type, kept beside an annotation that won over it
+    keys: tuple[str, ...] = ()  # a destructured object parameter's property keys, in order
 
 
 @dataclass(frozen=True, slots=True)
 class ReturnValue:
     type: str | None
     description: str | None
+    type_source: str | None = None  # as Parameter.type_source
+    jsdoc_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +93,10 @@ class ExportedFunction:
     order_in_file: int
     parameters: tuple[Parameter, ...] = ()
     return_values: tuple[ReturnValue, ...] = ()
+    type_parameters: str | None = None  # TypeScript `<T extends X>`
+    # Overloads: each signature is one function of the same name, numbered from 1 in source order (the
+    # implementation's signature is not part of the API); None when the name has one signature.
+    overload: int | None = None
 
 
 class EntryKind(StrEnum):
@@ -121,6 +138,8 @@ class Descriptor:
     functions: tuple[ExportedFunction, ...]
     files: tuple[TreeEntry, ...] = ()
     problems: tuple[ScanProblem, ...] = ()
+    # Files exporting types (TypeScript `export type`/`interface`/`enum`): (path, how many), by path.
+    type_exports: tuple[tuple[str, int], ...] = ()
 
 
 # The owner of the snapshots the CLI stores: every registration of the service owns a scope of its own, so
@@ -198,3 +217,5 @@ class FileExtraction:
     problem_line: int | None = None
     problem_column: int | None = None
     blob_size: int | None = None  # bytes of the blob: lets a cache hit fill the manifest size of a blob not fetched
+    type_exports: int = 0  # exported types, interfaces and enums (TypeScript)
+    unread_reason: str | None = None  # why a file that parsed is not read: "commonjs" (require/module.exports)

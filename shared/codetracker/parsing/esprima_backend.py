@@ -40,7 +40,9 @@ class EsprimaParser:
 
         self._esprima = esprima
 
-    def parse(self, source: str) -> ModuleSyntax:
+    def parse(self, source: str, dialect: str = "javascript") -> ModuleSyntax:
+        if dialect != "javascript":
+            raise ParseFailure(f"the esprima parser reads JavaScript only, not {dialect}")
         try:
             program = self._run(self._esprima.parseModule, source)
         except ParseFailure as module_failure:

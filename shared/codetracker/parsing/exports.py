@@ -42,6 +42,12 @@ class FunctionShape:
     params: tuple[ParamSyntax, ...]
     # Every name the parameters bind (destructuring included), with its character offset.
     bound_names: tuple[tuple[str, int], ...] = ()
+    return_annotation: str | None = None  # TypeScript
+    type_parameters: str | None = None  # TypeScript
+    # TypeScript overloads: one shape per signature (each with its own JSDoc); the function is exported
+    # once per signature. Empty for a function with one signature.
+    overloads: tuple[FunctionShape, ...] = ()
+    jsdoc_raw: str | None = None  # an overload signature's own JSDoc
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +133,8 @@ class ExportCollector(Generic[FunctionNode]):
         self._redeclared: tuple[int, str] | None = None
         self._duplicate_export: tuple[int, str] | None = None
         self._jsdoc: dict[int, str | None] = {}
+        self.type_exports = 0  # TypeScript: exported types, interfaces, enums
+        self.commonjs_export = False  # TypeScript: `export =`
 
     def add_statement(self, start: int, end: int) -> int:
         """Record a top-level statement; returns its index (statements come in source order)."""
@@ -156,6 +164,10 @@ class ExportCollector(Generic[FunctionNode]):
         if self._redeclared is None and (lexical or any(earlier.lexical for earlier in bindings)):
             self._redeclared = (offset, f"Identifier {name!r} has already been declared")
         bindings.append(binding)
+
+    def is_bound(self, name: str) -> bool:
+        """Whether a top-level binding of `name` was reported."""
+        return name in self._bindings
 
     def export_name(self, exported_name: str, offset: int) -> None:
         """An export that is none of our functions: `export class C`, `export const x = 1`,
@@ -214,7 +226,7 @@ class ExportCollector(Generic[FunctionNode]):
         """The module's exported functions. With `early_errors`, raises ParseFailure for the earliest
         (by offset) of the module-level early errors found."""
         if not self.is_module:
-            return ModuleSyntax(is_module=False, exports=())
+            return ModuleSyntax(is_module=False, exports=(), commonjs_export=self.commonjs_export)
         errors: list[tuple[int, str]] = []
         if self._early_errors:
             errors.extend(error for error in (self._redeclared, self._duplicate_export) if error)
@@ -243,24 +255,34 @@ class ExportCollector(Generic[FunctionNode]):
             shape = self._describe(function)
             if self._early_errors and len(shape.bound_names) > 1:
                 errors.extend(_repeated_parameters(shape.bound_names))
-            found.append(
-                FunctionExportSyntax(
-                    exported_name=export.exported_name,
-                    local_name=local_name,
-                    export_type=export_type,
-                    is_async=shape.is_async,
-                    is_generator=shape.is_generator,
-                    params=shape.params,
-                    jsdoc_raw=jsdoc,
-                    offset=export.offset,
+            signatures = shape.overloads or (shape,)
+            for number, signature in enumerate(signatures, start=1):
+                found.append(
+                    FunctionExportSyntax(
+                        exported_name=export.exported_name,
+                        local_name=local_name,
+                        export_type=export_type,
+                        is_async=signature.is_async,
+                        is_generator=signature.is_generator,
+                        params=signature.params,
+                        jsdoc_raw=signature.jsdoc_raw if shape.overloads else jsdoc,
+                        offset=export.offset,
+                        return_annotation=signature.return_annotation,
+                        type_parameters=signature.type_parameters,
+                        overload=number if shape.overloads else None,
+                    )
                 )
-            )
         if errors:
             offset, message = min(errors)
             line, column = line_column(self.source, offset)
             raise ParseFailure(message, line, column)
         found.sort(key=lambda f: f.offset)  # stable: declarators of one statement keep their order
-        return ModuleSyntax(is_module=True, exports=tuple(found))
+        return ModuleSyntax(
+            is_module=True,
+            exports=tuple(found),
+            type_exports=self.type_exports,
+            commonjs_export=self.commonjs_export,
+        )
 
     def _undeclared_exports(self) -> list[tuple[int, str]]:
         """`export { x }` where x is declared nowhere in the module scope."""
@@ -312,6 +334,10 @@ class ExportCollector(Generic[FunctionNode]):
         own = attached_jsdoc(self.source, gap_comments(self.source, declarator.gap_start, start), start)
         if own is not None or not declarator.first:
             return own
+        return self._jsdoc_of(statement)
+
+    def jsdoc_of(self, statement: int) -> str | None:
+        """The JSDoc block right before a top-level statement."""
         return self._jsdoc_of(statement)
 
     def _jsdoc_of(self, statement: int) -> str | None:

@@ -19,10 +19,12 @@ with script-only syntax (`with`, legacy octals). Those files yield what the tree
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
+from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
 from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
@@ -58,7 +60,9 @@ _KEYWORDS_READ_AS_NAMES = frozenset({"export", "import", "let"})
 
 
 class TreeSitterParser:
-    """ModuleParser on tree-sitter. One tree_sitter.Parser per thread, reused across files."""
+    """ModuleParser on tree-sitter. One tree_sitter.Parser per thread and dialect, reused across files.
+    TypeScript and TSX use tree-sitter-typescript's grammars (imported on the first such file) and the
+    walk in parsing/typescript_walk.py."""
 
     name = "tree-sitter"
 
@@ -68,16 +72,36 @@ class TreeSitterParser:
 
         self._tree_sitter = tree_sitter
         self._language = tree_sitter.Language(tree_sitter_javascript.language())
+        self._languages: dict[str, Any] = {JAVASCRIPT: self._language}
         self._local = threading.local()
         self._meta_query: Any = None
 
-    def _parser(self) -> Any:
-        parser = getattr(self._local, "parser", None)
+    def _parser(self, dialect: str = JAVASCRIPT) -> Any:
+        parsers = getattr(self._local, "parsers", None)
+        if parsers is None:
+            parsers = self._local.parsers = {}
+        parser = parsers.get(dialect)
         if parser is None:
-            parser = self._local.parser = self._tree_sitter.Parser(self._language)
+            parser = parsers[dialect] = self._tree_sitter.Parser(self._language_of(dialect))
         return parser
 
-    def parse(self, source: str) -> ModuleSyntax:
+    def _language_of(self, dialect: str) -> Any:
+        language = self._languages.get(dialect)
+        if language is None:
+            import tree_sitter_typescript
+
+            if dialect == TYPESCRIPT:
+                language = self._tree_sitter.Language(tree_sitter_typescript.language_typescript())
+            elif dialect == TSX:
+                language = self._tree_sitter.Language(tree_sitter_typescript.language_tsx())
+            else:
+                raise ValueError(f"unknown dialect {dialect!r}")
+            self._languages[dialect] = language
+        return language
+
+    def parse(self, source: str, dialect: str = JAVASCRIPT) -> ModuleSyntax:
+        if dialect != JAVASCRIPT:
+            return self._parse_typescript(source, dialect)
         try:
             return self._parse(source, source)
         except ParseFailure as failure:
@@ -101,6 +125,38 @@ class TreeSitterParser:
             # breaking it frees the tree now instead of at the next garbage collection.
             walk.collector = None
 
+    def _parse_typescript(self, source: str, dialect: str) -> ModuleSyntax:
+        from codetracker.parsing.typescript_walk import TypeScriptWalk
+
+        data = source.encode("utf-8", "surrogatepass")
+        tree = self._parser(dialect).parse(data)
+        anonymous: frozenset[int] = frozenset()
+        if tree.root_node.has_error:
+            # The grammar has no anonymous default function signature (`export default function (a: A): R;`,
+            # what tsc writes in declaration files): read the file with a name put in (`_`), kept anonymous.
+            named, anonymous = name_anonymous_default_signatures(data)
+            if anonymous:
+                data, source = named, named.decode("utf-8", "surrogatepass")
+                tree = self._parser(dialect).parse(data)
+        if tree.root_node.has_error:
+            # Two grammar gaps, read around with the same length of text blanked; an error that remains
+            # fails the file. Interfaces hold no functions to export, and are where the grammar goes wrong
+            # most (call signatures such as `<T>(a: T): R` on a line of their own): their bodies are
+            # blanked. Import types with type arguments (`import("./t").Fn<T>`, what tsc writes for
+            # inferred types in declaration files) lose their `import("./t").` qualifier. `export type * from`
+            # (TypeScript 5.0) is read as `export * from`: a re-export, no function either way.
+            blanked = blank_type_star_exports(blank_import_type_qualifiers(blank_interface_bodies(data)))
+            if blanked != data:
+                retry = self._parser(dialect).parse(blanked)
+                if not retry.root_node.has_error:
+                    data, tree = blanked, retry
+                    source = blanked.decode("utf-8", "surrogatepass")
+        walk = TypeScriptWalk(source, data, self, anonymous)
+        try:
+            return walk.run(tree.root_node)
+        finally:
+            walk.collector = None
+
     def has_import_meta(self, root: Any) -> bool:
         if self._meta_query is None:
             self._meta_query = self._tree_sitter.Query(self._language, "(meta_property) @meta")
@@ -115,6 +171,8 @@ class _TreeWalk:
     """One file: the top-level statements of its tree, reported to an ExportCollector."""
 
     __slots__ = ("source", "backend", "pos", "collector", "root")
+    early_errors = True
+    function_values = _FUNCTION_VALUES
 
     def __init__(self, source: str, data: bytes, backend: TreeSitterParser) -> None:
         self.source = source
@@ -122,7 +180,7 @@ class _TreeWalk:
         # Character offset of a byte offset; identical for ASCII sources.
         self.pos = _same if len(data) == len(source) else Utf8Offsets(data)
         self.collector: ExportCollector[Any] = ExportCollector(
-            source, self.describe, early_errors=True, nested_var_names=self.nested_var_names
+            source, self.describe, early_errors=self.early_errors, nested_var_names=self.nested_var_names
         )
         self.root: Any = None
 
@@ -172,36 +230,41 @@ class _TreeWalk:
             if kind in _NOT_STATEMENTS:
                 continue
             statement = collector.add_statement(pos(node.start_byte), pos(self.code_end(node)))
-            if kind == "export_statement":
-                collector.is_module = True
-                self.export_statement(node, statement)
-            elif kind == "import_statement":
-                collector.is_module = True
-                self.import_statement(node, statement)
-            elif kind in _FUNCTION_DECLARATIONS:
-                name = node.child_by_field_name("name")
-                if name is not None:
-                    collector.bind(self.name(name), node, statement, lexical=True, offset=pos(name.start_byte))
-            elif kind in _VARIABLE_DECLARATIONS:
-                self.declarators(node, statement, export_offset=None)
-            elif kind == "class_declaration":
-                name = node.child_by_field_name("name")
-                if name is not None:
-                    collector.bind(self.name(name), None, statement, lexical=True, offset=pos(name.start_byte))
-            elif kind == "using_declaration":  # not JavaScript yet (esprima rejects it); binds names
-                for name, offset in self.declared_names(node):
-                    collector.bind(name, None, statement, lexical=True, offset=offset)
-            elif kind == "expression_statement":
-                # The grammar reads `export`, `import` or `let` before a line break as a name, and the
-                # declaration after it as a separate statement, without any error node.
-                expression = node.child(0)
-                if expression.type == "identifier" and expression.end_byte - expression.start_byte in (3, 6):
-                    keyword = self.text(expression)
-                    if keyword in _KEYWORDS_READ_AS_NAMES:
-                        raise self.fail(node, f"{keyword!r} followed by a line break")
+            self.statement(node, kind, statement)
         if not collector.is_module and mentions_import_meta(self.source):
             collector.is_module = self.backend.has_import_meta(root)
         return collector.result()
+
+    def statement(self, node: Any, kind: str, statement: int) -> None:
+        """One top-level statement."""
+        collector, pos = self.collector, self.pos
+        if kind == "export_statement":
+            collector.is_module = True
+            self.export_statement(node, statement)
+        elif kind == "import_statement":
+            collector.is_module = True
+            self.import_statement(node, statement)
+        elif kind in _FUNCTION_DECLARATIONS:
+            name = node.child_by_field_name("name")
+            if name is not None:
+                collector.bind(self.name(name), node, statement, lexical=True, offset=pos(name.start_byte))
+        elif kind in _VARIABLE_DECLARATIONS:
+            self.declarators(node, statement, export_offset=None)
+        elif kind == "class_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                collector.bind(self.name(name), None, statement, lexical=True, offset=pos(name.start_byte))
+        elif kind == "using_declaration":  # not JavaScript yet (esprima rejects it); binds names
+            for name, offset in self.declared_names(node):
+                collector.bind(name, None, statement, lexical=True, offset=offset)
+        elif kind == "expression_statement":
+            # The grammar reads `export`, `import` or `let` before a line break as a name, and the
+            # declaration after it as a separate statement, without any error node.
+            expression = node.child(0)
+            if expression.type == "identifier" and expression.end_byte - expression.start_byte in (3, 6):
+                keyword = self.text(expression)
+                if keyword in _KEYWORDS_READ_AS_NAMES:
+                    raise self.fail(node, f"{keyword!r} followed by a line break")
 
     def check_errors(self, root: Any) -> None:
         """Raise ParseFailure unless every error sits inside the braces of an export clause."""
@@ -360,10 +423,9 @@ class _TreeWalk:
                         collector.export_name(name, offset)
                 continue
             name = self.name(target)
-            value = declarator.child_by_field_name("value")
-            function = _unparenthesized(value) if value is not None else None
+            function = self.function_value(declarator)
             alias = None
-            if function is not None and function.type not in _FUNCTION_VALUES:
+            if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
                     alias = self.name(function)
                 function = None
@@ -383,6 +445,11 @@ class _TreeWalk:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, pos(target.start_byte))
+
+    def function_value(self, declarator: Any) -> Any:
+        """The value node a declarator binds, when it may be a function."""
+        value = declarator.child_by_field_name("value")
+        return _unparenthesized(value) if value is not None else None
 
     def declared_names(self, declaration: Any) -> list[tuple[str, int]]:
         """The names a variable, lexical or using declaration binds, with their offsets."""
@@ -472,6 +539,84 @@ class _TreeWalk:
         source = self.text(node)
         identifier = identifier_name(source) if kind in _IDENTIFIERS else None
         return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=False)
+
+
+_ANONYMOUS_DEFAULT_SIGNATURE = re.compile(rb"\bexport\s+default\s+(?:async\s+)?function\s*\*?\s*()\(")
+
+
+def name_anonymous_default_signatures(data: bytes) -> tuple[bytes, frozenset[int]]:
+    """`export default function (` → `export default function _(`. Returns the text and the byte offsets
+    (in it) of the names put in; none when there is no such signature."""
+    inserts = [match.start(1) for match in _ANONYMOUS_DEFAULT_SIGNATURE.finditer(data)]
+    if not inserts:
+        return data, frozenset()
+    parts, last = [], 0
+    for at in inserts:
+        parts += [data[last:at], b"_"]
+        last = at
+    parts.append(data[last:])
+    return b"".join(parts), frozenset(at + k for k, at in enumerate(inserts))
+
+
+_INTERFACE = re.compile(rb"^[ \t]*(?:export[ \t]+)?(?:declare[ \t]+)?interface\b[^{;]*\{", re.MULTILINE)
+
+
+def blank_interface_bodies(data: bytes) -> bytes:
+    """The text with the bodies of top-level interfaces replaced by spaces (newlines kept)."""
+    out = bytearray(data)
+    for match in _INTERFACE.finditer(data):
+        start = match.end()
+        end = _matching_brace(data, start)
+        if end is None:
+            continue
+        for i in range(start, end):
+            if out[i] not in (10, 13):
+                out[i] = 32
+    return bytes(out)
+
+
+_IMPORT_TYPE_QUALIFIER = re.compile(rb"\bimport\(\s*(['\"])[^'\"\n]*\1\s*\)\.")
+
+
+def blank_import_type_qualifiers(data: bytes) -> bytes:
+    """`import("./t").Fn<T>` → `              Fn<T>` (spaces, same length)."""
+    return _IMPORT_TYPE_QUALIFIER.sub(lambda match: b" " * len(match.group(0)), data)
+
+
+_TYPE_STAR_EXPORT = re.compile(rb"\bexport\s+(type)\s+\*")
+
+
+def blank_type_star_exports(data: bytes) -> bytes:
+    """`export type * from 'm'` → `export      * from 'm'`."""
+    return _TYPE_STAR_EXPORT.sub(lambda match: match.group(0).replace(b"type", b"    ", 1), data)
+
+
+def _matching_brace(data: bytes, at: int) -> int | None:
+    """The offset of the `}` closing the `{` just before `at` (strings and comments skipped)."""
+    depth, i, n = 1, at, len(data)
+    while i < n:
+        char = data[i]
+        if char in b"'\"`":
+            i += 1
+            while i < n and data[i] != char:
+                i += 2 if data[i] == 92 else 1
+        elif data.startswith(b"//", i):
+            i = data.find(b"\n", i)
+            if i == -1:
+                return None
+        elif data.startswith(b"/*", i):
+            i = data.find(b"*/", i)
+            if i == -1:
+                return None
+            i += 1
+        elif char == 123:
+            depth += 1
+        elif char == 125:
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
 
 
 def _same(offset: int) -> int:

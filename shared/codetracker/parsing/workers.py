@@ -12,7 +12,7 @@ this process over their stdin/stdout pipes only:
 - a worker imports what parsing needs (codetracker.domain, codetracker.parsing, the parser backend).
 
 Wire format, both ways: frames of an 8-byte big-endian length then a pickle. The parent sends
-("parser", spec) then ("batch", [(id, bytes), ...]); the worker answers every file on its own, in order,
+("parser", spec) then ("batch", [(id, bytes, dialect), ...]); the worker answers every file on its own, in order,
 (id, True, FileExtraction) or (id, False, exception or None, traceback text). Results come back in the
 order files were read, so the caller sees exactly what the sequential path would give.
 
@@ -49,7 +49,7 @@ from typing import Any
 
 from codetracker.domain.extraction import extract_blob
 from codetracker.domain.model import Checkpoint, FileExtraction, ProblemKind, ScanProblem, TreeEntry
-from codetracker.domain.selection import SelectionOptions, size_skip_reason
+from codetracker.domain.selection import SelectionOptions, size_skip_reason, source_dialect
 from codetracker.ports import ModuleParser
 
 Outcome = FileExtraction | ScanProblem  # a ScanProblem is about this run only: the caller never caches it
@@ -183,7 +183,7 @@ def _one(entry: TreeEntry, content: bytes, parser: ModuleParser, max_file_bytes:
         return ScanProblem(
             entry.path, ProblemKind.SKIPPED, size_skip_reason(len(content), SelectionOptions(max_file_bytes))
         )
-    return extract_blob(content, parser)
+    return extract_blob(content, parser, source_dialect(entry.path))
 
 
 def _sequential(
@@ -421,14 +421,14 @@ def _parallel(
         return None
 
     def fill(w: _Worker) -> None:
-        batch: list[tuple[int, bytes]] = []
+        batch: list[tuple[int, bytes, str]] = []
         size = 0
         while w.outstanding + size < MAX_OUTSTANDING_BYTES and len(batch) < BATCH_FILES and size < BATCH_BYTES:
             ident = requeue.pop(0) if requeue else next_file()
             if ident is None:
                 break
-            content = pending[ident][1]
-            batch.append((ident, content))
+            entry, content = pending[ident]
+            batch.append((ident, content, source_dialect(entry.path)))
             w.sent.append((ident, len(content)))
             size += len(content)
         if batch:
@@ -660,9 +660,9 @@ def serve() -> None:
                 if not built:
                     return  # the parent parses this scan's files itself
                 continue
-            for ident, content in payload:
+            for ident, content, dialect in payload:
                 try:
-                    answer = (ident, True, extract_blob(content, parser))
+                    answer = (ident, True, extract_blob(content, parser, dialect))
                 except Exception as exc:  # noqa: BLE001 - the parent raises it, as the sequential path would
                     try:
                         error: bytes | None = pickle.dumps(exc)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
+from codetracker.domain.declarations import declaration_paths
+from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, problem_at
 from codetracker.domain.model import Checkpoint, Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
+    JAVASCRIPT,
+    UNREAD_COMMONJS,
+    UNREAD_TOO_LARGE,
     IgnoreRules,
     Selection,
     SelectionOptions,
     select_modules,
     slugify,
+    sorted_unread,
+    source_dialect,
     unread_sources,
 )
 from codetracker.parsing.workers import ParallelOptions, extract_contents
@@ -30,7 +40,8 @@ class ExtractionStats:
     candidates: int
     parsed: int  # blobs parsed in this run (cache misses)
     cache_hits: int
-    # JavaScript-family sources that are never read (.ts, .jsx, …) by suffix: says why a result is empty.
+    # JavaScript-family files not read, by why (domain.selection: a suffix such as ".cjs" or ".vue",
+    # "commonjs" for files read and found CommonJS, "too large"), most first: said with every result.
     unread_sources: Mapping[str, int] = field(default_factory=dict)
 
 
@@ -59,25 +70,35 @@ def extract_tree(
     `checkpoint` (the scan's time budget) is called all along selection, ignore matching and parsing;
     what it raises stops the extraction."""
     entries, rules, selection = select_tree(tree, options, checkpoint)
+    # Declaration files describing a JavaScript module are read (and cached) like modules, for its types.
+    javascript = [e.path for e in selection.candidates if source_dialect(e.path) == JAVASCRIPT]
+    declaring: dict[str, str] = {}
+    if selection.declarations and javascript:
+        available = {e.path for e in selection.declarations}
+        declaring = declaration_paths(javascript, available, _manifests(tree, entries, rules))
+    needed = set(declaring.values())
+    wanted = selection.candidates + tuple(e for e in selection.declarations if e.path in needed)
 
-    cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
-    shas = {e.sha for e in selection.candidates if e.sha}
-    cached: Mapping[str, FileExtraction] = cache.get_many(shas, cache_key) if cache and shas else {}
-
+    # One cache key per dialect: the same blob reads differently as .js and as .ts.
+    by_key: dict[str, list[TreeEntry]] = {}
+    for entry in wanted:
+        if entry.sha:
+            by_key.setdefault(cache_key(parser, source_dialect(entry.path)), []).append(entry)
     extracted: dict[str, FileExtraction] = {}
-    to_read = []
-    for entry in selection.candidates:
-        hit = cached.get(entry.sha) if entry.sha else None
-        if hit is not None:
-            extracted[entry.path] = hit
-        else:
-            to_read.append(entry)
+    if cache:
+        for key, keyed in by_key.items():
+            cached = cache.get_many({e.sha for e in keyed if e.sha}, key)
+            for entry in keyed:
+                hit = cached.get(entry.sha) if entry.sha else None
+                if hit is not None:
+                    extracted[entry.path] = hit
+    to_read = [entry for entry in wanted if entry.path not in extracted]
 
     done = len(extracted)
-    total = len(selection.candidates)
+    total = len(wanted)
     if progress:
         progress(done, total)
-    fresh: dict[str, FileExtraction] = {}
+    fresh: dict[str, dict[str, FileExtraction]] = {}
     skipped = list(selection.skipped)
     # What the source could not read is recorded, unless the ignore rules exclude it anyway.
     skipped.extend(p for p in source_problems if not _ignored(rules, p.path))
@@ -98,24 +119,63 @@ def extract_tree(
         else:
             extracted[entry.path] = result
             if entry.sha:
-                fresh[entry.sha] = result
+                fresh.setdefault(cache_key(parser, source_dialect(entry.path)), {})[entry.sha] = result
         done += 1
         if progress and (done % 50 == 0 or done == total):
             progress(done, total)
     # A file the tree listed but could not give (unreadable, gone since the walk) is recorded, not fatal.
     skipped.extend(ScanProblem(path, ProblemKind.SKIPPED, "could not be read") for path in sorted(unread))
-    if cache and fresh:
-        cache.put_many(fresh, cache_key)
+    for key, results in fresh.items() if cache else ():
+        cache.put_many(results, key)
 
-    descriptor = assemble_descriptor(module_slug, entries, extracted, skipped)
+    declaration_files = {path: extracted.pop(path) for path in needed if path in extracted}
+    declared = {path: declaration_files[d] for path, d in declaring.items() if d in declaration_files}
+    # A declaration file that failed to parse is a problem of the scan too.
+    skipped.extend(p for p in (problem_at(x, path) for path, x in declaration_files.items()) if p is not None)
+    descriptor = assemble_descriptor(module_slug, entries, extracted, skipped, declared)
+    modules_read = [entry for entry in to_read if entry.path not in needed]
+    unread = unread_sources(entries, rules)
+    commonjs = sum(1 for x in extracted.values() if x.unread_reason == "commonjs")
+    too_large = sum(1 for p in skipped if p.kind is ProblemKind.SKIPPED and p.reason.startswith("file too large"))
+    unread.update({UNREAD_COMMONJS: commonjs, UNREAD_TOO_LARGE: too_large})
     stats = ExtractionStats(
         files_total=len(entries),
-        candidates=total,
-        parsed=len(to_read),
-        cache_hits=total - len(to_read),
-        unread_sources=unread_sources(entries, rules),
+        candidates=len(selection.candidates),
+        parsed=len(modules_read),
+        cache_hits=len(selection.candidates) - len(modules_read),
+        unread_sources=sorted_unread(unread),
     )
     return ExtractionResult(descriptor, stats)
+
+
+@functools.cache
+def _grammar_version(dialect: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    package = "tree-sitter-javascript" if dialect == JAVASCRIPT else "tree-sitter-typescript"
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "?"
+
+
+def cache_key(parser: ModuleParser, dialect: str) -> str:
+    """What a cached extraction is valid for: the extractor version, the backend, the dialect and the
+    version of its grammar (a new grammar may read the same bytes differently)."""
+    return f"{EXTRACTOR_VERSION}:{parser.name}:{dialect}:{_grammar_version(dialect)}"
+
+
+def _manifests(tree: SourceTree, entries: Sequence[TreeEntry], rules: IgnoreRules) -> dict[str, Any]:
+    """Package folder → its parsed package.json (None when it is no JSON object), for declaration lookup."""
+    manifests: dict[str, Any] = {}
+    for entry in entries:
+        if posixpath.basename(entry.path) == "package.json" and not rules.is_ignored(entry.path):
+            content = tree.read(entry.path)
+            try:
+                manifests[posixpath.dirname(entry.path)] = json.loads(content) if content else None
+            except ValueError:
+                continue  # a broken manifest names no declaration
+    return manifests
 
 
 def select_tree(

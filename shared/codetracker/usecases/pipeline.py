@@ -616,6 +616,7 @@ def snapshot_event(job: Job, registration: Registration, *, public_api_url: str 
         summary=summary,
         changes=result.get("changes", {}),
         snapshot_url=f"{public_api_url}/snapshots/{snapshot_id}" if public_api_url else None,
+        unread=(result.get("extraction") or {}).get("unread_sources") or {},
     )
 
 
@@ -717,6 +718,7 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
                 "return_values": summary.return_values_count,
                 "files": summary.files_count,
                 "problems": summary.problems_count,
+                "unread_files": sum((scan.extraction.get("unread_sources") or {}).values()),
             },
             "extraction": scan.extraction,
             "fetch": scan.fetch,

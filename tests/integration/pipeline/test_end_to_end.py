@@ -34,6 +34,7 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     assert job["commit_sha"] == http_repo.v1 and job["error"] is None and job["log_tail"] == []
     result = job["result"]
     assert result["counts"]["functions"] == 3 and result["changes"]["first_snapshot"] is True
+    assert result["counts"]["unread_files"] == 0 and result["extraction"]["unread_sources"] == {}
     assert set(result["durations_s"]) == {"queued", "scan", "persist"}
 
     (delivery,) = receiver.wait_for(1)
@@ -54,7 +55,7 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     assert sorted(f["name"] for f in snapshot["functions"]) == ["camel", "gone", "kebab"]
 
     # A change: the next notification says what was added, removed and changed.
-    v2 = http_repo.commit(files_v2())
+    v2 = http_repo.commit({**files_v2(), "src/legacy.cjs": b"module.exports = 1\n"})
     status, accepted = pipeline.api(
         ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
     )
@@ -67,7 +68,10 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     assert [c["name"] for c in changes["added"]] == ["snake"]
     assert [c["name"] for c in changes["removed"]] == ["gone"]
     assert [c["name"] for c in changes["changed"]] == ["camel"]
+    # Files not read are said in the notification and the job, never silently left out.
+    assert second.json["data"]["counts"]["unread_files"] == 1 and second.json["data"]["unread"] == {".cjs": 1}
     rescan = pipeline.get(app["token"], f"/jobs/{accepted['job_id']}")
+    assert rescan["result"]["counts"]["unread_files"] == 1
     assert rescan["status"] == "done" and rescan["commit_sha"] == v2
     assert rescan["result"]["changes"]["added_count"] == 1
     # The first job's result is kept after its snapshot was replaced.

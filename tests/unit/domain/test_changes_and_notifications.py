@@ -61,6 +61,37 @@ def test_diff_added_removed_changed():
     assert summary["changed"] == [{"file_path": "a.js", "name": "doc"}, {"file_path": "a.js", "name": "sig"}]
 
 
+def test_a_change_of_any_overload_signature_changes_the_function():
+    def overloads(second_type: str) -> list[ExportedFunction]:
+        first = ExportedFunction(
+            "parse",
+            "a.ts",
+            "named",
+            False,
+            None,
+            None,
+            0,
+            (Parameter("s", 0, "string", False, False, None, None),),
+            overload=1,
+        )
+        second = ExportedFunction(
+            "parse",
+            "a.ts",
+            "named",
+            False,
+            None,
+            None,
+            1,
+            (Parameter("b", 0, second_type, False, False, None, None),),
+            overload=2,
+        )
+        return [first, second]
+
+    assert diff_functions(overloads("Uint8Array"), overloads("Uint8Array")).changed == ()
+    assert diff_functions(overloads("Uint8Array"), overloads("ArrayBuffer")).changed == (("a.ts", "parse"),)
+    assert diff_functions(overloads("Uint8Array"), overloads("Uint8Array")[:1]).changed == (("a.ts", "parse"),)
+
+
 def test_diff_of_a_first_snapshot_and_the_name_limit():
     changes = diff_functions(None, [f(f"f{i:03}") for i in range(150)])
     summary = changes.summary(limit=100)

@@ -16,6 +16,8 @@ from codetracker.domain.selection import (
     may_export,
     select_modules,
     slugify,
+    sorted_unread,
+    source_dialect,
     unread_sources,
 )
 from codetracker.errors import InvalidInput
@@ -105,11 +107,14 @@ def test_defaults_always_apply_even_when_negated():
         ("UPPER.JS", True),
         ("a.cjs", False),
         ("types.d.ts", False),
-        ("a.ts", False),
-        ("a.mts", False),
+        ("a.ts", True),
+        ("a.mts", True),
+        ("a.cts", True),
+        ("a.tsx", True),
         ("a.d.mts", False),
+        ("a.D.TS", False),
         ("a.json", False),
-        ("a.jsx", False),
+        ("a.jsx", True),
         ("js", False),
     ],
 )
@@ -206,44 +211,63 @@ def test_slugify_refuses_a_name_without_letters_instead_of_a_shared_fallback():
 def test_unread_sources_counts_js_family_files_that_are_not_read():
     entries = [
         _file("a.ts"),
-        _file("b.TS"),
         _file("types.d.ts"),
-        _file("x.d.mts"),
         _file("c.tsx"),
-        _file("d.mts"),
-        _file("e.cts"),
         _file("f.jsx"),
-        _file("g.jsx"),
         _file("h.cjs"),
+        _file("i.CJS"),
         _file("App.vue"),
         _file("W.svelte"),
+        _file("old.coffee"),
         _file("ok.js"),
-        _file("ok.mjs"),
         _file("README.md"),
-        _file("dist/big.ts"),
-        _file("node_modules/p/i.ts"),
-        _file("link.ts", kind=EntryKind.SYMLINK),
+        _file("dist/big.cjs"),
+        _file("node_modules/p/i.cjs"),
+        _file("link.cjs", kind=EntryKind.SYMLINK),
     ]
-    counts = unread_sources(entries, IgnoreRules("dist/\n"))
-    assert counts == {
-        ".jsx": 2,
-        ".ts": 2,
-        ".cjs": 1,
-        ".cts": 1,
-        ".d.mts": 1,
-        ".d.ts": 1,
-        ".mts": 1,
-        ".svelte": 1,
-        ".tsx": 1,
-        ".vue": 1,
-    }
-    assert list(counts)[:2] == [".jsx", ".ts"]  # most frequent first, then by suffix
-    assert unread_sources(entries)[".ts"] == 4  # without rules: the ignored and default-excluded ones too
-    assert unread_sources([_file("a.js")]) == {}
+    counts = sorted_unread(unread_sources(entries, IgnoreRules("dist/\n")))
+    assert counts == {".cjs": 2, ".coffee": 1, ".svelte": 1, ".vue": 1}
+    assert list(counts)[0] == ".cjs"  # most frequent first, then by key
+    assert unread_sources(entries)[".cjs"] == 4  # without rules: the ignored and default-excluded ones too
+    assert unread_sources([_file("a.js"), _file("b.ts")]) == {}
 
 
-def test_describe_unread_sources():
-    assert describe_unread_sources({".ts": 57, ".jsx": 128}) == "57 .ts and 128 .jsx files are not read"
-    assert describe_unread_sources({".ts": 1}) == "1 .ts file is not read"
-    assert describe_unread_sources({".ts": 2, ".vue": 1, ".cjs": 1}) == "2 .ts, 1 .vue and 1 .cjs files are not read"
-    assert describe_unread_sources({}) == ""
+def test_describe_unread_sources_says_why_and_always_says_something():
+    assert describe_unread_sources({".cjs": 57, "commonjs": 128}) == (
+        "128 CommonJS module and 57 .cjs (CommonJS) files not read"
+    )
+    assert describe_unread_sources({"too large": 1}) == "1 too large file not read"
+    assert describe_unread_sources({".vue": 2, ".svelte": 1, ".coffee": 0}) == (
+        "2 .vue (Vue component) and 1 .svelte (Svelte component) files not read"
+    )
+    assert describe_unread_sources({}) == "no JavaScript-family file left unread"
+
+
+@pytest.mark.parametrize(
+    ("path", "dialect"),
+    [
+        ("a.js", "javascript"),
+        ("a.jsx", "javascript"),
+        ("a.MTS", "typescript"),
+        ("a.d.ts", "typescript"),
+        ("a.tsx", "tsx"),
+    ],
+)
+def test_source_dialect(path, dialect):
+    assert source_dialect(path) == dialect
+
+
+def test_declaration_files_are_selected_only_beside_javascript():
+    rules = IgnoreRules(None)
+    with_js = select_modules([_file("index.js"), _file("index.d.ts"), _file("node_modules/x/i.d.ts")], rules)
+    assert [e.path for e in with_js.candidates] == ["index.js"]
+    assert [e.path for e in with_js.declarations] == ["index.d.ts"]
+    typescript_only = select_modules([_file("index.ts"), _file("index.d.ts")], rules)
+    assert [e.path for e in typescript_only.candidates] == ["index.ts"] and typescript_only.declarations == ()
+
+
+def test_typescript_exports_pass_the_prefilter():
+    for text in (b"export type T = 1", b"export interface I {}", b"export = f", b"export declare function f(): void"):
+        assert may_export(text, "typescript"), text
+        assert not may_export(text.replace(b"export", b"exports"), "typescript")
+    assert not may_export(b"export interface I {}")  # JavaScript has no interface

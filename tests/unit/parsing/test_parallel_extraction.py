@@ -521,3 +521,18 @@ def test_the_worker_setting_of_the_environment():
         with pytest.raises(ConfigurationError) as caught:
             options({"CODE_TRACKER_EXTRACT_WORKERS": bad})
         assert caught.value.setting == "CODE_TRACKER_EXTRACT_WORKERS"
+
+
+def test_workers_read_each_file_in_its_own_dialect():
+    files = {f"ts/m{i:03d}.ts": b"export function f%d(a: string, b?: number): void {}\n" % i for i in range(60)}
+    files.update({f"js/m{i:03d}.jsx": b"export const v%d = (p) => <p {...p} />;\n" % i for i in range(60)})
+    parser = get_parser("auto")
+    run = ParallelRun()
+    parallel = _outcomes(files, parser, TWO, run)
+    sequential = _outcomes(files, parser, ParallelOptions(workers=1))
+    assert run.workers == 2 and parallel == sequential
+    typed = next(outcome for entry, outcome in parallel if entry.path == "ts/m000.ts")
+    assert [(p.name, p.type, p.is_optional) for p in typed.functions[0].parameters] == [
+        ("a", "string", False),
+        ("b", "number", True),
+    ]

@@ -36,12 +36,24 @@ _DELETE_FILE_FUNCTIONS = (
 
 # Changing the encoding below changes every digest: each snapshot's next store then rewrites all its functions
 # once, which is always correct. Bump the label with any change.
-_DIGEST_LABEL = b"codetracker function rows 2\n"
-_FUNCTION_FIELDS = attrgetter("name", "export_type", "is_async", "description", "jsdoc_raw", "order_in_file")
-_PARAMETER_FIELDS = attrgetter(
-    "name", "position", "type", "is_optional", "is_rest", "default_value", "description", "doc_default"
+_DIGEST_LABEL = b"codetracker function rows 3\n"
+_FUNCTION_FIELDS = attrgetter(
+    "name", "export_type", "is_async", "description", "jsdoc_raw", "order_in_file", "type_parameters", "overload"
 )
-_RETURN_VALUE_FIELDS = attrgetter("type", "description")
+_PARAMETER_FIELDS = attrgetter(
+    "name",
+    "position",
+    "type",
+    "is_optional",
+    "is_rest",
+    "default_value",
+    "description",
+    "doc_default",
+    "type_source",
+    "jsdoc_type",
+    "keys",
+)
+_RETURN_VALUE_FIELDS = attrgetter("type", "description", "type_source", "jsdoc_type")
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +130,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
     function_ids = [row[0] for row in cur.fetchall()]
     with cur.copy(
         "COPY functions (id, module_id, name, file_path, export_type, is_async, description, jsdoc_raw, "
-        "order_in_file) FROM STDIN"
+        "order_in_file, type_parameters, overload) FROM STDIN"
     ) as copy:
         for function_id, f in zip(function_ids, functions):
             copy.write_row(
@@ -132,12 +144,14 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
                     f.description,
                     f.jsdoc_raw,
                     f.order_in_file,
+                    f.type_parameters,
+                    f.overload,
                 )
             )
     if any(f.parameters for f in functions):
         with cur.copy(
             "COPY parameters (function_id, position, name, type, is_optional, is_rest, default_value, "
-            "description, doc_default) FROM STDIN"
+            "description, doc_default, type_source, jsdoc_type, keys) FROM STDIN"
         ) as copy:
             for function_id, f in zip(function_ids, functions):
                 for p in f.parameters:
@@ -152,28 +166,37 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
                             p.default_value,
                             p.description,
                             p.doc_default,
+                            p.type_source,
+                            p.jsdoc_type,
+                            list(p.keys),
                         )
                     )
     if any(f.return_values for f in functions):
-        with cur.copy("COPY return_values (function_id, position, type, description) FROM STDIN") as copy:
+        with cur.copy(
+            "COPY return_values (function_id, position, type, description, type_source, jsdoc_type) FROM STDIN"
+        ) as copy:
             for function_id, f in zip(function_ids, functions):
                 for position, r in enumerate(f.return_values):
-                    copy.write_row((function_id, position, r.type, r.description))
+                    copy.write_row((function_id, position, r.type, r.description, r.type_source, r.jsdoc_type))
 
 
-def replace_files(cur: psycopg.Cursor, module_id: int, files: Sequence[TreeEntry]) -> None:
-    """Compared with the stored rows (reading them costs less than rewriting them): only changes are written."""
-    cur.execute("SELECT path, kind, sha, size FROM snapshot_files WHERE module_id = %s", [module_id])
-    stored = {path: (kind, sha, size) for path, kind, sha, size in cur.fetchall()}
-    given = {e.path: (str(e.kind), e.sha, e.size) for e in files}
+def replace_files(
+    cur: psycopg.Cursor, module_id: int, files: Sequence[TreeEntry], type_exports: Mapping[str, int] | None = None
+) -> None:
+    """Compared with the stored rows (reading them costs less than rewriting them): only changes are written.
+    `type_exports`: a file's count of type-only exports (TypeScript), 0 when absent."""
+    cur.execute("SELECT path, kind, sha, size, type_exports FROM snapshot_files WHERE module_id = %s", [module_id])
+    stored = {path: (kind, sha, size, types) for path, kind, sha, size, types in cur.fetchall()}
+    counts = type_exports or {}
+    given = {e.path: (str(e.kind), e.sha, e.size, counts.get(e.path, 0)) for e in files}
     stale = [path for path, row in stored.items() if given.get(path) != row]
     if stale:
         cur.execute("DELETE FROM snapshot_files WHERE module_id = %s AND path = ANY(%s)", [module_id, stale])
     fresh = [(path, row) for path, row in given.items() if stored.get(path) != row]
     if fresh:
-        with cur.copy("COPY snapshot_files (module_id, path, kind, sha, size) FROM STDIN") as copy:
-            for path, (kind, sha, size) in fresh:
-                copy.write_row((module_id, path, kind, sha, size))
+        with cur.copy("COPY snapshot_files (module_id, path, kind, sha, size, type_exports) FROM STDIN") as copy:
+            for path, (kind, sha, size, types) in fresh:
+                copy.write_row((module_id, path, kind, sha, size, types))
 
 
 def replace_problems(cur: psycopg.Cursor, module_id: int, problems: Sequence[ScanProblem]) -> None:

@@ -157,7 +157,7 @@ class PostgresSnapshotStore:
                     )
                 module_id, last_scanned_at, source_location, source_subpath = written
                 replace_functions(cur, module_id, groups, digests_trusted)
-                replace_files(cur, module_id, descriptor.files)
+                replace_files(cur, module_id, descriptor.files, dict(descriptor.type_exports))
                 replace_problems(cur, module_id, descriptor.problems)
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
             # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
@@ -253,52 +253,15 @@ class PostgresSnapshotStore:
             condition += " AND name = %s"
             values.append(name)
         rows = conn.execute(
-            "SELECT id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file "
-            f"FROM functions WHERE {condition} ORDER BY file_path, order_in_file, id LIMIT %s",  # type: ignore[arg-type]
+            f"SELECT {_FUNCTION_COLUMNS} "  # type: ignore[arg-type]
+            f"FROM functions WHERE {condition} ORDER BY file_path, order_in_file, id LIMIT %s",
             [*values, limit],
         ).fetchall()
         ids = [row[0] for row in rows]
-        parameters: dict[int, list[Parameter]] = defaultdict(list)
-        return_values: dict[int, list[ReturnValue]] = defaultdict(list)
-        if ids:
-            for (
-                function_id,
-                name,
-                position,
-                type_,
-                is_optional,
-                is_rest,
-                default_value,
-                description,
-                doc_default,
-            ) in conn.execute(
-                "SELECT function_id, name, position, type, is_optional, is_rest, default_value, description, "
-                "doc_default FROM parameters WHERE function_id = ANY(%s) ORDER BY function_id, position",
-                [ids],
-            ):
-                parameters[function_id].append(
-                    Parameter(name, position, type_, is_optional, is_rest, default_value, description, doc_default)
-                )
-            for function_id, type_, description in conn.execute(
-                "SELECT function_id, type, description FROM return_values WHERE function_id = ANY(%s) "
-                "ORDER BY function_id, position",
-                [ids],
-            ):
-                return_values[function_id].append(ReturnValue(type_, description))
-        return [
-            ExportedFunction(
-                name=name,
-                file_path=file_path,
-                export_type=export_type,
-                is_async=is_async,
-                description=description,
-                jsdoc_raw=jsdoc_raw,
-                order_in_file=order_in_file,
-                parameters=tuple(parameters.get(function_id, ())),
-                return_values=tuple(return_values.get(function_id, ())),
-            )
-            for function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file in rows
-        ]
+        if not ids:
+            return []
+        parameters, return_values = _children(conn, "function_id = ANY(%s)", [ids])
+        return [_function(row, parameters, return_values) for row in rows]
 
     def load_outline(self, snapshot_id: int) -> SnapshotOutline:
         conn = self._connection
@@ -342,57 +305,27 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
         raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
     module_id = row[0]
 
-    parameters: dict[int, list[Parameter]] = defaultdict(list)
-    for (
-        function_id,
-        name,
-        position,
-        type_,
-        is_optional,
-        is_rest,
-        default_value,
-        description,
-        doc_default,
-    ) in conn.execute(
-        "SELECT p.function_id, p.name, p.position, p.type, p.is_optional, p.is_rest, p.default_value, "
-        "p.description, p.doc_default FROM parameters p JOIN functions f ON f.id = p.function_id "
-        "WHERE f.module_id = %s ORDER BY p.function_id, p.position",
+    parameters, return_values = _children(
+        conn,
+        "function_id IN (SELECT id FROM functions WHERE module_id = %s)",
         [module_id],
-    ):
-        parameters[function_id].append(
-            Parameter(name, position, type_, is_optional, is_rest, default_value, description, doc_default)
-        )
-    return_values: dict[int, list[ReturnValue]] = defaultdict(list)
-    for function_id, type_, description in conn.execute(
-        "SELECT r.function_id, r.type, r.description FROM return_values r JOIN functions f ON f.id = r.function_id "
-        "WHERE f.module_id = %s ORDER BY r.function_id, r.position",
-        [module_id],
-    ):
-        return_values[function_id].append(ReturnValue(type_, description))
+    )
     functions = tuple(
-        ExportedFunction(
-            name=name,
-            file_path=file_path,
-            export_type=export_type,
-            is_async=is_async,
-            description=description,
-            jsdoc_raw=jsdoc_raw,
-            order_in_file=order_in_file,
-            parameters=tuple(parameters.get(function_id, ())),
-            return_values=tuple(return_values.get(function_id, ())),
-        )
-        for function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file in conn.execute(
-            "SELECT id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file "
-            "FROM functions WHERE module_id = %s ORDER BY file_path, order_in_file, id",
+        _function(row, parameters, return_values)
+        for row in conn.execute(
+            f"SELECT {_FUNCTION_COLUMNS} FROM functions "  # type: ignore[arg-type]
+            "WHERE module_id = %s ORDER BY file_path, order_in_file, id",
             [module_id],
         )
     )
+    file_rows = conn.execute(
+        "SELECT path, kind, sha, size, type_exports FROM snapshot_files WHERE module_id = %s ORDER BY path",
+        [module_id],
+    ).fetchall()
     files = tuple(
-        TreeEntry(path=path, kind=EntryKind(kind), size=size, sha=sha)
-        for path, kind, sha, size in conn.execute(
-            "SELECT path, kind, sha, size FROM snapshot_files WHERE module_id = %s ORDER BY path", [module_id]
-        )
+        TreeEntry(path=path, kind=EntryKind(kind), size=size, sha=sha) for path, kind, sha, size, _ in file_rows
     )
+    type_exports = tuple((row[0], row[4]) for row in file_rows if row[4])
     problems = tuple(
         ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
         for path, kind, reason, line, column in conn.execute(
@@ -400,7 +333,58 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
             [module_id],
         )
     )
-    return Descriptor(module_slug=key.module_slug, functions=functions, files=files, problems=problems)
+    return Descriptor(
+        module_slug=key.module_slug, functions=functions, files=files, problems=problems, type_exports=type_exports
+    )
+
+
+_FUNCTION_COLUMNS = (
+    "id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file, type_parameters, overload"
+)
+_PARAMETER_COLUMNS = (
+    "function_id, name, position, type, is_optional, is_rest, default_value, description, doc_default, "
+    "type_source, jsdoc_type, keys"
+)
+
+
+def _children(
+    conn: psycopg.Connection, condition: str, values: list
+) -> tuple[dict[int, list[Parameter]], dict[int, list[ReturnValue]]]:
+    """The parameters and return values of the functions `condition` selects, by function id."""
+    found_parameters: dict[int, list[Parameter]] = defaultdict(list)
+    for function_id, *fields, keys in conn.execute(
+        f"SELECT {_PARAMETER_COLUMNS} FROM parameters "  # type: ignore[arg-type]
+        f"WHERE {condition} ORDER BY function_id, position",
+        values,
+    ):
+        found_parameters[function_id].append(Parameter(*fields, tuple(keys or ())))
+    found_returns: dict[int, list[ReturnValue]] = defaultdict(list)
+    for function_id, *fields in conn.execute(
+        "SELECT function_id, type, description, type_source, jsdoc_type FROM return_values "  # type: ignore[arg-type]
+        f"WHERE {condition} ORDER BY function_id, position",
+        values,
+    ):
+        found_returns[function_id].append(ReturnValue(*fields))
+    return found_parameters, found_returns
+
+
+def _function(
+    row: tuple, parameters: dict[int, list[Parameter]], return_values: dict[int, list[ReturnValue]]
+) -> ExportedFunction:
+    function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order, type_parameters, overload = row
+    return ExportedFunction(
+        name=name,
+        file_path=file_path,
+        export_type=export_type,
+        is_async=is_async,
+        description=description,
+        jsdoc_raw=jsdoc_raw,
+        order_in_file=order,
+        parameters=tuple(parameters.get(function_id, ())),
+        return_values=tuple(return_values.get(function_id, ())),
+        type_parameters=type_parameters,
+        overload=overload,
+    )
 
 
 def _summary(row: tuple) -> SnapshotSummary:
