@@ -417,7 +417,9 @@ def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started):
             )
         )
     took = time.monotonic() - began
-    assert took < 2.0 + 2 * workers.CHECK_SECONDS + 1.0, took  # not a worker's 30 s on its first file
+    # Not a worker's 30 s on its first file; the margin is wide because CI machines are loaded (a liveness
+    # bound, not a timing measurement: the call count below shows the checkpoint ran while waiting).
+    assert took < 2.0 + 2 * workers.CHECK_SECONDS + 8.0, took
     assert len(calls) >= 3  # called while waiting, not only when a worker answers
     assert len(started) == 2 and all(_gone(pid) for pid in started)
 
