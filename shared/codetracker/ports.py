@@ -243,6 +243,14 @@ class SnapshotStore(Protocol):
         order_in_file), after the cursor."""
         ...
 
+    def mark_removed_from_remote(
+        self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
+    ) -> int:
+        """Mark the snapshots of a ref deleted on the remote (`branch_name` None: under any branch) as removed
+        at `at`, unless marked already; nothing is deleted. Storing a snapshot under a key clears its mark.
+        Returns how many were marked."""
+        ...
+
     def delete_scope(self, scope: str) -> int:
         """Delete every snapshot of a scope; returns how many."""
         ...

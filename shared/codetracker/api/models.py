@@ -58,6 +58,12 @@ class AppCreated(BaseModel):
 class RegisterRepositoryBody(_Request):
     url: str = Field(description="https URL of the git repository (no credentials in it)")
     branch: str | None = Field(default=None, description="branch to watch; default: the repository's default branch")
+    branches: list[str] | None = Field(
+        default=None, description="more branches to watch: globs (`release/*`; `*` stops at `/`, `**` does not)"
+    )
+    tags: list[str] | None = Field(
+        default=None, description="tags to watch: globs (`v*`, `*@*`) or `:semver`; default: [`:semver`]"
+    )
     callback_url: str | None = Field(default=None, description="overrides the app's callback URL")
     slug: str | None = Field(default=None, description="module slug; default: the repository's name, slugified")
     # repr=False: Powertools logs route arguments at debug level; a token must not be in them.
@@ -69,6 +75,8 @@ class RegisterRepositoryBody(_Request):
 class UpdateRepositoryBody(_Request):
     callback_url: str | None = Field(default=None, description="null removes the override")
     branch: str | None = Field(default=None, description="null: follow the default branch")
+    branches: list[str] | None = Field(default=None, description="branch patterns; null: none")
+    tags: list[str] | None = Field(default=None, description="tag patterns; null: the default, [`:semver`]")
     access_token: str | None = Field(default=None, repr=False, description="null removes the token")
 
 
@@ -78,6 +86,8 @@ class RepositoryOut(BaseModel):
     display_url: str
     module_slug: str
     branch: str | None = Field(description="the watched branch; null: the default branch")
+    branches: list[str] = Field(description="patterns of further watched branches")
+    tags: list[str] = Field(description="patterns of watched tags (`:semver`: every tag naming a version)")
     default_branch: str | None
     callback_url: str | None
     has_access_token: bool
@@ -96,6 +106,8 @@ class RepositoryOut(BaseModel):
             display_url=r.display_url,
             module_slug=r.module_slug,
             branch=r.watched_branch,
+            branches=list(r.branch_patterns),
+            tags=list(r.tag_patterns),
             default_branch=r.default_branch,
             callback_url=r.callback_url,
             has_access_token=r.has_access_token,
@@ -208,6 +220,9 @@ class SnapshotOut(BaseModel):
     files_count: int
     problems_count: int
     last_scanned_at: str | None
+    removed_from_remote_at: str | None = Field(
+        default=None, description="when its branch or tag was deleted on the remote; the snapshot is kept"
+    )
 
     @classmethod
     def fields_of(cls, s: SnapshotSummary) -> dict[str, Any]:
@@ -223,6 +238,7 @@ class SnapshotOut(BaseModel):
             "files_count": s.files_count,
             "problems_count": s.problems_count,
             "last_scanned_at": s.last_scanned_at,
+            "removed_from_remote_at": s.removed_from_remote_at,
         }
 
     @classmethod

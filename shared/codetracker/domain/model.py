@@ -156,6 +156,8 @@ class SnapshotSummary:
     problems_count: int = 0
     last_scanned_at: str | None = None  # ISO 8601
     scope: str = DEFAULT_SCOPE
+    # When its branch or tag was seen deleted on the remote (ISO 8601); storing a new scan of it clears this.
+    removed_from_remote_at: str | None = None
 
     @property
     def key(self) -> SnapshotKey:

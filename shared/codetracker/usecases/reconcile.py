@@ -1,14 +1,16 @@
 """Reconciliation (a schedule, default every 15 minutes): webhooks get lost (GitHub does not retry a failed
 delivery; a push of more than three tags sends no tag events), so every watched repository's refs are listed
 without fetching any object (ls-remote), and a scan is queued for each ref whose commit differs from the
-snapshot stored under that ref's key: the watched branch, and the tags.
+snapshot stored under that ref's key.
 
 - Remotes are listed `concurrency` at a time, each under the git timeouts and its own deadline
   (`listing_timeout_s`): one slow or dead remote holds one worker until its deadline, never the others.
 - The whole run stops waiting when the function's time is nearly up; what was not listed is next run's.
+- Watched refs are the registration's (domain/watch.py): its branch, the branches and tags its patterns match.
 - A ref with a scan already under way (queued, scanning, persisting) gets none; a repository gets at most
-  `max_scans` per run (its branch first, then tags by name, highest first), so a first run over a repository
-  with hundreds of never-scanned tags spreads them over runs.
+  `max_scans` per run (its branch first, its other branches, then tags newest release first by semver
+  precedence): the backfill of a repository with hundreds of never-scanned tags is spread over runs at a
+  bounded rate, and its current release comes with the first.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 
+from codetracker.domain.semver import newest_first
 from codetracker.domain.service import ActivityType, JobTrigger, Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
 from codetracker.errors import CodetrackerError
@@ -60,17 +63,21 @@ class ReconcileReport:
 def wanted_refs(
     registration: Registration, remote: RemoteRefs, stored: dict[tuple[str, str], str | None]
 ) -> list[tuple[str, str, str | None]]:
-    """(ref, remote commit, stored commit) of every watched ref whose commit differs from its snapshot's, the
-    branch first, then tags by name, highest first. `stored`: (branch, tag) → commit of the registration's
-    snapshots."""
-    branch = registration.watched_branch or remote.default_branch or registration.default_branch or FALLBACK_BRANCH
+    """(ref, remote commit, stored commit) of every watched ref whose commit differs from its snapshot's: the
+    registration's branch, its other watched branches by name, then its watched tags newest release first
+    (domain/semver.py). `stored`: (branch, tag) → commit of the registration's snapshots."""
+    watch = registration.watch(remote.default_branch)
+    branch = watch.branch or FALLBACK_BRANCH
     found: list[tuple[str, str, str | None]] = []
-    tip = remote.branches.get(branch)
-    if tip is not None:
-        have = stored.get((branch, HEAD_TAG))
+    others = sorted(name for name in remote.branches if name != branch and watch.watches_branch(name))
+    for name in [branch, *others]:
+        tip = remote.branches.get(name)
+        if tip is None:
+            continue
+        have = stored.get((name, HEAD_TAG))
         if (have or "").lower() != tip.lower():
-            found.append((f"refs/heads/{branch}", tip, have))
-    for name in sorted(remote.tags, reverse=True):
+            found.append((f"refs/heads/{name}", tip, have))
+    for name in newest_first([t for t in remote.tags if watch.watches_tag(t)]):
         sha = remote.tags[name]
         key = snapshot_key_for_ref(
             ResolvedRef("tag", name, sha, remote.default_branch),

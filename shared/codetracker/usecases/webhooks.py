@@ -33,6 +33,7 @@ from codetracker.errors import InvalidInput, MalformedBody, Unauthorized
 from codetracker.ports import Clock, Metrics, ScanQueue, SecretSource, UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.watching import ref_deleted, unwatched_reason
 
 WEBHOOK_SECRET = "github_webhook_secret"
 MAX_DELIVERY_ID = 200
@@ -155,7 +156,7 @@ def _apply(
     metrics: Metrics,
 ) -> str | None:
     """What one registration does with the delivery; the queued job's id, if any."""
-    watched = registration.effective_branch or payload_default
+    watch = registration.watch(payload_default)
     about = f"{event} {delivery_id}"
 
     def note(status: ActivityStatus, details: str) -> None:
@@ -173,12 +174,11 @@ def _apply(
         )
 
     if isinstance(intent, RefDeleted):
-        if intent.kind == "branch" and intent.name != watched:
-            return None
-        note(ActivityStatus.IGNORED, f"{about}: {intent.kind} {intent.name} was deleted; its snapshots stay")
+        note(*ref_deleted(uow, registration, intent.kind, intent.name, about=about, clock=clock))
         return None
-    if intent.kind == "branch" and intent.name != watched:
-        return None  # pushes to branches nobody watches are not part of the timeline
+    if not watch.watches(intent.kind, intent.name):
+        note(ActivityStatus.IGNORED, unwatched_reason(watch, intent.kind, intent.name, about=about))
+        return None
     if intent.kind == "branch" and intent.commit:
         stored = uow.snapshots.list_snapshots(
             registration.module_slug, intent.name, HEAD_TAG, scope=registration.scope, limit=1

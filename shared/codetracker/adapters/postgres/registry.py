@@ -59,7 +59,7 @@ def _app(row: tuple) -> App:
 _REGISTRATION = (
     "id, app_id, url, display_url, module_slug, default_branch, watched_branch, callback_url, "
     "access_token_encrypted, status, last_error, last_scanned_commit, last_scanned_at, created_at, updated_at, "
-    "deleted_at"
+    "deleted_at, branch_patterns, tag_patterns"
 )
 
 
@@ -81,6 +81,8 @@ def _registration(row: tuple) -> Registration:
         created_at,
         updated_at,
         deleted_at,
+        branch_patterns,
+        tag_patterns,
     ) = row
     return Registration(
         id=str(rid),
@@ -99,6 +101,8 @@ def _registration(row: tuple) -> Registration:
         created_at=created_at,
         updated_at=updated_at,
         deleted_at=deleted_at,
+        branch_patterns=tuple(branch_patterns),
+        tag_patterns=tuple(tag_patterns),
     )
 
 
@@ -114,7 +118,7 @@ class PostgresRegistrationStore:
             with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
                 conn.execute(
                     f"INSERT INTO repositories ({_REGISTRATION}) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     _values(r),
                 )
         except psycopg.errors.UniqueViolation:
@@ -154,7 +158,8 @@ class PostgresRegistrationStore:
         self._connection.execute(
             "UPDATE repositories SET display_url = %s, module_slug = %s, default_branch = %s, watched_branch = %s, "
             "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
-            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s "
+            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s, "
+            "branch_patterns = %s, tag_patterns = %s "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
             [
                 r.display_url,
@@ -169,6 +174,8 @@ class PostgresRegistrationStore:
                 r.last_scanned_at,
                 r.updated_at,
                 r.deleted_at,
+                list(r.branch_patterns),
+                list(r.tag_patterns),
                 r.id,
                 r.app_id,
             ],
@@ -224,4 +231,6 @@ def _values(r: Registration) -> list[object]:
         r.created_at,
         r.updated_at,
         r.deleted_at,
+        list(r.branch_patterns),
+        list(r.tag_patterns),
     ]

@@ -79,14 +79,15 @@ ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     parameters_count = EXCLUDED.parameters_count,
     return_values_count = EXCLUDED.return_values_count,
     files_count = EXCLUDED.files_count,
-    problems_count = EXCLUDED.problems_count
+    problems_count = EXCLUDED.problems_count,
+    removed_from_remote_at = NULL
 WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
 RETURNING id, last_scanned_at
 """
 
 _SUMMARY_COLUMNS = """
     id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
-    return_values_count, files_count, problems_count, last_scanned_at, scope
+    return_values_count, files_count, problems_count, last_scanned_at, scope, removed_from_remote_at
 """
 _KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
 
@@ -275,6 +276,20 @@ class PostgresSnapshotStore:
             for function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file in rows
         ]
 
+    def mark_removed_from_remote(
+        self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
+    ) -> int:
+        conditions = "scope = %s AND module_slug = %s AND release_tag = %s AND removed_from_remote_at IS NULL"
+        values: list[object] = [at, scope, module_slug, release_tag]
+        if branch_name is not None:
+            conditions += " AND branch_name = %s"
+            values.append(branch_name)
+        cursor = self._connection.execute(
+            f"UPDATE modules SET removed_from_remote_at = %s WHERE {conditions}",  # type: ignore[arg-type]
+            values,
+        )
+        return cursor.rowcount
+
     def delete_scope(self, scope: str) -> int:
         conn = self._connection
         ids = [row[0] for row in conn.execute("SELECT id FROM modules WHERE scope = %s", [scope]).fetchall()]
@@ -376,6 +391,7 @@ def _summary(row: tuple) -> SnapshotSummary:
         problems,
         last_scanned_at,
         scope,
+        removed_at,
     ) = row
     return SnapshotSummary(
         module_slug=slug,
@@ -390,6 +406,7 @@ def _summary(row: tuple) -> SnapshotSummary:
         problems_count=problems,
         last_scanned_at=_iso(last_scanned_at),
         scope=scope,
+        removed_from_remote_at=_iso(removed_at) if removed_at is not None else None,
     )
 
 
