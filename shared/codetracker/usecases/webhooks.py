@@ -9,7 +9,9 @@ Order of work (GitHub gives 10 s; only record and enqueue):
    concurrent delivery of the same id waits on the claim and then finds it.
 
 A push whose `after` is the commit of the snapshot already stored under its key queues nothing; neither does
-a request for a ref with a job still queued (GitHub sends `push`, `create` and `release` for one new tag).
+a request for a ref with a job still queued (GitHub sends `push`, `create` and `release` for one new tag), nor
+one for a ref the registration does not watch (recorded as ignored, with the reason: usecases/watching.py).
+A deleted branch or tag marks its snapshots removed from the remote.
 """
 
 from __future__ import annotations
