@@ -7,6 +7,7 @@ snapshot stored under that ref's key.
   (`listing_timeout_s`): one slow or dead remote holds one worker until its deadline, never the others.
 - The whole run stops waiting when the function's time is nearly up; what was not listed is next run's.
 - Watched refs are the registration's (domain/watch.py): its branch, the branches and tags its patterns match.
+  Snapshots of refs the remote no longer has are marked removed from it (a lost `delete` webhook).
 - A ref with a scan already under way (queued, scanning, persisting) gets none; a repository gets at most
   `max_scans` per run (its branch first, its other branches, then tags newest release first by semver
   precedence): the backfill of a repository with hundreds of never-scanned tags is spread over runs at a
@@ -40,6 +41,7 @@ from codetracker.ports import (
 from codetracker.usecases.jobs import queue_scan
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
+from codetracker.usecases.watching import active_scan, gone_from_remote, mark_ref_removed
 
 logger = logging.getLogger("codetracker.reconcile")
 PAGE = 200
@@ -54,6 +56,7 @@ class ReconcileReport:
     scans_queued: int = 0
     already_active: int = 0
     capped: int = 0  # refs left for a later run by max_scans
+    marked_removed: int = 0  # snapshots of refs the remote no longer has, marked (usecases/watching.py)
     failures: dict[str, int] = field(default_factory=dict)  # error code → repositories
 
     def as_dict(self) -> dict[str, object]:
@@ -197,12 +200,15 @@ def _queue_changed(
             (s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug
         }
         wanted = wanted_refs(registration, remote, stored)
+        for kind, name in gone_from_remote(registration, remote, snapshots):
+            report.marked_removed += mark_ref_removed(uow, registration, kind, name, clock=clock)
+        branch = registration.watch(remote.default_branch).branch or FALLBACK_BRANCH
         queued = 0
         for ref, commit, have in wanted:
             if queued >= max_scans:
                 report.capped += 1
                 continue
-            active = uow.jobs.find_active(registration.id, ref)
+            active = active_scan(uow, registration, ref, branch=branch)
             if active is not None:
                 report.already_active += 1
                 continue

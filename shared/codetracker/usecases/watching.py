@@ -10,13 +10,16 @@ naming `slug`: the snapshots are stored under the slug, so changing it is not a 
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import replace
 
-from codetracker.domain.service import Activity, ActivityStatus, ActivityType, Registration
+from codetracker.domain.model import SnapshotSummary
+from codetracker.domain.service import Activity, ActivityStatus, ActivityType, Job, Registration
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.watch import Watch
 from codetracker.errors import Conflict
-from codetracker.ports import Clock, Metrics, UnitOfWork
+from codetracker.ports import Clock, Metrics, RemoteRefs, UnitOfWork
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.service_requests import RegisterRepositoryRequest
 
@@ -94,3 +97,33 @@ def ref_deleted(
 
 def unwatched_reason(watch: Watch, kind: str, name: str, *, about: str) -> str:
     return f"{about}: {kind} {name} is not watched (watching {watch.describe(kind)}); nothing queued"
+
+
+# A snapshot of a scan of a commit is filed under the commit sha as its tag: no ref of the remote names it.
+_COMMIT_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def gone_from_remote(
+    registration: Registration, remote: RemoteRefs, snapshots: Iterable[SnapshotSummary]
+) -> list[tuple[str, str]]:
+    """(kind, name) of the refs the registration has unmarked snapshots of and the remote no longer has: what
+    the reconciler marks when the deletion's webhook was lost."""
+    gone: set[tuple[str, str]] = set()
+    for s in snapshots:
+        if s.module_slug != registration.module_slug or s.removed_from_remote_at is not None:
+            continue
+        if s.release_tag == HEAD_TAG:
+            if s.branch_name not in remote.branches:
+                gone.add(("branch", s.branch_name))
+        elif s.release_tag not in remote.tags and not _COMMIT_SHA.fullmatch(s.release_tag):
+            gone.add(("tag", s.release_tag))
+    return sorted(gone)
+
+
+def active_scan(uow: UnitOfWork, registration: Registration, ref: str, *, branch: str) -> Job | None:
+    """A scan of `ref` under way; for the registration's branch, its scan as `HEAD` counts too (a registration
+    following the default branch queues its first scan as `HEAD`)."""
+    active = uow.jobs.find_active(registration.id, ref)
+    if active is None and ref == f"refs/heads/{branch}" and not registration.watched_branch:
+        active = uow.jobs.find_active(registration.id, "HEAD")
+    return active

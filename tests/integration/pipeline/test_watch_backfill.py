@@ -1,7 +1,8 @@
 """Watching over the whole pipeline (git over HTTP, moto SQS, Postgres, the real handlers): the reconciler
 queues the registration's watched branches and tags, tags newest release first by semver precedence (where
 name order would put v1.9.0 above v1.10.0), at most `max_scans` per repository per run, and leaves unwatched
-refs alone; the backfilled snapshots are stored under the repository's default branch."""
+refs alone; the backfilled snapshots are stored under the repository's default branch. Refs deleted on the
+remote without a webhook get their snapshots marked removed."""
 
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ def test_the_reconciler_backfills_watched_refs_newest_release_first_at_a_bounded
         builder.branch("feature/y", http_repo.v1)
     registered = pipeline.register(app["token"], http_repo.url, branches=["release/*"])
     assert registered["tags"] == [":semver"]
-    assert pipeline.drain()["notify"] == 1  # main
 
     runs = []
-    for _ in range(4):
+    for run in range(4):
         report = _reconcile(pipeline, max_scans=2)
+        if run == 0:  # the registration's scan (of HEAD, the default branch) is under way: main gets no second
+            assert report.already_active == 1
         queued = pipeline.rows(
             "SELECT ref FROM jobs WHERE trigger = 'schedule' ORDER BY created_at, ref OFFSET %s",
             sum(len(r) for r in runs),
@@ -63,3 +65,15 @@ def test_the_reconciler_backfills_watched_refs_newest_release_first_at_a_bounded
     report = _reconcile(pipeline, max_scans=2)
     assert report.scans_queued == 1
     assert pipeline.rows("SELECT ref FROM jobs ORDER BY created_at DESC LIMIT 1") == [("refs/tags/nightly",)]
+    pipeline.drain()
+
+    # Deleted on the remote without a webhook: the reconciler marks their snapshots, once, and deletes nothing.
+    with RepoBuilder.open(http_repo.path) as builder:
+        del builder.repo.refs[b"refs/tags/v1.9.0"]
+        del builder.repo.refs[b"refs/heads/release/1.x"]
+    report = _reconcile(pipeline, max_scans=2)
+    assert (report.marked_removed, report.scans_queued) == (2, 0)
+    assert _reconcile(pipeline, max_scans=2).marked_removed == 0
+    snapshots = pipeline.get(app["token"], f"/repositories/{registered['id']}/snapshots")["items"]
+    removed = {(s["branch_name"], s["release_tag"]) for s in snapshots if s["removed_from_remote_at"]}
+    assert removed == {("main", "v1.9.0"), ("release/1.x", "HEAD")} and len(snapshots) == 8
