@@ -27,7 +27,6 @@ from urllib.parse import unquote
 
 from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
 from codetracker.domain.selection import slugify
-from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.domain.service import (
     Activity,
     ActivityStatus,
@@ -38,6 +37,7 @@ from codetracker.domain.service import (
     Registration,
     RepositoryStatus,
 )
+from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.errors import Conflict, NotFound, Unauthorized
 from codetracker.ports import (
     Clock,
