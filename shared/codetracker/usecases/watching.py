@@ -1,5 +1,6 @@
 """What a registration watches, as the use cases change and follow it: registering a URL again with another
-watch, describing a watch for the timeline, and marking the snapshots of a ref deleted on the remote.
+watch, describing a watch for the timeline, marking the snapshots of a ref deleted on the remote (told by a
+webhook, or found gone by the reconciler), and which scan under way covers the registration's branch.
 
 Registering a URL the app has registered already states the watch it wants: the fields it gives (`branch`,
 `branches`, `tags`) replace the stored ones and the answer (200) shows what is now watched; fields it leaves
