@@ -28,7 +28,7 @@ sys.path.insert(1, str(BENCH.parent))
 
 from common import RESULTS, BenchResult, BenchUnavailable, environment, fmt, log, table  # noqa: E402
 
-NAMES = ("extract", "persist", "fetch", "rescan", "load", "latency", "typescript")
+NAMES = ("extract", "persist", "fetch", "rescan", "load", "latency", "typescript", "watch")
 
 
 class Context:
@@ -96,6 +96,8 @@ def _load(name: str):
         class module:  # noqa: N801 - the shape the loop expects
             run = staticmethod(bench_dev.run_load if name == "load" else bench_dev.run_latency)
 
+    elif name == "watch":
+        import bench_watch as module
     else:
         import bench_rescan as module
     return module

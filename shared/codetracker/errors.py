@@ -89,9 +89,14 @@ class Unauthorized(PermanentError):
 
 
 class Conflict(PermanentError):
-    """The request contradicts what is stored (a duplicate that must not be created twice)."""
+    """The request contradicts what is stored (a duplicate that must not be created twice). `field` names the
+    input that contradicts it, when one does."""
 
     code = "conflict"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class SnapshotSourceConflict(Conflict):

@@ -270,6 +270,14 @@ class SnapshotStore(Protocol):
         """The files holding the snapshot's functions, with how many each, and its scan problems (by path)."""
         ...
 
+    def mark_removed_from_remote(
+        self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
+    ) -> int:
+        """Mark the snapshots of a ref deleted on the remote (`branch_name` None: under any branch) as removed
+        at `at`, unless marked already; nothing is deleted. Storing a snapshot under a key clears its mark.
+        Returns how many were marked."""
+        ...
+
     def delete_scope(self, scope: str) -> int:
         """Delete every snapshot of a scope; returns how many."""
         ...

@@ -147,6 +147,8 @@ def test_update_writes_every_mutable_field(unit_of_work):
         last_scanned_at=T0,
         default_branch="trunk",
         updated_at=T0 + timedelta(minutes=1),
+        branch_patterns=("release/*", "**/lts"),
+        tag_patterns=(),
     )
     with unit_of_work() as uow:
         uow.registrations.update(changed)

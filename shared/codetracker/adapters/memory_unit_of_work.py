@@ -216,6 +216,21 @@ class MemorySnapshotStore:
             counts[f.file_path] = counts.get(f.file_path, 0) + 1
         return SnapshotOutline(tuple(sorted(counts.items())), stored.descriptor.problems)
 
+    def mark_removed_from_remote(
+        self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
+    ) -> int:
+        marked = 0
+        for key, stored in list(self._state.snapshots.items()):
+            if (
+                (key.scope, key.module_slug, key.release_tag) == (scope, module_slug, release_tag)
+                and branch_name in (None, key.branch_name)
+                and stored.summary.removed_from_remote_at is None
+            ):
+                summary = replace(stored.summary, removed_from_remote_at=at.astimezone(UTC).isoformat())
+                self._state.snapshots[key] = replace(stored, summary=summary)
+                marked += 1
+        return marked
+
     def delete_scope(self, scope: str) -> int:
         doomed = [k for k in self._state.snapshots if k.scope == scope]
         for k in doomed:

@@ -248,7 +248,7 @@ def create_app(body: m.CreateAppBody) -> Response[m.AppCreated]:
     responses={
         **_responses((201, m.RepositoryRegistered, "registered; the first scan is queued"), 400, 401, 409),
         200: {
-            "description": "already registered by this app; a new scan is queued",
+            "description": "already registered by this app: what it states is now watched; a new scan is queued",
             "content": {JSON: {"model": m.RepositoryRegistered}},
         },
     },
@@ -263,6 +263,8 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
             callback_url=body.callback_url,
             slug=body.slug,
             access_token=body.access_token,
+            branches=None if body.branches is None else tuple(body.branches),
+            tags=None if body.tags is None else tuple(body.tags),
         ),
         unit_of_work=services.unit_of_work,
         scan_queue=services.scan_queue,
@@ -317,7 +319,7 @@ def get_repository(repository_id: str) -> Response[m.RepositoryOut]:
 
 @app.patch(
     "/repositories/<repository_id>",
-    summary="Change the callback URL, watched branch or access token",
+    summary="Change the callback URL, watched branch, branch and tag patterns or access token",
     security=APP_AUTH,
     responses=_responses((200, m.RepositoryOut, "the changed repository"), 400, 401, 404),
 )
@@ -331,6 +333,8 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
             callback_url=body.callback_url,
             branch=body.branch,
             access_token=body.access_token,
+            branches=None if body.branches is None else tuple(body.branches),
+            tags=None if body.tags is None else tuple(body.tags),
         ),
         unit_of_work=services.unit_of_work,
         cipher=services.cipher,

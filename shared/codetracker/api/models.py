@@ -103,6 +103,12 @@ class RegisterRepositoryBody(_Request):
         description="branch to watch; default: the repository's default branch",
         **_documented(BRANCH_PATTERN),
     )
+    branches: list[str] | None = Field(
+        default=None, description="more branches to watch: globs (`release/*`; `*` stops at `/`, `**` does not)"
+    )
+    tags: list[str] | None = Field(
+        default=None, description="tags to watch: globs (`v*`, `*@*`) or `:semver`; default: [`:semver`]"
+    )
     callback_url: str | None = Field(
         default=None, description="overrides the app's callback URL", **_documented(URL_PATTERN)
     )
@@ -125,6 +131,8 @@ class UpdateRepositoryBody(_Request):
     branch: str | None = Field(
         default=None, description="null: follow the default branch", **_documented(BRANCH_PATTERN)
     )
+    branches: list[str] | None = Field(default=None, description="branch patterns; null: none")
+    tags: list[str] | None = Field(default=None, description="tag patterns; null: the default, [`:semver`]")
     access_token: str | None = Field(
         default=None, repr=False, description="null removes the token", **_documented(TOKEN_PATTERN)
     )
@@ -136,6 +144,8 @@ class RepositoryOut(BaseModel):
     display_url: str
     module_slug: str
     branch: str | None = Field(description="the watched branch; null: the default branch")
+    branches: list[str] = Field(description="patterns of further watched branches")
+    tags: list[str] = Field(description="patterns of watched tags (`:semver`: every tag naming a version)")
     default_branch: str | None
     callback_url: str | None
     has_access_token: bool
@@ -154,6 +164,8 @@ class RepositoryOut(BaseModel):
             display_url=r.display_url,
             module_slug=r.module_slug,
             branch=r.watched_branch,
+            branches=list(r.branch_patterns),
+            tags=list(r.tag_patterns),
             default_branch=r.default_branch,
             callback_url=r.callback_url,
             has_access_token=r.has_access_token,
@@ -278,6 +290,9 @@ class SnapshotOut(BaseModel):
     files_count: int
     problems_count: int
     last_scanned_at: str | None
+    removed_from_remote_at: str | None = Field(
+        default=None, description="when its branch or tag was deleted on the remote; the snapshot is kept"
+    )
 
     @classmethod
     def fields_of(cls, s: SnapshotSummary) -> dict[str, Any]:
@@ -293,6 +308,7 @@ class SnapshotOut(BaseModel):
             "files_count": s.files_count,
             "problems_count": s.problems_count,
             "last_scanned_at": s.last_scanned_at,
+            "removed_from_remote_at": s.removed_from_remote_at,
         }
 
     @classmethod

@@ -187,6 +187,8 @@ class SnapshotSummary:
     scope: str = DEFAULT_SCOPE
     source_location: str | None = None  # SnapshotSource.location: None when not recorded
     source_subpath: str = ""
+    # When its branch or tag was seen deleted on the remote (ISO 8601); storing a new scan of it clears this.
+    removed_from_remote_at: str | None = None
 
     @property
     def key(self) -> SnapshotKey:

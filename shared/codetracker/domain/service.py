@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, Watch
+
 
 class RepositoryStatus(StrEnum):
     PENDING_SNAPSHOT = "pending_snapshot"
@@ -115,6 +117,9 @@ class Registration:
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    # Besides its branch: the branches and tags it watches (domain/watch.py).
+    branch_patterns: tuple[str, ...] = ()
+    tag_patterns: tuple[str, ...] = DEFAULT_TAG_PATTERNS
     # The secret of its own GitHub webhook URL (None: made before there were any; rotating creates one), and
     # the one a rotation replaced, still accepted until its moment passes.
     webhook_secret_encrypted: bytes | None = field(default=None, repr=False)
@@ -130,6 +135,12 @@ class Registration:
     @property
     def scope(self) -> str:
         return registration_scope(self.id)
+
+    def watch(self, default_branch: str | None = None) -> Watch:
+        """What it watches; `default_branch`: the remote's, when known better than the stored one."""
+        return Watch(
+            self.watched_branch or default_branch or self.default_branch, self.branch_patterns, self.tag_patterns
+        )
 
     @property
     def effective_branch(self) -> str | None:

@@ -1,16 +1,19 @@
 """Reconciliation (a schedule, default every 15 minutes): webhooks get lost (GitHub does not retry a failed
 delivery; a push of more than three tags sends no tag events), so every watched repository's refs are listed
 without fetching any object (ls-remote), and a scan is queued for each ref whose commit differs from the
-snapshot stored under that ref's key: the watched branch, and the tags.
+snapshot stored under that ref's key.
 
 - First, the scan messages left in the outbox are sent (usecases/outbox.py), and jobs left active past
   `abandon_after_s` are failed (`scan_abandoned`, usecases/abandoned.py), so their refs are queued again.
 - Remotes are listed `concurrency` at a time, each under the git timeouts and its own deadline
   (`listing_timeout_s`): one slow or dead remote holds one worker until its deadline, never the others.
 - The whole run stops waiting when the function's time is nearly up; what was not listed is next run's.
+- Watched refs are the registration's (domain/watch.py): its branch, the branches and tags its patterns match.
+  Snapshots of refs the remote no longer has are marked removed from it (a lost `delete` webhook).
 - A ref with a scan already under way (queued, scanning, persisting) gets none; a repository gets at most
-  `max_scans` per run (its branch first, then tags by name, highest first), so a first run over a repository
-  with hundreds of never-scanned tags spreads them over runs.
+  `max_scans` per run (its branch first, its other branches, then tags newest release first by semver
+  precedence): the backfill of a repository with hundreds of never-scanned tags is spread over runs at a
+  bounded rate, and its current release comes with the first.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from codetracker.domain.semver import newest_first
 from codetracker.domain.service import ActivityType, JobTrigger, Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
 from codetracker.errors import CodetrackerError
@@ -41,6 +45,7 @@ from codetracker.usecases.jobs import queue_scan
 from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
+from codetracker.usecases.watching import active_scan, gone_from_remote, mark_ref_removed
 
 if TYPE_CHECKING:
     from codetracker.usecases.pipeline import PipelinePorts
@@ -60,6 +65,7 @@ class ReconcileReport:
     capped: int = 0  # refs left for a later run by max_scans
     relayed: int = 0  # leftover scan messages sent from the outbox
     abandoned: int = 0  # jobs failed with scan_abandoned
+    marked_removed: int = 0  # snapshots of refs the remote no longer has, marked (usecases/watching.py)
     failures: dict[str, int] = field(default_factory=dict)  # error code → repositories
 
     def as_dict(self) -> dict[str, object]:
@@ -69,17 +75,21 @@ class ReconcileReport:
 def wanted_refs(
     registration: Registration, remote: RemoteRefs, stored: dict[tuple[str, str], str | None]
 ) -> list[tuple[str, str, str | None]]:
-    """(ref, remote commit, stored commit) of every watched ref whose commit differs from its snapshot's, the
-    branch first, then tags by name, highest first. `stored`: (branch, tag) → commit of the registration's
-    snapshots."""
-    branch = registration.watched_branch or remote.default_branch or registration.default_branch or FALLBACK_BRANCH
+    """(ref, remote commit, stored commit) of every watched ref whose commit differs from its snapshot's: the
+    registration's branch, its other watched branches by name, then its watched tags newest release first
+    (domain/semver.py). `stored`: (branch, tag) → commit of the registration's snapshots."""
+    watch = registration.watch(remote.default_branch)
+    branch = watch.branch or FALLBACK_BRANCH
     found: list[tuple[str, str, str | None]] = []
-    tip = remote.branches.get(branch)
-    if tip is not None:
-        have = stored.get((branch, HEAD_TAG))
+    others = sorted(name for name in remote.branches if name != branch and watch.watches_branch(name))
+    for name in [branch, *others]:
+        tip = remote.branches.get(name)
+        if tip is None:
+            continue
+        have = stored.get((name, HEAD_TAG))
         if (have or "").lower() != tip.lower():
-            found.append((f"refs/heads/{branch}", tip, have))
-    for name in sorted(remote.tags, reverse=True):
+            found.append((f"refs/heads/{name}", tip, have))
+    for name in newest_first([t for t in remote.tags if watch.watches_tag(t)]):
         sha = remote.tags[name]
         key = snapshot_key_for_ref(
             ResolvedRef("tag", name, sha, remote.default_branch),
@@ -207,12 +217,15 @@ def _queue_changed(
             (s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug
         }
         wanted = wanted_refs(registration, remote, stored)
+        for kind, name in gone_from_remote(registration, remote, snapshots):
+            report.marked_removed += mark_ref_removed(uow, registration, kind, name, clock=clock)
+        branch = registration.watch(remote.default_branch).branch or FALLBACK_BRANCH
         queued: list[str] = []
         for ref, commit, have in wanted:
             if len(queued) >= max_scans:
                 report.capped += 1
                 continue
-            active = uow.jobs.find_active(registration.id, ref)
+            active = active_scan(uow, registration, ref, branch=branch)
             if active is not None:
                 report.already_active += 1
                 continue

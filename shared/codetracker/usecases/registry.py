@@ -41,6 +41,7 @@ from codetracker.domain.service import (
     Registration,
     RepositoryStatus,
 )
+from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.errors import Conflict, NotFound, Unauthorized
 from codetracker.ports import (
     Clock,
@@ -63,6 +64,7 @@ from codetracker.usecases.service_requests import (
     entity_id,
 )
 from codetracker.usecases.url_policy import CALLBACK, REPOSITORY, check_url
+from codetracker.usecases.watching import describe_watch, watch_restated
 
 APP_TOKEN_PREFIX = "ctk_"
 SIGNING_SECRET_PREFIX = "whsec_"
@@ -251,7 +253,8 @@ def register_repository(
     with unit_of_work() as uow:
         existing = uow.registrations.by_url(app.id, url.normalized)
         if existing is not None:
-            # Registering again is a request for a fresh scan; the registration itself changes by PATCH.
+            # Registering again is a request for a fresh scan, and for the watch it states (watch_restated).
+            existing = watch_restated(uow, existing, request, clock=clock, metrics=metrics)
             job = queue_scan(
                 uow,
                 existing,
@@ -274,6 +277,8 @@ def register_repository(
             module_slug=request.slug or _default_slug(url.normalized),
             default_branch=None,
             watched_branch=request.branch,
+            branch_patterns=request.branches or (),
+            tag_patterns=DEFAULT_TAG_PATTERNS if request.tags is None else request.tags,
             callback_url=callback,
             access_token_encrypted=(
                 cipher.encrypt(request.access_token, context=access_token_context(registration_id))
@@ -300,7 +305,7 @@ def register_repository(
                 action_type=ActivityType.REPOSITORY_REGISTERED,
                 status=ActivityStatus.OK,
                 created_at=now,
-                details=f"registered {url.display}, watching {request.branch or 'the default branch'}",
+                details=f"registered {url.display}; {describe_watch(registration)}",
             ),
             metrics=metrics,
         )
@@ -369,6 +374,10 @@ def update_repository(
         )
     if "branch" in request.changed:
         changes["watched_branch"] = request.branch
+    if "branches" in request.changed:
+        changes["branch_patterns"] = request.branches
+    if "tags" in request.changed:
+        changes["tag_patterns"] = request.tags
     if "access_token" in request.changed:
         changes["access_token_encrypted"] = (
             None

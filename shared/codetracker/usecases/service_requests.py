@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from codetracker.domain.refnames import check_ref_name
+from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, MAX_PATTERNS, pattern_problem
 from codetracker.errors import InvalidInput, NotFound
 from codetracker.usecases.requests import module_slug
 
@@ -59,6 +60,19 @@ def branch_name(value: str | None, field_name: str = "branch") -> str:
             f"{field_name} must name a branch (leave it out to follow the default branch)", field=field_name
         )
     return value
+
+
+def watch_patterns(value: object, field_name: str, *, tags: bool) -> tuple[str, ...]:
+    """A list of branch (`branches`) or tag (`tags`) patterns (domain/watch.py), duplicates dropped."""
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(f"{field_name} must be a list of patterns", field=field_name)
+    if len(value) > MAX_PATTERNS:
+        raise InvalidInput(f"{field_name} has more than {MAX_PATTERNS} patterns", field=field_name)
+    for index, pattern in enumerate(value):
+        problem = pattern_problem(pattern, tags=tags)
+        if problem is not None:
+            raise InvalidInput(f"{field_name}[{index}]: {problem}", field=field_name)
+    return tuple(dict.fromkeys(value))
 
 
 def entity_id(value: str, what: str) -> str:
@@ -109,10 +123,16 @@ class RegisterRepositoryRequest:
     callback_url: str | None = None
     slug: str | None = None
     access_token: str | None = field(default=None, repr=False)
+    branches: tuple[str, ...] | None = None  # None: not given (a new registration watches its branch only)
+    tags: tuple[str, ...] | None = None  # None: not given (a new registration watches domain/watch's default)
 
     def __post_init__(self) -> None:
         _set(self, "url", _url_text(self.url, "url"))
         _set(self, "branch", None if self.branch is None else branch_name(self.branch))
+        if self.branches is not None:
+            _set(self, "branches", watch_patterns(self.branches, "branches", tags=False))
+        if self.tags is not None:
+            _set(self, "tags", watch_patterns(self.tags, "tags", tags=True))
         _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
         if self.slug is not None:
             _set(self, "slug", module_slug(printable(self.slug, "slug", max_length=255)))
@@ -134,15 +154,22 @@ class UpdateRepositoryRequest:
     callback_url: str | None = None
     branch: str | None = None
     access_token: str | None = field(default=None, repr=False)
+    branches: tuple[str, ...] | None = None
+    tags: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        unknown = self.changed - {"callback_url", "branch", "access_token"}
+        unknown = self.changed - {"callback_url", "branch", "access_token", "branches", "tags"}
         if unknown:
             name = sorted(unknown)[0]
             raise InvalidInput(f"{name} cannot be changed", field=name)
         _set(self, "repository_id", entity_id(self.repository_id, "repository"))
         if self.branch is not None:
             _set(self, "branch", branch_name(self.branch))
+        # null puts a list back to its default, as it does the branch: no further branches, the default tags.
+        for name, tags, default in (("branches", False, ()), ("tags", True, DEFAULT_TAG_PATTERNS)):
+            if name in self.changed:
+                given = getattr(self, name)
+                _set(self, name, default if given is None else watch_patterns(given, name, tags=tags))
         _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
         if self.access_token is not None:
             _set(

@@ -20,7 +20,9 @@ Order of work (GitHub gives 10 s; only record and enqueue):
    concurrent delivery of the same id waits on the claim and then finds it.
 
 A push whose `after` is the commit of the snapshot already stored under its key queues nothing; neither does
-a request for a ref with a job still queued (GitHub sends `push`, `create` and `release` for one new tag).
+a request for a ref with a job still queued (GitHub sends `push`, `create` and `release` for one new tag), nor
+one for a ref the registration does not watch (recorded as ignored, with the reason: usecases/watching.py).
+A deleted branch or tag marks its snapshots removed from the remote.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from codetracker.usecases.jobs import queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.registry import registration_webhook_secrets
 from codetracker.usecases.service_requests import entity_id
+from codetracker.usecases.watching import ref_deleted, unwatched_reason
 
 WEBHOOK_SECRET = "github_webhook_secret"
 MAX_DELIVERY_ID = 200
@@ -254,7 +257,7 @@ def _apply(
     metrics: Metrics,
 ) -> str | None:
     """What one registration does with the delivery; the queued job's id, if any."""
-    watched = registration.effective_branch or payload_default
+    watch = registration.watch(payload_default)
     about = f"{event} {delivery_id}"
 
     def note(status: ActivityStatus, details: str) -> None:
@@ -272,12 +275,11 @@ def _apply(
         )
 
     if isinstance(intent, RefDeleted):
-        if intent.kind == "branch" and intent.name != watched:
-            return None
-        note(ActivityStatus.IGNORED, f"{about}: {intent.kind} {intent.name} was deleted; its snapshots stay")
+        note(*ref_deleted(uow, registration, intent.kind, intent.name, about=about, clock=clock))
         return None
-    if intent.kind == "branch" and intent.name != watched:
-        return None  # pushes to branches nobody watches are not part of the timeline
+    if not watch.watches(intent.kind, intent.name):
+        note(ActivityStatus.IGNORED, unwatched_reason(watch, intent.kind, intent.name, about=about))
+        return None
     if intent.kind == "branch" and intent.commit:
         stored = uow.snapshots.list_snapshots(
             registration.module_slug, intent.name, HEAD_TAG, scope=registration.scope, limit=1

@@ -132,7 +132,7 @@ def test_tags_create_and_release_scan_the_tag_once(api):
     assert deliver(api, "release", ev.release_payload("v2.1.0", "created"), delivery="t-5").json["outcome"] == "ignored"
 
 
-def test_deletions_are_recorded_not_scanned(api):
+def test_deletions_are_recorded_and_marked_not_scanned(api):
     seed(api)
     for delivery, event, payload in (
         ("x-1", "push", ev.push_payload("refs/heads/main", deleted=True)),
@@ -142,8 +142,10 @@ def test_deletions_are_recorded_not_scanned(api):
         assert answer.status == 202 and answer.json["job_ids"] == []
     assert api.messages() == []
     rows = api.rows("SELECT action_type, status, details FROM activities ORDER BY id DESC LIMIT 2")
-    assert [(a, s) for a, s, _ in rows] == [("webhook_received", "ignored")] * 2
+    # main's snapshot is marked removed from the remote; v0.9.0 has none to mark.
+    assert [(a, s) for a, s, _ in rows] == [("webhook_received", "ignored"), ("webhook_received", "ok")]
     assert "deleted" in rows[0][2] and "deleted" in rows[1][2]
+    assert api.rows("SELECT count(*) FROM modules WHERE removed_from_remote_at IS NOT NULL") == [(1,)]
     assert api.rows("SELECT count(*) FROM modules") == [(1,)]  # snapshots stay
 
 

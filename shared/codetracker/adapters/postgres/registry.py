@@ -116,7 +116,8 @@ def _app(row: tuple) -> App:
 _REGISTRATION = (
     "id, app_id, url, display_url, module_slug, default_branch, watched_branch, callback_url, "
     "access_token_encrypted, status, last_error, last_scanned_commit, last_scanned_at, created_at, updated_at, "
-    "deleted_at, webhook_secret_encrypted, previous_webhook_secret_encrypted, previous_webhook_secret_expires_at"
+    "deleted_at, webhook_secret_encrypted, previous_webhook_secret_encrypted, previous_webhook_secret_expires_at, "
+    "branch_patterns, tag_patterns"
 )
 
 
@@ -141,6 +142,8 @@ def _registration(row: tuple) -> Registration:
         webhook_secret,
         previous_webhook_secret,
         previous_webhook_secret_until,
+        branch_patterns,
+        tag_patterns,
     ) = row
     return Registration(
         id=str(rid),
@@ -162,6 +165,8 @@ def _registration(row: tuple) -> Registration:
         webhook_secret_encrypted=_bytes(webhook_secret),
         previous_webhook_secret_encrypted=_bytes(previous_webhook_secret),
         previous_webhook_secret_expires_at=previous_webhook_secret_until,
+        branch_patterns=tuple(branch_patterns),
+        tag_patterns=tuple(tag_patterns),
     )
 
 
@@ -176,7 +181,7 @@ class PostgresRegistrationStore:
         try:
             with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
                 conn.execute(
-                    f"INSERT INTO repositories ({_REGISTRATION}) VALUES ({', '.join(['%s'] * 19)})",
+                    f"INSERT INTO repositories ({_REGISTRATION}) VALUES ({', '.join(['%s'] * 21)})",
                     _values(r),
                 )
         except psycopg.errors.UniqueViolation:
@@ -216,7 +221,8 @@ class PostgresRegistrationStore:
         self._connection.execute(
             "UPDATE repositories SET display_url = %s, module_slug = %s, default_branch = %s, watched_branch = %s, "
             "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
-            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s "
+            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s, "
+            "branch_patterns = %s, tag_patterns = %s "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
             [
                 r.display_url,
@@ -231,6 +237,8 @@ class PostgresRegistrationStore:
                 r.last_scanned_at,
                 r.updated_at,
                 r.deleted_at,
+                list(r.branch_patterns),
+                list(r.tag_patterns),
                 r.id,
                 r.app_id,
             ],
@@ -308,4 +316,6 @@ def _values(r: Registration) -> list[object]:
         r.webhook_secret_encrypted,
         r.previous_webhook_secret_encrypted,
         r.previous_webhook_secret_expires_at,
+        list(r.branch_patterns),
+        list(r.tag_patterns),
     ]

@@ -85,14 +85,16 @@ ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     problems_count = EXCLUDED.problems_count,
     -- A scan whose source is not known (an older queue message) keeps the recorded one.
     source_location = coalesce(EXCLUDED.source_location, m.source_location),
-    source_subpath = CASE WHEN EXCLUDED.source_location IS NULL THEN m.source_subpath ELSE EXCLUDED.source_subpath END
+    source_subpath = CASE WHEN EXCLUDED.source_location IS NULL THEN m.source_subpath ELSE EXCLUDED.source_subpath END,
+    removed_from_remote_at = NULL
 WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
 RETURNING id, last_scanned_at, source_location, source_subpath
 """
 
 _SUMMARY_COLUMNS = """
     id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
-    return_values_count, files_count, problems_count, last_scanned_at, scope, source_location, source_subpath
+    return_values_count, files_count, problems_count, last_scanned_at, scope, source_location, source_subpath,
+    removed_from_remote_at
 """
 _KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
 
@@ -279,6 +281,20 @@ class PostgresSnapshotStore:
         )
         return SnapshotOutline(tuple((path, count) for path, count in files), problems)
 
+    def mark_removed_from_remote(
+        self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
+    ) -> int:
+        conditions = "scope = %s AND module_slug = %s AND release_tag = %s AND removed_from_remote_at IS NULL"
+        values: list[object] = [at, scope, module_slug, release_tag]
+        if branch_name is not None:
+            conditions += " AND branch_name = %s"
+            values.append(branch_name)
+        cursor = self._connection.execute(
+            f"UPDATE modules SET removed_from_remote_at = %s WHERE {conditions}",  # type: ignore[arg-type]
+            values,
+        )
+        return cursor.rowcount
+
     def delete_scope(self, scope: str) -> int:
         conn = self._connection
         ids = [row[0] for row in conn.execute("SELECT id FROM modules WHERE scope = %s", [scope]).fetchall()]
@@ -403,6 +419,7 @@ def _summary(row: tuple) -> SnapshotSummary:
         scope,
         source_location,
         source_subpath,
+        removed_at,
     ) = row
     return SnapshotSummary(
         module_slug=slug,
@@ -419,6 +436,7 @@ def _summary(row: tuple) -> SnapshotSummary:
         scope=scope,
         source_location=source_location,
         source_subpath=source_subpath,
+        removed_from_remote_at=_iso(removed_at) if removed_at is not None else None,
     )
 
 
