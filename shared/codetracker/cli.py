@@ -55,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="print the descriptor as JSON")
     extract.add_argument("--slug", action=_Once, help="module slug (default: the folder name, slugified)")
     extract.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
+    extract.add_argument(
+        "--package",
+        action="append",
+        metavar="NAME",
+        help="only this package (by its package.json name; repeatable); default: every package",
+    )
+    extract.add_argument(
+        "--explain",
+        action=_Once,
+        metavar="FILE",
+        help="say which package holds FILE (relative to PATH) and which rule publishes or excludes it",
+    )
 
     scan = commands.add_parser(
         "scan",
@@ -237,7 +249,15 @@ _SUMMARY_COLUMNS = tuple(name for name in SUMMARY_FIELDS if name != "last_scanne
 _FUNCTION_COLUMNS = ("file", "function", "export", "async", "parameters", "returns")
 
 # Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
-_FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
+_FLAGS = {
+    "branch": "--branch",
+    "tag": "--tag",
+    "commit": "--commit",
+    "slug": "--slug",
+    "ref": "--ref",
+    "package": "--package",
+}
+_PACKAGE_COLUMNS = ("package", "version", "path", "module_slug", "private", "files", "functions")
 
 
 def _error_line(error: Exception) -> str:
@@ -318,8 +338,11 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
             options=services.settings.selection,
             progress=progress,
             parallel=services.parallel_options,
+            package_names=tuple(args.package or ()),
         )
     descriptor = result.descriptor
+    if args.explain is not None:
+        return _explain(args.explain, result, out)
     if args.json:
         json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -332,9 +355,42 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
     for problem in descriptor.problems:
         where = f":{problem.line}:{problem.column}" if problem.line is not None else ""
         out.write(f"  {problem.kind} {problem.path}{where}: {problem.reason}\n")
+    if descriptor.packages:
+        out.write("\n")
+        write_table(_package_rows(descriptor), _PACKAGE_COLUMNS, out)
     empty = _nothing_found_line(descriptor, result.stats)
     if empty:
         out.write(empty + "\n")
+    return EXIT_OK
+
+
+def _package_rows(descriptor) -> list[tuple]:
+    """One row per package: what it publishes and the functions found in it."""
+    rows = []
+    for package in descriptor.packages:
+        published = set(package.files)
+        functions = sum(1 for f in descriptor.functions if f.file_path in published)
+        rows.append(
+            (
+                package.name,
+                package.version or "",
+                package.path or ".",
+                package.module_slug,
+                "private" if package.private else "",
+                len(package.files),
+                functions,
+            )
+        )
+    return rows
+
+
+def _explain(path: str, result, out: TextIO) -> int:
+    from codetracker.terminal import safe_text
+
+    if result.packages is None:
+        out.write(safe_text(f"{path}: the tree has no package.json: every module file is one module's") + "\n")
+        return EXIT_OK
+    out.write(safe_text(result.packages.explain(path, result.descriptor.files)) + "\n")
     return EXIT_OK
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor
 from codetracker.domain.model import Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
@@ -18,6 +18,7 @@ from codetracker.domain.selection import (
 )
 from codetracker.parsing.workers import ParallelOptions, extract_contents
 from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
+from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.requests import ExtractFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -38,6 +39,7 @@ class ExtractionStats:
 class ExtractionResult:
     descriptor: Descriptor
     stats: ExtractionStats
+    packages: TreePackages | None = None  # the tree's packages, when extracted package by package
 
 
 def extract_tree(
@@ -50,12 +52,26 @@ def extract_tree(
     progress: Progress | None = None,
     source_problems: Sequence[ScanProblem] = (),
     parallel: ParallelOptions | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
+
+    With `package_names` (empty: every package), a tree with package.json files is extracted package by
+    package: only the files each package publishes, its packages listed in the descriptor. Without it, or
+    in a tree without package.json, the whole tree is one module.
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
     parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it)."""
     entries, rules, selection = select_tree(tree, options)
+    packages = None
+    read_entries = entries
+    if package_names is not None:
+        packages = read_packages(tree, entries, rules, root_name=module_slug, names=package_names)
+        if packages is not None:
+            published = {path for files in packages.selected for path in files.published}
+            read_entries = [e for e in entries if e.path in published]
+            selection = select_modules(read_entries, rules, options)
+            selection = Selection(selection.candidates, selection.skipped + packages.problems)
 
     cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
     shas = {e.sha for e in selection.candidates if e.sha}
@@ -100,14 +116,16 @@ def extract_tree(
         cache.put_many(fresh, cache_key)
 
     descriptor = assemble_descriptor(module_slug, entries, extracted, skipped)
+    if packages is not None:
+        descriptor = replace(descriptor, packages=packages.info())
     stats = ExtractionStats(
         files_total=len(entries),
         candidates=total,
         parsed=len(to_read),
         cache_hits=total - len(to_read),
-        unread_sources=unread_sources(entries, rules),
+        unread_sources=unread_sources(read_entries, rules),
     )
-    return ExtractionResult(descriptor, stats)
+    return ExtractionResult(descriptor, stats, packages)
 
 
 def select_tree(
@@ -134,6 +152,7 @@ def extract_folder(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     parallel: ParallelOptions | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
     source = open_folder(str(request.path))
@@ -147,4 +166,5 @@ def extract_folder(
         progress=progress,
         source_problems=source.problems(),
         parallel=parallel,
+        package_names=package_names,
     )
