@@ -52,9 +52,18 @@ class NpmGlob:
     match_base: bool
     dot: bool
     nocase: bool
+    # per alternative: (matched against the base name, one regex over the whole text): the fast path of
+    # a whole (not partial) match; the segment walk below stays the reference (tests compare both)
+    whole: tuple[tuple[bool, re.Pattern[str]], ...] = ()
 
     def matches(self, path: str, *, partial: bool = False) -> bool:
         """Whether the pattern, negation aside, matches `path` (minimatch's `flipNegate`)."""
+        if not partial and self.whole and "//" not in path:
+            filename = path.rstrip("/").rpartition("/")[2]
+            return any(regex.fullmatch(filename if by_base else path) for by_base, regex in self.whole)
+        return self.matches_by_segments(path, partial=partial)
+
+    def matches_by_segments(self, path: str, *, partial: bool = False) -> bool:
         parts = re.split(r"/+", path)
         filename = next((p for p in reversed(parts) if p), "")
         for segments in self.alternatives:
@@ -76,7 +85,39 @@ def compile_glob(text: str, *, nocase: bool, dot: bool, match_base: bool) -> Npm
     for expanded in expand_braces(body):
         segments = [_compile_segment(part, nocase) for part in re.split(r"/+", expanded)]
         alternatives.append(tuple(_collapse_globstars(segments)))
-    return NpmGlob(text, bangs % 2 == 1, tuple(alternatives), match_base, dot, nocase)
+    flags = re.DOTALL | (re.IGNORECASE if nocase else 0)
+    whole = tuple(
+        (match_base and len(segments) == 1, re.compile(_whole_source(segments, dot), flags))
+        for segments in alternatives
+    )
+    return NpmGlob(text, bangs % 2 == 1, tuple(alternatives), match_base, dot, nocase, whole)
+
+
+def _whole_source(segments: tuple[object, ...], dot: bool) -> str:
+    """One regex for a whole match of `segments` against a path (see `_match`, which it mirrors)."""
+    any_segment = r"(?!\.\.?(?:/|$))[^/]*" if dot else r"(?!\.)[^/]*"
+    last = len(segments) - 1
+    out: list[str] = []
+    joined = True  # the next segment needs no `/` before it (start, or after `…/(?:x/)*`)
+    for index, segment in enumerate(segments):
+        if segment is GLOBSTAR:
+            if index == last:
+                out.append(any_segment + f"(?:/{any_segment})*" if index == 0 else f"(?:/{any_segment})+")
+                return "".join(out)
+            out.append(f"(?:{any_segment}/)*" if index == 0 else f"/(?:{any_segment}/)*")
+            joined = True
+            continue
+        if not joined:
+            out.append("/")
+        joined = False
+        if isinstance(segment, str):
+            out.append(re.escape(segment))
+        else:
+            source = segment.pattern  # type: ignore[attr-defined]
+            guard = r"(?!\.\.?(?:/|$))" if dot else ("" if source.startswith("\\.") else r"(?!\.)")
+            out.append(guard + source)
+    out.append("/?")  # a trailing slash on the path: one empty last segment
+    return "".join(out)
 
 
 def _collapse_globstars(segments: list[object]) -> list[object]:

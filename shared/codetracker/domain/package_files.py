@@ -151,11 +151,12 @@ def package_files(
     workspace tree npm applies the ignore files of the folders above a workspace to it (`workspaces=True`);
     pnpm's workspaces are unknown to npm, which packs such a package as a folder of its own."""
     out = []
+    by_folder = {p.path: p for p in packages}
     for package in packages:
         decisions = npm_decisions(package.path, package.manifest, entries, ignore_texts, workspaces)
         conventions = _conventions_apply(package, entries)
         for path, decision in decisions.items():
-            decisions[path] = _overlay(package, packages, path, decision, rules, conventions)
+            decisions[path] = _overlay(package, by_folder, path, decision, rules, conventions)
         out.append(PackageFiles(package, decisions))
     return out
 
@@ -167,26 +168,26 @@ def _conventions_apply(package: Package, entries: Sequence[TreeEntry]) -> bool:
     return not any(e.path in own for e in entries)
 
 
+_ALL_CONVENTIONS = IgnoreRules("\n".join(TEST_CONVENTIONS), defaults=())
 _CONVENTION_RULES = tuple((pattern, IgnoreRules(pattern, defaults=())) for pattern in TEST_CONVENTIONS)
 
 
 def convention_of(relative_path: str) -> str | None:
     """The test convention that leaves `relative_path` (from a package folder) out, if any."""
-    for pattern, rules in _CONVENTION_RULES:
-        if rules.is_ignored(relative_path):
-            return pattern
-    return None
+    if not _ALL_CONVENTIONS.is_ignored(relative_path):
+        return None  # one check for the common case; the pattern is looked for only when one matches
+    return next((pattern for pattern, rules in _CONVENTION_RULES if rules.is_ignored(relative_path)), None)
 
 
 def _overlay(
     package: Package,
-    packages: Sequence[Package],
+    by_folder: Mapping[str, Package],
     path: str,
     decision: FileDecision,
     rules: IgnoreRules,
     conventions: bool,
 ) -> FileDecision:
-    owner = innermost_package(packages, path)
+    owner = innermost_package(by_folder, path)
     if owner is not None and owner is not package:
         where = owner.path or "the root"
         return FileDecision(path, False, RULE_NESTED_PACKAGE, f"belongs to package '{owner.name}' ({where})")

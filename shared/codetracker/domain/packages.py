@@ -264,10 +264,12 @@ def _problem(path: str, why: str) -> ScanProblem:
     return ScanProblem(path, ProblemKind.SKIPPED, f"{why}; this package is left out")
 
 
-def innermost_package(packages: Sequence[Package], path: str) -> Package | None:
+def innermost_package(by_folder: Mapping[str, Package], path: str) -> Package | None:
     """The package whose folder holds `path` most closely (nested packages own their own files)."""
-    best: Package | None = None
-    for package in packages:
-        if package.owns(path) and (best is None or len(package.path) > len(best.path)):
-            best = package
-    return best
+    folder = path
+    while folder:
+        folder = posixpath.dirname(folder)
+        found = by_folder.get(folder)
+        if found is not None:
+            return found
+    return None

@@ -103,3 +103,10 @@ def test_differential_against_npms_minimatch():
         if compile_glob(pattern, **options).matches(path, partial=partial) is not want
     ]
     assert disagreements == []
+
+
+def test_whole_match_regex_agrees_with_the_segment_walk():
+    """The fast path (one regex per alternative) and the reference segment walk answer alike."""
+    for pattern, path, options in itertools.product(PATTERNS, PATHS, (IGNORE_OPTIONS, GLOB_OPTIONS)):
+        glob = compile_glob(pattern, **options)
+        assert glob.matches(path) is glob.matches_by_segments(path), (pattern, path, options)
