@@ -3,7 +3,7 @@
     python3 tasks.py bench [NAME ...] [--quick] [--repeat N] [--profile] [--strict]
     .venv/bin/python bench/run.py [NAME ...] ...
 
-NAME is one of: extract, persist, fetch, rescan, load, latency (default: all; load and latency run the whole
+NAME is one of: extract, persist, fetch, rescan, packages, load, latency (default: all; load and latency run the whole
 system under `codetracker dev`). Prints the commands it runs, the
 environment, a table of figures with their targets (PASS/MISS), and writes bench/results/latest.json.
 Downloads and built fixtures are cached in bench/.cache/. See bench/README.md.
@@ -28,7 +28,7 @@ sys.path.insert(1, str(BENCH.parent))
 
 from common import RESULTS, BenchResult, BenchUnavailable, environment, fmt, log, table  # noqa: E402
 
-NAMES = ("extract", "persist", "fetch", "rescan", "load", "latency")
+NAMES = ("extract", "persist", "fetch", "rescan", "packages", "load", "latency")
 
 
 class Context:
@@ -88,6 +88,8 @@ def _load(name: str):
         import bench_persist as module
     elif name == "fetch":
         import bench_fetch as module
+    elif name == "packages":
+        import bench_packages as module
     elif name in ("load", "latency"):
         import bench_dev
 

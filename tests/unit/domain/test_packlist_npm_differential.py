@@ -323,3 +323,20 @@ def test_workspace_folders_match_map_workspaces(layout, tmp_path):
     folders = sorted(manifest_folder(p) for p in manifest_paths(MemoryTree(files).entries(), IgnoreRules(None)))
     ours = workspace_folders(Workspaces(manifest.workspaces, MANIFEST_NAME), folders)
     assert sorted(ours) == json.loads(run.stdout)
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_fast_last_match_agrees_with_the_rule_by_rule_walk(layout, monkeypatch):
+    """The one-regex-per-folder decision and ignore-walk's rule-by-rule loop give the same decisions."""
+    from codetracker.domain import packlist
+
+    files, symlinks, folders = LAYOUTS[layout]
+    tree = MemoryTree(files, symlinks)
+    ignore_texts = {p: files[p].decode() for p in ignore_file_paths(tree.entries(), IgnoreRules(None))}
+    for folder in folders:
+        manifest = parse_manifest(files[f"{folder}/{MANIFEST_NAME}" if folder else MANIFEST_NAME], folder)
+        fast = npm_decisions(folder, manifest, tree.entries(), ignore_texts, True)
+        monkeypatch.setattr(packlist, "_LAST_MATCH_REGEX", False)
+        reference = npm_decisions(folder, manifest, tree.entries(), ignore_texts, True)
+        monkeypatch.setattr(packlist, "_LAST_MATCH_REGEX", True)
+        assert fast == reference
