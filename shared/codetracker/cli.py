@@ -91,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(a token is never taken on the command line, where other users could see it)",
     )
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
+    scan.add_argument(
+        "--packages",
+        action="store_true",
+        help="store one snapshot per npm package of the tree (its package.json name as the slug), all in one "
+        "transaction; a tag written name@1.2.3 or name-v1.2.3 is a release of that package only",
+    )
+    scan.add_argument(
+        "--package", action="append", metavar="NAME", help="like --packages, only this package (repeatable)"
+    )
 
     show = commands.add_parser("show", help="list stored snapshots of a module, or one snapshot's functions")
     show.add_argument("slug", nargs="?")
@@ -447,6 +456,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 progress=progress,
                 fetch_progress=progress.fetch,
                 parallel=services.parallel_options,
+                package_names=_package_names(args),
             )
         else:
             if args.token_env:
@@ -469,7 +479,10 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 options=settings.selection,
                 progress=progress,
                 parallel=services.parallel_options,
+                package_names=_package_names(args),
             )
+    if result.descriptor.packages:
+        return _persist_packages(args, result, services, out)
     summary = persist_scan(result, unit_of_work=services.unit_of_work).summary
     if args.json:
         json.dump(contracts.scan_outcome_to_dict(summary, result), out, indent=2)
@@ -489,6 +502,34 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     empty = _nothing_found_line(result.descriptor, stats)
     if empty:
         out.write(empty + "\n")
+    return EXIT_OK
+
+
+def _package_names(args: argparse.Namespace) -> tuple[str, ...] | None:
+    return tuple(args.package or ()) if args.packages or args.package else None
+
+
+def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -> int:
+    """One snapshot per package, stored together; one row (or JSON outcome) per package."""
+    from codetracker import contracts
+    from codetracker.terminal import write_table
+    from codetracker.usecases.package_scan import persist_package_scans, split_by_package
+
+    tag = result.key.release_tag if result.ref_kind == "tag" and args.tag is None else None
+    results = split_by_package(result, tag=tag)
+    persisted = persist_package_scans(results, unit_of_work=services.unit_of_work)
+    if args.json:
+        outcomes = [contracts.scan_outcome_to_dict(p.summary, r) for p, r in zip(persisted, results, strict=True)]
+        json.dump(outcomes, out, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    rows = [contracts.summary_to_dict(p.summary) for p in persisted]
+    write_table([[row[k] for k in _SUMMARY_COLUMNS] for row in rows], _SUMMARY_COLUMNS, out)
+    stats = result.extraction
+    out.write(
+        f"{len(results)} packages; {stats.candidates} module files: {stats.parsed} extracted, "
+        f"{stats.cache_hits} from the cache\n"
+    )
     return EXIT_OK
 
 

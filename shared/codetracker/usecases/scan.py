@@ -6,7 +6,7 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,7 +42,10 @@ def scan_folder(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     parallel: ParallelOptions | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ScanResult:
+    """`package_names` (empty: every package) extracts the folder package by package (usecases.package_scan
+    splits the result into one snapshot per package)."""
     scanned_at = clock()
     tree = open_folder(str(request.path))
     slug = request.module_slug or slugify(tree.name)
@@ -55,6 +58,7 @@ def scan_folder(
         progress=progress,
         source_problems=tree.problems(),
         parallel=parallel,
+        package_names=package_names,
     )
     return ScanResult(
         key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
@@ -77,15 +81,24 @@ def scan_repository(
     progress: Progress | None = None,
     fetch_progress: Callable[[int], None] | None = None,
     parallel: ParallelOptions | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ScanResult:
-    """fetch_progress is told the bytes received so far while the fetch runs."""
+    """fetch_progress is told the bytes received so far while the fetch runs; `package_names` as for
+    scan_folder."""
     scanned_at = clock()
     with fetcher.open(
         request.url, request.ref, credentials=request.credentials, limits=limits, progress=fetch_progress
     ) as tree:
         slug = request.module_slug or slugify(tree.repository_name)
         result = extract_tree(
-            tree, module_slug=slug, parser=parser, cache=cache, options=options, progress=progress, parallel=parallel
+            tree,
+            module_slug=slug,
+            parser=parser,
+            cache=cache,
+            options=options,
+            progress=progress,
+            parallel=parallel,
+            package_names=package_names,
         )
         fetched = tree.ref
         key = snapshot_key_for_ref(
