@@ -506,7 +506,11 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
 
 
 def _package_names(args: argparse.Namespace) -> tuple[str, ...] | None:
-    return tuple(args.package or ()) if args.packages or args.package else None
+    if not (args.packages or args.package):
+        return None
+    if args.slug is not None:
+        raise UsageError("--slug names one module; with --packages each package takes the slug of its name")
+    return tuple(args.package or ())
 
 
 def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -> int:

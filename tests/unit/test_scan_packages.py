@@ -86,6 +86,8 @@ def test_package_flag_limits_and_names_unknown_packages(services, preact_repo):
     assert sorted(_stored(services)) == [("preact", "main", "HEAD")]
     code, _, err = run(["scan", preact_repo, "--ref", "main", "--package", "nope"], services)
     assert code == 2 and "no package named 'nope'" in err and "(--package)" in err
+    code, _, err = run(["scan", preact_repo, "--ref", "main", "--packages", "--slug", "x"], services)
+    assert code == 2 and err.count("\n") == 1 and "--slug names one module" in err
 
 
 def test_without_the_flag_a_scan_stores_the_whole_tree_as_before(services, preact_repo):
