@@ -241,3 +241,19 @@ def test_a_tree_without_package_json_has_no_packages():
 def test_root_without_name_takes_the_tree_name():
     layout = discover_packages({MANIFEST_NAME: PackageManifest()}, root_name="demo", workspaces=None)
     assert [(p.name, p.module_slug) for p in layout.packages] == [("demo", "demo")]
+
+
+def test_lit_layout_test_fixtures_and_playgrounds_are_no_packages():
+    from tests.unit.domain.test_packlist_npm_differential import LAYOUTS
+
+    files, _, folders = LAYOUTS["lit-layout"]
+    found = _packages(files)
+    assert [p.path for p in found.layout.packages] == sorted(folders)
+    published = _published(found)
+    assert published["lit-html"] == [
+        "packages/lit-html/directives/repeat.js",
+        "packages/lit-html/lit-html.js",
+        "packages/lit-html/package.json",
+    ]
+    assert "packages/reactive-element/rollup.config.js" not in published["@lit/reactive-element"]
+    assert "packages/reactive-element/css-tag.d.ts" in published["@lit/reactive-element"]

@@ -181,6 +181,35 @@ LAYOUTS = {
         {},
         ["packages/kit"],
     ),
+    "lit-layout": (
+        {
+            "package.json": _pkg("lit-monorepo", private=True, workspaces=["packages/*", "packages/labs/*"]),
+            ".gitignore": b"node_modules/\n/packages/*/development/\n*.tsbuildinfo\n",
+            "packages/reactive-element/package.json": _pkg(
+                "@lit/reactive-element",
+                files=["/css-tag.{d.ts,d.ts.map,js,js.map}", "/decorators/", "/development/", "/reactive-element.*"],
+            ),
+            "packages/reactive-element/css-tag.js": JS,
+            "packages/reactive-element/css-tag.d.ts": b"",
+            "packages/reactive-element/decorators/base.js": JS,
+            "packages/reactive-element/reactive-element.js": JS,
+            "packages/reactive-element/rollup.config.js": JS,
+            "packages/reactive-element/src/css-tag.ts": b"",
+            "packages/reactive-element/src/test/x_test.ts": b"",
+            "packages/lit-html/package.json": _pkg("lit-html", files=["/lit-html.js", "/directives/"]),
+            "packages/lit-html/lit-html.js": JS,
+            "packages/lit-html/directives/repeat.js": JS,
+            "packages/lit-html/test/fixtures/pkg/package.json": _pkg("fixture-pkg"),
+            "packages/lit-html/test/fixtures/pkg/index.js": JS,
+            "packages/labs/ssr/package.json": _pkg("@lit-labs/ssr", files=["/lib/", "!/lib/.tsbuildinfo"]),
+            "packages/labs/ssr/lib/render.js": JS,
+            "packages/labs/ssr/lib/.tsbuildinfo": b"",
+            "playground/package.json": _pkg("playground", private=True),
+            "playground/app.js": JS,
+        },
+        {},
+        ["packages/reactive-element", "packages/lit-html", "packages/labs/ssr"],
+    ),
     "preact-layout": (
         {
             "package.json": _pkg(
@@ -307,7 +336,7 @@ def test_regression_vectors(what, files, folder, expected, tmp_path):
 
 @needs_npm
 @pytest.mark.skipif(not MAP_WORKSPACES.is_dir(), reason="npm's @npmcli/map-workspaces is not installed")
-@pytest.mark.parametrize("layout", ["npm-workspaces", "yarn-workspaces-object-and-reinclusion"])
+@pytest.mark.parametrize("layout", ["npm-workspaces", "yarn-workspaces-object-and-reinclusion", "lit-layout"])
 def test_workspace_folders_match_map_workspaces(layout, tmp_path):
     files, symlinks, _ = LAYOUTS[layout]
     root = tmp_path / "tree"
