@@ -20,6 +20,7 @@ Extglobs (`+(a|b)`, `@(…)`) are not read specially: their characters are liter
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -52,15 +53,21 @@ class NpmGlob:
     match_base: bool
     dot: bool
     nocase: bool
-    # per alternative: (matched against the base name, one regex over the whole text): the fast path of
-    # a whole (not partial) match; the segment walk below stays the reference (tests compare both)
-    whole: tuple[tuple[bool, re.Pattern[str]], ...] = ()
+    # One segment, or one and a trailing `/`: ignore-walk's "relative rule", also matched by base name.
+    is_one_segment: bool = False
+    # per alternative: (matched against the base name, the source of one regex over the whole text): the
+    # fast path of a whole (not partial) match, compiled on first use; the segment walk below stays the
+    # reference (tests compare both)
+    whole: tuple[tuple[bool, str], ...] = ()
 
     def matches(self, path: str, *, partial: bool = False) -> bool:
         """Whether the pattern, negation aside, matches `path` (minimatch's `flipNegate`)."""
         if not partial and self.whole and "//" not in path:
             filename = path.rstrip("/").rpartition("/")[2]
-            return any(regex.fullmatch(filename if by_base else path) for by_base, regex in self.whole)
+            return any(
+                _whole_regex(source, self.nocase).fullmatch(filename if by_base else path) is not None
+                for by_base, source in self.whole
+            )
         return self.matches_by_segments(path, partial=partial)
 
     def matches_by_segments(self, path: str, *, partial: bool = False) -> bool:
@@ -72,11 +79,6 @@ class NpmGlob:
                 return True
         return False
 
-    @property
-    def is_one_segment(self) -> bool:
-        """One segment, or one and a trailing `/` (ignore-walk's "relative rule", matched by basename)."""
-        return any(len(s) <= (2 if s and s[-1] == "" else 1) for s in self.alternatives)
-
 
 def compile_glob(text: str, *, nocase: bool, dot: bool, match_base: bool) -> NpmGlob:
     bangs = len(text) - len(text.lstrip("!"))
@@ -85,12 +87,14 @@ def compile_glob(text: str, *, nocase: bool, dot: bool, match_base: bool) -> Npm
     for expanded in expand_braces(body):
         segments = [_compile_segment(part, nocase) for part in re.split(r"/+", expanded)]
         alternatives.append(tuple(_collapse_globstars(segments)))
-    flags = re.DOTALL | (re.IGNORECASE if nocase else 0)
-    whole = tuple(
-        (match_base and len(segments) == 1, re.compile(_whole_source(segments, dot), flags))
-        for segments in alternatives
-    )
-    return NpmGlob(text, bangs % 2 == 1, tuple(alternatives), match_base, dot, nocase, whole)
+    whole = tuple((match_base and len(segments) == 1, _whole_source(segments, dot)) for segments in alternatives)
+    one_segment = any(len(s) <= (2 if s and s[-1] == "" else 1) for s in alternatives)
+    return NpmGlob(text, bangs % 2 == 1, tuple(alternatives), match_base, dot, nocase, one_segment, whole)
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_regex(source: str, nocase: bool) -> re.Pattern[str]:
+    return re.compile(source, re.DOTALL | (re.IGNORECASE if nocase else 0))
 
 
 def _whole_source(segments: tuple[object, ...], dot: bool) -> str:

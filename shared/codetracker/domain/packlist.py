@@ -117,24 +117,36 @@ class _RuleSet:
 
 
 class _LastMatch:
-    """The last rule of a folder's rule sets that matches a path whole, by three regex calls: the rules'
-    whole-match regexes in one alternation, last rule first, so the first alternative that matches (the
-    one Python's regex engine reports) is the last matching rule (ignore-walk's outcome: the last match
-    decides, else the parent's answer stands)."""
+    """The last rule of a folder's rule sets that matches a path whole, in a few lookups: literal rules
+    (`dir/file.js`, `README`: most lines of a long ignore file) by dict, the others by one alternation
+    regex, last rule first, so the first alternative that matches (the one Python's regex engine reports)
+    is the last matching glob. The highest index wins (ignore-walk's outcome: the last match decides,
+    else the parent's answer stands)."""
 
-    __slots__ = ("_by_path", "_by_base")
+    __slots__ = ("_by_path", "_by_base", "_path_literals", "_base_literals")
 
-    def __init__(self, sources: tuple[tuple[int, bool, str], ...]) -> None:
-        self._by_path = _alternation([(i, src) for i, base, src in sources if not base])
-        self._by_base = _alternation([(i, src) for i, base, src in sources if base])
+    def __init__(self, sources: tuple[tuple[int, bool, str, str | None], ...]) -> None:
+        self._by_path = _alternation([(i, src) for i, base, src, literal in sources if not base and literal is None])
+        self._by_base = _alternation([(i, src) for i, base, src, literal in sources if base and literal is None])
+        self._path_literals: dict[str, int] = {}
+        self._base_literals: dict[str, int] = {}
+        for index, base, _, literal in sources:
+            if literal is not None:
+                table = self._base_literals if base else self._path_literals
+                table[literal] = max(index, table.get(literal, -1))
 
     def last(self, entry: str) -> int:
         """Index of the last rule matching `entry` or `/entry` (a base-name rule: its last segment); -1."""
         best = -1
-        for regex, texts in (
-            (self._by_path, ("/" + entry, entry)),
-            (self._by_base, (entry.rstrip("/").rpartition("/")[2],)),
-        ):
+        filename = entry.rstrip("/").rpartition("/")[2]
+        if self._path_literals or self._base_literals:
+            for text in ("/" + entry, entry):
+                key = text.lower()
+                best = max(best, self._path_literals.get(key, -1))
+                if key.endswith("/"):  # a literal matches with one trailing slash too
+                    best = max(best, self._path_literals.get(key[:-1], -1))
+            best = max(best, self._base_literals.get(filename.lower(), -1))
+        for regex, texts in ((self._by_path, ("/" + entry, entry)), (self._by_base, (filename,))):
             if regex is None:
                 continue
             fullmatch, rule_of_group = regex
@@ -154,8 +166,15 @@ def _alternation(items: list[tuple[int, str]]):
     return re.compile(source, re.DOTALL | re.IGNORECASE).fullmatch, rule_of_group
 
 
+def _literal(segments: tuple[object, ...]) -> str | None:
+    """The text a glob of literal segments matches (lower case: npm's ignore rules ignore case), else None."""
+    if all(isinstance(segment, str) for segment in segments):
+        return "/".join(segments).lower()  # type: ignore[arg-type]
+    return None
+
+
 @functools.lru_cache(maxsize=256)
-def _last_match(sources: tuple[tuple[int, bool, str], ...]) -> _LastMatch:
+def _last_match(sources: tuple[tuple[int, bool, str, str | None], ...]) -> _LastMatch:
     return _LastMatch(sources)  # folders with the same rules (most of them) share one compiled matcher
 
 
@@ -175,7 +194,9 @@ class _Walker:
         if self._flat is None or self._matcher is None:
             self._flat = [rule for rule_set in self.rule_sets for rule in rule_set.rules]
             sources = tuple(
-                (index, base, regex.pattern) for index, rule in enumerate(self._flat) for base, regex in rule.glob.whole
+                (index, base, source, _literal(segments))
+                for index, rule in enumerate(self._flat)
+                for (base, source), segments in zip(rule.glob.whole, rule.glob.alternatives, strict=True)
             )
             self._matcher = _last_match(sources)
         return self._flat, self._matcher

@@ -257,3 +257,15 @@ def test_lit_layout_test_fixtures_and_playgrounds_are_no_packages():
     ]
     assert "packages/reactive-element/rollup.config.js" not in published["@lit/reactive-element"]
     assert "packages/reactive-element/css-tag.d.ts" in published["@lit/reactive-element"]
+
+
+def test_a_long_generated_npmignore_is_read_by_lookup():
+    """20,000 literal lines (a generated file list) and a few globs: literal rules are looked up, not tried
+    one by one (this took minutes as one regex alternation)."""
+    lines = "\n".join(f"src/d{i % 50}/f{i}.js" for i in range(0, 20000, 2)) + "\n*.log\n!keep.log\n"
+    files = {"package.json": _pkg("p"), ".npmignore": lines.encode(), "keep.log": b"", "drop.log": b""}
+    files.update({f"src/d{i % 50}/f{i}.js": JS for i in range(400)})
+    published = _published(_packages(files))["p"]
+    assert "src/d1/f1.js" in published and "src/d0/f0.js" not in published
+    assert "keep.log" in published and "drop.log" not in published
+    assert len(published) == 2 + 200  # package.json, keep.log and the odd-numbered files
