@@ -3,9 +3,8 @@
     python3 tasks.py bench [NAME ...] [--quick] [--repeat N] [--profile] [--strict]
     .venv/bin/python bench/run.py [NAME ...] ...
 
-NAME is one of: extract, persist, fetch, rescan, load, latency, typescript (default: all; load and latency run the whole
-system under `codetracker dev`). Prints the commands it runs, the
-environment, a table of figures with their targets (PASS/MISS), and writes bench/results/latest.json.
+NAME is one of: extract, persist, fetch, rescan, packages, load, latency, typescript, watch (default: all; load
+and latency run the whole system under `codetracker dev`). Prints the commands it runs, the environment, a table of figures with their targets (PASS/MISS), and writes bench/results/latest.json.
 Downloads and built fixtures are cached in bench/.cache/. See bench/README.md.
 """
 
@@ -28,7 +27,7 @@ sys.path.insert(1, str(BENCH.parent))
 
 from common import RESULTS, BenchResult, BenchUnavailable, environment, fmt, log, table  # noqa: E402
 
-NAMES = ("extract", "persist", "fetch", "rescan", "load", "latency", "typescript", "watch")
+NAMES = ("extract", "persist", "fetch", "rescan", "packages", "load", "latency", "typescript", "watch")
 
 
 class Context:
@@ -90,6 +89,8 @@ def _load(name: str):
         import bench_fetch as module
     elif name == "typescript":
         import bench_typescript as module
+    elif name == "packages":
+        import bench_packages as module
     elif name in ("load", "latency"):
         import bench_dev
 

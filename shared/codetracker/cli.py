@@ -55,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--json", action="store_true", help="print the descriptor as JSON")
     extract.add_argument("--slug", action=_Once, help="module slug (default: the folder name, slugified)")
     extract.add_argument("--parser", choices=PARSER_CHOICES, default="auto")
+    extract.add_argument(
+        "--package",
+        action="append",
+        metavar="NAME",
+        help="only this package (by its package.json name; repeatable); default: every package",
+    )
+    extract.add_argument(
+        "--explain",
+        action=_Once,
+        metavar="FILE",
+        help="say which package holds FILE (relative to PATH) and which rule publishes or excludes it",
+    )
 
     scan = commands.add_parser(
         "scan",
@@ -90,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace the snapshot even when it was scanned from another source (another repository or folder)",
     )
     scan.add_argument("--json", action="store_true", help="print the summary as JSON")
+    scan.add_argument(
+        "--packages",
+        action="store_true",
+        help="store one snapshot per npm package of the tree (its package.json name as the slug), all in one "
+        "transaction; a tag written name@1.2.3 or name-v1.2.3 is a release of that package only",
+    )
+    scan.add_argument(
+        "--package", action="append", metavar="NAME", help="like --packages, only this package (repeatable)"
+    )
 
     show = commands.add_parser(
         "show", help="list stored snapshots (of every module, or of one), or one snapshot's functions"
@@ -254,7 +275,15 @@ _FUNCTION_FIT = {"keep": ("file", "function"), "shrink_first": ("parameters", "r
 _SUMMARY_FIT = {"keep": ("module_slug", "branch_name", "release_tag", "source"), "shrink_first": ("commit_sha",)}
 
 # Request fields → the flags that set them: the core's messages name fields, the CLI's name flags.
-_FLAGS = {"branch": "--branch", "tag": "--tag", "commit": "--commit", "slug": "--slug", "ref": "--ref"}
+_FLAGS = {
+    "branch": "--branch",
+    "tag": "--tag",
+    "commit": "--commit",
+    "slug": "--slug",
+    "ref": "--ref",
+    "package": "--package",
+}
+_PACKAGE_COLUMNS = ("package", "version", "path", "module_slug", "private", "files", "functions")
 
 
 def _error_line(error: Exception) -> str:
@@ -342,8 +371,11 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
             options=services.settings.selection,
             progress=progress,
             parallel=services.parallel_options,
+            package_names=tuple(args.package or ()),
         )
     descriptor = result.descriptor
+    if args.explain is not None:
+        return _explain(args.explain, result, out)
     if args.json:
         json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -357,9 +389,42 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
     for problem in descriptor.problems:
         where = f":{problem.line}:{problem.column}" if problem.line is not None else ""
         out.write(f"  {problem.kind} {problem.path}{where}: {problem.reason}\n")
+    if descriptor.packages:
+        out.write("\n")
+        write_table(_package_rows(descriptor), _PACKAGE_COLUMNS, out)
     empty = _nothing_found_line(descriptor, result.stats)
     if empty:
         out.write(empty + "\n")
+    return EXIT_OK
+
+
+def _package_rows(descriptor) -> list[tuple]:
+    """One row per package: what it publishes and the functions found in it."""
+    rows = []
+    for package in descriptor.packages:
+        published = set(package.files)
+        functions = sum(1 for f in descriptor.functions if f.file_path in published)
+        rows.append(
+            (
+                package.name,
+                package.version or "",
+                package.path or ".",
+                package.module_slug,
+                "private" if package.private else "",
+                len(package.files),
+                functions,
+            )
+        )
+    return rows
+
+
+def _explain(path: str, result, out: TextIO) -> int:
+    from codetracker.terminal import safe_text
+
+    if result.packages is None:
+        out.write(safe_text(f"{path}: the tree has no package.json: every module file is one module's") + "\n")
+        return EXIT_OK
+    out.write(safe_text(result.packages.explain(path, result.descriptor.files)) + "\n")
     return EXIT_OK
 
 
@@ -416,6 +481,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 progress=progress,
                 fetch_progress=progress.fetch,
                 parallel=services.parallel_options,
+                package_names=_package_names(args),
             )
         else:
             if args.token_env:
@@ -438,7 +504,10 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 options=settings.selection,
                 progress=progress,
                 parallel=services.parallel_options,
+                package_names=_package_names(args),
             )
+    if result.descriptor.packages:
+        return _persist_packages(args, result, services, out)
     summary = persist_scan(result, unit_of_work=services.unit_of_work, replace_source=args.replace).summary
     if args.json:
         json.dump(contracts.scan_outcome_to_dict(summary, result), out, indent=2)
@@ -480,6 +549,37 @@ def _summary_row(summary, *, scanned_at: bool = False) -> list:
     row = contracts.summary_to_dict(summary)
     cells = [row[k] for k in _SUMMARY_COLUMNS] + ([row["last_scanned_at"]] if scanned_at else [])
     return cells + [describe_source(summary.source_location, summary.source_subpath)]
+
+
+def _package_names(args: argparse.Namespace) -> tuple[str, ...] | None:
+    if not (args.packages or args.package):
+        return None
+    if args.slug is not None:
+        raise UsageError("--slug names one module; with --packages each package takes the slug of its name")
+    return tuple(args.package or ())
+
+
+def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -> int:
+    """One snapshot per package, stored together; one row (or JSON outcome) per package."""
+    from codetracker import contracts
+    from codetracker.terminal import write_table
+    from codetracker.usecases.package_scan import persist_package_scans, split_by_package
+
+    tag = result.key.release_tag if result.ref_kind == "tag" and args.tag is None else None
+    results = split_by_package(result, tag=tag)
+    persisted = persist_package_scans(results, unit_of_work=services.unit_of_work)
+    if args.json:
+        outcomes = [contracts.scan_outcome_to_dict(p.summary, r) for p, r in zip(persisted, results, strict=True)]
+        json.dump(outcomes, out, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    write_table([_summary_row(p.summary) for p in persisted], _SUMMARY_COLUMNS + ("source",), out, **_SUMMARY_FIT)
+    stats = result.extraction
+    out.write(
+        f"{len(results)} packages; {stats.candidates} module files: {stats.parsed} extracted, "
+        f"{stats.cache_hits} from the cache\n"
+    )
+    return EXIT_OK
 
 
 def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:

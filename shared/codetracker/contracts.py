@@ -26,7 +26,9 @@ from codetracker.domain.model import (
     Descriptor,
     EntryKind,
     ExportedFunction,
+    FileDecision,
     FileExtraction,
+    PackageInfo,
     Parameter,
     ProblemKind,
     ReturnValue,
@@ -122,7 +124,33 @@ def descriptor_to_dict(d: Descriptor, *, include_files: bool = True) -> dict[str
     if include_files:
         out["files"] = [entry_to_dict(e) for e in d.files]
     out["type_exports"] = dict(d.type_exports)
+    if d.packages:  # a tree with package.json files: what each package holds (see README, "Packages")
+        out["packages"] = [package_to_dict(p) for p in d.packages]
     return out
+
+
+def package_to_dict(p: PackageInfo) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "version": p.version,
+        "path": p.path,
+        "module_slug": p.module_slug,
+        "private": p.private,
+        "files": list(p.files),
+        "excluded": [{"path": x.path, "rule": x.rule, "detail": x.detail} for x in p.excluded],
+    }
+
+
+def package_from_dict(d: dict[str, Any]) -> PackageInfo:
+    return PackageInfo(
+        name=d["name"],
+        version=d["version"],
+        path=d["path"],
+        module_slug=d["module_slug"],
+        private=d["private"],
+        files=tuple(d["files"]),
+        excluded=tuple(FileDecision(x["path"], False, x["rule"], x["detail"]) for x in d.get("excluded", ())),
+    )
 
 
 def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
@@ -140,6 +168,7 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
             for p in d.get("problems", ())
         ),
         type_exports=tuple(sorted((d.get("type_exports") or {}).items())),
+        packages=tuple(package_from_dict(p) for p in d.get("packages", ())),
     )
 
 

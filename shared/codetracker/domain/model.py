@@ -133,6 +133,32 @@ class ScanProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class FileDecision:
+    """Whether a package publishes a file, and which rule decided (see domain/packlist.py)."""
+
+    path: str
+    included: bool
+    rule: str  # a stable word: files, .npmignore, npm-default, test-convention, nested-package, …
+    detail: str  # the rule as written, and where it comes from
+
+    def explain(self) -> str:
+        return f"{'published' if self.included else 'excluded'} ({self.rule}): {self.detail}"
+
+
+@dataclass(frozen=True, slots=True)
+class PackageInfo:
+    """One npm package of a scanned tree, as the descriptor lists it."""
+
+    name: str
+    version: str | None
+    path: str  # folder relative to the scanned root, "" for the root
+    module_slug: str
+    private: bool
+    files: tuple[str, ...]  # the files it publishes, relative to the scanned root
+    excluded: tuple[FileDecision, ...] = ()  # module files (.js/.mjs) it holds but does not publish, and why
+
+
+@dataclass(frozen=True, slots=True)
 class Descriptor:
     module_slug: str
     functions: tuple[ExportedFunction, ...]
@@ -140,6 +166,7 @@ class Descriptor:
     problems: tuple[ScanProblem, ...] = ()
     # Files exporting types (TypeScript `export type`/`interface`/`enum`): (path, how many), by path.
     type_exports: tuple[tuple[str, int], ...] = ()
+    packages: tuple[PackageInfo, ...] = ()  # empty for a tree without package.json: one module, the tree
 
 
 # The owner of the snapshots the CLI stores: every registration of the service owns a scope of its own, so

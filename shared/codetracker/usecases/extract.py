@@ -6,7 +6,7 @@ import functools
 import json
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from codetracker.domain.declarations import declaration_paths
@@ -28,6 +28,7 @@ from codetracker.domain.selection import (
 )
 from codetracker.parsing.workers import ParallelOptions, extract_contents
 from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
+from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.requests import ExtractFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -49,6 +50,7 @@ class ExtractionStats:
 class ExtractionResult:
     descriptor: Descriptor
     stats: ExtractionStats
+    packages: TreePackages | None = None  # the tree's packages, when extracted package by package
 
 
 def extract_tree(
@@ -62,14 +64,32 @@ def extract_tree(
     source_problems: Sequence[ScanProblem] = (),
     parallel: ParallelOptions | None = None,
     checkpoint: Checkpoint | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
+
+    With `package_names` (empty: every package), a tree with package.json files is extracted package by
+    package: only the files each package publishes, its packages listed in the descriptor. Without it, or
+    in a tree without package.json, the whole tree is one module.
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
     parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it).
     `checkpoint` (the scan's time budget) is called all along selection, ignore matching and parsing;
-    what it raises stops the extraction."""
+    what it raises stops the extraction.
+
+    With `package_names` (empty: every package), a tree with package.json files is extracted package by
+    package: only the files each package publishes, its packages listed in the descriptor. Without it, or
+    in a tree without package.json, the whole tree is one module."""
     entries, rules, selection = select_tree(tree, options, checkpoint)
+    packages = None
+    read_entries = entries
+    if package_names is not None:
+        packages = read_packages(tree, entries, rules, root_name=module_slug, names=package_names)
+        if packages is not None:
+            published = {path for files in packages.selected for path in files.published}
+            read_entries = [e for e in entries if e.path in published]
+            selection = select_modules(read_entries, rules, options)
+            selection = replace(selection, skipped=selection.skipped + packages.problems)
     # Declaration files describing a JavaScript module are read (and cached) like modules, for its types.
     javascript = [e.path for e in selection.candidates if source_dialect(e.path) == JAVASCRIPT]
     declaring: dict[str, str] = {}
@@ -133,8 +153,10 @@ def extract_tree(
     # A declaration file that failed to parse is a problem of the scan too.
     skipped.extend(p for p in (problem_at(x, path) for path, x in declaration_files.items()) if p is not None)
     descriptor = assemble_descriptor(module_slug, entries, extracted, skipped, declared)
+    if packages is not None:
+        descriptor = replace(descriptor, packages=packages.info())
     modules_read = [entry for entry in to_read if entry.path not in needed]
-    unread = unread_sources(entries, rules)
+    unread = unread_sources(read_entries, rules)
     commonjs = sum(1 for x in extracted.values() if x.unread_reason == "commonjs")
     too_large = sum(1 for p in skipped if p.kind is ProblemKind.SKIPPED and p.reason.startswith("file too large"))
     unread.update({UNREAD_COMMONJS: commonjs, UNREAD_TOO_LARGE: too_large})
@@ -145,7 +167,7 @@ def extract_tree(
         cache_hits=len(selection.candidates) - len(modules_read),
         unread_sources=sorted_unread(unread),
     )
-    return ExtractionResult(descriptor, stats)
+    return ExtractionResult(descriptor, stats, packages)
 
 
 @functools.cache
@@ -202,6 +224,7 @@ def extract_folder(
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     parallel: ParallelOptions | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
     source = open_folder(str(request.path))
@@ -215,4 +238,5 @@ def extract_folder(
         progress=progress,
         source_problems=source.problems(),
         parallel=parallel,
+        package_names=package_names,
     )

@@ -6,7 +6,7 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,7 +52,10 @@ def scan_folder(
     progress: Progress | None = None,
     parallel: ParallelOptions | None = None,
     checkpoint: Checkpoint | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ScanResult:
+    """`package_names` (empty: every package) extracts the folder package by package (usecases.package_scan
+    splits the result into one snapshot per package)."""
     scanned_at = clock()
     tree = open_folder(str(request.path))
     slug = request.module_slug or slugify(tree.name)
@@ -66,6 +69,7 @@ def scan_folder(
         source_problems=tree.problems(),
         parallel=parallel,
         checkpoint=checkpoint,
+        package_names=package_names,
     )
     location, subpath = folder_source(tree.location, request.checkout_root)
     return ScanResult(
@@ -97,10 +101,12 @@ def scan_repository(
     parallel: ParallelOptions | None = None,
     address_policy: AddressPolicy | None = None,
     checkpoint: Checkpoint | None = None,
+    package_names: Sequence[str] | None = None,
 ) -> ScanResult:
     """fetch_progress is told the bytes received so far while the fetch runs; address_policy (the service's)
     holds the fetch's connections and redirects to the URL policy; `checkpoint` (the time budget) is called
-    all along selection, ignore matching and parsing (the fetch has its own deadline)."""
+    all along selection, ignore matching and parsing (the fetch has its own deadline);
+    `package_names` as for scan_folder."""
     scanned_at = clock()
     with fetcher.open(
         request.url,
@@ -120,6 +126,7 @@ def scan_repository(
             progress=progress,
             parallel=parallel,
             checkpoint=checkpoint,
+            package_names=package_names,
         )
         fetched = tree.ref
         key = snapshot_key_for_ref(

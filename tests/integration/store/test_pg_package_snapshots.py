@@ -1,0 +1,63 @@
+"""Every package's snapshot of one scan is stored in one Postgres transaction: all of them, or none."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.postgres.database import PostgresDatabase
+from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.errors import InvalidInput
+from codetracker.parsing import get_parser
+from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.package_scan import persist_package_scans, split_by_package
+from codetracker.usecases.scan import ScanResult
+
+FILES = {
+    "package.json": b'{"name": "root", "private": true, "workspaces": ["packages/*"]}',
+    "packages/a/package.json": b'{"name": "@acme/a", "version": "1.0.0"}',
+    "packages/a/index.js": b"export function a(x) {}\n",
+    "packages/b/package.json": b'{"name": "b", "version": "2.0.0"}',
+    "packages/b/index.js": b"export function b(y) {}\n",
+}
+
+
+def _scan(files) -> ScanResult:
+    extraction = extract_tree(MemoryTree(files), module_slug="acme", parser=get_parser("esprima"), package_names=())
+    return ScanResult(
+        key=SnapshotKey("acme", "main", "HEAD"),
+        descriptor=extraction.descriptor,
+        source=SnapshotSource(name="acme", folder_path="https://example.test/acme.git", commit_sha="a" * 40),
+        scanned_at=datetime(2026, 12, 1, tzinfo=UTC),
+        extraction=extraction.stats,
+    )
+
+
+def test_package_snapshots_are_stored_together(postgres_database: PostgresDatabase) -> None:
+    results = split_by_package(_scan(FILES))
+    persisted = persist_package_scans(results, unit_of_work=lambda **kw: PostgresUnitOfWork(postgres_database, **kw))
+    assert [(p.summary.module_slug, p.summary.functions_count, p.replaced) for p in persisted] == [
+        ("acme-a", 1, True),
+        ("b", 1, True),
+    ]
+    with PostgresUnitOfWork(postgres_database, read_only=True) as uow:
+        b = uow.snapshots.load_snapshot(SnapshotKey("b", "main", "HEAD"))
+        assert [f.file_path for f in b.functions] == ["packages/b/index.js"]
+        summaries = {s.module_slug: s for s in uow.snapshots.list_snapshots()}
+    assert summaries["acme-a"].commit_sha == "a" * 40
+
+
+def test_one_package_that_cannot_be_stored_stores_none(postgres_database: PostgresDatabase) -> None:
+    results = split_by_package(_scan(FILES))
+    # A description Postgres cannot hold (a lone surrogate): the second package's store fails.
+    second = results[1].descriptor
+    unstorable = replace(second.functions[0], description="\ud800")
+    results[1] = replace(results[1], descriptor=replace(second, functions=(unstorable,)))
+    with pytest.raises(InvalidInput):
+        persist_package_scans(results, unit_of_work=lambda **kw: PostgresUnitOfWork(postgres_database, **kw))
+    with PostgresUnitOfWork(postgres_database, read_only=True) as uow:
+        assert uow.snapshots.list_snapshots() == []

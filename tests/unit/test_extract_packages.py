@@ -1,0 +1,151 @@
+"""`codetracker extract` package by package: the descriptor's "packages" list, one row per package,
+--package, --explain, and a tree without package.json exactly as before."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from codetracker import contracts
+from codetracker.adapters.memory import MemoryTree
+from codetracker.cli import main
+from codetracker.parsing import get_parser
+from codetracker.usecases.extract import extract_tree
+
+JS = b"export function %s(a, b) { return a + b; }\n"
+
+
+def _js(name: str) -> bytes:
+    return JS % name.encode()
+
+
+def _pkg(name: str, **fields) -> str:
+    return json.dumps({"name": name, "version": "2.0.0", **fields})
+
+
+SVELTE_LIKE = {
+    "package.json": json.dumps({"name": "monorepo", "private": True}),
+    "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - 'playgrounds/*'\n",
+    "packages/svelte/package.json": _pkg("svelte", files=["src", "!src/**/*.test.js"]),
+    "packages/svelte/src/index.js": _js("mount"),
+    "packages/svelte/src/internal/a.test.js": _js("testOnly"),
+    "packages/svelte/tests/runtime/t.js": _js("fromTests"),
+    "packages/svelte/scripts/build.js": _js("fromScripts"),
+    "packages/kit/package.json": _pkg("@sveltejs/kit"),
+    "packages/kit/src/exports/index.js": _js("redirect"),
+    "packages/kit/test/apps/a.js": _js("fromKitTests"),
+    "playgrounds/demo/package.json": _pkg("demo", private=True),
+    "playgrounds/demo/main.js": _js("demoMain"),
+    "benchmarking/run.js": _js("bench"),
+}
+
+
+@pytest.fixture
+def svelte_like(tmp_path):
+    root = tmp_path / "svelte"
+    for path, text in SVELTE_LIKE.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(text if isinstance(text, bytes) else text.encode())
+    return root
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_descriptor_lists_packages_and_only_published_functions(svelte_like):
+    code, out, err = _run(["extract", str(svelte_like), "--json", "--parser", "esprima"])
+    assert code == 0, err
+    body = json.loads(out)
+    assert [(f["file_path"], f["name"]) for f in body["functions"]] == [
+        ("packages/kit/src/exports/index.js", "redirect"),
+        ("packages/svelte/src/index.js", "mount"),
+        ("playgrounds/demo/main.js", "demoMain"),
+    ]
+    packages = {p["name"]: p for p in body["packages"]}
+    assert {k: v for k, v in packages["@sveltejs/kit"].items() if k not in ("files", "excluded")} == {
+        "name": "@sveltejs/kit",
+        "version": "2.0.0",
+        "path": "packages/kit",
+        "module_slug": "sveltejs-kit",
+        "private": False,
+    }
+    assert packages["svelte"]["files"] == ["packages/svelte/package.json", "packages/svelte/src/index.js"]
+    assert packages["demo"]["private"] is True
+    excluded = {x["path"]: x["rule"] for x in packages["svelte"]["excluded"]}
+    assert excluded == {
+        "packages/svelte/scripts/build.js": "files",
+        "packages/svelte/src/internal/a.test.js": "files",
+        "packages/svelte/tests/runtime/t.js": "files",
+    }
+    assert {x["path"]: x["rule"] for x in packages["@sveltejs/kit"]["excluded"]} == {
+        "packages/kit/test/apps/a.js": "test-convention"
+    }
+    # The descriptor still round-trips through the wire format.
+    assert contracts.descriptor_to_dict(contracts.descriptor_from_dict(body)) == body
+
+
+def test_one_row_per_package_and_package_filter(svelte_like):
+    code, out, _ = _run(
+        ["extract", str(svelte_like), "--parser", "esprima", "--package", "svelte", "--package", "demo"]
+    )
+    assert code == 0
+    rows = [line.split() for line in out.splitlines() if line.startswith(("svelte ", "demo "))]
+    assert rows == [
+        ["svelte", "2.0.0", "packages/svelte", "svelte", "2", "1"],
+        ["demo", "2.0.0", "playgrounds/demo", "demo", "private", "2", "1"],
+    ]
+    assert "redirect" not in out
+
+
+def test_unknown_package_is_one_line_naming_the_flag(svelte_like):
+    code, out, err = _run(["extract", str(svelte_like), "--package", "nope"])
+    assert code == 2 and out == ""
+    assert err == ("codetracker: error: no package named 'nope' (packages: @sveltejs/kit, demo, svelte) (--package)\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (
+            "packages/svelte/src/internal/a.test.js",
+            "package 'svelte' (packages/svelte): excluded (files): package.json \"files\": '!src/**/*.test.js'",
+        ),
+        ("packages/svelte/src/index.js", "package 'svelte' (packages/svelte): published (files): package.json"),
+        ("benchmarking/run.js", "in no package"),
+        ("no/such.js", "no such file in the tree"),
+    ],
+)
+def test_explain_names_the_rule(svelte_like, path, expected):
+    code, out, _ = _run(["extract", str(svelte_like), "--explain", path])
+    assert code == 0
+    assert out.startswith(path + ": ") and expected in out
+    assert out.count("\n") == 1
+
+
+def test_a_tree_without_package_json_is_one_module_as_before():
+    files = {"src/a.mjs": _js("a"), "test/t.mjs": _js("t")}
+    whole = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("esprima"))
+    by_package = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("esprima"), package_names=())
+    assert by_package.descriptor == whole.descriptor
+    assert by_package.packages is None
+    assert "packages" not in contracts.descriptor_to_dict(by_package.descriptor)
+    assert [f.name for f in whole.descriptor.functions] == ["a", "t"]
+
+
+def test_package_mode_reads_only_published_files_and_reports_manifest_problems():
+    files = {
+        "package.json": _pkg("p", files=["src"]).encode(),
+        "src/a.mjs": _js("a"),
+        "test/t.mjs": _js("t"),
+        "sub/package.json": b"{broken",
+    }
+    tree = MemoryTree(files)
+    result = extract_tree(tree, module_slug="m", parser=get_parser("esprima"), package_names=())
+    assert [f.name for f in result.descriptor.functions] == ["a"]
+    assert "test/t.mjs" not in tree.reads
+    assert [(p.path, p.kind) for p in result.descriptor.problems] == [("sub/package.json", "skipped")]

@@ -1,0 +1,115 @@
+"""`codetracker scan --packages`: one snapshot per package, stored together; per-package release tags.
+The database is the in-memory unit of work (held to Postgres's behaviour by the contract suite); the git
+repository is real."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.cli import main
+from codetracker.domain.model import Descriptor, PackageInfo, ProblemKind, ScanProblem, SnapshotKey
+from codetracker.domain.package_snapshots import package_descriptors
+from codetracker.settings import Settings
+from codetracker.wiring import Services
+from tests.support.git_repos import RepoBuilder
+
+PREACT = {
+    "package.json": json.dumps(
+        {"name": "preact", "version": "10.5.0", "files": ["src", "hooks/src", "hooks/package.json"]}
+    ).encode(),
+    "src/index.js": b"export function render(vnode, parent) {}\n",
+    "hooks/package.json": json.dumps({"name": "preact-hooks", "version": "10.5.0"}).encode(),
+    "hooks/src/index.js": b"export function useState(initial) {}\n",
+    "hooks/test/hooks.test.js": b"export function helper() {}\n",
+    "test/fixtures/package.json": json.dumps({"name": "fixture"}).encode(),
+    "test/fixtures/f.js": b"export function fixture() {}\n",
+}
+
+
+@pytest.fixture
+def services():
+    return Services(Settings.from_env({}), unit_of_work=MemoryUnitOfWorkFactory())
+
+
+def run(argv, services):
+    out, err = io.StringIO(), io.StringIO()
+    code = main([str(a) for a in argv], services=services, out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def preact_repo(tmp_path):
+    with RepoBuilder.create(tmp_path / "preact.git") as builder:
+        commit = builder.commit(PREACT)
+        builder.tag("preact-hooks-v10.5.0", commit)
+        builder.tag("v10.5.0", commit)
+    return tmp_path / "preact.git"
+
+
+def _stored(services):
+    with services.unit_of_work(read_only=True) as uow:
+        return {(s.module_slug, s.branch_name, s.release_tag): s for s in uow.snapshots.list_snapshots()}
+
+
+def test_one_snapshot_per_package_in_one_scan(services, preact_repo):
+    code, out, err = run(["scan", preact_repo, "--ref", "main", "--packages"], services)
+    assert code == 0, err
+    stored = _stored(services)
+    assert sorted(stored) == [("preact", "main", "HEAD"), ("preact-hooks", "main", "HEAD")]
+    assert stored[("preact", "main", "HEAD")].functions_count == 1  # render; hooks belong to preact-hooks
+    assert stored[("preact-hooks", "main", "HEAD")].functions_count == 1  # useState; its test is left out
+    assert "2 packages" in out
+    with services.unit_of_work(read_only=True) as uow:
+        hooks = uow.snapshots.load_snapshot(SnapshotKey("preact-hooks", "main", "HEAD"))
+    assert [f.file_path for f in hooks.functions] == ["hooks/src/index.js"]
+    assert [e.path for e in hooks.files] == ["hooks/package.json", "hooks/src/index.js"]
+
+
+def test_a_package_tag_snapshots_that_package_only(services, preact_repo):
+    code, out, err = run(["scan", preact_repo, "--ref", "preact-hooks-v10.5.0", "--packages", "--json"], services)
+    assert code == 0, err
+    assert [o["module_slug"] for o in json.loads(out)] == ["preact-hooks"]
+    assert sorted(_stored(services)) == [("preact-hooks", "main", "10.5.0")]
+
+
+def test_a_plain_tag_applies_to_every_package(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "v10.5.0", "--packages"], services)[0] == 0
+    assert sorted(_stored(services)) == [("preact", "main", "v10.5.0"), ("preact-hooks", "main", "v10.5.0")]
+
+
+def test_package_flag_limits_and_names_unknown_packages(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "main", "--package", "preact"], services)[0] == 0
+    assert sorted(_stored(services)) == [("preact", "main", "HEAD")]
+    code, _, err = run(["scan", preact_repo, "--ref", "main", "--package", "nope"], services)
+    assert code == 2 and "no package named 'nope'" in err and "(--package)" in err
+    code, _, err = run(["scan", preact_repo, "--ref", "main", "--packages", "--slug", "x"], services)
+    assert code == 2 and err.count("\n") == 1 and "--slug names one module" in err
+
+
+def test_without_the_flag_a_scan_stores_the_whole_tree_as_before(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "main"], services)[0] == 0
+    assert sorted(_stored(services)) == [("preact", "main", "HEAD")]
+    assert _stored(services)[("preact", "main", "HEAD")].functions_count == 4
+
+
+def test_problems_go_to_their_package_and_shared_ones_to_every_package():
+    descriptor = Descriptor(
+        module_slug="tree",
+        functions=(),
+        problems=(
+            ScanProblem("a/x.js", ProblemKind.PARSE_ERROR, "bad"),
+            ScanProblem(".codetrackerignore", ProblemKind.IGNORE_RULE, "never matches", line=1),
+        ),
+        packages=(
+            PackageInfo("a", "1.0.0", "a", "a", False, ("a/x.js",)),
+            PackageInfo("b", "1.0.0", "b", "b", False, ("b/y.js",)),
+        ),
+    )
+    split = {package.name: d for package, d in package_descriptors(descriptor)}
+    assert [p.path for p in split["a"].problems] == [".codetrackerignore", "a/x.js"]
+    assert [p.path for p in split["b"].problems] == [".codetrackerignore"]
+    assert split["a"].module_slug == "a" and split["a"].packages == ()
