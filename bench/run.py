@@ -4,7 +4,8 @@
     .venv/bin/python bench/run.py [NAME ...] ...
 
 NAME is one of: extract, persist, fetch, rescan, packages, load, latency, typescript, watch (default: all; load
-and latency run the whole system under `codetracker dev`). Prints the commands it runs, the environment, a table of figures with their targets (PASS/MISS), and writes bench/results/latest.json.
+and latency run the whole system under `codetracker dev`). Prints the commands it runs, the environment, a
+table of figures with their targets (PASS/MISS), and writes bench/results/latest.json.
 Downloads and built fixtures are cached in bench/.cache/. See bench/README.md.
 """
 

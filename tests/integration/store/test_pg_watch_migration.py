@@ -1,4 +1,4 @@
-"""Migration 0014 on a database that already holds registrations and snapshots: they keep working, with the
+"""Migration 0013 on a database that already holds registrations and snapshots: they keep working, with the
 watch a registration made today without patterns gets (its branch, the default tag pattern), and no snapshot
 is marked removed."""
 
@@ -14,7 +14,7 @@ def test_existing_registrations_get_their_branch_and_the_default_tags(empty_data
     import psycopg
 
     shipped = load_migrations()
-    before = [m for m in shipped if m.version < 14]
+    before = [m for m in shipped if m.version < 13]
     migrate(empty_database_url, before)
     app_id, registration_id = str(uuid.uuid4()), str(uuid.uuid4())
     now = datetime(2026, 11, 1, tzinfo=UTC)
@@ -35,7 +35,7 @@ def test_existing_registrations_get_their_branch_and_the_default_tags(empty_data
             "VALUES ('r', 'r', 'develop', 'HEAD', %s, %s)",
             [now, f"repository:{registration_id}"],
         )
-    assert 14 in migrate(empty_database_url, shipped)
+    assert 13 in migrate(empty_database_url, shipped)
 
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
