@@ -3,6 +3,7 @@ what its data directory may be, one-line failures; reached through the settings 
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import warnings
@@ -85,6 +86,40 @@ def test_a_process_that_starts_and_stops_the_server_exits_cleanly(open_tree: Pat
     assert finished.returncode == 0, finished.stderr
     assert "Traceback" not in finished.stderr and "Exception ignored" not in finished.stderr, finished.stderr
     assert not (data_dir / "postmaster.pid").exists()
+
+
+# Starts the server and dies without running any exit hook, as a killed `codetracker dev` would.
+_START_AND_DIE = """
+import os, sys
+from codetracker.local.embedded_postgres import start_embedded_postgres
+
+start_embedded_postgres(sys.argv[1])
+print(os.getpid(), flush=True)
+os._exit(0)
+"""
+
+
+@pytest.mark.slow
+def test_a_server_left_by_a_killed_process_is_adopted_and_its_stale_pid_dropped(open_tree: Path) -> None:
+    data_dir = (open_tree / "pgdata").resolve()
+    handles = data_dir / ".handle_pids.json"
+    try:
+        died = subprocess.run(
+            [sys.executable, "-c", _START_AND_DIE, str(data_dir)], capture_output=True, text=True, timeout=240
+        )
+        assert died.returncode == 0, died.stderr
+        dead_pid = int(died.stdout.split()[-1])
+        assert dead_pid in json.loads(handles.read_text())  # pgserver never drops it by itself
+        postmaster = (data_dir / "postmaster.pid").read_text().split()[0]
+
+        server = start_embedded_postgres(data_dir)
+        assert server.reused and server.data_dir == data_dir
+        assert (data_dir / "postmaster.pid").read_text().split()[0] == postmaster  # the same server, not a new one
+        assert dead_pid not in json.loads(handles.read_text())
+        with psycopg.connect(server.conninfo) as conn:
+            assert conn.execute("SELECT current_database()").fetchone() == ("codetracker",)
+    finally:
+        stop_embedded_postgres(data_dir)
 
 
 # --- what CODE_TRACKER_PG_DATA may point at ------------------------------------------------------------------
