@@ -1,7 +1,8 @@
-"""The embedded Postgres of local runs (the `pgserver` package): start or adopt, stop. The CLI, `codetracker dev`,
-the tests and the benchmarks reach it through `start_embedded_postgres`; the settings decide when it is used
-(`codetracker.settings.DatabaseLocation`: nothing else configured, and the entry point allows it). Lambda never
-uses it, and the layer does not ship `codetracker/local/`. Everything this package knows of pgserver's
+"""The embedded Postgres of local runs (the `pgserver` package): start or adopt, stop. Every start goes through
+`start_embedded_postgres`: the CLI, the tests and the benchmarks reach it through the settings (they pass
+`embedded_conninfo` to `Settings.from_env` / `DatabaseLocation.from_env`, which decide whether it is used: only
+when nothing else is configured), `codetracker dev` directly after asking the settings. Lambda never uses it,
+and the layer does not ship `codetracker/local/`. Everything this package knows of pgserver's
 internals (its handle bookkeeping, its inter-process lock, the postmaster check) is in this module.
 
 The data directory: ``$CODE_TRACKER_PG_DATA``, else ``$XDG_DATA_HOME/codetracker/pgdata``, else
