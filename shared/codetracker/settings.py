@@ -138,13 +138,14 @@ def _conninfo_from_parts(env: Mapping[str, str]) -> str | None:
     port = values[PG_PORT] or "5432"
     if not port.isdigit() or not 0 < int(port) < 65536:
         raise StoreConfigurationError(f"{PG_PORT} must be a TCP port number, not {port!r}")
+    ssl = values[PG_SSL]
     params = {
         "host": values[PG_HOST],
         "port": port,
         "dbname": values[PG_DATABASE],
         "user": values[PG_USER],
         "password": values[PG_PASSWORD],
-        "sslmode": _sslmode(values[PG_SSL]) if values[PG_SSL] else None,
+        "sslmode": _sslmode(ssl) if ssl else None,
     }
     return " ".join(f"{key}={_quoted(value)}" for key, value in params.items() if value is not None)
 

@@ -28,6 +28,7 @@ import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 from codetracker.adapters.postgres.connection import connect
 from codetracker.errors import StoreConfigurationError, StoreUnavailable
@@ -304,7 +305,7 @@ def _prune_stale_handles(pgdata: Path) -> None:
             os.replace(tmp, path)
 
 
-def _import_pgserver():
+def _import_pgserver() -> ModuleType:
     try:
         with warnings.catch_warnings():
             # platformdirs warns at pgserver's import when XDG_RUNTIME_DIR is unset; the fallback is fine.

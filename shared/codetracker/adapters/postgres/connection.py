@@ -10,7 +10,7 @@ has the password scrubbed. psycopg is imported lazily, on the paths that use it.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from codetracker.errors import StoreConfigurationError, StoreUnavailable
@@ -56,7 +56,7 @@ def connect(
         raise StoreConfigurationError(
             f"malformed Postgres conninfo {redacted(conninfo)}: {driver_message(err, conninfo)}"
         ) from None
-    defaults: dict[str, object] = {"connect_timeout": connect_timeout, "application_name": APPLICATION_NAME}
+    defaults: dict[str, Any] = {"connect_timeout": connect_timeout, "application_name": APPLICATION_NAME}
     extra = {key: value for key, value in defaults.items() if key not in given}
     try:
         return psycopg.connect(conninfo, autocommit=autocommit, prepare_threshold=None, **extra)
