@@ -1,7 +1,8 @@
 """Fixtures shared by the whole suite.
 
-Postgres: the server is DATABASE_URL when set, else an embedded pgserver in a temporary directory, started on
-first use by a test that needs it and stopped (and deleted) at the end of the session. Every test that asks
+Postgres: the server is where the settings say (DATABASE_URL or CODE_TRACKER_PG_* when set), else the embedded
+Postgres (codetracker.local.embedded_postgres) in a temporary directory, started on first use by a test that
+needs it and stopped (and deleted) at the end of the session. Every test that asks
 for a database gets a fresh one: a copy of a template database migrated once per session (CREATE DATABASE …
 TEMPLATE takes a few milliseconds), dropped afterwards. A DATABASE_URL server must let its user create
 databases. psycopg and pgserver are imported only by those fixtures.
@@ -10,10 +11,11 @@ databases. psycopg and pgserver are imported only by those fixtures.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import uuid
-import warnings
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -44,27 +46,30 @@ def _process_is_running(pid: int) -> bool:
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    """Conninfo of the test server's maintenance database (for creating and dropping databases)."""
-    configured = os.environ.get("DATABASE_URL")
-    if configured:
-        yield configured
+    """Conninfo of the test server's maintenance database (for creating and dropping databases), resolved by the
+    settings as the CLI resolves it: DATABASE_URL or CODE_TRACKER_PG_* when set, else the embedded Postgres, here
+    in a temporary data directory that is stopped and deleted at the end of the session."""
+    from codetracker.local.embedded_postgres import embedded_conninfo, stop_embedded_postgres
+    from codetracker.settings import PG_DATA, DatabaseLocation
+
+    data_dir = Path(tempfile.mkdtemp(prefix="codetracker-pg-"))
+    location = DatabaseLocation.from_env({**os.environ, PG_DATA: str(data_dir)}, embedded_conninfo=embedded_conninfo)
+    if not location.embedded:
+        data_dir.rmdir()
+        yield location.conninfo_source()()
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # platformdirs: XDG_RUNTIME_DIR unset
-        import pgserver
-
-    data_dir = tempfile.mkdtemp(prefix="codetracker-pg-")
-    server = pgserver.get_server(data_dir, cleanup_mode="delete")
-    pid = server.get_pid()
     try:
-        yield server.get_uri()
+        conninfo = location.conninfo_source()()
+        pid = int((data_dir / "postmaster.pid").read_text().split()[0])
+        yield conninfo
     finally:
-        server.cleanup()  # pg_ctl stop -w, then removes the data directory
-        if pid is not None and _process_is_running(pid):
-            import psutil
+        stop_embedded_postgres(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+    if _process_is_running(pid):
+        import psutil
 
-            psutil.Process(pid).kill()
-            pytest.fail(f"the test Postgres (pid {pid}) was still running after cleanup; killed it")
+        psutil.Process(pid).kill()
+        pytest.fail(f"the test Postgres (pid {pid}) was still running after it was stopped; killed it")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ import time
 
 from synthetic import build_descriptor, row_count, with_changed_files
 
-from codetracker.adapters.postgres_connection import connect
+from codetracker.adapters.postgres.connection import connect
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource

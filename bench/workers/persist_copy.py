@@ -23,7 +23,7 @@ import sys
 from peak import vmhwm_kb
 import time
 
-from codetracker.adapters.postgres_connection import connect
+from codetracker.adapters.postgres.connection import connect
 
 TABLES = ("modules", "functions", "parameters", "return_values", "snapshot_files", "scan_problems")
 

@@ -626,19 +626,20 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
 
 
 def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker.adapters import postgres_connection
+    from codetracker.adapters.postgres.connection import redacted
+    from codetracker.local.embedded_postgres import stop_embedded_postgres
 
     action = _required(args, "action")
     database = services.settings.database
     if action == "stop":
         if not database.embedded:
             raise UsageError("the database is configured (DATABASE_URL or CODE_TRACKER_PG_*): nothing to stop")
-        stopped = postgres_connection.stop_embedded_postgres(database.embedded_data_dir)
+        stopped = stop_embedded_postgres(database.embedded_data_dir)
         out.write(f"embedded Postgres in {database.embedded_data_dir}: {'stopped' if stopped else 'was not running'}\n")
         return EXIT_OK
     where = f"embedded Postgres in {database.embedded_data_dir}" if database.embedded else "configured"
     version, applied = services.database.schema_version()
-    out.write(f"database: {postgres_connection.redacted(database.conninfo_source()())} ({where})\n")
+    out.write(f"database: {redacted(database.conninfo_source()())} ({where})\n")
     out.write(f"schema version: {version} ({applied} migrations applied)\n")
     running = _running_dev(os.environ)
     if running is not None:
@@ -764,12 +765,13 @@ def main(
                 "a command is required: extract, scan, show, db, redrive or dev (see 'codetracker --help')"
             )
         if services is None and args.command != "dev":
+            from codetracker.local.embedded_postgres import embedded_conninfo
             from codetracker.settings import Settings
             from codetracker.wiring import Services
 
             if args.command == "redrive":
                 _use_running_dev(os.environ)
-            services = Services(Settings.from_env(allow_embedded_database=True))
+            services = Services(Settings.from_env(embedded_conninfo=embedded_conninfo))
         return _COMMANDS[args.command](args, services, out, err)
     except UsageError as error:
         err.write(f"codetracker: error: {error}\n")

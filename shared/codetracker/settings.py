@@ -1,11 +1,14 @@
 """Typed settings, parsed and validated once from the environment: at cold start in Lambda, at start in the
 CLI. A bad value is the operator's mistake (ConfigurationError naming the variable), never the caller's.
 
-Where the database is, first match wins (decided here and nowhere else):
-1. `DATABASE_URL` (any libpq conninfo);
-2. `CODE_TRACKER_PG_HOST`, `_PORT`, `_DATABASE`, `_USER`, `_PASSWORD`, `_SSL`;
-3. neither: the embedded Postgres in `CODE_TRACKER_PG_DATA` (or the per-user default), allowed only where
-   the entry point says so (the CLI and the local runtime; never in Lambda).
+Where the database is, first match wins (decided here and nowhere else: `DatabaseLocation`):
+1. `DATABASE_URL` (any libpq conninfo: a `postgresql://…` URI or key=value pairs);
+2. `CODE_TRACKER_PG_HOST`, `_PORT` (default 5432), `_DATABASE`, `_USER`, `_PASSWORD` (optional; in AWS
+   `CODE_TRACKER_PG_PASSWORD_SECRET_ID` instead), `_SSL` (optional: true/1/yes → require, false/0/no →
+   disable, or a libpq sslmode such as verify-full);
+3. neither: the embedded Postgres in `CODE_TRACKER_PG_DATA`, else `$XDG_DATA_HOME/codetracker/pgdata`, else
+   `~/.local/share/codetracker/pgdata`, allowed only where the entry point says so by passing how to start it
+   (the CLI, the local runtime and the tests; never in Lambda).
 Nothing here connects, starts or imports a driver: the database is resolved on first use.
 """
 
@@ -14,13 +17,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from codetracker.adapters import postgres_connection
-from codetracker.adapters.source_folder import DEFAULT_MAX_HASH_BYTES
-from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, SelectionOptions
-from codetracker.errors import ConfigurationError
+from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_HASH_BYTES, SelectionOptions
+from codetracker.errors import ConfigurationError, StoreConfigurationError
 from codetracker.ports import FetchLimits
 
 T = TypeVar("T", int, float)
@@ -54,8 +56,28 @@ def _workers(env: Mapping[str, str]) -> int | None:
     return workers
 
 
+# Where the database is: the variables, in the order they are looked at.
+DATABASE_URL = "DATABASE_URL"
+PG_HOST = "CODE_TRACKER_PG_HOST"
+PG_PORT = "CODE_TRACKER_PG_PORT"
+PG_DATABASE = "CODE_TRACKER_PG_DATABASE"
+PG_USER = "CODE_TRACKER_PG_USER"
+PG_PASSWORD = "CODE_TRACKER_PG_PASSWORD"
+PG_SSL = "CODE_TRACKER_PG_SSL"
+PG_PASSWORD_SECRET_ID = "CODE_TRACKER_PG_PASSWORD_SECRET_ID"
+PG_DATA = "CODE_TRACKER_PG_DATA"
+
+_PG_SETTINGS = (PG_HOST, PG_PORT, PG_DATABASE, PG_USER, PG_PASSWORD, PG_SSL)
+_PG_REQUIRED = (PG_HOST, PG_DATABASE, PG_USER)
+_SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+
+# The embedded server's conninfo for a data directory, started on demand (codetracker.local.embedded_postgres);
+# given by the entry points that allow it, so that these settings import nothing that starts a server.
+EmbeddedConninfo = Callable[[Path], str]
+
+
 @dataclass(frozen=True, slots=True)
-class DatabaseSettings:
+class DatabaseLocation:
     """Where the database is. `origin`: "DATABASE_URL", "CODE_TRACKER_PG_*", "embedded" or "none"."""
 
     origin: str
@@ -64,6 +86,7 @@ class DatabaseSettings:
     # AWS: the password is the "password" of this Secrets Manager secret (the RDS JSON format), read when
     # connecting and read again after a failed connection, so a rotated password is picked up.
     password_secret_id: str | None = None
+    embedded_conninfo: EmbeddedConninfo | None = field(default=None, repr=False, compare=False)
 
     @property
     def embedded(self) -> bool:
@@ -74,26 +97,23 @@ class DatabaseSettings:
         if self.conninfo is not None:
             conninfo = self.conninfo
             return lambda: conninfo
-        if self.embedded_data_dir is not None:
-            data_dir = self.embedded_data_dir
-            return lambda: postgres_connection.start_embedded_postgres(data_dir)
+        if self.embedded_data_dir is not None and self.embedded_conninfo is not None:
+            return partial(self.embedded_conninfo, self.embedded_data_dir)
         return _no_database
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, allow_embedded: bool) -> DatabaseSettings:
-        url = env.get(postgres_connection.DATABASE_URL)
+    def from_env(cls, env: Mapping[str, str], *, embedded_conninfo: EmbeddedConninfo | None) -> DatabaseLocation:
+        """First match wins (see the module docstring); the embedded server only with `embedded_conninfo`."""
+        url = _setting(env, DATABASE_URL)
         if url:
             return cls("DATABASE_URL", conninfo=url)
-        parts = postgres_connection.conninfo_from_settings(env)
+        parts = _conninfo_from_parts(env)
         if parts is not None:
-            secret_id = None if env.get(postgres_connection.PG_PASSWORD) else env.get(PG_PASSWORD_SECRET_ID) or None
+            secret_id = None if _setting(env, PG_PASSWORD) else _setting(env, PG_PASSWORD_SECRET_ID)
             return cls("CODE_TRACKER_PG_*", conninfo=parts, password_secret_id=secret_id)
-        if allow_embedded:
-            return cls("embedded", embedded_data_dir=postgres_connection.embedded_data_dir(env))
+        if embedded_conninfo is not None:
+            return cls("embedded", embedded_data_dir=embedded_data_dir(env), embedded_conninfo=embedded_conninfo)
         return cls("none")
-
-
-PG_PASSWORD_SECRET_ID = "CODE_TRACKER_PG_PASSWORD_SECRET_ID"
 
 
 def _no_database() -> str:
@@ -101,6 +121,71 @@ def _no_database() -> str:
         "no database configured: set DATABASE_URL or CODE_TRACKER_PG_HOST, _DATABASE and _USER",
         setting="DATABASE_URL",
     )
+
+
+def _conninfo_from_parts(env: Mapping[str, str]) -> str | None:
+    """A key=value conninfo from the CODE_TRACKER_PG_* variables, None when none of them is set."""
+    values = {name: _setting(env, name) for name in _PG_SETTINGS}
+    if not any(values.values()):
+        return None
+    missing = [name for name in _PG_REQUIRED if not values[name]]
+    if missing:
+        present = ", ".join(name for name, value in values.items() if value)
+        raise StoreConfigurationError(
+            f"incomplete Postgres settings: {', '.join(missing)} must be set as well "
+            f"(found {present}); or set {DATABASE_URL}, or none of them to use the embedded Postgres"
+        )
+    port = values[PG_PORT] or "5432"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise StoreConfigurationError(f"{PG_PORT} must be a TCP port number, not {port!r}")
+    ssl = values[PG_SSL]
+    params = {
+        "host": values[PG_HOST],
+        "port": port,
+        "dbname": values[PG_DATABASE],
+        "user": values[PG_USER],
+        "password": values[PG_PASSWORD],
+        "sslmode": _sslmode(ssl) if ssl else None,
+    }
+    return " ".join(f"{key}={_quoted(value)}" for key, value in params.items() if value is not None)
+
+
+def _quoted(value: str) -> str:
+    """A conninfo value in libpq's quoting: in single quotes, backslash and quote escaped."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def _sslmode(value: str) -> str:
+    """CODE_TRACKER_PG_SSL → libpq sslmode: a yes/no flag, or an sslmode name."""
+    normalized = value.strip().lower()
+    if normalized in ("true", "1", "yes", "on"):
+        return "require"
+    if normalized in ("false", "0", "no", "off"):
+        return "disable"
+    if normalized in _SSLMODES:
+        return normalized
+    raise StoreConfigurationError(f"{PG_SSL} must be true/false or one of {', '.join(_SSLMODES)}, not {value!r}")
+
+
+def embedded_data_dir(env: Mapping[str, str]) -> Path:
+    """Where the embedded server keeps its data for this user (also where `codetracker dev` keeps its files)."""
+    explicit = _setting(env, PG_DATA)
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg_data_home = _setting(env, "XDG_DATA_HOME")
+    if xdg_data_home and Path(xdg_data_home).is_absolute():  # the XDG spec says to ignore relative paths
+        base = Path(xdg_data_home)
+    else:
+        home = _setting(env, "HOME")
+        base = (Path(home) if home else Path.home()) / ".local" / "share"
+    return base / "codetracker" / "pgdata"
+
+
+def _setting(env: Mapping[str, str], name: str) -> str | None:
+    # An empty variable (FOO= in an env file) counts as unset.
+    value = env.get(name)
+    return value if value else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,14 +336,18 @@ class PipelineSettings:
 class Settings:
     selection: SelectionOptions = SelectionOptions()
     fetch_limits: FetchLimits = FetchLimits()
-    database: DatabaseSettings = DatabaseSettings("none")
+    database: DatabaseLocation = DatabaseLocation("none")
     max_hash_bytes: int = DEFAULT_MAX_HASH_BYTES
     extract_workers: int | None = None  # parser worker processes; None: one per CPU when a scan is big enough
     api: ApiSettings = ApiSettings()
     pipeline: PipelineSettings = PipelineSettings()
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, *, allow_embedded_database: bool = False) -> Settings:
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, embedded_conninfo: EmbeddedConninfo | None = None
+    ) -> Settings:
+        """`embedded_conninfo`: where the entry point allows the embedded database (the CLI, the local runtime,
+        the tests), how to start it; never in Lambda."""
         env = os.environ if env is None else env
         base = FetchLimits()
         return cls(
@@ -271,7 +360,7 @@ class Settings:
                     for name, variable in FetchLimits.SETTINGS.items()
                 }
             ),
-            database=DatabaseSettings.from_env(env, allow_embedded=allow_embedded_database),
+            database=DatabaseLocation.from_env(env, embedded_conninfo=embedded_conninfo),
             max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),
             extract_workers=_workers(env),
             api=ApiSettings.from_env(env),

@@ -86,6 +86,23 @@ def test_dependencies_point_inwards():
     assert offenders == []
 
 
+def test_settings_import_no_adapter_and_nothing_that_starts_a_server():
+    """The settings decide where the database is; they start nothing, so they import neither the adapters (which
+    import the settings) nor the local runtime (the embedded Postgres is handed to them by the entry points)."""
+    imported = _internal_imports(PACKAGE / "settings.py")
+    assert sorted(m for m in imported if m.startswith(("codetracker.adapters", "codetracker.local"))) == []
+    assert _imported_roots(PACKAGE / "settings.py") & IO_LIBRARIES == set()
+
+
+def test_only_the_local_embedded_postgres_imports_pgserver():
+    """pgserver (start, adopt, stop, the postmaster check, its private lock) is known to one module, which the
+    Lambda layer does not ship; no adapter imports it."""
+    importers = sorted(
+        str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py") if "pgserver" in _imported_roots(path)
+    )
+    assert importers == ["local/embedded_postgres.py"]
+
+
 def test_use_cases_import_no_io_library():
     offenders = {
         str(path.relative_to(PACKAGE)): sorted(_imported_roots(path) & IO_LIBRARIES)

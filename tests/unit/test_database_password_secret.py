@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from codetracker.adapters.postgres_connection import redacted, with_password
+from codetracker.adapters.postgres.connection import redacted, with_password
 from codetracker.adapters.secrets import DatabasePasswordSource
 from codetracker.errors import ConfigurationError
 from codetracker.settings import Settings

@@ -38,8 +38,20 @@ def test_database_precedence_is_decided_once(tmp_path: Path):
     url = "postgresql://u@elsewhere/ct"
     assert Settings.from_env({"DATABASE_URL": url, **parts}).database.origin == "DATABASE_URL"
     assert Settings.from_env(parts).database.origin == "CODE_TRACKER_PG_*"
-    embedded = Settings.from_env({"CODE_TRACKER_PG_DATA": str(tmp_path)}, allow_embedded_database=True).database
+    started = []
+
+    def embedded_conninfo(data_dir: Path) -> str:
+        started.append(data_dir)
+        return "host=/run/embedded dbname=codetracker"
+
+    env = {"CODE_TRACKER_PG_DATA": str(tmp_path)}
+    embedded = Settings.from_env(env, embedded_conninfo=embedded_conninfo).database
     assert embedded.embedded and embedded.embedded_data_dir == tmp_path
+    assert started == []  # started on first connection, not by the settings
+    assert embedded.conninfo_source()() == "host=/run/embedded dbname=codetracker" and started == [tmp_path]
+    assert Settings.from_env({**env, **parts}, embedded_conninfo=embedded_conninfo).database.origin == (
+        "CODE_TRACKER_PG_*"
+    )
     # Lambda never falls back to an embedded server: no database configured is an error when it is needed.
     lambda_side = Settings.from_env({"CODE_TRACKER_PG_DATA": str(tmp_path)}).database
     assert lambda_side.origin == "none"

@@ -109,7 +109,7 @@ class DatabasePasswordSource:
 
         from botocore.exceptions import BotoCoreError, ClientError
 
-        from codetracker.adapters.postgres_connection import with_password
+        from codetracker.adapters.postgres.connection import with_password
 
         variable = "CODE_TRACKER_PG_PASSWORD_SECRET_ID"
         try:

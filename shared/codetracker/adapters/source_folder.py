@@ -24,7 +24,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from codetracker.domain.model import EntryKind, ProblemKind, ScanProblem, TreeEntry
-from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, IGNORE_FILE_NAME, is_module_path
+from codetracker.domain.selection import (
+    DEFAULT_MAX_FILE_BYTES,
+    DEFAULT_MAX_HASH_BYTES,
+    IGNORE_FILE_NAME,
+    is_module_path,
+)
 from codetracker.errors import InvalidInput, SourceIsGitRepository, SourceNotFound, SourceUnreadable
 
 # Never descended into: VCS metadata and installed dependencies are not the package's source, and
@@ -33,9 +38,6 @@ _PRUNED_DIRS = frozenset({".git", "node_modules"})
 # Module files are read once to hash them; their bytes are kept until the scan reads them, within a budget.
 _CONTENT_BUDGET_BYTES = 128 * 1024 * 1024
 _HASH_CHUNK_BYTES = 1024 * 1024
-# Files that are not modules are read only to put their git blob sha in the manifest: above this size the
-# manifest has their size and no sha (a 4 GB file cost 12.7 s to hash).
-DEFAULT_MAX_HASH_BYTES = 64 * 1024 * 1024
 # The walk reports its progress at most this often (and once at its end).
 DEFAULT_PROGRESS_INTERVAL_SECONDS = 0.25
 

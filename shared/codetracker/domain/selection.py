@@ -18,6 +18,7 @@ from codetracker.domain.slugs import slugify
 __all__ = [
     "DEFAULT_IGNORE_PATTERNS",
     "DEFAULT_MAX_FILE_BYTES",
+    "DEFAULT_MAX_HASH_BYTES",
     "IGNORE_FILE_NAME",
     "IgnoreRules",
     "Selection",
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
+# Files that are not modules are read only to put their git blob sha in the manifest: above this size the
+# manifest has their size and no sha (a 4 GB file cost 12.7 s to hash).
+DEFAULT_MAX_HASH_BYTES = 64 * 1024 * 1024
 
 # Source dialects: which grammar reads a file.
 JAVASCRIPT = "javascript"  # .js, .mjs, .jsx (the JavaScript grammar reads JSX)

@@ -32,7 +32,7 @@ def dev_dir(env: Mapping[str, str]) -> Path:
     explicit = env.get(DEV_DIR)
     if explicit:
         return Path(explicit).expanduser().resolve()
-    from codetracker.adapters.postgres_connection import embedded_data_dir
+    from codetracker.settings import embedded_data_dir
 
     return (embedded_data_dir(env).expanduser().parent / "dev").resolve()
 

@@ -167,24 +167,24 @@ class DevRuntime:
         return values, generated_admin
 
     def _database(self, previous: dict[str, Any] | None) -> tuple[str, str]:
-        from codetracker.adapters import postgres_connection as pg
+        from codetracker.adapters.postgres.connection import redacted
         from codetracker.adapters.postgres.database import PostgresDatabase
-        from codetracker.settings import Settings
+        from codetracker.local.embedded_postgres import embedded_conninfo, start_embedded_postgres
+        from codetracker.settings import DatabaseLocation
 
-        database = Settings.from_env(self.env, allow_embedded_database=True).database
-        if database.embedded:
-            data_dir = Path(database.embedded_data_dir).expanduser().resolve()
-            running = _postgres_running(data_dir)
-            if running:
-                _prune_stale_handles(data_dir)
-            conninfo = pg.start_embedded_postgres(data_dir)
-            adopted = bool(previous and previous.get("owns_postgres") and previous.get("postgres_dir") == str(data_dir))
-            if not running or adopted:
-                self._postgres_dir = data_dir
-            where = f"embedded Postgres in {data_dir}" + (" (already running, reused)" if running else "")
+        database = DatabaseLocation.from_env(self.env, embedded_conninfo=embedded_conninfo)
+        if database.embedded_data_dir is not None:  # the embedded Postgres
+            server = start_embedded_postgres(database.embedded_data_dir)
+            conninfo = server.conninfo
+            adopted = bool(
+                previous and previous.get("owns_postgres") and previous.get("postgres_dir") == str(server.data_dir)
+            )
+            if not server.reused or adopted:
+                self._postgres_dir = server.data_dir
+            where = f"embedded Postgres in {server.data_dir}" + (" (already running, reused)" if server.reused else "")
         else:
             conninfo = database.conninfo_source()()
-            where = f"{pg.redacted(conninfo)} ({database.origin})"
+            where = f"{redacted(conninfo)} ({database.origin})"
         with PostgresDatabase(conninfo) as db:
             version, _ = db.schema_version()  # applies the migrations once, before any function connects
         return conninfo, f"{where}, schema version {version}"
@@ -562,10 +562,10 @@ class DevRuntime:
             local_queues.stop(self._moto)
             self._moto = None
         if self._postgres_dir is not None:
-            from codetracker.adapters import postgres_connection as pg
+            from codetracker.local.embedded_postgres import stop_embedded_postgres
 
             with contextlib.suppress(Exception):
-                pg.stop_embedded_postgres(self._postgres_dir)
+                stop_embedded_postgres(self._postgres_dir)
             self._postgres_dir = None
         if self._socket is not None:
             self._socket.close()
@@ -592,39 +592,3 @@ def _kill_group(process: subprocess.Popen) -> None:
 def local_visibility(seconds: int, options: DevOptions) -> int:
     cap = options.max_visibility_timeout_s
     return min(seconds, cap) if cap is not None else seconds
-
-
-def _postgres_running(data_dir: Path) -> bool:
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # platformdirs, at pgserver's import, when XDG_RUNTIME_DIR is unset
-            from pgserver.utils import PostmasterInfo
-    except ImportError:
-        return False
-    info = PostmasterInfo.read_from_pgdata(data_dir) if (data_dir / "postmaster.pid").exists() else None
-    return info is not None and info.is_running()
-
-
-def _prune_stale_handles(data_dir: Path) -> None:
-    """pgserver keeps the pids of the processes holding its server in `.handle_pids.json` and never drops
-    those of killed ones; drop them (under pgserver's own lock), so that the server they leave is reused
-    and its bookkeeping stays true."""
-    path = data_dir / ".handle_pids.json"
-    if not path.exists():
-        return
-    try:
-        from pgserver.postgres_server import PostgresServer
-    except ImportError:
-        return
-    with PostgresServer._lock:
-        try:
-            pids = json.loads(path.read_text())
-        except (OSError, ValueError):
-            return
-        alive = [pid for pid in pids if isinstance(pid, int) and rec.pid_alive(pid)]
-        if alive != pids:
-            tmp = path.with_name(path.name + ".tmp")
-            tmp.write_text(json.dumps(alive))
-            os.replace(tmp, path)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Self
 
 from codetracker.adapters.postgres.migrations import migrate
-from codetracker.adapters.postgres_connection import DEFAULT_CONNECT_TIMEOUT, connect, driver_message, redacted
+from codetracker.adapters.postgres.connection import DEFAULT_CONNECT_TIMEOUT, connect, driver_message, redacted
 from codetracker.errors import StoreUnavailable
 
 if TYPE_CHECKING:

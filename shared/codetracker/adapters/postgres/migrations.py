@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from codetracker.adapters.postgres_connection import connect
+from codetracker.adapters.postgres.connection import connect
 from codetracker.errors import StoreConfigurationError, StoreUnavailable
 
 if TYPE_CHECKING:
