@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from codetracker.settings import Settings
 
 if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
+    from codetracker.adapters.sqs import SqsMessageQueue
     from codetracker.parsing.workers import ParallelOptions
     from codetracker.ports import (
         Checkout,
@@ -40,6 +42,10 @@ if TYPE_CHECKING:
     )
     from codetracker.usecases.notify import NotifierPorts
     from codetracker.usecases.pipeline import PipelinePorts
+    from codetracker.usecases.reconcile import ReconcileReport
+    from codetracker.usecases.retention import RetentionReport
+
+TimeLeft = Callable[[], float]  # seconds left in the invocation (handler_edge.time_left)
 
 
 def utc_now() -> datetime:
@@ -126,10 +132,13 @@ class Services:
         database = self.settings.database
         if database.password_secret_id is None:
             return PostgresDatabase(database.conninfo_source())
+        import boto3
+
         from codetracker.adapters.secrets import DatabasePasswordSource
 
+        secrets_manager = boto3.client("secretsmanager")
         return PostgresDatabase(
-            DatabasePasswordSource(database.conninfo or "", database.password_secret_id, self.secrets_client)
+            DatabasePasswordSource(database.conninfo or "", database.password_secret_id, secrets_manager)
         )
 
     @cached_property
@@ -161,12 +170,6 @@ class Services:
         return SettingsSecretSource(self.settings.api.secrets, max_age_s=self.settings.api.secret_max_age_s)
 
     @cached_property
-    def secrets_client(self) -> Any:
-        import boto3
-
-        return boto3.client("secretsmanager")
-
-    @cached_property
     def cipher(self) -> TokenCipher:
         from codetracker.adapters.cipher import AesGcmTokenCipher
 
@@ -192,7 +195,7 @@ class Services:
 
         return S3PayloadStore(self.settings.pipeline.payload_bucket)
 
-    def _queue(self, name: str) -> Any:
+    def _queue(self, name: str) -> SqsMessageQueue:
         from codetracker.adapters.sqs import SqsMessageQueue
 
         pipeline = self.settings.pipeline
@@ -293,6 +296,46 @@ class Services:
             backoff_cap_s=pipeline.notify_backoff_cap_s,
             allow_private_urls=self.settings.api.allow_private_urls,
             log_lines=pipeline.log_tail_lines,
+        )
+
+    # --- the schedules' use cases, with their collaborators -----------------------------------------------------
+
+    def reconciler(self, *, time_left: TimeLeft | None) -> Callable[[], ReconcileReport]:
+        """One reconciler run (outbox, abandoned jobs, watched refs) with this process's collaborators."""
+        from codetracker.usecases.reconcile import reconcile
+
+        pipeline = self.settings.pipeline
+        return partial(
+            reconcile,
+            unit_of_work=self.unit_of_work,
+            ref_lister=self.ref_lister,
+            scan_queue=self.scan_queue,
+            cipher=self.cipher,
+            resolver=self.resolver,
+            clock=self.clock,
+            metrics=self.metrics,
+            limits=self.settings.fetch_limits,
+            concurrency=pipeline.reconcile_concurrency,
+            max_scans=pipeline.reconcile_max_scans,
+            allow_private_urls=self.settings.api.allow_private_urls,
+            time_left=time_left,
+            pipeline=self.pipeline_ports(),
+            abandon_after_s=pipeline.abandon_after_s,
+        )
+
+    def retention_cleaner(self, *, time_left: TimeLeft | None) -> Callable[[], RetentionReport]:
+        """One retention run (old jobs, activities, deliveries, unlisted parsed blobs) with its collaborators."""
+        from codetracker.usecases.retention import clean_up
+
+        pipeline = self.settings.pipeline
+        return partial(
+            clean_up,
+            unit_of_work=self.unit_of_work,
+            clock=self.clock,
+            metrics=self.metrics,
+            retention_days=pipeline.retention_days,
+            batch=pipeline.retention_batch,
+            time_left=time_left,
         )
 
     def close(self) -> None:
