@@ -333,10 +333,9 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
         result = extract_folder(
             request,
             open_folder=_opener(services, progress),
-            parser=services.parser(args.parser),
+            extractor=services.extractor(args.parser),
             options=services.settings.selection,
             progress=progress,
-            parallel=services.parallel_options,
         )
     descriptor = result.descriptor
     if args.json:
@@ -402,14 +401,13 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             result = scan_repository(
                 request,
                 fetcher=services.fetcher,
-                parser=services.parser(args.parser),
+                extractor=services.extractor(args.parser),
                 clock=services.clock,
                 cache=cache,
                 limits=settings.fetch_limits,
                 options=settings.selection,
                 progress=progress,
                 fetch_progress=progress.fetch,
-                parallel=services.parallel_options,
             )
         else:
             if args.token_env:
@@ -426,12 +424,11 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             result = scan_folder(
                 request,
                 open_folder=_opener(services, progress),
-                parser=services.parser(args.parser),
+                extractor=services.extractor(args.parser),
                 clock=services.clock,
                 cache=cache,
                 options=settings.selection,
                 progress=progress,
-                parallel=services.parallel_options,
             )
     summary = persist_scan(result, unit_of_work=services.unit_of_work, replace_source=args.replace).summary
     if args.json:

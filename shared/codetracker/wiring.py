@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         Checkout,
         Clock,
         DeadLetterMover,
+        Extractor,
         FolderTree,
         HostResolver,
         MessageVisibility,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from codetracker.usecases.pipeline import PipelinePorts
     from codetracker.usecases.reconcile import ReconcileReport
     from codetracker.usecases.retention import RetentionReport
+    from codetracker.usecases.url_policy import UrlPolicy
 
 TimeLeft = Callable[[], float]  # seconds left in the invocation (handler_edge.time_left)
 
@@ -109,6 +111,12 @@ class Services:
         from codetracker.parsing import get_parser
 
         return get_parser(name)
+
+    def extractor(self, parser_name: str = "auto") -> Extractor:
+        """The parser called `parser_name` over the scan's files, in worker processes when that pays."""
+        from codetracker.parsing.extractor import ParserExtractor
+
+        return ParserExtractor(self.parser(parser_name), self.parallel_options)
 
     def open_folder(self, path: str, *, walk_progress: Callable[[int, int], None] | None = None) -> FolderTree:
         from codetracker.adapters.source_folder import FolderSource
@@ -180,6 +188,13 @@ class Services:
         from codetracker.adapters.dns import SystemResolver
 
         return SystemResolver()
+
+    @cached_property
+    def url_policy(self) -> UrlPolicy:
+        """Which repository and callback URLs the service accepts (CODE_TRACKER_ALLOW_PRIVATE_URLS)."""
+        from codetracker.usecases.url_policy import UrlPolicy
+
+        return UrlPolicy(self.resolver, allow_private=self.settings.api.allow_private_urls)
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -262,18 +277,16 @@ class Services:
             clock=self.clock,
             metrics=self.metrics,
             cipher=self.cipher,
-            resolver=self.resolver,
+            url_policy=self.url_policy,
             notify_queue=self.notify_queue,
             payloads=self.payloads,
             fetcher=self.fetcher if scanner else None,
-            parser=self.parser() if scanner else None,
+            extractor=self.extractor() if scanner else None,
             persist_queue=self.persist_queue if scanner else None,
             scan_visibility=self.scan_visibility if scanner else None,
             limits=self.settings.fetch_limits,
             selection=self.settings.selection,
-            parallel=self.parallel_options,
             scan_reserve_s=pipeline.scan_reserve_s,
-            allow_private_urls=self.settings.api.allow_private_urls,
             public_api_url=pipeline.public_api_url,
             log_lines=pipeline.log_tail_lines,
         )
@@ -287,14 +300,13 @@ class Services:
             sender=self.webhook_sender,
             visibility=self.notify_visibility,
             cipher=self.cipher,
-            resolver=self.resolver,
+            url_policy=self.url_policy,
             clock=self.clock,
             metrics=self.metrics,
             payloads=self.payloads,
             max_attempts=pipeline.notify_max_attempts,
             backoff_base_s=pipeline.notify_backoff_base_s,
             backoff_cap_s=pipeline.notify_backoff_cap_s,
-            allow_private_urls=self.settings.api.allow_private_urls,
             log_lines=pipeline.log_tail_lines,
         )
 
@@ -311,13 +323,12 @@ class Services:
             ref_lister=self.ref_lister,
             scan_queue=self.scan_queue,
             cipher=self.cipher,
-            resolver=self.resolver,
+            url_policy=self.url_policy,
             clock=self.clock,
             metrics=self.metrics,
             limits=self.settings.fetch_limits,
             concurrency=pipeline.reconcile_concurrency,
             max_scans=pipeline.reconcile_max_scans,
-            allow_private_urls=self.settings.api.allow_private_urls,
             time_left=time_left,
             pipeline=self.pipeline_ports(),
             abandon_after_s=pipeline.abandon_after_s,

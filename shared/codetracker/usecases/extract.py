@@ -16,8 +16,7 @@ from codetracker.domain.selection import (
     slugify,
     unread_sources,
 )
-from codetracker.parsing.workers import ParallelOptions, extract_contents
-from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
+from codetracker.ports import Extractor, FolderTree, ParsedBlobCache, SourceTree
 from codetracker.usecases.requests import ExtractFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -44,23 +43,22 @@ def extract_tree(
     tree: SourceTree,
     *,
     module_slug: str,
-    parser: ModuleParser,
+    extractor: Extractor,
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     source_problems: Sequence[ScanProblem] = (),
-    parallel: ParallelOptions | None = None,
     checkpoint: Checkpoint | None = None,
 ) -> ExtractionResult:
     """Select the module files of a tree and extract their exported functions.
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
-    parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it).
+    parses in worker processes (the extractor decides: parsing/extractor.py).
     `checkpoint` (the scan's time budget) is called all along selection, ignore matching and parsing;
     what it raises stops the extraction."""
     entries, rules, selection = select_tree(tree, options, checkpoint)
 
-    cache_key = f"{EXTRACTOR_VERSION}:{parser.name}"
+    cache_key = f"{EXTRACTOR_VERSION}:{extractor.name}"
     shas = {e.sha for e in selection.candidates if e.sha}
     cached: Mapping[str, FileExtraction] = cache.get_many(shas, cache_key) if cache and shas else {}
 
@@ -83,13 +81,8 @@ def extract_tree(
     skipped.extend(p for p in source_problems if not _ignored(rules, p.path))
 
     unread = {entry.path for entry in to_read}
-    outcomes = extract_contents(
-        tree.read_many(to_read),
-        parser,
-        planned=to_read,
-        max_file_bytes=options.max_file_bytes,
-        options=parallel,
-        checkpoint=checkpoint,
+    outcomes = extractor.extract(
+        tree.read_many(to_read), planned=to_read, max_file_bytes=options.max_file_bytes, checkpoint=checkpoint
     )
     for entry, result in outcomes:  # in read order; parsed in worker processes when the scan is big enough
         unread.discard(entry.path)
@@ -137,11 +130,10 @@ def extract_folder(
     request: ExtractFolderRequest,
     *,
     open_folder: FolderOpener,
-    parser: ModuleParser,
+    extractor: Extractor,
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
-    parallel: ParallelOptions | None = None,
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
     source = open_folder(str(request.path))
@@ -149,10 +141,9 @@ def extract_folder(
     return extract_tree(
         source,
         module_slug=slug,
-        parser=parser,
+        extractor=extractor,
         cache=cache,
         options=options,
         progress=progress,
         source_problems=source.problems(),
-        parallel=parallel,
     )
