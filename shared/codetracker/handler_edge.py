@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from codetracker import observability
 from codetracker.ports import QueueRecord
 
 if TYPE_CHECKING:
@@ -70,8 +69,10 @@ def install_job_logging(logger: Logger) -> None:
     (observability.install)."""
     from aws_lambda_powertools.logging import utils
 
+    from codetracker import observability  # not at import: the api, which runs no job, never needs it
+
     utils.copy_config_to_registered_loggers(source_logger=logger, include={"codetracker"})
-    observability.install(logger._logger if hasattr(logger, "_logger") else logger, logging.getLogger("codetracker"))
+    observability.install(logger._logger, logging.getLogger("codetracker"))
 
 
 def traced() -> bool:
@@ -86,7 +87,8 @@ def traced_handler(handler: Handler, service: str) -> Handler:
         return handler
     from aws_lambda_powertools import Tracer
 
-    return Tracer(service=service).capture_lambda_handler(capture_response=False)(handler)
+    under_tracer: Handler = Tracer(service=service).capture_lambda_handler(capture_response=False)(handler)
+    return under_tracer
 
 
 def queue_record(record: Any) -> QueueRecord:
@@ -111,7 +113,8 @@ def sqs_batch(event: dict[str, Any], context: Any, handle: Callable[[QueueRecord
     def record_handler(record: Any) -> None:  # Powertools calls it as record_handler(record=...)
         handle(queue_record(record))
 
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    answer = process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    return {"batchItemFailures": answer["batchItemFailures"]}
 
 
 def time_left(context: Any) -> Callable[[], float] | None:
