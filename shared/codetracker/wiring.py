@@ -1,9 +1,10 @@
 """The one composition root: adapters built from settings, lazily and once per process (Lambda containers and
-CLI runs reuse them). Any of them can be given instead, typed with its port, which is how tests and the local
-runtime pass their own; nothing else in the package builds an adapter.
+CLI runs reuse them), and each use case's collaborators built from them (the Extractor, the UrlPolicy, the
+pipeline's and notifier's ports, the schedules' use cases). Any adapter can be given instead, typed with its
+port, which is how tests and the local runtime pass their own; nothing else in the package builds an adapter.
 
-Lambda handlers take `services=None` and fall back to `default_services()`, built from the environment on
-first use (never at import time).
+Lambda handlers take `services=None` and fall back to `default_services()` (handler_edge), built from the
+environment on first use (never at import time).
 """
 
 from __future__ import annotations
