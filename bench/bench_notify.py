@@ -73,6 +73,7 @@ def main() -> int:
     from codetracker.settings import Settings
     from codetracker.usecases.notify import NotifierPorts, handle_notify_record
     from codetracker.usecases.registry import signing_secret_context
+    from codetracker.usecases.url_policy import UrlPolicy
     from codetracker.wiring import Services, utc_now
     from tests.support.webhook_receiver import WebhookReceiver
 
@@ -146,10 +147,9 @@ def main() -> int:
                 sender=HttpxWebhookSender(SystemResolver(), allow_private=True),
                 visibility=MemoryVisibility(),
                 cipher=cipher,
-                resolver=SystemResolver(),
+                url_policy=UrlPolicy(SystemResolver(), allow_private=True),
                 clock=utc_now,
                 metrics=MemoryMetrics(),
-                allow_private_urls=True,
             )
             bodies = []
             for job_id in jobs:

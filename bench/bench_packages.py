@@ -51,6 +51,7 @@ def build_fixture() -> None:
 def _extract(package_names):
     from codetracker.adapters.source_folder import FolderSource
     from codetracker.parsing import get_parser
+    from codetracker.parsing.extractor import ParserExtractor
     from codetracker.usecases.extract import extract_tree
 
     def run(cache):
@@ -58,7 +59,7 @@ def _extract(package_names):
         result = extract_tree(
             FolderSource(FIXTURE),
             module_slug="bench",
-            parser=get_parser("auto"),
+            extractor=ParserExtractor(get_parser("auto")),
             cache=cache,
             package_names=package_names,
         )

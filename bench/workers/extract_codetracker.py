@@ -2,8 +2,8 @@
 
     python extract_codetracker.py --parser auto --out DESCRIPTOR.json [--profile FILE] FOLDER...
 
-Per folder: `codetracker.usecases.extract.extract_folder(..., parser=get_parser(NAME),
-parallel=services.parallel_options)` - what `codetracker extract` does, with the worker setting of the
+Per folder: `codetracker.usecases.extract.extract_folder(..., extractor=ParserExtractor(get_parser(NAME),
+services.parallel_options))` - what `codetracker extract` does, with the worker setting of the
 environment (CODE_TRACKER_EXTRACT_WORKERS: unset = one worker process per CPU above the threshold, 1 =
 sequential) - then one JSON file with every descriptor (without the file manifest, like the Node
 reference). Prints a JSON summary line: load time (imports + building the parser), in-process time
@@ -32,6 +32,7 @@ from codetracker.settings import Settings  # noqa: E402
 from codetracker.usecases.extract import extract_folder  # noqa: E402
 from codetracker.usecases.requests import ExtractFolderRequest  # noqa: E402
 from codetracker.wiring import Services  # noqa: E402
+from codetracker.parsing.extractor import ParserExtractor  # noqa: E402
 
 
 def main() -> int:
@@ -60,9 +61,8 @@ def main() -> int:
         result = extract_folder(
             ExtractFolderRequest(folder, module_slug=slugify(Path(folder).name)),
             open_folder=services.open_folder,
-            parser=parser,
+            extractor=ParserExtractor(parser, parallel),
             options=selection,
-            parallel=parallel,
         )
         descriptor = result.descriptor
         documents.append(descriptor_to_dict(descriptor, include_files=False))

@@ -23,6 +23,7 @@ from peak import vmhwm_kb  # noqa: E402
 
 from codetracker.adapters.git.fetcher import DulwichFetcher  # noqa: E402
 from codetracker.domain.model import EntryKind  # noqa: E402
+from codetracker.parsing.extractor import ParserExtractor  # noqa: E402
 
 
 def _profiler(args: argparse.Namespace):
@@ -94,7 +95,7 @@ def scan(args: argparse.Namespace) -> dict:
     result = scan_repository(
         RepositoryScanRequest(args.url, args.ref),
         fetcher=DulwichFetcher(),
-        parser=parser,
+        extractor=ParserExtractor(parser),
         clock=utc_now,
         cache=UnitOfWorkBlobCache(unit_of_work),
     )

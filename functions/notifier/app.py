@@ -3,30 +3,23 @@ URL, signed per Standard Webhooks. Retryable answers back off by changing the me
 batch item failures; after the last attempt (the queue's maxReceiveCount) the message goes to the notify DLQ,
 from which `codetracker redrive notify` brings it back.
 
-Thin: Powertools Logger/Metrics (Tracer in Lambda only), the shared SQS edge, the use case. No I/O at import."""
+Thin: the shared edge (handler_edge: Powertools, services, tracing, the SQS batch), the use case. No I/O at import."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codetracker.queue_edge import install_job_logging, powertools, sqs_batch, traced_handler
+from codetracker.handler_edge import Event, lambda_handler_for, sqs_batch
 
-SERVICE = "codetracker-notifier"
-logger, metrics = powertools(SERVICE)
+if TYPE_CHECKING:
+    from codetracker.wiring import Services
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
-@logger.inject_lambda_context(log_event=False)
-def _handle(event: dict[str, Any], context: Any, services: Any = None) -> dict[str, Any]:
+def _notify(event: Event, context: Any, services: Services) -> dict[str, Any]:
     from codetracker.usecases.notify import handle_notify_record
 
-    if services is None:
-        from codetracker.wiring import default_services
-
-        services = default_services()
-    install_job_logging(logger)
     ports = services.notifier_ports()
     return sqs_batch(event, context, lambda record: handle_notify_record(record, ports=ports))
 
 
-lambda_handler = traced_handler(_handle, SERVICE)
+lambda_handler = lambda_handler_for("codetracker-notifier", _notify)

@@ -3,46 +3,20 @@ outbox, fail jobs whose message died (`scan_abandoned`), list every watched repo
 objects and queue scans for refs whose commit differs from the stored snapshot's.
 Returns the run's report (counts).
 
-Thin: Powertools Logger/Metrics (Tracer in Lambda only), the use case. No I/O at import."""
+Thin: the shared edge (handler_edge: Powertools, services, tracing), the use case from wiring. No I/O at import."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codetracker.queue_edge import install_job_logging, powertools, time_left, traced_handler
+from codetracker.handler_edge import Event, lambda_handler_for, time_left
 
-SERVICE = "codetracker-reconciler"
-logger, metrics = powertools(SERVICE)
-
-
-@metrics.log_metrics(capture_cold_start_metric=True)
-@logger.inject_lambda_context(log_event=False)
-def _handle(event: dict[str, Any], context: Any, services: Any = None) -> dict[str, Any]:
-    from codetracker.usecases.reconcile import reconcile
-
-    if services is None:
-        from codetracker.wiring import default_services
-
-        services = default_services()
-    install_job_logging(logger)
-    pipeline = services.settings.pipeline
-    report = reconcile(
-        unit_of_work=services.unit_of_work,
-        ref_lister=services.ref_lister,
-        scan_queue=services.scan_queue,
-        cipher=services.cipher,
-        resolver=services.resolver,
-        clock=services.clock,
-        metrics=services.metrics,
-        limits=services.settings.fetch_limits,
-        concurrency=pipeline.reconcile_concurrency,
-        max_scans=pipeline.reconcile_max_scans,
-        allow_private_urls=services.settings.api.allow_private_urls,
-        time_left=time_left(context),
-        pipeline=services.pipeline_ports(),
-        abandon_after_s=pipeline.abandon_after_s,
-    )
-    return report.as_dict()
+if TYPE_CHECKING:
+    from codetracker.wiring import Services
 
 
-lambda_handler = traced_handler(_handle, SERVICE)
+def _reconcile(event: Event, context: Any, services: Services) -> dict[str, Any]:
+    return services.reconciler(time_left=time_left(context))().as_dict()
+
+
+lambda_handler = lambda_handler_for("codetracker-reconciler", _reconcile)

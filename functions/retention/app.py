@@ -2,38 +2,21 @@
 CODE_TRACKER_RETENTION_DAYS, and parsed_blobs rows no snapshot lists that are older than that, deleted in small
 batches. Returns what it deleted.
 
-Thin: Powertools Logger/Metrics (Tracer in Lambda only), the use case. No I/O at import."""
+Thin: the shared edge (handler_edge: Powertools, services, tracing), the use case from wiring. No I/O at import."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from codetracker.queue_edge import install_job_logging, powertools, time_left, traced_handler
+from codetracker.handler_edge import Event, lambda_handler_for, time_left
 
-SERVICE = "codetracker-retention"
-logger, metrics = powertools(SERVICE)
+if TYPE_CHECKING:
+    from codetracker.wiring import Services
 
 
-@metrics.log_metrics(capture_cold_start_metric=True)
-@logger.inject_lambda_context(log_event=False)
-def _handle(event: dict[str, Any], context: Any, services: Any = None) -> dict[str, Any]:
-    from codetracker.usecases.retention import clean_up
-
-    if services is None:
-        from codetracker.wiring import default_services
-
-        services = default_services()
-    install_job_logging(logger)
-    pipeline = services.settings.pipeline
-    report = clean_up(
-        unit_of_work=services.unit_of_work,
-        clock=services.clock,
-        metrics=services.metrics,
-        retention_days=pipeline.retention_days,
-        batch=pipeline.retention_batch,
-        time_left=time_left(context),
-    )
+def _clean_up(event: Event, context: Any, services: Services) -> dict[str, Any]:
+    report = services.retention_cleaner(time_left=time_left(context))()
     return {"cutoff": report.cutoff, "deleted": report.deleted, "complete": report.complete}
 
 
-lambda_handler = traced_handler(_handle, SERVICE)
+lambda_handler = lambda_handler_for("codetracker-retention", _clean_up)

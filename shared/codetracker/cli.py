@@ -367,10 +367,9 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
         result = extract_folder(
             request,
             open_folder=_opener(services, progress),
-            parser=services.parser(args.parser),
+            extractor=services.extractor(args.parser),
             options=services.settings.selection,
             progress=progress,
-            parallel=services.parallel_options,
             package_names=tuple(args.package or ()),
         )
     descriptor = result.descriptor
@@ -473,14 +472,13 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             result = scan_repository(
                 request,
                 fetcher=services.fetcher,
-                parser=services.parser(args.parser),
+                extractor=services.extractor(args.parser),
                 clock=services.clock,
                 cache=cache,
                 limits=settings.fetch_limits,
                 options=settings.selection,
                 progress=progress,
                 fetch_progress=progress.fetch,
-                parallel=services.parallel_options,
                 package_names=_package_names(args),
             )
         else:
@@ -498,12 +496,11 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             result = scan_folder(
                 request,
                 open_folder=_opener(services, progress),
-                parser=services.parser(args.parser),
+                extractor=services.extractor(args.parser),
                 clock=services.clock,
                 cache=cache,
                 options=settings.selection,
                 progress=progress,
-                parallel=services.parallel_options,
                 package_names=_package_names(args),
             )
     if result.descriptor.packages:

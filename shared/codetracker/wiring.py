@@ -1,9 +1,10 @@
 """The one composition root: adapters built from settings, lazily and once per process (Lambda containers and
-CLI runs reuse them). Any of them can be given instead, typed with its port, which is how tests and the local
-runtime pass their own; nothing else in the package builds an adapter.
+CLI runs reuse them), and each use case's collaborators built from them (the Extractor, the UrlPolicy, the
+pipeline's and notifier's ports, the schedules' use cases). Any adapter can be given instead, typed with its
+port, which is how tests and the local runtime pass their own; nothing else in the package builds an adapter.
 
-Lambda handlers take `services=None` and fall back to `default_services()`, built from the environment on
-first use (never at import time).
+Lambda handlers take `services=None` and fall back to `default_services()` (handler_edge), built from the
+environment on first use (never at import time).
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from codetracker.settings import Settings
 
 if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
+    from codetracker.adapters.sqs import SqsMessageQueue
     from codetracker.parsing.workers import ParallelOptions
     from codetracker.ports import (
         Checkout,
         Clock,
         DeadLetterMover,
+        Extractor,
         FolderTree,
         HostResolver,
         MessageVisibility,
@@ -40,6 +44,11 @@ if TYPE_CHECKING:
     )
     from codetracker.usecases.notify import NotifierPorts
     from codetracker.usecases.pipeline import PipelinePorts
+    from codetracker.usecases.reconcile import ReconcileReport
+    from codetracker.usecases.retention import RetentionReport
+    from codetracker.usecases.url_policy import UrlPolicy
+
+TimeLeft = Callable[[], float]  # seconds left in the invocation (handler_edge.time_left)
 
 
 def utc_now() -> datetime:
@@ -104,6 +113,12 @@ class Services:
 
         return get_parser(name)
 
+    def extractor(self, parser_name: str = "auto") -> Extractor:
+        """The parser called `parser_name` over the scan's files, in worker processes when that pays."""
+        from codetracker.parsing.extractor import ParserExtractor
+
+        return ParserExtractor(self.parser(parser_name), self.parallel_options)
+
     def open_folder(self, path: str, *, walk_progress: Callable[[int, int], None] | None = None) -> FolderTree:
         from codetracker.adapters.source_folder import FolderSource
 
@@ -126,10 +141,13 @@ class Services:
         database = self.settings.database
         if database.password_secret_id is None:
             return PostgresDatabase(database.conninfo_source())
+        import boto3
+
         from codetracker.adapters.secrets import DatabasePasswordSource
 
+        secrets_manager = boto3.client("secretsmanager")
         return PostgresDatabase(
-            DatabasePasswordSource(database.conninfo or "", database.password_secret_id, self.secrets_client)
+            DatabasePasswordSource(database.conninfo or "", database.password_secret_id, secrets_manager)
         )
 
     @cached_property
@@ -161,12 +179,6 @@ class Services:
         return SettingsSecretSource(self.settings.api.secrets, max_age_s=self.settings.api.secret_max_age_s)
 
     @cached_property
-    def secrets_client(self) -> Any:
-        import boto3
-
-        return boto3.client("secretsmanager")
-
-    @cached_property
     def cipher(self) -> TokenCipher:
         from codetracker.adapters.cipher import AesGcmTokenCipher
 
@@ -177,6 +189,13 @@ class Services:
         from codetracker.adapters.dns import SystemResolver
 
         return SystemResolver()
+
+    @cached_property
+    def url_policy(self) -> UrlPolicy:
+        """Which repository and callback URLs the service accepts (CODE_TRACKER_ALLOW_PRIVATE_URLS)."""
+        from codetracker.usecases.url_policy import UrlPolicy
+
+        return UrlPolicy(self.resolver, allow_private=self.settings.api.allow_private_urls)
 
     @cached_property
     def metrics(self) -> Metrics:
@@ -192,7 +211,7 @@ class Services:
 
         return S3PayloadStore(self.settings.pipeline.payload_bucket)
 
-    def _queue(self, name: str) -> Any:
+    def _queue(self, name: str) -> SqsMessageQueue:
         from codetracker.adapters.sqs import SqsMessageQueue
 
         pipeline = self.settings.pipeline
@@ -259,18 +278,16 @@ class Services:
             clock=self.clock,
             metrics=self.metrics,
             cipher=self.cipher,
-            resolver=self.resolver,
+            url_policy=self.url_policy,
             notify_queue=self.notify_queue,
             payloads=self.payloads,
             fetcher=self.fetcher if scanner else None,
-            parser=self.parser() if scanner else None,
+            extractor=self.extractor() if scanner else None,
             persist_queue=self.persist_queue if scanner else None,
             scan_visibility=self.scan_visibility if scanner else None,
             limits=self.settings.fetch_limits,
             selection=self.settings.selection,
-            parallel=self.parallel_options,
             scan_reserve_s=pipeline.scan_reserve_s,
-            allow_private_urls=self.settings.api.allow_private_urls,
             public_api_url=pipeline.public_api_url,
             log_lines=pipeline.log_tail_lines,
         )
@@ -284,15 +301,53 @@ class Services:
             sender=self.webhook_sender,
             visibility=self.notify_visibility,
             cipher=self.cipher,
-            resolver=self.resolver,
+            url_policy=self.url_policy,
             clock=self.clock,
             metrics=self.metrics,
             payloads=self.payloads,
             max_attempts=pipeline.notify_max_attempts,
             backoff_base_s=pipeline.notify_backoff_base_s,
             backoff_cap_s=pipeline.notify_backoff_cap_s,
-            allow_private_urls=self.settings.api.allow_private_urls,
             log_lines=pipeline.log_tail_lines,
+        )
+
+    # --- the schedules' use cases, with their collaborators -----------------------------------------------------
+
+    def reconciler(self, *, time_left: TimeLeft | None) -> Callable[[], ReconcileReport]:
+        """One reconciler run (outbox, abandoned jobs, watched refs) with this process's collaborators."""
+        from codetracker.usecases.reconcile import reconcile
+
+        pipeline = self.settings.pipeline
+        return partial(
+            reconcile,
+            unit_of_work=self.unit_of_work,
+            ref_lister=self.ref_lister,
+            scan_queue=self.scan_queue,
+            cipher=self.cipher,
+            url_policy=self.url_policy,
+            clock=self.clock,
+            metrics=self.metrics,
+            limits=self.settings.fetch_limits,
+            concurrency=pipeline.reconcile_concurrency,
+            max_scans=pipeline.reconcile_max_scans,
+            time_left=time_left,
+            pipeline=self.pipeline_ports(),
+            abandon_after_s=pipeline.abandon_after_s,
+        )
+
+    def retention_cleaner(self, *, time_left: TimeLeft | None) -> Callable[[], RetentionReport]:
+        """One retention run (old jobs, activities, deliveries, unlisted parsed blobs) with its collaborators."""
+        from codetracker.usecases.retention import clean_up
+
+        pipeline = self.settings.pipeline
+        return partial(
+            clean_up,
+            unit_of_work=self.unit_of_work,
+            clock=self.clock,
+            metrics=self.metrics,
+            retention_days=pipeline.retention_days,
+            batch=pipeline.retention_batch,
+            time_left=time_left,
         )
 
     def close(self) -> None:

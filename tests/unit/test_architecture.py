@@ -187,3 +187,62 @@ def test_pipeline_handlers_connect_nothing_at_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env)
     found = __import__("json").loads(out.stdout.strip().splitlines()[-1])
     assert found == {name: [] for name in ("scanner", "persister", "notifier", "reconciler", "retention", "use cases")}
+
+
+def test_use_cases_import_no_adapter_and_no_process_pool():
+    """Use cases get their collaborators from the composition root (wiring): the parser and its worker
+    processes through the Extractor port, never by importing codetracker.parsing or a process pool."""
+    offenders = []
+    for path in (PACKAGE / "usecases").rglob("*.py"):
+        for module in _internal_imports(path):
+            if module.startswith(("codetracker.adapters", "codetracker.parsing")):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+                if any(n and (n.split(".")[0] == "multiprocessing" or n == "ProcessPoolExecutor") for n in names):
+                    offenders.append(f"{path.relative_to(PACKAGE)} imports a process pool")
+    assert offenders == []
+
+
+FUNCTIONS = PACKAGE.parents[1] / "functions"
+
+
+def test_handlers_are_the_edge_wiring_and_one_use_case():
+    """Each functions/*/app.py builds its handler with handler_edge.lambda_handler_for (services fallback,
+    Powertools, tracing in one place) and imports of the package only the edge, wiring and at most one more
+    module: its use case (codetracker.usecases.*) or, for the api, its routes (codetracker.api.http)."""
+    handlers = sorted(FUNCTIONS.glob("*/app.py"))
+    assert len(handlers) == 6
+    offenders = []
+    for path in handlers:
+        name = str(path.relative_to(FUNCTIONS))
+        modules = _internal_imports(path) - {"codetracker.handler_edge", "codetracker.wiring"}
+        if len(modules) > 1 or not all(
+            m.startswith(("codetracker.usecases.", "codetracker.api.http")) for m in modules
+        ):
+            offenders.append(f"{name} imports {sorted(modules)}")
+        tree = ast.parse(path.read_text())
+        built = [
+            node.value.func.id
+            for node in tree.body
+            if isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "lambda_handler" for t in node.targets)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Name)
+        ]
+        if built != ["lambda_handler_for"]:
+            offenders.append(f"{name}: lambda_handler is not built by lambda_handler_for")
+        if "default_services" in path.read_text():
+            offenders.append(f"{name} falls back to default services itself")
+    assert offenders == []
+
+
+def test_the_composition_root_returns_no_any():
+    tree = ast.parse((PACKAGE / "wiring.py").read_text())
+    untyped = [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and (node.returns is None or "Any" in ast.unparse(node.returns))
+    ]
+    assert untyped == []

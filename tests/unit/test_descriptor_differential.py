@@ -11,6 +11,7 @@ from codetracker.parsing import get_parser
 from codetracker.adapters.source_folder import FolderSource
 from codetracker.usecases.extract import extract_folder
 from codetracker.usecases.requests import ExtractFolderRequest
+from codetracker.parsing.extractor import ParserExtractor
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPORA = [ROOT / "tests" / "fixtures" / "js", ROOT / "examples" / "sample-package"]
@@ -20,7 +21,9 @@ CORPORA = [ROOT / "tests" / "fixtures" / "js", ROOT / "examples" / "sample-packa
 def test_tree_sitter_and_esprima_descriptors_are_identical(folder):
     by_backend = {
         name: contracts.descriptor_to_dict(
-            extract_folder(ExtractFolderRequest(folder), open_folder=FolderSource, parser=get_parser(name)).descriptor
+            extract_folder(
+                ExtractFolderRequest(folder), open_folder=FolderSource, extractor=ParserExtractor(get_parser(name))
+            ).descriptor
         )
         for name in ("tree-sitter", "esprima", "auto")
     }

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from codetracker import contracts
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.adapters.memory import MemoryTree
 from codetracker.cli import main
 from codetracker.parsing import get_parser
@@ -129,8 +130,10 @@ def test_explain_names_the_rule(svelte_like, path, expected):
 
 def test_a_tree_without_package_json_is_one_module_as_before():
     files = {"src/a.mjs": _js("a"), "test/t.mjs": _js("t")}
-    whole = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("esprima"))
-    by_package = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("esprima"), package_names=())
+    whole = extract_tree(MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("esprima")))
+    by_package = extract_tree(
+        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("esprima")), package_names=()
+    )
     assert by_package.descriptor == whole.descriptor
     assert by_package.packages is None
     assert "packages" not in contracts.descriptor_to_dict(by_package.descriptor)
@@ -145,7 +148,7 @@ def test_package_mode_reads_only_published_files_and_reports_manifest_problems()
         "sub/package.json": b"{broken",
     }
     tree = MemoryTree(files)
-    result = extract_tree(tree, module_slug="m", parser=get_parser("esprima"), package_names=())
+    result = extract_tree(tree, module_slug="m", extractor=ParserExtractor(get_parser("esprima")), package_names=())
     assert [f.name for f in result.descriptor.functions] == ["a"]
     assert "test/t.mjs" not in tree.reads
     assert [(p.path, p.kind) for p in result.descriptor.problems] == [("sub/package.json", "skipped")]

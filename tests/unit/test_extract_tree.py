@@ -10,6 +10,7 @@ from codetracker.domain.model import ProblemKind
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser
 from codetracker.usecases.extract import extract_tree
+from codetracker.parsing.extractor import ParserExtractor
 
 GOOD = b"""/**
  * Adds.
@@ -43,7 +44,11 @@ def parser(request):
 
 def _extract(tree, parser, cache=None):
     return extract_tree(
-        tree, module_slug="demo", parser=parser, cache=cache, options=SelectionOptions(max_file_bytes=4096)
+        tree,
+        module_slug="demo",
+        extractor=ParserExtractor(parser),
+        cache=cache,
+        options=SelectionOptions(max_file_bytes=4096),
     )
 
 
@@ -133,7 +138,9 @@ def test_bom_nul_bytes_and_non_utf8_content(parser):
         "nul.mjs": b"//" + b"x" * 9000 + b"\n/** Has a \x00 NUL. */\nexport function withNul(p = '\x00') {}\n",
         "latin1.js": b"/** Caf\xe9. */\nexport function latin(x) {}\n",
     }
-    d = extract_tree(MemoryTree(files), module_slug="demo", parser=parser).descriptor  # default size cap
+    d = extract_tree(
+        MemoryTree(files), module_slug="demo", extractor=ParserExtractor(parser)
+    ).descriptor  # default size cap
     by_name = {f.name: f for f in d.functions}
     assert set(by_name) == {"withBom", "withNul", "latin"}
     assert "\0" not in by_name["withNul"].jsdoc_raw and "\ufffd" in by_name["withNul"].jsdoc_raw
@@ -179,6 +186,9 @@ def test_what_the_source_could_not_read_is_recorded_unless_ignored():
         ScanProblem("dist/x.bin", ProblemKind.SKIPPED, "file could not be read: permission denied"),
     )
     d = extract_tree(
-        MemoryTree(files), module_slug="demo", parser=get_parser("esprima"), source_problems=walk_problems
+        MemoryTree(files),
+        module_slug="demo",
+        extractor=ParserExtractor(get_parser("esprima")),
+        source_problems=walk_problems,
     ).descriptor
     assert [(p.path, p.reason) for p in d.problems] == [("locked/", "directory could not be read: permission denied")]

@@ -11,6 +11,7 @@ from codetracker.adapters.source_folder import FolderSource, git_blob_sha
 from codetracker.domain.model import EntryKind
 from codetracker.errors import InvalidInput, SourceIsGitRepository, SourceNotFound, SourceUnreadable
 from tests.support.unprivileged import run_unprivileged
+from codetracker.parsing.extractor import ParserExtractor
 
 
 def test_git_blob_sha_matches_git(tmp_path):
@@ -65,7 +66,7 @@ def test_non_utf8_file_names_are_escaped_and_still_read(tmp_path):
     from codetracker.usecases.requests import ExtractFolderRequest
 
     functions = extract_folder(
-        ExtractFolderRequest(tmp_path), open_folder=FolderSource, parser=get_parser("tree-sitter")
+        ExtractFolderRequest(tmp_path), open_folder=FolderSource, extractor=ParserExtractor(get_parser("tree-sitter"))
     ).descriptor.functions
     assert [(f.file_path, f.name) for f in functions] == [("caf\\xe9.mjs", "latte")]
 
@@ -132,7 +133,10 @@ def _scan_unreadable(root: str) -> tuple[str, int]:
     try:
         # What `codetracker scan` does: scan, then persist the result.
         result = scan_folder(
-            FolderScanRequest(root, "main"), open_folder=FolderSource, parser=get_parser("tree-sitter"), clock=utc_now
+            FolderScanRequest(root, "main"),
+            open_folder=FolderSource,
+            extractor=ParserExtractor(get_parser("tree-sitter")),
+            clock=utc_now,
         )
         persist_scan(result, unit_of_work=unit_of_work)
     except SourceUnreadable as err:
@@ -180,7 +184,7 @@ def _extract_problems(root: str) -> list[tuple[str, str]]:
     from codetracker.usecases.requests import ExtractFolderRequest
 
     descriptor = extract_folder(
-        ExtractFolderRequest(root), open_folder=FolderSource, parser=get_parser("tree-sitter")
+        ExtractFolderRequest(root), open_folder=FolderSource, extractor=ParserExtractor(get_parser("tree-sitter"))
     ).descriptor
     return [(p.path, p.reason) for p in descriptor.problems]
 

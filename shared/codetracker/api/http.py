@@ -222,8 +222,7 @@ def create_app(body: m.CreateAppBody) -> Response[m.AppCreated]:
         CreateAppRequest(name=body.name, callback_url=body.callback_url),
         unit_of_work=services.unit_of_work,
         cipher=services.cipher,
-        resolver=services.resolver,
-        allow_private_urls=services.settings.api.allow_private_urls,
+        url_policy=services.url_policy,
         clock=services.clock,
     )
     return _json(
@@ -269,8 +268,7 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
         unit_of_work=services.unit_of_work,
         scan_queue=services.scan_queue,
         cipher=services.cipher,
-        resolver=services.resolver,
-        allow_private_urls=services.settings.api.allow_private_urls,
+        url_policy=services.url_policy,
         clock=services.clock,
         metrics=services.metrics,
     )
@@ -338,8 +336,7 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
         ),
         unit_of_work=services.unit_of_work,
         cipher=services.cipher,
-        resolver=services.resolver,
-        allow_private_urls=services.settings.api.allow_private_urls,
+        url_policy=services.url_policy,
         clock=services.clock,
     )
     return _json(200, m.RepositoryOut.of(changed))

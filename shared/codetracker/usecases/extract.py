@@ -26,8 +26,7 @@ from codetracker.domain.selection import (
     source_dialect,
     unread_sources,
 )
-from codetracker.parsing.workers import ParallelOptions, extract_contents
-from codetracker.ports import FolderTree, ModuleParser, ParsedBlobCache, SourceTree
+from codetracker.ports import Extractor, FolderTree, ParsedBlobCache, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.requests import ExtractFolderRequest
 
@@ -57,12 +56,11 @@ def extract_tree(
     tree: SourceTree,
     *,
     module_slug: str,
-    parser: ModuleParser,
+    extractor: Extractor,
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     source_problems: Sequence[ScanProblem] = (),
-    parallel: ParallelOptions | None = None,
     checkpoint: Checkpoint | None = None,
     package_names: Sequence[str] | None = None,
 ) -> ExtractionResult:
@@ -73,13 +71,9 @@ def extract_tree(
     in a tree without package.json, the whole tree is one module.
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
-    parses in worker processes, one per CPU (codetracker.parsing.workers; `parallel` overrides it).
+    parses in worker processes (the extractor decides: parsing/extractor.py).
     `checkpoint` (the scan's time budget) is called all along selection, ignore matching and parsing;
-    what it raises stops the extraction.
-
-    With `package_names` (empty: every package), a tree with package.json files is extracted package by
-    package: only the files each package publishes, its packages listed in the descriptor. Without it, or
-    in a tree without package.json, the whole tree is one module."""
+    what it raises stops the extraction."""
     entries, rules, selection = select_tree(tree, options, checkpoint)
     packages = None
     read_entries = entries
@@ -103,7 +97,7 @@ def extract_tree(
     by_key: dict[str, list[TreeEntry]] = {}
     for entry in wanted:
         if entry.sha:
-            by_key.setdefault(cache_key(parser, source_dialect(entry.path)), []).append(entry)
+            by_key.setdefault(cache_key(extractor.name, source_dialect(entry.path)), []).append(entry)
     extracted: dict[str, FileExtraction] = {}
     if cache:
         for key, keyed in by_key.items():
@@ -124,13 +118,8 @@ def extract_tree(
     skipped.extend(p for p in source_problems if not _ignored(rules, p.path))
 
     unread = {entry.path for entry in to_read}
-    outcomes = extract_contents(
-        tree.read_many(to_read),
-        parser,
-        planned=to_read,
-        max_file_bytes=options.max_file_bytes,
-        options=parallel,
-        checkpoint=checkpoint,
+    outcomes = extractor.extract(
+        tree.read_many(to_read), planned=to_read, max_file_bytes=options.max_file_bytes, checkpoint=checkpoint
     )
     for entry, result in outcomes:  # in read order; parsed in worker processes when the scan is big enough
         unread.discard(entry.path)
@@ -139,7 +128,7 @@ def extract_tree(
         else:
             extracted[entry.path] = result
             if entry.sha:
-                fresh.setdefault(cache_key(parser, source_dialect(entry.path)), {})[entry.sha] = result
+                fresh.setdefault(cache_key(extractor.name, source_dialect(entry.path)), {})[entry.sha] = result
         done += 1
         if progress and (done % 50 == 0 or done == total):
             progress(done, total)
@@ -181,10 +170,10 @@ def _grammar_version(dialect: str) -> str:
         return "?"
 
 
-def cache_key(parser: ModuleParser, dialect: str) -> str:
+def cache_key(parser_name: str, dialect: str) -> str:
     """What a cached extraction is valid for: the extractor version, the backend, the dialect and the
     version of its grammar (a new grammar may read the same bytes differently)."""
-    return f"{EXTRACTOR_VERSION}:{parser.name}:{dialect}:{_grammar_version(dialect)}"
+    return f"{EXTRACTOR_VERSION}:{parser_name}:{dialect}:{_grammar_version(dialect)}"
 
 
 def _manifests(tree: SourceTree, entries: Sequence[TreeEntry], rules: IgnoreRules) -> dict[str, Any]:
@@ -219,11 +208,10 @@ def extract_folder(
     request: ExtractFolderRequest,
     *,
     open_folder: FolderOpener,
-    parser: ModuleParser,
+    extractor: Extractor,
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
-    parallel: ParallelOptions | None = None,
     package_names: Sequence[str] | None = None,
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
@@ -232,11 +220,10 @@ def extract_folder(
     return extract_tree(
         source,
         module_slug=slug,
-        parser=parser,
+        extractor=extractor,
         cache=cache,
         options=options,
         progress=progress,
         source_problems=source.problems(),
-        parallel=parallel,
         package_names=package_names,
     )

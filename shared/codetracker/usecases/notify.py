@@ -55,7 +55,6 @@ from codetracker.errors import (
 from codetracker.observability import current_job, job_scope
 from codetracker.ports import (
     Clock,
-    HostResolver,
     MessageVisibility,
     Metrics,
     PayloadStore,
@@ -69,7 +68,7 @@ from codetracker.usecases.activity import record_activity
 from codetracker.usecases.messages import finish_record, open_record, reject_record
 from codetracker.usecases.pipeline import callback_url
 from codetracker.usecases.registry import app_signing_secrets
-from codetracker.usecases.url_policy import CALLBACK, check_url
+from codetracker.usecases.url_policy import CALLBACK, UrlPolicy
 
 logger = logging.getLogger("codetracker.notify")
 
@@ -80,14 +79,13 @@ class NotifierPorts:
     sender: WebhookSender
     visibility: MessageVisibility
     cipher: TokenCipher
-    resolver: HostResolver
+    url_policy: UrlPolicy
     clock: Clock
     metrics: Metrics
     payloads: PayloadStore | None = None
     max_attempts: int = 5
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 900.0
-    allow_private_urls: bool = False
     log_lines: int = 20
 
 
@@ -177,9 +175,7 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
     ports.metrics.count("NotificationAttempts")
     logger.info("notifying", extra={"attempt": attempt, "callback_host": _host(url), "type": message.event["type"]})
     try:
-        check_url(
-            url, kind=CALLBACK, field="callback_url", resolver=ports.resolver, allow_private=ports.allow_private_urls
-        )
+        ports.url_policy.check(url, kind=CALLBACK, field="callback_url")
         body = contracts.event_to_bytes(message.event)
         secrets = app_signing_secrets(app, cipher=ports.cipher, now=started)
         headers = webhook_headers(secrets, message.notification_id, int(started.timestamp()), body)

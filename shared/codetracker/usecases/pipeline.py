@@ -65,14 +65,12 @@ from codetracker.errors import (
     error_code,
 )
 from codetracker.observability import JobLog, job_scope
-from codetracker.parsing.workers import ParallelOptions
 from codetracker.ports import (
     Clock,
+    Extractor,
     FetchLimits,
-    HostResolver,
     MessageVisibility,
     Metrics,
-    ModuleParser,
     NotifyQueue,
     PayloadStore,
     PersistQueue,
@@ -89,7 +87,7 @@ from codetracker.usecases.messages import OpenedMessage, finish_record, open_rec
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.usecases.scan import ScanResult, scan_repository
-from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
+from codetracker.usecases.url_policy import REPOSITORY, UrlPolicy
 
 logger = logging.getLogger("codetracker.pipeline")
 
@@ -108,20 +106,18 @@ class PipelinePorts:
     clock: Clock
     metrics: Metrics
     cipher: TokenCipher
-    resolver: HostResolver
+    url_policy: UrlPolicy
     notify_queue: NotifyQueue
     payloads: PayloadStore | None = None
     # scanner only
     fetcher: RepositoryFetcher | None = None
-    parser: ModuleParser | None = None
+    extractor: Extractor | None = None
     persist_queue: PersistQueue | None = None
     scan_visibility: MessageVisibility | None = None
     limits: FetchLimits = FetchLimits()
     selection: SelectionOptions = SelectionOptions()
-    parallel: ParallelOptions | None = None
     scan_reserve_s: float = 20.0
     # everyone
-    allow_private_urls: bool = False
     public_api_url: str | None = None
     log_lines: int = 20
 
@@ -425,14 +421,8 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
     if started is None:
         return
     job, registration = started
-    assert ports.fetcher is not None and ports.parser is not None and ports.persist_queue is not None
-    check_url(
-        registration.display_url or message.url,
-        kind=REPOSITORY,
-        field="url",
-        resolver=ports.resolver,
-        allow_private=ports.allow_private_urls,
-    )
+    assert ports.fetcher is not None and ports.extractor is not None and ports.persist_queue is not None
+    ports.url_policy.check(registration.display_url or message.url, kind=REPOSITORY, field="url")
     limits = ports.limits
     deadline: float | None = None
     if time_left is not None:
@@ -469,14 +459,13 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         result = scan_repository(
             request,
             fetcher=ports.fetcher,
-            parser=ports.parser,
+            extractor=ports.extractor,
             clock=ports.clock,
             cache=UnitOfWorkBlobCache(ports.unit_of_work),
             limits=limits,
             options=ports.selection,
             progress=over_budget,
-            parallel=ports.parallel,
-            address_policy=fetch_policy(ports.resolver, allow_private=ports.allow_private_urls),
+            address_policy=ports.url_policy.address_policy(),
             checkpoint=over_budget,
         )
     except FetchTimeout as error:

@@ -33,7 +33,6 @@ from codetracker.observability import job_scope
 from codetracker.ports import (
     Clock,
     FetchLimits,
-    HostResolver,
     Metrics,
     RefLister,
     RemoteRefs,
@@ -44,7 +43,7 @@ from codetracker.ports import (
 from codetracker.usecases.jobs import queue_scan
 from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials
-from codetracker.usecases.url_policy import REPOSITORY, check_url, fetch_policy
+from codetracker.usecases.url_policy import REPOSITORY, UrlPolicy
 from codetracker.usecases.watching import active_scan, gone_from_remote, mark_ref_removed
 
 if TYPE_CHECKING:
@@ -109,14 +108,13 @@ def reconcile(
     ref_lister: RefLister,
     scan_queue: ScanQueue,
     cipher: TokenCipher,
-    resolver: HostResolver,
+    url_policy: UrlPolicy,
     clock: Clock,
     metrics: Metrics,
     limits: FetchLimits = FetchLimits(),
     concurrency: int = 8,
     max_scans: int = 10,
     listing_timeout_s: float = 30.0,
-    allow_private_urls: bool = False,
     time_left: Callable[[], float] | None = None,
     reserve_s: float = 10.0,
     pipeline: PipelinePorts | None = None,
@@ -142,11 +140,11 @@ def reconcile(
         after = page[-1].id
     report.repositories = len(registrations)
 
-    address_policy = fetch_policy(resolver, allow_private=allow_private_urls)
+    address_policy = url_policy.address_policy()
 
     def listing(registration: Registration, credentials: object) -> RemoteRefs:
         url = registration.display_url or registration.url
-        check_url(url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
+        url_policy.check(url, kind=REPOSITORY, field="url")
         return ref_lister.list_refs(
             url,
             credentials=credentials,  # type: ignore[arg-type]

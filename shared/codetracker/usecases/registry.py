@@ -46,7 +46,6 @@ from codetracker.errors import Conflict, NotFound, Unauthorized
 from codetracker.ports import (
     Clock,
     Credentials,
-    HostResolver,
     Metrics,
     ScanQueue,
     SecretSource,
@@ -63,7 +62,7 @@ from codetracker.usecases.service_requests import (
     UpdateRepositoryRequest,
     entity_id,
 )
-from codetracker.usecases.url_policy import CALLBACK, REPOSITORY, check_url
+from codetracker.usecases.url_policy import CALLBACK, REPOSITORY, UrlPolicy
 from codetracker.usecases.watching import describe_watch, watch_restated
 
 APP_TOKEN_PREFIX = "ctk_"
@@ -157,19 +156,12 @@ def create_app(
     *,
     unit_of_work: UnitOfWorkFactory,
     cipher: TokenCipher,
-    resolver: HostResolver,
-    allow_private_urls: bool,
+    url_policy: UrlPolicy,
     clock: Clock,
 ) -> CreatedApp:
     callback = None
     if request.callback_url is not None:
-        callback = check_url(
-            request.callback_url,
-            kind=CALLBACK,
-            field="callback_url",
-            resolver=resolver,
-            allow_private=allow_private_urls,
-        ).display
+        callback = url_policy.check(request.callback_url, kind=CALLBACK, field="callback_url").display
     app_id = str(uuid.uuid4())
     token, signing_secret = new_app_token(), new_signing_secret()
     app = App(
@@ -235,21 +227,14 @@ def register_repository(
     unit_of_work: UnitOfWorkFactory,
     scan_queue: ScanQueue,
     cipher: TokenCipher,
-    resolver: HostResolver,
-    allow_private_urls: bool,
+    url_policy: UrlPolicy,
     clock: Clock,
     metrics: Metrics,
 ) -> Registered:
-    url = check_url(request.url, kind=REPOSITORY, field="url", resolver=resolver, allow_private=allow_private_urls)
+    url = url_policy.check(request.url, kind=REPOSITORY, field="url")
     callback = None
     if request.callback_url is not None:
-        callback = check_url(
-            request.callback_url,
-            kind=CALLBACK,
-            field="callback_url",
-            resolver=resolver,
-            allow_private=allow_private_urls,
-        ).display
+        callback = url_policy.check(request.callback_url, kind=CALLBACK, field="callback_url").display
     with unit_of_work() as uow:
         existing = uow.registrations.by_url(app.id, url.normalized)
         if existing is not None:
@@ -355,8 +340,7 @@ def update_repository(
     *,
     unit_of_work: UnitOfWorkFactory,
     cipher: TokenCipher,
-    resolver: HostResolver,
-    allow_private_urls: bool,
+    url_policy: UrlPolicy,
     clock: Clock,
 ) -> Registration:
     changes: dict[str, object] = {}
@@ -364,13 +348,7 @@ def update_repository(
         changes["callback_url"] = (
             None
             if request.callback_url is None
-            else check_url(
-                request.callback_url,
-                kind=CALLBACK,
-                field="callback_url",
-                resolver=resolver,
-                allow_private=allow_private_urls,
-            ).display
+            else url_policy.check(request.callback_url, kind=CALLBACK, field="callback_url").display
         )
     if "branch" in request.changed:
         changes["watched_branch"] = request.branch

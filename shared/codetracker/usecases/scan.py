@@ -14,13 +14,12 @@ from codetracker.domain.model import Checkpoint, Descriptor, SnapshotKey, Snapsh
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
-from codetracker.parsing.workers import ParallelOptions
 from codetracker.ports import (
     AddressPolicy,
     Clock,
     FetchLimits,
+    Extractor,
     FetchStats,
-    ModuleParser,
     ParsedBlobCache,
     RepositoryFetcher,
 )
@@ -45,12 +44,11 @@ def scan_folder(
     request: FolderScanRequest,
     *,
     open_folder: FolderOpener,
-    parser: ModuleParser,
+    extractor: Extractor,
     clock: Clock,
     cache: ParsedBlobCache | None = None,
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
-    parallel: ParallelOptions | None = None,
     checkpoint: Checkpoint | None = None,
     package_names: Sequence[str] | None = None,
 ) -> ScanResult:
@@ -62,12 +60,11 @@ def scan_folder(
     result = extract_tree(
         tree,
         module_slug=slug,
-        parser=parser,
+        extractor=extractor,
         cache=cache,
         options=options,
         progress=progress,
         source_problems=tree.problems(),
-        parallel=parallel,
         checkpoint=checkpoint,
         package_names=package_names,
     )
@@ -91,14 +88,13 @@ def scan_repository(
     request: RepositoryScanRequest,
     *,
     fetcher: RepositoryFetcher,
-    parser: ModuleParser,
+    extractor: Extractor,
     clock: Clock,
     cache: ParsedBlobCache | None = None,
     limits: FetchLimits = FetchLimits(),
     options: SelectionOptions = SelectionOptions(),
     progress: Progress | None = None,
     fetch_progress: Callable[[int], None] | None = None,
-    parallel: ParallelOptions | None = None,
     address_policy: AddressPolicy | None = None,
     checkpoint: Checkpoint | None = None,
     package_names: Sequence[str] | None = None,
@@ -120,11 +116,10 @@ def scan_repository(
         result = extract_tree(
             tree,
             module_slug=slug,
-            parser=parser,
+            extractor=extractor,
             cache=cache,
             options=options,
             progress=progress,
-            parallel=parallel,
             checkpoint=checkpoint,
             package_names=package_names,
         )

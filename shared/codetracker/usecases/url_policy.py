@@ -10,9 +10,13 @@ rebinding), through the same function.
 
 Fetches and ref listings get the same policy as an `AddressPolicy` (`fetch_policy`): their connections go only
 to addresses it checked, and every redirect hop is checked again (adapters/git/transport.py).
+
+Use cases take the service's policy as a `UrlPolicy` (the resolver and the setting, built once by wiring).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from codetracker.domain.urls import ParsedUrl, UrlError, parse_url, refused_address_reason
 from codetracker.errors import UrlRefused
@@ -53,3 +57,17 @@ def check_url(text: str, *, kind: str, field: str, resolver: HostResolver, allow
 def fetch_policy(resolver: HostResolver, *, allow_private: bool) -> AddressPolicy | None:
     """What a fetch for the service must hold its connections to (None: private URLs allowed, anything goes)."""
     return None if allow_private else AddressPolicy(resolver, schemes=allowed_schemes(REPOSITORY, allow_private=False))
+
+
+@dataclass(frozen=True, slots=True)
+class UrlPolicy:
+    """The service's URL policy: what use cases are given (wiring builds it from the settings)."""
+
+    resolver: HostResolver
+    allow_private: bool = False  # CODE_TRACKER_ALLOW_PRIVATE_URLS
+
+    def check(self, text: str, *, kind: str, field: str) -> ParsedUrl:
+        return check_url(text, kind=kind, field=field, resolver=self.resolver, allow_private=self.allow_private)
+
+    def address_policy(self) -> AddressPolicy | None:
+        return fetch_policy(self.resolver, allow_private=self.allow_private)

@@ -34,6 +34,7 @@ from codetracker.ports import QueueRecord
 from codetracker.settings import Settings
 from codetracker.usecases.notify import NotifierPorts, handle_notify_record
 from codetracker.usecases.registry import signing_secret_context
+from codetracker.usecases.url_policy import UrlPolicy
 from codetracker.wiring import Services, utc_now
 from tests.support.git_servers import closed_port
 from tests.support.pipeline import settings_env
@@ -100,13 +101,12 @@ class World:
             sender=self.sender,
             visibility=self.visibility,
             cipher=self.cipher,
-            resolver=StaticResolver({}),
+            url_policy=UrlPolicy(StaticResolver({}), allow_private=True),
             clock=utc_now,
             metrics=self.metrics,
             max_attempts=max_attempts,
             backoff_base_s=1,
             backoff_cap_s=900,
-            allow_private_urls=True,
         )
         event = {"type": "snapshot.stored", "timestamp": "2026-11-01T12:00:00Z", "data": {"job": {"id": self.job_id}}}
         self.message = NotifyRequested(notification_id(self.job_id), self.job_id, repo_id, event)
@@ -298,7 +298,8 @@ def test_dns_rebinding_is_refused_when_connecting(receiver):
     world = World(
         f"http://hooks.example.com:{receiver.port}/hooks", sender=HttpxWebhookSender(rebound, allow_private=False)
     )
-    world.ports = replace(world.ports, allow_private_urls=True)  # the URL check passes; the connect check does not
+    # The URL check passes; the connect check does not.
+    world.ports = replace(world.ports, url_policy=UrlPolicy(StaticResolver({}), allow_private=True))
     assert world.deliver() is True
     assert world.job().error_code == "delivery_address_refused" and receiver.requests == []
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from codetracker.usecases.reconcile import reconcile
+from codetracker.usecases.url_policy import UrlPolicy
 from tests.support.pipeline import Pipeline, make_pipeline, settings_env
 
 
@@ -69,10 +70,9 @@ def test_the_reconciler_refuses_a_rebound_name_when_listing(production, git_serv
         ref_lister=s.ref_lister,
         scan_queue=s.scan_queue,
         cipher=s.cipher,
-        resolver=resolver,
+        url_policy=UrlPolicy(resolver, allow_private=False),
         clock=s.clock,
         metrics=s.metrics,
-        allow_private_urls=False,
     )
     assert report.failed == 1 and report.failures == {"address_refused": 1}
     assert resolver.calls == {"rebound.example": 2}

@@ -179,11 +179,13 @@ def test_every_line_of_a_job_carries_its_job_and_repository_ids(pipeline, app, l
 
     registered = pipeline.register(app["token"], local_repo.url)
     stream = io.StringIO()
-    # The handlers' own JSON output (Powertools' stream handlers), whatever stream they were built on.
+    # The handlers' own JSON output (Powertools' stream handlers, on the logger named after each function's
+    # service), whatever stream they were built on.
     handlers = []
-    for queue in ("scan", "persist", "notify"):
-        module = __import__(handler_of(queue).__module__, fromlist=["logger"])
-        handlers += [h for h in module.logger._logger.handlers if isinstance(h, logging.StreamHandler)]
+    for queue, service in (("scan", "scanner"), ("persist", "persister"), ("notify", "notifier")):
+        handler_of(queue)  # its Logger exists once its module is imported
+        logger = logging.getLogger(f"codetracker-{service}")
+        handlers += [h for h in logger.handlers if isinstance(h, logging.StreamHandler)]
     previous = [h.setStream(stream) for h in handlers]
     try:
         pipeline.drain()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from codetracker.adapters.git.ls_remote import DulwichRefLister
 from codetracker.usecases.reconcile import reconcile
+from codetracker.usecases.url_policy import UrlPolicy
 from tests.integration.pipeline.conftest import files_v2
 from tests.support.git_servers import HangingServer
 from tests.support.pipeline import LambdaContext
@@ -21,10 +22,9 @@ def _reconcile(harness, **options):
         ref_lister=s.ref_lister,
         scan_queue=s.scan_queue,
         cipher=s.cipher,
-        resolver=s.resolver,
+        url_policy=UrlPolicy(s.resolver, allow_private=True),
         clock=s.clock,
         metrics=s.metrics,
-        allow_private_urls=True,
         **options,
     )
 

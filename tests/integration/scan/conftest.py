@@ -22,6 +22,7 @@ from codetracker.wiring import utc_now
 from tests.support.stores import CommittingSnapshotStore
 from tests.support.git_repos import RepoBuilder
 from tests.support.git_servers import GitHttpBackendServer
+from codetracker.parsing.extractor import ParserExtractor
 
 V1_FILES = {
     "package.json": b'{"name": "widgets", "type": "module"}\n',
@@ -97,7 +98,7 @@ def scan_repository(url: str, ref: str, *, fetcher, store, unit_of_work, parser,
     result = scan_usecase.scan_repository(
         RepositoryScanRequest(url, ref, **request_fields),
         fetcher=fetcher,
-        parser=parser,
+        extractor=ParserExtractor(parser),
         clock=utc_now,
         cache=UnitOfWorkBlobCache(unit_of_work),
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.adapters.memory import MemoryTree
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -27,7 +28,9 @@ FILES = {
 
 
 def _scan(files) -> ScanResult:
-    extraction = extract_tree(MemoryTree(files), module_slug="acme", parser=get_parser("esprima"), package_names=())
+    extraction = extract_tree(
+        MemoryTree(files), module_slug="acme", extractor=ParserExtractor(get_parser("esprima")), package_names=()
+    )
     return ScanResult(
         key=SnapshotKey("acme", "main", "HEAD"),
         descriptor=extraction.descriptor,

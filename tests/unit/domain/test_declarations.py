@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
 from codetracker.domain.declarations import declaration_paths
 from codetracker.domain.selection import SelectionOptions
@@ -51,7 +52,9 @@ FILES = {
 def test_javascript_takes_the_types_jsdoc_does_not_give_from_its_declaration():
     tree = MemoryTree(FILES)
     cache = MemoryBlobCache()
-    result = extract_tree(tree, module_slug="p", parser=get_parser("auto"), cache=cache, options=SelectionOptions())
+    result = extract_tree(
+        tree, module_slug="p", extractor=ParserExtractor(get_parser("auto")), cache=cache, options=SelectionOptions()
+    )
     functions = {f.name: f for f in result.descriptor.functions}
     assert set(functions) == {"paint", "run", "untyped"}  # declaration files are no modules of their own
     paint = functions["paint"]
@@ -68,7 +71,9 @@ def test_javascript_takes_the_types_jsdoc_does_not_give_from_its_declaration():
     assert result.stats.candidates == 1 and result.stats.parsed == 1
     # A rescan takes both files from the cache and gives the same types.
     again = MemoryTree(FILES)
-    second = extract_tree(again, module_slug="p", parser=get_parser("auto"), cache=cache, options=SelectionOptions())
+    second = extract_tree(
+        again, module_slug="p", extractor=ParserExtractor(get_parser("auto")), cache=cache, options=SelectionOptions()
+    )
     assert second.descriptor == result.descriptor and "index.d.ts" not in again.reads
 
 
@@ -77,7 +82,9 @@ def test_the_same_blob_is_cached_apart_as_javascript_and_as_typescript():
     typed = b"export function f<T>(a) {}\n"  # TypeScript only
     cache = MemoryBlobCache()
     files = {"a.js": source, "b.ts": source, "c.ts": typed}
-    first = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=cache)
+    first = extract_tree(MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto")), cache=cache)
     assert [p.path for p in first.descriptor.problems] == []
-    js_copy = extract_tree(MemoryTree({"c.js": typed}), module_slug="m", parser=get_parser("auto"), cache=cache)
+    js_copy = extract_tree(
+        MemoryTree({"c.js": typed}), module_slug="m", extractor=ParserExtractor(get_parser("auto")), cache=cache
+    )
     assert [p.path for p in js_copy.descriptor.problems] == ["c.js"]  # parsed as JavaScript, not the .ts result

@@ -19,6 +19,7 @@ from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
 from codetracker.domain.model import EntryKind, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser, workers
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.parsing.workers import (
     SEQUENTIAL,
     ParallelOptions,
@@ -129,18 +130,16 @@ def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, st
     sequential = extract_tree(
         MemoryTree(files),
         module_slug="m",
-        parser=parser,
+        extractor=ParserExtractor(parser, SEQUENTIAL),
         options=options,
-        parallel=SEQUENTIAL,
         progress=lambda d, t: calls_seq.append((d, t)),
     )
     assert started == []
     parallel = extract_tree(
         MemoryTree(files),
         module_slug="m",
-        parser=parser,
+        extractor=ParserExtractor(parser, ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False)),
         options=options,
-        parallel=ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False),
         progress=lambda d, t: calls_par.append((d, t)),
     )
     assert len(started) == 2
@@ -174,22 +173,29 @@ def test_a_file_found_too_large_once_read_is_a_problem_not_sent(started):
 def test_blob_cache_hits_never_reach_the_workers(started):
     files = corpus()
     cache = MemoryBlobCache()
-    first = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=cache, parallel=TWO)
+    first = extract_tree(
+        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO), cache=cache
+    )
     assert len(started) == 2 and first.stats.parsed == first.stats.candidates
     sequential_cache = MemoryBlobCache()
     extract_tree(
-        MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=sequential_cache, parallel=SEQUENTIAL
+        MemoryTree(files),
+        module_slug="m",
+        extractor=ParserExtractor(get_parser("auto"), SEQUENTIAL),
+        cache=sequential_cache,
     )
     assert cache._results == sequential_cache._results  # the workers' results are what gets cached
 
     started.clear()
-    second = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("auto"), cache=cache, parallel=TWO)
+    second = extract_tree(
+        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO), cache=cache
+    )
     assert second.stats.parsed == 0 and started == []  # nothing to parse: no worker started
     assert _json(second) == _json(first)
 
     changed = dict(files, **{"gen/00/m0003.mjs": b"export function changed(a) {}\n"})
     tree = MemoryTree(changed)
-    third = extract_tree(tree, module_slug="m", parser=get_parser("auto"), cache=cache, parallel=TWO)
+    third = extract_tree(tree, module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO), cache=cache)
     assert third.stats.parsed == 1 and started == []  # one file: below any threshold
     assert tree.reads == ["gen/00/m0003.mjs"]
 
@@ -289,7 +295,7 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
         files[victim] = files[victim] + KILL_MARKER.encode() + b"\n"
     cache = MemoryBlobCache()
     tree = MemoryTree(files)
-    result = extract_tree(tree, module_slug="m", parser=KillerParser(os.getpid()), cache=cache, parallel=TWO)
+    result = extract_tree(tree, module_slug="m", extractor=ParserExtractor(KillerParser(os.getpid()), TWO), cache=cache)
     died = [p for p in result.descriptor.problems if p.reason.startswith("parser worker died")]
     assert [(p.path, p.kind, p.reason) for p in died] == [
         (v, ProblemKind.SKIPPED, "parser worker died (signal 9)") for v in victims
@@ -298,7 +304,9 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
     cached = {sha for sha, _ in cache._results}
     assert not any(shas[v] in cached for v in victims)  # a rescan tries them again
     assert len(cached) == len({shas[p] for p in shas if p.endswith((".js", ".mjs"))}) - len(victims)
-    sequential = extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("tree-sitter"), parallel=SEQUENTIAL)
+    sequential = extract_tree(
+        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("tree-sitter"), SEQUENTIAL)
+    )
     assert [f for f in result.descriptor.functions] == [
         f for f in sequential.descriptor.functions if f.file_path not in victims
     ]
@@ -367,7 +375,9 @@ def test_an_exception_in_the_caller_terminates_and_reaps_every_worker(started):
 
     keep = ParallelOptions(workers=2, min_bytes=0, min_files=0)  # even workers meant to be kept
     with pytest.raises(KeyboardInterrupt):
-        extract_tree(MemoryTree(files), module_slug="m", parser=get_parser("auto"), parallel=keep, progress=interrupt)
+        extract_tree(
+            MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto"), keep), progress=interrupt
+        )
     assert all(_gone(pid) for pid in started)
     assert workers._idle is None
 

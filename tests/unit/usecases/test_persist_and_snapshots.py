@@ -17,12 +17,15 @@ from codetracker.usecases.persist import persist_scan
 from codetracker.usecases.requests import FolderScanRequest, SnapshotQuery
 from codetracker.usecases.scan import ScanResult
 from codetracker.usecases.snapshots import list_snapshots, show_snapshots
+from codetracker.parsing.extractor import ParserExtractor
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def scan_result(*, branch="main", tag="HEAD", slug="m", at=T0, body=b"export function f(a) {}\n") -> ScanResult:
-    extraction = extract_tree(MemoryTree({"a.mjs": body}), module_slug=slug, parser=get_parser("esprima"))
+    extraction = extract_tree(
+        MemoryTree({"a.mjs": body}), module_slug=slug, extractor=ParserExtractor(get_parser("esprima"))
+    )
     return ScanResult(
         key=SnapshotKey(slug, branch, tag),
         descriptor=extraction.descriptor,

@@ -1,0 +1,37 @@
+"""The Extractor port over one parser: files parsed in this process, or in worker processes when the scan is
+big enough (codetracker.parsing.workers decides, from the ParallelOptions)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from codetracker.domain.model import Checkpoint, FileExtraction, ScanProblem, TreeEntry
+from codetracker.parsing.workers import ParallelOptions, extract_contents
+from codetracker.ports import ModuleParser
+
+
+class ParserExtractor:
+    def __init__(self, parser: ModuleParser, parallel: ParallelOptions | None = None) -> None:
+        self.parser = parser
+        self.parallel = parallel  # None: the defaults (one worker per available CPU, when that pays)
+
+    @property
+    def name(self) -> str:
+        return self.parser.name
+
+    def extract(
+        self,
+        contents: Iterable[tuple[TreeEntry, bytes]],
+        *,
+        planned: Sequence[TreeEntry],
+        max_file_bytes: int,
+        checkpoint: Checkpoint | None = None,
+    ) -> Iterator[tuple[TreeEntry, FileExtraction | ScanProblem]]:
+        return extract_contents(
+            contents,
+            self.parser,
+            planned=planned,
+            max_file_bytes=max_file_bytes,
+            options=self.parallel,
+            checkpoint=checkpoint,
+        )
