@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,
@@ -289,12 +290,38 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
         x.blob_size,
         x.type_exports,
         x.unread_reason,
+        _links_to_cache(x.links) if x.links is not None else None,
     ]
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
+def _links_to_cache(links: ModuleLinks) -> list[Any]:
+    return [
+        sorted(links.functions),
+        dict(links.local_exports),
+        [[b.local, b.imported, b.specifier] for b in links.imports.values()],
+        [[r.exported, r.imported, r.specifier] for r in links.re_exports],
+        list(links.star_specifiers),
+        sorted(links.not_functions),
+        dict(links.unknown),
+    ]
+
+
+def _links_from_cache(row: list[Any]) -> ModuleLinks:
+    functions, local_exports, imports, re_exports, stars, not_functions, unknown = row
+    return ModuleLinks(
+        functions=frozenset(functions),
+        local_exports=local_exports,
+        imports={local: ImportBinding(local, imported, specifier) for local, imported, specifier in imports},
+        re_exports=tuple(ReExport(*r) for r in re_exports),
+        star_specifiers=tuple(stars),
+        not_functions=frozenset(not_functions),
+        unknown=unknown,
+    )
+
+
 def extraction_from_cache_json(text: str) -> FileExtraction:
-    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason = json.loads(text)
+    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
     return FileExtraction(
         functions=tuple(
             [
@@ -332,6 +359,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
         blob_size=blob_size,
         type_exports=type_exports,
         unread_reason=unread_reason,
+        links=_links_from_cache(links) if links is not None else None,
     )
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from codetracker.domain.export_graph import ModuleLinks
 
 # Called now and then by a long loop (selection, ignore matching, parsing); raises to stop it: how the
 # scan's time budget reaches every stage.
@@ -51,6 +53,9 @@ class ModuleSyntax:
     exports: tuple[FunctionExportSyntax, ...]
     type_exports: int = 0  # TypeScript: exported types, interfaces and enums (not functions, counted)
     commonjs_export: bool = False  # TypeScript `export =`: a CommonJS module, not read
+    # How its exports link to other modules (None: no ES module). Left out of ==: the export facts above
+    # are what backends are compared on; links have their own differential test.
+    links: ModuleLinks | None = field(default=None, compare=False)
 
 
 # --- the descriptor ---------------------------------------------------------------------------------
@@ -248,3 +253,4 @@ class FileExtraction:
     blob_size: int | None = None  # bytes of the blob: lets a cache hit fill the manifest size of a blob not fetched
     type_exports: int = 0  # exported types, interfaces and enums (TypeScript)
     unread_reason: str | None = None  # why a file that parsed is not read: "commonjs" (require/module.exports)
+    links: ModuleLinks | None = None  # how its exports link to other modules, for a package's public API
