@@ -37,7 +37,7 @@ from codetracker.domain.model import (
     SnapshotSummary,
     TreeEntry,
 )
-from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.model import PackageEntryPoint, PublicFunction, SnapshotKey, SnapshotSource, UnknownExport
 from codetracker.domain.service import JobTrigger, NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import InvalidInput, InvalidMessage
 from codetracker.ports import FunctionCursor, SnapshotCursor
@@ -139,6 +139,16 @@ def package_to_dict(p: PackageInfo) -> dict[str, Any]:
         "private": p.private,
         "files": list(p.files),
         "excluded": [{"path": x.path, "rule": x.rule, "detail": x.detail} for x in p.excluded],
+        "entry_points": [
+            {"subpath": e.subpath, "conditions": list(e.conditions), "file_path": e.file_path} for e in p.entry_points
+        ],
+        "public_functions": [
+            {"subpath": f.subpath, "export_name": f.export_name, "file_path": f.file_path, "name": f.name}
+            for f in p.public_functions
+        ],
+        "unknown_exports": [
+            {"subpath": u.subpath, "export_name": u.export_name, "reason": u.reason} for u in p.unknown_exports
+        ],
     }
 
 
@@ -151,6 +161,16 @@ def package_from_dict(d: dict[str, Any]) -> PackageInfo:
         private=d["private"],
         files=tuple(d["files"]),
         excluded=tuple(FileDecision(x["path"], False, x["rule"], x["detail"]) for x in d.get("excluded", ())),
+        entry_points=tuple(
+            PackageEntryPoint(e["subpath"], tuple(e["conditions"]), e["file_path"]) for e in d.get("entry_points", ())
+        ),
+        public_functions=tuple(
+            PublicFunction(f["subpath"], f["export_name"], f["file_path"], f["name"])
+            for f in d.get("public_functions", ())
+        ),
+        unknown_exports=tuple(
+            UnknownExport(u["subpath"], u["export_name"], u["reason"]) for u in d.get("unknown_exports", ())
+        ),
     )
 
 

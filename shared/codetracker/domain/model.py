@@ -124,6 +124,8 @@ class ProblemKind(StrEnum):
     SKIPPED = "skipped"
     PARSE_ERROR = "parse_error"
     IGNORE_RULE = "ignore_rule"  # a line of .codetrackerignore that git would skip or that matches nothing
+    ENTRY_POINT = "entry_point"  # a package entry point whose target is not in the tree, or is invalid
+    UNKNOWN_EXPORT = "unknown_export"  # a public export whose value cannot be decided (a call, another package)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +163,33 @@ class PackageInfo:
     private: bool
     files: tuple[str, ...]  # the files it publishes, relative to the scanned root
     excluded: tuple[FileDecision, ...] = ()  # module files (.js/.mjs) it holds but does not publish, and why
+    # Its public API (domain/public_api.py): what an `import` of each subpath resolves to, and the functions
+    # it exports, each pointing at the function record where it is defined.
+    entry_points: tuple[PackageEntryPoint, ...] = ()
+    public_functions: tuple[PublicFunction, ...] = ()
+    unknown_exports: tuple[UnknownExport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PackageEntryPoint:
+    subpath: str  # "." or "./feature"
+    conditions: tuple[str, ...]  # the conditions an import took (`import`, `default`…), outer first
+    file_path: str | None  # from the scanned root; None when the target is not in the tree
+
+
+@dataclass(frozen=True, slots=True)
+class PublicFunction:
+    subpath: str
+    export_name: str  # the name an importer of the subpath uses
+    file_path: str  # (file_path, name): an entry of the descriptor's `functions`
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownExport:
+    subpath: str
+    export_name: str
+    reason: str  # why its value cannot be decided
 
 
 @dataclass(frozen=True, slots=True)

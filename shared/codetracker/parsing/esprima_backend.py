@@ -164,6 +164,7 @@ class _Walk:
         lexical: bool = True,
         declarator: Declarator | None = None,
         alias: str | None = None,
+        undecided: str | None = None,
     ) -> None:
         self.collector.bind(
             self.name(identifier),
@@ -173,6 +174,7 @@ class _Walk:
             offset=identifier.range[0],
             declarator=declarator,
             alias=alias,
+            undecided=undecided,
         )
 
     def imported_name(self, specifier: Any) -> str:
@@ -254,7 +256,7 @@ class _Walk:
             unknown = self.undecided_value(value) if value is not None and function is None else None
             # `const parse = marked` (parentheses leave no node in ESTree)
             alias = self.name(value) if value is not None and value.type == "Identifier" else None
-            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias)
+            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias, undecided=unknown)
             if export_offset is not None:
                 if function is not None:
                     collector.export_function(name, name, NAMED, function, export_offset, statement, place)

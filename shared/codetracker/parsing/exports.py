@@ -74,6 +74,7 @@ class _Binding(Generic[FunctionNode]):
     offset: int
     declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
     alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
+    undecided: str | None = None  # why its value may be a function one file cannot tell (a call)
 
 
 @dataclass(slots=True)
@@ -158,12 +159,13 @@ class ExportCollector(Generic[FunctionNode]):
         offset: int,
         declarator: Declarator | None = None,
         alias: str | None = None,
+        undecided: str | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
         `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
         `declarator`: given for the names of a `const`/`let`/`var` list; `alias`: the identifier a
         declarator is initialised with (`const a = f`), which makes it whatever that name is bound to."""
-        binding = _Binding(function, statement, lexical, offset, declarator, alias)
+        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -343,6 +345,9 @@ class ExportCollector(Generic[FunctionNode]):
                 return
             alias = bindings[0].alias
             if alias is None:
+                if bindings[0].undecided is not None:
+                    self._unknown[export.exported_name] = bindings[0].undecided
+                    return
                 break
             name = alias
         self._not_functions.add(export.exported_name)

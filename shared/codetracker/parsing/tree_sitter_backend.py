@@ -456,6 +456,7 @@ class _TreeWalk:
                 offset=pos(target.start_byte),
                 declarator=place,
                 alias=alias,
+                undecided=unknown,
             )
             if export_offset is not None:
                 if function is not None:

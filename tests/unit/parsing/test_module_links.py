@@ -67,3 +67,10 @@ def test_links_survive_the_blob_cache() -> None:
     extraction = extract_blob(SOURCE.encode(), get_parser("tree-sitter"))
     assert extraction.links is not None
     assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+def test_a_local_bound_to_a_call_is_undecided_not_a_value(backend: ModuleParser) -> None:
+    links = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n").links
+    assert links is not None
+    assert links.unknown == {"default": "the value of a call: _curry2(…)"}
+    assert not links.functions and not links.not_functions
