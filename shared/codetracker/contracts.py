@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,
@@ -36,7 +37,7 @@ from codetracker.domain.model import (
     SnapshotSummary,
     TreeEntry,
 )
-from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.model import PackageEntryPoint, PublicFunction, SnapshotKey, SnapshotSource, UnknownExport
 from codetracker.domain.service import JobTrigger, NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import InvalidInput, InvalidMessage
 from codetracker.ports import FunctionCursor, SnapshotCursor
@@ -138,6 +139,16 @@ def package_to_dict(p: PackageInfo) -> dict[str, Any]:
         "private": p.private,
         "files": list(p.files),
         "excluded": [{"path": x.path, "rule": x.rule, "detail": x.detail} for x in p.excluded],
+        "entry_points": [
+            {"subpath": e.subpath, "conditions": list(e.conditions), "file_path": e.file_path} for e in p.entry_points
+        ],
+        "public_functions": [
+            {"subpath": f.subpath, "export_name": f.export_name, "file_path": f.file_path, "name": f.name}
+            for f in p.public_functions
+        ],
+        "unknown_exports": [
+            {"subpath": u.subpath, "export_name": u.export_name, "reason": u.reason} for u in p.unknown_exports
+        ],
     }
 
 
@@ -150,6 +161,16 @@ def package_from_dict(d: dict[str, Any]) -> PackageInfo:
         private=d["private"],
         files=tuple(d["files"]),
         excluded=tuple(FileDecision(x["path"], False, x["rule"], x["detail"]) for x in d.get("excluded", ())),
+        entry_points=tuple(
+            PackageEntryPoint(e["subpath"], tuple(e["conditions"]), e["file_path"]) for e in d.get("entry_points", ())
+        ),
+        public_functions=tuple(
+            PublicFunction(f["subpath"], f["export_name"], f["file_path"], f["name"])
+            for f in d.get("public_functions", ())
+        ),
+        unknown_exports=tuple(
+            UnknownExport(u["subpath"], u["export_name"], u["reason"]) for u in d.get("unknown_exports", ())
+        ),
     )
 
 
@@ -289,12 +310,38 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
         x.blob_size,
         x.type_exports,
         x.unread_reason,
+        _links_to_cache(x.links) if x.links is not None else None,
     ]
     return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
 
 
+def _links_to_cache(links: ModuleLinks) -> list[Any]:
+    return [
+        sorted(links.functions),
+        dict(links.local_exports),
+        [[b.local, b.imported, b.specifier] for b in links.imports.values()],
+        [[r.exported, r.imported, r.specifier] for r in links.re_exports],
+        list(links.star_specifiers),
+        sorted(links.not_functions),
+        dict(links.unknown),
+    ]
+
+
+def _links_from_cache(row: list[Any]) -> ModuleLinks:
+    functions, local_exports, imports, re_exports, stars, not_functions, unknown = row
+    return ModuleLinks(
+        functions=frozenset(functions),
+        local_exports=local_exports,
+        imports={local: ImportBinding(local, imported, specifier) for local, imported, specifier in imports},
+        re_exports=tuple(ReExport(*r) for r in re_exports),
+        star_specifiers=tuple(stars),
+        not_functions=frozenset(not_functions),
+        unknown=unknown,
+    )
+
+
 def extraction_from_cache_json(text: str) -> FileExtraction:
-    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason = json.loads(text)
+    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
     return FileExtraction(
         functions=tuple(
             [
@@ -332,6 +379,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
         blob_size=blob_size,
         type_exports=type_exports,
         unread_reason=unread_reason,
+        links=_links_from_cache(links) if links is not None else None,
     )
 
 

@@ -20,7 +20,7 @@ from codetracker.domain.model import (
 )
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 
 def decode_source(content: bytes) -> str:
@@ -57,7 +57,9 @@ def extract_blob(content: bytes, parser, dialect: str = JAVASCRIPT) -> FileExtra
         return FileExtraction(blob_size=size, type_exports=syntax.type_exports, unread_reason="commonjs")
     if not syntax.is_module:
         return FileExtraction(blob_size=size, unread_reason="commonjs" if looks_commonjs(content) else None)
-    return FileExtraction(functions=build_functions(syntax, ""), blob_size=size, type_exports=syntax.type_exports)
+    return FileExtraction(
+        functions=build_functions(syntax, ""), blob_size=size, type_exports=syntax.type_exports, links=syntax.links
+    )
 
 
 def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunction, ...]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from codetracker.domain.export_graph import ModuleLinks
 
 # Called now and then by a long loop (selection, ignore matching, parsing); raises to stop it: how the
 # scan's time budget reaches every stage.
@@ -51,6 +53,9 @@ class ModuleSyntax:
     exports: tuple[FunctionExportSyntax, ...]
     type_exports: int = 0  # TypeScript: exported types, interfaces and enums (not functions, counted)
     commonjs_export: bool = False  # TypeScript `export =`: a CommonJS module, not read
+    # How its exports link to other modules (None: no ES module). Left out of ==: the export facts above
+    # are what backends are compared on; links have their own differential test.
+    links: ModuleLinks | None = field(default=None, compare=False)
 
 
 # --- the descriptor ---------------------------------------------------------------------------------
@@ -119,6 +124,8 @@ class ProblemKind(StrEnum):
     SKIPPED = "skipped"
     PARSE_ERROR = "parse_error"
     IGNORE_RULE = "ignore_rule"  # a line of .codetrackerignore that git would skip or that matches nothing
+    ENTRY_POINT = "entry_point"  # a package entry point whose target is not in the tree, or is invalid
+    UNKNOWN_EXPORT = "unknown_export"  # a public export whose value cannot be decided (a call, another package)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +163,33 @@ class PackageInfo:
     private: bool
     files: tuple[str, ...]  # the files it publishes, relative to the scanned root
     excluded: tuple[FileDecision, ...] = ()  # module files (.js/.mjs) it holds but does not publish, and why
+    # Its public API (domain/public_api.py): what an `import` of each subpath resolves to, and the functions
+    # it exports, each pointing at the function record where it is defined.
+    entry_points: tuple[PackageEntryPoint, ...] = ()
+    public_functions: tuple[PublicFunction, ...] = ()
+    unknown_exports: tuple[UnknownExport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PackageEntryPoint:
+    subpath: str  # "." or "./feature"
+    conditions: tuple[str, ...]  # the conditions an import took (`import`, `default`…), outer first
+    file_path: str | None  # from the scanned root; None when the target is not in the tree
+
+
+@dataclass(frozen=True, slots=True)
+class PublicFunction:
+    subpath: str
+    export_name: str  # the name an importer of the subpath uses
+    file_path: str  # (file_path, name): an entry of the descriptor's `functions`
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownExport:
+    subpath: str
+    export_name: str
+    reason: str  # why its value cannot be decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,3 +282,4 @@ class FileExtraction:
     blob_size: int | None = None  # bytes of the blob: lets a cache hit fill the manifest size of a blob not fetched
     type_exports: int = 0  # exported types, interfaces and enums (TypeScript)
     unread_reason: str | None = None  # why a file that parsed is not read: "commonjs" (require/module.exports)
+    links: ModuleLinks | None = None  # how its exports link to other modules, for a package's public API

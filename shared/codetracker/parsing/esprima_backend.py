@@ -131,14 +131,18 @@ class _Walk:
                 self.export_default(node, statement)
             elif kind == "ImportDeclaration":
                 collector.is_module = True
+                source = self.name(node.source)
                 for specifier in node.specifiers:
                     local = specifier.local
                     collector.bind(self.name(local), None, statement, lexical=True, offset=local.range[0])
+                    collector.import_binding(self.name(local), self.imported_name(specifier), source)
             elif kind == "ExportAllDeclaration":
                 collector.is_module = True
                 exported = getattr(node, "exported", None)  # `export * as ns from 'm'`
                 if exported is not None:
-                    collector.export_name(self.name(exported), exported.range[0])
+                    collector.re_export(self.name(exported), "*", self.name(node.source), exported.range[0])
+                else:
+                    collector.star_export(self.name(node.source))
             elif kind == "FunctionDeclaration":
                 if node.id is not None:
                     self.bind(node.id, node, statement)
@@ -160,6 +164,7 @@ class _Walk:
         lexical: bool = True,
         declarator: Declarator | None = None,
         alias: str | None = None,
+        undecided: str | None = None,
     ) -> None:
         self.collector.bind(
             self.name(identifier),
@@ -169,15 +174,25 @@ class _Walk:
             offset=identifier.range[0],
             declarator=declarator,
             alias=alias,
+            undecided=undecided,
         )
+
+    def imported_name(self, specifier: Any) -> str:
+        if specifier.type == "ImportDefaultSpecifier":
+            return "default"
+        if specifier.type == "ImportNamespaceSpecifier":
+            return "*"
+        return self.name(specifier.imported)
 
     def export_named(self, node: Any, statement: int) -> None:
         collector = self.collector
         declaration = node.declaration
         if declaration is None:
-            if node.source is not None:  # a re-export: none of our functions, but its names count
+            if node.source is not None:  # a re-export: followed across the package's files
+                source = self.name(node.source)
                 for specifier in node.specifiers:
-                    collector.export_name(self.name(specifier.exported), specifier.range[0])
+                    exported, imported = self.name(specifier.exported), self.name(specifier.local)
+                    collector.re_export(exported, imported, source, specifier.range[0])
                 return
             for specifier in node.specifiers:
                 exported = self.name(specifier.exported)
@@ -213,10 +228,12 @@ class _Walk:
             collector.export_function(DEFAULT, name, DEFAULT, value, node.range[0], statement)
         elif kind == "Identifier":
             collector.export_local(DEFAULT, self.name(value), DEFAULT, node.range[0], statement, in_clause=False)
-        else:
-            if kind == "ClassDeclaration" and value.id is not None:
+        elif kind == "ClassDeclaration":
+            if value.id is not None:
                 self.bind(value.id, None, statement)
             collector.export_name(DEFAULT, node.range[0])
+        else:
+            collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
         collector = self.collector
@@ -236,16 +253,24 @@ class _Walk:
             name = self.name(target)
             value = declarator.init
             function = value if value is not None and value.type in _FUNCTION_VALUES else None
+            unknown = self.undecided_value(value) if value is not None and function is None else None
             # `const parse = marked` (parentheses leave no node in ESTree)
             alias = self.name(value) if value is not None and value.type == "Identifier" else None
-            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias)
+            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias, undecided=unknown)
             if export_offset is not None:
                 if function is not None:
                     collector.export_function(name, name, NAMED, function, export_offset, statement, place)
                 elif alias is not None:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
-                    collector.export_name(name, target.range[0])
+                    collector.export_name(name, target.range[0], unknown=unknown)
+
+    def undecided_value(self, value: Any) -> str | None:
+        """Why an exported value that is no function literal may still be a function we cannot decide
+        (the value of a call), or None (the tree-sitter backend's rule, the same)."""
+        if value.type == "CallExpression":
+            return f"the value of a call: {_snippet(self.text(value.callee))}(…)"
+        return None
 
     def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
         """The names a binding pattern binds, with their character offsets."""
@@ -300,6 +325,12 @@ class _Walk:
         source = self.text(node)
         identifier = identifier_name(source) if kind == "Identifier" else None
         return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=False)
+
+
+def _snippet(text: str) -> str:
+    """Code quoted in a reason: one line, short."""
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _has_import_meta(program: Any) -> bool:

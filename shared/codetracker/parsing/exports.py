@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
 
@@ -73,6 +74,7 @@ class _Binding(Generic[FunctionNode]):
     offset: int
     declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
     alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
+    undecided: str | None = None  # why its value may be a function one file cannot tell (a call)
 
 
 @dataclass(slots=True)
@@ -134,6 +136,12 @@ class ExportCollector(Generic[FunctionNode]):
         self._duplicate_export: tuple[int, str] | None = None
         self._jsdoc: dict[int, str | None] = {}
         self.type_exports = 0  # TypeScript: exported types, interfaces, enums
+        # The links of the module to others (domain/export_graph.py), for the package's public API.
+        self._imports: dict[str, ImportBinding] = {}
+        self._re_exports: list[ReExport] = []
+        self._star_specifiers: list[str] = []
+        self._not_functions: set[str] = set()
+        self._unknown: dict[str, str] = {}
         self.commonjs_export = False  # TypeScript: `export =`
 
     def add_statement(self, start: int, end: int) -> int:
@@ -151,12 +159,13 @@ class ExportCollector(Generic[FunctionNode]):
         offset: int,
         declarator: Declarator | None = None,
         alias: str | None = None,
+        undecided: str | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
         `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
         `declarator`: given for the names of a `const`/`let`/`var` list; `alias`: the identifier a
         declarator is initialised with (`const a = f`), which makes it whatever that name is bound to."""
-        binding = _Binding(function, statement, lexical, offset, declarator, alias)
+        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -169,11 +178,32 @@ class ExportCollector(Generic[FunctionNode]):
         """Whether a top-level binding of `name` was reported."""
         return name in self._bindings
 
-    def export_name(self, exported_name: str, offset: int) -> None:
+    def export_name(self, exported_name: str, offset: int, *, unknown: str | None = None) -> None:
         """An export that is none of our functions: `export class C`, `export const x = 1`,
-        `export default 1`, re-exports (`export { a as b } from`, `export * as ns from`)."""
+        `export default 1`. `unknown`: why its value may be a function we cannot tell (a call)."""
         self.is_module = True
         self._exported(exported_name, offset)
+        if unknown is None:
+            self._not_functions.add(exported_name)
+        else:
+            self._unknown[exported_name] = unknown
+
+    def import_binding(self, local: str, imported: str, specifier: str) -> None:
+        """`import { imported as local } from 'specifier'` (imported "default", or "*" for a namespace);
+        the name is bound with bind() too."""
+        self.is_module = True
+        self._imports[local] = ImportBinding(local, imported, specifier)
+
+    def re_export(self, exported_name: str, imported: str, specifier: str, offset: int) -> None:
+        """`export { imported as exported } from 'specifier'`, `export * as exported from` (imported "*")."""
+        self.is_module = True
+        self._exported(exported_name, offset)
+        self._re_exports.append(ReExport(exported_name, imported, specifier))
+
+    def star_export(self, specifier: str) -> None:
+        """`export * from 'specifier'`."""
+        self.is_module = True
+        self._star_specifiers.append(specifier)
 
     def _exported(self, exported_name: str, offset: int) -> None:
         if exported_name in self._exported_names:
@@ -232,23 +262,25 @@ class ExportCollector(Generic[FunctionNode]):
             errors.extend(error for error in (self._redeclared, self._duplicate_export) if error)
             errors.extend(self._undeclared_exports())
         found: list[FunctionExportSyntax] = []
+        local_exports: dict[str, str] = {}
         for export in self._exports:
             local_name: str | None
+            if not isinstance(export, _FunctionExport):
+                chain = self._resolve(export.alias if isinstance(export, _AliasExport) else export.local_name)
+                if chain is None:
+                    self._link_value(export, local_exports)
+                    continue
             if isinstance(export, _FunctionExport):
                 function = export.function
                 local_name, export_type = export.local_name, export.export_type
                 jsdoc = self._declared_jsdoc(export.statement, export.declarator)
             elif isinstance(export, _AliasExport):
-                chain = self._resolve(export.alias)
-                if chain is None:
-                    continue
+                assert chain is not None
                 function = chain[-1].function
                 local_name, export_type = export.exported_name, NAMED
                 jsdoc = self._declared_jsdoc(export.statement, export.declarator) or self._chain_jsdoc(chain)
             else:
-                chain = self._resolve(export.local_name)
-                if chain is None:
-                    continue
+                assert chain is not None
                 function = chain[-1].function
                 local_name, export_type = export.local_name, export.export_type
                 jsdoc = self._chain_jsdoc(chain) or self._jsdoc_of(export.statement)
@@ -277,12 +309,48 @@ class ExportCollector(Generic[FunctionNode]):
             line, column = line_column(self.source, offset)
             raise ParseFailure(message, line, column)
         found.sort(key=lambda f: f.offset)  # stable: declarators of one statement keep their order
+        links = ModuleLinks(
+            functions=frozenset(f.exported_name for f in found),
+            local_exports=local_exports,
+            imports=self._imports,
+            re_exports=tuple(self._re_exports),
+            star_specifiers=tuple(self._star_specifiers),
+            not_functions=frozenset(self._not_functions),
+            unknown=self._unknown,
+        )
         return ModuleSyntax(
             is_module=True,
             exports=tuple(found),
             type_exports=self.type_exports,
             commonjs_export=self.commonjs_export,
+            links=links,
         )
+
+    def _link_value(self, export: _LocalExport | _AliasExport, local_exports: dict[str, str]) -> None:
+        """An export of a local name that is no function of this file: an imported binding (followed
+        across files), a value, or something undecided (a global, a name bound twice)."""
+        name = export.alias if isinstance(export, _AliasExport) else export.local_name
+        seen: set[str] = set()
+        while name not in seen:  # follow `const a = b` aliases to the name they end at
+            seen.add(name)
+            bindings = self._bindings.get(name)
+            if bindings is None:
+                self._unknown[export.exported_name] = f"'{name}' is not declared in the module (a global)"
+                return
+            if len(bindings) != 1:
+                self._unknown[export.exported_name] = f"'{name}' is bound more than once"
+                return
+            if name in self._imports:
+                local_exports[export.exported_name] = name
+                return
+            alias = bindings[0].alias
+            if alias is None:
+                if bindings[0].undecided is not None:
+                    self._unknown[export.exported_name] = bindings[0].undecided
+                    return
+                break
+            name = alias
+        self._not_functions.add(export.exported_name)
 
     def _undeclared_exports(self) -> list[tuple[int, str]]:
         """`export { x }` where x is declared nowhere in the module scope."""

@@ -305,21 +305,31 @@ class _TreeWalk:
         if clause is None:
             return  # `import 'm'`
         collector, pos = self.collector, self.pos
-        locals_: list[Any] = []
+        locals_: list[tuple[Any, str]] = []  # (local name node, the name imported)
         for child in clause.children:
             kind = child.type
             if kind == "identifier":
-                locals_.append(child)
+                locals_.append((child, "default"))
             elif kind == "namespace_import":
-                locals_.extend(part for part in child.children if part.type == "identifier")
+                locals_.extend((part, "*") for part in child.children if part.type == "identifier")
             elif kind == "named_imports":
                 for specifier in child.children:
                     if specifier.type == "import_specifier":
-                        local = specifier.child_by_field_name("alias") or specifier.child_by_field_name("name")
-                        if local is not None and local.type == "identifier":
-                            locals_.append(local)
-        for local in locals_:
-            collector.bind(self.name(local), None, statement, lexical=True, offset=pos(local.start_byte))
+                        imported = specifier.child_by_field_name("name")
+                        local = specifier.child_by_field_name("alias") or imported
+                        if local is not None and local.type == "identifier" and imported is not None:
+                            locals_.append((local, self.module_export_name(imported)))
+        source_node = node.child_by_field_name("source")
+        source = string_literal_value(self.text(source_node)) if source_node is not None else ""
+        for local, imported in locals_:
+            name = self.name(local)
+            collector.bind(name, None, statement, lexical=True, offset=pos(local.start_byte))
+            collector.import_binding(name, imported, source)
+
+    def module_export_name(self, node: Any) -> str:
+        """An identifier's name, or a string literal's value (`import { "a b" as c }`)."""
+        text = self.text(node)
+        return string_literal_value(text) if node.type == "string" else identifier_name(text)
 
     def export_statement(self, node: Any, statement: int) -> None:
         collector = self.collector
@@ -331,18 +341,25 @@ class _TreeWalk:
             if kind == "default":
                 is_default = True
             elif kind == "export_clause":
-                if node.child_by_field_name("source") is None:
+                source = node.child_by_field_name("source")
+                if source is None:
                     self.export_clause(child, statement)
-                else:  # a re-export: none of our functions, but its names count (and must be well-formed)
+                else:  # a re-export, followed across the package's files (its clause must be well-formed)
+                    specifier_text = string_literal_value(self.text(source))
                     for specifier in self.clause_specifiers(child, has_source=True):
-                        collector.export_name(specifier.exported, specifier.offset)
+                        collector.re_export(specifier.exported, specifier.local, specifier_text, specifier.offset)
                 return
             elif kind == "namespace_export":  # `export * as ns from 'm'`
                 name = next((part for part in child.children if part.type in ("identifier", "string")), None)
-                if name is not None:
-                    text = self.text(name)
-                    exported = string_literal_value(text) if name.type == "string" else identifier_name(text)
-                    collector.export_name(exported, pos(name.start_byte))
+                source = node.child_by_field_name("source")
+                if name is not None and source is not None:
+                    exported = self.module_export_name(name)
+                    collector.re_export(exported, "*", string_literal_value(self.text(source)), pos(name.start_byte))
+                return
+            elif kind == "*":  # `export * from 'm'`
+                source = node.child_by_field_name("source")
+                if source is not None:
+                    collector.star_export(string_literal_value(self.text(source)))
                 return
 
         declaration = node.child_by_field_name("declaration")
@@ -382,7 +399,7 @@ class _TreeWalk:
             collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement, in_clause=False)
         else:
             # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
-            collector.export_name(DEFAULT, offset)
+            collector.export_name(DEFAULT, offset, unknown=self.undecided_value(value))
 
     def clause_specifiers(self, clause: Any, *, has_source: bool) -> list[ClauseSpecifier]:
         pos = self.pos
@@ -424,11 +441,13 @@ class _TreeWalk:
                 continue
             name = self.name(target)
             function = self.function_value(declarator)
-            alias = None
+            alias = unknown = None
             if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
                     alias = self.name(function)
-                function = None
+                    function = None
+                else:
+                    function, unknown = None, self.undecided_value(function)
             collector.bind(
                 name,
                 function,
@@ -437,6 +456,7 @@ class _TreeWalk:
                 offset=pos(target.start_byte),
                 declarator=place,
                 alias=alias,
+                undecided=unknown,
             )
             if export_offset is not None:
                 if function is not None:
@@ -444,7 +464,14 @@ class _TreeWalk:
                 elif alias is not None:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
-                    collector.export_name(name, pos(target.start_byte))
+                    collector.export_name(name, pos(target.start_byte), unknown=unknown)
+
+    def undecided_value(self, value: Any) -> str | None:
+        """Why an exported value that is no function literal may still be a function we cannot decide
+        (the value of a call), or None: a value that is none (objects, literals, classes…)."""
+        if value.type == "call_expression":
+            return f"the value of a call: {_snippet(self.text(value.child_by_field_name('function')))}(…)"
+        return None
 
     def function_value(self, declarator: Any) -> Any:
         """The value node a declarator binds, when it may be a function."""
@@ -621,6 +648,12 @@ def _matching_brace(data: bytes, at: int) -> int | None:
 
 def _same(offset: int) -> int:
     return offset
+
+
+def _snippet(text: str) -> str:
+    """Code quoted in a reason: one line, short."""
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _unparenthesized(node: Any) -> Any:

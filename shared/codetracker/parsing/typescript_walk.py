@@ -25,7 +25,7 @@ from typing import Any
 from codetracker.domain.model import ParamSyntax
 from codetracker.domain.patterns import normalize_type
 from codetracker.parsing.exports import DEFAULT, NAMED, FunctionShape
-from codetracker.parsing.source_text import identifier_name
+from codetracker.parsing.source_text import identifier_name, string_literal_value
 from codetracker.parsing.tree_sitter_backend import _FUNCTION_VALUES, _TreeWalk, _unparenthesized
 
 _TYPE_DECLARATIONS = frozenset({"interface_declaration", "type_alias_declaration", "enum_declaration"})
@@ -225,7 +225,8 @@ class TypeScriptWalk(_TreeWalk):
             local, exported = self._specifier_name(name), self._specifier_name(alias)
             at = pos(alias.start_byte)
             if has_source:
-                collector.export_name(exported, at)
+                source = string_literal_value(self.text(node.child_by_field_name("source")))
+                collector.re_export(exported, local, source, at)
             elif local in self.type_names and local not in self.overloads and not self.collector.is_bound(local):
                 collector.is_module = True
                 collector.type_exports += 1

@@ -141,9 +141,12 @@ def extract_tree(
     declared = {path: declaration_files[d] for path, d in declaring.items() if d in declaration_files}
     # A declaration file that failed to parse is a problem of the scan too.
     skipped.extend(p for p in (problem_at(x, path) for path, x in declaration_files.items()) if p is not None)
+    if packages is not None:  # each package's public API, from the links of its files
+        package_infos, api_problems = packages.public_info(tree, extracted)
+        skipped.extend(api_problems)
     descriptor = assemble_descriptor(module_slug, entries, extracted, skipped, declared)
     if packages is not None:
-        descriptor = replace(descriptor, packages=packages.info())
+        descriptor = replace(descriptor, packages=package_infos)
     modules_read = [entry for entry in to_read if entry.path not in needed]
     unread = unread_sources(read_entries, rules)
     commonjs = sum(1 for x in extracted.values() if x.unread_reason == "commonjs")

