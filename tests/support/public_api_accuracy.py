@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from codetracker.adapters.source_folder import FolderSource
 from codetracker.parsing import get_parser
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.usecases.extract import extract_tree
 from tests.support import node_packages
 
@@ -44,7 +45,9 @@ def measure(spec: str) -> Accuracy:
     name = spec.rsplit("@", 1)[0]
     folder = node_packages.installed(spec)
     package = node_packages.package_dir(folder, name)
-    result = extract_tree(FolderSource(str(package)), module_slug="p", parser=get_parser("auto"), package_names=())
+    result = extract_tree(
+        FolderSource(str(package)), module_slug="p", extractor=ParserExtractor(get_parser("auto")), package_names=()
+    )
     info = next(p for p in result.descriptor.packages if p.path == "")
     subpaths = sorted({e.subpath for e in info.entry_points if e.file_path})
     node = node_packages.node_function_exports(folder, name, subpaths)
