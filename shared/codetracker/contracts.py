@@ -199,6 +199,13 @@ def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
         if summary.source_location is None
         else {"location": summary.source_location, "subpath": summary.source_subpath}
     )
+    if summary.package_of is not None:  # a package's snapshot: of which scan, and whether it is gone
+        fields["package_of"] = summary.package_of
+        fields["removed_from_tree"] = (
+            None
+            if summary.removed_from_tree_at is None
+            else {"at": summary.removed_from_tree_at, "commit_sha": summary.removed_from_tree_commit}
+        )
     return fields
 
 

@@ -90,6 +90,23 @@ def test_package_flag_limits_and_names_unknown_packages(services, preact_repo):
     assert code == 2 and err.count("\n") == 1 and "--slug names one module" in err
 
 
+def test_a_package_gone_from_the_branch_is_marked_removed(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "main", "--packages"], services)[0] == 0
+    # Scanning some packages leaves the others, still in the tree, as they are.
+    assert run(["scan", preact_repo, "--ref", "main", "--package", "preact"], services)[0] == 0
+    assert _stored(services)[("preact-hooks", "main", "HEAD")].removed_from_tree_at is None
+    without_hooks = {p: d for p, d in PREACT.items() if not p.startswith("hooks/")}
+    without_hooks["package.json"] = json.dumps({"name": "preact", "version": "10.6.0", "files": ["src"]}).encode()
+    with RepoBuilder.open(preact_repo) as builder:
+        commit = builder.commit(without_hooks, message="hooks move out")
+    code, out, err = run(["scan", preact_repo, "--ref", "main", "--packages"], services)
+    assert code == 0, err
+    assert "preact-hooks: no longer in the tree; its snapshot is marked removed" in out
+    hooks = _stored(services)[("preact-hooks", "main", "HEAD")]
+    assert hooks.removed_from_tree_at is not None and hooks.removed_from_tree_commit == commit
+    assert _stored(services)[("preact", "main", "HEAD")].removed_from_tree_at is None
+
+
 def test_without_the_flag_a_scan_stores_the_whole_tree_as_before(services, preact_repo):
     assert run(["scan", preact_repo, "--ref", "main"], services)[0] == 0
     assert sorted(_stored(services)) == [("preact", "main", "HEAD")]
