@@ -607,6 +607,7 @@ class DecodedScan:
     ref_kind: str | None
     extraction: dict[str, Any]
     fetch: dict[str, Any] | None
+    package_slugs: tuple[str, ...] = ()  # ScanResult.package_slugs (absent from older messages)
 
 
 def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
@@ -643,6 +644,7 @@ def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
             "transport": result.fetch.transport,
         },
         "descriptor": descriptor_to_dict(result.descriptor),
+        "package_slugs": list(result.package_slugs),
     }
 
 
@@ -683,7 +685,15 @@ def decode_scan(result: dict[str, Any]) -> DecodedScan:
         ref_kind=ref_kind,
         extraction=extraction,
         fetch=fetch,
+        package_slugs=_package_slugs(result),
     )
+
+
+def _package_slugs(result: dict[str, Any]) -> tuple[str, ...]:
+    slugs = result.get("package_slugs", [])
+    if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
+        raise InvalidMessage("result.package_slugs must be a list of strings")
+    return tuple(slugs)
 
 
 def persist_requested_to_json(message: PersistRequested) -> str:
@@ -696,7 +706,8 @@ def persist_requested_to_json(message: PersistRequested) -> str:
                 "ref_kind": "branch" | "tag" | "commit" | null,
                 "extraction": {"files_total", "candidates", "parsed", "cache_hits", "unread_sources"},
                 "fetch": {"bytes_received", "used_filter", "blobs_fetched", "transport"} | null,
-                "descriptor": the descriptor JSON (functions, problems, files)}}
+                "descriptor": the descriptor JSON (functions, problems, files, packages),
+                "package_slugs"?: [the slug of every package of the tree]}}
 
     Above the claim-check threshold it travels as a claim check (claim_check_to_json)."""
     return _dump(
@@ -804,6 +815,7 @@ def snapshot_stored_event(
     changes: dict[str, Any],
     snapshot_url: str | None,
     unread: dict[str, int] | None = None,
+    packages: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """{"type": "snapshot.stored", "timestamp": ISO 8601 UTC,
     "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref"}, "commit_sha",
@@ -812,8 +824,13 @@ def snapshot_stored_event(
              "unread": {why: files} (JavaScript-family files not read: ".cjs", "commonjs", "too large"…),
              "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
                          "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
-                         "truncated"}}}"""
-    return {
+                         "truncated"},
+             "packages"?: (a tree with packages; "snapshot", "counts" and "changes" are then its primary
+                 package's: the registration's slug, else the root package, else the first)
+                 {"stored": [{"module_slug", "name", "version", "path", "private", "release_tag",
+                              "outcome": "stored" | "stale", "snapshot_id"?, "functions"?, "changes"?, "url"}],
+                  "removed": [module slugs gone from the tree at this commit, marked removed]}}}"""
+    event = {
         "type": "snapshot.stored",
         "timestamp": _utc_text(at),
         "data": {
@@ -839,6 +856,9 @@ def snapshot_stored_event(
             "changes": changes,
         },
     }
+    if packages is not None:
+        event["data"]["packages"] = packages
+    return event
 
 
 def scan_failed_event(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from codetracker.contracts import DecodedScan
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.package_snapshots import package_descriptors
 from codetracker.domain.package_tags import release_of_tag
@@ -27,7 +28,7 @@ from codetracker.usecases.scan import ScanResult
 class PackageScan:
     """The package snapshots of one scan, and what storing them says about the packages not among them."""
 
-    results: tuple[ScanResult, ...]
+    results: tuple[ScanResult | DecodedScan, ...]  # a ScanResult's, or the persister's decoded ones
     package_of: str  # the scan's own slug (the repository's): the packages stored together
     # The slugs of every package of the tree, when the scan speaks for all of them (None: one package's tag).
     present: tuple[str, ...] | None
@@ -39,10 +40,19 @@ class PackagePersistResult:
     removed: tuple[SnapshotSummary, ...]  # the packages of the tree found gone, now marked
 
 
-def split_by_package(result: ScanResult, *, tag: str | None = None) -> PackageScan:
+def split_by_package(
+    result: ScanResult | DecodedScan, *, tag: str | None = None, root_keeps_slug: bool = False
+) -> PackageScan:
     """One result per package (none when the scan found no package). `tag`: the git tag scanned, whose
-    release tag was not given explicitly (only then may it name one package)."""
+    release tag was not given explicitly (only then may it name one package). `root_keeps_slug`: a tree whose
+    one package is its root keeps the scan's slug (a registration names its module)."""
     split = package_descriptors(result.descriptor)
+    present = result.package_slugs or tuple(p.module_slug for p, _ in split)
+    if root_keeps_slug and len(split) == 1 and split[0][0].path == "":
+        package, descriptor = split[0]
+        present = tuple(result.key.module_slug if s == package.module_slug else s for s in present)
+        package = replace(package, module_slug=result.key.module_slug)
+        split = [(package, replace(descriptor, module_slug=package.module_slug))]
     release = release_of_tag(tag, [package.name for package, _ in split]) if tag else None
     out: list[ScanResult] = []
     for package, descriptor in split:
@@ -58,8 +68,7 @@ def split_by_package(result: ScanResult, *, tag: str | None = None) -> PackageSc
         source = replace(result.source, name=package.name, folder_path=folder)
         out.append(replace(result, key=key, descriptor=descriptor, source=source))
     one_package_tag = release is not None and release.packages is not None
-    present = None if one_package_tag else result.package_slugs or tuple(p.module_slug for p, _ in split)
-    return PackageScan(tuple(out), result.key.module_slug, present)
+    return PackageScan(tuple(out), result.key.module_slug, None if one_package_tag else present)
 
 
 def persist_package_scans(scan: PackageScan, *, unit_of_work: UnitOfWorkFactory) -> PackagePersistResult:
@@ -81,12 +90,13 @@ def persist_package_scans(scan: PackageScan, *, unit_of_work: UnitOfWorkFactory)
                 persisted.append(PersistResult(summary=stale.stored, replaced=False))  # type: ignore[arg-type]
                 continue
             persisted.append(PersistResult(summary=summary, replaced=True))
-        removed = _mark_gone(uow, scan)
+        removed = mark_gone_packages(uow, scan)
         uow.commit()
     return PackagePersistResult(tuple(persisted), tuple(removed))
 
 
-def _mark_gone(uow: UnitOfWork, scan: PackageScan) -> list[SnapshotSummary]:
+def mark_gone_packages(uow: UnitOfWork, scan: PackageScan) -> list[SnapshotSummary]:
+    """Mark the stored packages of the scan's tree, branch and release that the tree no longer has."""
     if scan.present is None or not scan.results:
         return []
     first = scan.results[0]  # every result has the scan's branch, release, scope and commit
