@@ -547,7 +547,9 @@ def _summary_row(summary, *, scanned_at: bool = False) -> list:
     from codetracker.domain.snapshot_sources import describe_source
 
     row = contracts.summary_to_dict(summary)
-    cells = [row[k] for k in _SUMMARY_COLUMNS] + ([row["last_scanned_at"]] if scanned_at else [])
+    # The listing (scanned_at) names each snapshot's package, "gone" when it left the tree.
+    package = (summary.package_name or "") + (" (gone)" if summary.removed_from_tree_at else "")
+    cells = [row[k] for k in _SUMMARY_COLUMNS] + ([package, row["last_scanned_at"]] if scanned_at else [])
     return cells + [describe_source(summary.source_location, summary.source_subpath)]
 
 
@@ -610,7 +612,7 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         else:
             write_table(
                 [_summary_row(s, scanned_at=True) for s in view.snapshots],
-                _SUMMARY_COLUMNS + ("last_scanned_at", "source"),
+                _SUMMARY_COLUMNS + ("package", "last_scanned_at", "source"),
                 out,
                 **_SUMMARY_FIT,
             )

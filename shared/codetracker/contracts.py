@@ -201,6 +201,7 @@ def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
     )
     if summary.package_of is not None:  # a package's snapshot: of which scan, and whether it is gone
         fields["package_of"] = summary.package_of
+        fields["package"] = summary.package_name
         fields["removed_from_tree"] = (
             None
             if summary.removed_from_tree_at is None

@@ -130,3 +130,36 @@ def test_problems_go_to_their_package_and_shared_ones_to_every_package():
     assert [p.path for p in split["a"].problems] == [".codetrackerignore", "a/x.js"]
     assert [p.path for p in split["b"].problems] == [".codetrackerignore"]
     assert split["a"].module_slug == "a" and split["a"].packages == ()
+
+
+def test_show_lists_packages_and_finds_a_module_by_its_package_name(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "main", "--packages"], services)[0] == 0
+    assert run(["scan", preact_repo, "--ref", "v10.5.0", "--packages"], services)[0] == 0
+    code, out, err = run(["show"], services)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split()[-3:] == ["package", "last_scanned_at", "source"]
+    assert [(r.split()[0], r.split()[3]) for r in rows] == [
+        ("preact", "HEAD"),
+        ("preact", "v10.5.0"),
+        ("preact-hooks", "HEAD"),
+        ("preact-hooks", "v10.5.0"),
+    ]
+    assert all(" preact-hooks " in r for r in rows[2:])
+    listed = json.loads(run(["show", "preact-hooks", "--json"], services)[1])
+    assert {s["package"] for s in listed} == {"preact-hooks"} and {s["package_of"] for s in listed} == {"preact"}
+    code, out, err = run(["show", "preact-hooks", "--tag", "v10.5.0", "--json"], services)
+    assert code == 0 and [f["name"] for f in json.loads(out)["functions"]] == ["useState"]
+
+
+def test_show_takes_a_scoped_package_name(services, tmp_path):
+    (tmp_path / "mono" / "a").mkdir(parents=True)
+    (tmp_path / "mono" / "package.json").write_text('{"name": "mono", "private": true, "workspaces": ["a"]}')
+    (tmp_path / "mono" / "a" / "package.json").write_text('{"name": "@acme/a", "version": "1.0.0"}')
+    (tmp_path / "mono" / "a" / "index.js").write_text("export function a(x) {}\n")
+    assert run(["scan", tmp_path / "mono", "--branch", "main", "--packages"], services)[0] == 0
+    code, out, err = run(["show", "@acme/a", "--tag", "HEAD", "--json"], services)
+    assert code == 0, err
+    assert (
+        json.loads(out)["snapshot"]["module_slug"] == "acme-a" and json.loads(out)["snapshot"]["package"] == "@acme/a"
+    )

@@ -134,6 +134,7 @@ class MemorySnapshotStore:
             source_location=recorded[0] if source.location is None else source.location,
             source_subpath=recorded[1] if source.location is None else source.subpath,
             package_of=package_of,
+            package_name=source.name if package_of is not None else None,
         )
         # As Postgres returns it: functions by (file, order in file), files and problems by path.
         ordered = Descriptor(

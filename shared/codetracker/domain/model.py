@@ -220,6 +220,7 @@ class SnapshotSummary:
     # (None: a whole-tree module); when a later scan of its branch and release found it gone from the tree
     # (ISO 8601) and at which commit. Storing it again clears both.
     package_of: str | None = None
+    package_name: str | None = None  # its package.json name (a package's snapshot only)
     removed_from_tree_at: str | None = None
     removed_from_tree_commit: str | None = None
 

@@ -98,7 +98,7 @@ RETURNING id, last_scanned_at, source_location, source_subpath
 _SUMMARY_COLUMNS = """
     id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
     return_values_count, files_count, problems_count, last_scanned_at, scope, source_location, source_subpath,
-    removed_from_remote_at, package_of, removed_from_tree_at, removed_from_tree_commit
+    removed_from_remote_at, package_of, removed_from_tree_at, removed_from_tree_commit, name
 """
 _KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
 
@@ -187,6 +187,7 @@ class PostgresSnapshotStore:
             source_location=source_location,
             source_subpath=source_subpath,
             package_of=package_of,
+            package_name=source.name if package_of is not None else None,
         )
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
@@ -450,6 +451,7 @@ def _summary(row: tuple) -> SnapshotSummary:
         package_of,
         removed_from_tree_at,
         removed_from_tree_commit,
+        name,
     ) = row
     return SnapshotSummary(
         module_slug=slug,
@@ -468,6 +470,7 @@ def _summary(row: tuple) -> SnapshotSummary:
         source_subpath=source_subpath,
         removed_from_remote_at=_iso(removed_at) if removed_at is not None else None,
         package_of=package_of,
+        package_name=name if package_of is not None else None,
         removed_from_tree_at=_iso(removed_from_tree_at) if removed_from_tree_at is not None else None,
         removed_from_tree_commit=removed_from_tree_commit,
     )
