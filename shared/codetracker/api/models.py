@@ -293,6 +293,11 @@ class SnapshotOut(BaseModel):
     removed_from_remote_at: str | None = Field(
         default=None, description="when its branch or tag was deleted on the remote; the snapshot is kept"
     )
+    package: str | None = Field(default=None, description="its package.json name (a package's snapshot)")
+    removed_from_tree_at: str | None = Field(
+        default=None, description="when a later scan of its branch and release found the package gone; kept"
+    )
+    removed_from_tree_commit: str | None = Field(default=None, description="the commit it was gone at")
 
     @classmethod
     def fields_of(cls, s: SnapshotSummary) -> dict[str, Any]:
@@ -309,6 +314,9 @@ class SnapshotOut(BaseModel):
             "problems_count": s.problems_count,
             "last_scanned_at": s.last_scanned_at,
             "removed_from_remote_at": s.removed_from_remote_at,
+            "package": s.package_name,
+            "removed_from_tree_at": s.removed_from_tree_at,
+            "removed_from_tree_commit": s.removed_from_tree_commit,
         }
 
     @classmethod

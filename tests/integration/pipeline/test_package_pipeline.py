@@ -61,3 +61,6 @@ def test_each_package_is_its_own_snapshot_and_one_notification_lists_them(pipeli
         f"repository:{registered['id']}",
     )
     assert rows == [("mono-core", v2, None), ("util", v1, v2)]
+    # The API says which package a snapshot holds and that util is gone (kept, not deleted).
+    util = pipeline.get(app["token"], f"/snapshots/{packages['util']['snapshot_id']}")
+    assert util["package"] == "util" and util["removed_from_tree_commit"] == v2 and util["removed_from_tree_at"]
