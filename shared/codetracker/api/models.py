@@ -109,6 +109,9 @@ class RegisterRepositoryBody(_Request):
     tags: list[str] | None = Field(
         default=None, description="tags to watch: globs (`v*`, `*@*`) or `:semver`; default: [`:semver`]"
     )
+    packages: list[str] | None = Field(
+        default=None, description="npm packages to track, by package.json name; default: every package of the tree"
+    )
     callback_url: str | None = Field(
         default=None, description="overrides the app's callback URL", **_documented(URL_PATTERN)
     )
@@ -133,6 +136,7 @@ class UpdateRepositoryBody(_Request):
     )
     branches: list[str] | None = Field(default=None, description="branch patterns; null: none")
     tags: list[str] | None = Field(default=None, description="tag patterns; null: the default, [`:semver`]")
+    packages: list[str] | None = Field(default=None, description="package names; null: every package")
     access_token: str | None = Field(
         default=None, repr=False, description="null removes the token", **_documented(TOKEN_PATTERN)
     )
@@ -146,6 +150,7 @@ class RepositoryOut(BaseModel):
     branch: str | None = Field(description="the watched branch; null: the default branch")
     branches: list[str] = Field(description="patterns of further watched branches")
     tags: list[str] = Field(description="patterns of watched tags (`:semver`: every tag naming a version)")
+    packages: list[str] = Field(default=[], description="the npm packages tracked (empty: every package)")
     default_branch: str | None
     callback_url: str | None
     has_access_token: bool
@@ -166,6 +171,7 @@ class RepositoryOut(BaseModel):
             branch=r.watched_branch,
             branches=list(r.branch_patterns),
             tags=list(r.tag_patterns),
+            packages=list(r.packages),
             default_branch=r.default_branch,
             callback_url=r.callback_url,
             has_access_token=r.has_access_token,

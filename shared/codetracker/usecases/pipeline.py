@@ -477,7 +477,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
             options=ports.selection,
             progress=over_budget,
             parallel=ports.parallel,
-            package_names=(),  # a tree with package.json files: one snapshot per package
+            package_names=registration.packages,  # a tree with package.json files: one snapshot per package
             address_policy=fetch_policy(ports.resolver, allow_private=ports.allow_private_urls),
             checkpoint=over_budget,
         )

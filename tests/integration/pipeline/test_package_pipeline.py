@@ -64,3 +64,40 @@ def test_each_package_is_its_own_snapshot_and_one_notification_lists_them(pipeli
     # The API says which package a snapshot holds and that util is gone (kept, not deleted).
     util = pipeline.get(app["token"], f"/snapshots/{packages['util']['snapshot_id']}")
     assert util["package"] == "util" and util["removed_from_tree_commit"] == v2 and util["removed_from_tree_at"]
+
+
+def _patch(pipeline, token: str, rid: str, body: dict) -> tuple[int, dict]:
+    return pipeline.api(ev.http_event("PATCH", f"/repositories/{rid}", body=json.dumps(body), headers=ev.bearer(token)))
+
+
+def test_a_registration_tracks_the_packages_it_names(pipeline, app, receiver, http_repo):
+    http_repo.commit(MONOREPO)
+    registered = pipeline.register(app["token"], http_repo.url, packages=["util", "util"])
+    assert registered["packages"] == ["util"]
+    assert pipeline.drain()["persist"] == 1
+    scope = f"repository:{registered['id']}"
+    assert pipeline.rows("SELECT module_slug FROM modules WHERE scope = %s", scope) == [("util",)]
+
+    # PATCH: null tracks every package again; the next scan stores both, util never marked removed.
+    status, changed = _patch(pipeline, app["token"], registered["id"], {"packages": None})
+    assert status == 200 and changed["packages"] == []
+    status, _ = pipeline.api(
+        ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
+    )
+    assert status == 202 and pipeline.drain()["persist"] == 1
+    rows = pipeline.rows(
+        "SELECT module_slug, removed_from_tree_at FROM modules WHERE scope = %s ORDER BY module_slug", scope
+    )
+    assert rows == [("mono-core", None), ("util", None)]
+
+    # Not a list of names: a 422 naming the field (as any wrong type); a package the tree lacks fails the scan.
+    status, body = _patch(pipeline, app["token"], registered["id"], {"packages": "util"})
+    assert status == 422 and body["error"]["field"] == "packages", body
+    status, _ = _patch(pipeline, app["token"], registered["id"], {"packages": ["nope"]})
+    assert status == 200
+    status, accepted = pipeline.api(
+        ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
+    )
+    pipeline.drain()
+    failed = pipeline.get(app["token"], f"/jobs/{accepted['job_id']}")
+    assert failed["status"] == "failed" and "no package named 'nope'" in failed["error"]["message"], failed
