@@ -112,6 +112,9 @@ class RegisterRepositoryBody(_Request):
     packages: list[str] | None = Field(
         default=None, description="npm packages to track, by package.json name; default: every package of the tree"
     )
+    ignore: list[str] | None = Field(
+        default=None, description="more files to leave out: gitignore patterns, applied like .codetrackerignore"
+    )
     callback_url: str | None = Field(
         default=None, description="overrides the app's callback URL", **_documented(URL_PATTERN)
     )
@@ -137,6 +140,7 @@ class UpdateRepositoryBody(_Request):
     branches: list[str] | None = Field(default=None, description="branch patterns; null: none")
     tags: list[str] | None = Field(default=None, description="tag patterns; null: the default, [`:semver`]")
     packages: list[str] | None = Field(default=None, description="package names; null: every package")
+    ignore: list[str] | None = Field(default=None, description="gitignore patterns; null: none")
     access_token: str | None = Field(
         default=None, repr=False, description="null removes the token", **_documented(TOKEN_PATTERN)
     )
@@ -151,6 +155,7 @@ class RepositoryOut(BaseModel):
     branches: list[str] = Field(description="patterns of further watched branches")
     tags: list[str] = Field(description="patterns of watched tags (`:semver`: every tag naming a version)")
     packages: list[str] = Field(default=[], description="the npm packages tracked (empty: every package)")
+    ignore: list[str] = Field(default=[], description="its own ignore patterns (gitignore syntax)")
     default_branch: str | None
     callback_url: str | None
     has_access_token: bool
@@ -172,6 +177,7 @@ class RepositoryOut(BaseModel):
             branches=list(r.branch_patterns),
             tags=list(r.tag_patterns),
             packages=list(r.packages),
+            ignore=list(r.ignore_patterns),
             default_branch=r.default_branch,
             callback_url=r.callback_url,
             has_access_token=r.has_access_token,

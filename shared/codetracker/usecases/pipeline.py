@@ -474,7 +474,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
             clock=ports.clock,
             cache=UnitOfWorkBlobCache(ports.unit_of_work),
             limits=limits,
-            options=ports.selection,
+            options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
             progress=over_budget,
             parallel=ports.parallel,
             package_names=registration.packages,  # a tree with package.json files: one snapshot per package

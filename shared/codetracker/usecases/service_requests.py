@@ -75,6 +75,18 @@ def package_names(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+MAX_IGNORE_PATTERNS = 1000
+MAX_IGNORE_PATTERN = 4096
+
+
+def ignore_patterns(value: object) -> tuple[str, ...]:
+    """A registration's own ignore patterns (`ignore`): gitignore lines, one per item (no line breaks)."""
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_IGNORE_PATTERNS:
+        raise InvalidInput(f"ignore must be a list of at most {MAX_IGNORE_PATTERNS} patterns", field="ignore")
+    lines = [printable(line, "ignore", max_length=MAX_IGNORE_PATTERN) for line in value]
+    return tuple(dict.fromkeys(lines))
+
+
 def watch_patterns(value: object, field_name: str, *, tags: bool) -> tuple[str, ...]:
     """A list of branch (`branches`) or tag (`tags`) patterns (domain/watch.py), duplicates dropped."""
     if not isinstance(value, (list, tuple)):
@@ -139,11 +151,14 @@ class RegisterRepositoryRequest:
     branches: tuple[str, ...] | None = None  # None: not given (a new registration watches its branch only)
     tags: tuple[str, ...] | None = None  # None: not given (a new registration watches domain/watch's default)
     packages: tuple[str, ...] | None = None  # None: not given (every package of the tree)
+    ignore: tuple[str, ...] | None = None  # None: not given (no patterns of its own)
 
     def __post_init__(self) -> None:
         _set(self, "url", _url_text(self.url, "url"))
         if self.packages is not None:
             _set(self, "packages", package_names(self.packages))
+        if self.ignore is not None:
+            _set(self, "ignore", ignore_patterns(self.ignore))
         _set(self, "branch", None if self.branch is None else branch_name(self.branch))
         if self.branches is not None:
             _set(self, "branches", watch_patterns(self.branches, "branches", tags=False))
@@ -173,9 +188,10 @@ class UpdateRepositoryRequest:
     branches: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None
     packages: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        unknown = self.changed - {"callback_url", "branch", "access_token", "branches", "tags", "packages"}
+        unknown = self.changed - {"callback_url", "branch", "access_token", "branches", "tags", "packages", "ignore"}
         if unknown:
             name = sorted(unknown)[0]
             raise InvalidInput(f"{name} cannot be changed", field=name)
@@ -190,6 +206,8 @@ class UpdateRepositoryRequest:
         _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
         if "packages" in self.changed:  # null: every package again
             _set(self, "packages", () if self.packages is None else package_names(self.packages))
+        if "ignore" in self.changed:  # null: none of its own
+            _set(self, "ignore", () if self.ignore is None else ignore_patterns(self.ignore))
         if self.access_token is not None:
             _set(
                 self,

@@ -101,3 +101,23 @@ def test_a_registration_tracks_the_packages_it_names(pipeline, app, receiver, ht
     pipeline.drain()
     failed = pipeline.get(app["token"], f"/jobs/{accepted['job_id']}")
     assert failed["status"] == "failed" and "no package named 'nope'" in failed["error"]["message"], failed
+
+
+def test_a_registration_s_own_ignore_patterns_leave_files_out(pipeline, app, receiver, http_repo):
+    http_repo.commit({**MONOREPO, "packages/util/legacy.js": b"export function legacy() {}\n"})
+    registered = pipeline.register(app["token"], http_repo.url, ignore=["legacy.js", "legacy.js"])
+    assert registered["ignore"] == ["legacy.js"]
+    assert pipeline.drain()["persist"] == 1
+    job = pipeline.get(app["token"], f"/jobs/{registered['job_id']}")
+    assert {p["name"]: p["functions"] for p in job["result"]["packages"]} == {"@mono/core": 1, "util": 1}
+    # PATCH null: no patterns of its own; the next scan reads legacy.js.
+    status, changed = _patch(pipeline, app["token"], registered["id"], {"ignore": None})
+    assert status == 200 and changed["ignore"] == []
+    status, accepted = pipeline.api(
+        ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
+    )
+    assert status == 202 and pipeline.drain()["persist"] == 1
+    rescan = pipeline.get(app["token"], f"/jobs/{accepted['job_id']}")
+    assert {p["name"]: p["functions"] for p in rescan["result"]["packages"]} == {"@mono/core": 1, "util": 2}
+    status, body = _patch(pipeline, app["token"], registered["id"], {"ignore": ["a\nb"]})
+    assert status == 422 and body["error"]["field"] == "ignore", body

@@ -7,4 +7,6 @@ ALTER TABLE modules ADD COLUMN removed_from_tree_at timestamptz;
 ALTER TABLE modules ADD COLUMN removed_from_tree_commit text;
 -- The packages a registration tracks (by package.json name; empty: every package of its tree).
 ALTER TABLE repositories ADD COLUMN packages text[] NOT NULL DEFAULT '{}';
+-- Its own ignore patterns (gitignore syntax), applied like the tree's .codetrackerignore.
+ALTER TABLE repositories ADD COLUMN ignore_patterns text[] NOT NULL DEFAULT '{}';
 CREATE INDEX modules_package_of ON modules (scope, package_of, branch_name, release_tag) WHERE package_of IS NOT NULL;
