@@ -544,7 +544,9 @@ def _summary_row(summary, *, scanned_at: bool = False) -> list:
     from codetracker.domain.snapshot_sources import describe_source
 
     row = contracts.summary_to_dict(summary)
-    cells = [row[k] for k in _SUMMARY_COLUMNS] + ([row["last_scanned_at"]] if scanned_at else [])
+    # The listing (scanned_at) names each snapshot's package, "gone" when it left the tree.
+    package = (summary.package_name or "") + (" (gone)" if summary.removed_from_tree_at else "")
+    cells = [row[k] for k in _SUMMARY_COLUMNS] + ([package, row["last_scanned_at"]] if scanned_at else [])
     return cells + [describe_source(summary.source_location, summary.source_subpath)]
 
 
@@ -559,14 +561,16 @@ def _package_names(args: argparse.Namespace) -> tuple[str, ...] | None:
 def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -> int:
     """One snapshot per package, stored together; one row (or JSON outcome) per package."""
     from codetracker import contracts
-    from codetracker.terminal import write_table
+    from codetracker.terminal import safe_text, write_table
     from codetracker.usecases.package_scan import persist_package_scans, split_by_package
 
     tag = result.key.release_tag if result.ref_kind == "tag" and args.tag is None else None
-    results = split_by_package(result, tag=tag)
-    persisted = persist_package_scans(results, unit_of_work=services.unit_of_work)
+    scan = split_by_package(result, tag=tag)
+    stored = persist_package_scans(scan, unit_of_work=services.unit_of_work)
+    results, persisted = scan.results, stored.persisted
     if args.json:
         outcomes = [contracts.scan_outcome_to_dict(p.summary, r) for p, r in zip(persisted, results, strict=True)]
+        outcomes += [contracts.summary_to_dict(s) for s in stored.removed]
         json.dump(outcomes, out, indent=2)
         out.write("\n")
         return EXIT_OK
@@ -576,6 +580,8 @@ def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -
         f"{len(results)} packages; {stats.candidates} module files: {stats.parsed} extracted, "
         f"{stats.cache_hits} from the cache\n"
     )
+    for gone in stored.removed:
+        out.write(safe_text(f"{gone.module_slug}: no longer in the tree; its snapshot is marked removed\n"))
     return EXIT_OK
 
 
@@ -603,7 +609,7 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         else:
             write_table(
                 [_summary_row(s, scanned_at=True) for s in view.snapshots],
-                _SUMMARY_COLUMNS + ("last_scanned_at", "source"),
+                _SUMMARY_COLUMNS + ("package", "last_scanned_at", "source"),
                 out,
                 **_SUMMARY_FIT,
             )

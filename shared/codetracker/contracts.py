@@ -220,6 +220,14 @@ def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
         if summary.source_location is None
         else {"location": summary.source_location, "subpath": summary.source_subpath}
     )
+    if summary.package_of is not None:  # a package's snapshot: of which scan, and whether it is gone
+        fields["package_of"] = summary.package_of
+        fields["package"] = summary.package_name
+        fields["removed_from_tree"] = (
+            None
+            if summary.removed_from_tree_at is None
+            else {"at": summary.removed_from_tree_at, "commit_sha": summary.removed_from_tree_commit}
+        )
     return fields
 
 
@@ -648,6 +656,7 @@ class DecodedScan:
     ref_kind: str | None
     extraction: dict[str, Any]
     fetch: dict[str, Any] | None
+    package_slugs: tuple[str, ...] = ()  # ScanResult.package_slugs (absent from older messages)
 
 
 def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
@@ -684,6 +693,7 @@ def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
             "transport": result.fetch.transport,
         },
         "descriptor": descriptor_to_dict(result.descriptor),
+        "package_slugs": list(result.package_slugs),
     }
 
 
@@ -724,7 +734,15 @@ def decode_scan(result: dict[str, Any]) -> DecodedScan:
         ref_kind=ref_kind,
         extraction=extraction,
         fetch=fetch,
+        package_slugs=_package_slugs(result),
     )
+
+
+def _package_slugs(result: dict[str, Any]) -> tuple[str, ...]:
+    slugs = result.get("package_slugs", [])
+    if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
+        raise InvalidMessage("result.package_slugs must be a list of strings")
+    return tuple(slugs)
 
 
 def persist_requested_to_json(message: PersistRequested) -> str:
@@ -737,7 +755,8 @@ def persist_requested_to_json(message: PersistRequested) -> str:
                 "ref_kind": "branch" | "tag" | "commit" | null,
                 "extraction": {"files_total", "candidates", "parsed", "cache_hits", "unread_sources"},
                 "fetch": {"bytes_received", "used_filter", "blobs_fetched", "transport"} | null,
-                "descriptor": the descriptor JSON (functions, problems, files)}}
+                "descriptor": the descriptor JSON (functions, problems, files, packages),
+                "package_slugs"?: [the slug of every package of the tree]}}
 
     Above the claim-check threshold it travels as a claim check (claim_check_to_json)."""
     return _dump(
@@ -845,6 +864,7 @@ def snapshot_stored_event(
     changes: dict[str, Any],
     snapshot_url: str | None,
     unread: dict[str, int] | None = None,
+    packages: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """{"type": "snapshot.stored", "timestamp": ISO 8601 UTC,
     "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref"}, "commit_sha",
@@ -853,8 +873,13 @@ def snapshot_stored_event(
              "unread": {why: files} (JavaScript-family files not read: ".cjs", "commonjs", "too large"…),
              "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
                          "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
-                         "truncated"}}}"""
-    return {
+                         "truncated"},
+             "packages"?: (a tree with packages; "snapshot", "counts" and "changes" are then its primary
+                 package's: the registration's slug, else the root package, else the first)
+                 {"stored": [{"module_slug", "name", "version", "path", "private", "release_tag",
+                              "outcome": "stored" | "stale", "snapshot_id"?, "functions"?, "changes"?, "url"}],
+                  "removed": [module slugs gone from the tree at this commit, marked removed]}}}"""
+    event = {
         "type": "snapshot.stored",
         "timestamp": _utc_text(at),
         "data": {
@@ -880,6 +905,9 @@ def snapshot_stored_event(
             "changes": changes,
         },
     }
+    if packages is not None:
+        event["data"]["packages"] = packages
+    return event
 
 
 def scan_failed_event(

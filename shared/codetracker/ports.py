@@ -3,7 +3,7 @@ in-memory fake beside it where one is useful, held to the same contract tests.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar, Protocol
@@ -240,8 +240,10 @@ class SnapshotStore(Protocol):
         *,
         scanned_at: datetime | None = None,
         replace_source: bool = False,
+        package_of: str | None = None,
     ) -> SnapshotSummary:
-        """Replace the snapshot under key; every other key stays untouched.
+        """Replace the snapshot under key; every other key stays untouched. `package_of`: the module slug
+        of the scan a package's snapshot comes from (recorded; None for a whole-tree module).
 
         A snapshot scanned from another source (SnapshotSource.location and subpath) is not replaced unless
         replace_source says to: SnapshotSourceConflict naming both. A snapshot or a scan whose source is not
@@ -300,6 +302,22 @@ class SnapshotStore(Protocol):
         """Mark the snapshots of a ref deleted on the remote (`branch_name` None: under any branch) as removed
         at `at`, unless marked already; nothing is deleted. Storing a snapshot under a key clears its mark.
         Returns how many were marked."""
+        ...
+
+    def mark_packages_removed(
+        self,
+        scope: str,
+        package_of: str,
+        *,
+        branch_name: str,
+        release_tag: str,
+        present: Collection[str],
+        commit_sha: str | None,
+        at: datetime,
+    ) -> list[SnapshotSummary]:
+        """Mark the package snapshots of `package_of` under this branch and release whose slug is not in
+        `present` as removed from the tree at `at` (at `commit_sha`), unless marked already; nothing is
+        deleted. Returns the ones marked."""
         ...
 
     def delete_scope(self, scope: str) -> int:

@@ -90,6 +90,23 @@ def test_package_flag_limits_and_names_unknown_packages(services, preact_repo):
     assert code == 2 and err.count("\n") == 1 and "--slug names one module" in err
 
 
+def test_a_package_gone_from_the_branch_is_marked_removed(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "main", "--packages"], services)[0] == 0
+    # Scanning some packages leaves the others, still in the tree, as they are.
+    assert run(["scan", preact_repo, "--ref", "main", "--package", "preact"], services)[0] == 0
+    assert _stored(services)[("preact-hooks", "main", "HEAD")].removed_from_tree_at is None
+    without_hooks = {p: d for p, d in PREACT.items() if not p.startswith("hooks/")}
+    without_hooks["package.json"] = json.dumps({"name": "preact", "version": "10.6.0", "files": ["src"]}).encode()
+    with RepoBuilder.open(preact_repo) as builder:
+        commit = builder.commit(without_hooks, message="hooks move out")
+    code, out, err = run(["scan", preact_repo, "--ref", "main", "--packages"], services)
+    assert code == 0, err
+    assert "preact-hooks: no longer in the tree; its snapshot is marked removed" in out
+    hooks = _stored(services)[("preact-hooks", "main", "HEAD")]
+    assert hooks.removed_from_tree_at is not None and hooks.removed_from_tree_commit == commit
+    assert _stored(services)[("preact", "main", "HEAD")].removed_from_tree_at is None
+
+
 def test_without_the_flag_a_scan_stores_the_whole_tree_as_before(services, preact_repo):
     assert run(["scan", preact_repo, "--ref", "main"], services)[0] == 0
     assert sorted(_stored(services)) == [("preact", "main", "HEAD")]
@@ -113,3 +130,36 @@ def test_problems_go_to_their_package_and_shared_ones_to_every_package():
     assert [p.path for p in split["a"].problems] == [".codetrackerignore", "a/x.js"]
     assert [p.path for p in split["b"].problems] == [".codetrackerignore"]
     assert split["a"].module_slug == "a" and split["a"].packages == ()
+
+
+def test_show_lists_packages_and_finds_a_module_by_its_package_name(services, preact_repo):
+    assert run(["scan", preact_repo, "--ref", "main", "--packages"], services)[0] == 0
+    assert run(["scan", preact_repo, "--ref", "v10.5.0", "--packages"], services)[0] == 0
+    code, out, err = run(["show"], services)
+    assert code == 0, err
+    header, *rows = out.splitlines()
+    assert header.split()[-3:] == ["package", "last_scanned_at", "source"]
+    assert [(r.split()[0], r.split()[3]) for r in rows] == [
+        ("preact", "HEAD"),
+        ("preact", "v10.5.0"),
+        ("preact-hooks", "HEAD"),
+        ("preact-hooks", "v10.5.0"),
+    ]
+    assert all(" preact-hooks " in r for r in rows[2:])
+    listed = json.loads(run(["show", "preact-hooks", "--json"], services)[1])
+    assert {s["package"] for s in listed} == {"preact-hooks"} and {s["package_of"] for s in listed} == {"preact"}
+    code, out, err = run(["show", "preact-hooks", "--tag", "v10.5.0", "--json"], services)
+    assert code == 0 and [f["name"] for f in json.loads(out)["functions"]] == ["useState"]
+
+
+def test_show_takes_a_scoped_package_name(services, tmp_path):
+    (tmp_path / "mono" / "a").mkdir(parents=True)
+    (tmp_path / "mono" / "package.json").write_text('{"name": "mono", "private": true, "workspaces": ["a"]}')
+    (tmp_path / "mono" / "a" / "package.json").write_text('{"name": "@acme/a", "version": "1.0.0"}')
+    (tmp_path / "mono" / "a" / "index.js").write_text("export function a(x) {}\n")
+    assert run(["scan", tmp_path / "mono", "--branch", "main", "--packages"], services)[0] == 0
+    code, out, err = run(["show", "@acme/a", "--tag", "HEAD", "--json"], services)
+    assert code == 0, err
+    assert (
+        json.loads(out)["snapshot"]["module_slug"] == "acme-a" and json.loads(out)["snapshot"]["package"] == "@acme/a"
+    )

@@ -8,7 +8,7 @@ It lives beside the Postgres adapter, not under tests/, and the same contract su
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Self
@@ -102,6 +102,7 @@ class MemorySnapshotStore:
         *,
         scanned_at: datetime | None = None,
         replace_source: bool = False,
+        package_of: str | None = None,
     ) -> SnapshotSummary:
         check_storable(key, descriptor)
         _refuse_text_postgres_refuses(descriptor, source)
@@ -132,6 +133,8 @@ class MemorySnapshotStore:
             # A scan whose source is not known keeps the recorded one.
             source_location=recorded[0] if source.location is None else source.location,
             source_subpath=recorded[1] if source.location is None else source.subpath,
+            package_of=package_of,
+            package_name=source.name if package_of is not None else None,
         )
         # As Postgres returns it: functions by (file, order in file), files and problems by path.
         ordered = Descriptor(
@@ -229,6 +232,33 @@ class MemorySnapshotStore:
                 summary = replace(stored.summary, removed_from_remote_at=at.astimezone(UTC).isoformat())
                 self._state.snapshots[key] = replace(stored, summary=summary)
                 marked += 1
+        return marked
+
+    def mark_packages_removed(
+        self,
+        scope: str,
+        package_of: str,
+        *,
+        branch_name: str,
+        release_tag: str,
+        present: Collection[str],
+        commit_sha: str | None,
+        at: datetime,
+    ) -> list[SnapshotSummary]:
+        marked = []
+        for key, stored in sorted(self._state.snapshots.items(), key=lambda item: item[0].module_slug):
+            summary = stored.summary
+            if (
+                (key.scope, key.branch_name, key.release_tag) == (scope, branch_name, release_tag)
+                and summary.package_of == package_of
+                and key.module_slug not in present
+                and summary.removed_from_tree_at is None
+            ):
+                summary = replace(
+                    summary, removed_from_tree_at=at.astimezone(UTC).isoformat(), removed_from_tree_commit=commit_sha
+                )
+                self._state.snapshots[key] = replace(stored, summary=summary)
+                marked.append(summary)
         return marked
 
     def delete_scope(self, scope: str) -> int:

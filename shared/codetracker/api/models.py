@@ -109,6 +109,12 @@ class RegisterRepositoryBody(_Request):
     tags: list[str] | None = Field(
         default=None, description="tags to watch: globs (`v*`, `*@*`) or `:semver`; default: [`:semver`]"
     )
+    packages: list[str] | None = Field(
+        default=None, description="npm packages to track, by package.json name; default: every package of the tree"
+    )
+    ignore: list[str] | None = Field(
+        default=None, description="more files to leave out: gitignore patterns, applied like .codetrackerignore"
+    )
     callback_url: str | None = Field(
         default=None, description="overrides the app's callback URL", **_documented(URL_PATTERN)
     )
@@ -133,6 +139,8 @@ class UpdateRepositoryBody(_Request):
     )
     branches: list[str] | None = Field(default=None, description="branch patterns; null: none")
     tags: list[str] | None = Field(default=None, description="tag patterns; null: the default, [`:semver`]")
+    packages: list[str] | None = Field(default=None, description="package names; null: every package")
+    ignore: list[str] | None = Field(default=None, description="gitignore patterns; null: none")
     access_token: str | None = Field(
         default=None, repr=False, description="null removes the token", **_documented(TOKEN_PATTERN)
     )
@@ -146,6 +154,8 @@ class RepositoryOut(BaseModel):
     branch: str | None = Field(description="the watched branch; null: the default branch")
     branches: list[str] = Field(description="patterns of further watched branches")
     tags: list[str] = Field(description="patterns of watched tags (`:semver`: every tag naming a version)")
+    packages: list[str] = Field(default=[], description="the npm packages tracked (empty: every package)")
+    ignore: list[str] = Field(default=[], description="its own ignore patterns (gitignore syntax)")
     default_branch: str | None
     callback_url: str | None
     has_access_token: bool
@@ -166,6 +176,8 @@ class RepositoryOut(BaseModel):
             branch=r.watched_branch,
             branches=list(r.branch_patterns),
             tags=list(r.tag_patterns),
+            packages=list(r.packages),
+            ignore=list(r.ignore_patterns),
             default_branch=r.default_branch,
             callback_url=r.callback_url,
             has_access_token=r.has_access_token,
@@ -293,6 +305,11 @@ class SnapshotOut(BaseModel):
     removed_from_remote_at: str | None = Field(
         default=None, description="when its branch or tag was deleted on the remote; the snapshot is kept"
     )
+    package: str | None = Field(default=None, description="its package.json name (a package's snapshot)")
+    removed_from_tree_at: str | None = Field(
+        default=None, description="when a later scan of its branch and release found the package gone; kept"
+    )
+    removed_from_tree_commit: str | None = Field(default=None, description="the commit it was gone at")
 
     @classmethod
     def fields_of(cls, s: SnapshotSummary) -> dict[str, Any]:
@@ -309,6 +326,9 @@ class SnapshotOut(BaseModel):
             "problems_count": s.problems_count,
             "last_scanned_at": s.last_scanned_at,
             "removed_from_remote_at": s.removed_from_remote_at,
+            "package": s.package_name,
+            "removed_from_tree_at": s.removed_from_tree_at,
+            "removed_from_tree_commit": s.removed_from_tree_commit,
         }
 
     @classmethod

@@ -250,6 +250,13 @@ class SnapshotSummary:
     source_subpath: str = ""
     # When its branch or tag was seen deleted on the remote (ISO 8601); storing a new scan of it clears this.
     removed_from_remote_at: str | None = None
+    # A package's snapshot: the module slug of the scan that stored it with the other packages of its tree
+    # (None: a whole-tree module); when a later scan of its branch and release found it gone from the tree
+    # (ISO 8601) and at which commit. Storing it again clears both.
+    package_of: str | None = None
+    package_name: str | None = None  # its package.json name (a package's snapshot only)
+    removed_from_tree_at: str | None = None
+    removed_from_tree_commit: str | None = None
 
     @property
     def key(self) -> SnapshotKey:

@@ -106,6 +106,8 @@ _BINARY_SNIFF_BYTES = 8192
 @dataclass(frozen=True, slots=True)
 class SelectionOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    # A registration's own ignore patterns (gitignore syntax), read after the tree's .codetrackerignore.
+    extra_ignore: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,6 +120,9 @@ class Registration:
     # Besides its branch: the branches and tags it watches (domain/watch.py).
     branch_patterns: tuple[str, ...] = ()
     tag_patterns: tuple[str, ...] = DEFAULT_TAG_PATTERNS
+    # The packages of its tree it tracks, by package.json name (empty: every package).
+    packages: tuple[str, ...] = ()
+    ignore_patterns: tuple[str, ...] = ()  # gitignore syntax, applied like the tree's .codetrackerignore
     # The secret of its own GitHub webhook URL (None: made before there were any; rotating creates one), and
     # the one a rotation replaced, still accepted until its moment passes.
     webhook_secret_encrypted: bytes | None = field(default=None, repr=False)

@@ -199,6 +199,9 @@ def select_tree(
     the module files they select; `checkpoint` is called as the rules are read and matched."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
+    if options.extra_ignore:
+        extra = "\n".join(options.extra_ignore).encode()
+        ignore_bytes = (ignore_bytes.rstrip(b"\n") + b"\n" + extra) if ignore_bytes else extra
     rules = IgnoreRules(ignore_bytes, checkpoint=checkpoint)
     return entries, rules, select_modules(entries, rules, options)
 

@@ -34,8 +34,8 @@ from datetime import datetime
 from typing import Any
 
 from codetracker import contracts
-from codetracker.domain.changes import diff_functions
-from codetracker.domain.model import Descriptor, SnapshotKey
+from codetracker.domain.changes import FunctionChanges, diff_functions
+from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSummary
 from codetracker.domain.notifications import notification_id
 from codetracker.domain.selection import SelectionOptions
 from codetracker.domain.service import (
@@ -84,6 +84,7 @@ from codetracker.usecases.activity import record_activity
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.messages import OpenedMessage, finish_record, open_record, reject_record
+from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.usecases.scan import ScanResult, scan_repository
@@ -463,8 +464,9 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
             clock=ports.clock,
             cache=UnitOfWorkBlobCache(ports.unit_of_work),
             limits=limits,
-            options=ports.selection,
+            options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
             progress=over_budget,
+            package_names=registration.packages,  # a tree with package.json files: one snapshot per package
             address_policy=ports.url_policy.address_policy(),
             checkpoint=over_budget,
         )
@@ -578,13 +580,11 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
 
 def snapshot_event(job: Job, registration: Registration, *, public_api_url: str | None) -> dict[str, Any]:
     """The snapshot.stored webhook body of a persisted job, from what the job keeps (so a resend is the same)."""
-    from codetracker.domain.model import SnapshotSummary
-
     result = job.result or {}
     counts = result.get("counts", {})
     snapshot_id = int(result.get("snapshot_id", 0))
     summary = SnapshotSummary(
-        module_slug=job.module_slug or "",
+        module_slug=result.get("module_slug") or job.module_slug or "",
         snapshot_id=snapshot_id,
         branch_name=job.branch_name or "",
         release_tag=job.release_tag or "",
@@ -606,7 +606,20 @@ def snapshot_event(job: Job, registration: Registration, *, public_api_url: str 
         changes=result.get("changes", {}),
         snapshot_url=f"{public_api_url}/snapshots/{snapshot_id}" if public_api_url else None,
         unread=(result.get("extraction") or {}).get("unread_sources") or {},
+        packages=_event_packages(result, public_api_url),
     )
+
+
+def _event_packages(result: dict[str, Any], public_api_url: str | None) -> dict[str, Any] | None:
+    """The packages part of one snapshot.stored event for a commit of a tree with packages."""
+    if "packages" not in result:
+        return None
+    stored = []
+    for entry in result["packages"]:
+        snapshot_id = entry.get("snapshot_id")
+        url = f"{public_api_url}/snapshots/{snapshot_id}" if public_api_url and snapshot_id else None
+        stored.append(entry | {"url": url})
+    return {"stored": stored, "removed": result.get("removed_packages", [])}
 
 
 def _previous(uow: UnitOfWork, key: SnapshotKey) -> tuple[Descriptor | None, str | None]:
@@ -617,6 +630,67 @@ def _previous(uow: UnitOfWork, key: SnapshotKey) -> tuple[Descriptor | None, str
         return uow.snapshots.load_snapshot(key), stored[0].commit_sha
     except SnapshotNotFound:
         return None, None
+
+
+def _store_packages(uow: UnitOfWork, scan: contracts.DecodedScan) -> tuple[SnapshotSummary, FunctionChanges, dict]:
+    """Every package's snapshot of the scanned commit, in the caller's unit of work (one transaction), and
+    the packages gone from the tree marked. Returns the primary package's summary and changes (the job's
+    top-level figures, as for one module: the package with the registration's slug, else the root one, else
+    the first) and the per-package results. StaleSnapshot when every package is stale."""
+    split = split_by_package(scan, tag=scan.key.release_tag if scan.ref_kind == "tag" else None, root_keeps_slug=True)
+    info = {p.name: p for p in scan.descriptor.packages}
+    stored, primary, newest = [], None, None
+    for result in split.results:
+        previous, previous_commit = _previous(uow, result.key)
+        package = info[result.source.name]
+        entry: dict[str, Any] = {"module_slug": result.key.module_slug, "name": package.name}
+        entry |= {"version": package.version, "path": package.path, "private": package.private}
+        entry["release_tag"] = result.key.release_tag
+        try:
+            summary = uow.snapshots.store_snapshot(
+                result.key, result.descriptor, result.source, scanned_at=result.scanned_at, package_of=split.package_of
+            )
+        except StaleSnapshot as stale:
+            stored.append(entry | {"outcome": "stale"})
+            newest = newest or stale
+            continue
+        changes = diff_functions(
+            previous.functions if previous is not None else None,
+            result.descriptor.functions,
+            previous_commit=previous_commit,
+        )
+        entry |= {"outcome": "stored", "snapshot_id": summary.snapshot_id, "functions": summary.functions_count}
+        entry["changes"] = changes.summary()
+        stored.append(entry)
+        rank = (result.key.module_slug != scan.key.module_slug, package.path != "")
+        if primary is None or rank < primary[0]:
+            primary = (rank, summary, changes)
+    if primary is None:
+        raise newest or StaleSnapshot(f"no package of {scan.key.module_slug} was stored", stored=None)
+    removed = [s.module_slug for s in mark_gone_packages(uow, split)]
+    return primary[1], primary[2], {"stored": stored, "removed": removed}
+
+
+def _package_activity(scan: contracts.DecodedScan, packages: dict) -> list[str]:
+    """One timeline line per package that changed (or is new), one per package gone."""
+    at = f"{scan.key.branch_name} {scan.key.release_tag} at {(scan.source.commit_sha or '')[:12]}"
+    lines = []
+    for entry in packages["stored"]:
+        changes = entry.get("changes") or {}
+        if entry["outcome"] != "stored" or not (changes.get("first_snapshot") or _changed(changes)):
+            continue
+        what = "first snapshot" if changes.get("first_snapshot") else _counts(changes)
+        lines.append(f"stored package {entry['name']} {at}: {entry['functions']} functions ({what})")
+    lines += [f"package {slug} is gone from the tree {at}: marked removed" for slug in packages["removed"]]
+    return lines or [f"stored {len(packages['stored'])} packages {at}: no function changed"]
+
+
+def _changed(changes: dict) -> bool:
+    return any(changes.get(k) for k in ("added_count", "removed_count", "changed_count"))
+
+
+def _counts(changes: dict) -> str:
+    return f"+{changes.get('added_count', 0)} -{changes.get('removed_count', 0)} ~{changes.get('changed_count', 0)}"
 
 
 def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: PipelinePorts) -> NotifyRequested | None:
@@ -646,9 +720,20 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             logger.info("the repository was deleted; nothing stored")
             return None
         persist_started = job.persist.started_at or now
-        previous, previous_commit = _previous(uow, scan.key)
         try:
-            summary = uow.snapshots.store_snapshot(scan.key, scan.descriptor, scan.source, scanned_at=scan.scanned_at)
+            if scan.descriptor.packages:
+                summary, changes, packages = _store_packages(uow, scan)
+            else:
+                previous, previous_commit = _previous(uow, scan.key)
+                summary = uow.snapshots.store_snapshot(
+                    scan.key, scan.descriptor, scan.source, scanned_at=scan.scanned_at
+                )
+                changes = diff_functions(
+                    previous.functions if previous is not None else None,
+                    scan.descriptor.functions,
+                    previous_commit=previous_commit,
+                )
+                packages = None
         except StaleSnapshot as stale:
             stored = stale.stored
             job = replace(
@@ -687,11 +772,6 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             ports.metrics.count("StaleScans")
             logger.info("stale scan: a newer snapshot is stored")
             return None
-        changes = diff_functions(
-            previous.functions if previous is not None else None,
-            scan.descriptor.functions,
-            previous_commit=previous_commit,
-        )
         app = uow.apps.get(registration.app_id)
         url = callback_url(registration, app)
         scan_started = job.scan.started_at or message.scan_started_at
@@ -718,6 +798,10 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
                 "persist": _seconds(persist_started, now),
             },
         }
+        if packages is not None:
+            result["module_slug"] = summary.module_slug  # the primary package's, as the counts and changes
+            result["packages"] = packages["stored"]
+            result["removed_packages"] = packages["removed"]
         job = replace(
             job,
             status=JobStatus.NOTIFYING if url else JobStatus.DONE,
@@ -754,17 +838,23 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
             if not changes.first_snapshot
             else "first snapshot"
         )
-        _activity(
-            uow,
-            registration,
-            job,
-            ActivityType.SNAPSHOT_STORED,
-            ActivityStatus.OK,
-            f"stored {scan.key.module_slug} {scan.key.branch_name} {scan.key.release_tag} at "
-            f"{(summary.commit_sha or '')[:12]}: {summary.functions_count} functions ({what})",
-            now,
-            ports.metrics,
-        )
+        if packages is None:
+            _activity(
+                uow,
+                registration,
+                job,
+                ActivityType.SNAPSHOT_STORED,
+                ActivityStatus.OK,
+                f"stored {scan.key.module_slug} {scan.key.branch_name} {scan.key.release_tag} at "
+                f"{(summary.commit_sha or '')[:12]}: {summary.functions_count} functions ({what})",
+                now,
+                ports.metrics,
+            )
+        else:
+            for line in _package_activity(scan, packages):
+                _activity(
+                    uow, registration, job, ActivityType.SNAPSHOT_STORED, ActivityStatus.OK, line, now, ports.metrics
+                )
         uow.commit()
     ports.metrics.count("SnapshotsStored")
     ports.metrics.seconds("PersistDuration", _seconds(persist_started, now) or 0.0)

@@ -44,7 +44,7 @@ from codetracker.usecases.jobs import queue_scan
 from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.url_policy import REPOSITORY, UrlPolicy
-from codetracker.usecases.watching import active_scan, gone_from_remote, mark_ref_removed
+from codetracker.usecases.watching import active_scan, gone_from_remote, mark_ref_removed, of_registration
 
 if TYPE_CHECKING:
     from codetracker.usecases.pipeline import PipelinePorts
@@ -211,9 +211,11 @@ def _queue_changed(
 ) -> None:
     with unit_of_work() as uow:
         snapshots = uow.snapshots.list_snapshots(scope=registration.scope)
-        stored = {
-            (s.branch_name, s.release_tag): s.commit_sha for s in snapshots if s.module_slug == registration.module_slug
-        }
+        # A tree scanned package by package: its packages' commit, not the whole-tree module stored before.
+        ours = sorted(
+            (s for s in snapshots if of_registration(registration, s)), key=lambda s: s.package_of is not None
+        )
+        stored = {(s.branch_name, s.release_tag): s.commit_sha for s in ours}
         wanted = wanted_refs(registration, remote, stored)
         for kind, name in gone_from_remote(registration, remote, snapshots):
             report.marked_removed += mark_ref_removed(uow, registration, kind, name, clock=clock)

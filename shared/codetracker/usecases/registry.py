@@ -264,6 +264,8 @@ def register_repository(
             watched_branch=request.branch,
             branch_patterns=request.branches or (),
             tag_patterns=DEFAULT_TAG_PATTERNS if request.tags is None else request.tags,
+            packages=request.packages or (),
+            ignore_patterns=request.ignore or (),
             callback_url=callback,
             access_token_encrypted=(
                 cipher.encrypt(request.access_token, context=access_token_context(registration_id))
@@ -356,6 +358,10 @@ def update_repository(
         changes["branch_patterns"] = request.branches
     if "tags" in request.changed:
         changes["tag_patterns"] = request.tags
+    if "packages" in request.changed:
+        changes["packages"] = request.packages
+    if "ignore" in request.changed:
+        changes["ignore_patterns"] = request.ignore
     if "access_token" in request.changed:
         changes["access_token_encrypted"] = (
             None

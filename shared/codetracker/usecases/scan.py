@@ -23,7 +23,7 @@ from codetracker.ports import (
     ParsedBlobCache,
     RepositoryFetcher,
 )
-from codetracker.usecases.extract import ExtractionStats, FolderOpener, Progress, extract_tree
+from codetracker.usecases.extract import ExtractionResult, ExtractionStats, FolderOpener, Progress, extract_tree
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
 
 
@@ -38,6 +38,9 @@ class ScanResult:
     extraction: ExtractionStats
     fetch: FetchStats | None = None  # None for folders
     ref_kind: str | None = None  # "branch" | "tag" | "commit" for repositories
+    # The slugs of every package of the tree, chosen or not (extracted package by package; else empty): a
+    # stored package of this scan's tree that is not among them is gone (usecases/package_scan.py).
+    package_slugs: tuple[str, ...] = ()
 
 
 def scan_folder(
@@ -81,6 +84,7 @@ def scan_folder(
         ),
         scanned_at=scanned_at,
         extraction=result.stats,
+        package_slugs=_package_slugs(result),
     )
 
 
@@ -145,4 +149,9 @@ def scan_repository(
             extraction=result.stats,
             fetch=tree.stats(),
             ref_kind=fetched.kind,
+            package_slugs=_package_slugs(result),
         )
+
+
+def _package_slugs(result: ExtractionResult) -> tuple[str, ...]:
+    return tuple(f.package.module_slug for f in result.packages.files) if result.packages is not None else ()

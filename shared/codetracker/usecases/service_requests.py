@@ -62,6 +62,31 @@ def branch_name(value: str | None, field_name: str = "branch") -> str:
     return value
 
 
+MAX_PACKAGES = 1000
+MAX_PACKAGE_NAME = 214  # npm's limit
+
+
+def package_names(value: object) -> tuple[str, ...]:
+    """The package.json names a registration tracks (`packages`), duplicates dropped; a tree without one of
+    them fails its scan naming the packages it has."""
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_PACKAGES:
+        raise InvalidInput(f"packages must be a list of at most {MAX_PACKAGES} package names", field="packages")
+    names = [printable(name, "packages", max_length=MAX_PACKAGE_NAME, spaces=False) for name in value]
+    return tuple(dict.fromkeys(names))
+
+
+MAX_IGNORE_PATTERNS = 1000
+MAX_IGNORE_PATTERN = 4096
+
+
+def ignore_patterns(value: object) -> tuple[str, ...]:
+    """A registration's own ignore patterns (`ignore`): gitignore lines, one per item (no line breaks)."""
+    if not isinstance(value, (list, tuple)) or len(value) > MAX_IGNORE_PATTERNS:
+        raise InvalidInput(f"ignore must be a list of at most {MAX_IGNORE_PATTERNS} patterns", field="ignore")
+    lines = [printable(line, "ignore", max_length=MAX_IGNORE_PATTERN) for line in value]
+    return tuple(dict.fromkeys(lines))
+
+
 def watch_patterns(value: object, field_name: str, *, tags: bool) -> tuple[str, ...]:
     """A list of branch (`branches`) or tag (`tags`) patterns (domain/watch.py), duplicates dropped."""
     if not isinstance(value, (list, tuple)):
@@ -125,9 +150,15 @@ class RegisterRepositoryRequest:
     access_token: str | None = field(default=None, repr=False)
     branches: tuple[str, ...] | None = None  # None: not given (a new registration watches its branch only)
     tags: tuple[str, ...] | None = None  # None: not given (a new registration watches domain/watch's default)
+    packages: tuple[str, ...] | None = None  # None: not given (every package of the tree)
+    ignore: tuple[str, ...] | None = None  # None: not given (no patterns of its own)
 
     def __post_init__(self) -> None:
         _set(self, "url", _url_text(self.url, "url"))
+        if self.packages is not None:
+            _set(self, "packages", package_names(self.packages))
+        if self.ignore is not None:
+            _set(self, "ignore", ignore_patterns(self.ignore))
         _set(self, "branch", None if self.branch is None else branch_name(self.branch))
         if self.branches is not None:
             _set(self, "branches", watch_patterns(self.branches, "branches", tags=False))
@@ -156,9 +187,11 @@ class UpdateRepositoryRequest:
     access_token: str | None = field(default=None, repr=False)
     branches: tuple[str, ...] | None = None
     tags: tuple[str, ...] | None = None
+    packages: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
-        unknown = self.changed - {"callback_url", "branch", "access_token", "branches", "tags"}
+        unknown = self.changed - {"callback_url", "branch", "access_token", "branches", "tags", "packages", "ignore"}
         if unknown:
             name = sorted(unknown)[0]
             raise InvalidInput(f"{name} cannot be changed", field=name)
@@ -171,6 +204,10 @@ class UpdateRepositoryRequest:
                 given = getattr(self, name)
                 _set(self, name, default if given is None else watch_patterns(given, name, tags=tags))
         _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
+        if "packages" in self.changed:  # null: every package again
+            _set(self, "packages", () if self.packages is None else package_names(self.packages))
+        if "ignore" in self.changed:  # null: none of its own
+            _set(self, "ignore", () if self.ignore is None else ignore_patterns(self.ignore))
         if self.access_token is not None:
             _set(
                 self,

@@ -75,13 +75,27 @@ def watch_restated(
 def mark_ref_removed(uow: UnitOfWork, registration: Registration, kind: str, name: str, *, clock: Clock) -> int:
     """Mark the snapshots of a branch (its latest state) or a tag (under whatever branch) as removed from the
     remote; their history stays. Returns how many were marked."""
-    return uow.snapshots.mark_removed_from_remote(
-        registration.scope,
-        registration.module_slug,
-        branch_name=name if kind == "branch" else None,
-        release_tag=HEAD_TAG if kind == "branch" else name,
-        at=clock(),
+    at = clock()
+    slugs = {registration.module_slug} | {
+        s.module_slug
+        for s in uow.snapshots.list_snapshots(scope=registration.scope)
+        if of_registration(registration, s)
+    }
+    return sum(
+        uow.snapshots.mark_removed_from_remote(
+            registration.scope,
+            slug,
+            branch_name=name if kind == "branch" else None,
+            release_tag=HEAD_TAG if kind == "branch" else name,
+            at=at,
+        )
+        for slug in sorted(slugs)
     )
+
+
+def of_registration(registration: Registration, summary: SnapshotSummary) -> bool:
+    """Whether a snapshot of the registration's scope is its module's, or one of the packages of its tree."""
+    return registration.module_slug in (summary.module_slug, summary.package_of)
 
 
 def ref_deleted(
@@ -111,7 +125,7 @@ def gone_from_remote(
     the reconciler marks when the deletion's webhook was lost."""
     gone: set[tuple[str, str]] = set()
     for s in snapshots:
-        if s.module_slug != registration.module_slug or s.removed_from_remote_at is not None:
+        if not of_registration(registration, s) or s.removed_from_remote_at is not None:
             continue
         if s.release_tag == HEAD_TAG:
             if s.branch_name not in remote.branches:

@@ -117,7 +117,7 @@ _REGISTRATION = (
     "id, app_id, url, display_url, module_slug, default_branch, watched_branch, callback_url, "
     "access_token_encrypted, status, last_error, last_scanned_commit, last_scanned_at, created_at, updated_at, "
     "deleted_at, webhook_secret_encrypted, previous_webhook_secret_encrypted, previous_webhook_secret_expires_at, "
-    "branch_patterns, tag_patterns"
+    "branch_patterns, tag_patterns, packages, ignore_patterns"
 )
 
 
@@ -144,6 +144,8 @@ def _registration(row: tuple) -> Registration:
         previous_webhook_secret_until,
         branch_patterns,
         tag_patterns,
+        packages,
+        ignore_patterns,
     ) = row
     return Registration(
         id=str(rid),
@@ -167,6 +169,8 @@ def _registration(row: tuple) -> Registration:
         previous_webhook_secret_expires_at=previous_webhook_secret_until,
         branch_patterns=tuple(branch_patterns),
         tag_patterns=tuple(tag_patterns),
+        packages=tuple(packages),
+        ignore_patterns=tuple(ignore_patterns),
     )
 
 
@@ -181,7 +185,7 @@ class PostgresRegistrationStore:
         try:
             with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
                 conn.execute(
-                    f"INSERT INTO repositories ({_REGISTRATION}) VALUES ({', '.join(['%s'] * 21)})",
+                    f"INSERT INTO repositories ({_REGISTRATION}) VALUES ({', '.join(['%s'] * 23)})",
                     _values(r),
                 )
         except psycopg.errors.UniqueViolation:
@@ -222,7 +226,7 @@ class PostgresRegistrationStore:
             "UPDATE repositories SET display_url = %s, module_slug = %s, default_branch = %s, watched_branch = %s, "
             "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
             "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s, "
-            "branch_patterns = %s, tag_patterns = %s "
+            "branch_patterns = %s, tag_patterns = %s, packages = %s, ignore_patterns = %s "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
             [
                 r.display_url,
@@ -239,6 +243,8 @@ class PostgresRegistrationStore:
                 r.deleted_at,
                 list(r.branch_patterns),
                 list(r.tag_patterns),
+                list(r.packages),
+                list(r.ignore_patterns),
                 r.id,
                 r.app_id,
             ],
@@ -318,4 +324,6 @@ def _values(r: Registration) -> list[object]:
         r.previous_webhook_secret_expires_at,
         list(r.branch_patterns),
         list(r.tag_patterns),
+        list(r.packages),
+        list(r.ignore_patterns),
     ]

@@ -9,6 +9,7 @@ stored one's is refused (StaleSnapshot), in the same statement that would have r
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -63,12 +64,12 @@ _UPSERT_MODULE = """
 INSERT INTO modules AS m (
     scope, module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
     function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count,
-    source_location, source_subpath
+    source_location, source_subpath, package_of
 )
 SELECT
     %(scope)s, %(module_slug)s, %(branch_name)s, %(release_tag)s, %(name)s, %(folder_path)s, %(commit_sha)s,
     scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s,
-    %(source_location)s, %(source_subpath)s
+    %(source_location)s, %(source_subpath)s, %(package_of)s
 FROM (
     SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), %(stored_at)s::timestamptz)) AS moment
 ) AS scan
@@ -86,7 +87,10 @@ ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     -- A scan whose source is not known (an older queue message) keeps the recorded one.
     source_location = coalesce(EXCLUDED.source_location, m.source_location),
     source_subpath = CASE WHEN EXCLUDED.source_location IS NULL THEN m.source_subpath ELSE EXCLUDED.source_subpath END,
-    removed_from_remote_at = NULL
+    removed_from_remote_at = NULL,
+    package_of = EXCLUDED.package_of,
+    removed_from_tree_at = NULL,
+    removed_from_tree_commit = NULL
 WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
 RETURNING id, last_scanned_at, source_location, source_subpath
 """
@@ -94,7 +98,7 @@ RETURNING id, last_scanned_at, source_location, source_subpath
 _SUMMARY_COLUMNS = """
     id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
     return_values_count, files_count, problems_count, last_scanned_at, scope, source_location, source_subpath,
-    removed_from_remote_at
+    removed_from_remote_at, package_of, removed_from_tree_at, removed_from_tree_commit, name
 """
 _KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
 
@@ -111,6 +115,7 @@ class PostgresSnapshotStore:
         *,
         scanned_at: datetime | None = None,
         replace_source: bool = False,
+        package_of: str | None = None,
     ) -> SnapshotSummary:
         import psycopg
 
@@ -148,6 +153,7 @@ class PostgresSnapshotStore:
                         "stored_at": stored_at,
                         "source_location": source.location,
                         "source_subpath": source.subpath if source.location is not None else "",
+                        "package_of": package_of,
                     },
                 )
                 written = cur.fetchone()
@@ -180,6 +186,8 @@ class PostgresSnapshotStore:
             scope=key.scope,
             source_location=source_location,
             source_subpath=source_subpath,
+            package_of=package_of,
+            package_name=source.name if package_of is not None else None,
         )
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
@@ -294,6 +302,26 @@ class PostgresSnapshotStore:
             values,
         )
         return cursor.rowcount
+
+    def mark_packages_removed(
+        self,
+        scope: str,
+        package_of: str,
+        *,
+        branch_name: str,
+        release_tag: str,
+        present: Collection[str],
+        commit_sha: str | None,
+        at: datetime,
+    ) -> list[SnapshotSummary]:
+        rows = self._connection.execute(
+            "UPDATE modules SET removed_from_tree_at = %s, removed_from_tree_commit = %s "
+            "WHERE scope = %s AND package_of = %s AND branch_name = %s AND release_tag = %s "
+            "AND removed_from_tree_at IS NULL AND NOT (module_slug = ANY(%s)) "
+            f"RETURNING {_SUMMARY_COLUMNS}",  # type: ignore[arg-type]
+            [at, commit_sha, scope, package_of, branch_name, release_tag, sorted(present)],
+        ).fetchall()
+        return sorted((_summary(row) for row in rows), key=lambda s: s.module_slug)
 
     def delete_scope(self, scope: str) -> int:
         conn = self._connection
@@ -420,6 +448,10 @@ def _summary(row: tuple) -> SnapshotSummary:
         source_location,
         source_subpath,
         removed_at,
+        package_of,
+        removed_from_tree_at,
+        removed_from_tree_commit,
+        name,
     ) = row
     return SnapshotSummary(
         module_slug=slug,
@@ -437,6 +469,10 @@ def _summary(row: tuple) -> SnapshotSummary:
         source_location=source_location,
         source_subpath=source_subpath,
         removed_from_remote_at=_iso(removed_at) if removed_at is not None else None,
+        package_of=package_of,
+        package_name=name if package_of is not None else None,
+        removed_from_tree_at=_iso(removed_from_tree_at) if removed_from_tree_at is not None else None,
+        removed_from_tree_commit=removed_from_tree_commit,
     )
 
 
