@@ -98,7 +98,8 @@ ACCESS = {
                           "secrets": {"Database"}},
     "NotifierFunction": {"sqs:poll": {"NotifyQueue"}, "s3": {"PayloadBucket"},
                          "secrets": {"EncryptionKeySecret", "Database"}},
-    "ReconcilerFunction": {"sqs:send": {"ScanQueue"}, "secrets": {"EncryptionKeySecret", "Database"}},
+    # The reconciler fails abandoned jobs (`scan_abandoned`) and sends their scan.failed to the notify queue.
+    "ReconcilerFunction": {"sqs:send": {"ScanQueue", "NotifyQueue"}, "secrets": {"EncryptionKeySecret", "Database"}},
     "RetentionFunction": {"secrets": {"Database"}},
 }  # fmt: skip
 

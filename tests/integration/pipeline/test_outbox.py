@@ -93,8 +93,9 @@ def test_a_reconciler_run_queuing_40_refs_while_the_scanner_consumes_sends_no_me
 ):
     registered = harness.register(app["token"], http_repo.url)
     harness.drain()
+    # Semantic versions (no leading zeros: `v1.05.0` is none), so the default tag pattern `:semver` watches all 40.
     for n in range(40):
-        http_repo.tag(f"v1.{n:02d}.0", http_repo.v1, annotated=n % 2 == 0)
+        http_repo.tag(f"v1.{n}.0", http_repo.v1, annotated=n % 2 == 0)
     counts = {"received": 0, "before_commit": 0, "failed": 0}
     done = threading.Event()
     # The scanner: its own database connection, as another Lambda's.
