@@ -27,6 +27,24 @@ if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before pytest's own clean-up of old numbered temporary folders (which recurses and fails on trees
+    thousands of levels deep, exiting 1 after every test passed): remove those it would, without recursion.
+    The deep-tree tests remove their trees themselves; this covers leftovers of runs from before they did."""
+    if config.option.basetemp:
+        return  # an explicit --basetemp: pytest cleans no numbered folders
+    import getpass
+
+    from tests.support.deep_trees import remove_stale_pytest_folders
+
+    try:
+        user = getpass.getuser()
+    except (ImportError, KeyError, OSError):
+        user = "unknown"
+    temproot = Path(os.environ.get("PYTEST_DEBUG_TEMPROOT") or tempfile.gettempdir()).resolve()
+    remove_stale_pytest_folders(temproot / f"pytest-of-{user}")
+
+
 def database_conninfo(server_conninfo: str, dbname: str) -> str:
     """The conninfo of another database on the same server."""
     from psycopg.conninfo import make_conninfo

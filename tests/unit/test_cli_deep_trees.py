@@ -9,16 +9,32 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.cli import main
 from codetracker.settings import Settings
 from codetracker.wiring import Services
+from tests.support.deep_trees import remove_tree
 from tests.support.git_repos import RepoBuilder
 
 DEPTH = 3_000
 EXPORT = b"export function f%d(a) {}\n"
+
+
+@pytest.fixture(autouse=True)
+def _deep_trees_removed(tmp_path: Path) -> Iterator[None]:
+    """Each test's trees go with it, pass or fail: pytest's later clean-up of old temporary folders recurses
+    and would fail on them (RecursionError, exit 1 after every test passed)."""
+    yield
+    for child in list(tmp_path.iterdir()):
+        if child.is_dir() and not child.is_symlink():
+            remove_tree(child)
+        else:
+            child.unlink()
 
 
 def _deep_folder(root: Path, depth: int, modules_at: tuple[int, ...]) -> None:

@@ -58,19 +58,34 @@ class SlowParser:
 
 
 class SlowInWorkersParser:
-    """tree-sitter, after a pause in every process but `spare_pid` (the test): the test parses its first
-    files at once while the workers start, then waits on workers that answer nothing for seconds."""
+    """tree-sitter, after a pause of `seconds` in every process but `spare_pid` (the test), where each parse
+    takes `spare_seconds`: the test process parses files itself while its workers start, and must not get
+    through the whole corpus before they are up, however slowly they start under load. With `marks` (a
+    folder), each worker leaves `busy-<pid>` there when it starts a file."""
 
     name = "slow-in-workers"
 
-    def __init__(self, spare_pid: int, seconds: float) -> None:
+    def __init__(self, spare_pid: int, seconds: float, marks: str | None = None, spare_seconds: float = 0.0):
         self.spare_pid = spare_pid
         self.seconds = seconds
+        self.marks = marks
+        self.spare_seconds = spare_seconds
 
     def parse(self, source: str):
-        if os.getpid() != self.spare_pid:
+        if os.getpid() == self.spare_pid:
+            time.sleep(self.spare_seconds)
+        else:
+            if self.marks is not None:
+                with open(os.path.join(self.marks, f"busy-{os.getpid()}"), "w"):
+                    pass
             time.sleep(self.seconds)
         return get_parser("tree-sitter").parse(source)
+
+
+def marked(marks: str, what: str) -> set[str]:
+    """The pids that left `what` marks in the folder `marks`."""
+    prefix = f"{what}-"
+    return {name[len(prefix) :] for name in os.listdir(marks) if name.startswith(prefix)}
 
 
 class UnpicklableParser:

@@ -38,6 +38,7 @@ from tests.unit.parsing.parallel_helpers import (
     SlowInWorkersParser,
     SlowParser,
     UnpicklableParser,
+    marked,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -403,23 +404,29 @@ class BudgetSpent(Exception):
     pass
 
 
-def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started):
+def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started, tmp_path):
     """Issue 17: the time budget must stop any stage. Workers each on a slow file answer nothing for
-    seconds; the checkpoint still runs every CHECK_SECONDS and what it raises ends the scan (and them)."""
-    entries, items = _items(corpus())  # more than this process parses while its workers start
-    calls: list[float] = []
+    seconds; the checkpoint still runs every CHECK_SECONDS and what it raises ends the scan (and them).
+    Deterministic under load: the budget is spent only once both workers are on a file (their marks), and
+    this process parses slowly enough meanwhile (0.05 s a file: 26 s for the corpus) that it cannot finish
+    before they are."""
+    entries, items = _items(corpus())
+    calls: list[float] = []  # when the checkpoint ran
+    busy_calls: list[float] = []  # … of those, while both workers were on a file
     began = time.monotonic()
 
     def checkpoint() -> None:
         calls.append(time.monotonic() - began)
-        if calls[-1] > 2.0:
-            raise BudgetSpent
+        if len(marked(str(tmp_path), "busy")) == 2:
+            busy_calls.append(calls[-1])
+            if len(busy_calls) >= 3:
+                raise BudgetSpent
 
     with pytest.raises(BudgetSpent):
         list(
             extract_contents(
                 items,
-                SlowInWorkersParser(os.getpid(), 30.0),
+                SlowInWorkersParser(os.getpid(), 60.0, marks=str(tmp_path), spare_seconds=0.05),
                 planned=entries,
                 max_file_bytes=1 << 20,
                 options=TWO,
@@ -427,10 +434,11 @@ def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started):
             )
         )
     took = time.monotonic() - began
-    # Not a worker's 30 s on its first file; the margin is wide because CI machines are loaded (a liveness
-    # bound, not a timing measurement: the call count below shows the checkpoint ran while waiting).
-    assert took < 2.0 + 2 * workers.CHECK_SECONDS + 8.0, took
-    assert len(calls) >= 3  # called while waiting, not only when a worker answers
+    # Called while waiting on busy workers (no answer comes for 60 s), at least every CHECK_SECONDS; the
+    # margin is wide because CI machines are loaded (a liveness bound, not a timing measurement).
+    gaps = [b - a for a, b in zip(busy_calls, busy_calls[1:])]
+    assert all(gap < workers.CHECK_SECONDS + 2.0 for gap in gaps), gaps
+    assert took < 60.0, (took, calls[:5], calls[-5:], busy_calls)  # not a worker's 60 s on its first file
     assert len(started) == 2 and all(_gone(pid) for pid in started)
 
 
