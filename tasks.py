@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -146,7 +147,19 @@ def test(extra: list[str]) -> None:
     if layer_python is not None:
         env["CODETRACKER_PY313_VENV_PYTHON"] = str(layer_python)
         env.setdefault("CODETRACKER_PYC_PYTHON", str(find_layer_python()))  # the layers' byte code
-    _run(PYTHON, "-m", "pytest", *extra, cwd=ROOT, env=env)
+    # A fresh temporary root per run, removed afterwards without recursion: some tests build trees 3,000
+    # directories deep, and pytest's own clean-up of its numbered folders recurses on them.
+    if any(arg == "--basetemp" or arg.startswith("--basetemp=") for arg in extra):
+        _run(PYTHON, "-m", "pytest", *extra, cwd=ROOT, env=env)
+        return
+    basetemp = Path(tempfile.mkdtemp(prefix="codetracker-pytest-"))
+    try:
+        _run(PYTHON, "-m", "pytest", f"--basetemp={basetemp}", *extra, cwd=ROOT, env=env)
+    finally:
+        sys.path.insert(0, str(ROOT))
+        from tests.support.deep_trees import remove_tree
+
+        remove_tree(basetemp)
 
 
 def bench(extra: list[str]) -> None:
