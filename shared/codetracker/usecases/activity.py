@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from codetracker.contracts import decode_cursor, encode_cursor
+from codetracker.contracts.cursors import decode_cursor, encode_cursor
 from codetracker.domain.service import Activity, App
 from codetracker.errors import NotFound
 from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory

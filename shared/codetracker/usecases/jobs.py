@@ -11,8 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from codetracker import contracts
-from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.contracts.scan_requested import scan_requested_to_json
+from codetracker.contracts.cursors import decode_moment_cursor, encode_moment_cursor
 from codetracker.domain.service import (
     Activity,
     ActivityStatus,
@@ -112,7 +112,7 @@ def queue_scan(
         branch_name=None,
         release_tag=None,
     )
-    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, contracts.scan_requested_to_json(message), now))
+    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, scan_requested_to_json(message), now))
     metrics.count("ScansQueued")
     return job
 

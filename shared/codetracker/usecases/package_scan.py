@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from codetracker.contracts import DecodedScan
+from codetracker.contracts.persist_requested import DecodedScan
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.package_snapshots import package_descriptors
 from codetracker.domain.package_tags import release_of_tag

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import unquote
 
-from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.contracts.cursors import decode_moment_cursor, encode_moment_cursor
 from codetracker.domain.selection import slugify
 from codetracker.domain.service import (
     Activity,

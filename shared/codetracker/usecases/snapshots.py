@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codetracker.contracts import (
+from codetracker.contracts.cursors import (
     decode_function_cursor,
     decode_snapshot_cursor,
     encode_function_cursor,
