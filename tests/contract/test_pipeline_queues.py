@@ -13,6 +13,7 @@ import pytest
 from codetracker.contracts.claim_check import claim_check_to_json
 from codetracker.contracts.notify_requested import notify_requested_from_json
 from codetracker.contracts.persist_requested import persist_requested_from_json
+from codetracker.contracts.scan_result import scan_result_from_dict
 from codetracker.domain.service import NotifyRequested, PersistRequested
 from codetracker.errors import PayloadUnavailable
 from codetracker.ports import QueueRecord
@@ -51,7 +52,7 @@ def _persist(functions: int) -> PersistRequested:
         "fetch": None,
         "descriptor": descriptor,
     }
-    return PersistRequested(JOB, REPO, T, T, T, result)
+    return PersistRequested(JOB, REPO, T, T, scan_result_from_dict(result))
 
 
 NOTIFY = NotifyRequested(

@@ -131,9 +131,12 @@ def scan_result(commit: str = ev.PUSHED_COMMIT, functions: int = 2) -> dict[str,
 
 def persist_body(job_id: str, **result: Any) -> str:
     from codetracker.contracts.persist_requested import persist_requested_to_json
+    from codetracker.contracts.scan_result import scan_result_from_dict
     from codetracker.domain.service import PersistRequested
 
-    return persist_requested_to_json(PersistRequested(job_id, REPOSITORY_ID, AT, AT, AT, scan_result(**result)))
+    return persist_requested_to_json(
+        PersistRequested(job_id, REPOSITORY_ID, AT, AT, scan_result_from_dict(scan_result(**result)))
+    )
 
 
 def claim_payloads() -> dict[str, bytes]:

@@ -80,10 +80,8 @@ def test_dependencies_point_inwards():
     inner = [PACKAGE / "ports.py", PACKAGE / "errors.py", *(PACKAGE / "contracts").rglob("*.py")]
     for path in inner:
         for module in _internal_imports(path):
-            if module.startswith(("codetracker.adapters", "codetracker.usecases.", "codetracker.wiring")):
-                # contracts may name use-case types for annotations only (TYPE_CHECKING)
-                if not (path.parent.name == "contracts" and module == "codetracker.usecases.scan"):
-                    offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
+            if module.startswith(("codetracker.adapters", "codetracker.usecases", "codetracker.wiring")):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
     assert offenders == []
 
 

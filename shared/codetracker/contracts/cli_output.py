@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from codetracker.contracts.scan_result import extraction_stats_to_dict, fetch_stats_to_dict
 from codetracker.domain.model import SnapshotSummary
-
-if TYPE_CHECKING:
-    from codetracker.usecases.scan import ScanResult
-
+from codetracker.domain.scan import ScanResult
 
 SCAN_OUTCOME_FORMAT = 1
 
@@ -52,18 +50,7 @@ def scan_outcome_to_dict(summary: SnapshotSummary, result: ScanResult) -> dict[s
     """What `codetracker scan --json` prints: the stored snapshot's summary, what extraction did and, for
     repositories, what the fetch transferred."""
     payload = summary_to_dict(summary)
-    stats = result.extraction
-    payload["extraction"] = {
-        "files_total": stats.files_total,
-        "candidates": stats.candidates,
-        "parsed": stats.parsed,
-        "cache_hits": stats.cache_hits,
-        "unread_sources": dict(stats.unread_sources),
-    }
+    payload["extraction"] = extraction_stats_to_dict(result.extraction)
     if result.fetch is not None:
-        payload["fetch"] = {
-            "bytes_received": result.fetch.bytes_received,
-            "used_filter": result.fetch.used_filter,
-            "blobs_fetched": result.fetch.blobs_fetched,
-        }
+        payload["fetch"] = fetch_stats_to_dict(result.fetch, transport=False)
     return payload

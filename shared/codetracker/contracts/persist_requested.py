@@ -1,131 +1,13 @@
-"""`persist.requested` (scanner → persister): the whole scan result."""
+"""`persist.requested` (scanner → persister): the whole scan result (its wire form: contracts/scan_result.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
-from codetracker.contracts.message_fields import (
-    check_header,
-    dump_json,
-    load_object,
-    moment_field,
-    subpath_field,
-    text_field,
-    uuid_field,
-)
-from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.contracts.message_fields import check_header, dump_json, load_object, moment_field, uuid_field
+from codetracker.contracts.scan_result import scan_result_from_dict, scan_result_to_dict
 from codetracker.domain.service import PersistRequested
-from codetracker.errors import InvalidMessage
-
-if TYPE_CHECKING:
-    from codetracker.usecases.scan import ScanResult
-
 
 PERSIST_REQUESTED_VERSION = 1
 PERSIST_REQUESTED_TYPE = "persist.requested"
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedScan:
-    """A scan result as the persister receives it."""
-
-    key: SnapshotKey
-    descriptor: Descriptor
-    source: SnapshotSource
-    scanned_at: datetime
-    ref_kind: str | None
-    extraction: dict[str, Any]
-    fetch: dict[str, Any] | None
-    package_slugs: tuple[str, ...] = ()  # ScanResult.package_slugs (absent from older messages)
-
-
-def scan_result_to_dict(result: ScanResult) -> dict[str, Any]:
-    stats = result.extraction
-    return {
-        "key": {
-            "scope": result.key.scope,
-            "module_slug": result.key.module_slug,
-            "branch_name": result.key.branch_name,
-            "release_tag": result.key.release_tag,
-        },
-        "source": {
-            "name": result.source.name,
-            "folder_path": result.source.folder_path,
-            "commit_sha": result.source.commit_sha,
-            "location": result.source.location,
-            "subpath": result.source.subpath,
-        },
-        "scanned_at": result.scanned_at.isoformat(),
-        "ref_kind": result.ref_kind,
-        "extraction": {
-            "files_total": stats.files_total,
-            "candidates": stats.candidates,
-            "parsed": stats.parsed,
-            "cache_hits": stats.cache_hits,
-            "unread_sources": dict(stats.unread_sources),
-        },
-        "fetch": None
-        if result.fetch is None
-        else {
-            "bytes_received": result.fetch.bytes_received,
-            "used_filter": result.fetch.used_filter,
-            "blobs_fetched": result.fetch.blobs_fetched,
-            "transport": result.fetch.transport,
-        },
-        "descriptor": descriptor_to_dict(result.descriptor),
-        "package_slugs": list(result.package_slugs),
-    }
-
-
-def decode_scan(result: dict[str, Any]) -> DecodedScan:
-    """The result part of a persist.requested message; InvalidMessage for any other shape."""
-    if not isinstance(result, dict):
-        raise InvalidMessage("result must be an object")
-    key, source = result.get("key"), result.get("source")
-    if not isinstance(key, dict) or not isinstance(source, dict):
-        raise InvalidMessage("result.key and result.source must be objects")
-    extraction, fetch = result.get("extraction"), result.get("fetch")
-    if not isinstance(extraction, dict) or not (fetch is None or isinstance(fetch, dict)):
-        raise InvalidMessage("result.extraction must be an object, result.fetch an object or null")
-    try:
-        descriptor = descriptor_from_dict(result["descriptor"])
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise InvalidMessage("result.descriptor is not a descriptor") from None
-    ref_kind = result.get("ref_kind")
-    if ref_kind not in (None, "branch", "tag", "commit"):
-        raise InvalidMessage("result.ref_kind must be branch, tag, commit or null")
-    return DecodedScan(
-        key=SnapshotKey(
-            text_field(key, "module_slug") or "",
-            text_field(key, "branch_name") or "",
-            text_field(key, "release_tag") or "",
-            text_field(key, "scope") or "",
-        ),
-        descriptor=descriptor,
-        source=SnapshotSource(
-            text_field(source, "name") or "",
-            text_field(source, "folder_path", optional=True),
-            text_field(source, "commit_sha", optional=True),
-            # Absent from messages sent before sources were recorded: the stored source is kept.
-            text_field(source, "location", optional=True),
-            subpath_field(source),
-        ),
-        scanned_at=moment_field(result, "scanned_at"),
-        ref_kind=ref_kind,
-        extraction=extraction,
-        fetch=fetch,
-        package_slugs=_package_slugs(result),
-    )
-
-
-def _package_slugs(result: dict[str, Any]) -> tuple[str, ...]:
-    slugs = result.get("package_slugs", [])
-    if not isinstance(slugs, list) or not all(isinstance(s, str) for s in slugs):
-        raise InvalidMessage("result.package_slugs must be a list of strings")
-    return tuple(slugs)
 
 
 def persist_requested_to_json(message: PersistRequested) -> str:
@@ -150,28 +32,20 @@ def persist_requested_to_json(message: PersistRequested) -> str:
             "repository_id": message.repository_id,
             "scan_started_at": message.scan_started_at.isoformat(),
             "scan_ended_at": message.scan_ended_at.isoformat(),
-            "result": message.result,
+            "result": scan_result_to_dict(message.result),
         }
     )
 
 
-def decode_persist_requested(text: str | bytes) -> tuple[PersistRequested, DecodedScan]:
-    """Validate a persist queue message: the message and its scan result, decoded once; InvalidMessage (never
-    retried) for anything but a version-1 message."""
+def persist_requested_from_json(text: str | bytes) -> PersistRequested:
+    """Validate a persist queue message, its scan result decoded; InvalidMessage (never retried) for anything
+    but a version-1 message."""
     body = load_object(text)
     check_header(body, PERSIST_REQUESTED_TYPE, PERSIST_REQUESTED_VERSION)
-    result = body.get("result")
-    scan = decode_scan(result)  # type: ignore[arg-type]
-    message = PersistRequested(
+    return PersistRequested(
         job_id=uuid_field(body, "job_id"),
         repository_id=uuid_field(body, "repository_id"),
-        scanned_at=scan.scanned_at,
         scan_started_at=moment_field(body, "scan_started_at"),
         scan_ended_at=moment_field(body, "scan_ended_at"),
-        result=result,  # type: ignore[arg-type]
+        result=scan_result_from_dict(body.get("result")),
     )
-    return message, scan
-
-
-def persist_requested_from_json(text: str | bytes) -> PersistRequested:
-    return decode_persist_requested(text)[0]

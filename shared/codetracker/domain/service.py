@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from codetracker.domain.scan import ScanResult
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, Watch
 
 
@@ -249,12 +250,9 @@ class PersistRequested:
 
     job_id: str
     repository_id: str
-    scanned_at: datetime
     scan_started_at: datetime
     scan_ended_at: datetime
-    # The ScanResult in its wire form (contracts/persist_requested.scan_result_to_dict): kept as a mapping here
-    # so the domain does not depend on the use case's type; contracts converts both ways.
-    result: dict
+    result: ScanResult
 
 
 class NotificationType(StrEnum):
