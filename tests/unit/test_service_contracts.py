@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from codetracker.contracts.cursors import decode_cursor, decode_moment_cursor, encode_cursor, encode_moment_cursor
 from codetracker.contracts.scan_requested import scan_requested_from_json, scan_requested_to_json
 from codetracker.domain.service import JobTrigger, ScanRequested
-from codetracker.errors import InvalidInput, InvalidMessage
+from codetracker.errors import InvalidMessage
 
 MESSAGE = ScanRequested(
     job_id=str(uuid.uuid4()),
@@ -60,15 +59,3 @@ def test_malformed_messages_are_invalid_messages(mutate):
 def test_garbage_is_an_invalid_message(garbage):
     with pytest.raises(InvalidMessage):
         scan_requested_from_json(garbage)
-
-
-def test_cursors_are_bound_to_their_listing():
-    moment = datetime(2026, 1, 2, tzinfo=UTC)
-    cursor = encode_moment_cursor("jobs", moment, "abc")
-    assert decode_moment_cursor("jobs", cursor) == (moment, "abc")
-    with pytest.raises(InvalidInput) as other:
-        decode_moment_cursor("repositories", cursor)
-    assert other.value.field == "cursor"
-    for bad in ("", "!!!", "e30", encode_cursor("activity", "1")):
-        with pytest.raises(InvalidInput):
-            decode_cursor("activity", bad, int)

@@ -1,77 +1,78 @@
-"""Pagination cursors: opaque to clients, versioned inside, each bound to the listing that handed it out."""
+"""Pagination cursors: one scheme for every listing of the service.
+
+A cursor is the base64url (unpadded) of the compact JSON array `[version, listing, *keyset values]`: opaque to
+clients, versioned inside, bound to the listing that handed it out. Another listing's cursor, a tampered or a
+truncated one is InvalidInput naming the field `cursor` (HTTP 400), never a wrong page.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from codetracker.errors import InvalidInput
 from codetracker.ports import FunctionCursor, SnapshotCursor
 
-_CURSOR_VERSION = 1
+CURSOR_VERSION = 1
+
+Key = TypeVar("Key")
 
 
-def encode_snapshot_cursor(cursor: SnapshotCursor) -> str:
-    raw = json.dumps([_CURSOR_VERSION, cursor.module_slug, cursor.branch_name, cursor.release_tag])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+def _refused() -> InvalidInput:
+    return InvalidInput("cursor is not one this service handed out", field="cursor")
 
 
-def decode_snapshot_cursor(text: str) -> SnapshotCursor:
-    try:
-        version, slug, branch, tag = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if version != _CURSOR_VERSION or not all(isinstance(v, str) for v in (slug, branch, tag)):
-            raise ValueError(version)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
-    return SnapshotCursor(slug, branch, tag)
+@dataclass(frozen=True, slots=True)
+class Listing(Generic[Key]):
+    """One paginated listing: its name in its cursors, and its keyset key to and from the cursor's values."""
+
+    name: str
+    kinds: tuple[type, ...]  # the type of each value (a bool is never an int here)
+    to_values: Callable[[Key], tuple[str | int, ...]]
+    from_values: Callable[..., Key]  # the values → the key; ValueError when they do not make one
+
+    def encode(self, key: Key) -> str:
+        raw = json.dumps([CURSOR_VERSION, self.name, *self.to_values(key)], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def decode(self, text: str) -> Key:
+        try:
+            decoded: Any = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            if not isinstance(decoded, list) or decoded[:2] != [CURSOR_VERSION, self.name]:
+                raise ValueError(decoded)
+            values = decoded[2:]
+            if len(values) != len(self.kinds) or not all(
+                isinstance(v, k) and not isinstance(v, bool) for v, k in zip(values, self.kinds, strict=True)
+            ):
+                raise ValueError(values)
+            return self.from_values(*values)
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
+            raise _refused() from None
 
 
-# --- listing cursors of the service (repositories, jobs, activity, a snapshot's functions) -------------------
-# [version, listing, *keyset values]: a cursor of one listing is refused by another.
-
-
-def encode_cursor(listing: str, *values: str | int) -> str:
-    raw = json.dumps([_CURSOR_VERSION, listing, *values], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def decode_cursor(listing: str, text: str, *kinds: type) -> tuple[Any, ...]:
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-        if not isinstance(decoded, list) or decoded[:2] != [_CURSOR_VERSION, listing]:
-            raise ValueError(decoded)
-        values = tuple(decoded[2:])
-        if len(values) != len(kinds) or not all(
-            isinstance(v, k) and not isinstance(v, bool) for v, k in zip(values, kinds)
-        ):
-            raise ValueError(values)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
-    return values
-
-
-def encode_moment_cursor(listing: str, moment: datetime, item_id: str) -> str:
-    return encode_cursor(listing, moment.isoformat(), item_id)
-
-
-def decode_moment_cursor(listing: str, text: str) -> tuple[datetime, str]:
-    moment, item_id = decode_cursor(listing, text, str, str)
-    try:
-        parsed = datetime.fromisoformat(moment)
-    except ValueError:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor") from None
+def _moment_and_id(moment: str, item_id: str) -> tuple[datetime, str]:
+    parsed = datetime.fromisoformat(moment)
     if parsed.tzinfo is None:
-        raise InvalidInput("cursor is not one this service handed out", field="cursor")
+        raise ValueError(moment)
     return parsed, item_id
 
 
-def encode_function_cursor(cursor: FunctionCursor) -> str:
-    return encode_cursor("functions", cursor.file_path, cursor.order_in_file)
+def _moment_listing(name: str) -> Listing[tuple[datetime, str]]:
+    """Newest or oldest first by (created_at, id)."""
+    return Listing(name, (str, str), lambda key: (key[0].isoformat(), key[1]), _moment_and_id)
 
 
-def decode_function_cursor(text: str) -> FunctionCursor:
-    path, order = decode_cursor("functions", text, str, int)
-    return FunctionCursor(path, order)
+SNAPSHOTS: Listing[SnapshotCursor] = Listing(
+    "snapshots", (str, str, str), lambda c: (c.module_slug, c.branch_name, c.release_tag), SnapshotCursor
+)
+FUNCTIONS: Listing[FunctionCursor] = Listing(
+    "functions", (str, int), lambda c: (c.file_path, c.order_in_file), FunctionCursor
+)
+REPOSITORIES = _moment_listing("repositories")
+JOBS = _moment_listing("jobs")
+ACTIVITY: Listing[int] = Listing("activity", (int,), lambda activity_id: (activity_id,), int)
