@@ -44,6 +44,7 @@ def test_scan_requested_round_trip_and_shape():
         lambda d: d.update(job_id="not-a-uuid"),
         lambda d: d.update(trigger="cron"),
         lambda d: d.update(requested_at="yesterday"),
+        lambda d: d.update(requested_at="2026-11-01T08:30:00"),  # no time zone
         lambda d: d.update(snapshot=[]),
         lambda d: d["snapshot"].update(scope=""),
     ],

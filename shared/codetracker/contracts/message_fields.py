@@ -10,10 +10,10 @@ from typing import Any
 
 from codetracker.errors import InvalidMessage
 
-UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def load_object(text: str | bytes) -> dict[str, Any]:
+def _load_object(text: str | bytes) -> dict[str, Any]:
     try:
         body = json.loads(text)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -23,7 +23,7 @@ def load_object(text: str | bytes) -> dict[str, Any]:
     return body
 
 
-def check_header(body: dict[str, Any], message_type: str, version: int) -> None:
+def _check_header(body: dict[str, Any], message_type: str, version: int) -> None:
     if body.get("type") != message_type:
         raise InvalidMessage(f"the message type is {body.get('type')!r}, not {message_type!r}")
     if body.get("v") != version:
@@ -48,7 +48,7 @@ def subpath_field(source: dict[str, Any]) -> str:
 
 def uuid_field(source: dict[str, Any], name: str) -> str:
     value = text_field(source, name) or ""
-    if not UUID_PATTERN.fullmatch(value):
+    if not _UUID.fullmatch(value):
         raise InvalidMessage(f"{name} must be a uuid")
     return value
 
@@ -67,6 +67,19 @@ def dump_json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
+def message_to_json(message_type: str, version: int, job_id: str, repository_id: str, **fields: Any) -> str:
+    """A queue message's body: its header (version, type, the job and the repository it is about: what a claim
+    check keeps, and what a malformed message is recorded on), then its own fields."""
+    return dump_json({"v": version, "type": message_type, "job_id": job_id, "repository_id": repository_id, **fields})
+
+
+def load_message(text: str | bytes, message_type: str, version: int) -> dict[str, Any]:
+    """The body of a message of this type and version; InvalidMessage for anything else."""
+    body = _load_object(text)
+    _check_header(body, message_type, version)
+    return body
+
+
 def message_job_id(text: str | bytes) -> str | None:
     """The job id a message names, if it names one (to record a malformed message on its job)."""
     try:
@@ -74,4 +87,4 @@ def message_job_id(text: str | bytes) -> str | None:
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     job_id = body.get("job_id") if isinstance(body, dict) else None
-    return job_id if isinstance(job_id, str) and UUID_PATTERN.fullmatch(job_id) else None
+    return job_id if isinstance(job_id, str) and _UUID.fullmatch(job_id) else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codetracker.contracts.message_fields import check_header, dump_json, load_object, moment_field, uuid_field
+from codetracker.contracts.message_fields import load_message, message_to_json, moment_field, uuid_field
 from codetracker.contracts.scan_result import scan_result_from_dict, scan_result_to_dict
 from codetracker.domain.service import PersistRequested
 
@@ -24,24 +24,21 @@ def persist_requested_to_json(message: PersistRequested) -> str:
                 "package_slugs"?: [the slug of every package of the tree]}}
 
     Above the claim-check threshold it travels as a claim check (claim_check_to_json)."""
-    return dump_json(
-        {
-            "v": PERSIST_REQUESTED_VERSION,
-            "type": PERSIST_REQUESTED_TYPE,
-            "job_id": message.job_id,
-            "repository_id": message.repository_id,
-            "scan_started_at": message.scan_started_at.isoformat(),
-            "scan_ended_at": message.scan_ended_at.isoformat(),
-            "result": scan_result_to_dict(message.result),
-        }
+    return message_to_json(
+        PERSIST_REQUESTED_TYPE,
+        PERSIST_REQUESTED_VERSION,
+        message.job_id,
+        message.repository_id,
+        scan_started_at=message.scan_started_at.isoformat(),
+        scan_ended_at=message.scan_ended_at.isoformat(),
+        result=scan_result_to_dict(message.result),
     )
 
 
 def persist_requested_from_json(text: str | bytes) -> PersistRequested:
     """Validate a persist queue message, its scan result decoded; InvalidMessage (never retried) for anything
     but a version-1 message."""
-    body = load_object(text)
-    check_header(body, PERSIST_REQUESTED_TYPE, PERSIST_REQUESTED_VERSION)
+    body = load_message(text, PERSIST_REQUESTED_TYPE, PERSIST_REQUESTED_VERSION)
     return PersistRequested(
         job_id=uuid_field(body, "job_id"),
         repository_id=uuid_field(body, "repository_id"),
