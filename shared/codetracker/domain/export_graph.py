@@ -8,7 +8,9 @@ rebuilds only this (cheap) graph. The rules are the ECMAScript module linking ru
 - `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions;
 - cycles terminate (a name met again on its own path resolves to nothing).
 Specifiers resolve inside the package only (relative paths, with the extensions and index files bundlers
-and TypeScript accept); a bare specifier is another package, so what it exports is unknown here.
+and TypeScript accept, and the package's own name: `import { h } from 'preact'` inside preact is a
+self-reference Node resolves through the package's `exports`); any other bare specifier is another
+package, so what it exports is unknown here.
 """
 
 from __future__ import annotations
@@ -93,10 +95,26 @@ def resolve_specifier(from_file: str, specifier: str, files: Collection[str]) ->
 class ExportGraph:
     """The modules of one package and the links between them."""
 
-    def __init__(self, modules: Mapping[str, ModuleLinks]) -> None:
+    def __init__(
+        self,
+        modules: Mapping[str, ModuleLinks],
+        *,
+        package_name: str | None = None,
+        subpath_files: Mapping[str, str] | None = None,
+    ) -> None:
+        """`package_name` and `subpath_files` (entry subpath → file): for self-references."""
         self._modules = modules
         self._files = frozenset(modules)
         self._star_cache: dict[str, set[str]] = {}
+        self._package_name = package_name
+        self._subpath_files = subpath_files or {}
+
+    def _target(self, from_file: str, specifier: str) -> str | None:
+        """The module a specifier names: a relative path, or a self-reference by the package's name."""
+        name = self._package_name
+        if name and (specifier == name or specifier.startswith(name + "/")):
+            return self._subpath_files.get("." + specifier[len(name) :])
+        return resolve_specifier(from_file, specifier, self._files)
 
     def resolve(self, file_path: str, name: str) -> ResolvedExport:
         """What `name`, exported by `file_path`, is."""
@@ -143,7 +161,7 @@ class ExportGraph:
         explicit = self._explicit_names(file_path)
         origins: dict[str, set[tuple[str, str] | None]] = {}
         for specifier in links.star_specifiers:
-            target = resolve_specifier(file_path, specifier, self._files)
+            target = self._target(file_path, specifier)
             if target is None:
                 continue
             for name in self._star_names(target, seen) | self._explicit_names(target):
@@ -192,7 +210,7 @@ class ExportGraph:
     ) -> ResolvedExport:
         if imported == NAMESPACE:
             return ResolvedExport(Outcome.NOT_FUNCTION)  # a module namespace object
-        target = resolve_specifier(file_path, specifier, self._files)
+        target = self._target(file_path, specifier)
         if target is None:
             where = "another package" if not specifier.startswith(".") else "a file that is not in the package"
             return ResolvedExport(Outcome.UNKNOWN, reason=f"'{imported}' comes from {where}: '{specifier}'")
@@ -203,7 +221,7 @@ class ExportGraph:
     ) -> ResolvedExport | None:
         found: dict[tuple[str | None, str | None, str], ResolvedExport] = {}
         for specifier in links.star_specifiers:
-            target = resolve_specifier(file_path, specifier, self._files)
+            target = self._target(file_path, specifier)
             if target is None or name not in self._star_names(target, frozenset()) | self._explicit_names(target):
                 continue
             resolved = self._resolve(target, name, path)
