@@ -332,11 +332,16 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         list(links.star_specifiers),
         sorted(links.not_functions),
         dict(links.unknown),
+        {name: [list(callees), reason] for name, (callees, reason) in links.built.items()},
+        {name: list(callees) for name, callees in links.factories.items()},
+        dict(links.factory_exports),
     ]
 
 
 def _links_from_cache(row: list[Any]) -> ModuleLinks:
-    functions, local_exports, imports, re_exports, stars, not_functions, unknown = row
+    functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
+        row
+    )
     return ModuleLinks(
         functions=frozenset(functions),
         local_exports=local_exports,
@@ -345,6 +350,9 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         star_specifiers=tuple(stars),
         not_functions=frozenset(not_functions),
         unknown=unknown,
+        built={name: (tuple(callees), reason) for name, (callees, reason) in built.items()},
+        factories={name: tuple(callees) for name, callees in factories.items()},
+        factory_exports=factory_exports,
     )
 
 

@@ -54,6 +54,14 @@ class ModuleLinks:
     star_specifiers: tuple[str, ...] = ()  # `export * from '…'`, in source order
     not_functions: frozenset[str] = frozenset()  # exported names known to be classes, objects, constants
     unknown: Mapping[str, str] = field(default_factory=dict)  # exported name → why its value is undecided
+    # Functions built by a call (`var add = _curry2(function add(a, b) {…})`): exported name → (the callees,
+    # by local name, every one of which must be shown to return a function; the reason when one is not).
+    # Decided across files by domain/built_functions.py, which moves each into `functions` or `unknown`.
+    built: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
+    # Top-level functions whose every return is a function: local name → the callees whose results some of
+    # those returns are (each must be such a function too); `factory_exports`: exported name → local name.
+    factories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    factory_exports: Mapping[str, str] = field(default_factory=dict)
 
 
 class Outcome(StrEnum):
@@ -120,6 +128,10 @@ class ExportGraph:
         """What `name`, exported by `file_path`, is."""
         return self._resolve(file_path, name, frozenset())
 
+    def resolve_import(self, file_path: str, specifier: str, imported: str) -> ResolvedExport:
+        """What `import { imported } from 'specifier'`, written in file_path, names."""
+        return self._follow(file_path, specifier, imported, frozenset())
+
     def export_names(self, file_path: str) -> list[str]:
         """Every name the module exports (stars expanded, ambiguous star names dropped), in a stable order."""
         return sorted(self._star_names(file_path, frozenset()) | self._explicit_names(file_path))
@@ -142,6 +154,7 @@ class ExportGraph:
             | {r.exported for r in links.re_exports}
             | set(links.not_functions)
             | set(links.unknown)
+            | set(links.built)
         )
 
     def _star_names(self, file_path: str, seen: frozenset[str]) -> set[str]:
@@ -190,6 +203,8 @@ class ExportGraph:
             return ResolvedExport(Outcome.NOT_FUNCTION)
         if name in links.unknown:
             return ResolvedExport(Outcome.UNKNOWN, reason=links.unknown[name])
+        if name in links.built:  # not decided yet (domain/built_functions.py decides)
+            return ResolvedExport(Outcome.UNKNOWN, reason=links.built[name][1])
         local = links.local_exports.get(name)
         if local is not None:
             binding = links.imports.get(local)

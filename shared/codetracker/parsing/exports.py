@@ -75,6 +75,12 @@ class _Binding(Generic[FunctionNode]):
     declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
     alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
     undecided: str | None = None  # why its value may be a function one file cannot tell (a call)
+    built: Built | None = None  # `function` is the innermost literal of a value built by calls
+
+
+# A value built by calls around a function literal (`_curry2(function add(a, b) {})`): the callees (local
+# names) that must each be shown to return a function, and the reason recorded when one is not.
+Built = tuple[tuple[str, ...], str]
 
 
 @dataclass(slots=True)
@@ -86,6 +92,7 @@ class _FunctionExport(Generic[FunctionNode]):
     offset: int
     statement: int
     declarator: Declarator | None = None
+    built: Built | None = None
 
 
 @dataclass(slots=True)
@@ -119,10 +126,14 @@ class ExportCollector(Generic[FunctionNode]):
         *,
         early_errors: bool = False,
         nested_var_names: Callable[[], set[str]] | None = None,
+        factory: Callable[[FunctionNode], tuple[str, ...] | None] | None = None,
     ) -> None:
         """`nested_var_names`: the names of `var`s declared in the module scope below the top level
-        (`if (a) { var x }`); asked only when `export { x }` names no top-level binding, which is rare."""
+        (`if (a) { var x }`); asked only when `export { x }` names no top-level binding, which is rare.
+        `factory`: whether every return of a function is a function: None when not shown, else the callees
+        (local names) some returns call, each of which must return a function too (ModuleLinks.factories)."""
         self.source = source
+        self._factory = factory
         self.is_module = False
         self._describe = describe
         self._early_errors = early_errors
@@ -160,12 +171,14 @@ class ExportCollector(Generic[FunctionNode]):
         declarator: Declarator | None = None,
         alias: str | None = None,
         undecided: str | None = None,
+        built: Built | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
         `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
         `declarator`: given for the names of a `const`/`let`/`var` list; `alias`: the identifier a
-        declarator is initialised with (`const a = f`), which makes it whatever that name is bound to."""
-        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided)
+        declarator is initialised with (`const a = f`), which makes it whatever that name is bound to.
+        `built`: the function node is the innermost literal of a value built by calls (see Built)."""
+        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided, built)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -221,11 +234,12 @@ class ExportCollector(Generic[FunctionNode]):
         offset: int,
         statement: int,
         declarator: Declarator | None = None,
+        built: Built | None = None,
     ) -> None:
         """An export whose value is written right there: `export function`, `export const f = () =>`…
-        `declarator`: given for the functions of an `export const` list."""
+        `declarator`: given for the functions of an `export const` list; `built`: see Built."""
         self.is_module = True
-        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator)
+        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator, built)
         self._exports.append(export)
         self._exported(exported_name, offset)
 
@@ -263,13 +277,25 @@ class ExportCollector(Generic[FunctionNode]):
             errors.extend(self._undeclared_exports())
         found: list[FunctionExportSyntax] = []
         local_exports: dict[str, str] = {}
+        built: dict[str, Built] = {}
+        factories = self._factories()
+        factory_exports: dict[str, str] = {}
         for export in self._exports:
             local_name: str | None
             if not isinstance(export, _FunctionExport):
-                chain = self._resolve(export.alias if isinstance(export, _AliasExport) else export.local_name)
+                name = export.alias if isinstance(export, _AliasExport) else export.local_name
+                chain = self._resolve(name)
                 if chain is None:
                     self._link_value(export, local_exports)
                     continue
+                if chain[-1].built is not None:
+                    built[export.exported_name] = chain[-1].built
+                elif len(chain) == 1 and name in factories:
+                    factory_exports[export.exported_name] = name
+            elif export.built is not None:
+                built[export.exported_name] = export.built
+            elif export.local_name in factories:
+                factory_exports[export.exported_name] = export.local_name
             if isinstance(export, _FunctionExport):
                 function = export.function
                 local_name, export_type = export.local_name, export.export_type
@@ -310,13 +336,16 @@ class ExportCollector(Generic[FunctionNode]):
             raise ParseFailure(message, line, column)
         found.sort(key=lambda f: f.offset)  # stable: declarators of one statement keep their order
         links = ModuleLinks(
-            functions=frozenset(f.exported_name for f in found),
+            functions=frozenset(f.exported_name for f in found if f.exported_name not in built),
             local_exports=local_exports,
             imports=self._imports,
             re_exports=tuple(self._re_exports),
             star_specifiers=tuple(self._star_specifiers),
             not_functions=frozenset(self._not_functions),
             unknown=self._unknown,
+            built=built,
+            factories=factories,
+            factory_exports=factory_exports,
         )
         return ModuleSyntax(
             is_module=True,
@@ -325,6 +354,19 @@ class ExportCollector(Generic[FunctionNode]):
             commonjs_export=self.commonjs_export,
             links=links,
         )
+
+    def _factories(self) -> dict[str, tuple[str, ...]]:
+        """The top-level functions (bound once) whose every return is shown to be a function."""
+        if self._factory is None:
+            return {}
+        found: dict[str, tuple[str, ...]] = {}
+        for name, bindings in self._bindings.items():
+            binding = bindings[0]
+            if len(bindings) == 1 and binding.function is not None and binding.built is None:
+                callees = self._factory(binding.function)
+                if callees is not None:
+                    found[name] = callees
+        return found
 
     def _link_value(self, export: _LocalExport | _AliasExport, local_exports: dict[str, str]) -> None:
         """An export of a local name that is no function of this file: an imported binding (followed

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.declarations import declaration_paths
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, problem_at
 from codetracker.domain.model import Checkpoint, Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
@@ -138,6 +139,7 @@ def extract_tree(
         cache.put_many(results, key)
 
     declaration_files = {path: extracted.pop(path) for path in needed if path in extracted}
+    extracted = settle_built_functions(extracted)  # after caching: what is cached is the file's own facts
     declared = {path: declaration_files[d] for path, d in declaring.items() if d in declaration_files}
     # A declaration file that failed to parse is a problem of the scan too.
     skipped.extend(p for p in (problem_at(x, path) for path, x in declaration_files.items()) if p is not None)
