@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from codetracker.domain.call_values import Built, Factory
+
 DEFAULT = "default"
 NAMESPACE = "*"
 
@@ -54,13 +56,13 @@ class ModuleLinks:
     star_specifiers: tuple[str, ...] = ()  # `export * from '…'`, in source order
     not_functions: frozenset[str] = frozenset()  # exported names known to be classes, objects, constants
     unknown: Mapping[str, str] = field(default_factory=dict)  # exported name → why its value is undecided
-    # Functions built by a call (`var add = _curry2(function add(a, b) {…})`): exported name → (the callees,
-    # by local name, every one of which must be shown to return a function; the reason when one is not).
-    # Decided across files by domain/built_functions.py, which moves each into `functions` or `unknown`.
-    built: Mapping[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)
-    # Top-level functions whose every return is a function: local name → the callees whose results some of
-    # those returns are (each must be such a function too); `factory_exports`: exported name → local name.
-    factories: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Functions built by a call (`var add = _curry2(function add(a, b) {…})`, `convertToFP(fn, 2)`), by
+    # exported name. Decided across files by domain/built_functions.py, which moves each into `functions`
+    # or `unknown`.
+    built: Mapping[str, Built] = field(default_factory=dict)
+    # Top-level functions whose every return is a function (maybe under a guard), by local name;
+    # `factory_exports`: exported name → local name.
+    factories: Mapping[str, Factory] = field(default_factory=dict)
     factory_exports: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -204,7 +206,7 @@ class ExportGraph:
         if name in links.unknown:
             return ResolvedExport(Outcome.UNKNOWN, reason=links.unknown[name])
         if name in links.built:  # not decided yet (domain/built_functions.py decides)
-            return ResolvedExport(Outcome.UNKNOWN, reason=links.built[name][1])
+            return ResolvedExport(Outcome.UNKNOWN, reason=links.built[name].reason)
         local = links.local_exports.get(name)
         if local is not None:
             binding = links.imports.get(local)

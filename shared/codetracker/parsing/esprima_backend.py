@@ -14,8 +14,9 @@ import gc
 import re
 from typing import Any
 
+from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
-from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,
@@ -29,6 +30,7 @@ _OPTIONS = {"range": True, "positionEncoding": "scalar"}  # ranges in code point
 _FUNCTION_VALUES = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
 _LITERALS = frozenset({"FunctionExpression", "ArrowFunctionExpression"})
+_LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"})
 
 
 class EsprimaParser:
@@ -238,13 +240,10 @@ class _Walk:
                 self.bind(value.id, None, statement)
             collector.export_name(DEFAULT, node.range[0])
         else:
-            built = self.built_value(value)
+            reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
+            built = self.built_value(value, reason)
             if built is not None:
-                function, callees = built
-                reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
-                collector.export_function(
-                    DEFAULT, None, DEFAULT, function, node.range[0], statement, built=(callees, reason)
-                )
+                collector.export_function(DEFAULT, None, DEFAULT, built[0], node.range[0], statement, built=built[1])
             else:
                 collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
 
@@ -270,10 +269,9 @@ class _Walk:
             # `const parse = marked` (parentheses leave no node in ESTree)
             alias = self.name(value) if value is not None and value.type == "Identifier" else None
             built = None
-            found = self.built_value(value) if value is not None and function is None and alias is None else None
-            if found is not None:
-                function, callees = found
-                built = (callees, unknown or f"the value of {_snippet(self.text(value))}")
+            if value is not None and function is None and alias is None:
+                found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
+                function, built = found if found is not None else (None, None)
             self.bind(
                 target,
                 function,
@@ -292,78 +290,100 @@ class _Walk:
                 else:
                     collector.export_name(name, target.range[0], unknown=unknown)
 
-    def built_value(self, value: Any) -> tuple[Any, tuple[str, ...]] | None:
-        """A value that is a function when the callees around it return functions: (innermost literal,
-        callees) or None (the tree-sitter backend's rule, the same: see its built_value)."""
+    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
+        """A value that is a function when the callees around it return functions: (function node, Built)
+        or None (the tree-sitter backend's rule, the same: see its built_value)."""
         kind = value.type
         if kind in _LITERALS:
-            return value, ()
+            return value, Built((), reason)
         if kind == "CallExpression":
-            literal = self.innermost_literal(value)
-            if value.callee.type != "Identifier" or literal is None:
+            if value.callee.type != "Identifier":
                 return None
-            return literal, (self.name(value.callee),)
+            literal = self.innermost_literal(value.arguments)
+            if literal is not None:
+                return literal, Built((self.name(value.callee),), reason)
+            simple = tuple(
+                UNKNOWN_VALUE if a.type == "SpreadElement" else simple_value(self.text(a)) for a in value.arguments
+            )
+            return CALL_RESULT, Built((self.name(value.callee),), reason, simple)
         if kind == "LogicalExpression":
             if value.operator not in ("||", "??") or value.left.type != "MemberExpression":
                 return None
-            right = self.built_value(value.right)
-            return right if right is not None and not right[1] else None
+            right = self.built_value(value.right, reason)
+            return right if right is not None and not right[1].callees else None
         if kind == "ConditionalExpression":
-            consequent, alternate = self.built_value(value.consequent), self.built_value(value.alternate)
-            if consequent is None or alternate is None:
+            consequent, alternate = (
+                self.built_value(value.consequent, reason),
+                self.built_value(value.alternate, reason),
+            )
+            if consequent is None or alternate is None or CALL_RESULT in (consequent[0], alternate[0]):
                 return None
-            return consequent[0], tuple(sorted(set(consequent[1]) | set(alternate[1])))
+            callees = tuple(sorted(set(consequent[1].callees) | set(alternate[1].callees)))
+            return consequent[0], Built(callees, reason)
         return None
 
-    def innermost_literal(self, call: Any) -> Any:
-        for argument in call.arguments:
+    def innermost_literal(self, arguments: list[Any]) -> Any:
+        for argument in arguments:
             if argument.type in _LITERALS:
                 return argument
             if argument.type == "CallExpression":
-                inner = self.innermost_literal(argument)
+                inner = self.innermost_literal(argument.arguments)
                 if inner is not None:
                     return inner
         return None
 
-    def factory_callees(self, function: Any) -> tuple[str, ...] | None:
-        """None unless every return of the function is shown to be a function (the tree-sitter backend's
-        rule, the same: see its factory_callees)."""
+    def factory_callees(self, function: Any) -> Factory | None:
+        """None unless every return of the function is shown to be a function, or its one return is
+        guarded (the tree-sitter backend's rule, the same: see its factory_callees)."""
         body = function.body
-        parameters = {name for name, _ in self.describe(function).bound_names}
-        if body.type != "BlockStatement":  # an arrow's expression body
-            return self.returned_function(body, set(), parameters)
+        shape = self.describe(function)
+        parameters = {name for name, _ in shape.bound_names}
         returns: list[Any] = []
-        inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
-        pending = list(body.body)
-        while pending:
-            node = pending.pop()
-            kind = node.type
-            if kind == "ReturnStatement":
-                if node.argument is None:
-                    return None
-                returns.append(node.argument)
-            elif kind == "BlockStatement":
-                pending.extend(node.body)
-            elif kind == "IfStatement":
-                pending.extend(n for n in (node.consequent, node.alternate) if n is not None)
-            elif kind == "SwitchStatement":
-                pending.extend(s for case in node.cases for s in case.consequent)
-            elif kind == "TryStatement":
-                handler = node.handler.body if node.handler is not None else None
-                pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
-            elif kind in ("ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"):
-                pending.append(node.body)
-            elif kind == "LabeledStatement":
-                pending.append(node.body)
-        if not returns or not self.terminates(body):
-            return None
-        callees: set[str] = set()
+        inner: set[str] = set()
+        if body.type != "BlockStatement":  # an arrow's expression body
+            returns.append(body)
+        else:
+            inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
+            pending = list(body.body)
+            while pending:
+                node = pending.pop()
+                kind = node.type
+                if kind == "ReturnStatement":
+                    if node.argument is None:
+                        return None
+                    returns.append(node.argument)
+                elif kind == "BlockStatement":
+                    pending.extend(node.body)
+                elif kind == "IfStatement":
+                    pending.extend(n for n in (node.consequent, node.alternate) if n is not None)
+                elif kind == "SwitchStatement":
+                    pending.extend(s for case in node.cases for s in case.consequent)
+                elif kind == "TryStatement":
+                    handler = node.handler.body if node.handler is not None else None
+                    pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
+                elif kind in _LOOPS or kind == "LabeledStatement":
+                    pending.append(node.body)
+            if not returns or not self.terminates(body):
+                return None
+        callees: list[str] = []
         for value in returns:
             found = self.returned_function(value, inner, parameters)
             if found is None:
-                return None
-            callees.update(found)
-        return tuple(sorted(callees))
+                return self.guarded(returns, shape.params)
+            callees.extend(found)
+        only = returns[0]
+        params = self.describe(only).params if len(returns) == 1 and only.type in _LITERALS else None
+        return Factory(tuple(sorted(set(callees))), params)
+
+    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
+        value = returns[0] if len(returns) == 1 else None
+        if value is None or value.type != "ConditionalExpression":
+            return None
+        literal = next((n for n in (value.consequent, value.alternate) if n.type in _LITERALS), None)
+        if literal is None:
+            return None
+        guard = guard_of(self.text(value.test), parameters, literal is value.consequent)
+        return Factory((), self.describe(literal).params, guard) if guard is not None else None
 
     def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
         kind = value.type

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from codetracker.domain.call_values import Built, Factory
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
@@ -75,12 +76,16 @@ class _Binding(Generic[FunctionNode]):
     declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
     alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
     undecided: str | None = None  # why its value may be a function one file cannot tell (a call)
-    built: Built | None = None  # `function` is the innermost literal of a value built by calls
+    built: Built | None = None  # `function` is the innermost literal of a value built by calls, or CALL_RESULT
 
 
-# A value built by calls around a function literal (`_curry2(function add(a, b) {})`): the callees (local
-# names) that must each be shown to return a function, and the reason recorded when one is not.
-Built = tuple[tuple[str, ...], str]
+class _CallResult:
+    """The function node of a value built by a call with no function literal (`convertToFP(fn, 2)`): its
+    parameters are those of the function the callee returns, filled in when decided."""
+
+
+CALL_RESULT = _CallResult()
+_NO_SHAPE = FunctionShape(is_async=False, is_generator=False, params=())
 
 
 @dataclass(slots=True)
@@ -126,12 +131,12 @@ class ExportCollector(Generic[FunctionNode]):
         *,
         early_errors: bool = False,
         nested_var_names: Callable[[], set[str]] | None = None,
-        factory: Callable[[FunctionNode], tuple[str, ...] | None] | None = None,
+        factory: Callable[[FunctionNode], Factory | None] | None = None,
     ) -> None:
         """`nested_var_names`: the names of `var`s declared in the module scope below the top level
         (`if (a) { var x }`); asked only when `export { x }` names no top-level binding, which is rare.
-        `factory`: whether every return of a function is a function: None when not shown, else the callees
-        (local names) some returns call, each of which must return a function too (ModuleLinks.factories)."""
+        `factory`: whether every return of a function is a function: None when not shown, else what it
+        returns (ModuleLinks.factories)."""
         self.source = source
         self._factory = factory
         self.is_module = False
@@ -279,6 +284,7 @@ class ExportCollector(Generic[FunctionNode]):
         local_exports: dict[str, str] = {}
         built: dict[str, Built] = {}
         factories = self._factories()
+        describe = self._describe
         factory_exports: dict[str, str] = {}
         for export in self._exports:
             local_name: str | None
@@ -310,7 +316,7 @@ class ExportCollector(Generic[FunctionNode]):
                 function = chain[-1].function
                 local_name, export_type = export.local_name, export.export_type
                 jsdoc = self._chain_jsdoc(chain) or self._jsdoc_of(export.statement)
-            shape = self._describe(function)
+            shape = _NO_SHAPE if function is CALL_RESULT else describe(function)
             if self._early_errors and len(shape.bound_names) > 1:
                 errors.extend(_repeated_parameters(shape.bound_names))
             signatures = shape.overloads or (shape,)
@@ -355,17 +361,17 @@ class ExportCollector(Generic[FunctionNode]):
             links=links,
         )
 
-    def _factories(self) -> dict[str, tuple[str, ...]]:
+    def _factories(self) -> dict[str, Factory]:
         """The top-level functions (bound once) whose every return is shown to be a function."""
         if self._factory is None:
             return {}
-        found: dict[str, tuple[str, ...]] = {}
+        found: dict[str, Factory] = {}
         for name, bindings in self._bindings.items():
             binding = bindings[0]
             if len(bindings) == 1 and binding.function is not None and binding.built is None:
-                callees = self._factory(binding.function)
-                if callees is not None:
-                    found[name] = callees
+                factory = self._factory(binding.function)
+                if factory is not None:
+                    found[name] = factory
         return found
 
     def _link_value(self, export: _LocalExport | _AliasExport, local_exports: dict[str, str]) -> None:

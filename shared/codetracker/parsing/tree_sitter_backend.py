@@ -23,9 +23,10 @@ import re
 import threading
 from typing import Any
 
+from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
-from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
     ClauseSyntaxError,
@@ -424,11 +425,10 @@ class _TreeWalk:
             collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement, in_clause=False)
         else:
             # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
-            built = self.built_value(value)
+            reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
+            built = self.built_value(value, reason)
             if built is not None:
-                function, callees = built
-                reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
-                collector.export_function(DEFAULT, None, DEFAULT, function, offset, statement, built=(callees, reason))
+                collector.export_function(DEFAULT, None, DEFAULT, built[0], offset, statement, built=built[1])
             else:
                 collector.export_name(DEFAULT, offset, unknown=self.undecided_value(value))
 
@@ -479,11 +479,8 @@ class _TreeWalk:
                     function = None
                 else:
                     value, unknown = function, self.undecided_value(function)
-                    function = None
-                    found = self.built_value(value)
-                    if found is not None:
-                        function, callees = found
-                        built = (callees, unknown or f"the value of {_snippet(self.text(value))}")
+                    found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
+                    function, built = found if found is not None else (None, None)
             collector.bind(
                 name,
                 function,
@@ -510,23 +507,31 @@ class _TreeWalk:
             return f"the value of a call: {_snippet(self.text(value.child_by_field_name('function')))}(…)"
         return None
 
-    def built_value(self, value: Any) -> tuple[Any, tuple[str, ...]] | None:
+    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
         """A value that is a function when the callees (local names) around it return functions:
         `f(…function literal…)` (the innermost literal: `_curry1(_dispatchable([], x, function any(a) {}))`),
+        `f(arguments)` with none (CALL_RESULT: the function f returns, `convertToFP(fn, 2)`),
         `o.f || function () {}` / `o.f ?? …` (a feature test: `Array.isArray || function …`), `c ? f : g` with
-        both sides such values. (innermost literal, callees) or None. The esprima backend's rule, the same."""
+        both sides such literals. (function node, Built) or None. The esprima backend's rule, the same."""
         if not self.reads_built:
             return None
         value = _unparenthesized(value)
         kind = value.type
         if kind in _FUNCTION_VALUES:
-            return value, ()
+            return value, Built((), reason)
         if kind == "call_expression":
             callee = _unparenthesized(value.child_by_field_name("function"))
-            literal = self.innermost_literal(value)
-            if callee.type != "identifier" or literal is None:
+            if callee.type != "identifier":
                 return None
-            return literal, (self.name(callee),)
+            arguments = value.child_by_field_name("arguments")
+            nodes = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+            literal = self.innermost_literal(nodes)
+            if literal is not None:
+                return literal, Built((self.name(callee),), reason)
+            if arguments is None or arguments.type != "arguments":  # a tagged template
+                return None
+            simple = tuple(UNKNOWN_VALUE if a.type == "spread_element" else simple_value(self.text(a)) for a in nodes)
+            return CALL_RESULT, Built((self.name(callee),), reason, simple)
         if kind == "binary_expression":
             operator = value.child_by_field_name("operator")
             left = _unparenthesized(value.child_by_field_name("left"))
@@ -534,67 +539,87 @@ class _TreeWalk:
                 return None
             if left.type != "member_expression":  # `ok || function…` may be `true`; a feature test is not
                 return None
-            right = self.built_value(value.child_by_field_name("right"))
-            return right if right is not None and not right[1] else None
+            right = self.built_value(value.child_by_field_name("right"), reason)
+            return right if right is not None and not right[1].callees else None
         if kind == "ternary_expression":
-            consequence = self.built_value(value.child_by_field_name("consequence"))
-            alternative = self.built_value(value.child_by_field_name("alternative"))
-            if consequence is None or alternative is None:
+            consequence = self.built_value(value.child_by_field_name("consequence"), reason)
+            alternative = self.built_value(value.child_by_field_name("alternative"), reason)
+            if consequence is None or alternative is None or CALL_RESULT in (consequence[0], alternative[0]):
                 return None
-            return consequence[0], tuple(sorted(set(consequence[1]) | set(alternative[1])))
+            callees = tuple(sorted(set(consequence[1].callees) | set(alternative[1].callees)))
+            return consequence[0], Built(callees, reason)
         return None
 
-    def innermost_literal(self, call: Any) -> Any:
+    def innermost_literal(self, arguments: list[Any]) -> Any:
         """The first function literal among a call's arguments, looking into the arguments that are calls."""
-        arguments = call.child_by_field_name("arguments")
-        for argument in arguments.named_children if arguments is not None else ():
+        for argument in arguments:
             argument = _unparenthesized(argument)
             if argument.type in _FUNCTION_VALUES:
                 return argument
             if argument.type == "call_expression":
-                inner = self.innermost_literal(argument)
-                if inner is not None:
-                    return inner
+                inner = argument.child_by_field_name("arguments")
+                found = self.innermost_literal(inner.named_children if inner is not None else [])
+                if found is not None:
+                    return found
         return None
 
-    def factory_callees(self, function: Any) -> tuple[str, ...] | None:
+    def factory_callees(self, function: Any) -> Factory | None:
         """None unless every return of the function is shown to be a function (a literal, a function
         declared in its body, or the value of a call: whose callee is then listed, to be shown the same)
-        and it cannot end without a return or a throw. Walks statements only, never expressions."""
+        and it cannot end without a return or a throw; or unless its one return is `test ? literal : other`
+        with a test over its parameters (a Guard). Walks statements only, never expressions."""
         if function.type not in _FUNCTION_VALUES and function.type not in _FUNCTION_DECLARATIONS:
             return None
         body = function.child_by_field_name("body")
         if body is None:
             return None
-        parameters = {name for name, _ in self.describe(function).bound_names}
-        if body.type != "statement_block":  # an arrow's expression body
-            return self.returned_function(body, set(), parameters)
+        shape = self.describe(function)
+        parameters = {name for name, _ in shape.bound_names}
         returns: list[Any] = []
         inner: set[str] = set()
-        pending = list(body.named_children)
-        while pending:
-            node = pending.pop()
-            kind = node.type
-            if kind == "return_statement":
-                value = next((c for c in node.named_children if c.type != "comment"), None)
-                if value is None:
-                    return None
-                returns.append(value)
-            elif kind in _FUNCTION_DECLARATIONS and node.parent == body:
-                name = node.child_by_field_name("name")
-                if name is not None:
-                    inner.add(self.name(name))
-            elif kind in _STATEMENT_CONTAINERS:
-                pending.extend(node.named_children)
-        if not returns or not self.terminates(body):
-            return None
-        callees: set[str] = set()
+        if body.type != "statement_block":  # an arrow's expression body
+            returns.append(body)
+        else:
+            pending = list(body.named_children)
+            while pending:
+                node = pending.pop()
+                kind = node.type
+                if kind == "return_statement":
+                    value = next((c for c in node.named_children if c.type != "comment"), None)
+                    if value is None:
+                        return None
+                    returns.append(value)
+                elif kind in _FUNCTION_DECLARATIONS and node.parent == body:
+                    name = node.child_by_field_name("name")
+                    if name is not None:
+                        inner.add(self.name(name))
+                elif kind in _STATEMENT_CONTAINERS:
+                    pending.extend(node.named_children)
+            if not returns or not self.terminates(body):
+                return None
+        callees: list[str] = []
         for value in returns:
             found = self.returned_function(value, inner, parameters)
             if found is None:
-                return None
-            callees.update(found)
-        return tuple(sorted(callees))
+                return self.guarded(returns, shape.params)
+            callees.extend(found)
+        only = _unparenthesized(returns[0])
+        params = self.describe(only).params if len(returns) == 1 and only.type in _FUNCTION_VALUES else None
+        return Factory(tuple(sorted(set(callees))), params)
+
+    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
+        """`return test ? literal : other` (or `test ? other : literal`), the function's one return."""
+        value = _unparenthesized(returns[0]) if len(returns) == 1 else None
+        if value is None or value.type != "ternary_expression":
+            return None
+        consequence = _unparenthesized(value.child_by_field_name("consequence"))
+        alternative = _unparenthesized(value.child_by_field_name("alternative"))
+        literal = next((n for n in (consequence, alternative) if n.type in _FUNCTION_VALUES), None)
+        if literal is None:
+            return None
+        test = self.text(value.child_by_field_name("condition"))
+        guard = guard_of(test, parameters, literal is consequence)
+        return Factory((), self.describe(literal).params, guard) if guard is not None else None
 
     def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
         value = _unparenthesized(value)

@@ -70,3 +70,40 @@ def test_built_functions_are_decided_by_their_callees() -> None:
 def test_a_scan_without_built_values_is_left_as_it_is() -> None:
     extracted = {"a.js": extract_blob(b"export function f(a) {}\n", get_parser("tree-sitter"))}
     assert settle_built_functions(extracted) == extracted
+
+
+GUARDED = {
+    "fp/_lib/convertToFP.js": (
+        "export function convertToFP(fn, arity, curriedArgs = []) {\n"
+        "  return curriedArgs.length >= arity\n"
+        "    ? fn(...curriedArgs.slice(0, arity).reverse())\n"
+        "    : (...args) => convertToFP(fn, arity, curriedArgs.concat(args));\n"
+        "}\n"
+    ),
+    "shuffle.js": "export function shuffler(random) { return function shuffle(array, i0 = 0, i1) {}; }\n",
+    "fp/add.js": (
+        "import { add as fn } from '../add.js';\nimport { convertToFP } from './_lib/convertToFP.js';\n"
+        "/**\n * Adds, curried.\n * @param {number} amount\n */\n"
+        "export const add = convertToFP(fn, 2);\nexport default add;\n"
+        "export const applied = convertToFP(fn, 0);\n"
+        "export const unknownArity = convertToFP(fn, arity);\n"
+        "export const curried = convertToFP(fn, 2, [1]);\n"
+    ),
+    "index.js": "import { shuffler } from './shuffle.js';\nexport default shuffler(Math.random);\n",
+}
+
+
+def test_a_call_with_no_literal_takes_the_function_its_callee_returns_when_shown() -> None:
+    for backend in ("tree-sitter", "esprima"):
+        parser = get_parser(backend)
+        settled = settle_built_functions({p: extract_blob(t.encode(), parser) for p, t in GUARDED.items()})
+
+        add = settled["fp/add.js"]
+        shapes = [(f.name, f.export_type, [(p.name, p.is_rest) for p in f.parameters]) for f in add.functions]
+        assert shapes == [("add", "named", [("args", True)]), ("add", "default", [("args", True)])]
+        assert add.functions[0].description == "Adds, curried."
+        assert add.links is not None
+        assert set(add.links.unknown) == {"applied", "unknownArity", "curried"}  # 0 >= 0; not known; [1]: not read
+
+        shuffle = settled["index.js"].functions
+        assert [(f.name, [p.name for p in f.parameters]) for f in shuffle] == [("default", ["array", "i0", "i1"])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.domain.call_values import Built, Guard
 from codetracker.domain.export_graph import ImportBinding, ReExport
 from codetracker.domain.extraction import extract_blob
 from codetracker.parsing import get_parser
@@ -43,10 +44,8 @@ def test_imports_re_exports_and_values(backend: ModuleParser) -> None:
     )
     assert links.star_specifiers == ("./s.js",)
     assert links.not_functions == {"k", "K"}
-    assert links.unknown == {
-        "made": "the value of a call: factory(…)",
-        "default": "'glob' is not declared in the module (a global)",
-    }
+    assert links.unknown == {"default": "'glob' is not declared in the module (a global)"}
+    assert links.built == {"made": Built(("factory",), "the value of a call: factory(…)", (("?",),))}
 
 
 def test_backends_agree_on_links() -> None:
@@ -75,7 +74,7 @@ def test_a_local_bound_to_a_call_of_a_function_literal_is_built_undecided_until_
     syntax = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n")
     links = syntax.links
     assert links is not None
-    assert links.built == {"default": (("_curry2",), "the value of a call: _curry2(…)")}
+    assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)")}
     assert not links.functions and not links.not_functions and not links.unknown
     assert [(e.local_name, [p.source for p in e.params]) for e in syntax.exports] == [("add", ["a", "b"])]
 
@@ -86,7 +85,7 @@ export const isArray = Array.isArray || function _isArray(val) {};
 export const either = ok ? _curry1(function (a) {}) : _curry2(function (a, b) {});
 export const half = ok ? _curry1(function (a) {}) : 1;
 export const flag = ok || function () {};
-export const noLiteral = shuffler(random);
+export const noLiteral = shuffler(random, 2, [], ...rest);
 export const member = memo.wrap(function (x) {});
 export default _curry2(function (a, b) {});
 """
@@ -96,19 +95,24 @@ def test_values_built_around_function_literals(backend: ModuleParser) -> None:
     syntax = backend.parse(BUILT)
     links = syntax.links
     assert links is not None
-    assert {name: callees for name, (callees, _) in links.built.items()} == {
-        "inner": ("_curry1",),
-        "isArray": (),
-        "either": ("_curry1", "_curry2"),
-        "default": ("_curry2",),
+    assert {name: (b.callees, b.arguments) for name, b in links.built.items()} == {
+        "inner": (("_curry1",), None),
+        "isArray": ((), None),
+        "either": (("_curry1", "_curry2"), None),
+        "noLiteral": (("shuffler",), (("?",), ("num", 2.0), ("array", 0), ("?",))),
+        "default": (("_curry2",), None),
     }
-    assert links.unknown == {
-        "noLiteral": "the value of a call: shuffler(…)",
-        "member": "the value of a call: memo.wrap(…)",
-    }
+    assert links.built["noLiteral"].reason == "the value of a call: shuffler(…)"
+    assert links.unknown == {"member": "the value of a call: memo.wrap(…)"}
     assert links.not_functions == {"half", "flag"}
     params = {e.exported_name: [p.source for p in e.params] for e in syntax.exports}
-    assert params == {"inner": ["fn", "list"], "isArray": ["val"], "either": ["a"], "default": ["a", "b"]}
+    assert params == {
+        "inner": ["fn", "list"],
+        "isArray": ["val"],
+        "either": ["a"],
+        "noLiteral": [],  # the function shuffler returns: filled in when decided (domain/built_functions.py)
+        "default": ["a", "b"],
+    }
 
 
 FACTORIES = """import other from "./o.js";
@@ -127,13 +131,17 @@ export function callsItsParameter(fn) { return fn(); }
 export function returnsValue() { return 1; }
 export function ifElse(n) { if (n) return function () {}; else { throw n; } }
 export { helper as h };
+function convertToFP(fn, arity, curriedArgs = []) {
+  return curriedArgs.length >= arity ? fn(...curriedArgs) : (...args) => convertToFP(fn, arity, args);
+}
+function unguarded(fn, x) { return isReady(x) ? fn() : () => 1; }
 """
 
 
 def test_factories_are_functions_whose_every_return_is_a_function(backend: ModuleParser) -> None:
     links = backend.parse(FACTORIES).links
     assert links is not None
-    assert links.factories == {
+    assert {name: f.callees for name, f in links.factories.items()} == {
         "_curry2": (),
         "arity": (),
         "viaCall": ("other",),
@@ -142,7 +150,25 @@ def test_factories_are_functions_whose_every_return_is_a_function(backend: Modul
         "ternary": ("helper",),
         "helper": (),
         "ifElse": (),
+        "convertToFP": (),
     }
+    returned = {
+        name: [p.source for p in f.params] if f.params is not None else None for name, f in links.factories.items()
+    }
+    assert returned == {
+        "_curry2": ["a", "b"],
+        "arity": None,  # several literals
+        "viaCall": None,
+        "arrow": ["a"],
+        "inner": None,
+        "ternary": None,
+        "helper": [],
+        "ifElse": [],
+        "convertToFP": ["args"],
+    }
+    guard = links.factories["convertToFP"].guard
+    assert guard == Guard(">=", ("len", 2), ("param", 1), False, (("?",), ("?",), ("array", 0)))
+    assert all(f.guard is None for name, f in links.factories.items() if name != "convertToFP")
     assert links.factory_exports == {
         "default": "_curry2",
         "arity": "arity",
