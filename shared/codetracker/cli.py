@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from codetracker.contracts import SUMMARY_FIELDS
+from codetracker.contracts.cli_output import SUMMARY_FIELDS
 
 EXIT_OK = 0
 EXIT_INTERNAL = 1
@@ -357,7 +357,7 @@ def _opener(services, progress):
 
 
 def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import contracts
+    from codetracker.contracts.descriptor import descriptor_to_dict
     from codetracker.terminal import Progress, write_table
     from codetracker.usecases.extract import extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
@@ -376,7 +376,7 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
     if args.explain is not None:
         return _explain(args.explain, result, out)
     if args.json:
-        json.dump(contracts.descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
+        json.dump(descriptor_to_dict(descriptor), out, indent=2, ensure_ascii=False)
         out.write("\n")
         return EXIT_OK
     write_table(_function_rows(descriptor.functions), _FUNCTION_COLUMNS, out, **_FUNCTION_FIT)
@@ -444,7 +444,7 @@ def _credentials(args: argparse.Namespace, env):
 
 
 def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import contracts
+    from codetracker.contracts.cli_output import scan_outcome_to_dict
     from codetracker.terminal import Progress, write_table
     from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
     from codetracker.usecases.persist import persist_scan
@@ -507,7 +507,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         return _persist_packages(args, result, services, out)
     summary = persist_scan(result, unit_of_work=services.unit_of_work, replace_source=args.replace).summary
     if args.json:
-        json.dump(contracts.scan_outcome_to_dict(summary, result), out, indent=2)
+        json.dump(scan_outcome_to_dict(summary, result), out, indent=2)
         out.write("\n")
         return EXIT_OK
     write_table([_summary_row(summary)], _SUMMARY_COLUMNS + ("source",), out, **_SUMMARY_FIT)
@@ -540,10 +540,10 @@ def _folder_branch(given: str | None, checkout) -> str:
 
 
 def _summary_row(summary, *, scanned_at: bool = False) -> list:
-    from codetracker import contracts
+    from codetracker.contracts.cli_output import summary_to_dict
     from codetracker.domain.snapshot_sources import describe_source
 
-    row = contracts.summary_to_dict(summary)
+    row = summary_to_dict(summary)
     # The listing (scanned_at) names each snapshot's package, "gone" when it left the tree.
     package = (summary.package_name or "") + (" (gone)" if summary.removed_from_tree_at else "")
     cells = [row[k] for k in _SUMMARY_COLUMNS] + ([package, row["last_scanned_at"]] if scanned_at else [])
@@ -560,7 +560,7 @@ def _package_names(args: argparse.Namespace) -> tuple[str, ...] | None:
 
 def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -> int:
     """One snapshot per package, stored together; one row (or JSON outcome) per package."""
-    from codetracker import contracts
+    from codetracker.contracts.cli_output import scan_outcome_to_dict, summary_to_dict
     from codetracker.terminal import safe_text, write_table
     from codetracker.usecases.package_scan import persist_package_scans, split_by_package
 
@@ -569,8 +569,8 @@ def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -
     stored = persist_package_scans(scan, unit_of_work=services.unit_of_work)
     results, persisted = scan.results, stored.persisted
     if args.json:
-        outcomes = [contracts.scan_outcome_to_dict(p.summary, r) for p, r in zip(persisted, results, strict=True)]
-        outcomes += [contracts.summary_to_dict(s) for s in stored.removed]
+        outcomes = [scan_outcome_to_dict(p.summary, r) for p, r in zip(persisted, results, strict=True)]
+        outcomes += [summary_to_dict(s) for s in stored.removed]
         json.dump(outcomes, out, indent=2)
         out.write("\n")
         return EXIT_OK
@@ -586,7 +586,8 @@ def _persist_packages(args: argparse.Namespace, result, services, out: TextIO) -
 
 
 def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
-    from codetracker import contracts
+    from codetracker.contracts.cli_output import summary_to_dict
+    from codetracker.contracts.descriptor import descriptor_to_dict
     from codetracker.domain.snapshot_sources import describe_source
     from codetracker.terminal import safe_text, write_table
     from codetracker.usecases.requests import SnapshotQuery
@@ -601,7 +602,7 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     view = show_snapshots(query, unit_of_work=services.unit_of_work)
     if view.descriptor is None:
         if args.json:
-            json.dump([contracts.summary_to_dict(s) for s in view.snapshots], out, indent=2)
+            json.dump([summary_to_dict(s) for s in view.snapshots], out, indent=2)
             out.write("\n")
         elif not view.snapshots:
             wanted = " with that branch or tag" if args.branch or args.tag else ""
@@ -616,8 +617,8 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         return EXIT_OK
     (only,) = view.snapshots
     if args.json:
-        payload = contracts.descriptor_to_dict(view.descriptor, include_files=False)
-        payload["snapshot"] = contracts.summary_to_dict(only)
+        payload = descriptor_to_dict(view.descriptor, include_files=False)
+        payload["snapshot"] = summary_to_dict(only)
         json.dump(payload, out, indent=2, ensure_ascii=False)
         out.write("\n")
     else:

@@ -77,12 +77,11 @@ def test_dependencies_point_inwards():
             for module in _internal_imports(path):
                 if module.startswith(forbidden):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
-    for name in ("ports.py", "contracts.py", "errors.py"):
-        for module in _internal_imports(PACKAGE / name):
-            if module.startswith(("codetracker.adapters", "codetracker.usecases.", "codetracker.wiring")):
-                # contracts may name use-case types for annotations only (TYPE_CHECKING)
-                if not (name == "contracts.py" and module == "codetracker.usecases.scan"):
-                    offenders.append(f"{name} imports {module}")
+    inner = [PACKAGE / "ports.py", PACKAGE / "errors.py", *(PACKAGE / "contracts").rglob("*.py")]
+    for path in inner:
+        for module in _internal_imports(path):
+            if module.startswith(("codetracker.adapters", "codetracker.usecases", "codetracker.wiring")):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
     assert offenders == []
 
 
@@ -117,7 +116,8 @@ def test_cli_start_up_imports_no_heavy_module():
         "import sys, codetracker.cli as c\n"
         "c.build_parser()\n"
         "import codetracker.usecases.scan, codetracker.usecases.persist, codetracker.usecases.snapshots\n"
-        "import codetracker.wiring, codetracker.settings, codetracker.contracts\n"
+        "import codetracker.wiring, codetracker.settings, codetracker.contracts.descriptor\n"
+        "import codetracker.contracts.cli_output, codetracker.contracts.cursors\n"
         "heavy = {'psycopg', 'dulwich', 'esprima', 'tree_sitter', 'boto3', 'httpx', 'pgserver', 'urllib3'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )

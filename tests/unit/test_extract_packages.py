@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
 from codetracker.parsing.extractor import ParserExtractor
 from codetracker.adapters.memory import MemoryTree
 from codetracker.cli import main
@@ -92,7 +92,7 @@ def test_descriptor_lists_packages_and_only_published_functions(svelte_like):
         "packages/kit/test/apps/a.js": "test-convention"
     }
     # The descriptor still round-trips through the wire format.
-    assert contracts.descriptor_to_dict(contracts.descriptor_from_dict(body)) == body
+    assert descriptor_to_dict(descriptor_from_dict(body)) == body
 
 
 def test_one_row_per_package_and_package_filter(svelte_like):
@@ -141,7 +141,7 @@ def test_a_tree_without_package_json_is_one_module_as_before():
     )
     assert by_package.descriptor == whole.descriptor
     assert by_package.packages is None
-    assert "packages" not in contracts.descriptor_to_dict(by_package.descriptor)
+    assert "packages" not in descriptor_to_dict(by_package.descriptor)
     assert [f.name for f in whole.descriptor.functions] == ["a", "t"]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
 from codetracker.domain.model import ProblemKind
 from codetracker.domain.selection import SelectionOptions
@@ -90,7 +90,7 @@ def test_rescan_with_warm_cache_reads_and_parses_nothing_new(parser):
     first = _extract(MemoryTree(FILES), parser, cache)
     tree = MemoryTree(FILES)
     second = _extract(tree, parser, cache)
-    assert contracts.descriptor_to_dict(second.descriptor) == contracts.descriptor_to_dict(first.descriptor)
+    assert descriptor_to_dict(second.descriptor) == descriptor_to_dict(first.descriptor)
     assert second.stats.parsed == 0
     assert second.stats.cache_hits == first.stats.candidates
     assert tree.reads == [".codetrackerignore"]
@@ -162,7 +162,7 @@ def test_functions_at_changes_only_the_path():
 
 
 def test_cache_encoding_round_trips_every_field():
-    from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+    from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
     from codetracker.domain.extraction import extract_blob
 
     parser = get_parser("auto")

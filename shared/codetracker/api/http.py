@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
-from codetracker.contracts import function_to_dict, problem_to_dict
+from codetracker.contracts.descriptor import function_to_dict, problem_to_dict
 from codetracker.errors import (
     CodetrackerError,
     ConfigurationError,

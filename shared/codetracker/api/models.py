@@ -1,6 +1,6 @@
 """The HTTP API's bodies: pydantic models at the api edge (they give validation and the OpenAPI document), and
-their conversion from domain values. The wire formats of the rest of the system stay in contracts.py; a
-snapshot's functions use the descriptor format from there (`contracts.function_to_dict`).
+their conversion from domain values. The wire formats of the rest of the system stay in contracts/; a
+snapshot's functions use the descriptor format from there (`contracts/descriptor.function_to_dict`).
 
 Request models forbid unknown fields (422 naming the field). Every id is a string (uuid) except a snapshot's
 and an activity's, which are integers.

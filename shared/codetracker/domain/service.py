@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from codetracker.domain.scan import ScanResult
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, Watch
 
 
@@ -223,7 +224,7 @@ class WebhookDelivery:
 
 @dataclass(frozen=True, slots=True)
 class ScanRequested:
-    """What the api sends to the scan queue for one job (contracts.py: the `scan.requested` message).
+    """What the api sends to the scan queue for one job (contracts/scan_requested.py: the `scan.requested` message).
 
     It names the job and everything the scanner needs to fetch and key the snapshot, except the access token:
     the scanner reads the registration's encrypted token from the store itself, so no secret travels on a
@@ -244,17 +245,14 @@ class ScanRequested:
 
 @dataclass(frozen=True, slots=True)
 class PersistRequested:
-    """What the scanner sends to the persist queue (contracts.py: `persist.requested`): the scan's result,
+    """What the scanner sends to the persist queue (contracts/persist_requested.py): the scan's result,
     whole (descriptor included), with the job it belongs to. Large ones travel by claim check (S3)."""
 
     job_id: str
     repository_id: str
-    scanned_at: datetime
     scan_started_at: datetime
     scan_ended_at: datetime
-    # The ScanResult in its wire form (contracts.scan_result_to_dict): kept as a mapping here so the domain does
-    # not depend on the use case's type; contracts converts both ways.
-    result: dict
+    result: ScanResult
 
 
 class NotificationType(StrEnum):

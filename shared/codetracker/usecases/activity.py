@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-from codetracker.contracts import decode_cursor, encode_cursor
+from codetracker.contracts.cursors import ACTIVITY
 from codetracker.domain.service import Activity, App
 from codetracker.errors import NotFound
 from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, entity_id
 
 logger = logging.getLogger("codetracker.activity")
@@ -35,19 +35,13 @@ def record_activity(uow: UnitOfWork, activity: Activity, *, metrics: Metrics) ->
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityPage:
-    items: tuple[Activity, ...]
-    next_cursor: str | None
-
-
-def list_activity(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> ActivityPage:
+def list_activity(
+    app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
+) -> Page[Activity]:
     repository_id = entity_id(repository_id, "repository")
-    before = decode_cursor("activity", page.cursor, int)[0] if page.cursor else None
+    before = ACTIVITY.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
         if uow.registrations.get(app.id, repository_id) is None:
             raise NotFound("no such repository")
         found = uow.activities.list_for_repository(repository_id, limit=page.limit + 1, before=before)
-    items = tuple(found[: page.limit])
-    more = len(found) > page.limit and items and items[-1].id is not None
-    return ActivityPage(items, encode_cursor("activity", items[-1].id) if more else None)  # type: ignore[arg-type]
+    return page_of(found, page.limit, ACTIVITY, lambda activity: activity.id)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.declarations import declaration_paths
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, problem_at
 from codetracker.domain.model import Checkpoint, Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.scan import ExtractionStats
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     JAVASCRIPT,
@@ -33,17 +34,6 @@ from codetracker.usecases.requests import ExtractFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 FolderOpener = Callable[[str], FolderTree]  # a folder path → its tree (adapters/source_folder.py)
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractionStats:
-    files_total: int
-    candidates: int
-    parsed: int  # blobs parsed in this run (cache misses)
-    cache_hits: int
-    # JavaScript-family files not read, by why (domain.selection: a suffix such as ".cjs" or ".vue",
-    # "commonjs" for files read and found CommonJS, "too large"), most first: said with every result.
-    unread_sources: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

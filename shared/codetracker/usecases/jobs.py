@@ -9,10 +9,9 @@ reconciler's schedule sends.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
-from codetracker import contracts
-from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.contracts.scan_requested import scan_requested_to_json
+from codetracker.contracts.cursors import JOBS
 from codetracker.domain.service import (
     Activity,
     ActivityStatus,
@@ -30,6 +29,7 @@ from codetracker.errors import NotFound
 from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
+from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
 
 
@@ -112,7 +112,7 @@ def queue_scan(
         branch_name=None,
         release_tag=None,
     )
-    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, contracts.scan_requested_to_json(message), now))
+    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, scan_requested_to_json(message), now))
     metrics.count("ScansQueued")
     return job
 
@@ -152,19 +152,11 @@ def get_job(app: App, job_id: str, *, unit_of_work: UnitOfWorkFactory) -> Job:
     return job
 
 
-@dataclass(frozen=True, slots=True)
-class JobPage:
-    items: tuple[Job, ...]
-    next_cursor: str | None
-
-
-def list_jobs(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> JobPage:
+def list_jobs(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> Page[Job]:
     repository_id = entity_id(repository_id, "repository")
-    before = decode_moment_cursor("jobs", page.cursor) if page.cursor else None
+    before = JOBS.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
         if uow.registrations.get(app.id, repository_id) is None:
             raise NotFound("no such repository")
         found = uow.jobs.list_for_repository(repository_id, limit=page.limit + 1, before=before)
-    items = tuple(found[: page.limit])
-    more = len(found) > page.limit
-    return JobPage(items, encode_moment_cursor("jobs", items[-1].created_at, items[-1].id) if more else None)
+    return page_of(found, page.limit, JOBS, lambda job: (job.created_at, job.id))

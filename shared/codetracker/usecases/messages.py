@@ -9,7 +9,8 @@ import hashlib
 import logging
 from dataclasses import dataclass, replace
 
-from codetracker import contracts
+from codetracker.contracts.claim_check import claim_check_from_json
+from codetracker.contracts.message_fields import message_job_id
 from codetracker.domain.service import JobStatus
 from codetracker.errors import ConfigurationError, InvalidMessage, PayloadUnavailable, StoreUnavailable
 from codetracker.ports import Clock, Metrics, PayloadStore, QueueRecord, UnitOfWorkFactory
@@ -28,7 +29,7 @@ def open_record(record: QueueRecord, payloads: PayloadStore | None) -> OpenedMes
     """The record's body, read from the payload store when it is a claim check. InvalidMessage for a pointer
     that is malformed or whose payload does not match its digest; PayloadUnavailable (retryable) when the
     payload cannot be read now."""
-    claim = contracts.claim_check_from_json(record.body)
+    claim = claim_check_from_json(record.body)
     if claim is None:
         return OpenedMessage(record.body)
     location, size, digest = claim
@@ -68,7 +69,7 @@ def reject_record(
     metrics: Metrics,
 ) -> None:
     """A message that is not a known version of its contract: never retried."""
-    job_id = contracts.message_job_id(record.body)
+    job_id = message_job_id(record.body)
     logger.error(
         "invalid message dropped",
         extra={"message_id": record.message_id, "queue": queue, "reason": str(error), "job_id": job_id},

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from codetracker import contracts
+from codetracker.contracts.notify_requested import notify_requested_from_json
+from codetracker.contracts.webhooks import event_to_bytes
 from codetracker.domain.notifications import (
     Verdict,
     backoff_delay,
@@ -122,7 +123,7 @@ def _status_error(status: int, excerpt: str, headers: dict[str, str], now: datet
 def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
     try:
         opened = open_record(record, ports.payloads)
-        message = contracts.notify_requested_from_json(opened.body)
+        message = notify_requested_from_json(opened.body)
     except InvalidMessage as error:
         reject_record(
             record, error, queue="notify", unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
@@ -176,7 +177,7 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
     logger.info("notifying", extra={"attempt": attempt, "callback_host": _host(url), "type": message.event["type"]})
     try:
         ports.url_policy.check(url, kind=CALLBACK, field="callback_url")
-        body = contracts.event_to_bytes(message.event)
+        body = event_to_bytes(message.event)
         secrets = app_signing_secrets(app, cipher=ports.cipher, now=started)
         headers = webhook_headers(secrets, message.notification_id, int(started.timestamp()), body)
         response = ports.sender.post(url, body, headers)

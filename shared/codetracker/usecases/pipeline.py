@@ -33,10 +33,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from codetracker import contracts
+from codetracker.contracts.message_fields import message_job_id
+from codetracker.contracts.persist_requested import persist_requested_from_json
+from codetracker.contracts.scan_result import extraction_stats_to_dict, fetch_stats_to_dict
+from codetracker.contracts.scan_requested import scan_requested_from_json
+from codetracker.contracts.webhooks import scan_failed_event, snapshot_stored_event
 from codetracker.domain.changes import FunctionChanges, diff_functions
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSummary
 from codetracker.domain.notifications import notification_id
+from codetracker.domain.scan import ScanResult
 from codetracker.domain.selection import SelectionOptions
 from codetracker.domain.service import (
     Activity,
@@ -87,7 +92,7 @@ from codetracker.usecases.messages import OpenedMessage, finish_record, open_rec
 from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
-from codetracker.usecases.scan import ScanResult, scan_repository
+from codetracker.usecases.scan import scan_repository
 from codetracker.usecases.url_policy import REPOSITORY, UrlPolicy
 
 logger = logging.getLogger("codetracker.pipeline")
@@ -247,7 +252,7 @@ def fail_job(
 
 def failed_event(job: Job, registration: Registration) -> dict[str, Any]:
     """The scan.failed webhook body of a failed job, from what the job keeps (so a resend is the same)."""
-    return contracts.scan_failed_event(
+    return scan_failed_event(
         at=job.updated_at,
         repository_id=registration.id,
         repository_url=registration.display_url,
@@ -324,7 +329,7 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
     """One scan.requested message → the scan result on the persist queue, or a failed job."""
 
     def work(opened: OpenedMessage) -> None:
-        message = contracts.scan_requested_from_json(opened.body)
+        message = scan_requested_from_json(opened.body)
         with job_scope(message.job_id, message.repository_id, lines=ports.log_lines) as log:
             logger.info("scan requested", extra={"ref": message.ref, "attempt": record.receive_count})
             try:
@@ -517,10 +522,9 @@ def _scanned(job: Job, result: ScanResult, *, ports: PipelinePorts) -> None:
         PersistRequested(
             job_id=job.id,
             repository_id=job.repository_id,
-            scanned_at=result.scanned_at,
             scan_started_at=scan_started,
             scan_ended_at=now,
-            result=contracts.scan_result_to_dict(result),
+            result=result,
         )
     )
     seconds = _seconds(scan_started, now) or 0.0
@@ -539,7 +543,8 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
     """One persist.requested message → the snapshot stored with the job's change, and its notify message."""
 
     def work(opened: OpenedMessage) -> None:
-        message, scan = contracts.decode_persist_requested(opened.body)
+        message = persist_requested_from_json(opened.body)
+        scan = message.result
         with job_scope(message.job_id, message.repository_id, lines=ports.log_lines) as log:
             try:
                 notify = _persist(message, scan, ports=ports)
@@ -567,7 +572,7 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
     except PayloadUnavailable:
         # A claim-checked payload that is gone: its job may be persisted already (a duplicate delivery after
         # the payload was deleted); then there is nothing to do.
-        job_id = contracts.message_job_id(record.body)
+        job_id = message_job_id(record.body)
         with ports.unit_of_work(read_only=True) as uow:
             job = uow.jobs.find(job_id) if job_id else None
         if job is not None and job.persist.ended_at is not None:
@@ -595,7 +600,7 @@ def snapshot_event(job: Job, registration: Registration, *, public_api_url: str 
         files_count=counts.get("files", 0),
         problems_count=counts.get("problems", 0),
     )
-    return contracts.snapshot_stored_event(
+    return snapshot_stored_event(
         at=job.persist.ended_at or job.updated_at,
         repository_id=registration.id,
         repository_url=registration.display_url,
@@ -632,7 +637,7 @@ def _previous(uow: UnitOfWork, key: SnapshotKey) -> tuple[Descriptor | None, str
         return None, None
 
 
-def _store_packages(uow: UnitOfWork, scan: contracts.DecodedScan) -> tuple[SnapshotSummary, FunctionChanges, dict]:
+def _store_packages(uow: UnitOfWork, scan: ScanResult) -> tuple[SnapshotSummary, FunctionChanges, dict]:
     """Every package's snapshot of the scanned commit, in the caller's unit of work (one transaction), and
     the packages gone from the tree marked. Returns the primary package's summary and changes (the job's
     top-level figures, as for one module: the package with the registration's slug, else the root one, else
@@ -671,7 +676,7 @@ def _store_packages(uow: UnitOfWork, scan: contracts.DecodedScan) -> tuple[Snaps
     return primary[1], primary[2], {"stored": stored, "removed": removed}
 
 
-def _package_activity(scan: contracts.DecodedScan, packages: dict) -> list[str]:
+def _package_activity(scan: ScanResult, packages: dict) -> list[str]:
     """One timeline line per package that changed (or is new), one per package gone."""
     at = f"{scan.key.branch_name} {scan.key.release_tag} at {(scan.source.commit_sha or '')[:12]}"
     lines = []
@@ -693,7 +698,7 @@ def _counts(changes: dict) -> str:
     return f"+{changes.get('added_count', 0)} -{changes.get('removed_count', 0)} ~{changes.get('changed_count', 0)}"
 
 
-def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: PipelinePorts) -> NotifyRequested | None:
+def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePorts) -> NotifyRequested | None:
     now = ports.clock()
     with ports.unit_of_work() as uow:
         job = uow.jobs.lock(message.job_id)
@@ -787,10 +792,10 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
                 "return_values": summary.return_values_count,
                 "files": summary.files_count,
                 "problems": summary.problems_count,
-                "unread_files": sum((scan.extraction.get("unread_sources") or {}).values()),
+                "unread_files": sum(scan.extraction.unread_sources.values()),
             },
-            "extraction": scan.extraction,
-            "fetch": scan.fetch,
+            "extraction": extraction_stats_to_dict(scan.extraction),
+            "fetch": None if scan.fetch is None else fetch_stats_to_dict(scan.fetch),
             "changes": changes.summary(),
             "durations_s": {
                 "queued": _seconds(job.created_at, scan_started),

@@ -7,40 +7,22 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-from codetracker.domain.model import Checkpoint, Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.model import Checkpoint, SnapshotKey, SnapshotSource
+from codetracker.domain.scan import ScanResult
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
 from codetracker.ports import (
     AddressPolicy,
     Clock,
-    FetchLimits,
     Extractor,
-    FetchStats,
+    FetchLimits,
     ParsedBlobCache,
     RepositoryFetcher,
 )
-from codetracker.usecases.extract import ExtractionResult, ExtractionStats, FolderOpener, Progress, extract_tree
+from codetracker.usecases.extract import ExtractionResult, FolderOpener, Progress, extract_tree
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
-
-
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """What a scan found and where it goes: everything persisting it needs."""
-
-    key: SnapshotKey
-    descriptor: Descriptor
-    source: SnapshotSource
-    scanned_at: datetime  # when the source was read: a later-stored older scan never replaces this one
-    extraction: ExtractionStats
-    fetch: FetchStats | None = None  # None for folders
-    ref_kind: str | None = None  # "branch" | "tag" | "commit" for repositories
-    # The slugs of every package of the tree, chosen or not (extracted package by package; else empty): a
-    # stored package of this scan's tree that is not among them is gone (usecases/package_scan.py).
-    package_slugs: tuple[str, ...] = ()
 
 
 def scan_folder(

@@ -10,7 +10,7 @@ import pytest
 from codetracker.adapters.postgres.database import PostgresDatabase
 from tests.support.race import run_together
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
-from codetracker.contracts import descriptor_to_dict
+from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
 from codetracker.domain.call_values import Built, Guard
 from codetracker.domain.export_graph import ImportBinding, ReExport
 from codetracker.domain.extraction import extract_blob

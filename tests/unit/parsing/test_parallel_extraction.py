@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
 from codetracker.domain.model import EntryKind, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import SelectionOptions
@@ -76,7 +76,7 @@ def corpus(generated: int = 520) -> dict[str, bytes]:
 
 
 def _json(result) -> str:
-    return json.dumps(contracts.descriptor_to_dict(result.descriptor), ensure_ascii=False, sort_keys=False)
+    return json.dumps(descriptor_to_dict(result.descriptor), ensure_ascii=False, sort_keys=False)
 
 
 def _items(files: dict[str, bytes]) -> tuple[list[TreeEntry], list[tuple[TreeEntry, bytes]]]:
