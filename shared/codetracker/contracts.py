@@ -40,7 +40,7 @@ from codetracker.domain.model import (
 from codetracker.domain.model import PackageEntryPoint, PublicFunction, SnapshotKey, SnapshotSource, UnknownExport
 from codetracker.domain.service import JobTrigger, NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import InvalidInput, InvalidMessage
-from codetracker.ports import FunctionCursor, SnapshotCursor
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor
 
 if TYPE_CHECKING:
     from codetracker.usecases.scan import ScanResult

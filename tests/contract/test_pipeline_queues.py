@@ -13,7 +13,7 @@ import pytest
 from codetracker import contracts
 from codetracker.domain.service import NotifyRequested, PersistRequested
 from codetracker.errors import PayloadUnavailable
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 from codetracker.usecases.messages import open_record
 
 T = datetime(2026, 11, 1, tzinfo=UTC)

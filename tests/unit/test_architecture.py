@@ -77,13 +77,31 @@ def test_dependencies_point_inwards():
             for module in _internal_imports(path):
                 if module.startswith(forbidden):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
-    for name in ("ports.py", "contracts.py", "errors.py"):
-        for module in _internal_imports(PACKAGE / name):
+    inner = [PACKAGE / "contracts.py", PACKAGE / "errors.py", *sorted((PACKAGE / "ports").rglob("*.py"))]
+    for path in inner:
+        name = str(path.relative_to(PACKAGE))
+        for module in _internal_imports(path):
             if module.startswith(("codetracker.adapters", "codetracker.usecases.", "codetracker.wiring")):
                 # contracts may name use-case types for annotations only (TYPE_CHECKING)
                 if not (name == "contracts.py" and module == "codetracker.usecases.scan"):
                     offenders.append(f"{name} imports {module}")
     assert offenders == []
+
+
+def test_ports_import_only_the_domain_and_other_ports():
+    """The ports are the use cases' side of each interface: values of the domain in, values out."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in sorted((PACKAGE / "ports").rglob("*.py"))
+        for module in _internal_imports(path)
+        if not module.startswith(("codetracker.domain", "codetracker.ports"))
+    ]
+    assert offenders == []
+    assert {
+        str(path.relative_to(PACKAGE)): sorted(_imported_roots(path) & IO_LIBRARIES)
+        for path in (PACKAGE / "ports").rglob("*.py")
+        if _imported_roots(path) & IO_LIBRARIES
+    } == {}
 
 
 def test_settings_import_no_adapter_and_nothing_that_starts_a_server():

@@ -13,7 +13,7 @@ from codetracker import contracts
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotKey, SnapshotSource, SnapshotSummary
 from codetracker.domain.service import NotifyRequested
 from codetracker.errors import InvalidMessage
-from codetracker.ports import FetchStats
+from codetracker.ports.git import FetchStats
 from codetracker.usecases.extract import ExtractionStats
 from codetracker.usecases.scan import ScanResult
 

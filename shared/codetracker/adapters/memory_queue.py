@@ -9,7 +9,7 @@ import uuid
 from codetracker import contracts
 from codetracker.adapters.sqs import encode_message
 from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
-from codetracker.ports import PayloadStore
+from codetracker.ports.payloads import PayloadStore
 
 
 class MemoryMessageQueue:

@@ -34,7 +34,8 @@ from codetracker.domain.service import (
 )
 from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
 from codetracker.errors import Conflict, InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import Clock, FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.clock import Clock
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 
 
 def _utc_now() -> datetime:

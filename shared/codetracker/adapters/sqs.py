@@ -13,7 +13,7 @@ from typing import Any
 from codetracker import contracts
 from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
-from codetracker.ports import PayloadStore
+from codetracker.ports.payloads import PayloadStore
 
 QUEUE_URL_SETTING = "CODE_TRACKER_SCAN_QUEUE_URL"
 # SQS takes at most 256 KiB per message, attributes included.

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from codetracker.contracts import decode_cursor, encode_cursor
 from codetracker.domain.service import Activity, App
 from codetracker.errors import NotFound
-from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.service_requests import PageRequest, entity_id
 
 logger = logging.getLogger("codetracker.activity")

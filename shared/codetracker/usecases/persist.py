@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from codetracker.domain.model import SnapshotSummary
 from codetracker.errors import StaleSnapshot
-from codetracker.ports import UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.scan import ScanResult
 
 

@@ -30,7 +30,7 @@ from codetracker.domain.service import (
     RepositoryStatus,
 )
 from codetracker.errors import DeliveryAddressRefused, DeliveryConnectionFailed, DeliveryTimeout
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 from codetracker.settings import Settings
 from codetracker.usecases.notify import NotifierPorts, handle_notify_record
 from codetracker.usecases.registry import signing_secret_context

@@ -12,7 +12,7 @@ from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from codetracker.domain.model import SnapshotSummary
 from codetracker.parsing import get_parser
-from codetracker.ports import FetchStats
+from codetracker.ports.git import FetchStats
 from codetracker.usecases import scan as scan_usecase
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
 from codetracker.usecases.extract import ExtractionStats

@@ -6,7 +6,7 @@ from codetracker.contracts import extraction_from_cache_json, extraction_to_cach
 from codetracker.domain.export_graph import ImportBinding, ReExport
 from codetracker.domain.extraction import extract_blob
 from codetracker.parsing import get_parser
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 SOURCE = """\
 import a, { b as c } from "./x.js";

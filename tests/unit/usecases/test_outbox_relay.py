@@ -14,7 +14,7 @@ from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.sqs import QueueUnavailable
 from codetracker.domain.service import JobTrigger
 from codetracker.errors import StoreUnavailable
-from codetracker.ports import NoMetrics
+from codetracker.ports.metrics import NoMetrics
 from codetracker.usecases.jobs import follows_repository, queue_scan
 from codetracker.usecases.outbox import RETRY_AFTER_S, relay_outbox, send_queued
 from tests.contract.test_service_stores import add, app, registration

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from codetracker.adapters.git.commit_tree import GitCommitTree
 from codetracker.domain.model import TreeEntry
-from codetracker.ports import FetchedRef, FetchStats
+from codetracker.ports.git import FetchStats, FetchedRef
 
 __all__ = ["GitFetchedTree", "close_quietly"]
 

@@ -32,7 +32,7 @@ from codetracker.adapters.git.fetched_tree import GitFetchedTree, close_quietly
 from codetracker.adapters.git.location import RepositoryLocation
 from codetracker.adapters.git.refs import default_branch, peel_to_commit, resolve_ref
 from codetracker.errors import RefNotFound, RepositoryNotFound, RepositoryUnreadable
-from codetracker.ports import FetchedRef, FetchLimits, FetchStats
+from codetracker.ports.git import FetchLimits, FetchStats, FetchedRef
 
 __all__ = ["RepoObjects", "open_local"]
 

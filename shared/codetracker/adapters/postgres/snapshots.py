@@ -35,7 +35,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 
 if TYPE_CHECKING:
     import psycopg
