@@ -161,7 +161,7 @@ def test_api_handler_imports_no_io_at_import_and_nothing_of_the_engine_on_its_ro
         "import sys, json\n"
         "import functions.api.app as handler\n"
         "at_import = sorted(m for m in sys.modules if m.split('.')[0] in {'psycopg', 'boto3', 'cryptography'})\n"
-        "from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory\n"
+        "from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory\n"
         "from codetracker.adapters.memory_queue import MemoryScanQueue\n"
         "from codetracker.settings import Settings\n"
         "from codetracker.wiring import Services\n"

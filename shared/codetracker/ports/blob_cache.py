@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Protocol
 
-from codetracker.domain.model import (
-    FileExtraction,
-)
+from codetracker.domain.model import FileExtraction
 
 
 class ParsedBlobCache(Protocol):

@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
-from codetracker.domain.model import (
-    Checkpoint,
-    FileExtraction,
-    ModuleSyntax,
-    ScanProblem,
-    TreeEntry,
-)
+from codetracker.domain.model import Checkpoint, FileExtraction, ModuleSyntax, ScanProblem, TreeEntry
 
 
 class ModuleParser(Protocol):

@@ -10,15 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from codetracker.domain.service import (
-    Activity,
-    App,
-    Job,
-    JobStatus,
-    OutboxMessage,
-    Registration,
-    WebhookDelivery,
-)
+from codetracker.domain.service import Activity, App, Job, JobStatus, OutboxMessage, Registration, WebhookDelivery
 
 
 class AppStore(Protocol):

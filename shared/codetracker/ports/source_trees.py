@@ -6,10 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from codetracker.domain.model import (
-    ScanProblem,
-    TreeEntry,
-)
+from codetracker.domain.model import ScanProblem, TreeEntry
 
 
 class SourceTree(Protocol):

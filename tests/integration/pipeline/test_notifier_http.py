@@ -16,7 +16,7 @@ import pytest
 from codetracker import contracts
 from codetracker.adapters.dns import StaticResolver
 from codetracker.adapters.memory_queue import MemoryVisibility
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.metrics_powertools import MemoryMetrics
 from codetracker.adapters.notify_httpx import HttpxWebhookSender
 from codetracker.domain.notifications import notification_id

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from codetracker.adapters.memory_queue import MemoryScanQueue
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.sqs import QueueUnavailable
 from codetracker.domain.service import JobTrigger
 from codetracker.errors import StoreUnavailable

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from codetracker.adapters.memory import MemoryTree
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_tree import MemoryTree
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, SnapshotNotFound
 from codetracker.parsing import get_parser
