@@ -15,7 +15,13 @@ from codetracker.domain.model import (
     SnapshotSource,
     SnapshotSummary,
 )
-from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
+from codetracker.domain.snapshot_rules import (
+    check_same_source,
+    check_storable,
+    describe_key,
+    row_counts,
+    stored_summary,
+)
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
 from codetracker.ports.clock import Clock
 from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
@@ -47,31 +53,20 @@ class MemorySnapshotStore:
             moment = max(moment, stored.scanned_at)  # the store's own moment is never stale
         if stored is not None and stored.scanned_at > moment:
             raise StaleSnapshot(f"a newer scan of {describe_key(key)} is stored", stored=stored.summary)
-        functions = descriptor.functions
-        rows = row_counts(descriptor)
-        summary = SnapshotSummary(
-            module_slug=key.module_slug,
+        summary = stored_summary(
+            key,
+            source,
+            row_counts(descriptor),
             snapshot_id=stored.summary.snapshot_id if stored else self._state.new_snapshot_id(),
-            branch_name=key.branch_name,
-            release_tag=key.release_tag,
-            commit_sha=source.commit_sha,
-            functions_count=rows.functions,
-            parameters_count=rows.parameters,
-            return_values_count=rows.return_values,
-            files_count=rows.files,
-            problems_count=rows.problems,
-            last_scanned_at=moment.astimezone(UTC).isoformat(),
-            scope=key.scope,
+            scanned_at=moment.astimezone(UTC).isoformat(),
             # A scan whose source is not known keeps the recorded one.
-            source_location=recorded[0] if source.location is None else source.location,
-            source_subpath=recorded[1] if source.location is None else source.subpath,
+            recorded_source=recorded if source.location is None else (source.location, source.subpath),
             package_of=package_of,
-            package_name=source.name if package_of is not None else None,
         )
         # As Postgres returns it: functions by (file, order in file), files and problems by path.
         ordered = Descriptor(
             module_slug=descriptor.module_slug,
-            functions=tuple(sorted(functions, key=lambda f: (f.file_path, f.order_in_file))),
+            functions=tuple(sorted(descriptor.functions, key=lambda f: (f.file_path, f.order_in_file))),
             files=tuple(sorted(descriptor.files, key=lambda e: e.path)),
             problems=tuple(sorted(descriptor.problems, key=lambda p: p.path)),
         )
