@@ -434,7 +434,7 @@ def _is_repository(source: str, ref: str | None) -> bool:
 def _credentials(args: argparse.Namespace, env):
     if not args.token_env:
         return None
-    from codetracker.ports import Credentials
+    from codetracker.ports.git import Credentials
 
     token = env.get(args.token_env)
     if not token:

@@ -26,7 +26,7 @@ from codetracker.domain.service import (
     registration_scope,
 )
 from codetracker.errors import Conflict, InvalidInput
-from codetracker.ports import FunctionCursor
+from codetracker.ports.snapshot_store import FunctionCursor
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.cli import main
 from codetracker.domain.model import Descriptor, PackageInfo, ProblemKind, ScanProblem, SnapshotKey
 from codetracker.domain.package_snapshots import package_descriptors

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from codetracker.domain.model import Checkpoint, FileExtraction, ScanProblem, TreeEntry
 from codetracker.parsing.workers import ParallelOptions, extract_contents
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 
 class ParserExtractor:

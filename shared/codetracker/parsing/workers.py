@@ -50,7 +50,7 @@ from typing import Any
 from codetracker.domain.extraction import extract_blob
 from codetracker.domain.model import Checkpoint, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import SelectionOptions, size_skip_reason, source_dialect
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Outcome = FileExtraction | ScanProblem  # a ScanProblem is about this run only: the caller never caches it
 

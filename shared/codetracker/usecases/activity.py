@@ -7,7 +7,8 @@ import logging
 from codetracker.contracts.cursors import ACTIVITY
 from codetracker.domain.service import Activity, App
 from codetracker.errors import NotFound
-from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, entity_id
 

@@ -28,7 +28,9 @@ from codetracker.domain.selection import (
     source_dialect,
     unread_sources,
 )
-from codetracker.ports import Extractor, FolderTree, ParsedBlobCache, SourceTree
+from codetracker.ports.blob_cache import ParsedBlobCache
+from codetracker.ports.parsing import Extractor
+from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.requests import ExtractFolderRequest
 

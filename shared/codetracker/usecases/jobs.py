@@ -26,7 +26,10 @@ from codetracker.domain.service import (
 )
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import NotFound
-from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
 from codetracker.usecases.pages import Page, page_of

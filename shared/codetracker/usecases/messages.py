@@ -13,7 +13,11 @@ from codetracker.contracts.claim_check import claim_check_from_json
 from codetracker.contracts.message_fields import message_job_id
 from codetracker.domain.service import JobStatus
 from codetracker.errors import ConfigurationError, InvalidMessage, PayloadUnavailable, StoreUnavailable
-from codetracker.ports import Clock, Metrics, PayloadStore, QueueRecord, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.payloads import PayloadStore
+from codetracker.ports.queues import QueueRecord
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.pipeline")
 INVALID_MESSAGES_METRIC = "InvalidMessages"

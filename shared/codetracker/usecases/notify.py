@@ -54,17 +54,13 @@ from codetracker.errors import (
     error_code,
 )
 from codetracker.observability import current_job, job_scope
-from codetracker.ports import (
-    Clock,
-    MessageVisibility,
-    Metrics,
-    PayloadStore,
-    QueueRecord,
-    TokenCipher,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    WebhookSender,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.notifier import WebhookSender
+from codetracker.ports.payloads import PayloadStore
+from codetracker.ports.queues import MessageVisibility, QueueRecord
+from codetracker.ports.secrets import TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.messages import finish_record, open_record, reject_record
 from codetracker.usecases.pipeline import callback_url

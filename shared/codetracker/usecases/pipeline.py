@@ -70,21 +70,14 @@ from codetracker.errors import (
     error_code,
 )
 from codetracker.observability import JobLog, job_scope
-from codetracker.ports import (
-    Clock,
-    Extractor,
-    FetchLimits,
-    MessageVisibility,
-    Metrics,
-    NotifyQueue,
-    PayloadStore,
-    PersistQueue,
-    QueueRecord,
-    RepositoryFetcher,
-    TokenCipher,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import FetchLimits, RepositoryFetcher
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.parsing import Extractor
+from codetracker.ports.payloads import PayloadStore
+from codetracker.ports.queues import MessageVisibility, NotifyQueue, PersistQueue, QueueRecord
+from codetracker.ports.secrets import TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
 from codetracker.usecases.jobs import follows_repository

@@ -14,7 +14,7 @@ from codetracker.domain.refnames import check_ref_name, normalize_commit_sha
 from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import InvalidInput
-from codetracker.ports import Credentials
+from codetracker.ports.git import Credentials
 
 MAX_NAME_LENGTH = 255
 MAX_PAGE_SIZE = 1000

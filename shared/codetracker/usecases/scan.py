@@ -13,14 +13,11 @@ from codetracker.domain.scan import ScanResult
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
-from codetracker.ports import (
-    AddressPolicy,
-    Clock,
-    Extractor,
-    FetchLimits,
-    ParsedBlobCache,
-    RepositoryFetcher,
-)
+from codetracker.ports.blob_cache import ParsedBlobCache
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import FetchLimits, RepositoryFetcher
+from codetracker.ports.network import AddressPolicy
+from codetracker.ports.parsing import Extractor
 from codetracker.usecases.extract import ExtractionResult, FolderOpener, Progress, extract_tree
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
 

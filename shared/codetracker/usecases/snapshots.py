@@ -8,7 +8,8 @@ from codetracker.contracts.cursors import FUNCTIONS, SNAPSHOTS
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotSummary
 from codetracker.domain.service import App, registration_of_scope
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, NotFound, SnapshotNotFound
-from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline, UnitOfWorkFactory
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.requests import MAX_NAME_LENGTH, SnapshotQuery
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, entity_id

@@ -20,7 +20,10 @@ from codetracker.domain.service import Activity, ActivityStatus, ActivityType, J
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.watch import Watch
 from codetracker.errors import Conflict
-from codetracker.ports import Clock, Metrics, RemoteRefs, UnitOfWork
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import RemoteRefs
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWork
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.service_requests import RegisterRepositoryRequest
 

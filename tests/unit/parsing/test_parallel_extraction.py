@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from codetracker.contracts.descriptor import descriptor_to_dict
-from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
+from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
+from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.model import EntryKind, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser, workers
@@ -173,19 +175,20 @@ def test_a_file_found_too_large_once_read_is_a_problem_not_sent(started):
 
 def test_blob_cache_hits_never_reach_the_workers(started):
     files = corpus()
-    cache = MemoryBlobCache()
+    cached, sequentially_cached = MemoryState(), MemoryState()
+    cache = MemoryBlobCache(cached)
     first = extract_tree(
         MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO), cache=cache
     )
     assert len(started) == 2 and first.stats.parsed == first.stats.candidates
-    sequential_cache = MemoryBlobCache()
+    sequential_cache = MemoryBlobCache(sequentially_cached)
     extract_tree(
         MemoryTree(files),
         module_slug="m",
         extractor=ParserExtractor(get_parser("auto"), SEQUENTIAL),
         cache=sequential_cache,
     )
-    assert cache._results == sequential_cache._results  # the workers' results are what gets cached
+    assert cached.blobs == sequentially_cached.blobs  # the workers' results are what gets cached
 
     started.clear()
     second = extract_tree(
@@ -294,7 +297,8 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
     victims = ["gen/00/m0010.mjs", "gen/03/m0150.mjs"]
     for victim in victims:
         files[victim] = files[victim] + KILL_MARKER.encode() + b"\n"
-    cache = MemoryBlobCache()
+    state = MemoryState()
+    cache = MemoryBlobCache(state)
     tree = MemoryTree(files)
     result = extract_tree(tree, module_slug="m", extractor=ParserExtractor(KillerParser(os.getpid()), TWO), cache=cache)
     died = [p for p in result.descriptor.problems if p.reason.startswith("parser worker died")]
@@ -302,7 +306,7 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
         (v, ProblemKind.SKIPPED, "parser worker died (signal 9)") for v in victims
     ]
     shas = {e.path: e.sha for e in tree.entries()}
-    cached = {sha for sha, _ in cache._results}
+    cached = {sha for sha, _ in state.blobs}
     assert not any(shas[v] in cached for v in victims)  # a rescan tries them again
     assert len(cached) == len({shas[p] for p in shas if p.endswith((".js", ".mjs"))}) - len(victims)
     sequential = extract_tree(

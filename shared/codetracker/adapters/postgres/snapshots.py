@@ -19,7 +19,13 @@ from codetracker.adapters.postgres.snapshot_rows import (
     replace_functions,
     replace_problems,
 )
-from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
+from codetracker.domain.snapshot_rules import (
+    check_same_source,
+    check_storable,
+    describe_key,
+    row_counts,
+    stored_summary,
+)
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
@@ -35,7 +41,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 
 if TYPE_CHECKING:
     import psycopg
@@ -171,23 +177,14 @@ class PostgresSnapshotStore:
             # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
             reason = " ".join(str(err).split())
             raise InvalidInput(f"the snapshot of {describe_key(key)} cannot be stored: {reason}") from err
-        return SnapshotSummary(
-            module_slug=key.module_slug,
+        return stored_summary(
+            key,
+            source,
+            rows,
             snapshot_id=module_id,
-            branch_name=key.branch_name,
-            release_tag=key.release_tag,
-            commit_sha=source.commit_sha,
-            functions_count=rows.functions,
-            parameters_count=rows.parameters,
-            return_values_count=rows.return_values,
-            files_count=rows.files,
-            problems_count=rows.problems,
-            last_scanned_at=_iso(last_scanned_at),
-            scope=key.scope,
-            source_location=source_location,
-            source_subpath=source_subpath,
+            scanned_at=_iso(last_scanned_at),
+            recorded_source=(source_location, source_subpath),
             package_of=package_of,
-            package_name=source.name if package_of is not None else None,
         )
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
@@ -279,15 +276,7 @@ class PostgresSnapshotStore:
             "SELECT file_path, count(*) FROM functions WHERE module_id = %s GROUP BY file_path ORDER BY file_path",
             [snapshot_id],
         ).fetchall()
-        problems = tuple(
-            ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
-            for path, kind, reason, line, column in conn.execute(
-                'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s '
-                "ORDER BY path, position",
-                [snapshot_id],
-            )
-        )
-        return SnapshotOutline(tuple((path, count) for path, count in files), problems)
+        return SnapshotOutline(tuple((path, count) for path, count in files), _problems(conn, snapshot_id))
 
     def mark_removed_from_remote(
         self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
@@ -370,15 +359,22 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
         TreeEntry(path=path, kind=EntryKind(kind), size=size, sha=sha) for path, kind, sha, size, _ in file_rows
     )
     type_exports = tuple((row[0], row[4]) for row in file_rows if row[4])
-    problems = tuple(
+    return Descriptor(
+        module_slug=key.module_slug,
+        functions=functions,
+        files=files,
+        problems=_problems(conn, module_id),
+        type_exports=type_exports,
+    )
+
+
+def _problems(conn: psycopg.Connection, module_id: int) -> tuple[ScanProblem, ...]:
+    return tuple(
         ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
         for path, kind, reason, line, column in conn.execute(
             'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s ORDER BY path, position',
             [module_id],
         )
-    )
-    return Descriptor(
-        module_slug=key.module_slug, functions=functions, files=files, problems=problems, type_exports=type_exports
     )
 
 
