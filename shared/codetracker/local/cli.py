@@ -113,7 +113,8 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     """Runs until stopped; `services` is None: the runtime builds each function's own."""
     from codetracker.local.plan import PlanError, parameter_overrides, parse_duration
-    from codetracker.local.runtime import DEFAULT_PORT, DevError, DevOptions, DevRuntime, template_path
+    from codetracker.local.options import DEFAULT_PORT, DevError, DevOptions, template_path
+    from codetracker.local.runtime import DevRuntime
 
     def duration(value: str | None, flag: str, default: float | None = None, *, off: bool = False) -> float | None:
         if value is None:
