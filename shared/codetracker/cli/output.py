@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codetracker.contracts import SUMMARY_FIELDS
+from codetracker.contracts.cli_output import SUMMARY_FIELDS
 
 # The table shows the summary's fields but its scan time, which `show` puts last, with the source.
 SUMMARY_COLUMNS = tuple(name for name in SUMMARY_FIELDS if name != "last_scanned_at")
