@@ -207,6 +207,12 @@ class RepositoryList(BaseModel):
     next: str | None
 
 
+class RepositoryDeleted(BaseModel):
+    id: str
+    deleted: bool
+    snapshots_deleted: int
+
+
 # --- jobs -------------------------------------------------------------------------------------------------------
 
 
