@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from codetracker import contracts
-from codetracker.domain.service import JobStatus
 from codetracker.errors import ConfigurationError, InvalidMessage, PayloadUnavailable, StoreUnavailable
 from codetracker.ports import Clock, Metrics, PayloadStore, QueueRecord, UnitOfWorkFactory
 
@@ -82,15 +81,7 @@ def reject_record(
             if job is None or job.finished:
                 return
             now = clock()
-            uow.jobs.save(
-                replace(
-                    job,
-                    status=JobStatus.FAILED,
-                    updated_at=now,
-                    error_code=error.code,
-                    error_message=f"{queue} message {record.message_id}: {error}"[:2000],
-                )
-            )
+            uow.jobs.save(job.fail(now, code=error.code, message=f"{queue} message {record.message_id}: {error}"))
             uow.commit()
     except StoreUnavailable as err:
         # The message is dropped all the same: its job stays as it was, the log line above says why.
