@@ -136,6 +136,33 @@ class Job:
     notification_attempts: int = 0
     notification_delivered_at: datetime | None = None
 
+    @classmethod
+    def queued(
+        cls,
+        job_id: str,
+        repository_id: str,
+        trigger: JobTrigger,
+        ref: str,
+        now: datetime,
+        *,
+        module_slug: str | None,
+        branch_name: str | None,
+        release_tag: str | None,
+    ) -> Job:
+        """A new job, where every job starts (its scan message goes out with it: the outbox)."""
+        return cls(
+            job_id,
+            repository_id,
+            trigger,
+            ref,
+            JobStatus.QUEUED,
+            now,
+            now,
+            module_slug=module_slug,
+            branch_name=branch_name,
+            release_tag=release_tag,
+        )
+
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)

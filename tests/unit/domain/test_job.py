@@ -88,6 +88,14 @@ def test_a_transition_moves_only_from_its_legal_states(name: str, status: JobSta
     )
 
 
+def test_a_job_starts_queued():
+    made = Job.queued(
+        "j2", "r1", JobTrigger.WEBHOOK, "refs/tags/v1", T0, module_slug="m", branch_name=None, release_tag="v1"
+    )
+    assert (made.status, made.created_at, made.updated_at, made.release_tag) == (JobStatus.QUEUED, T0, T0, "v1")
+    assert made.result is None and not made.finished and not made.past_scanning
+
+
 def test_start_scan_keeps_the_first_attempts_start():
     first = job(JobStatus.QUEUED).start_scan(T0 + timedelta(seconds=1))
     again = replace(first, status=JobStatus.PERSISTING).start_scan(NOW)
