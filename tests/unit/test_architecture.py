@@ -198,7 +198,7 @@ def test_pipeline_handlers_connect_nothing_at_import():
         "    found[name] = sorted(m for m in sys.modules if m.split('.')[0] in\n"
         "        {'psycopg', 'boto3', 'httpx', 'httpcore', 'dulwich', 'tree_sitter', 'esprima', 'cryptography', "
         "'pgserver'})\n"
-        "import codetracker.usecases.pipeline, codetracker.usecases.notify\n"
+        "import codetracker.usecases.scanner, codetracker.usecases.persister, codetracker.usecases.notify\n"
         "found['use cases'] = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'psycopg', 'boto3', 'httpx', 'dulwich'})\n"
         "print(json.dumps(found))\n"

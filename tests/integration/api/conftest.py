@@ -148,6 +148,7 @@ def api(migrated_database_url: str, aws) -> Iterator[Api]:
 def seed(api: Api) -> None:
     """What the sample events refer to: apps A and B, A's registration of REPOSITORY_URL with a job, a snapshot
     (id 1) and activity."""
+    from codetracker.domain.job_result import ResultCounts, StoredResult
     from codetracker.domain.model import (
         Descriptor,
         ExportedFunction,
@@ -228,7 +229,13 @@ def seed(api: Api) -> None:
         module_slug="hello-js",
         branch_name="main",
         release_tag="HEAD",
-        result={"functions": 3},
+        result=StoredResult(
+            snapshot_id=1,
+            commit_sha=ev.PREVIOUS_COMMIT,
+            ref_kind="branch",
+            counts=ResultCounts(functions=3),
+            changes={},
+        ),
     )
     functions = tuple(
         ExportedFunction(
