@@ -44,6 +44,12 @@ class _Once(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+_PATH_HELP = (
+    "one folder of the tree (relative to its root) scanned as a module of its own, named after the folder "
+    "(default: the whole tree)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     root = _ArgumentParser(prog="codetracker", description="Track the exported functions of JavaScript modules.")
     commands = root.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ArgumentParser)
@@ -61,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="only this package (by its package.json name; repeatable); default: every package",
     )
+    extract.add_argument("--path", dest="in_folder", action=_Once, metavar="DIR", help=_PATH_HELP)
     extract.add_argument(
         "--explain",
         action=_Once,
@@ -111,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--package", action="append", metavar="NAME", help="like --packages, only this package (repeatable)"
     )
+    scan.add_argument("--path", dest="in_folder", action=_Once, metavar="DIR", help=_PATH_HELP)
 
     show = commands.add_parser(
         "show", help="list stored snapshots (of every module, or of one), or one snapshot's functions"
@@ -282,6 +290,7 @@ _FLAGS = {
     "slug": "--slug",
     "ref": "--ref",
     "package": "--package",
+    "subpath": "--path",
 }
 _PACKAGE_COLUMNS = ("package", "version", "path", "module_slug", "private", "files", "functions")
 
@@ -362,7 +371,7 @@ def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -
     from codetracker.usecases.extract import extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
-    request = ExtractFolderRequest(_required(args, "path"), module_slug=args.slug)
+    request = ExtractFolderRequest(_in_folder(_required(args, "path"), args.in_folder), module_slug=args.slug)
     with Progress(err) as progress:
         result = extract_folder(
             request,
@@ -427,6 +436,16 @@ def _explain(path: str, result, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _in_folder(folder: str, path: str | None) -> str:
+    """The folder `--path DIR` names inside `folder` (DIR checked: relative, never leaving it)."""
+    if path is None:
+        return folder
+    from codetracker.domain.snapshot_sources import tree_folder
+
+    inside = tree_folder(path)
+    return os.path.join(folder, inside) if inside else folder
+
+
 def _is_repository(source: str, ref: str | None) -> bool:
     return "://" in source or ref is not None or source.startswith("git@")
 
@@ -468,6 +487,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 release_tag=args.tag,
                 module_slug=args.slug,
                 credentials=_credentials(args, os.environ),
+                subpath=args.in_folder or "",
             )
             result = scan_repository(
                 request,
@@ -484,6 +504,7 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         else:
             if args.token_env:
                 raise UsageError("--token-env applies to repository scans")
+            source = _in_folder(source, args.in_folder)
             checkout = services.find_checkout(source)
             request = FolderScanRequest(
                 source,

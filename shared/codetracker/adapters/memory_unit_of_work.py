@@ -250,7 +250,7 @@ class MemorySnapshotStore:
             summary = stored.summary
             if (
                 (key.scope, key.branch_name, key.release_tag) == (scope, branch_name, release_tag)
-                and summary.package_of == package_of
+                and _of_tree(summary.package_of, key.module_slug, package_of)
                 and key.module_slug not in present
                 and summary.removed_from_tree_at is None
             ):
@@ -266,6 +266,11 @@ class MemorySnapshotStore:
         for k in doomed:
             del self._state.snapshots[k]
         return len(doomed)
+
+
+def _of_tree(stored_package_of: str | None, module_slug: str, package_of: str) -> bool:
+    """A package snapshot of the tree, or the tree's whole-tree snapshot stored before it had packages."""
+    return stored_package_of == package_of or (stored_package_of is None and module_slug == package_of)
 
 
 def _cursor_tuple(cursor: SnapshotCursor) -> tuple[str, str, str]:
