@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support import api_events as ev
+from tests.support.package_layouts import LAYOUTS
 
 MONOREPO = {
     "package.json": json.dumps({"name": "mono", "private": True, "workspaces": ["packages/*"]}).encode(),
@@ -178,3 +181,20 @@ def test_package_release_tags_through_the_pipeline(pipeline, app, receiver, http
     )
     # name@version and name-vversion: that package only, under the bare version; a plain tag: every package.
     assert rows == [("mono-core", "1.0.0"), ("util", "2.0.0"), ("mono-core", "v3.0.0"), ("util", "v3.0.0")]
+
+
+@pytest.mark.parametrize("name", sorted(LAYOUTS))
+def test_real_layouts_through_the_api_and_postgres(pipeline, app, receiver, http_repo, name):
+    layout = LAYOUTS[name]
+    http_repo.commit(layout.files)
+    registered = pipeline.register(app["token"], http_repo.url)
+    assert pipeline.drain()["persist"] == 1
+    job = pipeline.get(app["token"], f"/jobs/{registered['job_id']}")
+    assert job["status"] == "done", job
+    expected_slugs = {package: slug for package, (slug, _) in layout.expected.items()}
+    assert {p["name"]: p["module_slug"] for p in job["result"]["packages"]} == expected_slugs
+    listed = pipeline.get(app["token"], f"/repositories/{registered['id']}/snapshots")["items"]
+    assert {s["package"]: s["module_slug"] for s in listed} == expected_slugs
+    for snapshot in listed:
+        detail = pipeline.get(app["token"], f"/snapshots/{snapshot['id']}")
+        assert sorted(f["name"] for f in detail["functions"]) == layout.expected[snapshot["package"]][1], snapshot
