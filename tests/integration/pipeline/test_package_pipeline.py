@@ -198,3 +198,20 @@ def test_real_layouts_through_the_api_and_postgres(pipeline, app, receiver, http
     for snapshot in listed:
         detail = pipeline.get(app["token"], f"/snapshots/{snapshot['id']}")
         assert sorted(f["name"] for f in detail["functions"]) == layout.expected[snapshot["package"]][1], snapshot
+
+
+def test_registering_again_states_the_packages_and_ignore_patterns(pipeline, app, receiver, http_repo):
+    http_repo.commit({**MONOREPO, "packages/util/legacy.js": b"export function legacy() {}\n"})
+    registered = pipeline.register(app["token"], http_repo.url)
+    pipeline.drain()
+    again = pipeline.register(app["token"], http_repo.url, packages=["util"], ignore=["legacy.js"])
+    assert again["id"] == registered["id"] and again["packages"] == ["util"] and again["ignore"] == ["legacy.js"]
+    assert pipeline.drain()["persist"] == 1
+    job = pipeline.get(app["token"], f"/jobs/{again['job_id']}")
+    # The scan it queued tracks util alone, without legacy.js; core is not in this scan's choice, so kept.
+    assert {p["name"]: p["functions"] for p in job["result"]["packages"]} == {"util": 1}, job
+    # Fields left out stay as they are.
+    kept = pipeline.register(app["token"], http_repo.url)
+    assert kept["packages"] == ["util"] and kept["ignore"] == ["legacy.js"]
+    activity = pipeline.get(app["token"], f"/repositories/{registered['id']}/activity")["items"]
+    assert any("now watching" in a["details"] and "packages util" in a["details"] for a in activity), activity
