@@ -349,8 +349,9 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
     )
 
 
-def extraction_from_cache_json(text: str) -> FileExtraction:
-    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
+def extraction_from_cache_json(text: str, *, links: bool = True) -> FileExtraction:
+    """A cached extraction; `links=False` leaves its module links out (None) for a reader that needs none."""
+    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, linked = json.loads(text)
     return FileExtraction(
         functions=tuple(
             [
@@ -388,7 +389,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
         blob_size=blob_size,
         type_exports=type_exports,
         unread_reason=unread_reason,
-        links=_links_from_cache(links) if links is not None else None,
+        links=_links_from_cache(linked) if links and linked is not None else None,
     )
 
 

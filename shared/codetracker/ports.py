@@ -213,7 +213,12 @@ class RepositoryFetcher(Protocol):
 class ParsedBlobCache(Protocol):
     """Extraction results by blob sha, shared by every branch, tag and repository."""
 
-    def get_many(self, shas: Iterable[str], extractor_version: str) -> Mapping[str, FileExtraction]: ...
+    def get_many(
+        self, shas: Iterable[str], extractor_version: str, *, links: bool = True
+    ) -> Mapping[str, FileExtraction]:
+        """The cached results among shas. `links=False` may leave each result's module links out (None): a
+        whole-tree scan builds no export graph, and decoding them is half of a warm rescan's cache read."""
+        ...
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         """A sha already cached for this version keeps its first result."""

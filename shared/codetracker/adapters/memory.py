@@ -46,8 +46,10 @@ class MemoryBlobCache:
     def __init__(self) -> None:
         self._results: dict[tuple[str, str], FileExtraction] = {}
 
-    def get_many(self, shas: Iterable[str], extractor_version: str) -> Mapping[str, FileExtraction]:
-        found = {}
+    def get_many(
+        self, shas: Iterable[str], extractor_version: str, *, links: bool = True
+    ) -> Mapping[str, FileExtraction]:
+        found = {}  # links kept either way: nothing to decode
         for sha in shas:
             hit = self._results.get((sha, extractor_version))
             if hit is not None:

@@ -15,12 +15,14 @@ class UnitOfWorkBlobCache:
     def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
         self._unit_of_work = unit_of_work
 
-    def get_many(self, shas: Iterable[str], extractor_version: str) -> Mapping[str, FileExtraction]:
+    def get_many(
+        self, shas: Iterable[str], extractor_version: str, *, links: bool = True
+    ) -> Mapping[str, FileExtraction]:
         wanted = list(shas)
         if not wanted:
             return {}
         with self._unit_of_work(read_only=True) as uow:
-            return uow.blob_cache.get_many(wanted, extractor_version)
+            return uow.blob_cache.get_many(wanted, extractor_version, links=links)
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         if not results:

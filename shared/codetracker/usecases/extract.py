@@ -101,7 +101,8 @@ def extract_tree(
     extracted: dict[str, FileExtraction] = {}
     if cache:
         for key, keyed in by_key.items():
-            cached = cache.get_many({e.sha for e in keyed if e.sha}, key)
+            # Only a scan package by package builds export graphs from the files' links.
+            cached = cache.get_many({e.sha for e in keyed if e.sha}, key, links=package_names is not None)
             for entry in keyed:
                 hit = cached.get(entry.sha) if entry.sha else None
                 if hit is not None:

@@ -140,3 +140,24 @@ def test_ten_thousand_shas_take_one_statement_each_way(
     assert "INSERT INTO parsed_blobs" in statements[0] and "SELECT" in statements[1]
     with psycopg.connect(migrated_database_url) as conn:
         assert conn.execute("SELECT count(*) FROM parsed_blobs").fetchone() == (10_000,)
+
+
+def test_links_are_left_out_when_not_wanted(cache: UnitOfWorkBlobCache) -> None:
+    from dataclasses import replace
+
+    from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
+
+    links = ModuleLinks(
+        functions=frozenset({"parse"}),
+        local_exports={"parse": "parse"},
+        imports={"read": ImportBinding("read", "default", "./read.js")},
+        re_exports=(ReExport("x", "y", "./z.js"),),
+        star_specifiers=("./all.js",),
+        not_functions=frozenset({"VERSION"}),
+        unknown={"made": "the value of a call"},
+    )
+    linked = replace(EXTRACTED, links=links)
+    cache.put_many({sha(9): linked}, "v1")
+    assert cache.get_many([sha(9)], "v1") == {sha(9): linked}
+    # A whole-tree scan reads no export graph: the same result, its links not decoded.
+    assert cache.get_many([sha(9)], "v1", links=False) == {sha(9): EXTRACTED}

@@ -17,8 +17,9 @@ class PostgresBlobCache:
     def __init__(self, connection: psycopg.Connection) -> None:
         self._connection = connection
 
-    def get_many(self, shas: Iterable[str], extractor_version: str) -> dict[str, FileExtraction]:
-        """The cached results among shas, in one query however many shas are asked for."""
+    def get_many(self, shas: Iterable[str], extractor_version: str, *, links: bool = True) -> dict[str, FileExtraction]:
+        """The cached results among shas, in one query however many shas are asked for; `links=False` leaves
+        their module links undecoded (None)."""
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
@@ -28,7 +29,7 @@ class PostgresBlobCache:
             "SELECT blob_sha, result::text FROM parsed_blobs WHERE extractor_version = %s AND blob_sha = ANY(%s)",
             [extractor_version, wanted],
         ).fetchall()
-        return {sha: extraction_from_cache_json(document) for sha, document in rows}
+        return {sha: extraction_from_cache_json(document, links=links) for sha, document in rows}
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         """Cache results in one statement; a sha already cached for this version keeps its first result."""
