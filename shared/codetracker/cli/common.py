@@ -61,6 +61,7 @@ _FLAGS = {
     "slug": "--slug",
     "ref": "--ref",
     "package": "--package",
+    "subpath": "--path",
 }
 
 
@@ -87,3 +88,21 @@ def error_line(error: Exception) -> str:
 def opener(services, progress):
     """The folder opener of a command that shows its walk's progress."""
     return lambda path: services.open_folder(path, walk_progress=progress.walk)
+
+
+PATH_HELP = (
+    "one folder of the tree (relative to its root) scanned as a module of its own, named after the folder "
+    "(default: the whole tree)"
+)
+
+
+def in_folder(folder: str, path: str | None) -> str:
+    """The folder `--path DIR` names inside `folder` (DIR checked: relative, never leaving it)."""
+    if path is None:
+        return folder
+    import os
+
+    from codetracker.domain.snapshot_sources import tree_folder
+
+    inside = tree_folder(path)
+    return os.path.join(folder, inside) if inside else folder

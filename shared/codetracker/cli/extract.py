@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TextIO
 
-from codetracker.cli.common import EXIT_OK, PARSER_CHOICES, Once, opener, required
+from codetracker.cli.common import EXIT_OK, PARSER_CHOICES, PATH_HELP, Once, in_folder, opener, required
 from codetracker.cli.output import (
     FUNCTION_COLUMNS,
     FUNCTION_FIT,
@@ -32,6 +32,7 @@ def add_parser(commands) -> None:
         metavar="NAME",
         help="only this package (by its package.json name; repeatable); default: every package",
     )
+    extract.add_argument("--path", dest="in_folder", action=Once, metavar="DIR", help=PATH_HELP)
     extract.add_argument(
         "--explain",
         action=Once,
@@ -46,7 +47,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.usecases.extract import extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
-    request = ExtractFolderRequest(required(args, "path"), module_slug=args.slug)
+    request = ExtractFolderRequest(in_folder(required(args, "path"), args.in_folder), module_slug=args.slug)
     with Progress(err) as progress:
         result = extract_folder(
             request,

@@ -8,7 +8,7 @@ import json
 import os
 from typing import TextIO
 
-from codetracker.cli.common import EXIT_OK, PARSER_CHOICES, Once, UsageError, opener, required
+from codetracker.cli.common import EXIT_OK, PARSER_CHOICES, PATH_HELP, Once, UsageError, in_folder, opener, required
 from codetracker.cli.output import SUMMARY_COLUMNS, SUMMARY_FIT, nothing_found_line, read_part, summary_row
 
 
@@ -56,6 +56,7 @@ def add_parser(commands) -> None:
     scan.add_argument(
         "--package", action="append", metavar="NAME", help="like --packages, only this package (repeatable)"
     )
+    scan.add_argument("--path", dest="in_folder", action=Once, metavar="DIR", help=PATH_HELP)
 
 
 def _is_repository(source: str, ref: str | None) -> bool:
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 release_tag=args.tag,
                 module_slug=args.slug,
                 credentials=_credentials(args, os.environ),
+                subpath=args.in_folder or "",
             )
             result = scan_repository(
                 request,
@@ -115,6 +117,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
         else:
             if args.token_env:
                 raise UsageError("--token-env applies to repository scans")
+            source = in_folder(source, args.in_folder)
             checkout = services.find_checkout(source)
             request = FolderScanRequest(
                 source,

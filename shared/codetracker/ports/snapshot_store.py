@@ -115,7 +115,9 @@ class SnapshotStore(Protocol):
     ) -> list[SnapshotSummary]:
         """Mark the package snapshots of `package_of` under this branch and release whose slug is not in
         `present` as removed from the tree at `at` (at `commit_sha`), unless marked already; nothing is
-        deleted. Returns the ones marked."""
+        deleted. The tree's whole-tree snapshot stored before it had packages (slug `package_of`, no
+        package_of of its own) counts as one of them: superseded by the packages, never left looking current.
+        Returns the ones marked."""
         ...
 
     def delete_scope(self, scope: str) -> int:

@@ -177,7 +177,7 @@ class MemorySnapshotStore:
             summary = stored.summary
             if (
                 (key.scope, key.branch_name, key.release_tag) == (scope, branch_name, release_tag)
-                and summary.package_of == package_of
+                and _of_tree(summary.package_of, key.module_slug, package_of)
                 and key.module_slug not in present
                 and summary.removed_from_tree_at is None
             ):
@@ -216,3 +216,8 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
             text.encode("utf-8")
         except UnicodeEncodeError as err:
             raise InvalidInput(f"the snapshot cannot be stored: {err}") from err
+
+
+def _of_tree(stored_package_of: str | None, module_slug: str, package_of: str) -> bool:
+    """A package snapshot of the tree, or the tree's whole-tree snapshot stored before it had packages."""
+    return stored_package_of == package_of or (stored_package_of is None and module_slug == package_of)

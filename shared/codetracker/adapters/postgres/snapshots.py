@@ -305,10 +305,11 @@ class PostgresSnapshotStore:
     ) -> list[SnapshotSummary]:
         rows = self._connection.execute(
             "UPDATE modules SET removed_from_tree_at = %s, removed_from_tree_commit = %s "
-            "WHERE scope = %s AND package_of = %s AND branch_name = %s AND release_tag = %s "
+            "WHERE scope = %s AND (package_of = %s OR (package_of IS NULL AND module_slug = %s)) "
+            "AND branch_name = %s AND release_tag = %s "
             "AND removed_from_tree_at IS NULL AND NOT (module_slug = ANY(%s)) "
             f"RETURNING {_SUMMARY_COLUMNS}",  # type: ignore[arg-type]
-            [at, commit_sha, scope, package_of, branch_name, release_tag, sorted(present)],
+            [at, commit_sha, scope, package_of, package_of, branch_name, release_tag, sorted(present)],
         ).fetchall()
         return sorted((_summary(row) for row in rows), key=lambda s: s.module_slug)
 
