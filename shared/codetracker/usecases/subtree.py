@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from codetracker.domain.model import TreeEntry
 from codetracker.errors import InvalidInput
-from codetracker.ports import SourceTree
+from codetracker.ports.source_trees import SourceTree
 
 
 class Subtree:
