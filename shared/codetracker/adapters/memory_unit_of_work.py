@@ -142,6 +142,7 @@ class MemorySnapshotStore:
             functions=tuple(sorted(functions, key=lambda f: (f.file_path, f.order_in_file))),
             files=tuple(sorted(descriptor.files, key=lambda e: e.path)),
             problems=tuple(sorted(descriptor.problems, key=lambda p: p.path)),
+            public_api=descriptor.public_api,
         )
         self._state.snapshots[key] = _StoredSnapshot(summary, moment, ordered)
         return summary
@@ -280,6 +281,11 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
             texts += [p.name, p.type, p.default_value, p.description, p.doc_default, p.jsdoc_type]
         texts += [t for r in f.return_values for t in (r.type, r.description)]
     texts += [e.path for e in descriptor.files] + [p.reason for p in descriptor.problems]
+    api = descriptor.public_api
+    if api is not None:
+        texts += [t for e in api.entry_points for t in (e.subpath, e.file_path, *e.conditions)]
+        texts += [t for f in api.public_functions for t in (f.subpath, f.export_name, f.file_path, f.name)]
+        texts += [t for u in api.unknown_exports for t in (u.subpath, u.export_name, u.reason)]
     for text in texts:
         if text is None:
             continue

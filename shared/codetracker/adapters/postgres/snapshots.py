@@ -19,6 +19,7 @@ from codetracker.adapters.postgres.snapshot_rows import (
     replace_functions,
     replace_problems,
 )
+from codetracker.adapters.postgres.public_api_rows import load_public_api, replace_public_api
 from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
@@ -64,12 +65,12 @@ _UPSERT_MODULE = """
 INSERT INTO modules AS m (
     scope, module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
     function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count,
-    source_location, source_subpath, package_of
+    source_location, source_subpath, package_of, public_api_known
 )
 SELECT
     %(scope)s, %(module_slug)s, %(branch_name)s, %(release_tag)s, %(name)s, %(folder_path)s, %(commit_sha)s,
     scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s,
-    %(source_location)s, %(source_subpath)s, %(package_of)s
+    %(source_location)s, %(source_subpath)s, %(package_of)s, %(public_api_known)s
 FROM (
     SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), %(stored_at)s::timestamptz)) AS moment
 ) AS scan
@@ -90,7 +91,8 @@ ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     removed_from_remote_at = NULL,
     package_of = EXCLUDED.package_of,
     removed_from_tree_at = NULL,
-    removed_from_tree_commit = NULL
+    removed_from_tree_commit = NULL,
+    public_api_known = EXCLUDED.public_api_known
 WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
 RETURNING id, last_scanned_at, source_location, source_subpath
 """
@@ -154,6 +156,7 @@ class PostgresSnapshotStore:
                         "source_location": source.location,
                         "source_subpath": source.subpath if source.location is not None else "",
                         "package_of": package_of,
+                        "public_api_known": descriptor.public_api is not None,
                     },
                 )
                 written = cur.fetchone()
@@ -167,6 +170,7 @@ class PostgresSnapshotStore:
                 replace_functions(cur, module_id, groups, digests_trusted)
                 replace_files(cur, module_id, descriptor.files, dict(descriptor.type_exports))
                 replace_problems(cur, module_id, descriptor.problems)
+                replace_public_api(cur, module_id, descriptor.public_api)
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
             # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
             reason = " ".join(str(err).split())
@@ -342,12 +346,12 @@ class PostgresSnapshotStore:
 
 def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     row = conn.execute(
-        f"SELECT id FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
+        f"SELECT id, public_api_known FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
         [key.scope, key.module_slug, key.branch_name, key.release_tag],
     ).fetchone()
     if row is None:
         raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
-    module_id = row[0]
+    module_id, public_api_known = row
 
     parameters, return_values = _children(
         conn,
@@ -378,7 +382,12 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
         )
     )
     return Descriptor(
-        module_slug=key.module_slug, functions=functions, files=files, problems=problems, type_exports=type_exports
+        module_slug=key.module_slug,
+        functions=functions,
+        files=files,
+        problems=problems,
+        type_exports=type_exports,
+        public_api=load_public_api(conn, module_id) if public_api_known else None,
     )
 
 
