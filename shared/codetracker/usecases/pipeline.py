@@ -34,7 +34,7 @@ from datetime import datetime
 from typing import Any
 
 from codetracker import contracts
-from codetracker.domain.changes import FunctionChanges, diff_functions
+from codetracker.domain.changes import FunctionChanges, diff_snapshots
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSummary
 from codetracker.domain.notifications import notification_id
 from codetracker.domain.selection import SelectionOptions
@@ -654,11 +654,7 @@ def _store_packages(uow: UnitOfWork, scan: contracts.DecodedScan) -> tuple[Snaps
             stored.append(entry | {"outcome": "stale"})
             newest = newest or stale
             continue
-        changes = diff_functions(
-            previous.functions if previous is not None else None,
-            result.descriptor.functions,
-            previous_commit=previous_commit,
-        )
+        changes = diff_snapshots(previous, result.descriptor, previous_commit=previous_commit)
         entry |= {"outcome": "stored", "snapshot_id": summary.snapshot_id, "functions": summary.functions_count}
         entry["changes"] = changes.summary()
         stored.append(entry)
@@ -728,11 +724,7 @@ def _persist(message: PersistRequested, scan: contracts.DecodedScan, *, ports: P
                 summary = uow.snapshots.store_snapshot(
                     scan.key, scan.descriptor, scan.source, scanned_at=scan.scanned_at
                 )
-                changes = diff_functions(
-                    previous.functions if previous is not None else None,
-                    scan.descriptor.functions,
-                    previous_commit=previous_commit,
-                )
+                changes = diff_snapshots(previous, scan.descriptor, previous_commit=previous_commit)
                 packages = None
         except StaleSnapshot as stale:
             stored = stale.stored
