@@ -94,3 +94,23 @@ def test_public_apis_of_two_keys_stay_apart(unit_of_work):
         )
         uow.commit()
     assert (_load(unit_of_work, first).public_api, _load(unit_of_work, second).public_api) == (API_V1, API_V2)
+
+
+def test_load_public_api_by_id_gives_the_records_its_public_functions_name(unit_of_work):
+    key, plain = _key(), replace(_key(), module_slug="plain")
+    with unit_of_work() as uow:
+        summary = uow.snapshots.store_snapshot(
+            key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg")
+        )
+        without = uow.snapshots.store_snapshot(plain, _descriptor("plain", 2), SnapshotSource("plain"))
+        uow.commit()
+    with unit_of_work(read_only=True) as uow:
+        api, functions = uow.snapshots.load_public_api(summary.snapshot_id)
+        assert uow.snapshots.load_public_api(without.snapshot_id) is None
+        assert uow.snapshots.load_public_api(summary.snapshot_id + without.snapshot_id + 1000) is None
+    assert api == API_V1
+    # f0 under two names is one record; f2 and f3 are deep imports, not listed. Parameters come along.
+    assert [(f.file_path, f.name, [p.name for p in f.parameters]) for f in functions] == [
+        ("src/0.js", "f0", ["x"]),
+        ("src/1.js", "f1", ["x"]),
+    ]

@@ -18,6 +18,7 @@ from codetracker.domain.model import (
     Descriptor,
     ExportedFunction,
     FileExtraction,
+    PackageApi,
     SnapshotKey,
     SnapshotSource,
     SnapshotSummary,
@@ -219,6 +220,14 @@ class MemorySnapshotStore:
         for f in stored.descriptor.functions:
             counts[f.file_path] = counts.get(f.file_path, 0) + 1
         return SnapshotOutline(tuple(sorted(counts.items())), stored.descriptor.problems)
+
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        stored = self._by_id(snapshot_id)
+        api = stored.descriptor.public_api if stored is not None else None
+        if stored is None or api is None:
+            return None
+        named = {(f.file_path, f.name) for f in api.public_functions}
+        return api, tuple(f for f in stored.descriptor.functions if (f.file_path, f.name) in named)
 
     def mark_removed_from_remote(
         self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime

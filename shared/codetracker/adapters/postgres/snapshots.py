@@ -26,6 +26,7 @@ from codetracker.domain.model import (
     Descriptor,
     EntryKind,
     ExportedFunction,
+    PackageApi,
     Parameter,
     ProblemKind,
     ReturnValue,
@@ -292,6 +293,22 @@ class PostgresSnapshotStore:
             )
         )
         return SnapshotOutline(tuple((path, count) for path, count in files), problems)
+
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        conn = self._connection
+        known = conn.execute("SELECT public_api_known FROM modules WHERE id = %s", [snapshot_id]).fetchone()
+        if known is None or not known[0]:
+            return None
+        rows = conn.execute(
+            f"SELECT {_FUNCTION_COLUMNS} FROM functions "  # type: ignore[arg-type]
+            "WHERE module_id = %s AND (file_path, name) IN "
+            "(SELECT file_path, name FROM snapshot_public_functions WHERE module_id = %s) "
+            "ORDER BY file_path, order_in_file, id",
+            [snapshot_id, snapshot_id],
+        ).fetchall()
+        parameters, return_values = _children(conn, "function_id = ANY(%s)", [[row[0] for row in rows]])
+        functions = tuple(_function(row, parameters, return_values) for row in rows)
+        return load_public_api(conn, snapshot_id), functions
 
     def mark_removed_from_remote(
         self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
