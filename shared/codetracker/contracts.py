@@ -20,6 +20,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
@@ -45,7 +46,7 @@ from codetracker.domain.model import (
     SnapshotSource,
     UnknownExport,
 )
-from codetracker.domain.public_listing import public_keys
+from codetracker.domain.public_listing import PublicSubpath, public_keys
 from codetracker.domain.service import JobTrigger, NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import InvalidInput, InvalidMessage
 from codetracker.ports import FunctionCursor, SnapshotCursor
@@ -186,6 +187,29 @@ def package_api_from_dict(d: dict[str, Any]) -> PackageApi:
             UnknownExport(u["subpath"], u["export_name"], u["reason"]) for u in d.get("unknown_exports", ())
         ),
     )
+
+
+def public_subpaths_to_list(subpaths: Sequence[PublicSubpath]) -> list[dict[str, Any]]:
+    """A public API by subpath as `show --public --json` and `GET /snapshots/{id}?public=true` give it: each
+    export name with its function records in the descriptor format."""
+    return [
+        {
+            "subpath": s.subpath,
+            "file_path": s.file_path,
+            "conditions": list(s.conditions),
+            "exports": [
+                {
+                    "export_name": e.export_name,
+                    "file_path": e.file_path,
+                    "name": e.name,
+                    "functions": [function_to_dict(f) for f in e.functions],
+                }
+                for e in s.exports
+            ],
+            "unknown_exports": [{"export_name": u.export_name, "reason": u.reason} for u in s.unknown],
+        }
+        for s in subpaths
+    ]
 
 
 def package_from_dict(d: dict[str, Any]) -> PackageInfo:

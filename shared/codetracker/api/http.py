@@ -26,10 +26,11 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
-from codetracker.contracts import function_to_dict, problem_to_dict
+from codetracker.contracts import function_to_dict, problem_to_dict, public_subpaths_to_list
 from codetracker.errors import (
     CodetrackerError,
     ConfigurationError,
+    InvalidInput,
     RetryableError,
     StoreUnavailable,
     http_status,
@@ -49,6 +50,7 @@ from codetracker.usecases.service_requests import (
 
 if TYPE_CHECKING:
     from codetracker.domain.service import App
+    from codetracker.ports import SnapshotOutline
     from codetracker.wiring import Services
 
 logger = logging.getLogger("codetracker.api")
@@ -438,11 +440,19 @@ FileFilter = Annotated[
     Query(max_length=4096, description="only the functions of this file, or of a folder when it ends with `/`"),
 ]
 NameFilter = Annotated[str | None, Query(max_length=255, description="only the functions of this name")]
+PublicOnly = Annotated[
+    bool,
+    Query(
+        description="list only the public API (`public_api`: by subpath, each export with its function); "
+        "not with `cursor`, `file` or `name`"
+    ),
+]
 
 
 @app.get(
     "/snapshots/<snapshot_id>",
-    summary="One snapshot with a page of its functions (descriptor format), its files and its scan problems",
+    summary="One snapshot with a page of its functions (descriptor format), or its public API only "
+    "(`public=true`), its files and its scan problems",
     security=APP_AUTH,
     responses=_responses((200, m.SnapshotDetail, "the snapshot and a page of functions"), 401, 404, 422),
 )
@@ -452,8 +462,16 @@ def get_snapshot(
     cursor: Cursor = None,
     file: FileFilter = None,
     name: NameFilter = None,
+    public: PublicOnly = False,
 ) -> Response[m.SnapshotDetail]:
     caller, services = _caller(), _services()
+    if public:
+        if cursor is not None or file is not None or name is not None:
+            raise InvalidInput("public=true lists the whole public API: no cursor, file or name", field="public")
+        api = snapshots.get_snapshot_public_api(caller, snapshot_id, unit_of_work=services.unit_of_work)
+        body = m.SnapshotOut.fields_of(api.summary) | {"functions": [], "next": None} | _outline(api.outline)
+        body["public_api"] = public_subpaths_to_list(api.subpaths) if api.subpaths is not None else None
+        return _json(200, body)
     found = snapshots.get_snapshot(
         caller,
         snapshot_id,
@@ -464,9 +482,12 @@ def get_snapshot(
     body = m.SnapshotOut.fields_of(found.summary)
     body["functions"] = [function_to_dict(f) for f in found.functions]
     body["next"] = found.next_cursor
-    body["files"] = [{"path": path, "functions_count": count} for path, count in found.outline.function_files]
-    body["problems"] = [problem_to_dict(p) for p in found.outline.problems]
-    return _json(200, body)
+    return _json(200, body | _outline(found.outline))
+
+
+def _outline(outline: SnapshotOutline) -> dict[str, Any]:
+    files = [{"path": path, "functions_count": count} for path, count in outline.function_files]
+    return {"files": files, "problems": [problem_to_dict(p) for p in outline.problems]}
 
 
 @app.get(
