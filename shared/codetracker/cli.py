@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="a registered repository's snapshots (the service's, e.g. of a running codetracker dev) instead of "
         "the CLI's own scans",
     )
+    show.add_argument(
+        "--public",
+        action="store_true",
+        help="with SLUG and --tag: only the package's public API, by subpath (what each entry point exports)",
+    )
     show.add_argument("--json", action="store_true")
 
     db = commands.add_parser("db", help="the database: where it is, and stopping the embedded one")
@@ -598,6 +603,8 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
 
         scope["scope"] = registration_scope(args.repository.strip().lower())
     query = SnapshotQuery(args.slug, args.branch, args.tag, **scope)
+    if args.public and (args.slug is None or args.tag is None):
+        raise UsageError("--public lists one snapshot's public API: give SLUG and --tag (e.g. --tag HEAD)")
     view = show_snapshots(query, unit_of_work=services.unit_of_work)
     if view.descriptor is None:
         if args.json:
@@ -615,7 +622,9 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
             )
         return EXIT_OK
     (only,) = view.snapshots
-    if args.json:
+    if args.public:
+        _write_public_api(only, view.descriptor, as_json=args.json, out=out)
+    elif args.json:
         payload = contracts.descriptor_to_dict(view.descriptor, include_files=False)
         payload["snapshot"] = contracts.summary_to_dict(only)
         json.dump(payload, out, indent=2, ensure_ascii=False)
@@ -626,6 +635,48 @@ def _cmd_show(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
         out.write(safe_text("source: " + describe_source(only.source_location, only.source_subpath)) + "\n")
         write_table(_function_rows(view.descriptor.functions), _FUNCTION_COLUMNS, out, **_FUNCTION_FIT)
     return EXIT_OK
+
+
+_PUBLIC_COLUMNS = ("subpath", "export", "file", "function", "async", "parameters", "returns")
+_PUBLIC_FIT = {"keep": ("subpath", "export"), "shrink_first": ("parameters", "returns")}
+
+
+def _write_public_api(summary, descriptor, *, as_json: bool, out: TextIO) -> None:
+    """`show --public`: the snapshot's public API by subpath, each export with its function's parameters."""
+    from codetracker import contracts
+    from codetracker.domain.public_listing import group_by_subpath
+    from codetracker.terminal import safe_text, write_table
+
+    api = descriptor.public_api
+    subpaths = group_by_subpath(api, descriptor.functions) if api is not None else None
+    if as_json:
+        listed = contracts.public_subpaths_to_list(subpaths) if subpaths is not None else None
+        payload = {"snapshot": contracts.summary_to_dict(summary), "public_api": listed}
+        json.dump(payload, out, indent=2, ensure_ascii=False)
+        out.write("\n")
+        return
+    out.write(
+        safe_text(f"{summary.module_slug} {summary.branch_name} {summary.release_tag} {summary.commit_sha or ''}")
+    )
+    out.write("\n")
+    if subpaths is None:
+        out.write("no public API stored: not a package's snapshot, or stored before public APIs were (scan again)\n")
+        return
+    for s in subpaths:
+        conditions = f" ({', '.join(s.conditions)})" if s.conditions else ""
+        out.write(safe_text(f"entry point {s.subpath}: {s.file_path or 'not in the tree'}{conditions}") + "\n")
+    rows = [
+        (s.subpath, e.export_name, e.file_path, e.name, "async" if f.is_async else "", _signature(f), _returns(f))
+        for s in subpaths
+        for e in s.exports
+        for f in e.functions
+    ]
+    write_table(rows, _PUBLIC_COLUMNS, out, **_PUBLIC_FIT)
+    for s in subpaths:
+        for u in s.unknown:
+            out.write(safe_text(f"unknown export {s.subpath} {u.export_name}: {u.reason}") + "\n")
+    count = sum(len(s.exports) for s in subpaths)
+    out.write(f"{count} public functions in {len(subpaths)} subpaths\n")
 
 
 def _cmd_db(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
