@@ -16,13 +16,14 @@ one. A snapshot stored without a public API had none; one stored without it now 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from codetracker.domain.model import Descriptor, ExportedFunction, PublicFunction
 
 DEFAULT_NAME_LIMIT = 100
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +37,10 @@ class PublicChanges:
     count: int = 0  # the public functions of the new snapshot
 
     def summary(self, *, limit: int) -> dict[str, Any]:
-        def names(items: Sequence[PublicFunction]) -> list[dict[str, str]]:
-            return [
-                {"subpath": f.subpath, "export_name": f.export_name, "file_path": f.file_path, "name": f.name}
-                for f in items[:limit]
-            ]
+        def named(f: PublicFunction) -> dict[str, str]:
+            return {"subpath": f.subpath, "export_name": f.export_name, "file_path": f.file_path, "name": f.name}
 
-        return {
-            "count": self.count,
-            "added_count": len(self.added),
-            "removed_count": len(self.removed),
-            "changed_count": len(self.changed),
-            "added": names(self.added),
-            "removed": names(self.removed),
-            "changed": names(self.changed),
-            "truncated": any(len(kind) > limit for kind in (self.added, self.removed, self.changed)),
-        }
+        return {"count": self.count, **_kinds(self.added, self.removed, self.changed, named, limit)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,21 +59,30 @@ class FunctionChanges:
     def summary(self, *, limit: int = DEFAULT_NAME_LIMIT) -> dict[str, Any]:
         """The JSON-ready summary kept on the job and sent in the notification."""
 
-        def names(items: Sequence[tuple[str, str]]) -> list[dict[str, str]]:
-            return [{"file_path": path, "name": name} for path, name in items[:limit]]
+        def named(identity: tuple[str, str]) -> dict[str, str]:
+            return {"file_path": identity[0], "name": identity[1]}
 
         return {
             "first_snapshot": self.first_snapshot,
             "previous_commit": self.previous_commit,
-            "added_count": len(self.added),
-            "removed_count": len(self.removed),
-            "changed_count": len(self.changed),
-            "added": names(self.added),
-            "removed": names(self.removed),
-            "changed": names(self.changed),
-            "truncated": any(len(kind) > limit for kind in (self.added, self.removed, self.changed)),
+            **_kinds(self.added, self.removed, self.changed, named, limit),
             "public": self.public.summary(limit=limit) if self.public is not None else None,
         }
+
+
+def _kinds(
+    added: Sequence[T], removed: Sequence[T], changed: Sequence[T], named: Callable[[T], dict[str, str]], limit: int
+) -> dict[str, Any]:
+    """Each kind's count, the first `limit` of each, and whether any kind had more."""
+    return {
+        "added_count": len(added),
+        "removed_count": len(removed),
+        "changed_count": len(changed),
+        "added": [named(x) for x in added[:limit]],
+        "removed": [named(x) for x in removed[:limit]],
+        "changed": [named(x) for x in changed[:limit]],
+        "truncated": any(len(kind) > limit for kind in (added, removed, changed)),
+    }
 
 
 def _identity(f: ExportedFunction) -> tuple[str, str]:
