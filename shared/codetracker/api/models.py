@@ -490,11 +490,40 @@ class ProblemOut(BaseModel):
     column: int | None
 
 
+class PublicExportOut(BaseModel):
+    export_name: str = Field(description="the name an importer of the subpath uses")
+    file_path: str = Field(description="(file_path, name): the function record where it is defined")
+    name: str
+    functions: list[FunctionOut] = Field(
+        description="that record with its parameters (several: the overloads of one name)"
+    )
+
+
+class UnknownExportOut(BaseModel):
+    export_name: str
+    reason: str = Field(description="why its value could not be decided (never counted as a function)")
+
+
+class PublicSubpathOut(BaseModel):
+    subpath: str = Field(description='"." or "./feature", as an `import` names it after the package name')
+    file_path: str | None = Field(description="the entry point's file; null when its target is not in the tree")
+    conditions: list[str] = Field(description="the `exports` conditions an `import` took, outer first")
+    exports: list[PublicExportOut] = Field(description="its public functions, by export name")
+    unknown_exports: list[UnknownExportOut]
+
+
 class SnapshotDetail(SnapshotOut):
-    functions: list[FunctionOut] = Field(description="a page of functions, of the `file` and `name` asked for")
+    functions: list[FunctionOut] = Field(
+        description="a page of functions, of the `file` and `name` asked for (empty with `public=true`)"
+    )
     next: str | None = Field(description="cursor of the next page of functions (same filters), null on the last")
     files: list[FunctionFileOut] = Field(description="every file holding functions, by path, with how many")
     problems: list[ProblemOut] = Field(description="the scan's problems, by path")
+    public_api: list[PublicSubpathOut] | None = Field(
+        default=None,
+        description="with `public=true`: the package's public API, by subpath in entry point order; null "
+        "otherwise, and when the snapshot has none (not a package's, or stored before public APIs were)",
+    )
 
 
 # --- activity ---------------------------------------------------------------------------------------------------

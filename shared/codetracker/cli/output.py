@@ -16,12 +16,12 @@ PACKAGE_COLUMNS = ("package", "version", "path", "module_slug", "private", "file
 
 def function_rows(functions) -> list[tuple]:
     return [
-        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", _signature(f), _returns(f))
+        (f.file_path, f.name, f.export_type, "async" if f.is_async else "", signature_text(f), returns_text(f))
         for f in functions
     ]
 
 
-def _signature(f) -> str:
+def signature_text(f) -> str:
     parts = []
     for p in f.parameters:
         text = ("..." if p.is_rest else "") + p.name + ("?" if p.is_optional and not p.is_rest else "")
@@ -29,7 +29,7 @@ def _signature(f) -> str:
     return "(" + ", ".join(parts) + ")"
 
 
-def _returns(f) -> str:
+def returns_text(f) -> str:
     return " | ".join(r.type for r in f.return_values if r.type)
 
 

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import TextIO
 
-from codetracker.cli.common import EXIT_OK, Once
+from codetracker.cli.common import EXIT_OK, Once, UsageError
 from codetracker.cli.output import (
     FUNCTION_COLUMNS,
     FUNCTION_FIT,
@@ -31,6 +31,11 @@ def add_parser(commands) -> None:
         help="a registered repository's snapshots (the service's, e.g. of a running codetracker dev) instead of "
         "the CLI's own scans",
     )
+    show.add_argument(
+        "--public",
+        action="store_true",
+        help="with SLUG and --tag: only the package's public API, by subpath (what each entry point exports)",
+    )
     show.add_argument("--json", action="store_true")
 
 
@@ -48,6 +53,8 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
 
         scope["scope"] = registration_scope(args.repository.strip().lower())
     query = SnapshotQuery(args.slug, args.branch, args.tag, **scope)
+    if args.public and (args.slug is None or args.tag is None):
+        raise UsageError("--public lists one snapshot's public API: give SLUG and --tag (e.g. --tag HEAD)")
     view = show_snapshots(query, unit_of_work=services.unit_of_work)
     if view.descriptor is None:
         if args.json:
@@ -65,7 +72,11 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
             )
         return EXIT_OK
     (only,) = view.snapshots
-    if args.json:
+    if args.public:
+        from codetracker.cli.public_api import write_public_api
+
+        write_public_api(only, view.descriptor, as_json=args.json, out=out)
+    elif args.json:
         payload = descriptor_to_dict(view.descriptor, include_files=False)
         payload["snapshot"] = summary_to_dict(only)
         json.dump(payload, out, indent=2, ensure_ascii=False)

@@ -11,6 +11,7 @@ from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
     ExportedFunction,
+    PackageApi,
     ScanProblem,
     SnapshotKey,
     SnapshotSource,
@@ -92,6 +93,12 @@ class SnapshotStore(Protocol):
 
     def load_outline(self, snapshot_id: int) -> SnapshotOutline:
         """The files holding the snapshot's functions, with how many each, and its scan problems (by path)."""
+        ...
+
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        """The snapshot's public API and the function records its public functions name (with parameters
+        and return values, in load_functions' order); None when the snapshot has no public API (a tree
+        without package.json, a snapshot stored before public APIs were) or no such snapshot."""
         ...
 
     def mark_removed_from_remote(

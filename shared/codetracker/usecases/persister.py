@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from codetracker.contracts.message_fields import message_job_id
 from codetracker.contracts.persist_requested import persist_requested_from_json
 from codetracker.contracts.scan_result import extraction_stats_to_dict, fetch_stats_to_dict
-from codetracker.domain.changes import FunctionChanges, diff_functions
+from codetracker.domain.changes import FunctionChanges, diff_snapshots
 from codetracker.domain.job import JobStage, StageTimes, seconds_between
 from codetracker.domain.job_result import (
     PackageOutcome,
@@ -238,9 +238,7 @@ def _previous(uow: UnitOfWork, key: SnapshotKey) -> tuple[Descriptor | None, str
 def _changes_since_previous(uow: UnitOfWork, key: SnapshotKey, descriptor: Descriptor) -> FunctionChanges:
     """What changed since the snapshot stored under the key, read before it is replaced."""
     previous, previous_commit = _previous(uow, key)
-    return diff_functions(
-        previous.functions if previous is not None else None, descriptor.functions, previous_commit=previous_commit
-    )
+    return diff_snapshots(previous, descriptor, previous_commit=previous_commit)
 
 
 def _store_module(uow: UnitOfWork, scan: ScanResult) -> _Stored:

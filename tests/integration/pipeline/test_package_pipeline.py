@@ -32,6 +32,11 @@ def test_each_package_is_its_own_snapshot_and_one_notification_lists_them(pipeli
     assert packages["@mono/core"]["module_slug"] == "mono-core" and packages["@mono/core"]["functions"] == 1
     assert all(p["outcome"] == "stored" and p["changes"]["first_snapshot"] for p in packages.values())
     assert job["result"]["removed_packages"] == []
+    # Public functions counted apart: core's one export, reached from its entry point (index.js).
+    core_public = packages["@mono/core"]["changes"]["public"]
+    assert core_public["count"] == 1 and core_public["added"] == [
+        {"subpath": ".", "export_name": "core", "file_path": "packages/core/index.js", "name": "core"}
+    ]
 
     rows = pipeline.rows(
         "SELECT module_slug, package_of, commit_sha FROM modules WHERE scope = %s ORDER BY module_slug",
@@ -59,6 +64,9 @@ def test_each_package_is_its_own_snapshot_and_one_notification_lists_them(pipeli
     second = receiver.wait_for(2)[1]
     assert second.json["data"]["packages"]["removed"] == ["util"]
     assert second.json["data"]["snapshot"]["module_slug"] == "mono-core"
+    public = second.json["data"]["changes"]["public"]
+    assert (public["added_count"], public["removed_count"], public["changed_count"]) == (0, 0, 1)
+    assert [c["export_name"] for c in public["changed"]] == ["core"]
     rows = pipeline.rows(
         "SELECT module_slug, commit_sha, removed_from_tree_commit FROM modules WHERE scope = %s ORDER BY module_slug",
         f"repository:{registered['id']}",
