@@ -10,7 +10,7 @@ import pytest
 
 from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.cli import main
 from codetracker.parsing import get_parser
 from codetracker.usecases.extract import extract_tree
@@ -157,3 +157,20 @@ def test_package_mode_reads_only_published_files_and_reports_manifest_problems()
     assert [f.name for f in result.descriptor.functions] == ["a"]
     assert "test/t.mjs" not in tree.reads
     assert [(p.path, p.kind) for p in result.descriptor.problems] == [("sub/package.json", "skipped")]
+
+
+def test_exports_resolve_into_a_nested_package_folder():
+    # ramda: `es/package.json` holds only `"type": "module"`, yet `import 'ramda'` resolves to es/index.js
+    files = {
+        "package.json": _pkg("r", exports={".": {"import": "./es/index.js", "default": "./src/index.js"}}).encode(),
+        "es/package.json": b'{"type": "module"}',
+        "es/index.js": b"export { default as add } from './add.js';\n",
+        "es/add.js": b"export default function add(a, b) { return a + b; }\n",
+        "src/index.js": b"module.exports = {};\n",
+    }
+    result = extract_tree(
+        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("esprima")), package_names=()
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    assert [(e.subpath, e.file_path) for e in root.entry_points] == [(".", "es/index.js")]
+    assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [("add", "es/add.js", "add")]

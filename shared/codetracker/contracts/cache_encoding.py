@@ -9,8 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from codetracker.domain.call_values import Built, Factory, Guard
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
-from codetracker.domain.model import ExportedFunction, FileExtraction, Parameter, ProblemKind, ReturnValue
+from codetracker.domain.model import (
+    ExportedFunction,
+    FileExtraction,
+    Parameter,
+    ParamSyntax,
+    ProblemKind,
+    ReturnValue,
+)
 
 
 def extraction_to_cache_json(x: FileExtraction) -> str:
@@ -67,11 +75,39 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         list(links.star_specifiers),
         sorted(links.not_functions),
         dict(links.unknown),
+        {name: [list(b.callees), b.reason, b.arguments] for name, b in links.built.items()},
+        {name: _factory_to_cache(f) for name, f in links.factories.items()},
+        dict(links.factory_exports),
     ]
 
 
+def _factory_to_cache(factory: Factory) -> list[Any]:
+    params = None
+    if factory.params is not None:
+        params = [
+            [p.source, p.identifier, p.default_source, p.is_rest, p.annotation, p.is_optional] for p in factory.params
+        ]
+    guard = factory.guard
+    if guard is not None:
+        guard_row = [guard.operator, guard.left, guard.right, guard.returns_when, guard.defaults]
+    return [list(factory.callees), params, guard_row if guard is not None else None]
+
+
+def _factory_from_cache(row: list[Any]) -> Factory:
+    callees, params, guard = row
+    return Factory(
+        tuple(callees),
+        tuple(ParamSyntax(*p) for p in params) if params is not None else None,
+        Guard(guard[0], tuple(guard[1]), tuple(guard[2]), guard[3], tuple(tuple(d) for d in guard[4]))
+        if guard is not None
+        else None,
+    )
+
+
 def _links_from_cache(row: list[Any]) -> ModuleLinks:
-    functions, local_exports, imports, re_exports, stars, not_functions, unknown = row
+    functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
+        row
+    )
     return ModuleLinks(
         functions=frozenset(functions),
         local_exports=local_exports,
@@ -80,6 +116,12 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         star_specifiers=tuple(stars),
         not_functions=frozenset(not_functions),
         unknown=unknown,
+        built={
+            name: Built(tuple(callees), reason, tuple(tuple(a) for a in arguments) if arguments is not None else None)
+            for name, (callees, reason, arguments) in built.items()
+        },
+        factories={name: _factory_from_cache(row) for name, row in factories.items()},
+        factory_exports=factory_exports,
     )
 
 
