@@ -296,7 +296,7 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
                     p.is_rest,
                     p.default_value,
                     p.description,
-                    p.doc_default,  # the dataclass order, so that Parameter(*p) decodes it
+                    p.doc_default,  # the dataclass order (_parameter_from_cache)
                     p.type_source,
                     p.jsdoc_type,
                     list(p.keys),
@@ -348,6 +348,13 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
     )
 
 
+def _parameter_from_cache(row: list[Any]) -> Parameter:
+    name, position, type_, optional, rest, default, description, doc_default, type_source, jsdoc_type, keys = row
+    return Parameter(
+        name, position, type_, optional, rest, default, description, doc_default, type_source, jsdoc_type, tuple(keys)
+    )
+
+
 def extraction_from_cache_json(text: str) -> FileExtraction:
     functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
     return FileExtraction(
@@ -361,7 +368,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
                     description,
                     jsdoc_raw,
                     order,
-                    tuple([Parameter(*p[:-1], tuple(p[-1])) for p in parameters]),
+                    tuple([_parameter_from_cache(p) for p in parameters]),
                     tuple([ReturnValue(*r) for r in returns]),
                     type_parameters,
                     overload,
@@ -495,7 +502,7 @@ def scan_requested_from_json(text: str | bytes) -> ScanRequested:
     if not isinstance(snapshot, dict):
         raise InvalidMessage("snapshot must be an object")
 
-    def text_field(source: dict, name: str, *, optional: bool = False) -> str | None:
+    def text_field(source: dict[str, Any], name: str, *, optional: bool = False) -> str | None:
         value = source.get(name)
         if value is None and optional:
             return None
@@ -508,7 +515,7 @@ def scan_requested_from_json(text: str | bytes) -> ScanRequested:
         if not _UUID.fullmatch(value or ""):
             raise InvalidMessage(f"{name} must be a uuid")
     try:
-        trigger = JobTrigger(body.get("trigger"))
+        trigger = JobTrigger(str(body.get("trigger")))
     except ValueError:
         raise InvalidMessage(f"trigger {body.get('trigger')!r} is not one of the job triggers") from None
     try:
@@ -879,7 +886,7 @@ def snapshot_stored_event(
                  {"stored": [{"module_slug", "name", "version", "path", "private", "release_tag",
                               "outcome": "stored" | "stale", "snapshot_id"?, "functions"?, "changes"?, "url"}],
                   "removed": [module slugs gone from the tree at this commit, marked removed]}}}"""
-    event = {
+    event: dict[str, Any] = {
         "type": "snapshot.stored",
         "timestamp": _utc_text(at),
         "data": {

@@ -56,15 +56,15 @@ def _identity(f: ExportedFunction) -> tuple[str, str]:
     return f.file_path, f.name
 
 
-def _visible(f: ExportedFunction) -> tuple:
+def _visible(f: ExportedFunction) -> tuple[object, ...]:
     return (f.export_type, f.is_async, f.description, f.parameters, f.return_values, f.type_parameters, f.overload)
 
 
-def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], tuple]:
+def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], tuple[object, ...]]:
     """What is visible of each (file, name): every function of that identity, in order. One name has
     several in TypeScript (each overload signature is one function), and when a function is exported
     twice (`export function f` and `export default f`)."""
-    found: dict[tuple[str, str], tuple] = {}
+    found: dict[tuple[str, str], tuple[object, ...]] = {}
     for f in functions:
         key = _identity(f)
         found[key] = found.get(key, ()) + (_visible(f),)

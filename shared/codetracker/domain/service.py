@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, Watch
 
@@ -178,7 +179,7 @@ class Job:
     scan: StageTimes = StageTimes()
     persist: StageTimes = StageTimes()
     notify: StageTimes = StageTimes()
-    result: dict | None = None  # counts, commit, durations, changes: kept after the snapshot is replaced
+    result: dict[str, Any] | None = None  # counts, commit, durations, changes: kept after the snapshot is replaced
     error_code: str | None = None
     error_message: str | None = None
     # The last log lines of the job's processing, kept when it fails (GET /jobs/{id} returns them).
@@ -254,7 +255,7 @@ class PersistRequested:
     scan_ended_at: datetime
     # The ScanResult in its wire form (contracts.scan_result_to_dict): kept as a mapping here so the domain does
     # not depend on the use case's type; contracts converts both ways.
-    result: dict
+    result: dict[str, Any]
 
 
 class NotificationType(StrEnum):
@@ -273,7 +274,7 @@ class NotifyRequested:
     notification_id: str
     job_id: str
     repository_id: str
-    event: dict
+    event: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,7 +54,7 @@ def split_by_package(
         package = replace(package, module_slug=result.key.module_slug)
         split = [(package, replace(descriptor, module_slug=package.module_slug))]
     release = release_of_tag(tag, [package.name for package, _ in split]) if tag else None
-    out: list[ScanResult] = []
+    out: list[ScanResult | DecodedScan] = []
     for package, descriptor in split:
         if release is not None and release.packages is not None and package.name not in release.packages:
             continue

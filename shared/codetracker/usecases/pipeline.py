@@ -194,7 +194,7 @@ def fail_job(
             return False
         registration = uow.registrations.find(job.repository_id)
         stage_times = {"scan": job.scan, "persist": job.persist}[stage]
-        times = replace(stage_times, started_at=stage_times.started_at or now, ended_at=now)
+        times: dict[str, Any] = {stage: replace(stage_times, started_at=stage_times.started_at or now, ended_at=now)}
         failed = replace(
             job,
             status=JobStatus.FAILED,
@@ -203,7 +203,7 @@ def fail_job(
             error_code=error.code,
             error_message=message,
             log_tail=log.tail() if log is not None else job.log_tail,
-            **{stage: times},
+            **times,
         )
         if registration is not None and registration.deleted_at is None:
             app = uow.apps.get(registration.app_id)
@@ -625,7 +625,9 @@ def _previous(uow: UnitOfWork, key: SnapshotKey) -> tuple[Descriptor | None, str
         return None, None
 
 
-def _store_packages(uow: UnitOfWork, scan: contracts.DecodedScan) -> tuple[SnapshotSummary, FunctionChanges, dict]:
+def _store_packages(
+    uow: UnitOfWork, scan: contracts.DecodedScan
+) -> tuple[SnapshotSummary, FunctionChanges, dict[str, Any]]:
     """Every package's snapshot of the scanned commit, in the caller's unit of work (one transaction), and
     the packages gone from the tree marked. Returns the primary package's summary and changes (the job's
     top-level figures, as for one module: the package with the registration's slug, else the root one, else
@@ -664,7 +666,7 @@ def _store_packages(uow: UnitOfWork, scan: contracts.DecodedScan) -> tuple[Snaps
     return primary[1], primary[2], {"stored": stored, "removed": removed}
 
 
-def _package_activity(scan: contracts.DecodedScan, packages: dict) -> list[str]:
+def _package_activity(scan: contracts.DecodedScan, packages: dict[str, Any]) -> list[str]:
     """One timeline line per package that changed (or is new), one per package gone."""
     at = f"{scan.key.branch_name} {scan.key.release_tag} at {(scan.source.commit_sha or '')[:12]}"
     lines = []
@@ -678,11 +680,11 @@ def _package_activity(scan: contracts.DecodedScan, packages: dict) -> list[str]:
     return lines or [f"stored {len(packages['stored'])} packages {at}: no function changed"]
 
 
-def _changed(changes: dict) -> bool:
+def _changed(changes: dict[str, Any]) -> bool:
     return any(changes.get(k) for k in ("added_count", "removed_count", "changed_count"))
 
 
-def _counts(changes: dict) -> str:
+def _counts(changes: dict[str, Any]) -> str:
     return f"+{changes.get('added_count', 0)} -{changes.get('removed_count', 0)} ~{changes.get('changed_count', 0)}"
 
 
