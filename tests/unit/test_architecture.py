@@ -77,14 +77,15 @@ def test_dependencies_point_inwards():
             for module in _internal_imports(path):
                 if module.startswith(forbidden):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
-    inner = [PACKAGE / "contracts.py", PACKAGE / "errors.py", *sorted((PACKAGE / "ports").rglob("*.py"))]
+    inner = [
+        PACKAGE / "errors.py",
+        *sorted((PACKAGE / "contracts").rglob("*.py")),
+        *sorted((PACKAGE / "ports").rglob("*.py")),
+    ]
     for path in inner:
-        name = str(path.relative_to(PACKAGE))
         for module in _internal_imports(path):
-            if module.startswith(("codetracker.adapters", "codetracker.usecases.", "codetracker.wiring")):
-                # contracts may name use-case types for annotations only (TYPE_CHECKING)
-                if not (name == "contracts.py" and module == "codetracker.usecases.scan"):
-                    offenders.append(f"{name} imports {module}")
+            if module.startswith(("codetracker.adapters", "codetracker.usecases", "codetracker.wiring")):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
     assert offenders == []
 
 
@@ -135,7 +136,8 @@ def test_cli_start_up_imports_no_heavy_module():
         "import sys, codetracker.cli as c\n"
         "c.build_parser()\n"
         "import codetracker.usecases.scan, codetracker.usecases.persist, codetracker.usecases.snapshots\n"
-        "import codetracker.wiring, codetracker.settings, codetracker.contracts\n"
+        "import codetracker.wiring, codetracker.settings, codetracker.contracts.descriptor\n"
+        "import codetracker.contracts.cli_output, codetracker.contracts.cursors\n"
         "heavy = {'psycopg', 'dulwich', 'esprima', 'tree_sitter', 'boto3', 'httpx', 'pgserver', 'urllib3'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
@@ -196,7 +198,7 @@ def test_pipeline_handlers_connect_nothing_at_import():
         "    found[name] = sorted(m for m in sys.modules if m.split('.')[0] in\n"
         "        {'psycopg', 'boto3', 'httpx', 'httpcore', 'dulwich', 'tree_sitter', 'esprima', 'cryptography', "
         "'pgserver'})\n"
-        "import codetracker.usecases.pipeline, codetracker.usecases.notify\n"
+        "import codetracker.usecases.scanner, codetracker.usecases.persister, codetracker.usecases.notify\n"
         "found['use cases'] = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'psycopg', 'boto3', 'httpx', 'dulwich'})\n"
         "print(json.dumps(found))\n"

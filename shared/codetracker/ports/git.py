@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
+from codetracker.domain.scan import FetchStats
 from codetracker.ports.network import AddressPolicy
 from codetracker.ports.source_trees import SourceTree
 
@@ -19,16 +20,6 @@ class FetchedRef:
     name: str  # the short branch or tag name ("" for a commit)
     commit_sha: str
     default_branch: str | None  # the remote's default branch, when it advertises one
-
-
-@dataclass(frozen=True, slots=True)
-class FetchStats:
-    bytes_received: int
-    used_filter: bool  # True when trees were fetched first and blobs on demand (protocol v2 filter)
-    blobs_fetched: int = 0
-    # What happened: "local" (read in place from a local repository, nothing fetched), "filtered" (trees
-    # first, then the blobs needed) or "full" (the whole depth-1 pack).
-    transport: str = "full"
 
 
 class FetchedTree(SourceTree, Protocol):

@@ -11,6 +11,7 @@ from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
     ExportedFunction,
+    PackageApi,
     ScanProblem,
     SnapshotKey,
     SnapshotSource,
@@ -94,6 +95,12 @@ class SnapshotStore(Protocol):
         """The files holding the snapshot's functions, with how many each, and its scan problems (by path)."""
         ...
 
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        """The snapshot's public API and the function records its public functions name (with parameters
+        and return values, in load_functions' order); None when the snapshot has no public API (a tree
+        without package.json, a snapshot stored before public APIs were) or no such snapshot."""
+        ...
+
     def mark_removed_from_remote(
         self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
     ) -> int:
@@ -115,7 +122,9 @@ class SnapshotStore(Protocol):
     ) -> list[SnapshotSummary]:
         """Mark the package snapshots of `package_of` under this branch and release whose slug is not in
         `present` as removed from the tree at `at` (at `commit_sha`), unless marked already; nothing is
-        deleted. Returns the ones marked."""
+        deleted. The tree's whole-tree snapshot stored before it had packages (slug `package_of`, no
+        package_of of its own) counts as one of them: superseded by the packages, never left looking current.
+        Returns the ones marked."""
         ...
 
     def delete_scope(self, scope: str) -> int:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from codetracker.adapters.sqs import QueueUnavailable, SqsScanQueue
-from codetracker.contracts import scan_requested_to_json
+from codetracker.contracts.scan_requested import scan_requested_to_json
 from codetracker.domain.service import JobTrigger, ScanRequested
 from codetracker.usecases.outbox import CLAIM_S
 from tests.integration.pipeline.conftest import files_v2

@@ -43,8 +43,9 @@ from codetracker.adapters.git.location import RepositoryLocation
 from codetracker.adapters.git.pack_stream import ObjectPool, PackReceiver
 from codetracker.adapters.git.refs import RefTarget, default_branch, peel_to_commit, ref_prefixes, resolve_ref
 from codetracker.adapters.git.transport import NoHaves, client_classes, http_pool_manager
+from codetracker.domain.scan import FetchStats
 from codetracker.errors import FetchError, FetchLimitExceeded, FetchTimeout, GitServerError, RefNotFound
-from codetracker.ports.git import Credentials, FetchLimits, FetchStats, FetchedRef
+from codetracker.ports.git import Credentials, FetchedRef, FetchLimits
 from codetracker.ports.network import AddressPolicy
 
 __all__ = ["PROGRESS_INTERVAL", "RemoteSession"]

@@ -11,6 +11,7 @@ from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
     ExportedFunction,
+    PackageApi,
     SnapshotKey,
     SnapshotSource,
     SnapshotSummary,
@@ -69,6 +70,7 @@ class MemorySnapshotStore:
             functions=tuple(sorted(descriptor.functions, key=lambda f: (f.file_path, f.order_in_file))),
             files=tuple(sorted(descriptor.files, key=lambda e: e.path)),
             problems=tuple(sorted(descriptor.problems, key=lambda p: p.path)),
+            public_api=descriptor.public_api,
         )
         self._state.snapshots[key] = StoredSnapshot(summary, moment, ordered)
         return summary
@@ -146,6 +148,14 @@ class MemorySnapshotStore:
             counts[f.file_path] = counts.get(f.file_path, 0) + 1
         return SnapshotOutline(tuple(sorted(counts.items())), stored.descriptor.problems)
 
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        stored = self._by_id(snapshot_id)
+        api = stored.descriptor.public_api if stored is not None else None
+        if stored is None or api is None:
+            return None
+        named = {(f.file_path, f.name) for f in api.public_functions}
+        return api, tuple(f for f in stored.descriptor.functions if (f.file_path, f.name) in named)
+
     def mark_removed_from_remote(
         self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
     ) -> int:
@@ -177,7 +187,7 @@ class MemorySnapshotStore:
             summary = stored.summary
             if (
                 (key.scope, key.branch_name, key.release_tag) == (scope, branch_name, release_tag)
-                and summary.package_of == package_of
+                and _of_tree(summary.package_of, key.module_slug, package_of)
                 and key.module_slug not in present
                 and summary.removed_from_tree_at is None
             ):
@@ -207,6 +217,11 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
             texts += [p.name, p.type, p.default_value, p.description, p.doc_default, p.jsdoc_type]
         texts += [t for r in f.return_values for t in (r.type, r.description)]
     texts += [e.path for e in descriptor.files] + [p.reason for p in descriptor.problems]
+    api = descriptor.public_api
+    if api is not None:
+        texts += [t for e in api.entry_points for t in (e.subpath, e.file_path, *e.conditions)]
+        texts += [t for f in api.public_functions for t in (f.subpath, f.export_name, f.file_path, f.name)]
+        texts += [t for u in api.unknown_exports for t in (u.subpath, u.export_name, u.reason)]
     for text in texts:
         if text is None:
             continue
@@ -216,3 +231,8 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
             text.encode("utf-8")
         except UnicodeEncodeError as err:
             raise InvalidInput(f"the snapshot cannot be stored: {err}") from err
+
+
+def _of_tree(stored_package_of: str | None, module_slug: str, package_of: str) -> bool:
+    """A package snapshot of the tree, or the tree's whole-tree snapshot stored before it had packages."""
+    return stored_package_of == package_of or (stored_package_of is None and module_slug == package_of)
