@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from datetime import datetime
 
 from codetracker.contracts.message_fields import UUID_PATTERN
@@ -62,7 +63,7 @@ def scan_requested_from_json(text: str | bytes) -> ScanRequested:
     if not isinstance(snapshot, dict):
         raise InvalidMessage("snapshot must be an object")
 
-    def text_field(source: dict, name: str, *, optional: bool = False) -> str | None:
+    def text_field(source: dict[str, Any], name: str, *, optional: bool = False) -> str | None:
         value = source.get(name)
         if value is None and optional:
             return None
@@ -75,7 +76,7 @@ def scan_requested_from_json(text: str | bytes) -> ScanRequested:
         if not UUID_PATTERN.fullmatch(value or ""):
             raise InvalidMessage(f"{name} must be a uuid")
     try:
-        trigger = JobTrigger(body.get("trigger"))
+        trigger = JobTrigger(str(body.get("trigger")))
     except ValueError:
         raise InvalidMessage(f"trigger {body.get('trigger')!r} is not one of the job triggers") from None
     try:

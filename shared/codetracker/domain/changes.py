@@ -139,7 +139,9 @@ def diff_snapshots(
     return replace(changes, public=public)
 
 
-def _public_exports(descriptor: Descriptor) -> dict[tuple[str, str], tuple[PublicFunction, tuple, tuple]]:
+def _public_exports(
+    descriptor: Descriptor,
+) -> dict[tuple[str, str], tuple[PublicFunction, tuple[object, ...], tuple[object, ...]]]:
     """Each public export by (subpath, export name): its record, that record's identity, what is visible of it."""
     if descriptor.public_api is None:
         return {}
