@@ -34,3 +34,26 @@ def test_the_code_is_ruff_formatted():
 def test_the_code_passes_ruff_check():
     result = _ruff("check", ".")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# The strict layers (pyproject.toml [tool.mypy]); the rest of the package is not clean in default mode yet.
+_TYPED = [
+    "-p",
+    "codetracker.domain",
+    "-p",
+    "codetracker.usecases",
+    "-p",
+    "codetracker.ports",
+    "-p",
+    "codetracker.contracts",
+]
+
+
+def test_the_inner_layers_pass_mypy_strict(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # mypy is a dev dependency like ruff: a missing one is a broken install. A cache in a temp dir: no state kept.
+    cache = tmp_path_factory.mktemp("mypy-cache")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", *_TYPED, "--cache-dir", str(cache)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -125,6 +125,13 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
     )
 
 
+def _parameter_from_cache(row: list[Any]) -> Parameter:
+    name, position, type_, optional, rest, default, description, doc_default, type_source, jsdoc_type, keys = row
+    return Parameter(
+        name, position, type_, optional, rest, default, description, doc_default, type_source, jsdoc_type, tuple(keys)
+    )
+
+
 def extraction_from_cache_json(text: str) -> FileExtraction:
     functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
     return FileExtraction(
@@ -138,7 +145,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
                     description,
                     jsdoc_raw,
                     order,
-                    tuple([Parameter(*p[:-1], tuple(p[-1])) for p in parameters]),
+                    tuple([_parameter_from_cache(p) for p in parameters]),
                     tuple([ReturnValue(*r) for r in returns]),
                     type_parameters,
                     overload,

@@ -46,7 +46,7 @@ def scan_requested_from_json(text: str | bytes) -> ScanRequested:
     if not isinstance(snapshot, dict):
         raise InvalidMessage("snapshot must be an object")
     try:
-        trigger = JobTrigger(body.get("trigger"))
+        trigger = JobTrigger(str(body.get("trigger")))
     except ValueError:
         raise InvalidMessage(f"trigger {body.get('trigger')!r} is not one of the job triggers") from None
     return ScanRequested(

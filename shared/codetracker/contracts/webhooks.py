@@ -44,7 +44,7 @@ def snapshot_stored_event(
                  {"stored": [{"module_slug", "name", "version", "path", "private", "release_tag",
                               "outcome": "stored" | "stale", "snapshot_id"?, "functions"?, "changes"?, "url"}],
                   "removed": [module slugs gone from the tree at this commit, marked removed]}}}"""
-    event = {
+    event: dict[str, Any] = {
         "type": "snapshot.stored",
         "timestamp": _utc_text(at),
         "data": {

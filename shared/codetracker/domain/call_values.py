@@ -15,13 +15,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from codetracker.domain.model import ParamSyntax
 
 # A literal argument or default as far as a guard needs it: ("num", value), ("array", length) or ("?",).
-SimpleValue = tuple
+SimpleValue = tuple[Any, ...]
 UNKNOWN_VALUE: SimpleValue = ("?",)
 
 
@@ -43,8 +43,8 @@ class Guard:
     the comparison is `returns_when` (and the value of something else otherwise)."""
 
     operator: str
-    left: tuple  # ("len", parameter index), ("param", parameter index) or ("num", value)
-    right: tuple
+    left: tuple[Any, ...]  # ("len", parameter index), ("param", parameter index) or ("num", value)
+    right: tuple[Any, ...]
     returns_when: bool
     defaults: tuple[SimpleValue, ...]  # of the factory's parameters (simple_value of each default)
 
@@ -87,7 +87,7 @@ def guard_of(test: str, parameters: Sequence[ParamSyntax], returns_when: bool) -
     return Guard(match.group(2), left, right, returns_when, defaults)
 
 
-def _operand(text: str, parameters: Sequence[str | None]) -> tuple | None:
+def _operand(text: str, parameters: Sequence[str | None]) -> tuple[Any, ...] | None:
     match = _OPERAND.fullmatch(text)
     if match is None:
         return None
@@ -125,7 +125,7 @@ def evaluate(guard: Guard, values: Sequence[SimpleValue]) -> bool | None:
     return result[guard.operator]
 
 
-def _number(operand: tuple, values: Sequence[SimpleValue]) -> float | None:
+def _number(operand: tuple[Any, ...], values: Sequence[SimpleValue]) -> float | None:
     kind = operand[0]
     if kind == "num":
         return float(operand[1])

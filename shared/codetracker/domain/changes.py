@@ -89,15 +89,15 @@ def _identity(f: ExportedFunction) -> tuple[str, str]:
     return f.file_path, f.name
 
 
-def _visible(f: ExportedFunction) -> tuple:
+def _visible(f: ExportedFunction) -> tuple[object, ...]:
     return (f.export_type, f.is_async, f.description, f.parameters, f.return_values, f.type_parameters, f.overload)
 
 
-def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], tuple]:
+def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], tuple[object, ...]]:
     """What is visible of each (file, name): every function of that identity, in order. One name has
     several in TypeScript (each overload signature is one function), and when a function is exported
     twice (`export function f` and `export default f`)."""
-    found: dict[tuple[str, str], tuple] = {}
+    found: dict[tuple[str, str], tuple[object, ...]] = {}
     for f in functions:
         key = _identity(f)
         found[key] = found.get(key, ()) + (_visible(f),)
@@ -139,7 +139,9 @@ def diff_snapshots(
     return replace(changes, public=public)
 
 
-def _public_exports(descriptor: Descriptor) -> dict[tuple[str, str], tuple[PublicFunction, tuple, tuple]]:
+def _public_exports(
+    descriptor: Descriptor,
+) -> dict[tuple[str, str], tuple[PublicFunction, tuple[object, ...], tuple[object, ...]]]:
     """Each public export by (subpath, export name): its record, that record's identity, what is visible of it."""
     if descriptor.public_api is None:
         return {}

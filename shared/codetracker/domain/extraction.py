@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Protocol
 
 from codetracker.domain.declarations import apply_declarations
 from codetracker.domain.functions import build_functions
@@ -13,11 +14,19 @@ from codetracker.domain.model import (
     Descriptor,
     ExportedFunction,
     FileExtraction,
+    ModuleSyntax,
     ParseFailure,
     ProblemKind,
     ScanProblem,
     TreeEntry,
 )
+
+
+class _Parser(Protocol):
+    """What extract_blob needs of a ModuleParser (ports/parsing.py, which the domain does not import)."""
+
+    def parse(self, source: str, dialect: str = ...) -> ModuleSyntax: ...
+
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
 EXTRACTOR_VERSION = "8"
@@ -32,7 +41,7 @@ def decode_source(content: bytes) -> str:
     return content.decode("utf-8", errors="replace").replace("\0", "\ufffd")
 
 
-def extract_blob(content: bytes, parser, dialect: str = JAVASCRIPT) -> FileExtraction:
+def extract_blob(content: bytes, parser: _Parser, dialect: str = JAVASCRIPT) -> FileExtraction:
     """`parser` is a ModuleParser (ports/parsing.py); `dialect` the grammar (domain.selection.source_dialect).
     Pure apart from what the parser does. A file that is no ES module but uses CommonJS is marked
     `unread_reason="commonjs"`, so a scan says it was not read rather than finding nothing in it."""

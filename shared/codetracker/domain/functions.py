@@ -106,8 +106,8 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
     """
     top_level = [p for p in documented if not p.is_nested]
     by_name: dict[str, JsDocParam] = {}
-    for doc in top_level:
-        by_name.setdefault(doc.name, doc)
+    for named in top_level:
+        by_name.setdefault(named.name, named)
     code_names = {p.identifier for p in code if p.identifier is not None}
 
     parameters: list[Parameter] = []
@@ -125,6 +125,8 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
             keys = destructured_keys(pattern)
             name = doc.name if doc is not None and doc.name else pattern
         doc_type = doc.type if doc is not None else None
+        type_: str | None
+        type_source: str | None
         if param.annotation is not None:
             type_, type_source, jsdoc_type = param.annotation, "annotation", doc_type
         else:

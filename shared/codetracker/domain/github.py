@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from codetracker.domain.json_fields import Fields
 
 SIGNATURE_PREFIX = "sha256="
 
@@ -66,7 +70,7 @@ Intent = Ping | RefScan | RefDeleted | Ignored
 
 # Every field of a delivery that `interpret` and the repository match (domain/urls.github_candidate_urls)
 # read: a delivery is read for these only (domain/json_fields.py), whatever else it carries.
-PAYLOAD_FIELDS = {
+PAYLOAD_FIELDS: Fields = {
     "ref": True,
     "ref_type": True,
     "after": True,
@@ -84,12 +88,12 @@ def _short(ref: str) -> tuple[str, str] | None:
     return None
 
 
-def _text(payload: dict, name: str) -> str | None:
+def _text(payload: Mapping[str, Any], name: str) -> str | None:
     value = payload.get(name)
     return value if isinstance(value, str) and value else None
 
 
-def interpret(event: str, payload: dict) -> Intent:
+def interpret(event: str, payload: Mapping[str, Any]) -> Intent:
     if event == "ping":
         return Ping()
     if event == "push":

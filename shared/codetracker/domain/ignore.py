@@ -372,9 +372,9 @@ class _Index:
                     if gram in seen:
                         continue
                     seen.add(gram)
-                    bucket = self.buckets.get(gram)
-                    if bucket is not None:
-                        best = bucket.best(text, is_dir, best)
+                    found_bucket = self.buckets.get(gram)
+                    if found_bucket is not None:
+                        best = found_bucket.best(text, is_dir, best)
         if self.general is not None:
             best = self.general.best(text, is_dir, best)
         return best
@@ -448,8 +448,10 @@ class IgnoreRules:
         if checkpoint is not None:
             checkpoint()
         self._project = PatternList(patterns, checkpoint)
-        capped = (ScanProblem(IGNORE_FILE_NAME, ProblemKind.IGNORE_RULE, over_cap, line=first_left_out),)
-        self.problems: tuple[ScanProblem, ...] = (capped if over_cap else ()) + _as_scan_problems(problems)
+        capped = (
+            (ScanProblem(IGNORE_FILE_NAME, ProblemKind.IGNORE_RULE, over_cap, line=first_left_out),) if over_cap else ()
+        )
+        self.problems: tuple[ScanProblem, ...] = capped + _as_scan_problems(problems)
         self._chain = _DirectoryChain()
 
     def _excluded(self, path: str, is_dir: bool) -> bool:

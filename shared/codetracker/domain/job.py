@@ -8,6 +8,8 @@ drawn in docs/architecture.md ("A job's life"; a unit test keeps the drawing and
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -286,7 +288,7 @@ class Job:
         """A permanent failure: `failed` with its reason; `stage`: the one whose times it closes;
         `notification_id`: when a scan.failed notification is to be sent."""
         self._check("fail")
-        stages: dict[str, StageTimes] = {}
+        stages: dict[str, Any] = {}  # replace() takes each stage by its field's name
         if stage is not None:
             stages[stage.value] = getattr(self, stage.value).closed(now)
         return replace(

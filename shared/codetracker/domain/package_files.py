@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from codetracker.domain.ignore import IgnoreRules
 from codetracker.domain.model import EntryKind, FileDecision, TreeEntry
-from codetracker.domain.packages import MANIFEST_NAME, Package, PackageManifest, innermost_package, manifest_folder
-from codetracker.domain.packlist import IGNORE_FILE_NAMES, RULE_PUBLISHED, publish_decisions
+from codetracker.domain.packages import MANIFEST_NAME, Package, innermost_package, manifest_folder
+from codetracker.domain.packlist import IGNORE_FILE_NAMES, RULE_PUBLISHED, PackageManifest, publish_decisions
 
 RULE_NESTED_PACKAGE = "nested-package"
 RULE_CODETRACKERIGNORE = ".codetrackerignore"

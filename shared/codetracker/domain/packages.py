@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from codetracker.domain.model import ProblemKind, ScanProblem
-from codetracker.domain.npm_glob import compile_glob
+from codetracker.domain.npm_glob import NpmGlob, compile_glob
 from codetracker.domain.packlist import PackageManifest
 from codetracker.domain.slugs import slugify
 from codetracker.errors import InvalidInput
@@ -204,7 +204,7 @@ def workspace_folders(workspaces: Workspaces, folders: Sequence[str]) -> list[st
     return chosen
 
 
-def _glob(pattern: str):
+def _glob(pattern: str) -> NpmGlob:
     return compile_glob(pattern, nocase=False, dot=False, match_base=False)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from codetracker.domain.model import FileDecision as Decision
@@ -152,12 +152,16 @@ class _LastMatch:
             fullmatch, rule_of_group = regex
             for text in texts:
                 found = fullmatch(text)
-                if found is not None:
+                if found is not None and found.lastindex is not None:
                     best = max(best, rule_of_group[found.lastindex])
         return best
 
 
-def _alternation(items: list[tuple[int, str]]):
+# A regex's fullmatch over the rules' alternatives, and the rule of each capturing group.
+_Alternation = tuple[Callable[[str], re.Match[str] | None], dict[int, int]]
+
+
+def _alternation(items: list[tuple[int, str]]) -> _Alternation | None:
     if not items:
         return None
     ordered = sorted(items, key=lambda item: -item[0])  # last rule first; stable within one rule

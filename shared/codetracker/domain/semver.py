@@ -60,8 +60,9 @@ class Version:
         return bool(self.prerelease)
 
     @property
-    def precedence(self) -> tuple:
+    def precedence(self) -> tuple[int, int, int, tuple[int | tuple[int, int, str], ...]]:
         """The key versions sort by (build left out)."""
+        release: tuple[int | tuple[int, int, str], ...]
         release = (1,) if not self.prerelease else (0, *(_identifier_key(i) for i in self.prerelease))
         return (self.major, self.minor, self.patch, release)
 

@@ -9,6 +9,8 @@ app token, ciphertexts); repr() never shows them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -220,7 +222,7 @@ class NotifyRequested:
     notification_id: str
     job_id: str
     repository_id: str
-    event: dict
+    event: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)

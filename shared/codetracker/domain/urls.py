@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
@@ -102,7 +103,7 @@ def _trim_path(path: str) -> str:
     return path
 
 
-def github_candidate_urls(repository: dict) -> set[str]:
+def github_candidate_urls(repository: Mapping[str, object]) -> set[str]:
     """The normalised URLs of a GitHub webhook's `repository` object (clone_url, html_url, ssh_url)."""
     found = set()
     for name in ("clone_url", "html_url", "ssh_url", "git_url", "url"):

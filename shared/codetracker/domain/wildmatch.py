@@ -249,7 +249,8 @@ def to_regex(tokens: tuple[Token, ...], *, pathname: bool) -> bytes:
     for token in tokens:
         kind = token.kind
         if kind == LITERAL:
-            out.append(re.escape(token.value))  # type: ignore[arg-type]
+            assert isinstance(token.value, bytes)
+            out.append(re.escape(token.value))
         elif kind == ANY:
             out.append(rb"[^/]" if pathname else rb".")
         elif kind == STAR:
@@ -343,7 +344,7 @@ class _Step:
 
 
 def _width(piece: tuple[Token, ...]) -> int:
-    return sum(len(t.value) if t.kind == LITERAL else 1 for t in piece)  # type: ignore[arg-type]
+    return sum(len(t.value) if t.kind == LITERAL and isinstance(t.value, bytes) else 1 for t in piece)
 
 
 def _split(tokens: tuple[Token, ...]) -> tuple[tuple[Token, ...], list[tuple[str, tuple[Token, ...]]]]:

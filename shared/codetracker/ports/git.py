@@ -33,6 +33,12 @@ class FetchedTree(SourceTree, Protocol):
         """Remove every temporary file the fetch made."""
         ...
 
+    def __enter__(self) -> FetchedTree: ...
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        """close()"""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Credentials:

@@ -6,6 +6,7 @@ activity without naming that app, so isolation does not depend on each caller re
 
 from __future__ import annotations
 
+import builtins  # RegistrationStore has a method named list: its later annotations say builtins.list
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
@@ -57,7 +58,7 @@ class RegistrationStore(Protocol):
         its stored current secret is still `expected`; False otherwise (gone, or a concurrent rotation won)."""
         ...
 
-    def watching(self, urls: Iterable[str]) -> list[Registration]:
+    def watching(self, urls: Iterable[str]) -> builtins.list[Registration]:
         """Live registrations of any app whose normalised URL is one of urls (webhook fan-out)."""
         ...
 
@@ -67,7 +68,7 @@ class RegistrationStore(Protocol):
         """The registration with this id, of whatever app, deleted ones included (deleted_at says so)."""
         ...
 
-    def list_live(self, *, limit: int, after: str | None = None) -> list[Registration]:
+    def list_live(self, *, limit: int, after: str | None = None) -> builtins.list[Registration]:
         """Live registrations of every app, by id, after the cursor id (the reconciler's walk)."""
         ...
 

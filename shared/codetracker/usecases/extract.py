@@ -127,8 +127,9 @@ def extract_tree(
             progress(done, total)
     # A file the tree listed but could not give (unreadable, gone since the walk) is recorded, not fatal.
     skipped.extend(ScanProblem(path, ProblemKind.SKIPPED, "could not be read") for path in sorted(unread))
-    for key, results in fresh.items() if cache else ():
-        cache.put_many(results, key)
+    if cache is not None:
+        for key, results in fresh.items():
+            cache.put_many(results, key)
 
     declaration_files = {path: extracted.pop(path) for path in needed if path in extracted}
     extracted = settle_built_functions(extracted)  # after caching: what is cached is the file's own facts
@@ -142,16 +143,16 @@ def extract_tree(
     if packages is not None:
         descriptor = replace(descriptor, packages=package_infos)
     modules_read = [entry for entry in to_read if entry.path not in needed]
-    unread = unread_sources(read_entries, rules)
+    unread_counts = unread_sources(read_entries, rules)
     commonjs = sum(1 for x in extracted.values() if x.unread_reason == "commonjs")
     too_large = sum(1 for p in skipped if p.kind is ProblemKind.SKIPPED and p.reason.startswith("file too large"))
-    unread.update({UNREAD_COMMONJS: commonjs, UNREAD_TOO_LARGE: too_large})
+    unread_counts.update({UNREAD_COMMONJS: commonjs, UNREAD_TOO_LARGE: too_large})
     stats = ExtractionStats(
         files_total=len(entries),
         candidates=len(selection.candidates),
         parsed=len(modules_read),
         cache_hits=len(selection.candidates) - len(modules_read),
-        unread_sources=sorted_unread(unread),
+        unread_sources=sorted_unread(unread_counts),
     )
     return ExtractionResult(descriptor, stats, packages)
 

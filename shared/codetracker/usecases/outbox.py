@@ -71,9 +71,9 @@ def relay_outbox(
             uow.outbox.mark_sent(sent, at=at)
             untried = [m for m in claimed if m.id not in sent]
             for message in untried:
-                error = failed[1] if failed is not None and message is failed[0] else None
-                retry_at = at + timedelta(seconds=RETRY_AFTER_S) if error is not None else at
-                uow.outbox.release(message.id, retry_at=retry_at, error=error)  # type: ignore[arg-type]
+                reason = failed[1] if failed is not None and message is failed[0] else None
+                retry_at = at + timedelta(seconds=RETRY_AFTER_S) if reason is not None else at
+                uow.outbox.release(message.id, retry_at=retry_at, error=reason)  # type: ignore[arg-type]
             uow.commit()
     report.sent = len(sent)
     if failed is not None:

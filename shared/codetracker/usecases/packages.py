@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+from typing import Any
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -79,7 +80,7 @@ class TreePackages:
         return tuple(infos), tuple(problems)
 
 
-def _manifest(tree: SourceTree, path: str) -> dict:
+def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
     """The package.json as a JSON object ({} when unreadable: a broken manifest was reported already)."""
     content = tree.read(path)
     try:

@@ -28,6 +28,7 @@ A deleted branch or tag marks its snapshots removed from the remote.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from typing import Any
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
@@ -88,7 +89,7 @@ class WebhookOutcome:
     detail: str | None = None
 
 
-def _payload(delivery: GitHubDelivery) -> dict:
+def _payload(delivery: GitHubDelivery) -> dict[str, Any]:
     """The fields of the delivery the service reads (PAYLOAD_FIELDS), never a tree of the whole body: a push
     may be megabytes."""
     body = delivery.body
@@ -153,8 +154,8 @@ def handle_registration_delivery(
         raise refused from None
     with unit_of_work(read_only=True) as uow:
         registration = uow.registrations.find(registration_id)
-    live = registration is not None and registration.deleted_at is None
-    candidates = registration_webhook_secrets(registration, cipher=cipher, now=clock()) if live else ()
+    live = registration if registration is not None and registration.deleted_at is None else None
+    candidates = registration_webhook_secrets(live, cipher=cipher, now=clock()) if live is not None else ()
     # Every candidate is checked (no early exit): the time taken does not tell which one matched.
     matched = [signature_matches(s.encode("utf-8"), delivery.body, delivery.signature) for s in candidates]
     if not any(matched):
