@@ -3,6 +3,7 @@ its function-valued exports): for the acceptance test and bench/public_api_accur
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from codetracker.adapters.source_folder import FolderSource
@@ -40,6 +41,8 @@ class Accuracy:
         )
 
 
+# Measured once per package and process: the acceptance tests ask twice (precision and arity, then recall).
+@functools.cache
 def measure(spec: str) -> Accuracy:
     """Extract the installed package folder itself and compare with Node (the caller checks availability)."""
     name = spec.rsplit("@", 1)[0]
