@@ -20,7 +20,7 @@ from codetracker.domain.model import (
 )
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "9"
 
 
 def decode_source(content: bytes) -> str:
