@@ -70,7 +70,7 @@ def main() -> int:
         Registration,
         RepositoryStatus,
     )
-    from codetracker.ports import QueueRecord
+    from codetracker.ports.queues import QueueRecord
     from codetracker.settings import Settings
     from codetracker.usecases.notify import NotifierPorts, handle_notify_record
     from codetracker.usecases.registry import signing_secret_context

@@ -16,7 +16,7 @@ from codetracker.contracts.persist_requested import persist_requested_from_json
 from codetracker.contracts.scan_result import scan_result_from_dict
 from codetracker.domain.service import NotifyRequested, PersistRequested
 from codetracker.errors import PayloadUnavailable
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 from codetracker.usecases.messages import open_record
 
 T = datetime(2026, 11, 1, tzinfo=UTC)

@@ -178,6 +178,16 @@ def notify_body(job_id: str, repository_id: str = REPOSITORY_ID) -> str:
             "removed": [],
             "changed": [],
             "truncated": False,
+            "public": {
+                "count": 2,
+                "added_count": 1,
+                "removed_count": 0,
+                "changed_count": 0,
+                "added": [{"subpath": ".", "export_name": "snake", "file_path": "src/index.mjs", "name": "snake"}],
+                "removed": [],
+                "changed": [],
+                "truncated": False,
+            },
         },
         snapshot_url=f"https://api.codetracker.example/snapshots/{ev.SNAPSHOT_ID}",
     )

@@ -11,7 +11,7 @@ import pytest
 
 from codetracker.contracts.cursors import ACTIVITY, FUNCTIONS, JOBS, REPOSITORIES, SNAPSHOTS, Listing
 from codetracker.errors import InvalidInput
-from codetracker.ports import FunctionCursor, SnapshotCursor
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor
 from codetracker.usecases.pages import page_of
 
 MOMENT = datetime(2026, 1, 2, 3, 4, 5, 678, tzinfo=UTC)

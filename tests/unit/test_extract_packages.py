@@ -10,7 +10,7 @@ import pytest
 
 from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.cli import main
 from codetracker.parsing import get_parser
 from codetracker.usecases.extract import extract_tree

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from codetracker.contracts.descriptor import descriptor_to_dict
-from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
+from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.model import ProblemKind
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser
@@ -192,3 +193,22 @@ def test_what_the_source_could_not_read_is_recorded_unless_ignored():
         source_problems=walk_problems,
     ).descriptor
     assert [(p.path, p.reason) for p in d.problems] == [("locked/", "directory could not be read: permission denied")]
+
+
+BUILT = {
+    "src/curry.js": b"export function curry(fn) { return function curried(a, b) { return fn(a, b); }; }\n",
+    "src/add.js": b"import { curry } from './curry.js';\n"
+    b"export const add = curry(function add(a, b) { return a + b; });\n",
+    "src/made.js": b"import make from 'elsewhere';\nexport const made = make(function made(x) { return x; });\n",
+}
+
+
+def test_a_warm_whole_tree_rescan_decides_built_functions_as_the_cold_scan_did(parser):
+    """Functions built by calls are decided after the cache, from every file's links: a rescan served by the
+    cache (links read back from it) gives the same answer as the first scan."""
+    cache = MemoryBlobCache()
+    cold = descriptor_to_dict(_extract(MemoryTree(BUILT), parser, cache).descriptor)
+    warm = descriptor_to_dict(_extract(MemoryTree(BUILT), parser, cache).descriptor)
+    assert warm == cold
+    names = {(f["file_path"], f["name"]) for f in cold["functions"]}
+    assert ("src/add.js", "add") in names and ("src/made.js", "made") not in names

@@ -10,7 +10,7 @@ from codetracker.contracts.claim_check import claim_check_to_json
 from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.adapters.sqs import encode_message
 from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
-from codetracker.ports import PayloadStore
+from codetracker.ports.payloads import PayloadStore
 
 
 class MemoryMessageQueue:

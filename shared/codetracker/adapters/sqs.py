@@ -24,7 +24,7 @@ from codetracker.contracts.persist_requested import (
 from codetracker.contracts.scan_requested import SCAN_REQUESTED_TYPE, SCAN_REQUESTED_VERSION, scan_requested_to_json
 from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
-from codetracker.ports import PayloadStore
+from codetracker.ports.payloads import PayloadStore
 
 QUEUE_URL_SETTING = "CODE_TRACKER_SCAN_QUEUE_URL"
 # SQS takes at most 256 KiB per message, attributes included.

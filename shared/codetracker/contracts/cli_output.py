@@ -35,7 +35,8 @@ def summary_to_dict(summary: SnapshotSummary) -> dict[str, Any]:
         if summary.source_location is None
         else {"location": summary.source_location, "subpath": summary.source_subpath}
     )
-    if summary.package_of is not None:  # a package's snapshot: of which scan, and whether it is gone
+    # A package's snapshot: of which scan, and whether it is gone; a whole-tree one superseded by packages too.
+    if summary.package_of is not None or summary.removed_from_tree_at is not None:
         fields["package_of"] = summary.package_of
         fields["package"] = summary.package_name
         fields["removed_from_tree"] = (

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from codetracker.errors import InvalidInput
-from codetracker.ports import FunctionCursor, SnapshotCursor
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor
 
 CURSOR_VERSION = 1
 

@@ -3,6 +3,7 @@ descriptor), versioned by DESCRIPTOR_FORMAT."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from codetracker.domain.model import (
@@ -10,6 +11,7 @@ from codetracker.domain.model import (
     EntryKind,
     ExportedFunction,
     FileDecision,
+    PackageApi,
     PackageEntryPoint,
     PackageInfo,
     Parameter,
@@ -20,6 +22,7 @@ from codetracker.domain.model import (
     TreeEntry,
     UnknownExport,
 )
+from codetracker.domain.public_listing import PublicSubpath, public_keys
 
 DESCRIPTOR_FORMAT = 1
 
@@ -92,9 +95,14 @@ def problem_to_dict(p: ScanProblem) -> dict[str, Any]:
 
 
 def descriptor_to_dict(d: Descriptor, *, include_files: bool = True) -> dict[str, Any]:
+    public = public_keys(d)
+    functions = [function_to_dict(f) for f in d.functions]
+    if public is not None:  # whether an entry point reaches it (see README, "Public API"); derived, not read back
+        for record, f in zip(functions, d.functions):
+            record["public"] = (f.file_path, f.name) in public
     out: dict[str, Any] = {
         "module_slug": d.module_slug,
-        "functions": [function_to_dict(f) for f in d.functions],
+        "functions": functions,
         "problems": [problem_to_dict(p) for p in d.problems],
     }
     if include_files:
@@ -102,6 +110,8 @@ def descriptor_to_dict(d: Descriptor, *, include_files: bool = True) -> dict[str
     out["type_exports"] = dict(d.type_exports)
     if d.packages:  # a tree with package.json files: what each package holds (see README, "Packages")
         out["packages"] = [package_to_dict(p) for p in d.packages]
+    if d.public_api is not None:  # a package's snapshot: its own public API
+        out["public_api"] = package_api_to_dict(d.public_api)
     return out
 
 
@@ -114,28 +124,27 @@ def package_to_dict(p: PackageInfo) -> dict[str, Any]:
         "private": p.private,
         "files": list(p.files),
         "excluded": [{"path": x.path, "rule": x.rule, "detail": x.detail} for x in p.excluded],
+        **package_api_to_dict(p.api),
+    }
+
+
+def package_api_to_dict(api: PackageApi) -> dict[str, Any]:
+    return {
         "entry_points": [
-            {"subpath": e.subpath, "conditions": list(e.conditions), "file_path": e.file_path} for e in p.entry_points
+            {"subpath": e.subpath, "conditions": list(e.conditions), "file_path": e.file_path} for e in api.entry_points
         ],
         "public_functions": [
             {"subpath": f.subpath, "export_name": f.export_name, "file_path": f.file_path, "name": f.name}
-            for f in p.public_functions
+            for f in api.public_functions
         ],
         "unknown_exports": [
-            {"subpath": u.subpath, "export_name": u.export_name, "reason": u.reason} for u in p.unknown_exports
+            {"subpath": u.subpath, "export_name": u.export_name, "reason": u.reason} for u in api.unknown_exports
         ],
     }
 
 
-def package_from_dict(d: dict[str, Any]) -> PackageInfo:
-    return PackageInfo(
-        name=d["name"],
-        version=d["version"],
-        path=d["path"],
-        module_slug=d["module_slug"],
-        private=d["private"],
-        files=tuple(d["files"]),
-        excluded=tuple(FileDecision(x["path"], False, x["rule"], x["detail"]) for x in d.get("excluded", ())),
+def package_api_from_dict(d: dict[str, Any]) -> PackageApi:
+    return PackageApi(
         entry_points=tuple(
             PackageEntryPoint(e["subpath"], tuple(e["conditions"]), e["file_path"]) for e in d.get("entry_points", ())
         ),
@@ -146,6 +155,45 @@ def package_from_dict(d: dict[str, Any]) -> PackageInfo:
         unknown_exports=tuple(
             UnknownExport(u["subpath"], u["export_name"], u["reason"]) for u in d.get("unknown_exports", ())
         ),
+    )
+
+
+def public_subpaths_to_list(subpaths: Sequence[PublicSubpath]) -> list[dict[str, Any]]:
+    """A public API by subpath as `show --public --json` and `GET /snapshots/{id}?public=true` give it: each
+    export name with its function records in the descriptor format."""
+    return [
+        {
+            "subpath": s.subpath,
+            "file_path": s.file_path,
+            "conditions": list(s.conditions),
+            "exports": [
+                {
+                    "export_name": e.export_name,
+                    "file_path": e.file_path,
+                    "name": e.name,
+                    "functions": [function_to_dict(f) for f in e.functions],
+                }
+                for e in s.exports
+            ],
+            "unknown_exports": [{"export_name": u.export_name, "reason": u.reason} for u in s.unknown],
+        }
+        for s in subpaths
+    ]
+
+
+def package_from_dict(d: dict[str, Any]) -> PackageInfo:
+    api = package_api_from_dict(d)
+    return PackageInfo(
+        name=d["name"],
+        version=d["version"],
+        path=d["path"],
+        module_slug=d["module_slug"],
+        private=d["private"],
+        files=tuple(d["files"]),
+        excluded=tuple(FileDecision(x["path"], False, x["rule"], x["detail"]) for x in d.get("excluded", ())),
+        entry_points=api.entry_points,
+        public_functions=api.public_functions,
+        unknown_exports=api.unknown_exports,
     )
 
 
@@ -165,4 +213,5 @@ def descriptor_from_dict(d: dict[str, Any]) -> Descriptor:
         ),
         type_exports=tuple(sorted((d.get("type_exports") or {}).items())),
         packages=tuple(package_from_dict(p) for p in d.get("packages", ())),
+        public_api=package_api_from_dict(d["public_api"]) if d.get("public_api") is not None else None,
     )

@@ -36,7 +36,9 @@ def snapshot_stored_event(
              "unread": {why: files} (JavaScript-family files not read: ".cjs", "commonjs", "too large"…),
              "changes": {"first_snapshot", "previous_commit", "added_count", "removed_count",
                          "changed_count", "added", "removed", "changed" (≤100 {file_path, name} each),
-                         "truncated"},
+                         "truncated", "public": a package's public functions apart, null when the snapshot
+                         has no public API: {"count", "added_count", "removed_count", "changed_count", "added",
+                         "removed", "changed" (≤100 {subpath, export_name, file_path, name} each), "truncated"}},
              "packages"?: (a tree with packages; "snapshot", "counts" and "changes" are then its primary
                  package's: the registration's slug, else the root package, else the first)
                  {"stored": [{"module_slug", "name", "version", "path", "private", "release_tag",

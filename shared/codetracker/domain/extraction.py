@@ -33,7 +33,7 @@ def decode_source(content: bytes) -> str:
 
 
 def extract_blob(content: bytes, parser, dialect: str = JAVASCRIPT) -> FileExtraction:
-    """`parser` is a ModuleParser (ports.py); `dialect` the grammar (domain.selection.source_dialect).
+    """`parser` is a ModuleParser (ports/parsing.py); `dialect` the grammar (domain.selection.source_dialect).
     Pure apart from what the parser does. A file that is no ES module but uses CommonJS is marked
     `unread_reason="commonjs"`, so a scan says it was not read rather than finding nothing in it."""
     size = len(content)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from codetracker.contracts.cursors import ACTIVITY
-from codetracker.domain.service import Activity, App
+from codetracker.domain.job import Job
+from codetracker.domain.service import Activity, ActivityStatus, ActivityType, App, Registration
 from codetracker.errors import NotFound
-from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, entity_id
 
@@ -33,6 +36,22 @@ def record_activity(uow: UnitOfWork, activity: Activity, *, metrics: Metrics) ->
         metrics.count(ACTIVITY_FAILURES_METRIC)
         return False
     return True
+
+
+def record_job_activity(
+    uow: UnitOfWork,
+    registration: Registration,
+    job: Job,
+    kind: ActivityType,
+    status: ActivityStatus,
+    details: str,
+    *,
+    at: datetime,
+    metrics: Metrics,
+) -> bool:
+    """Record one line of a job's timeline in its repository's activity (the details cut to the column's size)."""
+    activity = Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id)
+    return record_activity(uow, activity, metrics=metrics)
 
 
 def list_activity(

@@ -28,7 +28,9 @@ from codetracker.domain.selection import (
     source_dialect,
     unread_sources,
 )
-from codetracker.ports import Extractor, FolderTree, ParsedBlobCache, SourceTree
+from codetracker.ports.blob_cache import ParsedBlobCache
+from codetracker.ports.parsing import Extractor
+from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.requests import ExtractFolderRequest
 
@@ -174,13 +176,13 @@ def cache_key(parser_name: str, dialect: str) -> str:
 def _manifests(tree: SourceTree, entries: Sequence[TreeEntry], rules: IgnoreRules) -> dict[str, Any]:
     """Package folder → its parsed package.json (None when it is no JSON object), for declaration lookup."""
     manifests: dict[str, Any] = {}
-    for entry in entries:
-        if posixpath.basename(entry.path) == "package.json" and not rules.is_ignored(entry.path):
-            content = tree.read(entry.path)
-            try:
-                manifests[posixpath.dirname(entry.path)] = json.loads(content) if content else None
-            except ValueError:
-                continue  # a broken manifest names no declaration
+    wanted = [e for e in entries if posixpath.basename(e.path) == "package.json" and not rules.is_ignored(e.path)]
+    # In one read: a trees-first fetch gets every missing manifest in one round trip, not one per file.
+    for entry, content in tree.read_many(wanted):
+        try:
+            manifests[posixpath.dirname(entry.path)] = json.loads(content) if content else None
+        except ValueError:
+            continue  # a broken manifest names no declaration
     return manifests
 
 

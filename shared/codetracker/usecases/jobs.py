@@ -13,12 +13,10 @@ import uuid
 from codetracker.contracts.scan_requested import scan_requested_to_json
 from codetracker.contracts.cursors import JOBS
 from codetracker.domain.service import (
-    Activity,
     ActivityStatus,
     ActivityType,
     App,
     Job,
-    JobStatus,
     JobTrigger,
     OutboxMessage,
     Registration,
@@ -26,8 +24,11 @@ from codetracker.domain.service import (
 )
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import NotFound
-from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.activity import record_activity
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.activity import record_job_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
@@ -72,32 +73,19 @@ def queue_scan(
     calls `send_queued`)."""
     now = clock()
     branch, tag = _key_names(ref)
-    job = Job(
-        id=str(uuid.uuid4()),
-        repository_id=registration.id,
-        trigger=trigger,
-        ref=ref,
-        status=JobStatus.QUEUED,
-        created_at=now,
-        updated_at=now,
+    job = Job.queued(
+        str(uuid.uuid4()),
+        registration.id,
+        trigger,
+        ref,
+        now,
         module_slug=registration.module_slug,
         branch_name=branch,
         release_tag=tag,
     )
     uow.jobs.add(job)
-    record_activity(
-        uow,
-        Activity(
-            repository_id=registration.id,
-            app_id=registration.app_id,
-            action_type=activity,
-            status=ActivityStatus.OK,
-            created_at=now,
-            details=details or f"scan of {ref} queued ({trigger})",
-            job_id=job.id,
-        ),
-        metrics=metrics,
-    )
+    details = details or f"scan of {ref} queued ({trigger})"
+    record_job_activity(uow, registration, job, activity, ActivityStatus.OK, details, at=now, metrics=metrics)
     message = ScanRequested(
         job_id=job.id,
         repository_id=registration.id,

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from codetracker.contracts.claim_check import claim_check_from_json
 from codetracker.contracts.message_fields import message_job_id
-from codetracker.domain.service import JobStatus
 from codetracker.errors import ConfigurationError, InvalidMessage, PayloadUnavailable, StoreUnavailable
-from codetracker.ports import Clock, Metrics, PayloadStore, QueueRecord, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.payloads import PayloadStore
+from codetracker.ports.queues import QueueRecord
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.pipeline")
 INVALID_MESSAGES_METRIC = "InvalidMessages"
@@ -83,15 +86,7 @@ def reject_record(
             if job is None or job.finished:
                 return
             now = clock()
-            uow.jobs.save(
-                replace(
-                    job,
-                    status=JobStatus.FAILED,
-                    updated_at=now,
-                    error_code=error.code,
-                    error_message=f"{queue} message {record.message_id}: {error}"[:2000],
-                )
-            )
+            uow.jobs.save(job.fail(now, code=error.code, message=f"{queue} message {record.message_id}: {error}"))
             uow.commit()
     except StoreUnavailable as err:
         # The message is dropped all the same: its job stays as it was, the log line above says why.

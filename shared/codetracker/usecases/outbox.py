@@ -17,7 +17,10 @@ from datetime import timedelta
 
 from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.domain.service import OutboxMessage
-from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.outbox")
 

@@ -19,7 +19,7 @@ from codetracker.domain.package_snapshots import package_descriptors
 from codetracker.domain.package_tags import release_of_tag
 from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
-from codetracker.ports import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.persist import PersistResult
 
 

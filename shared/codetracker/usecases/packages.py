@@ -30,7 +30,7 @@ from codetracker.domain.packages import (
 from codetracker.domain.public_api import package_public_api
 from codetracker.domain.selection import is_module_path
 from codetracker.errors import InvalidInput
-from codetracker.ports import SourceTree
+from codetracker.ports.source_trees import SourceTree
 
 
 @dataclass(frozen=True, slots=True)

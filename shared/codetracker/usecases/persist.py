@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
-from codetracker.ports import UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,15 +43,12 @@ from codetracker.domain.service import (
 )
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.errors import Conflict, NotFound, Unauthorized
-from codetracker.ports import (
-    Clock,
-    Credentials,
-    Metrics,
-    ScanQueue,
-    SecretSource,
-    TokenCipher,
-    UnitOfWorkFactory,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import Credentials
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.secrets import SecretSource, TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued

@@ -13,8 +13,9 @@ from codetracker.domain.model import DEFAULT_SCOPE
 from codetracker.domain.refnames import check_ref_name, normalize_commit_sha
 from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
+from codetracker.domain.snapshot_sources import tree_folder
 from codetracker.errors import InvalidInput
-from codetracker.ports import Credentials
+from codetracker.ports.git import Credentials
 
 MAX_NAME_LENGTH = 255
 MAX_PAGE_SIZE = 1000
@@ -101,6 +102,7 @@ class RepositoryScanRequest:
     fallback_branch: str = FALLBACK_BRANCH
     # The source recorded with the snapshot (a registration's normal URL); None: the fetched URL's.
     source_location: str | None = None
+    subpath: str = ""  # one folder of the repository scanned as a module of its own ("": all of it)
 
     def __post_init__(self) -> None:
         if not self.url or not self.url.strip():
@@ -110,6 +112,7 @@ class RepositoryScanRequest:
         _set(self, "release_tag", optional_ref_name(self.release_tag, "tag"))
         _set(self, "module_slug", module_slug(self.module_slug))
         _set(self, "scope", required_name(self.scope, "scope"))
+        _set(self, "subpath", tree_folder(self.subpath))
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable, Sequence
 
 from codetracker.domain.model import Checkpoint, SnapshotKey, SnapshotSource
@@ -13,16 +14,14 @@ from codetracker.domain.scan import ScanResult
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
-from codetracker.ports import (
-    AddressPolicy,
-    Clock,
-    Extractor,
-    FetchLimits,
-    ParsedBlobCache,
-    RepositoryFetcher,
-)
+from codetracker.ports.blob_cache import ParsedBlobCache
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import FetchLimits, RepositoryFetcher
+from codetracker.ports.network import AddressPolicy
+from codetracker.ports.parsing import Extractor
 from codetracker.usecases.extract import ExtractionResult, FolderOpener, Progress, extract_tree
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
+from codetracker.usecases.subtree import Subtree
 
 
 def scan_folder(
@@ -98,9 +97,10 @@ def scan_repository(
         progress=fetch_progress,
         address_policy=address_policy,
     ) as tree:
-        slug = request.module_slug or slugify(tree.repository_name)
+        # --path DIR: that folder alone, named after it by default.
+        slug = request.module_slug or slugify(posixpath.basename(request.subpath) or tree.repository_name)
         result = extract_tree(
-            tree,
+            Subtree(tree, request.subpath) if request.subpath else tree,
             module_slug=slug,
             extractor=extractor,
             cache=cache,
@@ -126,6 +126,7 @@ def scan_repository(
                 folder_path=tree.display_url,
                 commit_sha=fetched.commit_sha,
                 location=request.source_location or repository_location(tree.display_url),
+                subpath=request.subpath,
             ),
             scanned_at=scanned_at,
             extraction=result.stats,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from codetracker.contracts.cursors import ACTIVITY, FUNCTIONS, JOBS, REPOSITORIES, SNAPSHOTS
-from codetracker.ports import FunctionCursor, SnapshotCursor
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor
 from tests.integration.api.conftest import seed
 from tests.support import api_events as ev
 from tests.support.api_events import bearer, http_event

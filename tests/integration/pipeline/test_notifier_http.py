@@ -16,7 +16,7 @@ import pytest
 from codetracker.contracts.notify_requested import notify_requested_to_json
 from codetracker.adapters.dns import StaticResolver
 from codetracker.adapters.memory_queue import MemoryVisibility
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.metrics_powertools import MemoryMetrics
 from codetracker.adapters.notify_httpx import HttpxWebhookSender
 from codetracker.domain.notifications import notification_id
@@ -30,7 +30,7 @@ from codetracker.domain.service import (
     RepositoryStatus,
 )
 from codetracker.errors import DeliveryAddressRefused, DeliveryConnectionFailed, DeliveryTimeout
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 from codetracker.settings import Settings
 from codetracker.usecases.notify import NotifierPorts, handle_notify_record
 from codetracker.usecases.registry import signing_secret_context

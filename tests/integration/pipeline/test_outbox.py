@@ -149,7 +149,7 @@ import os, signal, sys
 from datetime import UTC, datetime
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from codetracker.ports import NoMetrics
+from codetracker.ports.metrics import NoMetrics
 from codetracker.usecases.jobs import request_scan
 from codetracker.usecases.service_requests import ScanRequest
 

@@ -7,7 +7,7 @@ from codetracker.domain.call_values import Built, Guard
 from codetracker.domain.export_graph import ImportBinding, ReExport
 from codetracker.domain.extraction import extract_blob
 from codetracker.parsing import get_parser
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 SOURCE = """\
 import a, { b as c } from "./x.js";

@@ -8,7 +8,7 @@ import pytest
 
 from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParseFailure
 from codetracker.parsing import get_parser
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 

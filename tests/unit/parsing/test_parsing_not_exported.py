@@ -9,7 +9,7 @@ import pytest
 from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.extraction import extract_blob
 from codetracker.domain.model import FileExtraction
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 

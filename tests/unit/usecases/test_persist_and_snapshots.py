@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from codetracker.adapters.memory import MemoryTree
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_tree import MemoryTree
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.domain.scan import ScanResult
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, SnapshotNotFound

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from codetracker.adapters.git.commit_tree import GitCommitTree
 from codetracker.domain.model import TreeEntry
 from codetracker.domain.scan import FetchStats
-from codetracker.ports import FetchedRef
+from codetracker.ports.git import FetchedRef
 
 __all__ = ["GitFetchedTree", "close_quietly"]
 

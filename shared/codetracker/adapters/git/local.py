@@ -33,7 +33,7 @@ from codetracker.adapters.git.location import RepositoryLocation
 from codetracker.adapters.git.refs import default_branch, peel_to_commit, resolve_ref
 from codetracker.domain.scan import FetchStats
 from codetracker.errors import RefNotFound, RepositoryNotFound, RepositoryUnreadable
-from codetracker.ports import FetchedRef, FetchLimits
+from codetracker.ports.git import FetchedRef, FetchLimits
 
 __all__ = ["RepoObjects", "open_local"]
 

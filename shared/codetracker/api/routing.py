@@ -1,0 +1,86 @@
+"""What every route shares: the auth schemes, the documented responses, JSON answers, the request's services
+and authenticated app, and the page query parameters. Routers are Powertools `Router`s included by
+codetracker.api.http; after inclusion a router's `context` and `current_event` are the resolver's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from codetracker.api import models as m
+from codetracker.usecases import registry
+from codetracker.usecases.service_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, MAX_PAGE
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    from codetracker.domain.service import App
+    from codetracker.wiring import Services
+
+JSON = "application/json"
+WEBHOOK_PATH = "/webhooks/github"
+
+SECURITY_SCHEMES = {
+    "app_token": HTTPBearer(description="the app token returned once by POST /apps"),
+    "admin_token": HTTPBearer(description="the deployment's admin token (Secrets Manager / CODE_TRACKER_ADMIN_TOKEN)"),
+}
+APP_AUTH = [{"app_token": []}]
+ADMIN_AUTH = [{"admin_token": []}]
+APP_OR_ADMIN_AUTH = [*APP_AUTH, *ADMIN_AUTH]
+
+ERROR_TEXT = {
+    400: "the request body is not JSON",
+    401: "missing or wrong bearer token",
+    404: "no such resource (or not the app's)",
+    409: "conflict with what is stored",
+    413: "request body too large",
+    422: "invalid input; `field` names it",
+    500: "internal error (the reason is logged)",
+    503: "a dependency is unavailable; retry later",
+}
+
+
+def documented_responses(ok: tuple[int, type, str], *errors: int) -> dict[int, dict[str, Any]]:
+    """A route's responses for the OpenAPI document: its success, the errors it names and those every route
+    may answer (413, 422, 500, 503), all in the one error body."""
+    status, model, text = ok
+    documented: dict[int, dict[str, Any]] = {status: {"description": text, "content": {JSON: {"model": model}}}}
+    for code in sorted({*errors, 413, 422, 500, 503}):
+        documented[code] = {"description": ERROR_TEXT[code], "content": {JSON: {"model": m.ErrorBody}}}
+    return documented
+
+
+def json_response(status: int, model: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type=JSON, body=model, headers=headers)
+
+
+def request_services(router: BaseRouter) -> Services:
+    """The adapters of this call (handle() puts them in the resolver's context)."""
+    return router.context["services"]
+
+
+def authenticated_app(router: BaseRouter) -> App:
+    """The app whose bearer token the request carries (401 otherwise)."""
+    services = request_services(router)
+    return registry.authenticate_app(
+        router.current_event.headers.get("authorization"), unit_of_work=services.unit_of_work, clock=services.clock
+    )
+
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (default {DEFAULT_PAGE})")]
+FunctionLimit = Annotated[
+    int, Query(ge=1, le=MAX_FUNCTION_PAGE, description=f"functions per page (default {DEFAULT_FUNCTION_PAGE})")
+]
+Cursor = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=1024,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the `next` of the previous page (opaque; one this service did not hand out is a 422)",
+    ),
+]
