@@ -48,7 +48,9 @@ def _build_function(export: FunctionExportSyntax, order: int, file_path: str) ->
     docs = parse_jsdoc(export.jsdoc_raw) if export.jsdoc_raw is not None else _NO_DOCS
     code_unknown = not export.params_known or export.reads_arguments
     documented = _documented_params(docs) if code_unknown else None
-    signature = _type_signature(docs) if not export.params_known and documented is None else None
+    signature = _type_signature(docs) if code_unknown and documented is None else None
+    if signature is not None and len(signature.parameters) <= len(export.params):
+        signature = None  # the code shows at least as many: its own parameters stay
     if documented is not None and len(documented) > len(export.params):
         parameters, from_doc = _parameters(documented, docs.params), True
     elif signature is not None:

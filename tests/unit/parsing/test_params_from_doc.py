@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from codetracker.domain.functions import build_functions
 from codetracker.domain.model import ExportedFunction
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 SOURCE = """
 /**
@@ -92,3 +92,21 @@ def test_the_code_parameters_win_when_known(backend: ModuleParser) -> None:
     function = _functions(backend)["written"]
     assert not function.params_from_doc
     assert [p.name for p in function.parameters] == ["x", "y"]
+
+
+def test_a_type_signature_of_a_body_reading_arguments(backend: ModuleParser) -> None:
+    source = (
+        "/** @type {(first: string, ...more: string[]) => string} */\n"
+        "export function join() { return [].join.call(arguments); }\n"
+    )
+    (function,) = build_functions(backend.parse(source), "join.js")
+    assert function.params_from_doc
+    assert [(p.name, p.is_rest) for p in function.parameters] == [("first", False), ("more", True)]
+    assert [r.type for r in function.return_values] == ["string"]
+
+
+def test_no_documented_parameters_leaves_the_code_ones(backend: ModuleParser) -> None:
+    source = "/** Joins. */\nexport function join(a) { return [].join.call(arguments); }\n"
+    (function,) = build_functions(backend.parse(source), "join.js")
+    assert not function.params_from_doc
+    assert [p.name for p in function.parameters] == ["a"]
