@@ -7,7 +7,7 @@ import json
 
 from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
 from codetracker.contracts.descriptor import function_from_dict, function_to_dict
-from codetracker.domain.extraction import EXTRACTOR_VERSION, extract_blob
+from codetracker.domain.extraction import EXTRACTOR_VERSION, extract_blob, functions_at
 from codetracker.parsing import get_parser
 
 SOURCE = b"""
@@ -41,3 +41,9 @@ def test_json_written_before_the_flag_reads_as_code_parameters() -> None:
 def test_cache_rows_of_version_8_are_not_read() -> None:
     # Version 8 rows have no flag and were extracted without documented parameters.
     assert int(EXTRACTOR_VERSION) > 8
+
+
+def test_the_flag_stays_when_the_record_is_placed_at_its_path() -> None:
+    extraction = extract_blob(SOURCE, get_parser("auto"))
+    pipe, inc = functions_at(extraction, "src/pipe.js")
+    assert (pipe.file_path, pipe.params_from_doc, inc.params_from_doc) == ("src/pipe.js", True, False)

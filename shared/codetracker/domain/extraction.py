@@ -78,6 +78,7 @@ def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunctio
             f.return_values,
             f.type_parameters,
             f.overload,
+            f.params_from_doc,
         )
         for f in extraction.functions
     )
