@@ -90,6 +90,7 @@ def test_extract_json_has_exactly_the_documented_keys(tmp_path):
         "return_values",
         "type_parameters",
         "overload",
+        "params_from_doc",
     }
     assert set(data) == {"module_slug", "functions", "problems", "files", "type_exports"}
     assert set(f["parameters"][0]) == {

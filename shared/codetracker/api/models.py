@@ -473,6 +473,11 @@ class FunctionOut(BaseModel):
     return_values: list[ReturnValueOut]
     type_parameters: str | None = Field(description="TypeScript type parameters, `<T extends X>`")
     overload: int | None = Field(description="1, 2, … for each overload signature of one name; null otherwise")
+    params_from_doc: bool = Field(
+        default=False,
+        description="the parameters are the JSDoc's (@param or an @type signature): the code's are unknown "
+        "or its body reads `arguments`",
+    )
 
 
 class FunctionFileOut(BaseModel):

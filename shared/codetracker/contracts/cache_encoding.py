@@ -49,6 +49,7 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
             [[r.type, r.description, r.type_source, r.jsdoc_type] for r in f.return_values],
             f.type_parameters,
             f.overload,
+            f.params_from_doc,
         ]
         for f in x.functions
     ]
@@ -149,6 +150,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
                     tuple([ReturnValue(*r) for r in returns]),
                     type_parameters,
                     overload,
+                    params_from_doc,
                 )
                 for (
                     name,
@@ -161,6 +163,7 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
                     returns,
                     type_parameters,
                     overload,
+                    params_from_doc,
                 ) in functions
             ]
         ),

@@ -66,6 +66,7 @@ def function_to_dict(f: ExportedFunction) -> dict[str, Any]:
         "return_values": [return_value_to_dict(r) for r in f.return_values],
         "type_parameters": f.type_parameters,
         "overload": f.overload,
+        "params_from_doc": f.params_from_doc,
     }
 
 
@@ -83,6 +84,7 @@ def function_from_dict(d: dict[str, Any]) -> ExportedFunction:
         return_values=tuple([ReturnValue(**r) for r in d["return_values"]]),
         type_parameters=d.get("type_parameters"),
         overload=d.get("overload"),
+        params_from_doc=d.get("params_from_doc", False),
     )
 
 

@@ -90,7 +90,16 @@ def _identity(f: ExportedFunction) -> tuple[str, str]:
 
 
 def _visible(f: ExportedFunction) -> tuple[object, ...]:
-    return (f.export_type, f.is_async, f.description, f.parameters, f.return_values, f.type_parameters, f.overload)
+    return (
+        f.export_type,
+        f.is_async,
+        f.description,
+        f.parameters,
+        f.return_values,
+        f.type_parameters,
+        f.overload,
+        f.params_from_doc,
+    )
 
 
 def _by_identity(functions: Iterable[ExportedFunction]) -> Mapping[tuple[str, str], tuple[object, ...]]:

@@ -29,7 +29,7 @@ class _Parser(Protocol):
 
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "9"
 
 
 def decode_source(content: bytes) -> str:
@@ -87,6 +87,7 @@ def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunctio
             f.return_values,
             f.type_parameters,
             f.overload,
+            f.params_from_doc,
         )
         for f in extraction.functions
     )

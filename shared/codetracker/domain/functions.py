@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from codetracker.domain.jsdoc import JsDoc, JsDocParam, parse_jsdoc
+from codetracker.domain.jsdoc import JsDoc, JsDocParam, parse_jsdoc, tag_type
 from codetracker.domain.model import (
     ExportedFunction,
     FunctionExportSyntax,
@@ -15,6 +15,7 @@ from codetracker.domain.model import (
     ReturnValue,
 )
 from codetracker.domain.patterns import destructured_keys, normalize_pattern
+from codetracker.domain.type_signatures import FunctionSignature, parse_function_type
 
 __all__ = ["build_functions", "function_name", "with_parameters"]
 
@@ -45,6 +46,20 @@ def function_name(export: FunctionExportSyntax) -> str:
 
 def _build_function(export: FunctionExportSyntax, order: int, file_path: str) -> ExportedFunction:
     docs = parse_jsdoc(export.jsdoc_raw) if export.jsdoc_raw is not None else _NO_DOCS
+    code_unknown = not export.params_known or export.reads_arguments
+    documented = _documented_params(docs) if code_unknown else None
+    signature = _type_signature(docs) if code_unknown and documented is None else None
+    if signature is not None and len(signature.parameters) <= len(export.params):
+        signature = None  # the code shows at least as many: its own parameters stay
+    if documented is not None and len(documented) > len(export.params):
+        parameters, from_doc = _parameters(documented, docs.params), True
+    elif signature is not None:
+        parameters, from_doc = _signature_parameters(signature), True
+    else:
+        parameters, from_doc = _parameters(export.params, docs.params), False
+    returns = _return_values(export.return_annotation, docs)
+    if signature is not None and not returns and signature.return_type is not None:
+        returns = (ReturnValue(type=signature.return_type, description=None, type_source="jsdoc"),)
     return ExportedFunction(
         name=function_name(export),
         file_path=file_path,
@@ -53,10 +68,47 @@ def _build_function(export: FunctionExportSyntax, order: int, file_path: str) ->
         description=docs.description,
         jsdoc_raw=export.jsdoc_raw,
         order_in_file=order,
-        parameters=_parameters(export.params, docs.params),
-        return_values=_return_values(export.return_annotation, docs),
+        parameters=parameters,
+        return_values=returns,
         type_parameters=export.type_parameters,
         overload=export.overload,
+        params_from_doc=from_doc,
+    )
+
+
+def _documented_params(docs: JsDoc) -> tuple[ParamSyntax, ...] | None:
+    """The top-level @params as code parameters (their docs attach by name), None when there are none or
+    one names nothing: the code does not show all the function takes, so the documented ones are used."""
+    top_level = [p for p in docs.params if not p.is_nested]
+    if not top_level or any(not p.name for p in top_level):
+        return None
+    return tuple(
+        ParamSyntax(source=p.name, identifier=p.name, default_source=None, is_rest=p.is_rest) for p in top_level
+    )
+
+
+def _type_signature(docs: JsDoc) -> FunctionSignature | None:
+    """The call signature of the first `@type`, when it is one function type."""
+    for tag in docs.tags_named("type"):
+        written = tag_type(tag)
+        return parse_function_type(written) if written is not None else None
+    return None
+
+
+def _signature_parameters(signature: FunctionSignature) -> tuple[Parameter, ...]:
+    """Parameters from a `@type` signature; Closure's unnamed ones are named by position (`arg0`)."""
+    return tuple(
+        Parameter(
+            name=p.name or f"arg{position}",
+            position=position,
+            type=p.type,
+            is_optional=p.is_optional,
+            is_rest=p.is_rest,
+            default_value=None,
+            description=None,
+            type_source="jsdoc" if p.type else None,
+        )
+        for position, p in enumerate(signature.parameters)
     )
 
 
@@ -64,7 +116,7 @@ def with_parameters(function: ExportedFunction, params: Sequence[ParamSyntax]) -
     """The record with parameters from code found elsewhere (the function a factory returns), matched
     with the record's own JSDoc as usual."""
     docs = parse_jsdoc(function.jsdoc_raw) if function.jsdoc_raw is not None else _NO_DOCS
-    return replace(function, parameters=_parameters(params, docs.params))
+    return replace(function, parameters=_parameters(params, docs.params), params_from_doc=False)
 
 
 def _return_values(annotation: str | None, docs: JsDoc) -> tuple[ReturnValue, ...]:

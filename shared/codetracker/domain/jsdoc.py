@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["JsDoc", "JsDocParam", "JsDocReturn", "JsDocTag", "parse_jsdoc"]
+__all__ = ["JsDoc", "JsDocParam", "JsDocReturn", "JsDocTag", "parse_jsdoc", "tag_type"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +112,13 @@ def parse_jsdoc(raw: str) -> JsDoc:
 
 
 # --- comment text -------------------------------------------------------------------------------------
+
+
+def tag_type(tag: JsDocTag) -> str | None:
+    """The `{type}` a tag starts with (`@type {(a: T) => R}`), without its braces; None when it has none."""
+    if tag.text is None:
+        return None
+    return _read_type(tag.text, 0)[0]
 
 
 def _comment_lines(raw: str) -> list[str]:

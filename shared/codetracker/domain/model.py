@@ -43,6 +43,8 @@ class FunctionExportSyntax:
     return_annotation: str | None = None  # TypeScript: the annotated return type, whitespace-normalised
     type_parameters: str | None = None  # TypeScript: `<T extends X>` as written, whitespace-normalised
     overload: int | None = None  # 1-based index among the overload signatures of one name; None: no overloads
+    reads_arguments: bool = False  # the body reads `arguments`: `params` may not be all the function takes
+    params_known: bool = True  # False: a value built by a call with no function literal (params decided later)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,9 @@ class ExportedFunction:
     # Overloads: each signature is one function of the same name, numbered from 1 in source order (the
     # implementation's signature is not part of the API); None when the name has one signature.
     overload: int | None = None
+    # The parameters are the JSDoc's @params (or its @type signature's), not the code's: the code's are
+    # unknown or its body reads `arguments`.
+    params_from_doc: bool = False
 
 
 class EntryKind(StrEnum):

@@ -460,6 +460,7 @@ class _Walk:
             is_generator=bool(function.generator),
             params=tuple(self.param(node) for node in function.params),
             bound_names=tuple(bound),
+            reads_arguments=_reads_arguments(function.body),
         )
 
     def param(self, node: Any) -> ParamSyntax:
@@ -505,4 +506,29 @@ def _has_import_meta(program: Any) -> bool:
         for key, value in vars(node).items():
             if key not in ("range", "type") and (isinstance(value, list) or hasattr(value, "type")):
                 pending.append(value)
+    return False
+
+
+# Functions with their own `arguments` (an arrow function reads its enclosing function's).
+_OWN_ARGUMENTS = frozenset({"FunctionDeclaration", "FunctionExpression", "ClassBody"})
+
+
+def _reads_arguments(body: Any) -> bool:
+    """The function body reads `arguments`, outside the nested functions that have their own."""
+    pending: list[Any] = [body]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif hasattr(node, "type") and isinstance(getattr(node, "type", None), str):
+            if node.type == "Identifier" and node.name == "arguments":
+                return True
+            if node.type in _OWN_ARGUMENTS:
+                continue
+            if node.type == "MemberExpression" and not node.computed:  # `x.arguments` is a property
+                pending.append(node.object)
+            elif node.type == "Property" and not node.computed and not node.shorthand:  # `{arguments: 1}`
+                pending.append(node.value)
+            else:
+                pending.extend(value for key, value in vars(node).items() if key not in ("type", "range", "loc"))
     return False

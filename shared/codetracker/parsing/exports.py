@@ -50,6 +50,8 @@ class FunctionShape:
     # once per signature. Empty for a function with one signature.
     overloads: tuple[FunctionShape, ...] = ()
     jsdoc_raw: str | None = None  # an overload signature's own JSDoc
+    # The body reads `arguments` (outside nested non-arrow functions): its parameters may not be all it takes.
+    reads_arguments: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +87,7 @@ class _CallResult:
 
 
 CALL_RESULT = _CallResult()
-_NO_SHAPE = FunctionShape(is_async=False, is_generator=False, params=())
+_NO_SHAPE = FunctionShape(is_async=False, is_generator=False, params=())  # a call's result: params unknown
 
 
 @dataclass(slots=True)
@@ -334,6 +336,8 @@ class ExportCollector(Generic[FunctionNode]):
                         return_annotation=signature.return_annotation,
                         type_parameters=signature.type_parameters,
                         overload=number if shape.overloads else None,
+                        reads_arguments=signature.reads_arguments,
+                        params_known=function is not CALL_RESULT,
                     )
                 )
         if errors:

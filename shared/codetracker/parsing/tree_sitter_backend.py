@@ -738,6 +738,7 @@ class _TreeWalk:
             is_generator=function.type in _GENERATORS,
             params=tuple(self.param(node) for node in nodes),
             bound_names=tuple(bound),
+            reads_arguments=_reads_arguments(function.child_by_field_name("body")),
         )
 
     def param(self, node: Any) -> ParamSyntax:
@@ -855,3 +856,20 @@ def _unparenthesized(node: Any) -> Any:
             return node
         node = inner[0]
     return node
+
+
+# Functions with their own `arguments` (an arrow function reads its enclosing function's).
+_OWN_ARGUMENTS = frozenset(
+    {*_FUNCTION_DECLARATIONS, "function_expression", "generator_function", "method_definition", "class_body"}
+)
+
+
+def _reads_arguments(body: Any) -> bool:
+    """The function body reads `arguments`, outside the nested functions that have their own."""
+    pending = [body] if body is not None else []
+    while pending:
+        node = pending.pop()
+        if node.type in ("identifier", "shorthand_property_identifier") and node.text == b"arguments":
+            return True
+        pending.extend(child for child in node.children if child.type not in _OWN_ARGUMENTS)
+    return False

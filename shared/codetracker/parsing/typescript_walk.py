@@ -26,7 +26,7 @@ from codetracker.domain.model import ParamSyntax
 from codetracker.domain.patterns import normalize_type
 from codetracker.parsing.exports import DEFAULT, NAMED, FunctionShape
 from codetracker.parsing.source_text import identifier_name, string_literal_value
-from codetracker.parsing.tree_sitter_backend import _FUNCTION_VALUES, _TreeWalk, _unparenthesized
+from codetracker.parsing.tree_sitter_backend import _FUNCTION_VALUES, _reads_arguments, _TreeWalk, _unparenthesized
 
 _TYPE_DECLARATIONS = frozenset({"interface_declaration", "type_alias_declaration", "enum_declaration"})
 _CLASSES = frozenset({"class_declaration", "abstract_class_declaration"})
@@ -290,6 +290,7 @@ class TypeScriptWalk(_TreeWalk):
             params=params,
             return_annotation=self.type_text(returns) if returns is not None else None,
             type_parameters=normalize_type(self.text(type_parameters)) if type_parameters is not None else None,
+            reads_arguments=_reads_arguments(function.child_by_field_name("body")),
         )
 
     def type_text(self, annotation: Any) -> str:

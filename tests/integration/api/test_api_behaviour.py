@@ -366,6 +366,7 @@ def test_snapshot_functions_page_through_the_descriptor_format(api):
         "return_values",
         "type_parameters",
         "overload",
+        "params_from_doc",
     }
     listing = get(api, ev.APP_TOKEN, f"/repositories/{ev.REPOSITORY_ID}/snapshots").json
     assert listing["items"][0]["id"] == ev.SNAPSHOT_ID and listing["items"][0]["commit_sha"] == ev.PREVIOUS_COMMIT

@@ -36,9 +36,17 @@ _DELETE_FILE_FUNCTIONS = (
 
 # Changing the encoding below changes every digest: each snapshot's next store then rewrites all its functions
 # once, which is always correct. Bump the label with any change.
-_DIGEST_LABEL = b"codetracker function rows 3\n"
+_DIGEST_LABEL = b"codetracker function rows 4\n"
 _FUNCTION_FIELDS = attrgetter(
-    "name", "export_type", "is_async", "description", "jsdoc_raw", "order_in_file", "type_parameters", "overload"
+    "name",
+    "export_type",
+    "is_async",
+    "description",
+    "jsdoc_raw",
+    "order_in_file",
+    "type_parameters",
+    "overload",
+    "params_from_doc",
 )
 _PARAMETER_FIELDS = attrgetter(
     "name",
@@ -130,7 +138,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
     function_ids = [row[0] for row in cur.fetchall()]
     with cur.copy(
         "COPY functions (id, module_id, name, file_path, export_type, is_async, description, jsdoc_raw, "
-        "order_in_file, type_parameters, overload) FROM STDIN"
+        "order_in_file, type_parameters, overload, params_from_doc) FROM STDIN"
     ) as copy:
         for function_id, f in zip(function_ids, functions):
             copy.write_row(
@@ -146,6 +154,7 @@ def _copy_functions(cur: psycopg.Cursor, module_id: int, functions: Sequence[Exp
                     f.order_in_file,
                     f.type_parameters,
                     f.overload,
+                    f.params_from_doc,
                 )
             )
     if any(f.parameters for f in functions):

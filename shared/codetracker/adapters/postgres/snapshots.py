@@ -402,7 +402,8 @@ def _problems(conn: psycopg.Connection, module_id: int) -> tuple[ScanProblem, ..
 
 
 _FUNCTION_COLUMNS = (
-    "id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file, type_parameters, overload"
+    "id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file, type_parameters, overload, "
+    "params_from_doc"
 )
 _PARAMETER_COLUMNS = (
     "function_id, name, position, type, is_optional, is_rest, default_value, description, doc_default, "
@@ -434,7 +435,19 @@ def _children(
 def _function(
     row: tuple, parameters: dict[int, list[Parameter]], return_values: dict[int, list[ReturnValue]]
 ) -> ExportedFunction:
-    function_id, name, file_path, export_type, is_async, description, jsdoc_raw, order, type_parameters, overload = row
+    (
+        function_id,
+        name,
+        file_path,
+        export_type,
+        is_async,
+        description,
+        jsdoc_raw,
+        order,
+        type_parameters,
+        overload,
+        params_from_doc,
+    ) = row
     return ExportedFunction(
         name=name,
         file_path=file_path,
@@ -447,6 +460,7 @@ def _function(
         return_values=tuple(return_values.get(function_id, ())),
         type_parameters=type_parameters,
         overload=overload,
+        params_from_doc=params_from_doc,
     )
 
 
