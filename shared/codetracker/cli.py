@@ -359,18 +359,20 @@ def _opener(services, progress):
 def _cmd_extract(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker import contracts
     from codetracker.terminal import Progress, write_table
-    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.extract import ExtractionPorts, extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
-    request = ExtractFolderRequest(_required(args, "path"), module_slug=args.slug)
+    request = ExtractFolderRequest(
+        _required(args, "path"),
+        module_slug=args.slug,
+        options=services.settings.selection,
+        package_names=tuple(args.package or ()),
+    )
     with Progress(err) as progress:
         result = extract_folder(
             request,
             open_folder=_opener(services, progress),
-            extractor=services.extractor(args.parser),
-            options=services.settings.selection,
-            progress=progress,
-            package_names=tuple(args.package or ()),
+            extraction=ExtractionPorts(services.extractor(args.parser), progress=progress),
         )
     descriptor = result.descriptor
     if args.explain is not None:
@@ -450,12 +452,14 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
     from codetracker.usecases.persist import persist_scan
     from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
     from codetracker.domain.snapshot_keys import HEAD_TAG
-    from codetracker.usecases.scan import scan_folder, scan_repository
+    from codetracker.usecases.extract import ExtractionPorts
+    from codetracker.usecases.scan import FetchPorts, scan_folder, scan_repository
 
     source = _required(args, "source")
     cache = UnitOfWorkBlobCache(services.unit_of_work)
     settings = services.settings
     with Progress(err) as progress:
+        extraction = ExtractionPorts(services.extractor(args.parser), cache=cache, progress=progress)
         if _is_repository(source, args.ref):
             if not args.ref:
                 raise UsageError("--ref is required when scanning a repository URL")
@@ -468,18 +472,14 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 release_tag=args.tag,
                 module_slug=args.slug,
                 credentials=_credentials(args, os.environ),
+                options=settings.selection,
+                package_names=_package_names(args),
             )
             result = scan_repository(
                 request,
-                fetcher=services.fetcher,
-                extractor=services.extractor(args.parser),
+                fetching=FetchPorts(services.fetcher, limits=settings.fetch_limits, progress=progress.fetch),
                 clock=services.clock,
-                cache=cache,
-                limits=settings.fetch_limits,
-                options=settings.selection,
-                progress=progress,
-                fetch_progress=progress.fetch,
-                package_names=_package_names(args),
+                extraction=extraction,
             )
         else:
             if args.token_env:
@@ -492,16 +492,11 @@ def _cmd_scan(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> i
                 commit_sha=args.commit or (checkout.commit_sha if checkout else None),
                 module_slug=args.slug,
                 checkout_root=checkout.root if checkout else None,
+                options=settings.selection,
+                package_names=_package_names(args),
             )
             result = scan_folder(
-                request,
-                open_folder=_opener(services, progress),
-                extractor=services.extractor(args.parser),
-                clock=services.clock,
-                cache=cache,
-                options=settings.selection,
-                progress=progress,
-                package_names=_package_names(args),
+                request, open_folder=_opener(services, progress), clock=services.clock, extraction=extraction
             )
     if result.descriptor.packages:
         return _persist_packages(args, result, services, out)

@@ -65,7 +65,7 @@ from codetracker.ports import (
     WebhookSender,
 )
 from codetracker.usecases.activity import record_activity
-from codetracker.usecases.messages import finish_record, open_record, reject_record
+from codetracker.usecases.messages import RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.pipeline import callback_url
 from codetracker.usecases.registry import app_signing_secrets
 from codetracker.usecases.url_policy import CALLBACK, UrlPolicy
@@ -125,7 +125,10 @@ def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
         message = contracts.notify_requested_from_json(opened.body)
     except InvalidMessage as error:
         reject_record(
-            record, error, queue="notify", unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
+            RejectedRecord(record, error, "notify"),
+            unit_of_work=ports.unit_of_work,
+            clock=ports.clock,
+            metrics=ports.metrics,
         )
         return
     with job_scope(message.job_id, message.repository_id, lines=ports.log_lines):

@@ -83,11 +83,12 @@ from codetracker.ports import (
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
 from codetracker.usecases.jobs import follows_repository
-from codetracker.usecases.messages import OpenedMessage, finish_record, open_record, reject_record
+from codetracker.usecases.messages import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
-from codetracker.usecases.scan import ScanResult, scan_repository
+from codetracker.usecases.extract import ExtractionPorts
+from codetracker.usecases.scan import FetchPorts, ScanResult, scan_repository
 from codetracker.usecases.url_policy import REPOSITORY, UrlPolicy
 
 logger = logging.getLogger("codetracker.pipeline")
@@ -166,7 +167,10 @@ def consume(
         work(opened)
     except InvalidMessage as error:
         reject_record(
-            record, error, queue=queue, unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
+            RejectedRecord(record, error, queue),
+            unit_of_work=ports.unit_of_work,
+            clock=ports.clock,
+            metrics=ports.metrics,
         )
         return
     finish_record(opened, ports.payloads)
@@ -176,20 +180,24 @@ def _key_of(job: Job) -> dict[str, str | None]:
     return {"module_slug": job.module_slug, "branch_name": job.branch_name, "release_tag": job.release_tag}
 
 
-def fail_job(
-    job_id: str,
-    error: CodetrackerError,
-    *,
-    stage: str,
-    ports: PipelinePorts,
-    log: JobLog | None,
-    commit_sha: str | None = None,
-    unchanged_since: datetime | None = None,
-) -> bool:
+@dataclass(frozen=True)
+class JobFailure:
+    """Job `job_id` failed for good at `stage` ("scan" | "persist") with `error`; `commit_sha`: the commit it
+    had reached; `unchanged_since`: fail it only if it was not changed after that moment."""
+
+    job_id: str
+    error: CodetrackerError
+    stage: str
+    commit_sha: str | None = None
+    unchanged_since: datetime | None = None
+
+
+def fail_job(failure: JobFailure, *, ports: PipelinePorts, log: JobLog | None) -> bool:
     """A permanent failure: job (and repository: jobs.follows_repository) `failed` with the typed reason,
-    `scan_failed` activity, a `scan.failed` notification when there is a callback. `unchanged_since`: only if
-    the job was not changed after that moment. Whether it failed the job; raises StoreUnavailable when it
-    cannot be recorded (the message is then redelivered and fails again)."""
+    `scan_failed` activity, a `scan.failed` notification when there is a callback. Whether it failed the job;
+    raises StoreUnavailable when it cannot be recorded (the message is then redelivered and fails again)."""
+    job_id, error, stage = failure.job_id, failure.error, failure.stage
+    commit_sha, unchanged_since = failure.commit_sha, failure.unchanged_since
     now = ports.clock()
     message = str(error)[:2000]
     notify: NotifyRequested | None = None
@@ -332,7 +340,7 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
             except PermanentError as error:
                 if isinstance(error, InvalidMessage):
                     raise
-                fail_job(message.job_id, error, stage="scan", ports=ports, log=log)
+                fail_job(JobFailure(message.job_id, error, "scan"), ports=ports, log=log)
             except JobNotReady:
                 # Seconds, not the queue's visibility timeout (90 minutes for the scan queue).
                 delay = min(JOB_NOT_READY_RETRY_S * record.receive_count, 60)
@@ -455,20 +463,20 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         credentials=registration_credentials(registration, cipher=ports.cipher),
         fallback_branch=message.fallback_branch,
         source_location=registration.url,
+        options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
+        package_names=registration.packages,  # a tree with package.json files: one snapshot per package
     )
     try:
         result = scan_repository(
             request,
-            fetcher=ports.fetcher,
-            extractor=ports.extractor,
+            fetching=FetchPorts(ports.fetcher, limits=limits, address_policy=ports.url_policy.address_policy()),
             clock=ports.clock,
-            cache=UnitOfWorkBlobCache(ports.unit_of_work),
-            limits=limits,
-            options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
-            progress=over_budget,
-            package_names=registration.packages,  # a tree with package.json files: one snapshot per package
-            address_policy=ports.url_policy.address_policy(),
-            checkpoint=over_budget,
+            extraction=ExtractionPorts(
+                ports.extractor,
+                cache=UnitOfWorkBlobCache(ports.unit_of_work),
+                progress=over_budget,
+                checkpoint=over_budget,
+            ),
         )
     except FetchTimeout as error:
         if deadline is not None and time.monotonic() >= deadline - 1:
@@ -546,9 +554,8 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
             except PermanentError as error:
                 if isinstance(error, InvalidMessage):
                     raise
-                fail_job(
-                    message.job_id, error, stage="persist", ports=ports, log=log, commit_sha=scan.source.commit_sha
-                )
+                failure = JobFailure(message.job_id, error, "persist", commit_sha=scan.source.commit_sha)
+                fail_job(failure, ports=ports, log=log)
                 return
             except Exception as error:
                 logger.warning(

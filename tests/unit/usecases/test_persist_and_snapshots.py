@@ -12,7 +12,7 @@ from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, SnapshotNotFound
 from codetracker.parsing import get_parser
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.usecases.persist import persist_scan
 from codetracker.usecases.requests import FolderScanRequest, SnapshotQuery
 from codetracker.usecases.scan import ScanResult
@@ -24,7 +24,7 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 def scan_result(*, branch="main", tag="HEAD", slug="m", at=T0, body=b"export function f(a) {}\n") -> ScanResult:
     extraction = extract_tree(
-        MemoryTree({"a.mjs": body}), module_slug=slug, extractor=ParserExtractor(get_parser("esprima"))
+        ExtractTreeRequest(MemoryTree({"a.mjs": body}), slug), ExtractionPorts(ParserExtractor(get_parser("esprima")))
     )
     return ScanResult(
         key=SnapshotKey(slug, branch, tag),
