@@ -15,7 +15,7 @@ from tests.support.git_servers import HangingServer
 from tests.support.pipeline import LambdaContext
 
 
-def _reconcile(harness, **options):
+def _reconcile(harness, pipeline=None, **options):
     s = harness.services
     return reconcile(
         ReconcileRequest(**options),
@@ -27,6 +27,7 @@ def _reconcile(harness, **options):
             url_policy=UrlPolicy(s.resolver, allow_private=True),
             clock=s.clock,
             metrics=s.metrics,
+            pipeline=pipeline,
         ),
     )
 
