@@ -52,7 +52,8 @@ def main() -> int:
 
     import httpx
 
-    from codetracker import contracts
+    from codetracker.contracts.notify_requested import notify_requested_to_json
+    from codetracker.contracts.webhooks import event_to_bytes
     from codetracker.adapters.dns import SystemResolver
     from codetracker.adapters.memory_queue import MemoryVisibility
     from codetracker.adapters.metrics_powertools import MemoryMetrics
@@ -69,7 +70,7 @@ def main() -> int:
         Registration,
         RepositoryStatus,
     )
-    from codetracker.ports import QueueRecord
+    from codetracker.ports.queues import QueueRecord
     from codetracker.settings import Settings
     from codetracker.usecases.notify import NotifierPorts, handle_notify_record
     from codetracker.usecases.registry import signing_secret_context
@@ -162,7 +163,7 @@ def main() -> int:
                     },
                 }
                 bodies.append(
-                    contracts.notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repo_id, event))
+                    notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repo_id, event))
                 )
             # warm-up: first connection, first statements
             handle_notify_record(QueueRecord("warm", bodies[0], 1, "rh"), ports=ports)
@@ -173,7 +174,7 @@ def main() -> int:
                 ours.append(time.perf_counter() - started)
             requests = receiver.wait_for(n)
             assert all(r.verified for r in requests), [r.error for r in requests if not r.verified][:3]
-            payload = contracts.event_to_bytes(json.loads(bodies[0])["event"])
+            payload = event_to_bytes(json.loads(bodies[0])["event"])
             bare = []
             with httpx.Client() as client:
                 client.post(receiver.url, content=payload)

@@ -66,7 +66,7 @@ def _extract(package_names):
 
 
 def run(ctx: Any) -> BenchResult:
-    from codetracker.adapters.memory import MemoryBlobCache
+    from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
 
     result = BenchResult("packages")
     build_fixture()

@@ -29,6 +29,8 @@ def run(ctx: Any) -> BenchResult:
 
     full_runs, full_reports, re_runs, re_reports = [], [], [], []
     profile = OUT_DIR / "rescan.prof" if ctx.profile else None
+    if profile:
+        OUT_DIR.mkdir(parents=True, exist_ok=True)  # run alone, no other benchmark has made it
     for rep in range(repeat):
         conninfo = database.fresh("bench_rescan")
         cmd = worker_cmd("scan_codetracker.py", "scan", "--url", url, "--ref", RESCAN_BRANCH, "--conninfo", conninfo)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/threshold.py [--repeat 3] [--seed 1] [--quick]
 
 For samples of N module files of the npm corpus (random, fixed seed: real scans mix big bundles and
-small files), times `parsing.workers.extract_contents` over in-memory contents, in this process with the
+small files), times `parsing.workers.WorkerPool.extract` over in-memory contents, in this process with the
 parser already built, three ways: sequential; parallel with cold workers (started for the scan, as a
 first scan or a CLI run pays); parallel with warm workers (idle ones of an earlier scan). Median of
 --repeat, interleaved. Prints the table and the smallest sample from which each parallel way wins by
@@ -32,10 +32,11 @@ from codetracker.parsing import get_parser  # noqa: E402
 from codetracker.parsing.workers import (  # noqa: E402
     SEQUENTIAL,
     ParallelOptions,
+    WorkerPool,
     available_cpus,
-    extract_contents,
-    shutdown_workers,
 )
+
+POOL = WorkerPool()
 
 SIZES = (5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560)
 
@@ -66,7 +67,7 @@ def timed(items, parser, options) -> float:
     entries = [e for e, _ in items]
     cpu = _cpu()
     started = time.perf_counter()
-    for _ in extract_contents(items, parser, planned=entries, max_file_bytes=DEFAULT_MAX_FILE_BYTES, options=options):
+    for _ in POOL.extract(items, parser, planned=entries, max_file_bytes=DEFAULT_MAX_FILE_BYTES, options=options):
         pass
     wall = time.perf_counter() - started
     CPU[:] = [_cpu() - cpu]
@@ -100,7 +101,7 @@ def main() -> int:
             timed(items[:2], parser, warm)  # starts workers kept idle for the warm run
             time.sleep(0.5)  # they finish starting, as the workers of a scan minutes ago would have
             warm_t.append(timed(items, parser, warm))
-            shutdown_workers()
+            POOL.shutdown()
             seq.append(timed(items, parser, SEQUENTIAL))
             seq_cpu.append(CPU[0])
             cold_t.append(timed(items, parser, cold))
@@ -124,7 +125,7 @@ def main() -> int:
                 f"{extra:+.3f} s",
             ]
         )
-    shutdown_workers()
+    POOL.shutdown()
     log(f"load average {os.getloadavg()[0]:.1f} (others' processes share the CPUs: wall figures vary with it)")
     log(
         table(

@@ -23,7 +23,7 @@ import sys  # noqa: E402
 from peak import children_vmhwm_kb, vmhwm_kb  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from codetracker.contracts import descriptor_to_dict  # noqa: E402
+from codetracker.contracts.descriptor import descriptor_to_dict  # noqa: E402
 from codetracker.domain.model import ProblemKind  # noqa: E402
 from codetracker.domain.selection import slugify  # noqa: E402
 from codetracker.parsing import get_parser  # noqa: E402

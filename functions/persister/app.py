@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _persist(event: Event, context: Any, services: Services) -> dict[str, Any]:
-    from codetracker.usecases.pipeline import handle_persist_record
+    from codetracker.usecases.persister import handle_persist_record
 
     ports = services.pipeline_ports()
     return sqs_batch(event, context, lambda record: handle_persist_record(record, ports=ports))

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def _scan(event: Event, context: Any, services: Services) -> dict[str, Any]:
-    from codetracker.usecases.pipeline import handle_scan_record
+    from codetracker.usecases.scanner import handle_scan_record
 
     ports = services.pipeline_ports(scanner=True)
     remaining = time_left(context)

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 
 if TYPE_CHECKING:
     from aws_lambda_powertools import Logger, Metrics

@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_HASH_BYTES, SelectionOptions
 from codetracker.errors import ConfigurationError, StoreConfigurationError
-from codetracker.ports import FetchLimits
+from codetracker.ports.git import FetchLimits
 
 T = TypeVar("T", int, float)
 

@@ -21,27 +21,17 @@ if TYPE_CHECKING:
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.sqs import SqsMessageQueue
     from codetracker.parsing.workers import ParallelOptions
-    from codetracker.ports import (
-        Checkout,
-        Clock,
-        DeadLetterMover,
-        Extractor,
-        FolderTree,
-        HostResolver,
-        MessageVisibility,
-        Metrics,
-        ModuleParser,
-        NotifyQueue,
-        PayloadStore,
-        PersistQueue,
-        RefLister,
-        RepositoryFetcher,
-        ScanQueue,
-        SecretSource,
-        TokenCipher,
-        UnitOfWorkFactory,
-        WebhookSender,
-    )
+    from codetracker.ports.clock import Clock
+    from codetracker.ports.git import RefLister, RepositoryFetcher
+    from codetracker.ports.metrics import Metrics
+    from codetracker.ports.network import HostResolver
+    from codetracker.ports.notifier import WebhookSender
+    from codetracker.ports.parsing import Extractor, ModuleParser
+    from codetracker.ports.payloads import PayloadStore
+    from codetracker.ports.queues import DeadLetterMover, MessageVisibility, NotifyQueue, PersistQueue, ScanQueue
+    from codetracker.ports.secrets import SecretSource, TokenCipher
+    from codetracker.ports.source_trees import Checkout, FolderTree
+    from codetracker.ports.unit_of_work import UnitOfWorkFactory
     from codetracker.usecases.jobs import JobPorts
     from codetracker.usecases.notify import NotifierPorts
     from codetracker.usecases.pipeline import PipelinePorts

@@ -12,7 +12,7 @@ import pytest
 @pytest.fixture(params=["postgres", "memory"])
 def factories(request) -> Iterator[tuple]:
     if request.param == "memory":
-        from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+        from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 
         shared = MemoryUnitOfWorkFactory()
         yield shared, shared

@@ -1,6 +1,7 @@
 """The stores' part of packages, against Postgres and the in-memory fake: a package's snapshot records the scan
 it was stored with, and the packages of that scan found gone at a branch and release are marked removed from
-the tree (not deleted), until that package is stored again."""
+the tree (not deleted), until that package is stored again; the tree's whole-tree snapshot of before is
+superseded the same way, unless one of its packages (a lone root package) keeps its slug."""
 
 from __future__ import annotations
 
@@ -42,13 +43,16 @@ def test_gone_packages_are_marked_until_stored_again(unit_of_work):
             scope, "repo", branch_name="main", release_tag="HEAD", present=("a",), commit_sha="d" * 40, at=at
         )
         uow.commit()
+    # The whole-tree snapshot of the same tree (stored before it had packages, under the scan's slug) is
+    # superseded by the packages: marked too, so it never looks current beside them.
     assert [(s.module_slug, s.removed_from_tree_at, s.removed_from_tree_commit) for s in marked] == [
-        ("b", at.isoformat(), "c" * 40)
+        ("b", at.isoformat(), "c" * 40),
+        ("repo", at.isoformat(), "c" * 40),
     ]
     assert again == []
     with unit_of_work(read_only=True) as uow:
         found = {s.key: s for s in uow.snapshots.list_snapshots(scope=scope)}
-    assert {n for n, k in keys.items() if found[k].removed_from_tree_at is not None} == {"b"}
+    assert {n for n, k in keys.items() if found[k].removed_from_tree_at is not None} == {"b", "whole tree"}
     assert found[keys["a"]].package_of == "repo" and found[keys["whole tree"]].package_of is None
     # b comes back: stored again, its mark is cleared.
     with unit_of_work() as uow:
@@ -58,3 +62,18 @@ def test_gone_packages_are_marked_until_stored_again(unit_of_work):
     with unit_of_work(read_only=True) as uow:
         summary = uow.snapshots.list_snapshots("b", "main", "HEAD", scope=scope)[0]
     assert (summary.removed_from_tree_at, summary.removed_from_tree_commit) == (None, None)
+
+
+def test_a_whole_tree_snapshot_whose_slug_a_package_keeps_is_not_marked(unit_of_work):
+    scope = registration_scope(str(uuid.uuid4()))
+    key = SnapshotKey("repo", "main", "HEAD", scope)
+    with unit_of_work() as uow:
+        uow.snapshots.store_snapshot(key, _descriptor("repo", 1), SnapshotSource("repo"))
+        marked = uow.snapshots.mark_packages_removed(
+            scope, "repo", branch_name="main", release_tag="HEAD", present=("repo",), commit_sha=None, at=T0
+        )
+        other_branch = uow.snapshots.mark_packages_removed(
+            scope, "repo", branch_name="dev", release_tag="HEAD", present=("a",), commit_sha=None, at=T0
+        )
+        uow.commit()
+    assert marked == [] and other_branch == []

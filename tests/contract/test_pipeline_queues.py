@@ -10,10 +10,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.claim_check import claim_check_to_json
+from codetracker.contracts.notify_requested import notify_requested_from_json
+from codetracker.contracts.persist_requested import persist_requested_from_json
+from codetracker.contracts.scan_result import scan_result_from_dict
 from codetracker.domain.service import NotifyRequested, PersistRequested
 from codetracker.errors import PayloadUnavailable
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 from codetracker.usecases.messages import open_record
 
 T = datetime(2026, 11, 1, tzinfo=UTC)
@@ -49,7 +52,7 @@ def _persist(functions: int) -> PersistRequested:
         "fetch": None,
         "descriptor": descriptor,
     }
-    return PersistRequested(JOB, REPO, T, T, T, result)
+    return PersistRequested(JOB, REPO, T, T, scan_result_from_dict(result))
 
 
 NOTIFY = NotifyRequested(
@@ -105,8 +108,8 @@ def test_messages_are_read_back_as_sent(parts):
     queue.send(_persist(2))
     queue.send(NOTIFY)
     persist_body, notify_body = read()
-    assert contracts.persist_requested_from_json(persist_body) == _persist(2)
-    assert contracts.notify_requested_from_json(notify_body) == NOTIFY
+    assert persist_requested_from_json(persist_body) == _persist(2)
+    assert notify_requested_from_json(notify_body) == NOTIFY
 
 
 def test_a_large_body_travels_as_a_claim_check(parts):
@@ -118,7 +121,7 @@ def test_a_large_body_travels_as_a_claim_check(parts):
     pointer = json.loads(body)
     assert pointer["type"] == "persist.requested" and pointer["job_id"] == JOB and "result" not in pointer
     opened = open_record(QueueRecord("m", body, 1), store)
-    assert contracts.persist_requested_from_json(opened.body) == message
+    assert persist_requested_from_json(opened.body) == message
     assert opened.claim_location == pointer["claim_check"]["location"]
     store.delete(opened.claim_location)
     store.delete(opened.claim_location)  # gone already: fine
@@ -131,6 +134,6 @@ def test_a_payload_that_does_not_match_its_claim_is_invalid(parts):
 
     _make, _read, store = parts
     location = store.put("x/y.json", b'{"v": 1}')
-    body = contracts.claim_check_to_json('{"v": 1, "type": "notify.requested"}', location, 8, "0" * 64)
+    body = claim_check_to_json('{"v": 1, "type": "notify.requested"}', location, 8, "0" * 64)
     with pytest.raises(InvalidMessage, match="does not match"):
         open_record(QueueRecord("m", body, 1), store)

@@ -8,6 +8,13 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from codetracker.domain.job_result import (
+    PackageOutcome,
+    ResultCounts,
+    ResultOutcome,
+    StageDurations,
+    StoredResult,
+)
 from codetracker.domain.model import Descriptor, EntryKind, FileExtraction, SnapshotKey, SnapshotSource, TreeEntry
 from codetracker.domain.service import (
     Activity,
@@ -34,7 +41,21 @@ def test_a_job_is_found_locked_and_saved_by_id(factories):
         commit_sha="c" * 40,
         scan=StageTimes(T0, T0 + timedelta(seconds=3)),
         persist=StageTimes(T0 + timedelta(seconds=4), None),
-        result={"counts": {"functions": 2}},
+        result=StoredResult(
+            snapshot_id=7,
+            commit_sha="c" * 40,
+            ref_kind="branch",
+            counts=ResultCounts(functions=2, files=1, unread_files=1),
+            changes={"first_snapshot": True, "added_count": 2},
+            durations=StageDurations(queued=0.5, scan=3.0, persist=None),
+            extraction={"unread_sources": {".cjs": 1}},
+            module_slug="core",
+            packages=(
+                PackageOutcome("core", "@mono/core", "1.0.0", "", False, "HEAD", ResultOutcome.STORED, 7, 2, {}),
+                PackageOutcome("util", "util", None, "util", True, "HEAD", ResultOutcome.STALE),
+            ),
+            removed_packages=("gone",),
+        ),
         error_code="ref_not_found",
         error_message="no such ref",
         log_tail=("line one", "line two"),

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from codetracker.contracts import scan_requested_from_json
+from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.domain.service import JobTrigger, ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from psycopg.errors import ForeignKeyViolation
 
+from codetracker.domain.job_result import StaleResult
 from codetracker.domain.model import Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource
 from codetracker.domain.service import (
     Activity,
@@ -26,7 +27,7 @@ from codetracker.domain.service import (
     registration_scope,
 )
 from codetracker.errors import Conflict, InvalidInput
-from codetracker.ports import FunctionCursor
+from codetracker.ports.snapshot_store import FunctionCursor
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -172,7 +173,7 @@ def test_jobs_are_read_through_the_app_and_listed_newest_first(unit_of_work):
     jobs = [job(r.id, at=T0 + timedelta(seconds=i)) for i in range(5)]
     jobs[2] = replace(
         jobs[2],
-        result={"functions": 3},
+        result=StaleResult(commit_sha="b" * 40, stored_commit_sha="c" * 40, stored_scanned_at="2026-01-01T00:00:00Z"),
         error_code="ref_not_found",
         error_message="no ref",
         status=JobStatus.FAILED,

@@ -21,7 +21,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import SnapshotCursor
+from codetracker.ports.snapshot_store import SnapshotCursor
 
 SLUG = "acme"
 SOURCE = SnapshotSource(name="acme", folder_path="https://example.com/acme.git", commit_sha="a" * 40)

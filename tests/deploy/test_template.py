@@ -241,7 +241,7 @@ def test_environment_of_each_function(template, function):
 
 def test_engine_limits_in_the_template_are_the_code_defaults(template):
     from codetracker.domain.selection import DEFAULT_MAX_FILE_BYTES
-    from codetracker.ports import FetchLimits
+    from codetracker.ports.git import FetchLimits
 
     env = function_env(template, "ScannerFunction")
     assert int(env["CODE_TRACKER_MAX_FILE_BYTES"]) == DEFAULT_MAX_FILE_BYTES

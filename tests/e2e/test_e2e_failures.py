@@ -86,7 +86,7 @@ def test_sigkill_mid_scan_then_restart_redelivers_and_completes_once(tmp_path, m
         inflight = tmp_path / "dev" / "inflight" / "ScannerFunction-1.json"
         wait_until(inflight.exists, timeout_s=30, what="the scanner holding the message")
         dev.kill()
-        wait_until(lambda: all("codetracker.local.instance" not in c and "parsing.workers" not in c
+        wait_until(lambda: all("codetracker.local.instance" not in c and "parsing.worker_main" not in c
                                for _, c in processes_of(tmp_path)), timeout_s=20, what="no instance left")  # fmt: skip
         assert receiver.deliveries == []
 

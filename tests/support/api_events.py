@@ -341,6 +341,15 @@ def sample_events() -> dict[str, dict[str, Any]]:
         "list-snapshots": http_event("GET", f"{repo}/snapshots", headers=app_auth),
         "get-snapshot": http_event("GET", f"/snapshots/{SNAPSHOT_ID}", headers=app_auth, query={"limit": "2"}),
         "get-snapshot-other-app": http_event("GET", f"/snapshots/{SNAPSHOT_ID}", headers=other_auth),
+        "get-snapshot-public": http_event(
+            "GET", f"/snapshots/{SNAPSHOT_ID}", headers=app_auth, query={"public": "true"}
+        ),
+        "get-snapshot-public-bad-value": http_event(
+            "GET", f"/snapshots/{SNAPSHOT_ID}", headers=app_auth, query={"public": "maybe"}
+        ),
+        "get-snapshot-public-other-app": http_event(
+            "GET", f"/snapshots/{SNAPSHOT_ID}", headers=other_auth, query={"public": "true"}
+        ),
         "list-activity": http_event("GET", f"{repo}/activity", headers=app_auth),
         "github-push": github_event("push", push_payload()),
         "github-push-base64": github_event(

@@ -69,7 +69,7 @@ def sqs_record(
 
 
 def scan_body(job_id: str, ref: str = "refs/heads/main") -> str:
-    from codetracker.contracts import scan_requested_to_json
+    from codetracker.contracts.scan_requested import scan_requested_to_json
     from codetracker.domain.service import JobTrigger, ScanRequested
 
     return scan_requested_to_json(
@@ -130,10 +130,13 @@ def scan_result(commit: str = ev.PUSHED_COMMIT, functions: int = 2) -> dict[str,
 
 
 def persist_body(job_id: str, **result: Any) -> str:
-    from codetracker.contracts import persist_requested_to_json
+    from codetracker.contracts.persist_requested import persist_requested_to_json
+    from codetracker.contracts.scan_result import scan_result_from_dict
     from codetracker.domain.service import PersistRequested
 
-    return persist_requested_to_json(PersistRequested(job_id, REPOSITORY_ID, AT, AT, AT, scan_result(**result)))
+    return persist_requested_to_json(
+        PersistRequested(job_id, REPOSITORY_ID, AT, AT, scan_result_from_dict(scan_result(**result)))
+    )
 
 
 def claim_payloads() -> dict[str, bytes]:
@@ -144,19 +147,20 @@ def claim_payloads() -> dict[str, bytes]:
 
 
 def claim_body() -> str:
-    from codetracker.contracts import claim_check_to_json
+    from codetracker.contracts.claim_check import claim_check_to_json
 
     ((location, data),) = claim_payloads().items()
     return claim_check_to_json(data.decode(), location, len(data), hashlib.sha256(data).hexdigest())
 
 
 def notify_body(job_id: str, repository_id: str = REPOSITORY_ID) -> str:
-    from codetracker import contracts
+    from codetracker.contracts.notify_requested import notify_requested_to_json
+    from codetracker.contracts.webhooks import snapshot_stored_event
     from codetracker.domain.model import SnapshotSummary
     from codetracker.domain.notifications import notification_id
     from codetracker.domain.service import NotifyRequested
 
-    event = contracts.snapshot_stored_event(
+    event = snapshot_stored_event(
         at=AT,
         repository_id=repository_id,
         repository_url=REPOSITORY_URL,
@@ -174,10 +178,20 @@ def notify_body(job_id: str, repository_id: str = REPOSITORY_ID) -> str:
             "removed": [],
             "changed": [],
             "truncated": False,
+            "public": {
+                "count": 2,
+                "added_count": 1,
+                "removed_count": 0,
+                "changed_count": 0,
+                "added": [{"subpath": ".", "export_name": "snake", "file_path": "src/index.mjs", "name": "snake"}],
+                "removed": [],
+                "changed": [],
+                "truncated": False,
+            },
         },
         snapshot_url=f"https://api.codetracker.example/snapshots/{ev.SNAPSHOT_ID}",
     )
-    return contracts.notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repository_id, event))
+    return notify_requested_to_json(NotifyRequested(notification_id(job_id), job_id, repository_id, event))
 
 
 MALFORMED = '{"v": 1, "type": "scan.requested", "job_id": "not a uuid"'

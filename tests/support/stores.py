@@ -3,7 +3,7 @@ committed (as the use cases do), so the assertions read like calls on a plain st
 
 from __future__ import annotations
 
-from codetracker.ports import UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 
 class CommittingSnapshotStore:

@@ -77,13 +77,32 @@ def test_dependencies_point_inwards():
             for module in _internal_imports(path):
                 if module.startswith(forbidden):
                     offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
-    for name in ("ports.py", "contracts.py", "errors.py"):
-        for module in _internal_imports(PACKAGE / name):
-            if module.startswith(("codetracker.adapters", "codetracker.usecases.", "codetracker.wiring")):
-                # contracts may name use-case types for annotations only (TYPE_CHECKING)
-                if not (name == "contracts.py" and module == "codetracker.usecases.scan"):
-                    offenders.append(f"{name} imports {module}")
+    inner = [
+        PACKAGE / "errors.py",
+        *sorted((PACKAGE / "contracts").rglob("*.py")),
+        *sorted((PACKAGE / "ports").rglob("*.py")),
+    ]
+    for path in inner:
+        for module in _internal_imports(path):
+            if module.startswith(("codetracker.adapters", "codetracker.usecases", "codetracker.wiring")):
+                offenders.append(f"{path.relative_to(PACKAGE)} imports {module}")
     assert offenders == []
+
+
+def test_ports_import_only_the_domain_and_other_ports():
+    """The ports are the use cases' side of each interface: values of the domain in, values out."""
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {module}"
+        for path in sorted((PACKAGE / "ports").rglob("*.py"))
+        for module in _internal_imports(path)
+        if not module.startswith(("codetracker.domain", "codetracker.ports"))
+    ]
+    assert offenders == []
+    assert {
+        str(path.relative_to(PACKAGE)): sorted(_imported_roots(path) & IO_LIBRARIES)
+        for path in (PACKAGE / "ports").rglob("*.py")
+        if _imported_roots(path) & IO_LIBRARIES
+    } == {}
 
 
 def test_settings_import_no_adapter_and_nothing_that_starts_a_server():
@@ -117,7 +136,8 @@ def test_cli_start_up_imports_no_heavy_module():
         "import sys, codetracker.cli as c\n"
         "c.build_parser()\n"
         "import codetracker.usecases.scan, codetracker.usecases.persist, codetracker.usecases.snapshots\n"
-        "import codetracker.wiring, codetracker.settings, codetracker.contracts\n"
+        "import codetracker.wiring, codetracker.settings, codetracker.contracts.descriptor\n"
+        "import codetracker.contracts.cli_output, codetracker.contracts.cursors\n"
         "heavy = {'psycopg', 'dulwich', 'esprima', 'tree_sitter', 'boto3', 'httpx', 'pgserver', 'urllib3'}\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
@@ -143,7 +163,7 @@ def test_api_handler_imports_no_io_at_import_and_nothing_of_the_engine_on_its_ro
         "import sys, json\n"
         "import functions.api.app as handler\n"
         "at_import = sorted(m for m in sys.modules if m.split('.')[0] in {'psycopg', 'boto3', 'cryptography'})\n"
-        "from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory\n"
+        "from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory\n"
         "from codetracker.adapters.memory_queue import MemoryScanQueue\n"
         "from codetracker.settings import Settings\n"
         "from codetracker.wiring import Services\n"
@@ -178,7 +198,7 @@ def test_pipeline_handlers_connect_nothing_at_import():
         "    found[name] = sorted(m for m in sys.modules if m.split('.')[0] in\n"
         "        {'psycopg', 'boto3', 'httpx', 'httpcore', 'dulwich', 'tree_sitter', 'esprima', 'cryptography', "
         "'pgserver'})\n"
-        "import codetracker.usecases.pipeline, codetracker.usecases.notify\n"
+        "import codetracker.usecases.scanner, codetracker.usecases.persister, codetracker.usecases.notify\n"
         "found['use cases'] = sorted(m for m in sys.modules if m.split('.')[0] in "
         "{'psycopg', 'boto3', 'httpx', 'dulwich'})\n"
         "print(json.dumps(found))\n"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.cli import main
 from codetracker.settings import Settings
 from codetracker.wiring import Services

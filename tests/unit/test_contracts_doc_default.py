@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from codetracker import contracts
+from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.descriptor import function_from_dict, function_to_dict
 from codetracker.domain.extraction import EXTRACTOR_VERSION, extract_blob
 from codetracker.domain.model import ExportedFunction, FileExtraction, Parameter
 from codetracker.parsing import get_parser
@@ -30,10 +31,10 @@ def test_code_and_documented_defaults_are_extracted_apart() -> None:
 
 def test_json_key_follows_default_value_and_round_trips() -> None:
     (f,) = extract_blob(SOURCE, get_parser("auto")).functions
-    data = contracts.function_to_dict(f)
+    data = function_to_dict(f)
     keys = list(data["parameters"][0])
     assert keys[keys.index("default_value") + 1] == "doc_default"
-    assert contracts.function_from_dict(json.loads(json.dumps(data))) == f
+    assert function_from_dict(json.loads(json.dumps(data))) == f
 
 
 def test_json_written_before_doc_default_still_reads() -> None:
@@ -41,7 +42,7 @@ def test_json_written_before_doc_default_still_reads() -> None:
            "default_value": "1", "description": None}  # fmt: skip
     function = {"name": "f", "file_path": "a.js", "export_type": "named", "is_async": False, "description": None,
                 "jsdoc_raw": None, "order_in_file": 0, "parameters": [old], "return_values": []}  # fmt: skip
-    (p,) = contracts.function_from_dict(function).parameters
+    (p,) = function_from_dict(function).parameters
     assert (p.default_value, p.doc_default) == ("1", None)
 
 
@@ -53,6 +54,6 @@ def test_cache_encoding_keeps_doc_default_and_the_old_encoding_is_ignored() -> N
             ),
         )
     )
-    assert contracts.extraction_from_cache_json(contracts.extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
     # Cache rows of extractor version 3 put a JSDoc default in default_value: they must not be read.
     assert EXTRACTOR_VERSION != "3"

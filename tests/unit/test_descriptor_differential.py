@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.parsing import get_parser
 from codetracker.adapters.source_folder import FolderSource
 from codetracker.usecases.extract import ExtractionPorts, extract_folder
@@ -20,7 +20,7 @@ CORPORA = [ROOT / "tests" / "fixtures" / "js", ROOT / "examples" / "sample-packa
 @pytest.mark.parametrize("folder", CORPORA, ids=lambda p: p.name)
 def test_tree_sitter_and_esprima_descriptors_are_identical(folder):
     by_backend = {
-        name: contracts.descriptor_to_dict(
+        name: descriptor_to_dict(
             extract_folder(
                 ExtractFolderRequest(folder),
                 open_folder=FolderSource,

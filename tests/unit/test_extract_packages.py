@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.cli import main
 from codetracker.parsing import get_parser
 from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
@@ -92,7 +92,7 @@ def test_descriptor_lists_packages_and_only_published_functions(svelte_like):
         "packages/kit/test/apps/a.js": "test-convention"
     }
     # The descriptor still round-trips through the wire format.
-    assert contracts.descriptor_to_dict(contracts.descriptor_from_dict(body)) == body
+    assert descriptor_to_dict(descriptor_from_dict(body)) == body
 
 
 def test_one_row_per_package_and_package_filter(svelte_like):
@@ -144,7 +144,7 @@ def test_a_tree_without_package_json_is_one_module_as_before():
     )
     assert by_package.descriptor == whole.descriptor
     assert by_package.packages is None
-    assert "packages" not in contracts.descriptor_to_dict(by_package.descriptor)
+    assert "packages" not in descriptor_to_dict(by_package.descriptor)
     assert [f.name for f in whole.descriptor.functions] == ["a", "t"]
 
 
@@ -162,3 +162,21 @@ def test_package_mode_reads_only_published_files_and_reports_manifest_problems()
     assert [f.name for f in result.descriptor.functions] == ["a"]
     assert "test/t.mjs" not in tree.reads
     assert [(p.path, p.kind) for p in result.descriptor.problems] == [("sub/package.json", "skipped")]
+
+
+def test_exports_resolve_into_a_nested_package_folder():
+    # ramda: `es/package.json` holds only `"type": "module"`, yet `import 'ramda'` resolves to es/index.js
+    files = {
+        "package.json": _pkg("r", exports={".": {"import": "./es/index.js", "default": "./src/index.js"}}).encode(),
+        "es/package.json": b'{"type": "module"}',
+        "es/index.js": b"export { default as add } from './add.js';\n",
+        "es/add.js": b"export default function add(a, b) { return a + b; }\n",
+        "src/index.js": b"module.exports = {};\n",
+    }
+    result = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    assert [(e.subpath, e.file_path) for e in root.entry_points] == [(".", "es/index.js")]
+    assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [("add", "es/add.js", "add")]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker import contracts
-from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
+from codetracker.contracts.descriptor import descriptor_to_dict
+from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.model import ProblemKind
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser
@@ -87,7 +88,7 @@ def test_rescan_with_warm_cache_reads_and_parses_nothing_new(parser):
     first = _extract(MemoryTree(FILES), parser, cache)
     tree = MemoryTree(FILES)
     second = _extract(tree, parser, cache)
-    assert contracts.descriptor_to_dict(second.descriptor) == contracts.descriptor_to_dict(first.descriptor)
+    assert descriptor_to_dict(second.descriptor) == descriptor_to_dict(first.descriptor)
     assert second.stats.parsed == 0
     assert second.stats.cache_hits == first.stats.candidates
     assert tree.reads == [".codetrackerignore"]
@@ -159,7 +160,7 @@ def test_functions_at_changes_only_the_path():
 
 
 def test_cache_encoding_round_trips_every_field():
-    from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+    from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
     from codetracker.domain.extraction import extract_blob
 
     parser = get_parser("auto")
@@ -187,3 +188,22 @@ def test_what_the_source_could_not_read_is_recorded_unless_ignored():
         ExtractionPorts(ParserExtractor(get_parser("esprima"))),
     ).descriptor
     assert [(p.path, p.reason) for p in d.problems] == [("locked/", "directory could not be read: permission denied")]
+
+
+BUILT = {
+    "src/curry.js": b"export function curry(fn) { return function curried(a, b) { return fn(a, b); }; }\n",
+    "src/add.js": b"import { curry } from './curry.js';\n"
+    b"export const add = curry(function add(a, b) { return a + b; });\n",
+    "src/made.js": b"import make from 'elsewhere';\nexport const made = make(function made(x) { return x; });\n",
+}
+
+
+def test_a_warm_whole_tree_rescan_decides_built_functions_as_the_cold_scan_did(parser):
+    """Functions built by calls are decided after the cache, from every file's links: a rescan served by the
+    cache (links read back from it) gives the same answer as the first scan."""
+    cache = MemoryBlobCache()
+    cold = descriptor_to_dict(_extract(MemoryTree(BUILT), parser, cache).descriptor)
+    warm = descriptor_to_dict(_extract(MemoryTree(BUILT), parser, cache).descriptor)
+    assert warm == cold
+    names = {(f["file_path"], f["name"]) for f in cold["functions"]}
+    assert ("src/add.js", "add") in names and ("src/made.js", "made") not in names

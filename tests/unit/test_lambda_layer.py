@@ -60,6 +60,15 @@ def test_the_layer_ships_no_local_runtime_and_no_embedded_postgres(layer: Path) 
     assert mentions == [], "only codetracker/local knows pgserver"
 
 
+def test_the_layer_ships_no_in_memory_fake(layer: Path) -> None:
+    package = layer / "codetracker"
+    assert (package / "adapters" / "postgres" / "unit_of_work.py").is_file()
+    fakes = sorted(str(p.relative_to(package)) for p in (package / "adapters").glob("memory*"))
+    assert fakes == [], "the in-memory fakes are for tests"
+    mentions = [str(p.relative_to(layer)) for p in package.rglob("*.py") if "adapters.memory" in p.read_text()]
+    assert mentions == [], "no shipped module imports a fake"
+
+
 def test_every_shipped_module_and_handler_imports_without_the_local_runtime(layer: Path) -> None:
     env = {**os.environ, "PYTHONPATH": f"{layer}{os.pathsep}{ROOT}", "POWERTOOLS_TRACE_DISABLED": "true"}
     done = subprocess.run(

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-
-from codetracker import contracts
+from codetracker.contracts.claim_check import claim_check_from_json, claim_check_to_json
+from codetracker.contracts.message_fields import message_job_id
+from codetracker.contracts.notify_requested import notify_requested_from_json, notify_requested_to_json
+from codetracker.contracts.persist_requested import persist_requested_from_json, persist_requested_to_json
+from codetracker.contracts.scan_result import scan_result_from_dict, scan_result_to_dict
+from codetracker.contracts.webhooks import event_to_bytes, scan_failed_event, snapshot_stored_event
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotKey, SnapshotSource, SnapshotSummary
-from codetracker.domain.service import NotifyRequested
+from codetracker.domain.scan import ExtractionStats, FetchStats, ScanResult
+from codetracker.domain.service import NotifyRequested, PersistRequested
 from codetracker.errors import InvalidMessage
-from codetracker.ports import FetchStats
-from codetracker.usecases.extract import ExtractionStats
-from codetracker.usecases.scan import ScanResult
 
 T = datetime(2026, 11, 1, 12, tzinfo=UTC)
 JOB = str(uuid.uuid4())
@@ -33,21 +36,27 @@ def _result() -> ScanResult:
     )
 
 
-def test_a_scan_result_round_trips_through_persist_requested():
-    from codetracker.domain.service import PersistRequested
-
-    message = PersistRequested(JOB, str(uuid.uuid4()), T, T, T, contracts.scan_result_to_dict(_result()))
-    text = contracts.persist_requested_to_json(message)
-    decoded, scan = contracts.decode_persist_requested(text)
-    assert decoded == message
-    assert (scan.key, scan.descriptor, scan.source, scan.scanned_at) == (
-        _result().key,
-        _result().descriptor,
-        _result().source,
-        T,
-    )
-    assert scan.extraction["unread_sources"] == {".ts": 2} and scan.fetch["transport"] == "filtered"
+@pytest.mark.parametrize(
+    "result",
+    [
+        _result(),
+        # a folder's scan (no fetch), extracted package by package
+        replace(_result(), fetch=None, ref_kind=None, package_slugs=("a", "b"), extraction=ExtractionStats(0, 0, 0, 0)),
+        # an older fetch without transport reads as the default
+        replace(_result(), fetch=FetchStats(5, False)),
+    ],
+)
+def test_a_scan_result_round_trips_through_persist_requested(result):
+    message = PersistRequested(JOB, str(uuid.uuid4()), T, T, result)
+    text = persist_requested_to_json(message)
+    decoded = persist_requested_from_json(text)
+    assert decoded == message and isinstance(decoded.result, ScanResult)
     assert json.loads(text)["v"] == 1 and json.loads(text)["type"] == "persist.requested"
+    assert scan_result_from_dict(json.loads(json.dumps(scan_result_to_dict(result)))) == result
+
+
+def _persist_body() -> dict:
+    return json.loads(persist_requested_to_json(PersistRequested(JOB, str(uuid.uuid4()), T, T, _result())))
 
 
 @pytest.mark.parametrize(
@@ -56,27 +65,32 @@ def test_a_scan_result_round_trips_through_persist_requested():
         lambda b: b.update(v=2),
         lambda b: b.update(type="scan.requested"),
         lambda b: b.update(job_id="7"),
+        lambda b: b.update(result=[]),
         lambda b: b["result"].update(descriptor={"functions": 3}),
         lambda b: b["result"].update(scanned_at="yesterday"),
         lambda b: b["result"]["key"].update(scope=""),
+        lambda b: b["result"].update(ref_kind="trunk"),
+        lambda b: b["result"].update(package_slugs="a"),
+        lambda b: b["result"].update(extraction=None),
+        lambda b: b["result"]["extraction"].update(parsed=-1),
+        lambda b: b["result"]["extraction"].update(cache_hits=True),
+        lambda b: b["result"]["extraction"].pop("files_total"),
+        lambda b: b["result"]["extraction"].update(unread_sources={".ts": "2"}),
+        lambda b: b["result"].update(fetch=[]),
+        lambda b: b["result"]["fetch"].update(used_filter="yes"),
+        lambda b: b["result"]["fetch"].update(bytes_received=1.5),
         lambda b: b.update(scan_started_at="2026-11-01T12:00:00"),  # no time zone
     ],
 )
 def test_persist_requested_refuses_anything_else(mutate):
-    from codetracker.domain.service import PersistRequested
-
-    body = json.loads(
-        contracts.persist_requested_to_json(
-            PersistRequested(JOB, str(uuid.uuid4()), T, T, T, contracts.scan_result_to_dict(_result()))
-        )
-    )
+    body = _persist_body()
     mutate(body)
     with pytest.raises(InvalidMessage):
-        contracts.decode_persist_requested(json.dumps(body))
+        persist_requested_from_json(json.dumps(body))
 
 
 def test_notify_requested_round_trip_and_refusals():
-    event = contracts.scan_failed_event(
+    event = scan_failed_event(
         at=T,
         repository_id="r",
         repository_url="https://h/m",
@@ -90,21 +104,21 @@ def test_notify_requested_round_trip_and_refusals():
         error_message="no",
     )
     message = NotifyRequested("msg_" + JOB.replace("-", ""), JOB, str(uuid.uuid4()), event)
-    assert contracts.notify_requested_from_json(contracts.notify_requested_to_json(message)) == message
+    assert notify_requested_from_json(notify_requested_to_json(message)) == message
     for bad in (
         "[]",
         "{",
         json.dumps({"v": 1, "type": "notify.requested"}),
-        contracts.notify_requested_to_json(message).replace('"msg_', '"id_'),
-        contracts.notify_requested_to_json(message).replace('"scan.failed"', '"other"'),
+        notify_requested_to_json(message).replace('"msg_', '"id_'),
+        notify_requested_to_json(message).replace('"scan.failed"', '"other"'),
     ):
         with pytest.raises(InvalidMessage):
-            contracts.notify_requested_from_json(bad)
+            notify_requested_from_json(bad)
 
 
 def test_webhook_bodies_have_their_keys():
     summary = SnapshotSummary("m", 7, "main", "HEAD", "c" * 40, 1, 2, 3, 4, 5)
-    event = contracts.snapshot_stored_event(
+    event = snapshot_stored_event(
         at=T,
         repository_id="r",
         repository_url="https://h/m",
@@ -127,12 +141,12 @@ def test_webhook_bodies_have_their_keys():
         "unread_files": 3,
     }
     assert event["data"]["unread"] == {".cjs": 2, "commonjs": 1}
-    assert contracts.event_to_bytes(event) == json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    assert event_to_bytes(event) == json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def test_claim_check_pointers():
     body = json.dumps({"v": 1, "type": "persist.requested", "job_id": JOB, "repository_id": "r", "result": {}})
-    pointer = contracts.claim_check_to_json(body, "s3://b/k", 10, "a" * 64)
+    pointer = claim_check_to_json(body, "s3://b/k", 10, "a" * 64)
     assert json.loads(pointer) == {
         "v": 1,
         "type": "persist.requested",
@@ -140,8 +154,8 @@ def test_claim_check_pointers():
         "repository_id": "r",
         "claim_check": {"location": "s3://b/k", "bytes": 10, "sha256": "a" * 64},
     }
-    assert contracts.claim_check_from_json(pointer) == ("s3://b/k", 10, "a" * 64)
-    assert contracts.claim_check_from_json(body) is None and contracts.claim_check_from_json("nope") is None
+    assert claim_check_from_json(pointer) == ("s3://b/k", 10, "a" * 64)
+    assert claim_check_from_json(body) is None and claim_check_from_json("nope") is None
     with pytest.raises(InvalidMessage):
-        contracts.claim_check_from_json(json.dumps({"claim_check": {"location": "s3://b/k"}}))
-    assert contracts.message_job_id(pointer) == JOB and contracts.message_job_id("[1]") is None
+        claim_check_from_json(json.dumps({"claim_check": {"location": "s3://b/k"}}))
+    assert message_job_id(pointer) == JOB and message_job_id("[1]") is None

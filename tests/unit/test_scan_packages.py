@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.cli import main
 from codetracker.domain.model import Descriptor, PackageInfo, ProblemKind, ScanProblem, SnapshotKey
 from codetracker.domain.package_snapshots import package_descriptors
@@ -163,3 +163,72 @@ def test_show_takes_a_scoped_package_name(services, tmp_path):
     assert (
         json.loads(out)["snapshot"]["module_slug"] == "acme-a" and json.loads(out)["snapshot"]["package"] == "@acme/a"
     )
+
+
+def test_path_scans_one_folder_of_a_repository_as_a_module_of_its_own(services, preact_repo):
+    code, out, err = run(["scan", preact_repo, "--ref", "main", "--path", "./hooks/", "--json"], services)
+    assert code == 0, err
+    outcome = json.loads(out)
+    assert outcome["module_slug"] == "hooks" and outcome["source"]["subpath"] == "hooks"
+    with services.unit_of_work(read_only=True) as uow:
+        hooks = uow.snapshots.load_snapshot(SnapshotKey("hooks", "main", "HEAD"))
+    # Paths relative to the folder; nothing of the rest of the repository.
+    assert sorted(f.file_path for f in hooks.functions) == ["src/index.js", "test/hooks.test.js"]
+    # With --packages the folder's own package.json decides: one package, its test left out.
+    code, out, err = run(["scan", preact_repo, "--ref", "main", "--path", "hooks", "--packages", "--json"], services)
+    assert code == 0, err
+    package, superseded = json.loads(out)
+    assert package["module_slug"] == "preact-hooks" and package["functions_count"] == 1
+    assert package["source"]["subpath"] == "hooks"
+    # The folder's whole-tree snapshot just stored is superseded by its package, not left looking current.
+    assert superseded["module_slug"] == "hooks" and superseded["removed_from_tree"] is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [("../elsewhere", "leaves the tree"), ("/abs", "must be relative"), ("nope", "has no folder 'nope'")],
+)
+def test_a_bad_path_is_one_line_naming_the_flag(services, preact_repo, path, message):
+    code, out, err = run(["scan", preact_repo, "--ref", "main", "--path", path], services)
+    assert code == 2 and err.count("\n") == 1 and message in err and "--path" in err, err
+    assert _stored(services) == {}
+
+
+def test_path_on_a_folder_and_on_extract(services, tmp_path):
+    for path, content in PREACT.items():
+        (tmp_path / "preact" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "preact" / path).write_bytes(content)
+    code, out, err = run(["extract", tmp_path / "preact", "--path", "hooks", "--json"], services)
+    assert code == 0, err
+    described = json.loads(out)
+    # extract reads the folder package by package: its package.json leaves its test out.
+    assert described["module_slug"] == "hooks"
+    assert [f["name"] for f in described["functions"]] == ["useState"]
+    assert [(p["name"], p["path"]) for p in described["packages"]] == [("preact-hooks", "")]
+    code, _, err = run(["extract", tmp_path / "preact", "--path", "../x"], services)
+    assert code == 2 and "--path" in err
+    code, _, err = run(["scan", tmp_path / "preact", "--branch", "main", "--path", "hooks"], services)
+    assert code == 0, err
+    assert sorted(_stored(services)) == [("hooks", "main", "HEAD")]
+
+
+def test_a_whole_tree_snapshot_is_superseded_by_the_packages(services, tmp_path):
+    with RepoBuilder.create(tmp_path / "mono.git") as builder:
+        builder.commit({"src/a.js": b"export function a() {}\n"})
+    assert run(["scan", tmp_path / "mono.git", "--ref", "main"], services)[0] == 0
+    workspace = {
+        "package.json": json.dumps({"name": "mono", "private": True, "workspaces": ["packages/*"]}).encode(),
+        "packages/a/package.json": json.dumps({"name": "a"}).encode(),
+        "packages/a/index.js": b"export function a() {}\n",
+        "packages/b/package.json": json.dumps({"name": "b"}).encode(),
+        "packages/b/index.js": b"export function b() {}\n",
+    }
+    with RepoBuilder.open(tmp_path / "mono.git") as builder:
+        commit = builder.commit(workspace, message="workspaces")
+    code, out, err = run(["scan", tmp_path / "mono.git", "--ref", "main", "--packages"], services)
+    assert code == 0, err
+    assert "mono: no longer in the tree; its snapshot is marked removed" in out
+    stored = _stored(services)
+    assert sorted(stored) == [("a", "main", "HEAD"), ("b", "main", "HEAD"), ("mono", "main", "HEAD")]
+    assert stored[("mono", "main", "HEAD")].removed_from_tree_commit == commit
+    assert stored[("a", "main", "HEAD")].removed_from_tree_at is None

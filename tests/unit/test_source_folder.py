@@ -124,7 +124,7 @@ def test_a_folder_below_an_unsearchable_one_is_unreadable_not_missing(open_tree)
 
 
 def _scan_unreadable(root: str) -> tuple[str, int]:
-    from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+    from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
     from codetracker.parsing import get_parser
     from codetracker.usecases.extract import ExtractionPorts
     from codetracker.usecases.persist import persist_scan

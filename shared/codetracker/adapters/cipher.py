@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from codetracker.errors import ConfigurationError
-from codetracker.ports import SecretSource
+from codetracker.ports.secrets import SecretSource
 
 KEY_SECRET = "encryption_key"
 KEY_SETTING = "CODE_TRACKER_ENCRYPTION_KEY"

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from codetracker import contracts
+from codetracker.contracts.claim_check import claim_check_to_json
+from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.adapters.sqs import encode_message
 from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
-from codetracker.ports import PayloadStore
+from codetracker.ports.payloads import PayloadStore
 
 
 class MemoryMessageQueue:
@@ -26,7 +27,7 @@ class MemoryMessageQueue:
         encoded = body.encode("utf-8")
         if self._payloads is not None and len(encoded) > self._claim_check_bytes:
             location = self._payloads.put(f"{kind}/{uuid.uuid4().hex}.json", encoded)
-            body = contracts.claim_check_to_json(body, location, len(encoded), hashlib.sha256(encoded).hexdigest())
+            body = claim_check_to_json(body, location, len(encoded), hashlib.sha256(encoded).hexdigest())
         self.bodies.append(body)
         return str(uuid.uuid4())
 
@@ -38,7 +39,7 @@ class MemoryMessageQueue:
 
 class MemoryScanQueue(MemoryMessageQueue):
     def messages(self) -> list[ScanRequested]:
-        return [contracts.scan_requested_from_json(body) for body in self.bodies]
+        return [scan_requested_from_json(body) for body in self.bodies]
 
 
 class MemoryVisibility:

@@ -30,7 +30,8 @@ from codetracker.errors import (
     DeliveryTimeout,
     UrlRefused,
 )
-from codetracker.ports import DeliveryResponse, HostResolver
+from codetracker.ports.network import HostResolver
+from codetracker.ports.notifier import DeliveryResponse
 
 USER_AGENT = "Codetracker-Webhooks/1.0"
 EXCERPT_BYTES = 512

@@ -10,10 +10,21 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from codetracker import contracts
+from codetracker.contracts.claim_check import claim_check_to_json
+from codetracker.contracts.notify_requested import (
+    NOTIFY_REQUESTED_TYPE,
+    NOTIFY_REQUESTED_VERSION,
+    notify_requested_to_json,
+)
+from codetracker.contracts.persist_requested import (
+    PERSIST_REQUESTED_TYPE,
+    PERSIST_REQUESTED_VERSION,
+    persist_requested_to_json,
+)
+from codetracker.contracts.scan_requested import SCAN_REQUESTED_TYPE, SCAN_REQUESTED_VERSION, scan_requested_to_json
 from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
-from codetracker.ports import PayloadStore
+from codetracker.ports.payloads import PayloadStore
 
 QUEUE_URL_SETTING = "CODE_TRACKER_SCAN_QUEUE_URL"
 # SQS takes at most 256 KiB per message, attributes included.
@@ -36,20 +47,20 @@ def encode_message(message: ScanRequested | PersistRequested | NotifyRequested) 
     """(type, version, body) of a pipeline message."""
     if isinstance(message, ScanRequested):
         return (
-            contracts.SCAN_REQUESTED_TYPE,
-            contracts.SCAN_REQUESTED_VERSION,
-            contracts.scan_requested_to_json(message),
+            SCAN_REQUESTED_TYPE,
+            SCAN_REQUESTED_VERSION,
+            scan_requested_to_json(message),
         )
     if isinstance(message, PersistRequested):
         return (
-            contracts.PERSIST_REQUESTED_TYPE,
-            contracts.PERSIST_REQUESTED_VERSION,
-            contracts.persist_requested_to_json(message),
+            PERSIST_REQUESTED_TYPE,
+            PERSIST_REQUESTED_VERSION,
+            persist_requested_to_json(message),
         )
     return (
-        contracts.NOTIFY_REQUESTED_TYPE,
-        contracts.NOTIFY_REQUESTED_VERSION,
-        contracts.notify_requested_to_json(message),
+        NOTIFY_REQUESTED_TYPE,
+        NOTIFY_REQUESTED_VERSION,
+        notify_requested_to_json(message),
     )
 
 
@@ -66,7 +77,7 @@ def _translate(err: Exception, what: str, queue_url: str, setting: str) -> Excep
 
 class SqsMessageQueue:
     """One SQS queue of the pipeline. A body above `claim_check_bytes` is put in `payloads` and the message
-    carries its location (contracts.claim_check_to_json); the consumer deletes it after success."""
+    carries its location (claim_check_to_json); the consumer deletes it after success."""
 
     def __init__(
         self,
@@ -112,7 +123,7 @@ class SqsMessageQueue:
                 )
             name = f"{kind}/{getattr(message, 'job_id', 'message')}/{uuid.uuid4().hex}.json"
             location = self._payloads.put(name, encoded)
-            body = contracts.claim_check_to_json(body, location, len(encoded), hashlib.sha256(encoded).hexdigest())
+            body = claim_check_to_json(body, location, len(encoded), hashlib.sha256(encoded).hexdigest())
         attributes = {
             "type": {"DataType": "String", "StringValue": kind},
             "v": {"DataType": "Number", "StringValue": str(version)},

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from codetracker.errors import ConfigurationError, RetryableError
-from codetracker.ports import RedriveOutcome
+from codetracker.ports.queues import RedriveOutcome
 
 # Error codes (not messages) that mean "this endpoint has no message move tasks".
 _NOT_IMPLEMENTED_CODES = frozenset(

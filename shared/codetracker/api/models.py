@@ -1,6 +1,6 @@
 """The HTTP API's bodies: pydantic models at the api edge (they give validation and the OpenAPI document), and
-their conversion from domain values. The wire formats of the rest of the system stay in contracts.py; a
-snapshot's functions use the descriptor format from there (`contracts.function_to_dict`).
+their conversion from domain values. The wire formats of the rest of the system stay in contracts/; a
+snapshot's functions use the descriptor format from there (`contracts/descriptor.function_to_dict`).
 
 Request models forbid unknown fields (422 naming the field). Every id is a string (uuid) except a snapshot's
 and an activity's, which are integers.
@@ -9,11 +9,12 @@ and an activity's, which are integers.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from codetracker.domain.model import SnapshotSummary
+from codetracker.domain.job_result import JobResult, ResultCounts, StageDurations, StaleResult, StoredResult
 from codetracker.domain.service import Activity, Job, JobStatus, Registration, StageTimes
 
 
@@ -254,6 +255,96 @@ class JobError(BaseModel):
     message: str | None
 
 
+class PackageResultOut(BaseModel):
+    """One package of a tree with packages; `snapshot_id`, `functions`, `changes` only when it was stored."""
+
+    module_slug: str
+    name: str
+    version: str | None
+    path: str
+    private: bool
+    release_tag: str
+    outcome: Literal["stored", "stale"]
+    snapshot_id: int | None = None
+    functions: int | None = None
+    changes: dict[str, Any] | None = None
+
+    @model_serializer(mode="wrap")
+    def _stored_fields_when_stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        return data if self.outcome == "stored" else {k: v for k, v in data.items() if k not in _STORED_ONLY}
+
+
+_STORED_ONLY = ("snapshot_id", "functions", "changes")
+
+
+class StoredResultOut(BaseModel):
+    """What a job stored; `module_slug`, `packages` and `removed_packages` only for a tree with packages."""
+
+    outcome: Literal["stored"]
+    snapshot_id: int
+    commit_sha: str | None
+    ref_kind: str | None
+    counts: ResultCounts  # the domain's value, as it is: its fields are the API's
+    extraction: dict[str, Any]
+    fetch: dict[str, Any] | None
+    changes: dict[str, Any]
+    durations_s: StageDurations
+    module_slug: str | None = None
+    packages: list[PackageResultOut] | None = None
+    removed_packages: list[str] | None = None
+
+    @model_serializer(mode="wrap")
+    def _packages_when_any(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        return data if self.packages is not None else {k: v for k, v in data.items() if k not in _PACKAGES_ONLY}
+
+    @classmethod
+    def of(cls, r: StoredResult) -> StoredResultOut:
+        packages = None if r.packages is None else [PackageResultOut(**p.to_json()) for p in r.packages]
+        return cls(
+            outcome="stored",
+            snapshot_id=r.snapshot_id,
+            commit_sha=r.commit_sha,
+            ref_kind=r.ref_kind,
+            counts=r.counts,
+            extraction=dict(r.extraction),
+            fetch=None if r.fetch is None else dict(r.fetch),
+            changes=dict(r.changes),
+            durations_s=r.durations,
+            module_slug=r.module_slug,
+            packages=packages,
+            removed_packages=None if packages is None else list(r.removed_packages),
+        )
+
+
+_PACKAGES_ONLY = ("module_slug", "packages", "removed_packages")
+
+
+class StaleResultOut(BaseModel):
+    """An older scan than the stored snapshot: it replaced nothing; which commit stays."""
+
+    outcome: Literal["stale"]
+    commit_sha: str | None
+    stored_commit_sha: str | None
+    stored_scanned_at: str | None
+
+    @classmethod
+    def of(cls, r: StaleResult) -> StaleResultOut:
+        return cls(
+            outcome="stale",
+            commit_sha=r.commit_sha,
+            stored_commit_sha=r.stored_commit_sha,
+            stored_scanned_at=r.stored_scanned_at,
+        )
+
+
+def _result_out(r: JobResult | None) -> StoredResultOut | StaleResultOut | None:
+    if r is None:
+        return None
+    return StaleResultOut.of(r) if isinstance(r, StaleResult) else StoredResultOut.of(r)
+
+
 class JobOut(BaseModel):
     id: str
     repository_id: str
@@ -263,7 +354,7 @@ class JobOut(BaseModel):
     commit_sha: str | None
     snapshot: SnapshotKeyOut
     stages: Stages
-    result: dict[str, Any] | None
+    result: StoredResultOut | StaleResultOut | None = Field(discriminator="outcome")
     error: JobError | None
     log_tail: list[str] = Field(default_factory=list, description="the last log lines of a failed job (else empty)")
     created_at: datetime
@@ -280,7 +371,7 @@ class JobOut(BaseModel):
             commit_sha=j.commit_sha,
             snapshot=SnapshotKeyOut(module_slug=j.module_slug, branch_name=j.branch_name, release_tag=j.release_tag),
             stages=Stages(scan=Stage.of(j.scan), persist=Stage.of(j.persist), notify=Stage.of(j.notify)),
-            result=j.result,
+            result=_result_out(j.result),
             error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
             log_tail=list(j.log_tail) if j.status == JobStatus.FAILED else [],
             created_at=j.created_at,
@@ -399,11 +490,40 @@ class ProblemOut(BaseModel):
     column: int | None
 
 
+class PublicExportOut(BaseModel):
+    export_name: str = Field(description="the name an importer of the subpath uses")
+    file_path: str = Field(description="(file_path, name): the function record where it is defined")
+    name: str
+    functions: list[FunctionOut] = Field(
+        description="that record with its parameters (several: the overloads of one name)"
+    )
+
+
+class UnknownExportOut(BaseModel):
+    export_name: str
+    reason: str = Field(description="why its value could not be decided (never counted as a function)")
+
+
+class PublicSubpathOut(BaseModel):
+    subpath: str = Field(description='"." or "./feature", as an `import` names it after the package name')
+    file_path: str | None = Field(description="the entry point's file; null when its target is not in the tree")
+    conditions: list[str] = Field(description="the `exports` conditions an `import` took, outer first")
+    exports: list[PublicExportOut] = Field(description="its public functions, by export name")
+    unknown_exports: list[UnknownExportOut]
+
+
 class SnapshotDetail(SnapshotOut):
-    functions: list[FunctionOut] = Field(description="a page of functions, of the `file` and `name` asked for")
+    functions: list[FunctionOut] = Field(
+        description="a page of functions, of the `file` and `name` asked for (empty with `public=true`)"
+    )
     next: str | None = Field(description="cursor of the next page of functions (same filters), null on the last")
     files: list[FunctionFileOut] = Field(description="every file holding functions, by path, with how many")
     problems: list[ProblemOut] = Field(description="the scan's problems, by path")
+    public_api: list[PublicSubpathOut] | None = Field(
+        default=None,
+        description="with `public=true`: the package's public API, by subpath in entry point order; null "
+        "otherwise, and when the snapshot has none (not a package's, or stored before public APIs were)",
+    )
 
 
 # --- activity ---------------------------------------------------------------------------------------------------

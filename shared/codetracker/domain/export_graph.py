@@ -8,7 +8,9 @@ rebuilds only this (cheap) graph. The rules are the ECMAScript module linking ru
 - `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions;
 - cycles terminate (a name met again on its own path resolves to nothing).
 Specifiers resolve inside the package only (relative paths, with the extensions and index files bundlers
-and TypeScript accept); a bare specifier is another package, so what it exports is unknown here.
+and TypeScript accept, and the package's own name: `import { h } from 'preact'` inside preact is a
+self-reference Node resolves through the package's `exports`); any other bare specifier is another
+package, so what it exports is unknown here.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import posixpath
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from codetracker.domain.call_values import Built, Factory
 
 DEFAULT = "default"
 NAMESPACE = "*"
@@ -52,6 +56,14 @@ class ModuleLinks:
     star_specifiers: tuple[str, ...] = ()  # `export * from '…'`, in source order
     not_functions: frozenset[str] = frozenset()  # exported names known to be classes, objects, constants
     unknown: Mapping[str, str] = field(default_factory=dict)  # exported name → why its value is undecided
+    # Functions built by a call (`var add = _curry2(function add(a, b) {…})`, `convertToFP(fn, 2)`), by
+    # exported name. Decided across files by domain/built_functions.py, which moves each into `functions`
+    # or `unknown`.
+    built: Mapping[str, Built] = field(default_factory=dict)
+    # Top-level functions whose every return is a function (maybe under a guard), by local name;
+    # `factory_exports`: exported name → local name.
+    factories: Mapping[str, Factory] = field(default_factory=dict)
+    factory_exports: Mapping[str, str] = field(default_factory=dict)
 
 
 class Outcome(StrEnum):
@@ -93,14 +105,34 @@ def resolve_specifier(from_file: str, specifier: str, files: Collection[str]) ->
 class ExportGraph:
     """The modules of one package and the links between them."""
 
-    def __init__(self, modules: Mapping[str, ModuleLinks]) -> None:
+    def __init__(
+        self,
+        modules: Mapping[str, ModuleLinks],
+        *,
+        package_name: str | None = None,
+        subpath_files: Mapping[str, str] | None = None,
+    ) -> None:
+        """`package_name` and `subpath_files` (entry subpath → file): for self-references."""
         self._modules = modules
         self._files = frozenset(modules)
         self._star_cache: dict[str, set[str]] = {}
+        self._package_name = package_name
+        self._subpath_files = subpath_files or {}
+
+    def _target(self, from_file: str, specifier: str) -> str | None:
+        """The module a specifier names: a relative path, or a self-reference by the package's name."""
+        name = self._package_name
+        if name and (specifier == name or specifier.startswith(name + "/")):
+            return self._subpath_files.get("." + specifier[len(name) :])
+        return resolve_specifier(from_file, specifier, self._files)
 
     def resolve(self, file_path: str, name: str) -> ResolvedExport:
         """What `name`, exported by `file_path`, is."""
         return self._resolve(file_path, name, frozenset())
+
+    def resolve_import(self, file_path: str, specifier: str, imported: str) -> ResolvedExport:
+        """What `import { imported } from 'specifier'`, written in file_path, names."""
+        return self._follow(file_path, specifier, imported, frozenset())
 
     def export_names(self, file_path: str) -> list[str]:
         """Every name the module exports (stars expanded, ambiguous star names dropped), in a stable order."""
@@ -124,6 +156,7 @@ class ExportGraph:
             | {r.exported for r in links.re_exports}
             | set(links.not_functions)
             | set(links.unknown)
+            | set(links.built)
         )
 
     def _star_names(self, file_path: str, seen: frozenset[str]) -> set[str]:
@@ -143,7 +176,7 @@ class ExportGraph:
         explicit = self._explicit_names(file_path)
         origins: dict[str, set[tuple[str, str] | None]] = {}
         for specifier in links.star_specifiers:
-            target = resolve_specifier(file_path, specifier, self._files)
+            target = self._target(file_path, specifier)
             if target is None:
                 continue
             for name in self._star_names(target, seen) | self._explicit_names(target):
@@ -172,6 +205,8 @@ class ExportGraph:
             return ResolvedExport(Outcome.NOT_FUNCTION)
         if name in links.unknown:
             return ResolvedExport(Outcome.UNKNOWN, reason=links.unknown[name])
+        if name in links.built:  # not decided yet (domain/built_functions.py decides)
+            return ResolvedExport(Outcome.UNKNOWN, reason=links.built[name].reason)
         local = links.local_exports.get(name)
         if local is not None:
             binding = links.imports.get(local)
@@ -192,7 +227,7 @@ class ExportGraph:
     ) -> ResolvedExport:
         if imported == NAMESPACE:
             return ResolvedExport(Outcome.NOT_FUNCTION)  # a module namespace object
-        target = resolve_specifier(file_path, specifier, self._files)
+        target = self._target(file_path, specifier)
         if target is None:
             where = "another package" if not specifier.startswith(".") else "a file that is not in the package"
             return ResolvedExport(Outcome.UNKNOWN, reason=f"'{imported}' comes from {where}: '{specifier}'")
@@ -203,7 +238,7 @@ class ExportGraph:
     ) -> ResolvedExport | None:
         found: dict[tuple[str | None, str | None, str], ResolvedExport] = {}
         for specifier in links.star_specifiers:
-            target = resolve_specifier(file_path, specifier, self._files)
+            target = self._target(file_path, specifier)
             if target is None or name not in self._star_names(target, frozenset()) | self._explicit_names(target):
                 continue
             resolved = self._resolve(target, name, path)

@@ -20,7 +20,7 @@ from codetracker.domain.model import (
 )
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "7"
+EXTRACTOR_VERSION = "8"
 
 
 def decode_source(content: bytes) -> str:
@@ -33,7 +33,7 @@ def decode_source(content: bytes) -> str:
 
 
 def extract_blob(content: bytes, parser, dialect: str = JAVASCRIPT) -> FileExtraction:
-    """`parser` is a ModuleParser (ports.py); `dialect` the grammar (domain.selection.source_dialect).
+    """`parser` is a ModuleParser (ports/parsing.py); `dialect` the grammar (domain.selection.source_dialect).
     Pure apart from what the parser does. A file that is no ES module but uses CommonJS is marked
     `unread_reason="commonjs"`, so a scan says it was not read rather than finding nothing in it."""
     size = len(content)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from codetracker.domain.jsdoc import JsDoc, JsDocParam, parse_jsdoc
 from codetracker.domain.model import (
@@ -15,7 +16,7 @@ from codetracker.domain.model import (
 )
 from codetracker.domain.patterns import destructured_keys, normalize_pattern
 
-__all__ = ["build_functions", "function_name"]
+__all__ = ["build_functions", "function_name", "with_parameters"]
 
 _NO_DOCS = JsDoc(description=None)
 
@@ -57,6 +58,13 @@ def _build_function(export: FunctionExportSyntax, order: int, file_path: str) ->
         type_parameters=export.type_parameters,
         overload=export.overload,
     )
+
+
+def with_parameters(function: ExportedFunction, params: Sequence[ParamSyntax]) -> ExportedFunction:
+    """The record with parameters from code found elsewhere (the function a factory returns), matched
+    with the record's own JSDoc as usual."""
+    docs = parse_jsdoc(function.jsdoc_raw) if function.jsdoc_raw is not None else _NO_DOCS
+    return replace(function, parameters=_parameters(params, docs.params))
 
 
 def _return_values(annotation: str | None, docs: JsDoc) -> tuple[ReturnValue, ...]:

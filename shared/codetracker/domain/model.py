@@ -169,6 +169,10 @@ class PackageInfo:
     public_functions: tuple[PublicFunction, ...] = ()
     unknown_exports: tuple[UnknownExport, ...] = ()
 
+    @property
+    def api(self) -> PackageApi:
+        return PackageApi(self.entry_points, self.public_functions, self.unknown_exports)
+
 
 @dataclass(frozen=True, slots=True)
 class PackageEntryPoint:
@@ -193,6 +197,17 @@ class UnknownExport:
 
 
 @dataclass(frozen=True, slots=True)
+class PackageApi:
+    """One package's public API, as its snapshot stores it: what an `import` of each subpath resolves to,
+    the functions it exports (each naming the function record where it is defined), and the exports whose
+    value could not be decided."""
+
+    entry_points: tuple[PackageEntryPoint, ...] = ()
+    public_functions: tuple[PublicFunction, ...] = ()
+    unknown_exports: tuple[UnknownExport, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Descriptor:
     module_slug: str
     functions: tuple[ExportedFunction, ...]
@@ -201,6 +216,9 @@ class Descriptor:
     # Files exporting types (TypeScript `export type`/`interface`/`enum`): (path, how many), by path.
     type_exports: tuple[tuple[str, int], ...] = ()
     packages: tuple[PackageInfo, ...] = ()  # empty for a tree without package.json: one module, the tree
+    # A package's snapshot: that package's public API (its entry in `packages` is not stored). None: not
+    # known (a tree without package.json, a descriptor of several packages, a snapshot stored before).
+    public_api: PackageApi | None = None
 
 
 # The owner of the snapshots the CLI stores: every registration of the service owns a scope of its own, so

@@ -2,7 +2,8 @@
 
 A package's descriptor holds the functions of the files it publishes, its published files as its manifest,
 and the problems of its own files; problems of no package's file (`.codetrackerignore` lines, a
-package.json that is not one) go to every package, so none is lost. Its slug is the package's.
+package.json that is not one) go to every package, so none is lost. Its slug is the package's; its public
+API (entry points, public functions, unknown exports) is the package's.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def package_descriptors(descriptor: Descriptor) -> list[tuple[PackageInfo, Descr
                     files=tuple(e for e in descriptor.files if e.path in published),
                     problems=tuple(sorted(own + shared, key=lambda p: (p.path, p.kind))),
                     packages=(),
+                    public_api=package.api,
                 ),
             )
         )

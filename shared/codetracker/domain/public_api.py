@@ -52,8 +52,9 @@ def package_public_api(
         for e in resolved.entry_points
     )
     modules = {path[len(prefix) :]: x for path, x in links.items() if path.startswith(prefix)}
-    graph = ExportGraph(modules)
     entries = [(e.subpath, e.file_path) for e in resolved.entry_points if e.file_path in modules]
+    name = manifest.get("name")
+    graph = ExportGraph(modules, package_name=name if isinstance(name, str) else None, subpath_files=dict(entries))
     functions: list[PublicFunction] = []
     unknown: list[UnknownExport] = []
     for export in graph.public_exports(entries):

@@ -1,5 +1,5 @@
-"""Domain values of the service: apps, repository registrations, jobs, activities, webhook deliveries, and the
-scan request a job sends to the scan queue.
+"""Domain values of the service: apps, repository registrations, activities, webhook deliveries, and the
+messages a job sends to the queues (the job itself and its lifecycle: domain/job.py).
 
 Tenant isolation is a property of these values, not of a filter: a registration owns its snapshots through its
 scope (`registration_scope`), so two apps registering the same URL, or two repositories whose names slugify
@@ -13,6 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+# The job and its lifecycle live in domain/job.py; named here too, where they have always been imported from.
+from codetracker.domain.job import Job as Job
+from codetracker.domain.job import JobStatus as JobStatus
+from codetracker.domain.job import JobTrigger as JobTrigger
+from codetracker.domain.job import StageTimes as StageTimes
+from codetracker.domain.scan import ScanResult
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, Watch
 
 
@@ -20,22 +26,6 @@ class RepositoryStatus(StrEnum):
     PENDING_SNAPSHOT = "pending_snapshot"
     SCANNING = "scanning"
     SYNCED = "synced"
-    FAILED = "failed"
-
-
-class JobTrigger(StrEnum):
-    API = "api"
-    WEBHOOK = "webhook"
-    SCHEDULE = "schedule"
-    REDRIVE = "redrive"
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    SCANNING = "scanning"
-    PERSISTING = "persisting"
-    NOTIFYING = "notifying"
-    DONE = "done"
     FAILED = "failed"
 
 
@@ -156,46 +146,6 @@ class Registration:
 
 
 @dataclass(frozen=True, slots=True)
-class StageTimes:
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Job:
-    id: str
-    repository_id: str
-    trigger: JobTrigger
-    ref: str
-    status: JobStatus
-    created_at: datetime
-    updated_at: datetime
-    commit_sha: str | None = None  # the resolved commit (set by the scanner)
-    # The snapshot key the job writes; branch/tag known up front for branch and tag refs, else by the scanner.
-    module_slug: str | None = None
-    branch_name: str | None = None
-    release_tag: str | None = None
-    scan: StageTimes = StageTimes()
-    persist: StageTimes = StageTimes()
-    notify: StageTimes = StageTimes()
-    result: dict | None = None  # counts, commit, durations, changes: kept after the snapshot is replaced
-    error_code: str | None = None
-    error_message: str | None = None
-    # The last log lines of the job's processing, kept when it fails (GET /jobs/{id} returns them).
-    log_tail: tuple[str, ...] = ()
-    # Its notification (one per job): the webhook-id, when the persist/notify message was sent, how many
-    # attempts were made, when it was delivered. Delivery is recorded once: a duplicate message sends nothing.
-    notification_id: str | None = None
-    notification_queued_at: datetime | None = None
-    notification_attempts: int = 0
-    notification_delivered_at: datetime | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in (JobStatus.DONE, JobStatus.FAILED)
-
-
-@dataclass(frozen=True, slots=True)
 class Activity:
     repository_id: str
     app_id: str
@@ -223,7 +173,7 @@ class WebhookDelivery:
 
 @dataclass(frozen=True, slots=True)
 class ScanRequested:
-    """What the api sends to the scan queue for one job (contracts.py: the `scan.requested` message).
+    """What the api sends to the scan queue for one job (contracts/scan_requested.py: the `scan.requested` message).
 
     It names the job and everything the scanner needs to fetch and key the snapshot, except the access token:
     the scanner reads the registration's encrypted token from the store itself, so no secret travels on a
@@ -244,17 +194,14 @@ class ScanRequested:
 
 @dataclass(frozen=True, slots=True)
 class PersistRequested:
-    """What the scanner sends to the persist queue (contracts.py: `persist.requested`): the scan's result,
+    """What the scanner sends to the persist queue (contracts/persist_requested.py): the scan's result,
     whole (descriptor included), with the job it belongs to. Large ones travel by claim check (S3)."""
 
     job_id: str
     repository_id: str
-    scanned_at: datetime
     scan_started_at: datetime
     scan_ended_at: datetime
-    # The ScanResult in its wire form (contracts.scan_result_to_dict): kept as a mapping here so the domain does
-    # not depend on the use case's type; contracts converts both ways.
-    result: dict
+    result: ScanResult
 
 
 class NotificationType(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource, SnapshotSummary
 from codetracker.domain.snapshot_sources import describe_source, replaces_source
 from codetracker.errors import InvalidInput, SnapshotSourceConflict
 
@@ -26,6 +26,38 @@ def row_counts(descriptor: Descriptor) -> RowCounts:
         return_values=sum(len(f.return_values) for f in functions),
         files=len(descriptor.files),
         problems=len(descriptor.problems),
+    )
+
+
+def stored_summary(
+    key: SnapshotKey,
+    source: SnapshotSource,
+    rows: RowCounts,
+    *,
+    snapshot_id: int,
+    scanned_at: str,
+    recorded_source: tuple[str | None, str],
+    package_of: str | None,
+) -> SnapshotSummary:
+    """The summary of a snapshot just stored (storing clears the removal marks). `recorded_source`: the
+    (location, subpath) the store keeps, which is the scan's unless the scan's source is not known."""
+    return SnapshotSummary(
+        module_slug=key.module_slug,
+        snapshot_id=snapshot_id,
+        branch_name=key.branch_name,
+        release_tag=key.release_tag,
+        commit_sha=source.commit_sha,
+        functions_count=rows.functions,
+        parameters_count=rows.parameters,
+        return_values_count=rows.return_values,
+        files_count=rows.files,
+        problems_count=rows.problems,
+        last_scanned_at=scanned_at,
+        scope=key.scope,
+        source_location=recorded_source[0],
+        source_subpath=recorded_source[1],
+        package_of=package_of,
+        package_name=source.name if package_of is not None else None,
     )
 
 

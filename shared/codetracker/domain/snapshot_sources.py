@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 
 from codetracker.domain.urls import UrlError, parse_url
+from codetracker.errors import InvalidInput
 
 _URL_SCHEMES = frozenset({"http", "https", "git", "file"})
 
@@ -63,3 +64,18 @@ def replaces_source(stored: tuple[str | None, str], given: tuple[str | None, str
     if stored[0] is None or given[0] is None:
         return True
     return stored == given
+
+
+def tree_folder(text: str) -> str:
+    """A folder of a tree given by a user (`--path DIR`) as a sub-path: relative, `/`-separated, normalised
+    (`./packages/a/` → `packages/a`), never leaving the tree; "" for the whole tree. InvalidInput(field="subpath")
+    otherwise."""
+    raw = text.replace("\\", "/").strip()
+    if any(ord(ch) < 0x20 or ch == "\x7f" for ch in raw):
+        raise InvalidInput("subpath must not contain control characters", field="subpath")
+    if raw.startswith("/"):
+        raise InvalidInput(f"subpath {raw!r} must be relative to the tree's root", field="subpath")
+    normal = posixpath.normpath(raw) if raw else "."
+    if normal == ".." or normal.startswith("../"):
+        raise InvalidInput(f"subpath {raw!r} leaves the tree", field="subpath")
+    return "" if normal == "." else normal

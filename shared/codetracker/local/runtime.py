@@ -8,42 +8,37 @@ Start order (each step only after the one before it is up; a failure stops what 
 4. SQS and S3 (moto, its own process, adopted when a killed run left it; codetracker.local.queues), the
    queues and bucket created from the template; messages a killed run had in flight are released;
 5. the HTTP socket on 127.0.0.1:`--port`;
-6. the function instances (codetracker.local.instance), all at once: per SQS event source up to
-   `--concurrency` pollers (never above the mapping's MaximumConcurrency), one per schedule, `--concurrency`
-   for the HTTP API; each reports ready after its handler is imported;
+6. the function instances (which: codetracker.local.instances; one: codetracker.local.instance), all at
+   once: per SQS event source up to `--concurrency` pollers (never above the mapping's MaximumConcurrency),
+   one per schedule, `--concurrency` for the HTTP API; each reports ready after its handler is imported;
 7. `runtime.json` in the dev directory says where everything listens; the banner is printed.
 
 Stop (Ctrl-C or SIGTERM; a second one skips the grace period): the HTTP instances, then the pollers and
 schedules (each finishes the invocation under way, for up to `--shutdown-grace` seconds, then is killed),
 moto, the embedded Postgres when this run started it (or adopted it from a killed run), the socket, the record,
-the lock. An instance that dies while running (a crash, a timeout) is replaced, and what its process group
-left behind (parser worker processes) is killed with it. An invocation still running at its deadline (the
-function's Timeout; each instance reports its invocations on a pipe) is killed with its process group, as
-Lambda ends a timed-out invocation, whatever the handler is doing.
+the lock. While it runs, the instances' processes are watched by codetracker.local.supervisor (replaced when
+they die, killed at an invocation's deadline).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
-import select
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from codetracker.local import queues as local_queues
 from codetracker.local import record as rec
-from codetracker.local.instance import function_to
+from codetracker.local.function_env import base_environment, dev_secrets, moto_environment
+from codetracker.local.instances import Instance, function_instances
+from codetracker.local.options import HOST, DevError, DevOptions, local_visibility
 from codetracker.local.plan import (
     LOCAL_REGION,
     Bindings,
@@ -52,67 +47,7 @@ from codetracker.local.plan import (
     build_plan,
     function_environment,
 )
-
-HOST = "127.0.0.1"
-DEFAULT_PORT = 3000
-# Queue consumers and schedules run at a lower CPU priority than the HTTP instances (see instance.py).
-BACKGROUND_NICENESS = 10
-# How long after an invocation's deadline the runtime kills its instance: the instance's own timer ends it at
-# the deadline when the handler lets it run; this is for a handler that does not (C code holding the GIL).
-DEADLINE_GRACE_S = 0.25
-# What the runtime sets in every instance's environment, never taken from the caller's.
-_OWN_PREFIXES = ("AWS_",)
-_OWN_VARIABLES = {"DATABASE_URL", "CODE_TRACKER_ALLOW_PRIVATE_URLS", "CODE_TRACKER_API_URL",
-                  "CODE_TRACKER_PAYLOAD_BUCKET"}  # fmt: skip
-SECRET_SETTINGS = ("CODE_TRACKER_ADMIN_TOKEN", "CODE_TRACKER_GITHUB_WEBHOOK_SECRET", "CODE_TRACKER_ENCRYPTION_KEY")
-# The secrets kept in the dev directory: what the database encrypted, and what GitHub signs with.
-_STORED = {
-    "CODE_TRACKER_ENCRYPTION_KEY": "encryption_key",
-    "CODE_TRACKER_GITHUB_WEBHOOK_SECRET": "github_webhook_secret",
-}
-
-
-class DevError(Exception):
-    """`codetracker dev` cannot start as asked (one line for the terminal)."""
-
-
-@dataclass(frozen=True)
-class DevOptions:
-    template: Path
-    port: int = DEFAULT_PORT
-    parameter_overrides: Mapping[str, str] = field(default_factory=dict)
-    schedule_every: Mapping[str, float | None] = field(default_factory=dict)
-    concurrency: int = 1
-    max_visibility_timeout_s: int | None = None
-    moto_port: int = 0
-    startup_timeout_s: float = 60.0
-    shutdown_grace_s: float = 10.0
-    orphan_grace_s: float = local_queues.DEFAULT_GRACE_S
-
-
-@dataclass
-class Instance:
-    name: str  # "ScannerFunction#1"
-    function: str
-    spec: dict[str, Any]
-    pass_fds: tuple[int, ...] = ()
-    process: subprocess.Popen | None = None
-    ready_fd: int | None = None
-    invocation_fd: int | None = None  # read end: "begin <monotonic deadline>" / "end" lines from the instance
-    deadline: float | None = None  # of the invocation under way
-    started: float = 0.0
-    restarts: list[float] = field(default_factory=list)
-
-
-def template_path(given: str | None) -> Path:
-    if given:
-        path = Path(given).expanduser().resolve()
-    else:
-        here = Path.cwd() / "template.yaml"
-        path = here if here.is_file() else Path(__file__).resolve().parents[3] / "template.yaml"
-    if not path.is_file():
-        raise DevError(f"no template at {path} (--template PATH)")
-    return path
+from codetracker.local.supervisor import InstanceSupervisor
 
 
 class DevRuntime:
@@ -121,9 +56,8 @@ class DevRuntime:
         self.env = dict(os.environ if env is None else env)
         self.out = out or sys.stdout
         self.dev_dir = rec.dev_dir(self.env)
-        self.stopping = threading.Event()
-        self.hurry = threading.Event()
-        self.instances: list[Instance] = []
+        self.supervisor = InstanceSupervisor(self.say, startup_timeout_s=options.startup_timeout_s)
+        self.instances: list[Instance] = self.supervisor.instances
         self.plan: Plan | None = None
         self._lock_file: Any = None
         self._socket: socket.socket | None = None
@@ -154,17 +88,6 @@ class DevRuntime:
             ) from None
         previous = rec.read_json(self.dev_dir / rec.RECORD)
         return previous if isinstance(previous, dict) else None
-
-    def _secrets(self) -> tuple[dict[str, str], bool]:
-        values = {name: self.env[name] for name in SECRET_SETTINGS if self.env.get(name)}
-        missing = tuple(kind for name, kind in _STORED.items() if name not in values)
-        stored = rec.stored_secrets(self.dev_dir, missing) if missing else {}
-        for name, kind in _STORED.items():
-            values.setdefault(name, stored.get(kind, ""))
-        generated_admin = "CODE_TRACKER_ADMIN_TOKEN" not in values
-        if generated_admin:
-            values["CODE_TRACKER_ADMIN_TOKEN"] = rec.generated_secret("admin_token")
-        return values, generated_admin
 
     def _database(self, previous: dict[str, Any] | None) -> tuple[str, str]:
         from codetracker.adapters.postgres.connection import redacted
@@ -201,25 +124,6 @@ class DevRuntime:
         listening.set_inheritable(True)
         return listening
 
-    def _base_env(self, endpoint_url: str) -> dict[str, str]:
-        env = {
-            k: v for k, v in self.env.items()
-            if not k.startswith(_OWN_PREFIXES) and k not in _OWN_VARIABLES and k not in SECRET_SETTINGS
-            and not k.endswith(("_SECRET_ID", "_QUEUE_URL")) and not k.startswith("CODE_TRACKER_PG_")
-        }  # fmt: skip
-        env.update(rec.LOCAL_AWS)
-        env.update({
-            "AWS_ENDPOINT_URL": endpoint_url,
-            "AWS_REGION": LOCAL_REGION,
-            "AWS_DEFAULT_REGION": LOCAL_REGION,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "CODE_TRACKER_ALLOW_PRIVATE_URLS": "1",  # this mode only: 127.0.0.1, http:// and file:// URLs
-            "POWERTOOLS_TRACE_DISABLED": "1",  # no X-Ray daemon here
-            "PYTHONUNBUFFERED": "1",
-        })  # fmt: skip
-        env.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # EMF lines would drown the event log
-        return env
-
     def start(self) -> None:
         started = time.monotonic()
         previous = self._take_lock()
@@ -234,14 +138,16 @@ class DevRuntime:
             )
         except PlanError as err:
             raise DevError(str(err)) from None
-        secrets, generated_admin = self._secrets()
+        secrets, generated_admin = dev_secrets(self.env, self.dev_dir)
         conninfo, database_line = self._database(previous if not previous_alive else None)
 
         record_path = self.dev_dir / rec.RECORD
         self._moto = local_queues.adopt((previous or {}).get("moto"))
         if self._moto is None:
-            self._moto = local_queues.start(record_path, port=self.options.moto_port,
-                                            grace_s=self.options.orphan_grace_s, env=self._moto_env())  # fmt: skip
+            self._moto = local_queues.start(
+                record_path, port=self.options.moto_port, grace_s=self.options.orphan_grace_s,
+                env=moto_environment(self.env),
+            )  # fmt: skip
         endpoint = self._moto.endpoint_url
         local, buckets = local_queues.create(
             plan, endpoint, max_visibility_timeout_s=self.options.max_visibility_timeout_s
@@ -260,7 +166,7 @@ class DevRuntime:
             database_url=conninfo,
             secret_values=secrets,
         )
-        base = self._base_env(endpoint)
+        base = base_environment(self.env, endpoint)
         settings_env: dict[str, str] = {}
         try:
             for function_id in plan.functions:
@@ -296,16 +202,12 @@ class DevRuntime:
         rec.write_json(record_path, self._record)
 
         for instance in self.instances:
-            self._spawn(instance)
-        self._wait_ready(self.instances)
+            self.supervisor.spawn(instance)
+        self.supervisor.wait_ready(self.instances)
         self._record["state"] = "ready"
         rec.write_json(record_path, self._record)
         self._banner(api_url, endpoint, database_line, secrets, generated_admin, local, released,
                      time.monotonic() - started)  # fmt: skip
-
-    def _moto_env(self) -> dict[str, str]:
-        keep = ("PATH", "HOME", "PYTHONPATH", "LANG", "LC_ALL", "TMPDIR", "VIRTUAL_ENV")
-        return {k: v for k, v in self.env.items() if k in keep}
 
     def _plan_instances(self, function_id: str, env: dict[str, str], local: Mapping[str, Any], endpoint: str,
                         inflight_dir: Path) -> None:  # fmt: skip
@@ -315,88 +217,10 @@ class DevRuntime:
         if not function.code_file.is_file():
             self.say(f"warning: {function_id}: {function.code_file} does not exist; the function is not run")
             return
-        common = {"function": function_to(function), "env": env, "nice": BACKGROUND_NICENESS}
-        if function_id in plan.http_functions:
-            for n in range(max(1, self.options.concurrency)):
-                spec = {**common, "kind": "http", "listen_fd": self._socket.fileno()}
-                self.instances.append(Instance(f"{function_id}#{n + 1}", function_id, spec, (self._socket.fileno(),)))
-        for source in plan.event_sources:
-            if source.function != function_id:
-                continue
-            queue = local[source.queue]
-            count = max(1, min(self.options.concurrency, source.max_concurrency or self.options.concurrency))
-            for n in range(count):
-                name = f"{function_id}#{n + 1}"
-                spec = {
-                    **common,
-                    "kind": "sqs",
-                    "queue": {"url": queue.url, "arn": queue.arn, "name": queue.name},
-                    "endpoint_url": endpoint,
-                    "source": {
-                        "logical_id": source.logical_id, "function": source.function, "queue": source.queue,
-                        "batch_size": source.batch_size, "max_concurrency": source.max_concurrency,
-                        "reports_batch_item_failures": source.reports_batch_item_failures,
-                        "batching_window_s": source.batching_window_s,
-                    },
-                    "inflight_file": str(inflight_dir / f"{name.replace('#', '-')}.json"),
-                }  # fmt: skip
-                self.instances.append(Instance(name, function_id, spec))
-        for schedule in plan.schedules:
-            if schedule.function == function_id:
-                spec = {
-                    **common,
-                    "kind": "schedule",
-                    "schedule": {"function": schedule.function, "event_name": schedule.event_name,
-                                 "expression": schedule.expression, "every_s": schedule.every_s},
-                }  # fmt: skip
-                self.instances.append(Instance(f"{function_id}#{schedule.event_name}", function_id, spec))
-
-    def _spawn(self, instance: Instance) -> None:
-        self._close_invocations(instance)
-        read_end, write_end = os.pipe()
-        invocations_read, invocations_write = os.pipe()
-        spec = {**instance.spec, "ready_fd": write_end, "invocation_fd": invocations_write}
-        try:
-            instance.process = subprocess.Popen(
-                [sys.executable, "-m", "codetracker.local.instance"],
-                stdin=subprocess.PIPE,
-                pass_fds=(write_end, invocations_write, *instance.pass_fds),
-                env=spec["env"],
-                # The runtime coordinates Ctrl-C (the terminal's signal is not theirs), and an instance with its
-                # worker processes is one process group, killed as one.
-                start_new_session=True,
-            )
-        finally:
-            os.close(write_end)
-            os.close(invocations_write)
-        instance.invocation_fd = invocations_read
-        instance.deadline = None
-        assert instance.process.stdin is not None
-        instance.process.stdin.write(json.dumps(spec).encode() + b"\n")
-        instance.process.stdin.flush()
-        instance.ready_fd = read_end
-        instance.started = time.monotonic()
-
-    def _wait_ready(self, instances: list[Instance]) -> None:
-        deadline = time.monotonic() + self.options.startup_timeout_s
-        waiting = {i.ready_fd: i for i in instances if i.ready_fd is not None}
-        while waiting:
-            if self.stopping.is_set():
-                raise DevError("stopped while starting")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                names = ", ".join(sorted(i.name for i in waiting.values()))
-                raise DevError(f"not ready after {self.options.startup_timeout_s:g} s: {names}")
-            ready, _, _ = select.select(list(waiting), [], [], min(left, 0.25))
-            self._watch_invocations(0.0)  # the running instances keep their deadlines meanwhile
-            for fd in ready:
-                instance = waiting.pop(fd)
-                line = os.read(fd, 64)
-                os.close(fd)
-                instance.ready_fd = None
-                if not line.startswith(b"ready"):
-                    status = instance.process.wait() if instance.process else None
-                    raise DevError(f"{instance.name} failed to start (exit status {status}); see its output above")
+        self.instances += function_instances(
+            plan, function_id, env, local, endpoint=endpoint, inflight_dir=inflight_dir,
+            concurrency=self.options.concurrency, listen_fd=self._socket.fileno(),
+        )  # fmt: skip
 
     def _banner(self, api_url: str, endpoint: str, database_line: str, secrets: Mapping[str, str],
                 generated_admin: bool, local: Mapping[str, Any], released: int, took: float) -> None:  # fmt: skip
@@ -452,68 +276,12 @@ class DevRuntime:
 
     def handle_signals(self) -> None:
         def stop(signum: int, _frame: Any) -> None:
-            if self.stopping.is_set():
-                self.hurry.set()
-            self.stopping.set()
+            if self.supervisor.stopping.is_set():
+                self.supervisor.hurry.set()
+            self.supervisor.stopping.set()
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-
-    def supervise(self) -> None:
-        while not self.stopping.is_set():
-            self._watch_invocations(0.25)
-            for instance in self.instances:
-                process = instance.process
-                if process is None or process.poll() is None:
-                    continue
-                status = process.returncode
-                _kill_group(process)  # what the instance left running (parser workers)
-                now = time.monotonic()
-                instance.restarts = [t for t in instance.restarts if now - t < 60] + [now]
-                if len(instance.restarts) > 5:
-                    if now - instance.restarts[-2] < 5:
-                        continue  # crashing in a loop: try again in a few seconds
-                self.say(f"{instance.name}: exited with status {status}; starting a new instance")
-                self._spawn(instance)
-                try:
-                    self._wait_ready([instance])
-                except DevError as err:
-                    self.say(f"{instance.name}: {err}")
-
-    def _watch_invocations(self, wait_s: float) -> None:
-        """Read the instances' invocation reports for up to `wait_s`; kill an instance whose invocation is
-        still running past its deadline."""
-        watched = {i.invocation_fd: i for i in self.instances if i.invocation_fd is not None}
-        deadlines = [i.deadline + DEADLINE_GRACE_S for i in self.instances if i.deadline is not None]
-        wait_s = max(0.0, min([wait_s, *(d - time.monotonic() for d in deadlines)]))
-        if not watched:
-            time.sleep(wait_s)
-        for fd in select.select(list(watched), [], [], wait_s)[0] if watched else ():
-            instance = watched[fd]
-            data = os.read(fd, 4096)
-            if not data:  # the instance is gone
-                self._close_invocations(instance)
-                continue
-            for line in data.decode("ascii", "replace").splitlines():
-                verb, _, value = line.partition(" ")
-                instance.deadline = float(value) if verb == "begin" else None
-        now = time.monotonic()
-        for instance in self.instances:
-            if instance.deadline is None or now < instance.deadline + DEADLINE_GRACE_S:
-                continue
-            instance.deadline = None
-            process = instance.process
-            if process is not None and process.poll() is None:
-                timeout = instance.spec["function"]["timeout_s"]
-                self.say(f"{instance.name}: Task timed out after {timeout:g} seconds: the instance is killed")
-                _kill_group(process)
-
-    @staticmethod
-    def _close_invocations(instance: Instance) -> None:
-        if instance.invocation_fd is not None:
-            os.close(instance.invocation_fd)
-            instance.invocation_fd = None
-        instance.deadline = None
 
     def run(self) -> int:
         self.handle_signals()
@@ -523,41 +291,20 @@ class DevRuntime:
             self.stop(quiet=True)
             raise
         try:
-            self.supervise()
+            self.supervisor.supervise()
         finally:
             self.stop()
         return 0
 
     # --- stop ------------------------------------------------------------------------------------------------
 
-    def _terminate(self, instances: list[Instance], grace_s: float) -> None:
-        for instance in instances:
-            if instance.process is not None and instance.process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    instance.process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + grace_s
-        for instance in instances:
-            process = instance.process
-            if process is None:
-                continue
-            while process.poll() is None and time.monotonic() < deadline and not self.hurry.is_set():
-                time.sleep(0.05)
-            _kill_group(process)  # still running after the grace period, or its worker processes
-            if process.stdin is not None:
-                with contextlib.suppress(OSError):
-                    process.stdin.close()
-            if instance.ready_fd is not None:
-                os.close(instance.ready_fd)
-                instance.ready_fd = None
-            self._close_invocations(instance)
-
     def stop(self, *, quiet: bool = False) -> None:
         if not quiet:
             self.say("codetracker dev: stopping ...")
         http = [i for i in self.instances if i.spec["kind"] == "http"]
         others = [i for i in self.instances if i.spec["kind"] != "http"]
-        self._terminate(http, 5.0)
-        self._terminate(others, self.options.shutdown_grace_s)
+        self.supervisor.terminate(http, 5.0)
+        self.supervisor.terminate(others, self.options.shutdown_grace_s)
         if self._moto is not None:
             local_queues.stop(self._moto)
             self._moto = None
@@ -580,15 +327,3 @@ class DevRuntime:
             self._lock_file = None
         if not quiet:
             self.say("codetracker dev: stopped")
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    """SIGKILL to the process group of an instance (it leads one: start_new_session), then reap it."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
-
-
-def local_visibility(seconds: int, options: DevOptions) -> int:
-    cap = options.max_visibility_timeout_s
-    return min(seconds, cap) if cap is not None else seconds

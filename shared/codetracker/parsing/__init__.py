@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 
 from codetracker.errors import InvalidInput
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 PARSER_NAMES = ("auto", "tree-sitter", "esprima")
 DEFAULT_PARSER = "auto"

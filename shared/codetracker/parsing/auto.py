@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from codetracker.domain.model import ModuleSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 
 class AutoParser:

@@ -14,8 +14,9 @@ import gc
 import re
 from typing import Any
 
+from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
-from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,
@@ -28,6 +29,8 @@ from codetracker.parsing.source_text import (
 _OPTIONS = {"range": True, "positionEncoding": "scalar"}  # ranges in code points, like Python str
 _FUNCTION_VALUES = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
+_LITERALS = frozenset({"FunctionExpression", "ArrowFunctionExpression"})
+_LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"})
 
 
 class EsprimaParser:
@@ -106,7 +109,9 @@ class _Walk:
     def __init__(self, source: str) -> None:
         self.source = source
         # esprima has already applied the early errors, exactly (nested scopes included).
-        self.collector: ExportCollector[Any] = ExportCollector(source, self.describe, early_errors=False)
+        self.collector: ExportCollector[Any] = ExportCollector(
+            source, self.describe, early_errors=False, factory=self.factory_callees
+        )
 
     def text(self, node: Any) -> str:
         start, end = node.range
@@ -165,6 +170,7 @@ class _Walk:
         declarator: Declarator | None = None,
         alias: str | None = None,
         undecided: str | None = None,
+        built: Any = None,
     ) -> None:
         self.collector.bind(
             self.name(identifier),
@@ -175,6 +181,7 @@ class _Walk:
             declarator=declarator,
             alias=alias,
             undecided=undecided,
+            built=built,
         )
 
     def imported_name(self, specifier: Any) -> str:
@@ -233,7 +240,12 @@ class _Walk:
                 self.bind(value.id, None, statement)
             collector.export_name(DEFAULT, node.range[0])
         else:
-            collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
+            reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
+            built = self.built_value(value, reason)
+            if built is not None:
+                collector.export_function(DEFAULT, None, DEFAULT, built[0], node.range[0], statement, built=built[1])
+            else:
+                collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
         collector = self.collector
@@ -256,14 +268,158 @@ class _Walk:
             unknown = self.undecided_value(value) if value is not None and function is None else None
             # `const parse = marked` (parentheses leave no node in ESTree)
             alias = self.name(value) if value is not None and value.type == "Identifier" else None
-            self.bind(target, function, statement, lexical=lexical, declarator=place, alias=alias, undecided=unknown)
+            built = None
+            if value is not None and function is None and alias is None:
+                found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
+                function, built = found if found is not None else (None, None)
+            self.bind(
+                target,
+                function,
+                statement,
+                lexical=lexical,
+                declarator=place,
+                alias=alias,
+                undecided=unknown,
+                built=built,
+            )
             if export_offset is not None:
                 if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement, place)
+                    collector.export_function(name, name, NAMED, function, export_offset, statement, place, built)
                 elif alias is not None:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, target.range[0], unknown=unknown)
+
+    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
+        """A value that is a function when the callees around it return functions: (function node, Built)
+        or None (the tree-sitter backend's rule, the same: see its built_value)."""
+        kind = value.type
+        if kind in _LITERALS:
+            return value, Built((), reason)
+        if kind == "CallExpression":
+            if value.callee.type != "Identifier":
+                return None
+            literal = self.innermost_literal(value.arguments)
+            if literal is not None:
+                return literal, Built((self.name(value.callee),), reason)
+            simple = tuple(
+                UNKNOWN_VALUE if a.type == "SpreadElement" else simple_value(self.text(a)) for a in value.arguments
+            )
+            return CALL_RESULT, Built((self.name(value.callee),), reason, simple)
+        if kind == "LogicalExpression":
+            if value.operator not in ("||", "??") or value.left.type != "MemberExpression":
+                return None
+            right = self.built_value(value.right, reason)
+            return right if right is not None and not right[1].callees else None
+        if kind == "ConditionalExpression":
+            consequent, alternate = (
+                self.built_value(value.consequent, reason),
+                self.built_value(value.alternate, reason),
+            )
+            if consequent is None or alternate is None or CALL_RESULT in (consequent[0], alternate[0]):
+                return None
+            callees = tuple(sorted(set(consequent[1].callees) | set(alternate[1].callees)))
+            return consequent[0], Built(callees, reason)
+        return None
+
+    def innermost_literal(self, arguments: list[Any]) -> Any:
+        for argument in arguments:
+            if argument.type in _LITERALS:
+                return argument
+            if argument.type == "CallExpression":
+                inner = self.innermost_literal(argument.arguments)
+                if inner is not None:
+                    return inner
+        return None
+
+    def factory_callees(self, function: Any) -> Factory | None:
+        """None unless every return of the function is shown to be a function, or its one return is
+        guarded (the tree-sitter backend's rule, the same: see its factory_callees)."""
+        body = function.body
+        shape = self.describe(function)
+        parameters = {name for name, _ in shape.bound_names}
+        returns: list[Any] = []
+        inner: set[str] = set()
+        if body.type != "BlockStatement":  # an arrow's expression body
+            returns.append(body)
+        else:
+            inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
+            pending = list(body.body)
+            while pending:
+                node = pending.pop()
+                kind = node.type
+                if kind == "ReturnStatement":
+                    if node.argument is None:
+                        return None
+                    returns.append(node.argument)
+                elif kind == "BlockStatement":
+                    pending.extend(node.body)
+                elif kind == "IfStatement":
+                    pending.extend(n for n in (node.consequent, node.alternate) if n is not None)
+                elif kind == "SwitchStatement":
+                    pending.extend(s for case in node.cases for s in case.consequent)
+                elif kind == "TryStatement":
+                    handler = node.handler.body if node.handler is not None else None
+                    pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
+                elif kind in _LOOPS or kind == "LabeledStatement":
+                    pending.append(node.body)
+            if not returns or not self.terminates(body):
+                return None
+        callees: list[str] = []
+        for value in returns:
+            found = self.returned_function(value, inner, parameters)
+            if found is None:
+                return self.guarded(returns, shape.params)
+            callees.extend(found)
+        only = returns[0]
+        params = self.describe(only).params if len(returns) == 1 and only.type in _LITERALS else None
+        return Factory(tuple(sorted(set(callees))), params)
+
+    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
+        value = returns[0] if len(returns) == 1 else None
+        if value is None or value.type != "ConditionalExpression":
+            return None
+        literal = next((n for n in (value.consequent, value.alternate) if n.type in _LITERALS), None)
+        if literal is None:
+            return None
+        guard = guard_of(self.text(value.test), parameters, literal is value.consequent)
+        return Factory((), self.describe(literal).params, guard) if guard is not None else None
+
+    def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
+        kind = value.type
+        if kind in _LITERALS:
+            return ()
+        if kind == "Identifier":
+            return () if self.name(value) in inner else None
+        if kind == "CallExpression":
+            callee = value.callee
+            if callee.type != "Identifier" or self.name(callee) in parameters or self.name(callee) in inner:
+                return None
+            return (self.name(callee),)
+        if kind == "ConditionalExpression":
+            consequent = self.returned_function(value.consequent, inner, parameters)
+            alternate = self.returned_function(value.alternate, inner, parameters)
+            if consequent is None or alternate is None:
+                return None
+            return consequent + alternate
+        return None
+
+    def terminates(self, node: Any) -> bool:
+        kind = node.type
+        if kind in ("ReturnStatement", "ThrowStatement"):
+            return True
+        if kind == "BlockStatement":
+            return bool(node.body) and self.terminates(node.body[-1])
+        if kind == "IfStatement":
+            return node.alternate is not None and self.terminates(node.consequent) and self.terminates(node.alternate)
+        if kind == "SwitchStatement":
+            cases = node.cases
+            if not any(case.test is None for case in cases):
+                return False
+            return bool(cases[-1].consequent) and all(
+                not case.consequent or self.terminates(case.consequent[-1]) for case in cases
+            )
+        return False
 
     def undecided_value(self, value: Any) -> str | None:
         """Why an exported value that is no function literal may still be a function we cannot decide

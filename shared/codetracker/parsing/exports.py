@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from codetracker.domain.call_values import Built, Factory
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
@@ -75,6 +76,16 @@ class _Binding(Generic[FunctionNode]):
     declarator: Declarator | None = None  # set for the bindings of `const`/`let`/`var` lists
     alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
     undecided: str | None = None  # why its value may be a function one file cannot tell (a call)
+    built: Built | None = None  # `function` is the innermost literal of a value built by calls, or CALL_RESULT
+
+
+class _CallResult:
+    """The function node of a value built by a call with no function literal (`convertToFP(fn, 2)`): its
+    parameters are those of the function the callee returns, filled in when decided."""
+
+
+CALL_RESULT = _CallResult()
+_NO_SHAPE = FunctionShape(is_async=False, is_generator=False, params=())
 
 
 @dataclass(slots=True)
@@ -86,6 +97,7 @@ class _FunctionExport(Generic[FunctionNode]):
     offset: int
     statement: int
     declarator: Declarator | None = None
+    built: Built | None = None
 
 
 @dataclass(slots=True)
@@ -119,10 +131,14 @@ class ExportCollector(Generic[FunctionNode]):
         *,
         early_errors: bool = False,
         nested_var_names: Callable[[], set[str]] | None = None,
+        factory: Callable[[FunctionNode], Factory | None] | None = None,
     ) -> None:
         """`nested_var_names`: the names of `var`s declared in the module scope below the top level
-        (`if (a) { var x }`); asked only when `export { x }` names no top-level binding, which is rare."""
+        (`if (a) { var x }`); asked only when `export { x }` names no top-level binding, which is rare.
+        `factory`: whether every return of a function is a function: None when not shown, else what it
+        returns (ModuleLinks.factories)."""
         self.source = source
+        self._factory = factory
         self.is_module = False
         self._describe = describe
         self._early_errors = early_errors
@@ -160,12 +176,14 @@ class ExportCollector(Generic[FunctionNode]):
         declarator: Declarator | None = None,
         alias: str | None = None,
         undecided: str | None = None,
+        built: Built | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
         `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
         `declarator`: given for the names of a `const`/`let`/`var` list; `alias`: the identifier a
-        declarator is initialised with (`const a = f`), which makes it whatever that name is bound to."""
-        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided)
+        declarator is initialised with (`const a = f`), which makes it whatever that name is bound to.
+        `built`: the function node is the innermost literal of a value built by calls (see Built)."""
+        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided, built)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -221,11 +239,12 @@ class ExportCollector(Generic[FunctionNode]):
         offset: int,
         statement: int,
         declarator: Declarator | None = None,
+        built: Built | None = None,
     ) -> None:
         """An export whose value is written right there: `export function`, `export const f = () =>`…
-        `declarator`: given for the functions of an `export const` list."""
+        `declarator`: given for the functions of an `export const` list; `built`: see Built."""
         self.is_module = True
-        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator)
+        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator, built)
         self._exports.append(export)
         self._exported(exported_name, offset)
 
@@ -263,13 +282,26 @@ class ExportCollector(Generic[FunctionNode]):
             errors.extend(self._undeclared_exports())
         found: list[FunctionExportSyntax] = []
         local_exports: dict[str, str] = {}
+        built: dict[str, Built] = {}
+        factories = self._factories()
+        describe = self._describe
+        factory_exports: dict[str, str] = {}
         for export in self._exports:
             local_name: str | None
             if not isinstance(export, _FunctionExport):
-                chain = self._resolve(export.alias if isinstance(export, _AliasExport) else export.local_name)
+                name = export.alias if isinstance(export, _AliasExport) else export.local_name
+                chain = self._resolve(name)
                 if chain is None:
                     self._link_value(export, local_exports)
                     continue
+                if chain[-1].built is not None:
+                    built[export.exported_name] = chain[-1].built
+                elif len(chain) == 1 and name in factories:
+                    factory_exports[export.exported_name] = name
+            elif export.built is not None:
+                built[export.exported_name] = export.built
+            elif export.local_name in factories:
+                factory_exports[export.exported_name] = export.local_name
             if isinstance(export, _FunctionExport):
                 function = export.function
                 local_name, export_type = export.local_name, export.export_type
@@ -284,7 +316,7 @@ class ExportCollector(Generic[FunctionNode]):
                 function = chain[-1].function
                 local_name, export_type = export.local_name, export.export_type
                 jsdoc = self._chain_jsdoc(chain) or self._jsdoc_of(export.statement)
-            shape = self._describe(function)
+            shape = _NO_SHAPE if function is CALL_RESULT else describe(function)
             if self._early_errors and len(shape.bound_names) > 1:
                 errors.extend(_repeated_parameters(shape.bound_names))
             signatures = shape.overloads or (shape,)
@@ -310,13 +342,16 @@ class ExportCollector(Generic[FunctionNode]):
             raise ParseFailure(message, line, column)
         found.sort(key=lambda f: f.offset)  # stable: declarators of one statement keep their order
         links = ModuleLinks(
-            functions=frozenset(f.exported_name for f in found),
+            functions=frozenset(f.exported_name for f in found if f.exported_name not in built),
             local_exports=local_exports,
             imports=self._imports,
             re_exports=tuple(self._re_exports),
             star_specifiers=tuple(self._star_specifiers),
             not_functions=frozenset(self._not_functions),
             unknown=self._unknown,
+            built=built,
+            factories=factories,
+            factory_exports=factory_exports,
         )
         return ModuleSyntax(
             is_module=True,
@@ -325,6 +360,19 @@ class ExportCollector(Generic[FunctionNode]):
             commonjs_export=self.commonjs_export,
             links=links,
         )
+
+    def _factories(self) -> dict[str, Factory]:
+        """The top-level functions (bound once) whose every return is shown to be a function."""
+        if self._factory is None:
+            return {}
+        found: dict[str, Factory] = {}
+        for name, bindings in self._bindings.items():
+            binding = bindings[0]
+            if len(bindings) == 1 and binding.function is not None and binding.built is None:
+                factory = self._factory(binding.function)
+                if factory is not None:
+                    found[name] = factory
+        return found
 
     def _link_value(self, export: _LocalExport | _AliasExport, local_exports: dict[str, str]) -> None:
         """An export of a local name that is no function of this file: an imported binding (followed

@@ -6,14 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from codetracker.domain.model import Checkpoint, FileExtraction, ScanProblem, TreeEntry
-from codetracker.parsing.workers import ParallelOptions, extract_contents
-from codetracker.ports import ModuleParser
+from codetracker.parsing.workers import ParallelOptions, WorkerPool, shared_pool
+from codetracker.ports.parsing import ModuleParser
 
 
 class ParserExtractor:
-    def __init__(self, parser: ModuleParser, parallel: ParallelOptions | None = None) -> None:
+    def __init__(
+        self, parser: ModuleParser, parallel: ParallelOptions | None = None, pool: WorkerPool | None = None
+    ) -> None:
         self.parser = parser
         self.parallel = parallel  # None: the defaults (one worker per available CPU, when that pays)
+        self.pool = pool  # None: the process's shared pool
 
     @property
     def name(self) -> str:
@@ -27,7 +30,7 @@ class ParserExtractor:
         max_file_bytes: int,
         checkpoint: Checkpoint | None = None,
     ) -> Iterator[tuple[TreeEntry, FileExtraction | ScanProblem]]:
-        return extract_contents(
+        return (self.pool or shared_pool()).extract(
             contents,
             self.parser,
             planned=planned,

@@ -23,9 +23,10 @@ import re
 import threading
 from typing import Any
 
+from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
-from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
     ClauseSyntaxError,
@@ -57,6 +58,26 @@ _VAR_SCOPES = frozenset(
     }
 )
 _KEYWORDS_READ_AS_NAMES = frozenset({"export", "import", "let"})
+# Statements a `return` of the function itself may sit in (nested functions and expressions are not walked).
+_STATEMENT_CONTAINERS = frozenset(
+    {
+        "statement_block",
+        "if_statement",
+        "else_clause",
+        "switch_statement",
+        "switch_body",
+        "switch_case",
+        "switch_default",
+        "try_statement",
+        "catch_clause",
+        "finally_clause",
+        "for_statement",
+        "for_in_statement",
+        "while_statement",
+        "do_statement",
+        "labeled_statement",
+    }
+)
 
 
 class TreeSitterParser:
@@ -173,6 +194,7 @@ class _TreeWalk:
     __slots__ = ("source", "backend", "pos", "collector", "root")
     early_errors = True
     function_values = _FUNCTION_VALUES
+    reads_built = True  # functions built by calls (parsing/built_values.py); JavaScript only
 
     def __init__(self, source: str, data: bytes, backend: TreeSitterParser) -> None:
         self.source = source
@@ -180,7 +202,11 @@ class _TreeWalk:
         # Character offset of a byte offset; identical for ASCII sources.
         self.pos = _same if len(data) == len(source) else Utf8Offsets(data)
         self.collector: ExportCollector[Any] = ExportCollector(
-            source, self.describe, early_errors=self.early_errors, nested_var_names=self.nested_var_names
+            source,
+            self.describe,
+            early_errors=self.early_errors,
+            nested_var_names=self.nested_var_names,
+            factory=self.factory_callees if self.reads_built else None,
         )
         self.root: Any = None
 
@@ -399,7 +425,12 @@ class _TreeWalk:
             collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement, in_clause=False)
         else:
             # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
-            collector.export_name(DEFAULT, offset, unknown=self.undecided_value(value))
+            reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
+            built = self.built_value(value, reason)
+            if built is not None:
+                collector.export_function(DEFAULT, None, DEFAULT, built[0], offset, statement, built=built[1])
+            else:
+                collector.export_name(DEFAULT, offset, unknown=self.undecided_value(value))
 
     def clause_specifiers(self, clause: Any, *, has_source: bool) -> list[ClauseSpecifier]:
         pos = self.pos
@@ -441,13 +472,15 @@ class _TreeWalk:
                 continue
             name = self.name(target)
             function = self.function_value(declarator)
-            alias = unknown = None
+            alias = unknown = built = None
             if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
                     alias = self.name(function)
                     function = None
                 else:
-                    function, unknown = None, self.undecided_value(function)
+                    value, unknown = function, self.undecided_value(function)
+                    found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
+                    function, built = found if found is not None else (None, None)
             collector.bind(
                 name,
                 function,
@@ -457,10 +490,11 @@ class _TreeWalk:
                 declarator=place,
                 alias=alias,
                 undecided=unknown,
+                built=built,
             )
             if export_offset is not None:
                 if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement, place)
+                    collector.export_function(name, name, NAMED, function, export_offset, statement, place, built)
                 elif alias is not None:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
@@ -472,6 +506,164 @@ class _TreeWalk:
         if value.type == "call_expression":
             return f"the value of a call: {_snippet(self.text(value.child_by_field_name('function')))}(…)"
         return None
+
+    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
+        """A value that is a function when the callees (local names) around it return functions:
+        `f(…function literal…)` (the innermost literal: `_curry1(_dispatchable([], x, function any(a) {}))`),
+        `f(arguments)` with none (CALL_RESULT: the function f returns, `convertToFP(fn, 2)`),
+        `o.f || function () {}` / `o.f ?? …` (a feature test: `Array.isArray || function …`), `c ? f : g` with
+        both sides such literals. (function node, Built) or None. The esprima backend's rule, the same."""
+        if not self.reads_built:
+            return None
+        value = _unparenthesized(value)
+        kind = value.type
+        if kind in _FUNCTION_VALUES:
+            return value, Built((), reason)
+        if kind == "call_expression":
+            callee = _unparenthesized(value.child_by_field_name("function"))
+            if callee.type != "identifier":
+                return None
+            arguments = value.child_by_field_name("arguments")
+            nodes = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+            literal = self.innermost_literal(nodes)
+            if literal is not None:
+                return literal, Built((self.name(callee),), reason)
+            if arguments is None or arguments.type != "arguments":  # a tagged template
+                return None
+            simple = tuple(UNKNOWN_VALUE if a.type == "spread_element" else simple_value(self.text(a)) for a in nodes)
+            return CALL_RESULT, Built((self.name(callee),), reason, simple)
+        if kind == "binary_expression":
+            operator = value.child_by_field_name("operator")
+            left = _unparenthesized(value.child_by_field_name("left"))
+            if operator is None or operator.type not in ("||", "??"):
+                return None
+            if left.type != "member_expression":  # `ok || function…` may be `true`; a feature test is not
+                return None
+            right = self.built_value(value.child_by_field_name("right"), reason)
+            return right if right is not None and not right[1].callees else None
+        if kind == "ternary_expression":
+            consequence = self.built_value(value.child_by_field_name("consequence"), reason)
+            alternative = self.built_value(value.child_by_field_name("alternative"), reason)
+            if consequence is None or alternative is None or CALL_RESULT in (consequence[0], alternative[0]):
+                return None
+            callees = tuple(sorted(set(consequence[1].callees) | set(alternative[1].callees)))
+            return consequence[0], Built(callees, reason)
+        return None
+
+    def innermost_literal(self, arguments: list[Any]) -> Any:
+        """The first function literal among a call's arguments, looking into the arguments that are calls."""
+        for argument in arguments:
+            argument = _unparenthesized(argument)
+            if argument.type in _FUNCTION_VALUES:
+                return argument
+            if argument.type == "call_expression":
+                inner = argument.child_by_field_name("arguments")
+                found = self.innermost_literal(inner.named_children if inner is not None else [])
+                if found is not None:
+                    return found
+        return None
+
+    def factory_callees(self, function: Any) -> Factory | None:
+        """None unless every return of the function is shown to be a function (a literal, a function
+        declared in its body, or the value of a call: whose callee is then listed, to be shown the same)
+        and it cannot end without a return or a throw; or unless its one return is `test ? literal : other`
+        with a test over its parameters (a Guard). Walks statements only, never expressions."""
+        if function.type not in _FUNCTION_VALUES and function.type not in _FUNCTION_DECLARATIONS:
+            return None
+        body = function.child_by_field_name("body")
+        if body is None:
+            return None
+        shape = self.describe(function)
+        parameters = {name for name, _ in shape.bound_names}
+        returns: list[Any] = []
+        inner: set[str] = set()
+        if body.type != "statement_block":  # an arrow's expression body
+            returns.append(body)
+        else:
+            pending = list(body.named_children)
+            while pending:
+                node = pending.pop()
+                kind = node.type
+                if kind == "return_statement":
+                    value = next((c for c in node.named_children if c.type != "comment"), None)
+                    if value is None:
+                        return None
+                    returns.append(value)
+                elif kind in _FUNCTION_DECLARATIONS and node.parent == body:
+                    name = node.child_by_field_name("name")
+                    if name is not None:
+                        inner.add(self.name(name))
+                elif kind in _STATEMENT_CONTAINERS:
+                    pending.extend(node.named_children)
+            if not returns or not self.terminates(body):
+                return None
+        callees: list[str] = []
+        for value in returns:
+            found = self.returned_function(value, inner, parameters)
+            if found is None:
+                return self.guarded(returns, shape.params)
+            callees.extend(found)
+        only = _unparenthesized(returns[0])
+        params = self.describe(only).params if len(returns) == 1 and only.type in _FUNCTION_VALUES else None
+        return Factory(tuple(sorted(set(callees))), params)
+
+    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
+        """`return test ? literal : other` (or `test ? other : literal`), the function's one return."""
+        value = _unparenthesized(returns[0]) if len(returns) == 1 else None
+        if value is None or value.type != "ternary_expression":
+            return None
+        consequence = _unparenthesized(value.child_by_field_name("consequence"))
+        alternative = _unparenthesized(value.child_by_field_name("alternative"))
+        literal = next((n for n in (consequence, alternative) if n.type in _FUNCTION_VALUES), None)
+        if literal is None:
+            return None
+        test = self.text(value.child_by_field_name("condition"))
+        guard = guard_of(test, parameters, literal is consequence)
+        return Factory((), self.describe(literal).params, guard) if guard is not None else None
+
+    def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
+        value = _unparenthesized(value)
+        kind = value.type
+        if kind in _FUNCTION_VALUES:
+            return ()
+        if kind == "identifier":
+            return () if self.name(value) in inner else None
+        if kind == "call_expression":
+            callee = _unparenthesized(value.child_by_field_name("function"))
+            if callee.type != "identifier" or self.name(callee) in parameters or self.name(callee) in inner:
+                return None
+            return (self.name(callee),)
+        if kind == "ternary_expression":
+            consequence = self.returned_function(value.child_by_field_name("consequence"), inner, parameters)
+            alternative = self.returned_function(value.child_by_field_name("alternative"), inner, parameters)
+            if consequence is None or alternative is None:
+                return None
+            return consequence + alternative
+        return None
+
+    def terminates(self, node: Any) -> bool:
+        """Whether a statement always ends in a return or a throw (never falls through to its end)."""
+        kind = node.type
+        if kind in ("return_statement", "throw_statement"):
+            return True
+        if kind == "statement_block":
+            last = [c for c in node.named_children if c.type != "comment"]
+            return bool(last) and self.terminates(last[-1])
+        if kind == "if_statement":
+            consequence = node.child_by_field_name("consequence")
+            alternative = node.child_by_field_name("alternative")
+            if consequence is None or alternative is None:
+                return False
+            branch = next((c for c in alternative.named_children if c.type != "comment"), None)
+            return self.terminates(consequence) and branch is not None and self.terminates(branch)
+        if kind == "switch_statement":
+            body = node.child_by_field_name("body")
+            cases = [c for c in body.named_children if c.type in ("switch_case", "switch_default")] if body else []
+            if not any(c.type == "switch_default" for c in cases):
+                return False
+            bodies = [[s for s in c.children_by_field_name("body") if s.type != "comment"] for c in cases]
+            return bool(bodies[-1]) and all(not b or self.terminates(b[-1]) for b in bodies)
+        return False
 
     def function_value(self, declarator: Any) -> Any:
         """The value node a declarator binds, when it may be a function."""

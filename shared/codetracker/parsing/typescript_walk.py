@@ -50,6 +50,7 @@ class TypeScriptWalk(_TreeWalk):
     __slots__ = ("overloads", "type_names", "anonymous")
     early_errors = False
     function_values = _FUNCTION_VALUES | {"function_type"}
+    reads_built = False  # TypeScript sources: functions built by calls are not read (yet)
 
     def __init__(self, source: str, data: bytes, backend: Any, anonymous: frozenset[int] = frozenset()) -> None:
         """`anonymous`: byte offsets of names put in for anonymous default signatures (the backend's

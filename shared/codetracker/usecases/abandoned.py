@@ -13,10 +13,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from codetracker.domain.service import JobStatus
+from codetracker.domain.job import JobStage, JobStatus
 from codetracker.errors import ScanAbandoned
 from codetracker.observability import job_scope
-from codetracker.usecases.pipeline import JobFailure, PipelinePorts, fail_job
+from codetracker.usecases.job_outcomes import JobFailure, fail_job
+from codetracker.usecases.pipeline import PipelinePorts
 
 logger = logging.getLogger("codetracker.abandoned")
 
@@ -28,7 +29,7 @@ def fail_abandoned_jobs(*, ports: PipelinePorts, older_than_s: float, limit: int
         stale = uow.jobs.list_stale(before=before, limit=limit)
     failed = 0
     for job in stale:
-        stage = "persist" if job.status == JobStatus.PERSISTING else "scan"
+        stage = JobStage.PERSIST if job.status == JobStatus.PERSISTING else JobStage.SCAN
         error = ScanAbandoned(
             f"the job stayed {job.status} for more than {older_than_s:g} s without a change: its {stage} message "
             "went to the dead-letter queue or was lost; a new scan of the ref can be requested"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
-from codetracker.contracts import decode_cursor, encode_cursor
-from codetracker.domain.service import Activity, App
+from codetracker.contracts.cursors import ACTIVITY
+from codetracker.domain.job import Job
+from codetracker.domain.service import Activity, ActivityStatus, ActivityType, App, Registration
 from codetracker.errors import NotFound
-from codetracker.ports import Metrics, UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, entity_id
 
 logger = logging.getLogger("codetracker.activity")
@@ -35,19 +39,34 @@ def record_activity(uow: UnitOfWork, activity: Activity, *, metrics: Metrics) ->
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class ActivityPage:
-    items: tuple[Activity, ...]
-    next_cursor: str | None
+@dataclass(frozen=True)
+class JobActivity:
+    """One line of a job's timeline, in its repository's activity, at `at`."""
+
+    registration: Registration
+    job: Job
+    kind: ActivityType
+    status: ActivityStatus
+    details: str
+    at: datetime
 
 
-def list_activity(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> ActivityPage:
+def record_job_activity(uow: UnitOfWork, entry: JobActivity, *, metrics: Metrics) -> bool:
+    """Record one line of a job's timeline in its repository's activity (the details cut to the column's size)."""
+    registration = entry.registration
+    activity = Activity(
+        registration.id, registration.app_id, entry.kind, entry.status, entry.at, entry.details[:2000], entry.job.id
+    )
+    return record_activity(uow, activity, metrics=metrics)
+
+
+def list_activity(
+    app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
+) -> Page[Activity]:
     repository_id = entity_id(repository_id, "repository")
-    before = decode_cursor("activity", page.cursor, int)[0] if page.cursor else None
+    before = ACTIVITY.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
         if uow.registrations.get(app.id, repository_id) is None:
             raise NotFound("no such repository")
         found = uow.activities.list_for_repository(repository_id, limit=page.limit + 1, before=before)
-    items = tuple(found[: page.limit])
-    more = len(found) > page.limit and items and items[-1].id is not None
-    return ActivityPage(items, encode_cursor("activity", items[-1].id) if more else None)  # type: ignore[arg-type]
+    return page_of(found, page.limit, ACTIVITY, lambda activity: activity.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from codetracker.domain.model import FileExtraction
-from codetracker.ports import UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 
 class UnitOfWorkBlobCache:

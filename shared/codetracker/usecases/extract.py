@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.declarations import declaration_paths
 from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, problem_at
 from codetracker.domain.model import Checkpoint, Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
+from codetracker.domain.scan import ExtractionStats
 from codetracker.domain.selection import (
     IGNORE_FILE_NAME,
     JAVASCRIPT,
@@ -26,23 +28,14 @@ from codetracker.domain.selection import (
     source_dialect,
     unread_sources,
 )
-from codetracker.ports import Extractor, FolderTree, ParsedBlobCache, SourceTree
+from codetracker.ports.blob_cache import ParsedBlobCache
+from codetracker.ports.parsing import Extractor
+from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.requests import ExtractFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 FolderOpener = Callable[[str], FolderTree]  # a folder path → its tree (adapters/source_folder.py)
-
-
-@dataclass(frozen=True, slots=True)
-class ExtractionStats:
-    files_total: int
-    candidates: int
-    parsed: int  # blobs parsed in this run (cache misses)
-    cache_hits: int
-    # JavaScript-family files not read, by why (domain.selection: a suffix such as ".cjs" or ".vue",
-    # "commonjs" for files read and found CommonJS, "too large"), most first: said with every result.
-    unread_sources: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +145,7 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
         cache.put_many(results, key)
 
     declaration_files = {path: extracted.pop(path) for path in needed if path in extracted}
+    extracted = settle_built_functions(extracted)  # after caching: what is cached is the file's own facts
     declared = {path: declaration_files[d] for path, d in declaring.items() if d in declaration_files}
     # A declaration file that failed to parse is a problem of the scan too.
     skipped.extend(p for p in (problem_at(x, path) for path, x in declaration_files.items()) if p is not None)
@@ -196,13 +190,13 @@ def cache_key(parser_name: str, dialect: str) -> str:
 def _manifests(tree: SourceTree, entries: Sequence[TreeEntry], rules: IgnoreRules) -> dict[str, Any]:
     """Package folder → its parsed package.json (None when it is no JSON object), for declaration lookup."""
     manifests: dict[str, Any] = {}
-    for entry in entries:
-        if posixpath.basename(entry.path) == "package.json" and not rules.is_ignored(entry.path):
-            content = tree.read(entry.path)
-            try:
-                manifests[posixpath.dirname(entry.path)] = json.loads(content) if content else None
-            except ValueError:
-                continue  # a broken manifest names no declaration
+    wanted = [e for e in entries if posixpath.basename(e.path) == "package.json" and not rules.is_ignored(e.path)]
+    # In one read: a trees-first fetch gets every missing manifest in one round trip, not one per file.
+    for entry, content in tree.read_many(wanted):
+        try:
+            manifests[posixpath.dirname(entry.path)] = json.loads(content) if content else None
+        except ValueError:
+            continue  # a broken manifest names no declaration
     return manifests
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from codetracker.errors import CodetrackerError
-from codetracker.ports import UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.health")
 

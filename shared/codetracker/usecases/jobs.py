@@ -11,15 +11,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from codetracker import contracts
-from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.contracts.scan_requested import scan_requested_to_json
+from codetracker.contracts.cursors import JOBS
 from codetracker.domain.service import (
-    Activity,
     ActivityStatus,
     ActivityType,
     App,
     Job,
-    JobStatus,
     JobTrigger,
     OutboxMessage,
     Registration,
@@ -27,9 +25,13 @@ from codetracker.domain.service import (
 )
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import NotFound
-from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.activity import record_activity
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
+from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
 
 
@@ -81,31 +83,20 @@ def queue_scan(uow: UnitOfWork, scan: ScanToQueue, *, clock: Clock, metrics: Met
     )
     now = clock()
     branch, tag = _key_names(ref)
-    job = Job(
-        id=str(uuid.uuid4()),
-        repository_id=registration.id,
-        trigger=trigger,
-        ref=ref,
-        status=JobStatus.QUEUED,
-        created_at=now,
-        updated_at=now,
+    job = Job.queued(
+        str(uuid.uuid4()),
+        registration.id,
+        trigger,
+        ref,
+        now,
         module_slug=registration.module_slug,
         branch_name=branch,
         release_tag=tag,
     )
     uow.jobs.add(job)
-    record_activity(
-        uow,
-        Activity(
-            repository_id=registration.id,
-            app_id=registration.app_id,
-            action_type=activity,
-            status=ActivityStatus.OK,
-            created_at=now,
-            details=details or f"scan of {ref} queued ({trigger})",
-            job_id=job.id,
-        ),
-        metrics=metrics,
+    details = details or f"scan of {ref} queued ({trigger})"
+    record_job_activity(
+        uow, JobActivity(registration, job, activity, ActivityStatus.OK, details, at=now), metrics=metrics
     )
     message = ScanRequested(
         job_id=job.id,
@@ -121,7 +112,7 @@ def queue_scan(uow: UnitOfWork, scan: ScanToQueue, *, clock: Clock, metrics: Met
         branch_name=None,
         release_tag=None,
     )
-    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, contracts.scan_requested_to_json(message), now))
+    uow.outbox.add(OutboxMessage(job.id, SCAN_QUEUE, scan_requested_to_json(message), now))
     metrics.count("ScansQueued")
     return job
 
@@ -158,19 +149,11 @@ def get_job(app: App, job_id: str, *, unit_of_work: UnitOfWorkFactory) -> Job:
     return job
 
 
-@dataclass(frozen=True, slots=True)
-class JobPage:
-    items: tuple[Job, ...]
-    next_cursor: str | None
-
-
-def list_jobs(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> JobPage:
+def list_jobs(app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> Page[Job]:
     repository_id = entity_id(repository_id, "repository")
-    before = decode_moment_cursor("jobs", page.cursor) if page.cursor else None
+    before = JOBS.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
         if uow.registrations.get(app.id, repository_id) is None:
             raise NotFound("no such repository")
         found = uow.jobs.list_for_repository(repository_id, limit=page.limit + 1, before=before)
-    items = tuple(found[: page.limit])
-    more = len(found) > page.limit
-    return JobPage(items, encode_moment_cursor("jobs", items[-1].created_at, items[-1].id) if more else None)
+    return page_of(found, page.limit, JOBS, lambda job: (job.created_at, job.id))

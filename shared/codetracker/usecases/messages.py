@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from codetracker import contracts
-from codetracker.domain.service import JobStatus
+from codetracker.contracts.claim_check import claim_check_from_json
+from codetracker.contracts.message_fields import message_job_id
 from codetracker.errors import ConfigurationError, InvalidMessage, PayloadUnavailable, StoreUnavailable
-from codetracker.ports import Clock, Metrics, PayloadStore, QueueRecord, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.payloads import PayloadStore
+from codetracker.ports.queues import QueueRecord
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.pipeline")
 INVALID_MESSAGES_METRIC = "InvalidMessages"
@@ -28,7 +32,7 @@ def open_record(record: QueueRecord, payloads: PayloadStore | None) -> OpenedMes
     """The record's body, read from the payload store when it is a claim check. InvalidMessage for a pointer
     that is malformed or whose payload does not match its digest; PayloadUnavailable (retryable) when the
     payload cannot be read now."""
-    claim = contracts.claim_check_from_json(record.body)
+    claim = claim_check_from_json(record.body)
     if claim is None:
         return OpenedMessage(record.body)
     location, size, digest = claim
@@ -70,7 +74,7 @@ class RejectedRecord:
 def reject_record(rejected: RejectedRecord, *, unit_of_work: UnitOfWorkFactory, clock: Clock, metrics: Metrics) -> None:
     """A message that is not a known version of its contract: never retried."""
     record, error, queue = rejected.record, rejected.error, rejected.queue
-    job_id = contracts.message_job_id(record.body)
+    job_id = message_job_id(record.body)
     logger.error(
         "invalid message dropped",
         extra={"message_id": record.message_id, "queue": queue, "reason": str(error), "job_id": job_id},
@@ -84,15 +88,7 @@ def reject_record(rejected: RejectedRecord, *, unit_of_work: UnitOfWorkFactory, 
             if job is None or job.finished:
                 return
             now = clock()
-            uow.jobs.save(
-                replace(
-                    job,
-                    status=JobStatus.FAILED,
-                    updated_at=now,
-                    error_code=error.code,
-                    error_message=f"{queue} message {record.message_id}: {error}"[:2000],
-                )
-            )
+            uow.jobs.save(job.fail(now, code=error.code, message=f"{queue} message {record.message_id}: {error}"))
             uow.commit()
     except StoreUnavailable as err:
         # The message is dropped all the same: its job stays as it was, the log line above says why.

@@ -23,7 +23,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from codetracker import contracts
+from codetracker.contracts.notify_requested import notify_requested_from_json
+from codetracker.contracts.webhooks import event_to_bytes
 from codetracker.domain.notifications import (
     Verdict,
     backoff_delay,
@@ -32,11 +33,8 @@ from codetracker.domain.notifications import (
     webhook_headers,
 )
 from codetracker.domain.service import (
-    Activity,
     ActivityStatus,
     ActivityType,
-    Job,
-    JobStatus,
     NotifyRequested,
     Registration,
     RepositoryStatus,
@@ -53,20 +51,16 @@ from codetracker.errors import (
     error_code,
 )
 from codetracker.observability import current_job, job_scope
-from codetracker.ports import (
-    Clock,
-    MessageVisibility,
-    Metrics,
-    PayloadStore,
-    QueueRecord,
-    TokenCipher,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    WebhookSender,
-)
-from codetracker.usecases.activity import record_activity
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.notifier import WebhookSender
+from codetracker.ports.payloads import PayloadStore
+from codetracker.ports.queues import MessageVisibility, QueueRecord
+from codetracker.ports.secrets import TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
+from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.messages import RejectedRecord, finish_record, open_record, reject_record
-from codetracker.usecases.pipeline import callback_url
+from codetracker.usecases.job_outcomes import callback_url
 from codetracker.usecases.registry import app_signing_secrets
 from codetracker.usecases.url_policy import CALLBACK, UrlPolicy
 
@@ -122,7 +116,7 @@ def _status_error(status: int, excerpt: str, headers: dict[str, str], now: datet
 def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
     try:
         opened = open_record(record, ports.payloads)
-        message = contracts.notify_requested_from_json(opened.body)
+        message = notify_requested_from_json(opened.body)
     except InvalidMessage as error:
         reject_record(
             RejectedRecord(record, error, "notify"),
@@ -134,21 +128,6 @@ def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
     with job_scope(message.job_id, message.repository_id, lines=ports.log_lines):
         _deliver(message, record, ports)
     finish_record(opened, ports.payloads)
-
-
-def _activity(
-    uow: UnitOfWork,
-    registration: Registration,
-    job: Job,
-    kind: ActivityType,
-    status: ActivityStatus,
-    details: str,
-    at: datetime,
-    metrics: Metrics,
-) -> None:
-    record_activity(
-        uow, Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id), metrics=metrics
-    )
 
 
 def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts) -> None:
@@ -179,7 +158,7 @@ def _deliver(message: NotifyRequested, record: QueueRecord, ports: NotifierPorts
     logger.info("notifying", extra={"attempt": attempt, "callback_host": _host(url), "type": message.event["type"]})
     try:
         ports.url_policy.check(url, kind=CALLBACK, field="callback_url")
-        body = contracts.event_to_bytes(message.event)
+        body = event_to_bytes(message.event)
         secrets = app_signing_secrets(app, cipher=ports.cipher, now=started)
         headers = webhook_headers(secrets, message.notification_id, int(started.timestamp()), body)
         response = ports.sender.post(url, body, headers)
@@ -228,15 +207,7 @@ def _note_attempt(ports: NotifierPorts, job_id: str, attempt: int) -> None:
         with ports.unit_of_work() as uow:
             job = uow.jobs.lock(job_id)
             if job is not None and job.notification_delivered_at is None:
-                now = ports.clock()
-                uow.jobs.save(
-                    replace(
-                        job,
-                        notification_attempts=attempt,
-                        updated_at=now,
-                        notify=replace(job.notify, started_at=job.notify.started_at or now),
-                    )
-                )
+                uow.jobs.save(job.notification_attempted(ports.clock(), attempt=attempt))
             uow.commit()
     except Exception as err:  # noqa: BLE001 - the delivery's own failure is what the queue must see
         logger.info("attempt not recorded on the job", extra={"error": type(err).__name__})
@@ -260,57 +231,46 @@ def _record(
         current = uow.registrations.find(registration.id) or registration
         if job is None or job.notification_delivered_at is not None:
             return
-        notify = replace(job.notify, started_at=job.notify.started_at or now, ended_at=now)
         if delivered:
-            # A job failed only by its notification (its last attempt, then a redrive) is done once delivered;
-            # a failed scan stays failed (its scan.failed event is what was delivered).
-            redeemed = job.status == JobStatus.FAILED and (job.error_code or "").startswith("delivery")
-            job = replace(
-                job,
-                notify=notify,
-                notification_delivered_at=now,
-                notification_attempts=attempt,
-                updated_at=now,
-                status=JobStatus.DONE if job.status == JobStatus.NOTIFYING or redeemed else job.status,
-                error_code=None if redeemed else job.error_code,
-                error_message=None if redeemed else job.error_message,
-            )
+            # A job failed only by its notification (its last attempt, then a redrive) is done once delivered.
+            redeemed = job.failed_by_notification
+            job = job.notified(now, attempt=attempt)
             if redeemed and current.status == RepositoryStatus.FAILED and current.last_scanned_commit == job.commit_sha:
                 uow.registrations.update(
                     replace(current, status=RepositoryStatus.SYNCED, last_error=None, updated_at=now)
                 )
-            _activity(
+            record_job_activity(
                 uow,
-                current,
-                job,
-                ActivityType.NOTIFICATION_DELIVERED,
-                ActivityStatus.OK,
-                f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}",
-                now,
-                ports.metrics,
+                JobActivity(
+                    current,
+                    job,
+                    ActivityType.NOTIFICATION_DELIVERED,
+                    ActivityStatus.OK,
+                    f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}",
+                    at=now,
+                ),
+                metrics=ports.metrics,
             )
         elif outcome is not None:
             text = f"notification to {_host(url or '')} failed after {attempt} attempt(s): {outcome}"[:2000]
-            # A job whose scan failed keeps that reason (its scan.failed event is what could not be delivered).
-            keeps_reason = job.status == JobStatus.FAILED and not (job.error_code or "").startswith("delivery")
             log = current_job()
-            job = replace(
-                job,
-                notify=notify,
-                notification_attempts=attempt,
-                updated_at=now,
-                status=JobStatus.FAILED,
-                error_code=job.error_code if keeps_reason else outcome.code,
-                error_message=job.error_message if keeps_reason else text,
-                log_tail=log.tail() if log is not None and not keeps_reason else job.log_tail,
+            job = job.notification_failed(
+                now, attempt=attempt, code=outcome.code, message=text, log_tail=log.tail() if log is not None else None
             )
             uow.registrations.update(replace(current, status=RepositoryStatus.FAILED, last_error=text, updated_at=now))
-            _activity(
-                uow, current, job, ActivityType.NOTIFICATION_FAILED, ActivityStatus.FAILED, text, now, ports.metrics
+            record_job_activity(
+                uow,
+                JobActivity(
+                    current,
+                    job,
+                    ActivityType.NOTIFICATION_FAILED,
+                    ActivityStatus.FAILED,
+                    text,
+                    at=now,
+                ),
+                metrics=ports.metrics,
             )
         else:
-            job = replace(
-                job, updated_at=now, status=JobStatus.DONE if job.status == JobStatus.NOTIFYING else job.status
-            )
+            job = job.notification_dropped(now)
         uow.jobs.save(job)
         uow.commit()

@@ -15,9 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from codetracker import contracts
+from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.domain.service import OutboxMessage
-from codetracker.ports import Clock, Metrics, ScanQueue, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.outbox")
 
@@ -56,7 +59,7 @@ def relay_outbox(
     try:
         for message in claimed:
             try:
-                scan_queue.send(contracts.scan_requested_from_json(message.body))
+                scan_queue.send(scan_requested_from_json(message.body))
             except Exception as error:  # noqa: BLE001 - any failure leaves the message to a later relay
                 failed = (message, f"{getattr(error, 'code', type(error).__name__)}: {str(error)[:300]}")
                 break

@@ -14,21 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from codetracker.contracts import DecodedScan
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.package_snapshots import package_descriptors
 from codetracker.domain.package_tags import release_of_tag
+from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
-from codetracker.ports import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.persist import PersistResult
-from codetracker.usecases.scan import ScanResult
 
 
 @dataclass(frozen=True, slots=True)
 class PackageScan:
     """The package snapshots of one scan, and what storing them says about the packages not among them."""
 
-    results: tuple[ScanResult | DecodedScan, ...]  # a ScanResult's, or the persister's decoded ones
+    results: tuple[ScanResult, ...]
     package_of: str  # the scan's own slug (the repository's): the packages stored together
     # The slugs of every package of the tree, when the scan speaks for all of them (None: one package's tag).
     present: tuple[str, ...] | None
@@ -40,9 +39,7 @@ class PackagePersistResult:
     removed: tuple[SnapshotSummary, ...]  # the packages of the tree found gone, now marked
 
 
-def split_by_package(
-    result: ScanResult | DecodedScan, *, tag: str | None = None, root_keeps_slug: bool = False
-) -> PackageScan:
+def split_by_package(result: ScanResult, *, tag: str | None = None, root_keeps_slug: bool = False) -> PackageScan:
     """One result per package (none when the scan found no package). `tag`: the git tag scanned, whose
     release tag was not given explicitly (only then may it name one package). `root_keeps_slug`: a tree whose
     one package is its root keeps the scan's slug (a registration names its module)."""

@@ -30,7 +30,7 @@ from codetracker.domain.packages import (
 from codetracker.domain.public_api import package_public_api
 from codetracker.domain.selection import is_module_path
 from codetracker.errors import InvalidInput
-from codetracker.ports import SourceTree
+from codetracker.ports.source_trees import SourceTree
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,10 @@ class TreePackages:
         for files in self.selected:
             info = _info(files)
             manifest = _manifest(tree, posixpath.join(info.path, MANIFEST_NAME))
-            api = package_public_api(info.path, manifest, info.files, links, default_names)
+            # Node resolves `exports` into a nested package's folder too (ramda's `es/package.json` holds only
+            # `"type": "module"`; preact's `compat/`): its files are the package's for the public API.
+            reachable = info.files + tuple(p for p, d in files.decisions.items() if d.rule == "nested-package")
+            api = package_public_api(info.path, manifest, reachable, links, default_names)
             infos.append(
                 replace(
                     info,

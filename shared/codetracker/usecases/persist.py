@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from codetracker.domain.model import SnapshotSummary
+from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
-from codetracker.ports import UnitOfWorkFactory
-from codetracker.usecases.scan import ScanResult
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,16 +30,12 @@ from codetracker.domain.service import JobTrigger, Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
 from codetracker.errors import CodetrackerError
 from codetracker.observability import job_scope
-from codetracker.ports import (
-    Clock,
-    FetchLimits,
-    Metrics,
-    RefLister,
-    RemoteRefs,
-    ScanQueue,
-    TokenCipher,
-    UnitOfWorkFactory,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import FetchLimits, RefLister, RemoteRefs
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.secrets import TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials

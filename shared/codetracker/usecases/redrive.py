@@ -7,7 +7,7 @@ notification keeps its webhook-id (in its body) and starts its attempts again.""
 from __future__ import annotations
 
 from codetracker.errors import ConfigurationError
-from codetracker.ports import DeadLetterMover, RedriveOutcome
+from codetracker.ports.queues import DeadLetterMover, RedriveOutcome
 
 QUEUES = ("scan", "persist", "notify")
 

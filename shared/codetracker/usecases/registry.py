@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import unquote
 
-from codetracker.contracts import decode_moment_cursor, encode_moment_cursor
+from codetracker.contracts.cursors import REPOSITORIES
 from codetracker.domain.selection import slugify
 from codetracker.domain.service import (
     Activity,
@@ -43,18 +43,16 @@ from codetracker.domain.service import (
 )
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.errors import Conflict, NotFound, Unauthorized
-from codetracker.ports import (
-    Clock,
-    Credentials,
-    Metrics,
-    ScanQueue,
-    SecretSource,
-    TokenCipher,
-    UnitOfWorkFactory,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import Credentials
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.secrets import SecretSource, TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import ScanToQueue, default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued
+from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import (
     CreateAppRequest,
     PageRequest,
@@ -313,21 +311,11 @@ def get_repository(app: App, repository_id: str, *, unit_of_work: UnitOfWorkFact
     return registration
 
 
-@dataclass(frozen=True, slots=True)
-class RegistrationPage:
-    items: tuple[Registration, ...]
-    next_cursor: str | None
-
-
-def list_repositories(app: App, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> RegistrationPage:
-    after = decode_moment_cursor("repositories", page.cursor) if page.cursor else None
+def list_repositories(app: App, page: PageRequest, *, unit_of_work: UnitOfWorkFactory) -> Page[Registration]:
+    after = REPOSITORIES.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
         found = uow.registrations.list(app.id, limit=page.limit + 1, after=after)
-    items = tuple(found[: page.limit])
-    more = len(found) > page.limit
-    return RegistrationPage(
-        items, encode_moment_cursor("repositories", items[-1].created_at, items[-1].id) if more else None
-    )
+    return page_of(found, page.limit, REPOSITORIES, lambda registration: (registration.created_at, registration.id))
 
 
 def update_repository(app: App, request: UpdateRepositoryRequest, ports: RegistryPorts) -> Registration:

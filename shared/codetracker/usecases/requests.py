@@ -14,8 +14,9 @@ from codetracker.domain.model import DEFAULT_SCOPE
 from codetracker.domain.refnames import check_ref_name, normalize_commit_sha
 from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
+from codetracker.domain.snapshot_sources import tree_folder
 from codetracker.errors import InvalidInput
-from codetracker.ports import Credentials
+from codetracker.ports.git import Credentials
 
 MAX_NAME_LENGTH = 255
 MAX_PAGE_SIZE = 1000
@@ -113,6 +114,7 @@ class RepositoryScanRequest:
     source_location: str | None = None
     options: SelectionOptions = SelectionOptions()
     package_names: Sequence[str] | None = None  # as for FolderScanRequest
+    subpath: str = ""  # one folder of the repository scanned as a module of its own ("": all of it)
 
     def __post_init__(self) -> None:
         if not self.url or not self.url.strip():
@@ -122,6 +124,7 @@ class RepositoryScanRequest:
         _set(self, "release_tag", optional_ref_name(self.release_tag, "tag"))
         _set(self, "module_slug", module_slug(self.module_slug))
         _set(self, "scope", required_name(self.scope, "scope"))
+        _set(self, "subpath", tree_folder(self.subpath))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from codetracker.ports import Clock, Metrics, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 
 logger = logging.getLogger("codetracker.retention")
 

@@ -24,7 +24,9 @@ from datetime import datetime, timedelta
 
 from codetracker.domain.service import App
 from codetracker.errors import Conflict, NotFound
-from codetracker.ports import Clock, SecretSource, TokenCipher, UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.clock import Clock
+from codetracker.ports.secrets import SecretSource, TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.registry import (
     APP_TOKEN_PREFIX,
     authenticate_admin,

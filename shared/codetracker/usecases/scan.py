@@ -6,46 +6,27 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.scan import ScanResult
 from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
-from codetracker.ports import (
-    AddressPolicy,
-    Clock,
-    FetchLimits,
-    FetchStats,
-    RepositoryFetcher,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import FetchLimits, RepositoryFetcher
+from codetracker.ports.network import AddressPolicy
 from codetracker.usecases.extract import (
     ExtractionPorts,
     ExtractionResult,
-    ExtractionStats,
     ExtractTreeRequest,
     FolderOpener,
     extract_tree,
 )
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
-
-
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """What a scan found and where it goes: everything persisting it needs."""
-
-    key: SnapshotKey
-    descriptor: Descriptor
-    source: SnapshotSource
-    scanned_at: datetime  # when the source was read: a later-stored older scan never replaces this one
-    extraction: ExtractionStats
-    fetch: FetchStats | None = None  # None for folders
-    ref_kind: str | None = None  # "branch" | "tag" | "commit" for repositories
-    # The slugs of every package of the tree, chosen or not (extracted package by package; else empty): a
-    # stored package of this scan's tree that is not among them is gone (usecases/package_scan.py).
-    package_slugs: tuple[str, ...] = ()
+from codetracker.usecases.subtree import Subtree
 
 
 def scan_folder(
@@ -105,9 +86,16 @@ def scan_repository(
         progress=fetching.progress,
         address_policy=fetching.address_policy,
     ) as tree:
-        slug = request.module_slug or slugify(tree.repository_name)
+        # --path DIR: that folder alone, named after it by default.
+        slug = request.module_slug or slugify(posixpath.basename(request.subpath) or tree.repository_name)
         result = extract_tree(
-            ExtractTreeRequest(tree, slug, options=request.options, package_names=request.package_names), extraction
+            ExtractTreeRequest(
+                Subtree(tree, request.subpath) if request.subpath else tree,
+                slug,
+                options=request.options,
+                package_names=request.package_names,
+            ),
+            extraction,
         )
         fetched = tree.ref
         key = snapshot_key_for_ref(
@@ -126,6 +114,7 @@ def scan_repository(
                 folder_path=tree.display_url,
                 commit_sha=fetched.commit_sha,
                 location=request.source_location or repository_location(tree.display_url),
+                subpath=request.subpath,
             ),
             scanned_at=scanned_at,
             extraction=result.stats,

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codetracker.contracts import (
-    decode_function_cursor,
-    decode_snapshot_cursor,
-    encode_function_cursor,
-    encode_snapshot_cursor,
-)
+from codetracker.contracts.cursors import FUNCTIONS, SNAPSHOTS
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotSummary
+from codetracker.domain.public_listing import PublicSubpath, group_by_subpath
 from codetracker.domain.service import App, registration_of_scope
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, NotFound, SnapshotNotFound
-from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline, UnitOfWorkFactory
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.requests import MAX_NAME_LENGTH, SnapshotQuery
+from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, entity_id
 
 
-@dataclass(frozen=True, slots=True)
-class SnapshotPage:
-    items: tuple[SnapshotSummary, ...]
-    next_cursor: str | None  # None on the last page
-
-
-def list_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> SnapshotPage:
-    after = decode_snapshot_cursor(query.cursor) if query.cursor else None
+def list_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> Page[SnapshotSummary]:
+    after = SNAPSHOTS.decode(query.cursor) if query.cursor else None
     with unit_of_work(read_only=True) as uow:
         # One more than asked: whether a next page exists without a second query.
         found = uow.snapshots.list_snapshots(
@@ -36,11 +28,7 @@ def list_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> 
             limit=query.limit + 1,
             after=after,
         )
-    items = tuple(found[: query.limit])
-    more = len(found) > query.limit
-    last = items[-1] if items else None
-    cursor = SnapshotCursor(last.module_slug, last.branch_name, last.release_tag) if more and last else None
-    return SnapshotPage(items, encode_snapshot_cursor(cursor) if cursor else None)
+    return page_of(found, query.limit, SNAPSHOTS, lambda s: SnapshotCursor(s.module_slug, s.branch_name, s.release_tag))
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +113,7 @@ class SnapshotFunctions:
 
 def list_registration_snapshots(
     app: App, repository_id: str, page: PageRequest, *, unit_of_work: UnitOfWorkFactory
-) -> SnapshotPage:
+) -> Page[SnapshotSummary]:
     repository_id = entity_id(repository_id, "repository")
     with unit_of_work(read_only=True) as uow:
         registration = uow.registrations.get(app.id, repository_id)
@@ -145,22 +133,45 @@ def get_snapshot(
     only: FunctionFilter = FunctionFilter(),
 ) -> SnapshotFunctions:
     """A snapshot is readable by the app whose live registration owns its scope; any other id is NotFound."""
-    try:
-        number = int(snapshot_id)
-    except (TypeError, ValueError):
-        raise NotFound("no such snapshot") from None
-    after = decode_function_cursor(page.cursor) if page.cursor else None
+    after = FUNCTIONS.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
-        summary = uow.snapshots.summary_by_id(number)
-        owner = registration_of_scope(summary.scope) if summary is not None else None
-        if summary is None or owner is None or uow.registrations.get(app.id, owner) is None:
-            raise NotFound("no such snapshot")
+        number, summary = _readable_snapshot(uow, app, snapshot_id)
         found = uow.snapshots.load_functions(
             number, limit=page.limit + 1, after=after, file_path=only.file_path, name=only.name
         )
         outline = uow.snapshots.load_outline(number)
-    functions = tuple(found[: page.limit])
-    more = len(found) > page.limit
-    last = functions[-1] if functions else None
-    cursor = encode_function_cursor(FunctionCursor(last.file_path, last.order_in_file)) if more and last else None
-    return SnapshotFunctions(summary, functions, cursor, outline)
+    functions = page_of(found, page.limit, FUNCTIONS, lambda f: FunctionCursor(f.file_path, f.order_in_file))
+    return SnapshotFunctions(summary, functions.items, functions.next_cursor, outline)
+
+
+def _readable_snapshot(uow: UnitOfWork, app: App, snapshot_id: str | int) -> tuple[int, SnapshotSummary]:
+    """The snapshot's id and summary when the app's live registration owns its scope; else NotFound."""
+    try:
+        number = int(snapshot_id)
+    except (TypeError, ValueError):
+        raise NotFound("no such snapshot") from None
+    summary = uow.snapshots.summary_by_id(number)
+    owner = registration_of_scope(summary.scope) if summary is not None else None
+    if summary is None or owner is None or uow.registrations.get(app.id, owner) is None:
+        raise NotFound("no such snapshot")
+    return number, summary
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotPublicApi:
+    """One snapshot's public API only, by subpath (None: the snapshot has none: not a package's, or stored
+    before public APIs were), its files and its scan problems."""
+
+    summary: SnapshotSummary
+    subpaths: tuple[PublicSubpath, ...] | None
+    outline: SnapshotOutline
+
+
+def get_snapshot_public_api(app: App, snapshot_id: str | int, *, unit_of_work: UnitOfWorkFactory) -> SnapshotPublicApi:
+    """As get_snapshot (the same tenant isolation), listing the public API instead of a page of functions."""
+    with unit_of_work(read_only=True) as uow:
+        number, summary = _readable_snapshot(uow, app, snapshot_id)
+        found = uow.snapshots.load_public_api(number)
+        outline = uow.snapshots.load_outline(number)
+    subpaths = group_by_subpath(*found) if found is not None else None
+    return SnapshotPublicApi(summary, subpaths, outline)

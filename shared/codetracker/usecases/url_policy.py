@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from codetracker.domain.urls import ParsedUrl, UrlError, parse_url, refused_address_reason
 from codetracker.errors import UrlRefused
-from codetracker.ports import AddressPolicy, HostResolver
+from codetracker.ports.network import AddressPolicy, HostResolver
 
 REPOSITORY = "repository"
 CALLBACK = "callback"

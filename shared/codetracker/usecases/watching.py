@@ -3,10 +3,11 @@ watch, describing a watch for the timeline, marking the snapshots of a ref delet
 webhook, or found gone by the reconciler), and which scan under way covers the registration's branch.
 
 Registering a URL the app has registered already states the watch it wants: the fields it gives (`branch`,
-`branches`, `tags`) replace the stored ones and the answer (200) shows what is now watched; fields it leaves
-out stay as they are. An update rather than a 409: the caller owns the registration and said plainly what it
-wants watched, and a 409 would only make it send the same thing again as a PATCH. A different `slug` is a 409
-naming `slug`: the snapshots are stored under the slug, so changing it is not a change of watch.
+`branches`, `tags`, `packages`, `ignore`) replace the stored ones (the scan it queues uses them) and the
+answer (200) shows what is now watched; fields it leaves out stay as they are. An update rather than a 409:
+the caller owns the registration and said plainly what it wants watched, and a 409 would only make it send
+the same thing again as a PATCH. A different `slug` is a 409 naming `slug`: the snapshots are stored under
+the slug, so changing it is not a change of watch.
 """
 
 from __future__ import annotations
@@ -21,14 +22,22 @@ from codetracker.domain.service import Activity, ActivityStatus, ActivityType, J
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.watch import Watch
 from codetracker.errors import Conflict
-from codetracker.ports import Clock, Metrics, RemoteRefs, UnitOfWork
+from codetracker.ports.clock import Clock
+from codetracker.ports.git import RemoteRefs
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.unit_of_work import UnitOfWork
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.service_requests import RegisterRepositoryRequest
 
 
 def describe_watch(registration: Registration) -> str:
     watch = registration.watch()
-    return f"watching {watch.describe('branch')} and {watch.describe('tag')}"
+    described = f"watching {watch.describe('branch')} and {watch.describe('tag')}"
+    if registration.packages:
+        described += f", packages {', '.join(registration.packages)}"
+    if registration.ignore_patterns:
+        described += f", {len(registration.ignore_patterns)} ignore patterns of its own"
+    return described
 
 
 def watch_restated(
@@ -53,6 +62,10 @@ def watch_restated(
         changes["branch_patterns"] = request.branches
     if request.tags is not None and request.tags != registration.tag_patterns:
         changes["tag_patterns"] = request.tags
+    if request.packages is not None and request.packages != registration.packages:
+        changes["packages"] = request.packages
+    if request.ignore is not None and request.ignore != registration.ignore_patterns:
+        changes["ignore_patterns"] = request.ignore
     if not changes:
         return registration
     before = describe_watch(registration)

@@ -54,15 +54,11 @@ from codetracker.domain.service import (
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.urls import github_candidate_urls
 from codetracker.errors import InvalidInput, MalformedBody, NotFound, Unauthorized
-from codetracker.ports import (
-    Clock,
-    Metrics,
-    ScanQueue,
-    SecretSource,
-    TokenCipher,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
+from codetracker.ports.clock import Clock
+from codetracker.ports.metrics import Metrics
+from codetracker.ports.queues import ScanQueue
+from codetracker.ports.secrets import SecretSource, TokenCipher
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import send_queued

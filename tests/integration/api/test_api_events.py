@@ -42,6 +42,9 @@ EXPECTED = {
     "list-snapshots": (200, None, 0),
     "get-snapshot": (200, None, 0),
     "get-snapshot-other-app": (404, "not_found", 0),
+    "get-snapshot-public": (200, None, 0),
+    "get-snapshot-public-bad-value": (422, "invalid_input", 0),
+    "get-snapshot-public-other-app": (404, "not_found", 0),
     "list-activity": (200, None, 0),
     "github-push": (202, None, 1),
     "github-push-base64": (202, None, 1),
@@ -94,6 +97,19 @@ def test_event_file(api, path):
     if path.stem == "get-snapshot":
         assert body["id"] == ev.SNAPSHOT_ID and [f["name"] for f in body["functions"]] == ["camel", "kebab"]
         assert body["next"] and body["functions"][0]["parameters"][0]["name"] == "value"
+    if path.stem == "get-snapshot-public":
+        assert body["functions"] == [] and body["next"] is None
+        root, kebab = body["public_api"]
+        assert (root["subpath"], root["file_path"], root["conditions"]) == (".", "src/index.mjs", ["import"])
+        assert [(e["export_name"], e["name"]) for e in root["exports"]] == [("camel", "camel"), ("camelCase", "camel")]
+        assert root["exports"][0]["functions"][0]["parameters"][0]["name"] == "value"
+        assert root["unknown_exports"] == [
+            {"export_name": "shout", "reason": "the value of a call: compose(upper, exclaim)"}
+        ]
+        assert kebab["subpath"] == "./kebab" and [e["name"] for e in kebab["exports"]] == ["kebab"]
+        assert "snake" not in answer.text  # a deep import: not public
+    if path.stem == "get-snapshot-public-bad-value":
+        assert body["error"]["field"] == "public"
     if path.stem == "register-repository":
         assert body["status"] == "pending_snapshot" and body["job_id"] == messages[0]["job_id"]
         assert body["has_access_token"] is True and "ghp_example" not in answer.text

@@ -85,3 +85,27 @@ def test_bad_filters_are_422_naming_the_field_and_other_apps_still_see_nothing(a
     too_long = get(api, snapshot, file="x" * 5000)
     assert too_long.status == 422 and "file" in too_long.text
     assert get(api, snapshot, token=ev.OTHER_APP_TOKEN, name="open").status == 404
+
+
+def test_public_only_lists_the_public_api_and_refuses_paging_filters(api):
+    seed(api)  # snapshot 1 has a public API (see seed)
+    without = f"/snapshots/{store_release(api)}"  # stored without one: not a package's
+    answer = get(api, without, public="true")
+    assert answer.status == 200 and answer.json["public_api"] is None and answer.json["functions"] == []
+    assert answer.json["files"] and answer.json["problems"]  # the outline as without public=true
+    # public=false (and no value at all) is the page of functions, with no public_api.
+    page = get(api, f"/snapshots/{ev.SNAPSHOT_ID}", public="false").json
+    assert [f["name"] for f in page["functions"]] == ["camel", "kebab", "snake"] and page["public_api"] is None
+    listed = get(api, f"/snapshots/{ev.SNAPSHOT_ID}", public="1").json["public_api"]
+    assert [(s["subpath"], [e["export_name"] for e in s["exports"]]) for s in listed] == [
+        (".", ["camel", "camelCase"]),
+        ("./kebab", ["default"]),
+    ]
+    for query in ({"cursor": "x"}, {"file": "src/index.mjs"}, {"name": "camel"}):
+        refused = get(api, f"/snapshots/{ev.SNAPSHOT_ID}", public="true", **query)
+        assert refused.status == 422 and refused.json["error"]["field"] == "public", query
+    for bad in ("maybe", "", "2"):
+        refused = get(api, f"/snapshots/{ev.SNAPSHOT_ID}", public=bad)
+        assert refused.status == 422 and refused.json["error"]["field"] == "public", bad
+    # Another app's snapshot stays not found, public or not.
+    assert get(api, f"/snapshots/{ev.SNAPSHOT_ID}", ev.OTHER_APP_TOKEN, public="true").status == 404

@@ -32,7 +32,8 @@ from codetracker.errors import (
     RedirectRefused,
     UrlRefused,
 )
-from codetracker.ports import AddressPolicy, Credentials, FetchLimits
+from codetracker.ports.git import Credentials, FetchLimits
+from codetracker.ports.network import AddressPolicy
 from tests.integration.git.conftest import TOKEN
 from tests.support.git_repos import SampleRepo
 from tests.support.redirect_servers import GitBackendAt, ScriptedServer, status_answer

@@ -18,7 +18,8 @@ from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.git.ls_remote import DulwichRefLister
 from codetracker.domain.urls import refused_address_reason
 from codetracker.errors import AddressRefused, HostUnreachable, RedirectRefused
-from codetracker.ports import AddressPolicy, FetchLimits
+from codetracker.ports.git import FetchLimits
+from codetracker.ports.network import AddressPolicy
 from tests.support.git_repos import SampleRepo
 from tests.support.redirect_servers import GitBackendAt, ScriptedServer, status_answer
 from tests.support.tls import ThrowawayAuthority, make_authority

@@ -12,7 +12,7 @@ import inspect
 import pytest
 
 from codetracker.adapters.git.transport import client_classes, http_pool_manager
-from codetracker.ports import FetchLimits
+from codetracker.ports.git import FetchLimits
 
 POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
 EMPTY = inspect.Parameter.empty

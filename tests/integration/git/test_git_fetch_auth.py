@@ -8,7 +8,7 @@ import traceback
 import pytest
 
 from codetracker.errors import AuthenticationFailed, GitServerError, RefNotFound
-from codetracker.ports import Credentials
+from codetracker.ports.git import Credentials
 from tests.integration.git.conftest import TOKEN
 
 
@@ -97,7 +97,7 @@ def test_token_never_appears_in_errors_or_logs_after_a_server_failure(fetcher, d
 def test_credentials_for_a_transport_without_authentication_are_refused(tmp_path):
     from codetracker.adapters.git.fetcher import DulwichFetcher
     from codetracker.errors import InvalidInput
-    from codetracker.ports import Credentials
+    from codetracker.ports.git import Credentials
 
     fetcher = DulwichFetcher()
     with pytest.raises(InvalidInput) as by_argument:

@@ -14,7 +14,7 @@ from codetracker.errors import (
     RepositoryNotFound,
     RetryableError,
 )
-from codetracker.ports import FetchLimits
+from codetracker.ports.git import FetchLimits
 from tests.support.git_servers import HangingServer, StatusHttpServer, closed_port
 
 # Small timeouts so that the timeout tests finish quickly.

@@ -7,7 +7,7 @@ import tempfile
 import pytest
 
 from codetracker.errors import FetchLimitExceeded, PermanentError
-from codetracker.ports import FetchLimits
+from codetracker.ports.git import FetchLimits
 from tests.integration.git.conftest import BIG_BLOB_BYTES
 from tests.support.git_repos import expected_entries
 from tests.support.git_servers import DripProxy

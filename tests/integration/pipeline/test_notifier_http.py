@@ -13,10 +13,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.notify_requested import notify_requested_to_json
 from codetracker.adapters.dns import StaticResolver
 from codetracker.adapters.memory_queue import MemoryVisibility
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.metrics_powertools import MemoryMetrics
 from codetracker.adapters.notify_httpx import HttpxWebhookSender
 from codetracker.domain.notifications import notification_id
@@ -30,7 +30,7 @@ from codetracker.domain.service import (
     RepositoryStatus,
 )
 from codetracker.errors import DeliveryAddressRefused, DeliveryConnectionFailed, DeliveryTimeout
-from codetracker.ports import QueueRecord
+from codetracker.ports.queues import QueueRecord
 from codetracker.settings import Settings
 from codetracker.usecases.notify import NotifierPorts, handle_notify_record
 from codetracker.usecases.registry import signing_secret_context
@@ -113,7 +113,7 @@ class World:
 
     def deliver(self, attempt: int = 1) -> bool:
         """True when the record succeeded (no batch item failure)."""
-        record = QueueRecord(f"m-{attempt}", contracts.notify_requested_to_json(self.message), attempt, f"rh-{attempt}")
+        record = QueueRecord(f"m-{attempt}", notify_requested_to_json(self.message), attempt, f"rh-{attempt}")
         try:
             handle_notify_record(record, ports=self.ports)
         except Exception:  # noqa: BLE001 - a batch item failure

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from codetracker.adapters.sqs import QueueUnavailable, SqsScanQueue
-from codetracker.contracts import scan_requested_to_json
+from codetracker.contracts.scan_requested import scan_requested_to_json
 from codetracker.domain.service import JobTrigger, ScanRequested
 from codetracker.usecases.outbox import CLAIM_S
 from tests.integration.pipeline.conftest import files_v2
@@ -149,7 +149,7 @@ import os, signal, sys
 from datetime import UTC, datetime
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
-from codetracker.ports import NoMetrics
+from codetracker.ports.metrics import NoMetrics
 from codetracker.usecases.jobs import JobPorts, request_scan
 from codetracker.usecases.service_requests import ScanRequest
 

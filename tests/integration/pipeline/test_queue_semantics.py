@@ -57,7 +57,7 @@ def test_a_partial_batch_failure_redelivers_only_the_failed_record(fast, local_r
         JobTrigger.API,
         datetime.now(UTC),
     )
-    from codetracker.contracts import scan_requested_to_json
+    from codetracker.contracts.scan_requested import scan_requested_to_json
 
     sqs.send_message(QueueUrl=url, MessageBody=scan_requested_to_json(missing))  # its job is not stored: retried
     sqs.send_message(QueueUrl=url, MessageBody='{"v": 1, "type": "scan.requested", "job_id": 7')  # garbage: dropped

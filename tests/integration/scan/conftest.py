@@ -7,22 +7,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from codetracker.domain.model import SnapshotSummary
+from codetracker.domain.scan import ExtractionStats, FetchStats
 from codetracker.parsing import get_parser
-from codetracker.ports import FetchStats
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.usecases import scan as scan_usecase
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
-from codetracker.usecases.extract import ExtractionPorts, ExtractionStats
+from codetracker.usecases.extract import ExtractionPorts
 from codetracker.usecases.persist import persist_scan
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.wiring import utc_now
-from tests.support.stores import CommittingSnapshotStore
+
 from tests.support.git_repos import RepoBuilder
 from tests.support.git_servers import GitHttpBackendServer
-from codetracker.parsing.extractor import ParserExtractor
+from tests.support.stores import CommittingSnapshotStore
 
 V1_FILES = {
     "package.json": b'{"name": "widgets", "type": "module"}\n',

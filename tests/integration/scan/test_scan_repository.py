@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker import contracts
+from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.domain.model import EntryKind, ProblemKind, SnapshotKey
 from codetracker.errors import RefNotFound, SnapshotNotFound
 from tests.integration.scan.conftest import V1_FILES, scan_repository, v2_files
@@ -54,10 +54,10 @@ def test_tags_store_under_default_branch_and_keep_other_versions(widgets, scan_d
     # a new commit on main replaces only (widgets, main, HEAD)
     files = {p: b"export function only() {}\n" if p == "src/index.mjs" else c for p, c in v2_files().items()}
     head = widgets.add_commit(files)
-    before_v1 = contracts.descriptor_to_dict(store.load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")))
+    before_v1 = descriptor_to_dict(store.load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")))
     again = scan_repository(widgets.url, "main", **scan_deps).summary
     assert again.commit_sha == head
-    assert contracts.descriptor_to_dict(store.load_snapshot(SnapshotKey("widgets", "main", "v1.0.0"))) == before_v1
+    assert descriptor_to_dict(store.load_snapshot(SnapshotKey("widgets", "main", "v1.0.0"))) == before_v1
     assert "only" in {f.name for f in store.load_snapshot(SnapshotKey("widgets", "main", "HEAD")).functions}
 
 
@@ -87,10 +87,10 @@ def test_rescan_parses_only_new_blobs(widgets, scan_deps):
 
 def test_missing_ref_fails_and_keeps_what_was_stored(widgets, scan_deps):
     scan_repository(widgets.url, "v1.0.0", **scan_deps)
-    stored = contracts.descriptor_to_dict(scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")))
+    stored = descriptor_to_dict(scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")))
     with pytest.raises(RefNotFound):
         scan_repository(widgets.url, "no-such-ref", **scan_deps)
-    after = contracts.descriptor_to_dict(scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")))
+    after = descriptor_to_dict(scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")))
     assert after == stored
     with pytest.raises(SnapshotNotFound):
         scan_deps["store"].load_snapshot(SnapshotKey("widgets", "main", "HEAD"))

@@ -6,17 +6,16 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-
-from codetracker.parsing.extractor import ParserExtractor
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.scan import ScanResult
 from codetracker.errors import InvalidInput
 from codetracker.parsing import get_parser
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.usecases.package_scan import persist_package_scans, split_by_package
-from codetracker.usecases.scan import ScanResult
 
 FILES = {
     "package.json": b'{"name": "root", "private": true, "workspaces": ["packages/*"]}',

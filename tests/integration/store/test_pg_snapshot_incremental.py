@@ -19,7 +19,7 @@ from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.migrations import load_migrations, migrate
 from tests.support.race import run_together
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
-from codetracker.contracts import descriptor_from_dict, descriptor_to_dict
+from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,

@@ -10,18 +10,22 @@ import pytest
 from codetracker.adapters.postgres.database import PostgresDatabase
 from tests.support.race import run_together
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
-from codetracker.contracts import descriptor_to_dict
+from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,
     ExportedFunction,
+    PackageApi,
+    PackageEntryPoint,
     Parameter,
     ProblemKind,
+    PublicFunction,
     ReturnValue,
     ScanProblem,
     SnapshotKey,
     SnapshotSource,
     TreeEntry,
+    UnknownExport,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound
 
@@ -89,7 +93,19 @@ def rich_descriptor(slug: str = SLUG, label: str = "v1") -> Descriptor:
         ScanProblem("broken.js", ProblemKind.PARSE_ERROR, "Unexpected token }", line=3, column=0),
         ScanProblem("broken.js", ProblemKind.SKIPPED, "also too large"),
     )
-    return Descriptor(module_slug=slug, functions=functions, files=files, problems=problems)
+    public_api = PackageApi(
+        entry_points=(
+            PackageEntryPoint(".", ("import", "default"), "src/api.js"),
+            PackageEntryPoint("./legacy", ("require",), None),
+        ),
+        public_functions=(
+            PublicFunction(".", f"fetchAll_{label}", "src/api.js", f"fetchAll_{label}"),
+            PublicFunction(".", "default", "src/api.js", "default"),
+            PublicFunction(".", "zeta", "B.js", "Zeta"),
+        ),
+        unknown_exports=(UnknownExport(".", "shuffle", "the value of a call: shuffler(random)"),),
+    )
+    return Descriptor(module_slug=slug, functions=functions, files=files, problems=problems, public_api=public_api)
 
 
 def large_descriptor(label: str, functions: int = 1500, params: int = 3) -> Descriptor:
@@ -113,6 +129,14 @@ def large_descriptor(label: str, functions: int = 1500, params: int = 3) -> Desc
         ),
         files=tuple(
             TreeEntry(f"src/{label}/{n:04d}.js", EntryKind.FILE, n, f"{n:040x}") for n in range(functions // 50)
+        ),
+        # Every third function public, under a subpath of its label: a mix would show in the listing.
+        public_api=PackageApi(
+            entry_points=(PackageEntryPoint(f"./{label}", ("import",), f"src/{label}/0000.js"),),
+            public_functions=tuple(
+                PublicFunction(f"./{label}", f"{label}_{n}", f"src/{label}/{n // 50:04d}.js", f"{label}_{n}")
+                for n in range(0, functions, 3)
+            ),
         ),
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
+from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.declarations import declaration_paths
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain import ignore as ignore_module
 from codetracker.domain.ignore import (
     MAX_IGNORE_FILE_BYTES,

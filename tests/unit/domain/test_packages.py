@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.ignore import IgnoreRules
 from codetracker.domain.model import ProblemKind, ScanProblem
 from codetracker.domain.packages import (

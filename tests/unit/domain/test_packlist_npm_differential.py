@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from codetracker.adapters.memory import MemoryTree
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.ignore import IgnoreRules
 from codetracker.domain.package_files import ignore_file_paths, manifest_paths, npm_decisions
 from codetracker.domain.packages import (

@@ -40,3 +40,25 @@ def test_public_functions_point_at_their_records() -> None:
     kinds = sorted(p.kind for p in api.problems)
     assert kinds == [ProblemKind.ENTRY_POINT, ProblemKind.UNKNOWN_EXPORT]
     assert all(p.path == "lib/package.json" for p in api.problems)
+
+
+def test_a_self_reference_by_the_package_name_resolves_through_its_exports() -> None:
+    # preact/compat: `export * from 'preact/hooks'` and `import { h } from 'preact'` inside preact itself
+    manifest = {"name": "preact", "exports": {".": "./src/index.js", "./hooks": "./hooks/index.js"}}
+    files = ("package.json", "src/index.js", "hooks/index.js", "compat/index.js")
+    links = {
+        "src/index.js": ModuleLinks(functions=frozenset({"h"})),
+        "hooks/index.js": ModuleLinks(functions=frozenset({"useState"})),
+        "compat/index.js": ModuleLinks(
+            star_specifiers=("preact/hooks",),
+            local_exports={"createElement": "h", "other": "o"},
+            imports={"h": ImportBinding("h", "h", "preact"), "o": ImportBinding("o", "o", "preact-other")},
+        ),
+    }
+    manifest["exports"]["./compat"] = "./compat/index.js"
+
+    api = package_public_api("", manifest, files, links, {})
+
+    compat = sorted((f.export_name, f.file_path, f.name) for f in api.public_functions if f.subpath == "./compat")
+    assert compat == [("createElement", "src/index.js", "h"), ("useState", "hooks/index.js", "useState")]
+    assert [u.export_name for u in api.unknown_exports if u.subpath == "./compat"] == ["other"]

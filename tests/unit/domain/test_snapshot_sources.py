@@ -3,7 +3,16 @@ checkout's location and a sub-path; unknown sources never block."""
 
 from __future__ import annotations
 
-from codetracker.domain.snapshot_sources import describe_source, folder_source, replaces_source, repository_location
+import pytest
+
+from codetracker.domain.snapshot_sources import (
+    describe_source,
+    folder_source,
+    replaces_source,
+    repository_location,
+    tree_folder,
+)
+from codetracker.errors import InvalidInput
 
 
 def test_a_repository_is_one_location_however_it_is_spelled():
@@ -38,3 +47,26 @@ def test_descriptions_and_the_replace_rule():
     assert replaces_source(leaflet, leaflet) and not replaces_source(leaflet, d3)
     assert not replaces_source(("file:///s", ""), ("file:///s", "packages/a"))
     assert replaces_source((None, ""), d3) and replaces_source(leaflet, (None, ""))
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("packages/a", "packages/a"),
+        ("./packages/a/", "packages/a"),
+        ("a//b/../c", "a/c"),
+        ("", ""),
+        (".", ""),
+        ("packages\\win", "packages/win"),
+        ("...", "..."),
+    ],
+)
+def test_tree_folder_normalises_a_sub_path(given, expected):
+    assert tree_folder(given) == expected
+
+
+@pytest.mark.parametrize("given", ["/etc", "..", "../x", "a/../../x", "a\nb"])
+def test_tree_folder_refuses_a_path_leaving_the_tree(given):
+    with pytest.raises(InvalidInput) as raised:
+        tree_folder(given)
+    assert raised.value.field == "subpath"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from codetracker.parsing import get_parser
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 JS_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "js"
 BACKENDS = ("tree-sitter", "esprima")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.domain.call_values import Built, Guard
 from codetracker.domain.export_graph import ImportBinding, ReExport
 from codetracker.domain.extraction import extract_blob
 from codetracker.parsing import get_parser
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 SOURCE = """\
 import a, { b as c } from "./x.js";
@@ -43,10 +44,8 @@ def test_imports_re_exports_and_values(backend: ModuleParser) -> None:
     )
     assert links.star_specifiers == ("./s.js",)
     assert links.not_functions == {"k", "K"}
-    assert links.unknown == {
-        "made": "the value of a call: factory(…)",
-        "default": "'glob' is not declared in the module (a global)",
-    }
+    assert links.unknown == {"default": "'glob' is not declared in the module (a global)"}
+    assert links.built == {"made": Built(("factory",), "the value of a call: factory(…)", (("?",),))}
 
 
 def test_backends_agree_on_links() -> None:
@@ -69,8 +68,121 @@ def test_links_survive_the_blob_cache() -> None:
     assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
 
 
-def test_a_local_bound_to_a_call_is_undecided_not_a_value(backend: ModuleParser) -> None:
-    links = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n").links
+def test_a_local_bound_to_a_call_of_a_function_literal_is_built_undecided_until_its_callee_is(
+    backend: ModuleParser,
+) -> None:
+    syntax = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n")
+    links = syntax.links
     assert links is not None
-    assert links.unknown == {"default": "the value of a call: _curry2(…)"}
-    assert not links.functions and not links.not_functions
+    assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)")}
+    assert not links.functions and not links.not_functions and not links.unknown
+    assert [(e.local_name, [p.source for p in e.params]) for e in syntax.exports] == [("add", ["a", "b"])]
+
+
+BUILT = """import _curry2 from "./_curry2.js";
+export const inner = _curry1(_dispatchable([], x, function any(fn, list) {}));
+export const isArray = Array.isArray || function _isArray(val) {};
+export const either = ok ? _curry1(function (a) {}) : _curry2(function (a, b) {});
+export const half = ok ? _curry1(function (a) {}) : 1;
+export const flag = ok || function () {};
+export const noLiteral = shuffler(random, 2, [], ...rest);
+export const member = memo.wrap(function (x) {});
+export default _curry2(function (a, b) {});
+"""
+
+
+def test_values_built_around_function_literals(backend: ModuleParser) -> None:
+    syntax = backend.parse(BUILT)
+    links = syntax.links
+    assert links is not None
+    assert {name: (b.callees, b.arguments) for name, b in links.built.items()} == {
+        "inner": (("_curry1",), None),
+        "isArray": ((), None),
+        "either": (("_curry1", "_curry2"), None),
+        "noLiteral": (("shuffler",), (("?",), ("num", 2.0), ("array", 0), ("?",))),
+        "default": (("_curry2",), None),
+    }
+    assert links.built["noLiteral"].reason == "the value of a call: shuffler(…)"
+    assert links.unknown == {"member": "the value of a call: memo.wrap(…)"}
+    assert links.not_functions == {"half", "flag"}
+    params = {e.exported_name: [p.source for p in e.params] for e in syntax.exports}
+    assert params == {
+        "inner": ["fn", "list"],
+        "isArray": ["val"],
+        "either": ["a"],
+        "noLiteral": [],  # the function shuffler returns: filled in when decided (domain/built_functions.py)
+        "default": ["a", "b"],
+    }
+
+
+FACTORIES = """import other from "./o.js";
+export default function _curry2(fn) { return function f2(a, b) { return fn(a, b); }; }
+export function arity(n, fn) {
+  switch (n) { case 0: return function () {}; case 1: return (a) => fn(a); default: throw new Error("n"); }
+}
+export function viaCall(fn) { return other(fn); }
+export const arrow = (fn) => (a) => fn(a);
+export function inner(fn) { function wrapper() {} return wrapper; }
+export function ternary(a) { return a ? function () {} : helper(); }
+function helper() { return () => 1; }
+export function fallsOff(n) { if (n) { return function () {}; } }
+export function passesOn(fn) { return fn; }
+export function callsItsParameter(fn) { return fn(); }
+export function returnsValue() { return 1; }
+export function ifElse(n) { if (n) return function () {}; else { throw n; } }
+export { helper as h };
+function convertToFP(fn, arity, curriedArgs = []) {
+  return curriedArgs.length >= arity ? fn(...curriedArgs) : (...args) => convertToFP(fn, arity, args);
+}
+function unguarded(fn, x) { return isReady(x) ? fn() : () => 1; }
+"""
+
+
+def test_factories_are_functions_whose_every_return_is_a_function(backend: ModuleParser) -> None:
+    links = backend.parse(FACTORIES).links
+    assert links is not None
+    assert {name: f.callees for name, f in links.factories.items()} == {
+        "_curry2": (),
+        "arity": (),
+        "viaCall": ("other",),
+        "arrow": (),
+        "inner": (),
+        "ternary": ("helper",),
+        "helper": (),
+        "ifElse": (),
+        "convertToFP": (),
+    }
+    returned = {
+        name: [p.source for p in f.params] if f.params is not None else None for name, f in links.factories.items()
+    }
+    assert returned == {
+        "_curry2": ["a", "b"],
+        "arity": None,  # several literals
+        "viaCall": None,
+        "arrow": ["a"],
+        "inner": None,
+        "ternary": None,
+        "helper": [],
+        "ifElse": [],
+        "convertToFP": ["args"],
+    }
+    guard = links.factories["convertToFP"].guard
+    assert guard == Guard(">=", ("len", 2), ("param", 1), False, (("?",), ("?",), ("array", 0)))
+    assert all(f.guard is None for name, f in links.factories.items() if name != "convertToFP")
+    assert links.factory_exports == {
+        "default": "_curry2",
+        "arity": "arity",
+        "viaCall": "viaCall",
+        "arrow": "arrow",
+        "inner": "inner",
+        "ternary": "ternary",
+        "ifElse": "ifElse",
+        "h": "helper",
+    }
+
+
+def test_built_links_survive_the_blob_cache() -> None:
+    for source in (BUILT, FACTORIES):
+        extraction = extract_blob(source.encode(), get_parser("esprima"))
+        assert extraction.links is not None
+        assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction

@@ -14,20 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from codetracker import contracts
-from codetracker.adapters.memory import MemoryBlobCache, MemoryTree
+from codetracker.contracts.descriptor import descriptor_to_dict
+from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
+from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.model import EntryKind, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser, workers
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.parsing.workers import (
-    SEQUENTIAL,
-    ParallelOptions,
-    ParallelRun,
-    extract_contents,
-    plan_workers,
-    shutdown_workers,
-)
+from codetracker.parsing.workers import SEQUENTIAL, ParallelOptions, ParallelRun, WorkerPool, start_worker_process
 from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from tests.unit.parsing.parallel_helpers import (
     KILL_MARKER,
@@ -76,7 +71,7 @@ def corpus(generated: int = 520) -> dict[str, bytes]:
 
 
 def _json(result) -> str:
-    return json.dumps(contracts.descriptor_to_dict(result.descriptor), ensure_ascii=False, sort_keys=False)
+    return json.dumps(descriptor_to_dict(result.descriptor), ensure_ascii=False, sort_keys=False)
 
 
 def _items(files: dict[str, bytes]) -> tuple[list[TreeEntry], list[tuple[TreeEntry, bytes]]]:
@@ -84,11 +79,18 @@ def _items(files: dict[str, bytes]) -> tuple[list[TreeEntry], list[tuple[TreeEnt
     return entries, [(e, files[e.path]) for e in entries]
 
 
-def _outcomes(files, parser, options, run=None, max_file_bytes=1 << 20):
+def _outcomes(files, parser, options, run=None, max_file_bytes=1 << 20, pool=None):
+    """Every outcome of an extraction of `files` by `pool` (by default a pool of its own, stopped after)."""
     entries, items = _items(files)
-    return list(
-        extract_contents(items, parser, planned=entries, max_file_bytes=max_file_bytes, options=options, run=run)
-    )
+    own = pool is None
+    pool = pool or WorkerPool()
+    try:
+        return list(
+            pool.extract(items, parser, planned=entries, max_file_bytes=max_file_bytes, options=options, run=run)
+        )
+    finally:
+        if own:
+            pool.shutdown()
 
 
 def _gone(pid: int) -> bool:
@@ -96,33 +98,38 @@ def _gone(pid: int) -> bool:
     return not os.path.exists(f"/proc/{pid}")
 
 
-@pytest.fixture(autouse=True)
-def _no_idle_workers():
-    shutdown_workers()
-    yield
-    shutdown_workers()
+class SpiedPool(WorkerPool):
+    """A pool whose process starter records the pid of every worker it starts."""
+
+    def __init__(self, **kwargs) -> None:
+        self.started: list[int] = []
+        super().__init__(start_process=self._spy, **kwargs)
+
+    def _spy(self):
+        process = start_worker_process()
+        self.started.append(process.pid)
+        return process
 
 
 @pytest.fixture
-def started(monkeypatch):
-    """The pids of every worker started during the test."""
-    pids: list[int] = []
-    real = workers._start_worker
+def pool():
+    """A pool of the test's own; its idle workers are stopped afterwards."""
+    spied = SpiedPool()
+    yield spied
+    spied.shutdown()
 
-    def spy():
-        worker = real()
-        pids.append(worker.pid)
-        return worker
 
-    monkeypatch.setattr(workers, "_start_worker", spy)
-    return pids
+@pytest.fixture
+def started(pool):
+    """The pids of every worker `pool` started during the test."""
+    return pool.started
 
 
 # --- same results --------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("parser_name", ["auto", "tree-sitter", "esprima"])
-def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, started):
+def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, started, pool):
     files = corpus()
     parser = get_parser(parser_name)
     options = SelectionOptions(max_file_bytes=4096)
@@ -130,13 +137,13 @@ def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, st
     calls_par: list[tuple[int, int]] = []
     sequential = extract_tree(
         ExtractTreeRequest(MemoryTree(files), "m", options=options),
-        ExtractionPorts(ParserExtractor(parser, SEQUENTIAL), progress=lambda d, t: calls_seq.append((d, t))),
+        ExtractionPorts(ParserExtractor(parser, SEQUENTIAL, pool=pool), progress=lambda d, t: calls_seq.append((d, t))),
     )
     assert started == []
     parallel = extract_tree(
         ExtractTreeRequest(MemoryTree(files), "m", options=options),
         ExtractionPorts(
-            ParserExtractor(parser, ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False)),
+            ParserExtractor(parser, ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False), pool=pool),
             progress=lambda d, t: calls_par.append((d, t)),
         ),
     )
@@ -158,35 +165,36 @@ def test_outcomes_come_in_read_order_and_equal_the_sequential_ones():
     assert [e.path for e, _ in parallel] == sorted(files)
 
 
-def test_a_file_found_too_large_once_read_is_a_problem_not_sent(started):
+def test_a_file_found_too_large_once_read_is_a_problem_not_sent(started, pool):
     files = corpus(40)
     files["gen/huge.mjs"] = b"export function big() {}\n" + b"//" + b"x" * 9000 + b"\n"
-    outcomes = dict((e.path, o) for e, o in _outcomes(files, get_parser("auto"), TWO, max_file_bytes=8192))
+    outcomes = dict((e.path, o) for e, o in _outcomes(files, get_parser("auto"), TWO, max_file_bytes=8192, pool=pool))
     assert outcomes["gen/huge.mjs"] == ScanProblem(
         "gen/huge.mjs", ProblemKind.SKIPPED, "file too large (9028 bytes > limit 8192)"
     )
     assert len(started) == 2
 
 
-def test_blob_cache_hits_never_reach_the_workers(started):
+def test_blob_cache_hits_never_reach_the_workers(started, pool):
     files = corpus()
-    cache = MemoryBlobCache()
+    cached, sequentially_cached = MemoryState(), MemoryState()
+    cache = MemoryBlobCache(cached)
     first = extract_tree(
         ExtractTreeRequest(MemoryTree(files), "m"),
-        ExtractionPorts(ParserExtractor(get_parser("auto"), TWO), cache=cache),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache),
     )
     assert len(started) == 2 and first.stats.parsed == first.stats.candidates
-    sequential_cache = MemoryBlobCache()
+    sequential_cache = MemoryBlobCache(sequentially_cached)
     extract_tree(
         ExtractTreeRequest(MemoryTree(files), "m"),
-        ExtractionPorts(ParserExtractor(get_parser("auto"), SEQUENTIAL), cache=sequential_cache),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), SEQUENTIAL, pool=pool), cache=sequential_cache),
     )
-    assert cache._results == sequential_cache._results  # the workers' results are what gets cached
+    assert cached.blobs == sequentially_cached.blobs  # the workers' results are what gets cached
 
     started.clear()
     second = extract_tree(
         ExtractTreeRequest(MemoryTree(files), "m"),
-        ExtractionPorts(ParserExtractor(get_parser("auto"), TWO), cache=cache),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache),
     )
     assert second.stats.parsed == 0 and started == []  # nothing to parse: no worker started
     assert _json(second) == _json(first)
@@ -194,7 +202,7 @@ def test_blob_cache_hits_never_reach_the_workers(started):
     changed = dict(files, **{"gen/00/m0003.mjs": b"export function changed(a) {}\n"})
     tree = MemoryTree(changed)
     third = extract_tree(
-        ExtractTreeRequest(tree, "m"), ExtractionPorts(ParserExtractor(get_parser("auto"), TWO), cache=cache)
+        ExtractTreeRequest(tree, "m"), ExtractionPorts(ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache)
     )
     assert third.stats.parsed == 1 and started == []  # one file: below any threshold
     assert tree.reads == ["gen/00/m0003.mjs"]
@@ -207,8 +215,8 @@ def _planned(count: int, size: int | None) -> list[TreeEntry]:
     return [TreeEntry(f"f{i}.mjs", EntryKind.FILE, size, None) for i in range(count)]
 
 
-def test_plan_workers_threshold_and_overrides(monkeypatch):
-    monkeypatch.setattr(workers, "available_cpus", lambda: 4)
+def test_plan_workers_threshold_and_overrides():
+    plan_workers = WorkerPool(cpus=4).plan
     defaults = ParallelOptions()
     assert plan_workers(_planned(10, 1000), defaults) == 1  # small scan: one process
     assert plan_workers(_planned(10, defaults.min_bytes // 10), defaults) == 4  # enough bytes
@@ -220,19 +228,24 @@ def test_plan_workers_threshold_and_overrides(monkeypatch):
     assert plan_workers(_planned(5000, 1000), ParallelOptions(workers=3)) == 3
     assert plan_workers(_planned(3, 10), TWO) == 2
     assert plan_workers(_planned(1, 10), TWO) == 1
-    monkeypatch.setattr(workers, "available_cpus", lambda: 1)
-    assert plan_workers(_planned(5000, 10_000), defaults) == 1  # one CPU: never workers
+    assert WorkerPool(cpus=1).plan(_planned(5000, 10_000), defaults) == 1  # one CPU: never workers
     with pytest.raises(ValueError):
         ParallelOptions(workers=-1)
 
 
-def test_idle_workers_lower_the_threshold(monkeypatch):
-    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+def test_idle_workers_lower_the_threshold():
+    pool = SpiedPool(cpus=2)
     defaults = ParallelOptions()
     planned = _planned(100, defaults.warm_min_bytes // 100 + 1)
-    assert plan_workers(planned, defaults) == 1
-    monkeypatch.setattr(workers, "_idle_workers", lambda: 2)
-    assert plan_workers(planned, defaults) == 2
+    try:
+        assert pool.plan(planned, defaults) == 1
+        keep = ParallelOptions(workers=2, min_bytes=0, min_files=0)
+        _outcomes(corpus(30), get_parser("auto"), keep, pool=pool)  # two workers left idle
+        assert pool.idle_workers() == 2
+        assert pool.plan(planned, defaults) == 2
+    finally:
+        pool.shutdown()
+    assert pool.idle_workers() == 0 and pool.plan(planned, defaults) == 1
 
 
 def test_available_cpus_is_the_affinity_mask_not_the_host(monkeypatch):
@@ -241,32 +254,45 @@ def test_available_cpus_is_the_affinity_mask_not_the_host(monkeypatch):
     assert workers.available_cpus() <= 3
 
 
-def test_a_parser_that_cannot_travel_parses_here(started):
+def test_a_parser_that_cannot_travel_parses_here(started, pool):
     run = ParallelRun()
     files = corpus(30)
-    outcomes = _outcomes(files, UnpicklableParser(), TWO, run)
+    outcomes = _outcomes(files, UnpicklableParser(), TWO, run, pool=pool)
     assert started == [] and run.workers == 1
-    assert outcomes == _outcomes(files, get_parser("tree-sitter"), SEQUENTIAL)
+    assert outcomes == _outcomes(files, get_parser("tree-sitter"), SEQUENTIAL, pool=pool)
 
 
-def test_workers_that_cannot_build_the_parser_leave_the_work_here(started):
+def test_no_worker_can_start_so_everything_is_parsed_here():
+    """An embedded interpreter or a process limit: the starter fails, the scan runs in this process."""
+
+    def cannot_start():
+        raise OSError("no Python executable to start parser workers with")
+
+    files = corpus(60)
+    run = ParallelRun()
+    outcomes = _outcomes(files, get_parser("auto"), TWO, run, pool=WorkerPool(start_process=cannot_start))
+    assert outcomes == _outcomes(files, get_parser("auto"), SEQUENTIAL)
+    assert run.pids == [] and run.deaths == 0
+
+
+def test_workers_that_cannot_build_the_parser_leave_the_work_here(started, pool):
     files = corpus(120)
     run = ParallelRun()
-    outcomes = _outcomes(files, ParserOnlyHere(os.getpid()), TWO, run)
-    assert outcomes == _outcomes(files, get_parser("tree-sitter"), SEQUENTIAL)
+    outcomes = _outcomes(files, ParserOnlyHere(os.getpid()), TWO, run, pool=pool)
+    assert outcomes == _outcomes(files, get_parser("tree-sitter"), SEQUENTIAL, pool=pool)
     assert len(started) == 2 and run.deaths == 0 and run.parsed_here == len(files)
     assert all(_gone(pid) for pid in started)
 
 
-def test_idle_workers_serve_the_next_scan_until_shutdown():
+def test_idle_workers_serve_the_next_scan_until_shutdown(pool):
     keep = ParallelOptions(workers=2, min_bytes=0, min_files=0, warm_min_bytes=0, warm_min_files=0)
     files = corpus(30)
     first, second = ParallelRun(), ParallelRun()
-    _outcomes(files, get_parser("auto"), keep, first)
-    _outcomes(files, get_parser("tree-sitter"), keep, second)  # another parser, the same workers
-    assert second.reused and second.pids == first.pids
+    _outcomes(files, get_parser("auto"), keep, first, pool=pool)
+    _outcomes(files, get_parser("tree-sitter"), keep, second, pool=pool)  # another parser, the same workers
+    assert second.reused and second.pids == first.pids and pool.started == first.pids
     assert all(not _gone(pid) for pid in first.pids)
-    shutdown_workers()
+    pool.shutdown()
     assert all(_gone(pid) for pid in first.pids)
 
 
@@ -293,7 +319,8 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
     victims = ["gen/00/m0010.mjs", "gen/03/m0150.mjs"]
     for victim in victims:
         files[victim] = files[victim] + KILL_MARKER.encode() + b"\n"
-    cache = MemoryBlobCache()
+    state = MemoryState()
+    cache = MemoryBlobCache(state)
     tree = MemoryTree(files)
     result = extract_tree(
         ExtractTreeRequest(tree, "m"), ExtractionPorts(ParserExtractor(KillerParser(os.getpid()), TWO), cache=cache)
@@ -303,7 +330,7 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
         (v, ProblemKind.SKIPPED, "parser worker died (signal 9)") for v in victims
     ]
     shas = {e.path: e.sha for e in tree.entries()}
-    cached = {sha for sha, _ in cache._results}
+    cached = {sha for sha, _ in state.blobs}
     assert not any(shas[v] in cached for v in victims)  # a rescan tries them again
     assert len(cached) == len({shas[p] for p in shas if p.endswith((".js", ".mjs"))}) - len(victims)
     sequential = extract_tree(
@@ -320,7 +347,7 @@ def test_a_worker_killed_from_outside_loses_at_most_its_file_in_flight():
     run = ParallelRun()
     entries, items = _items(files)
     outcomes = []
-    for entry, outcome in extract_contents(
+    for entry, outcome in WorkerPool().extract(
         items, SlowParser(0.002), planned=entries, max_file_bytes=1 << 20, options=TWO, run=run
     ):
         if len(outcomes) == 20:
@@ -347,28 +374,28 @@ def test_when_no_worker_can_be_restarted_the_rest_is_parsed_here():
     assert isinstance(outcomes[victims[2]], FileExtraction)  # the test process parsed it (and was spared)
 
 
-def test_this_process_parses_while_the_workers_start(started):
+def test_this_process_parses_while_the_workers_start(started, pool):
     files = corpus(40)
     run = ParallelRun()
-    outcomes = _outcomes(files, get_parser("auto"), TWO, run)  # ~80 small files: done before a worker is up
-    assert outcomes == _outcomes(files, get_parser("auto"), SEQUENTIAL)
+    outcomes = _outcomes(files, get_parser("auto"), TWO, run, pool=pool)  # ~80 small files: done before a worker is up
+    assert outcomes == _outcomes(files, get_parser("auto"), SEQUENTIAL, pool=pool)
     assert len(started) == 2 and run.parsed_here > 0
 
 
-def test_an_unexpected_parser_error_propagates_as_in_one_process(started):
+def test_an_unexpected_parser_error_propagates_as_in_one_process(started, pool):
     files = corpus(100)
     files["gen/01/m0073.mjs"] += RAISE_MARKER.encode()
     with pytest.raises(LookupError, match="unexpected parser bug"):
-        _outcomes(files, RaisingParser(), SEQUENTIAL)
+        _outcomes(files, RaisingParser(), SEQUENTIAL, pool=pool)
     with pytest.raises(LookupError, match="unexpected parser bug"):
-        _outcomes(files, RaisingParser(), TWO)
+        _outcomes(files, RaisingParser(), TWO, pool=pool)
     assert len(started) == 2 and all(_gone(pid) for pid in started)
 
 
 # --- shutting down -------------------------------------------------------------------------------------
 
 
-def test_an_exception_in_the_caller_terminates_and_reaps_every_worker(started):
+def test_an_exception_in_the_caller_terminates_and_reaps_every_worker(started, pool):
     files = corpus()
 
     def interrupt(done: int, total: int) -> None:
@@ -380,13 +407,13 @@ def test_an_exception_in_the_caller_terminates_and_reaps_every_worker(started):
     with pytest.raises(KeyboardInterrupt):
         extract_tree(
             ExtractTreeRequest(MemoryTree(files), "m"),
-            ExtractionPorts(ParserExtractor(get_parser("auto"), keep), progress=interrupt),
+            ExtractionPorts(ParserExtractor(get_parser("auto"), keep, pool=pool), progress=interrupt),
         )
     assert all(_gone(pid) for pid in started)
-    assert workers._idle is None
+    assert pool.idle_workers() == 0
 
 
-def test_an_interrupt_while_waiting_for_workers_terminates_them(started):
+def test_an_interrupt_while_waiting_for_workers_terminates_them(started, pool):
     files = corpus(100)
 
     def on_alarm(signum, frame):
@@ -396,7 +423,7 @@ def test_an_interrupt_while_waiting_for_workers_terminates_them(started):
     signal.setitimer(signal.ITIMER_REAL, 0.8)
     try:
         with pytest.raises(KeyboardInterrupt):
-            _outcomes(files, SlowParser(0.05), TWO)
+            _outcomes(files, SlowParser(0.05), TWO, pool=pool)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -407,7 +434,7 @@ class BudgetSpent(Exception):
     pass
 
 
-def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started, tmp_path):
+def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started, tmp_path, pool):
     """Issue 17: the time budget must stop any stage. Workers each on a slow file answer nothing for
     seconds; the checkpoint still runs every CHECK_SECONDS and what it raises ends the scan (and them).
     Deterministic under load: the budget is spent only once both workers are on a file (their marks), and
@@ -427,7 +454,7 @@ def test_the_checkpoint_stops_parsing_while_every_worker_is_busy(started, tmp_pa
 
     with pytest.raises(BudgetSpent):
         list(
-            extract_contents(
+            pool.extract(
                 items,
                 SlowInWorkersParser(os.getpid(), 60.0, marks=str(tmp_path), spare_seconds=0.05),
                 planned=entries,
@@ -452,11 +479,11 @@ def test_ctrl_c_in_a_real_process_leaves_no_worker(tmp_path):
         sys.path[:0] = [{str(ROOT / "shared")!r}, {str(ROOT)!r}]
         from tests.unit.parsing.test_parallel_extraction import corpus, _items, TWO
         from tests.unit.parsing.parallel_helpers import SlowParser
-        from codetracker.parsing.workers import ParallelRun, extract_contents
+        from codetracker.parsing.workers import ParallelRun, WorkerPool
         run = ParallelRun()
         entries, items = _items(corpus(200))
-        for n, _ in enumerate(extract_contents(items, SlowParser(0.02), planned=entries, max_file_bytes=1 << 20,
-                                               options=TWO, run=run)):
+        for n, _ in enumerate(WorkerPool().extract(items, SlowParser(0.02), planned=entries, max_file_bytes=1 << 20,
+                                                   options=TWO, run=run)):
             if n == 3:
                 print(*run.pids, flush=True)
         """

@@ -13,7 +13,7 @@ import pytest
 from codetracker.domain.model import ModuleSyntax, ParseFailure
 from codetracker.errors import InvalidInput
 from codetracker.parsing import PARSER_NAMES, get_parser
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 

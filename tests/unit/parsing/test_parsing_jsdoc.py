@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from codetracker.domain.model import ModuleSyntax, ParseFailure
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 

@@ -6,16 +6,25 @@ from collections.abc import Callable
 
 import pytest
 
-from codetracker.ports import ModuleParser
+from codetracker.domain.built_functions import settle_built_functions
+from codetracker.domain.extraction import extract_blob
+from codetracker.domain.model import FileExtraction
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 
 
-def test_reexports_classes_values_and_imports_are_not_functions(backend: ModuleParser, js_fixture: Read) -> None:
-    syntax = backend.parse(js_fixture("not_functions.js"))
+def _scanned(backend: ModuleParser, source: str) -> FileExtraction:
+    """The file as a scan of it alone decides it: a value built by a call of a function that is not shown
+    to return functions (a global, another package's) is no function (domain/built_functions.py)."""
+    return settle_built_functions({"m.js": extract_blob(source.encode(), backend)})["m.js"]
 
-    assert syntax.is_module
-    assert syntax.exports == ()
+
+def test_reexports_classes_values_and_imports_are_not_functions(backend: ModuleParser, js_fixture: Read) -> None:
+    scanned = _scanned(backend, js_fixture("not_functions.js"))
+
+    assert scanned.links is not None
+    assert scanned.functions == ()
 
 
 @pytest.mark.parametrize(
@@ -38,7 +47,7 @@ def test_default_class_is_skipped_but_other_exports_remain(backend: ModuleParser
     "source",
     [
         "export const f = memoize(() => 1);",
-        "export const f = cond ? () => 1 : () => 2;",
+        "export const f = cond ? () => 1 : 2;",
         "export const f = (0, function () {});",
         "export default memoize(function () {});",
         "export default class {}",
@@ -57,10 +66,28 @@ def test_default_class_is_skipped_but_other_exports_remain(backend: ModuleParser
     ],
 )
 def test_not_a_function_of_this_file(backend: ModuleParser, source: str) -> None:
-    syntax = backend.parse(source)
+    scanned = _scanned(backend, source)
 
-    assert syntax.is_module
-    assert syntax.exports == ()
+    assert scanned.links is not None
+    assert scanned.functions == ()
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "export const f = cond ? () => 1 : function (a) {};",
+        "export const f = Object.assign || function (a) {};",
+        "const make = (g) => function (a) { return g(a); };\nexport default make(function (a) {});",
+    ],
+)
+def test_a_function_built_by_an_expression_of_this_file(backend: ModuleParser, source: str) -> None:
+    scanned = _scanned(backend, source)
+
+    assert [(f.name, [p.name for p in f.parameters]) for f in scanned.functions] in (
+        [("f", [])],
+        [("f", ["a"])],
+        [("default", ["a"])],
+    )
 
 
 def test_one_function_exported_under_several_names(backend: ModuleParser) -> None:

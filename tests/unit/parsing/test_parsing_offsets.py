@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codetracker.ports import ModuleParser
+from codetracker.ports.parsing import ModuleParser
 
 Read = Callable[[str], str]
 

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from codetracker.adapters.memory_queue import MemoryScanQueue
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.sqs import QueueUnavailable
 from codetracker.domain.service import JobTrigger
 from codetracker.errors import StoreUnavailable
-from codetracker.ports import NoMetrics
+from codetracker.ports.metrics import NoMetrics
 from codetracker.usecases.jobs import ScanToQueue, follows_repository, queue_scan
 from codetracker.usecases.outbox import RETRY_AFTER_S, relay_outbox, send_queued
 from tests.contract.test_service_stores import add, app, registration

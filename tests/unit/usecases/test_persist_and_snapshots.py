@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from codetracker.adapters.memory import MemoryTree
-from codetracker.adapters.memory_unit_of_work import MemoryUnitOfWorkFactory
+from codetracker.adapters.memory_tree import MemoryTree
+from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.domain.model import SnapshotKey, SnapshotSource
+from codetracker.domain.scan import ScanResult
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, SnapshotNotFound
 from codetracker.parsing import get_parser
+from codetracker.parsing.extractor import ParserExtractor
 from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.usecases.persist import persist_scan
 from codetracker.usecases.requests import FolderScanRequest, SnapshotQuery
-from codetracker.usecases.scan import ScanResult
 from codetracker.usecases.snapshots import list_snapshots, show_snapshots
-from codetracker.parsing.extractor import ParserExtractor
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

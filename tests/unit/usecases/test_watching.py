@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.service import Registration, RepositoryStatus
-from codetracker.ports import RemoteRefs
+from codetracker.ports.git import RemoteRefs
 from codetracker.usecases.watching import gone_from_remote
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)

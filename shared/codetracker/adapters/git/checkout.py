@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from codetracker.ports import Checkout
+from codetracker.ports.source_trees import Checkout
 
 _BRANCH_PREFIX = b"refs/heads/"
 

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from codetracker.domain.model import EntryKind, TreeEntry
 from codetracker.errors import FetchLimitExceeded, GitServerError
-from codetracker.ports import FetchLimits
+from codetracker.ports.git import FetchLimits
 
 SIZE_UNKNOWN = None
 

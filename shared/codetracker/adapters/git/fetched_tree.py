@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 
 from codetracker.adapters.git.commit_tree import GitCommitTree
 from codetracker.domain.model import TreeEntry
-from codetracker.ports import FetchedRef, FetchStats
+from codetracker.domain.scan import FetchStats
+from codetracker.ports.git import FetchedRef
 
 __all__ = ["GitFetchedTree", "close_quietly"]
 

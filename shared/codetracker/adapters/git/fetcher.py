@@ -19,7 +19,8 @@ from codetracker.adapters.git.location import check_scheme, parse_location
 from codetracker.adapters.git.refs import checked_ref
 from codetracker.adapters.git.remote import RemoteSession
 from codetracker.errors import InvalidInput
-from codetracker.ports import AddressPolicy, Credentials, FetchLimits
+from codetracker.ports.git import Credentials, FetchLimits
+from codetracker.ports.network import AddressPolicy
 
 __all__ = ["DulwichFetcher"]
 

@@ -31,8 +31,9 @@ from codetracker.adapters.git.commit_tree import GitCommitTree, commit_tree_sha
 from codetracker.adapters.git.fetched_tree import GitFetchedTree, close_quietly
 from codetracker.adapters.git.location import RepositoryLocation
 from codetracker.adapters.git.refs import default_branch, peel_to_commit, resolve_ref
+from codetracker.domain.scan import FetchStats
 from codetracker.errors import RefNotFound, RepositoryNotFound, RepositoryUnreadable
-from codetracker.ports import FetchedRef, FetchLimits, FetchStats
+from codetracker.ports.git import FetchedRef, FetchLimits
 
 __all__ = ["RepoObjects", "open_local"]
 

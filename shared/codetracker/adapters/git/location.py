@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from codetracker.errors import InvalidInput, UrlRefused
-from codetracker.ports import AddressPolicy, Credentials
+from codetracker.ports.git import Credentials
+from codetracker.ports.network import AddressPolicy
 
 __all__ = ["RepositoryLocation", "check_scheme", "parse_location"]
 

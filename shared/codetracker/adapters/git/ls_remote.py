@@ -12,7 +12,8 @@ from codetracker.adapters.git.location import check_scheme, parse_location
 from codetracker.adapters.git.refs import default_branch, peel_to_commit
 from codetracker.adapters.git.remote import RemoteSession
 from codetracker.errors import InvalidInput, RefNotFound
-from codetracker.ports import AddressPolicy, Credentials, FetchLimits, RemoteRefs
+from codetracker.ports.git import Credentials, FetchLimits, RemoteRefs
+from codetracker.ports.network import AddressPolicy
 
 _HEADS, _TAGS, _PEELED = b"refs/heads/", b"refs/tags/", b"^{}"
 

@@ -16,7 +16,7 @@ from contextlib import suppress
 from urllib.parse import urljoin, urlsplit
 
 from codetracker.errors import RedirectRefused
-from codetracker.ports import AddressPolicy
+from codetracker.ports.network import AddressPolicy
 
 __all__ = ["ADVERTISEMENT", "MAX_REDIRECTS", "REDIRECT_STATUSES", "redirect_target", "shown_url"]
 

@@ -31,8 +31,8 @@ import socket
 import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from typing import Any
 
@@ -43,8 +43,10 @@ from codetracker.adapters.git.location import RepositoryLocation
 from codetracker.adapters.git.pack_stream import ObjectPool, PackReceiver
 from codetracker.adapters.git.refs import RefTarget, default_branch, peel_to_commit, ref_prefixes, resolve_ref
 from codetracker.adapters.git.transport import NoHaves, client_classes, http_pool_manager
+from codetracker.domain.scan import FetchStats
 from codetracker.errors import FetchError, FetchLimitExceeded, FetchTimeout, GitServerError, RefNotFound
-from codetracker.ports import AddressPolicy, Credentials, FetchedRef, FetchLimits, FetchStats
+from codetracker.ports.git import Credentials, FetchedRef, FetchLimits
+from codetracker.ports.network import AddressPolicy
 
 __all__ = ["PROGRESS_INTERVAL", "RemoteSession"]
 
@@ -170,14 +172,21 @@ class RemoteSession:
             context.phase = "pack"
             return wants
 
+        with self._under_deadline(context):
+            result = self._client.fetch_pack(self.location.path, wants_then_pack_phase, NoHaves(), receive, **options)
+            receiver.finish()
+            self._report_progress(transfer_ended=True)
+        return result
+
+    @contextmanager
+    def _under_deadline(self, context: FetchContext) -> Iterator[None]:
+        """One exchange with the server: cut off when the session's deadline passes (FetchTimeout), its
+        errors translated to the typed FetchErrors."""
         watchdog = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._stop_at_deadline)
         watchdog.daemon = True
         watchdog.start()
         try:
-            result = self._client.fetch_pack(self.location.path, wants_then_pack_phase, NoHaves(), receive, **options)
-            receiver.finish()
-            self._report_progress(transfer_ended=True)
-            return result
+            yield
         except Exception as error:
             if self.deadline_passed and not isinstance(error, FetchError):
                 raise self._deadline_timeout() from error
@@ -191,21 +200,8 @@ class RemoteSession:
     def list_refs(self) -> tuple[dict[bytes, bytes], dict[bytes, bytes]]:
         """(refs, symrefs) as the server advertises them (ls-remote: HEAD, branches, tags, with `^{}` entries
         for peeled tags), under the session's deadline; no object is fetched."""
-        context = FetchContext(self.location)
-        watchdog = threading.Timer(max(0.0, self.deadline - time.monotonic()), self._stop_at_deadline)
-        watchdog.daemon = True
-        watchdog.start()
-        try:
+        with self._under_deadline(FetchContext(self.location)):
             result = self._client.get_refs(self.location.path, ref_prefix=[b"HEAD", b"refs/heads/", b"refs/tags/"])
-        except Exception as error:
-            if self.deadline_passed and not isinstance(error, FetchError):
-                raise self._deadline_timeout() from error
-            mapped = translate_error(error, context)
-            if mapped is None or mapped is error:
-                raise
-            raise mapped from error
-        finally:
-            watchdog.cancel()
         refs = {name: sha for name, sha in (result.refs or {}).items() if sha}
         return refs, dict(result.symrefs or {})
 

@@ -32,7 +32,8 @@ from typing import Any
 from codetracker.adapters.git.errors import HttpStatus, NotSmartHttp
 from codetracker.adapters.git.redirects import REDIRECT_STATUSES, redirect_target, shown_url
 from codetracker.errors import AddressRefused, HostUnreachable, UrlRefused
-from codetracker.ports import AddressPolicy, FetchLimits
+from codetracker.ports.git import FetchLimits
+from codetracker.ports.network import AddressPolicy
 
 __all__ = ["NoHaves", "client_classes", "http_pool_manager"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from codetracker.contracts import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
 from codetracker.domain.model import FileExtraction
 
 if TYPE_CHECKING:

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.registry import is_uuid
-from codetracker.domain.service import Job, JobStatus, JobTrigger, StageTimes
+from codetracker.domain.job import Job, JobStatus, JobTrigger, StageTimes
+from codetracker.domain.job_result import result_from_json, result_to_json
 
 if TYPE_CHECKING:
     import psycopg
@@ -86,7 +87,7 @@ def _job(row: tuple) -> Job:
         scan=StageTimes(s0, s1),
         persist=StageTimes(p0, p1),
         notify=StageTimes(n0, n1),
-        result=result,
+        result=result_from_json(result) if result is not None else None,
         error_code=error_code,
         error_message=error_message,
         log_tail=tuple(log_tail or ()),
@@ -113,7 +114,7 @@ def _mutable_values(job: Job) -> list[object]:
         job.persist.ended_at,
         job.notify.started_at,
         job.notify.ended_at,
-        Jsonb(job.result) if job.result is not None else None,
+        Jsonb(result_to_json(job.result)) if job.result is not None else None,
         job.error_code,
         job.error_message,
         Jsonb(list(job.log_tail)) if job.log_tail else None,

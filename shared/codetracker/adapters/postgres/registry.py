@@ -31,20 +31,10 @@ class PostgresAppStore:
         self._connection = connection
 
     def add(self, app: App) -> None:
+        columns = ("id", "created_at", *_APP_MUTABLE)
         self._connection.execute(
-            f"INSERT INTO apps ({_APP}) VALUES ({', '.join(['%s'] * 10)})",
-            [
-                app.id,
-                app.name,
-                app.token_sha256,
-                app.signing_secret_encrypted,
-                app.callback_url,
-                app.created_at,
-                app.previous_token_sha256,
-                app.previous_token_expires_at,
-                app.previous_signing_secret_encrypted,
-                app.previous_signing_secret_expires_at,
-            ],
+            f"INSERT INTO apps ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+            [app.id, app.created_at, *_app_mutable_values(app)],
         )
 
     def by_token_sha256(self, token_sha256: bytes, *, now: datetime | None = None) -> App | None:
@@ -70,20 +60,8 @@ class PostgresAppStore:
 
     def update(self, app: App) -> None:
         self._connection.execute(
-            "UPDATE apps SET name = %s, token_sha256 = %s, signing_secret_encrypted = %s, callback_url = %s, "
-            "previous_token_sha256 = %s, previous_token_expires_at = %s, previous_signing_secret_encrypted = %s, "
-            "previous_signing_secret_expires_at = %s WHERE id = %s",
-            [
-                app.name,
-                app.token_sha256,
-                app.signing_secret_encrypted,
-                app.callback_url,
-                app.previous_token_sha256,
-                app.previous_token_expires_at,
-                app.previous_signing_secret_encrypted,
-                app.previous_signing_secret_expires_at,
-                app.id,
-            ],
+            f"UPDATE apps SET {_assignments(_APP_MUTABLE)} WHERE id = %s",  # type: ignore[arg-type]
+            [*_app_mutable_values(app), app.id],
         )
 
 
@@ -91,6 +69,28 @@ _APP = (
     "id, name, token_sha256, signing_secret_encrypted, callback_url, created_at, previous_token_sha256, "
     "previous_token_expires_at, previous_signing_secret_encrypted, previous_signing_secret_expires_at"
 )
+# What update writes, in this order (add writes the fixed columns first).
+_APP_MUTABLE = tuple(
+    "name token_sha256 signing_secret_encrypted callback_url previous_token_sha256 "
+    "previous_token_expires_at previous_signing_secret_encrypted previous_signing_secret_expires_at".split()
+)
+
+
+def _app_mutable_values(app: App) -> list[object]:
+    return [
+        app.name,
+        app.token_sha256,
+        app.signing_secret_encrypted,
+        app.callback_url,
+        app.previous_token_sha256,
+        app.previous_token_expires_at,
+        app.previous_signing_secret_encrypted,
+        app.previous_signing_secret_expires_at,
+    ]
+
+
+def _assignments(columns: Iterable[str]) -> str:
+    return ", ".join(f"{column} = %s" for column in columns)
 
 
 def _bytes(value: object) -> bytes | None:
@@ -184,9 +184,10 @@ class PostgresRegistrationStore:
         conn = self._connection
         try:
             with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
+                columns = ("id", "app_id", "url", "created_at", *_REGISTRATION_MUTABLE, *_WEBHOOK_SECRETS)
                 conn.execute(
-                    f"INSERT INTO repositories ({_REGISTRATION}) VALUES ({', '.join(['%s'] * 23)})",
-                    _values(r),
+                    f"INSERT INTO repositories ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
+                    [r.id, r.app_id, r.url, r.created_at, *_registration_mutable_values(r), *_webhook_secret_values(r)],
                 )
         except psycopg.errors.UniqueViolation:
             raise Conflict(f"the app already has a registration of {r.url}") from None
@@ -223,49 +224,18 @@ class PostgresRegistrationStore:
 
     def update(self, r: Registration) -> None:
         self._connection.execute(
-            "UPDATE repositories SET display_url = %s, module_slug = %s, default_branch = %s, watched_branch = %s, "
-            "callback_url = %s, access_token_encrypted = %s, status = %s, last_error = %s, "
-            "last_scanned_commit = %s, last_scanned_at = %s, updated_at = %s, deleted_at = %s, "
-            "branch_patterns = %s, tag_patterns = %s, packages = %s, ignore_patterns = %s "
+            f"UPDATE repositories SET {_assignments(_REGISTRATION_MUTABLE)} "  # type: ignore[arg-type]
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
-            [
-                r.display_url,
-                r.module_slug,
-                r.default_branch,
-                r.watched_branch,
-                r.callback_url,
-                r.access_token_encrypted,
-                str(r.status),
-                r.last_error,
-                r.last_scanned_commit,
-                r.last_scanned_at,
-                r.updated_at,
-                r.deleted_at,
-                list(r.branch_patterns),
-                list(r.tag_patterns),
-                list(r.packages),
-                list(r.ignore_patterns),
-                r.id,
-                r.app_id,
-            ],
+            [*_registration_mutable_values(r), r.id, r.app_id],
         )
 
     def set_webhook_secrets(self, r: Registration, *, expected: bytes | None) -> bool:
         """Store r's webhook secrets if the current one is still `expected` (no concurrent rotation won)."""
         row = self._connection.execute(
-            "UPDATE repositories SET webhook_secret_encrypted = %s, previous_webhook_secret_encrypted = %s, "
-            "previous_webhook_secret_expires_at = %s, updated_at = %s "
+            f"UPDATE repositories SET {_assignments((*_WEBHOOK_SECRETS, 'updated_at'))} "  # type: ignore[arg-type]
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL "
             "AND webhook_secret_encrypted IS NOT DISTINCT FROM %s RETURNING id",
-            [
-                r.webhook_secret_encrypted,
-                r.previous_webhook_secret_encrypted,
-                r.previous_webhook_secret_expires_at,
-                r.updated_at,
-                r.id,
-                r.app_id,
-                expected,
-            ],
+            [*_webhook_secret_values(r), r.updated_at, r.id, r.app_id, expected],
         ).fetchone()
         return row is not None
 
@@ -301,11 +271,21 @@ class PostgresRegistrationStore:
         return [_registration(row) for row in self._connection.execute(query, values).fetchall()]  # type: ignore[arg-type]
 
 
-def _values(r: Registration) -> list[object]:
+# What update writes, in this order; the webhook secrets only set_webhook_secrets (a rotation's compare-and-set).
+_REGISTRATION_MUTABLE = tuple(
+    "display_url module_slug default_branch watched_branch callback_url access_token_encrypted status "
+    "last_error last_scanned_commit last_scanned_at updated_at deleted_at branch_patterns tag_patterns "
+    "packages ignore_patterns".split()
+)
+_WEBHOOK_SECRETS = (
+    "webhook_secret_encrypted",
+    "previous_webhook_secret_encrypted",
+    "previous_webhook_secret_expires_at",
+)
+
+
+def _registration_mutable_values(r: Registration) -> list[object]:
     return [
-        r.id,
-        r.app_id,
-        r.url,
         r.display_url,
         r.module_slug,
         r.default_branch,
@@ -316,14 +296,14 @@ def _values(r: Registration) -> list[object]:
         r.last_error,
         r.last_scanned_commit,
         r.last_scanned_at,
-        r.created_at,
         r.updated_at,
         r.deleted_at,
-        r.webhook_secret_encrypted,
-        r.previous_webhook_secret_encrypted,
-        r.previous_webhook_secret_expires_at,
         list(r.branch_patterns),
         list(r.tag_patterns),
         list(r.packages),
         list(r.ignore_patterns),
     ]
+
+
+def _webhook_secret_values(r: Registration) -> list[object]:
+    return [r.webhook_secret_encrypted, r.previous_webhook_secret_encrypted, r.previous_webhook_secret_expires_at]

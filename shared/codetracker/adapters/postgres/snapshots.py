@@ -19,12 +19,20 @@ from codetracker.adapters.postgres.snapshot_rows import (
     replace_functions,
     replace_problems,
 )
-from codetracker.domain.snapshot_rules import check_same_source, check_storable, describe_key, row_counts
+from codetracker.domain.snapshot_rules import (
+    check_same_source,
+    check_storable,
+    describe_key,
+    row_counts,
+    stored_summary,
+)
+from codetracker.adapters.postgres.public_api_rows import load_public_api, replace_public_api
 from codetracker.domain.model import (
     DEFAULT_SCOPE,
     Descriptor,
     EntryKind,
     ExportedFunction,
+    PackageApi,
     Parameter,
     ProblemKind,
     ReturnValue,
@@ -35,7 +43,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 
 if TYPE_CHECKING:
     import psycopg
@@ -64,12 +72,12 @@ _UPSERT_MODULE = """
 INSERT INTO modules AS m (
     scope, module_slug, branch_name, release_tag, name, folder_path, commit_sha, last_scanned_at,
     function_digests_at, functions_count, parameters_count, return_values_count, files_count, problems_count,
-    source_location, source_subpath, package_of
+    source_location, source_subpath, package_of, public_api_known
 )
 SELECT
     %(scope)s, %(module_slug)s, %(branch_name)s, %(release_tag)s, %(name)s, %(folder_path)s, %(commit_sha)s,
     scan.moment, scan.moment, %(functions)s, %(parameters)s, %(return_values)s, %(files)s, %(problems)s,
-    %(source_location)s, %(source_subpath)s, %(package_of)s
+    %(source_location)s, %(source_subpath)s, %(package_of)s, %(public_api_known)s
 FROM (
     SELECT coalesce(%(scanned_at)s::timestamptz, greatest(clock_timestamp(), %(stored_at)s::timestamptz)) AS moment
 ) AS scan
@@ -90,7 +98,8 @@ ON CONFLICT (scope, module_slug, branch_name, release_tag) DO UPDATE SET
     removed_from_remote_at = NULL,
     package_of = EXCLUDED.package_of,
     removed_from_tree_at = NULL,
-    removed_from_tree_commit = NULL
+    removed_from_tree_commit = NULL,
+    public_api_known = EXCLUDED.public_api_known
 WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
 RETURNING id, last_scanned_at, source_location, source_subpath
 """
@@ -154,6 +163,7 @@ class PostgresSnapshotStore:
                         "source_location": source.location,
                         "source_subpath": source.subpath if source.location is not None else "",
                         "package_of": package_of,
+                        "public_api_known": descriptor.public_api is not None,
                     },
                 )
                 written = cur.fetchone()
@@ -167,27 +177,19 @@ class PostgresSnapshotStore:
                 replace_functions(cur, module_id, groups, digests_trusted)
                 replace_files(cur, module_id, descriptor.files, dict(descriptor.type_exports))
                 replace_problems(cur, module_id, descriptor.problems)
+                replace_public_api(cur, module_id, descriptor.public_api)
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
             # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
             reason = " ".join(str(err).split())
             raise InvalidInput(f"the snapshot of {describe_key(key)} cannot be stored: {reason}") from err
-        return SnapshotSummary(
-            module_slug=key.module_slug,
+        return stored_summary(
+            key,
+            source,
+            rows,
             snapshot_id=module_id,
-            branch_name=key.branch_name,
-            release_tag=key.release_tag,
-            commit_sha=source.commit_sha,
-            functions_count=rows.functions,
-            parameters_count=rows.parameters,
-            return_values_count=rows.return_values,
-            files_count=rows.files,
-            problems_count=rows.problems,
-            last_scanned_at=_iso(last_scanned_at),
-            scope=key.scope,
-            source_location=source_location,
-            source_subpath=source_subpath,
+            scanned_at=_iso(last_scanned_at),
+            recorded_source=(source_location, source_subpath),
             package_of=package_of,
-            package_name=source.name if package_of is not None else None,
         )
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
@@ -279,15 +281,23 @@ class PostgresSnapshotStore:
             "SELECT file_path, count(*) FROM functions WHERE module_id = %s GROUP BY file_path ORDER BY file_path",
             [snapshot_id],
         ).fetchall()
-        problems = tuple(
-            ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
-            for path, kind, reason, line, column in conn.execute(
-                'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s '
-                "ORDER BY path, position",
-                [snapshot_id],
-            )
-        )
-        return SnapshotOutline(tuple((path, count) for path, count in files), problems)
+        return SnapshotOutline(tuple((path, count) for path, count in files), _problems(conn, snapshot_id))
+
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        conn = self._connection
+        known = conn.execute("SELECT public_api_known FROM modules WHERE id = %s", [snapshot_id]).fetchone()
+        if known is None or not known[0]:
+            return None
+        rows = conn.execute(
+            f"SELECT {_FUNCTION_COLUMNS} FROM functions "  # type: ignore[arg-type]
+            "WHERE module_id = %s AND (file_path, name) IN "
+            "(SELECT file_path, name FROM snapshot_public_functions WHERE module_id = %s) "
+            "ORDER BY file_path, order_in_file, id",
+            [snapshot_id, snapshot_id],
+        ).fetchall()
+        parameters, return_values = _children(conn, "function_id = ANY(%s)", [[row[0] for row in rows]])
+        functions = tuple(_function(row, parameters, return_values) for row in rows)
+        return load_public_api(conn, snapshot_id), functions
 
     def mark_removed_from_remote(
         self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
@@ -316,10 +326,11 @@ class PostgresSnapshotStore:
     ) -> list[SnapshotSummary]:
         rows = self._connection.execute(
             "UPDATE modules SET removed_from_tree_at = %s, removed_from_tree_commit = %s "
-            "WHERE scope = %s AND package_of = %s AND branch_name = %s AND release_tag = %s "
+            "WHERE scope = %s AND (package_of = %s OR (package_of IS NULL AND module_slug = %s)) "
+            "AND branch_name = %s AND release_tag = %s "
             "AND removed_from_tree_at IS NULL AND NOT (module_slug = ANY(%s)) "
             f"RETURNING {_SUMMARY_COLUMNS}",  # type: ignore[arg-type]
-            [at, commit_sha, scope, package_of, branch_name, release_tag, sorted(present)],
+            [at, commit_sha, scope, package_of, package_of, branch_name, release_tag, sorted(present)],
         ).fetchall()
         return sorted((_summary(row) for row in rows), key=lambda s: s.module_slug)
 
@@ -342,12 +353,12 @@ class PostgresSnapshotStore:
 
 def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     row = conn.execute(
-        f"SELECT id FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
+        f"SELECT id, public_api_known FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
         [key.scope, key.module_slug, key.branch_name, key.release_tag],
     ).fetchone()
     if row is None:
         raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
-    module_id = row[0]
+    module_id, public_api_known = row
 
     parameters, return_values = _children(
         conn,
@@ -370,15 +381,23 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
         TreeEntry(path=path, kind=EntryKind(kind), size=size, sha=sha) for path, kind, sha, size, _ in file_rows
     )
     type_exports = tuple((row[0], row[4]) for row in file_rows if row[4])
-    problems = tuple(
+    return Descriptor(
+        module_slug=key.module_slug,
+        functions=functions,
+        files=files,
+        problems=_problems(conn, module_id),
+        type_exports=type_exports,
+        public_api=load_public_api(conn, module_id) if public_api_known else None,
+    )
+
+
+def _problems(conn: psycopg.Connection, module_id: int) -> tuple[ScanProblem, ...]:
+    return tuple(
         ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
         for path, kind, reason, line, column in conn.execute(
             'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s ORDER BY path, position',
             [module_id],
         )
-    )
-    return Descriptor(
-        module_slug=key.module_slug, functions=functions, files=files, problems=problems, type_exports=type_exports
     )
 
 

@@ -3,7 +3,7 @@ problems."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -20,9 +20,13 @@ from codetracker.api.routing import (
     json_response,
     request_services,
 )
-from codetracker.contracts import function_to_dict, problem_to_dict
+from codetracker.contracts.descriptor import function_to_dict, problem_to_dict, public_subpaths_to_list
+from codetracker.errors import InvalidInput
 from codetracker.usecases import snapshots
 from codetracker.usecases.service_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, PageRequest
+
+if TYPE_CHECKING:
+    from codetracker.ports.snapshot_store import SnapshotOutline
 
 router = Router()
 
@@ -31,6 +35,13 @@ FileFilter = Annotated[
     Query(max_length=4096, description="only the functions of this file, or of a folder when it ends with `/`"),
 ]
 NameFilter = Annotated[str | None, Query(max_length=255, description="only the functions of this name")]
+PublicOnly = Annotated[
+    bool,
+    Query(
+        description="list only the public API (`public_api`: by subpath, each export with its function); "
+        "not with `cursor`, `file` or `name`"
+    ),
+]
 
 
 @router.get(
@@ -49,7 +60,8 @@ def list_snapshots(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Curs
 
 @router.get(
     "/snapshots/<snapshot_id>",
-    summary="One snapshot with a page of its functions (descriptor format), its files and its scan problems",
+    summary="One snapshot with a page of its functions (descriptor format), or its public API only "
+    "(`public=true`), its files and its scan problems",
     security=APP_AUTH,
     responses=documented_responses((200, m.SnapshotDetail, "the snapshot and a page of functions"), 401, 404, 422),
 )
@@ -59,8 +71,16 @@ def get_snapshot(
     cursor: Cursor = None,
     file: FileFilter = None,
     name: NameFilter = None,
+    public: PublicOnly = False,
 ) -> Response[m.SnapshotDetail]:
     caller, services = authenticated_app(router), request_services(router)
+    if public:
+        if cursor is not None or file is not None or name is not None:
+            raise InvalidInput("public=true lists the whole public API: no cursor, file or name", field="public")
+        api = snapshots.get_snapshot_public_api(caller, snapshot_id, unit_of_work=services.unit_of_work)
+        body = m.SnapshotOut.fields_of(api.summary) | {"functions": [], "next": None} | _outline(api.outline)
+        body["public_api"] = public_subpaths_to_list(api.subpaths) if api.subpaths is not None else None
+        return json_response(200, body)
     found = snapshots.get_snapshot(
         caller,
         snapshot_id,
@@ -71,6 +91,9 @@ def get_snapshot(
     body = m.SnapshotOut.fields_of(found.summary)
     body["functions"] = [function_to_dict(f) for f in found.functions]
     body["next"] = found.next_cursor
-    body["files"] = [{"path": path, "functions_count": count} for path, count in found.outline.function_files]
-    body["problems"] = [problem_to_dict(p) for p in found.outline.problems]
-    return json_response(200, body)
+    return json_response(200, body | _outline(found.outline))
+
+
+def _outline(outline: SnapshotOutline) -> dict[str, Any]:
+    files = [{"path": path, "functions_count": count} for path, count in outline.function_files]
+    return {"files": files, "problems": [problem_to_dict(p) for p in outline.problems]}

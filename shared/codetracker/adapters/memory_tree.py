@@ -1,14 +1,11 @@
-"""In-memory adapters: a source tree made of a dict, and a blob cache in a dict.
-
-They sit beside the real adapters (not under tests/) so one contract suite runs against both and they
-cannot rot silently; `codetracker extract` uses the tree for nothing, tests use both."""
+"""An in-memory source tree: files from a dict, for tests (not shipped in the Lambda layer)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from codetracker.adapters.source_folder import git_blob_sha
-from codetracker.domain.model import EntryKind, FileExtraction, TreeEntry
+from codetracker.domain.model import EntryKind, TreeEntry
 
 
 class MemoryTree:
@@ -40,20 +37,3 @@ class MemoryTree:
             content = self.read(entry.path)
             if content is not None:
                 yield entry, content
-
-
-class MemoryBlobCache:
-    def __init__(self) -> None:
-        self._results: dict[tuple[str, str], FileExtraction] = {}
-
-    def get_many(self, shas: Iterable[str], extractor_version: str) -> Mapping[str, FileExtraction]:
-        found = {}
-        for sha in shas:
-            hit = self._results.get((sha, extractor_version))
-            if hit is not None:
-                found[sha] = hit
-        return found
-
-    def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
-        for sha, result in results.items():
-            self._results.setdefault((sha, extractor_version), result)

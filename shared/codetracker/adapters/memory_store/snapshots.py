@@ -1,0 +1,238 @@
+"""The in-memory snapshot store (adapters/postgres/snapshots.py's contract)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from codetracker.adapters.memory_store.state import MemoryState, StoredSnapshot
+from codetracker.domain.model import (
+    DEFAULT_SCOPE,
+    Descriptor,
+    ExportedFunction,
+    PackageApi,
+    SnapshotKey,
+    SnapshotSource,
+    SnapshotSummary,
+)
+from codetracker.domain.snapshot_rules import (
+    check_same_source,
+    check_storable,
+    describe_key,
+    row_counts,
+    stored_summary,
+)
+from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
+from codetracker.ports.clock import Clock
+from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
+
+
+class MemorySnapshotStore:
+    def __init__(self, state: MemoryState, clock: Clock) -> None:
+        self._state = state
+        self._clock = clock
+
+    def store_snapshot(
+        self,
+        key: SnapshotKey,
+        descriptor: Descriptor,
+        source: SnapshotSource,
+        *,
+        scanned_at: datetime | None = None,
+        replace_source: bool = False,
+        package_of: str | None = None,
+    ) -> SnapshotSummary:
+        check_storable(key, descriptor)
+        _refuse_text_postgres_refuses(descriptor, source)
+        stored = self._state.snapshots.get(key)
+        recorded = (stored.summary.source_location, stored.summary.source_subpath) if stored else (None, "")
+        if not replace_source:
+            check_same_source(key, recorded, source)
+        moment = scanned_at or self._clock()
+        if scanned_at is None and stored is not None:
+            moment = max(moment, stored.scanned_at)  # the store's own moment is never stale
+        if stored is not None and stored.scanned_at > moment:
+            raise StaleSnapshot(f"a newer scan of {describe_key(key)} is stored", stored=stored.summary)
+        summary = stored_summary(
+            key,
+            source,
+            row_counts(descriptor),
+            snapshot_id=stored.summary.snapshot_id if stored else self._state.new_snapshot_id(),
+            scanned_at=moment.astimezone(UTC).isoformat(),
+            # A scan whose source is not known keeps the recorded one.
+            recorded_source=recorded if source.location is None else (source.location, source.subpath),
+            package_of=package_of,
+        )
+        # As Postgres returns it: functions by (file, order in file), files and problems by path.
+        ordered = Descriptor(
+            module_slug=descriptor.module_slug,
+            functions=tuple(sorted(descriptor.functions, key=lambda f: (f.file_path, f.order_in_file))),
+            files=tuple(sorted(descriptor.files, key=lambda e: e.path)),
+            problems=tuple(sorted(descriptor.problems, key=lambda p: p.path)),
+            public_api=descriptor.public_api,
+        )
+        self._state.snapshots[key] = StoredSnapshot(summary, moment, ordered)
+        return summary
+
+    def list_snapshots(
+        self,
+        module_slug: str | None = None,
+        branch_name: str | None = None,
+        release_tag: str | None = None,
+        *,
+        scope: str = DEFAULT_SCOPE,
+        limit: int | None = None,
+        after: SnapshotCursor | None = None,
+    ) -> list[SnapshotSummary]:
+        def wanted(key: SnapshotKey) -> bool:
+            return (
+                key.scope == scope
+                and module_slug in (None, key.module_slug)
+                and branch_name in (None, key.branch_name)
+                and release_tag in (None, key.release_tag)
+                and (after is None or (key.module_slug, key.branch_name, key.release_tag) > _cursor_tuple(after))
+            )
+
+        keys = sorted(
+            (k for k in self._state.snapshots if wanted(k)), key=lambda k: (k.module_slug, k.branch_name, k.release_tag)
+        )
+        return [self._state.snapshots[k].summary for k in keys[:limit]]
+
+    def load_snapshot(self, key: SnapshotKey) -> Descriptor:
+        stored = self._state.snapshots.get(key)
+        if stored is None:
+            raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
+        return stored.descriptor
+
+    def _by_id(self, snapshot_id: int) -> StoredSnapshot | None:
+        return next((s for s in self._state.snapshots.values() if s.summary.snapshot_id == snapshot_id), None)
+
+    def summary_by_id(self, snapshot_id: int) -> SnapshotSummary | None:
+        stored = self._by_id(snapshot_id)
+        return stored.summary if stored else None
+
+    def load_functions(
+        self,
+        snapshot_id: int,
+        *,
+        limit: int,
+        after: FunctionCursor | None = None,
+        file_path: str | None = None,
+        name: str | None = None,
+    ) -> list[ExportedFunction]:
+        stored = self._by_id(snapshot_id)
+        if stored is None:
+            return []
+
+        def of_file(path: str) -> bool:
+            if file_path is None:
+                return True
+            return path.startswith(file_path) if file_path.endswith("/") else path == file_path
+
+        functions = [
+            f
+            for f in stored.descriptor.functions
+            if (after is None or (f.file_path, f.order_in_file) > (after.file_path, after.order_in_file))
+            and of_file(f.file_path)
+            and name in (None, f.name)
+        ]
+        return functions[:limit]
+
+    def load_outline(self, snapshot_id: int) -> SnapshotOutline:
+        stored = self._by_id(snapshot_id)
+        if stored is None:
+            return SnapshotOutline((), ())
+        counts: dict[str, int] = {}
+        for f in stored.descriptor.functions:
+            counts[f.file_path] = counts.get(f.file_path, 0) + 1
+        return SnapshotOutline(tuple(sorted(counts.items())), stored.descriptor.problems)
+
+    def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
+        stored = self._by_id(snapshot_id)
+        api = stored.descriptor.public_api if stored is not None else None
+        if stored is None or api is None:
+            return None
+        named = {(f.file_path, f.name) for f in api.public_functions}
+        return api, tuple(f for f in stored.descriptor.functions if (f.file_path, f.name) in named)
+
+    def mark_removed_from_remote(
+        self, scope: str, module_slug: str, *, branch_name: str | None, release_tag: str, at: datetime
+    ) -> int:
+        marked = 0
+        for key, stored in list(self._state.snapshots.items()):
+            if (
+                (key.scope, key.module_slug, key.release_tag) == (scope, module_slug, release_tag)
+                and branch_name in (None, key.branch_name)
+                and stored.summary.removed_from_remote_at is None
+            ):
+                summary = replace(stored.summary, removed_from_remote_at=at.astimezone(UTC).isoformat())
+                self._state.snapshots[key] = replace(stored, summary=summary)
+                marked += 1
+        return marked
+
+    def mark_packages_removed(
+        self,
+        scope: str,
+        package_of: str,
+        *,
+        branch_name: str,
+        release_tag: str,
+        present: Collection[str],
+        commit_sha: str | None,
+        at: datetime,
+    ) -> list[SnapshotSummary]:
+        marked = []
+        for key, stored in sorted(self._state.snapshots.items(), key=lambda item: item[0].module_slug):
+            summary = stored.summary
+            if (
+                (key.scope, key.branch_name, key.release_tag) == (scope, branch_name, release_tag)
+                and _of_tree(summary.package_of, key.module_slug, package_of)
+                and key.module_slug not in present
+                and summary.removed_from_tree_at is None
+            ):
+                summary = replace(
+                    summary, removed_from_tree_at=at.astimezone(UTC).isoformat(), removed_from_tree_commit=commit_sha
+                )
+                self._state.snapshots[key] = replace(stored, summary=summary)
+                marked.append(summary)
+        return marked
+
+    def delete_scope(self, scope: str) -> int:
+        doomed = [k for k in self._state.snapshots if k.scope == scope]
+        for k in doomed:
+            del self._state.snapshots[k]
+        return len(doomed)
+
+
+def _cursor_tuple(cursor: SnapshotCursor) -> tuple[str, str, str]:
+    return cursor.module_slug, cursor.branch_name, cursor.release_tag
+
+
+def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource) -> None:
+    texts: list[str | None] = [source.name, source.folder_path, source.commit_sha, source.location, source.subpath]
+    for f in descriptor.functions:
+        texts += [f.name, f.file_path, f.description, f.jsdoc_raw]
+        for p in f.parameters:
+            texts += [p.name, p.type, p.default_value, p.description, p.doc_default, p.jsdoc_type]
+        texts += [t for r in f.return_values for t in (r.type, r.description)]
+    texts += [e.path for e in descriptor.files] + [p.reason for p in descriptor.problems]
+    api = descriptor.public_api
+    if api is not None:
+        texts += [t for e in api.entry_points for t in (e.subpath, e.file_path, *e.conditions)]
+        texts += [t for f in api.public_functions for t in (f.subpath, f.export_name, f.file_path, f.name)]
+        texts += [t for u in api.unknown_exports for t in (u.subpath, u.export_name, u.reason)]
+    for text in texts:
+        if text is None:
+            continue
+        if "\x00" in text:
+            raise InvalidInput("the snapshot cannot be stored: text contains a NUL character")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InvalidInput(f"the snapshot cannot be stored: {err}") from err
+
+
+def _of_tree(stored_package_of: str | None, module_slug: str, package_of: str) -> bool:
+    """A package snapshot of the tree, or the tree's whole-tree snapshot stored before it had packages."""
+    return stored_package_of == package_of or (stored_package_of is None and module_slug == package_of)

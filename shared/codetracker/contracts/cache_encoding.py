@@ -1,0 +1,168 @@
+"""The blob cache's encoding of one file's extraction, versioned by EXTRACTOR_VERSION (domain/extraction.py).
+
+Positional arrays, not objects: a rescan decodes thousands of cached results, and arrays are smaller, parse
+faster and build the values positionally. Field order is part of the format: changing it means bumping
+EXTRACTOR_VERSION, which makes older cache rows invisible."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from codetracker.domain.call_values import Built, Factory, Guard
+from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
+from codetracker.domain.model import (
+    ExportedFunction,
+    FileExtraction,
+    Parameter,
+    ParamSyntax,
+    ProblemKind,
+    ReturnValue,
+)
+
+
+def extraction_to_cache_json(x: FileExtraction) -> str:
+    functions = [
+        [
+            f.name,
+            f.export_type,
+            f.is_async,
+            f.description,
+            f.jsdoc_raw,
+            f.order_in_file,
+            [
+                [
+                    p.name,
+                    p.position,
+                    p.type,
+                    p.is_optional,
+                    p.is_rest,
+                    p.default_value,
+                    p.description,
+                    p.doc_default,  # the dataclass order, so that Parameter(*p) decodes it
+                    p.type_source,
+                    p.jsdoc_type,
+                    list(p.keys),
+                ]
+                for p in f.parameters
+            ],
+            [[r.type, r.description, r.type_source, r.jsdoc_type] for r in f.return_values],
+            f.type_parameters,
+            f.overload,
+        ]
+        for f in x.functions
+    ]
+    row = [
+        functions,
+        str(x.problem_kind) if x.problem_kind else None,
+        x.problem_reason,
+        x.problem_line,
+        x.problem_column,
+        x.blob_size,
+        x.type_exports,
+        x.unread_reason,
+        _links_to_cache(x.links) if x.links is not None else None,
+    ]
+    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+
+
+def _links_to_cache(links: ModuleLinks) -> list[Any]:
+    return [
+        sorted(links.functions),
+        dict(links.local_exports),
+        [[b.local, b.imported, b.specifier] for b in links.imports.values()],
+        [[r.exported, r.imported, r.specifier] for r in links.re_exports],
+        list(links.star_specifiers),
+        sorted(links.not_functions),
+        dict(links.unknown),
+        {name: [list(b.callees), b.reason, b.arguments] for name, b in links.built.items()},
+        {name: _factory_to_cache(f) for name, f in links.factories.items()},
+        dict(links.factory_exports),
+    ]
+
+
+def _factory_to_cache(factory: Factory) -> list[Any]:
+    params = None
+    if factory.params is not None:
+        params = [
+            [p.source, p.identifier, p.default_source, p.is_rest, p.annotation, p.is_optional] for p in factory.params
+        ]
+    guard = factory.guard
+    if guard is not None:
+        guard_row = [guard.operator, guard.left, guard.right, guard.returns_when, guard.defaults]
+    return [list(factory.callees), params, guard_row if guard is not None else None]
+
+
+def _factory_from_cache(row: list[Any]) -> Factory:
+    callees, params, guard = row
+    return Factory(
+        tuple(callees),
+        tuple(ParamSyntax(*p) for p in params) if params is not None else None,
+        Guard(guard[0], tuple(guard[1]), tuple(guard[2]), guard[3], tuple(tuple(d) for d in guard[4]))
+        if guard is not None
+        else None,
+    )
+
+
+def _links_from_cache(row: list[Any]) -> ModuleLinks:
+    functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
+        row
+    )
+    return ModuleLinks(
+        functions=frozenset(functions),
+        local_exports=local_exports,
+        imports={local: ImportBinding(local, imported, specifier) for local, imported, specifier in imports},
+        re_exports=tuple(ReExport(*r) for r in re_exports),
+        star_specifiers=tuple(stars),
+        not_functions=frozenset(not_functions),
+        unknown=unknown,
+        built={
+            name: Built(tuple(callees), reason, tuple(tuple(a) for a in arguments) if arguments is not None else None)
+            for name, (callees, reason, arguments) in built.items()
+        },
+        factories={name: _factory_from_cache(row) for name, row in factories.items()},
+        factory_exports=factory_exports,
+    )
+
+
+def extraction_from_cache_json(text: str) -> FileExtraction:
+    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
+    return FileExtraction(
+        functions=tuple(
+            [
+                ExportedFunction(
+                    name,
+                    "",
+                    export_type,
+                    is_async,
+                    description,
+                    jsdoc_raw,
+                    order,
+                    tuple([Parameter(*p[:-1], tuple(p[-1])) for p in parameters]),
+                    tuple([ReturnValue(*r) for r in returns]),
+                    type_parameters,
+                    overload,
+                )
+                for (
+                    name,
+                    export_type,
+                    is_async,
+                    description,
+                    jsdoc_raw,
+                    order,
+                    parameters,
+                    returns,
+                    type_parameters,
+                    overload,
+                ) in functions
+            ]
+        ),
+        problem_kind=ProblemKind(problem_kind) if problem_kind else None,
+        problem_reason=reason,
+        problem_line=line,
+        problem_column=column,
+        blob_size=blob_size,
+        type_exports=type_exports,
+        unread_reason=unread_reason,
+        links=_links_from_cache(links) if links is not None else None,
+    )
