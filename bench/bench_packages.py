@@ -52,16 +52,13 @@ def _extract(package_names):
     from codetracker.adapters.source_folder import FolderSource
     from codetracker.parsing import get_parser
     from codetracker.parsing.extractor import ParserExtractor
-    from codetracker.usecases.extract import extract_tree
+    from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 
     def run(cache):
         started = time.perf_counter()
         result = extract_tree(
-            FolderSource(FIXTURE),
-            module_slug="bench",
-            extractor=ParserExtractor(get_parser("auto")),
-            cache=cache,
-            package_names=package_names,
+            ExtractTreeRequest(FolderSource(FIXTURE), "bench", package_names=package_names),
+            ExtractionPorts(ParserExtractor(get_parser("auto")), cache=cache),
         )
         return time.perf_counter() - started, result
 

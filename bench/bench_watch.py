@@ -89,7 +89,8 @@ def run(ctx: Any) -> BenchResult:
 
 
 def _measure(pipeline, url: str) -> dict[str, Any]:
-    from codetracker.usecases.reconcile import reconcile
+    from codetracker.usecases.reconcile import ReconcilePorts, ReconcileRequest, reconcile
+    from codetracker.usecases.url_policy import UrlPolicy
 
     app = pipeline.create_app()
     s = pipeline.services
@@ -97,15 +98,16 @@ def _measure(pipeline, url: str) -> dict[str, Any]:
     registered = pipeline.register(app["token"], url)
     t_api = time.perf_counter()
     report = reconcile(
-        unit_of_work=s.unit_of_work,
-        ref_lister=s.ref_lister,
-        scan_queue=s.scan_queue,
-        cipher=s.cipher,
-        resolver=s.resolver,
-        clock=s.clock,
-        metrics=s.metrics,
-        allow_private_urls=True,
-        max_scans=MAX_SCANS,
+        ReconcileRequest(max_scans=MAX_SCANS),
+        ReconcilePorts(
+            unit_of_work=s.unit_of_work,
+            ref_lister=s.ref_lister,
+            scan_queue=s.scan_queue,
+            cipher=s.cipher,
+            url_policy=UrlPolicy(s.resolver, allow_private=True),  # the bench's git server is on 127.0.0.1
+            clock=s.clock,
+            metrics=s.metrics,
+        ),
     )
     t_reconcile = time.perf_counter()
     order = [ref for (ref,) in pipeline.rows("SELECT ref FROM jobs WHERE trigger = 'schedule' ORDER BY created_at")]

@@ -2,8 +2,8 @@
 
     python extract_codetracker.py --parser auto --out DESCRIPTOR.json [--profile FILE] FOLDER...
 
-Per folder: `codetracker.usecases.extract.extract_folder(..., extractor=ParserExtractor(get_parser(NAME),
-services.parallel_options))` - what `codetracker extract` does, with the worker setting of the
+Per folder: `codetracker.usecases.extract.extract_folder(..., extraction=ExtractionPorts(ParserExtractor(
+get_parser(NAME), services.parallel_options)))` - what `codetracker extract` does, with the worker setting of the
 environment (CODE_TRACKER_EXTRACT_WORKERS: unset = one worker process per CPU above the threshold, 1 =
 sequential) - then one JSON file with every descriptor (without the file manifest, like the Node
 reference). Prints a JSON summary line: load time (imports + building the parser), in-process time
@@ -29,7 +29,7 @@ from codetracker.domain.selection import slugify  # noqa: E402
 from codetracker.parsing import get_parser  # noqa: E402
 from codetracker.parsing.workers import available_cpus, shutdown_workers  # noqa: E402
 from codetracker.settings import Settings  # noqa: E402
-from codetracker.usecases.extract import extract_folder  # noqa: E402
+from codetracker.usecases.extract import ExtractionPorts, extract_folder  # noqa: E402
 from codetracker.usecases.requests import ExtractFolderRequest  # noqa: E402
 from codetracker.wiring import Services  # noqa: E402
 from codetracker.parsing.extractor import ParserExtractor  # noqa: E402
@@ -59,10 +59,9 @@ def main() -> int:
     for folder in args.folders:
         folder_started = time.perf_counter()
         result = extract_folder(
-            ExtractFolderRequest(folder, module_slug=slugify(Path(folder).name)),
+            ExtractFolderRequest(folder, module_slug=slugify(Path(folder).name), options=selection),
             open_folder=services.open_folder,
-            extractor=ParserExtractor(parser, parallel),
-            options=selection,
+            extraction=ExtractionPorts(ParserExtractor(parser, parallel)),
         )
         descriptor = result.descriptor
         documents.append(descriptor_to_dict(descriptor, include_files=False))

@@ -82,7 +82,8 @@ def scan(args: argparse.Namespace) -> dict:
     from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
     from codetracker.usecases.persist import persist_scan
     from codetracker.usecases.requests import RepositoryScanRequest
-    from codetracker.usecases.scan import scan_repository
+    from codetracker.usecases.extract import ExtractionPorts
+    from codetracker.usecases.scan import FetchPorts, scan_repository
     from codetracker.wiring import utc_now
 
     database = PostgresDatabase(args.conninfo)
@@ -94,10 +95,9 @@ def scan(args: argparse.Namespace) -> dict:
     unit_of_work = PostgresUnitOfWorkFactory(database)
     result = scan_repository(
         RepositoryScanRequest(args.url, args.ref),
-        fetcher=DulwichFetcher(),
-        extractor=ParserExtractor(parser),
+        fetching=FetchPorts(DulwichFetcher()),
         clock=utc_now,
-        cache=UnitOfWorkBlobCache(unit_of_work),
+        extraction=ExtractionPorts(ParserExtractor(parser), cache=UnitOfWorkBlobCache(unit_of_work)),
     )
     s = persist_scan(result, unit_of_work=unit_of_work).summary
     elapsed = time.perf_counter() - started

@@ -32,11 +32,14 @@ if TYPE_CHECKING:
     from codetracker.ports.secrets import SecretSource, TokenCipher
     from codetracker.ports.source_trees import Checkout, FolderTree
     from codetracker.ports.unit_of_work import UnitOfWorkFactory
+    from codetracker.usecases.jobs import JobPorts
     from codetracker.usecases.notify import NotifierPorts
     from codetracker.usecases.pipeline import PipelinePorts
     from codetracker.usecases.reconcile import ReconcileReport
+    from codetracker.usecases.registry import RegistryPorts
     from codetracker.usecases.retention import RetentionReport
     from codetracker.usecases.url_policy import UrlPolicy
+    from codetracker.usecases.webhooks import WebhookPorts
 
 TimeLeft = Callable[[], float]  # seconds left in the invocation (handler_edge.time_left)
 
@@ -301,43 +304,80 @@ class Services:
             log_lines=pipeline.log_tail_lines,
         )
 
-    # --- the schedules' use cases, with their collaborators -----------------------------------------------------
+    # --- the api's use cases' collaborators ----------------------------------------------------------------------
 
-    def reconciler(self, *, time_left: TimeLeft | None) -> Callable[[], ReconcileReport]:
-        """One reconciler run (outbox, abandoned jobs, watched refs) with this process's collaborators."""
-        from codetracker.usecases.reconcile import reconcile
+    def registry_ports(self) -> RegistryPorts:
+        from codetracker.usecases.registry import RegistryPorts
 
-        pipeline = self.settings.pipeline
-        return partial(
-            reconcile,
+        return RegistryPorts(
             unit_of_work=self.unit_of_work,
-            ref_lister=self.ref_lister,
             scan_queue=self.scan_queue,
             cipher=self.cipher,
             url_policy=self.url_policy,
             clock=self.clock,
             metrics=self.metrics,
-            limits=self.settings.fetch_limits,
-            concurrency=pipeline.reconcile_concurrency,
-            max_scans=pipeline.reconcile_max_scans,
-            time_left=time_left,
-            pipeline=self.pipeline_ports(),
-            abandon_after_s=pipeline.abandon_after_s,
+        )
+
+    def job_ports(self) -> JobPorts:
+        from codetracker.usecases.jobs import JobPorts
+
+        return JobPorts(
+            unit_of_work=self.unit_of_work, scan_queue=self.scan_queue, clock=self.clock, metrics=self.metrics
+        )
+
+    def webhook_ports(self) -> WebhookPorts:
+        from codetracker.usecases.webhooks import WebhookPorts
+
+        return WebhookPorts(
+            unit_of_work=self.unit_of_work,
+            scan_queue=self.scan_queue,
+            secrets=self.secrets,
+            cipher=self.cipher,
+            clock=self.clock,
+            metrics=self.metrics,
+        )
+
+    # --- the schedules' use cases, with their collaborators -----------------------------------------------------
+
+    def reconciler(self, *, time_left: TimeLeft | None) -> Callable[[], ReconcileReport]:
+        """One reconciler run (outbox, abandoned jobs, watched refs) with this process's collaborators."""
+        from codetracker.usecases.reconcile import ReconcilePorts, ReconcileRequest, reconcile
+
+        pipeline = self.settings.pipeline
+        return partial(
+            reconcile,
+            ReconcileRequest(
+                limits=self.settings.fetch_limits,
+                concurrency=pipeline.reconcile_concurrency,
+                max_scans=pipeline.reconcile_max_scans,
+                time_left=time_left,
+                abandon_after_s=pipeline.abandon_after_s,
+            ),
+            ReconcilePorts(
+                unit_of_work=self.unit_of_work,
+                ref_lister=self.ref_lister,
+                scan_queue=self.scan_queue,
+                cipher=self.cipher,
+                url_policy=self.url_policy,
+                clock=self.clock,
+                metrics=self.metrics,
+                pipeline=self.pipeline_ports(),
+            ),
         )
 
     def retention_cleaner(self, *, time_left: TimeLeft | None) -> Callable[[], RetentionReport]:
         """One retention run (old jobs, activities, deliveries, unlisted parsed blobs) with its collaborators."""
-        from codetracker.usecases.retention import clean_up
+        from codetracker.usecases.retention import RetentionRequest, clean_up
 
         pipeline = self.settings.pipeline
         return partial(
             clean_up,
+            RetentionRequest(
+                retention_days=pipeline.retention_days, batch=pipeline.retention_batch, time_left=time_left
+            ),
             unit_of_work=self.unit_of_work,
             clock=self.clock,
             metrics=self.metrics,
-            retention_days=pipeline.retention_days,
-            batch=pipeline.retention_batch,
-            time_left=time_left,
         )
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from codetracker.adapters.source_folder import FolderSource
 from codetracker.parsing import get_parser
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from tests.support import node_packages
 
 
@@ -49,7 +49,8 @@ def measure(spec: str) -> Accuracy:
     folder = node_packages.installed(spec)
     package = node_packages.package_dir(folder, name)
     result = extract_tree(
-        FolderSource(str(package)), module_slug="p", extractor=ParserExtractor(get_parser("auto")), package_names=()
+        ExtractTreeRequest(FolderSource(str(package)), "p", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("auto"))),
     )
     info = next(p for p in result.descriptor.packages if p.path == "")
     subpaths = sorted({e.subpath for e in info.entry_points if e.file_path})

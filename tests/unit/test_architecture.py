@@ -266,3 +266,20 @@ def test_the_composition_root_returns_no_any():
         if isinstance(node, ast.FunctionDef) and (node.returns is None or "Any" in ast.unparse(node.returns))
     ]
     assert untyped == []
+
+
+MAX_USE_CASE_PARAMETERS = 5
+
+
+def test_use_cases_take_at_most_five_parameters():
+    """A public function of usecases/ takes a request object and its collaborators, not a list of loose values:
+    at most MAX_USE_CASE_PARAMETERS parameters (self, keyword-only, *args and **kwargs counted)."""
+    offenders = []
+    for path in sorted((PACKAGE / "usecases").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_"):
+                a = node.args
+                count = len(a.posonlyargs) + len(a.args) + len(a.kwonlyargs) + bool(a.vararg) + bool(a.kwarg)
+                if count > MAX_USE_CASE_PARAMETERS:
+                    offenders.append(f"{path.name}:{node.lineno} {node.name} takes {count}")
+    assert offenders == []

@@ -9,7 +9,7 @@ import pytest
 from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.parsing import get_parser
 from codetracker.adapters.source_folder import FolderSource
-from codetracker.usecases.extract import extract_folder
+from codetracker.usecases.extract import ExtractionPorts, extract_folder
 from codetracker.usecases.requests import ExtractFolderRequest
 from codetracker.parsing.extractor import ParserExtractor
 
@@ -22,7 +22,9 @@ def test_tree_sitter_and_esprima_descriptors_are_identical(folder):
     by_backend = {
         name: descriptor_to_dict(
             extract_folder(
-                ExtractFolderRequest(folder), open_folder=FolderSource, extractor=ParserExtractor(get_parser(name))
+                ExtractFolderRequest(folder),
+                open_folder=FolderSource,
+                extraction=ExtractionPorts(ParserExtractor(get_parser(name))),
             ).descriptor
         )
         for name in ("tree-sitter", "esprima", "auto")

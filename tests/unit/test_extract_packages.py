@@ -13,7 +13,7 @@ from codetracker.parsing.extractor import ParserExtractor
 from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.cli import main
 from codetracker.parsing import get_parser
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 
 JS = b"export function %s(a, b) { return a + b; }\n"
 
@@ -135,9 +135,12 @@ def test_explain_names_the_rule(svelte_like, path, expected):
 
 def test_a_tree_without_package_json_is_one_module_as_before():
     files = {"src/a.mjs": _js("a"), "test/t.mjs": _js("t")}
-    whole = extract_tree(MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("esprima")))
+    whole = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m"), ExtractionPorts(ParserExtractor(get_parser("esprima")))
+    )
     by_package = extract_tree(
-        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("esprima")), package_names=()
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
     )
     assert by_package.descriptor == whole.descriptor
     assert by_package.packages is None
@@ -153,7 +156,9 @@ def test_package_mode_reads_only_published_files_and_reports_manifest_problems()
         "sub/package.json": b"{broken",
     }
     tree = MemoryTree(files)
-    result = extract_tree(tree, module_slug="m", extractor=ParserExtractor(get_parser("esprima")), package_names=())
+    result = extract_tree(
+        ExtractTreeRequest(tree, "m", package_names=()), ExtractionPorts(ParserExtractor(get_parser("esprima")))
+    )
     assert [f.name for f in result.descriptor.functions] == ["a"]
     assert "test/t.mjs" not in tree.reads
     assert [(p.path, p.kind) for p in result.descriptor.problems] == [("sub/package.json", "skipped")]
@@ -169,7 +174,8 @@ def test_exports_resolve_into_a_nested_package_folder():
         "src/index.js": b"module.exports = {};\n",
     }
     result = extract_tree(
-        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("esprima")), package_names=()
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
     )
     root = next(p for p in result.descriptor.packages if p.path == "")
     assert [(e.subpath, e.file_path) for e in root.entry_points] == [(".", "es/index.js")]

@@ -10,7 +10,7 @@ from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.model import ProblemKind
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.parsing.extractor import ParserExtractor
 
 GOOD = b"""/**
@@ -45,11 +45,8 @@ def parser(request):
 
 def _extract(tree, parser, cache=None):
     return extract_tree(
-        tree,
-        module_slug="demo",
-        extractor=ParserExtractor(parser),
-        cache=cache,
-        options=SelectionOptions(max_file_bytes=4096),
+        ExtractTreeRequest(tree, "demo", options=SelectionOptions(max_file_bytes=4096)),
+        ExtractionPorts(ParserExtractor(parser), cache=cache),
     )
 
 
@@ -140,7 +137,7 @@ def test_bom_nul_bytes_and_non_utf8_content(parser):
         "latin1.js": b"/** Caf\xe9. */\nexport function latin(x) {}\n",
     }
     d = extract_tree(
-        MemoryTree(files), module_slug="demo", extractor=ParserExtractor(parser)
+        ExtractTreeRequest(MemoryTree(files), "demo"), ExtractionPorts(ParserExtractor(parser))
     ).descriptor  # default size cap
     by_name = {f.name: f for f in d.functions}
     assert set(by_name) == {"withBom", "withNul", "latin"}
@@ -187,10 +184,8 @@ def test_what_the_source_could_not_read_is_recorded_unless_ignored():
         ScanProblem("dist/x.bin", ProblemKind.SKIPPED, "file could not be read: permission denied"),
     )
     d = extract_tree(
-        MemoryTree(files),
-        module_slug="demo",
-        extractor=ParserExtractor(get_parser("esprima")),
-        source_problems=walk_problems,
+        ExtractTreeRequest(MemoryTree(files), "demo", source_problems=walk_problems),
+        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
     ).descriptor
     assert [(p.path, p.reason) for p in d.problems] == [("locked/", "directory could not be read: permission denied")]
 

@@ -62,11 +62,13 @@ def test_non_utf8_file_names_are_escaped_and_still_read(tmp_path):
     entry.path.encode("utf-8")  # storable as text
     assert source.read(entry.path) == b"export function latte() {}\n"
     from codetracker.parsing import get_parser
-    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.extract import ExtractionPorts, extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
     functions = extract_folder(
-        ExtractFolderRequest(tmp_path), open_folder=FolderSource, extractor=ParserExtractor(get_parser("tree-sitter"))
+        ExtractFolderRequest(tmp_path),
+        open_folder=FolderSource,
+        extraction=ExtractionPorts(ParserExtractor(get_parser("tree-sitter"))),
     ).descriptor.functions
     assert [(f.file_path, f.name) for f in functions] == [("caf\\xe9.mjs", "latte")]
 
@@ -124,6 +126,7 @@ def test_a_folder_below_an_unsearchable_one_is_unreadable_not_missing(open_tree)
 def _scan_unreadable(root: str) -> tuple[str, int]:
     from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
     from codetracker.parsing import get_parser
+    from codetracker.usecases.extract import ExtractionPorts
     from codetracker.usecases.persist import persist_scan
     from codetracker.usecases.requests import FolderScanRequest
     from codetracker.usecases.scan import scan_folder
@@ -135,8 +138,8 @@ def _scan_unreadable(root: str) -> tuple[str, int]:
         result = scan_folder(
             FolderScanRequest(root, "main"),
             open_folder=FolderSource,
-            extractor=ParserExtractor(get_parser("tree-sitter")),
             clock=utc_now,
+            extraction=ExtractionPorts(ParserExtractor(get_parser("tree-sitter"))),
         )
         persist_scan(result, unit_of_work=unit_of_work)
     except SourceUnreadable as err:
@@ -180,11 +183,13 @@ def test_unreadable_directories_and_files_are_problems_of_the_walk(open_tree):
 
 def _extract_problems(root: str) -> list[tuple[str, str]]:
     from codetracker.parsing import get_parser
-    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.extract import ExtractionPorts, extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
     descriptor = extract_folder(
-        ExtractFolderRequest(root), open_folder=FolderSource, extractor=ParserExtractor(get_parser("tree-sitter"))
+        ExtractFolderRequest(root),
+        open_folder=FolderSource,
+        extraction=ExtractionPorts(ParserExtractor(get_parser("tree-sitter"))),
     ).descriptor
     return [(p.path, p.reason) for p in descriptor.problems]
 

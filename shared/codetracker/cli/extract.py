@@ -44,18 +44,20 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.contracts.descriptor import descriptor_to_dict
     from codetracker.terminal import Progress, write_table
-    from codetracker.usecases.extract import extract_folder
+    from codetracker.usecases.extract import ExtractionPorts, extract_folder
     from codetracker.usecases.requests import ExtractFolderRequest
 
-    request = ExtractFolderRequest(in_folder(required(args, "path"), args.in_folder), module_slug=args.slug)
+    request = ExtractFolderRequest(
+        in_folder(required(args, "path"), args.in_folder),
+        module_slug=args.slug,
+        options=services.settings.selection,
+        package_names=tuple(args.package or ()),
+    )
     with Progress(err) as progress:
         result = extract_folder(
             request,
             open_folder=opener(services, progress),
-            extractor=services.extractor(args.parser),
-            options=services.settings.selection,
-            progress=progress,
-            package_names=tuple(args.package or ()),
+            extraction=ExtractionPorts(services.extractor(args.parser), progress=progress),
         )
     descriptor = result.descriptor
     if args.explain is not None:

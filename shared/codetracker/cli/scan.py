@@ -82,12 +82,14 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.usecases.persist import persist_scan
     from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
     from codetracker.domain.snapshot_keys import HEAD_TAG
-    from codetracker.usecases.scan import scan_folder, scan_repository
+    from codetracker.usecases.extract import ExtractionPorts
+    from codetracker.usecases.scan import FetchPorts, scan_folder, scan_repository
 
     source = required(args, "source")
     cache = UnitOfWorkBlobCache(services.unit_of_work)
     settings = services.settings
     with Progress(err) as progress:
+        extraction = ExtractionPorts(services.extractor(args.parser), cache=cache, progress=progress)
         if _is_repository(source, args.ref):
             if not args.ref:
                 raise UsageError("--ref is required when scanning a repository URL")
@@ -101,18 +103,14 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 module_slug=args.slug,
                 credentials=_credentials(args, os.environ),
                 subpath=args.in_folder or "",
+                options=settings.selection,
+                package_names=_package_names(args),
             )
             result = scan_repository(
                 request,
-                fetcher=services.fetcher,
-                extractor=services.extractor(args.parser),
+                fetching=FetchPorts(services.fetcher, limits=settings.fetch_limits, progress=progress.fetch),
                 clock=services.clock,
-                cache=cache,
-                limits=settings.fetch_limits,
-                options=settings.selection,
-                progress=progress,
-                fetch_progress=progress.fetch,
-                package_names=_package_names(args),
+                extraction=extraction,
             )
         else:
             if args.token_env:
@@ -126,16 +124,11 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 commit_sha=args.commit or (checkout.commit_sha if checkout else None),
                 module_slug=args.slug,
                 checkout_root=checkout.root if checkout else None,
+                options=settings.selection,
+                package_names=_package_names(args),
             )
             result = scan_folder(
-                request,
-                open_folder=opener(services, progress),
-                extractor=services.extractor(args.parser),
-                clock=services.clock,
-                cache=cache,
-                options=settings.selection,
-                progress=progress,
-                package_names=_package_names(args),
+                request, open_folder=opener(services, progress), clock=services.clock, extraction=extraction
             )
     if result.descriptor.packages:
         return _persist_packages(args, result, services, out)

@@ -16,7 +16,7 @@ from datetime import timedelta
 from codetracker.domain.job import JobStage, JobStatus
 from codetracker.errors import ScanAbandoned
 from codetracker.observability import job_scope
-from codetracker.usecases.job_outcomes import fail_job
+from codetracker.usecases.job_outcomes import JobFailure, fail_job
 from codetracker.usecases.pipeline import PipelinePorts
 
 logger = logging.getLogger("codetracker.abandoned")
@@ -36,7 +36,7 @@ def fail_abandoned_jobs(*, ports: PipelinePorts, older_than_s: float, limit: int
         )
         with job_scope(job.id, job.repository_id):
             # Not if it moved since it was listed (a late delivery picked it up).
-            if fail_job(job.id, error, stage=stage, ports=ports, log=None, unchanged_since=job.updated_at):
+            if fail_job(JobFailure(job.id, error, stage, unchanged_since=job.updated_at), ports=ports, log=None):
                 failed += 1
     if failed:
         logger.warning("abandoned jobs failed", extra={"jobs": failed})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from codetracker.contracts.cursors import ACTIVITY
@@ -38,19 +39,24 @@ def record_activity(uow: UnitOfWork, activity: Activity, *, metrics: Metrics) ->
     return True
 
 
-def record_job_activity(
-    uow: UnitOfWork,
-    registration: Registration,
-    job: Job,
-    kind: ActivityType,
-    status: ActivityStatus,
-    details: str,
-    *,
-    at: datetime,
-    metrics: Metrics,
-) -> bool:
+@dataclass(frozen=True)
+class JobActivity:
+    """One line of a job's timeline, in its repository's activity, at `at`."""
+
+    registration: Registration
+    job: Job
+    kind: ActivityType
+    status: ActivityStatus
+    details: str
+    at: datetime
+
+
+def record_job_activity(uow: UnitOfWork, entry: JobActivity, *, metrics: Metrics) -> bool:
     """Record one line of a job's timeline in its repository's activity (the details cut to the column's size)."""
-    activity = Activity(registration.id, registration.app_id, kind, status, at, details[:2000], job.id)
+    registration = entry.registration
+    activity = Activity(
+        registration.id, registration.app_id, entry.kind, entry.status, entry.at, entry.details[:2000], entry.job.id
+    )
     return record_activity(uow, activity, metrics=metrics)
 
 

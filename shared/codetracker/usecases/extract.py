@@ -45,28 +45,42 @@ class ExtractionResult:
     packages: TreePackages | None = None  # the tree's packages, when extracted package by package
 
 
-def extract_tree(
-    tree: SourceTree,
-    *,
-    module_slug: str,
-    extractor: Extractor,
-    cache: ParsedBlobCache | None = None,
-    options: SelectionOptions = SelectionOptions(),
-    progress: Progress | None = None,
-    source_problems: Sequence[ScanProblem] = (),
-    checkpoint: Checkpoint | None = None,
-    package_names: Sequence[str] | None = None,
-) -> ExtractionResult:
-    """Select the module files of a tree and extract their exported functions.
+@dataclass(frozen=True)
+class ExtractTreeRequest:
+    """The module files of `tree` as module `module_slug`, selected by `options`; `source_problems` (what
+    reading the source found) are reported with the result.
 
     With `package_names` (empty: every package), a tree with package.json files is extracted package by
     package: only the files each package publishes, its packages listed in the descriptor. Without it, or
-    in a tree without package.json, the whole tree is one module.
+    in a tree without package.json, the whole tree is one module."""
+
+    tree: SourceTree
+    module_slug: str
+    options: SelectionOptions = SelectionOptions()
+    source_problems: Sequence[ScanProblem] = ()
+    package_names: Sequence[str] | None = None
+
+
+@dataclass(frozen=True)
+class ExtractionPorts:
+    """How extraction runs: the extractor (a parser, in worker processes when that pays), the parsed-blob
+    cache (None: every blob is parsed), `progress` told (files done, files total), and `checkpoint` (the scan's
+    time budget) called all along selection, ignore matching and parsing: what it raises stops the extraction."""
+
+    extractor: Extractor
+    cache: ParsedBlobCache | None = None
+    progress: Progress | None = None
+    checkpoint: Checkpoint | None = None
+
+
+def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> ExtractionResult:
+    """Select the module files of a tree and extract their exported functions.
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
-    parses in worker processes (the extractor decides: parsing/extractor.py).
-    `checkpoint` (the scan's time budget) is called all along selection, ignore matching and parsing;
-    what it raises stops the extraction."""
+    parses in worker processes (the extractor decides: parsing/extractor.py)."""
+    tree, module_slug, options = request.tree, request.module_slug, request.options
+    package_names, source_problems = request.package_names, request.source_problems
+    extractor, cache, progress, checkpoint = ports.extractor, ports.cache, ports.progress, ports.checkpoint
     entries, rules, selection = select_tree(tree, options, checkpoint)
     packages = None
     read_entries = entries
@@ -206,25 +220,18 @@ def _ignored(rules: IgnoreRules, path: str) -> bool:
 
 
 def extract_folder(
-    request: ExtractFolderRequest,
-    *,
-    open_folder: FolderOpener,
-    extractor: Extractor,
-    cache: ParsedBlobCache | None = None,
-    options: SelectionOptions = SelectionOptions(),
-    progress: Progress | None = None,
-    package_names: Sequence[str] | None = None,
+    request: ExtractFolderRequest, *, open_folder: FolderOpener, extraction: ExtractionPorts
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
     source = open_folder(str(request.path))
     slug = request.module_slug or slugify(source.name)
     return extract_tree(
-        source,
-        module_slug=slug,
-        extractor=extractor,
-        cache=cache,
-        options=options,
-        progress=progress,
-        source_problems=source.problems(),
-        package_names=package_names,
+        ExtractTreeRequest(
+            source,
+            slug,
+            options=request.options,
+            source_problems=source.problems(),
+            package_names=request.package_names,
+        ),
+        extraction,
     )

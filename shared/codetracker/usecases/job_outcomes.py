@@ -6,7 +6,7 @@ body made from what the job keeps, so a resend is the same; sending it, then rec
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ from codetracker.domain.service import (
 )
 from codetracker.errors import CodetrackerError, StoreUnavailable, error_code
 from codetracker.observability import JobLog
-from codetracker.usecases.activity import record_job_activity
+from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.pipeline import PipelinePorts
 
@@ -37,20 +37,24 @@ def callback_url(registration: Registration, app: App | None) -> str | None:
     return registration.callback_url or (app.callback_url if app is not None else None)
 
 
-def fail_job(
-    job_id: str,
-    error: CodetrackerError,
-    *,
-    stage: JobStage,
-    ports: PipelinePorts,
-    log: JobLog | None,
-    commit_sha: str | None = None,
-    unchanged_since: datetime | None = None,
-) -> bool:
+@dataclass(frozen=True)
+class JobFailure:
+    """Job `job_id` failed for good at `stage` with `error`; `commit_sha`: the commit it had reached;
+    `unchanged_since`: fail it only if it was not changed after that moment."""
+
+    job_id: str
+    error: CodetrackerError
+    stage: JobStage
+    commit_sha: str | None = None
+    unchanged_since: datetime | None = None
+
+
+def fail_job(failure: JobFailure, *, ports: PipelinePorts, log: JobLog | None) -> bool:
     """A permanent failure: job (and repository: jobs.follows_repository) `failed` with the typed reason,
-    `scan_failed` activity, a `scan.failed` notification when there is a callback. `unchanged_since`: only if
-    the job was not changed after that moment. Whether it failed the job; raises StoreUnavailable when it
-    cannot be recorded (the message is then redelivered and fails again)."""
+    `scan_failed` activity, a `scan.failed` notification when there is a callback. Whether it failed the job;
+    raises StoreUnavailable when it cannot be recorded (the message is then redelivered and fails again)."""
+    job_id, error, stage = failure.job_id, failure.error, failure.stage
+    commit_sha, unchanged_since = failure.commit_sha, failure.unchanged_since
     now = ports.clock()
     message = str(error)[:2000]
     notify: NotifyRequested | None = None
@@ -85,12 +89,14 @@ def fail_job(
                 )
             record_job_activity(
                 uow,
-                registration,
-                failed,
-                ActivityType.SCAN_FAILED,
-                ActivityStatus.FAILED,
-                f"{stage} of {job.ref} failed: {error.code}: {message}",
-                at=now,
+                JobActivity(
+                    registration,
+                    failed,
+                    ActivityType.SCAN_FAILED,
+                    ActivityStatus.FAILED,
+                    f"{stage} of {job.ref} failed: {error.code}: {message}",
+                    at=now,
+                ),
                 metrics=ports.metrics,
             )
         uow.jobs.save(failed)
@@ -102,23 +108,26 @@ def fail_job(
     return True
 
 
-def note_retry(
-    job_id: str,
-    error: BaseException,
-    *,
-    stage: JobStage,
-    ports: PipelinePorts,
-    log: JobLog | None,
-    on_job: bool = True,
-) -> None:
+@dataclass(frozen=True)
+class JobRetry:
+    """Job `job_id` failed at `stage` with `error`, to be retried; `on_job`: its reason is written on the job."""
+
+    job_id: str
+    error: BaseException
+    stage: JobStage
+    on_job: bool = True
+
+
+def note_retry(retry: JobRetry, *, ports: PipelinePorts, log: JobLog | None) -> None:
     """A retryable failure (the queue redelivers the message): logged, counted, and its reason written on the
     job (its status stays) unless `on_job` is false; best effort: the database may be what failed."""
+    job_id, error, stage = retry.job_id, retry.error, retry.stage
     code = error_code(error)
     logger.warning(
         f"{stage} failed, retried", extra={"code": code, "error": type(error).__name__, "reason": str(error)[:500]}
     )
     ports.metrics.count(f"{stage.title()}Retries", dimensions={"reason": getattr(error, "code", "unexpected")})
-    if not on_job:
+    if not retry.on_job:
         return
     try:
         with ports.unit_of_work() as uow:

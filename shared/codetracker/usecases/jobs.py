@@ -9,6 +9,7 @@ reconciler's schedule sends.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from codetracker.contracts.scan_requested import scan_requested_to_json
 from codetracker.contracts.cursors import JOBS
@@ -28,7 +29,7 @@ from codetracker.ports.clock import Clock
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.activity import record_job_activity
+from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
@@ -58,19 +59,28 @@ def _key_names(ref: str) -> tuple[str | None, str | None]:
     return None, None
 
 
-def queue_scan(
-    uow: UnitOfWork,
-    registration: Registration,
-    ref: str,
-    *,
-    trigger: JobTrigger,
-    clock: Clock,
-    metrics: Metrics,
-    activity: ActivityType = ActivityType.SCAN_REQUESTED,
-    details: str | None = None,
-) -> Job:
+@dataclass(frozen=True)
+class ScanToQueue:
+    """A scan of `ref` of a registration, what triggered it, and the activity that records it (`details`:
+    its text, else "scan of <ref> queued (<trigger>)")."""
+
+    registration: Registration
+    ref: str
+    trigger: JobTrigger
+    activity: ActivityType = ActivityType.SCAN_REQUESTED
+    details: str | None = None
+
+
+def queue_scan(uow: UnitOfWork, scan: ScanToQueue, *, clock: Clock, metrics: Metrics) -> Job:
     """Record a queued job and its message in the outbox, in the caller's unit of work (which commits, then
     calls `send_queued`)."""
+    registration, ref, trigger, activity, details = (
+        scan.registration,
+        scan.ref,
+        scan.trigger,
+        scan.activity,
+        scan.details,
+    )
     now = clock()
     branch, tag = _key_names(ref)
     job = Job.queued(
@@ -85,7 +95,9 @@ def queue_scan(
     )
     uow.jobs.add(job)
     details = details or f"scan of {ref} queued ({trigger})"
-    record_job_activity(uow, registration, job, activity, ActivityStatus.OK, details, at=now, metrics=metrics)
+    record_job_activity(
+        uow, JobActivity(registration, job, activity, ActivityStatus.OK, details, at=now), metrics=metrics
+    )
     message = ScanRequested(
         job_id=job.id,
         repository_id=registration.id,
@@ -105,27 +117,24 @@ def queue_scan(
     return job
 
 
-def request_scan(
-    app: App,
-    request: ScanRequest,
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    scan_queue: ScanQueue,
-    clock: Clock,
-    metrics: Metrics,
-) -> Job:
+@dataclass(frozen=True)
+class JobPorts:
+    """The collaborators of queueing a scan on request, built by wiring (or a test)."""
+
+    unit_of_work: UnitOfWorkFactory
+    scan_queue: ScanQueue
+    clock: Clock
+    metrics: Metrics
+
+
+def request_scan(app: App, request: ScanRequest, ports: JobPorts) -> Job:
+    unit_of_work, scan_queue, clock, metrics = ports.unit_of_work, ports.scan_queue, ports.clock, ports.metrics
     with unit_of_work() as uow:
         registration = uow.registrations.get(app.id, request.repository_id)
         if registration is None:
             raise NotFound("no such repository")
-        job = queue_scan(
-            uow,
-            registration,
-            request.ref or default_ref(registration),
-            trigger=JobTrigger.API,
-            clock=clock,
-            metrics=metrics,
-        )
+        scan = ScanToQueue(registration, request.ref or default_ref(registration), JobTrigger.API)
+        job = queue_scan(uow, scan, clock=clock, metrics=metrics)
         uow.commit()
     send_queued([job.id], unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
     return job

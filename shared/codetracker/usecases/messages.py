@@ -62,16 +62,18 @@ def finish_record(opened: OpenedMessage, payloads: PayloadStore | None) -> None:
         )
 
 
-def reject_record(
-    record: QueueRecord,
-    error: InvalidMessage,
-    *,
-    queue: str,
-    unit_of_work: UnitOfWorkFactory,
-    clock: Clock,
-    metrics: Metrics,
-) -> None:
+@dataclass(frozen=True)
+class RejectedRecord:
+    """A record of `queue` whose body is not a known version of its contract, and why."""
+
+    record: QueueRecord
+    error: InvalidMessage
+    queue: str
+
+
+def reject_record(rejected: RejectedRecord, *, unit_of_work: UnitOfWorkFactory, clock: Clock, metrics: Metrics) -> None:
     """A message that is not a known version of its contract: never retried."""
+    record, error, queue = rejected.record, rejected.error, rejected.queue
     job_id = message_job_id(record.body)
     logger.error(
         "invalid message dropped",

@@ -58,8 +58,8 @@ from codetracker.ports.payloads import PayloadStore
 from codetracker.ports.queues import MessageVisibility, QueueRecord
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
-from codetracker.usecases.activity import record_job_activity
-from codetracker.usecases.messages import finish_record, open_record, reject_record
+from codetracker.usecases.activity import JobActivity, record_job_activity
+from codetracker.usecases.messages import RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.job_outcomes import callback_url
 from codetracker.usecases.registry import app_signing_secrets
 from codetracker.usecases.url_policy import CALLBACK, UrlPolicy
@@ -119,7 +119,10 @@ def handle_notify_record(record: QueueRecord, *, ports: NotifierPorts) -> None:
         message = notify_requested_from_json(opened.body)
     except InvalidMessage as error:
         reject_record(
-            record, error, queue="notify", unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
+            RejectedRecord(record, error, "notify"),
+            unit_of_work=ports.unit_of_work,
+            clock=ports.clock,
+            metrics=ports.metrics,
         )
         return
     with job_scope(message.job_id, message.repository_id, lines=ports.log_lines):
@@ -238,12 +241,14 @@ def _record(
                 )
             record_job_activity(
                 uow,
-                current,
-                job,
-                ActivityType.NOTIFICATION_DELIVERED,
-                ActivityStatus.OK,
-                f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}",
-                at=now,
+                JobActivity(
+                    current,
+                    job,
+                    ActivityType.NOTIFICATION_DELIVERED,
+                    ActivityStatus.OK,
+                    f"delivered to {_host(url or '')} (HTTP {status}) at attempt {attempt}",
+                    at=now,
+                ),
                 metrics=ports.metrics,
             )
         elif outcome is not None:
@@ -255,12 +260,14 @@ def _record(
             uow.registrations.update(replace(current, status=RepositoryStatus.FAILED, last_error=text, updated_at=now))
             record_job_activity(
                 uow,
-                current,
-                job,
-                ActivityType.NOTIFICATION_FAILED,
-                ActivityStatus.FAILED,
-                text,
-                at=now,
+                JobActivity(
+                    current,
+                    job,
+                    ActivityType.NOTIFICATION_FAILED,
+                    ActivityStatus.FAILED,
+                    text,
+                    at=now,
+                ),
                 metrics=ports.metrics,
             )
         else:

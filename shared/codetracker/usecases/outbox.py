@@ -29,6 +29,8 @@ SCAN_QUEUE = "scan"
 CLAIM_S = 120.0
 # A failed send is tried again by a relay that runs this much later, not by the one that failed.
 RETRY_AFTER_S = 30.0
+# The most messages one relay claims (the reconciler's run sends what is left, oldest first).
+RELAY_BATCH = 500
 
 
 @dataclass
@@ -44,13 +46,12 @@ def relay_outbox(
     clock: Clock,
     metrics: Metrics,
     job_ids: Sequence[str] | None = None,
-    limit: int = 500,
 ) -> RelayReport:
-    """Send unsent messages (those of `job_ids`, else the oldest `limit`) and mark them sent. Stops at the first
+    """Send unsent messages (those of `job_ids`, else the oldest RELAY_BATCH) and mark them sent. Stops at the first
     failed send (the queue is likely away for the rest too). Raises StoreUnavailable when the database fails."""
     now = clock()
     with unit_of_work() as uow:
-        claimed = uow.outbox.claim(at=now, until=now + timedelta(seconds=CLAIM_S), limit=limit, job_ids=job_ids)
+        claimed = uow.outbox.claim(at=now, until=now + timedelta(seconds=CLAIM_S), limit=RELAY_BATCH, job_ids=job_ids)
         uow.commit()
     report = RelayReport()
     sent: list[int] = []

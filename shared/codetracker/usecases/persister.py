@@ -42,8 +42,10 @@ from codetracker.errors import (
 from codetracker.observability import job_scope
 from codetracker.ports.queues import QueueRecord
 from codetracker.ports.unit_of_work import UnitOfWork
-from codetracker.usecases.activity import record_job_activity
+from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.job_outcomes import (
+    JobFailure,
+    JobRetry,
     callback_url,
     fail_job,
     note_retry,
@@ -70,19 +72,13 @@ def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
             except PermanentError as error:
                 if isinstance(error, InvalidMessage):
                     raise
-                fail_job(
-                    message.job_id,
-                    error,
-                    stage=JobStage.PERSIST,
-                    ports=ports,
-                    log=log,
-                    commit_sha=scan.source.commit_sha,
-                )
+                failure = JobFailure(message.job_id, error, JobStage.PERSIST, commit_sha=scan.source.commit_sha)
+                fail_job(failure, ports=ports, log=log)
                 return
             except Exception as error:
                 # The store's own outage is not written on the job (it would fail again).
                 on_job = not isinstance(error, StoreUnavailable)
-                note_retry(message.job_id, error, stage=JobStage.PERSIST, ports=ports, log=log, on_job=on_job)
+                note_retry(JobRetry(message.job_id, error, JobStage.PERSIST, on_job=on_job), ports=ports, log=log)
                 raise
             if notify is not None:
                 send_notification(notify, ports=ports)
@@ -147,12 +143,14 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
             uow.jobs.save(job)
             record_job_activity(
                 uow,
-                registration,
-                job,
-                ActivityType.SNAPSHOT_STORED,
-                ActivityStatus.IGNORED,
-                "a newer scan of this snapshot is stored; this older one replaced nothing",
-                at=now,
+                JobActivity(
+                    registration,
+                    job,
+                    ActivityType.SNAPSHOT_STORED,
+                    ActivityStatus.IGNORED,
+                    "a newer scan of this snapshot is stored; this older one replaced nothing",
+                    at=now,
+                ),
                 metrics=ports.metrics,
             )
             uow.commit()
@@ -186,12 +184,14 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
         for line in _activity_lines(scan, stored):
             record_job_activity(
                 uow,
-                registration,
-                job,
-                ActivityType.SNAPSHOT_STORED,
-                ActivityStatus.OK,
-                line,
-                at=now,
+                JobActivity(
+                    registration,
+                    job,
+                    ActivityType.SNAPSHOT_STORED,
+                    ActivityStatus.OK,
+                    line,
+                    at=now,
+                ),
                 metrics=ports.metrics,
             )
         uow.commit()

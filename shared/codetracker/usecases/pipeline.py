@@ -35,7 +35,7 @@ from codetracker.ports.payloads import PayloadStore
 from codetracker.ports.queues import MessageVisibility, NotifyQueue, PersistQueue, QueueRecord
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
-from codetracker.usecases.messages import OpenedMessage, finish_record, open_record, reject_record
+from codetracker.usecases.messages import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.url_policy import UrlPolicy
 
 TimeLeft = Callable[[], float]  # seconds left before the function's time limit
@@ -79,7 +79,10 @@ def consume(
         work(opened)
     except InvalidMessage as error:
         reject_record(
-            record, error, queue=queue, unit_of_work=ports.unit_of_work, clock=ports.clock, metrics=ports.metrics
+            RejectedRecord(record, error, queue),
+            unit_of_work=ports.unit_of_work,
+            clock=ports.clock,
+            metrics=ports.metrics,
         )
         return
     finish_record(opened, ports.payloads)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from codetracker.domain.semver import newest_first
-from codetracker.domain.service import ActivityType, JobTrigger, Registration
+from codetracker.domain.service import JobTrigger, Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
 from codetracker.errors import CodetrackerError
 from codetracker.observability import job_scope
@@ -36,7 +36,7 @@ from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
-from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.url_policy import REPOSITORY, UrlPolicy
@@ -98,33 +98,45 @@ def wanted_refs(
     return found
 
 
-def reconcile(
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    ref_lister: RefLister,
-    scan_queue: ScanQueue,
-    cipher: TokenCipher,
-    url_policy: UrlPolicy,
-    clock: Clock,
-    metrics: Metrics,
-    limits: FetchLimits = FetchLimits(),
-    concurrency: int = 8,
-    max_scans: int = 10,
-    listing_timeout_s: float = 30.0,
-    time_left: Callable[[], float] | None = None,
-    reserve_s: float = 10.0,
-    pipeline: PipelinePorts | None = None,
-    abandon_after_s: float | None = None,
-) -> ReconcileReport:
-    """`pipeline` and `abandon_after_s`: fail abandoned jobs first (None: not)."""
+@dataclass(frozen=True)
+class ReconcileRequest:
+    """One reconciler run: listing limits and parallelism, how many scans one repository may get, the
+    function's time (None: no deadline) less a reserve, and how old an unmoved job is abandoned (None: none)."""
+
+    limits: FetchLimits = FetchLimits()
+    concurrency: int = 8
+    max_scans: int = 10
+    listing_timeout_s: float = 30.0
+    time_left: Callable[[], float] | None = None
+    reserve_s: float = 10.0
+    abandon_after_s: float | None = None
+
+
+@dataclass(frozen=True)
+class ReconcilePorts:
+    """The reconciler's collaborators, built by wiring (or a test); `pipeline` fails abandoned jobs (None: not)."""
+
+    unit_of_work: UnitOfWorkFactory
+    ref_lister: RefLister
+    scan_queue: ScanQueue
+    cipher: TokenCipher
+    url_policy: UrlPolicy
+    clock: Clock
+    metrics: Metrics
+    pipeline: PipelinePorts | None = None
+
+
+def reconcile(request: ReconcileRequest, ports: ReconcilePorts) -> ReconcileReport:
+    unit_of_work, scan_queue, clock, metrics = ports.unit_of_work, ports.scan_queue, ports.clock, ports.metrics
+    url_policy, time_left, max_scans = ports.url_policy, request.time_left, request.max_scans
     report = ReconcileReport()
     report.relayed = relay_outbox(unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics).sent
-    if pipeline is not None and abandon_after_s is not None:
+    if ports.pipeline is not None and request.abandon_after_s is not None:
         from codetracker.usecases.abandoned import fail_abandoned_jobs
 
-        report.abandoned = fail_abandoned_jobs(ports=pipeline, older_than_s=abandon_after_s)
-    limits = replace(limits, total_timeout=min(limits.total_timeout, listing_timeout_s))
-    deadline = time.monotonic() + (time_left() - reserve_s) if time_left is not None else None
+        report.abandoned = fail_abandoned_jobs(ports=ports.pipeline, older_than_s=request.abandon_after_s)
+    limits = replace(request.limits, total_timeout=min(request.limits.total_timeout, request.listing_timeout_s))
+    deadline = time.monotonic() + (time_left() - request.reserve_s) if time_left is not None else None
     registrations: list[Registration] = []
     after: str | None = None
     while True:
@@ -141,17 +153,17 @@ def reconcile(
     def listing(registration: Registration, credentials: object) -> RemoteRefs:
         url = registration.display_url or registration.url
         url_policy.check(url, kind=REPOSITORY, field="url")
-        return ref_lister.list_refs(
+        return ports.ref_lister.list_refs(
             url,
             credentials=credentials,  # type: ignore[arg-type]
             limits=limits,
             address_policy=address_policy,
         )
 
-    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="reconcile")
+    pool = ThreadPoolExecutor(max_workers=max(1, request.concurrency), thread_name_prefix="reconcile")
     # Tokens are decrypted here, in one thread; only the listings run in the pool.
     pending: dict[Future[RemoteRefs], Registration] = {
-        pool.submit(listing, r, registration_credentials(r, cipher=cipher)): r for r in registrations
+        pool.submit(listing, r, registration_credentials(r, cipher=ports.cipher)): r for r in registrations
     }
     try:
         while pending:
@@ -225,17 +237,9 @@ def _queue_changed(
             if active is not None:
                 report.already_active += 1
                 continue
-            job = queue_scan(
-                uow,
-                registration,
-                ref,
-                trigger=JobTrigger.SCHEDULE,
-                clock=clock,
-                metrics=metrics,
-                activity=ActivityType.SCAN_REQUESTED,
-                details=f"reconcile: {ref} is at {commit[:12]}, the stored snapshot at "
-                f"{(have or 'nothing')[:12]}; scan queued",
-            )
+            details = f"reconcile: {ref} is at {commit[:12]}, the stored snapshot at {(have or 'nothing')[:12]}"
+            scan = ScanToQueue(registration, ref, JobTrigger.SCHEDULE, details=f"{details}; scan queued")
+            job = queue_scan(uow, scan, clock=clock, metrics=metrics)
             with job_scope(job.id, registration.id):
                 logger.info("scan queued by reconcile", extra={"ref": ref, "commit_sha": commit})
             queued.append(job.id)

@@ -50,7 +50,7 @@ from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
-from codetracker.usecases.jobs import default_ref, queue_scan
+from codetracker.usecases.jobs import ScanToQueue, default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.service_requests import (
@@ -218,17 +218,21 @@ def _default_slug(normalized_url: str) -> str:
     return slugify(last or "module")
 
 
-def register_repository(
-    app: App,
-    request: RegisterRepositoryRequest,
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    scan_queue: ScanQueue,
-    cipher: TokenCipher,
-    url_policy: UrlPolicy,
-    clock: Clock,
-    metrics: Metrics,
-) -> Registered:
+@dataclass(frozen=True)
+class RegistryPorts:
+    """The collaborators of registering and changing a repository, built by wiring (or a test)."""
+
+    unit_of_work: UnitOfWorkFactory
+    scan_queue: ScanQueue
+    cipher: TokenCipher
+    url_policy: UrlPolicy
+    clock: Clock
+    metrics: Metrics
+
+
+def register_repository(app: App, request: RegisterRepositoryRequest, ports: RegistryPorts) -> Registered:
+    unit_of_work, scan_queue, cipher, url_policy = ports.unit_of_work, ports.scan_queue, ports.cipher, ports.url_policy
+    clock, metrics = ports.clock, ports.metrics
     url = url_policy.check(request.url, kind=REPOSITORY, field="url")
     callback = None
     if request.callback_url is not None:
@@ -239,12 +243,7 @@ def register_repository(
             # Registering again is a request for a fresh scan, and for the watch it states (watch_restated).
             existing = watch_restated(uow, existing, request, clock=clock, metrics=metrics)
             job = queue_scan(
-                uow,
-                existing,
-                default_ref(existing),
-                trigger=JobTrigger.API,
-                clock=clock,
-                metrics=metrics,
+                uow, ScanToQueue(existing, default_ref(existing), JobTrigger.API), clock=clock, metrics=metrics
             )
             uow.commit()
             send_queued([job.id], unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
@@ -295,12 +294,7 @@ def register_repository(
             metrics=metrics,
         )
         job = queue_scan(
-            uow,
-            registration,
-            default_ref(registration),
-            trigger=JobTrigger.API,
-            clock=clock,
-            metrics=metrics,
+            uow, ScanToQueue(registration, default_ref(registration), JobTrigger.API), clock=clock, metrics=metrics
         )
         uow.commit()
     send_queued([job.id], unit_of_work=unit_of_work, scan_queue=scan_queue, clock=clock, metrics=metrics)
@@ -324,15 +318,8 @@ def list_repositories(app: App, page: PageRequest, *, unit_of_work: UnitOfWorkFa
     return page_of(found, page.limit, REPOSITORIES, lambda registration: (registration.created_at, registration.id))
 
 
-def update_repository(
-    app: App,
-    request: UpdateRepositoryRequest,
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    cipher: TokenCipher,
-    url_policy: UrlPolicy,
-    clock: Clock,
-) -> Registration:
+def update_repository(app: App, request: UpdateRepositoryRequest, ports: RegistryPorts) -> Registration:
+    unit_of_work, cipher, url_policy, clock = ports.unit_of_work, ports.cipher, ports.url_policy, ports.clock
     changes: dict[str, object] = {}
     if "callback_url" in request.changed:
         changes["callback_url"] = (

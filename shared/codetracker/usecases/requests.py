@@ -6,12 +6,13 @@ entry point maps `InvalidInput.field` to its own spelling.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from codetracker.domain.model import DEFAULT_SCOPE
 from codetracker.domain.refnames import check_ref_name, normalize_commit_sha
-from codetracker.domain.selection import slugify
+from codetracker.domain.selection import SelectionOptions, slugify
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.domain.snapshot_sources import tree_folder
 from codetracker.errors import InvalidInput
@@ -60,8 +61,13 @@ def _set(request: object, name: str, value: object) -> None:
 
 @dataclass(frozen=True, slots=True)
 class ExtractFolderRequest:
+    """Extract a folder as it is on disk; `package_names` (empty: every package) extracts it package by
+    package."""
+
     path: str | Path
     module_slug: str | None = None
+    options: SelectionOptions = SelectionOptions()
+    package_names: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         _set(self, "module_slug", module_slug(self.module_slug))
@@ -78,6 +84,10 @@ class FolderScanRequest:
     module_slug: str | None = None
     scope: str = DEFAULT_SCOPE
     checkout_root: str | None = None  # the git checkout holding the folder (resolved): the source's location
+    options: SelectionOptions = SelectionOptions()
+    # Empty: every package; the folder is extracted package by package (usecases.package_scan splits the
+    # result into one snapshot per package).
+    package_names: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         _set(self, "branch_name", ref_name(self.branch_name, "branch"))
@@ -102,6 +112,8 @@ class RepositoryScanRequest:
     fallback_branch: str = FALLBACK_BRANCH
     # The source recorded with the snapshot (a registration's normal URL); None: the fetched URL's.
     source_location: str | None = None
+    options: SelectionOptions = SelectionOptions()
+    package_names: Sequence[str] | None = None  # as for FolderScanRequest
     subpath: str = ""  # one folder of the repository scanned as a module of its own ("": all of it)
 
     def __post_init__(self) -> None:

@@ -28,19 +28,24 @@ class RetentionReport:
     cutoff: str = ""
 
 
+@dataclass(frozen=True)
+class RetentionRequest:
+    """One retention run: what is old, how much one transaction deletes, and the function's time (None: no
+    deadline) less a reserve to answer in."""
+
+    retention_days: int = 90
+    batch: int = 500
+    time_left: Callable[[], float] | None = None
+    reserve_s: float = 5.0
+
+
 def clean_up(
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    clock: Clock,
-    metrics: Metrics,
-    retention_days: int = 90,
-    batch: int = 500,
-    time_left: Callable[[], float] | None = None,
-    reserve_s: float = 5.0,
+    request: RetentionRequest, *, unit_of_work: UnitOfWorkFactory, clock: Clock, metrics: Metrics
 ) -> RetentionReport:
-    cutoff = clock() - timedelta(days=retention_days)
+    cutoff = clock() - timedelta(days=request.retention_days)
     report = RetentionReport(cutoff=cutoff.isoformat())
-    deadline = time.monotonic() + (time_left() - reserve_s) if time_left is not None else None
+    time_left, batch = request.time_left, request.batch
+    deadline = time.monotonic() + (time_left() - request.reserve_s) if time_left is not None else None
     for kind in KINDS:
         while True:
             if deadline is not None and time.monotonic() > deadline:

@@ -120,18 +120,20 @@ def rotate_signing_secret(
     return Rotated(app_id, secret, until)
 
 
+@dataclass(frozen=True)
+class WebhookSecretRotation:
+    """Rotate the secret of this repository's webhook URL, the old one staying valid `grace_seconds`."""
+
+    repository_id: str
+    grace_seconds: int
+
+
 def rotate_webhook_secret(
-    app: App,
-    repository_id: str,
-    grace_seconds: int,
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    cipher: TokenCipher,
-    clock: Clock,
+    app: App, request: WebhookSecretRotation, *, unit_of_work: UnitOfWorkFactory, cipher: TokenCipher, clock: Clock
 ) -> Rotated:
     """A new secret for the registration's webhook URL (also the first one of a registration made before
     there were any: it then has nothing to keep)."""
-    repository_id = entity_id(repository_id, "repository")
+    repository_id, grace_seconds = entity_id(request.repository_id, "repository"), request.grace_seconds
     secret, now = new_webhook_secret(), clock()
     with unit_of_work() as uow:
         registration = uow.registrations.get(app.id, repository_id)

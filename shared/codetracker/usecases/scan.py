@@ -7,50 +7,43 @@ CLI persists it in the same process. The blob cache is read and filled as extrac
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from codetracker.domain.model import Checkpoint, SnapshotKey, SnapshotSource
+from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.domain.scan import ScanResult
-from codetracker.domain.selection import SelectionOptions, slugify
+from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
-from codetracker.ports.blob_cache import ParsedBlobCache
 from codetracker.ports.clock import Clock
 from codetracker.ports.git import FetchLimits, RepositoryFetcher
 from codetracker.ports.network import AddressPolicy
-from codetracker.ports.parsing import Extractor
-from codetracker.usecases.extract import ExtractionResult, FolderOpener, Progress, extract_tree
+from codetracker.usecases.extract import (
+    ExtractionPorts,
+    ExtractionResult,
+    ExtractTreeRequest,
+    FolderOpener,
+    extract_tree,
+)
 from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
 from codetracker.usecases.subtree import Subtree
 
 
 def scan_folder(
-    request: FolderScanRequest,
-    *,
-    open_folder: FolderOpener,
-    extractor: Extractor,
-    clock: Clock,
-    cache: ParsedBlobCache | None = None,
-    options: SelectionOptions = SelectionOptions(),
-    progress: Progress | None = None,
-    checkpoint: Checkpoint | None = None,
-    package_names: Sequence[str] | None = None,
+    request: FolderScanRequest, *, open_folder: FolderOpener, clock: Clock, extraction: ExtractionPorts
 ) -> ScanResult:
-    """`package_names` (empty: every package) extracts the folder package by package (usecases.package_scan
-    splits the result into one snapshot per package)."""
     scanned_at = clock()
     tree = open_folder(str(request.path))
     slug = request.module_slug or slugify(tree.name)
     result = extract_tree(
-        tree,
-        module_slug=slug,
-        extractor=extractor,
-        cache=cache,
-        options=options,
-        progress=progress,
-        source_problems=tree.problems(),
-        checkpoint=checkpoint,
-        package_names=package_names,
+        ExtractTreeRequest(
+            tree,
+            slug,
+            options=request.options,
+            source_problems=tree.problems(),
+            package_names=request.package_names,
+        ),
+        extraction,
     )
     location, subpath = folder_source(tree.location, request.checkout_root)
     return ScanResult(
@@ -69,45 +62,40 @@ def scan_folder(
     )
 
 
+@dataclass(frozen=True)
+class FetchPorts:
+    """How a repository is fetched: the fetcher within `limits` (the fetch has its own deadline), the address
+    policy (the service's) holding its connections and redirects to the URL policy (None: any address), and
+    `progress` told the bytes received so far."""
+
+    fetcher: RepositoryFetcher
+    limits: FetchLimits = FetchLimits()
+    address_policy: AddressPolicy | None = None
+    progress: Callable[[int], None] | None = None
+
+
 def scan_repository(
-    request: RepositoryScanRequest,
-    *,
-    fetcher: RepositoryFetcher,
-    extractor: Extractor,
-    clock: Clock,
-    cache: ParsedBlobCache | None = None,
-    limits: FetchLimits = FetchLimits(),
-    options: SelectionOptions = SelectionOptions(),
-    progress: Progress | None = None,
-    fetch_progress: Callable[[int], None] | None = None,
-    address_policy: AddressPolicy | None = None,
-    checkpoint: Checkpoint | None = None,
-    package_names: Sequence[str] | None = None,
+    request: RepositoryScanRequest, *, fetching: FetchPorts, clock: Clock, extraction: ExtractionPorts
 ) -> ScanResult:
-    """fetch_progress is told the bytes received so far while the fetch runs; address_policy (the service's)
-    holds the fetch's connections and redirects to the URL policy; `checkpoint` (the time budget) is called
-    all along selection, ignore matching and parsing (the fetch has its own deadline);
-    `package_names` as for scan_folder."""
     scanned_at = clock()
-    with fetcher.open(
+    with fetching.fetcher.open(
         request.url,
         request.ref,
         credentials=request.credentials,
-        limits=limits,
-        progress=fetch_progress,
-        address_policy=address_policy,
+        limits=fetching.limits,
+        progress=fetching.progress,
+        address_policy=fetching.address_policy,
     ) as tree:
         # --path DIR: that folder alone, named after it by default.
         slug = request.module_slug or slugify(posixpath.basename(request.subpath) or tree.repository_name)
         result = extract_tree(
-            Subtree(tree, request.subpath) if request.subpath else tree,
-            module_slug=slug,
-            extractor=extractor,
-            cache=cache,
-            options=options,
-            progress=progress,
-            checkpoint=checkpoint,
-            package_names=package_names,
+            ExtractTreeRequest(
+                Subtree(tree, request.subpath) if request.subpath else tree,
+                slug,
+                options=request.options,
+                package_names=request.package_names,
+            ),
+            extraction,
         )
         fetched = tree.ref
         key = snapshot_key_for_ref(

@@ -29,16 +29,24 @@ from codetracker.errors import (
 )
 from codetracker.observability import JobLog, job_scope
 from codetracker.ports.queues import QueueRecord
-from codetracker.usecases.activity import record_job_activity
+from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
-from codetracker.usecases.job_outcomes import fail_job, note_retry, pending_notification, send_notification
+from codetracker.usecases.job_outcomes import (
+    JobFailure,
+    JobRetry,
+    fail_job,
+    note_retry,
+    pending_notification,
+    send_notification,
+)
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.messages import OpenedMessage
 from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.domain.scan import ScanResult
-from codetracker.usecases.scan import scan_repository
+from codetracker.usecases.extract import ExtractionPorts
+from codetracker.usecases.scan import FetchPorts, scan_repository
 from codetracker.usecases.url_policy import REPOSITORY
 
 logger = logging.getLogger("codetracker.pipeline")
@@ -58,7 +66,7 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
             except PermanentError as error:
                 if isinstance(error, InvalidMessage):
                     raise
-                fail_job(message.job_id, error, stage=JobStage.SCAN, ports=ports, log=log)
+                fail_job(JobFailure(message.job_id, error, JobStage.SCAN), ports=ports, log=log)
             except JobNotReady:
                 # Seconds, not the queue's visibility timeout (90 minutes for the scan queue).
                 delay = min(JOB_NOT_READY_RETRY_S * record.receive_count, 60)
@@ -66,7 +74,7 @@ def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: 
                 _retry_sooner(record, delay, ports)
                 raise
             except Exception as error:
-                note_retry(message.job_id, error, stage=JobStage.SCAN, ports=ports, log=log)
+                note_retry(JobRetry(message.job_id, error, JobStage.SCAN), ports=ports, log=log)
                 raise
 
     consume(record, queue="scan", ports=ports, work=work)
@@ -115,12 +123,14 @@ def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
             uow.registrations.update(replace(registration, status=RepositoryStatus.SCANNING, updated_at=now))
         record_job_activity(
             uow,
-            registration,
-            job,
-            ActivityType.SCAN_STARTED,
-            ActivityStatus.OK,
-            f"scan of {job.ref} started",
-            at=now,
+            JobActivity(
+                registration,
+                job,
+                ActivityType.SCAN_STARTED,
+                ActivityStatus.OK,
+                f"scan of {job.ref} started",
+                at=now,
+            ),
             metrics=ports.metrics,
         )
         uow.commit()
@@ -165,20 +175,20 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         credentials=registration_credentials(registration, cipher=ports.cipher),
         fallback_branch=message.fallback_branch,
         source_location=registration.url,
+        options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
+        package_names=registration.packages,  # a tree with package.json files: one snapshot per package
     )
     try:
         result = scan_repository(
             request,
-            fetcher=ports.fetcher,
-            extractor=ports.extractor,
+            fetching=FetchPorts(ports.fetcher, limits=limits, address_policy=ports.url_policy.address_policy()),
             clock=ports.clock,
-            cache=UnitOfWorkBlobCache(ports.unit_of_work),
-            limits=limits,
-            options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
-            progress=over_budget,
-            package_names=registration.packages,  # a tree with package.json files: one snapshot per package
-            address_policy=ports.url_policy.address_policy(),
-            checkpoint=over_budget,
+            extraction=ExtractionPorts(
+                ports.extractor,
+                cache=UnitOfWorkBlobCache(ports.unit_of_work),
+                progress=over_budget,
+                checkpoint=over_budget,
+            ),
         )
     except FetchTimeout as error:
         if deadline is not None and time.monotonic() >= deadline - 1:
@@ -203,13 +213,15 @@ def _scanned(job: Job, result: ScanResult, *, ports: PipelinePorts) -> None:
             stats = result.extraction
             record_job_activity(
                 uow,
-                registration,
-                job,
-                ActivityType.SCAN_COMPLETED,
-                ActivityStatus.OK,
-                f"scanned {job.ref} at {(result.source.commit_sha or '')[:12]}: {stats.candidates} module "
-                f"files, {stats.parsed} parsed, {stats.cache_hits} from the cache",
-                at=now,
+                JobActivity(
+                    registration,
+                    job,
+                    ActivityType.SCAN_COMPLETED,
+                    ActivityStatus.OK,
+                    f"scanned {job.ref} at {(result.source.commit_sha or '')[:12]}: {stats.candidates} module "
+                    f"files, {stats.parsed} parsed, {stats.cache_hits} from the cache",
+                    at=now,
+                ),
                 metrics=ports.metrics,
             )
         uow.commit()

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from codetracker.domain.github import RefDeleted
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.service import Activity, ActivityStatus, ActivityType, Job, Registration
 from codetracker.domain.snapshot_keys import HEAD_TAG
@@ -112,9 +113,10 @@ def of_registration(registration: Registration, summary: SnapshotSummary) -> boo
 
 
 def ref_deleted(
-    uow: UnitOfWork, registration: Registration, kind: str, name: str, *, about: str, clock: Clock
+    uow: UnitOfWork, registration: Registration, deleted: RefDeleted, *, about: str, clock: Clock
 ) -> tuple[ActivityStatus, str]:
     """Follow a ref deleted on the remote; the timeline entry (status, details) it makes."""
+    kind, name = deleted.kind, deleted.name
     marked = mark_ref_removed(uow, registration, kind, name, clock=clock)
     if marked:
         return ActivityStatus.OK, (

@@ -61,7 +61,7 @@ from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import record_activity
-from codetracker.usecases.jobs import queue_scan
+from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.registry import registration_webhook_secrets
 from codetracker.usecases.service_requests import entity_id
@@ -110,17 +110,23 @@ def _payload(delivery: GitHubDelivery) -> dict[str, Any]:
         raise MalformedBody("the body is not JSON", field="body") from None
 
 
-def handle_github_delivery(
-    delivery: GitHubDelivery,
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    scan_queue: ScanQueue,
-    secrets: SecretSource,
-    clock: Clock,
-    metrics: Metrics,
-) -> WebhookOutcome:
+@dataclass(frozen=True)
+class WebhookPorts:
+    """The collaborators of a GitHub delivery, built by wiring (or a test): `secrets` holds the deployment
+    hook's secret, `cipher` opens a registration's own."""
+
+    unit_of_work: UnitOfWorkFactory
+    scan_queue: ScanQueue
+    secrets: SecretSource
+    cipher: TokenCipher
+    clock: Clock
+    metrics: Metrics
+
+
+def handle_github_delivery(delivery: GitHubDelivery, ports: WebhookPorts) -> WebhookOutcome:
     """A delivery to the deployment's hook: every live registration of the repository."""
-    secret = secrets.get(WEBHOOK_SECRET)
+    unit_of_work, scan_queue, clock, metrics = ports.unit_of_work, ports.scan_queue, ports.clock, ports.metrics
+    secret = ports.secrets.get(WEBHOOK_SECRET)
     if not signature_matches(secret.encode("utf-8"), delivery.body, delivery.signature):
         metrics.count("WebhookSignatureRejected")
         raise Unauthorized("the webhook signature is missing or does not match")
@@ -135,17 +141,10 @@ def handle_github_delivery(
     )
 
 
-def handle_registration_delivery(
-    registration_id: str,
-    delivery: GitHubDelivery,
-    *,
-    unit_of_work: UnitOfWorkFactory,
-    scan_queue: ScanQueue,
-    cipher: TokenCipher,
-    clock: Clock,
-    metrics: Metrics,
-) -> WebhookOutcome:
+def handle_registration_delivery(registration_id: str, delivery: GitHubDelivery, ports: WebhookPorts) -> WebhookOutcome:
     """A delivery to one registration's own hook: that registration only, when signed with its secret."""
+    unit_of_work, scan_queue, clock, metrics = ports.unit_of_work, ports.scan_queue, ports.clock, ports.metrics
+    cipher = ports.cipher
     refused = Unauthorized("the webhook signature is missing or does not match")
     try:
         registration_id = entity_id(registration_id, "repository")
@@ -272,7 +271,7 @@ def _apply(
         )
 
     if isinstance(intent, RefDeleted):
-        note(*ref_deleted(uow, registration, intent.kind, intent.name, about=about, clock=clock))
+        note(*ref_deleted(uow, registration, intent, about=about, clock=clock))
         return None
     if not watch.watches(intent.kind, intent.name):
         note(ActivityStatus.IGNORED, unwatched_reason(watch, intent.kind, intent.name, about=about))
@@ -289,14 +288,12 @@ def _apply(
         note(ActivityStatus.IGNORED, f"{about}: a scan of {intent.ref} is already queued (job {pending.id})")
         return None
     what = f"{intent.kind} {intent.name}" + (f" at {intent.commit[:12]}" if intent.commit else "")
-    job = queue_scan(
-        uow,
+    scan = ScanToQueue(
         registration,
         intent.ref,
-        trigger=JobTrigger.WEBHOOK,
-        clock=clock,
-        metrics=metrics,
+        JobTrigger.WEBHOOK,
         activity=ActivityType.WEBHOOK_RECEIVED,
         details=f"{about}: {what}; scan queued",
     )
+    job = queue_scan(uow, scan, clock=clock, metrics=metrics)
     return job.id

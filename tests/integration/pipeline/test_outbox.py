@@ -150,7 +150,7 @@ from datetime import UTC, datetime
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from codetracker.ports.metrics import NoMetrics
-from codetracker.usecases.jobs import request_scan
+from codetracker.usecases.jobs import JobPorts, request_scan
 from codetracker.usecases.service_requests import ScanRequest
 
 class KilledOnSend:
@@ -161,8 +161,8 @@ database_url, app_id, repository_id = sys.argv[1:4]
 factory = PostgresUnitOfWorkFactory(PostgresDatabase(database_url))
 with factory(read_only=True) as uow:
     app = uow.apps.get(app_id)
-request_scan(app, ScanRequest(repository_id, "refs/heads/main"), unit_of_work=factory, scan_queue=KilledOnSend(),
-             clock=lambda: datetime.now(UTC), metrics=NoMetrics())
+ports = JobPorts(unit_of_work=factory, scan_queue=KilledOnSend(), clock=lambda: datetime.now(UTC), metrics=NoMetrics())
+request_scan(app, ScanRequest(repository_id, "refs/heads/main"), ports)
 print("not killed")
 """
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from codetracker.usecases.reconcile import reconcile
+from codetracker.usecases.reconcile import ReconcilePorts, ReconcileRequest, reconcile
 from codetracker.usecases.url_policy import UrlPolicy
 from tests.support.pipeline import Pipeline, make_pipeline, settings_env
 
@@ -66,13 +66,16 @@ def test_the_reconciler_refuses_a_rebound_name_when_listing(production, git_serv
     server.clear_requests()
     s = harness.services
     report = reconcile(
-        unit_of_work=s.unit_of_work,
-        ref_lister=s.ref_lister,
-        scan_queue=s.scan_queue,
-        cipher=s.cipher,
-        url_policy=UrlPolicy(resolver, allow_private=False),
-        clock=s.clock,
-        metrics=s.metrics,
+        ReconcileRequest(),
+        ReconcilePorts(
+            unit_of_work=s.unit_of_work,
+            ref_lister=s.ref_lister,
+            scan_queue=s.scan_queue,
+            cipher=s.cipher,
+            url_policy=UrlPolicy(resolver, allow_private=False),
+            clock=s.clock,
+            metrics=s.metrics,
+        ),
     )
     assert report.failed == 1 and report.failures == {"address_refused": 1}
     assert resolver.calls == {"rebound.example": 2}

@@ -8,24 +8,27 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from codetracker.adapters.git.ls_remote import DulwichRefLister
-from codetracker.usecases.reconcile import reconcile
+from codetracker.usecases.reconcile import ReconcilePorts, ReconcileRequest, reconcile
 from codetracker.usecases.url_policy import UrlPolicy
 from tests.integration.pipeline.conftest import files_v2
 from tests.support.git_servers import HangingServer
 from tests.support.pipeline import LambdaContext
 
 
-def _reconcile(harness, **options):
+def _reconcile(harness, pipeline=None, **options):
     s = harness.services
     return reconcile(
-        unit_of_work=s.unit_of_work,
-        ref_lister=s.ref_lister,
-        scan_queue=s.scan_queue,
-        cipher=s.cipher,
-        url_policy=UrlPolicy(s.resolver, allow_private=True),
-        clock=s.clock,
-        metrics=s.metrics,
-        **options,
+        ReconcileRequest(**options),
+        ReconcilePorts(
+            unit_of_work=s.unit_of_work,
+            ref_lister=s.ref_lister,
+            scan_queue=s.scan_queue,
+            cipher=s.cipher,
+            url_policy=UrlPolicy(s.resolver, allow_private=True),
+            clock=s.clock,
+            metrics=s.metrics,
+            pipeline=pipeline,
+        ),
     )
 
 

@@ -15,6 +15,7 @@ from codetracker.parsing import get_parser
 from codetracker.parsing.extractor import ParserExtractor
 from codetracker.usecases import scan as scan_usecase
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
+from codetracker.usecases.extract import ExtractionPorts
 from codetracker.usecases.persist import persist_scan
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.wiring import utc_now
@@ -96,10 +97,9 @@ def scan_repository(url: str, ref: str, *, fetcher, store, unit_of_work, parser,
     """What `codetracker scan URL --ref REF` does: scan, then persist, in one process."""
     result = scan_usecase.scan_repository(
         RepositoryScanRequest(url, ref, **request_fields),
-        fetcher=fetcher,
-        extractor=ParserExtractor(parser),
+        fetching=scan_usecase.FetchPorts(fetcher),
         clock=utc_now,
-        cache=UnitOfWorkBlobCache(unit_of_work),
+        extraction=ExtractionPorts(ParserExtractor(parser), cache=UnitOfWorkBlobCache(unit_of_work)),
     )
     summary = persist_scan(result, unit_of_work=unit_of_work).summary
     return ScanOutcome(summary, result.extraction, result.fetch)

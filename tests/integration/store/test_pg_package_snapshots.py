@@ -14,7 +14,7 @@ from codetracker.domain.scan import ScanResult
 from codetracker.errors import InvalidInput
 from codetracker.parsing import get_parser
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.usecases.package_scan import persist_package_scans, split_by_package
 
 FILES = {
@@ -28,7 +28,8 @@ FILES = {
 
 def _scan(files) -> ScanResult:
     extraction = extract_tree(
-        MemoryTree(files), module_slug="acme", extractor=ParserExtractor(get_parser("esprima")), package_names=()
+        ExtractTreeRequest(MemoryTree(files), "acme", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
     )
     return ScanResult(
         key=SnapshotKey("acme", "main", "HEAD"),

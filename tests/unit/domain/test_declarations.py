@@ -10,7 +10,7 @@ from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.declarations import declaration_paths
 from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 
 
 def test_the_declaration_beside_a_file_then_the_package_s():
@@ -54,7 +54,8 @@ def test_javascript_takes_the_types_jsdoc_does_not_give_from_its_declaration():
     tree = MemoryTree(FILES)
     cache = MemoryBlobCache()
     result = extract_tree(
-        tree, module_slug="p", extractor=ParserExtractor(get_parser("auto")), cache=cache, options=SelectionOptions()
+        ExtractTreeRequest(tree, "p", options=SelectionOptions()),
+        ExtractionPorts(ParserExtractor(get_parser("auto")), cache=cache),
     )
     functions = {f.name: f for f in result.descriptor.functions}
     assert set(functions) == {"paint", "run", "untyped"}  # declaration files are no modules of their own
@@ -73,7 +74,8 @@ def test_javascript_takes_the_types_jsdoc_does_not_give_from_its_declaration():
     # A rescan takes both files from the cache and gives the same types.
     again = MemoryTree(FILES)
     second = extract_tree(
-        again, module_slug="p", extractor=ParserExtractor(get_parser("auto")), cache=cache, options=SelectionOptions()
+        ExtractTreeRequest(again, "p", options=SelectionOptions()),
+        ExtractionPorts(ParserExtractor(get_parser("auto")), cache=cache),
     )
     assert second.descriptor == result.descriptor and "index.d.ts" not in again.reads
 
@@ -83,9 +85,12 @@ def test_the_same_blob_is_cached_apart_as_javascript_and_as_typescript():
     typed = b"export function f<T>(a) {}\n"  # TypeScript only
     cache = MemoryBlobCache()
     files = {"a.js": source, "b.ts": source, "c.ts": typed}
-    first = extract_tree(MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto")), cache=cache)
+    first = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m"), ExtractionPorts(ParserExtractor(get_parser("auto")), cache=cache)
+    )
     assert [p.path for p in first.descriptor.problems] == []
     js_copy = extract_tree(
-        MemoryTree({"c.js": typed}), module_slug="m", extractor=ParserExtractor(get_parser("auto")), cache=cache
+        ExtractTreeRequest(MemoryTree({"c.js": typed}), "m"),
+        ExtractionPorts(ParserExtractor(get_parser("auto")), cache=cache),
     )
     assert [p.path for p in js_copy.descriptor.problems] == ["c.js"]  # parsed as JavaScript, not the .ts result

@@ -22,7 +22,7 @@ from codetracker.domain.model import EntryKind, ProblemKind, TreeEntry
 from codetracker.domain.selection import select_modules
 from codetracker.parsing import get_parser
 from codetracker.parsing.workers import SEQUENTIAL
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.parsing.extractor import ParserExtractor
 
 
@@ -170,15 +170,18 @@ def test_the_checkpoint_stops_an_extraction_in_selection_and_in_parsing():
     files[".codetrackerignore"] = b"*a*a*a*ab\n"
     tree = MemoryTree(files)
     counted = CountingCheckpoint()
-    extract_tree(tree, module_slug="m", extractor=ParserExtractor(get_parser("auto"), SEQUENTIAL), checkpoint=counted)
+    extract_tree(
+        ExtractTreeRequest(tree, "m"),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), SEQUENTIAL), checkpoint=counted),
+    )
     assert counted.calls > 80  # selection (ignore file, directories, files) and parsing (each file)
     for stop_at in (1, 2, counted.calls - 5):  # parsing the ignore file, matching, parsing the last files
         with pytest.raises(Stop):
             extract_tree(
-                tree,
-                module_slug="m",
-                extractor=ParserExtractor(get_parser("auto"), SEQUENTIAL),
-                checkpoint=CountingCheckpoint(stop_at=stop_at),
+                ExtractTreeRequest(tree, "m"),
+                ExtractionPorts(
+                    ParserExtractor(get_parser("auto"), SEQUENTIAL), checkpoint=CountingCheckpoint(stop_at=stop_at)
+                ),
             )
 
 

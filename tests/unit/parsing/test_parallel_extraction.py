@@ -23,7 +23,7 @@ from codetracker.domain.selection import SelectionOptions
 from codetracker.parsing import get_parser, workers
 from codetracker.parsing.extractor import ParserExtractor
 from codetracker.parsing.workers import SEQUENTIAL, ParallelOptions, ParallelRun, WorkerPool, start_worker_process
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from tests.unit.parsing.parallel_helpers import (
     KILL_MARKER,
     RAISE_MARKER,
@@ -136,19 +136,16 @@ def test_parallel_descriptor_is_byte_for_byte_the_sequential_one(parser_name, st
     calls_seq: list[tuple[int, int]] = []
     calls_par: list[tuple[int, int]] = []
     sequential = extract_tree(
-        MemoryTree(files),
-        module_slug="m",
-        extractor=ParserExtractor(parser, SEQUENTIAL, pool=pool),
-        options=options,
-        progress=lambda d, t: calls_seq.append((d, t)),
+        ExtractTreeRequest(MemoryTree(files), "m", options=options),
+        ExtractionPorts(ParserExtractor(parser, SEQUENTIAL, pool=pool), progress=lambda d, t: calls_seq.append((d, t))),
     )
     assert started == []
     parallel = extract_tree(
-        MemoryTree(files),
-        module_slug="m",
-        extractor=ParserExtractor(parser, ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False), pool=pool),
-        options=options,
-        progress=lambda d, t: calls_par.append((d, t)),
+        ExtractTreeRequest(MemoryTree(files), "m", options=options),
+        ExtractionPorts(
+            ParserExtractor(parser, ParallelOptions(workers=2, min_bytes=50_000, keep_workers=False), pool=pool),
+            progress=lambda d, t: calls_par.append((d, t)),
+        ),
     )
     assert len(started) == 2
     assert _json(parallel) == _json(sequential)
@@ -183,21 +180,21 @@ def test_blob_cache_hits_never_reach_the_workers(started, pool):
     cached, sequentially_cached = MemoryState(), MemoryState()
     cache = MemoryBlobCache(cached)
     first = extract_tree(
-        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache
+        ExtractTreeRequest(MemoryTree(files), "m"),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache),
     )
     assert len(started) == 2 and first.stats.parsed == first.stats.candidates
     sequential_cache = MemoryBlobCache(sequentially_cached)
     extract_tree(
-        MemoryTree(files),
-        module_slug="m",
-        extractor=ParserExtractor(get_parser("auto"), SEQUENTIAL, pool=pool),
-        cache=sequential_cache,
+        ExtractTreeRequest(MemoryTree(files), "m"),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), SEQUENTIAL, pool=pool), cache=sequential_cache),
     )
     assert cached.blobs == sequentially_cached.blobs  # the workers' results are what gets cached
 
     started.clear()
     second = extract_tree(
-        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache
+        ExtractTreeRequest(MemoryTree(files), "m"),
+        ExtractionPorts(ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache),
     )
     assert second.stats.parsed == 0 and started == []  # nothing to parse: no worker started
     assert _json(second) == _json(first)
@@ -205,7 +202,7 @@ def test_blob_cache_hits_never_reach_the_workers(started, pool):
     changed = dict(files, **{"gen/00/m0003.mjs": b"export function changed(a) {}\n"})
     tree = MemoryTree(changed)
     third = extract_tree(
-        tree, module_slug="m", extractor=ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache
+        ExtractTreeRequest(tree, "m"), ExtractionPorts(ParserExtractor(get_parser("auto"), TWO, pool=pool), cache=cache)
     )
     assert third.stats.parsed == 1 and started == []  # one file: below any threshold
     assert tree.reads == ["gen/00/m0003.mjs"]
@@ -325,7 +322,9 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
     state = MemoryState()
     cache = MemoryBlobCache(state)
     tree = MemoryTree(files)
-    result = extract_tree(tree, module_slug="m", extractor=ParserExtractor(KillerParser(os.getpid()), TWO), cache=cache)
+    result = extract_tree(
+        ExtractTreeRequest(tree, "m"), ExtractionPorts(ParserExtractor(KillerParser(os.getpid()), TWO), cache=cache)
+    )
     died = [p for p in result.descriptor.problems if p.reason.startswith("parser worker died")]
     assert [(p.path, p.kind, p.reason) for p in died] == [
         (v, ProblemKind.SKIPPED, "parser worker died (signal 9)") for v in victims
@@ -335,7 +334,8 @@ def test_a_dead_worker_is_recorded_in_the_descriptor_and_never_cached():
     assert not any(shas[v] in cached for v in victims)  # a rescan tries them again
     assert len(cached) == len({shas[p] for p in shas if p.endswith((".js", ".mjs"))}) - len(victims)
     sequential = extract_tree(
-        MemoryTree(files), module_slug="m", extractor=ParserExtractor(get_parser("tree-sitter"), SEQUENTIAL)
+        ExtractTreeRequest(MemoryTree(files), "m"),
+        ExtractionPorts(ParserExtractor(get_parser("tree-sitter"), SEQUENTIAL)),
     )
     assert [f for f in result.descriptor.functions] == [
         f for f in sequential.descriptor.functions if f.file_path not in victims
@@ -406,10 +406,8 @@ def test_an_exception_in_the_caller_terminates_and_reaps_every_worker(started, p
     keep = ParallelOptions(workers=2, min_bytes=0, min_files=0)  # even workers meant to be kept
     with pytest.raises(KeyboardInterrupt):
         extract_tree(
-            MemoryTree(files),
-            module_slug="m",
-            extractor=ParserExtractor(get_parser("auto"), keep, pool=pool),
-            progress=interrupt,
+            ExtractTreeRequest(MemoryTree(files), "m"),
+            ExtractionPorts(ParserExtractor(get_parser("auto"), keep, pool=pool), progress=interrupt),
         )
     assert all(_gone(pid) for pid in started)
     assert pool.idle_workers() == 0

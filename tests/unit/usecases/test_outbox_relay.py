@@ -15,7 +15,7 @@ from codetracker.adapters.sqs import QueueUnavailable
 from codetracker.domain.service import JobTrigger
 from codetracker.errors import StoreUnavailable
 from codetracker.ports.metrics import NoMetrics
-from codetracker.usecases.jobs import follows_repository, queue_scan
+from codetracker.usecases.jobs import ScanToQueue, follows_repository, queue_scan
 from codetracker.usecases.outbox import RETRY_AFTER_S, relay_outbox, send_queued
 from tests.contract.test_service_stores import add, app, registration
 
@@ -42,7 +42,7 @@ def world():
 
 def _queue(factory, r, clock, refs):
     with factory() as uow:
-        jobs = [queue_scan(uow, r, ref, trigger=JobTrigger.API, clock=clock, metrics=NoMetrics()) for ref in refs]
+        jobs = [queue_scan(uow, ScanToQueue(r, ref, JobTrigger.API), clock=clock, metrics=NoMetrics()) for ref in refs]
         uow.commit()
     return jobs
 

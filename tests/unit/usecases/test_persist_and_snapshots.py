@@ -13,7 +13,7 @@ from codetracker.domain.scan import ScanResult
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, SnapshotNotFound
 from codetracker.parsing import get_parser
 from codetracker.parsing.extractor import ParserExtractor
-from codetracker.usecases.extract import extract_tree
+from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.usecases.persist import persist_scan
 from codetracker.usecases.requests import FolderScanRequest, SnapshotQuery
 from codetracker.usecases.snapshots import list_snapshots, show_snapshots
@@ -23,7 +23,7 @@ T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
 def scan_result(*, branch="main", tag="HEAD", slug="m", at=T0, body=b"export function f(a) {}\n") -> ScanResult:
     extraction = extract_tree(
-        MemoryTree({"a.mjs": body}), module_slug=slug, extractor=ParserExtractor(get_parser("esprima"))
+        ExtractTreeRequest(MemoryTree({"a.mjs": body}), slug), ExtractionPorts(ParserExtractor(get_parser("esprima")))
     )
     return ScanResult(
         key=SnapshotKey(slug, branch, tag),

@@ -32,10 +32,7 @@ def request_scan(repository_id: str, body: m.ScanBody | None = None) -> Response
     job = jobs.request_scan(
         caller,
         ScanRequest(repository_id=repository_id, ref=body.ref if body else None),
-        unit_of_work=services.unit_of_work,
-        scan_queue=services.scan_queue,
-        clock=services.clock,
-        metrics=services.metrics,
+        services.job_ports(),
     )
     return json_response(202, m.ScanAccepted(job_id=job.id))
 

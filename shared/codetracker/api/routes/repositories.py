@@ -61,12 +61,7 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
             packages=_optional_tuple(body.packages),
             ignore=_optional_tuple(body.ignore),
         ),
-        unit_of_work=services.unit_of_work,
-        scan_queue=services.scan_queue,
-        cipher=services.cipher,
-        url_policy=services.url_policy,
-        clock=services.clock,
-        metrics=services.metrics,
+        services.registry_ports(),
     )
     webhook = m.WebhookOut(url=webhook_url(done.registration.id), secret=done.webhook_secret)
     out = m.RepositoryRegistered(
@@ -122,10 +117,7 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
             packages=_optional_tuple(body.packages),
             ignore=_optional_tuple(body.ignore),
         ),
-        unit_of_work=services.unit_of_work,
-        cipher=services.cipher,
-        url_policy=services.url_policy,
-        clock=services.clock,
+        services.registry_ports(),
     )
     return json_response(200, m.RepositoryOut.of(changed))
 
@@ -160,8 +152,7 @@ def rotate_webhook_secret(repository_id: str, body: m.RotateBody | None = None) 
     caller, services = authenticated_app(router), request_services(router)
     done = rotation.rotate_webhook_secret(
         caller,
-        repository_id,
-        grace_seconds(body, rotation.DEFAULT_SECRET_GRACE_S),
+        rotation.WebhookSecretRotation(repository_id, grace_seconds(body, rotation.DEFAULT_SECRET_GRACE_S)),
         unit_of_work=services.unit_of_work,
         cipher=services.cipher,
         clock=services.clock,

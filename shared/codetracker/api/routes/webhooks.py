@@ -68,11 +68,7 @@ def github_webhook() -> Response[m.WebhookAnswer]:
     services = request_services(router)
     outcome = webhooks.handle_github_delivery(
         _github_delivery(),
-        unit_of_work=services.unit_of_work,
-        scan_queue=services.scan_queue,
-        secrets=services.secrets,
-        clock=services.clock,
-        metrics=services.metrics,
+        services.webhook_ports(),
     )
     return _answer(outcome)
 
@@ -90,10 +86,6 @@ def registration_webhook(registration_id: str) -> Response[m.WebhookAnswer]:
     outcome = webhooks.handle_registration_delivery(
         registration_id,
         _github_delivery(),
-        unit_of_work=services.unit_of_work,
-        scan_queue=services.scan_queue,
-        cipher=services.cipher,
-        clock=services.clock,
-        metrics=services.metrics,
+        services.webhook_ports(),
     )
     return _answer(outcome)
