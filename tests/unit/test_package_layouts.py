@@ -62,3 +62,31 @@ def test_scan_stores_one_snapshot_per_package(tmp_path, services, name):
         for package, (slug, functions) in layout.expected.items():
             stored = uow.snapshots.load_snapshot(SnapshotKey(slug, "main", "HEAD"))
             assert sorted(f.name for f in stored.functions) == functions, package
+
+
+def test_two_workspaces_with_one_name_are_a_problem_not_a_crash(tmp_path, services):
+    files = {
+        "package.json": json.dumps({"name": "root", "private": True, "workspaces": ["packages/*"]}),
+        "packages/a/package.json": json.dumps({"name": "same"}),
+        "packages/a/index.js": "export function a() {}\n",
+        "packages/b/package.json": json.dumps({"name": "same"}),
+        "packages/b/index.js": "export function b() {}\n",
+        "packages/nameless/package.json": json.dumps({"version": "1.0.0"}),
+        "packages/nameless/index.js": "export function c() {}\n",
+    }
+    for path, text in files.items():
+        (tmp_path / "t" / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "t" / path).write_text(text)
+    code, out, err = run(["extract", tmp_path / "t", "--json"], services)
+    assert code == 0, err
+    described = json.loads(out)
+    # The first in path order keeps the name; the other is left out with a problem naming both.
+    assert [(p["name"], p["path"]) for p in described["packages"]] == [
+        ("same", "packages/a"),
+        ("nameless", "packages/nameless"),  # no name: the folder's
+    ]
+    (problem,) = [p for p in described["problems"] if p["path"] == "packages/b/package.json"]
+    assert problem["kind"] == "skipped" and "also the name of 'packages/a/package.json'" in problem["reason"]
+    assert sorted(f["name"] for f in described["functions"]) == ["a", "c"]
+    code, out, err = run(["scan", tmp_path / "t", "--branch", "main", "--packages"], services)
+    assert code == 0 and "2 packages" in out, err
