@@ -45,6 +45,18 @@ def pytest_configure(config: pytest.Config) -> None:
     remove_stale_pytest_folders(temproot / f"pytest-of-{user}")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from tests.support import python313_unit_run
+
+    python313_unit_run.start_if_selected(config, items)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from tests.support import python313_unit_run
+
+    python313_unit_run.stop(config)
+
+
 def database_conninfo(server_conninfo: str, dbname: str) -> str:
     """The conninfo of another database on the same server."""
     from psycopg.conninfo import make_conninfo

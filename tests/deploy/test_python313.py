@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.conftest import ROOT
+from tests.support import python313_unit_run
 
 PACKAGE = ROOT / "shared" / "codetracker"
 # PEP 594 (removed in 3.13) and the other 3.13 removals.
@@ -71,13 +72,8 @@ def test_every_shipped_module_imports_on_python_313():
     assert result.stdout.startswith("3.13."), result.stdout
 
 
-def test_unit_tests_pass_on_python_313(tmp_path):
-    python = _layer_python()
-    result = subprocess.run(
-        # The style checks (ruff, mypy) read source, not the interpreter's behaviour: the 3.11 run has them.
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--basetemp={tmp_path}", "tests/unit",
-         "--deselect", "tests/unit/test_code_style.py"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "PYTHONPATH": ""},
-    )  # fmt: skip
-    tail = "\n".join((result.stdout + result.stderr).splitlines()[-30:])
-    assert result.returncode == 0, tail
+def test_unit_tests_pass_on_python_313(request, tmp_path):
+    # Started in the background after collection (tests/support/python313_unit_run.py); waited for here.
+    run = python313_unit_run.take(request.config, str(_layer_python()), tmp_path)
+    code, tail = run.result(timeout=600)
+    assert code == 0, tail
