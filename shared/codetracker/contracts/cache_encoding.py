@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from codetracker.domain.call_values import Built, Factory, Guard
+from codetracker.domain.call_values import Built, Factory, Guard, expr_from_json
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import (
     ExportedFunction,
@@ -76,9 +76,12 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         list(links.star_specifiers),
         sorted(links.not_functions),
         dict(links.unknown),
-        {name: [list(b.callees), b.reason, b.arguments] for name, b in links.built.items()},
+        {name: [list(b.callees), b.reason, b.arguments, b.value] for name, b in links.built.items()},
         {name: _factory_to_cache(f) for name, f in links.factories.items()},
         dict(links.factory_exports),
+        dict(links.values),
+        dict(links.value_exports),
+        sorted(links.returns_functions),
     ]
 
 
@@ -107,8 +110,9 @@ def _factory_from_cache(row: list[Any]) -> Factory:
 
 def _links_from_cache(row: list[Any]) -> ModuleLinks:
     functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
-        row
+        row[:10]
     )
+    values, value_exports, returns_functions = row[10:]
     return ModuleLinks(
         functions=frozenset(functions),
         local_exports=local_exports,
@@ -118,11 +122,19 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         not_functions=frozenset(not_functions),
         unknown=unknown,
         built={
-            name: Built(tuple(callees), reason, tuple(tuple(a) for a in arguments) if arguments is not None else None)
-            for name, (callees, reason, arguments) in built.items()
+            name: Built(
+                tuple(callees),
+                reason,
+                tuple(tuple(a) for a in arguments) if arguments is not None else None,
+                expr_from_json(value),
+            )
+            for name, (callees, reason, arguments, value) in built.items()
         },
         factories={name: _factory_from_cache(row) for name, row in factories.items()},
         factory_exports=factory_exports,
+        values={name: expr_from_json(value) for name, value in values.items()},
+        value_exports=value_exports,
+        returns_functions=frozenset(returns_functions),
     )
 
 

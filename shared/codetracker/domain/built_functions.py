@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from codetracker.domain.call_evaluation import CallEvaluator
 from codetracker.domain.call_values import Built, Factory, guard_holds
 from codetracker.domain.export_graph import DEFAULT, ExportGraph, ModuleLinks, Outcome
 from codetracker.domain.functions import with_parameters
@@ -37,18 +38,23 @@ def settle_built_functions(extracted: Mapping[str, FileExtraction]) -> dict[str,
         if links is None or not links.built:
             settled[path] = extraction
             continue
-        functions, unknown = set(links.functions), dict(links.unknown)
+        functions, unknown, others = set(links.functions), dict(links.unknown), set(links.not_functions)
         params: dict[str, tuple[ParamSyntax, ...]] = {}  # of the functions built with no literal
         for name, built in links.built.items():
             decided = factories.decide(path, built)
             if decided is False:
-                unknown[name] = built.reason
+                if built.reason:
+                    unknown[name] = built.reason
+                else:  # a value never taken for a function (`o.f`): recorded as before
+                    others.add(name)
                 continue
             functions.add(name)
             if decided is not True:
                 params[name] = decided
         records = tuple(_settled_record(f, functions, links.built, params) for f in extraction.functions)
-        links = replace(links, functions=frozenset(functions), unknown=unknown, built={})
+        links = replace(
+            links, functions=frozenset(functions), unknown=unknown, not_functions=frozenset(others), built={}
+        )
         settled[path] = replace(extraction, functions=tuple(f for f in records if f is not None), links=links)
     return settled
 
@@ -74,10 +80,27 @@ class _Factories:
         self._modules = modules
         self._graph = ExportGraph(modules)
         self._known: dict[tuple[str, str], bool] = {}
+        self._evaluator = CallEvaluator(modules, self._graph)
 
     def decide(self, file_path: str, built: Built) -> bool | tuple[ParamSyntax, ...]:
         """False: not shown to be a function; True: one, its parameters those of its record (a literal's);
-        else one built with no literal, and these are its parameters (the callee's returned literal's)."""
+        else one, and these are its parameters (those of the function literal the calls return).
+        The callees' factories decide first; the evaluation of the whole value where they do not show a
+        function, and for the parameters of the literal a call returns (lodash's `createCompounder(
+        function (result, word, index) {…})` returns `function (string) {…}`: Node's fn.length is 1)."""
+        if built.value is None:
+            return self._by_factories(file_path, built)
+        if not built.callees:
+            return self._evaluator.function_of(file_path, built.value)
+        decided = self._by_factories(file_path, built)
+        if decided is False:
+            return self._evaluator.function_of(file_path, built.value)
+        if decided is True and built.arguments is None:
+            evaluated = self._evaluator.function_of(file_path, built.value)
+            return evaluated if evaluated is not False else decided
+        return decided
+
+    def _by_factories(self, file_path: str, built: Built) -> bool | tuple[ParamSyntax, ...]:
         if built.arguments is None:
             return all(self.returns_function(file_path, callee, frozenset()) for callee in built.callees)
         (callee,) = built.callees

@@ -6,6 +6,8 @@
 a function whenever it is called with fewer curried arguments than its arity, which the call's literal
 arguments and the parameters' literal defaults show. Only comparisons of numbers, parameters and
 `.length` of array literals are evaluated; anything else is not shown.
+`Expr`: what a value is written as, as far as the evaluation of calls across files needs it
+(domain/call_evaluation.py): `bisector(ascending).right`, `createChalk()`, `setToString(overRest(…), …)`.
 
 Both parser backends build these from source text the same way (the helpers here), so they agree.
 """
@@ -25,6 +27,31 @@ SimpleValue = tuple[Any, ...]
 UNKNOWN_VALUE: SimpleValue = ("?",)
 
 
+# A value expression as nested tuples (JSON-able for the blob cache), by its first item:
+#   ("fn", params, returns, locals): a function literal or declaration; params: (source, identifier,
+#       default_source, is_rest) rows; returns: the expressions it returns, None when it may end without a
+#       return (or returns nothing); locals: (name, Expr) of the functions and `const`s its body declares
+#   ("ref", name) · ("call", callee, arguments) · ("get", object, property) · ("arg", index): `arguments[i]`
+#   ("either", a, b): `c ? a : b` · ("or", a, b): `a || b`, `a ?? b` · ("obj", ((key, Expr), …))
+#   ("falsy",): undefined, null, false · ("val",): a value that is no function (number, string, array, class)
+#   ("?", why): anything else
+Expr = tuple[Any, ...]
+EVALUATED = frozenset({"call", "get", "either", "or"})  # the kinds a value built by calls may be written as
+
+
+def unknown_expr(why: str) -> Expr:
+    return ("?", why)
+
+
+def expr_from_json(value: Any) -> Any:
+    """An Expr read back from JSON (lists → tuples, all the way down)."""
+    return tuple(expr_from_json(v) for v in value) if isinstance(value, list) else value
+
+
+def param_rows(params: Sequence[ParamSyntax]) -> tuple[tuple[Any, ...], ...]:
+    return tuple((p.source, p.identifier, p.default_source, p.is_rest) for p in params)
+
+
 @dataclass(frozen=True, slots=True)
 class Built:
     """`callees`: local names that must each be shown to return a function; `reason`: recorded when one is
@@ -35,6 +62,10 @@ class Built:
     callees: tuple[str, ...]
     reason: str
     arguments: tuple[SimpleValue, ...] | None = None
+    # The whole value as written, evaluated across files (domain/call_evaluation.py) when the callees
+    # alone do not show a function. With no callees it is all there is (`bisector(f).right`): `reason` ""
+    # then means the value was never taken for a function and stays recorded as none when not shown.
+    value: Expr | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from codetracker.domain.call_values import Built, Factory
+from codetracker.domain.call_values import Built, Expr, Factory
 
 DEFAULT = "default"
 NAMESPACE = "*"
@@ -64,6 +64,11 @@ class ModuleLinks:
     # `factory_exports`: exported name → local name.
     factories: Mapping[str, Factory] = field(default_factory=dict)
     factory_exports: Mapping[str, str] = field(default_factory=dict)
+    # What each top-level binding is written as (local name → Expr, domain/call_evaluation.py), the local
+    # name each export of a binding names, and the bindings whose JSDoc says `@returns {Function}`.
+    values: Mapping[str, Expr] = field(default_factory=dict)
+    value_exports: Mapping[str, str] = field(default_factory=dict)
+    returns_functions: frozenset[str] = frozenset()
 
 
 class Outcome(StrEnum):
@@ -133,6 +138,35 @@ class ExportGraph:
     def resolve_import(self, file_path: str, specifier: str, imported: str) -> ResolvedExport:
         """What `import { imported } from 'specifier'`, written in file_path, names."""
         return self._follow(file_path, specifier, imported, frozenset())
+
+    def declaration_of(self, file_path: str, specifier: str, imported: str) -> tuple[str, str] | None:
+        """(module, exported name) of the module whose own export `import { imported } from 'specifier'`,
+        written in file_path, names (re-exports and imported bindings followed), or None."""
+        return self._declaration(file_path, specifier, imported, frozenset())
+
+    def _declaration(
+        self, file_path: str, specifier: str, imported: str, path: frozenset[tuple[str, str]]
+    ) -> tuple[str, str] | None:
+        target = self._target(file_path, specifier)
+        if imported == NAMESPACE or target is None or (target, imported) in path:
+            return None
+        path = path | {(target, imported)}
+        links = self._modules[target]
+        local = links.local_exports.get(imported)
+        if local is not None and local in links.imports:
+            binding = links.imports[local]
+            return self._declaration(target, binding.specifier, binding.imported, path)
+        for re_export in links.re_exports:
+            if re_export.exported == imported:
+                return self._declaration(target, re_export.specifier, re_export.imported, path)
+        if imported in self._explicit_names(target):
+            return target, imported
+        if imported != DEFAULT and imported in self._star_names(target, frozenset()):
+            for star in links.star_specifiers:
+                found = self._declaration(target, star, imported, path)
+                if found is not None:
+                    return found
+        return None
 
     def export_names(self, file_path: str) -> list[str]:
         """Every name the module exports (stars expanded, ambiguous star names dropped), in a stable order."""

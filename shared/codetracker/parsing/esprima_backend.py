@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import gc
 import re
+from dataclasses import replace
 from typing import Any
 
-from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Factory, guard_of, simple_value
+from codetracker.domain.call_values import EVALUATED, UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
+from codetracker.parsing.esprima_values import EsprimaValues
 from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     identifier_name,
@@ -104,7 +106,7 @@ def _walk(source: str, program: Any) -> ModuleSyntax:
 class _Walk:
     """One parsed file: its top-level statements, reported to an ExportCollector."""
 
-    __slots__ = ("source", "collector")
+    __slots__ = ("source", "collector", "values")
 
     def __init__(self, source: str) -> None:
         self.source = source
@@ -112,6 +114,7 @@ class _Walk:
         self.collector: ExportCollector[Any] = ExportCollector(
             source, self.describe, early_errors=False, factory=self.factory_callees
         )
+        self.values = EsprimaValues(self)
 
     def text(self, node: Any) -> str:
         start, end = node.range
@@ -150,7 +153,7 @@ class _Walk:
                     collector.star_export(self.name(node.source))
             elif kind == "FunctionDeclaration":
                 if node.id is not None:
-                    self.bind(node.id, node, statement)
+                    self.bind(node.id, node, statement, value=self.values.function(node))
             elif kind == "VariableDeclaration":
                 self.declarators(node, statement, export_offset=None)
             elif kind == "ClassDeclaration":
@@ -171,6 +174,7 @@ class _Walk:
         alias: str | None = None,
         undecided: str | None = None,
         built: Any = None,
+        value: Expr | None = None,
     ) -> None:
         self.collector.bind(
             self.name(identifier),
@@ -182,6 +186,7 @@ class _Walk:
             alias=alias,
             undecided=undecided,
             built=built,
+            value=value,
         )
 
     def imported_name(self, specifier: Any) -> str:
@@ -215,7 +220,7 @@ class _Walk:
         kind = declaration.type
         if kind == "FunctionDeclaration":
             name = self.name(declaration.id)
-            self.bind(declaration.id, declaration, statement)
+            self.bind(declaration.id, declaration, statement, value=self.values.function(declaration))
             collector.export_function(name, name, NAMED, declaration, node.range[0], statement)
         elif kind == "VariableDeclaration":
             self.declarators(declaration, statement, export_offset=node.range[0])
@@ -231,7 +236,7 @@ class _Walk:
             function_id = getattr(value, "id", None)
             name = self.name(function_id) if function_id is not None else None
             if kind == "FunctionDeclaration" and function_id is not None:
-                self.bind(function_id, value, statement)
+                self.bind(function_id, value, statement, value=self.values.function(value))
             collector.export_function(DEFAULT, name, DEFAULT, value, node.range[0], statement)
         elif kind == "Identifier":
             collector.export_local(DEFAULT, self.name(value), DEFAULT, node.range[0], statement, in_clause=False)
@@ -240,10 +245,9 @@ class _Walk:
                 self.bind(value.id, None, statement)
             collector.export_name(DEFAULT, node.range[0])
         else:
-            reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
-            built = self.built_value(value, reason)
+            function, built = self.built_of(value, self.values.value(value), self.undecided_value(value))
             if built is not None:
-                collector.export_function(DEFAULT, None, DEFAULT, built[0], node.range[0], statement, built=built[1])
+                collector.export_function(DEFAULT, None, DEFAULT, function, node.range[0], statement, built=built)
             else:
                 collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
 
@@ -269,9 +273,9 @@ class _Walk:
             # `const parse = marked` (parentheses leave no node in ESTree)
             alias = self.name(value) if value is not None and value.type == "Identifier" else None
             built = None
+            expr = self.values.value(value) if value is not None else ("falsy",)
             if value is not None and function is None and alias is None:
-                found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
-                function, built = found if found is not None else (None, None)
+                function, built = self.built_of(value, expr, unknown)
             self.bind(
                 target,
                 function,
@@ -281,6 +285,7 @@ class _Walk:
                 alias=alias,
                 undecided=unknown,
                 built=built,
+                value=expr,
             )
             if export_offset is not None:
                 if function is not None:
@@ -289,6 +294,16 @@ class _Walk:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, target.range[0], unknown=unknown)
+
+    def built_of(self, value: Any, expr: Expr, unknown: str | None) -> tuple[Any, Built | None]:
+        """(function node, Built) of a value that may be a function built by calls, or (None, None)
+        (the tree-sitter backend's rule, the same: see its built_of)."""
+        found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
+        if found is not None:
+            return found[0], replace(found[1], value=expr)
+        if expr[0] in EVALUATED:
+            return CALL_RESULT, Built((), unknown or "", (), expr)
+        return None, None
 
     def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
         """A value that is a function when the callees around it return functions: (function node, Built)

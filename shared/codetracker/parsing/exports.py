@@ -22,11 +22,12 @@ repeated parameters of functions that are not exported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from codetracker.domain.call_values import Built, Factory
+from codetracker.domain.call_values import Built, Expr, Factory, unknown_expr
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
@@ -79,6 +80,7 @@ class _Binding(Generic[FunctionNode]):
     alias: str | None = None  # `const a = f`: the name of the binding whose value it takes
     undecided: str | None = None  # why its value may be a function one file cannot tell (a call)
     built: Built | None = None  # `function` is the innermost literal of a value built by calls, or CALL_RESULT
+    value: Expr | None = None  # what the binding is written as (domain/call_values.py)
 
 
 class _CallResult:
@@ -179,13 +181,15 @@ class ExportCollector(Generic[FunctionNode]):
         alias: str | None = None,
         undecided: str | None = None,
         built: Built | None = None,
+        value: Expr | None = None,
     ) -> None:
         """A top-level binding: to a function node, or (None) to anything else (imports included).
         `lexical`: declared by anything but `var`; `offset`: where the bound name is written;
         `declarator`: given for the names of a `const`/`let`/`var` list; `alias`: the identifier a
         declarator is initialised with (`const a = f`), which makes it whatever that name is bound to.
-        `built`: the function node is the innermost literal of a value built by calls (see Built)."""
-        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided, built)
+        `built`: the function node is the innermost literal of a value built by calls (see Built).
+        `value`: what it is written as, for the evaluation of calls across files."""
+        binding = _Binding(function, statement, lexical, offset, declarator, alias, undecided, built, value)
         bindings = self._bindings.get(name)
         if bindings is None:
             self._bindings[name] = [binding]
@@ -356,6 +360,7 @@ class ExportCollector(Generic[FunctionNode]):
             built=built,
             factories=factories,
             factory_exports=factory_exports,
+            **self._values(),
         )
         return ModuleSyntax(
             is_module=True,
@@ -377,6 +382,33 @@ class ExportCollector(Generic[FunctionNode]):
                 if factory is not None:
                     found[name] = factory
         return found
+
+    def _values(self) -> dict[str, Any]:
+        """ModuleLinks' `values`, `value_exports` and `returns_functions`: a name bound twice, or to what
+        the walk does not read (a class, a destructuring), is unknown; imports are not values."""
+        values: dict[str, Expr] = {}
+        documented: set[str] = set()
+        for name, bindings in self._bindings.items():
+            if name in self._imports:
+                continue
+            value = bindings[0].value if len(bindings) == 1 else unknown_expr("bound more than once")
+            values[name] = value if value is not None else unknown_expr("not read")
+            if value is not None and value[0] == "call":
+                jsdoc = self._declared_jsdoc(bindings[0].statement, bindings[0].declarator)
+                if jsdoc is not None and _RETURNS_FUNCTION.search(jsdoc):
+                    documented.add(name)
+        exports: dict[str, str] = {}
+        for export in self._exports:
+            if isinstance(export, _LocalExport):
+                exports[export.exported_name] = export.local_name
+            elif isinstance(export, _AliasExport):  # `export const a = b`: the binding a
+                exports[export.exported_name] = export.exported_name
+            elif export.local_name is not None:
+                exports[export.exported_name] = export.local_name
+            elif export.built is not None and export.built.value is not None:  # `export default f(…)`
+                values[_ANONYMOUS_DEFAULT] = export.built.value
+                exports[export.exported_name] = _ANONYMOUS_DEFAULT
+        return {"values": values, "value_exports": exports, "returns_functions": frozenset(documented)}
 
     def _link_value(self, export: _LocalExport | _AliasExport, local_exports: dict[str, str]) -> None:
         """An export of a local name that is no function of this file: an imported binding (followed
@@ -468,6 +500,11 @@ class ExportCollector(Generic[FunctionNode]):
         jsdoc = attached_jsdoc(self.source, gap_comments(self.source, gap_start, start), start)
         self._jsdoc[statement] = jsdoc
         return jsdoc
+
+
+# JSDoc saying a call returns a function: `@returns {Function}` (lodash's `setToString`).
+_RETURNS_FUNCTION = re.compile(r"@returns?\s*\{\s*Function\s*\}")
+_ANONYMOUS_DEFAULT = "*default"  # the local name of `export default <expression>` (no name can be it)
 
 
 def _repeated_parameters(bound_names: tuple[tuple[str, int], ...]) -> list[tuple[int, str]]:

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from typing import Any
 
-from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Factory, guard_of, simple_value
+from codetracker.domain.call_values import EVALUATED, UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
+from codetracker.parsing.tree_sitter_values import TreeSitterValues
 from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
@@ -191,7 +193,7 @@ class TreeSitterParser:
 class _TreeWalk:
     """One file: the top-level statements of its tree, reported to an ExportCollector."""
 
-    __slots__ = ("source", "backend", "pos", "collector", "root")
+    __slots__ = ("source", "backend", "pos", "collector", "root", "values")
     early_errors = True
     function_values = _FUNCTION_VALUES
     reads_built = True  # functions built by calls (parsing/built_values.py); JavaScript only
@@ -209,6 +211,7 @@ class _TreeWalk:
             factory=self.factory_callees if self.reads_built else None,
         )
         self.root: Any = None
+        self.values = TreeSitterValues(self)
 
     def text(self, node: Any) -> str:
         pos = self.pos
@@ -273,7 +276,8 @@ class _TreeWalk:
         elif kind in _FUNCTION_DECLARATIONS:
             name = node.child_by_field_name("name")
             if name is not None:
-                collector.bind(self.name(name), node, statement, lexical=True, offset=pos(name.start_byte))
+                value = self.values.function(node) if self.reads_built else None
+                collector.bind(self.name(name), node, statement, lexical=True, offset=pos(name.start_byte), value=value)
         elif kind in _VARIABLE_DECLARATIONS:
             self.declarators(node, statement, export_offset=None)
         elif kind == "class_declaration":
@@ -395,7 +399,9 @@ class _TreeWalk:
                 name_node = declaration.child_by_field_name("name")
                 name = self.name(name_node) if name_node is not None else None
                 if name is not None:
-                    collector.bind(name, declaration, statement, lexical=True, offset=pos(name_node.start_byte))
+                    value = self.values.function(declaration) if self.reads_built else None
+                    at = pos(name_node.start_byte)
+                    collector.bind(name, declaration, statement, lexical=True, offset=at, value=value)
                 if is_default:
                     collector.export_function(DEFAULT, name, DEFAULT, declaration, offset, statement)
                 elif name is not None:
@@ -425,10 +431,9 @@ class _TreeWalk:
             collector.export_local(DEFAULT, self.name(value), DEFAULT, offset, statement, in_clause=False)
         else:
             # A named `export default class C {}` arrives as a declaration (above); expressions bind nothing.
-            reason = self.undecided_value(value) or f"the value of {_snippet(self.text(value))}"
-            built = self.built_value(value, reason)
+            function, built = self.built_of(value, self.undecided_value(value))
             if built is not None:
-                collector.export_function(DEFAULT, None, DEFAULT, built[0], offset, statement, built=built[1])
+                collector.export_function(DEFAULT, None, DEFAULT, function, offset, statement, built=built)
             else:
                 collector.export_name(DEFAULT, offset, unknown=self.undecided_value(value))
 
@@ -472,15 +477,16 @@ class _TreeWalk:
                 continue
             name = self.name(target)
             function = self.function_value(declarator)
-            alias = unknown = built = None
+            alias = unknown = built = expr = None
+            if self.reads_built:
+                expr = self.values.value(function) if function is not None else ("falsy",)
             if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
                     alias = self.name(function)
                     function = None
                 else:
-                    value, unknown = function, self.undecided_value(function)
-                    found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
-                    function, built = found if found is not None else (None, None)
+                    unknown = self.undecided_value(function)
+                    function, built = self.built_of(function, unknown, expr)
             collector.bind(
                 name,
                 function,
@@ -491,6 +497,7 @@ class _TreeWalk:
                 alias=alias,
                 undecided=unknown,
                 built=built,
+                value=expr,
             )
             if export_offset is not None:
                 if function is not None:
@@ -506,6 +513,20 @@ class _TreeWalk:
         if value.type == "call_expression":
             return f"the value of a call: {_snippet(self.text(value.child_by_field_name('function')))}(…)"
         return None
+
+    def built_of(self, value: Any, unknown: str | None, expr: Expr | None = None) -> tuple[Any, Built | None]:
+        """(function node, Built) of a value that may be a function built by calls: the callees' rule
+        (built_value), with the whole value beside for the evaluation across files; a call, property read,
+        conditional or `||` that rule does not take is that value alone (CALL_RESULT). Else (None, None)."""
+        if not self.reads_built:
+            return None, None
+        expr = expr if expr is not None else self.values.value(value)
+        found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
+        if found is not None:
+            return found[0], replace(found[1], value=expr)
+        if expr[0] in EVALUATED:
+            return CALL_RESULT, Built((), unknown or "", (), expr)
+        return None, None
 
     def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
         """A value that is a function when the callees (local names) around it return functions:

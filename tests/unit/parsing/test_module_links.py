@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.call_values import Built, Guard
 from codetracker.domain.export_graph import ImportBinding, ReExport
 from codetracker.domain.extraction import extract_blob
@@ -45,7 +46,12 @@ def test_imports_re_exports_and_values(backend: ModuleParser) -> None:
     assert links.star_specifiers == ("./s.js",)
     assert links.not_functions == {"k", "K"}
     assert links.unknown == {"default": "'glob' is not declared in the module (a global)"}
-    assert links.built == {"made": Built(("factory",), "the value of a call: factory(…)", (("?",),))}
+    made = ("call", ("ref", "factory"), (("ref", "a"),))
+    assert links.built == {"made": Built(("factory",), "the value of a call: factory(…)", (("?",),), made)}
+    assert links.values["k"] == ("val",) and links.values["m"] == ("ref", "c") and links.values["made"] == made
+    assert links.values["f"] == ("fn", (), None, ())  # None: it may end without a return
+    exported = {"k": "k", "m": "m", "made": "made", "f": "f", "c": "c", "aa": "a", "default": "glob"}
+    assert links.value_exports == exported  # each export of a binding: the local name it names
 
 
 def test_backends_agree_on_links() -> None:
@@ -74,7 +80,9 @@ def test_a_local_bound_to_a_call_of_a_function_literal_is_built_undecided_until_
     syntax = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n")
     links = syntax.links
     assert links is not None
-    assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)")}
+    literal = ("fn", (("a", "a", None, False), ("b", "b", None, False)), None, ())
+    value = ("call", ("ref", "_curry2"), (literal,))
+    assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)", None, value)}
     assert not links.functions and not links.not_functions and not links.unknown
     assert [(e.local_name, [p.source for p in e.params]) for e in syntax.exports] == [("add", ["a", "b"])]
 
@@ -101,10 +109,20 @@ def test_values_built_around_function_literals(backend: ModuleParser) -> None:
         "either": (("_curry1", "_curry2"), None),
         "noLiteral": (("shuffler",), (("?",), ("num", 2.0), ("array", 0), ("?",))),
         "default": (("_curry2",), None),
+        # no callee's rule takes these: the whole value is evaluated across files (call_evaluation.py)
+        "member": ((), ()),
+        "half": ((), ()),
+        "flag": ((), ()),
     }
     assert links.built["noLiteral"].reason == "the value of a call: shuffler(…)"
-    assert links.unknown == {"member": "the value of a call: memo.wrap(…)"}
-    assert links.not_functions == {"half", "flag"}
+    assert links.built["member"].reason == "the value of a call: memo.wrap(…)"
+    assert links.built["half"].reason == links.built["flag"].reason == ""  # not undecided before either
+    assert links.built["flag"].value == ("or", ("ref", "ok"), ("fn", (), None, ()))
+    assert not links.unknown and not links.not_functions
+    settled = settle_built_functions({"m.js": extract_blob(BUILT.encode(), backend)})["m.js"].links
+    assert settled is not None
+    assert settled.unknown["member"] == "the value of a call: memo.wrap(…)"
+    assert {"half", "flag"} <= settled.not_functions
     params = {e.exported_name: [p.source for p in e.params] for e in syntax.exports}
     assert params == {
         "inner": ["fn", "list"],
@@ -112,6 +130,9 @@ def test_values_built_around_function_literals(backend: ModuleParser) -> None:
         "either": ["a"],
         "noLiteral": [],  # the function shuffler returns: filled in when decided (domain/built_functions.py)
         "default": ["a", "b"],
+        "member": [],
+        "half": [],
+        "flag": [],
     }
 
 

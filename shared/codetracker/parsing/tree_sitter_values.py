@@ -1,0 +1,235 @@
+"""Value expressions (domain/call_values.py `Expr`) of tree-sitter nodes: what a top-level binding is
+written as, for the evaluation of calls across files (domain/call_evaluation.py). The esprima backend builds
+the same from its nodes (parsing/esprima_values.py); the differential tests hold them equal."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from codetracker.domain.call_values import Expr, param_rows, unknown_expr
+from codetracker.domain.model import ParamSyntax
+from codetracker.parsing.source_text import string_literal_value
+from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts
+
+_FUNCTIONS = frozenset(
+    {
+        "function_expression",
+        "generator_function",
+        "arrow_function",
+        "function_declaration",
+        "generator_function_declaration",
+    }
+)
+_DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+_NOT_FUNCTIONS = frozenset({"number", "string", "template_string", "array", "regex", "true", "class"})
+_FALSY = frozenset({"null", "undefined", "false"})
+_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement", "labeled_statement"})
+
+
+class _Walk(Protocol):
+    def text(self, node: Any) -> str: ...
+    def name(self, node: Any) -> str: ...
+    def param(self, node: Any) -> ParamSyntax: ...
+    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]: ...
+    def terminates(self, node: Any) -> bool: ...
+
+
+def _named(node: Any) -> list[Any]:
+    return [child for child in node.named_children if child.type != "comment"]
+
+
+def _unparenthesized(node: Any) -> Any:
+    while node.type == "parenthesized_expression":
+        inner = _named(node)
+        if len(inner) != 1:
+            return node
+        node = inner[0]
+    return node
+
+
+class TreeSitterValues:
+    def __init__(self, walk: _Walk) -> None:
+        self.walk = walk
+
+    def value(self, node: Any, depth: int = 0) -> Expr:
+        if depth > MAX_EXPR_DEPTH:
+            return unknown_expr("nested too deep")
+        node = _unparenthesized(node)
+        kind = node.type
+        walk = self.walk
+        if kind in _FUNCTIONS:
+            return self.function(node, depth)
+        if kind == "identifier":
+            return ("ref", walk.name(node))
+        if kind == "call_expression":
+            return self.call(node, depth)
+        if kind == "member_expression":
+            key = node.child_by_field_name("property")
+            if key is None or key.type != "property_identifier" or _optional(node):
+                return unknown_expr("a computed property")
+            return ("get", self.value(node.child_by_field_name("object"), depth + 1), walk.name(key))
+        if kind == "subscript_expression":
+            return self.subscript(node, depth)
+        if kind == "ternary_expression":
+            consequence, alternative = node.child_by_field_name("consequence"), node.child_by_field_name("alternative")
+            return ("either", self.value(consequence, depth + 1), self.value(alternative, depth + 1))
+        if kind == "binary_expression":
+            operator = node.child_by_field_name("operator")
+            if operator is None or operator.type not in ("||", "??"):
+                return unknown_expr("`&&`") if operator is not None and operator.type == "&&" else ("val",)
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            return ("or", self.value(left, depth + 1), self.value(right, depth + 1))
+        if kind == "object":
+            return self.object(node, depth)
+        if kind in _FALSY:
+            return ("falsy",)
+        if kind == "unary_expression":
+            operator = node.child_by_field_name("operator")
+            return ("falsy",) if operator is not None and operator.type == "void" else ("val",)
+        if kind in _NOT_FUNCTIONS:
+            return ("val",)
+        return unknown_expr("not read")
+
+    def call(self, node: Any, depth: int) -> Expr:
+        arguments = node.child_by_field_name("arguments")
+        if arguments is None or arguments.type != "arguments" or _optional(node):
+            return unknown_expr("not read")
+        nodes = _named(arguments)
+        if any(a.type == "spread_element" for a in nodes):
+            return unknown_expr("a call with spread arguments")
+        callee = self.value(node.child_by_field_name("function"), depth + 1)
+        return ("call", callee, tuple(self.value(a, depth + 1) for a in nodes))
+
+    def subscript(self, node: Any, depth: int) -> Expr:
+        target, key = node.child_by_field_name("object"), node.child_by_field_name("index")
+        if key is None or _optional(node):
+            return unknown_expr("a computed property")
+        if key.type == "string":
+            return ("get", self.value(target, depth + 1), string_literal_value(self.walk.text(key)))
+        if target.type == "identifier" and self.walk.text(target) == "arguments" and key.type == "number":
+            text = self.walk.text(key)
+            if text.isdigit():
+                return ("arg", int(text))
+        return unknown_expr("a computed property")
+
+    def object(self, node: Any, depth: int) -> Expr:
+        properties: list[tuple[str, Expr]] = []
+        walk = self.walk
+        for item in _named(node):
+            kind = item.type
+            if kind == "shorthand_property_identifier":
+                properties.append((walk.name(item), ("ref", walk.name(item))))
+                continue
+            key = item.child_by_field_name("name" if kind == "method_definition" else "key")
+            if kind not in ("pair", "method_definition") or key is None:
+                return unknown_expr("an object with spread, computed or accessor properties")
+            if kind == "method_definition" and any(c.type in ("get", "set") for c in item.children):
+                return unknown_expr("an object with spread, computed or accessor properties")
+            if key.type == "property_identifier":
+                name = walk.name(key)
+            elif key.type == "string":
+                name = string_literal_value(walk.text(key))
+            elif key.type == "number":
+                return unknown_expr("an object with numeric keys")
+            else:
+                return unknown_expr("an object with spread, computed or accessor properties")
+            value = item if kind == "method_definition" else item.child_by_field_name("value")
+            properties.append(
+                (name, self.function(value, depth + 1) if value is item else self.value(value, depth + 1))
+            )
+        return ("obj", tuple(properties))
+
+    def function(self, node: Any, depth: int = 0) -> Expr:
+        """("fn", params, returns, locals) of a function literal, declaration or method."""
+        parameters = node.child_by_field_name("parameters")
+        if parameters is None:  # `x => …`
+            single = node.child_by_field_name("parameter")
+            nodes = [single] if single is not None else []
+        else:
+            nodes = _named(parameters)
+        params = param_rows([self.walk.param(p) for p in nodes])
+        body = node.child_by_field_name("body")
+        if body is None:
+            return ("fn", params, None, ())
+        if body.type != "statement_block":  # an arrow's expression body
+            return ("fn", params, (self.value(body, depth + 1),), ())
+        facts = BodyFacts()
+        pending = [(statement, True) for statement in reversed(_named(body))]
+        while pending:
+            statement, top = pending.pop()
+            self.statement(statement, top, facts, pending, depth)
+        returns = facts.returns_in_order() if self.walk.terminates(body) else None
+        return ("fn", params, returns, facts.locals())
+
+    def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
+        kind = node.type
+        walk = self.walk
+        if kind == "return_statement":
+            values = _named(node)
+            facts.returns.append((node.start_byte, self.value(values[0], depth + 1) if values else ("falsy",)))
+        elif kind in _DECLARATIONS:
+            name = node.child_by_field_name("name")
+            if name is not None:
+                facts.declare(walk.name(name), self.function(node, depth + 1) if top else None)
+        elif kind in ("lexical_declaration", "variable_declaration"):
+            constant = top and node.child(0) is not None and node.child(0).type == "const"
+            for declarator in _named(node):
+                target = declarator.child_by_field_name("name")
+                if declarator.type != "variable_declarator" or target is None:
+                    continue
+                init = declarator.child_by_field_name("value")
+                known = constant and target.type == "identifier" and init is not None
+                for name, _ in walk.pattern_names(target):
+                    facts.declare(name, self.value(init, depth + 1) if known else None)
+        elif kind == "class_declaration":
+            name = node.child_by_field_name("name")
+            if name is not None:
+                facts.declare(walk.name(name), ("val",))
+        elif kind == "expression_statement":
+            expression = _named(node)
+            if expression and expression[0].type == "assignment_expression":
+                left = expression[0].child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    facts.declare(walk.name(left), None)
+        elif kind == "statement_block":
+            pending.extend((s, False) for s in reversed(_named(node)))
+        elif kind == "if_statement":
+            for field in ("alternative", "consequence"):
+                branch = node.child_by_field_name(field)
+                if branch is not None:
+                    pending.extend((s, False) for s in reversed(_named(branch) if field == "alternative" else [branch]))
+        elif kind == "switch_statement":
+            body = node.child_by_field_name("body")
+            cases = _named(body) if body is not None else []
+            pending.extend(
+                (s, False)
+                for case in reversed(cases)
+                for s in reversed([s for s in case.children_by_field_name("body") if s.type != "comment"])
+            )
+        elif kind == "try_statement":
+            handler = node.child_by_field_name("handler")
+            for part in (node.child_by_field_name("finalizer"), handler, node.child_by_field_name("body")):
+                if part is not None:
+                    inner = part.child_by_field_name("body") if part.type != "statement_block" else part
+                    if inner is not None:
+                        pending.append((inner, False))
+            parameter = handler.child_by_field_name("parameter") if handler is not None else None
+            if parameter is not None:
+                for name, _ in walk.pattern_names(parameter):
+                    facts.declare(name, None)
+        elif kind in _LOOPS:
+            body = node.child_by_field_name("body")
+            if body is not None:
+                pending.append((body, False))
+            head = node.child_by_field_name("initializer")
+            if head is not None and head.type in ("lexical_declaration", "variable_declaration"):
+                pending.append((head, False))
+            left = node.child_by_field_name("left") if node.child_by_field_name("kind") is not None else None
+            if left is not None:
+                for name, _ in walk.pattern_names(left):
+                    facts.declare(name, None)
+
+
+def _optional(node: Any) -> bool:
+    """`a?.b`, `a?.[k]`, `f?.()`: read as unknown (the esprima backend does not read them either)."""
+    return any(child.type == "optional_chain" for child in node.children)

@@ -1,0 +1,27 @@
+"""What both backends gather from a function body for its value expression (domain/call_values.py
+`Expr`): its returns in source order and the names its body declares (parsing/esprima_values.py and
+parsing/tree_sitter_values.py walk their own trees into this)."""
+
+from __future__ import annotations
+
+from codetracker.domain.call_values import Expr, unknown_expr
+
+MAX_EXPR_DEPTH = 8  # value expressions nest at most this deep (deeper: unknown)
+
+
+class BodyFacts:
+    def __init__(self) -> None:
+        self.returns: list[tuple[int, Expr]] = []  # (offset, what it returns)
+        self._locals: dict[str, Expr] = {}
+
+    def declare(self, name: str, value: Expr | None) -> None:
+        """A name the body binds: to `value` (a `const` or a function declared at its top level), else
+        (None: a `var`, a `let`, a nested declaration, an assignment) to something not read. Twice: unknown."""
+        known = value if value is not None and name not in self._locals else None
+        self._locals[name] = known if known is not None else unknown_expr("may be reassigned")
+
+    def returns_in_order(self) -> tuple[Expr, ...]:
+        return tuple(value for _, value in sorted(self.returns, key=lambda r: r[0]))
+
+    def locals(self) -> tuple[tuple[str, Expr], ...]:
+        return tuple(sorted(self._locals.items()))
