@@ -511,7 +511,8 @@ class _TreeWalk:
         """Why an exported value that is no function literal may still be a function we cannot decide
         (the value of a call), or None: a value that is none (objects, literals, classes…)."""
         if value.type == "call_expression":
-            return f"the value of a call: {_snippet(self.text(value.child_by_field_name('function')))}(…)"
+            callee = _unparenthesized(value.child_by_field_name("function"))  # as esprima's ranges leave it
+            return f"the value of a call: {_snippet(self.text(callee))}(…)"
         return None
 
     def built_of(self, value: Any, unknown: str | None, expr: Expr | None = None) -> tuple[Any, Built | None]:
