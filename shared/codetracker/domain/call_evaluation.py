@@ -13,8 +13,9 @@ Shown to be a function only when every possible value is one. Two things stand i
 follow: a binding whose JSDoc says `@returns {Function}` (lodash's `setToString`) returns functions where
 its returns are unknown, and a short list of well-known built-ins (`Array.isArray`) are functions. The
 parameters are those of the function literals returned, when they all agree (Node's `fn.length` is theirs).
-Bounded: calls nest at most _MAX_DEPTH deep, a binding met again on its own path is unknown, and a value
-may be at most _MAX_CHOICES things.
+Never followed: what an async function or a generator returns (a promise, an iterator), `this`, `new`.
+Bounded: calls nest at most _MAX_DEPTH deep, a binding met again on its own path is unknown, a value may be
+at most _MAX_CHOICES things, and one value's evaluation takes at most _MAX_STEPS steps.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from codetracker.domain.model import ParamSyntax
 _MAX_DEPTH = 24
 _MAX_CHOICES = 8
 _MAX_MODULE_CHAIN = 40
+_MAX_STEPS = 20_000  # expressions evaluated for one value (calls may fan out): then unknown
 
 # Well-known built-in functions read as properties of globals: `var isArray = Array.isArray`.
 BUILTIN_FUNCTIONS = frozenset(
@@ -110,6 +112,7 @@ class _Global:
 
 
 _OPAQUE_FUNCTION = _Function(None)
+_ARROW, _ASYNC, _GENERATOR = "arrow", "async", "generator"  # kinds of ("fn", …) (parsing/value_walk.py)
 Values = tuple[Any, ...]
 
 
@@ -121,10 +124,12 @@ class CallEvaluator:
         self._graph = graph
         self._bindings: dict[tuple[str, str], Values] = {}
         self._active: list[tuple[str, str]] = []
+        self._steps = 0
 
     def function_of(self, file_path: str, expr: Expr) -> bool | tuple[ParamSyntax, ...]:
         """False: not shown to be a function; True: a function whose parameters are not known; else its
         parameters (those of every function literal it may be, all the same)."""
+        self._steps = 0
         values = self._values(expr, _Scope(file_path), 0)
         if not values or not all(isinstance(v, _Function) for v in values):
             return False
@@ -135,8 +140,9 @@ class CallEvaluator:
         return tuple(ParamSyntax(source, identifier, default, rest) for source, identifier, default, rest in rows)
 
     def _values(self, expr: Expr, scope: _Scope, depth: int) -> Values:
-        if depth > _MAX_DEPTH:
-            return (_Unknown("calls nested too deep"),)
+        self._steps += 1
+        if depth > _MAX_DEPTH or self._steps > _MAX_STEPS:
+            return (_Unknown("calls nested too deep, or too many"),)
         kind = expr[0]
         if kind == "fn":
             return (_Function(expr, scope),)
@@ -186,11 +192,14 @@ class CallEvaluator:
 
     def _call(self, function: _Function, arguments: tuple[Values, ...], depth: int) -> Values:
         assert function.expr is not None and function.scope is not None
-        _, params, returns, declared_locals = function.expr
-        if returns is None:
-            found: Values = (_Unknown("a function that may end without returning a value"),)
-        else:
-            scope = _Scope(function.scope.file_path, {}, function.scope, arguments)
+        _, params, returns, declared_locals, kind = function.expr
+        if kind in (_ASYNC, _GENERATOR):
+            found: Values = (_Unknown("an async function or a generator: a promise or an iterator"),)
+        elif returns is None:
+            found = (_Unknown("a function that may end without returning a value"),)
+        else:  # an arrow has no `arguments` of its own: `arguments[i]` is its enclosing function's
+            own = arguments if kind != _ARROW else None
+            scope = _Scope(function.scope.file_path, {}, function.scope, own)
             for index, (_source, identifier, default, rest) in enumerate(params):
                 if identifier is None:  # a destructuring pattern: the names it binds are not read
                     return (_Unknown("a function with a destructured parameter"),)

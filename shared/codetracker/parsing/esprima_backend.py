@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import gc
 import re
-from dataclasses import replace
 from typing import Any
 
-from codetracker.domain.call_values import EVALUATED, UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
+from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.esprima_values import EsprimaValues
-from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.exports import (
+    CALL_RESULT,
+    DEFAULT,
+    NAMED,
+    Declarator,
+    ExportCollector,
+    FunctionShape,
+    with_value,
+)
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,
@@ -298,12 +305,9 @@ class _Walk:
     def built_of(self, value: Any, expr: Expr, unknown: str | None) -> tuple[Any, Built | None]:
         """(function node, Built) of a value that may be a function built by calls, or (None, None)
         (the tree-sitter backend's rule, the same: see its built_of)."""
-        found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
-        if found is not None:
-            return found[0], replace(found[1], value=expr)
-        if expr[0] in EVALUATED:
-            return CALL_RESULT, Built((), unknown or "", (), expr)
-        return None, None
+        return with_value(
+            self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
+        )
 
     def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
         """A value that is a function when the callees around it return functions: (function node, Built)
@@ -352,6 +356,8 @@ class _Walk:
         guarded (the tree-sitter backend's rule, the same: see its factory_callees)."""
         body = function.body
         shape = self.describe(function)
+        if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
+            return None
         parameters = {name for name, _ in shape.bound_names}
         returns: list[Any] = []
         inner: set[str] = set()

@@ -8,7 +8,15 @@ from typing import Any, Protocol
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
 from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts
+from codetracker.parsing.value_walk import (
+    ARROW,
+    ASYNC,
+    FUNCTION,
+    GENERATOR,
+    MAX_EXPR_DEPTH,
+    BodyFacts,
+    function_expr,
+)
 
 _FUNCTIONS = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _NOT_FUNCTIONS = frozenset({"ArrayExpression", "TemplateLiteral", "ClassExpression", "BinaryExpression"})
@@ -89,18 +97,18 @@ class EsprimaValues:
         return ("obj", tuple(properties))
 
     def function(self, node: Any, depth: int = 0) -> Expr:
-        """("fn", params, returns, locals) of a function literal or declaration."""
+        """("fn", params, returns, locals, kind) of a function literal or declaration."""
         params = param_rows([self.walk.param(p) for p in node.params])
+        kind = GENERATOR if node.generator else ASYNC if node.isAsync else FUNCTION
+        kind = ARROW if kind == FUNCTION and node.type == "ArrowFunctionExpression" else kind
         body = node.body
         if body.type != "BlockStatement":  # an arrow's expression body
-            return ("fn", params, (self.value(body, depth + 1),), ())
-        facts = BodyFacts()
-        pending = [(statement, True) for statement in reversed(body.body)]
-        while pending:
-            statement, top = pending.pop()
+            return ("fn", params, (self.value(body, depth + 1),), (), kind)
+
+        def visit(statement: Any, top: bool, facts: BodyFacts, pending: list[Any]) -> None:
             self.statement(statement, top, facts, pending, depth)
-        returns = facts.returns_in_order() if self.walk.terminates(body) else None
-        return ("fn", params, returns, facts.locals())
+
+        return function_expr(params, kind, body.body, self.walk.terminates(body), visit)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
         kind = node.type
@@ -122,7 +130,7 @@ class EsprimaValues:
                 facts.declare(walk.name(node.id), ("val",))
         elif kind == "ExpressionStatement":
             expression = node.expression
-            if expression.type == "AssignmentExpression" and expression.left.type == "Identifier":
+            if expression.type == "AssignmentExpression" and expression.left.type == "Identifier":  # `=`, `+=`…
                 facts.declare(walk.name(expression.left), None)
         elif kind == "BlockStatement":
             pending.extend((s, False) for s in reversed(node.body))

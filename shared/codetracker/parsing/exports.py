@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from codetracker.domain.call_values import Built, Expr, Factory, unknown_expr
+from codetracker.domain.call_values import EVALUATED, Built, Expr, Factory, unknown_expr
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
@@ -89,6 +89,20 @@ class _CallResult:
 
 
 CALL_RESULT = _CallResult()
+
+
+def with_value(found: tuple[Any, Built] | None, expr: Expr, unknown: str | None) -> tuple[Any, Built | None]:
+    """(function node, Built) of a value that may be a function built by calls: what the callees' rule
+    found (a backend's built_value), with the whole value beside for the evaluation across files; a call,
+    property read, conditional or `||` that rule does not take is that value alone (CALL_RESULT, no
+    callees; `unknown` its reason, "" when such a value was never undecided). Else (None, None)."""
+    if found is not None:
+        return found[0], replace(found[1], value=expr)
+    if expr[0] in EVALUATED:
+        return CALL_RESULT, Built((), unknown or "", (), expr)
+    return None, None
+
+
 _NO_SHAPE = FunctionShape(is_async=False, is_generator=False, params=())  # a call's result: params unknown
 
 

@@ -21,14 +21,21 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import replace
 from typing import Any
 
-from codetracker.domain.call_values import EVALUATED, UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
+from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
 from codetracker.parsing.tree_sitter_values import TreeSitterValues
-from codetracker.parsing.exports import CALL_RESULT, DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.exports import (
+    CALL_RESULT,
+    DEFAULT,
+    NAMED,
+    Declarator,
+    ExportCollector,
+    FunctionShape,
+    with_value,
+)
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
     ClauseSyntaxError,
@@ -522,12 +529,9 @@ class _TreeWalk:
         if not self.reads_built:
             return None, None
         expr = expr if expr is not None else self.values.value(value)
-        found = self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}")
-        if found is not None:
-            return found[0], replace(found[1], value=expr)
-        if expr[0] in EVALUATED:
-            return CALL_RESULT, Built((), unknown or "", (), expr)
-        return None, None
+        return with_value(
+            self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
+        )
 
     def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
         """A value that is a function when the callees (local names) around it return functions:
@@ -596,6 +600,8 @@ class _TreeWalk:
         if body is None:
             return None
         shape = self.describe(function)
+        if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
+            return None
         parameters = {name for name, _ in shape.bound_names}
         returns: list[Any] = []
         inner: set[str] = set()

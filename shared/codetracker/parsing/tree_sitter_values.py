@@ -9,7 +9,15 @@ from typing import Any, Protocol
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
 from codetracker.domain.model import ParamSyntax
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts
+from codetracker.parsing.value_walk import (
+    ARROW,
+    ASYNC,
+    FUNCTION,
+    GENERATOR,
+    MAX_EXPR_DEPTH,
+    BodyFacts,
+    function_expr,
+)
 
 _FUNCTIONS = frozenset(
     {
@@ -21,6 +29,7 @@ _FUNCTIONS = frozenset(
     }
 )
 _DECLARATIONS = frozenset({"function_declaration", "generator_function_declaration"})
+_GENERATORS = frozenset({"generator_function", "generator_function_declaration"})
 _NOT_FUNCTIONS = frozenset({"number", "string", "template_string", "array", "regex", "true", "class"})
 _FALSY = frozenset({"null", "undefined", "false"})
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement", "labeled_statement"})
@@ -140,7 +149,7 @@ class TreeSitterValues:
         return ("obj", tuple(properties))
 
     def function(self, node: Any, depth: int = 0) -> Expr:
-        """("fn", params, returns, locals) of a function literal, declaration or method."""
+        """("fn", params, returns, locals, kind) of a function literal, declaration or method."""
         parameters = node.child_by_field_name("parameters")
         if parameters is None:  # `x => …`
             single = node.child_by_field_name("parameter")
@@ -148,18 +157,19 @@ class TreeSitterValues:
         else:
             nodes = _named(parameters)
         params = param_rows([self.walk.param(p) for p in nodes])
+        tokens = {child.type for child in node.children if not child.is_named}
+        kind = GENERATOR if node.type in _GENERATORS or "*" in tokens else ASYNC if "async" in tokens else FUNCTION
+        kind = ARROW if kind == FUNCTION and node.type == "arrow_function" else kind
         body = node.child_by_field_name("body")
         if body is None:
-            return ("fn", params, None, ())
+            return ("fn", params, None, (), kind)
         if body.type != "statement_block":  # an arrow's expression body
-            return ("fn", params, (self.value(body, depth + 1),), ())
-        facts = BodyFacts()
-        pending = [(statement, True) for statement in reversed(_named(body))]
-        while pending:
-            statement, top = pending.pop()
+            return ("fn", params, (self.value(body, depth + 1),), (), kind)
+
+        def visit(statement: Any, top: bool, facts: BodyFacts, pending: list[Any]) -> None:
             self.statement(statement, top, facts, pending, depth)
-        returns = facts.returns_in_order() if self.walk.terminates(body) else None
-        return ("fn", params, returns, facts.locals())
+
+        return function_expr(params, kind, _named(body), self.walk.terminates(body), visit)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
         kind = node.type
@@ -187,7 +197,7 @@ class TreeSitterValues:
                 facts.declare(walk.name(name), ("val",))
         elif kind == "expression_statement":
             expression = _named(node)
-            if expression and expression[0].type == "assignment_expression":
+            if expression and expression[0].type in ("assignment_expression", "augmented_assignment_expression"):
                 left = expression[0].child_by_field_name("left")
                 if left is not None and left.type == "identifier":
                     facts.declare(walk.name(left), None)

@@ -4,6 +4,9 @@ parsing/tree_sitter_values.py walk their own trees into this)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from codetracker.domain.call_values import Expr, unknown_expr
 
 MAX_EXPR_DEPTH = 8  # value expressions nest at most this deep (deeper: unknown)
@@ -25,3 +28,23 @@ class BodyFacts:
 
     def locals(self) -> tuple[tuple[str, Expr], ...]:
         return tuple(sorted(self._locals.items()))
+
+
+# How a function is called: a plain function, an arrow (no `arguments` of its own), or an async function
+# or generator (a call returns a promise or an iterator, never what its body returns).
+FUNCTION, ARROW, ASYNC, GENERATOR = "function", "arrow", "async", "generator"
+
+Visit = Callable[[Any, bool, BodyFacts, list[tuple[Any, bool]]], None]
+
+
+def function_expr(
+    params: tuple[Any, ...], kind: str, statements: Sequence[Any], terminates: bool, visit: Visit
+) -> Expr:
+    """("fn", params, returns, locals, kind) of a function whose body is these statements: `visit` reads
+    one statement (top: directly in the body) into the facts and queues the statements it holds."""
+    facts = BodyFacts()
+    pending = [(statement, True) for statement in reversed(statements)]
+    while pending:
+        statement, top = pending.pop()
+        visit(statement, top, facts, pending)
+    return ("fn", params, facts.returns_in_order() if terminates else None, facts.locals(), kind)

@@ -103,6 +103,11 @@ CHALK = {
         "export const viaDestructured = destructured({ fn: () => 1 });\n"
         "export const maybe = mayFallOff(1);\nexport const endless = loop(1);\n"
         "export const passed = ((fn) => fn)(() => 1);\n"
+        "async function later() {\n  return () => 1;\n}\nexport const promised = later();\n"
+        "function* steps() {\n  return () => 1;\n}\nexport const iterator = steps();\n"
+        "function outer(a) {\n  return ((b) => arguments[0])(() => 1);\n}\n"
+        "export const outerArgument = outer(1);\nexport const outerFunction = outer(() => 2);\n"
+        "let later2 = 1;\nlater2 += 1;\n"
         "export default chalk;\n"
     ),
 }
@@ -154,7 +159,12 @@ def test_d3_properties_of_a_call_value(backend: str) -> None:
 @pytest.mark.parametrize("backend", ["tree-sitter", "esprima"])
 def test_chalk_factories_and_what_stays_undecided(backend: str) -> None:
     index = _settled(CHALK, backend)["index.js"]
-    assert _functions(index) == {"chalkStderr": ["...strings"], "passed": [], "chalk": ["...strings"]}
+    assert _functions(index) == {
+        "chalkStderr": ["...strings"],
+        "passed": [],
+        "outerFunction": [],  # `arguments` in an arrow: its enclosing function's
+        "chalk": ["...strings"],
+    }
     assert index.links is not None
     assert index.links.unknown == {
         "notFunction": "the value of a call: reassigned(…)",  # a `let` may be anything by then
@@ -162,6 +172,9 @@ def test_chalk_factories_and_what_stays_undecided(backend: str) -> None:
         "viaDestructured": "the value of a call: destructured(…)",
         "maybe": "the value of a call: mayFallOff(…)",
         "endless": "the value of a call: loop(…)",
+        "promised": "the value of a call: later(…)",  # a promise
+        "iterator": "the value of a call: steps(…)",
+        "outerArgument": "the value of a call: outer(…)",
     }
 
 

@@ -49,7 +49,7 @@ def test_imports_re_exports_and_values(backend: ModuleParser) -> None:
     made = ("call", ("ref", "factory"), (("ref", "a"),))
     assert links.built == {"made": Built(("factory",), "the value of a call: factory(…)", (("?",),), made)}
     assert links.values["k"] == ("val",) and links.values["m"] == ("ref", "c") and links.values["made"] == made
-    assert links.values["f"] == ("fn", (), None, ())  # None: it may end without a return
+    assert links.values["f"] == ("fn", (), None, (), "function")  # None: it may end without a return
     exported = {"k": "k", "m": "m", "made": "made", "f": "f", "c": "c", "aa": "a", "default": "glob"}
     assert links.value_exports == exported  # each export of a binding: the local name it names
 
@@ -80,7 +80,7 @@ def test_a_local_bound_to_a_call_of_a_function_literal_is_built_undecided_until_
     syntax = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n")
     links = syntax.links
     assert links is not None
-    literal = ("fn", (("a", "a", None, False), ("b", "b", None, False)), None, ())
+    literal = ("fn", (("a", "a", None, False), ("b", "b", None, False)), None, (), "function")
     value = ("call", ("ref", "_curry2"), (literal,))
     assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)", None, value)}
     assert not links.functions and not links.not_functions and not links.unknown
@@ -117,7 +117,7 @@ def test_values_built_around_function_literals(backend: ModuleParser) -> None:
     assert links.built["noLiteral"].reason == "the value of a call: shuffler(…)"
     assert links.built["member"].reason == "the value of a call: memo.wrap(…)"
     assert links.built["half"].reason == links.built["flag"].reason == ""  # not undecided before either
-    assert links.built["flag"].value == ("or", ("ref", "ok"), ("fn", (), None, ()))
+    assert links.built["flag"].value == ("or", ("ref", "ok"), ("fn", (), None, (), "function"))
     assert not links.unknown and not links.not_functions
     settled = settle_built_functions({"m.js": extract_blob(BUILT.encode(), backend)})["m.js"].links
     assert settled is not None
