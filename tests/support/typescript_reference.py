@@ -200,6 +200,7 @@ def _declaration_path(source: str) -> str:
 
 
 def compare(folder: Path, files: list[str]) -> Scores:
+    from codetracker.domain.built_functions import settle_built_functions
     from codetracker.domain.extraction import extract_blob
     from codetracker.domain.selection import source_dialect
     from codetracker.parsing import get_parser
@@ -208,8 +209,11 @@ def compare(folder: Path, files: list[str]) -> Scores:
     emitted = emit_declarations(folder, files)
     annotated = annotations(folder, files)
     scores = Scores(files=len(files))
+    # As a scan reads them: values built by calls decided across the package's files.
+    extracted = {file: extract_blob((folder / file).read_bytes(), parser, source_dialect(file)) for file in files}
+    settled = settle_built_functions(extracted)
     for file in files:
-        ours = extract_blob((folder / file).read_bytes(), parser, source_dialect(file)).functions
+        ours = settled[file].functions
         declaration = emitted / _declaration_path(file)
         theirs = extract_blob(declaration.read_bytes(), parser, "typescript").functions if declaration.exists() else ()
         written = annotated.get(file, {})

@@ -13,7 +13,8 @@ Shown to be a function only when every possible value is one. Two things stand i
 follow: a binding whose JSDoc says `@returns {Function}` (lodash's `setToString`) returns functions where
 its returns are unknown, and a short list of well-known built-ins (`Array.isArray`) are functions. The
 parameters are those of the function literals returned, when they all agree (Node's `fn.length` is theirs).
-Never followed: what an async function or a generator returns (a promise, an iterator), `this`, `new`.
+Never followed: what an async function or a generator returns (a promise, an iterator), `this`, `new`, a
+local given a `prototype` (a constructor being built: the backends report it unknown).
 Bounded: calls nest at most _MAX_DEPTH deep, a binding met again on its own path is unknown, a value may be
 at most _MAX_CHOICES things, and one value's evaluation takes at most _MAX_STEPS steps.
 """
@@ -137,7 +138,7 @@ class CallEvaluator:
         if len(shown) != 1:
             return True
         (rows,) = shown
-        return tuple(ParamSyntax(source, identifier, default, rest) for source, identifier, default, rest in rows)
+        return tuple(ParamSyntax(*row) for row in rows)
 
     def _values(self, expr: Expr, scope: _Scope, depth: int) -> Values:
         self._steps += 1
@@ -200,7 +201,7 @@ class CallEvaluator:
         else:  # an arrow has no `arguments` of its own: `arguments[i]` is its enclosing function's
             own = arguments if kind != _ARROW else None
             scope = _Scope(function.scope.file_path, {}, function.scope, own)
-            for index, (_source, identifier, default, rest) in enumerate(params):
+            for index, (_source, identifier, default, rest, _annotation, _optional) in enumerate(params):
                 if identifier is None:  # a destructuring pattern: the names it binds are not read
                     return (_Unknown("a function with a destructured parameter"),)
                 if rest:

@@ -28,10 +28,10 @@ UNKNOWN_VALUE: SimpleValue = ("?",)
 
 
 # A value expression as nested tuples (JSON-able for the blob cache), by its first item:
-#   ("fn", params, returns, locals, kind): a function literal or declaration; params: (source, identifier,
-#       default_source, is_rest) rows; returns: the expressions it returns, None when it may end without a
-#       return; locals: (name, Expr) of the functions and `const`s its body declares (anything else it
-#       declares or assigns: unknown); kind: "function", "arrow", "async" or "generator"
+#   ("fn", params, returns, locals, kind): a function literal or declaration; params: param_rows();
+#       returns: the expressions it returns, None when it may end without a return; locals: (name, Expr) of
+#       the functions and `const`s its body declares (anything else it declares or assigns: unknown);
+#       kind: "function", "arrow", "async" or "generator"
 #   ("ref", name) · ("call", callee, arguments) · ("get", object, property) · ("arg", index): `arguments[i]`
 #   ("either", a, b): `c ? a : b` · ("or", a, b): `a || b`, `a ?? b` · ("obj", ((key, Expr), …))
 #   ("falsy",): undefined, null, false · ("val",): a value that is no function (number, string, array, class)
@@ -50,7 +50,8 @@ def expr_from_json(value: Any) -> Any:
 
 
 def param_rows(params: Sequence[ParamSyntax]) -> tuple[tuple[Any, ...], ...]:
-    return tuple((p.source, p.identifier, p.default_source, p.is_rest) for p in params)
+    """ParamSyntax fields as a row: (source, identifier, default_source, is_rest, annotation, is_optional)."""
+    return tuple((p.source, p.identifier, p.default_source, p.is_rest, p.annotation, p.is_optional) for p in params)
 
 
 @dataclass(frozen=True, slots=True)

@@ -130,8 +130,10 @@ class EsprimaValues:
                 facts.declare(walk.name(node.id), ("val",))
         elif kind == "ExpressionStatement":
             expression = node.expression
-            if expression.type == "AssignmentExpression" and expression.left.type == "Identifier":  # `=`, `+=`…
-                facts.declare(walk.name(expression.left), None)
+            if expression.type == "AssignmentExpression":
+                target = _assigned(expression.left)
+                if target is not None:
+                    facts.declare(walk.name(target), None)
         elif kind == "BlockStatement":
             pending.extend((s, False) for s in reversed(node.body))
         elif kind == "IfStatement":
@@ -149,3 +151,17 @@ class EsprimaValues:
             head = getattr(node, "init", None) or getattr(node, "left", None)
             if head is not None and head.type == "VariableDeclaration":
                 pending.append((head, False))
+
+
+def _assigned(left: Any) -> Any:
+    """The local an assignment makes unknown: `x = …` (`+=`…), and `x.prototype = …`,
+    `x.prototype.y = …` (a constructor being built: not taken for a plain function)."""
+    if left.type == "Identifier":
+        return left
+    for _ in range(2):
+        if left.type != "MemberExpression" or left.computed:
+            return None
+        if left.property.type == "Identifier" and left.property.name == "prototype":
+            return left.object if left.object.type == "Identifier" else None
+        left = left.object
+    return None

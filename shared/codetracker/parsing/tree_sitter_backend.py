@@ -203,7 +203,6 @@ class _TreeWalk:
     __slots__ = ("source", "backend", "pos", "collector", "root", "values")
     early_errors = True
     function_values = _FUNCTION_VALUES
-    reads_built = True  # functions built by calls (parsing/built_values.py); JavaScript only
 
     def __init__(self, source: str, data: bytes, backend: TreeSitterParser) -> None:
         self.source = source
@@ -215,7 +214,7 @@ class _TreeWalk:
             self.describe,
             early_errors=self.early_errors,
             nested_var_names=self.nested_var_names,
-            factory=self.factory_callees if self.reads_built else None,
+            factory=self.factory_callees,
         )
         self.root: Any = None
         self.values = TreeSitterValues(self)
@@ -283,7 +282,7 @@ class _TreeWalk:
         elif kind in _FUNCTION_DECLARATIONS:
             name = node.child_by_field_name("name")
             if name is not None:
-                value = self.values.function(node) if self.reads_built else None
+                value = self.values.function(node)
                 collector.bind(self.name(name), node, statement, lexical=True, offset=pos(name.start_byte), value=value)
         elif kind in _VARIABLE_DECLARATIONS:
             self.declarators(node, statement, export_offset=None)
@@ -406,7 +405,7 @@ class _TreeWalk:
                 name_node = declaration.child_by_field_name("name")
                 name = self.name(name_node) if name_node is not None else None
                 if name is not None:
-                    value = self.values.function(declaration) if self.reads_built else None
+                    value = self.values.function(declaration)
                     at = pos(name_node.start_byte)
                     collector.bind(name, declaration, statement, lexical=True, offset=at, value=value)
                 if is_default:
@@ -484,9 +483,8 @@ class _TreeWalk:
                 continue
             name = self.name(target)
             function = self.function_value(declarator)
-            alias = unknown = built = expr = None
-            if self.reads_built:
-                expr = self.values.value(function) if function is not None else ("falsy",)
+            alias = unknown = built = None
+            expr = self.values.value(function) if function is not None else ("falsy",)
             if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
                     alias = self.name(function)
@@ -526,8 +524,6 @@ class _TreeWalk:
         """(function node, Built) of a value that may be a function built by calls: the callees' rule
         (built_value), with the whole value beside for the evaluation across files; a call, property read,
         conditional or `||` that rule does not take is that value alone (CALL_RESULT). Else (None, None)."""
-        if not self.reads_built:
-            return None, None
         expr = expr if expr is not None else self.values.value(value)
         return with_value(
             self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
@@ -539,8 +535,6 @@ class _TreeWalk:
         `f(arguments)` with none (CALL_RESULT: the function f returns, `convertToFP(fn, 2)`),
         `o.f || function () {}` / `o.f ?? …` (a feature test: `Array.isArray || function …`), `c ? f : g` with
         both sides such literals. (function node, Built) or None. The esprima backend's rule, the same."""
-        if not self.reads_built:
-            return None
         value = _unparenthesized(value)
         kind = value.type
         if kind in _FUNCTION_VALUES:

@@ -38,7 +38,7 @@ _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_
 class _Walk(Protocol):
     def text(self, node: Any) -> str: ...
     def name(self, node: Any) -> str: ...
-    def param(self, node: Any) -> ParamSyntax: ...
+    def param(self, node: Any) -> ParamSyntax | None: ...
     def pattern_names(self, pattern: Any) -> list[tuple[str, int]]: ...
     def terminates(self, node: Any) -> bool: ...
 
@@ -47,10 +47,16 @@ def _named(node: Any) -> list[Any]:
     return [child for child in node.named_children if child.type != "comment"]
 
 
+# TypeScript's wrappers of a value that keep it the same value: `(f) as Handler`, `f satisfies H`, `f!`.
+_VALUE_WRAPPERS = frozenset(
+    {"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"}
+)
+
+
 def _unparenthesized(node: Any) -> Any:
-    while node.type == "parenthesized_expression":
+    while node.type in _VALUE_WRAPPERS:
         inner = _named(node)
-        if len(inner) != 1:
+        if not inner or (len(inner) != 1 and node.type == "parenthesized_expression"):
             return node
         node = inner[0]
     return node
@@ -156,7 +162,7 @@ class TreeSitterValues:
             nodes = [single] if single is not None else []
         else:
             nodes = _named(parameters)
-        params = param_rows([self.walk.param(p) for p in nodes])
+        params = param_rows([p for p in map(self.walk.param, nodes) if p is not None])  # TypeScript: no `this`
         tokens = {child.type for child in node.children if not child.is_named}
         kind = GENERATOR if node.type in _GENERATORS or "*" in tokens else ASYNC if "async" in tokens else FUNCTION
         kind = ARROW if kind == FUNCTION and node.type == "arrow_function" else kind
@@ -198,9 +204,9 @@ class TreeSitterValues:
         elif kind == "expression_statement":
             expression = _named(node)
             if expression and expression[0].type in ("assignment_expression", "augmented_assignment_expression"):
-                left = expression[0].child_by_field_name("left")
-                if left is not None and left.type == "identifier":
-                    facts.declare(walk.name(left), None)
+                target = _assigned(expression[0].child_by_field_name("left"), walk)
+                if target is not None:
+                    facts.declare(walk.name(target), None)
         elif kind == "statement_block":
             pending.extend((s, False) for s in reversed(_named(node)))
         elif kind == "if_statement":
@@ -243,3 +249,21 @@ class TreeSitterValues:
 def _optional(node: Any) -> bool:
     """`a?.b`, `a?.[k]`, `f?.()`: read as unknown (the esprima backend does not read them either)."""
     return any(child.type == "optional_chain" for child in node.children)
+
+
+def _assigned(left: Any, walk: _Walk) -> Any:
+    """The local an assignment makes unknown: `x = …` (`+=`…), and `x.prototype = …`,
+    `x.prototype.y = …` (a constructor being built: not taken for a plain function)."""
+    if left is None:
+        return None
+    left = _unparenthesized(left)
+    if left.type == "identifier":
+        return left
+    for _ in range(2):
+        if left.type != "member_expression":
+            return None
+        key, target = left.child_by_field_name("property"), left.child_by_field_name("object")
+        if key is not None and key.type == "property_identifier" and walk.text(key) == "prototype":
+            return target if target is not None and target.type == "identifier" else None
+        left = target
+    return None

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from codetracker.domain.call_values import Factory
 from codetracker.domain.model import ParamSyntax
 from codetracker.domain.patterns import normalize_type
 from codetracker.parsing.exports import DEFAULT, NAMED, FunctionShape
@@ -50,7 +51,6 @@ class TypeScriptWalk(_TreeWalk):
     __slots__ = ("overloads", "type_names", "anonymous")
     early_errors = False
     function_values = _FUNCTION_VALUES | {"function_type"}
-    reads_built = False  # TypeScript sources: functions built by calls are not read (yet)
 
     def __init__(self, source: str, data: bytes, backend: Any, anonymous: frozenset[int] = frozenset()) -> None:
         """`anonymous`: byte offsets of names put in for anonymous default signatures (the backend's
@@ -252,6 +252,10 @@ class TypeScriptWalk(_TreeWalk):
         return value
 
     # --- functions ------------------------------------------------------------------------------------
+
+    def factory_callees(self, function: Any) -> Factory | None:
+        """Overload signatures have no body: no factory (what they return is a type)."""
+        return None if isinstance(function, _Overloads) else super().factory_callees(function)
 
     def describe(self, function: Any) -> FunctionShape:
         if isinstance(function, _Overloads):

@@ -107,7 +107,9 @@ CHALK = {
         "function* steps() {\n  return () => 1;\n}\nexport const iterator = steps();\n"
         "function outer(a) {\n  return ((b) => arguments[0])(() => 1);\n}\n"
         "export const outerArgument = outer(1);\nexport const outerFunction = outer(() => 2);\n"
-        "let later2 = 1;\nlater2 += 1;\n"
+        "function createErrorClass(createImpl) {\n  const ctorFunc = createImpl(1);\n"
+        "  ctorFunc.prototype = Object.create(Error.prototype);\n  return ctorFunc;\n}\n"
+        "export const EmptyError = createErrorClass((_super) => function EmptyErrorImpl() {});\n"
         "export default chalk;\n"
     ),
 }
@@ -175,6 +177,7 @@ def test_chalk_factories_and_what_stays_undecided(backend: str) -> None:
         "promised": "the value of a call: later(…)",  # a promise
         "iterator": "the value of a call: steps(…)",
         "outerArgument": "the value of a call: outer(…)",
+        "EmptyError": "the value of a call: createErrorClass(…)",  # a constructor being built
     }
 
 
@@ -191,3 +194,32 @@ def test_values_survive_the_blob_cache() -> None:
         for text in files.values():
             extraction = extract_blob(text.encode(), parser)
             assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+# TypeScript sources: the same rules, types and `as`/`satisfies`/`!` wrappers skipped, `this` no parameter.
+TYPESCRIPT = {
+    "factory.ts": (
+        "export function createAction<T>(name: string): (this: void, payload: T, meta?: string) => T {\n"
+        "  return function (this: void, payload: T, meta?: string): T { return payload; };\n}\n"
+        "export async function later(): Promise<() => void> {\n  return () => {};\n}\n"
+    ),
+    "index.ts": (
+        "import { createAction, later } from './factory';\n"
+        "export const add = createAction<number>('add') as Handler;\n"
+        "export const remove = createAction<string>('remove')!;\n"
+        "export const promised = later();\n"
+        "export const assign: typeof Object.assign = Object.assign;\n"
+    ),
+}
+
+
+def test_typescript_sources_follow_the_same_rules() -> None:
+    parser = get_parser("tree-sitter")
+    extracted = {path: extract_blob(text.encode(), parser, "typescript") for path, text in TYPESCRIPT.items()}
+    index = settle_built_functions(extracted)["index.ts"]
+    assert {f.name: [(p.name, p.type, p.is_optional) for p in f.parameters] for f in index.functions} == {
+        "add": [("payload", "T", False), ("meta", "string", True)],
+        "remove": [("payload", "T", False), ("meta", "string", True)],
+        "assign": [],
+    }
+    assert index.links is not None and index.links.unknown == {"promised": "the value of a call: later(…)"}

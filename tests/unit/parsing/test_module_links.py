@@ -80,7 +80,7 @@ def test_a_local_bound_to_a_call_of_a_function_literal_is_built_undecided_until_
     syntax = backend.parse("var add = _curry2(function add(a, b) {});\nexport default add;\n")
     links = syntax.links
     assert links is not None
-    literal = ("fn", (("a", "a", None, False), ("b", "b", None, False)), None, (), "function")
+    literal = ("fn", (("a", "a", None, False, None, False), ("b", "b", None, False, None, False)), None, (), "function")
     value = ("call", ("ref", "_curry2"), (literal,))
     assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)", None, value)}
     assert not links.functions and not links.not_functions and not links.unknown
