@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 raise UsageError("--token-env applies to repository scans")
             source = in_folder(source, args.in_folder)
             checkout = services.find_checkout(source)
-            request = FolderScanRequest(
+            folder_request = FolderScanRequest(
                 source,
                 _folder_branch(args.branch, checkout),
                 release_tag=args.tag if args.tag is not None else HEAD_TAG,
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 package_names=_package_names(args),
             )
             result = scan_folder(
-                request, open_folder=opener(services, progress), clock=services.clock, extraction=extraction
+                folder_request, open_folder=opener(services, progress), clock=services.clock, extraction=extraction
             )
     if result.descriptor.packages:
         return _persist_packages(args, result, services, out)

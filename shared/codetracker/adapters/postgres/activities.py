@@ -46,7 +46,7 @@ class PostgresActivityStore:
             values.append(before)
         query += " ORDER BY id DESC LIMIT %s"
         values.append(limit)
-        rows = self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
+        rows = self._connection.execute(query, values).fetchall()
         return [
             Activity(
                 repository_id=str(repository_id_),
