@@ -16,14 +16,15 @@ from pydantic.config import JsonDict
 
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.job_result import JobResult, ResultCounts, StageDurations, StaleResult, StoredResult
-from codetracker.domain.service import Activity, Job, JobStatus, Registration, StageTimes
+from codetracker.domain.job import Job, JobStatus, StageTimes
+from codetracker.domain.registry import Activity, Registration
 
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# What the use cases accept (usecases/service_requests.py), stated in the OpenAPI document as patterns (`\s`:
+# What the use cases accept (usecases/app_requests.py), stated in the OpenAPI document as patterns (`\s`:
 # what str.strip removes). The use cases check it, with messages naming the problem; the patterns only describe
 # it (tests/unit/test_api_document_patterns.py holds them to the checks). Text is stripped; then control
 # characters (C0, DEL) are refused everywhere, spaces in URLs and tokens (and lone surrogates, which a pattern

@@ -13,13 +13,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
 from codetracker.usecases import registry
-from codetracker.usecases.service_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, MAX_PAGE
+from codetracker.usecases.app_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, MAX_PAGE
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-    from codetracker.domain.service import App
+    from codetracker.domain.registry import App
     from codetracker.wiring import Services
 
 JSON = "application/json"

@@ -45,12 +45,12 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.domain.model import DEFAULT_SCOPE
     from codetracker.domain.snapshot_sources import describe_source
     from codetracker.terminal import safe_text, write_table
-    from codetracker.usecases.requests import SnapshotQuery
+    from codetracker.usecases.scan_requests import SnapshotQuery
     from codetracker.usecases.snapshots import show_snapshots
 
     scope = DEFAULT_SCOPE
     if args.repository is not None:
-        from codetracker.domain.service import registration_scope
+        from codetracker.domain.registry import registration_scope
 
         scope = registration_scope(args.repository.strip().lower())
     query = SnapshotQuery(args.slug, args.branch, args.tag, scope=scope)

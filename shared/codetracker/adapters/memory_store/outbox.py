@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import OutboxMessage
+from codetracker.domain.queue_messages import OutboxMessage
 from codetracker.errors import InvalidInput
 
 

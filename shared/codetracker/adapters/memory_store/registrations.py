@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import Registration
+from codetracker.domain.registry import Registration
 from codetracker.errors import Conflict
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.registry import is_uuid
-from codetracker.domain.service import Activity, ActivityStatus, ActivityType
+from codetracker.domain.registry import Activity, ActivityStatus, ActivityType
 
 if TYPE_CHECKING:
     import psycopg

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from codetracker.domain.service import App, Registration, RepositoryStatus
+from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.errors import Conflict
 
 if TYPE_CHECKING:
