@@ -4,35 +4,18 @@ the same from its nodes (parsing/tree_sitter_values.py); the differential tests 
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
-from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.value_walk import (
-    ARROW,
-    ASYNC,
-    FUNCTION,
-    GENERATOR,
-    MAX_EXPR_DEPTH,
-    BodyFacts,
-    function_expr,
-)
+from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, Walk, function_expr, function_kind
 
 _FUNCTIONS = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _NOT_FUNCTIONS = frozenset({"ArrayExpression", "TemplateLiteral", "ClassExpression", "BinaryExpression"})
 _LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"})
 
 
-class _Walk(Protocol):
-    def text(self, node: Any) -> str: ...
-    def name(self, node: Any) -> str: ...
-    def param(self, node: Any) -> ParamSyntax: ...
-    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]: ...
-    def terminates(self, node: Any) -> bool: ...
-
-
 class EsprimaValues:
-    def __init__(self, walk: _Walk) -> None:
+    def __init__(self, walk: Walk) -> None:
         self.walk = walk
 
     def value(self, node: Any, depth: int = 0) -> Expr:
@@ -98,9 +81,9 @@ class EsprimaValues:
 
     def function(self, node: Any, depth: int = 0) -> Expr:
         """("fn", params, returns, locals, kind) of a function literal or declaration."""
-        params = param_rows([self.walk.param(p) for p in node.params])
-        kind = GENERATOR if node.generator else ASYNC if node.isAsync else FUNCTION
-        kind = ARROW if kind == FUNCTION and node.type == "ArrowFunctionExpression" else kind
+        params = param_rows([p for p in map(self.walk.param, node.params) if p is not None])
+        arrow = node.type == "ArrowFunctionExpression"
+        kind = function_kind(generator=bool(node.generator), is_async=bool(node.isAsync), arrow=arrow)
         body = node.body
         if body.type != "BlockStatement":  # an arrow's expression body
             return ("fn", params, (self.value(body, depth + 1),), (), kind)

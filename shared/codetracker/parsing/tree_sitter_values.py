@@ -4,20 +4,11 @@ the same from its nodes (parsing/esprima_values.py); the differential tests hold
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
-from codetracker.domain.model import ParamSyntax
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.value_walk import (
-    ARROW,
-    ASYNC,
-    FUNCTION,
-    GENERATOR,
-    MAX_EXPR_DEPTH,
-    BodyFacts,
-    function_expr,
-)
+from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, Walk, function_expr, function_kind
 
 _FUNCTIONS = frozenset(
     {
@@ -33,14 +24,6 @@ _GENERATORS = frozenset({"generator_function", "generator_function_declaration"}
 _NOT_FUNCTIONS = frozenset({"number", "string", "template_string", "array", "regex", "true", "class"})
 _FALSY = frozenset({"null", "undefined", "false"})
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement", "labeled_statement"})
-
-
-class _Walk(Protocol):
-    def text(self, node: Any) -> str: ...
-    def name(self, node: Any) -> str: ...
-    def param(self, node: Any) -> ParamSyntax | None: ...
-    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]: ...
-    def terminates(self, node: Any) -> bool: ...
 
 
 def _named(node: Any) -> list[Any]:
@@ -63,7 +46,7 @@ def _unparenthesized(node: Any) -> Any:
 
 
 class TreeSitterValues:
-    def __init__(self, walk: _Walk) -> None:
+    def __init__(self, walk: Walk) -> None:
         self.walk = walk
 
     def value(self, node: Any, depth: int = 0) -> Expr:
@@ -164,8 +147,8 @@ class TreeSitterValues:
             nodes = _named(parameters)
         params = param_rows([p for p in map(self.walk.param, nodes) if p is not None])  # TypeScript: no `this`
         tokens = {child.type for child in node.children if not child.is_named}
-        kind = GENERATOR if node.type in _GENERATORS or "*" in tokens else ASYNC if "async" in tokens else FUNCTION
-        kind = ARROW if kind == FUNCTION and node.type == "arrow_function" else kind
+        generator = node.type in _GENERATORS or "*" in tokens
+        kind = function_kind(generator=generator, is_async="async" in tokens, arrow=node.type == "arrow_function")
         body = node.child_by_field_name("body")
         if body is None:
             return ("fn", params, None, (), kind)
@@ -251,7 +234,7 @@ def _optional(node: Any) -> bool:
     return any(child.type == "optional_chain" for child in node.children)
 
 
-def _assigned(left: Any, walk: _Walk) -> Any:
+def _assigned(left: Any, walk: Walk) -> Any:
     """The local an assignment makes unknown: `x = …` (`+=`…), and `x.prototype = …`,
     `x.prototype.y = …` (a constructor being built: not taken for a plain function)."""
     if left is None:

@@ -5,11 +5,22 @@ parsing/tree_sitter_values.py walk their own trees into this)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from codetracker.domain.call_values import Expr, unknown_expr
+from codetracker.domain.model import ParamSyntax
 
 MAX_EXPR_DEPTH = 8  # value expressions nest at most this deep (deeper: unknown)
+
+
+class Walk(Protocol):
+    """What the value walkers use of their backend's walk."""
+
+    def text(self, node: Any) -> str: ...
+    def name(self, node: Any) -> str: ...
+    def param(self, node: Any) -> ParamSyntax | None: ...  # None: TypeScript's `this`, no parameter
+    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]: ...
+    def terminates(self, node: Any) -> bool: ...
 
 
 class BodyFacts:
@@ -33,6 +44,11 @@ class BodyFacts:
 # How a function is called: a plain function, an arrow (no `arguments` of its own), or an async function
 # or generator (a call returns a promise or an iterator, never what its body returns).
 FUNCTION, ARROW, ASYNC, GENERATOR = "function", "arrow", "async", "generator"
+
+
+def function_kind(*, generator: bool, is_async: bool, arrow: bool) -> str:
+    return GENERATOR if generator else ASYNC if is_async else ARROW if arrow else FUNCTION
+
 
 Visit = Callable[[Any, bool, BodyFacts, list[tuple[Any, bool]]], None]
 
