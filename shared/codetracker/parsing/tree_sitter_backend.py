@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from typing import Any
 
 from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
@@ -53,6 +54,7 @@ _FUNCTION_VALUES = frozenset({"function_expression", "generator_function", "arro
 _GENERATORS = frozenset({"generator_function", "generator_function_declaration"})
 _VARIABLE_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 _IDENTIFIERS = frozenset({"identifier", "undefined"})
+_TYPED_PARAMETERS = frozenset({"required_parameter", "optional_parameter"})  # TypeScript
 _NOT_STATEMENTS = frozenset({"comment", "hash_bang_line", "html_comment"})
 # Scopes a `var` inside does not leave: functions, and classes (static blocks).
 _VAR_SCOPES = frozenset(
@@ -593,7 +595,7 @@ class _TreeWalk:
         body = function.child_by_field_name("body")
         if body is None:
             return None
-        shape = self.describe(function)
+        shape = self.call_shape(function)
         if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
             return None
         parameters = {name for name, _ in shape.bound_names}
@@ -744,6 +746,12 @@ class _TreeWalk:
     # --- functions ------------------------------------------------------------------------------------
 
     def describe(self, function: Any) -> FunctionShape:
+        shape = self.call_shape(function)
+        return replace(shape, reads_arguments=_reads_arguments(function.child_by_field_name("body")))
+
+    def call_shape(self, function: Any) -> FunctionShape:
+        """The function's parameters (and the names they bind), async and generator: describe() without
+        the walk of its body, for the factory rule, which asks of every top-level function."""
         first = function.child(0)
         is_async = first is not None and first.type == "async"
         parameters = function.child_by_field_name("parameters")
@@ -754,13 +762,15 @@ class _TreeWalk:
             nodes = [node for node in parameters.named_children if node.type != "comment"]
         bound: list[tuple[str, int]] = []
         for node in nodes:
-            bound.extend(self.pattern_names(node))
+            # TypeScript's `a: T` (required_parameter) binds the names of its pattern
+            target = node.child_by_field_name("pattern") if node.type in _TYPED_PARAMETERS else node
+            if target is not None and target.type != "this":
+                bound.extend(self.pattern_names(target))
         return FunctionShape(
             is_async=is_async,
-            is_generator=function.type in _GENERATORS,
-            params=tuple(self.param(node) for node in nodes),
+            is_generator=function.type in _GENERATORS or any(child.type == "*" for child in function.children[:3]),
+            params=tuple(param for param in map(self.param, nodes) if param is not None),
             bound_names=tuple(bound),
-            reads_arguments=_reads_arguments(function.child_by_field_name("body")),
         )
 
     def param(self, node: Any) -> ParamSyntax:

@@ -202,6 +202,8 @@ TYPESCRIPT = {
         "export function createAction<T>(name: string): (this: void, payload: T, meta?: string) => T {\n"
         "  return function (this: void, payload: T, meta?: string): T { return payload; };\n}\n"
         "export async function later(): Promise<() => void> {\n  return () => {};\n}\n"
+        "export function viaParameter(make: () => number) {\n  return make();\n}\n"
+        "export function make() {\n  return () => 1;\n}\n"
     ),
     "index.ts": (
         "import { createAction, later } from './factory';\n"
@@ -209,6 +211,7 @@ TYPESCRIPT = {
         "export const remove = createAction<string>('remove')!;\n"
         "export const promised = later();\n"
         "export const assign: typeof Object.assign = Object.assign;\n"
+        "import { viaParameter } from './factory';\nexport const made = viaParameter(() => 2);\n"
     ),
 }
 
@@ -222,4 +225,8 @@ def test_typescript_sources_follow_the_same_rules() -> None:
         "remove": [("payload", "T", False), ("meta", "string", True)],
         "assign": [],
     }
-    assert index.links is not None and index.links.unknown == {"promised": "the value of a call: later(…)"}
+    assert index.links is not None
+    assert index.links.unknown == {
+        "promised": "the value of a call: later(…)",
+        "made": "the value of a call: viaParameter(…)",  # its parameter `make`, not the module's make()
+    }
