@@ -165,6 +165,8 @@ class _Walk:
             elif kind == "ClassDeclaration":
                 if node.id is not None:
                     self.bind(node.id, None, statement)
+            elif kind in _ASSIGNING_STATEMENTS:
+                collector.assigned(self.values.assigned_names(node))
         if not collector.is_module and mentions_import_meta(self.source):
             collector.is_module = _has_import_meta(program)
         return collector.result()
@@ -502,6 +504,24 @@ class _Walk:
         source = self.text(node)
         identifier = identifier_name(source) if kind == "Identifier" else None
         return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=False)
+
+
+# Top-level statements that may assign module bindings (`x = …`, in blocks too) or declare nested ones.
+_ASSIGNING_STATEMENTS = frozenset(
+    {
+        "ExpressionStatement",
+        "IfStatement",
+        "BlockStatement",
+        "TryStatement",
+        "SwitchStatement",
+        "LabeledStatement",
+        "ForStatement",
+        "ForInStatement",
+        "ForOfStatement",
+        "WhileStatement",
+        "DoWhileStatement",
+    }
+)
 
 
 def _snippet(text: str) -> str:

@@ -93,6 +93,16 @@ class EsprimaValues:
 
         return function_expr(params, kind, body.body, self.walk.terminates(body), visit)
 
+    def assigned_names(self, node: Any) -> list[str]:
+        """The names a top-level statement that declares nothing at the top level (`x = …`, an `if`, a
+        block, a loop) assigns or declares below it: what a module binding written once may become."""
+        facts = BodyFacts()
+        pending = [(node, False)]
+        while pending:
+            statement, top = pending.pop()
+            self.statement(statement, top, facts, pending, MAX_EXPR_DEPTH)
+        return [name for name, _ in facts.locals()]
+
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
         kind = node.type
         walk = self.walk

@@ -177,6 +177,7 @@ class ExportCollector(Generic[FunctionNode]):
         self._not_functions: set[str] = set()
         self._unknown: dict[str, str] = {}
         self.commonjs_export = False  # TypeScript: `export =`
+        self._assigned: set[str] = set()  # names assigned or declared below the top level
 
     def add_statement(self, start: int, end: int) -> int:
         """Record a top-level statement; returns its index (statements come in source order)."""
@@ -211,6 +212,11 @@ class ExportCollector(Generic[FunctionNode]):
         if self._redeclared is None and (lexical or any(earlier.lexical for earlier in bindings)):
             self._redeclared = (offset, f"Identifier {name!r} has already been declared")
         bindings.append(binding)
+
+    def assigned(self, names: list[str]) -> None:
+        """Names a top-level statement assigns (`x = …`) or declares in a block below the top level: their
+        values are not what their declarations say (the evaluation of calls reads them as unknown)."""
+        self._assigned.update(names)
 
     def is_bound(self, name: str) -> bool:
         """Whether a top-level binding of `name` was reported."""
@@ -411,6 +417,8 @@ class ExportCollector(Generic[FunctionNode]):
                 jsdoc = self._declared_jsdoc(bindings[0].statement, bindings[0].declarator)
                 if jsdoc is not None and _RETURNS_FUNCTION.search(jsdoc):
                     documented.add(name)
+        for name in self._assigned - self._imports.keys():
+            values[name] = unknown_expr("assigned below its declaration")
         exports: dict[str, str] = {}
         for export in self._exports:
             if isinstance(export, _LocalExport):

@@ -55,6 +55,20 @@ _GENERATORS = frozenset({"generator_function", "generator_function_declaration"}
 _VARIABLE_DECLARATIONS = frozenset({"lexical_declaration", "variable_declaration"})
 _IDENTIFIERS = frozenset({"identifier", "undefined"})
 _TYPED_PARAMETERS = frozenset({"required_parameter", "optional_parameter"})  # TypeScript
+# Top-level statements that may assign module bindings in blocks (`if (…) { x = … }`) or declare nested ones.
+_ASSIGNING_STATEMENTS = frozenset(
+    {
+        "if_statement",
+        "statement_block",
+        "try_statement",
+        "switch_statement",
+        "labeled_statement",
+        "for_statement",
+        "for_in_statement",
+        "while_statement",
+        "do_statement",
+    }
+)
 _NOT_STATEMENTS = frozenset({"comment", "hash_bang_line", "html_comment"})
 # Scopes a `var` inside does not leave: functions, and classes (static blocks).
 _VAR_SCOPES = frozenset(
@@ -303,6 +317,10 @@ class _TreeWalk:
                 keyword = self.text(expression)
                 if keyword in _KEYWORDS_READ_AS_NAMES:
                     raise self.fail(node, f"{keyword!r} followed by a line break")
+            elif expression.type in ("assignment_expression", "augmented_assignment_expression"):
+                collector.assigned(self.values.assigned_names(node))
+        elif kind in _ASSIGNING_STATEMENTS:
+            collector.assigned(self.values.assigned_names(node))
 
     def check_errors(self, root: Any) -> None:
         """Raise ParseFailure unless every error sits inside the braces of an export clause."""

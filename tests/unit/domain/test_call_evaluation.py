@@ -110,6 +110,8 @@ CHALK = {
         "function createErrorClass(createImpl) {\n  const ctorFunc = createImpl(1);\n"
         "  ctorFunc.prototype = Object.create(Error.prototype);\n  return ctorFunc;\n}\n"
         "export const EmptyError = createErrorClass((_super) => function EmptyErrorImpl() {});\n"
+        "function makeOne() {\n  return () => 1;\n}\nlet current = makeOne;\nif (flag) {\n  current = 5;\n}\n"
+        "export const viaReassigned = current();\nexport const viaOnce = makeOne();\n"
         "export default chalk;\n"
     ),
 }
@@ -165,6 +167,7 @@ def test_chalk_factories_and_what_stays_undecided(backend: str) -> None:
         "chalkStderr": ["...strings"],
         "passed": [],
         "outerFunction": [],  # `arguments` in an arrow: its enclosing function's
+        "viaOnce": [],
         "chalk": ["...strings"],
     }
     assert index.links is not None
@@ -178,6 +181,7 @@ def test_chalk_factories_and_what_stays_undecided(backend: str) -> None:
         "iterator": "the value of a call: steps(…)",
         "outerArgument": "the value of a call: outer(…)",
         "EmptyError": "the value of a call: createErrorClass(…)",  # a constructor being built
+        "viaReassigned": "the value of a call: current(…)",  # assigned again at the top level
     }
 
 
