@@ -63,7 +63,9 @@ class TreeSitterValues:
             return self.call(node, depth)
         if kind == "member_expression":
             key = node.child_by_field_name("property")
-            if key is None or key.type != "property_identifier" or _optional(node):
+            if _optional(node):
+                return unknown_expr("not read")  # esprima's ChainExpression
+            if key is None or key.type != "property_identifier":
                 return unknown_expr("a computed property")
             return ("get", self.value(node.child_by_field_name("object"), depth + 1), walk.name(key))
         if kind == "subscript_expression":
@@ -100,7 +102,9 @@ class TreeSitterValues:
 
     def subscript(self, node: Any, depth: int) -> Expr:
         target, key = node.child_by_field_name("object"), node.child_by_field_name("index")
-        if key is None or _optional(node):
+        if _optional(node):
+            return unknown_expr("not read")  # esprima's ChainExpression
+        if key is None:
             return unknown_expr("a computed property")
         if key.type == "string":
             return ("get", self.value(target, depth + 1), string_literal_value(self.walk.text(key)))
@@ -239,9 +243,18 @@ class TreeSitterValues:
                     facts.declare(name, None)
 
 
+_CHAIN_LINKS = frozenset({"member_expression", "subscript_expression", "call_expression"})
+
+
 def _optional(node: Any) -> bool:
-    """`a?.b`, `a?.[k]`, `f?.()`: read as unknown (the esprima backend does not read them either)."""
-    return any(child.type == "optional_chain" for child in node.children)
+    """Whether the node is part of an optional chain (`a?.b.c()`, `a?.[k]`, `f?.()`): read as unknown as
+    a whole, as the esprima backend reads a ChainExpression."""
+    while node is not None and node.type in _CHAIN_LINKS:
+        if any(child.type == "optional_chain" for child in node.children):
+            return True
+        # `(a?.b).c`: the parentheses end the chain (ESTree: a member of a ChainExpression)
+        node = node.child_by_field_name("function" if node.type == "call_expression" else "object")
+    return False
 
 
 def _assigned(left: Any, walk: Walk) -> Any:
