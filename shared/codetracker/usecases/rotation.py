@@ -27,6 +27,7 @@ from codetracker.errors import Conflict, NotFound
 from codetracker.ports.clock import Clock
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.registry import (
     APP_TOKEN_PREFIX,
     authenticate_admin,
@@ -136,9 +137,7 @@ def rotate_webhook_secret(
     repository_id, grace_seconds = entity_id(request.repository_id, "repository"), request.grace_seconds
     secret, now = new_webhook_secret(), clock()
     with unit_of_work() as uow:
-        registration = uow.registrations.get(app.id, repository_id)
-        if registration is None:
-            raise NotFound("no such repository")
+        registration = owned_registration(uow, app, repository_id)
         old = registration.webhook_secret_encrypted
         until = _grace_end(now, grace_seconds) if old is not None else None
         rotated = replace(
