@@ -5,11 +5,13 @@ codetracker.api.http; after inclusion a router's `context` and `current_event` a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel
 
 from codetracker.api import models as m
 from codetracker.usecases import registry
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
     from codetracker.domain.service import App
+    from codetracker.usecases.pages import Page
     from codetracker.wiring import Services
 
 JSON = "application/json"
@@ -63,12 +66,19 @@ def request_services(router: BaseRouter) -> Services:
     return router.context["services"]
 
 
-def authenticated_app(router: BaseRouter) -> App:
-    """The app whose bearer token the request carries (401 otherwise)."""
+def app_request(router: BaseRouter) -> tuple[App, Services]:
+    """What an app's route starts from: the app whose bearer token the request carries (401 otherwise) and
+    the services of this call."""
     services = request_services(router)
-    return registry.authenticate_app(
+    caller = registry.authenticate_app(
         router.current_event.headers.get("authorization"), unit_of_work=services.unit_of_work, clock=services.clock
     )
+    return caller, services
+
+
+def page_response(page: Page[Any], list_model: type[BaseModel], item_out: Callable[[Any], BaseModel]) -> Response:
+    """A page of a listing answered as `list_model`: its items each shaped by `item_out`, and the next cursor."""
+    return json_response(200, list_model(items=[item_out(item) for item in page.items], next=page.next_cursor))
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (default {DEFAULT_PAGE})")]

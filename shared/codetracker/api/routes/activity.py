@@ -10,10 +10,9 @@ from codetracker.api.routing import (
     APP_AUTH,
     Cursor,
     Limit,
-    authenticated_app,
+    app_request,
     documented_responses,
-    json_response,
-    request_services,
+    page_response,
 )
 from codetracker.usecases import activity
 from codetracker.usecases.service_requests import DEFAULT_PAGE, PageRequest
@@ -28,6 +27,6 @@ router = Router()
     responses=documented_responses((200, m.ActivityList, "a page of the timeline"), 401, 404),
 )
 def list_activity(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.ActivityList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = activity.list_activity(caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
-    return json_response(200, m.ActivityList(items=[m.ActivityOut.of(a) for a in page.items], next=page.next_cursor))
+    return page_response(page, m.ActivityList, m.ActivityOut.of)

@@ -10,10 +10,10 @@ from codetracker.api.routing import (
     APP_AUTH,
     Cursor,
     Limit,
-    authenticated_app,
+    app_request,
     documented_responses,
+    page_response,
     json_response,
-    request_services,
 )
 from codetracker.usecases import jobs
 from codetracker.usecases.service_requests import DEFAULT_PAGE, PageRequest, ScanRequest
@@ -28,7 +28,7 @@ router = Router()
     responses=documented_responses((202, m.ScanAccepted, "the scan is queued"), 400, 401, 404),
 )
 def request_scan(repository_id: str, body: m.ScanBody | None = None) -> Response[m.ScanAccepted]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     job = jobs.request_scan(
         caller,
         ScanRequest(repository_id=repository_id, ref=body.ref if body else None),
@@ -44,7 +44,7 @@ def request_scan(repository_id: str, body: m.ScanBody | None = None) -> Response
     responses=documented_responses((200, m.JobOut, "the job"), 401, 404),
 )
 def get_job(job_id: str) -> Response[m.JobOut]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     return json_response(200, m.JobOut.of(jobs.get_job(caller, job_id, unit_of_work=services.unit_of_work)))
 
 
@@ -55,6 +55,6 @@ def get_job(job_id: str) -> Response[m.JobOut]:
     responses=documented_responses((200, m.JobList, "a page of jobs"), 401, 404),
 )
 def list_jobs(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.JobList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = jobs.list_jobs(caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
-    return json_response(200, m.JobList(items=[m.JobOut.of(j) for j in page.items], next=page.next_cursor))
+    return page_response(page, m.JobList, m.JobOut.of)

@@ -14,10 +14,10 @@ from codetracker.api.routing import (
     JSON,
     Cursor,
     Limit,
-    authenticated_app,
+    app_request,
     documented_responses,
+    page_response,
     json_response,
-    request_services,
 )
 from codetracker.usecases import registry, rotation
 from codetracker.usecases.service_requests import (
@@ -30,8 +30,10 @@ from codetracker.usecases.service_requests import (
 router = Router()
 
 
-def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(values)
+def _stated_watch(body: m.RegisterRepositoryBody | m.UpdateRepositoryBody) -> dict[str, tuple[str, ...] | None]:
+    """The watch patterns a body states, as the requests take them (None: not stated)."""
+    stated = {"branches": body.branches, "tags": body.tags, "packages": body.packages, "ignore": body.ignore}
+    return {name: None if values is None else tuple(values) for name, values in stated.items()}
 
 
 @router.post(
@@ -47,7 +49,7 @@ def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
     },
 )
 def register_repository(body: m.RegisterRepositoryBody) -> Response[m.RepositoryRegistered]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     done = registry.register_repository(
         caller,
         RegisterRepositoryRequest(
@@ -56,10 +58,7 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
             callback_url=body.callback_url,
             slug=body.slug,
             access_token=body.access_token,
-            branches=_optional_tuple(body.branches),
-            tags=_optional_tuple(body.tags),
-            packages=_optional_tuple(body.packages),
-            ignore=_optional_tuple(body.ignore),
+            **_stated_watch(body),
         ),
         services.registry_ports(),
     )
@@ -77,11 +76,9 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
     responses=documented_responses((200, m.RepositoryList, "a page of repositories"), 401),
 )
 def list_repositories(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.RepositoryList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = registry.list_repositories(caller, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
-    return json_response(
-        200, m.RepositoryList(items=[m.RepositoryOut.of(r) for r in page.items], next=page.next_cursor)
-    )
+    return page_response(page, m.RepositoryList, m.RepositoryOut.of)
 
 
 @router.get(
@@ -91,7 +88,7 @@ def list_repositories(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Res
     responses=documented_responses((200, m.RepositoryOut, "the repository"), 401, 404),
 )
 def get_repository(repository_id: str) -> Response[m.RepositoryOut]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     found = registry.get_repository(caller, repository_id, unit_of_work=services.unit_of_work)
     return json_response(200, m.RepositoryOut.of(found))
 
@@ -103,7 +100,7 @@ def get_repository(repository_id: str) -> Response[m.RepositoryOut]:
     responses=documented_responses((200, m.RepositoryOut, "the changed repository"), 400, 401, 404),
 )
 def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Response[m.RepositoryOut]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     changed = registry.update_repository(
         caller,
         UpdateRepositoryRequest(
@@ -112,10 +109,7 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
             callback_url=body.callback_url,
             branch=body.branch,
             access_token=body.access_token,
-            branches=_optional_tuple(body.branches),
-            tags=_optional_tuple(body.tags),
-            packages=_optional_tuple(body.packages),
-            ignore=_optional_tuple(body.ignore),
+            **_stated_watch(body),
         ),
         services.registry_ports(),
     )
@@ -129,7 +123,7 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
     responses=documented_responses((200, m.RepositoryDeleted, "deleted"), 401, 404),
 )
 def delete_repository(repository_id: str) -> Response[m.RepositoryDeleted]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     count = registry.delete_repository(
         caller, repository_id, unit_of_work=services.unit_of_work, clock=services.clock, metrics=services.metrics
     )
@@ -149,7 +143,7 @@ def delete_repository(repository_id: str) -> Response[m.RepositoryDeleted]:
     ),
 )
 def rotate_webhook_secret(repository_id: str, body: m.RotateBody | None = None) -> Response[m.WebhookSecretRotated]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     done = rotation.rotate_webhook_secret(
         caller,
         rotation.WebhookSecretRotation(repository_id, grace_seconds(body, rotation.DEFAULT_SECRET_GRACE_S)),

@@ -15,10 +15,10 @@ from codetracker.api.routing import (
     Cursor,
     FunctionLimit,
     Limit,
-    authenticated_app,
+    app_request,
     documented_responses,
+    page_response,
     json_response,
-    request_services,
 )
 from codetracker.contracts.descriptor import function_to_dict, problem_to_dict, public_subpaths_to_list
 from codetracker.errors import InvalidInput
@@ -51,11 +51,11 @@ PublicOnly = Annotated[
     responses=documented_responses((200, m.SnapshotList, "a page of snapshots"), 401, 404),
 )
 def list_snapshots(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.SnapshotList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = snapshots.list_registration_snapshots(
         caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work
     )
-    return json_response(200, m.SnapshotList(items=[m.SnapshotOut.of(s) for s in page.items], next=page.next_cursor))
+    return page_response(page, m.SnapshotList, m.SnapshotOut.of)
 
 
 @router.get(
@@ -73,7 +73,7 @@ def get_snapshot(
     name: NameFilter = None,
     public: PublicOnly = False,
 ) -> Response[m.SnapshotDetail]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     if public:
         if cursor is not None or file is not None or name is not None:
             raise InvalidInput("public=true lists the whole public API: no cursor, file or name", field="public")
