@@ -41,7 +41,7 @@ from codetracker.usecases.job_outcomes import (
 )
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.messages import OpenedMessage
-from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume
+from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume, locked_job, note_duplicate
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.domain.scan import ScanResult
@@ -102,13 +102,9 @@ def _start_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
 def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Registration] | NotifyRequested | None:
     now = ports.clock()
     with ports.unit_of_work() as uow:
-        job = uow.jobs.lock(message.job_id)
-        if job is None:
-            raise JobNotReady(f"job {message.job_id} is not stored")
-        registration = uow.registrations.find(job.repository_id)
+        job, registration = locked_job(uow, message.job_id)
         if job.past_scanning:
-            logger.info("duplicate scan message: the job is past scanning", extra={"status": str(job.status)})
-            ports.metrics.count("DuplicateMessages", dimensions={"queue": "scan"})
+            note_duplicate(ports.metrics, "scan", "the job is past scanning", job)
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
         if registration is None or registration.deleted_at is not None:
             uow.jobs.save(
