@@ -54,7 +54,13 @@ from codetracker.usecases.job_outcomes import (
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.messages import OpenedMessage
 from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
-from codetracker.usecases.pipeline import PipelinePorts, consume, locked_job, note_duplicate
+from codetracker.usecases.pipeline import (
+    PipelinePorts,
+    consume,
+    fail_for_deleted_repository,
+    locked_job,
+    note_duplicate,
+)
 
 logger = logging.getLogger("codetracker.pipeline")
 
@@ -120,10 +126,7 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
             # The notify message may not have gone out (its send failed after the commit): again, same id.
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
         if registration is None or registration.deleted_at is not None:
-            message_text = "the repository was deleted before its snapshot was stored"
-            uow.jobs.save(job.fail(now, code="repository_deleted", message=message_text))
-            uow.commit()
-            logger.info("the repository was deleted; nothing stored")
+            fail_for_deleted_repository(uow, job, now, "its snapshot was stored")
             return None
         try:
             stored = _store_packages(uow, scan) if scan.descriptor.packages else _store_module(uow, scan)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from codetracker.domain.job import Job
 from codetracker.domain.selection import SelectionOptions
@@ -76,6 +77,14 @@ def locked_job(uow: UnitOfWork, job_id: str) -> tuple[Job, Registration | None]:
     if job is None:
         raise JobNotReady(f"job {job_id} is not stored")
     return job, uow.registrations.find(job.repository_id)
+
+
+def fail_for_deleted_repository(uow: UnitOfWork, job: Job, now: datetime, before: str) -> None:
+    """The job's repository was deleted (or is gone) `before` the stage's work: the job fails, committed."""
+    message = f"the repository was deleted before {before}"
+    uow.jobs.save(job.fail(now, code="repository_deleted", message=message))
+    uow.commit()
+    logger.info("%s; the job failed", message)
 
 
 def note_duplicate(metrics: Metrics, queue: str, why: str, job: Job) -> None:

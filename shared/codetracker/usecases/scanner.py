@@ -41,7 +41,14 @@ from codetracker.usecases.job_outcomes import (
 )
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.messages import OpenedMessage
-from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume, locked_job, note_duplicate
+from codetracker.usecases.pipeline import (
+    PipelinePorts,
+    TimeLeft,
+    consume,
+    fail_for_deleted_repository,
+    locked_job,
+    note_duplicate,
+)
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.requests import RepositoryScanRequest
 from codetracker.domain.scan import ScanResult
@@ -107,11 +114,7 @@ def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
             note_duplicate(ports.metrics, "scan", "the job is past scanning", job)
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
         if registration is None or registration.deleted_at is not None:
-            uow.jobs.save(
-                job.fail(now, code="repository_deleted", message="the repository was deleted before its scan started")
-            )
-            uow.commit()
-            logger.info("the repository was deleted; scan skipped")
+            fail_for_deleted_repository(uow, job, now, "its scan started")
             return None
         job = job.start_scan(now)
         uow.jobs.save(job)
