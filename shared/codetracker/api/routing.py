@@ -6,7 +6,7 @@ codetracker.api.http; after inclusion a router's `context` and `current_event` a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from codetracker.usecases.pages import Page
     from codetracker.wiring import Services
 
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 JSON = "application/json"
 WEBHOOK_PATH = "/webhooks/github"
 
@@ -64,6 +65,21 @@ def json_response(status: int, model: Any, headers: dict[str, str] | None = None
 def request_services(router: BaseRouter) -> Services:
     """The adapters of this call (handle() puts them in the resolver's context)."""
     return router.context["services"]
+
+
+def app_route(
+    route: Callable[..., Callable[[Handler], Handler]],
+    path: str,
+    summary: str,
+    ok: tuple[int, type, str],
+    *errors: int,
+    **options: Any,
+) -> Callable[[Handler], Handler]:
+    """A route an app calls with its token: `route` is the router's method (`router.get`…), declared with the
+    app's auth scheme and documented with its success, 401, the errors named and those every route may
+    answer. `options`: the router method's others (`description`…)."""
+    responses = documented_responses(ok, 401, *errors)
+    return route(path, summary=summary, security=APP_AUTH, responses=responses, **options)
 
 
 def app_request(router: BaseRouter) -> tuple[App, Services]:

@@ -7,11 +7,10 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from codetracker.api import models as m
 from codetracker.api.routing import (
-    APP_AUTH,
     Cursor,
     Limit,
     app_request,
-    documented_responses,
+    app_route,
     page_response,
 )
 from codetracker.usecases import activity
@@ -20,11 +19,12 @@ from codetracker.usecases.service_requests import DEFAULT_PAGE, PageRequest
 router = Router()
 
 
-@router.get(
+@app_route(
+    router.get,
     "/repositories/<repository_id>/activity",
-    summary="A repository's activity, newest first",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.ActivityList, "a page of the timeline"), 401, 404),
+    "A repository's activity, newest first",
+    (200, m.ActivityList, "a page of the timeline"),
+    404,
 )
 def list_activity(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.ActivityList]:
     caller, services = app_request(router)

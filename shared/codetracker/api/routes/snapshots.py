@@ -11,14 +11,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
 from codetracker.api.routing import (
-    APP_AUTH,
     Cursor,
     FunctionLimit,
     Limit,
     app_request,
-    documented_responses,
-    page_response,
+    app_route,
     json_response,
+    page_response,
 )
 from codetracker.contracts.descriptor import function_to_dict, problem_to_dict, public_subpaths_to_list
 from codetracker.errors import InvalidInput
@@ -44,11 +43,12 @@ PublicOnly = Annotated[
 ]
 
 
-@router.get(
+@app_route(
+    router.get,
     "/repositories/<repository_id>/snapshots",
-    summary="A repository's snapshots, by (slug, branch, tag)",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.SnapshotList, "a page of snapshots"), 401, 404),
+    "A repository's snapshots, by (slug, branch, tag)",
+    (200, m.SnapshotList, "a page of snapshots"),
+    404,
 )
 def list_snapshots(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.SnapshotList]:
     caller, services = app_request(router)
@@ -58,12 +58,14 @@ def list_snapshots(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Curs
     return page_response(page, m.SnapshotList, m.SnapshotOut.of)
 
 
-@router.get(
+@app_route(
+    router.get,
     "/snapshots/<snapshot_id>",
-    summary="One snapshot with a page of its functions (descriptor format), or its public API only "
+    "One snapshot with a page of its functions (descriptor format), or its public API only "
     "(`public=true`), its files and its scan problems",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.SnapshotDetail, "the snapshot and a page of functions"), 401, 404, 422),
+    (200, m.SnapshotDetail, "the snapshot and a page of functions"),
+    404,
+    422,
 )
 def get_snapshot(
     snapshot_id: str,
