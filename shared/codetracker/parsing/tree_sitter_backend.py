@@ -144,7 +144,7 @@ class TreeSitterParser:
         finally:
             # walk ↔ collector is a reference cycle holding tree nodes (a big bundle's tree is ~30 MB):
             # breaking it frees the tree now instead of at the next garbage collection.
-            walk.collector = None
+            del walk.collector
 
     def _parse_typescript(self, source: str, dialect: str) -> ModuleSyntax:
         from codetracker.parsing.typescript_walk import TypeScriptWalk
@@ -176,14 +176,14 @@ class TreeSitterParser:
         try:
             return walk.run(tree.root_node)
         finally:
-            walk.collector = None
+            del walk.collector
 
     def has_import_meta(self, root: Any) -> bool:
         if self._meta_query is None:
             self._meta_query = self._tree_sitter.Query(self._language, "(meta_property) @meta")
         cursor = self._tree_sitter.QueryCursor(self._meta_query)
         for node in cursor.captures(root).get("meta", ()):
-            if node.text.startswith(b"import"):
+            if node.text is not None and node.text.startswith(b"import"):
                 return True
         return False
 

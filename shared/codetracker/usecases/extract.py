@@ -32,7 +32,7 @@ from codetracker.ports.blob_cache import ParsedBlobCache
 from codetracker.ports.parsing import Extractor
 from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
-from codetracker.usecases.requests import ExtractFolderRequest, FolderScanRequest
+from codetracker.usecases.scan_requests import ExtractFolderRequest, ScanFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 FolderOpener = Callable[[str], FolderTree]  # a folder path → its tree (adapters/source_folder.py)
@@ -61,7 +61,7 @@ class ExtractTreeRequest:
     package_names: Sequence[str] | None = None
 
     @classmethod
-    def of_folder(cls, tree: FolderTree, request: ExtractFolderRequest | FolderScanRequest) -> ExtractTreeRequest:
+    def of_folder(cls, tree: FolderTree, request: ExtractFolderRequest | ScanFolderRequest) -> ExtractTreeRequest:
         """A folder read from disk, as an extract or a scan request names it: the slug defaults to the folder's
         name, and what reading it found is reported."""
         slug = request.module_slug or slugify(tree.name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codetracker.domain.service import App, Registration
+from codetracker.domain.registry import App, Registration
 from codetracker.errors import NotFound
 from codetracker.ports.unit_of_work import UnitOfWork
 

@@ -29,7 +29,7 @@ from datetime import datetime
 
 from codetracker.domain.job import Job
 from codetracker.domain.selection import SelectionOptions
-from codetracker.domain.service import Registration
+from codetracker.domain.registry import Registration
 from codetracker.errors import InvalidMessage, JobNotReady
 from codetracker.ports.clock import Clock
 from codetracker.ports.git import FetchLimits, RepositoryFetcher
@@ -39,7 +39,7 @@ from codetracker.ports.payloads import PayloadStore
 from codetracker.ports.queues import MessageVisibility, NotifyQueue, PersistQueue, QueueRecord
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.messages import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
+from codetracker.usecases.queue_records import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.url_policy import UrlPolicy
 
 logger = logging.getLogger("codetracker.pipeline")

@@ -31,14 +31,8 @@ from urllib.parse import unquote
 
 from codetracker.contracts.cursors import REPOSITORIES
 from codetracker.domain.selection import slugify
-from codetracker.domain.service import (
-    ActivityType,
-    App,
-    Job,
-    JobTrigger,
-    Registration,
-    RepositoryStatus,
-)
+from codetracker.domain.job import Job, JobTrigger
+from codetracker.domain.registry import ActivityType, App, Registration, RepositoryStatus
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.errors import Conflict, Unauthorized
 from codetracker.ports.clock import Clock
@@ -52,7 +46,7 @@ from codetracker.usecases.activity import RegistrationActivity, record_registrat
 from codetracker.usecases.jobs import ScanToQueue, default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.pages import Page, page_of
-from codetracker.usecases.service_requests import (
+from codetracker.usecases.app_requests import (
     CreateAppRequest,
     PageRequest,
     RegisterRepositoryRequest,

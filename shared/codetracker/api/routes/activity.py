@@ -14,7 +14,7 @@ from codetracker.api.routing import (
     page_response,
 )
 from codetracker.usecases import activity
-from codetracker.usecases.service_requests import DEFAULT_PAGE, PageRequest
+from codetracker.usecases.app_requests import DEFAULT_PAGE, PageRequest
 
 router = Router()
 
