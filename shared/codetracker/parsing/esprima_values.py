@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, Walk, function_expr, function_kind
+from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, ValueWalker, Walk, function_kind
 
 _FUNCTIONS = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _NOT_FUNCTIONS = frozenset({"ArrayExpression", "TemplateLiteral", "ClassExpression", "BinaryExpression"})
 _LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"})
 
 
-class EsprimaValues:
+class EsprimaValues(ValueWalker):
     def __init__(self, walk: Walk) -> None:
         self.walk = walk
 
@@ -87,21 +87,7 @@ class EsprimaValues:
         body = node.body
         if body.type != "BlockStatement":  # an arrow's expression body
             return ("fn", params, (self.value(body, depth + 1),), (), kind)
-
-        def visit(statement: Any, top: bool, facts: BodyFacts, pending: list[Any]) -> None:
-            self.statement(statement, top, facts, pending, depth)
-
-        return function_expr(params, kind, body.body, self.walk.terminates(body), visit)
-
-    def assigned_names(self, node: Any) -> list[str]:
-        """The names a top-level statement that declares nothing at the top level (`x = …`, an `if`, a
-        block, a loop) assigns or declares below it: what a module binding written once may become."""
-        facts = BodyFacts()
-        pending = [(node, False)]
-        while pending:
-            statement, top = pending.pop()
-            self.statement(statement, top, facts, pending, MAX_EXPR_DEPTH)
-        return [name for name, _ in facts.locals()]
+        return self.body(params, kind, body.body, self.walk.terminates(body), depth)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
         kind = node.type

@@ -8,7 +8,7 @@ from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, Walk, function_expr, function_kind
+from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, ValueWalker, Walk, function_kind
 
 _FUNCTIONS = frozenset(
     {
@@ -45,7 +45,7 @@ def _unparenthesized(node: Any) -> Any:
     return node
 
 
-class TreeSitterValues:
+class TreeSitterValues(ValueWalker):
     def __init__(self, walk: Walk) -> None:
         self.walk = walk
 
@@ -158,21 +158,7 @@ class TreeSitterValues:
             return ("fn", params, None, (), kind)
         if body.type != "statement_block":  # an arrow's expression body
             return ("fn", params, (self.value(body, depth + 1),), (), kind)
-
-        def visit(statement: Any, top: bool, facts: BodyFacts, pending: list[Any]) -> None:
-            self.statement(statement, top, facts, pending, depth)
-
-        return function_expr(params, kind, _named(body), self.walk.terminates(body), visit)
-
-    def assigned_names(self, node: Any) -> list[str]:
-        """The names a top-level statement that declares nothing at the top level (`x = …`, an `if`, a
-        block, a loop) assigns or declares below it: what a module binding written once may become."""
-        facts = BodyFacts()
-        pending = [(node, False)]
-        while pending:
-            statement, top = pending.pop()
-            self.statement(statement, top, facts, pending, MAX_EXPR_DEPTH)
-        return [name for name, _ in facts.locals()]
+        return self.body(params, kind, _named(body), self.walk.terminates(body), depth)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
         kind = node.type

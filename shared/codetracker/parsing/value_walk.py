@@ -4,7 +4,7 @@ parsing/tree_sitter_values.py walk their own trees into this)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from codetracker.domain.call_values import Expr, unknown_expr
@@ -50,17 +50,27 @@ def function_kind(*, generator: bool, is_async: bool, arrow: bool) -> str:
     return GENERATOR if generator else ASYNC if is_async else ARROW if arrow else FUNCTION
 
 
-Visit = Callable[[Any, bool, BodyFacts, list[tuple[Any, bool]]], None]
+class ValueWalker:
+    """What both backends' value walkers share: the walk of a body's statements into BodyFacts; each
+    reads one statement of its own tree (`statement`), queueing the statements it holds."""
 
+    def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
+        raise NotImplementedError
 
-def function_expr(
-    params: tuple[Any, ...], kind: str, statements: Sequence[Any], terminates: bool, visit: Visit
-) -> Expr:
-    """("fn", params, returns, locals, kind) of a function whose body is these statements: `visit` reads
-    one statement (top: directly in the body) into the facts and queues the statements it holds."""
-    facts = BodyFacts()
-    pending = [(statement, True) for statement in reversed(statements)]
-    while pending:
-        statement, top = pending.pop()
-        visit(statement, top, facts, pending)
-    return ("fn", params, facts.returns_in_order() if terminates else None, facts.locals(), kind)
+    def facts(self, statements: Sequence[Any], *, top: bool, depth: int) -> BodyFacts:
+        facts = BodyFacts()
+        pending = [(statement, top) for statement in reversed(statements)]
+        while pending:
+            statement, at_top = pending.pop()
+            self.statement(statement, at_top, facts, pending, depth)
+        return facts
+
+    def body(self, params: tuple[Any, ...], kind: str, statements: Sequence[Any], terminates: bool, depth: int) -> Expr:
+        """("fn", params, returns, locals, kind) of a function whose body is these statements."""
+        facts = self.facts(statements, top=True, depth=depth)
+        return ("fn", params, facts.returns_in_order() if terminates else None, facts.locals(), kind)
+
+    def assigned_names(self, node: Any) -> list[str]:
+        """The names a top-level statement that declares nothing at the top level (`x = …`, an `if`, a
+        block, a loop) assigns or declares below it: what a module binding written once may become."""
+        return [name for name, _ in self.facts([node], top=False, depth=MAX_EXPR_DEPTH).locals()]
