@@ -33,6 +33,7 @@ _MAX_DEPTH = 24
 _MAX_CHOICES = 8
 _MAX_MODULE_CHAIN = 40
 _MAX_STEPS = 20_000  # expressions evaluated for one value (calls may fan out): then unknown
+_MAX_NESTING = 120  # evaluations open at once, across bindings (each binding starts at depth 0): Python's stack
 
 # Well-known built-in functions read as properties of globals: `var isArray = Array.isArray`.
 BUILTIN_FUNCTIONS = frozenset(
@@ -126,12 +127,16 @@ class CallEvaluator:
         self._bindings: dict[tuple[str, str], Values] = {}
         self._active: list[tuple[str, str]] = []
         self._steps = 0
+        self._nesting = 0
 
     def function_of(self, file_path: str, expr: Expr) -> bool | tuple[ParamSyntax, ...]:
         """False: not shown to be a function; True: a function whose parameters are not known; else its
         parameters (those of every function literal it may be, all the same)."""
         self._steps = 0
-        values = self._values(expr, _Scope(file_path), 0)
+        try:
+            values = self._values(expr, _Scope(file_path), 0)
+        except RecursionError:  # _MAX_NESTING keeps far from it; a deep caller's stack might not
+            return False
         if not values or not all(isinstance(v, _Function) for v in values):
             return False
         shown = {v.expr[1] for v in values if v.expr is not None}
@@ -142,8 +147,15 @@ class CallEvaluator:
 
     def _values(self, expr: Expr, scope: _Scope, depth: int) -> Values:
         self._steps += 1
-        if depth > _MAX_DEPTH or self._steps > _MAX_STEPS:
+        if depth > _MAX_DEPTH or self._steps > _MAX_STEPS or self._nesting > _MAX_NESTING:
             return (_Unknown("calls nested too deep, or too many"),)
+        self._nesting += 1
+        try:
+            return self._evaluated(expr, scope, depth)
+        finally:
+            self._nesting -= 1
+
+    def _evaluated(self, expr: Expr, scope: _Scope, depth: int) -> Values:
         kind = expr[0]
         if kind == "fn":
             return (_Function(expr, scope),)
@@ -152,9 +164,8 @@ class CallEvaluator:
         if kind == "call":
             return self._call_values(expr, scope, depth)
         if kind == "get":
-            return _bounded(
-                v for target in self._values(expr[1], scope, depth + 1) for v in self._read(target, expr[2])
-            )
+            targets = self._values(expr[1], scope, depth + 1)
+            return _bounded(v for target in targets for v in self._read(target, expr[2], depth + 1))
         if kind == "arg":
             return self._argument(expr[1], scope)
         if kind == "either":
@@ -217,10 +228,10 @@ class CallEvaluator:
             found = tuple(_OPAQUE_FUNCTION if isinstance(v, _Unknown) else v for v in found)
         return found
 
-    def _read(self, target: Any, name: str) -> Values:
+    def _read(self, target: Any, name: str, depth: int) -> Values:
         if isinstance(target, _Object):
             value = target.properties.get(name)
-            return self._values(value, target.scope, 0) if value is not None else (_Other(falsy=True),)
+            return self._values(value, target.scope, depth) if value is not None else (_Other(falsy=True),)
         if isinstance(target, _Global):
             dotted = f"{target.name}.{name}"
             return (_OPAQUE_FUNCTION,) if dotted in BUILTIN_FUNCTIONS else (_Unknown(f"'{dotted}' is not read"),)

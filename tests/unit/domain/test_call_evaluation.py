@@ -234,3 +234,21 @@ def test_typescript_sources_follow_the_same_rules() -> None:
         "promised": "the value of a call: later(…)",
         "made": "the value of a call: viaParameter(…)",  # its parameter `make`, not the module's make()
     }
+
+
+def test_self_references_and_long_chains_end() -> None:
+    chain = "".join(f"const f{n + 1} = id(f{n});\n" for n in range(400))
+    source = (
+        "function id(x) {\n  return x;\n}\nconst f0 = () => 1;\n" + chain + "export const last = f400;\n"
+        "export const first = f1;\nconst o = { f: o.f, g: o };\nexport const loop = o.g.g.g.f;\n"
+        "function grow(x) {\n  return grow(grow(x));\n}\nexport const grown = grow(() => 1);\n"
+    )
+    for backend in ("tree-sitter", "esprima"):
+        index = _settled({"index.js": source}, backend)["index.js"]
+        assert _functions(index) == {"first": []}  # f400 is cut off by the bounds: unknown, not a crash
+        assert index.links is not None
+        assert index.links.unknown == {
+            "grown": "the value of a call: grow(…)",
+            "last": "the value of a call: id(…)",  # an alias of f400
+        }
+        assert "loop" in index.links.not_functions
