@@ -79,6 +79,7 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         {name: [list(b.callees), b.reason, b.arguments] for name, b in links.built.items()},
         {name: _factory_to_cache(f) for name, f in links.factories.items()},
         dict(links.factory_exports),
+        links.commonjs,
     ]
 
 
@@ -107,7 +108,7 @@ def _factory_from_cache(row: list[Any]) -> Factory:
 
 def _links_from_cache(row: list[Any]) -> ModuleLinks:
     functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
-        row
+        row[:10]
     )
     return ModuleLinks(
         functions=frozenset(functions),
@@ -123,6 +124,7 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         },
         factories={name: _factory_from_cache(row) for name, row in factories.items()},
         factory_exports=factory_exports,
+        commonjs=bool(row[10]) if len(row) > 10 else False,
     )
 
 

@@ -64,6 +64,8 @@ class ModuleLinks:
     # `factory_exports`: exported name → local name.
     factories: Mapping[str, Factory] = field(default_factory=dict)
     factory_exports: Mapping[str, str] = field(default_factory=dict)
+    # A CommonJS file (parsing/commonjs.py): `default` is module.exports, names are what Node's lexer finds.
+    commonjs: bool = False
 
 
 class Outcome(StrEnum):

@@ -51,7 +51,12 @@ def package_public_api(
         PackageEntryPoint(e.subpath, e.conditions, prefix + e.file_path if e.file_path else None)
         for e in resolved.entry_points
     )
-    modules = {path[len(prefix) :]: x for path, x in links.items() if path.startswith(prefix)}
+    is_esm_package = manifest.get("type") == "module"
+    modules = {
+        path[len(prefix) :]: x
+        for path, x in links.items()
+        if path.startswith(prefix) and node_reads_as(path, x.commonjs, is_esm_package=is_esm_package)
+    }
     entries = [(e.subpath, e.file_path) for e in resolved.entry_points if e.file_path in modules]
     name = manifest.get("name")
     graph = ExportGraph(modules, package_name=name if isinstance(name, str) else None, subpath_files=dict(entries))
@@ -69,6 +74,19 @@ def package_public_api(
             where = posixpath.join(package_path, export.subpath) if export.subpath != "." else manifest_path
             problems.append(ScanProblem(where, ProblemKind.UNKNOWN_EXPORT, f"export '{export.export_name}': {reason}"))
     return PublicApi(entry_points, tuple(functions), tuple(unknown), tuple(problems))
+
+
+def node_reads_as(path: str, commonjs: bool, *, is_esm_package: bool) -> bool:
+    """Whether Node loads the file in the form it was read in (CommonJS or ES module): `.cjs` is CommonJS,
+    `.mjs` an ES module, a `.js` file an ES module under `"type": "module"`, else by its syntax (Node 22's and
+    20.19's detection: import/export statements make an ES module). A file in the other form fails to load
+    (`module` is not defined in an ES module; `export` is a syntax error in CommonJS), so it exports nothing."""
+    lower = path.lower()
+    if lower.endswith(".cjs"):
+        return commonjs
+    if lower.endswith(".js") and is_esm_package:
+        return not commonjs
+    return not commonjs or lower.endswith(".js")
 
 
 def _entry_reason(subpath: str | None, reason: str) -> str:

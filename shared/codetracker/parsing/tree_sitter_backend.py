@@ -178,6 +178,12 @@ class TreeSitterParser:
         finally:
             walk.collector = None
 
+    def parse_commonjs(self, source: str) -> ModuleSyntax:
+        """The exports of a CommonJS file, as Node's `import` sees them (parsing/commonjs.py)."""
+        from codetracker.parsing.tree_sitter_commonjs import parse_commonjs
+
+        return parse_commonjs(self, source)
+
     def has_import_meta(self, root: Any) -> bool:
         if self._meta_query is None:
             self._meta_query = self._tree_sitter.Query(self._language, "(meta_property) @meta")
@@ -472,6 +478,11 @@ class _TreeWalk:
                 continue
             name = self.name(target)
             function = self.function_value(declarator)
+            required = self.required(function) if function is not None else None
+            if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
+                collector.bind(name, None, statement, lexical=lexical, offset=pos(target.start_byte), declarator=place)
+                collector.import_binding(name, required.imported, required.specifier)
+                continue
             alias = unknown = built = None
             if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
@@ -499,6 +510,10 @@ class _TreeWalk:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, pos(target.start_byte), unknown=unknown)
+
+    def required(self, value: Any) -> Any:
+        """What a `require(…)` value imports (parsing/tree_sitter_commonjs.py); an ES module requires nothing."""
+        return None
 
     def undecided_value(self, value: Any) -> str | None:
         """Why an exported value that is no function literal may still be a function we cannot decide

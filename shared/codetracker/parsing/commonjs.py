@@ -1,0 +1,165 @@
+"""CommonJS exports as Node's ESM `import` sees them, written once for both backends.
+
+Node gives an `import` of a CommonJS file `default` = `module.exports`, and as named exports the names
+cjs-module-lexer detects: `exports.X = …`, `module.exports.X = …`, `Object.defineProperty(exports, "X",
+{ value | get })`, the keys of `module.exports = { a, b: c, "d": e }`, and the reexports
+`module.exports = require("./x")`, `module.exports = { ...require("./x") }`, `__exportStar(require("./x"),
+exports)`. The value of a named export is `module.exports.X` at run time: it is a function here only when the
+assigned value is shown to be one, by the same rules as an ES module's exports (ExportCollector). A
+`require("./x")` bound to a name (`var _curry2 = require("./internal/_curry2.js")`) is an import of x's
+`default` (module.exports), `require("./x").y` of its `y`, so built functions and the export graph decide
+CommonJS files exactly as ES modules.
+
+A backend walks the top-level statements (and the body of a UMD factory, `function (exports) {…}` passed to
+the wrapper, which is where a bundle's `exports.X =` are) and reports each assignment to `module.exports` or
+to one of its properties with the assigned value classified (CommonJsValue). A name assigned twice is
+undecided; TypeScript's and Babel's `exports.X = void 0` preambles are skipped by the backend; `default`
+and `__esModule` are no named exports Node gives (`default` is always module.exports).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Generic, TypeVar
+
+from codetracker.domain.call_values import Built
+from codetracker.domain.model import ModuleSyntax
+from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
+
+FunctionNode = TypeVar("FunctionNode")
+
+# Named exports Node never gives: `default` is module.exports itself; `__esModule` is a flag, not a function.
+_SKIPPED_NAMES = frozenset({DEFAULT})
+
+
+@dataclass(frozen=True, slots=True)
+class Required:
+    """`require("spec")` (imported "default": its module.exports) or `require("spec").name`."""
+
+    specifier: str
+    imported: str = DEFAULT
+
+
+@dataclass(frozen=True, slots=True)
+class LocalName:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionValue(Generic[FunctionNode]):
+    """A function literal, or the innermost literal of a value built by calls (`built`: see Built)."""
+
+    function: FunctionNode
+    name: str | None = None
+    built: Built | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectValue:
+    """An object literal's properties in order: (key, value) for `key: value`, `"key": value` and `key`,
+    (None, value) for `...value`; a method, a getter or a computed key is (None, OtherValue())."""
+
+    members: tuple[tuple[str | None, CommonJsValue], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OtherValue:
+    """Anything else: `unknown` says why it may be a function one file cannot tell (a call), else None."""
+
+    unknown: str | None = None
+
+
+CommonJsValue = Required | LocalName | FunctionValue[Any] | ObjectValue | OtherValue
+
+
+@dataclass(slots=True)
+class _Assignment:
+    value: CommonJsValue
+    offset: int
+    statement: int
+
+
+@dataclass(slots=True)
+class CommonJsExports(Generic[FunctionNode]):
+    """The assignments one file makes to module.exports, reported to its collector when all are seen."""
+
+    collector: ExportCollector[FunctionNode]
+    _named: dict[str, list[_Assignment]] = field(default_factory=dict)
+    _whole: list[_Assignment] = field(default_factory=list)
+    _stars: list[str] = field(default_factory=list)
+
+    def assign(self, name: str | None, value: CommonJsValue, offset: int, statement: int) -> None:
+        """`module.exports = value` (name None) or `exports.name = value` / `module.exports.name = value`."""
+        if name is None:
+            self._whole.append(_Assignment(value, offset, statement))
+        elif name not in _SKIPPED_NAMES:
+            self._named.setdefault(name, []).append(_Assignment(value, offset, statement))
+
+    def star(self, specifier: str) -> None:
+        """`__exportStar(require("spec"), exports)`: every name of spec is a name of this module."""
+        self._stars.append(specifier)
+
+    def result(self) -> ModuleSyntax:
+        """The file's CommonJS exports (ModuleLinks.commonjs set), or no module when it assigns none."""
+        if not (self._whole or self._named or self._stars):
+            return ModuleSyntax(is_module=False, exports=())
+        for whole in self._whole[-1:]:
+            self._report_whole(whole, undecided=len(self._whole) > 1)
+        for name, assignments in self._named.items():
+            if len(assignments) > 1:
+                first = assignments[0]
+                self.collector.export_name(name, first.offset, unknown=f"module.exports.{name} is assigned twice")
+            else:
+                self._report(name, assignments[0])
+        for specifier in dict.fromkeys(self._stars):
+            self.collector.star_export(specifier)
+        syntax = self.collector.result()
+        if syntax.links is None:
+            return syntax
+        return replace(syntax, is_module=False, links=replace(syntax.links, commonjs=True))
+
+    def _report_whole(self, whole: _Assignment, *, undecided: bool) -> None:
+        collector, value = self.collector, whole.value
+        if undecided:
+            collector.export_name(DEFAULT, whole.offset, unknown="module.exports is assigned twice")
+            return
+        if isinstance(value, Required):
+            collector.re_export(DEFAULT, value.imported, value.specifier, whole.offset)
+            if value.imported == DEFAULT:
+                self._stars.append(value.specifier)  # the lexer's reexport: x's names are this module's
+        elif isinstance(value, ObjectValue):
+            collector.export_name(DEFAULT, whole.offset)  # an object is no function
+            self._literal_names(value, whole)
+        else:
+            self._report(DEFAULT, whole)
+
+    def _literal_names(self, literal: ObjectValue, whole: _Assignment) -> None:
+        """The lexer's names of `module.exports = {…}`: keys whose value is a name (`a`, `b: c`, `"d": e`) and
+        reexports `...require("./x")`, up to the first property of any other form, where it stops."""
+        for key, member in literal.members:
+            if key is not None and isinstance(member, LocalName):
+                if key not in _SKIPPED_NAMES and key not in self._named:
+                    self._named[key] = [_Assignment(member, whole.offset, whole.statement)]
+            elif key is None and isinstance(member, Required) and member.imported == DEFAULT:
+                self._stars.append(member.specifier)
+            else:
+                return
+
+    def _report(self, name: str, assignment: _Assignment) -> None:
+        collector, value = self.collector, assignment.value
+        export_type = DEFAULT if name == DEFAULT else NAMED
+        if isinstance(value, Required):
+            collector.re_export(name, value.imported, value.specifier, assignment.offset)
+        elif isinstance(value, LocalName):
+            collector.export_local(
+                name, value.name, export_type, assignment.offset, assignment.statement, in_clause=False
+            )
+        elif isinstance(value, FunctionValue):
+            local = value.name if name == DEFAULT else name
+            collector.export_function(
+                name, local, export_type, value.function, assignment.offset, assignment.statement, built=value.built
+            )
+        elif isinstance(value, ObjectValue):
+            collector.export_name(name, assignment.offset)
+        else:
+            collector.export_name(name, assignment.offset, unknown=value.unknown)
