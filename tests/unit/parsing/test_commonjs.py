@@ -1,0 +1,152 @@
+"""CommonJS files as Node's `import` sees them (parsing/commonjs.py), each form on both backends: `default` is
+module.exports, named exports are the names cjs-module-lexer detects, `require` binds an import."""
+
+from __future__ import annotations
+
+from codetracker.domain.call_values import Built
+from codetracker.domain.export_graph import ImportBinding, ReExport
+from codetracker.domain.model import ModuleSyntax
+from codetracker.ports.parsing import ModuleParser
+
+
+def _read(backend: ModuleParser, source: str) -> ModuleSyntax:
+    syntax = backend.parse_commonjs(source)  # type: ignore[attr-defined]
+    assert not syntax.is_module  # never an ES module
+    return syntax
+
+
+def _exports(syntax: ModuleSyntax) -> list[tuple[str, str | None, str, list[str]]]:
+    return [(e.exported_name, e.local_name, e.export_type, [p.source for p in e.params]) for e in syntax.exports]
+
+
+def test_module_exports_of_a_function_is_the_default_export(backend: ModuleParser) -> None:
+    syntax = _read(backend, "/** Adds. */\nmodule.exports = function add(a, b) { return a + b; };\n")
+    assert _exports(syntax) == [("default", "add", "default", ["a", "b"])]
+    assert syntax.exports[0].jsdoc_raw == "/** Adds. */"
+    assert syntax.links is not None and syntax.links.commonjs and syntax.links.functions == {"default"}
+
+
+def test_named_exports_by_assignment(backend: ModuleParser) -> None:
+    source = """
+exports.a = function (x) {};
+module.exports.b = (y, z) => y;
+exports["c"] = function c() {};
+function d(w) {}
+exports.d = d;
+exports.n = 1;
+"""
+    syntax = _read(backend, source)
+    assert _exports(syntax) == [
+        ("a", "a", "named", ["x"]),
+        ("b", "b", "named", ["y", "z"]),
+        ("c", "c", "named", []),
+        ("d", "d", "named", ["w"]),
+    ]
+    assert syntax.links is not None and syntax.links.not_functions == {"n"}
+
+
+def test_object_literal_keys_are_named_exports_up_to_the_first_other_form(backend: ModuleParser) -> None:
+    # The lexer reads `a`, `b: c`, `"d": e` and stops at `f: 1`: `g` is no named export of Node's.
+    source = """
+function a() {}
+function c(x) {}
+function e(x, y) {}
+function g() {}
+module.exports = { a, b: c, "d": e, f: 1, g };
+"""
+    syntax = _read(backend, source)
+    assert _exports(syntax) == [("a", "a", "named", []), ("b", "c", "named", ["x"]), ("d", "e", "named", ["x", "y"])]
+    links = syntax.links
+    assert links is not None and "default" in links.not_functions  # an object is never a function
+    assert "g" not in links.functions and "f" not in links.not_functions
+
+
+def test_reexports(backend: ModuleParser) -> None:
+    whole = _read(backend, 'module.exports = require("./x");\n').links
+    assert whole is not None
+    assert whole.re_exports == (ReExport("default", "default", "./x"),) and whole.star_specifiers == ("./x",)
+    spread = _read(backend, 'module.exports = { ...require("./y"), a };\nfunction a() {}\n').links
+    assert spread is not None and spread.star_specifiers == ("./y",) and spread.functions == {"a"}
+    helper = _read(backend, 'tslib_1.__exportStar(require("./z"), exports);\n__export(require("./w"));\n').links
+    assert helper is not None and helper.star_specifiers == ("./z", "./w")
+    member = _read(backend, 'exports.f = require("./v").g;\nmodule.exports.h = require("./u");\n').links
+    assert member is not None and member.re_exports == (ReExport("f", "g", "./v"), ReExport("h", "default", "./u"))
+
+
+def test_require_binds_an_import_and_a_call_of_it_is_built(backend: ModuleParser) -> None:
+    source = """
+var _curry2 = /*#__PURE__*/require("./internal/_curry2.js");
+var pick = require("./util").pick;
+var add = /*#__PURE__*/_curry2(function add(a, b) { return a + b; });
+module.exports = add;
+"""
+    links = _read(backend, source).links
+    assert links is not None
+    assert links.imports == {
+        "_curry2": ImportBinding("_curry2", "default", "./internal/_curry2.js"),
+        "pick": ImportBinding("pick", "pick", "./util"),
+    }
+    assert links.built == {"default": Built(("_curry2",), "the value of a call: _curry2(…)")}
+
+
+def test_define_property_with_a_value_or_a_getter_of_a_name(backend: ModuleParser) -> None:
+    source = """
+Object.defineProperty(exports, "__esModule", { value: true });
+function f(a) {}
+Object.defineProperty(exports, "f", { enumerable: true, get: function () { return f; } });
+Object.defineProperty(exports, "g", { value: function g(b) {} });
+Object.defineProperty(exports, "h", { enumerable: true, get: function () { return m.h; } });
+"""
+    syntax = _read(backend, source)
+    assert _exports(syntax) == [("f", "f", "named", ["a"]), ("g", "g", "named", ["b"])]
+    links = syntax.links
+    assert links is not None and links.not_functions == {"__esModule"}
+    assert links.unknown == {"h": "the value of a getter"}
+
+
+def test_transpiler_preamble_is_skipped_and_a_name_assigned_twice_is_undecided(backend: ModuleParser) -> None:
+    source = """
+exports.b = exports.a = void 0;
+function a(x) {}
+exports.a = a;
+exports.c = function () {};
+exports.c = 5;
+"""
+    syntax = _read(backend, source)
+    assert _exports(syntax) == [("a", "a", "named", ["x"])]
+    links = syntax.links
+    assert links is not None and "b" not in links.not_functions and set(links.unknown) == {"c"}
+
+
+def test_default_is_not_a_named_export_and_module_exports_twice_is_undecided(backend: ModuleParser) -> None:
+    syntax = _read(backend, "exports.default = function f() {};\nmodule.exports = 1;\nmodule.exports = g;\n")
+    links = syntax.links
+    assert syntax.exports == () and links is not None
+    assert set(links.unknown) == {"default"} and "f" not in links.functions
+
+
+def test_the_body_of_a_umd_factory_is_read(backend: ModuleParser) -> None:
+    source = """(function (global, factory) {
+  typeof exports === 'object' && typeof module !== 'undefined' ? factory(exports) :
+  (global = global || self, factory(global.R = {}));
+}(this, (function (exports) { 'use strict';
+  function _curry1(fn) { return function f1(a) { return fn(a); }; }
+  /** Always. @param {*} val */
+  var always = _curry1(function always(val) { return function () { return val; }; });
+  var T = function T() { return true; };
+  exports.T = T;
+  exports.always = always;
+  Object.defineProperty(exports, '__esModule', { value: true });
+})));
+"""
+    syntax = _read(backend, source)
+    assert _exports(syntax) == [("T", "T", "named", []), ("always", "always", "named", ["val"])]
+    links = syntax.links
+    assert links is not None and links.built == {"always": Built(("_curry1",), "the value of a call: _curry1(…)")}
+    assert "_curry1" in links.factories
+
+
+def test_a_minified_bundle_and_a_script_that_exports_nothing_are_no_modules(backend: ModuleParser) -> None:
+    minified = '!function(t,n){"object"==typeof exports?n(exports):n(t.R={})}(this,function(t){t.add=1});'
+    assert _read(backend, minified) == ModuleSyntax(is_module=False, exports=())
+    assert _read(backend, 'require("./setup");\n(function () { module.exports = 1; })();\n').links is None
