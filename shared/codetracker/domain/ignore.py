@@ -443,6 +443,8 @@ class IgnoreRules:
         self._checkpoint = checkpoint
         self._defaults, self._defaults_match_files = _defaults(tuple(defaults))
         data = _as_bytes(ignore_file_text) if ignore_file_text else b""
+        # What decides every answer: equal sources, equal answers (a key for memos of decisions).
+        self.source: tuple[bytes, tuple[str, ...]] = (data, tuple(defaults))
         applied, over_cap, first_left_out = cap_ignore_file(data)
         patterns, problems = parse_ignore_file(applied, checkpoint) if applied else ([], [])
         if checkpoint is not None:

@@ -10,9 +10,11 @@ Files npm always includes (`main`, `bin`, …) or that `files` names stay in wha
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from codetracker.domain.ignore import IgnoreRules
 from codetracker.domain.model import EntryKind, FileDecision, TreeEntry
@@ -150,15 +152,62 @@ def package_files(
     """Each package's decision for every file under its folder (see the module docstring). In an npm/yarn
     workspace tree npm applies the ignore files of the folders above a workspace to it (`workspaces=True`);
     pnpm's workspaces are unknown to npm, which packs such a package as a folder of its own."""
+    layout = tuple((p.path, p.name) for p in packages)
     out = []
-    by_folder = {p.path: p for p in packages}
     for package in packages:
-        decisions = npm_decisions(package.path, package.manifest, entries, ignore_texts, workspaces)
-        conventions = _conventions_apply(package, entries)
-        for path, decision in decisions.items():
-            decisions[path] = _overlay(package, by_folder, path, decision, rules, conventions)
-        out.append(PackageFiles(package, decisions))
+        prefix = package.path + "/" if package.path else ""
+        inputs = _PackageInputs(
+            package,
+            layout,
+            tuple((e.path, e.kind) for e in entries if e.path.startswith(prefix)),
+            tuple(sorted((p, text) for p, text in ignore_texts.items() if _npm_reads(package.path, p, workspaces))),
+            workspaces,
+            rules.source,
+            rules,
+        )
+        out.append(PackageFiles(package, _decisions(inputs)))
     return out
+
+
+def _npm_reads(folder: str, ignore_path: str, workspaces: bool) -> bool:
+    """Whether npm packing the package at `folder` reads the ignore file at `ignore_path`."""
+    if not folder or ignore_path.startswith(folder + "/"):
+        return True
+    above = posixpath.dirname(ignore_path)  # a workspace inherits the ignore files of the folders above it
+    return workspaces and (not above or folder.startswith(above + "/"))
+
+
+@dataclass(frozen=True, slots=True)
+class _PackageInputs:
+    """All that decides a package's files: equal inputs, equal decisions."""
+
+    package: Package
+    layout: tuple[tuple[str, str], ...]  # every package's (folder, name): nested packages own their files
+    entries: tuple[tuple[str, EntryKind], ...]  # the files under the package folder
+    ignore_texts: tuple[tuple[str, str], ...]  # the ignore files npm reads for it
+    workspaces: bool
+    rules_source: tuple[bytes, tuple[str, ...]]
+    rules: IgnoreRules = field(compare=False, hash=False)
+
+
+# A rescan usually finds most packages' file lists, manifests and ignore files as they were: their
+# decisions are kept for the process's next scans (a warm Lambda container, the local runtime), by value.
+@functools.lru_cache(maxsize=256)
+def _decisions(inputs: _PackageInputs) -> Mapping[str, FileDecision]:
+    package = inputs.package
+    entries = [TreeEntry(path, kind, None, None) for path, kind in inputs.entries]
+    ignore_texts = dict(inputs.ignore_texts)
+    decisions = npm_decisions(package.path, package.manifest, entries, ignore_texts, inputs.workspaces)
+    owners = {folder: (folder, name) for folder, name in inputs.layout}
+    conventions = _conventions_apply(package, entries)
+    for path, decision in decisions.items():
+        decisions[path] = _overlay(package, owners, path, decision, inputs.rules, conventions)
+    return MappingProxyType(decisions)
+
+
+def clear_decisions_memo() -> None:
+    """Forget the kept decisions (for measuring a cold first scan)."""
+    _decisions.cache_clear()
 
 
 def _conventions_apply(package: Package, entries: Sequence[TreeEntry]) -> bool:
@@ -181,16 +230,16 @@ def convention_of(relative_path: str) -> str | None:
 
 def _overlay(
     package: Package,
-    by_folder: Mapping[str, Package],
+    owners: Mapping[str, tuple[str, str]],
     path: str,
     decision: FileDecision,
     rules: IgnoreRules,
     conventions: bool,
 ) -> FileDecision:
-    owner = innermost_package(by_folder, path)
-    if owner is not None and owner is not package:
-        where = owner.path or "the root"
-        return FileDecision(path, False, RULE_NESTED_PACKAGE, f"belongs to package '{owner.name}' ({where})")
+    owner = innermost_package(owners, path)  # (folder, name) of the package holding the file
+    if owner is not None and owner[0] != package.path:
+        where = owner[0] or "the root"
+        return FileDecision(path, False, RULE_NESTED_PACKAGE, f"belongs to package '{owner[1]}' ({where})")
     if not decision.included:
         return decision
     if rules.is_ignored(path):

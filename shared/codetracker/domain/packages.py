@@ -20,6 +20,7 @@ import json
 import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from codetracker.domain.model import ProblemKind, ScanProblem
 from codetracker.domain.npm_glob import NpmGlob, compile_glob
@@ -264,7 +265,10 @@ def _problem(path: str, why: str) -> ScanProblem:
     return ScanProblem(path, ProblemKind.SKIPPED, f"{why}; this package is left out")
 
 
-def innermost_package(by_folder: Mapping[str, Package], path: str) -> Package | None:
+_Held = TypeVar("_Held")  # what a folder maps to: a Package, or whatever the caller keeps of one
+
+
+def innermost_package(by_folder: Mapping[str, _Held], path: str) -> _Held | None:
     """The package whose folder holds `path` most closely (nested packages own their own files)."""
     folder = path
     while folder:

@@ -269,3 +269,39 @@ def test_a_long_generated_npmignore_is_read_by_lookup():
     assert "src/d1/f1.js" in published and "src/d0/f0.js" not in published
     assert "keep.log" in published and "drop.log" not in published
     assert len(published) == 2 + 200  # package.json, keep.log and the odd-numbered files
+
+
+def test_kept_decisions_follow_every_input_that_decides_them():
+    """A rescan in the same process reuses a package's decisions only when nothing deciding them changed:
+    each change below, made after a first read, gives the answer a cold read gives."""
+    from codetracker.domain.package_files import clear_decisions_memo
+
+    base = {
+        "package.json": _pkg("root", private=True, workspaces=["packages/*"]),
+        "packages/a/package.json": _pkg("a"),
+        "packages/a/src/x.js": JS,
+        "packages/a/test/t.js": JS,
+        "packages/b/package.json": _pkg("b", files=["lib"]),
+        "packages/b/lib/y.js": JS,
+        "packages/b/other.js": JS,
+    }
+    changes = {
+        "a file added": ({"packages/a/src/new.js": JS}, None),
+        "a file removed": ({"packages/b/lib/y.js": None}, None),
+        "an ignore file of the package": ({"packages/a/.npmignore": b"src/x.js\n"}, None),
+        "an ignore file above the workspace": ({".npmignore": b"x.js\n"}, None),
+        "the manifest's files": ({"packages/b/package.json": _pkg("b", files=["other.js"])}, None),
+        "a nested package": ({"packages/a/src/package.json": _pkg("nested")}, None),
+        "the .codetrackerignore": ({}, "packages/b/lib/\n"),
+    }
+    for what, (edits, ignore) in changes.items():
+        changed = {**base, **{p: c for p, c in edits.items() if c is not None}}
+        for path in [p for p, c in edits.items() if c is None]:
+            del changed[path]
+        clear_decisions_memo()
+        before = _published(_packages(base))
+        warm = _published(_packages(changed, ignore))
+        clear_decisions_memo()
+        cold = _published(_packages(changed, ignore))
+        assert warm == cold, what
+        assert warm != before, f"{what}: the change should change what is published"
