@@ -55,8 +55,10 @@ class CommonJsTreeWalk(_TreeWalk):
         collector, pos = self.collector, self.pos
         for node in nodes:
             kind = node.type
-            if kind in _NOT_STATEMENTS or kind in ("{", "}", "export_statement", "import_statement"):
+            if kind in _NOT_STATEMENTS or kind in ("{", "}"):
                 continue
+            if kind in ("export_statement", "import_statement"):  # a script has none: esprima fails the same
+                raise self.fail(node, f"{kind.split('_')[0]} statement in a CommonJS file")
             statement = collector.add_statement(pos(node.start_byte), pos(self.code_end(node)))
             if kind == "expression_statement":
                 expression = next((c for c in node.named_children if c.type != "comment"), None)

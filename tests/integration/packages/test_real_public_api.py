@@ -12,7 +12,8 @@ from tests.support.public_api_accuracy import measure
 pytestmark = pytest.mark.slow
 
 # Recall still below 0.95; precision and fn.length hold for all. ramda (0.921): its CommonJS `./src/*` and
-# `./dist/*` are read; left are values of its own curried functions' calls (`invoker(…)`, `curry(…)`, `add(1)`). d3-array: `bisector(ascending).right`, a property of a call's value.
+# `./dist/*` are read; left are values of its own curried functions' calls (`invoker(…)`, `curry(…)`, `add(1)`).
+# d3-array: `bisector(ascending).right`, a property of a call's value.
 # lodash-es: `baseRest(…)`/`flatRest(…)` return `setToString(…)` of a wrapper, not shown to be functions.
 # chalk: `createChalk()` returns a local arrow given a prototype, not read.
 SHORT_OF_RECALL = {

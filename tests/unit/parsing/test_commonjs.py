@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from codetracker.domain.call_values import Built
 from codetracker.domain.export_graph import ImportBinding, ReExport
-from codetracker.domain.model import ModuleSyntax
+import pytest
+
+from codetracker.domain.model import ModuleSyntax, ParseFailure
 from codetracker.ports.parsing import ModuleParser
 
 
@@ -150,3 +152,8 @@ def test_a_minified_bundle_and_a_script_that_exports_nothing_are_no_modules(back
     minified = '!function(t,n){"object"==typeof exports?n(exports):n(t.R={})}(this,function(t){t.add=1});'
     assert _read(backend, minified) == ModuleSyntax(is_module=False, exports=())
     assert _read(backend, 'require("./setup");\n(function () { module.exports = 1; })();\n').links is None
+
+
+def test_an_import_statement_is_no_commonjs(backend: ModuleParser) -> None:
+    with pytest.raises(ParseFailure):
+        backend.parse_commonjs("import * as p from './p.js';\nmodule.exports = p;\n")  # type: ignore[attr-defined]
