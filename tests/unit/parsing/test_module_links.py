@@ -186,3 +186,11 @@ def test_built_links_survive_the_blob_cache() -> None:
         extraction = extract_blob(source.encode(), get_parser("esprima"))
         assert extraction.links is not None
         assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+def test_commonjs_links_survive_the_blob_cache() -> None:
+    source = 'var f = require("./f");\nexports.g = function g(a) {};\nmodule.exports.h = f;\n'
+    extraction = extract_blob(source.encode(), get_parser("auto"))
+    assert extraction.links is not None and extraction.links.commonjs and extraction.unread_reason is None
+    assert [f.name for f in extraction.functions] == ["g"]
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
