@@ -4,7 +4,8 @@ Node gives an `import` of a CommonJS file `default` = `module.exports`, and as n
 cjs-module-lexer detects: `exports.X = …`, `module.exports.X = …`, `Object.defineProperty(exports, "X",
 { value | get })`, the keys of `module.exports = { a, b: c, "d": e }`, and the reexports
 `module.exports = require("./x")`, `module.exports = { ...require("./x") }`, `__exportStar(require("./x"),
-exports)`. The value of a named export is `module.exports.X` at run time: it is a function here only when the
+exports)`; `exports.X = x.Y` (and a getter returning `x.Y`, TypeScript's re-export) where `var x = require("./x")`
+is x's export Y. The value of a named export is `module.exports.X` at run time: it is a function here only when the
 assigned value is shown to be one, by the same rules as an ES module's exports (ExportCollector). A
 `require("./x")` bound to a name (`var _curry2 = require("./internal/_curry2.js")`) is an import of x's
 `default` (module.exports), `require("./x").y` of its `y`, so built functions and the export graph decide
@@ -46,6 +47,14 @@ class LocalName:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalMember:
+    """`name.key` (`composer.Composer`): the export `key` of the module `name` requires, else undecided."""
+
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
 class FunctionValue(Generic[FunctionNode]):
     """A function literal, or the innermost literal of a value built by calls (`built`: see Built)."""
 
@@ -69,7 +78,7 @@ class OtherValue:
     unknown: str | None = None
 
 
-CommonJsValue = Required | LocalName | FunctionValue[Any] | ObjectValue | OtherValue
+CommonJsValue = Required | LocalName | LocalMember | FunctionValue[Any] | ObjectValue | OtherValue
 
 
 @dataclass(slots=True)
@@ -147,6 +156,12 @@ class CommonJsExports(Generic[FunctionNode]):
 
     def _report(self, name: str, assignment: _Assignment) -> None:
         collector, value = self.collector, assignment.value
+        if isinstance(value, LocalMember):
+            binding = collector.imported(value.name)
+            if binding is not None and binding.imported == DEFAULT:
+                value = Required(binding.specifier, value.key)
+            else:
+                value = OtherValue(f"a property of '{value.name}'")
         export_type = DEFAULT if name == DEFAULT else NAMED
         if isinstance(value, Required):
             collector.re_export(name, value.imported, value.specifier, assignment.offset)

@@ -10,6 +10,7 @@ from codetracker.parsing.commonjs import (
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
+    LocalMember,
     LocalName,
     ObjectValue,
     OtherValue,
@@ -145,8 +146,9 @@ class CommonJsWalk(_Walk):
         statements = body.body if body is not None and body.type == "BlockStatement" else []
         if len(statements) == 1 and statements[0].type == "ReturnStatement":
             returned = statements[0].argument
-            if returned is not None and returned.type == "Identifier":
-                return LocalName(self.name(returned))
+            value = self.value(returned) if returned is not None else None
+            if isinstance(value, (LocalName, LocalMember)):
+                return value
         return OtherValue("the value of a getter")
 
     def is_umd_factory(self, node: Any) -> bool:
@@ -175,6 +177,8 @@ class CommonJsWalk(_Walk):
             return required
         if kind == "Identifier":
             return LocalName(self.name(node))
+        if kind == "MemberExpression" and not node.computed and node.object.type == "Identifier":
+            return LocalMember(self.name(node.object), self.name(node.property))
         if kind in _LITERALS:
             function_id = getattr(node, "id", None)
             return FunctionValue(node, self.name(function_id) if function_id is not None else None)

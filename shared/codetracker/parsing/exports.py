@@ -214,6 +214,11 @@ class ExportCollector(Generic[FunctionNode]):
         self.is_module = True
         self._imports[local] = ImportBinding(local, imported, specifier)
 
+    def imported(self, local: str) -> ImportBinding | None:
+        """The import a local name is bound by (and by nothing else), or None."""
+        binding = self._imports.get(local)
+        return binding if binding is not None and len(self._bindings.get(local, ())) == 1 else None
+
     def re_export(self, exported_name: str, imported: str, specifier: str, offset: int) -> None:
         """`export { imported as exported } from 'specifier'`, `export * as exported from` (imported "*")."""
         self.is_module = True

@@ -15,6 +15,7 @@ from codetracker.parsing.commonjs import (
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
+    LocalMember,
     LocalName,
     ObjectValue,
     OtherValue,
@@ -173,8 +174,9 @@ class CommonJsTreeWalk(_TreeWalk):
         statements = [c for c in body.named_children if c.type != "comment"] if body is not None else []
         if len(statements) == 1 and statements[0].type == "return_statement":
             returned = next((c for c in statements[0].named_children if c.type != "comment"), None)
-            if returned is not None and _unparenthesized(returned).type == "identifier":
-                return LocalName(self.name(_unparenthesized(returned)))
+            value = self.value(returned) if returned is not None else None
+            if isinstance(value, (LocalName, LocalMember)):
+                return value
         return OtherValue("the value of a getter")
 
     def is_umd_factory(self, node: Any) -> bool:
@@ -212,6 +214,11 @@ class CommonJsTreeWalk(_TreeWalk):
             return required
         if kind in _IDENTIFIERS:
             return LocalName(self.name(node))
+        if kind == "member_expression":
+            owner = _unparenthesized(node.child_by_field_name("object"))
+            key = node.child_by_field_name("property")
+            if owner.type == "identifier" and key is not None and key.type == "property_identifier":
+                return LocalMember(self.name(owner), self.text(key))
         if kind in _FUNCTION_VALUES:
             name = node.child_by_field_name("name")
             return FunctionValue(node, self.name(name) if name is not None else None)

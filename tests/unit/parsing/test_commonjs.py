@@ -103,7 +103,7 @@ Object.defineProperty(exports, "h", { enumerable: true, get: function () { retur
     assert _exports(syntax) == [("f", "f", "named", ["a"]), ("g", "g", "named", ["b"])]
     links = syntax.links
     assert links is not None and links.not_functions == {"__esModule"}
-    assert links.unknown == {"h": "the value of a getter"}
+    assert links.unknown == {"h": "a property of 'm'"}  # m is no module this file requires
 
 
 def test_transpiler_preamble_is_skipped_and_a_name_assigned_twice_is_undecided(backend: ModuleParser) -> None:
@@ -157,3 +157,21 @@ def test_a_minified_bundle_and_a_script_that_exports_nothing_are_no_modules(back
 def test_an_import_statement_is_no_commonjs(backend: ModuleParser) -> None:
     with pytest.raises(ParseFailure):
         backend.parse_commonjs("import * as p from './p.js';\nmodule.exports = p;\n")  # type: ignore[attr-defined]
+
+
+def test_a_property_of_a_required_module_is_its_export(backend: ModuleParser) -> None:
+    # TypeScript's and Rollup's CommonJS output: `exports.X = x.X`, and TypeScript's re-export getter.
+    source = """
+var composer = require("./compose/composer.js");
+const util_1 = require("./util");
+exports.Composer = composer.Composer;
+Object.defineProperty(exports, "pad", { enumerable: true, get: function () { return util_1.pad; } });
+exports.local = options.parse;
+"""
+    links = _read(backend, source).links
+    assert links is not None
+    assert links.re_exports == (
+        ReExport("Composer", "Composer", "./compose/composer.js"),
+        ReExport("pad", "pad", "./util"),
+    )
+    assert links.unknown == {"local": "a property of 'options'"}
