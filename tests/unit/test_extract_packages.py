@@ -224,3 +224,21 @@ def test_a_commonjs_package_has_its_public_functions(parser):
     assert not any(f.file_path == "src/esm/legacy.js" for f in root.public_functions)
     # `helpers` is an object (not a function), VERSION a string: neither is a public function nor unknown.
     assert [(u.subpath, u.export_name) for u in root.unknown_exports] == []
+
+
+def test_an_es_module_wrapper_of_a_commonjs_build_reaches_its_functions():
+    # commander's and uuid's layout: `import` resolves to a wrapper taking the names from module.exports.
+    files = {
+        "package.json": _pkg("c", exports={".": {"import": "./esm.mjs", "default": "./index.js"}}).encode(),
+        "index.js": b"exports.createCommand = (name) => name;\nexports.program = {};\n",
+        "esm.mjs": b"import commander from './index.js';\nexport const { createCommand, program } = commander;\n",
+    }
+    result = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("auto"))),
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [
+        ("createCommand", "index.js", "createCommand")
+    ]
+    assert root.unknown_exports == ()

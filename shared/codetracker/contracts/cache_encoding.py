@@ -71,7 +71,7 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
     return [
         sorted(links.functions),
         dict(links.local_exports),
-        [[b.local, b.imported, b.specifier] for b in links.imports.values()],
+        [[b.local, b.imported, b.specifier, b.member] for b in links.imports.values()],
         [[r.exported, r.imported, r.specifier] for r in links.re_exports],
         list(links.star_specifiers),
         sorted(links.not_functions),
@@ -113,7 +113,7 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
     return ModuleLinks(
         functions=frozenset(functions),
         local_exports=local_exports,
-        imports={local: ImportBinding(local, imported, specifier) for local, imported, specifier in imports},
+        imports={row[0]: ImportBinding(*row) for row in imports},
         re_exports=tuple(ReExport(*r) for r in re_exports),
         star_specifiers=tuple(stars),
         not_functions=frozenset(not_functions),

@@ -116,7 +116,7 @@ class _Factories:
         if factory is not None:
             return file_path, factory
         binding = links.imports.get(local)
-        if binding is None or binding.imported == "*":
+        if binding is None or binding.imported == "*" or binding.member is not None:
             return None
         target = self._graph.resolve_import(file_path, binding.specifier, binding.imported)
         if target.outcome is not Outcome.FUNCTION or target.file_path is None or target.name is None:

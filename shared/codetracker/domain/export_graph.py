@@ -5,7 +5,9 @@ rebuilds only this (cheap) graph. The rules are the ECMAScript module linking ru
 - `export { a as b } from './x'` and `import a from './x'; export { a as b }` name x's export `a`;
 - `export * from './x'` re-exports every name of x but `default`; a name two stars bring from different
   bindings is ambiguous and dropped (an explicit export of the same name wins over every star);
-- `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions;
+- `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions; `ns.f`
+  (`const f = ns.f`) is x's export f, and so is `m.f` of a CommonJS module's default `m` (module.exports),
+  while a property of an ES module's default is undecided;
 - cycles terminate (a name met again on its own path resolves to nothing).
 Specifiers resolve inside the package only (relative paths, with the extensions and index files bundlers
 and TypeScript accept, and the package's own name: `import { h } from 'preact'` inside preact is a
@@ -35,6 +37,9 @@ class ImportBinding:
     local: str
     imported: str  # the name in the other module, "default", or "*" for a namespace import
     specifier: str
+    # `const v1 = uuid.v1` / `const { v1 } = uuid` of an imported `uuid`: the local is that property of the
+    # import: of a namespace, its export; of a CommonJS module's `default` (module.exports), its named export.
+    member: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +219,8 @@ class ExportGraph:
             binding = links.imports.get(local)
             if binding is None:
                 return ResolvedExport(Outcome.NOT_FUNCTION)
+            if binding.member is not None:
+                return self._follow_member(file_path, binding, path)
             return self._follow(file_path, binding.specifier, binding.imported, path)
         for re_export in links.re_exports:
             if re_export.exported == name:
@@ -234,6 +241,20 @@ class ExportGraph:
             where = "another package" if not specifier.startswith(".") else "a file that is not in the package"
             return ResolvedExport(Outcome.UNKNOWN, reason=f"'{imported}' comes from {where}: '{specifier}'")
         return self._resolve(target, imported, path)
+
+    def _follow_member(
+        self, file_path: str, binding: ImportBinding, path: frozenset[tuple[str, str]]
+    ) -> ResolvedExport:
+        """A property of an import (ImportBinding.member): a namespace's or a CommonJS default's export."""
+        member = binding.member or ""
+        target = self._target(file_path, binding.specifier)
+        if target is None or binding.imported not in (NAMESPACE, DEFAULT):
+            return ResolvedExport(Outcome.UNKNOWN, reason=f"a property of '{binding.local}': '{binding.specifier}'")
+        links = self._modules.get(target)
+        if binding.imported == DEFAULT and (links is None or not links.commonjs):
+            reason = f"a property of the default export of {target}"
+            return ResolvedExport(Outcome.UNKNOWN, reason=reason)
+        return self._resolve(target, member, path)
 
     def _from_stars(
         self, file_path: str, links: ModuleLinks, name: str, path: frozenset[tuple[str, str]]

@@ -267,6 +267,7 @@ class _Walk:
             place = Declarator(gap_start, declarator.range[0], first)
             gap_start, first = declarator.range[1], False
             if target.type != "Identifier":
+                self.member_bindings(target, declarator.init)
                 for name, offset in self.pattern_names(target):
                     collector.bind(name, None, statement, lexical=lexical, offset=offset)
                     if export_offset is not None:
@@ -274,6 +275,9 @@ class _Walk:
                 continue
             name = self.name(target)
             value = declarator.init
+            if value is not None and value.type == "MemberExpression" and not value.computed:  # `const v1 = uuid.v1`
+                if value.object.type == "Identifier":
+                    collector.member_binding(name, self.name(value.object), self.name(value.property))
             required = self.required(value) if value is not None else None
             if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
                 self.bind(target, None, statement, lexical=lexical, declarator=place)
@@ -304,6 +308,15 @@ class _Walk:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, target.range[0], unknown=unknown)
+
+    def member_bindings(self, pattern: Any, value: Any) -> None:
+        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
+        if value is None or value.type != "Identifier" or pattern.type != "ObjectPattern":
+            return
+        for part in pattern.properties:
+            if part.type == "Property" and not part.computed and part.key.type == "Identifier":
+                if part.value.type == "Identifier":
+                    self.collector.member_binding(self.name(part.value), self.name(value), self.name(part.key))
 
     def required(self, value: Any) -> Any:
         """What a `require(…)` value imports (parsing/esprima_commonjs.py); an ES module requires nothing."""

@@ -117,3 +117,21 @@ def test_values_and_undecided_exports_keep_their_verdicts():
         (".", "default", Outcome.UNKNOWN),
         (".", "local", Outcome.NOT_FUNCTION),
     ]
+
+
+def test_a_property_of_an_import_follows_a_namespace_or_a_commonjs_default() -> None:
+    graph = _graph(
+        wrapper_mjs=ModuleLinks(
+            local_exports={"v1": "v1", "f": "f", "p": "p"},
+            imports={
+                "v1": ImportBinding("v1", "default", "./cjs.js", "v1"),
+                "f": ImportBinding("f", "*", "./esm.js", "f"),
+                "p": ImportBinding("p", "default", "./esm.js", "f"),
+            },
+        ),
+        cjs_js=ModuleLinks(functions=frozenset({"v1"}), commonjs=True),
+        esm_js=ModuleLinks(functions=frozenset({"f", "default"})),
+    )
+    assert _where(graph, "wrapper.mjs", "v1") == (Outcome.FUNCTION, "cjs.js", "v1")  # module.exports.v1
+    assert _where(graph, "wrapper.mjs", "f") == (Outcome.FUNCTION, "esm.js", "f")  # ns.f
+    assert graph.resolve("wrapper.mjs", "p").outcome is Outcome.UNKNOWN  # a property of an ES default: unknown

@@ -194,3 +194,24 @@ def test_commonjs_links_survive_the_blob_cache() -> None:
     assert extraction.links is not None and extraction.links.commonjs and extraction.unread_reason is None
     assert [f.name for f in extraction.functions] == ["g"]
     assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+def test_a_property_of_an_import_is_a_member_binding(backend: ModuleParser) -> None:
+    # ES module wrappers of a CommonJS build (uuid, commander): `export const v1 = uuid.v1`, `export const {…} = m`.
+    source = """import uuid from "./dist/index.js";
+import * as ns from "./n.js";
+export const v1 = uuid.v1;
+export const { createCommand, program: main } = uuid;
+export const f = ns.f;
+const local = { g() {} };
+export const g = local.g;
+"""
+    links = backend.parse(source).links
+    assert links is not None
+    assert links.imports["v1"] == ImportBinding("v1", "default", "./dist/index.js", "v1")
+    assert links.imports["main"] == ImportBinding("main", "default", "./dist/index.js", "program")
+    assert links.imports["f"] == ImportBinding("f", "*", "./n.js", "f")
+    assert links.local_exports == {"v1": "v1", "createCommand": "createCommand", "main": "main", "f": "f"}
+    assert links.not_functions == {"g"}
+    extraction = extract_blob(source.encode(), backend)
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
