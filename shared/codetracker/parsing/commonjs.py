@@ -20,6 +20,7 @@ and `__esModule` are no named exports Node gives (`default` is always module.exp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +29,9 @@ from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
 
 FunctionNode = TypeVar("FunctionNode")
+
+# `tslib.__exportStar(require("./x"), exports)`, TypeScript's older `__export(require("./x"))`: x's names are ours.
+EXPORT_STAR_HELPERS = frozenset({"__exportStar", "__export"})
 
 # Named exports Node never gives: `default` is module.exports itself; `__esModule` is a flag, not a function.
 _SKIPPED_NAMES = frozenset({DEFAULT})
@@ -103,6 +107,23 @@ class CommonJsExports(Generic[FunctionNode]):
             self._whole.append(_Assignment(value, offset, statement))
         elif name not in _SKIPPED_NAMES:
             self._named.setdefault(name, []).append(_Assignment(value, offset, statement))
+
+    def assign_chain(
+        self,
+        targets: Sequence[tuple[int, str | None | bool]],
+        value: Callable[[], CommonJsValue | None],
+        statement: int,
+    ) -> None:
+        """`a = b = value`: each (offset, target) of the chain that is an export (a name, or None for
+        module.exports; False: not an export) gets the value, classified only then; `void 0` (value() None,
+        a transpiler's preamble assigned again later) assigns nothing."""
+        exported = [(offset, name) for offset, name in targets if name is not False]
+        classified = value() if exported else None
+        if classified is None:
+            return
+        for offset, name in exported:
+            assert name is not True
+            self.assign(name, classified, offset, statement)
 
     def star(self, specifier: str) -> None:
         """`__exportStar(require("spec"), exports)`: every name of spec is a name of this module."""

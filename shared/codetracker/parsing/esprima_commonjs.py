@@ -7,6 +7,7 @@ from typing import Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
+    EXPORT_STAR_HELPERS,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -17,8 +18,6 @@ from codetracker.parsing.commonjs import (
     Required,
 )
 from codetracker.parsing.esprima_backend import _LITERALS, _snippet, _Walk
-
-_EXPORT_STAR_HELPERS = ("__exportStar", "__export")
 
 
 class CommonJsWalk(_Walk):
@@ -69,15 +68,8 @@ class CommonJsWalk(_Walk):
         while value.type == "AssignmentExpression" and value.operator == "=":
             targets.append(value.left)
             value = value.right
-        names = [(target, self.export_target(target)) for target in targets]
-        names = [(target, name) for target, name in names if name is not False]
-        if not names:
-            return
-        classified = self.value(value)
-        if classified is None:  # `exports.a = void 0`
-            return
-        for target, name in names:
-            self.exports.assign(name, classified, target.range[0], statement)
+        chain = [(target.range[0], self.export_target(target)) for target in targets]
+        self.exports.assign_chain(chain, lambda: self.value(value), statement)
 
     def export_target(self, target: Any) -> str | None | bool:
         if self.is_module_exports(target):
@@ -117,7 +109,7 @@ class CommonJsWalk(_Walk):
                 return
         name = callee.property if callee.type == "MemberExpression" and not callee.computed else callee
         called = self.name(name) if name.type == "Identifier" else None
-        if called in _EXPORT_STAR_HELPERS and args:
+        if called in EXPORT_STAR_HELPERS and args:
             required = self.required(args[0])
             if required is not None and required.imported == "default":
                 self.exports.star(required.specifier)

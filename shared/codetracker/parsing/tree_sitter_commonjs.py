@@ -12,6 +12,7 @@ from typing import Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
+    EXPORT_STAR_HELPERS,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -31,8 +32,6 @@ from codetracker.parsing.tree_sitter_backend import (
     _TreeWalk,
     _unparenthesized,
 )
-
-_EXPORT_STAR_HELPERS = ("__exportStar", "__export")
 
 
 class CommonJsTreeWalk(_TreeWalk):
@@ -91,15 +90,8 @@ class CommonJsTreeWalk(_TreeWalk):
         while value.type == "assignment_expression":
             targets.append(value.child_by_field_name("left"))
             value = _unparenthesized(value.child_by_field_name("right"))
-        names = [(target, self.export_target(target)) for target in targets]
-        names = [(target, name) for target, name in names if name is not False]
-        if not names:
-            return
-        classified = self.value(value)
-        if classified is None:  # `exports.a = void 0`: a transpiler's preamble, assigned again later
-            return
-        for target, name in names:
-            self.exports.assign(name, classified, self.pos(target.start_byte), statement)
+        chain = [(self.pos(target.start_byte), self.export_target(target)) for target in targets]
+        self.exports.assign_chain(chain, lambda: self.value(value), statement)
 
     def export_target(self, target: Any) -> str | None | bool:
         """None for `module.exports`, the name for `exports.X`, `module.exports.X`, `exports["X"]`, else False."""
@@ -142,7 +134,7 @@ class CommonJsTreeWalk(_TreeWalk):
                 return
         name = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
         called = self.text(name) if name is not None else None
-        if called in _EXPORT_STAR_HELPERS and args:
+        if called in EXPORT_STAR_HELPERS and args:
             required = self.required(args[0])
             if required is not None and required.imported == "default":
                 self.exports.star(required.specifier)
