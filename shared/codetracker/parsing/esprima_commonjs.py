@@ -33,14 +33,24 @@ class CommonJsWalk(_Walk):
         self.statements(program.body, factory_allowed=True)
         return self.exports.result()
 
-    def statements(self, nodes: Any, *, factory_allowed: bool) -> None:
+    def statements(self, nodes: Any, *, factory_allowed: bool, guarded: bool = False) -> None:
+        """`guarded`: the branches of an `if`, where only assignments are read (see the tree-sitter walk)."""
         collector = self.collector
         for node in nodes:
             kind = node.type
+            if kind == "IfStatement":
+                branches = [n for n in (node.consequent, node.alternate) if n is not None]
+                self.statements(branches, factory_allowed=False, guarded=True)
+                continue
+            if kind == "BlockStatement" and guarded:
+                self.statements(node.body, factory_allowed=False, guarded=True)
+                continue
             start, end = node.range
             statement = collector.add_statement(start, end)
             if kind == "ExpressionStatement":
                 self.expression(node.expression, statement, factory_allowed=factory_allowed)
+            elif guarded:
+                continue
             elif kind == "FunctionDeclaration" and node.id is not None:
                 self.bind(node.id, node, statement)
             elif kind == "VariableDeclaration":
@@ -103,6 +113,8 @@ class CommonJsWalk(_Walk):
         callee, args = node.callee, list(node.arguments)
         if factory_allowed:
             factory = next((f for f in [callee, *args] if self.is_umd_factory(f)), None)
+            if factory is None and callee.type == "FunctionExpression":  # an IIFE: its body is the module's
+                factory = callee
             if factory is not None:
                 if factory.body.type == "BlockStatement":
                     self.statements(factory.body.body, factory_allowed=False)

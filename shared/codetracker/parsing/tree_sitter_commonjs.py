@@ -51,7 +51,9 @@ class CommonJsTreeWalk(_TreeWalk):
         self.statements(root.children, factory_allowed=True)
         return self.exports.result()
 
-    def statements(self, nodes: Any, *, factory_allowed: bool) -> None:
+    def statements(self, nodes: Any, *, factory_allowed: bool, guarded: bool = False) -> None:
+        """`guarded`: the branches of an `if` (`if (typeof module !== "undefined") module.exports = f`),
+        where only assignments are read (a declaration there is no binding of the top level)."""
         collector, pos = self.collector, self.pos
         for node in nodes:
             kind = node.type
@@ -59,13 +61,27 @@ class CommonJsTreeWalk(_TreeWalk):
                 continue
             if kind in ("export_statement", "import_statement"):  # a script has none: esprima fails the same
                 raise self.fail(node, f"{kind.split('_')[0]} statement in a CommonJS file")
+            if kind == "if_statement":
+                self.statements(self.branches(node), factory_allowed=False, guarded=True)
+                continue
+            if kind == "statement_block" and guarded:
+                self.statements(node.children, factory_allowed=False, guarded=True)
+                continue
             statement = collector.add_statement(pos(node.start_byte), pos(self.code_end(node)))
             if kind == "expression_statement":
                 expression = next((c for c in node.named_children if c.type != "comment"), None)
                 if expression is not None:
                     self.expression(expression, statement, factory_allowed=factory_allowed)
-            else:
+            elif not guarded:
                 self.statement(node, kind, statement)
+
+    def branches(self, node: Any) -> list[Any]:
+        """The statements an `if` may run: its consequence and its `else` (another `if` included)."""
+        found = [node.child_by_field_name("consequence")]
+        alternative = node.child_by_field_name("alternative")
+        if alternative is not None:
+            found.extend(c for c in alternative.named_children if c.type != "comment")
+        return [n for n in found if n is not None]
 
     def expression(self, node: Any, statement: int, *, factory_allowed: bool) -> None:
         node = _unparenthesized(node)
@@ -127,6 +143,8 @@ class CommonJsTreeWalk(_TreeWalk):
         args = [_unparenthesized(a) for a in arguments.named_children if a.type != "comment"] if arguments else []
         if factory_allowed:
             factory = next((f for f in [callee, *args] if self.is_umd_factory(f)), None)
+            if factory is None and callee.type == "function_expression":  # an IIFE: its body is the module's
+                factory = callee
             if factory is not None:
                 body = factory.child_by_field_name("body")
                 if body is not None and body.type == "statement_block":

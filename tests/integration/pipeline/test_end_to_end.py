@@ -55,7 +55,7 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     assert sorted(f["name"] for f in snapshot["functions"]) == ["camel", "gone", "kebab"]
 
     # A change: the next notification says what was added, removed and changed.
-    v2 = http_repo.commit({**files_v2(), "src/legacy.cjs": b"(function () { module.exports = 1; })();\n"})
+    v2 = http_repo.commit({**files_v2(), "src/legacy.cjs": b"function load() { module.exports = 1; }\nload();\n"})
     status, accepted = pipeline.api(
         ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
     )

@@ -151,7 +151,7 @@ def test_the_body_of_a_umd_factory_is_read(backend: ModuleParser) -> None:
 def test_a_minified_bundle_and_a_script_that_exports_nothing_are_no_modules(backend: ModuleParser) -> None:
     minified = '!function(t,n){"object"==typeof exports?n(exports):n(t.R={})}(this,function(t){t.add=1});'
     assert _read(backend, minified) == ModuleSyntax(is_module=False, exports=())
-    assert _read(backend, 'require("./setup");\n(function () { module.exports = 1; })();\n').links is None
+    assert _read(backend, 'require("./setup");\nfunction load() { module.exports = 1; }\nload();\n').links is None
 
 
 def test_an_import_statement_is_no_commonjs(backend: ModuleParser) -> None:
@@ -175,3 +175,31 @@ exports.local = options.parse;
         ReExport("pad", "pad", "./util"),
     )
     assert links.unknown == {"local": "a property of 'options'"}
+
+
+def test_an_iife_body_and_the_branches_of_an_if_are_read(backend: ModuleParser) -> None:
+    # classnames: `(function () { function classNames() {…} if (typeof module !== 'undefined' && module.exports)
+    # { module.exports = classNames; } else { window.classNames = classNames; } }());`
+    source = """(function () {
+  'use strict';
+  function classNames(a) { return a; }
+  if (typeof module !== 'undefined' && module.exports) {
+    classNames.default = classNames;
+    module.exports = classNames;
+  } else if (typeof define === 'function') {
+    var ignored = 1;
+  } else {
+    window.classNames = classNames;
+  }
+}());
+"""
+    syntax = _read(backend, source)
+    assert _exports(syntax) == [("default", "classNames", "default", ["a"])]
+    # a UMD wrapper without an `exports` factory: `module.exports = factory()` of a parameter, undecided
+    umd = "(function (root, factory) { if (typeof module === 'object') module.exports = factory(); })(this, f);"
+    links = _read(backend, umd).links
+    assert links is not None and set(links.built) == {"default"} and links.functions == frozenset()
+    # both branches assign: undecided
+    twice = "if (a) { module.exports = require('./a.js'); } else { module.exports = require('./b.js'); }"
+    links = _read(backend, twice).links
+    assert links is not None and set(links.unknown) == {"default"}
