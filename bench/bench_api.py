@@ -124,7 +124,7 @@ def seed(database_url: str) -> int:
         SnapshotKey,
         SnapshotSource,
     )
-    from codetracker.domain.service import App, Registration, RepositoryStatus, registration_scope
+    from codetracker.domain.registry import App, Registration, RepositoryStatus, registration_scope
     from codetracker.usecases.registry import signing_secret_context, token_sha256
 
     class Key:

@@ -61,15 +61,9 @@ def main() -> int:
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
     from codetracker.domain.notifications import notification_id
-    from codetracker.domain.service import (
-        App,
-        Job,
-        JobStatus,
-        JobTrigger,
-        NotifyRequested,
-        Registration,
-        RepositoryStatus,
-    )
+    from codetracker.domain.job import Job, JobStatus, JobTrigger
+    from codetracker.domain.queue_messages import NotifyRequested
+    from codetracker.domain.registry import App, Registration, RepositoryStatus
     from codetracker.ports.queues import QueueRecord
     from codetracker.settings import Settings
     from codetracker.usecases.notify import NotifierPorts, handle_notify_record

@@ -30,7 +30,7 @@ from codetracker.parsing import get_parser  # noqa: E402
 from codetracker.parsing.workers import available_cpus, shutdown_workers  # noqa: E402
 from codetracker.settings import Settings  # noqa: E402
 from codetracker.usecases.extract import ExtractionPorts, extract_folder  # noqa: E402
-from codetracker.usecases.requests import ExtractFolderRequest  # noqa: E402
+from codetracker.usecases.scan_requests import ExtractFolderRequest  # noqa: E402
 from codetracker.wiring import Services  # noqa: E402
 from codetracker.parsing.extractor import ParserExtractor  # noqa: E402
 

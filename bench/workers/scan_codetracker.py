@@ -81,7 +81,7 @@ def scan(args: argparse.Namespace) -> dict:
     from codetracker.parsing import get_parser
     from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
     from codetracker.usecases.persist import persist_scan
-    from codetracker.usecases.requests import RepositoryScanRequest
+    from codetracker.usecases.scan_requests import ScanRepositoryRequest
     from codetracker.usecases.extract import ExtractionPorts
     from codetracker.usecases.scan import FetchPorts, scan_repository
     from codetracker.wiring import utc_now
@@ -94,7 +94,7 @@ def scan(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     unit_of_work = PostgresUnitOfWorkFactory(database)
     result = scan_repository(
-        RepositoryScanRequest(args.url, args.ref),
+        ScanRepositoryRequest(args.url, args.ref),
         fetching=FetchPorts(DulwichFetcher()),
         clock=utc_now,
         extraction=ExtractionPorts(ParserExtractor(parser), cache=UnitOfWorkBlobCache(unit_of_work)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from codetracker.domain.service import DEPLOYMENT_HOOK, RepositoryStatus, WebhookDelivery, registration_scope
+from codetracker.domain.registry import DEPLOYMENT_HOOK, RepositoryStatus, WebhookDelivery, registration_scope
 from tests.contract.test_service_stores import T0, add, app, registration
 
 

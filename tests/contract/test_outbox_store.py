@@ -8,7 +8,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
-from codetracker.domain.service import JobStatus, OutboxMessage
+from codetracker.domain.job import JobStatus
+from codetracker.domain.queue_messages import OutboxMessage
 from tests.contract.test_service_stores import T0, add, app, job, registration
 
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 from codetracker.domain.model import SnapshotKey, SnapshotSource
-from codetracker.domain.service import registration_scope
+from codetracker.domain.registry import registration_scope
 from tests.contract.test_service_stores import T0, _descriptor
 
 

@@ -14,10 +14,10 @@ from codetracker.contracts.claim_check import claim_check_to_json
 from codetracker.contracts.notify_requested import notify_requested_from_json
 from codetracker.contracts.persist_requested import persist_requested_from_json
 from codetracker.contracts.scan_result import scan_result_from_dict
-from codetracker.domain.service import NotifyRequested, PersistRequested
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested
 from codetracker.errors import PayloadUnavailable
 from codetracker.ports.queues import QueueRecord
-from codetracker.usecases.messages import open_record
+from codetracker.usecases.queue_records import open_record
 
 T = datetime(2026, 11, 1, tzinfo=UTC)
 JOB, REPO = str(uuid.uuid4()), str(uuid.uuid4())

@@ -16,15 +16,8 @@ from codetracker.domain.job_result import (
     StoredResult,
 )
 from codetracker.domain.model import Descriptor, EntryKind, FileExtraction, SnapshotKey, SnapshotSource, TreeEntry
-from codetracker.domain.service import (
-    Activity,
-    ActivityStatus,
-    ActivityType,
-    JobStatus,
-    StageTimes,
-    WebhookDelivery,
-    registration_scope,
-)
+from codetracker.domain.job import JobStatus, StageTimes
+from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, WebhookDelivery, registration_scope
 from tests.contract.test_service_stores import T0, add, app, job, registration
 
 

@@ -16,7 +16,7 @@ from codetracker.domain.model import (
     SnapshotSource,
     UnknownExport,
 )
-from codetracker.domain.service import registration_scope
+from codetracker.domain.registry import registration_scope
 from tests.contract.test_service_stores import _descriptor
 
 API_V1 = PackageApi(

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from codetracker.contracts.scan_requested import scan_requested_from_json
-from codetracker.domain.service import JobTrigger, ScanRequested
+from codetracker.domain.job import JobTrigger
+from codetracker.domain.queue_messages import ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
 
 MESSAGE = ScanRequested(

@@ -13,14 +13,12 @@ from psycopg.errors import ForeignKeyViolation
 
 from codetracker.domain.job_result import StaleResult
 from codetracker.domain.model import Descriptor, ExportedFunction, Parameter, ReturnValue, SnapshotKey, SnapshotSource
-from codetracker.domain.service import (
+from codetracker.domain.job import Job, JobStatus, JobTrigger
+from codetracker.domain.registry import (
     Activity,
     ActivityStatus,
     ActivityType,
     App,
-    Job,
-    JobStatus,
-    JobTrigger,
     Registration,
     RepositoryStatus,
     WebhookDelivery,

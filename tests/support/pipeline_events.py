@@ -70,7 +70,8 @@ def sqs_record(
 
 def scan_body(job_id: str, ref: str = "refs/heads/main") -> str:
     from codetracker.contracts.scan_requested import scan_requested_to_json
-    from codetracker.domain.service import JobTrigger, ScanRequested
+    from codetracker.domain.job import JobTrigger
+    from codetracker.domain.queue_messages import ScanRequested
 
     return scan_requested_to_json(
         ScanRequested(
@@ -132,7 +133,7 @@ def scan_result(commit: str = ev.PUSHED_COMMIT, functions: int = 2) -> dict[str,
 def persist_body(job_id: str, **result: Any) -> str:
     from codetracker.contracts.persist_requested import persist_requested_to_json
     from codetracker.contracts.scan_result import scan_result_from_dict
-    from codetracker.domain.service import PersistRequested
+    from codetracker.domain.queue_messages import PersistRequested
 
     return persist_requested_to_json(
         PersistRequested(job_id, REPOSITORY_ID, AT, AT, scan_result_from_dict(scan_result(**result)))
@@ -158,7 +159,7 @@ def notify_body(job_id: str, repository_id: str = REPOSITORY_ID) -> str:
     from codetracker.contracts.webhooks import snapshot_stored_event
     from codetracker.domain.model import SnapshotSummary
     from codetracker.domain.notifications import notification_id
-    from codetracker.domain.service import NotifyRequested
+    from codetracker.domain.queue_messages import NotifyRequested
 
     event = snapshot_stored_event(
         at=AT,

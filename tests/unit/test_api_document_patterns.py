@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from codetracker.api import models as m
 from codetracker.errors import InvalidInput
-from codetracker.usecases import service_requests as sr
+from codetracker.usecases import app_requests
 
 CHARACTERS = st.one_of(
     st.sampled_from(
@@ -66,13 +66,13 @@ def _accepts(check, value: str) -> bool:
 
 
 FIELDS = {
-    "url": (m.URL_PATTERN, lambda v: sr.RegisterRepositoryRequest(url=v)),
-    "callback_url": (m.URL_PATTERN, lambda v: sr.CreateAppRequest(name="n", callback_url=v)),
-    "access_token": (m.TOKEN_PATTERN, lambda v: sr.RegisterRepositoryRequest(url="u", access_token=v)),
+    "url": (m.URL_PATTERN, lambda v: app_requests.RegisterRepositoryRequest(url=v)),
+    "callback_url": (m.URL_PATTERN, lambda v: app_requests.CreateAppRequest(name="n", callback_url=v)),
+    "access_token": (m.TOKEN_PATTERN, lambda v: app_requests.RegisterRepositoryRequest(url="u", access_token=v)),
     # The slug's text rule; slugify then also wants a letter or digit, which a pattern cannot say for every
     # script (the field's description does).
-    "slug": (m.SLUG_PATTERN, lambda v: sr.printable(v, "slug", max_length=255)),
-    "name": (m.NAME_PATTERN, lambda v: sr.CreateAppRequest(name=v)),
+    "slug": (m.SLUG_PATTERN, lambda v: app_requests.printable(v, "slug", max_length=255)),
+    "name": (m.NAME_PATTERN, lambda v: app_requests.CreateAppRequest(name=v)),
 }
 
 
@@ -90,8 +90,11 @@ def test_each_documented_pattern_matches_what_the_use_case_accepts(field, value)
 
 
 REF_FIELDS = {
-    "ref": (m.REF_PATTERN, lambda v: sr.ScanRequest(repository_id="5d6e7f80-91a2-4b3c-8d4e-5f6071829304", ref=v)),
-    "branch": (m.BRANCH_PATTERN, lambda v: sr.RegisterRepositoryRequest(url="u", branch=v)),
+    "ref": (
+        m.REF_PATTERN,
+        lambda v: app_requests.ScanJobRequest(repository_id="5d6e7f80-91a2-4b3c-8d4e-5f6071829304", ref=v),
+    ),
+    "branch": (m.BRANCH_PATTERN, lambda v: app_requests.RegisterRepositoryRequest(url="u", branch=v)),
 }
 
 

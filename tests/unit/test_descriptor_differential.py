@@ -10,7 +10,7 @@ from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.parsing import get_parser
 from codetracker.adapters.source_folder import FolderSource
 from codetracker.usecases.extract import ExtractionPorts, extract_folder
-from codetracker.usecases.requests import ExtractFolderRequest
+from codetracker.usecases.scan_requests import ExtractFolderRequest
 from codetracker.parsing.extractor import ParserExtractor
 
 ROOT = Path(__file__).resolve().parents[2]

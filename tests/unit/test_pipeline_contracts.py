@@ -17,7 +17,7 @@ from codetracker.contracts.scan_result import scan_result_from_dict, scan_result
 from codetracker.contracts.webhooks import event_to_bytes, scan_failed_event, snapshot_stored_event
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotKey, SnapshotSource, SnapshotSummary
 from codetracker.domain.scan import ExtractionStats, FetchStats, ScanResult
-from codetracker.domain.service import NotifyRequested, PersistRequested
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested
 from codetracker.errors import InvalidMessage
 
 T = datetime(2026, 11, 1, 12, tzinfo=UTC)

@@ -63,7 +63,7 @@ def test_non_utf8_file_names_are_escaped_and_still_read(tmp_path):
     assert source.read(entry.path) == b"export function latte() {}\n"
     from codetracker.parsing import get_parser
     from codetracker.usecases.extract import ExtractionPorts, extract_folder
-    from codetracker.usecases.requests import ExtractFolderRequest
+    from codetracker.usecases.scan_requests import ExtractFolderRequest
 
     functions = extract_folder(
         ExtractFolderRequest(tmp_path),
@@ -128,7 +128,7 @@ def _scan_unreadable(root: str) -> tuple[str, int]:
     from codetracker.parsing import get_parser
     from codetracker.usecases.extract import ExtractionPorts
     from codetracker.usecases.persist import persist_scan
-    from codetracker.usecases.requests import FolderScanRequest
+    from codetracker.usecases.scan_requests import ScanFolderRequest
     from codetracker.usecases.scan import scan_folder
     from codetracker.wiring import utc_now
 
@@ -136,7 +136,7 @@ def _scan_unreadable(root: str) -> tuple[str, int]:
     try:
         # What `codetracker scan` does: scan, then persist the result.
         result = scan_folder(
-            FolderScanRequest(root, "main"),
+            ScanFolderRequest(root, "main"),
             open_folder=FolderSource,
             clock=utc_now,
             extraction=ExtractionPorts(ParserExtractor(get_parser("tree-sitter"))),
@@ -184,7 +184,7 @@ def test_unreadable_directories_and_files_are_problems_of_the_walk(open_tree):
 def _extract_problems(root: str) -> list[tuple[str, str]]:
     from codetracker.parsing import get_parser
     from codetracker.usecases.extract import ExtractionPorts, extract_folder
-    from codetracker.usecases.requests import ExtractFolderRequest
+    from codetracker.usecases.scan_requests import ExtractFolderRequest
 
     descriptor = extract_folder(
         ExtractFolderRequest(root),

@@ -9,7 +9,7 @@ import uuid
 from codetracker.contracts.claim_check import claim_check_to_json
 from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.adapters.sqs import encode_message
-from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested, ScanRequested
 from codetracker.ports.payloads import PayloadStore
 
 

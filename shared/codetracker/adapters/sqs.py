@@ -22,7 +22,7 @@ from codetracker.contracts.persist_requested import (
     persist_requested_to_json,
 )
 from codetracker.contracts.scan_requested import SCAN_REQUESTED_TYPE, SCAN_REQUESTED_VERSION, scan_requested_to_json
-from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested, ScanRequested
 from codetracker.errors import ConfigurationError, RetryableError
 from codetracker.ports.payloads import PayloadStore
 

@@ -1,1 +1,1 @@
-"""The HTTP API edge: pydantic bodies (models.py) and the Powertools resolver with its routes (http.py)."""
+"""The HTTP API edge: the Powertools resolver, its routers and the pydantic bodies (docs/architecture.md)."""

@@ -12,17 +12,19 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic.config import JsonDict
 
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.job_result import JobResult, ResultCounts, StageDurations, StaleResult, StoredResult
-from codetracker.domain.service import Activity, Job, JobStatus, Registration, StageTimes
+from codetracker.domain.job import Job, JobStatus, StageTimes
+from codetracker.domain.registry import Activity, Registration
 
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-# What the use cases accept (usecases/service_requests.py), stated in the OpenAPI document as patterns (`\s`:
+# What the use cases accept (usecases/app_requests.py), stated in the OpenAPI document as patterns (`\s`:
 # what str.strip removes). The use cases check it, with messages naming the problem; the patterns only describe
 # it (tests/unit/test_api_document_patterns.py holds them to the checks). Text is stripped; then control
 # characters (C0, DEL) are refused everywhere, spaces in URLs and tokens (and lone surrogates, which a pattern
@@ -57,8 +59,9 @@ SLUG_PATTERN = text_pattern(255)
 NAME_PATTERN = text_pattern()
 
 
-def _documented(pattern: str) -> dict[str, Any]:
-    return {"json_schema_extra": {"pattern": pattern}}
+def _documented(pattern: str) -> JsonDict:
+    """The pattern for the OpenAPI document only (see above: the use cases check it)."""
+    return {"pattern": pattern}
 
 
 # --- errors ----------------------------------------------------------------------------------------------
@@ -78,9 +81,11 @@ class ErrorBody(BaseModel):
 
 
 class CreateAppBody(_Request):
-    name: str = Field(min_length=1, max_length=200, **_documented(NAME_PATTERN))
+    name: str = Field(min_length=1, max_length=200, json_schema_extra=_documented(NAME_PATTERN))
     callback_url: str | None = Field(
-        default=None, description="default notification URL of the app's repositories", **_documented(URL_PATTERN)
+        default=None,
+        description="default notification URL of the app's repositories",
+        json_schema_extra=_documented(URL_PATTERN),
     )
 
 
@@ -98,11 +103,13 @@ class AppCreated(BaseModel):
 
 
 class RegisterRepositoryBody(_Request):
-    url: str = Field(description="https URL of the git repository (no credentials in it)", **_documented(URL_PATTERN))
+    url: str = Field(
+        description="https URL of the git repository (no credentials in it)", json_schema_extra=_documented(URL_PATTERN)
+    )
     branch: str | None = Field(
         default=None,
         description="branch to watch; default: the repository's default branch",
-        **_documented(BRANCH_PATTERN),
+        json_schema_extra=_documented(BRANCH_PATTERN),
     )
     branches: list[str] | None = Field(
         default=None, description="more branches to watch: globs (`release/*`; `*` stops at `/`, `**` does not)"
@@ -117,33 +124,35 @@ class RegisterRepositoryBody(_Request):
         default=None, description="more files to leave out: gitignore patterns, applied like .codetrackerignore"
     )
     callback_url: str | None = Field(
-        default=None, description="overrides the app's callback URL", **_documented(URL_PATTERN)
+        default=None, description="overrides the app's callback URL", json_schema_extra=_documented(URL_PATTERN)
     )
     slug: str | None = Field(
         default=None,
         description="module slug, with a letter or digit; default: the repository's name, slugified",
-        **_documented(SLUG_PATTERN),
+        json_schema_extra=_documented(SLUG_PATTERN),
     )
     # repr=False: Powertools logs route arguments at debug level; a token must not be in them.
     access_token: str | None = Field(
         default=None,
         repr=False,
         description="token for a private repository; never returned",
-        **_documented(TOKEN_PATTERN),
+        json_schema_extra=_documented(TOKEN_PATTERN),
     )
 
 
 class UpdateRepositoryBody(_Request):
-    callback_url: str | None = Field(default=None, description="null removes the override", **_documented(URL_PATTERN))
+    callback_url: str | None = Field(
+        default=None, description="null removes the override", json_schema_extra=_documented(URL_PATTERN)
+    )
     branch: str | None = Field(
-        default=None, description="null: follow the default branch", **_documented(BRANCH_PATTERN)
+        default=None, description="null: follow the default branch", json_schema_extra=_documented(BRANCH_PATTERN)
     )
     branches: list[str] | None = Field(default=None, description="branch patterns; null: none")
     tags: list[str] | None = Field(default=None, description="tag patterns; null: the default, [`:semver`]")
     packages: list[str] | None = Field(default=None, description="package names; null: every package")
     ignore: list[str] | None = Field(default=None, description="gitignore patterns; null: none")
     access_token: str | None = Field(
-        default=None, repr=False, description="null removes the token", **_documented(TOKEN_PATTERN)
+        default=None, repr=False, description="null removes the token", json_schema_extra=_documented(TOKEN_PATTERN)
     )
 
 
@@ -221,7 +230,7 @@ class ScanBody(_Request):
     ref: str | None = Field(
         default=None,
         description="branch, tag, refs/… or commit sha (git's ref-name rules); default: the watched branch",
-        **_documented(REF_PATTERN),
+        json_schema_extra=_documented(REF_PATTERN),
     )
 
 

@@ -13,12 +13,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
 from codetracker.usecases import registry
-from codetracker.usecases.service_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, MAX_PAGE
+from codetracker.usecases.app_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, MAX_PAGE
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-    from codetracker.domain.service import App
+    from codetracker.domain.registry import App
     from codetracker.wiring import Services
 
 JSON = "application/json"
@@ -28,8 +29,8 @@ SECURITY_SCHEMES = {
     "app_token": HTTPBearer(description="the app token returned once by POST /apps"),
     "admin_token": HTTPBearer(description="the deployment's admin token (Secrets Manager / CODE_TRACKER_ADMIN_TOKEN)"),
 }
-APP_AUTH = [{"app_token": []}]
-ADMIN_AUTH = [{"admin_token": []}]
+APP_AUTH: list[dict[str, list[str]]] = [{"app_token": []}]
+ADMIN_AUTH: list[dict[str, list[str]]] = [{"admin_token": []}]
 APP_OR_ADMIN_AUTH = [*APP_AUTH, *ADMIN_AUTH]
 
 ERROR_TEXT = {
@@ -44,11 +45,11 @@ ERROR_TEXT = {
 }
 
 
-def documented_responses(ok: tuple[int, type, str], *errors: int) -> dict[int, dict[str, Any]]:
+def documented_responses(ok: tuple[int, type, str], *errors: int) -> dict[int, OpenAPIResponse]:
     """A route's responses for the OpenAPI document: its success, the errors it names and those every route
     may answer (413, 422, 500, 503), all in the one error body."""
     status, model, text = ok
-    documented: dict[int, dict[str, Any]] = {status: {"description": text, "content": {JSON: {"model": model}}}}
+    documented: dict[int, OpenAPIResponse] = {status: {"description": text, "content": {JSON: {"model": model}}}}
     for code in sorted({*errors, 413, 422, 500, 503}):
         documented[code] = {"description": ERROR_TEXT[code], "content": {JSON: {"model": m.ErrorBody}}}
     return documented

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.contracts.descriptor import descriptor_to_dict
     from codetracker.terminal import Progress, write_table
     from codetracker.usecases.extract import ExtractionPorts, extract_folder
-    from codetracker.usecases.requests import ExtractFolderRequest
+    from codetracker.usecases.scan_requests import ExtractFolderRequest
 
     request = ExtractFolderRequest(
         in_folder(required(args, "path"), args.in_folder),

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.terminal import Progress, write_table
     from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
     from codetracker.usecases.persist import persist_scan
-    from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
+    from codetracker.usecases.scan_requests import ScanFolderRequest, ScanRepositoryRequest
     from codetracker.domain.snapshot_keys import HEAD_TAG
     from codetracker.usecases.extract import ExtractionPorts
     from codetracker.usecases.scan import FetchPorts, scan_folder, scan_repository
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 raise UsageError("--ref is required when scanning a repository URL")
             if args.commit:
                 raise UsageError("--commit applies to folder scans; a repository scan records the fetched commit")
-            request = RepositoryScanRequest(
+            request = ScanRepositoryRequest(
                 source,
                 args.ref,
                 branch_name=args.branch,
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 raise UsageError("--token-env applies to repository scans")
             source = in_folder(source, args.in_folder)
             checkout = services.find_checkout(source)
-            request = FolderScanRequest(
+            folder_request = ScanFolderRequest(
                 source,
                 _folder_branch(args.branch, checkout),
                 release_tag=args.tag if args.tag is not None else HEAD_TAG,
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
                 package_names=_package_names(args),
             )
             result = scan_folder(
-                request, open_folder=opener(services, progress), clock=services.clock, extraction=extraction
+                folder_request, open_folder=opener(services, progress), clock=services.clock, extraction=extraction
             )
     if result.descriptor.packages:
         return _persist_packages(args, result, services, out)

@@ -42,17 +42,18 @@ def add_parser(commands) -> None:
 def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.contracts.cli_output import summary_to_dict
     from codetracker.contracts.descriptor import descriptor_to_dict
+    from codetracker.domain.model import DEFAULT_SCOPE
     from codetracker.domain.snapshot_sources import describe_source
     from codetracker.terminal import safe_text, write_table
-    from codetracker.usecases.requests import SnapshotQuery
+    from codetracker.usecases.scan_requests import SnapshotQuery
     from codetracker.usecases.snapshots import show_snapshots
 
-    scope = {}
+    scope = DEFAULT_SCOPE
     if args.repository is not None:
-        from codetracker.domain.service import registration_scope
+        from codetracker.domain.registry import registration_scope
 
-        scope["scope"] = registration_scope(args.repository.strip().lower())
-    query = SnapshotQuery(args.slug, args.branch, args.tag, **scope)
+        scope = registration_scope(args.repository.strip().lower())
+    query = SnapshotQuery(args.slug, args.branch, args.tag, scope=scope)
     if args.public and (args.slug is None or args.tag is None):
         raise UsageError("--public lists one snapshot's public API: give SLUG and --tag (e.g. --tag HEAD)")
     view = show_snapshots(query, unit_of_work=services.unit_of_work)

@@ -6,7 +6,7 @@ import re
 
 from codetracker.contracts.message_fields import load_message, message_to_json, moment_field, text_field, uuid_field
 from codetracker.contracts.webhooks import NOTIFICATION_TYPES
-from codetracker.domain.service import NotifyRequested
+from codetracker.domain.queue_messages import NotifyRequested
 from codetracker.errors import InvalidMessage
 
 NOTIFY_REQUESTED_VERSION = 1

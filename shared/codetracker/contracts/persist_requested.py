@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from codetracker.contracts.message_fields import load_message, message_to_json, moment_field, uuid_field
 from codetracker.contracts.scan_result import scan_result_from_dict, scan_result_to_dict
-from codetracker.domain.service import PersistRequested
+from codetracker.domain.queue_messages import PersistRequested
 
 PERSIST_REQUESTED_VERSION = 1
 PERSIST_REQUESTED_TYPE = "persist.requested"

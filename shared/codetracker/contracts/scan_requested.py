@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from codetracker.contracts.message_fields import load_message, message_to_json, moment_field, text_field, uuid_field
-from codetracker.domain.service import JobTrigger, ScanRequested
+from codetracker.domain.job import JobTrigger
+from codetracker.domain.queue_messages import ScanRequested
 from codetracker.errors import InvalidMessage
 
 SCAN_REQUESTED_VERSION = 1

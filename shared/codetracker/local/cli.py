@@ -116,15 +116,19 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
     from codetracker.local.options import DEFAULT_PORT, DevError, DevOptions, template_path
     from codetracker.local.runtime import DevRuntime
 
-    def duration(value: str | None, flag: str, default: float | None = None, *, off: bool = False) -> float | None:
+    def duration(value: str | None, flag: str, *, off: bool = False) -> float | None:
         if value is None:
-            return default
+            return None
         if off and value.strip().lower() == "off":
             return None
         try:
             return parse_duration(value)
         except PlanError as error:
             raise UsageError(f"{flag}: {error}") from None
+
+    def duration_or(value: str | None, flag: str, default: float) -> float:
+        found = duration(value, flag)
+        return default if found is None else found
 
     port = DEFAULT_PORT if args.port is None else args.port
     if not 0 <= port < 65536:
@@ -152,8 +156,8 @@ def run(args: argparse.Namespace, services, out: TextIO, err: TextIO) -> int:
             concurrency=args.concurrency or 1,
             max_visibility_timeout_s=max(0, int(round(visibility))) if visibility is not None else None,
             moto_port=args.moto_port or 0,
-            shutdown_grace_s=duration(args.shutdown_grace, "--shutdown-grace", 10.0),
-            startup_timeout_s=duration(args.startup_timeout, "--startup-timeout", 60.0),
+            shutdown_grace_s=duration_or(args.shutdown_grace, "--shutdown-grace", 10.0),
+            startup_timeout_s=duration_or(args.startup_timeout, "--startup-timeout", 60.0),
         )
         return DevRuntime(options, out=out).run()
     except DevError as error:

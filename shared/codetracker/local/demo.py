@@ -26,11 +26,14 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from codetracker.local.launcher import DevProcess
 from codetracker.local.receiver import Receiver
+
+if TYPE_CHECKING:
+    from dulwich.server import Backend
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = ROOT / "examples" / "sample-package"
@@ -51,21 +54,23 @@ export function debounce(fn, wait = 100) {
 """
 
 
-class _FolderBackend:
+def _folder_backend(root: Path) -> Backend:
     """dulwich's server backend for the bare repositories directly under one folder."""
+    from dulwich.errors import NotGitRepository
+    from dulwich.repo import Repo
+    from dulwich.server import Backend
 
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
+    resolved = root.resolve()
 
-    def open_repository(self, path: str | bytes):
-        from dulwich.errors import NotGitRepository
-        from dulwich.repo import Repo
+    class FolderBackend(Backend):
+        def open_repository(self, path: str) -> Repo:
+            name = os.fsdecode(path).strip("/")
+            candidate = (resolved / name).resolve()
+            if not name or candidate.parent != resolved or not candidate.is_dir():
+                raise NotGitRepository(f"no repository {name!r}")
+            return Repo(str(candidate))
 
-        name = os.fsdecode(path).strip("/")
-        candidate = (self.root / name).resolve()
-        if not name or candidate.parent != self.root or not candidate.is_dir():
-            raise NotGitRepository(f"no repository {name!r}")
-        return Repo(str(candidate))
+    return FolderBackend()
 
 
 class GitHttpServer:
@@ -84,7 +89,7 @@ class GitHttpServer:
         class Threaded(ThreadingMixIn, WSGIServer):
             daemon_threads = True
 
-        self._server = make_server(HOST, 0, make_wsgi_chain(_FolderBackend(root)), server_class=Threaded,
+        self._server = make_server(HOST, 0, make_wsgi_chain(_folder_backend(root)), server_class=Threaded,
                                    handler_class=Quiet)  # fmt: skip
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
 

@@ -128,8 +128,8 @@ def http_answer(result: Any) -> tuple[int, list[tuple[str, str]], bytes]:
     """A handler's result → (status, headers, body), as API Gateway turns a payload-v2 answer into HTTP."""
     if not (isinstance(result, dict) and "statusCode" in result):
         # Payload v2: anything else is a 200 JSON body.
-        body = result if isinstance(result, str) else json.dumps(result)
-        return 200, [("content-type", "application/json")], body.encode("utf-8")
+        text = result if isinstance(result, str) else json.dumps(result)
+        return 200, [("content-type", "application/json")], text.encode("utf-8")
     status = int(result["statusCode"])
     headers = [(str(k), str(v)) for k, v in (result.get("headers") or {}).items()]
     for name, values in (result.get("multiValueHeaders") or {}).items():

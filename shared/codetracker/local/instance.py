@@ -142,7 +142,12 @@ def main() -> int:
         listening = socket.socket(fileno=spec["listen_fd"])
         bridge = ApiBridge(function, handler, listening)
         bridge.handler = _with_timeout(handler, function, invocation_fd, bridge.answer_timed_out)
-        signal.signal(signal.SIGTERM, lambda *_: (stop.set(), threading.Thread(target=bridge.shutdown).start()))
+
+        def stop_serving(*_: object) -> None:
+            stop.set()
+            threading.Thread(target=bridge.shutdown).start()
+
+        signal.signal(signal.SIGTERM, stop_serving)
         run: Callable[[], None] = bridge.serve_forever
     elif kind == "sqs":
         from codetracker.local import queues

@@ -416,7 +416,9 @@ def function_environment(
     """
     template = cfn.load(plan.template_path)
     pseudo = {"AWS::AccountId": LOCAL_ACCOUNT_ID, "AWS::Region": LOCAL_REGION, "AWS::StackName": STACK_NAME}
-    resource_ids = set(plan.queues) | set(plan.buckets) | set(plan.secrets) | ({plan.http_api} - {None})
+    resource_ids = set(plan.queues) | set(plan.buckets) | set(plan.secrets)
+    if plan.http_api is not None:
+        resource_ids.add(plan.http_api)
     pseudo.update({logical_id: _PLACEHOLDER.format(logical_id) for logical_id in resource_ids})
     out: dict[str, str] = {}
     for variable, raw in plan.functions[function_id].environment.items():

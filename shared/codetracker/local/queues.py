@@ -254,8 +254,8 @@ def _serve(argv: list[str]) -> int:
     orphaned_since: float | None = None
     while not stopping.wait(1.0):
         owner = rec.read_json(record_path)
-        moto = owner.get("moto", {}) if isinstance(owner, dict) else {}
-        owned = isinstance(owner, dict) and moto.get("pid") == os.getpid() and rec.pid_alive(owner.get("pid"))
+        moto_record = owner.get("moto", {}) if isinstance(owner, dict) else {}
+        owned = isinstance(owner, dict) and moto_record.get("pid") == os.getpid() and rec.pid_alive(owner.get("pid"))
         if owned:
             orphaned_since = None
         elif orphaned_since is None:

@@ -225,7 +225,7 @@ class DevRuntime:
     def _banner(self, api_url: str, endpoint: str, database_line: str, secrets: Mapping[str, str],
                 generated_admin: bool, local: Mapping[str, Any], released: int, took: float) -> None:  # fmt: skip
         plan = self.plan
-        assert plan is not None
+        assert plan is not None and self._moto is not None
         say = self.say
         say(f"codetracker dev: ready in {took:.1f} s (template {plan.template_path})")
         say(f"  API            {api_url}  (Swagger UI {api_url}/docs, health {api_url}/health)")

@@ -95,8 +95,7 @@ def _failure(source: str, error: Any) -> ParseFailure:
     message = _LINE_PREFIX.sub("", message)  # esprima prefixes "Line N: "; the position is kept apart
     index = getattr(error, "index", None)
     if isinstance(index, int):
-        line, column = line_column(source, index)
-        return ParseFailure(message, line, column)
+        return ParseFailure(message, *line_column(source, index))
     line_number = getattr(error, "lineNumber", None)
     error_column = getattr(error, "column", None)
     column = error_column - 1 if isinstance(error_column, int) and error_column > 0 else None
@@ -108,7 +107,7 @@ def _walk(source: str, program: Any) -> ModuleSyntax:
     try:
         return walk.run(program)
     finally:
-        walk.collector = None  # break the walk ↔ collector cycle: the tree is freed now, not at the next GC
+        del walk.collector  # break the walk ↔ collector cycle: the tree is freed now, not at the next GC
 
 
 class _Walk:

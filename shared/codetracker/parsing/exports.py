@@ -321,12 +321,12 @@ class ExportCollector(Generic[FunctionNode]):
                 local_name, export_type = export.local_name, export.export_type
                 jsdoc = self._declared_jsdoc(export.statement, export.declarator)
             elif isinstance(export, _AliasExport):
-                assert chain is not None
+                assert chain is not None and chain[-1].function is not None  # _resolve ends at the function
                 function = chain[-1].function
                 local_name, export_type = export.exported_name, NAMED
                 jsdoc = self._declared_jsdoc(export.statement, export.declarator) or self._chain_jsdoc(chain)
             else:
-                assert chain is not None
+                assert chain is not None and chain[-1].function is not None
                 function = chain[-1].function
                 local_name, export_type = export.local_name, export.export_type
                 jsdoc = self._chain_jsdoc(chain) or self._jsdoc_of(export.statement)

@@ -144,7 +144,7 @@ class TreeSitterParser:
         finally:
             # walk ↔ collector is a reference cycle holding tree nodes (a big bundle's tree is ~30 MB):
             # breaking it frees the tree now instead of at the next garbage collection.
-            walk.collector = None
+            del walk.collector
 
     def _parse_typescript(self, source: str, dialect: str) -> ModuleSyntax:
         from codetracker.parsing.typescript_walk import TypeScriptWalk
@@ -176,7 +176,7 @@ class TreeSitterParser:
         try:
             return walk.run(tree.root_node)
         finally:
-            walk.collector = None
+            del walk.collector
 
     def parse_commonjs(self, source: str) -> ModuleSyntax:
         """The exports of a CommonJS file, as Node's `import` sees them (parsing/commonjs.py)."""
@@ -189,7 +189,7 @@ class TreeSitterParser:
             self._meta_query = self._tree_sitter.Query(self._language, "(meta_property) @meta")
         cursor = self._tree_sitter.QueryCursor(self._meta_query)
         for node in cursor.captures(root).get("meta", ()):
-            if node.text.startswith(b"import"):
+            if node.text is not None and node.text.startswith(b"import"):
                 return True
         return False
 

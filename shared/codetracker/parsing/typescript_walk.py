@@ -120,9 +120,9 @@ class TypeScriptWalk(_TreeWalk):
             name_node = None
         if name_node is None:  # `export default function (a: A): R;` (a declaration file)
             if export is not None and export[1]:
-                group = _Overloads()
-                group.signatures.append((node, statement))
-                self.collector.export_function(DEFAULT, None, DEFAULT, group, export[0], statement)
+                anonymous_group = _Overloads()
+                anonymous_group.signatures.append((node, statement))
+                self.collector.export_function(DEFAULT, None, DEFAULT, anonymous_group, export[0], statement)
             return
         name = self.name(name_node)
         group = self.overloads.get(name)

@@ -92,7 +92,9 @@ def serve() -> None:
                 if not built:
                     return  # the parent parses this scan's files itself
                 continue
+            assert parser is not None, "a scan's files come after its parser"
             for ident, content, dialect in payload:
+                answer: tuple[object, ...]
                 try:
                     answer = (ident, True, extract_blob(content, parser, dialect))
                 except Exception as exc:  # noqa: BLE001 - the parent raises it, as the sequential path would

@@ -267,8 +267,8 @@ class ParallelScan:
         for ident in sorted(self.pending):
             self._parse_here(ident)
         self.requeue.clear()
-        while (ident := self._next_file()) is not None:
-            self._parse_here(ident)
+        while (next_ident := self._next_file()) is not None:
+            self._parse_here(next_ident)
 
     def _fill(self, w: Worker) -> None:
         batch: list[tuple[int, bytes, str]] = []

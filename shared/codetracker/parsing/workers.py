@@ -144,8 +144,9 @@ class WorkerPool:
         if wanted <= 1 or len(planned) < 2:
             return 1
         warm = self.idle_workers() >= 2
-        if all(e.size is not None for e in planned):
-            enough = sum(e.size for e in planned) >= (options.warm_min_bytes if warm else options.min_bytes)
+        sizes = [e.size for e in planned if e.size is not None]
+        if len(sizes) == len(planned):
+            enough = sum(sizes) >= (options.warm_min_bytes if warm else options.min_bytes)
         else:
             enough = len(planned) >= (options.warm_min_files if warm else options.min_files)
         return min(wanted, len(planned)) if enough else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from codetracker.domain.service import NotifyRequested, PersistRequested, ScanRequested
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested, ScanRequested
 
 
 class ScanQueue(Protocol):

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from codetracker.domain.service import Activity, App, Job, JobStatus, OutboxMessage, Registration, WebhookDelivery
+from codetracker.domain.job import Job, JobStatus
+from codetracker.domain.queue_messages import OutboxMessage
+from codetracker.domain.registry import Activity, App, Registration, WebhookDelivery
 
 
 class AppStore(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import TracebackType
 from typing import Protocol
 
 from codetracker.ports.blob_cache import ParsedBlobCache
@@ -25,19 +26,31 @@ class UnitOfWork(Protocol):
     whole unit.
     """
 
-    snapshots: SnapshotStore
-    blob_cache: ParsedBlobCache
-    apps: AppStore
-    registrations: RegistrationStore
-    jobs: JobStore
-    activities: ActivityStore
-    webhook_deliveries: WebhookDeliveryStore
-    retention: RetentionStore
-    outbox: OutboxStore
+    # Read-only to callers (properties): an adapter's store may then be its own type, not the port's.
+    @property
+    def snapshots(self) -> SnapshotStore: ...
+    @property
+    def blob_cache(self) -> ParsedBlobCache: ...
+    @property
+    def apps(self) -> AppStore: ...
+    @property
+    def registrations(self) -> RegistrationStore: ...
+    @property
+    def jobs(self) -> JobStore: ...
+    @property
+    def activities(self) -> ActivityStore: ...
+    @property
+    def webhook_deliveries(self) -> WebhookDeliveryStore: ...
+    @property
+    def retention(self) -> RetentionStore: ...
+    @property
+    def outbox(self) -> OutboxStore: ...
 
     def __enter__(self) -> UnitOfWork: ...
 
-    def __exit__(self, *exc_info: object) -> None: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None, /
+    ) -> None: ...
 
     def commit(self) -> None: ...
 

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from codetracker.contracts.cursors import ACTIVITY
 from codetracker.domain.job import Job
-from codetracker.domain.service import Activity, ActivityStatus, ActivityType, App, Registration
+from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, App, Registration
 from codetracker.errors import NotFound
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.pages import Page, page_of
-from codetracker.usecases.service_requests import PageRequest, entity_id
+from codetracker.usecases.app_requests import PageRequest, entity_id
 
 logger = logging.getLogger("codetracker.activity")
 ACTIVITY_FAILURES_METRIC = "ActivityRecordFailures"

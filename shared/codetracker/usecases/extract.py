@@ -32,7 +32,7 @@ from codetracker.ports.blob_cache import ParsedBlobCache
 from codetracker.ports.parsing import Extractor
 from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
-from codetracker.usecases.requests import ExtractFolderRequest
+from codetracker.usecases.scan_requests import ExtractFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 FolderOpener = Callable[[str], FolderTree]  # a folder path → its tree (adapters/source_folder.py)

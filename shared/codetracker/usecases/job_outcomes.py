@@ -15,14 +15,8 @@ from codetracker.domain.job import Job, JobStage, JobStatus
 from codetracker.domain.job_result import StoredResult
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.notifications import notification_id
-from codetracker.domain.service import (
-    ActivityStatus,
-    ActivityType,
-    App,
-    NotifyRequested,
-    Registration,
-    RepositoryStatus,
-)
+from codetracker.domain.queue_messages import NotifyRequested
+from codetracker.domain.registry import ActivityStatus, ActivityType, App, Registration, RepositoryStatus
 from codetracker.errors import CodetrackerError, StoreUnavailable, error_code
 from codetracker.observability import JobLog
 from codetracker.usecases.activity import JobActivity, record_job_activity

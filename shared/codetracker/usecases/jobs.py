@@ -13,16 +13,9 @@ from dataclasses import dataclass
 
 from codetracker.contracts.scan_requested import scan_requested_to_json
 from codetracker.contracts.cursors import JOBS
-from codetracker.domain.service import (
-    ActivityStatus,
-    ActivityType,
-    App,
-    Job,
-    JobTrigger,
-    OutboxMessage,
-    Registration,
-    ScanRequested,
-)
+from codetracker.domain.job import Job, JobTrigger
+from codetracker.domain.queue_messages import OutboxMessage, ScanRequested
+from codetracker.domain.registry import ActivityStatus, ActivityType, App, Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG
 from codetracker.errors import NotFound
 from codetracker.ports.clock import Clock
@@ -32,7 +25,7 @@ from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
 from codetracker.usecases.pages import Page, page_of
-from codetracker.usecases.service_requests import PageRequest, ScanRequest, entity_id
+from codetracker.usecases.app_requests import PageRequest, ScanJobRequest, entity_id
 
 
 def default_ref(registration: Registration) -> str:
@@ -127,7 +120,7 @@ class JobPorts:
     metrics: Metrics
 
 
-def request_scan(app: App, request: ScanRequest, ports: JobPorts) -> Job:
+def request_scan(app: App, request: ScanJobRequest, ports: JobPorts) -> Job:
     unit_of_work, scan_queue, clock, metrics = ports.unit_of_work, ports.scan_queue, ports.clock, ports.metrics
     with unit_of_work() as uow:
         registration = uow.registrations.get(app.id, request.repository_id)

@@ -32,13 +32,8 @@ from codetracker.domain.notifications import (
     parse_retry_after,
     webhook_headers,
 )
-from codetracker.domain.service import (
-    ActivityStatus,
-    ActivityType,
-    NotifyRequested,
-    Registration,
-    RepositoryStatus,
-)
+from codetracker.domain.queue_messages import NotifyRequested
+from codetracker.domain.registry import ActivityStatus, ActivityType, Registration, RepositoryStatus
 from codetracker.errors import (
     CodetrackerError,
     DeliveryFailed,
@@ -59,7 +54,7 @@ from codetracker.ports.queues import MessageVisibility, QueueRecord
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.activity import JobActivity, record_job_activity
-from codetracker.usecases.messages import RejectedRecord, finish_record, open_record, reject_record
+from codetracker.usecases.queue_records import RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.job_outcomes import callback_url
 from codetracker.usecases.registry import app_signing_secrets
 from codetracker.usecases.url_policy import CALLBACK, UrlPolicy

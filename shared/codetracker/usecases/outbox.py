@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from codetracker.contracts.scan_requested import scan_requested_from_json
-from codetracker.domain.service import OutboxMessage
+from codetracker.domain.queue_messages import OutboxMessage
 from codetracker.ports.clock import Clock
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue

@@ -23,13 +23,8 @@ from codetracker.domain.job_result import (
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSummary
 from codetracker.domain.notifications import notification_id
 from codetracker.domain.scan import ScanResult
-from codetracker.domain.service import (
-    ActivityStatus,
-    ActivityType,
-    NotifyRequested,
-    PersistRequested,
-    RepositoryStatus,
-)
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested
+from codetracker.domain.registry import ActivityStatus, ActivityType, RepositoryStatus
 from codetracker.errors import (
     InvalidMessage,
     JobNotReady,
@@ -53,7 +48,7 @@ from codetracker.usecases.job_outcomes import (
     send_notification,
 )
 from codetracker.usecases.jobs import follows_repository
-from codetracker.usecases.messages import OpenedMessage
+from codetracker.usecases.queue_records import OpenedMessage
 from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
 from codetracker.usecases.pipeline import PipelinePorts, consume
 

@@ -35,7 +35,7 @@ from codetracker.ports.payloads import PayloadStore
 from codetracker.ports.queues import MessageVisibility, NotifyQueue, PersistQueue, QueueRecord
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
-from codetracker.usecases.messages import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
+from codetracker.usecases.queue_records import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.url_policy import UrlPolicy
 
 TimeLeft = Callable[[], float]  # seconds left before the function's time limit

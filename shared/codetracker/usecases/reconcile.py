@@ -26,7 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from codetracker.domain.semver import newest_first
-from codetracker.domain.service import JobTrigger, Registration
+from codetracker.domain.job import JobTrigger
+from codetracker.domain.registry import Registration
 from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, ResolvedRef, snapshot_key_for_ref
 from codetracker.errors import CodetrackerError
 from codetracker.observability import job_scope

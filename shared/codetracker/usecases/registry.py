@@ -31,16 +31,8 @@ from urllib.parse import unquote
 
 from codetracker.contracts.cursors import REPOSITORIES
 from codetracker.domain.selection import slugify
-from codetracker.domain.service import (
-    Activity,
-    ActivityStatus,
-    ActivityType,
-    App,
-    Job,
-    JobTrigger,
-    Registration,
-    RepositoryStatus,
-)
+from codetracker.domain.job import Job, JobTrigger
+from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, App, Registration, RepositoryStatus
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from codetracker.errors import Conflict, NotFound, Unauthorized
 from codetracker.ports.clock import Clock
@@ -53,7 +45,7 @@ from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import ScanToQueue, default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.pages import Page, page_of
-from codetracker.usecases.service_requests import (
+from codetracker.usecases.app_requests import (
     CreateAppRequest,
     PageRequest,
     RegisterRepositoryRequest,

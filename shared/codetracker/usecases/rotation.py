@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from codetracker.domain.service import App
+from codetracker.domain.registry import App
 from codetracker.errors import Conflict, NotFound
 from codetracker.ports.clock import Clock
 from codetracker.ports.secrets import SecretSource, TokenCipher
@@ -39,7 +39,7 @@ from codetracker.usecases.registry import (
     token_sha256,
     webhook_secret_context,
 )
-from codetracker.usecases.service_requests import entity_id
+from codetracker.usecases.app_requests import entity_id
 
 DEFAULT_TOKEN_GRACE_S = 0
 DEFAULT_SECRET_GRACE_S = 24 * 3600

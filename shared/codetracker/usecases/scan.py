@@ -25,12 +25,12 @@ from codetracker.usecases.extract import (
     FolderOpener,
     extract_tree,
 )
-from codetracker.usecases.requests import FolderScanRequest, RepositoryScanRequest
+from codetracker.usecases.scan_requests import ScanFolderRequest, ScanRepositoryRequest
 from codetracker.usecases.subtree import Subtree
 
 
 def scan_folder(
-    request: FolderScanRequest, *, open_folder: FolderOpener, clock: Clock, extraction: ExtractionPorts
+    request: ScanFolderRequest, *, open_folder: FolderOpener, clock: Clock, extraction: ExtractionPorts
 ) -> ScanResult:
     scanned_at = clock()
     tree = open_folder(str(request.path))
@@ -75,7 +75,7 @@ class FetchPorts:
 
 
 def scan_repository(
-    request: RepositoryScanRequest, *, fetching: FetchPorts, clock: Clock, extraction: ExtractionPorts
+    request: ScanRepositoryRequest, *, fetching: FetchPorts, clock: Clock, extraction: ExtractionPorts
 ) -> ScanResult:
     scanned_at = clock()
     with fetching.fetcher.open(

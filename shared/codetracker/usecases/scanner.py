@@ -11,15 +11,8 @@ from typing import Any
 
 from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.domain.job import Job, JobStage, seconds_between
-from codetracker.domain.service import (
-    ActivityStatus,
-    ActivityType,
-    NotifyRequested,
-    PersistRequested,
-    Registration,
-    RepositoryStatus,
-    ScanRequested,
-)
+from codetracker.domain.queue_messages import NotifyRequested, PersistRequested, ScanRequested
+from codetracker.domain.registry import ActivityStatus, ActivityType, Registration, RepositoryStatus
 from codetracker.errors import (
     FetchTimeout,
     InvalidMessage,
@@ -40,10 +33,10 @@ from codetracker.usecases.job_outcomes import (
     send_notification,
 )
 from codetracker.usecases.jobs import follows_repository
-from codetracker.usecases.messages import OpenedMessage
+from codetracker.usecases.queue_records import OpenedMessage
 from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume
 from codetracker.usecases.registry import registration_credentials
-from codetracker.usecases.requests import RepositoryScanRequest
+from codetracker.usecases.scan_requests import ScanRepositoryRequest
 from codetracker.domain.scan import ScanResult
 from codetracker.usecases.extract import ExtractionPorts
 from codetracker.usecases.scan import FetchPorts, scan_repository
@@ -165,7 +158,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
 
     # Fetched from the URL as the app gave it (credentials never in it): the normal form that identifies the
     # repository may differ from what its server serves (a trailing .git, a local path).
-    request = RepositoryScanRequest(
+    request = ScanRepositoryRequest(
         registration.display_url or message.url,
         message.ref,
         branch_name=message.branch_name,

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from codetracker.contracts.cursors import FUNCTIONS, SNAPSHOTS
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotSummary
 from codetracker.domain.public_listing import PublicSubpath, group_by_subpath
-from codetracker.domain.service import App, registration_of_scope
+from codetracker.domain.registry import App, registration_of_scope
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, NotFound, SnapshotNotFound
 from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.requests import MAX_NAME_LENGTH, SnapshotQuery
+from codetracker.usecases.scan_requests import MAX_NAME_LENGTH, SnapshotQuery
 from codetracker.usecases.pages import Page, page_of
-from codetracker.usecases.service_requests import PageRequest, entity_id
+from codetracker.usecases.app_requests import PageRequest, entity_id
 
 
 def list_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> Page[SnapshotSummary]:

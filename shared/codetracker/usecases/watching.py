@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from codetracker.domain.github import RefDeleted
 from codetracker.domain.model import SnapshotSummary
-from codetracker.domain.service import Activity, ActivityStatus, ActivityType, Job, Registration
+from codetracker.domain.job import Job
+from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, Registration
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.watch import Watch
 from codetracker.errors import Conflict
@@ -27,7 +28,7 @@ from codetracker.ports.git import RemoteRefs
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.unit_of_work import UnitOfWork
 from codetracker.usecases.activity import record_activity
-from codetracker.usecases.service_requests import RegisterRepositoryRequest
+from codetracker.usecases.app_requests import RegisterRepositoryRequest
 
 
 def describe_watch(registration: Registration) -> str:

@@ -42,12 +42,12 @@ from codetracker.domain.github import (
     signature_matches,
 )
 from codetracker.domain.json_fields import NotAnObject, NotJson, pick_fields
-from codetracker.domain.service import (
+from codetracker.domain.job import JobTrigger
+from codetracker.domain.registry import (
     DEPLOYMENT_HOOK,
     Activity,
     ActivityStatus,
     ActivityType,
-    JobTrigger,
     Registration,
     WebhookDelivery,
     registration_scope,
@@ -64,7 +64,7 @@ from codetracker.usecases.activity import record_activity
 from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.registry import registration_webhook_secrets
-from codetracker.usecases.service_requests import entity_id
+from codetracker.usecases.app_requests import entity_id
 from codetracker.usecases.watching import ref_deleted, unwatched_reason
 
 WEBHOOK_SECRET = "github_webhook_secret"

@@ -176,14 +176,12 @@ def seed(api: Api) -> None:
         SnapshotKey,
         SnapshotSource,
     )
-    from codetracker.domain.service import (
+    from codetracker.domain.job import Job, JobStatus, JobTrigger
+    from codetracker.domain.registry import (
         Activity,
         ActivityStatus,
         ActivityType,
         App,
-        Job,
-        JobStatus,
-        JobTrigger,
         Registration,
         RepositoryStatus,
         registration_scope,

@@ -39,7 +39,7 @@ def test_apps_get_a_token_and_signing_secret_shown_once_and_stored_hashed(api):
 
     assert bytes(token_hash) == hashlib.sha256(created["token"].encode()).digest()
     assert created["signing_secret"].encode() not in bytes(secret_blob)
-    from codetracker.domain.service import App  # the notifier reads it back
+    from codetracker.domain.registry import App  # the notifier reads it back
     from codetracker.usecases.registry import app_signing_secret
 
     with api.services.unit_of_work(read_only=True) as uow:

@@ -11,7 +11,7 @@ from codetracker.domain.model import (
     SnapshotKey,
     SnapshotSource,
 )
-from codetracker.domain.service import registration_scope
+from codetracker.domain.registry import registration_scope
 from tests.integration.api.conftest import seed
 from tests.support import api_events as ev
 from tests.support.api_events import bearer, http_event

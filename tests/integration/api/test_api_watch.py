@@ -128,7 +128,7 @@ def test_pushes_and_tags_follow_the_patterns_and_the_unwatched_are_recorded(api)
 def test_a_deleted_branch_or_tag_marks_its_snapshot_removed_and_keeps_it(api):
     seed(api)
     from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
-    from codetracker.domain.service import registration_scope
+    from codetracker.domain.registry import registration_scope
 
     with api.services.unit_of_work() as uow:
         uow.snapshots.store_snapshot(

@@ -20,15 +20,9 @@ from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFacto
 from codetracker.adapters.metrics_powertools import MemoryMetrics
 from codetracker.adapters.notify_httpx import HttpxWebhookSender
 from codetracker.domain.notifications import notification_id
-from codetracker.domain.service import (
-    App,
-    Job,
-    JobStatus,
-    JobTrigger,
-    NotifyRequested,
-    Registration,
-    RepositoryStatus,
-)
+from codetracker.domain.job import Job, JobStatus, JobTrigger
+from codetracker.domain.queue_messages import NotifyRequested
+from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.errors import DeliveryAddressRefused, DeliveryConnectionFailed, DeliveryTimeout
 from codetracker.ports.queues import QueueRecord
 from codetracker.settings import Settings

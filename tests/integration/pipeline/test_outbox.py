@@ -20,7 +20,8 @@ import pytest
 
 from codetracker.adapters.sqs import QueueUnavailable, SqsScanQueue
 from codetracker.contracts.scan_requested import scan_requested_to_json
-from codetracker.domain.service import JobTrigger, ScanRequested
+from codetracker.domain.job import JobTrigger
+from codetracker.domain.queue_messages import ScanRequested
 from codetracker.usecases.outbox import CLAIM_S
 from tests.integration.pipeline.conftest import files_v2
 from tests.integration.pipeline.test_reconcile_retention import _reconcile as reconcile_only
@@ -151,7 +152,7 @@ from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from codetracker.ports.metrics import NoMetrics
 from codetracker.usecases.jobs import JobPorts, request_scan
-from codetracker.usecases.service_requests import ScanRequest
+from codetracker.usecases.app_requests import ScanJobRequest
 
 class KilledOnSend:
     def send(self, message):
@@ -162,7 +163,7 @@ factory = PostgresUnitOfWorkFactory(PostgresDatabase(database_url))
 with factory(read_only=True) as uow:
     app = uow.apps.get(app_id)
 ports = JobPorts(unit_of_work=factory, scan_queue=KilledOnSend(), clock=lambda: datetime.now(UTC), metrics=NoMetrics())
-request_scan(app, ScanRequest(repository_id, "refs/heads/main"), ports)
+request_scan(app, ScanJobRequest(repository_id, "refs/heads/main"), ports)
 print("not killed")
 """
 

@@ -14,7 +14,8 @@ import pytest
 
 from codetracker.adapters.git.fetcher import DulwichFetcher
 from codetracker.domain.notifications import notification_id
-from codetracker.domain.service import App, Job, JobStatus, JobTrigger, Registration, RepositoryStatus
+from codetracker.domain.job import Job, JobStatus, JobTrigger
+from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.usecases.registry import signing_secret_context, token_sha256
 from tests.integration.pipeline.conftest import FILES_V1
 from tests.support import api_events as ev

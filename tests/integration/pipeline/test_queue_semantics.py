@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 import pytest
 
 from codetracker.cli import main
-from codetracker.domain.service import JobTrigger, ScanRequested
+from codetracker.domain.job import JobTrigger
+from codetracker.domain.queue_messages import ScanRequested
 from tests.support.pipeline import make_pipeline, moto_queues, settings_env
 from tests.support.webhook_receiver import Reply
 

@@ -17,7 +17,7 @@ from codetracker.usecases import scan as scan_usecase
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
 from codetracker.usecases.extract import ExtractionPorts
 from codetracker.usecases.persist import persist_scan
-from codetracker.usecases.requests import RepositoryScanRequest
+from codetracker.usecases.scan_requests import ScanRepositoryRequest
 from codetracker.wiring import utc_now
 
 from tests.support.git_repos import RepoBuilder
@@ -96,7 +96,7 @@ class ScanOutcome:
 def scan_repository(url: str, ref: str, *, fetcher, store, unit_of_work, parser, **request_fields) -> ScanOutcome:
     """What `codetracker scan URL --ref REF` does: scan, then persist, in one process."""
     result = scan_usecase.scan_repository(
-        RepositoryScanRequest(url, ref, **request_fields),
+        ScanRepositoryRequest(url, ref, **request_fields),
         fetching=scan_usecase.FetchPorts(fetcher),
         clock=utc_now,
         extraction=ExtractionPorts(ParserExtractor(parser), cache=UnitOfWorkBlobCache(unit_of_work)),

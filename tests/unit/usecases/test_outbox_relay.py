@@ -12,7 +12,7 @@ import pytest
 from codetracker.adapters.memory_queue import MemoryScanQueue
 from codetracker.adapters.memory_store.unit_of_work import MemoryUnitOfWorkFactory
 from codetracker.adapters.sqs import QueueUnavailable
-from codetracker.domain.service import JobTrigger
+from codetracker.domain.job import JobTrigger
 from codetracker.errors import StoreUnavailable
 from codetracker.ports.metrics import NoMetrics
 from codetracker.usecases.jobs import ScanToQueue, follows_repository, queue_scan

@@ -15,7 +15,7 @@ from codetracker.parsing import get_parser
 from codetracker.parsing.extractor import ParserExtractor
 from codetracker.usecases.extract import ExtractionPorts, ExtractTreeRequest, extract_tree
 from codetracker.usecases.persist import persist_scan
-from codetracker.usecases.requests import FolderScanRequest, SnapshotQuery
+from codetracker.usecases.scan_requests import ScanFolderRequest, SnapshotQuery
 from codetracker.usecases.snapshots import list_snapshots, show_snapshots
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -89,5 +89,5 @@ def test_a_tag_on_several_branches_is_ambiguous_and_names_them():
 )
 def test_requests_validate_their_fields_in_one_place(fields, field):
     with pytest.raises(InvalidInput) as error:
-        FolderScanRequest("/tmp", **fields)
+        ScanFolderRequest("/tmp", **fields)
     assert error.value.field == field and not str(error.value).startswith("--")

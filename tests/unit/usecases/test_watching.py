@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from codetracker.domain.model import SnapshotSummary
-from codetracker.domain.service import Registration, RepositoryStatus
+from codetracker.domain.registry import Registration, RepositoryStatus
 from codetracker.ports.git import RemoteRefs
 from codetracker.usecases.watching import gone_from_remote
 

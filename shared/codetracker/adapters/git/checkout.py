@@ -15,6 +15,7 @@ _BRANCH_PREFIX = b"refs/heads/"
 
 def find_checkout(path: str) -> Checkout | None:
     from dulwich.errors import NotGitRepository
+    from dulwich.refs import HEADREF
     from dulwich.repo import Repo
 
     try:
@@ -24,7 +25,7 @@ def find_checkout(path: str) -> Checkout | None:
     try:
         if repo.bare:
             return None
-        chain, sha = repo.refs.follow(b"HEAD")
+        chain, sha = repo.refs.follow(HEADREF)
     except (OSError, KeyError, ValueError):
         return None
     finally:

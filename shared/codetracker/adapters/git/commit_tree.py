@@ -109,6 +109,7 @@ class GitCommitTree:
                 if stat.S_ISDIR(mode):
                     pending.append((path + "/", sha))
                     continue
+                size: int | None
                 if mode == _MODE_GITLINK:
                     kind, size = EntryKind.SUBMODULE, 0
                 else:

@@ -82,8 +82,10 @@ def resolve_ref(requested: str, refs: Mapping[bytes, bytes]) -> RefTarget:
     lowered = requested.lower()
     if _SHORT_SHA.fullmatch(lowered):
         # Only branch tips: servers list all branches but (protocol v2) only the requested tag names.
-        tips = [sha for name, sha in advertised.items() if name == b"HEAD" or name.startswith(b"refs/heads/")]
-        matches = {sha.decode("ascii").lower() for sha in tips if sha.decode("ascii").lower().startswith(lowered)}
+        branch_tips = [sha for name, sha in advertised.items() if name == b"HEAD" or name.startswith(b"refs/heads/")]
+        matches = {
+            sha.decode("ascii").lower() for sha in branch_tips if sha.decode("ascii").lower().startswith(lowered)
+        }
         if len(matches) == 1:
             return RefTarget("commit", "", matches.pop(), True)
         if len(matches) > 1:

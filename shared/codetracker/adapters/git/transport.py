@@ -211,12 +211,13 @@ def _manager_classes() -> tuple[type, type]:
     Location is parsed), and the HTTP client decides whether to follow it (redirects.py)."""
     import urllib3
 
+    # urllib3's own managers narrow urlopen's signature this way, under the same ignore.
     class NoRedirectPoolManager(urllib3.PoolManager):
-        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:  # type: ignore[override]
             return super().urlopen(method, url, redirect=False, **kw)
 
     class NoRedirectProxyManager(urllib3.ProxyManager):
-        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:
+        def urlopen(self, method: str, url: str, redirect: bool = True, **kw: Any) -> Any:  # type: ignore[override]
             return super().urlopen(method, url, redirect=False, **kw)
 
     return NoRedirectPoolManager, NoRedirectProxyManager
@@ -248,10 +249,12 @@ def http_pool_manager(
         None,
         base_url=base_url,
         timeout=timeout,  # type: ignore[arg-type]  # dulwich passes it through to urllib3
-        pool_manager_cls=functools.partial(pool_manager_cls, retries=retries),
-        proxy_manager_cls=functools.partial(proxy_manager_cls, retries=retries),
+        # Typed `type` but only called: a factory does.
+        pool_manager_cls=functools.partial(pool_manager_cls, retries=retries),  # type: ignore[arg-type]
+        proxy_manager_cls=functools.partial(proxy_manager_cls, retries=retries),  # type: ignore[arg-type]
     )
-    if on_socket is not None and isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
+    # A PoolManager or a ProxyManager (one of ours): dulwich wraps it only for an auth callback, never passed.
+    if on_socket is not None and isinstance(manager, urllib3.PoolManager):
         manager.pool_classes_by_scheme = _watched_pool_classes(on_socket, None)
     return manager
 

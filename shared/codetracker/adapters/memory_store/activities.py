@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import Activity
+from codetracker.domain.registry import Activity
 from codetracker.errors import InvalidInput
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import App
+from codetracker.domain.registry import App
 from codetracker.errors import Conflict
 
 

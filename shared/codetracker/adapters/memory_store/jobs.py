@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import Job, JobStatus
+from codetracker.domain.job import Job, JobStatus
 from codetracker.errors import InvalidInput
 
 

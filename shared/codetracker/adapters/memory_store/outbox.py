@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import OutboxMessage
+from codetracker.domain.queue_messages import OutboxMessage
 from codetracker.errors import InvalidInput
 
 
@@ -19,24 +19,28 @@ class MemoryOutboxStore:
         if message.job_id not in self._state.jobs:
             raise InvalidInput("an outbox message needs an existing job", field="job_id")
         self._state.last_outbox_id += 1
-        stored = replace(message, id=self._state.last_outbox_id, sent_at=None, attempts=0, last_error=None)
-        self._state.outbox[stored.id] = stored  # type: ignore[index]
+        stored_id = self._state.last_outbox_id
+        stored = replace(message, id=stored_id, sent_at=None, attempts=0, last_error=None)
+        self._state.outbox[stored_id] = stored
         return stored
 
     def claim(
         self, *, at: datetime, until: datetime, limit: int, job_ids: Sequence[str] | None = None
     ) -> list[OutboxMessage]:
         claims = self._state.outbox_claimed_until
+        # By id, as stored: every stored message has one.
         free = [
-            m
-            for m in self.unsent(limit=len(self._state.outbox))
-            if (m.id not in claims or claims[m.id] <= at) and (job_ids is None or m.job_id in job_ids)  # type: ignore[operator]
+            (message_id, m)
+            for message_id, m in sorted(self._state.outbox.items())
+            if m.sent_at is None
+            and (message_id not in claims or claims[message_id] <= at)
+            and (job_ids is None or m.job_id in job_ids)
         ][:limit]
         claimed = []
-        for message in free:
+        for message_id, message in free:
             message = replace(message, attempts=message.attempts + 1)
-            self._state.outbox[message.id] = message  # type: ignore[index]
-            claims[message.id] = until  # type: ignore[index]
+            self._state.outbox[message_id] = message
+            claims[message_id] = until
             claimed.append(message)
         return claimed
 

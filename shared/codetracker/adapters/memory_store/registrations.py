@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import Registration
+from codetracker.domain.registry import Registration
 from codetracker.errors import Conflict
 
 
@@ -60,13 +62,13 @@ class MemoryRegistrationStore:
         )
         return True
 
-    def watching(self, urls: Iterable[str]) -> list[Registration]:
+    def watching(self, urls: Iterable[str]) -> builtins.list[Registration]:
         wanted = set(urls)
         return [r for r in self._live() if r.url in wanted]
 
     def find(self, registration_id: str) -> Registration | None:
         return self._state.registrations.get(registration_id)
 
-    def list_live(self, *, limit: int, after: str | None = None) -> list[Registration]:
+    def list_live(self, *, limit: int, after: str | None = None) -> builtins.list[Registration]:
         live = sorted((r for r in self._live() if after is None or r.id > after), key=lambda r: r.id)
         return live[:limit]

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from codetracker.domain.model import Descriptor, FileExtraction, SnapshotKey, SnapshotSummary
-from codetracker.domain.service import Activity, App, Job, OutboxMessage, Registration, WebhookDelivery
+from codetracker.domain.job import Job
+from codetracker.domain.queue_messages import OutboxMessage
+from codetracker.domain.registry import Activity, App, Registration, WebhookDelivery
 
 
 def utc_now() -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from codetracker.adapters.memory_store.state import MemoryState
-from codetracker.domain.service import DEPLOYMENT_HOOK, WebhookDelivery
+from codetracker.domain.registry import DEPLOYMENT_HOOK, WebhookDelivery
 
 
 class MemoryWebhookDeliveryStore:

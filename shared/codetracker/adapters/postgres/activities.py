@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.registry import is_uuid
-from codetracker.domain.service import Activity, ActivityStatus, ActivityType
+from codetracker.domain.registry import Activity, ActivityStatus, ActivityType
 
 if TYPE_CHECKING:
     import psycopg
@@ -46,7 +46,7 @@ class PostgresActivityStore:
             values.append(before)
         query += " ORDER BY id DESC LIMIT %s"
         values.append(limit)
-        rows = self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
+        rows = self._connection.execute(query, values).fetchall()
         return [
             Activity(
                 repository_id=str(repository_id_),

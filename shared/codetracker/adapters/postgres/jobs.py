@@ -158,7 +158,7 @@ class PostgresJobStore:
             values += [before[0], before[1]]
         query += " ORDER BY j.created_at DESC, j.id DESC LIMIT %s"
         values.append(limit)
-        return [_job(row) for row in self._connection.execute(query, values).fetchall()]  # type: ignore[arg-type]
+        return [_job(row) for row in self._connection.execute(query, values).fetchall()]
 
     def find_pending(self, repository_id: str, ref: str) -> Job | None:
         row = self._connection.execute(

@@ -152,7 +152,7 @@ def _apply(conn: psycopg.Connection, migration: Migration) -> None:
     try:
         with conn.transaction():
             # No parameters: psycopg sends the simple query protocol, which runs every statement of the file.
-            conn.execute(migration.sql)  # type: ignore[arg-type]  # the file is our own SQL
+            conn.execute(migration.sql)
             conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                 [migration.version, migration.name, migration.checksum],

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from codetracker.domain.service import OutboxMessage
+from codetracker.domain.queue_messages import OutboxMessage
 
 if TYPE_CHECKING:
     import psycopg

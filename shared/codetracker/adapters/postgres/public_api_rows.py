@@ -35,19 +35,19 @@ def replace_public_api(cur: psycopg.Cursor, module_id: int, api: PackageApi | No
     """As problems: each part left alone when unchanged, else rewritten whole (None: no rows)."""
     for table, columns, rows_of in _PUBLIC_API_PARTS:
         given = rows_of(api) if api is not None else []
-        cur.execute(f"SELECT {columns} FROM {table} WHERE module_id = %s ORDER BY position", [module_id])  # type: ignore[arg-type]
+        cur.execute(f"SELECT {columns} FROM {table} WHERE module_id = %s ORDER BY position", [module_id])
         if [tuple(row) for row in cur.fetchall()] == given:
             continue
-        cur.execute(f"DELETE FROM {table} WHERE module_id = %s", [module_id])  # type: ignore[arg-type]
+        cur.execute(f"DELETE FROM {table} WHERE module_id = %s", [module_id])
         if given:
-            with cur.copy(f"COPY {table} (module_id, position, {columns}) FROM STDIN") as copy:  # type: ignore[arg-type]
+            with cur.copy(f"COPY {table} (module_id, position, {columns}) FROM STDIN") as copy:
                 for position, row in enumerate(given):
                     copy.write_row((module_id, position, *row))
 
 
 def load_public_api(conn: psycopg.Connection, module_id: int) -> PackageApi:
     def rows(query: str) -> list[tuple]:
-        return conn.execute(query + " WHERE module_id = %s ORDER BY position", [module_id]).fetchall()  # type: ignore[arg-type]
+        return conn.execute(query + " WHERE module_id = %s ORDER BY position", [module_id]).fetchall()
 
     return PackageApi(
         entry_points=tuple(

@@ -6,12 +6,13 @@ adds. Deleted registrations (deleted_at set) are invisible to every read but `wa
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from codetracker.domain.service import App, Registration, RepositoryStatus
+from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.errors import Conflict
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class PostgresAppStore:
 
     def update(self, app: App) -> None:
         self._connection.execute(
-            f"UPDATE apps SET {_assignments(_APP_MUTABLE)} WHERE id = %s",  # type: ignore[arg-type]
+            f"UPDATE apps SET {_assignments(_APP_MUTABLE)} WHERE id = %s",
             [*_app_mutable_values(app), app.id],
         )
 
@@ -93,8 +94,8 @@ def _assignments(columns: Iterable[str]) -> str:
     return ", ".join(f"{column} = %s" for column in columns)
 
 
-def _bytes(value: object) -> bytes | None:
-    return bytes(value) if value is not None else None  # type: ignore[arg-type]
+def _bytes(value: bytes | memoryview | None) -> bytes | None:
+    return bytes(value) if value is not None else None
 
 
 def _app(row: tuple) -> App:
@@ -220,11 +221,11 @@ class PostgresRegistrationStore:
             values += [after[0], after[1]]
         query += " ORDER BY created_at, id LIMIT %s"
         values.append(limit)
-        return [_registration(row) for row in self._connection.execute(query, values).fetchall()]  # type: ignore[arg-type]
+        return [_registration(row) for row in self._connection.execute(query, values).fetchall()]
 
     def update(self, r: Registration) -> None:
         self._connection.execute(
-            f"UPDATE repositories SET {_assignments(_REGISTRATION_MUTABLE)} "  # type: ignore[arg-type]
+            f"UPDATE repositories SET {_assignments(_REGISTRATION_MUTABLE)} "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
             [*_registration_mutable_values(r), r.id, r.app_id],
         )
@@ -232,14 +233,14 @@ class PostgresRegistrationStore:
     def set_webhook_secrets(self, r: Registration, *, expected: bytes | None) -> bool:
         """Store r's webhook secrets if the current one is still `expected` (no concurrent rotation won)."""
         row = self._connection.execute(
-            f"UPDATE repositories SET {_assignments((*_WEBHOOK_SECRETS, 'updated_at'))} "  # type: ignore[arg-type]
+            f"UPDATE repositories SET {_assignments((*_WEBHOOK_SECRETS, 'updated_at'))} "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL "
             "AND webhook_secret_encrypted IS NOT DISTINCT FROM %s RETURNING id",
             [*_webhook_secret_values(r), r.updated_at, r.id, r.app_id, expected],
         ).fetchone()
         return row is not None
 
-    def watching(self, urls: Iterable[str]) -> list[Registration]:
+    def watching(self, urls: Iterable[str]) -> builtins.list[Registration]:
         wanted = sorted(set(urls))
         if not wanted:
             return []
@@ -258,7 +259,7 @@ class PostgresRegistrationStore:
         ).fetchone()
         return _registration(row) if row else None
 
-    def list_live(self, *, limit: int, after: str | None = None) -> list[Registration]:
+    def list_live(self, *, limit: int, after: str | None = None) -> builtins.list[Registration]:
         if after is not None and not is_uuid(after):
             return []
         query = f"SELECT {_REGISTRATION} FROM repositories WHERE deleted_at IS NULL"
@@ -268,7 +269,7 @@ class PostgresRegistrationStore:
             values.append(after)
         query += " ORDER BY id LIMIT %s"
         values.append(limit)
-        return [_registration(row) for row in self._connection.execute(query, values).fetchall()]  # type: ignore[arg-type]
+        return [_registration(row) for row in self._connection.execute(query, values).fetchall()]
 
 
 # What update writes, in this order; the webhook secrets only set_webhook_secrets (a rotation's compare-and-set).

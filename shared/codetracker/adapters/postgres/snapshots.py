@@ -194,7 +194,7 @@ class PostgresSnapshotStore:
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
         row = self._connection.execute(
-            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
+            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE {_KEY_CONDITION}",
             [key.scope, key.module_slug, key.branch_name, key.release_tag],
         ).fetchone()
         return _summary(row) if row is not None else None
@@ -225,7 +225,7 @@ class PostgresSnapshotStore:
         if limit is not None:
             query += " LIMIT %s"
             values.append(limit)
-        rows = self._connection.execute(query, values).fetchall()  # type: ignore[arg-type]
+        rows = self._connection.execute(query, values).fetchall()
         return [_summary(row) for row in rows]
 
     def load_snapshot(self, key: SnapshotKey) -> Descriptor:
@@ -238,7 +238,7 @@ class PostgresSnapshotStore:
         if not isinstance(snapshot_id, int) or not 0 < snapshot_id < 2**63:
             return None
         row = self._connection.execute(
-            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE id = %s",  # type: ignore[arg-type]
+            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE id = %s",
             [snapshot_id],
         ).fetchone()
         return _summary(row) if row is not None else None
@@ -254,7 +254,8 @@ class PostgresSnapshotStore:
     ) -> list[ExportedFunction]:
         """A page of functions in load_snapshot's order; parameters and return values of that page only."""
         conn = self._connection
-        condition, values = "module_id = %s", [snapshot_id]
+        condition = "module_id = %s"
+        values: list[object] = [snapshot_id]
         if after is not None:
             condition += " AND (file_path, order_in_file) > (%s, %s)"
             values += [after.file_path, after.order_in_file]
@@ -265,7 +266,7 @@ class PostgresSnapshotStore:
             condition += " AND name = %s"
             values.append(name)
         rows = conn.execute(
-            f"SELECT {_FUNCTION_COLUMNS} "  # type: ignore[arg-type]
+            f"SELECT {_FUNCTION_COLUMNS} "
             f"FROM functions WHERE {condition} ORDER BY file_path, order_in_file, id LIMIT %s",
             [*values, limit],
         ).fetchall()
@@ -289,7 +290,7 @@ class PostgresSnapshotStore:
         if known is None or not known[0]:
             return None
         rows = conn.execute(
-            f"SELECT {_FUNCTION_COLUMNS} FROM functions "  # type: ignore[arg-type]
+            f"SELECT {_FUNCTION_COLUMNS} FROM functions "
             "WHERE module_id = %s AND (file_path, name) IN "
             "(SELECT file_path, name FROM snapshot_public_functions WHERE module_id = %s) "
             "ORDER BY file_path, order_in_file, id",
@@ -308,7 +309,7 @@ class PostgresSnapshotStore:
             conditions += " AND branch_name = %s"
             values.append(branch_name)
         cursor = self._connection.execute(
-            f"UPDATE modules SET removed_from_remote_at = %s WHERE {conditions}",  # type: ignore[arg-type]
+            f"UPDATE modules SET removed_from_remote_at = %s WHERE {conditions}",
             values,
         )
         return cursor.rowcount
@@ -329,7 +330,7 @@ class PostgresSnapshotStore:
             "WHERE scope = %s AND (package_of = %s OR (package_of IS NULL AND module_slug = %s)) "
             "AND branch_name = %s AND release_tag = %s "
             "AND removed_from_tree_at IS NULL AND NOT (module_slug = ANY(%s)) "
-            f"RETURNING {_SUMMARY_COLUMNS}",  # type: ignore[arg-type]
+            f"RETURNING {_SUMMARY_COLUMNS}",
             [at, commit_sha, scope, package_of, package_of, branch_name, release_tag, sorted(present)],
         ).fetchall()
         return sorted((_summary(row) for row in rows), key=lambda s: s.module_slug)
@@ -353,7 +354,7 @@ class PostgresSnapshotStore:
 
 def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     row = conn.execute(
-        f"SELECT id, public_api_known FROM modules WHERE {_KEY_CONDITION}",  # type: ignore[arg-type]
+        f"SELECT id, public_api_known FROM modules WHERE {_KEY_CONDITION}",
         [key.scope, key.module_slug, key.branch_name, key.release_tag],
     ).fetchone()
     if row is None:
@@ -368,8 +369,7 @@ def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
     functions = tuple(
         _function(row, parameters, return_values)
         for row in conn.execute(
-            f"SELECT {_FUNCTION_COLUMNS} FROM functions "  # type: ignore[arg-type]
-            "WHERE module_id = %s ORDER BY file_path, order_in_file, id",
+            f"SELECT {_FUNCTION_COLUMNS} FROM functions WHERE module_id = %s ORDER BY file_path, order_in_file, id",
             [module_id],
         )
     )
@@ -417,14 +417,13 @@ def _children(
     """The parameters and return values of the functions `condition` selects, by function id."""
     found_parameters: dict[int, list[Parameter]] = defaultdict(list)
     for function_id, *fields, keys in conn.execute(
-        f"SELECT {_PARAMETER_COLUMNS} FROM parameters "  # type: ignore[arg-type]
-        f"WHERE {condition} ORDER BY function_id, position",
+        f"SELECT {_PARAMETER_COLUMNS} FROM parameters WHERE {condition} ORDER BY function_id, position",
         values,
     ):
-        found_parameters[function_id].append(Parameter(*fields, tuple(keys or ())))
+        found_parameters[function_id].append(Parameter(*(*fields, tuple(keys or ()))))
     found_returns: dict[int, list[ReturnValue]] = defaultdict(list)
     for function_id, *fields in conn.execute(
-        "SELECT function_id, type, description, type_source, jsdoc_type FROM return_values "  # type: ignore[arg-type]
+        "SELECT function_id, type, description, type_source, jsdoc_type FROM return_values "
         f"WHERE {condition} ORDER BY function_id, position",
         values,
     ):

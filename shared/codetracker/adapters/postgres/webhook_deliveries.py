@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codetracker.domain.service import DEPLOYMENT_HOOK, WebhookDelivery
+from codetracker.domain.registry import DEPLOYMENT_HOOK, WebhookDelivery
 
 if TYPE_CHECKING:
     import psycopg

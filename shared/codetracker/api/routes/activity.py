@@ -16,7 +16,7 @@ from codetracker.api.routing import (
     request_services,
 )
 from codetracker.usecases import activity
-from codetracker.usecases.service_requests import DEFAULT_PAGE, PageRequest
+from codetracker.usecases.app_requests import DEFAULT_PAGE, PageRequest
 
 router = Router()
 

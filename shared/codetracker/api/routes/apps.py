@@ -17,7 +17,7 @@ from codetracker.api.routing import (
     request_services,
 )
 from codetracker.usecases import registry, rotation
-from codetracker.usecases.service_requests import CreateAppRequest
+from codetracker.usecases.app_requests import CreateAppRequest
 
 if TYPE_CHECKING:
     from codetracker.wiring import Services

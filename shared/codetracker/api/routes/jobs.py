@@ -16,7 +16,7 @@ from codetracker.api.routing import (
     request_services,
 )
 from codetracker.usecases import jobs
-from codetracker.usecases.service_requests import DEFAULT_PAGE, PageRequest, ScanRequest
+from codetracker.usecases.app_requests import DEFAULT_PAGE, PageRequest, ScanJobRequest
 
 router = Router()
 
@@ -31,7 +31,7 @@ def request_scan(repository_id: str, body: m.ScanBody | None = None) -> Response
     caller, services = authenticated_app(router), request_services(router)
     job = jobs.request_scan(
         caller,
-        ScanRequest(repository_id=repository_id, ref=body.ref if body else None),
+        ScanJobRequest(repository_id=repository_id, ref=body.ref if body else None),
         services.job_ports(),
     )
     return json_response(202, m.ScanAccepted(job_id=job.id))

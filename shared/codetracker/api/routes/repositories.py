@@ -20,7 +20,7 @@ from codetracker.api.routing import (
     request_services,
 )
 from codetracker.usecases import registry, rotation
-from codetracker.usecases.service_requests import (
+from codetracker.usecases.app_requests import (
     DEFAULT_PAGE,
     PageRequest,
     RegisterRepositoryRequest,

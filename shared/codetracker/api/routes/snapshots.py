@@ -23,7 +23,7 @@ from codetracker.api.routing import (
 from codetracker.contracts.descriptor import function_to_dict, problem_to_dict, public_subpaths_to_list
 from codetracker.errors import InvalidInput
 from codetracker.usecases import snapshots
-from codetracker.usecases.service_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, PageRequest
+from codetracker.usecases.app_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, PageRequest
 
 if TYPE_CHECKING:
     from codetracker.ports.snapshot_store import SnapshotOutline

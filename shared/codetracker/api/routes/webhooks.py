@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from codetracker.api import models as m
 from codetracker.api.routing import JSON, WEBHOOK_PATH, documented_responses, json_response, request_services
 from codetracker.usecases import webhooks
 
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+
 router = Router()
 
-_RESPONSES = {
+_RESPONSES: dict[int, OpenAPIResponse] = {
     **documented_responses((202, m.WebhookAnswer, "accepted: scans queued, or nothing to do"), 400, 401),
     200: {"description": "ping, or a delivery already handled", "content": {JSON: {"model": m.WebhookAnswer}}},
 }
@@ -28,7 +33,9 @@ def webhook_url(registration_id: str) -> str:
     if base is None:
         event = router.current_event
         scheme = (event.headers.get("x-forwarded-proto") or "https").split(",")[0].strip()
-        host = event.request_context.domain_name or event.headers.get("host") or "localhost"
+        # The resolver is API Gateway's HTTP API (payload v2): only its events have this domain name.
+        domain = event.request_context.domain_name if isinstance(event, APIGatewayProxyEventV2) else None
+        host = domain or event.headers.get("host") or "localhost"
         base = f"{scheme}://{host}"
     return f"{base}{WEBHOOK_PATH}/{registration_id}"
 

@@ -1,4 +1,6 @@
-"""The requests of the use cases, validated in one place: a request that exists is well formed.
+"""The requests about a source tree and its snapshots (extract, scan a folder or a repository now, show
+snapshots: what the CLI asks), validated in one place: a request that exists is well formed. An app's requests
+through the API (its repositories, scan jobs, pages) are in app_requests.py.
 
 Messages name the request's fields (`branch`, `tag`, `slug`, …), never a CLI flag or an API parameter: each
 entry point maps `InvalidInput.field` to its own spelling.
@@ -74,7 +76,7 @@ class ExtractFolderRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class FolderScanRequest:
+class ScanFolderRequest:
     """Scan a folder as it is on disk, stored under (scope, slug, branch, tag)."""
 
     path: str | Path
@@ -98,7 +100,7 @@ class FolderScanRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class RepositoryScanRequest:
+class ScanRepositoryRequest:
     """Scan one ref of a git repository. branch_name / release_tag override the key the ref names
     (domain/snapshot_keys.py); fallback_branch names the branch when the repository advertises none."""
 
@@ -113,7 +115,7 @@ class RepositoryScanRequest:
     # The source recorded with the snapshot (a registration's normal URL); None: the fetched URL's.
     source_location: str | None = None
     options: SelectionOptions = SelectionOptions()
-    package_names: Sequence[str] | None = None  # as for FolderScanRequest
+    package_names: Sequence[str] | None = None  # as for ScanFolderRequest
     subpath: str = ""  # one folder of the repository scanned as a module of its own ("": all of it)
 
     def __post_init__(self) -> None:

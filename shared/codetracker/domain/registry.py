@@ -1,5 +1,4 @@
-"""Domain values of the service: apps, repository registrations, activities, webhook deliveries, and the
-messages a job sends to the queues (the job itself and its lifecycle: domain/job.py).
+"""Apps, the repositories they register, and what happens to them (activities, webhook deliveries).
 
 Tenant isolation is a property of these values, not of a filter: a registration owns its snapshots through its
 scope (`registration_scope`), so two apps registering the same URL, or two repositories whose names slugify
@@ -9,18 +8,10 @@ app token, ciphertexts); repr() never shows them.
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-# The job and its lifecycle live in domain/job.py; named here too, where they have always been imported from.
-from codetracker.domain.job import Job as Job
-from codetracker.domain.job import JobStatus as JobStatus
-from codetracker.domain.job import JobTrigger as JobTrigger
-from codetracker.domain.job import StageTimes as StageTimes
-from codetracker.domain.scan import ScanResult
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, Watch
 
 
@@ -171,70 +162,3 @@ class WebhookDelivery:
     # The hook it came to: DEPLOYMENT_HOOK (POST /webhooks/github) or a registration's scope (its own URL).
     # A delivery id is claimed per hook.
     hook: str = DEPLOYMENT_HOOK
-
-
-@dataclass(frozen=True, slots=True)
-class ScanRequested:
-    """What the api sends to the scan queue for one job (contracts/scan_requested.py: the `scan.requested` message).
-
-    It names the job and everything the scanner needs to fetch and key the snapshot, except the access token:
-    the scanner reads the registration's encrypted token from the store itself, so no secret travels on a
-    queue."""
-
-    job_id: str
-    repository_id: str
-    url: str
-    ref: str
-    scope: str
-    module_slug: str
-    fallback_branch: str  # the watched branch: names the branch of a tag/commit scan when the remote has none
-    trigger: JobTrigger
-    requested_at: datetime
-    branch_name: str | None = None
-    release_tag: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PersistRequested:
-    """What the scanner sends to the persist queue (contracts/persist_requested.py): the scan's result,
-    whole (descriptor included), with the job it belongs to. Large ones travel by claim check (S3)."""
-
-    job_id: str
-    repository_id: str
-    scan_started_at: datetime
-    scan_ended_at: datetime
-    result: ScanResult
-
-
-class NotificationType(StrEnum):
-    SNAPSHOT_STORED = "snapshot.stored"
-    SCAN_FAILED = "scan.failed"
-
-
-@dataclass(frozen=True, slots=True)
-class NotifyRequested:
-    """What the persister (or the scanner, for a failed scan) sends to the notify queue (`notify.requested`).
-
-    `event` is the webhook body, fixed when the message is made, so every attempt (and a redriven copy) sends
-    the same bytes under the same `notification_id` (the webhook-id); only webhook-timestamp changes. The
-    callback URL and the signing secret are read when sending: a changed callback URL is used by a redrive."""
-
-    notification_id: str
-    job_id: str
-    repository_id: str
-    event: dict[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxMessage:
-    """A queue message written in the transaction of the job it names (the transactional outbox): the relay
-    sends it after that commit, at least once, and marks it sent. `id` is the store's (None before `add`)."""
-
-    job_id: str
-    queue: str  # "scan"
-    body: str  # the message as sent
-    created_at: datetime
-    id: int | None = None
-    sent_at: datetime | None = None
-    attempts: int = 0
-    last_error: str | None = None

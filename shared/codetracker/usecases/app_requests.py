@@ -1,6 +1,7 @@
-"""The requests of the service's use cases (apps, registrations, scans, reads), validated in one place.
+"""The requests an app makes through the API (create an app, register or update a repository, queue a scan
+job, a page of a listing), validated in one place.
 
-Like requests.py, messages name the request's fields (`url`, `branch`, `callback_url`, `slug`,
+Like scan_requests.py, messages name the request's fields (`url`, `branch`, `callback_url`, `slug`,
 `access_token`, `ref`, `name`, `limit`, `cursor`), never an HTTP parameter. Text that Postgres cannot hold
 (NUL) or that has no business in a name (control characters) is refused here, so a store never sees it.
 URLs are checked for syntax here and against the address policy (DNS) by url_policy.py.
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from codetracker.domain.refnames import check_ref_name
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS, MAX_PATTERNS, pattern_problem
 from codetracker.errors import InvalidInput, NotFound
-from codetracker.usecases.requests import module_slug
+from codetracker.usecases.scan_requests import module_slug
 
 MAX_APP_NAME = 200
 MAX_TOKEN_LENGTH = 4096
@@ -217,7 +218,9 @@ class UpdateRepositoryRequest:
 
 
 @dataclass(frozen=True, slots=True)
-class ScanRequest:
+class ScanJobRequest:
+    """Queue a scan of a registered repository (a job; the scanner does it): jobs.request_scan's request."""
+
     repository_id: str
     ref: str | None = None  # None: the watched branch (or the default branch)
 
