@@ -133,6 +133,10 @@ class CommonJsExports(Generic[FunctionNode]):
         """The file's CommonJS exports (ModuleLinks.commonjs set), or no module when it assigns none."""
         if not (self._whole or self._named or self._stars):
             return ModuleSyntax(is_module=False, exports=())
+        if self.collector.is_bound("exports") or self.collector.is_bound("module"):
+            # `var exports = {}` in an IIFE: its `exports.a = …` are no module's (Node's lexer still lists `a`,
+            # whose value is then undefined): nothing is read rather than a false function.
+            return ModuleSyntax(is_module=False, exports=())
         for whole in self._whole[-1:]:
             self._report_whole(whole, undecided=len(self._whole) > 1)
         for name, assignments in self._named.items():

@@ -203,3 +203,9 @@ def test_an_iife_body_and_the_branches_of_an_if_are_read(backend: ModuleParser) 
     twice = "if (a) { module.exports = require('./a.js'); } else { module.exports = require('./b.js'); }"
     links = _read(backend, twice).links
     assert links is not None and set(links.unknown) == {"default"}
+
+
+def test_a_declared_exports_or_module_is_not_the_module(backend: ModuleParser) -> None:
+    shadowed = "(function () { var exports = {}; exports.a = function (x) {}; window.lib = exports; })();"
+    assert _read(backend, shadowed) == ModuleSyntax(is_module=False, exports=())
+    assert _read(backend, "var module = { exports: {} };\nmodule.exports.b = function () {};\n").links is None
