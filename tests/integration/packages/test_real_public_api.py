@@ -11,14 +11,12 @@ from tests.support.public_api_accuracy import measure
 
 pytestmark = pytest.mark.slow
 
-# Recall still below 0.95; precision and fn.length hold for all. ramda (0.921): its CommonJS `./src/*` and
-# `./dist/*` are read; left are values of its own curried functions' calls (`invoker(…)`, `curry(…)`, `add(1)`).
+# Recall still below 0.95; precision and fn.length hold for all.
 # d3-array: `bisector(ascending).right`, a property of a call's value.
 # lodash-es: `baseRest(…)`/`flatRest(…)` return `setToString(…)` of a wrapper, not shown to be functions.
 # chalk: `createChalk()` returns a local arrow given a prototype, not read.
 SHORT_OF_RECALL = {
     "chalk@5.4.1",
-    "ramda@0.30.1",
     "d3-array@3.2.4",
     "lodash-es@4.17.21",
 }
