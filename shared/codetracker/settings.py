@@ -28,32 +28,31 @@ from codetracker.ports.git import FetchLimits
 T = TypeVar("T", int, float)
 
 
-def _positive(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T]) -> T:
+def _number(env: Mapping[str, str], name: str, kind: Callable[[str], T], *, zero_allowed: bool) -> T | None:
+    """The variable's number, None when it is unset or blank; ConfigurationError naming it when it is not a
+    number of that kind, or is below 0 (below 1 for a positive one)."""
     raw = env.get(name)
-    if raw is None or raw == "":
-        return default
+    if raw is None or not raw.strip():
+        return None
     try:
         value = kind(raw)
     except ValueError:
         what = "a whole number" if kind is int else "a number"
         raise ConfigurationError(f"{name} must be {what}, got {raw!r}", setting=name) from None
-    if value <= 0:
-        raise ConfigurationError(f"{name} must be positive, got {value}", setting=name)
+    if value < 0 or (value == 0 and not zero_allowed):
+        bound = "0 or more" if zero_allowed else "positive"
+        raise ConfigurationError(f"{name} must be {bound}, got {value}", setting=name)
     return value
 
 
-def _workers(env: Mapping[str, str]) -> int | None:
-    name = "CODE_TRACKER_EXTRACT_WORKERS"
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        workers = int(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, got {raw!r}", setting=name) from None
-    if workers < 0:
-        raise ConfigurationError(f"{name} must be 0 or more, got {workers}", setting=name)
-    return workers
+def _positive(env: Mapping[str, str], name: str, default: T, kind: Callable[[str], T]) -> T:
+    value = _number(env, name, kind, zero_allowed=False)
+    return default if value is None else value
+
+
+def _non_negative(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _number(env, name, float, zero_allowed=True)
+    return default if value is None else value
 
 
 # Where the database is: the variables, in the order they are looked at.
@@ -244,19 +243,6 @@ class ApiSettings:
         )
 
 
-def _non_negative(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a number, got {raw!r}", setting=name) from None
-    if value < 0:
-        raise ConfigurationError(f"{name} must be 0 or more, got {value}", setting=name)
-    return value
-
-
 # Spelled out, not composed: a name in template.yaml must be findable in the code (tests/deploy checks it).
 QUEUE_VARIABLES = {
     "scan": ("CODE_TRACKER_SCAN_QUEUE_URL", "CODE_TRACKER_SCAN_DLQ_URL"),
@@ -362,7 +348,7 @@ class Settings:
             ),
             database=DatabaseLocation.from_env(env, embedded_conninfo=embedded_conninfo),
             max_hash_bytes=_positive(env, "CODE_TRACKER_MAX_HASH_BYTES", DEFAULT_MAX_HASH_BYTES, int),
-            extract_workers=_workers(env),
+            extract_workers=_number(env, "CODE_TRACKER_EXTRACT_WORKERS", int, zero_allowed=True),
             api=ApiSettings.from_env(env),
             pipeline=PipelineSettings.from_env(env),
         )

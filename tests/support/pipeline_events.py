@@ -156,18 +156,13 @@ def claim_body() -> str:
 
 def notify_body(job_id: str, repository_id: str = REPOSITORY_ID) -> str:
     from codetracker.contracts.notify_requested import notify_requested_to_json
-    from codetracker.contracts.webhooks import snapshot_stored_event
+    from codetracker.contracts.webhooks import JobEventSource, snapshot_stored_event
     from codetracker.domain.model import SnapshotSummary
     from codetracker.domain.notifications import notification_id
     from codetracker.domain.queue_messages import NotifyRequested
 
     event = snapshot_stored_event(
-        at=AT,
-        repository_id=repository_id,
-        repository_url=REPOSITORY_URL,
-        job_id=job_id,
-        trigger="webhook",
-        ref="refs/heads/main",
+        JobEventSource(AT, repository_id, REPOSITORY_URL, job_id, "webhook", "refs/heads/main"),
         summary=SnapshotSummary("hello-js", ev.SNAPSHOT_ID, "main", "HEAD", ev.PUSHED_COMMIT, 3, 3, 3, 1, 0),
         changes={
             "first_snapshot": False,

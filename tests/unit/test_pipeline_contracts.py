@@ -14,7 +14,7 @@ from codetracker.contracts.message_fields import message_job_id
 from codetracker.contracts.notify_requested import notify_requested_from_json, notify_requested_to_json
 from codetracker.contracts.persist_requested import persist_requested_from_json, persist_requested_to_json
 from codetracker.contracts.scan_result import scan_result_from_dict, scan_result_to_dict
-from codetracker.contracts.webhooks import event_to_bytes, scan_failed_event, snapshot_stored_event
+from codetracker.contracts.webhooks import JobEventSource, event_to_bytes, scan_failed_event, snapshot_stored_event
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotKey, SnapshotSource, SnapshotSummary
 from codetracker.domain.scan import ExtractionStats, FetchStats, ScanResult
 from codetracker.domain.queue_messages import NotifyRequested, PersistRequested
@@ -91,12 +91,7 @@ def test_persist_requested_refuses_anything_else(mutate):
 
 def test_notify_requested_round_trip_and_refusals():
     event = scan_failed_event(
-        at=T,
-        repository_id="r",
-        repository_url="https://h/m",
-        job_id=JOB,
-        trigger="api",
-        ref="HEAD",
+        JobEventSource(T, "r", "https://h/m", JOB, "api", "HEAD"),
         stage="scan",
         commit_sha=None,
         snapshot_key={"module_slug": "m", "branch_name": None, "release_tag": None},
@@ -119,12 +114,7 @@ def test_notify_requested_round_trip_and_refusals():
 def test_webhook_bodies_have_their_keys():
     summary = SnapshotSummary("m", 7, "main", "HEAD", "c" * 40, 1, 2, 3, 4, 5)
     event = snapshot_stored_event(
-        at=T,
-        repository_id="r",
-        repository_url="https://h/m",
-        job_id=JOB,
-        trigger="webhook",
-        ref="refs/heads/main",
+        JobEventSource(T, "r", "https://h/m", JOB, "webhook", "refs/heads/main"),
         summary=summary,
         changes={"added_count": 1},
         snapshot_url="https://api/snapshots/7",

@@ -5,11 +5,13 @@ codetracker.api.http; after inclusion a router's `context` and `current_event` a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel
 
 from codetracker.api import models as m
 from codetracker.usecases import registry
@@ -20,8 +22,10 @@ if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
     from codetracker.domain.registry import App
+    from codetracker.usecases.pages import Page
     from codetracker.wiring import Services
 
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 JSON = "application/json"
 WEBHOOK_PATH = "/webhooks/github"
 
@@ -64,12 +68,34 @@ def request_services(router: BaseRouter) -> Services:
     return router.context["services"]
 
 
-def authenticated_app(router: BaseRouter) -> App:
-    """The app whose bearer token the request carries (401 otherwise)."""
+def app_route(
+    route: Callable[..., Callable[[Handler], Handler]],
+    path: str,
+    summary: str,
+    ok: tuple[int, type, str],
+    *errors: int,
+    **options: Any,
+) -> Callable[[Handler], Handler]:
+    """A route an app calls with its token: `route` is the router's method (`router.get`…), declared with the
+    app's auth scheme and documented with its success, 401, the errors named and those every route may
+    answer. `options`: the router method's others (`description`…)."""
+    responses = documented_responses(ok, 401, *errors)
+    return route(path, summary=summary, security=APP_AUTH, responses=responses, **options)
+
+
+def app_request(router: BaseRouter) -> tuple[App, Services]:
+    """What an app's route starts from: the app whose bearer token the request carries (401 otherwise) and
+    the services of this call."""
     services = request_services(router)
-    return registry.authenticate_app(
+    caller = registry.authenticate_app(
         router.current_event.headers.get("authorization"), unit_of_work=services.unit_of_work, clock=services.clock
     )
+    return caller, services
+
+
+def page_response(page: Page[Any], list_model: type[BaseModel], item_out: Callable[[Any], BaseModel]) -> Response:
+    """A page of a listing answered as `list_model`: its items each shaped by `item_out`, and the next cursor."""
+    return json_response(200, list_model(items=[item_out(item) for item in page.items], next=page.next_cursor))
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (default {DEFAULT_PAGE})")]

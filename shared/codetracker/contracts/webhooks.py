@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,14 +16,30 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@dataclass(frozen=True, slots=True)
+class JobEventSource:
+    """What every event is about, and when: the repository (its id and URL) and the job (id, trigger, ref)."""
+
+    at: datetime
+    repository_id: str
+    repository_url: str
+    job_id: str
+    trigger: str
+    ref: str
+
+
+def _job_event(kind: str, source: JobEventSource, job: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """{"type", "timestamp", "data": {"repository", "job", …data}}: what both events start with."""
+    about = {
+        "repository": {"id": source.repository_id, "url": source.repository_url},
+        "job": {"id": source.job_id, "trigger": source.trigger, "ref": source.ref, **job},
+    }
+    return {"type": kind, "timestamp": _utc_text(source.at), "data": about | data}
+
+
 def snapshot_stored_event(
+    source: JobEventSource,
     *,
-    at: datetime,
-    repository_id: str,
-    repository_url: str,
-    job_id: str,
-    trigger: str,
-    ref: str,
     summary: SnapshotSummary,
     changes: dict[str, Any],
     snapshot_url: str | None,
@@ -44,12 +61,11 @@ def snapshot_stored_event(
                  {"stored": [{"module_slug", "name", "version", "path", "private", "release_tag",
                               "outcome": "stored" | "stale", "snapshot_id"?, "functions"?, "changes"?, "url"}],
                   "removed": [module slugs gone from the tree at this commit, marked removed]}}}"""
-    event: dict[str, Any] = {
-        "type": "snapshot.stored",
-        "timestamp": _utc_text(at),
-        "data": {
-            "repository": {"id": repository_id, "url": repository_url},
-            "job": {"id": job_id, "trigger": trigger, "ref": ref},
+    event = _job_event(
+        "snapshot.stored",
+        source,
+        {},
+        {
             "commit_sha": summary.commit_sha,
             "snapshot": {
                 "id": summary.snapshot_id,
@@ -69,20 +85,15 @@ def snapshot_stored_event(
             "unread": dict(unread or {}),
             "changes": changes,
         },
-    }
+    )
     if packages is not None:
         event["data"]["packages"] = packages
     return event
 
 
 def scan_failed_event(
+    source: JobEventSource,
     *,
-    at: datetime,
-    repository_id: str,
-    repository_url: str,
-    job_id: str,
-    trigger: str,
-    ref: str,
     stage: str,
     commit_sha: str | None,
     snapshot_key: dict[str, str | None],
@@ -93,17 +104,12 @@ def scan_failed_event(
     "data": {"repository": {"id", "url"}, "job": {"id", "trigger", "ref", "stage": "scan" | "persist"},
              "commit_sha": str | null, "snapshot": {"module_slug", "branch_name", "release_tag"},
              "error": {"code", "message"}}}"""
-    return {
-        "type": "scan.failed",
-        "timestamp": _utc_text(at),
-        "data": {
-            "repository": {"id": repository_id, "url": repository_url},
-            "job": {"id": job_id, "trigger": trigger, "ref": ref, "stage": stage},
-            "commit_sha": commit_sha,
-            "snapshot": snapshot_key,
-            "error": {"code": error_code, "message": error_message},
-        },
-    }
+    return _job_event(
+        "scan.failed",
+        source,
+        {"stage": stage},
+        {"commit_sha": commit_sha, "snapshot": snapshot_key, "error": {"code": error_code, "message": error_message}},
+    )
 
 
 def event_to_bytes(event: dict[str, Any]) -> bytes:

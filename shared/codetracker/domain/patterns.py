@@ -36,6 +36,25 @@ _TYPE_RULES = (
 )
 
 
+def _string_end(text: str, start: int) -> int:
+    """Where the string literal opening at `start` closes (its closing quote; past the end when unclosed)."""
+    quote, end = text[start], start + 1
+    while end < len(text) and text[end] != quote:
+        end += 2 if text[end] == "\\" else 1
+    return end
+
+
+def _rewrite_code(text: str, rules: tuple[tuple[re.Pattern[str], str], ...]) -> str:
+    """`text` with the rules applied to its code, its string literals as written and its comments dropped."""
+    out: list[str] = []
+    for is_code, piece in _segments(text):
+        if is_code:
+            for rule, replacement in rules:
+                piece = rule.sub(replacement, piece)
+        out.append(piece)
+    return "".join(out)
+
+
 def _segments(text: str, *, collapse: bool = True) -> list[tuple[bool, str]]:
     """(is_code, text) pieces: string literals kept as written, comments dropped, code whitespace
     collapsed to one space (unless not `collapse`). Template literals are kept whole (`${}` included)."""
@@ -45,9 +64,7 @@ def _segments(text: str, *, collapse: bool = True) -> list[tuple[bool, str]]:
     while i < n:
         char = text[i]
         if char in _QUOTES:
-            end = i + 1
-            while end < n and text[end] != char:
-                end += 2 if text[end] == "\\" else 1
+            end = _string_end(text, i)
             if code:
                 pieces.append((True, "".join(code)))
                 code = []
@@ -78,14 +95,8 @@ def normalize_type(text: str) -> str:
         return text
     if "\n" in text:
         text = _separate_members(text)
-    out: list[str] = []
-    for is_code, piece in _segments(text):
-        if is_code:
-            for rule, replacement in _TYPE_RULES:
-                piece = rule.sub(replacement, piece)
-        out.append(piece)
     # A leading `|` or `&` (a union written one member a line) is layout, as tsc prints it: dropped.
-    return _LEADING_OPERATOR.sub("", "".join(out).strip())
+    return _LEADING_OPERATOR.sub("", _rewrite_code(text, _TYPE_RULES).strip())
 
 
 # A line break ending an object type's member with no `;` or `,`: it separates members; on one line it
@@ -126,13 +137,7 @@ def _separate_members(text: str) -> str:
 
 def normalize_pattern(source: str) -> str:
     """A destructuring pattern on one line: `{\\n  a, // x\\n  b = 1,\\n}` → `{ a, b = 1 }`."""
-    out: list[str] = []
-    for is_code, piece in _segments(source):
-        if is_code:
-            for rule, replacement in _PATTERN_RULES:
-                piece = rule.sub(replacement, piece)
-        out.append(piece)
-    text = "".join(out).strip()
+    text = _rewrite_code(source, _PATTERN_RULES).strip()
     return _TRAILING_COMMA.sub(r" \1", text).replace(" ]", "]").replace(" )", ")")
 
 
@@ -157,10 +162,7 @@ def _top_level_parts(body: str) -> list[str]:
     while i < n:
         char = body[i]
         if char in _QUOTES:
-            end = i + 1
-            while end < n and body[end] != char:
-                end += 2 if body[end] == "\\" else 1
-            i = end + 1
+            i = _string_end(body, i) + 1
             continue
         if char in "{[(":
             depth += 1

@@ -182,19 +182,10 @@ def _parse_class(p: bytes, i: int, warnings: list[str]) -> tuple[frozenset[int],
             raise _Abort("'[' is never closed")
         c = p[i]
         if c == _BACKSLASH:
-            i += 1
-            if i >= n:
-                raise _Abort("'[' is never closed")
-            c = p[i]
+            c, i = _class_byte(p, i)
             members.add(c)
         elif c == _DASH and previous and i + 1 < n and p[i + 1] != _RBRACKET:
-            i += 1
-            c = p[i]
-            if c == _BACKSLASH:
-                i += 1
-                if i >= n:
-                    raise _Abort("'[' is never closed")
-                c = p[i]
+            c, i = _class_byte(p, i + 1)
             if previous <= c:
                 members.update(range(previous, c + 1))
             else:
@@ -226,6 +217,16 @@ def _parse_class(p: bytes, i: int, warnings: list[str]) -> tuple[frozenset[int],
     if negated:
         return _ALL_BYTES - members, i + 1
     return frozenset(members), i + 1
+
+
+def _class_byte(p: bytes, i: int) -> tuple[int, int]:
+    """The byte a bracket expression names at `p[i]` (the one after it when `p[i]` is a backslash), and its
+    index."""
+    if p[i] == _BACKSLASH:
+        i += 1
+        if i >= len(p):
+            raise _Abort("'[' is never closed")
+    return p[i], i
 
 
 def _class_regex(members: frozenset[int]) -> bytes:

@@ -9,9 +9,9 @@ from datetime import datetime
 from codetracker.contracts.cursors import ACTIVITY
 from codetracker.domain.job import Job
 from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, App, Registration
-from codetracker.errors import NotFound
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.app_requests import PageRequest, entity_id
 
@@ -51,6 +51,24 @@ class JobActivity:
     at: datetime
 
 
+@dataclass(frozen=True)
+class RegistrationActivity:
+    """One line of a repository's activity that no job carries (registered, deleted, a webhook delivery)."""
+
+    registration: Registration
+    kind: ActivityType
+    details: str
+    at: datetime
+    status: ActivityStatus = ActivityStatus.OK
+
+
+def record_registration_activity(uow: UnitOfWork, entry: RegistrationActivity, *, metrics: Metrics) -> bool:
+    """Record one line of a repository's activity that no job carries."""
+    registration = entry.registration
+    activity = Activity(registration.id, registration.app_id, entry.kind, entry.status, entry.at, entry.details)
+    return record_activity(uow, activity, metrics=metrics)
+
+
 def record_job_activity(uow: UnitOfWork, entry: JobActivity, *, metrics: Metrics) -> bool:
     """Record one line of a job's timeline in its repository's activity (the details cut to the column's size)."""
     registration = entry.registration
@@ -66,7 +84,6 @@ def list_activity(
     repository_id = entity_id(repository_id, "repository")
     before = ACTIVITY.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
-        if uow.registrations.get(app.id, repository_id) is None:
-            raise NotFound("no such repository")
+        owned_registration(uow, app, repository_id)
         found = uow.activities.list_for_repository(repository_id, limit=page.limit + 1, before=before)
     return page_of(found, page.limit, ACTIVITY, lambda activity: activity.id)

@@ -119,6 +119,11 @@ def _url_text(value: str | None, field_name: str) -> str | None:
     return printable(value, field_name, max_length=2048, spaces=False)
 
 
+def _access_token(token: str | None) -> str | None:
+    """A repository's access token as given (printable, no spaces, bounded); None: none given."""
+    return None if token is None else printable(token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False)
+
+
 @dataclass(frozen=True, slots=True)
 class PageRequest:
     limit: int = DEFAULT_PAGE
@@ -168,12 +173,7 @@ class RegisterRepositoryRequest:
         _set(self, "callback_url", _url_text(self.callback_url, "callback_url"))
         if self.slug is not None:
             _set(self, "slug", module_slug(printable(self.slug, "slug", max_length=255)))
-        if self.access_token is not None:
-            _set(
-                self,
-                "access_token",
-                printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False),
-            )
+        _set(self, "access_token", _access_token(self.access_token))
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,12 +209,7 @@ class UpdateRepositoryRequest:
             _set(self, "packages", () if self.packages is None else package_names(self.packages))
         if "ignore" in self.changed:  # null: none of its own
             _set(self, "ignore", () if self.ignore is None else ignore_patterns(self.ignore))
-        if self.access_token is not None:
-            _set(
-                self,
-                "access_token",
-                printable(self.access_token, "access_token", max_length=MAX_TOKEN_LENGTH, spaces=False),
-            )
+        _set(self, "access_token", _access_token(self.access_token))
 
 
 @dataclass(frozen=True, slots=True)

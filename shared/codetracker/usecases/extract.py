@@ -32,7 +32,7 @@ from codetracker.ports.blob_cache import ParsedBlobCache
 from codetracker.ports.parsing import Extractor
 from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
-from codetracker.usecases.scan_requests import ExtractFolderRequest
+from codetracker.usecases.scan_requests import ExtractFolderRequest, ScanFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 FolderOpener = Callable[[str], FolderTree]  # a folder path → its tree (adapters/source_folder.py)
@@ -59,6 +59,15 @@ class ExtractTreeRequest:
     options: SelectionOptions = SelectionOptions()
     source_problems: Sequence[ScanProblem] = ()
     package_names: Sequence[str] | None = None
+
+    @classmethod
+    def of_folder(cls, tree: FolderTree, request: ExtractFolderRequest | ScanFolderRequest) -> ExtractTreeRequest:
+        """A folder read from disk, as an extract or a scan request names it: the slug defaults to the folder's
+        name, and what reading it found is reported."""
+        slug = request.module_slug or slugify(tree.name)
+        return cls(
+            tree, slug, options=request.options, source_problems=tree.problems(), package_names=request.package_names
+        )
 
 
 @dataclass(frozen=True)
@@ -223,15 +232,4 @@ def extract_folder(
     request: ExtractFolderRequest, *, open_folder: FolderOpener, extraction: ExtractionPorts
 ) -> ExtractionResult:
     """The descriptor of a folder as it is on disk; the slug defaults to the folder's name."""
-    source = open_folder(str(request.path))
-    slug = request.module_slug or slugify(source.name)
-    return extract_tree(
-        ExtractTreeRequest(
-            source,
-            slug,
-            options=request.options,
-            source_problems=source.problems(),
-            package_names=request.package_names,
-        ),
-        extraction,
-    )
+    return extract_tree(ExtractTreeRequest.of_folder(open_folder(str(request.path)), request), extraction)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from codetracker.contracts.webhooks import scan_failed_event, snapshot_stored_event
+from codetracker.contracts.webhooks import JobEventSource, scan_failed_event, snapshot_stored_event
 from codetracker.domain.job import Job, JobStage, JobStatus
 from codetracker.domain.job_result import StoredResult
 from codetracker.domain.model import SnapshotSummary
@@ -172,15 +172,14 @@ def _key_of(job: Job) -> dict[str, str | None]:
     return {"module_slug": job.module_slug, "branch_name": job.branch_name, "release_tag": job.release_tag}
 
 
+def _event_source(job: Job, registration: Registration, at: datetime) -> JobEventSource:
+    return JobEventSource(at, registration.id, registration.display_url, job.id, str(job.trigger), job.ref)
+
+
 def failed_event(job: Job, registration: Registration) -> dict[str, Any]:
     """The scan.failed webhook body of a failed job, from what the job keeps (so a resend is the same)."""
     return scan_failed_event(
-        at=job.updated_at,
-        repository_id=registration.id,
-        repository_url=registration.display_url,
-        job_id=job.id,
-        trigger=str(job.trigger),
-        ref=job.ref,
+        _event_source(job, registration, job.updated_at),
         stage="persist" if job.persist.started_at else "scan",
         commit_sha=job.commit_sha,
         snapshot_key=_key_of(job),
@@ -208,12 +207,7 @@ def snapshot_event(job: Job, registration: Registration, *, public_api_url: str 
         problems_count=counts.problems,
     )
     return snapshot_stored_event(
-        at=job.persist.ended_at or job.updated_at,
-        repository_id=registration.id,
-        repository_url=registration.display_url,
-        job_id=job.id,
-        trigger=str(job.trigger),
-        ref=job.ref,
+        _event_source(job, registration, job.persist.ended_at or job.updated_at),
         summary=summary,
         changes=dict(result.changes),
         snapshot_url=_snapshot_url(public_api_url, result.snapshot_id),

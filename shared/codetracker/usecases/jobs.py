@@ -22,6 +22,7 @@ from codetracker.ports.clock import Clock
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.outbox import SCAN_QUEUE, send_queued
 from codetracker.usecases.pages import Page, page_of
@@ -123,9 +124,7 @@ class JobPorts:
 def request_scan(app: App, request: ScanJobRequest, ports: JobPorts) -> Job:
     unit_of_work, scan_queue, clock, metrics = ports.unit_of_work, ports.scan_queue, ports.clock, ports.metrics
     with unit_of_work() as uow:
-        registration = uow.registrations.get(app.id, request.repository_id)
-        if registration is None:
-            raise NotFound("no such repository")
+        registration = owned_registration(uow, app, request.repository_id)
         scan = ScanToQueue(registration, request.ref or default_ref(registration), JobTrigger.API)
         job = queue_scan(uow, scan, clock=clock, metrics=metrics)
         uow.commit()
@@ -146,7 +145,6 @@ def list_jobs(app: App, repository_id: str, page: PageRequest, *, unit_of_work: 
     repository_id = entity_id(repository_id, "repository")
     before = JOBS.decode(page.cursor) if page.cursor else None
     with unit_of_work(read_only=True) as uow:
-        if uow.registrations.get(app.id, repository_id) is None:
-            raise NotFound("no such repository")
+        owned_registration(uow, app, repository_id)
         found = uow.jobs.list_for_repository(repository_id, limit=page.limit + 1, before=before)
     return page_of(found, page.limit, JOBS, lambda job: (job.created_at, job.id))

@@ -18,9 +18,8 @@ from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.package_snapshots import package_descriptors
 from codetracker.domain.package_tags import release_of_tag
 from codetracker.domain.scan import ScanResult
-from codetracker.errors import StaleSnapshot
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.persist import PersistResult
+from codetracker.usecases.persist import PersistResult, store_scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,21 +71,8 @@ def persist_package_scans(scan: PackageScan, *, unit_of_work: UnitOfWorkFactory)
     """Store every package's snapshot in one unit of work, and mark the tree's packages found gone. A package
     whose stored snapshot comes from a newer scan keeps it (replaced=False), as for one snapshot; the others
     are stored all the same."""
-    persisted = []
     with unit_of_work() as uow:
-        for result in scan.results:
-            try:
-                summary = uow.snapshots.store_snapshot(
-                    result.key,
-                    result.descriptor,
-                    result.source,
-                    scanned_at=result.scanned_at,
-                    package_of=scan.package_of,
-                )
-            except StaleSnapshot as stale:
-                persisted.append(PersistResult(summary=stale.stored, replaced=False))  # type: ignore[arg-type]
-                continue
-            persisted.append(PersistResult(summary=summary, replaced=True))
+        persisted = [store_scan(uow, result, package_of=scan.package_of) for result in scan.results]
         removed = mark_gone_packages(uow, scan)
         uow.commit()
     return PackagePersistResult(tuple(persisted), tuple(removed))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
-from codetracker.ports.unit_of_work import UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,15 +23,26 @@ def persist_scan(result: ScanResult, *, unit_of_work: UnitOfWorkFactory, replace
     """A snapshot scanned from another source is replaced only with replace_source (else
     SnapshotSourceConflict, which names both)."""
     with unit_of_work() as uow:
-        try:
-            summary = uow.snapshots.store_snapshot(
-                result.key,
-                result.descriptor,
-                result.source,
-                scanned_at=result.scanned_at,
-                replace_source=replace_source,
-            )
-        except StaleSnapshot as stale:
-            return PersistResult(summary=stale.stored, replaced=False)  # type: ignore[arg-type]
-        uow.commit()
+        persisted = store_scan(uow, result, replace_source=replace_source)
+        if persisted.replaced:
+            uow.commit()
+    return persisted
+
+
+def store_scan(
+    uow: UnitOfWork, result: ScanResult, *, replace_source: bool = False, package_of: str | None = None
+) -> PersistResult:
+    """Store the scan's snapshot in the caller's unit of work; a snapshot of a newer scan stored under the key
+    stays (replaced=False, its summary)."""
+    try:
+        summary = uow.snapshots.store_snapshot(
+            result.key,
+            result.descriptor,
+            result.source,
+            scanned_at=result.scanned_at,
+            replace_source=replace_source,
+            package_of=package_of,
+        )
+    except StaleSnapshot as stale:
+        return PersistResult(summary=stale.stored, replaced=False)  # type: ignore[arg-type]
     return PersistResult(summary=summary, replaced=True)

@@ -27,7 +27,6 @@ from codetracker.domain.queue_messages import NotifyRequested, PersistRequested
 from codetracker.domain.registry import ActivityStatus, ActivityType, RepositoryStatus
 from codetracker.errors import (
     InvalidMessage,
-    JobNotReady,
     PayloadUnavailable,
     PermanentError,
     SnapshotNotFound,
@@ -50,7 +49,13 @@ from codetracker.usecases.job_outcomes import (
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.queue_records import OpenedMessage
 from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
-from codetracker.usecases.pipeline import PipelinePorts, consume
+from codetracker.usecases.pipeline import (
+    PipelinePorts,
+    consume,
+    fail_for_deleted_repository,
+    locked_job,
+    note_duplicate,
+)
 
 logger = logging.getLogger("codetracker.pipeline")
 
@@ -110,20 +115,13 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
     now = ports.clock()
     told = StageTimes(message.scan_started_at, message.scan_ended_at)
     with ports.unit_of_work() as uow:
-        job = uow.jobs.lock(message.job_id)
-        if job is None:
-            raise JobNotReady(f"job {message.job_id} is not stored")
-        registration = uow.registrations.find(job.repository_id)
+        job, registration = locked_job(uow, message.job_id)
         if job.persisted_already:
-            ports.metrics.count("DuplicateMessages", dimensions={"queue": "persist"})
-            logger.info("duplicate persist message: the job is persisted", extra={"status": str(job.status)})
+            note_duplicate(ports.metrics, "persist", "the job is persisted", job)
             # The notify message may not have gone out (its send failed after the commit): again, same id.
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
         if registration is None or registration.deleted_at is not None:
-            message_text = "the repository was deleted before its snapshot was stored"
-            uow.jobs.save(job.fail(now, code="repository_deleted", message=message_text))
-            uow.commit()
-            logger.info("the repository was deleted; nothing stored")
+            fail_for_deleted_repository(uow, job, now, "its snapshot was stored")
             return None
         try:
             stored = _store_packages(uow, scan) if scan.descriptor.packages else _store_module(uow, scan)
@@ -136,18 +134,11 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
             )
             job = job.superseded(now, key=scan.key, scan=told, result=result)
             uow.jobs.save(job)
-            record_job_activity(
-                uow,
-                JobActivity(
-                    registration,
-                    job,
-                    ActivityType.SNAPSHOT_STORED,
-                    ActivityStatus.IGNORED,
-                    "a newer scan of this snapshot is stored; this older one replaced nothing",
-                    at=now,
-                ),
-                metrics=ports.metrics,
+            replaced_nothing = "a newer scan of this snapshot is stored; this older one replaced nothing"
+            entry = JobActivity(
+                registration, job, ActivityType.SNAPSHOT_STORED, ActivityStatus.IGNORED, replaced_nothing, now
             )
+            record_job_activity(uow, entry, metrics=ports.metrics)
             uow.commit()
             ports.metrics.count("StaleScans")
             logger.info("stale scan: a newer snapshot is stored")
@@ -177,18 +168,8 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
         elif job.ref == "HEAD":
             uow.registrations.update(replace(registration, default_branch=scan.key.branch_name, updated_at=now))
         for line in _activity_lines(scan, stored):
-            record_job_activity(
-                uow,
-                JobActivity(
-                    registration,
-                    job,
-                    ActivityType.SNAPSHOT_STORED,
-                    ActivityStatus.OK,
-                    line,
-                    at=now,
-                ),
-                metrics=ports.metrics,
-            )
+            entry = JobActivity(registration, job, ActivityType.SNAPSHOT_STORED, ActivityStatus.OK, line, now)
+            record_job_activity(uow, entry, metrics=ports.metrics)
         uow.commit()
     ports.metrics.count("SnapshotsStored")
     ports.metrics.seconds("PersistDuration", seconds_between(job.persist.started_at, now) or 0.0)

@@ -32,16 +32,17 @@ from urllib.parse import unquote
 from codetracker.contracts.cursors import REPOSITORIES
 from codetracker.domain.selection import slugify
 from codetracker.domain.job import Job, JobTrigger
-from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, App, Registration, RepositoryStatus
+from codetracker.domain.registry import ActivityType, App, Registration, RepositoryStatus
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
-from codetracker.errors import Conflict, NotFound, Unauthorized
+from codetracker.errors import Conflict, Unauthorized
 from codetracker.ports.clock import Clock
 from codetracker.ports.git import Credentials
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
-from codetracker.usecases.activity import record_activity
+from codetracker.usecases.ownership import owned_registration
+from codetracker.usecases.activity import RegistrationActivity, record_registration_activity
 from codetracker.usecases.jobs import ScanToQueue, default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.pages import Page, page_of
@@ -273,18 +274,9 @@ def register_repository(app: App, request: RegisterRepositoryRequest, ports: Reg
             uow.registrations.add(registration)
         except Conflict:
             raise Conflict("the repository was registered by a concurrent request; retry to get it") from None
-        record_activity(
-            uow,
-            Activity(
-                repository_id=registration.id,
-                app_id=app.id,
-                action_type=ActivityType.REPOSITORY_REGISTERED,
-                status=ActivityStatus.OK,
-                created_at=now,
-                details=f"registered {url.display}; {describe_watch(registration)}",
-            ),
-            metrics=metrics,
-        )
+        details = f"registered {url.display}; {describe_watch(registration)}"
+        entry = RegistrationActivity(registration, ActivityType.REPOSITORY_REGISTERED, details, now)
+        record_registration_activity(uow, entry, metrics=metrics)
         job = queue_scan(
             uow, ScanToQueue(registration, default_ref(registration), JobTrigger.API), clock=clock, metrics=metrics
         )
@@ -297,9 +289,7 @@ def register_repository(app: App, request: RegisterRepositoryRequest, ports: Reg
 def get_repository(app: App, repository_id: str, *, unit_of_work: UnitOfWorkFactory) -> Registration:
     repository_id = entity_id(repository_id, "repository")
     with unit_of_work(read_only=True) as uow:
-        registration = uow.registrations.get(app.id, repository_id)
-    if registration is None:
-        raise NotFound("no such repository")
+        registration = owned_registration(uow, app, repository_id)
     return registration
 
 
@@ -336,9 +326,7 @@ def update_repository(app: App, request: UpdateRepositoryRequest, ports: Registr
             else cipher.encrypt(request.access_token, context=access_token_context(request.repository_id))
         )
     with unit_of_work() as uow:
-        registration = uow.registrations.get(app.id, request.repository_id)
-        if registration is None:
-            raise NotFound("no such repository")
+        registration = owned_registration(uow, app, request.repository_id)
         if changes:
             registration = replace(registration, **changes, updated_at=clock())  # type: ignore[arg-type]
             uow.registrations.update(registration)
@@ -352,9 +340,7 @@ def delete_repository(
     """Stop watching; returns how many snapshots were deleted with it."""
     repository_id = entity_id(repository_id, "repository")
     with unit_of_work() as uow:
-        registration = uow.registrations.get(app.id, repository_id)
-        if registration is None:
-            raise NotFound("no such repository")
+        registration = owned_registration(uow, app, repository_id)
         now = clock()
         deleted = uow.snapshots.delete_scope(registration.scope)
         # Its hook's secrets go with it (a deleted registration's URL refuses every delivery anyway).
@@ -369,17 +355,8 @@ def delete_repository(
             expected=registration.webhook_secret_encrypted,
         )
         uow.registrations.update(replace(registration, access_token_encrypted=None, deleted_at=now, updated_at=now))
-        record_activity(
-            uow,
-            Activity(
-                repository_id=registration.id,
-                app_id=app.id,
-                action_type=ActivityType.REPOSITORY_DELETED,
-                status=ActivityStatus.OK,
-                created_at=now,
-                details=f"stopped watching {registration.display_url}; {deleted} snapshot(s) deleted",
-            ),
-            metrics=metrics,
-        )
+        details = f"stopped watching {registration.display_url}; {deleted} snapshot(s) deleted"
+        entry = RegistrationActivity(registration, ActivityType.REPOSITORY_DELETED, details, now)
+        record_registration_activity(uow, entry, metrics=metrics)
         uow.commit()
     return deleted

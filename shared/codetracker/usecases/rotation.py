@@ -19,6 +19,7 @@ webhook secret: the app owning it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -26,7 +27,8 @@ from codetracker.domain.registry import App
 from codetracker.errors import Conflict, NotFound
 from codetracker.ports.clock import Clock
 from codetracker.ports.secrets import SecretSource, TokenCipher
-from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
+from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.registry import (
     APP_TOKEN_PREFIX,
     authenticate_admin,
@@ -77,46 +79,46 @@ def authorize_app_owner(
     return entity_id(app_id, "app")
 
 
-def _locked_app(uow: UnitOfWork, app_id: str) -> App:
-    app = uow.apps.lock(app_id)
-    if app is None:
-        raise NotFound("no such app")
-    return app
+def _rotate_app(unit_of_work: UnitOfWorkFactory, app_id: str, rotated: Callable[[App], App]) -> None:
+    """Write `rotated` of the app, read under its row lock (two rotations at once take turns)."""
+    with unit_of_work() as uow:
+        app = uow.apps.lock(app_id)
+        if app is None:
+            raise NotFound("no such app")
+        uow.apps.update(rotated(app))
+        uow.commit()
 
 
 def rotate_app_token(app_id: str, grace_seconds: int, *, unit_of_work: UnitOfWorkFactory, clock: Clock) -> Rotated:
-    token, now = new_app_token(), clock()
-    until = _grace_end(now, grace_seconds)
-    with unit_of_work() as uow:
-        app = _locked_app(uow, app_id)
-        uow.apps.update(
-            replace(
-                app,
-                token_sha256=token_sha256(token),
-                previous_token_sha256=app.token_sha256 if until else None,
-                previous_token_expires_at=until,
-            )
-        )
-        uow.commit()
+    token, until = new_app_token(), _grace_end(clock(), grace_seconds)
+    _rotate_app(
+        unit_of_work,
+        app_id,
+        lambda app: replace(
+            app,
+            token_sha256=token_sha256(token),
+            previous_token_sha256=app.token_sha256 if until else None,
+            previous_token_expires_at=until,
+        ),
+    )
     return Rotated(app_id, token, until)
 
 
 def rotate_signing_secret(
     app_id: str, grace_seconds: int, *, unit_of_work: UnitOfWorkFactory, cipher: TokenCipher, clock: Clock
 ) -> Rotated:
-    secret, now = new_signing_secret(), clock()
-    until = _grace_end(now, grace_seconds)
-    with unit_of_work() as uow:
-        app = _locked_app(uow, app_id)
-        uow.apps.update(
-            replace(
-                app,
-                signing_secret_encrypted=cipher.encrypt(secret, context=signing_secret_context(app_id)),
-                previous_signing_secret_encrypted=app.signing_secret_encrypted if until else None,
-                previous_signing_secret_expires_at=until,
-            )
-        )
-        uow.commit()
+    secret, until = new_signing_secret(), _grace_end(clock(), grace_seconds)
+    encrypted = cipher.encrypt(secret, context=signing_secret_context(app_id))
+    _rotate_app(
+        unit_of_work,
+        app_id,
+        lambda app: replace(
+            app,
+            signing_secret_encrypted=encrypted,
+            previous_signing_secret_encrypted=app.signing_secret_encrypted if until else None,
+            previous_signing_secret_expires_at=until,
+        ),
+    )
     return Rotated(app_id, secret, until)
 
 
@@ -136,9 +138,7 @@ def rotate_webhook_secret(
     repository_id, grace_seconds = entity_id(request.repository_id, "repository"), request.grace_seconds
     secret, now = new_webhook_secret(), clock()
     with unit_of_work() as uow:
-        registration = uow.registrations.get(app.id, repository_id)
-        if registration is None:
-            raise NotFound("no such repository")
+        registration = owned_registration(uow, app, repository_id)
         old = registration.webhook_secret_encrypted
         until = _grace_end(now, grace_seconds) if old is not None else None
         rotated = replace(

@@ -34,20 +34,11 @@ def scan_folder(
 ) -> ScanResult:
     scanned_at = clock()
     tree = open_folder(str(request.path))
-    slug = request.module_slug or slugify(tree.name)
-    result = extract_tree(
-        ExtractTreeRequest(
-            tree,
-            slug,
-            options=request.options,
-            source_problems=tree.problems(),
-            package_names=request.package_names,
-        ),
-        extraction,
-    )
+    tree_request = ExtractTreeRequest.of_folder(tree, request)
+    result = extract_tree(tree_request, extraction)
     location, subpath = folder_source(tree.location, request.checkout_root)
     return ScanResult(
-        key=SnapshotKey(slug, request.branch_name, request.release_tag, request.scope),
+        key=SnapshotKey(tree_request.module_slug, request.branch_name, request.release_tag, request.scope),
         descriptor=result.descriptor,
         source=SnapshotSource(
             name=tree.name,

@@ -34,7 +34,14 @@ from codetracker.usecases.job_outcomes import (
 )
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.queue_records import OpenedMessage
-from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume
+from codetracker.usecases.pipeline import (
+    PipelinePorts,
+    TimeLeft,
+    consume,
+    fail_for_deleted_repository,
+    locked_job,
+    note_duplicate,
+)
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.scan_requests import ScanRepositoryRequest
 from codetracker.domain.scan import ScanResult
@@ -95,20 +102,12 @@ def _start_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
 def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Registration] | NotifyRequested | None:
     now = ports.clock()
     with ports.unit_of_work() as uow:
-        job = uow.jobs.lock(message.job_id)
-        if job is None:
-            raise JobNotReady(f"job {message.job_id} is not stored")
-        registration = uow.registrations.find(job.repository_id)
+        job, registration = locked_job(uow, message.job_id)
         if job.past_scanning:
-            logger.info("duplicate scan message: the job is past scanning", extra={"status": str(job.status)})
-            ports.metrics.count("DuplicateMessages", dimensions={"queue": "scan"})
+            note_duplicate(ports.metrics, "scan", "the job is past scanning", job)
             return pending_notification(job, registration, public_api_url=ports.public_api_url)
         if registration is None or registration.deleted_at is not None:
-            uow.jobs.save(
-                job.fail(now, code="repository_deleted", message="the repository was deleted before its scan started")
-            )
-            uow.commit()
-            logger.info("the repository was deleted; scan skipped")
+            fail_for_deleted_repository(uow, job, now, "its scan started")
             return None
         job = job.start_scan(now)
         uow.jobs.save(job)

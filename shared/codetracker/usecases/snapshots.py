@@ -11,6 +11,7 @@ from codetracker.domain.registry import App, registration_of_scope
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, NotFound, SnapshotNotFound
 from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.scan_requests import MAX_NAME_LENGTH, SnapshotQuery
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.app_requests import PageRequest, entity_id
@@ -116,9 +117,7 @@ def list_registration_snapshots(
 ) -> Page[SnapshotSummary]:
     repository_id = entity_id(repository_id, "repository")
     with unit_of_work(read_only=True) as uow:
-        registration = uow.registrations.get(app.id, repository_id)
-    if registration is None:
-        raise NotFound("no such repository")
+        registration = owned_registration(uow, app, repository_id)
     return list_snapshots(
         SnapshotQuery(scope=registration.scope, limit=page.limit, cursor=page.cursor), unit_of_work=unit_of_work
     )

@@ -19,7 +19,7 @@ from dataclasses import replace
 from codetracker.domain.github import RefDeleted
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.job import Job
-from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, Registration
+from codetracker.domain.registry import ActivityStatus, ActivityType, Registration
 from codetracker.domain.snapshot_keys import HEAD_TAG
 from codetracker.domain.watch import Watch
 from codetracker.errors import Conflict
@@ -27,7 +27,7 @@ from codetracker.ports.clock import Clock
 from codetracker.ports.git import RemoteRefs
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.unit_of_work import UnitOfWork
-from codetracker.usecases.activity import record_activity
+from codetracker.usecases.activity import RegistrationActivity, record_registration_activity
 from codetracker.usecases.app_requests import RegisterRepositoryRequest
 
 
@@ -72,16 +72,10 @@ def watch_restated(
     before = describe_watch(registration)
     changed = replace(registration, **changes, updated_at=clock())  # type: ignore[arg-type]
     uow.registrations.update(changed)
-    record_activity(
+    again = f"registered again: was {before}; now {describe_watch(changed)}"
+    record_registration_activity(
         uow,
-        Activity(
-            repository_id=registration.id,
-            app_id=registration.app_id,
-            action_type=ActivityType.REPOSITORY_REGISTERED,
-            status=ActivityStatus.OK,
-            created_at=changed.updated_at,
-            details=f"registered again: was {before}; now {describe_watch(changed)}",
-        ),
+        RegistrationActivity(registration, ActivityType.REPOSITORY_REGISTERED, again, changed.updated_at),
         metrics=metrics,
     )
     return changed

@@ -45,7 +45,6 @@ from codetracker.domain.json_fields import NotAnObject, NotJson, pick_fields
 from codetracker.domain.job import JobTrigger
 from codetracker.domain.registry import (
     DEPLOYMENT_HOOK,
-    Activity,
     ActivityStatus,
     ActivityType,
     Registration,
@@ -60,7 +59,7 @@ from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from codetracker.usecases.activity import record_activity
+from codetracker.usecases.activity import RegistrationActivity, record_registration_activity
 from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.registry import registration_webhook_secrets
@@ -257,18 +256,8 @@ def _apply(
     about = f"{event} {delivery_id}"
 
     def note(status: ActivityStatus, details: str) -> None:
-        record_activity(
-            uow,
-            Activity(
-                repository_id=registration.id,
-                app_id=registration.app_id,
-                action_type=ActivityType.WEBHOOK_RECEIVED,
-                status=status,
-                created_at=clock(),
-                details=details,
-            ),
-            metrics=metrics,
-        )
+        entry = RegistrationActivity(registration, ActivityType.WEBHOOK_RECEIVED, details, clock(), status)
+        record_registration_activity(uow, entry, metrics=metrics)
 
     if isinstance(intent, RefDeleted):
         note(*ref_deleted(uow, registration, intent, about=about, clock=clock))

@@ -7,13 +7,12 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from codetracker.api import models as m
 from codetracker.api.routing import (
-    APP_AUTH,
     Cursor,
     Limit,
-    authenticated_app,
-    documented_responses,
+    app_request,
+    app_route,
     json_response,
-    request_services,
+    page_response,
 )
 from codetracker.usecases import jobs
 from codetracker.usecases.app_requests import DEFAULT_PAGE, PageRequest, ScanJobRequest
@@ -21,14 +20,16 @@ from codetracker.usecases.app_requests import DEFAULT_PAGE, PageRequest, ScanJob
 router = Router()
 
 
-@router.post(
+@app_route(
+    router.post,
     "/repositories/<repository_id>/scans",
-    summary="Queue a scan of a ref (default: the watched branch)",
-    security=APP_AUTH,
-    responses=documented_responses((202, m.ScanAccepted, "the scan is queued"), 400, 401, 404),
+    "Queue a scan of a ref (default: the watched branch)",
+    (202, m.ScanAccepted, "the scan is queued"),
+    400,
+    404,
 )
 def request_scan(repository_id: str, body: m.ScanBody | None = None) -> Response[m.ScanAccepted]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     job = jobs.request_scan(
         caller,
         ScanJobRequest(repository_id=repository_id, ref=body.ref if body else None),
@@ -37,24 +38,20 @@ def request_scan(repository_id: str, body: m.ScanBody | None = None) -> Response
     return json_response(202, m.ScanAccepted(job_id=job.id))
 
 
-@router.get(
-    "/jobs/<job_id>",
-    summary="One job",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.JobOut, "the job"), 401, 404),
-)
+@app_route(router.get, "/jobs/<job_id>", "One job", (200, m.JobOut, "the job"), 404)
 def get_job(job_id: str) -> Response[m.JobOut]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     return json_response(200, m.JobOut.of(jobs.get_job(caller, job_id, unit_of_work=services.unit_of_work)))
 
 
-@router.get(
+@app_route(
+    router.get,
     "/repositories/<repository_id>/jobs",
-    summary="A repository's jobs, newest first",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.JobList, "a page of jobs"), 401, 404),
+    "A repository's jobs, newest first",
+    (200, m.JobList, "a page of jobs"),
+    404,
 )
 def list_jobs(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.JobList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = jobs.list_jobs(caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
-    return json_response(200, m.JobList(items=[m.JobOut.of(j) for j in page.items], next=page.next_cursor))
+    return page_response(page, m.JobList, m.JobOut.of)

@@ -14,10 +14,11 @@ from codetracker.api.routing import (
     JSON,
     Cursor,
     Limit,
-    authenticated_app,
+    app_request,
+    app_route,
     documented_responses,
     json_response,
-    request_services,
+    page_response,
 )
 from codetracker.usecases import registry, rotation
 from codetracker.usecases.app_requests import (
@@ -30,8 +31,10 @@ from codetracker.usecases.app_requests import (
 router = Router()
 
 
-def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
-    return None if values is None else tuple(values)
+def _stated_watch(body: m.RegisterRepositoryBody | m.UpdateRepositoryBody) -> dict[str, tuple[str, ...] | None]:
+    """The watch patterns a body states, as the requests take them (None: not stated)."""
+    stated = {"branches": body.branches, "tags": body.tags, "packages": body.packages, "ignore": body.ignore}
+    return {name: None if values is None else tuple(values) for name, values in stated.items()}
 
 
 @router.post(
@@ -47,7 +50,7 @@ def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
     },
 )
 def register_repository(body: m.RegisterRepositoryBody) -> Response[m.RepositoryRegistered]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     done = registry.register_repository(
         caller,
         RegisterRepositoryRequest(
@@ -56,10 +59,7 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
             callback_url=body.callback_url,
             slug=body.slug,
             access_token=body.access_token,
-            branches=_optional_tuple(body.branches),
-            tags=_optional_tuple(body.tags),
-            packages=_optional_tuple(body.packages),
-            ignore=_optional_tuple(body.ignore),
+            **_stated_watch(body),
         ),
         services.registry_ports(),
     )
@@ -70,40 +70,30 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
     return json_response(201 if done.created else 200, out)
 
 
-@router.get(
-    "/repositories",
-    summary="The app's repositories",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.RepositoryList, "a page of repositories"), 401),
-)
+@app_route(router.get, "/repositories", "The app's repositories", (200, m.RepositoryList, "a page of repositories"))
 def list_repositories(limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.RepositoryList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = registry.list_repositories(caller, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
-    return json_response(
-        200, m.RepositoryList(items=[m.RepositoryOut.of(r) for r in page.items], next=page.next_cursor)
-    )
+    return page_response(page, m.RepositoryList, m.RepositoryOut.of)
 
 
-@router.get(
-    "/repositories/<repository_id>",
-    summary="One repository",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.RepositoryOut, "the repository"), 401, 404),
-)
+@app_route(router.get, "/repositories/<repository_id>", "One repository", (200, m.RepositoryOut, "the repository"), 404)
 def get_repository(repository_id: str) -> Response[m.RepositoryOut]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     found = registry.get_repository(caller, repository_id, unit_of_work=services.unit_of_work)
     return json_response(200, m.RepositoryOut.of(found))
 
 
-@router.patch(
+@app_route(
+    router.patch,
     "/repositories/<repository_id>",
-    summary="Change the callback URL, watched branch, branch and tag patterns or access token",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.RepositoryOut, "the changed repository"), 400, 401, 404),
+    "Change the callback URL, watched branch, branch and tag patterns or access token",
+    (200, m.RepositoryOut, "the changed repository"),
+    400,
+    404,
 )
 def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Response[m.RepositoryOut]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     changed = registry.update_repository(
         caller,
         UpdateRepositoryRequest(
@@ -112,44 +102,43 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
             callback_url=body.callback_url,
             branch=body.branch,
             access_token=body.access_token,
-            branches=_optional_tuple(body.branches),
-            tags=_optional_tuple(body.tags),
-            packages=_optional_tuple(body.packages),
-            ignore=_optional_tuple(body.ignore),
+            **_stated_watch(body),
         ),
         services.registry_ports(),
     )
     return json_response(200, m.RepositoryOut.of(changed))
 
 
-@router.delete(
+@app_route(
+    router.delete,
     "/repositories/<repository_id>",
-    summary="Stop watching a repository; its snapshots and access token are deleted, its history stays",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.RepositoryDeleted, "deleted"), 401, 404),
+    "Stop watching a repository; its snapshots and access token are deleted, its history stays",
+    (200, m.RepositoryDeleted, "deleted"),
+    404,
 )
 def delete_repository(repository_id: str) -> Response[m.RepositoryDeleted]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     count = registry.delete_repository(
         caller, repository_id, unit_of_work=services.unit_of_work, clock=services.clock, metrics=services.metrics
     )
     return json_response(200, m.RepositoryDeleted(id=repository_id.lower(), deleted=True, snapshots_deleted=count))
 
 
-@router.post(
+@app_route(
+    router.post,
     "/repositories/<repository_id>/webhook-secret",
-    summary="Rotate (or create) the secret of the repository's own webhook URL; shown once",
+    "Rotate (or create) the secret of the repository's own webhook URL; shown once",
+    (200, m.WebhookSecretRotated, "its URL and new secret (shown once)"),
+    400,
+    404,
+    409,
     description=(
         "Set the new secret on the GitHub hook; until `previous_valid_until` (default grace "
         f"{rotation.DEFAULT_SECRET_GRACE_S} s) deliveries signed with the old one are accepted too."
     ),
-    security=APP_AUTH,
-    responses=documented_responses(
-        (200, m.WebhookSecretRotated, "its URL and new secret (shown once)"), 400, 401, 404, 409
-    ),
 )
 def rotate_webhook_secret(repository_id: str, body: m.RotateBody | None = None) -> Response[m.WebhookSecretRotated]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     done = rotation.rotate_webhook_secret(
         caller,
         rotation.WebhookSecretRotation(repository_id, grace_seconds(body, rotation.DEFAULT_SECRET_GRACE_S)),

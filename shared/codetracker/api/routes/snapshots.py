@@ -11,14 +11,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from codetracker.api import models as m
 from codetracker.api.routing import (
-    APP_AUTH,
     Cursor,
     FunctionLimit,
     Limit,
-    authenticated_app,
-    documented_responses,
+    app_request,
+    app_route,
     json_response,
-    request_services,
+    page_response,
 )
 from codetracker.contracts.descriptor import function_to_dict, problem_to_dict, public_subpaths_to_list
 from codetracker.errors import InvalidInput
@@ -44,26 +43,29 @@ PublicOnly = Annotated[
 ]
 
 
-@router.get(
+@app_route(
+    router.get,
     "/repositories/<repository_id>/snapshots",
-    summary="A repository's snapshots, by (slug, branch, tag)",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.SnapshotList, "a page of snapshots"), 401, 404),
+    "A repository's snapshots, by (slug, branch, tag)",
+    (200, m.SnapshotList, "a page of snapshots"),
+    404,
 )
 def list_snapshots(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.SnapshotList]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     page = snapshots.list_registration_snapshots(
         caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work
     )
-    return json_response(200, m.SnapshotList(items=[m.SnapshotOut.of(s) for s in page.items], next=page.next_cursor))
+    return page_response(page, m.SnapshotList, m.SnapshotOut.of)
 
 
-@router.get(
+@app_route(
+    router.get,
     "/snapshots/<snapshot_id>",
-    summary="One snapshot with a page of its functions (descriptor format), or its public API only "
+    "One snapshot with a page of its functions (descriptor format), or its public API only "
     "(`public=true`), its files and its scan problems",
-    security=APP_AUTH,
-    responses=documented_responses((200, m.SnapshotDetail, "the snapshot and a page of functions"), 401, 404, 422),
+    (200, m.SnapshotDetail, "the snapshot and a page of functions"),
+    404,
+    422,
 )
 def get_snapshot(
     snapshot_id: str,
@@ -73,7 +75,7 @@ def get_snapshot(
     name: NameFilter = None,
     public: PublicOnly = False,
 ) -> Response[m.SnapshotDetail]:
-    caller, services = authenticated_app(router), request_services(router)
+    caller, services = app_request(router)
     if public:
         if cursor is not None or file is not None or name is not None:
             raise InvalidInput("public=true lists the whole public API: no cursor, file or name", field="public")
