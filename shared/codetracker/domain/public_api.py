@@ -59,7 +59,7 @@ def package_public_api(
     modules = {
         path[len(prefix) :]: x
         for path, x in links.items()
-        if path.startswith(prefix) and node_reads_as(path, x.commonjs, is_esm_package=_type_at(path, types) == "module")
+        if path.startswith(prefix) and node_reads_as(path, x.commonjs, _type_at(path, types))
     }
     entries = [(e.subpath, e.file_path) for e in resolved.entry_points if e.file_path in modules]
     name = manifest.get("name")
@@ -88,16 +88,17 @@ def _type_at(path: str, types: Mapping[str, str]) -> str:
     return types.get(folder, "")
 
 
-def node_reads_as(path: str, commonjs: bool, *, is_esm_package: bool) -> bool:
-    """Whether Node loads the file in the form it was read in (CommonJS or ES module): `.cjs` is CommonJS,
-    `.mjs` an ES module, a `.js` file an ES module under `"type": "module"`, else by its syntax (Node 22's and
-    20.19's detection: import/export statements make an ES module). A file in the other form fails to load
-    (`module` is not defined in an ES module; `export` is a syntax error in CommonJS), so it exports nothing."""
+def node_reads_as(path: str, commonjs: bool, package_type: str) -> bool:
+    """Whether Node loads the file in the form it was read in (CommonJS or ES module), `package_type` the
+    nearest package.json's `type`: `.cjs` is CommonJS, `.mjs` an ES module; a `.js` file an ES module under
+    `"module"`, CommonJS under `"commonjs"`, and else by its syntax (Node 22's and 20.19's detection:
+    import/export statements make an ES module). A file in the other form fails to load (`module` is not
+    defined in an ES module; `export` is a syntax error in CommonJS), so it exports nothing."""
     lower = path.lower()
     if lower.endswith(".cjs"):
         return commonjs
-    if lower.endswith(".js") and is_esm_package:
-        return not commonjs
+    if lower.endswith(".js") and package_type in ("module", "commonjs"):
+        return commonjs is (package_type == "commonjs")
     return not commonjs or lower.endswith(".js")
 
 

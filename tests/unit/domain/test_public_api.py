@@ -67,22 +67,24 @@ def test_a_self_reference_by_the_package_name_resolves_through_its_exports() -> 
 
 
 @pytest.mark.parametrize(
-    ("path", "commonjs", "esm_package", "loads"),
+    ("path", "commonjs", "package_type", "loads"),
     [
-        ("a.cjs", True, True, True),  # .cjs is CommonJS whatever the type
-        ("a.cjs", False, False, False),  # `export` in a .cjs file: a syntax error for Node
-        ("a.mjs", False, False, True),
-        ("a.mjs", True, False, False),  # `module` is not defined in an ES module
-        ("a.js", True, True, False),  # "type": "module": .js is an ES module
-        ("a.js", False, True, True),
-        ("a.js", True, False, True),  # no type: CommonJS, or an ES module by its syntax (Node's detection)
-        ("a.js", False, False, True),
+        ("a.cjs", True, "module", True),  # .cjs is CommonJS whatever the type
+        ("a.cjs", False, "", False),  # `export` in a .cjs file: a syntax error for Node
+        ("a.mjs", False, "commonjs", True),
+        ("a.mjs", True, "", False),  # `module` is not defined in an ES module
+        ("a.js", True, "module", False),  # "type": "module": .js is an ES module
+        ("a.js", False, "module", True),
+        ("a.js", False, "commonjs", False),  # "type": "commonjs": `export` is a SyntaxError (checked on Node 20.20)
+        ("a.js", True, "commonjs", True),
+        ("a.js", True, "", True),  # no type: CommonJS, or an ES module by its syntax (Node's detection)
+        ("a.js", False, "", True),
     ],
 )
 def test_node_loads_a_file_in_the_form_it_was_read_in(
-    path: str, commonjs: bool, esm_package: bool, loads: bool
+    path: str, commonjs: bool, package_type: str, loads: bool
 ) -> None:
-    assert node_reads_as(path, commonjs, is_esm_package=esm_package) is loads
+    assert node_reads_as(path, commonjs, package_type) is loads
 
 
 def test_a_commonjs_file_under_a_nested_module_type_exports_nothing() -> None:
