@@ -111,7 +111,7 @@ class CommonJsWalk(_Walk):
 
     def call(self, node: Any, statement: int, *, factory_allowed: bool) -> None:
         callee, args = node.callee, list(node.arguments)
-        if factory_allowed:
+        if factory_allowed and callee.type == "FunctionExpression":  # never `define([…], function (exports) {})`
             factory = next((f for f in [callee, *args] if self.is_umd_factory(f)), None)
             if factory is None and callee.type == "FunctionExpression":  # an IIFE: its body is the module's
                 factory = callee

@@ -2,7 +2,9 @@
 
 The top-level statements are walked as an ES module's are (declarations bind names; `var x = require("./x")`
 binds an import), and so is the body of a UMD factory: a function literal with a parameter named `exports`
-that a top-level call is given or is (`(function (g, f) {…}(this, function (exports) {…}))`).
+that a top-level call of a function literal is given or is (`(function (g, f) {…}(this, function (exports)
+{…}))`), else the body of that called literal (an IIFE). An AMD module (`define([…], function (exports)
+{…})`) is none: Node has no `define`, its import fails.
 The esprima backend's walk (parsing/esprima_commonjs.py) applies the same rules to ESTree nodes.
 """
 
@@ -141,7 +143,7 @@ class CommonJsTreeWalk(_TreeWalk):
         callee = _unparenthesized(node.child_by_field_name("function"))
         arguments = node.child_by_field_name("arguments")
         args = [_unparenthesized(a) for a in arguments.named_children if a.type != "comment"] if arguments else []
-        if factory_allowed:
+        if factory_allowed and callee.type == "function_expression":  # never `define([…], function (exports) {})`
             factory = next((f for f in [callee, *args] if self.is_umd_factory(f)), None)
             if factory is None and callee.type == "function_expression":  # an IIFE: its body is the module's
                 factory = callee

@@ -209,3 +209,10 @@ def test_a_declared_exports_or_module_is_not_the_module(backend: ModuleParser) -
     shadowed = "(function () { var exports = {}; exports.a = function (x) {}; window.lib = exports; })();"
     assert _read(backend, shadowed) == ModuleSyntax(is_module=False, exports=())
     assert _read(backend, "var module = { exports: {} };\nmodule.exports.b = function () {};\n").links is None
+
+
+def test_an_amd_module_is_not_commonjs(backend: ModuleParser) -> None:
+    # underscore's amd/: Node has no `define`, so importing the file fails; its factory's `exports.f =` are no
+    # module's exports.
+    source = "define(['exports'], function (exports) {\n  function f(a) {}\n  exports.f = f;\n});\n"
+    assert _read(backend, source) == ModuleSyntax(is_module=False, exports=())
