@@ -80,6 +80,7 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         {name: _factory_to_cache(f) for name, f in links.factories.items()},
         dict(links.factory_exports),
         links.commonjs,
+        list(links.alternatives),
     ]
 
 
@@ -125,6 +126,7 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         factories={name: _factory_from_cache(row) for name, row in factories.items()},
         factory_exports=factory_exports,
         commonjs=bool(row[10]) if len(row) > 10 else False,
+        alternatives=tuple(row[11]) if len(row) > 11 else (),
     )
 
 

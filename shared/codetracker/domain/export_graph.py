@@ -71,6 +71,9 @@ class ModuleLinks:
     factory_exports: Mapping[str, str] = field(default_factory=dict)
     # A CommonJS file (parsing/commonjs.py): `default` is module.exports, names are what Node's lexer finds.
     commonjs: bool = False
+    # CommonJS whose module.exports is one of these modules (`if (…) module.exports = require("./a") else …`):
+    # each name is what it is in every one of them, else undecided.
+    alternatives: tuple[str, ...] = ()
 
 
 class Outcome(StrEnum):
@@ -157,8 +160,14 @@ class ExportGraph:
         links = self._modules.get(file_path)
         if links is None:
             return set()
+        alternatives: set[str] = set()
+        for specifier in links.alternatives:
+            target = self._target(file_path, specifier)
+            if target is not None and target != file_path:
+                alternatives |= self._explicit_names(target) | {DEFAULT}
         return (
-            set(links.functions)
+            alternatives
+            | set(links.functions)
             | set(links.local_exports)
             | {r.exported for r in links.re_exports}
             | set(links.not_functions)
@@ -225,6 +234,8 @@ class ExportGraph:
         for re_export in links.re_exports:
             if re_export.exported == name:
                 return self._follow(file_path, re_export.specifier, re_export.imported, path)
+        if links.alternatives:
+            return self._in_every(file_path, links.alternatives, name, path)
         if name != DEFAULT:
             found = self._from_stars(file_path, links, name, path)
             if found is not None:
@@ -241,6 +252,19 @@ class ExportGraph:
             where = "another package" if not specifier.startswith(".") else "a file that is not in the package"
             return ResolvedExport(Outcome.UNKNOWN, reason=f"'{imported}' comes from {where}: '{specifier}'")
         return self._resolve(target, imported, path)
+
+    def _in_every(
+        self, file_path: str, specifiers: tuple[str, ...], name: str, path: frozenset[tuple[str, str]]
+    ) -> ResolvedExport:
+        """`name` of a module whose module.exports is one of `specifiers`' (ModuleLinks.alternatives): what it
+        is in all of them, else undecided. A function is the last one's record: the branch taken when no
+        condition holds (React's development build, what Node runs without NODE_ENV)."""
+        found = [self._follow(file_path, specifier, name, path) for specifier in specifiers]
+        outcomes = {f.outcome for f in found}
+        if outcomes == {Outcome.FUNCTION} or outcomes == {Outcome.NOT_FUNCTION}:
+            return found[-1]
+        listed = ", ".join(specifiers)
+        return ResolvedExport(Outcome.UNKNOWN, reason=f"'{name}' is not the same in every module of {listed}")
 
     def _follow_member(
         self, file_path: str, binding: ImportBinding, path: frozenset[tuple[str, str]]

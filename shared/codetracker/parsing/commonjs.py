@@ -137,7 +137,10 @@ class CommonJsExports(Generic[FunctionNode]):
             # `var exports = {}` in an IIFE: its `exports.a = …` are no module's (Node's lexer still lists `a`,
             # whose value is then undefined): nothing is read rather than a false function.
             return ModuleSyntax(is_module=False, exports=())
-        for whole in self._whole[-1:]:
+        alternatives = self._alternatives()
+        if alternatives:
+            self.collector.is_module = True  # the names are the alternatives' (ModuleLinks.alternatives)
+        for whole in self._whole[-1:] if not alternatives else ():
             self._report_whole(whole, undecided=len(self._whole) > 1)
         for name, assignments in self._named.items():
             if len(assignments) > 1:
@@ -150,7 +153,19 @@ class CommonJsExports(Generic[FunctionNode]):
         syntax = self.collector.result()
         if syntax.links is None:
             return syntax
-        return replace(syntax, is_module=False, links=replace(syntax.links, commonjs=True))
+        links = replace(syntax.links, commonjs=True, alternatives=alternatives)
+        return replace(syntax, is_module=False, links=links)
+
+    def _alternatives(self) -> tuple[str, ...]:
+        """React's `if (production) module.exports = require("./a"); else module.exports = require("./b");`:
+        module.exports is one of several required modules (only so, each assigned once)."""
+        if len(self._whole) < 2:
+            return ()
+        values = [w.value for w in self._whole]
+        if not all(isinstance(v, Required) and v.imported == DEFAULT for v in values):
+            return ()
+        specifiers = tuple(dict.fromkeys(v.specifier for v in values if isinstance(v, Required)))
+        return specifiers if len(specifiers) == len(values) else ()
 
     def _report_whole(self, whole: _Assignment, *, undecided: bool) -> None:
         collector, value = self.collector, whole.value

@@ -40,10 +40,10 @@ class CommonJsWalk(_Walk):
             kind = node.type
             if kind == "IfStatement":
                 branches = [n for n in (node.consequent, node.alternate) if n is not None]
-                self.statements(branches, factory_allowed=False, guarded=True)
+                self.statements(branches, factory_allowed=factory_allowed, guarded=True)
                 continue
             if kind == "BlockStatement" and guarded:
-                self.statements(node.body, factory_allowed=False, guarded=True)
+                self.statements(node.body, factory_allowed=factory_allowed, guarded=True)
                 continue
             start, end = node.range
             statement = collector.add_statement(start, end)

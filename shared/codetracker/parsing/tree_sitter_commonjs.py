@@ -64,10 +64,10 @@ class CommonJsTreeWalk(_TreeWalk):
             if kind in ("export_statement", "import_statement"):  # a script has none: esprima fails the same
                 raise self.fail(node, f"{kind.split('_')[0]} statement in a CommonJS file")
             if kind == "if_statement":
-                self.statements(self.branches(node), factory_allowed=False, guarded=True)
+                self.statements(self.branches(node), factory_allowed=factory_allowed, guarded=True)
                 continue
             if kind == "statement_block" and guarded:
-                self.statements(node.children, factory_allowed=False, guarded=True)
+                self.statements(node.children, factory_allowed=factory_allowed, guarded=True)
                 continue
             statement = collector.add_statement(pos(node.start_byte), pos(self.code_end(node)))
             if kind == "expression_statement":

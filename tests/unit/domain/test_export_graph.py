@@ -135,3 +135,20 @@ def test_a_property_of_an_import_follows_a_namespace_or_a_commonjs_default() -> 
     assert _where(graph, "wrapper.mjs", "v1") == (Outcome.FUNCTION, "cjs.js", "v1")  # module.exports.v1
     assert _where(graph, "wrapper.mjs", "f") == (Outcome.FUNCTION, "esm.js", "f")  # ns.f
     assert graph.resolve("wrapper.mjs", "p").outcome is Outcome.UNKNOWN  # a property of an ES default: unknown
+
+
+def test_a_commonjs_module_that_is_one_of_several_has_what_all_of_them_agree_on() -> None:
+    graph = _graph(
+        index_js=ModuleLinks(commonjs=True, alternatives=("./prod.js", "./dev.js")),
+        prod_js=ModuleLinks(
+            functions=frozenset({"useState", "act"}), not_functions=frozenset({"version"}), commonjs=True
+        ),
+        dev_js=ModuleLinks(
+            functions=frozenset({"useState"}), not_functions=frozenset({"version", "act"}), commonjs=True
+        ),
+    )
+    assert graph.export_names("index.js") == ["act", "default", "useState", "version"]
+    assert _where(graph, "index.js", "useState") == (Outcome.FUNCTION, "dev.js", "useState")  # the fallback's record
+    assert graph.resolve("index.js", "version").outcome is Outcome.NOT_FUNCTION
+    assert graph.resolve("index.js", "act").outcome is Outcome.UNKNOWN  # a function in one only
+    assert graph.resolve("index.js", "default").outcome is Outcome.UNKNOWN

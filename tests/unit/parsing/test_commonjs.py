@@ -199,8 +199,8 @@ def test_an_iife_body_and_the_branches_of_an_if_are_read(backend: ModuleParser) 
     umd = "(function (root, factory) { if (typeof module === 'object') module.exports = factory(); })(this, f);"
     links = _read(backend, umd).links
     assert links is not None and set(links.built) == {"default"} and links.functions == frozenset()
-    # both branches assign: undecided
-    twice = "if (a) { module.exports = require('./a.js'); } else { module.exports = require('./b.js'); }"
+    # both branches assign: undecided, unless each requires a module (alternatives, below)
+    twice = "if (a) { module.exports = require('./a.js'); } else { module.exports = f; }"
     links = _read(backend, twice).links
     assert links is not None and set(links.unknown) == {"default"}
 
@@ -216,3 +216,27 @@ def test_an_amd_module_is_not_commonjs(backend: ModuleParser) -> None:
     # module's exports.
     source = "define(['exports'], function (exports) {\n  function f(a) {}\n  exports.f = f;\n});\n"
     assert _read(backend, source) == ModuleSyntax(is_module=False, exports=())
+
+
+def test_module_exports_required_in_each_branch_are_alternatives(backend: ModuleParser) -> None:
+    # React's index.js; its development build's exports sit in an IIFE inside an if.
+    index = """'use strict';
+if (process.env.NODE_ENV === 'production') {
+  module.exports = require('./cjs/react.production.min.js');
+} else {
+  module.exports = require('./cjs/react.development.js');
+}
+"""
+    links = _read(backend, index).links
+    assert links is not None and links.commonjs
+    assert links.alternatives == ("./cjs/react.production.min.js", "./cjs/react.development.js")
+    assert links.re_exports == () and links.star_specifiers == () and not links.unknown
+    development = """'use strict';
+if (process.env.NODE_ENV !== "production") {
+  (function() {
+    function useState(initialState) {}
+    exports.useState = useState;
+  })();
+}
+"""
+    assert _exports(_read(backend, development)) == [("useState", "useState", "named", ["initialState"])]

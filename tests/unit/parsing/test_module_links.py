@@ -194,6 +194,10 @@ def test_commonjs_links_survive_the_blob_cache() -> None:
     assert extraction.links is not None and extraction.links.commonjs and extraction.unread_reason is None
     assert [f.name for f in extraction.functions] == ["g"]
     assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    either = b"if (p) module.exports = require('./p.js');\nelse module.exports = require('./d.js');\n"
+    extraction = extract_blob(either, get_parser("auto"))
+    assert extraction.links is not None and extraction.links.alternatives == ("./p.js", "./d.js")
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
 
 
 def test_a_property_of_an_import_is_a_member_binding(backend: ModuleParser) -> None:
