@@ -242,3 +242,22 @@ def test_an_es_module_wrapper_of_a_commonjs_build_reaches_its_functions():
         ("createCommand", "index.js", "createCommand")
     ]
     assert root.unknown_exports == ()
+
+
+def test_a_cjs_entry_point_is_read_as_commonjs_and_an_es_module_there_is_not_public():
+    files = {
+        "package.json": _pkg("d", exports={".": "./index.cjs", "./esm": "./esm.js"}, type="commonjs").encode(),
+        "index.cjs": b"exports.parse = function parse(text, options) {};\n",
+        # ES syntax in a .js file under "type": "commonjs": Node fails on `export`, so nothing is public
+        "esm.js": b"export function shadow(a) {}\n",
+    }
+    result = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("auto"))),
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    assert [(f.subpath, f.export_name, f.file_path) for f in root.public_functions] == [(".", "parse", "index.cjs")]
+    assert {(f.file_path, f.name) for f in result.descriptor.functions} == {
+        ("index.cjs", "parse"),
+        ("esm.js", "shadow"),
+    }
