@@ -126,6 +126,7 @@ class ExportGraph:
         self._modules = modules
         self._files = frozenset(modules)
         self._star_cache: dict[str, set[str]] = {}
+        self._expanding: set[str] = set()  # modules whose alternatives' names are being gathered
         self._package_name = package_name
         self._subpath_files = subpath_files or {}
 
@@ -161,10 +162,16 @@ class ExportGraph:
         if links is None:
             return set()
         alternatives: set[str] = set()
-        for specifier in links.alternatives:
-            target = self._target(file_path, specifier)
-            if target is not None and target != file_path:
-                alternatives |= self._explicit_names(target) | {DEFAULT}
+        if links.alternatives and file_path not in self._expanding:  # Node's lexer: every alternative's names
+            self._expanding.add(file_path)  # alternatives that require each other end here
+            try:
+                for specifier in links.alternatives:
+                    target = self._target(file_path, specifier)
+                    if target is not None:
+                        names = self._star_names(target, frozenset()) | self._explicit_names(target)
+                        alternatives |= names | {DEFAULT}
+            finally:
+                self._expanding.discard(file_path)
         return (
             alternatives
             | set(links.functions)

@@ -152,3 +152,14 @@ def test_a_commonjs_module_that_is_one_of_several_has_what_all_of_them_agree_on(
     assert graph.resolve("index.js", "version").outcome is Outcome.NOT_FUNCTION
     assert graph.resolve("index.js", "act").outcome is Outcome.UNKNOWN  # a function in one only
     assert graph.resolve("index.js", "default").outcome is Outcome.UNKNOWN
+
+
+def test_alternatives_that_require_each_other_terminate() -> None:
+    graph = _graph(
+        a_js=ModuleLinks(commonjs=True, alternatives=("./b.js", "./c.js")),
+        b_js=ModuleLinks(commonjs=True, alternatives=("./a.js", "./c.js")),
+        c_js=ModuleLinks(functions=frozenset({"f"}), commonjs=True, star_specifiers=("./d.js",)),
+        d_js=ModuleLinks(functions=frozenset({"g"}), commonjs=True),
+    )
+    assert graph.export_names("a.js") == ["default", "f", "g"]
+    assert graph.resolve("a.js", "f").outcome is Outcome.UNKNOWN  # b.js's f ends in a cycle: not shown
