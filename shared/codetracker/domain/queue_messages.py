@@ -1,6 +1,6 @@
 """The messages a job sends to the queues (their wire formats: contracts/), and the outbox that holds them
 until they are sent. Named `…Requested` after their message type (`scan.requested`); a use case's input is a
-`…Request` (usecases/requests.py, usecases/service_requests.py)."""
+`…Request` (usecases/scan_requests.py, usecases/app_requests.py)."""
 
 from __future__ import annotations
 
