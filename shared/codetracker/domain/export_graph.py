@@ -26,6 +26,10 @@ from codetracker.domain.call_values import Built, Factory
 
 DEFAULT = "default"
 NAMESPACE = "*"
+# A CommonJS module's `exports.default` (Babel's and TypeScript's output): a property of module.exports, not
+# Node's `default` (module.exports itself) nor a named export Node gives; reached as `m.default` of a required
+# or imported m (`_interopRequireDefault(require("./x")).default`). A name no export statement can write.
+PROPERTY_DEFAULT = "module.exports.default"
 
 # Tried after a relative specifier as written: TypeScript sources import './x.js' meaning './x.ts'.
 _EXTENSIONS = (".js", ".mjs", ".jsx", ".ts", ".tsx", ".mts", ".cjs", ".cts")
@@ -147,7 +151,8 @@ class ExportGraph:
 
     def export_names(self, file_path: str) -> list[str]:
         """Every name the module exports (stars expanded, ambiguous star names dropped), in a stable order."""
-        return sorted(self._star_names(file_path, frozenset()) | self._explicit_names(file_path))
+        names = self._star_names(file_path, frozenset()) | self._explicit_names(file_path)
+        return sorted(names - {PROPERTY_DEFAULT})
 
     def public_exports(self, entry_files: Iterable[tuple[str, str]]) -> list[PublicExport]:
         """(subpath, entry file) pairs → every export of each entry, resolved."""
@@ -203,7 +208,7 @@ class ExportGraph:
             if target is None:
                 continue
             for name in self._star_names(target, seen) | self._explicit_names(target):
-                if name == DEFAULT or name in explicit:
+                if name in (DEFAULT, PROPERTY_DEFAULT) or name in explicit:
                     continue
                 origins.setdefault(name, set()).add(self._binding(target, name, seen))
         return {name for name, bindings in origins.items() if len(bindings) == 1}
@@ -285,6 +290,8 @@ class ExportGraph:
         if binding.imported == DEFAULT and (links is None or not links.commonjs):
             reason = f"a property of the default export of {target}"
             return ResolvedExport(Outcome.UNKNOWN, reason=reason)
+        if binding.imported == DEFAULT and member == DEFAULT:
+            member = PROPERTY_DEFAULT  # module.exports.default, not module.exports
         return self._resolve(target, member, path)
 
     def _from_stars(

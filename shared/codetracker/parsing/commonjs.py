@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from codetracker.domain.call_values import Built
+from codetracker.domain.export_graph import PROPERTY_DEFAULT
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
 
@@ -33,8 +34,15 @@ FunctionNode = TypeVar("FunctionNode")
 # `tslib.__exportStar(require("./x"), exports)`, TypeScript's older `__export(require("./x"))`: x's names are ours.
 EXPORT_STAR_HELPERS = frozenset({"__exportStar", "__export"})
 
-# Named exports Node never gives: `default` is module.exports itself; `__esModule` is a flag, not a function.
-_SKIPPED_NAMES = frozenset({DEFAULT})
+# Helpers of Babel and TypeScript that wrap a require (`_interopRequireDefault(require("./x"))`): module.exports
+# as it is when it says `__esModule`, which is what `.default` (PROPERTY_DEFAULT) and `.name` of it read.
+INTEROP_HELPERS = frozenset({"_interopRequireDefault", "_interopRequireWildcard", "__importDefault", "__importStar"})
+
+
+def property_name(name: str) -> str:
+    """The export a property of module.exports is: its name, or PROPERTY_DEFAULT for `default` (Node's
+    `default` is module.exports itself)."""
+    return PROPERTY_DEFAULT if name == DEFAULT else name
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +113,8 @@ class CommonJsExports(Generic[FunctionNode]):
         """`module.exports = value` (name None) or `exports.name = value` / `module.exports.name = value`."""
         if name is None:
             self._whole.append(_Assignment(value, offset, statement))
-        elif name not in _SKIPPED_NAMES:
-            self._named.setdefault(name, []).append(_Assignment(value, offset, statement))
+        else:
+            self._named.setdefault(property_name(name), []).append(_Assignment(value, offset, statement))
 
     def assign_chain(
         self,
@@ -140,8 +148,13 @@ class CommonJsExports(Generic[FunctionNode]):
         alternatives = self._alternatives()
         if alternatives:
             self.collector.is_module = True  # the names are the alternatives' (ModuleLinks.alternatives)
+        lost = self._replaced_names() if not alternatives else {}
         for whole in self._whole[-1:] if not alternatives else ():
             self._report_whole(whole, undecided=len(self._whole) > 1)
+        for name, offset in lost.items():
+            if name not in self._named:  # not given again by `module.exports = { name }`
+                reason = "assigned to the object module.exports is replaced by afterwards"
+                self.collector.export_name(name, offset, unknown=reason)
         for name, assignments in self._named.items():
             if len(assignments) > 1:
                 first = assignments[0]
@@ -155,6 +168,17 @@ class CommonJsExports(Generic[FunctionNode]):
             return syntax
         links = replace(syntax.links, commonjs=True, alternatives=alternatives)
         return replace(syntax, is_module=False, links=links)
+
+    def _replaced_names(self) -> dict[str, int]:
+        """`exports.a = f; module.exports = other;`: names assigned only before module.exports is replaced
+        (Node's lexer still lists them; the object they were set on is gone), taken out of the names."""
+        if not self._whole:
+            return {}
+        last = self._whole[-1].offset
+        lost = {name: a[0].offset for name, a in self._named.items() if all(x.offset < last for x in a)}
+        for name in lost:
+            del self._named[name]
+        return lost
 
     def _alternatives(self) -> tuple[str, ...]:
         """React's `if (production) module.exports = require("./a"); else module.exports = require("./b");`:
@@ -187,8 +211,8 @@ class CommonJsExports(Generic[FunctionNode]):
         reexports `...require("./x")`, up to the first property of any other form, where it stops."""
         for key, member in literal.members:
             if key is not None and isinstance(member, LocalName):
-                if key not in _SKIPPED_NAMES and key not in self._named:
-                    self._named[key] = [_Assignment(member, whole.offset, whole.statement)]
+                if property_name(key) not in self._named:
+                    self._named[property_name(key)] = [_Assignment(member, whole.offset, whole.statement)]
             elif key is None and isinstance(member, Required) and member.imported == DEFAULT:
                 self._stars.append(member.specifier)
             else:
@@ -199,7 +223,7 @@ class CommonJsExports(Generic[FunctionNode]):
         if isinstance(value, LocalMember):
             binding = collector.imported(value.name)
             if binding is not None and binding.imported == DEFAULT:
-                value = Required(binding.specifier, value.key)
+                value = Required(binding.specifier, property_name(value.key))
             else:
                 value = OtherValue(f"a property of '{value.name}'")
         export_type = DEFAULT if name == DEFAULT else NAMED

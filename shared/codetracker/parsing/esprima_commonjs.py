@@ -8,6 +8,7 @@ from typing import Any
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
     EXPORT_STAR_HELPERS,
+    INTEROP_HELPERS,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -16,6 +17,7 @@ from codetracker.parsing.commonjs import (
     ObjectValue,
     OtherValue,
     Required,
+    property_name,
 )
 from codetracker.parsing.esprima_backend import _LITERALS, _snippet, _Walk
 
@@ -163,9 +165,14 @@ class CommonJsWalk(_Walk):
         if value.type == "MemberExpression":
             if value.computed or value.property.type != "Identifier":
                 return None
-            imported = self.name(value.property)
+            imported = property_name(self.name(value.property))
             value = value.object
-        if value.type != "CallExpression" or not self.is_name(value.callee, "require"):
+        if value.type != "CallExpression":
+            return None
+        callee = value.callee
+        if callee.type == "Identifier" and self.name(callee) in INTEROP_HELPERS and imported == "default":
+            return self.required(value.arguments[0]) if len(value.arguments) == 1 else None
+        if not self.is_name(callee, "require"):
             return None
         args = value.arguments
         if len(args) != 1 or args[0].type != "Literal" or not isinstance(args[0].value, str):

@@ -15,6 +15,7 @@ from typing import Any
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
     EXPORT_STAR_HELPERS,
+    INTEROP_HELPERS,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -23,6 +24,7 @@ from codetracker.parsing.commonjs import (
     ObjectValue,
     OtherValue,
     Required,
+    property_name,
 )
 from codetracker.parsing.source_text import string_literal_value
 from codetracker.parsing.tree_sitter_backend import (
@@ -205,9 +207,16 @@ class CommonJsTreeWalk(_TreeWalk):
             property_ = value.child_by_field_name("property")
             if property_ is None or property_.type != "property_identifier":
                 return None
-            imported = self.text(property_)
+            imported = property_name(self.text(property_))
             value = _unparenthesized(value.child_by_field_name("object"))
-        if value.type != "call_expression" or not self.is_name(value.child_by_field_name("function"), "require"):
+        if value.type != "call_expression":
+            return None
+        callee = value.child_by_field_name("function")
+        if callee.type == "identifier" and self.text(callee) in INTEROP_HELPERS and imported == "default":
+            arguments = value.child_by_field_name("arguments")
+            inner = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+            return self.required(inner[0]) if len(inner) == 1 else None
+        if not self.is_name(callee, "require"):
             return None
         arguments = value.child_by_field_name("arguments")
         args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codetracker.domain.export_graph import (
+    PROPERTY_DEFAULT,
     ExportGraph,
     ImportBinding,
     ModuleLinks,
@@ -163,3 +164,19 @@ def test_alternatives_that_require_each_other_terminate() -> None:
     )
     assert graph.export_names("a.js") == ["default", "f", "g"]
     assert graph.resolve("a.js", "f").outcome is Outcome.UNKNOWN  # b.js's f ends in a cycle: not shown
+
+
+def test_the_default_property_of_a_commonjs_default_is_its_exports_default() -> None:
+    graph = _graph(
+        wrapper_mjs=ModuleLinks(
+            local_exports={"v4": "v4", "whole": "whole"},
+            imports={
+                "v4": ImportBinding("v4", "default", "./v4.js", "default"),  # `const v4 = m.default`
+                "whole": ImportBinding("whole", "*", "./v4.js", "default"),  # `ns.default`: module.exports
+            },
+        ),
+        v4_js=ModuleLinks(functions=frozenset({PROPERTY_DEFAULT}), not_functions=frozenset({"default"}), commonjs=True),
+    )
+    assert _where(graph, "wrapper.mjs", "v4") == (Outcome.FUNCTION, "v4.js", PROPERTY_DEFAULT)
+    assert graph.resolve("wrapper.mjs", "whole").outcome is Outcome.NOT_FUNCTION
+    assert graph.export_names("v4.js") == ["default"]  # the property is no export Node gives

@@ -4,7 +4,7 @@ module.exports, named exports are the names cjs-module-lexer detects, `require` 
 from __future__ import annotations
 
 from codetracker.domain.call_values import Built
-from codetracker.domain.export_graph import ImportBinding, ReExport
+from codetracker.domain.export_graph import PROPERTY_DEFAULT, ImportBinding, ReExport
 import pytest
 
 from codetracker.domain.model import ModuleSyntax, ParseFailure
@@ -120,11 +120,21 @@ exports.c = 5;
     assert links is not None and "b" not in links.not_functions and set(links.unknown) == {"c"}
 
 
-def test_default_is_not_a_named_export_and_module_exports_twice_is_undecided(backend: ModuleParser) -> None:
-    syntax = _read(backend, "exports.default = function f() {};\nmodule.exports = 1;\nmodule.exports = g;\n")
+def test_names_set_before_module_exports_is_replaced_and_module_exports_twice_are_undecided(
+    backend: ModuleParser,
+) -> None:
+    source = "exports.a = function f() {};\nmodule.exports = 1;\nmodule.exports = g;\nmodule.exports.b = h;\n"
+    syntax = _read(backend, source)
     links = syntax.links
     assert syntax.exports == () and links is not None
-    assert set(links.unknown) == {"default"} and "f" not in links.functions
+    assert links.unknown == {
+        "default": "module.exports is assigned twice",
+        "a": "assigned to the object module.exports is replaced by afterwards",
+        "b": "'h' is not declared in the module (a global)",
+    }
+    # a name the new object literal gives again is its value there
+    again = _read(backend, "exports.c = function () {};\nfunction c(x) {}\nmodule.exports = { c };\n")
+    assert _exports(again) == [("c", "c", "named", ["x"])]
 
 
 def test_the_body_of_a_umd_factory_is_read(backend: ModuleParser) -> None:
@@ -240,3 +250,33 @@ if (process.env.NODE_ENV !== "production") {
 }
 """
     assert _exports(_read(backend, development)) == [("useState", "useState", "named", ["initialState"])]
+
+
+def test_babel_output_exports_default_is_a_property_and_interop_requires_are_imports(backend: ModuleParser) -> None:
+    # uuid's dist/: `exports.default = _default` is module.exports.default (not Node's default, module.exports);
+    # `_interopRequireDefault(require("./v4.js"))` is the required module.exports, whose `.default` is read.
+    v4 = """"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.default = void 0;
+function v4(options, buf, offset) {}
+var _default = v4;
+exports.default = _default;
+"""
+    syntax = _read(backend, v4)
+    assert _exports(syntax) == [(PROPERTY_DEFAULT, "_default", "named", ["options", "buf", "offset"])]
+    index = """"use strict";
+Object.defineProperty(exports, "v4", { enumerable: true, get: function () { return _v.default; } });
+var _v = _interopRequireDefault(require("./v4.js"));
+var _w = __importStar(require("./w.js"));
+exports.w = _w.w;
+exports.x = require("./x.js").default;
+function _interopRequireDefault(obj) { return obj && obj.__esModule ? obj : { default: obj }; }
+"""
+    links = _read(backend, index).links
+    assert links is not None
+    assert links.imports["_v"] == ImportBinding("_v", "default", "./v4.js")
+    assert links.re_exports == (
+        ReExport("v4", PROPERTY_DEFAULT, "./v4.js"),
+        ReExport("w", "w", "./w.js"),
+        ReExport("x", PROPERTY_DEFAULT, "./x.js"),
+    )
