@@ -29,7 +29,7 @@ class _Parser(Protocol):
 
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "10"
+EXTRACTOR_VERSION = "11"
 
 
 def decode_source(content: bytes) -> str:
