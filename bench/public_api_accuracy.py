@@ -13,6 +13,7 @@ from tests.support.public_api_accuracy import measure  # noqa: E402
 
 PACKAGES = ["ramda@0.30.1", "d3-array@3.2.4", "lodash-es@4.17.21", "date-fns@4.1.0", "preact@10.25.4", "svelte@5.16.0"]
 PACKAGES += ["chalk@5.4.1", "nanoid@5.0.9", "lit-html@3.2.1", "d3-scale@4.0.2"]
+PACKAGES += ["ms@2.1.3", "semver@7.6.3", "yaml@2.6.1", "commander@12.1.0", "react@18.3.1"]  # CommonJS
 
 
 def main() -> int:

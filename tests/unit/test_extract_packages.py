@@ -180,3 +180,84 @@ def test_exports_resolve_into_a_nested_package_folder():
     root = next(p for p in result.descriptor.packages if p.path == "")
     assert [(e.subpath, e.file_path) for e in root.entry_points] == [(".", "es/index.js")]
     assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [("add", "es/add.js", "add")]
+
+
+CURRY2 = b"""function _curry2(fn) {
+  return function f2(a, b) { return arguments.length < 2 ? f2 : fn(a, b); };
+}
+module.exports = _curry2;
+"""
+COMMONJS_PACKAGE = {
+    "package.json": _pkg("r", main="./src/index.js", exports={".": "./src/index.js", "./src/*": "./src/*.js"}).encode(),
+    "src/index.js": b'module.exports = {};\nmodule.exports.add = require("./add.js");\n'
+    b'module.exports.helpers = require("./helpers.js");\nmodule.exports.VERSION = "1";\n',
+    "src/internal/_curry2.js": CURRY2,
+    "src/add.js": b'var _curry2 = require("./internal/_curry2.js");\n'
+    b"/** Adds. @param {number} a @param {number} b */\n"
+    b"var add = _curry2(function add(a, b) { return a + b; });\nmodule.exports = add;\n",
+    "src/helpers.js": b"function trim(s) {}\nfunction pad(s, n) {}\nmodule.exports = { trim, pad };\n",
+    # Under `"type": "module"` Node loads a .js file as an ES module: `module` is not defined there, no exports.
+    "src/esm/package.json": b'{"type": "module"}',
+    "src/esm/legacy.js": b"module.exports = function legacy() {};\n",
+}
+
+
+@pytest.mark.parametrize("parser", ["auto", "esprima"])
+def test_a_commonjs_package_has_its_public_functions(parser):
+    result = extract_tree(
+        ExtractTreeRequest(MemoryTree(COMMONJS_PACKAGE), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser(parser))),
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    public = {(f.subpath, f.export_name): (f.file_path, f.name) for f in root.public_functions}
+    assert public == {
+        (".", "add"): ("src/add.js", "add"),  # built by _curry2, imported with require
+        ("./src/index", "add"): ("src/add.js", "add"),
+        ("./src/add", "default"): ("src/add.js", "add"),
+        ("./src/helpers", "trim"): ("src/helpers.js", "trim"),  # module.exports = { … }: its names
+        ("./src/helpers", "pad"): ("src/helpers.js", "pad"),
+        ("./src/internal/_curry2", "default"): ("src/internal/_curry2.js", "_curry2"),
+    }
+    records = {(f.file_path, f.name): f for f in result.descriptor.functions}
+    assert [p.name for p in records[("src/add.js", "add")].parameters] == ["a", "b"]
+    assert ("src/esm/legacy.js", "legacy") in records  # a function of the file, reachable from no entry point
+    assert not any(f.file_path == "src/esm/legacy.js" for f in root.public_functions)
+    # `helpers` is an object (not a function), VERSION a string: neither is a public function nor unknown.
+    assert [(u.subpath, u.export_name) for u in root.unknown_exports] == []
+
+
+def test_an_es_module_wrapper_of_a_commonjs_build_reaches_its_functions():
+    # commander's and uuid's layout: `import` resolves to a wrapper taking the names from module.exports.
+    files = {
+        "package.json": _pkg("c", exports={".": {"import": "./esm.mjs", "default": "./index.js"}}).encode(),
+        "index.js": b"exports.createCommand = (name) => name;\nexports.program = {};\n",
+        "esm.mjs": b"import commander from './index.js';\nexport const { createCommand, program } = commander;\n",
+    }
+    result = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("auto"))),
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [
+        ("createCommand", "index.js", "createCommand")
+    ]
+    assert root.unknown_exports == ()
+
+
+def test_a_cjs_entry_point_is_read_as_commonjs_and_an_es_module_there_is_not_public():
+    files = {
+        "package.json": _pkg("d", exports={".": "./index.cjs", "./esm": "./esm.js"}, type="commonjs").encode(),
+        "index.cjs": b"exports.parse = function parse(text, options) {};\n",
+        # ES syntax in a .js file under "type": "commonjs": Node fails on `export`, so nothing is public
+        "esm.js": b"export function shadow(a) {}\n",
+    }
+    result = extract_tree(
+        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("auto"))),
+    )
+    root = next(p for p in result.descriptor.packages if p.path == "")
+    assert [(f.subpath, f.export_name, f.file_path) for f in root.public_functions] == [(".", "parse", "index.cjs")]
+    assert {(f.file_path, f.name) for f in result.descriptor.functions} == {
+        ("index.cjs", "parse"),
+        ("esm.js", "shadow"),
+    }

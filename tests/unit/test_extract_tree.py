@@ -56,6 +56,7 @@ def test_extracts_selected_modules_and_records_problems(parser):
     assert [(f.file_path, f.name, f.order_in_file) for f in d.functions] == [
         ("src/add.mjs", "add", 0),
         ("src/add.mjs", "half", 1),
+        ("src/legacy.js", "legacy", 0),  # CommonJS: module.exports, as Node's `import` gives it (`default`)
     ]
     add = d.functions[0]
     assert [(p.name, p.type, p.is_optional, p.default_value) for p in add.parameters] == [

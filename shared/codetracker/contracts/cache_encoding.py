@@ -71,7 +71,7 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
     return [
         sorted(links.functions),
         dict(links.local_exports),
-        [[b.local, b.imported, b.specifier] for b in links.imports.values()],
+        [[b.local, b.imported, b.specifier, b.member] for b in links.imports.values()],
         [[r.exported, r.imported, r.specifier] for r in links.re_exports],
         list(links.star_specifiers),
         sorted(links.not_functions),
@@ -79,6 +79,8 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         {name: [list(b.callees), b.reason, b.arguments, b.value] for name, b in links.built.items()},
         {name: _factory_to_cache(f) for name, f in links.factories.items()},
         dict(links.factory_exports),
+        links.commonjs,
+        list(links.alternatives),
         dict(links.values),
         dict(links.value_exports),
         sorted(links.returns_functions),
@@ -112,11 +114,11 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
     functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
         row[:10]
     )
-    values, value_exports, returns_functions = row[10:]
+    values, value_exports, returns_functions = row[12:]
     return ModuleLinks(
         functions=frozenset(functions),
         local_exports=local_exports,
-        imports={local: ImportBinding(local, imported, specifier) for local, imported, specifier in imports},
+        imports={row[0]: ImportBinding(*row) for row in imports},
         re_exports=tuple(ReExport(*r) for r in re_exports),
         star_specifiers=tuple(stars),
         not_functions=frozenset(not_functions),
@@ -132,6 +134,8 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         },
         factories={name: _factory_from_cache(row) for name, row in factories.items()},
         factory_exports=factory_exports,
+        commonjs=bool(row[10]),
+        alternatives=tuple(row[11]),
         values={name: expr_from_json(value) for name, value in values.items()},
         value_exports=value_exports,
         returns_functions=frozenset(returns_functions),

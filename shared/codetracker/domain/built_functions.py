@@ -15,6 +15,7 @@ Pure, over the per-file facts the blob cache keeps; a rescan decides again (chea
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -40,16 +41,17 @@ def settle_built_functions(extracted: Mapping[str, FileExtraction]) -> dict[str,
             continue
         functions, unknown, others = set(links.functions), dict(links.unknown), set(links.not_functions)
         params: dict[str, tuple[ParamSyntax, ...]] = {}  # of the functions built with no literal
+        documented = _documented_functions(extraction)
         for name, built in links.built.items():
             decided = factories.decide(path, built)
-            if decided is False:
+            if decided is False and name not in documented:
                 if built.reason:
                     unknown[name] = built.reason
                 else:  # a value never taken for a function (`o.f`): recorded as before
                     others.add(name)
                 continue
             functions.add(name)
-            if decided is not True:
+            if not isinstance(decided, bool):
                 params[name] = decided
         records = tuple(_settled_record(f, functions, links.built, params) for f in extraction.functions)
         links = replace(
@@ -57,6 +59,21 @@ def settle_built_functions(extracted: Mapping[str, FileExtraction]) -> dict[str,
         )
         settled[path] = replace(extraction, functions=tuple(f for f in records if f is not None), links=links)
     return settled
+
+
+# JSDoc's own word that the documented value is a function (its `@function` tag and synonyms).
+_DOCUMENTED_FUNCTION = re.compile(r"@(?:func|function|method)\b")
+
+
+def _documented_functions(extraction: FileExtraction) -> set[str]:
+    """Exported names whose own JSDoc declares a function (`@func`: ramda documents `var inc = add(1)` so, a
+    partial application of its curried `add` that the calls do not show): kept as functions where the calls
+    decide nothing, with the documented parameters (a call's record takes them: params_from_doc)."""
+    return {
+        DEFAULT if f.export_type == DEFAULT else f.name
+        for f in extraction.functions
+        if f.jsdoc_raw is not None and _DOCUMENTED_FUNCTION.search(f.jsdoc_raw)
+    }
 
 
 def _settled_record(
@@ -139,7 +156,7 @@ class _Factories:
         if factory is not None:
             return file_path, factory
         binding = links.imports.get(local)
-        if binding is None or binding.imported == "*":
+        if binding is None or binding.imported == "*" or binding.member is not None:
             return None
         target = self._graph.resolve_import(file_path, binding.specifier, binding.imported)
         if target.outcome is not Outcome.FUNCTION or target.file_path is None or target.name is None:

@@ -284,6 +284,8 @@ class CallEvaluator:
                 found = tuple(replace(v, returns_functions=True) if isinstance(v, _Function) else v for v in found)
             return found
         binding = links.imports.get(name)
+        if binding is not None and binding.member is not None:  # `const v1 = uuid.v1` of an import
+            return (_Unknown(f"'{name}' is a property of an import"),)
         if binding is not None:
             declared = self._graph.declaration_of(file_path, binding.specifier, binding.imported)
             if declared is None:

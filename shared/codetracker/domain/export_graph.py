@@ -5,7 +5,9 @@ rebuilds only this (cheap) graph. The rules are the ECMAScript module linking ru
 - `export { a as b } from './x'` and `import a from './x'; export { a as b }` name x's export `a`;
 - `export * from './x'` re-exports every name of x but `default`; a name two stars bring from different
   bindings is ambiguous and dropped (an explicit export of the same name wins over every star);
-- `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions;
+- `export * as ns from './x'` and `import * as ns` exports are namespace objects, never functions; `ns.f`
+  (`const f = ns.f`) is x's export f, and so is `m.f` of a CommonJS module's default `m` (module.exports),
+  while a property of an ES module's default is undecided;
 - cycles terminate (a name met again on its own path resolves to nothing).
 Specifiers resolve inside the package only (relative paths, with the extensions and index files bundlers
 and TypeScript accept, and the package's own name: `import { h } from 'preact'` inside preact is a
@@ -24,6 +26,10 @@ from codetracker.domain.call_values import Built, Expr, Factory
 
 DEFAULT = "default"
 NAMESPACE = "*"
+# A CommonJS module's `exports.default` (Babel's and TypeScript's output): a property of module.exports, not
+# Node's `default` (module.exports itself) nor a named export Node gives; reached as `m.default` of a required
+# or imported m (`_interopRequireDefault(require("./x")).default`). A name no export statement can write.
+PROPERTY_DEFAULT = "module.exports.default"
 
 # Tried after a relative specifier as written: TypeScript sources import './x.js' meaning './x.ts'.
 _EXTENSIONS = (".js", ".mjs", ".jsx", ".ts", ".tsx", ".mts", ".cjs", ".cts")
@@ -35,6 +41,9 @@ class ImportBinding:
     local: str
     imported: str  # the name in the other module, "default", or "*" for a namespace import
     specifier: str
+    # `const v1 = uuid.v1` / `const { v1 } = uuid` of an imported `uuid`: the local is that property of the
+    # import: of a namespace, its export; of a CommonJS module's `default` (module.exports), its named export.
+    member: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,11 @@ class ModuleLinks:
     # `factory_exports`: exported name → local name.
     factories: Mapping[str, Factory] = field(default_factory=dict)
     factory_exports: Mapping[str, str] = field(default_factory=dict)
+    # A CommonJS file (parsing/commonjs.py): `default` is module.exports, names are what Node's lexer finds.
+    commonjs: bool = False
+    # CommonJS whose module.exports is one of these modules (`if (…) module.exports = require("./a") else …`):
+    # each name is what it is in every one of them, else undecided.
+    alternatives: tuple[str, ...] = ()
     # What each top-level binding is written as (local name → Expr, domain/call_evaluation.py), the local
     # name each export of a binding names, and the bindings whose JSDoc says `@returns {Function}`.
     values: Mapping[str, Expr] = field(default_factory=dict)
@@ -121,6 +135,7 @@ class ExportGraph:
         self._modules = modules
         self._files = frozenset(modules)
         self._star_cache: dict[str, set[str]] = {}
+        self._expanding: set[str] = set()  # modules whose alternatives' names are being gathered
         self._package_name = package_name
         self._subpath_files = subpath_files or {}
 
@@ -155,6 +170,8 @@ class ExportGraph:
         local = links.local_exports.get(imported)
         if local is not None and local in links.imports:
             binding = links.imports[local]
+            if binding.member is not None:  # a property of the import: not a declaration followed here
+                return None
             return self._declaration(target, binding.specifier, binding.imported, path)
         for re_export in links.re_exports:
             if re_export.exported == imported:
@@ -170,7 +187,8 @@ class ExportGraph:
 
     def export_names(self, file_path: str) -> list[str]:
         """Every name the module exports (stars expanded, ambiguous star names dropped), in a stable order."""
-        return sorted(self._star_names(file_path, frozenset()) | self._explicit_names(file_path))
+        names = self._star_names(file_path, frozenset()) | self._explicit_names(file_path)
+        return sorted(names - {PROPERTY_DEFAULT})
 
     def public_exports(self, entry_files: Iterable[tuple[str, str]]) -> list[PublicExport]:
         """(subpath, entry file) pairs → every export of each entry, resolved."""
@@ -184,8 +202,20 @@ class ExportGraph:
         links = self._modules.get(file_path)
         if links is None:
             return set()
+        alternatives: set[str] = set()
+        if links.alternatives and file_path not in self._expanding:  # Node's lexer: every alternative's names
+            self._expanding.add(file_path)  # alternatives that require each other end here
+            try:
+                for specifier in links.alternatives:
+                    target = self._target(file_path, specifier)
+                    if target is not None:
+                        names = self._star_names(target, frozenset()) | self._explicit_names(target)
+                        alternatives |= names | {DEFAULT}
+            finally:
+                self._expanding.discard(file_path)
         return (
-            set(links.functions)
+            alternatives
+            | set(links.functions)
             | set(links.local_exports)
             | {r.exported for r in links.re_exports}
             | set(links.not_functions)
@@ -214,7 +244,7 @@ class ExportGraph:
             if target is None:
                 continue
             for name in self._star_names(target, seen) | self._explicit_names(target):
-                if name == DEFAULT or name in explicit:
+                if name in (DEFAULT, PROPERTY_DEFAULT) or name in explicit:
                     continue
                 origins.setdefault(name, set()).add(self._binding(target, name, seen))
         return {name for name, bindings in origins.items() if len(bindings) == 1}
@@ -246,10 +276,14 @@ class ExportGraph:
             binding = links.imports.get(local)
             if binding is None:
                 return ResolvedExport(Outcome.NOT_FUNCTION)
+            if binding.member is not None:
+                return self._follow_member(file_path, binding, path)
             return self._follow(file_path, binding.specifier, binding.imported, path)
         for re_export in links.re_exports:
             if re_export.exported == name:
                 return self._follow(file_path, re_export.specifier, re_export.imported, path)
+        if links.alternatives:
+            return self._in_every(file_path, links.alternatives, name, path)
         if name != DEFAULT:
             found = self._from_stars(file_path, links, name, path)
             if found is not None:
@@ -266,6 +300,35 @@ class ExportGraph:
             where = "another package" if not specifier.startswith(".") else "a file that is not in the package"
             return ResolvedExport(Outcome.UNKNOWN, reason=f"'{imported}' comes from {where}: '{specifier}'")
         return self._resolve(target, imported, path)
+
+    def _in_every(
+        self, file_path: str, specifiers: tuple[str, ...], name: str, path: frozenset[tuple[str, str]]
+    ) -> ResolvedExport:
+        """`name` of a module whose module.exports is one of `specifiers`' (ModuleLinks.alternatives): what it
+        is in all of them, else undecided. A function is the last one's record: the branch taken when no
+        condition holds (React's development build, what Node runs without NODE_ENV)."""
+        found = [self._follow(file_path, specifier, name, path) for specifier in specifiers]
+        outcomes = {f.outcome for f in found}
+        if outcomes == {Outcome.FUNCTION} or outcomes == {Outcome.NOT_FUNCTION}:
+            return found[-1]
+        listed = ", ".join(specifiers)
+        return ResolvedExport(Outcome.UNKNOWN, reason=f"'{name}' is not the same in every module of {listed}")
+
+    def _follow_member(
+        self, file_path: str, binding: ImportBinding, path: frozenset[tuple[str, str]]
+    ) -> ResolvedExport:
+        """A property of an import (ImportBinding.member): a namespace's or a CommonJS default's export."""
+        member = binding.member or ""
+        target = self._target(file_path, binding.specifier)
+        if target is None or binding.imported not in (NAMESPACE, DEFAULT):
+            return ResolvedExport(Outcome.UNKNOWN, reason=f"a property of '{binding.local}': '{binding.specifier}'")
+        links = self._modules.get(target)
+        if binding.imported == DEFAULT and (links is None or not links.commonjs):
+            reason = f"a property of the default export of {target}"
+            return ResolvedExport(Outcome.UNKNOWN, reason=reason)
+        if binding.imported == DEFAULT and member == DEFAULT:
+            member = PROPERTY_DEFAULT  # module.exports.default, not module.exports
+        return self._resolve(target, member, path)
 
     def _from_stars(
         self, file_path: str, links: ModuleLinks, name: str, path: frozenset[tuple[str, str]]

@@ -29,7 +29,7 @@ class _Parser(Protocol):
 
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "10"
+EXTRACTOR_VERSION = "12"  # 11 on main (CommonJS), 12: value expressions of bindings (call evaluation)
 
 
 def decode_source(content: bytes) -> str:
@@ -49,7 +49,7 @@ def extract_blob(content: bytes, parser: _Parser, dialect: str = JAVASCRIPT) -> 
     if is_binary(content):
         return FileExtraction(problem_kind=ProblemKind.SKIPPED, problem_reason="binary file", blob_size=size)
     if not may_export(content, dialect):
-        return FileExtraction(blob_size=size, unread_reason="commonjs" if looks_commonjs(content) else None)
+        return _not_a_module(content, parser, dialect)
     try:
         source = decode_source(content)
         # Parsers written for JavaScript only (tests, benches) take the source alone.
@@ -65,10 +65,36 @@ def extract_blob(content: bytes, parser: _Parser, dialect: str = JAVASCRIPT) -> 
     if syntax.commonjs_export:  # TypeScript `export =`
         return FileExtraction(blob_size=size, type_exports=syntax.type_exports, unread_reason="commonjs")
     if not syntax.is_module:
-        return FileExtraction(blob_size=size, unread_reason="commonjs" if looks_commonjs(content) else None)
+        return _not_a_module(content, parser, dialect)
     return FileExtraction(
         functions=build_functions(syntax, ""), blob_size=size, type_exports=syntax.type_exports, links=syntax.links
     )
+
+
+def _not_a_module(content: bytes, parser: _Parser, dialect: str) -> FileExtraction:
+    if not looks_commonjs(content):
+        return FileExtraction(blob_size=len(content))
+    if dialect != JAVASCRIPT:
+        return FileExtraction(blob_size=len(content), unread_reason="commonjs")
+    return _commonjs_extraction(content, parser)
+
+
+def _commonjs_extraction(content: bytes, parser: _Parser) -> FileExtraction:
+    """A file that is no ES module and uses CommonJS: its exports as Node's `import` sees them (parsing/commonjs.py),
+    `links.commonjs` set. One whose exports are not found (a minified bundle, a script that exports nothing)
+    or that does not parse stays marked `unread_reason="commonjs"`."""
+    size = len(content)
+    unread = FileExtraction(blob_size=size, unread_reason="commonjs")
+    read = getattr(parser, "parse_commonjs", None)  # parsers of tests and benches may read ES modules only
+    if read is None:
+        return unread
+    try:
+        syntax = read(decode_source(content))
+    except ParseFailure:
+        return unread
+    if syntax.links is None:
+        return unread
+    return FileExtraction(functions=build_functions(syntax, ""), blob_size=size, links=syntax.links)
 
 
 def functions_at(extraction: FileExtraction, path: str) -> tuple[ExportedFunction, ...]:

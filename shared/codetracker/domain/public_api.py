@@ -31,11 +31,15 @@ def package_public_api(
     published: tuple[str, ...],
     links: Mapping[str, ModuleLinks],
     default_names: Mapping[str, str],
+    *,
+    folder_types: Mapping[str, str] | None = None,
 ) -> PublicApi:
     """`package_path`: the package folder ("" for the root); `published`: its files, `links`: each read
     module's links, `default_names`: the record name of each file's default-exported function (its local
     name, or "default": domain/functions.function_name), all by path from the scanned root. Paths in the
-    result are from the scanned root."""
+    result are from the scanned root. `folder_types`: the `type` of each nested package.json below the
+    package (its folder from the scanned root → type; ramda's `es/package.json` says "module"), which
+    decides, with the package's own, how Node loads a `.js` file (node_reads_as)."""
     prefix = package_path + "/" if package_path else ""
     relative = {path[len(prefix) :] for path in published if path.startswith(prefix)}
     resolved = resolve_entry_points(manifest, relative)
@@ -51,7 +55,12 @@ def package_public_api(
         PackageEntryPoint(e.subpath, e.conditions, prefix + e.file_path if e.file_path else None)
         for e in resolved.entry_points
     )
-    modules = {path[len(prefix) :]: x for path, x in links.items() if path.startswith(prefix)}
+    types = {package_path: str(manifest.get("type", "")), **(folder_types or {})}
+    modules = {
+        path[len(prefix) :]: x
+        for path, x in links.items()
+        if path.startswith(prefix) and node_reads_as(path, x.commonjs, _type_at(path, types))
+    }
     entries = [(e.subpath, e.file_path) for e in resolved.entry_points if e.file_path in modules]
     name = manifest.get("name")
     graph = ExportGraph(modules, package_name=name if isinstance(name, str) else None, subpath_files=dict(entries))
@@ -69,6 +78,28 @@ def package_public_api(
             where = posixpath.join(package_path, export.subpath) if export.subpath != "." else manifest_path
             problems.append(ScanProblem(where, ProblemKind.UNKNOWN_EXPORT, f"export '{export.export_name}': {reason}"))
     return PublicApi(entry_points, tuple(functions), tuple(unknown), tuple(problems))
+
+
+def _type_at(path: str, types: Mapping[str, str]) -> str:
+    """The `type` of the package.json nearest to `path` among `types` (folder → type)."""
+    folder = posixpath.dirname(path)
+    while folder not in types and folder:
+        folder = posixpath.dirname(folder)
+    return types.get(folder, "")
+
+
+def node_reads_as(path: str, commonjs: bool, package_type: str) -> bool:
+    """Whether Node loads the file in the form it was read in (CommonJS or ES module), `package_type` the
+    nearest package.json's `type`: `.cjs` is CommonJS, `.mjs` an ES module; a `.js` file an ES module under
+    `"module"`, CommonJS under `"commonjs"`, and else by its syntax (Node 22's and 20.19's detection:
+    import/export statements make an ES module). A file in the other form fails to load (`module` is not
+    defined in an ES module; `export` is a syntax error in CommonJS), so it exports nothing."""
+    lower = path.lower()
+    if lower.endswith(".cjs"):
+        return commonjs
+    if lower.endswith(".js") and package_type in ("module", "commonjs"):
+        return commonjs is (package_type == "commonjs")
+    return not commonjs or lower.endswith(".js")
 
 
 def _entry_reason(subpath: str | None, reason: str) -> str:

@@ -50,11 +50,11 @@ DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024
 DEFAULT_MAX_HASH_BYTES = 64 * 1024 * 1024
 
 # Source dialects: which grammar reads a file.
-JAVASCRIPT = "javascript"  # .js, .mjs, .jsx (the JavaScript grammar reads JSX)
+JAVASCRIPT = "javascript"  # .js, .mjs, .cjs, .jsx (the JavaScript grammar reads JSX)
 TYPESCRIPT = "typescript"  # .ts, .mts, .cts and declaration files
 TSX = "tsx"  # .tsx (TypeScript with JSX; `<T>x` casts are not allowed there)
 
-_MODULE_SUFFIXES = (".mjs", ".js", ".jsx", ".ts", ".mts", ".cts", ".tsx")
+_MODULE_SUFFIXES = (".mjs", ".js", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx")
 # Declaration files: not modules of their own; read for the types of the JavaScript beside them.
 DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
 _TYPESCRIPT_SUFFIXES = (".ts", ".mts", ".cts")
@@ -65,13 +65,18 @@ UNREAD_SOURCE_SUFFIXES: dict[str, str] = {
     ".svelte": "Svelte component",
     ".coffee": "CoffeeScript",
     ".vue": "Vue component",
-    ".cjs": "CommonJS",
 }
-# Keys of the unread counts that are not suffixes: files read and found to be CommonJS (`require`,
-# `module.exports`, TypeScript's `export =`), and module files over the size limit.
+# Keys of the unread counts that are not suffixes: files that use CommonJS but whose exports are not found
+# (assigned inside a function, a minified bundle; TypeScript's `export =`), and module files over the size limit.
 UNREAD_COMMONJS = "commonjs"
 UNREAD_TOO_LARGE = "too large"
-_UNREAD_LABELS = {UNREAD_COMMONJS: "CommonJS module", UNREAD_TOO_LARGE: "too large", **UNREAD_SOURCE_SUFFIXES}
+# ".cjs": counted by results stored before `.cjs` files were read (as CommonJS), still described.
+_UNREAD_LABELS = {
+    UNREAD_COMMONJS: "CommonJS module",
+    UNREAD_TOO_LARGE: "too large",
+    ".cjs": "CommonJS",
+    **UNREAD_SOURCE_SUFFIXES,
+}
 
 # A file without an export statement cannot export anything: no need to parse it. An export statement
 # starts with the keyword `export`, which cannot be part of a longer identifier (`exports`, `$export`,
@@ -222,7 +227,7 @@ def _unread_suffix(path: str) -> str | None:
 
 
 def unread_sources(entries: Iterable[TreeEntry], rules: IgnoreRules | None = None) -> dict[str, int]:
-    """Files that look like JavaScript-family sources but are never read (CommonJS `.cjs`, Vue and Svelte
+    """Files that look like JavaScript-family sources but are never read (Vue and Svelte
     components, CoffeeScript), by suffix; files the ignore rules exclude and entries that are not files
     (symlinks, submodules) are not counted."""
     counts: Counter[str] = Counter()

@@ -33,3 +33,10 @@ class AutoParser:
             return self._fast.parse(source)
         except ParseFailure:
             return self._exact_factory().parse(source)
+
+    def parse_commonjs(self, source: str) -> ModuleSyntax:
+        """A CommonJS file's exports (parsing/commonjs.py): tree-sitter's, esprima's when its tree has errors."""
+        try:
+            return self._fast.parse_commonjs(source)  # type: ignore[attr-defined]
+        except ParseFailure:
+            return self._exact_factory().parse_commonjs(source)  # type: ignore[attr-defined]

@@ -72,6 +72,16 @@ class EsprimaParser:
             return ModuleSyntax(is_module=False, exports=())
         return _walk(source, program)
 
+    def parse_commonjs(self, source: str) -> ModuleSyntax:
+        """The exports of a CommonJS file, as Node's `import` sees them (parsing/commonjs.py); parsed as a script."""
+        from codetracker.parsing.esprima_commonjs import CommonJsWalk
+
+        walk = CommonJsWalk(source)
+        try:
+            return walk.run(self._run(self._esprima.parseScript, source))
+        finally:
+            walk.collector = None  # type: ignore[assignment]
+
     def _run(self, parse: Any, source: str) -> Any:
         # esprima allocates many small objects; the collector only slows it down (measured 1.5x).
         gc_was_enabled = gc.isenabled()
@@ -269,6 +279,7 @@ class _Walk:
             place = Declarator(gap_start, declarator.range[0], first)
             gap_start, first = declarator.range[1], False
             if target.type != "Identifier":
+                self.member_bindings(target, declarator.init)
                 for name, offset in self.pattern_names(target):
                     collector.bind(name, None, statement, lexical=lexical, offset=offset)
                     if export_offset is not None:
@@ -276,13 +287,22 @@ class _Walk:
                 continue
             name = self.name(target)
             value = declarator.init
+            if value is not None and value.type == "MemberExpression" and not value.computed:  # `const v1 = uuid.v1`
+                if value.object.type == "Identifier":
+                    collector.member_binding(name, self.name(value.object), self.name(value.property))
+            required = self.required(value) if value is not None else None
+            if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
+                self.bind(target, None, statement, lexical=lexical, declarator=place)
+                collector.import_binding(name, required.imported, required.specifier)
+                continue
             function = value if value is not None and value.type in _FUNCTION_VALUES else None
             unknown = self.undecided_value(value) if value is not None and function is None else None
             # `const parse = marked` (parentheses leave no node in ESTree)
             alias = self.name(value) if value is not None and value.type == "Identifier" else None
             built = None
             expr = self.values.value(value) if value is not None else ("falsy",)
-            if value is not None and function is None and alias is None:
+            # a property of an import (member_binding) is followed as one, not evaluated
+            if value is not None and function is None and alias is None and not collector.is_import(name):
                 function, built = self.built_of(value, expr, unknown)
             self.bind(
                 target,
@@ -309,6 +329,19 @@ class _Walk:
         return with_value(
             self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
         )
+
+    def member_bindings(self, pattern: Any, value: Any) -> None:
+        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
+        if value is None or value.type != "Identifier" or pattern.type != "ObjectPattern":
+            return
+        for part in pattern.properties:
+            if part.type == "Property" and not part.computed and part.key.type == "Identifier":
+                if part.value.type == "Identifier":
+                    self.collector.member_binding(self.name(part.value), self.name(value), self.name(part.key))
+
+    def required(self, value: Any) -> Any:
+        """What a `require(…)` value imports (parsing/esprima_commonjs.py); an ES module requires nothing."""
+        return None
 
     def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
         """A value that is a function when the callees around it return functions: (function node, Built)

@@ -238,6 +238,22 @@ class ExportCollector(Generic[FunctionNode]):
         self.is_module = True
         self._imports[local] = ImportBinding(local, imported, specifier)
 
+    def member_binding(self, local: str, owner: str, member: str) -> None:
+        """`const local = owner.member` / `const { member: local } = owner` (bound with bind() too): when owner
+        is an import, local is that property of it (ImportBinding.member), followed across files."""
+        binding = self._imports.get(owner)
+        if binding is not None and binding.member is None and len(self._bindings.get(owner, ())) == 1:
+            self._imports[local] = ImportBinding(local, binding.imported, binding.specifier, member)
+
+    def is_import(self, local: str) -> bool:
+        """Whether a local name is bound by an import (or is a property of one: member_binding)."""
+        return local in self._imports
+
+    def imported(self, local: str) -> ImportBinding | None:
+        """The import a local name is bound by (and by nothing else), or None."""
+        binding = self._imports.get(local)
+        return binding if binding is not None and len(self._bindings.get(local, ())) == 1 else None
+
     def re_export(self, exported_name: str, imported: str, specifier: str, offset: int) -> None:
         """`export { imported as exported } from 'specifier'`, `export * as exported from` (imported "*")."""
         self.is_module = True
@@ -368,6 +384,7 @@ class ExportCollector(Generic[FunctionNode]):
             offset, message = min(errors)
             line, column = line_column(self.source, offset)
             raise ParseFailure(message, line, column)
+        self._member_exports(local_exports)
         found.sort(key=lambda f: f.offset)  # stable: declarators of one statement keep their order
         links = ModuleLinks(
             functions=frozenset(f.exported_name for f in found if f.exported_name not in built),
@@ -431,6 +448,14 @@ class ExportCollector(Generic[FunctionNode]):
                 values[_ANONYMOUS_DEFAULT] = export.built.value
                 exports[export.exported_name] = _ANONYMOUS_DEFAULT
         return {"values": values, "value_exports": exports, "returns_functions": frozenset(documented)}
+
+    def _member_exports(self, local_exports: dict[str, str]) -> None:
+        """`export const v1 = uuid.v1` / `export const { v1 } = uuid` of an imported uuid: reported as values,
+        they are properties of the import (member_binding), followed across files."""
+        for name in [n for n in self._not_functions if n in self._imports and self._imports[n].member is not None]:
+            if len(self._bindings.get(name, ())) == 1:
+                self._not_functions.discard(name)
+                local_exports[name] = name
 
     def _link_value(self, export: _LocalExport | _AliasExport, local_exports: dict[str, str]) -> None:
         """An export of a local name that is no function of this file: an imported binding (followed

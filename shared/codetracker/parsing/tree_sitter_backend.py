@@ -203,6 +203,12 @@ class TreeSitterParser:
         finally:
             del walk.collector
 
+    def parse_commonjs(self, source: str) -> ModuleSyntax:
+        """The exports of a CommonJS file, as Node's `import` sees them (parsing/commonjs.py)."""
+        from codetracker.parsing.tree_sitter_commonjs import parse_commonjs
+
+        return parse_commonjs(self, source)
+
     def has_import_meta(self, root: Any) -> bool:
         if self._meta_query is None:
             self._meta_query = self._tree_sitter.Query(self._language, "(meta_property) @meta")
@@ -496,6 +502,7 @@ class _TreeWalk:
             place = Declarator(gap_start, pos(declarator.start_byte), first)
             gap_start, first = pos(declarator.end_byte), False
             if target.type not in _IDENTIFIERS:
+                self.member_bindings(target, self.function_value(declarator))
                 for name, offset in self.pattern_names(target):
                     collector.bind(name, None, statement, lexical=lexical, offset=offset)
                     if export_offset is not None:
@@ -503,11 +510,22 @@ class _TreeWalk:
                 continue
             name = self.name(target)
             function = self.function_value(declarator)
+            if function is not None and function.type == "member_expression":  # `const v1 = uuid.v1`
+                owner, key = function.child_by_field_name("object"), function.child_by_field_name("property")
+                if owner.type == "identifier" and key is not None and key.type == "property_identifier":
+                    collector.member_binding(name, self.name(owner), self.text(key))
+            required = self.required(function) if function is not None else None
+            if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
+                collector.bind(name, None, statement, lexical=lexical, offset=pos(target.start_byte), declarator=place)
+                collector.import_binding(name, required.imported, required.specifier)
+                continue
             alias = unknown = built = None
             expr = self.values.value(function) if function is not None else ("falsy",)
             if function is not None and function.type not in self.function_values:
                 if function.type in _IDENTIFIERS:  # `const parse = marked`
                     alias = self.name(function)
+                    function = None
+                elif collector.is_import(name):  # a property of an import (member_binding): followed as one
                     function = None
                 else:
                     unknown = self.undecided_value(function)
@@ -531,6 +549,23 @@ class _TreeWalk:
                     collector.export_alias(name, alias, export_offset, statement, place)
                 else:
                     collector.export_name(name, pos(target.start_byte), unknown=unknown)
+
+    def member_bindings(self, pattern: Any, value: Any) -> None:
+        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
+        if value is None or value.type != "identifier" or pattern.type != "object_pattern":
+            return
+        for part in pattern.named_children:
+            if part.type == "shorthand_property_identifier_pattern":
+                self.collector.member_binding(self.name(part), self.name(value), self.name(part))
+            elif part.type == "pair_pattern":
+                key, local = part.child_by_field_name("key"), part.child_by_field_name("value")
+                if key is not None and key.type == "property_identifier" and local is not None:
+                    if local.type == "identifier":
+                        self.collector.member_binding(self.name(local), self.name(value), self.text(key))
+
+    def required(self, value: Any) -> Any:
+        """What a `require(…)` value imports (parsing/tree_sitter_commonjs.py); an ES module requires nothing."""
+        return None
 
     def undecided_value(self, value: Any) -> str | None:
         """Why an exported value that is no function literal may still be a function we cannot decide

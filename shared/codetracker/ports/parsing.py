@@ -9,7 +9,8 @@ from codetracker.domain.model import Checkpoint, FileExtraction, ModuleSyntax, S
 
 
 class ModuleParser(Protocol):
-    """A JavaScript parser backend. Pure: source text in, syntax facts out."""
+    """A JavaScript parser backend. Pure: source text in, syntax facts out. The backends also read CommonJS
+    (`parse_commonjs(source)`, parsing/commonjs.py); a parser without it leaves CommonJS files unread."""
 
     name: str
 

@@ -67,7 +67,11 @@ class TreePackages:
             # Node resolves `exports` into a nested package's folder too (ramda's `es/package.json` holds only
             # `"type": "module"`; preact's `compat/`): its files are the package's for the public API.
             reachable = info.files + tuple(p for p, d in files.decisions.items() if d.rule == "nested-package")
-            api = package_public_api(info.path, manifest, reachable, links, default_names)
+            nested = [
+                p for p in reachable if posixpath.basename(p) == MANIFEST_NAME and posixpath.dirname(p) != info.path
+            ]
+            types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
+            api = package_public_api(info.path, manifest, reachable, links, default_names, folder_types=types)
             infos.append(
                 replace(
                     info,

@@ -55,7 +55,7 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     assert sorted(f["name"] for f in snapshot["functions"]) == ["camel", "gone", "kebab"]
 
     # A change: the next notification says what was added, removed and changed.
-    v2 = http_repo.commit({**files_v2(), "src/legacy.cjs": b"module.exports = 1\n"})
+    v2 = http_repo.commit({**files_v2(), "src/legacy.cjs": b"function load() { module.exports = 1; }\nload();\n"})
     status, accepted = pipeline.api(
         ev.http_event("POST", f"/repositories/{registered['id']}/scans", body="{}", headers=ev.bearer(app["token"]))
     )
@@ -69,7 +69,7 @@ def test_register_scan_persist_notify_then_a_change_names_what_changed(pipeline,
     assert [c["name"] for c in changes["removed"]] == ["gone"]
     assert [c["name"] for c in changes["changed"]] == ["camel"]
     # Files not read are said in the notification and the job, never silently left out.
-    assert second.json["data"]["counts"]["unread_files"] == 1 and second.json["data"]["unread"] == {".cjs": 1}
+    assert second.json["data"]["counts"]["unread_files"] == 1 and second.json["data"]["unread"] == {"commonjs": 1}
     rescan = pipeline.get(app["token"], f"/jobs/{accepted['job_id']}")
     assert rescan["result"]["counts"]["unread_files"] == 1
     assert rescan["status"] == "done" and rescan["commit_sha"] == v2

@@ -107,3 +107,32 @@ def test_a_call_with_no_literal_takes_the_function_its_callee_returns_when_shown
 
         shuffle = settled["index.js"].functions
         assert [(f.name, [p.name for p in f.parameters]) for f in shuffle] == [("default", ["array", "i0", "i1"])]
+
+
+def test_a_value_its_own_jsdoc_declares_a_function_is_one_where_the_calls_decide_nothing() -> None:
+    # ramda: `var inc = add(1)` documented `@func` (a partial application of its curried add, which the calls
+    # do not show); the same call undocumented stays unknown, and so does a `@func` in another block.
+    files = {
+        "curried.js": "import { curry } from 'elsewhere';\nexport const add = curry(function add(a, b) {});\n",
+        "inc.js": (
+            "import { add } from './curried.js';\n"
+            "/**\n * Increments.\n * @func\n * @param {Number} n\n * @return {Number}\n */\n"
+            "var inc = add(1);\nexport default inc;\n"
+            "/** @function */\nexport const twice = add(2);\n"
+            "export const dec = add(-1);\n"
+            "/** Not a tag: @functional */\nexport const neg = add(-2);\n"
+        ),
+        "cjs.js": "var add = require('./curried.js').add;\n/** @method */\nexports.half = add(0.5);\n",
+    }
+    for backend in ("tree-sitter", "esprima"):
+        parser = get_parser(backend)
+        settled = settle_built_functions({path: extract_blob(text.encode(), parser) for path, text in files.items()})
+        inc = settled["inc.js"]
+        assert [(f.name, [p.name for p in f.parameters], f.params_from_doc) for f in inc.functions] == [
+            ("inc", ["n"], True),
+            ("twice", [], False),
+        ]
+        assert inc.links is not None and inc.links.functions == {"default", "twice"}
+        assert set(inc.links.unknown) == {"dec", "neg"}
+        assert settled["curried.js"].links is not None and set(settled["curried.js"].links.unknown) == {"add"}
+        assert [f.name for f in settled["cjs.js"].functions] == ["half"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from codetracker.domain.export_graph import (
+    PROPERTY_DEFAULT,
     ExportGraph,
     ImportBinding,
     ModuleLinks,
@@ -117,3 +118,65 @@ def test_values_and_undecided_exports_keep_their_verdicts():
         (".", "default", Outcome.UNKNOWN),
         (".", "local", Outcome.NOT_FUNCTION),
     ]
+
+
+def test_a_property_of_an_import_follows_a_namespace_or_a_commonjs_default() -> None:
+    graph = _graph(
+        wrapper_mjs=ModuleLinks(
+            local_exports={"v1": "v1", "f": "f", "p": "p"},
+            imports={
+                "v1": ImportBinding("v1", "default", "./cjs.js", "v1"),
+                "f": ImportBinding("f", "*", "./esm.js", "f"),
+                "p": ImportBinding("p", "default", "./esm.js", "f"),
+            },
+        ),
+        cjs_js=ModuleLinks(functions=frozenset({"v1"}), commonjs=True),
+        esm_js=ModuleLinks(functions=frozenset({"f", "default"})),
+    )
+    assert _where(graph, "wrapper.mjs", "v1") == (Outcome.FUNCTION, "cjs.js", "v1")  # module.exports.v1
+    assert _where(graph, "wrapper.mjs", "f") == (Outcome.FUNCTION, "esm.js", "f")  # ns.f
+    assert graph.resolve("wrapper.mjs", "p").outcome is Outcome.UNKNOWN  # a property of an ES default: unknown
+
+
+def test_a_commonjs_module_that_is_one_of_several_has_what_all_of_them_agree_on() -> None:
+    graph = _graph(
+        index_js=ModuleLinks(commonjs=True, alternatives=("./prod.js", "./dev.js")),
+        prod_js=ModuleLinks(
+            functions=frozenset({"useState", "act"}), not_functions=frozenset({"version"}), commonjs=True
+        ),
+        dev_js=ModuleLinks(
+            functions=frozenset({"useState"}), not_functions=frozenset({"version", "act"}), commonjs=True
+        ),
+    )
+    assert graph.export_names("index.js") == ["act", "default", "useState", "version"]
+    assert _where(graph, "index.js", "useState") == (Outcome.FUNCTION, "dev.js", "useState")  # the fallback's record
+    assert graph.resolve("index.js", "version").outcome is Outcome.NOT_FUNCTION
+    assert graph.resolve("index.js", "act").outcome is Outcome.UNKNOWN  # a function in one only
+    assert graph.resolve("index.js", "default").outcome is Outcome.UNKNOWN
+
+
+def test_alternatives_that_require_each_other_terminate() -> None:
+    graph = _graph(
+        a_js=ModuleLinks(commonjs=True, alternatives=("./b.js", "./c.js")),
+        b_js=ModuleLinks(commonjs=True, alternatives=("./a.js", "./c.js")),
+        c_js=ModuleLinks(functions=frozenset({"f"}), commonjs=True, star_specifiers=("./d.js",)),
+        d_js=ModuleLinks(functions=frozenset({"g"}), commonjs=True),
+    )
+    assert graph.export_names("a.js") == ["default", "f", "g"]
+    assert graph.resolve("a.js", "f").outcome is Outcome.UNKNOWN  # b.js's f ends in a cycle: not shown
+
+
+def test_the_default_property_of_a_commonjs_default_is_its_exports_default() -> None:
+    graph = _graph(
+        wrapper_mjs=ModuleLinks(
+            local_exports={"v4": "v4", "whole": "whole"},
+            imports={
+                "v4": ImportBinding("v4", "default", "./v4.js", "default"),  # `const v4 = m.default`
+                "whole": ImportBinding("whole", "*", "./v4.js", "default"),  # `ns.default`: module.exports
+            },
+        ),
+        v4_js=ModuleLinks(functions=frozenset({PROPERTY_DEFAULT}), not_functions=frozenset({"default"}), commonjs=True),
+    )
+    assert _where(graph, "wrapper.mjs", "v4") == (Outcome.FUNCTION, "v4.js", PROPERTY_DEFAULT)
+    assert graph.resolve("wrapper.mjs", "whole").outcome is Outcome.NOT_FUNCTION
+    assert graph.export_names("v4.js") == ["default"]  # the property is no export Node gives

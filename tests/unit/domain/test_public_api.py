@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
 from codetracker.domain.model import PackageEntryPoint, ProblemKind, PublicFunction, UnknownExport
-from codetracker.domain.public_api import package_public_api
+import pytest
+
+from codetracker.domain.public_api import node_reads_as, package_public_api
 
 MANIFEST = {"name": "lib", "exports": {".": "./src/index.js", "./extra": "./dist/extra.js"}}
 FILES = ("lib/package.json", "lib/src/index.js", "lib/src/bisect.js", "lib/src/shuffle.js", "lib/src/cycle.js")
@@ -62,3 +64,36 @@ def test_a_self_reference_by_the_package_name_resolves_through_its_exports() -> 
     compat = sorted((f.export_name, f.file_path, f.name) for f in api.public_functions if f.subpath == "./compat")
     assert compat == [("createElement", "src/index.js", "h"), ("useState", "hooks/index.js", "useState")]
     assert [u.export_name for u in api.unknown_exports if u.subpath == "./compat"] == ["other"]
+
+
+@pytest.mark.parametrize(
+    ("path", "commonjs", "package_type", "loads"),
+    [
+        ("a.cjs", True, "module", True),  # .cjs is CommonJS whatever the type
+        ("a.cjs", False, "", False),  # `export` in a .cjs file: a syntax error for Node
+        ("a.mjs", False, "commonjs", True),
+        ("a.mjs", True, "", False),  # `module` is not defined in an ES module
+        ("a.js", True, "module", False),  # "type": "module": .js is an ES module
+        ("a.js", False, "module", True),
+        ("a.js", False, "commonjs", False),  # "type": "commonjs": `export` is a SyntaxError (checked on Node 20.20)
+        ("a.js", True, "commonjs", True),
+        ("a.js", True, "", True),  # no type: CommonJS, or an ES module by its syntax (Node's detection)
+        ("a.js", False, "", True),
+    ],
+)
+def test_node_loads_a_file_in_the_form_it_was_read_in(
+    path: str, commonjs: bool, package_type: str, loads: bool
+) -> None:
+    assert node_reads_as(path, commonjs, package_type) is loads
+
+
+def test_a_commonjs_file_under_a_nested_module_type_exports_nothing() -> None:
+    manifest = {"name": "r", "exports": {"./a": "./a.js", "./es/b": "./es/b.js"}}
+    links = {
+        "a.js": ModuleLinks(functions=frozenset({"default"}), commonjs=True),
+        "es/b.js": ModuleLinks(functions=frozenset({"default"}), commonjs=True),
+    }
+    api = package_public_api(
+        "", manifest, ("package.json", "a.js", "es/package.json", "es/b.js"), links, {}, folder_types={"es": "module"}
+    )
+    assert [(f.subpath, f.file_path) for f in api.public_functions] == [("./a", "a.js")]

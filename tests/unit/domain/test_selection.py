@@ -105,7 +105,7 @@ def test_defaults_always_apply_even_when_negated():
         ("a.mjs", True),
         ("lib/a.js", True),
         ("UPPER.JS", True),
-        ("a.cjs", False),
+        ("a.cjs", True),  # CommonJS, read as Node's `import` sees it
         ("types.d.ts", False),
         ("a.ts", True),
         ("a.mts", True),
@@ -214,21 +214,22 @@ def test_unread_sources_counts_js_family_files_that_are_not_read():
         _file("types.d.ts"),
         _file("c.tsx"),
         _file("f.jsx"),
-        _file("h.cjs"),
-        _file("i.CJS"),
+        _file("h.vue"),
+        _file("i.VUE"),
         _file("App.vue"),
+        _file("read.cjs"),  # read (CommonJS): never counted by its suffix
         _file("W.svelte"),
         _file("old.coffee"),
         _file("ok.js"),
         _file("README.md"),
-        _file("dist/big.cjs"),
-        _file("node_modules/p/i.cjs"),
-        _file("link.cjs", kind=EntryKind.SYMLINK),
+        _file("dist/big.vue"),
+        _file("node_modules/p/i.vue"),
+        _file("link.vue", kind=EntryKind.SYMLINK),
     ]
     counts = sorted_unread(unread_sources(entries, IgnoreRules("dist/\n")))
-    assert counts == {".cjs": 2, ".coffee": 1, ".svelte": 1, ".vue": 1}
-    assert list(counts)[0] == ".cjs"  # most frequent first, then by key
-    assert unread_sources(entries)[".cjs"] == 4  # without rules: the ignored and default-excluded ones too
+    assert counts == {".vue": 3, ".coffee": 1, ".svelte": 1}
+    assert list(counts)[0] == ".vue"  # most frequent first, then by key
+    assert unread_sources(entries)[".vue"] == 5  # without rules: the ignored and default-excluded ones too
     assert unread_sources([_file("a.js"), _file("b.ts")]) == {}
 
 

@@ -13,7 +13,15 @@ KILL_MARKER = "/* KILL THIS WORKER */"
 RAISE_MARKER = "/* RAISE IN THE PARSER */"
 
 
-class KillerParser:
+class TreeSitterCommonJs:
+    """CommonJS files are read as tree-sitter reads them, for every parser here (their ES module reading is
+    what the tests vary)."""
+
+    def parse_commonjs(self, source: str):
+        return get_parser("tree-sitter").parse_commonjs(source)
+
+
+class KillerParser(TreeSitterCommonJs):
     """tree-sitter, except that a source containing KILL_MARKER kills the process parsing it with
     SIGKILL (as the OOM killer would) - unless that process is `spare_pid` (the test itself), where each
     parse takes `spare_delay` seconds more: the test process parses only the first few files, while its
@@ -33,7 +41,7 @@ class KillerParser:
         return get_parser("tree-sitter").parse(source)
 
 
-class RaisingParser:
+class RaisingParser(TreeSitterCommonJs):
     """tree-sitter, except that a source containing RAISE_MARKER raises an unexpected error."""
 
     name = "raising"
@@ -44,7 +52,7 @@ class RaisingParser:
         return get_parser("tree-sitter").parse(source)
 
 
-class SlowParser:
+class SlowParser(TreeSitterCommonJs):
     """tree-sitter after a pause: keeps workers busy long enough to interrupt a scan."""
 
     name = "slow"
@@ -57,7 +65,7 @@ class SlowParser:
         return get_parser("tree-sitter").parse(source)
 
 
-class SlowInWorkersParser:
+class SlowInWorkersParser(TreeSitterCommonJs):
     """tree-sitter, after a pause of `seconds` in every process but `spare_pid` (the test), where each parse
     takes `spare_seconds`: the test process parses files itself while its workers start, and must not get
     through the whole corpus before they are up, however slowly they start under load. With `marks` (a
@@ -88,14 +96,14 @@ def marked(marks: str, what: str) -> set[str]:
     return {name[len(prefix) :] for name in os.listdir(marks) if name.startswith(prefix)}
 
 
-class UnpicklableParser:
+class UnpicklableParser(TreeSitterCommonJs):
     name = "local"
 
     def __init__(self) -> None:
         self.parse = lambda source: get_parser("tree-sitter").parse(source)
 
 
-class SemaphoreFreeParser:
+class SemaphoreFreeParser(TreeSitterCommonJs):
     """tree-sitter, after checking that this process cannot use POSIX semaphores (the Lambda test)."""
 
     name = "semaphore-free"
@@ -108,7 +116,7 @@ class SemaphoreFreeParser:
         raise LookupError(f"process {os.getpid()} can use semaphores: the test set-up did not reach it")
 
 
-class ParserOnlyHere:
+class ParserOnlyHere(TreeSitterCommonJs):
     """A parser whose unpickling fails anywhere but in the process that made it: workers cannot build it."""
 
     name = "only-here"

@@ -207,3 +207,38 @@ def test_built_links_survive_the_blob_cache() -> None:
         extraction = extract_blob(source.encode(), get_parser("esprima"))
         assert extraction.links is not None
         assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+def test_commonjs_links_survive_the_blob_cache() -> None:
+    source = 'var f = require("./f");\nexports.g = function g(a) {};\nmodule.exports.h = f;\n'
+    extraction = extract_blob(source.encode(), get_parser("auto"))
+    assert extraction.links is not None and extraction.links.commonjs and extraction.unread_reason is None
+    assert [f.name for f in extraction.functions] == ["g"]
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    either = b"if (p) module.exports = require('./p.js');\nelse module.exports = require('./d.js');\n"
+    extraction = extract_blob(either, get_parser("auto"))
+    assert extraction.links is not None and extraction.links.alternatives == ("./p.js", "./d.js")
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+
+
+def test_a_property_of_an_import_is_a_member_binding(backend: ModuleParser) -> None:
+    # ES module wrappers of a CommonJS build (uuid, commander): `export const v1 = uuid.v1`, `export const {…} = m`.
+    source = """import uuid from "./dist/index.js";
+import * as ns from "./n.js";
+export const v1 = uuid.v1;
+export const { createCommand, program: main } = uuid;
+export const f = ns.f;
+const local = { g() {} };
+export const g = local.g;
+"""
+    links = backend.parse(source).links
+    assert links is not None
+    assert links.imports["v1"] == ImportBinding("v1", "default", "./dist/index.js", "v1")
+    assert links.imports["main"] == ImportBinding("main", "default", "./dist/index.js", "program")
+    assert links.imports["f"] == ImportBinding("f", "*", "./n.js", "f")
+    assert links.local_exports == {"v1": "v1", "createCommand": "createCommand", "main": "main", "f": "f"}
+    assert links.built["g"].value == ("get", ("ref", "local"), "g")  # a local object's: evaluated
+    extraction = extract_blob(source.encode(), backend)
+    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    settled = settle_built_functions({"m.js": extraction})["m.js"]
+    assert [f.name for f in settled.functions] == ["g"]  # the object literal's method
