@@ -10,6 +10,7 @@ Files npm always includes (`main`, `bin`, …) or that `files` names stay in wha
 
 from __future__ import annotations
 
+import bisect
 import functools
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
@@ -57,7 +58,10 @@ def ignore_file_paths(entries: Sequence[TreeEntry], rules: IgnoreRules) -> list[
     return [
         e.path
         for e in entries
-        if e.kind is EntryKind.FILE and posixpath.basename(e.path) in IGNORE_FILE_NAMES and not rules.is_ignored(e.path)
+        if e.path.endswith("ignore")  # the cheap test first: every entry of the tree passes here
+        and e.kind is EntryKind.FILE
+        and posixpath.basename(e.path) in IGNORE_FILE_NAMES
+        and not rules.is_ignored(e.path)
     ]
 
 
@@ -66,7 +70,8 @@ def manifest_paths(entries: Sequence[TreeEntry], rules: IgnoreRules) -> list[str
     return [
         e.path
         for e in entries
-        if e.kind is EntryKind.FILE
+        if e.path.endswith(MANIFEST_NAME)  # the cheap test first
+        and e.kind is EntryKind.FILE
         and posixpath.basename(e.path) == MANIFEST_NAME
         and "node_modules" not in e.path.split("/")
         and not rules.is_ignored(e.path)
@@ -153,13 +158,18 @@ def package_files(
     workspace tree npm applies the ignore files of the folders above a workspace to it (`workspaces=True`);
     pnpm's workspaces are unknown to npm, which packs such a package as a folder of its own."""
     layout = tuple((p.path, p.name) for p in packages)
+    files = sorted((e.path, e.kind) for e in entries)
+    paths = [path for path, _ in files]
     out = []
     for package in packages:
-        prefix = package.path + "/" if package.path else ""
+        start, end = 0, len(files)
+        if package.path:  # the files below the folder: one slice of the sorted paths
+            start = bisect.bisect_left(paths, package.path + "/")
+            end = bisect.bisect_left(paths, package.path + "0", lo=start)  # "0" sorts right after "/"
         inputs = _PackageInputs(
             package,
             layout,
-            tuple((e.path, e.kind) for e in entries if e.path.startswith(prefix)),
+            tuple(files[start:end]),
             tuple(sorted((p, text) for p, text in ignore_texts.items() if _npm_reads(package.path, p, workspaces))),
             workspaces,
             rules.source,

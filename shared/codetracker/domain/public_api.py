@@ -7,6 +7,7 @@ file cannot decide (a call, a name from another package) is recorded with its re
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,10 +57,11 @@ def package_public_api(
         for e in resolved.entry_points
     )
     types = {package_path: str(manifest.get("type", "")), **(folder_types or {})}
+    type_at = functools.cache(lambda folder: _type_at(folder, types))  # files share few folders
     modules = {
         path[len(prefix) :]: x
         for path, x in links.items()
-        if path.startswith(prefix) and node_reads_as(path, x.commonjs, _type_at(path, types))
+        if path.startswith(prefix) and node_reads_as(path, x.commonjs, type_at(posixpath.dirname(path)))
     }
     entries = [(e.subpath, e.file_path) for e in resolved.entry_points if e.file_path in modules]
     name = manifest.get("name")
@@ -80,9 +82,8 @@ def package_public_api(
     return PublicApi(entry_points, tuple(functions), tuple(unknown), tuple(problems))
 
 
-def _type_at(path: str, types: Mapping[str, str]) -> str:
-    """The `type` of the package.json nearest to `path` among `types` (folder → type)."""
-    folder = posixpath.dirname(path)
+def _type_at(folder: str, types: Mapping[str, str]) -> str:
+    """The `type` of the package.json nearest to the files of `folder` among `types` (folder → type)."""
     while folder not in types and folder:
         folder = posixpath.dirname(folder)
     return types.get(folder, "")

@@ -22,6 +22,7 @@ from codetracker.domain.selection import (
     IgnoreRules,
     Selection,
     SelectionOptions,
+    narrow_selection,
     select_modules,
     slugify,
     sorted_unread,
@@ -98,7 +99,7 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
         if packages is not None:
             published = {path for files in packages.selected for path in files.published}
             read_entries = [e for e in entries if e.path in published]
-            selection = select_modules(read_entries, rules, options)
+            selection = narrow_selection(selection, published, rules)
             selection = replace(selection, skipped=selection.skipped + packages.problems)
     # Declaration files describing a JavaScript module are read (and cached) like modules, for its types.
     javascript = [e.path for e in selection.candidates if source_dialect(e.path) == JAVASCRIPT]

@@ -3,6 +3,7 @@ the domain's rules (domain/packages.py, domain/packlist.py, domain/package_files
 
 from __future__ import annotations
 
+import bisect
 import json
 import posixpath
 from typing import Any
@@ -56,6 +57,7 @@ class TreePackages:
     ) -> tuple[tuple[PackageInfo, ...], tuple[ScanProblem, ...]]:
         """info() with each package's public API (entry points, public functions), and its problems."""
         links = {path: x.links for path, x in extracted.items() if x.links is not None}
+        linked = sorted(links)  # each package reads the links of its folder: a slice, not every file's
         default_names = {
             path: f.name for path, x in extracted.items() for f in x.functions if f.export_type == "default"
         }
@@ -71,7 +73,10 @@ class TreePackages:
                 p for p in reachable if posixpath.basename(p) == MANIFEST_NAME and posixpath.dirname(p) != info.path
             ]
             types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
-            api = package_public_api(info.path, manifest, reachable, links, default_names, folder_types=types)
+            inside = _under(linked, info.path)
+            api = package_public_api(
+                info.path, manifest, reachable, {p: links[p] for p in inside}, default_names, folder_types=types
+            )
             infos.append(
                 replace(
                     info,
@@ -82,6 +87,15 @@ class TreePackages:
             )
             problems.extend(api.problems)
         return tuple(infos), tuple(problems)
+
+
+def _under(paths: Sequence[str], folder: str) -> Sequence[str]:
+    """The paths (sorted) below `folder` ("" for the root: all of them)."""
+    if not folder:
+        return paths
+    prefix = folder + "/"
+    start = bisect.bisect_left(paths, prefix)
+    return paths[start : bisect.bisect_left(paths, folder + "0", lo=start)]  # "0" sorts right after "/"
 
 
 def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
