@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from codetracker.domain.call_values import Built
 from codetracker.domain.export_graph import PROPERTY_DEFAULT
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
+
+if TYPE_CHECKING:
+    from codetracker.parsing.function_rules import FunctionRules
 
 FunctionNode = TypeVar("FunctionNode")
 
@@ -91,6 +94,14 @@ class OtherValue:
 
 
 CommonJsValue = Required | LocalName | LocalMember | FunctionValue[Any] | ObjectValue | OtherValue
+
+
+def built_or_other(rules: FunctionRules, node: Any) -> CommonJsValue:
+    """A value no plainer reading takes: a function built by calls (FunctionRules.built_value), else an
+    other value, with why it may still be a function (FunctionRules.undecided_value)."""
+    unknown = rules.undecided_value(node)
+    built = rules.built_reason(node, unknown)
+    return FunctionValue(built[0], None, built[1]) if built is not None else OtherValue(unknown)
 
 
 @dataclass(slots=True)

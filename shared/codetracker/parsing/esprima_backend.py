@@ -14,17 +14,16 @@ import gc
 import re
 from typing import Any
 
-from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
+from codetracker.domain.call_values import Expr
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.esprima_values import EsprimaValues
+from codetracker.parsing.function_rules import FunctionRules
 from codetracker.parsing.exports import (
-    CALL_RESULT,
     DEFAULT,
     NAMED,
     Declarator,
     ExportCollector,
     FunctionShape,
-    with_value,
 )
 from codetracker.parsing.source_text import (
     identifier_name,
@@ -119,7 +118,7 @@ def _walk(source: str, program: Any) -> ModuleSyntax:
         del walk.collector  # break the walk ↔ collector cycle: the tree is freed now, not at the next GC
 
 
-class _Walk:
+class _Walk(FunctionRules):
     """One parsed file: its top-level statements, reported to an ExportCollector."""
 
     __slots__ = ("source", "collector", "values")
@@ -263,7 +262,7 @@ class _Walk:
                 self.bind(value.id, None, statement)
             collector.export_name(DEFAULT, node.range[0])
         else:
-            function, built = self.built_of(value, self.values.value(value), self.undecided_value(value))
+            function, built = self.built_of(value, self.undecided_value(value))
             if built is not None:
                 collector.export_function(DEFAULT, None, DEFAULT, function, node.range[0], statement, built=built)
             else:
@@ -303,32 +302,20 @@ class _Walk:
             expr = self.values.value(value) if value is not None else ("falsy",)
             # a property of an import (member_binding) is followed as one, not evaluated
             if value is not None and function is None and alias is None and not collector.is_import(name):
-                function, built = self.built_of(value, expr, unknown)
-            self.bind(
-                target,
+                function, built = self.built_of(value, unknown, expr)
+            collector.bind_declarator(
+                name,
                 function,
                 statement,
                 lexical=lexical,
+                offset=target.range[0],
                 declarator=place,
                 alias=alias,
                 undecided=unknown,
                 built=built,
                 value=expr,
+                export_offset=export_offset,
             )
-            if export_offset is not None:
-                if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement, place, built)
-                elif alias is not None:
-                    collector.export_alias(name, alias, export_offset, statement, place)
-                else:
-                    collector.export_name(name, target.range[0], unknown=unknown)
-
-    def built_of(self, value: Any, expr: Expr, unknown: str | None) -> tuple[Any, Built | None]:
-        """(function node, Built) of a value that may be a function built by calls, or (None, None)
-        (the tree-sitter backend's rule, the same: see its built_of)."""
-        return with_value(
-            self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
-        )
 
     def member_bindings(self, pattern: Any, value: Any) -> None:
         """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
@@ -343,121 +330,56 @@ class _Walk:
         """What a `require(…)` value imports (parsing/esprima_commonjs.py); an ES module requires nothing."""
         return None
 
-    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
-        """A value that is a function when the callees around it return functions: (function node, Built)
-        or None (the tree-sitter backend's rule, the same: see its built_value)."""
-        kind = value.type
-        if kind in _LITERALS:
-            return value, Built((), reason)
-        if kind == "CallExpression":
-            if value.callee.type != "Identifier":
-                return None
-            literal = self.innermost_literal(value.arguments)
-            if literal is not None:
-                return literal, Built((self.name(value.callee),), reason)
-            simple = tuple(
-                UNKNOWN_VALUE if a.type == "SpreadElement" else simple_value(self.text(a)) for a in value.arguments
-            )
-            return CALL_RESULT, Built((self.name(value.callee),), reason, simple)
-        if kind == "LogicalExpression":
-            if value.operator not in ("||", "??") or value.left.type != "MemberExpression":
-                return None
-            right = self.built_value(value.right, reason)
-            return right if right is not None and not right[1].callees else None
-        if kind == "ConditionalExpression":
-            consequent, alternate = (
-                self.built_value(value.consequent, reason),
-                self.built_value(value.alternate, reason),
-            )
-            if consequent is None or alternate is None or CALL_RESULT in (consequent[0], alternate[0]):
-                return None
-            callees = tuple(sorted(set(consequent[1].callees) | set(alternate[1].callees)))
-            return consequent[0], Built(callees, reason)
-        return None
+    # --- the node views of FunctionRules (parsing/function_rules.py) -----------------------------------
 
-    def innermost_literal(self, arguments: list[Any]) -> Any:
-        for argument in arguments:
-            if argument.type in _LITERALS:
-                return argument
-            if argument.type == "CallExpression":
-                inner = self.innermost_literal(argument.arguments)
-                if inner is not None:
-                    return inner
-        return None
+    def is_function_literal(self, node: Any) -> bool:
+        return node.type in _LITERALS
 
-    def factory_callees(self, function: Any) -> Factory | None:
-        """None unless every return of the function is shown to be a function, or its one return is
-        guarded (the tree-sitter backend's rule, the same: see its factory_callees)."""
+    def identifier(self, node: Any) -> str | None:
+        return self.name(node) if node.type == "Identifier" else None
+
+    def call_parts(self, node: Any) -> tuple[Any, list[Any] | None] | None:
+        return (node.callee, list(node.arguments)) if node.type == "CallExpression" else None
+
+    def fallback_right(self, node: Any) -> Any:
+        if node.type != "LogicalExpression" or node.operator not in ("||", "??"):
+            return None
+        return node.right if node.left.type == "MemberExpression" else None
+
+    def conditional_parts(self, node: Any) -> tuple[Any, Any, Any] | None:
+        return (node.test, node.consequent, node.alternate) if node.type == "ConditionalExpression" else None
+
+    def is_spread(self, node: Any) -> bool:
+        return bool(node.type == "SpreadElement")
+
+    def factory_body(self, function: Any) -> tuple[list[Any], set[str]] | None:
         body = function.body
-        shape = self.describe(function)
-        if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
-            return None
-        parameters = {name for name, _ in shape.bound_names}
-        returns: list[Any] = []
-        inner: set[str] = set()
         if body.type != "BlockStatement":  # an arrow's expression body
-            returns.append(body)
-        else:
-            inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
-            pending = list(body.body)
-            while pending:
-                node = pending.pop()
-                kind = node.type
-                if kind == "ReturnStatement":
-                    if node.argument is None:
-                        return None
-                    returns.append(node.argument)
-                elif kind == "BlockStatement":
-                    pending.extend(node.body)
-                elif kind == "IfStatement":
-                    pending.extend(n for n in (node.consequent, node.alternate) if n is not None)
-                elif kind == "SwitchStatement":
-                    pending.extend(s for case in node.cases for s in case.consequent)
-                elif kind == "TryStatement":
-                    handler = node.handler.body if node.handler is not None else None
-                    pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
-                elif kind in _LOOPS or kind == "LabeledStatement":
-                    pending.append(node.body)
-            if not returns or not self.terminates(body):
-                return None
-        callees: list[str] = []
-        for value in returns:
-            found = self.returned_function(value, inner, parameters)
-            if found is None:
-                return self.guarded(returns, shape.params)
-            callees.extend(found)
-        only = returns[0]
-        params = self.describe(only).params if len(returns) == 1 and only.type in _LITERALS else None
-        return Factory(tuple(sorted(set(callees))), params)
-
-    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
-        value = returns[0] if len(returns) == 1 else None
-        if value is None or value.type != "ConditionalExpression":
+            return [body], set()
+        returns: list[Any] = []
+        inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
+        pending = list(body.body)
+        while pending:
+            node = pending.pop()
+            kind = node.type
+            if kind == "ReturnStatement":
+                if node.argument is None:
+                    return None
+                returns.append(node.argument)
+            elif kind == "BlockStatement":
+                pending.extend(node.body)
+            elif kind == "IfStatement":
+                pending.extend(n for n in (node.consequent, node.alternate) if n is not None)
+            elif kind == "SwitchStatement":
+                pending.extend(s for case in node.cases for s in case.consequent)
+            elif kind == "TryStatement":
+                handler = node.handler.body if node.handler is not None else None
+                pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
+            elif kind in _LOOPS or kind == "LabeledStatement":
+                pending.append(node.body)
+        if not returns or not self.terminates(body):
             return None
-        literal = next((n for n in (value.consequent, value.alternate) if n.type in _LITERALS), None)
-        if literal is None:
-            return None
-        guard = guard_of(self.text(value.test), parameters, literal is value.consequent)
-        return Factory((), self.describe(literal).params, guard) if guard is not None else None
-
-    def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
-        kind = value.type
-        if kind in _LITERALS:
-            return ()
-        if kind == "Identifier":
-            return () if self.name(value) in inner else None
-        if kind == "CallExpression":
-            callee = value.callee
-            if callee.type != "Identifier" or self.name(callee) in parameters or self.name(callee) in inner:
-                return None
-            return (self.name(callee),)
-        if kind == "ConditionalExpression":
-            consequent = self.returned_function(value.consequent, inner, parameters)
-            alternate = self.returned_function(value.alternate, inner, parameters)
-            if consequent is None or alternate is None:
-                return None
-            return consequent + alternate
-        return None
+        return returns, inner
 
     def terminates(self, node: Any) -> bool:
         kind = node.type
@@ -475,13 +397,6 @@ class _Walk:
                 not case.consequent or self.terminates(case.consequent[-1]) for case in cases
             )
         return False
-
-    def undecided_value(self, value: Any) -> str | None:
-        """Why an exported value that is no function literal may still be a function we cannot decide
-        (the value of a call), or None (the tree-sitter backend's rule, the same)."""
-        if value.type == "CallExpression":
-            return f"the value of a call: {_snippet(self.text(value.callee))}(…)"
-        return None
 
     def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
         """The names a binding pattern binds, with their character offsets."""
@@ -555,12 +470,6 @@ _ASSIGNING_STATEMENTS = frozenset(
         "DoWhileStatement",
     }
 )
-
-
-def _snippet(text: str) -> str:
-    """Code quoted in a reason: one line, short."""
-    text = " ".join(text.split())
-    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _has_import_meta(program: Any) -> bool:

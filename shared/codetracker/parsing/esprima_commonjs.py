@@ -17,9 +17,10 @@ from codetracker.parsing.commonjs import (
     ObjectValue,
     OtherValue,
     Required,
+    built_or_other,
     property_name,
 )
-from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _LITERALS, _snippet, _Walk
+from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _LITERALS, _Walk
 
 
 class CommonJsWalk(_Walk):
@@ -197,11 +198,7 @@ class CommonJsWalk(_Walk):
             return FunctionValue(node, self.name(function_id) if function_id is not None else None)
         if kind == "ObjectExpression":
             return ObjectValue(tuple(self.member(m) for m in node.properties))
-        unknown = self.undecided_value(node)
-        built = self.built_value(node, unknown or f"the value of {_snippet(self.text(node))}")
-        if built is not None:
-            return FunctionValue(built[0], None, built[1])
-        return OtherValue(unknown)
+        return built_or_other(self, node)
 
     def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
         if node.type == "Property" and not node.computed and node.kind == "init" and not node.method:

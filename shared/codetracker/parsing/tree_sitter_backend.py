@@ -24,18 +24,17 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
+from codetracker.domain.call_values import Factory
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
+from codetracker.parsing.function_rules import FunctionRules
 from codetracker.parsing.tree_sitter_values import TreeSitterValues
 from codetracker.parsing.exports import (
-    CALL_RESULT,
     DEFAULT,
     NAMED,
     Declarator,
     ExportCollector,
     FunctionShape,
-    with_value,
 )
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
@@ -84,25 +83,14 @@ _VAR_SCOPES = frozenset(
 )
 _KEYWORDS_READ_AS_NAMES = frozenset({"export", "import", "let"})
 # Statements a `return` of the function itself may sit in (nested functions and expressions are not walked).
-_STATEMENT_CONTAINERS = frozenset(
-    {
-        "statement_block",
-        "if_statement",
-        "else_clause",
-        "switch_statement",
-        "switch_body",
-        "switch_case",
-        "switch_default",
-        "try_statement",
-        "catch_clause",
-        "finally_clause",
-        "for_statement",
-        "for_in_statement",
-        "while_statement",
-        "do_statement",
-        "labeled_statement",
-    }
-)
+_STATEMENT_CONTAINERS = _ASSIGNING_STATEMENTS | {
+    "else_clause",
+    "switch_body",
+    "switch_case",
+    "switch_default",
+    "catch_clause",
+    "finally_clause",
+}
 
 
 class TreeSitterParser:
@@ -219,7 +207,7 @@ class TreeSitterParser:
         return False
 
 
-class _TreeWalk:
+class _TreeWalk(FunctionRules):
     """One file: the top-level statements of its tree, reported to an ExportCollector."""
 
     __slots__ = ("source", "backend", "pos", "collector", "root", "values")
@@ -530,7 +518,7 @@ class _TreeWalk:
                 else:
                     unknown = self.undecided_value(function)
                     function, built = self.built_of(function, unknown, expr)
-            collector.bind(
+            collector.bind_declarator(
                 name,
                 function,
                 statement,
@@ -541,14 +529,8 @@ class _TreeWalk:
                 undecided=unknown,
                 built=built,
                 value=expr,
+                export_offset=export_offset,
             )
-            if export_offset is not None:
-                if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement, place, built)
-                elif alias is not None:
-                    collector.export_alias(name, alias, export_offset, statement, place)
-                else:
-                    collector.export_name(name, pos(target.start_byte), unknown=unknown)
 
     def member_bindings(self, pattern: Any, value: Any) -> None:
         """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
@@ -567,156 +549,77 @@ class _TreeWalk:
         """What a `require(…)` value imports (parsing/tree_sitter_commonjs.py); an ES module requires nothing."""
         return None
 
-    def undecided_value(self, value: Any) -> str | None:
-        """Why an exported value that is no function literal may still be a function we cannot decide
-        (the value of a call), or None: a value that is none (objects, literals, classes…)."""
-        if value.type == "call_expression":
-            callee = _unparenthesized(value.child_by_field_name("function"))  # as esprima's ranges leave it
-            return f"the value of a call: {_snippet(self.text(callee))}(…)"
-        return None
+    # --- the node views of FunctionRules (parsing/function_rules.py) -----------------------------------
 
-    def built_of(self, value: Any, unknown: str | None, expr: Expr | None = None) -> tuple[Any, Built | None]:
-        """(function node, Built) of a value that may be a function built by calls: the callees' rule
-        (built_value), with the whole value beside for the evaluation across files; a call, property read,
-        conditional or `||` that rule does not take is that value alone (CALL_RESULT). Else (None, None)."""
-        expr = expr if expr is not None else self.values.value(value)
-        return with_value(
-            self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
-        )
+    def unwrapped(self, node: Any) -> Any:
+        return _unparenthesized(node)
 
-    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
-        """A value that is a function when the callees (local names) around it return functions:
-        `f(…function literal…)` (the innermost literal: `_curry1(_dispatchable([], x, function any(a) {}))`),
-        `f(arguments)` with none (CALL_RESULT: the function f returns, `convertToFP(fn, 2)`),
-        `o.f || function () {}` / `o.f ?? …` (a feature test: `Array.isArray || function …`), `c ? f : g` with
-        both sides such literals. (function node, Built) or None. The esprima backend's rule, the same."""
-        value = _unparenthesized(value)
-        kind = value.type
-        if kind in _FUNCTION_VALUES:
-            return value, Built((), reason)
-        if kind == "call_expression":
-            callee = _unparenthesized(value.child_by_field_name("function"))
-            if callee.type != "identifier":
-                return None
-            arguments = value.child_by_field_name("arguments")
-            nodes = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
-            literal = self.innermost_literal(nodes)
-            if literal is not None:
-                return literal, Built((self.name(callee),), reason)
-            if arguments is None or arguments.type != "arguments":  # a tagged template
-                return None
-            simple = tuple(UNKNOWN_VALUE if a.type == "spread_element" else simple_value(self.text(a)) for a in nodes)
-            return CALL_RESULT, Built((self.name(callee),), reason, simple)
-        if kind == "binary_expression":
-            operator = value.child_by_field_name("operator")
-            left = _unparenthesized(value.child_by_field_name("left"))
-            if operator is None or operator.type not in ("||", "??"):
-                return None
-            if left.type != "member_expression":  # `ok || function…` may be `true`; a feature test is not
-                return None
-            right = self.built_value(value.child_by_field_name("right"), reason)
-            return right if right is not None and not right[1].callees else None
-        if kind == "ternary_expression":
-            consequence = self.built_value(value.child_by_field_name("consequence"), reason)
-            alternative = self.built_value(value.child_by_field_name("alternative"), reason)
-            if consequence is None or alternative is None or CALL_RESULT in (consequence[0], alternative[0]):
-                return None
-            callees = tuple(sorted(set(consequence[1].callees) | set(alternative[1].callees)))
-            return consequence[0], Built(callees, reason)
-        return None
+    def is_function_literal(self, node: Any) -> bool:
+        return node.type in _FUNCTION_VALUES
 
-    def innermost_literal(self, arguments: list[Any]) -> Any:
-        """The first function literal among a call's arguments, looking into the arguments that are calls."""
-        for argument in arguments:
-            argument = _unparenthesized(argument)
-            if argument.type in _FUNCTION_VALUES:
-                return argument
-            if argument.type == "call_expression":
-                inner = argument.child_by_field_name("arguments")
-                found = self.innermost_literal(inner.named_children if inner is not None else [])
-                if found is not None:
-                    return found
-        return None
+    def identifier(self, node: Any) -> str | None:
+        return self.name(node) if node.type == "identifier" else None
+
+    def call_parts(self, node: Any) -> tuple[Any, list[Any] | None] | None:
+        if node.type != "call_expression":
+            return None
+        callee = _unparenthesized(node.child_by_field_name("function"))  # as esprima's ranges leave it
+        arguments = node.child_by_field_name("arguments")
+        if arguments is None or arguments.type != "arguments":  # a tagged template
+            return callee, None
+        return callee, [a for a in arguments.named_children if a.type != "comment"]
+
+    def fallback_right(self, node: Any) -> Any:
+        if node.type != "binary_expression":
+            return None
+        operator = node.child_by_field_name("operator")
+        if operator is None or operator.type not in ("||", "??"):
+            return None
+        # `ok || function…` may be `true`; a feature test is not
+        left = _unparenthesized(node.child_by_field_name("left"))
+        return node.child_by_field_name("right") if left.type == "member_expression" else None
+
+    def conditional_parts(self, node: Any) -> tuple[Any, Any, Any] | None:
+        if node.type != "ternary_expression":
+            return None
+        consequence = _unparenthesized(node.child_by_field_name("consequence"))
+        alternative = _unparenthesized(node.child_by_field_name("alternative"))
+        return node.child_by_field_name("condition"), consequence, alternative
+
+    def is_spread(self, node: Any) -> bool:
+        return bool(node.type == "spread_element")
 
     def factory_callees(self, function: Any) -> Factory | None:
-        """None unless every return of the function is shown to be a function (a literal, a function
-        declared in its body, or the value of a call: whose callee is then listed, to be shown the same)
-        and it cannot end without a return or a throw; or unless its one return is `test ? literal : other`
-        with a test over its parameters (a Guard). Walks statements only, never expressions."""
         if function.type not in _FUNCTION_VALUES and function.type not in _FUNCTION_DECLARATIONS:
             return None
+        return super().factory_callees(function)
+
+    def factory_body(self, function: Any) -> tuple[list[Any], set[str]] | None:
         body = function.child_by_field_name("body")
         if body is None:
             return None
-        shape = self.call_shape(function)
-        if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
-            return None
-        parameters = {name for name, _ in shape.bound_names}
+        if body.type != "statement_block":  # an arrow's expression body
+            return [body], set()
         returns: list[Any] = []
         inner: set[str] = set()
-        if body.type != "statement_block":  # an arrow's expression body
-            returns.append(body)
-        else:
-            pending = list(body.named_children)
-            while pending:
-                node = pending.pop()
-                kind = node.type
-                if kind == "return_statement":
-                    value = next((c for c in node.named_children if c.type != "comment"), None)
-                    if value is None:
-                        return None
-                    returns.append(value)
-                elif kind in _FUNCTION_DECLARATIONS and node.parent == body:
-                    name = node.child_by_field_name("name")
-                    if name is not None:
-                        inner.add(self.name(name))
-                elif kind in _STATEMENT_CONTAINERS:
-                    pending.extend(node.named_children)
-            if not returns or not self.terminates(body):
-                return None
-        callees: list[str] = []
-        for value in returns:
-            found = self.returned_function(value, inner, parameters)
-            if found is None:
-                return self.guarded(returns, shape.params)
-            callees.extend(found)
-        only = _unparenthesized(returns[0])
-        params = self.describe(only).params if len(returns) == 1 and only.type in _FUNCTION_VALUES else None
-        return Factory(tuple(sorted(set(callees))), params)
-
-    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
-        """`return test ? literal : other` (or `test ? other : literal`), the function's one return."""
-        value = _unparenthesized(returns[0]) if len(returns) == 1 else None
-        if value is None or value.type != "ternary_expression":
+        pending = list(body.named_children)
+        while pending:
+            node = pending.pop()
+            kind = node.type
+            if kind == "return_statement":
+                value = next((c for c in node.named_children if c.type != "comment"), None)
+                if value is None:
+                    return None
+                returns.append(value)
+            elif kind in _FUNCTION_DECLARATIONS and node.parent == body:
+                name = node.child_by_field_name("name")
+                if name is not None:
+                    inner.add(self.name(name))
+            elif kind in _STATEMENT_CONTAINERS:
+                pending.extend(node.named_children)
+        if not returns or not self.terminates(body):
             return None
-        consequence = _unparenthesized(value.child_by_field_name("consequence"))
-        alternative = _unparenthesized(value.child_by_field_name("alternative"))
-        literal = next((n for n in (consequence, alternative) if n.type in _FUNCTION_VALUES), None)
-        if literal is None:
-            return None
-        test = self.text(value.child_by_field_name("condition"))
-        guard = guard_of(test, parameters, literal is consequence)
-        return Factory((), self.describe(literal).params, guard) if guard is not None else None
-
-    def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
-        value = _unparenthesized(value)
-        kind = value.type
-        if kind in _FUNCTION_VALUES:
-            return ()
-        if kind == "identifier":
-            return () if self.name(value) in inner else None
-        if kind == "call_expression":
-            callee = _unparenthesized(value.child_by_field_name("function"))
-            if callee.type != "identifier" or self.name(callee) in parameters or self.name(callee) in inner:
-                return None
-            return (self.name(callee),)
-        if kind == "ternary_expression":
-            consequence = self.returned_function(value.child_by_field_name("consequence"), inner, parameters)
-            alternative = self.returned_function(value.child_by_field_name("alternative"), inner, parameters)
-            if consequence is None or alternative is None:
-                return None
-            return consequence + alternative
-        return None
+        return returns, inner
 
     def terminates(self, node: Any) -> bool:
         """Whether a statement always ends in a return or a throw (never falls through to its end)."""
@@ -805,14 +708,7 @@ class _TreeWalk:
     def call_shape(self, function: Any) -> FunctionShape:
         """The function's parameters (and the names they bind), async and generator: describe() without
         the walk of its body, for the factory rule, which asks of every top-level function."""
-        first = function.child(0)
-        is_async = first is not None and first.type == "async"
-        parameters = function.child_by_field_name("parameters")
-        if parameters is None:  # `x => …`
-            single = function.child_by_field_name("parameter")
-            nodes = [single] if single is not None else []
-        else:
-            nodes = [node for node in parameters.named_children if node.type != "comment"]
+        nodes = parameter_nodes(function)
         bound: list[tuple[str, int]] = []
         for node in nodes:
             # TypeScript's `a: T` (required_parameter) binds the names of its pattern
@@ -820,8 +716,8 @@ class _TreeWalk:
             if target is not None and target.type != "this":
                 bound.extend(self.pattern_names(target))
         return FunctionShape(
-            is_async=is_async,
-            is_generator=function.type in _GENERATORS or any(child.type == "*" for child in function.children[:3]),
+            is_async=is_async(function),
+            is_generator=is_generator(function),
             params=tuple(param for param in map(self.param, nodes) if param is not None),
             bound_names=tuple(bound),
         )
@@ -928,10 +824,22 @@ def _same(offset: int) -> int:
     return offset
 
 
-def _snippet(text: str) -> str:
-    """Code quoted in a reason: one line, short."""
-    text = " ".join(text.split())
-    return text if len(text) <= 40 else text[:39] + "…"
+def parameter_nodes(function: Any) -> list[Any]:
+    """The parameter nodes of a function (`x => …`: its one parameter)."""
+    parameters = function.child_by_field_name("parameters")
+    if parameters is None:
+        single = function.child_by_field_name("parameter")
+        return [single] if single is not None else []
+    return [node for node in parameters.named_children if node.type != "comment"]
+
+
+def is_async(function: Any) -> bool:
+    first = function.child(0)
+    return first is not None and bool(first.type == "async")
+
+
+def is_generator(function: Any) -> bool:
+    return function.type in _GENERATORS or any(child.type == "*" for child in function.children[:3])
 
 
 def _unparenthesized(node: Any) -> Any:

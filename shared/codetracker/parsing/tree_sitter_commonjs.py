@@ -24,6 +24,7 @@ from codetracker.parsing.commonjs import (
     ObjectValue,
     OtherValue,
     Required,
+    built_or_other,
     property_name,
 )
 from codetracker.parsing.source_text import string_literal_value
@@ -32,7 +33,6 @@ from codetracker.parsing.tree_sitter_backend import (
     _IDENTIFIERS,
     _NOT_STATEMENTS,
     TreeSitterParser,
-    _snippet,
     _TreeWalk,
     _unparenthesized,
 )
@@ -245,11 +245,7 @@ class CommonJsTreeWalk(_TreeWalk):
             return FunctionValue(node, self.name(name) if name is not None else None)
         if kind == "object":
             return ObjectValue(tuple(self.member(m) for m in node.named_children if m.type != "comment"))
-        unknown = self.undecided_value(node)
-        built = self.built_value(node, unknown or f"the value of {_snippet(self.text(node))}")
-        if built is not None:
-            return FunctionValue(built[0], None, built[1])
-        return OtherValue(unknown)
+        return built_or_other(self, node)
 
     def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
         kind = node.type

@@ -8,7 +8,7 @@ from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, ValueWalker, Walk, function_kind
+from codetracker.parsing.value_walk import BodyFacts, ValueWalker, Walk, function_kind
 
 _FUNCTIONS = frozenset(
     {
@@ -46,12 +46,7 @@ def _unparenthesized(node: Any) -> Any:
 
 
 class TreeSitterValues(ValueWalker):
-    def __init__(self, walk: Walk) -> None:
-        self.walk = walk
-
-    def value(self, node: Any, depth: int = 0) -> Expr:
-        if depth > MAX_EXPR_DEPTH:
-            return unknown_expr("nested too deep")
+    def expression(self, node: Any, depth: int) -> Expr:
         node = _unparenthesized(node)
         kind = node.type
         walk = self.walk
@@ -157,7 +152,7 @@ class TreeSitterValues(ValueWalker):
         if body is None:
             return ("fn", params, None, (), kind)
         if body.type != "statement_block":  # an arrow's expression body
-            return ("fn", params, (self.value(body, depth + 1),), (), kind)
+            return self.expression_body(params, kind, body, depth)
         return self.body(params, kind, _named(body), self.walk.terminates(body), depth)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
