@@ -17,7 +17,7 @@ from typing import Any
 from codetracker.domain.call_values import Expr
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.parsing.esprima_values import EsprimaValues
-from codetracker.parsing.function_rules import FunctionRules
+from codetracker.parsing.walk_rules import WalkRules
 from codetracker.parsing.exports import (
     DEFAULT,
     NAMED,
@@ -118,7 +118,7 @@ def _walk(source: str, program: Any) -> ModuleSyntax:
         del walk.collector  # break the walk ↔ collector cycle: the tree is freed now, not at the next GC
 
 
-class _Walk(FunctionRules):
+class _Walk(WalkRules):
     """One parsed file: its top-level statements, reported to an ExportCollector."""
 
     __slots__ = ("source", "collector", "values")
@@ -269,56 +269,17 @@ class _Walk(FunctionRules):
                 collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
-        collector = self.collector
         lexical = declaration.kind != "var"
         gap_start = declaration.range[0] + len(declaration.kind)  # after the keyword
         first = True
         for declarator in declaration.declarations:
-            target = declarator.id
             place = Declarator(gap_start, declarator.range[0], first)
             gap_start, first = declarator.range[1], False
-            if target.type != "Identifier":
-                self.member_bindings(target, declarator.init)
-                for name, offset in self.pattern_names(target):
-                    collector.bind(name, None, statement, lexical=lexical, offset=offset)
-                    if export_offset is not None:
-                        collector.export_name(name, offset)
-                continue
-            name = self.name(target)
-            value = declarator.init
-            if value is not None and value.type == "MemberExpression" and not value.computed:  # `const v1 = uuid.v1`
-                if value.object.type == "Identifier":
-                    collector.member_binding(name, self.name(value.object), self.name(value.property))
-            required = self.required(value) if value is not None else None
-            if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
-                self.bind(target, None, statement, lexical=lexical, declarator=place)
-                collector.import_binding(name, required.imported, required.specifier)
-                continue
-            function = value if value is not None and value.type in _FUNCTION_VALUES else None
-            unknown = self.undecided_value(value) if value is not None and function is None else None
-            # `const parse = marked` (parentheses leave no node in ESTree)
-            alias = self.name(value) if value is not None and value.type == "Identifier" else None
-            built = None
-            expr = self.values.value(value) if value is not None else ("falsy",)
-            # a property of an import (member_binding) is followed as one, not evaluated
-            if value is not None and function is None and alias is None and not collector.is_import(name):
-                function, built = self.built_of(value, unknown, expr)
-            collector.bind_declarator(
-                name,
-                function,
-                statement,
-                lexical=lexical,
-                offset=target.range[0],
-                declarator=place,
-                alias=alias,
-                undecided=unknown,
-                built=built,
-                value=expr,
-                export_offset=export_offset,
+            self.declarator(
+                declarator.id, declarator.init, statement, lexical=lexical, place=place, export_offset=export_offset
             )
 
     def member_bindings(self, pattern: Any, value: Any) -> None:
-        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
         if value is None or value.type != "Identifier" or pattern.type != "ObjectPattern":
             return
         for part in pattern.properties:
@@ -326,11 +287,21 @@ class _Walk(FunctionRules):
                 if part.value.type == "Identifier":
                     self.collector.member_binding(self.name(part.value), self.name(value), self.name(part.key))
 
-    def required(self, value: Any) -> Any:
-        """What a `require(…)` value imports (parsing/esprima_commonjs.py); an ES module requires nothing."""
-        return None
+    # --- the node views of WalkRules (parsing/walk_rules.py) -----------------------------------
 
-    # --- the node views of FunctionRules (parsing/function_rules.py) -----------------------------------
+    def offset(self, node: Any) -> int:
+        return int(node.range[0])
+
+    def binds_function(self, value: Any) -> bool:
+        return value.type in _FUNCTION_VALUES
+
+    def is_plain_name(self, node: Any) -> bool:
+        return bool(node.type == "Identifier")
+
+    def member_parts(self, value: Any) -> tuple[str, str] | None:
+        if value.type == "MemberExpression" and not value.computed and value.object.type == "Identifier":
+            return self.name(value.object), self.name(value.property)
+        return None
 
     def is_function_literal(self, node: Any) -> bool:
         return node.type in _LITERALS

@@ -7,8 +7,8 @@ from typing import Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
-    EXPORT_STAR_HELPERS,
     INTEROP_HELPERS,
+    CommonJsCalls,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -23,7 +23,7 @@ from codetracker.parsing.commonjs import (
 from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _LITERALS, _Walk
 
 
-class CommonJsWalk(_Walk):
+class CommonJsWalk(_Walk, CommonJsCalls):
     """One CommonJS file: what it assigns to module.exports, reported to a CommonJsExports."""
 
     __slots__ = ("exports",)
@@ -126,12 +126,7 @@ class CommonJsWalk(_Walk):
                 return
         name = callee.property if callee.type == "MemberExpression" and not callee.computed else callee
         called = self.name(name) if name.type == "Identifier" else None
-        if called in EXPORT_STAR_HELPERS and args:
-            required = self.required(args[0])
-            if required is not None and required.imported == "default":
-                self.exports.star(required.specifier)
-        elif self.text(callee) == "Object.defineProperty" and len(args) == 3:
-            self.define_property(args, statement)
+        self.helper_call(called, callee, args, statement)
 
     def define_property(self, args: list[Any], statement: int) -> None:
         owner, key, descriptor = args

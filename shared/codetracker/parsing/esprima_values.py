@@ -53,11 +53,8 @@ class EsprimaValues(ValueWalker):
             return ("get", self.value(target, depth + 1), self.walk.name(key))
         if key.type == "Literal" and isinstance(key.value, str):
             return ("get", self.value(target, depth + 1), key.value)
-        if target.type == "Identifier" and target.name == "arguments" and key.type == "Literal":
-            text = self.walk.text(key)
-            if text.isdigit():
-                return ("arg", int(text))
-        return unknown_expr("a computed property")
+        arguments = target.type == "Identifier" and target.name == "arguments" and key.type == "Literal"
+        return self.computed_read(self.walk.text(key) if arguments else None)
 
     def object(self, node: Any, depth: int) -> Expr:
         properties: list[tuple[str, Expr]] = []

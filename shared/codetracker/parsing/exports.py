@@ -213,44 +213,6 @@ class ExportCollector(Generic[FunctionNode]):
             self._redeclared = (offset, f"Identifier {name!r} has already been declared")
         bindings.append(binding)
 
-    def bind_declarator(
-        self,
-        name: str,
-        function: FunctionNode | None,
-        statement: int,
-        *,
-        lexical: bool,
-        offset: int,
-        declarator: Declarator,
-        alias: str | None,
-        undecided: str | None,
-        built: Built | None,
-        value: Expr,
-        export_offset: int | None,
-    ) -> None:
-        """A declarator's name bound (bind()) and, when its declaration is exported (`export_offset`: where
-        the `export` is written), exported: as its function, as its alias, or as a name that is none."""
-        self.bind(
-            name,
-            function,
-            statement,
-            lexical=lexical,
-            offset=offset,
-            declarator=declarator,
-            alias=alias,
-            undecided=undecided,
-            built=built,
-            value=value,
-        )
-        if export_offset is None:
-            return
-        if function is not None:
-            self.export_function(name, name, NAMED, function, export_offset, statement, declarator, built)
-        elif alias is not None:
-            self.export_alias(name, alias, export_offset, statement, declarator)
-        else:
-            self.export_name(name, offset, unknown=undecided)
-
     def assigned(self, names: list[str]) -> None:
         """Names a top-level statement assigns (`x = …`) or declares in a block below the top level: their
         values are not what their declarations say (the evaluation of calls reads them as unknown)."""

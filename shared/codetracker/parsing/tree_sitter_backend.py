@@ -27,7 +27,7 @@ from typing import Any
 from codetracker.domain.call_values import Factory
 from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
 from codetracker.domain.selection import JAVASCRIPT, TSX, TYPESCRIPT
-from codetracker.parsing.function_rules import FunctionRules
+from codetracker.parsing.walk_rules import WalkRules
 from codetracker.parsing.tree_sitter_values import TreeSitterValues
 from codetracker.parsing.exports import (
     DEFAULT,
@@ -207,7 +207,7 @@ class TreeSitterParser:
         return False
 
 
-class _TreeWalk(FunctionRules):
+class _TreeWalk(WalkRules):
     """One file: the top-level statements of its tree, reported to an ExportCollector."""
 
     __slots__ = ("source", "backend", "pos", "collector", "root", "values")
@@ -475,7 +475,6 @@ class _TreeWalk(FunctionRules):
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
         """`const a = () => 1, {b} = c`: bind every name; when exported, export the functions."""
-        collector = self.collector
         pos = self.pos
         lexical = declaration.type == "lexical_declaration"
         keyword = declaration.child(0)
@@ -489,51 +488,10 @@ class _TreeWalk(FunctionRules):
                 continue
             place = Declarator(gap_start, pos(declarator.start_byte), first)
             gap_start, first = pos(declarator.end_byte), False
-            if target.type not in _IDENTIFIERS:
-                self.member_bindings(target, self.function_value(declarator))
-                for name, offset in self.pattern_names(target):
-                    collector.bind(name, None, statement, lexical=lexical, offset=offset)
-                    if export_offset is not None:
-                        collector.export_name(name, offset)
-                continue
-            name = self.name(target)
-            function = self.function_value(declarator)
-            if function is not None and function.type == "member_expression":  # `const v1 = uuid.v1`
-                owner, key = function.child_by_field_name("object"), function.child_by_field_name("property")
-                if owner.type == "identifier" and key is not None and key.type == "property_identifier":
-                    collector.member_binding(name, self.name(owner), self.text(key))
-            required = self.required(function) if function is not None else None
-            if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
-                collector.bind(name, None, statement, lexical=lexical, offset=pos(target.start_byte), declarator=place)
-                collector.import_binding(name, required.imported, required.specifier)
-                continue
-            alias = unknown = built = None
-            expr = self.values.value(function) if function is not None else ("falsy",)
-            if function is not None and function.type not in self.function_values:
-                if function.type in _IDENTIFIERS:  # `const parse = marked`
-                    alias = self.name(function)
-                    function = None
-                elif collector.is_import(name):  # a property of an import (member_binding): followed as one
-                    function = None
-                else:
-                    unknown = self.undecided_value(function)
-                    function, built = self.built_of(function, unknown, expr)
-            collector.bind_declarator(
-                name,
-                function,
-                statement,
-                lexical=lexical,
-                offset=pos(target.start_byte),
-                declarator=place,
-                alias=alias,
-                undecided=unknown,
-                built=built,
-                value=expr,
-                export_offset=export_offset,
-            )
+            value = self.function_value(declarator)
+            self.declarator(target, value, statement, lexical=lexical, place=place, export_offset=export_offset)
 
     def member_bindings(self, pattern: Any, value: Any) -> None:
-        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
         if value is None or value.type != "identifier" or pattern.type != "object_pattern":
             return
         for part in pattern.named_children:
@@ -545,11 +503,24 @@ class _TreeWalk(FunctionRules):
                     if local.type == "identifier":
                         self.collector.member_binding(self.name(local), self.name(value), self.text(key))
 
-    def required(self, value: Any) -> Any:
-        """What a `require(…)` value imports (parsing/tree_sitter_commonjs.py); an ES module requires nothing."""
-        return None
+    # --- the node views of WalkRules (parsing/walk_rules.py) -----------------------------------
 
-    # --- the node views of FunctionRules (parsing/function_rules.py) -----------------------------------
+    def offset(self, node: Any) -> int:
+        return self.pos(node.start_byte)
+
+    def binds_function(self, value: Any) -> bool:
+        return value.type in self.function_values
+
+    def is_plain_name(self, node: Any) -> bool:
+        return node.type in _IDENTIFIERS
+
+    def member_parts(self, value: Any) -> tuple[str, str] | None:
+        if value.type != "member_expression":
+            return None
+        owner, key = value.child_by_field_name("object"), value.child_by_field_name("property")
+        if owner.type == "identifier" and key is not None and key.type == "property_identifier":
+            return self.name(owner), self.text(key)
+        return None
 
     def unwrapped(self, node: Any) -> Any:
         return _unparenthesized(node)

@@ -14,8 +14,8 @@ from typing import Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
-    EXPORT_STAR_HELPERS,
     INTEROP_HELPERS,
+    CommonJsCalls,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -38,7 +38,7 @@ from codetracker.parsing.tree_sitter_backend import (
 )
 
 
-class CommonJsTreeWalk(_TreeWalk):
+class CommonJsTreeWalk(_TreeWalk, CommonJsCalls):
     """One CommonJS file: what it assigns to module.exports, reported to a CommonJsExports."""
 
     __slots__ = ("exports",)
@@ -156,12 +156,7 @@ class CommonJsTreeWalk(_TreeWalk):
                 return
         name = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
         called = self.text(name) if name is not None else None
-        if called in EXPORT_STAR_HELPERS and args:
-            required = self.required(args[0])
-            if required is not None and required.imported == "default":
-                self.exports.star(required.specifier)
-        elif self.text(callee) == "Object.defineProperty" and len(args) == 3:
-            self.define_property(args, statement)
+        self.helper_call(called, callee, args, statement)
 
     def define_property(self, args: list[Any], statement: int) -> None:
         """`Object.defineProperty(exports, "X", { value: v })`; a getter is the value it returns when that is a

@@ -103,11 +103,8 @@ class TreeSitterValues(ValueWalker):
             return unknown_expr("a computed property")
         if key.type == "string":
             return ("get", self.value(target, depth + 1), string_literal_value(self.walk.text(key)))
-        if target.type == "identifier" and self.walk.text(target) == "arguments" and key.type == "number":
-            text = self.walk.text(key)
-            if text.isdigit():
-                return ("arg", int(text))
-        return unknown_expr("a computed property")
+        arguments = target.type == "identifier" and self.walk.text(target) == "arguments" and key.type == "number"
+        return self.computed_read(self.walk.text(key) if arguments else None)
 
     def object(self, node: Any, depth: int) -> Expr:
         properties: list[tuple[str, Expr]] = []

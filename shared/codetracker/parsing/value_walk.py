@@ -87,6 +87,13 @@ class ValueWalker:
         """The Expr of an arrow function whose body is an expression."""
         return ("fn", params, (self.value(body, depth + 1),), (), kind)
 
+    def computed_read(self, index: str | None) -> Expr:
+        """A computed property read: `arguments[0]` (`index`: the number as written), the call's argument
+        at that index; any other, unknown."""
+        if index is not None and index.isdigit():
+            return ("arg", int(index))
+        return unknown_expr("a computed property")
+
     def assigned_names(self, node: Any) -> list[str]:
         """The names a top-level statement that declares nothing at the top level (`x = …`, an `if`, a
         block, a loop) assigns or declares below it: what a module binding written once may become."""

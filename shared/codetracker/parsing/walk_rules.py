@@ -1,8 +1,9 @@
-"""The rules of values that are functions built by calls and of factories (functions returning functions),
-written once for both backends: each backend's walk mixes FunctionRules in and supplies the few node
-views below (`unwrapped`, `is_function_literal`, `identifier`, `call_parts`, `fallback_right`,
-`conditional_parts`, `is_spread`) and the walk of a factory's body (`factory_body`); what the rules decide
-is the same for either tree (the differential tests hold the backends equal)."""
+"""What both backends' walks decide the same way, written once: a declarator of a top-level declaration
+(bound, imported, aliased, a function, or a function built by calls), values that are functions built by
+calls, and factories (functions returning functions). Each backend's walk mixes WalkRules in and supplies
+the few node views below (`unwrapped`, `is_function_literal`, `is_plain_name`, `identifier`, `call_parts`,
+`member_parts`, `fallback_right`, `conditional_parts`, `is_spread`…) and the walk of a factory's body
+(`factory_body`); the differential tests hold the backends equal."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.exports import CALL_RESULT, FunctionShape, with_value
+from codetracker.parsing.exports import CALL_RESULT, NAMED, Declarator, ExportCollector, FunctionShape, with_value
 
 
 def snippet(text: str) -> str:
@@ -19,12 +20,13 @@ def snippet(text: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-class FunctionRules:
-    """Built values (`built_value`), why a value may be a function we cannot decide (`undecided_value`) and
-    factories (`factory_callees`) over a backend's nodes."""
+class WalkRules:
+    """A declarator (`declarator`), built values (`built_value`), why a value may be a function we cannot
+    decide (`undecided_value`) and factories (`factory_callees`) over a backend's nodes."""
 
     __slots__ = ()
     values: Any  # the backend's value walker (parsing/value_walk.py)
+    collector: ExportCollector[Any]
 
     # --- what the backend supplies ---------------------------------------------------------------------
 
@@ -45,8 +47,35 @@ class FunctionRules:
         """The node without the parentheses its tree keeps around a value (ESTree keeps none)."""
         return node
 
+    def offset(self, node: Any) -> int:
+        """Where a node starts, in characters."""
+        raise NotImplementedError
+
+    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
+        raise NotImplementedError
+
     def is_function_literal(self, node: Any) -> bool:
         raise NotImplementedError
+
+    def binds_function(self, value: Any) -> bool:
+        """Whether a declarator's value is a function written right there."""
+        raise NotImplementedError
+
+    def is_plain_name(self, node: Any) -> bool:
+        """Whether a binding target (or a declarator's value) is an identifier."""
+        raise NotImplementedError
+
+    def member_parts(self, value: Any) -> tuple[str, str] | None:
+        """(owner, property) of `owner.property` with both plain names, else None."""
+        raise NotImplementedError
+
+    def member_bindings(self, pattern: Any, value: Any) -> None:
+        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
+        raise NotImplementedError
+
+    def required(self, value: Any) -> Any:
+        """What a `require(…)` value imports (the backends' CommonJS walks); an ES module requires nothing."""
+        return None
 
     def identifier(self, node: Any) -> str | None:
         """The name, when the node is an identifier."""
@@ -73,6 +102,59 @@ class FunctionRules:
         raise NotImplementedError
 
     # --- the rules ---------------------------------------------------------------------------------------
+
+    def declarator(
+        self, target: Any, value: Any, statement: int, *, lexical: bool, place: Declarator, export_offset: int | None
+    ) -> None:
+        """`target = value` in a top-level declaration (`value` None: no initialiser): every name bound and,
+        when the declaration is exported (`export_offset`), exported; a function, an alias, an import
+        (`require`, a property of an import) or a value built by calls told to the collector as such."""
+        collector = self.collector
+        if not self.is_plain_name(target):
+            self.member_bindings(target, value)
+            for name, offset in self.pattern_names(target):
+                collector.bind(name, None, statement, lexical=lexical, offset=offset)
+                if export_offset is not None:
+                    collector.export_name(name, offset)
+            return
+        name, offset = self.name(target), self.offset(target)
+        member = self.member_parts(value) if value is not None else None
+        if member is not None:  # `const v1 = uuid.v1`
+            collector.member_binding(name, *member)
+        required = self.required(value) if value is not None else None
+        if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
+            collector.bind(name, None, statement, lexical=lexical, offset=offset, declarator=place)
+            collector.import_binding(name, required.imported, required.specifier)
+            return
+        function = alias = unknown = built = None
+        expr = self.values.value(value) if value is not None else ("falsy",)
+        if value is None or self.binds_function(value):
+            function = value
+        elif self.is_plain_name(value):  # `const parse = marked`
+            alias = self.name(value)
+        elif not collector.is_import(name):  # a property of an import (member_binding) is followed as one
+            unknown = self.undecided_value(value)
+            function, built = self.built_of(value, unknown, expr)
+        collector.bind(
+            name,
+            function,
+            statement,
+            lexical=lexical,
+            offset=offset,
+            declarator=place,
+            alias=alias,
+            undecided=unknown,
+            built=built,
+            value=expr,
+        )
+        if export_offset is None:
+            return
+        if function is not None:
+            collector.export_function(name, name, NAMED, function, export_offset, statement, place, built)
+        elif alias is not None:
+            collector.export_alias(name, alias, export_offset, statement, place)
+        else:
+            collector.export_name(name, offset, unknown=unknown)
 
     def undecided_value(self, value: Any) -> str | None:
         """Why an exported value that is no function literal may still be a function we cannot decide
