@@ -10,7 +10,7 @@ The esprima backend's walk (parsing/esprima_commonjs.py) applies the same rules 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
@@ -28,14 +28,11 @@ from codetracker.parsing.commonjs import (
     property_name,
 )
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.tree_sitter_backend import (
-    _FUNCTION_VALUES,
-    _IDENTIFIERS,
-    _NOT_STATEMENTS,
-    TreeSitterParser,
-    _TreeWalk,
-    _unparenthesized,
-)
+from codetracker.parsing.tree_sitter_functions import _FUNCTION_VALUES, _IDENTIFIERS, _unparenthesized
+from codetracker.parsing.tree_sitter_walk import _NOT_STATEMENTS, _TreeWalk
+
+if TYPE_CHECKING:
+    from codetracker.parsing.tree_sitter_backend import TreeSitterParser
 
 
 class CommonJsTreeWalk(_TreeWalk, CommonJsCalls):

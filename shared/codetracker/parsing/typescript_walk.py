@@ -27,15 +27,15 @@ from codetracker.domain.model import ParamSyntax
 from codetracker.domain.patterns import normalize_type
 from codetracker.parsing.exports import DEFAULT, NAMED, FunctionShape
 from codetracker.parsing.source_text import identifier_name, string_literal_value
-from codetracker.parsing.tree_sitter_backend import (
+from codetracker.parsing.tree_sitter_functions import (
     _FUNCTION_VALUES,
     _reads_arguments,
-    _TreeWalk,
     _unparenthesized,
     is_async,
     is_generator,
     parameter_nodes,
 )
+from codetracker.parsing.tree_sitter_walk import _TreeWalk
 
 _TYPE_DECLARATIONS = frozenset({"interface_declaration", "type_alias_declaration", "enum_declaration"})
 _CLASSES = frozenset({"class_declaration", "abstract_class_declaration"})
