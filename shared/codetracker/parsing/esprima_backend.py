@@ -323,10 +323,10 @@ class _Walk(WalkRules):
     def is_spread(self, node: Any) -> bool:
         return bool(node.type == "SpreadElement")
 
-    def factory_body(self, function: Any) -> tuple[list[Any], set[str]] | None:
+    def factory_body(self, function: Any) -> tuple[list[Any], set[str], Any] | None:
         body = function.body
         if body.type != "BlockStatement":  # an arrow's expression body
-            return [body], set()
+            return [body], set(), None
         returns: list[Any] = []
         inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
         pending = list(body.body)
@@ -348,9 +348,7 @@ class _Walk(WalkRules):
                 pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
             elif kind in _LOOPS or kind == "LabeledStatement":
                 pending.append(node.body)
-        if not returns or not self.terminates(body):
-            return None
-        return returns, inner
+        return returns, inner, body
 
     def terminates(self, node: Any) -> bool:
         kind = node.type

@@ -113,12 +113,12 @@ class TreeSitterFunctions(WalkRules):
             return None
         return super().factory_callees(function)
 
-    def factory_body(self, function: Any) -> tuple[list[Any], set[str]] | None:
+    def factory_body(self, function: Any) -> tuple[list[Any], set[str], Any] | None:
         body = function.child_by_field_name("body")
         if body is None:
             return None
         if body.type != "statement_block":  # an arrow's expression body
-            return [body], set()
+            return [body], set(), None
         returns: list[Any] = []
         inner: set[str] = set()
         pending = list(body.named_children)
@@ -136,9 +136,7 @@ class TreeSitterFunctions(WalkRules):
                     inner.add(self.name(name))
             elif kind in _STATEMENT_CONTAINERS:
                 pending.extend(node.named_children)
-        if not returns or not self.terminates(body):
-            return None
-        return returns, inner
+        return returns, inner, body
 
     def terminates(self, node: Any) -> bool:
         """Whether a statement always ends in a return or a throw (never falls through to its end)."""

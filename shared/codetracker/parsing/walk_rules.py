@@ -96,9 +96,14 @@ class WalkRules:
     def is_spread(self, node: Any) -> bool:
         raise NotImplementedError
 
-    def factory_body(self, function: Any) -> tuple[list[Any], set[str]] | None:
-        """(the values the function returns, the functions declared in its body) when it always ends in a
-        return of a value or a throw; else None. Walks statements only, never expressions."""
+    def terminates(self, node: Any) -> bool:
+        """Whether a statement always ends in a return or a throw (never falls through to its end)."""
+        raise NotImplementedError
+
+    def factory_body(self, function: Any) -> tuple[list[Any], set[str], Any] | None:
+        """(the values the function returns, the functions declared in its body, its block: None for an
+        arrow's expression body), or None when a return has no value. Walks statements only, never
+        expressions."""
         raise NotImplementedError
 
     # --- the rules ---------------------------------------------------------------------------------------
@@ -235,7 +240,9 @@ class WalkRules:
         found = self.factory_body(function)
         if found is None:
             return None
-        returns, inner = found
+        returns, inner, block = found
+        if block is not None and (not returns or not self.terminates(block)):
+            return None  # it may end without a return, or returns nothing
         parameters = {name for name, _ in shape.bound_names}
         callees: list[str] = []
         for value in returns:
