@@ -20,7 +20,8 @@ from codetracker.parsing.commonjs import (
     built_or_other,
     property_name,
 )
-from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _LITERALS, _Walk
+from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _Walk
+from codetracker.parsing.esprima_functions import _LITERALS
 
 
 class CommonJsWalk(_Walk, CommonJsCalls):
