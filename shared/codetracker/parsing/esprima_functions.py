@@ -85,22 +85,19 @@ class EsprimaFunctions(WalkRules):
                 pending.append(node.body)
         return returns, inner, body
 
-    def terminates(self, node: Any) -> bool:
-        kind = node.type
-        if kind in ("ReturnStatement", "ThrowStatement"):
-            return True
-        if kind == "BlockStatement":
-            return bool(node.body) and self.terminates(node.body[-1])
-        if kind == "IfStatement":
-            return node.alternate is not None and self.terminates(node.consequent) and self.terminates(node.alternate)
-        if kind == "SwitchStatement":
-            cases = node.cases
-            if not any(case.test is None for case in cases):
-                return False
-            return bool(cases[-1].consequent) and all(
-                not case.consequent or self.terminates(case.consequent[-1]) for case in cases
-            )
-        return False
+    def exits(self, node: Any) -> bool:
+        return node.type in ("ReturnStatement", "ThrowStatement")
+
+    def block_statements(self, node: Any) -> list[Any] | None:
+        return list(node.body) if node.type == "BlockStatement" else None
+
+    def if_branches(self, node: Any) -> tuple[Any, Any] | None:
+        return (node.consequent, node.alternate) if node.type == "IfStatement" else None
+
+    def switch_cases(self, node: Any) -> list[tuple[bool, list[Any]]] | None:
+        if node.type != "SwitchStatement":
+            return None
+        return [(case.test is None, list(case.consequent)) for case in node.cases]
 
     def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
         """The names a binding pattern binds, with their character offsets."""

@@ -138,29 +138,34 @@ class TreeSitterFunctions(WalkRules):
                 pending.extend(node.named_children)
         return returns, inner, body
 
-    def terminates(self, node: Any) -> bool:
-        """Whether a statement always ends in a return or a throw (never falls through to its end)."""
-        kind = node.type
-        if kind in ("return_statement", "throw_statement"):
-            return True
-        if kind == "statement_block":
-            last = [c for c in node.named_children if c.type != "comment"]
-            return bool(last) and self.terminates(last[-1])
-        if kind == "if_statement":
-            consequence = node.child_by_field_name("consequence")
-            alternative = node.child_by_field_name("alternative")
-            if consequence is None or alternative is None:
-                return False
-            branch = next((c for c in alternative.named_children if c.type != "comment"), None)
-            return self.terminates(consequence) and branch is not None and self.terminates(branch)
-        if kind == "switch_statement":
-            body = node.child_by_field_name("body")
-            cases = [c for c in body.named_children if c.type in ("switch_case", "switch_default")] if body else []
-            if not any(c.type == "switch_default" for c in cases):
-                return False
-            bodies = [[s for s in c.children_by_field_name("body") if s.type != "comment"] for c in cases]
-            return bool(bodies[-1]) and all(not b or self.terminates(b[-1]) for b in bodies)
-        return False
+    def exits(self, node: Any) -> bool:
+        return node.type in ("return_statement", "throw_statement")
+
+    def block_statements(self, node: Any) -> list[Any] | None:
+        if node.type != "statement_block":
+            return None
+        return [c for c in node.named_children if c.type != "comment"]
+
+    def if_branches(self, node: Any) -> tuple[Any, Any] | None:
+        if node.type != "if_statement":
+            return None
+        alternative = node.child_by_field_name("alternative")  # an else_clause: its statement
+        branch = (
+            next((c for c in alternative.named_children if c.type != "comment"), None)
+            if alternative is not None
+            else None
+        )
+        return node.child_by_field_name("consequence"), branch
+
+    def switch_cases(self, node: Any) -> list[tuple[bool, list[Any]]] | None:
+        if node.type != "switch_statement":
+            return None
+        body = node.child_by_field_name("body")
+        cases = [c for c in body.named_children if c.type in ("switch_case", "switch_default")] if body else []
+        return [
+            (case.type == "switch_default", [s for s in case.children_by_field_name("body") if s.type != "comment"])
+            for case in cases
+        ]
 
     def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
         """The names a binding pattern binds, with their character offsets."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
 from codetracker.parsing.source_text import string_literal_value
+from codetracker.parsing.tree_sitter_functions import parameter_nodes
 from codetracker.parsing.value_walk import BodyFacts, ValueWalker, Walk, function_kind
 
 _FUNCTIONS = frozenset(
@@ -135,12 +136,7 @@ class TreeSitterValues(ValueWalker):
 
     def function(self, node: Any, depth: int = 0) -> Expr:
         """("fn", params, returns, locals, kind) of a function literal, declaration or method."""
-        parameters = node.child_by_field_name("parameters")
-        if parameters is None:  # `x => …`
-            single = node.child_by_field_name("parameter")
-            nodes = [single] if single is not None else []
-        else:
-            nodes = _named(parameters)
+        nodes = parameter_nodes(node)
         params = param_rows([p for p in map(self.walk.param, nodes) if p is not None])  # TypeScript: no `this`
         tokens = {child.type for child in node.children if not child.is_named}
         generator = node.type in _GENERATORS or "*" in tokens

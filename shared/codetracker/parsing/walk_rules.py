@@ -96,8 +96,20 @@ class WalkRules:
     def is_spread(self, node: Any) -> bool:
         raise NotImplementedError
 
-    def terminates(self, node: Any) -> bool:
-        """Whether a statement always ends in a return or a throw (never falls through to its end)."""
+    def exits(self, node: Any) -> bool:
+        """Whether a statement is a return or a throw."""
+        raise NotImplementedError
+
+    def block_statements(self, node: Any) -> list[Any] | None:
+        """The statements of a block, else None."""
+        raise NotImplementedError
+
+    def if_branches(self, node: Any) -> tuple[Any, Any] | None:
+        """(the statement run when the test holds, the else branch's statement or None) of an `if`, else None."""
+        raise NotImplementedError
+
+    def switch_cases(self, node: Any) -> list[tuple[bool, list[Any]]] | None:
+        """(is it `default:`, its statements) of each case of a `switch`, else None."""
         raise NotImplementedError
 
     def factory_body(self, function: Any) -> tuple[list[Any], set[str], Any] | None:
@@ -228,6 +240,24 @@ class WalkRules:
                 if found is not None:
                     return found
         return None
+
+    def terminates(self, node: Any) -> bool:
+        """Whether a statement always ends in a return or a throw (never falls through to its end)."""
+        if self.exits(node):
+            return True
+        statements = self.block_statements(node)
+        if statements is not None:
+            return bool(statements) and self.terminates(statements[-1])
+        branches = self.if_branches(node)
+        if branches is not None:
+            consequence, alternative = branches
+            if consequence is None or alternative is None:
+                return False
+            return self.terminates(consequence) and self.terminates(alternative)
+        cases = self.switch_cases(node)
+        if cases is None or not any(is_default for is_default, _ in cases):
+            return False
+        return bool(cases[-1][1]) and all(not body or self.terminates(body[-1]) for _, body in cases)
 
     def factory_callees(self, function: Any) -> Factory | None:
         """None unless every return of the function is shown to be a function (a literal, a function
