@@ -22,12 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from codetracker.domain.call_values import Built
 from codetracker.domain.export_graph import PROPERTY_DEFAULT
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
+
+if TYPE_CHECKING:
+    from codetracker.parsing.walk_rules import WalkRules
 
 FunctionNode = TypeVar("FunctionNode")
 
@@ -91,6 +94,40 @@ class OtherValue:
 
 
 CommonJsValue = Required | LocalName | LocalMember | FunctionValue[Any] | ObjectValue | OtherValue
+
+
+def built_or_other(rules: WalkRules, node: Any) -> CommonJsValue:
+    """A value no plainer reading takes: a function built by calls (WalkRules.built_value), else an
+    other value, with why it may still be a function (WalkRules.undecided_value)."""
+    unknown = rules.undecided_value(node)
+    built = rules.built_reason(node, unknown)
+    return FunctionValue(built[0], None, built[1]) if built is not None else OtherValue(unknown)
+
+
+class CommonJsCalls:
+    """What both backends' CommonJS walks do the same way with a top-level call of a helper."""
+
+    __slots__ = ()
+    exports: CommonJsExports[Any]
+
+    def text(self, node: Any) -> str:
+        raise NotImplementedError
+
+    def required(self, value: Any) -> Required | None:
+        raise NotImplementedError
+
+    def define_property(self, args: list[Any], statement: int) -> None:
+        raise NotImplementedError
+
+    def helper_call(self, called: str | None, callee: Any, args: list[Any], statement: int) -> None:
+        """`__exportStar(require("m"), exports)` (`called`: the function's or method's name) re-exports m;
+        `Object.defineProperty(exports, "x", …)` defines x."""
+        if called in EXPORT_STAR_HELPERS and args:
+            required = self.required(args[0])
+            if required is not None and required.imported == "default":
+                self.exports.star(required.specifier)
+        elif self.text(callee) == "Object.defineProperty" and len(args) == 3:
+            self.define_property(args, statement)
 
 
 @dataclass(slots=True)

@@ -6,6 +6,7 @@ script has no exports. When both fail, the module error is raised.
 
 esprima-fork checks module early errors itself (a name declared or exported twice, …), so the walk
 reports the same facts as the tree-sitter backend's but leaves the ExportCollector's `early_errors` off.
+The walk's function facts are parsing/esprima_functions.py's.
 """
 
 from __future__ import annotations
@@ -14,32 +15,26 @@ import gc
 import re
 from typing import Any
 
-from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
-from codetracker.domain.model import ModuleSyntax, ParamSyntax, ParseFailure
+from codetracker.domain.call_values import Expr
+from codetracker.domain.model import ModuleSyntax, ParseFailure
 from codetracker.parsing.esprima_values import EsprimaValues
+from codetracker.parsing.esprima_functions import _FUNCTION_VALUES, EsprimaFunctions
 from codetracker.parsing.exports import (
-    CALL_RESULT,
     DEFAULT,
     NAMED,
     Declarator,
     ExportCollector,
-    FunctionShape,
-    with_value,
 )
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,
     mentions_import_meta,
-    skip_trivia,
     string_literal_value,
     with_import_attributes,
 )
 
 _OPTIONS = {"range": True, "positionEncoding": "scalar"}  # ranges in code points, like Python str
-_FUNCTION_VALUES = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
-_LITERALS = frozenset({"FunctionExpression", "ArrowFunctionExpression"})
-_LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileStatement", "DoWhileStatement"})
 
 
 class EsprimaParser:
@@ -119,7 +114,7 @@ def _walk(source: str, program: Any) -> ModuleSyntax:
         del walk.collector  # break the walk ↔ collector cycle: the tree is freed now, not at the next GC
 
 
-class _Walk:
+class _Walk(EsprimaFunctions):
     """One parsed file: its top-level statements, reported to an ExportCollector."""
 
     __slots__ = ("source", "collector", "values")
@@ -263,280 +258,30 @@ class _Walk:
                 self.bind(value.id, None, statement)
             collector.export_name(DEFAULT, node.range[0])
         else:
-            function, built = self.built_of(value, self.values.value(value), self.undecided_value(value))
+            function, built = self.built_of(value, self.undecided_value(value))
             if built is not None:
                 collector.export_function(DEFAULT, None, DEFAULT, function, node.range[0], statement, built=built)
             else:
                 collector.export_name(DEFAULT, node.range[0], unknown=self.undecided_value(value))
 
     def declarators(self, declaration: Any, statement: int, *, export_offset: int | None) -> None:
-        collector = self.collector
         lexical = declaration.kind != "var"
         gap_start = declaration.range[0] + len(declaration.kind)  # after the keyword
         first = True
         for declarator in declaration.declarations:
-            target = declarator.id
             place = Declarator(gap_start, declarator.range[0], first)
             gap_start, first = declarator.range[1], False
-            if target.type != "Identifier":
-                self.member_bindings(target, declarator.init)
-                for name, offset in self.pattern_names(target):
-                    collector.bind(name, None, statement, lexical=lexical, offset=offset)
-                    if export_offset is not None:
-                        collector.export_name(name, offset)
-                continue
-            name = self.name(target)
-            value = declarator.init
-            if value is not None and value.type == "MemberExpression" and not value.computed:  # `const v1 = uuid.v1`
-                if value.object.type == "Identifier":
-                    collector.member_binding(name, self.name(value.object), self.name(value.property))
-            required = self.required(value) if value is not None else None
-            if required is not None:  # CommonJS: `var x = require("./x")` imports x's module.exports
-                self.bind(target, None, statement, lexical=lexical, declarator=place)
-                collector.import_binding(name, required.imported, required.specifier)
-                continue
-            function = value if value is not None and value.type in _FUNCTION_VALUES else None
-            unknown = self.undecided_value(value) if value is not None and function is None else None
-            # `const parse = marked` (parentheses leave no node in ESTree)
-            alias = self.name(value) if value is not None and value.type == "Identifier" else None
-            built = None
-            expr = self.values.value(value) if value is not None else ("falsy",)
-            # a property of an import (member_binding) is followed as one, not evaluated
-            if value is not None and function is None and alias is None and not collector.is_import(name):
-                function, built = self.built_of(value, expr, unknown)
-            self.bind(
-                target,
-                function,
-                statement,
-                lexical=lexical,
-                declarator=place,
-                alias=alias,
-                undecided=unknown,
-                built=built,
-                value=expr,
+            self.declarator(
+                declarator.id, declarator.init, statement, lexical=lexical, place=place, export_offset=export_offset
             )
-            if export_offset is not None:
-                if function is not None:
-                    collector.export_function(name, name, NAMED, function, export_offset, statement, place, built)
-                elif alias is not None:
-                    collector.export_alias(name, alias, export_offset, statement, place)
-                else:
-                    collector.export_name(name, target.range[0], unknown=unknown)
-
-    def built_of(self, value: Any, expr: Expr, unknown: str | None) -> tuple[Any, Built | None]:
-        """(function node, Built) of a value that may be a function built by calls, or (None, None)
-        (the tree-sitter backend's rule, the same: see its built_of)."""
-        return with_value(
-            self.built_value(value, unknown or f"the value of {_snippet(self.text(value))}"), expr, unknown
-        )
 
     def member_bindings(self, pattern: Any, value: Any) -> None:
-        """`const { a, b: c } = m`: each name a property of m (ExportCollector.member_binding)."""
         if value is None or value.type != "Identifier" or pattern.type != "ObjectPattern":
             return
         for part in pattern.properties:
             if part.type == "Property" and not part.computed and part.key.type == "Identifier":
                 if part.value.type == "Identifier":
                     self.collector.member_binding(self.name(part.value), self.name(value), self.name(part.key))
-
-    def required(self, value: Any) -> Any:
-        """What a `require(…)` value imports (parsing/esprima_commonjs.py); an ES module requires nothing."""
-        return None
-
-    def built_value(self, value: Any, reason: str) -> tuple[Any, Built] | None:
-        """A value that is a function when the callees around it return functions: (function node, Built)
-        or None (the tree-sitter backend's rule, the same: see its built_value)."""
-        kind = value.type
-        if kind in _LITERALS:
-            return value, Built((), reason)
-        if kind == "CallExpression":
-            if value.callee.type != "Identifier":
-                return None
-            literal = self.innermost_literal(value.arguments)
-            if literal is not None:
-                return literal, Built((self.name(value.callee),), reason)
-            simple = tuple(
-                UNKNOWN_VALUE if a.type == "SpreadElement" else simple_value(self.text(a)) for a in value.arguments
-            )
-            return CALL_RESULT, Built((self.name(value.callee),), reason, simple)
-        if kind == "LogicalExpression":
-            if value.operator not in ("||", "??") or value.left.type != "MemberExpression":
-                return None
-            right = self.built_value(value.right, reason)
-            return right if right is not None and not right[1].callees else None
-        if kind == "ConditionalExpression":
-            consequent, alternate = (
-                self.built_value(value.consequent, reason),
-                self.built_value(value.alternate, reason),
-            )
-            if consequent is None or alternate is None or CALL_RESULT in (consequent[0], alternate[0]):
-                return None
-            callees = tuple(sorted(set(consequent[1].callees) | set(alternate[1].callees)))
-            return consequent[0], Built(callees, reason)
-        return None
-
-    def innermost_literal(self, arguments: list[Any]) -> Any:
-        for argument in arguments:
-            if argument.type in _LITERALS:
-                return argument
-            if argument.type == "CallExpression":
-                inner = self.innermost_literal(argument.arguments)
-                if inner is not None:
-                    return inner
-        return None
-
-    def factory_callees(self, function: Any) -> Factory | None:
-        """None unless every return of the function is shown to be a function, or its one return is
-        guarded (the tree-sitter backend's rule, the same: see its factory_callees)."""
-        body = function.body
-        shape = self.describe(function)
-        if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
-            return None
-        parameters = {name for name, _ in shape.bound_names}
-        returns: list[Any] = []
-        inner: set[str] = set()
-        if body.type != "BlockStatement":  # an arrow's expression body
-            returns.append(body)
-        else:
-            inner = {s.id.name for s in body.body if s.type == "FunctionDeclaration" and s.id is not None}
-            pending = list(body.body)
-            while pending:
-                node = pending.pop()
-                kind = node.type
-                if kind == "ReturnStatement":
-                    if node.argument is None:
-                        return None
-                    returns.append(node.argument)
-                elif kind == "BlockStatement":
-                    pending.extend(node.body)
-                elif kind == "IfStatement":
-                    pending.extend(n for n in (node.consequent, node.alternate) if n is not None)
-                elif kind == "SwitchStatement":
-                    pending.extend(s for case in node.cases for s in case.consequent)
-                elif kind == "TryStatement":
-                    handler = node.handler.body if node.handler is not None else None
-                    pending.extend(n for n in (node.block, handler, node.finalizer) if n is not None)
-                elif kind in _LOOPS or kind == "LabeledStatement":
-                    pending.append(node.body)
-            if not returns or not self.terminates(body):
-                return None
-        callees: list[str] = []
-        for value in returns:
-            found = self.returned_function(value, inner, parameters)
-            if found is None:
-                return self.guarded(returns, shape.params)
-            callees.extend(found)
-        only = returns[0]
-        params = self.describe(only).params if len(returns) == 1 and only.type in _LITERALS else None
-        return Factory(tuple(sorted(set(callees))), params)
-
-    def guarded(self, returns: list[Any], parameters: tuple[ParamSyntax, ...]) -> Factory | None:
-        value = returns[0] if len(returns) == 1 else None
-        if value is None or value.type != "ConditionalExpression":
-            return None
-        literal = next((n for n in (value.consequent, value.alternate) if n.type in _LITERALS), None)
-        if literal is None:
-            return None
-        guard = guard_of(self.text(value.test), parameters, literal is value.consequent)
-        return Factory((), self.describe(literal).params, guard) if guard is not None else None
-
-    def returned_function(self, value: Any, inner: set[str], parameters: set[str]) -> tuple[str, ...] | None:
-        kind = value.type
-        if kind in _LITERALS:
-            return ()
-        if kind == "Identifier":
-            return () if self.name(value) in inner else None
-        if kind == "CallExpression":
-            callee = value.callee
-            if callee.type != "Identifier" or self.name(callee) in parameters or self.name(callee) in inner:
-                return None
-            return (self.name(callee),)
-        if kind == "ConditionalExpression":
-            consequent = self.returned_function(value.consequent, inner, parameters)
-            alternate = self.returned_function(value.alternate, inner, parameters)
-            if consequent is None or alternate is None:
-                return None
-            return consequent + alternate
-        return None
-
-    def terminates(self, node: Any) -> bool:
-        kind = node.type
-        if kind in ("ReturnStatement", "ThrowStatement"):
-            return True
-        if kind == "BlockStatement":
-            return bool(node.body) and self.terminates(node.body[-1])
-        if kind == "IfStatement":
-            return node.alternate is not None and self.terminates(node.consequent) and self.terminates(node.alternate)
-        if kind == "SwitchStatement":
-            cases = node.cases
-            if not any(case.test is None for case in cases):
-                return False
-            return bool(cases[-1].consequent) and all(
-                not case.consequent or self.terminates(case.consequent[-1]) for case in cases
-            )
-        return False
-
-    def undecided_value(self, value: Any) -> str | None:
-        """Why an exported value that is no function literal may still be a function we cannot decide
-        (the value of a call), or None (the tree-sitter backend's rule, the same)."""
-        if value.type == "CallExpression":
-            return f"the value of a call: {_snippet(self.text(value.callee))}(…)"
-        return None
-
-    def pattern_names(self, pattern: Any) -> list[tuple[str, int]]:
-        """The names a binding pattern binds, with their character offsets."""
-        names: list[tuple[str, int]] = []
-        pending = [pattern]
-        while pending:
-            node = pending.pop()
-            if node is None:  # array hole
-                continue
-            kind = node.type
-            if kind == "Identifier":
-                names.append((self.name(node), node.range[0]))
-            elif kind == "ObjectPattern":
-                pending.extend(reversed(node.properties))
-            elif kind == "Property":
-                pending.append(node.value)
-            elif kind == "ArrayPattern":
-                pending.extend(reversed(node.elements))
-            elif kind == "AssignmentPattern":
-                pending.append(node.left)
-            elif kind == "RestElement":
-                pending.append(node.argument)
-        return names
-
-    def describe(self, function: Any) -> FunctionShape:
-        bound: list[tuple[str, int]] = []
-        for node in function.params:
-            bound.extend(self.pattern_names(node))
-        return FunctionShape(
-            is_async=bool(function.isAsync),
-            is_generator=bool(function.generator),
-            params=tuple(self.param(node) for node in function.params),
-            bound_names=tuple(bound),
-            reads_arguments=_reads_arguments(function.body),
-        )
-
-    def param(self, node: Any) -> ParamSyntax:
-        kind = node.type
-        if kind == "AssignmentPattern":
-            left = node.left
-            source = self.text(left)
-            # The default as written, parentheses included (ESTree ranges leave them out).
-            equals = skip_trivia(self.source, left.range[1], node.range[1])
-            start = skip_trivia(self.source, equals + 1, node.range[1])
-            default = self.source[start : node.range[1]]
-            identifier = identifier_name(source) if left.type == "Identifier" else None
-            return ParamSyntax(source=source, identifier=identifier, default_source=default, is_rest=False)
-        if kind == "RestElement":
-            target = node.argument
-            source = self.text(target)
-            identifier = identifier_name(source) if target.type == "Identifier" else None
-            return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=True)
-        source = self.text(node)
-        identifier = identifier_name(source) if kind == "Identifier" else None
-        return ParamSyntax(source=source, identifier=identifier, default_source=None, is_rest=False)
 
 
 # Top-level statements that may assign module bindings (`x = …`, in blocks too) or declare nested ones.
@@ -557,12 +302,6 @@ _ASSIGNING_STATEMENTS = frozenset(
 )
 
 
-def _snippet(text: str) -> str:
-    """Code quoted in a reason: one line, short."""
-    text = " ".join(text.split())
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 def _has_import_meta(program: Any) -> bool:
     """Whether the tree holds `import.meta` anywhere (module-only syntax). Rare path: a full walk."""
     pending: list[Any] = [program]
@@ -579,29 +318,4 @@ def _has_import_meta(program: Any) -> bool:
         for key, value in vars(node).items():
             if key not in ("range", "type") and (isinstance(value, list) or hasattr(value, "type")):
                 pending.append(value)
-    return False
-
-
-# Functions with their own `arguments` (an arrow function reads its enclosing function's).
-_OWN_ARGUMENTS = frozenset({"FunctionDeclaration", "FunctionExpression", "ClassBody"})
-
-
-def _reads_arguments(body: Any) -> bool:
-    """The function body reads `arguments`, outside the nested functions that have their own."""
-    pending: list[Any] = [body]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, list):
-            pending.extend(node)
-        elif hasattr(node, "type") and isinstance(getattr(node, "type", None), str):
-            if node.type == "Identifier" and node.name == "arguments":
-                return True
-            if node.type in _OWN_ARGUMENTS:
-                continue
-            if node.type == "MemberExpression" and not node.computed:  # `x.arguments` is a property
-                pending.append(node.object)
-            elif node.type == "Property" and not node.computed and not node.shorthand:  # `{arguments: 1}`
-                pending.append(node.value)
-            else:
-                pending.extend(value for key, value in vars(node).items() if key not in ("type", "range", "loc"))
     return False

@@ -7,8 +7,8 @@ from typing import Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
-    EXPORT_STAR_HELPERS,
     INTEROP_HELPERS,
+    CommonJsCalls,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -17,12 +17,14 @@ from codetracker.parsing.commonjs import (
     ObjectValue,
     OtherValue,
     Required,
+    built_or_other,
     property_name,
 )
-from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _LITERALS, _snippet, _Walk
+from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _Walk
+from codetracker.parsing.esprima_functions import _LITERALS
 
 
-class CommonJsWalk(_Walk):
+class CommonJsWalk(_Walk, CommonJsCalls):
     """One CommonJS file: what it assigns to module.exports, reported to a CommonJsExports."""
 
     __slots__ = ("exports",)
@@ -125,12 +127,7 @@ class CommonJsWalk(_Walk):
                 return
         name = callee.property if callee.type == "MemberExpression" and not callee.computed else callee
         called = self.name(name) if name.type == "Identifier" else None
-        if called in EXPORT_STAR_HELPERS and args:
-            required = self.required(args[0])
-            if required is not None and required.imported == "default":
-                self.exports.star(required.specifier)
-        elif self.text(callee) == "Object.defineProperty" and len(args) == 3:
-            self.define_property(args, statement)
+        self.helper_call(called, callee, args, statement)
 
     def define_property(self, args: list[Any], statement: int) -> None:
         owner, key, descriptor = args
@@ -197,11 +194,7 @@ class CommonJsWalk(_Walk):
             return FunctionValue(node, self.name(function_id) if function_id is not None else None)
         if kind == "ObjectExpression":
             return ObjectValue(tuple(self.member(m) for m in node.properties))
-        unknown = self.undecided_value(node)
-        built = self.built_value(node, unknown or f"the value of {_snippet(self.text(node))}")
-        if built is not None:
-            return FunctionValue(built[0], None, built[1])
-        return OtherValue(unknown)
+        return built_or_other(self, node)
 
     def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
         if node.type == "Property" and not node.computed and node.kind == "init" and not node.method:

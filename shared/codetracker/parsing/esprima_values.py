@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, ValueWalker, Walk, function_kind
+from codetracker.parsing.value_walk import BodyFacts, ValueWalker, function_kind
 
 _FUNCTIONS = frozenset({"FunctionExpression", "ArrowFunctionExpression", "FunctionDeclaration"})
 _NOT_FUNCTIONS = frozenset({"ArrayExpression", "TemplateLiteral", "ClassExpression", "BinaryExpression"})
@@ -15,12 +15,7 @@ _LOOPS = frozenset({"ForStatement", "ForInStatement", "ForOfStatement", "WhileSt
 
 
 class EsprimaValues(ValueWalker):
-    def __init__(self, walk: Walk) -> None:
-        self.walk = walk
-
-    def value(self, node: Any, depth: int = 0) -> Expr:
-        if depth > MAX_EXPR_DEPTH:
-            return unknown_expr("nested too deep")
+    def expression(self, node: Any, depth: int) -> Expr:
         kind = node.type
         walk = self.walk
         if kind in _FUNCTIONS:
@@ -58,11 +53,8 @@ class EsprimaValues(ValueWalker):
             return ("get", self.value(target, depth + 1), self.walk.name(key))
         if key.type == "Literal" and isinstance(key.value, str):
             return ("get", self.value(target, depth + 1), key.value)
-        if target.type == "Identifier" and target.name == "arguments" and key.type == "Literal":
-            text = self.walk.text(key)
-            if text.isdigit():
-                return ("arg", int(text))
-        return unknown_expr("a computed property")
+        arguments = target.type == "Identifier" and target.name == "arguments" and key.type == "Literal"
+        return self.computed_read(self.walk.text(key) if arguments else None)
 
     def object(self, node: Any, depth: int) -> Expr:
         properties: list[tuple[str, Expr]] = []
@@ -86,7 +78,7 @@ class EsprimaValues(ValueWalker):
         kind = function_kind(generator=bool(node.generator), is_async=bool(node.isAsync), arrow=arrow)
         body = node.body
         if body.type != "BlockStatement":  # an arrow's expression body
-            return ("fn", params, (self.value(body, depth + 1),), (), kind)
+            return self.expression_body(params, kind, body, depth)
         return self.body(params, kind, body.body, self.walk.terminates(body), depth)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:

@@ -10,12 +10,12 @@ The esprima backend's walk (parsing/esprima_commonjs.py) applies the same rules 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.commonjs import (
-    EXPORT_STAR_HELPERS,
     INTEROP_HELPERS,
+    CommonJsCalls,
     CommonJsExports,
     CommonJsValue,
     FunctionValue,
@@ -24,21 +24,18 @@ from codetracker.parsing.commonjs import (
     ObjectValue,
     OtherValue,
     Required,
+    built_or_other,
     property_name,
 )
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.tree_sitter_backend import (
-    _FUNCTION_VALUES,
-    _IDENTIFIERS,
-    _NOT_STATEMENTS,
-    TreeSitterParser,
-    _snippet,
-    _TreeWalk,
-    _unparenthesized,
-)
+from codetracker.parsing.tree_sitter_functions import _FUNCTION_VALUES, _IDENTIFIERS, _unparenthesized
+from codetracker.parsing.tree_sitter_walk import _NOT_STATEMENTS, _TreeWalk
+
+if TYPE_CHECKING:
+    from codetracker.parsing.tree_sitter_backend import TreeSitterParser
 
 
-class CommonJsTreeWalk(_TreeWalk):
+class CommonJsTreeWalk(_TreeWalk, CommonJsCalls):
     """One CommonJS file: what it assigns to module.exports, reported to a CommonJsExports."""
 
     __slots__ = ("exports",)
@@ -156,12 +153,7 @@ class CommonJsTreeWalk(_TreeWalk):
                 return
         name = callee.child_by_field_name("property") if callee.type == "member_expression" else callee
         called = self.text(name) if name is not None else None
-        if called in EXPORT_STAR_HELPERS and args:
-            required = self.required(args[0])
-            if required is not None and required.imported == "default":
-                self.exports.star(required.specifier)
-        elif self.text(callee) == "Object.defineProperty" and len(args) == 3:
-            self.define_property(args, statement)
+        self.helper_call(called, callee, args, statement)
 
     def define_property(self, args: list[Any], statement: int) -> None:
         """`Object.defineProperty(exports, "X", { value: v })`; a getter is the value it returns when that is a
@@ -245,11 +237,7 @@ class CommonJsTreeWalk(_TreeWalk):
             return FunctionValue(node, self.name(name) if name is not None else None)
         if kind == "object":
             return ObjectValue(tuple(self.member(m) for m in node.named_children if m.type != "comment"))
-        unknown = self.undecided_value(node)
-        built = self.built_value(node, unknown or f"the value of {_snippet(self.text(node))}")
-        if built is not None:
-            return FunctionValue(built[0], None, built[1])
-        return OtherValue(unknown)
+        return built_or_other(self, node)
 
     def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
         kind = node.type

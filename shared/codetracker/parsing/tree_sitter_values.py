@@ -8,7 +8,8 @@ from typing import Any
 
 from codetracker.domain.call_values import Expr, param_rows, unknown_expr
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.value_walk import MAX_EXPR_DEPTH, BodyFacts, ValueWalker, Walk, function_kind
+from codetracker.parsing.tree_sitter_functions import parameter_nodes
+from codetracker.parsing.value_walk import BodyFacts, ValueWalker, Walk, function_kind
 
 _FUNCTIONS = frozenset(
     {
@@ -46,12 +47,7 @@ def _unparenthesized(node: Any) -> Any:
 
 
 class TreeSitterValues(ValueWalker):
-    def __init__(self, walk: Walk) -> None:
-        self.walk = walk
-
-    def value(self, node: Any, depth: int = 0) -> Expr:
-        if depth > MAX_EXPR_DEPTH:
-            return unknown_expr("nested too deep")
+    def expression(self, node: Any, depth: int) -> Expr:
         node = _unparenthesized(node)
         kind = node.type
         walk = self.walk
@@ -108,11 +104,8 @@ class TreeSitterValues(ValueWalker):
             return unknown_expr("a computed property")
         if key.type == "string":
             return ("get", self.value(target, depth + 1), string_literal_value(self.walk.text(key)))
-        if target.type == "identifier" and self.walk.text(target) == "arguments" and key.type == "number":
-            text = self.walk.text(key)
-            if text.isdigit():
-                return ("arg", int(text))
-        return unknown_expr("a computed property")
+        arguments = target.type == "identifier" and self.walk.text(target) == "arguments" and key.type == "number"
+        return self.computed_read(self.walk.text(key) if arguments else None)
 
     def object(self, node: Any, depth: int) -> Expr:
         properties: list[tuple[str, Expr]] = []
@@ -143,12 +136,7 @@ class TreeSitterValues(ValueWalker):
 
     def function(self, node: Any, depth: int = 0) -> Expr:
         """("fn", params, returns, locals, kind) of a function literal, declaration or method."""
-        parameters = node.child_by_field_name("parameters")
-        if parameters is None:  # `x => …`
-            single = node.child_by_field_name("parameter")
-            nodes = [single] if single is not None else []
-        else:
-            nodes = _named(parameters)
+        nodes = parameter_nodes(node)
         params = param_rows([p for p in map(self.walk.param, nodes) if p is not None])  # TypeScript: no `this`
         tokens = {child.type for child in node.children if not child.is_named}
         generator = node.type in _GENERATORS or "*" in tokens
@@ -157,7 +145,7 @@ class TreeSitterValues(ValueWalker):
         if body is None:
             return ("fn", params, None, (), kind)
         if body.type != "statement_block":  # an arrow's expression body
-            return ("fn", params, (self.value(body, depth + 1),), (), kind)
+            return self.expression_body(params, kind, body, depth)
         return self.body(params, kind, _named(body), self.walk.terminates(body), depth)
 
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:

@@ -27,7 +27,15 @@ from codetracker.domain.model import ParamSyntax
 from codetracker.domain.patterns import normalize_type
 from codetracker.parsing.exports import DEFAULT, NAMED, FunctionShape
 from codetracker.parsing.source_text import identifier_name, string_literal_value
-from codetracker.parsing.tree_sitter_backend import _FUNCTION_VALUES, _reads_arguments, _TreeWalk, _unparenthesized
+from codetracker.parsing.tree_sitter_functions import (
+    _FUNCTION_VALUES,
+    _reads_arguments,
+    _unparenthesized,
+    is_async,
+    is_generator,
+    parameter_nodes,
+)
+from codetracker.parsing.tree_sitter_walk import _TreeWalk
 
 _TYPE_DECLARATIONS = frozenset({"interface_declaration", "type_alias_declaration", "enum_declaration"})
 _CLASSES = frozenset({"class_declaration", "abstract_class_declaration"})
@@ -276,21 +284,12 @@ class TypeScriptWalk(_TreeWalk):
                 )
             first = shapes[0]
             return FunctionShape(first.is_async, first.is_generator, first.params, overloads=tuple(shapes))
-        first = function.child(0)
-        is_async = first is not None and first.type == "async"
-        parameters = function.child_by_field_name("parameters")
-        if parameters is None:  # `x => …`
-            single = function.child_by_field_name("parameter")
-            nodes = [single] if single is not None else []
-        else:
-            nodes = [node for node in parameters.named_children if node.type != "comment"]
-        params = tuple(param for param in (self.param(node) for node in nodes) if param is not None)
+        params = tuple(param for param in map(self.param, parameter_nodes(function)) if param is not None)
         returns = function.child_by_field_name("return_type")
         type_parameters = function.child_by_field_name("type_parameters")
         return FunctionShape(
-            is_async=is_async,
-            is_generator=function.type in ("generator_function", "generator_function_declaration")
-            or any(child.type == "*" for child in function.children[:3]),
+            is_async=is_async(function),
+            is_generator=is_generator(function),
             params=params,
             return_annotation=self.type_text(returns) if returns is not None else None,
             type_parameters=normalize_type(self.text(type_parameters)) if type_parameters is not None else None,

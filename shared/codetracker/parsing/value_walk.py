@@ -54,6 +54,19 @@ class ValueWalker:
     """What both backends' value walkers share: the walk of a body's statements into BodyFacts; each
     reads one statement of its own tree (`statement`), queueing the statements it holds."""
 
+    def __init__(self, walk: Walk) -> None:
+        self.walk = walk
+
+    def value(self, node: Any, depth: int = 0) -> Expr:
+        """What a node is written as; nested deeper than MAX_EXPR_DEPTH: unknown."""
+        if depth > MAX_EXPR_DEPTH:
+            return unknown_expr("nested too deep")
+        return self.expression(node, depth)
+
+    def expression(self, node: Any, depth: int) -> Expr:
+        """value() of a node within the depth: each backend's reading of its own nodes."""
+        raise NotImplementedError
+
     def statement(self, node: Any, top: bool, facts: BodyFacts, pending: list[Any], depth: int) -> None:
         raise NotImplementedError
 
@@ -69,6 +82,17 @@ class ValueWalker:
         """("fn", params, returns, locals, kind) of a function whose body is these statements."""
         facts = self.facts(statements, top=True, depth=depth)
         return ("fn", params, facts.returns_in_order() if terminates else None, facts.locals(), kind)
+
+    def expression_body(self, params: tuple[Any, ...], kind: str, body: Any, depth: int) -> Expr:
+        """The Expr of an arrow function whose body is an expression."""
+        return ("fn", params, (self.value(body, depth + 1),), (), kind)
+
+    def computed_read(self, index: str | None) -> Expr:
+        """A computed property read: `arguments[0]` (`index`: the number as written), the call's argument
+        at that index; any other, unknown."""
+        if index is not None and index.isdigit():
+            return ("arg", int(index))
+        return unknown_expr("a computed property")
 
     def assigned_names(self, node: Any) -> list[str]:
         """The names a top-level statement that declares nothing at the top level (`x = …`, an `if`, a
