@@ -192,7 +192,18 @@ class TreeSitterFunctions(WalkRules):
         shape = self.call_shape(function)
         return replace(shape, reads_arguments=_reads_arguments(function.child_by_field_name("body")))
 
+    def returns_promise_or_iterator(self, function: Any) -> bool:
+        return is_async(function) or is_generator(function)  # asked of every top-level function: no shape
+
+    shapes: dict[int, FunctionShape]  # the walk's own (a slot of the file's walk)
+
     def call_shape(self, function: Any) -> FunctionShape:
+        shape = self.shapes.get(function.id)
+        if shape is None:
+            shape = self.shapes[function.id] = self._call_shape(function)
+        return shape
+
+    def _call_shape(self, function: Any) -> FunctionShape:
         """The function's parameters (and the names they bind), async and generator: describe() without
         the walk of its body, for the factory rule, which asks of every top-level function."""
         nodes = parameter_nodes(function)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import ModuleSyntax, ParseFailure
-from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector
+from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
     ClauseSyntaxError,
@@ -51,7 +51,7 @@ _KEYWORDS_READ_AS_NAMES = frozenset({"export", "import", "let"})
 class _TreeWalk(TreeSitterFunctions):
     """One file: the top-level statements of its tree, reported to an ExportCollector."""
 
-    __slots__ = ("source", "backend", "pos", "collector", "root", "values")
+    __slots__ = ("source", "backend", "pos", "collector", "root", "values", "shapes")
     early_errors = True
     function_values = _FUNCTION_VALUES
 
@@ -69,6 +69,8 @@ class _TreeWalk(TreeSitterFunctions):
         )
         self.root: Any = None
         self.values = TreeSitterValues(self)
+        # Each function's call_shape by node id: the factory rule and the export both ask for it.
+        self.shapes: dict[int, FunctionShape] = {}
 
     def text(self, node: Any) -> str:
         pos = self.pos

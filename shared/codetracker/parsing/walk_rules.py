@@ -43,6 +43,12 @@ class WalkRules:
         """describe() without what the factory rule does not need (the default: describe)."""
         return self.describe(function)
 
+    def returns_promise_or_iterator(self, function: Any) -> bool:
+        """Whether a call of the function gives a promise or an iterator (async, generator), never what
+        its returns say (the default: from call_shape)."""
+        shape = self.call_shape(function)
+        return shape.is_async or shape.is_generator
+
     def unwrapped(self, node: Any) -> Any:
         """The node without the parentheses its tree keeps around a value (ESTree keeps none)."""
         return node
@@ -264,8 +270,7 @@ class WalkRules:
         declared in its body, or the value of a call: whose callee is then listed, to be shown the same)
         and it cannot end without a return or a throw; or unless its one return is `test ? literal : other`
         with a test over its parameters (a Guard)."""
-        shape = self.call_shape(function)
-        if shape.is_async or shape.is_generator:  # a call returns a promise or an iterator
+        if self.returns_promise_or_iterator(function):
             return None
         found = self.factory_body(function)
         if found is None:
@@ -273,6 +278,7 @@ class WalkRules:
         returns, inner, block = found
         if block is not None and (not returns or not self.terminates(block)):
             return None  # it may end without a return, or returns nothing
+        shape = self.call_shape(function)  # only now: most functions are no factory
         parameters = {name for name, _ in shape.bound_names}
         callees: list[str] = []
         for value in returns:
