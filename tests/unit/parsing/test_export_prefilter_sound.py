@@ -60,7 +60,9 @@ def test_every_fixture_with_an_export_statement_passes() -> None:
     assert checked >= 10  # the fixtures are there
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Most noise makes no valid module, so most draws are filtered by design (only a source tree-sitter reads an
+# export statement in counts): the filter health check failed a CI-like run at random (4 kept of 54).
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(
     before=st.lists(st.sampled_from(NOISE), max_size=6),
     separator=st.lists(st.sampled_from(SEPARATORS), min_size=1, max_size=3),
