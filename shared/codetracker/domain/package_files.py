@@ -10,7 +10,6 @@ Files npm always includes (`main`, `bin`, …) or that `files` names stay in wha
 
 from __future__ import annotations
 
-import bisect
 import functools
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +18,7 @@ from types import MappingProxyType
 
 from codetracker.domain.ignore import IgnoreRules
 from codetracker.domain.model import EntryKind, FileDecision, TreeEntry
-from codetracker.domain.packages import MANIFEST_NAME, Package, innermost_package, manifest_folder
+from codetracker.domain.packages import MANIFEST_NAME, Package, folder_span, innermost_package, manifest_folder
 from codetracker.domain.packlist import IGNORE_FILE_NAMES, RULE_PUBLISHED, PackageManifest, publish_decisions
 
 RULE_NESTED_PACKAGE = "nested-package"
@@ -162,15 +161,12 @@ def package_files(
     paths = [path for path, _ in files]
     out = []
     for package in packages:
-        start, end = 0, len(files)
-        if package.path:  # the files below the folder: one slice of the sorted paths
-            start = bisect.bisect_left(paths, package.path + "/")
-            end = bisect.bisect_left(paths, package.path + "0", lo=start)  # "0" sorts right after "/"
+        start, end = folder_span(paths, package.path)
         inputs = _PackageInputs(
             package,
             layout,
             tuple(files[start:end]),
-            tuple(sorted((p, text) for p, text in ignore_texts.items() if _npm_reads(package.path, p, workspaces))),
+            _ignore_files_read(package.path, ignore_texts, workspaces),
             workspaces,
             rules.source,
             rules,
@@ -179,12 +175,13 @@ def package_files(
     return out
 
 
-def _npm_reads(folder: str, ignore_path: str, workspaces: bool) -> bool:
-    """Whether npm packing the package at `folder` reads the ignore file at `ignore_path`."""
-    if not folder or ignore_path.startswith(folder + "/"):
-        return True
-    above = posixpath.dirname(ignore_path)  # a workspace inherits the ignore files of the folders above it
-    return workspaces and (not above or folder.startswith(above + "/"))
+def _ignore_files_read(folder: str, ignore_texts: Mapping[str, str], inherit: bool) -> tuple[tuple[str, str], ...]:
+    """The ignore files npm_decisions reads for the package at `folder` (its own, and with `inherit` those
+    above it), sorted: what of `ignore_texts` decides its files."""
+    prefix = folder + "/" if folder else ""
+    own = [(p, text) for p, text in ignore_texts.items() if p.startswith(prefix)]
+    above = _inherited(folder, ignore_texts) if inherit and folder else []
+    return tuple(sorted(own + above))
 
 
 @dataclass(frozen=True, slots=True)

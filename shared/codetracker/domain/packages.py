@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import posixpath
 from collections.abc import Mapping, Sequence
@@ -263,6 +264,14 @@ def discover_packages(
 
 def _problem(path: str, why: str) -> ScanProblem:
     return ScanProblem(path, ProblemKind.SKIPPED, f"{why}; this package is left out")
+
+
+def folder_span(sorted_paths: Sequence[str], folder: str) -> tuple[int, int]:
+    """The slice of `sorted_paths` below `folder` ("" for the root: all of them), by bisection."""
+    if not folder:
+        return 0, len(sorted_paths)
+    start = bisect.bisect_left(sorted_paths, folder + "/")
+    return start, bisect.bisect_left(sorted_paths, folder + "0", lo=start)  # "0" sorts right after "/"
 
 
 _Held = TypeVar("_Held")  # what a folder maps to: a Package, or whatever the caller keeps of one

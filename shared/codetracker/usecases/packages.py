@@ -3,7 +3,6 @@ the domain's rules (domain/packages.py, domain/packlist.py, domain/package_files
 
 from __future__ import annotations
 
-import bisect
 import json
 import posixpath
 from typing import Any
@@ -26,6 +25,7 @@ from codetracker.domain.packages import (
     Layout,
     Workspaces,
     discover_packages,
+    folder_span,
     parse_manifest,
     workspace_patterns,
 )
@@ -73,9 +73,14 @@ class TreePackages:
                 p for p in reachable if posixpath.basename(p) == MANIFEST_NAME and posixpath.dirname(p) != info.path
             ]
             types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
-            inside = _under(linked, info.path)
+            start, end = folder_span(linked, info.path)
             api = package_public_api(
-                info.path, manifest, reachable, {p: links[p] for p in inside}, default_names, folder_types=types
+                info.path,
+                manifest,
+                reachable,
+                {p: links[p] for p in linked[start:end]},
+                default_names,
+                folder_types=types,
             )
             infos.append(
                 replace(
@@ -87,15 +92,6 @@ class TreePackages:
             )
             problems.extend(api.problems)
         return tuple(infos), tuple(problems)
-
-
-def _under(paths: Sequence[str], folder: str) -> Sequence[str]:
-    """The paths (sorted) below `folder` ("" for the root: all of them)."""
-    if not folder:
-        return paths
-    prefix = folder + "/"
-    start = bisect.bisect_left(paths, prefix)
-    return paths[start : bisect.bisect_left(paths, folder + "0", lo=start)]  # "0" sorts right after "/"
 
 
 def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
