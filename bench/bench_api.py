@@ -125,6 +125,7 @@ def seed(database_url: str) -> int:
         SnapshotSource,
     )
     from codetracker.domain.registry import App, Registration, RepositoryStatus, registration_scope
+    from codetracker.ports.snapshot_store import SnapshotToStore
     from codetracker.usecases.registry import signing_secret_context, token_sha256
 
     class Key:
@@ -183,9 +184,11 @@ def seed(database_url: str) -> int:
                 )
             )
             summary = uow.snapshots.store_snapshot(
-                SnapshotKey("big", "main", "HEAD", registration_scope(repository_id)),
-                Descriptor("big", functions),
-                SnapshotSource("big"),
+                SnapshotToStore(
+                    SnapshotKey("big", "main", "HEAD", registration_scope(repository_id)),
+                    Descriptor("big", functions),
+                    SnapshotSource("big"),
+                ),
             )
             uow.commit()
     return summary.snapshot_id

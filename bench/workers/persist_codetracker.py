@@ -23,6 +23,7 @@ from codetracker.adapters.postgres.connection import connect
 from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from codetracker.domain.model import Descriptor, SnapshotKey, SnapshotSource
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 
 def main() -> int:
@@ -47,7 +48,7 @@ def main() -> int:
     def store_snapshot(stored: Descriptor):
         """What the persister does: one unit of work, committed."""
         with PostgresUnitOfWork(database) as uow:
-            summary = uow.snapshots.store_snapshot(key, stored, source)
+            summary = uow.snapshots.store_snapshot(SnapshotToStore(key, stored, source))
             uow.commit()
         return summary
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.domain.registry import registration_scope
 from tests.contract.test_service_stores import T0, _descriptor
+from codetracker.ports.snapshot_store import PresentPackages, SnapshotSelection, SnapshotToStore
 
 
 def test_gone_packages_are_marked_until_stored_again(unit_of_work):
@@ -30,17 +31,21 @@ def test_gone_packages_are_marked_until_stored_again(unit_of_work):
             if name == "b of another tree":
                 key = keys[name] = SnapshotKey("c", branch, release, scope)
             uow.snapshots.store_snapshot(
-                key, _descriptor(key.module_slug, 1), SnapshotSource(slug), package_of=package_of
+                SnapshotToStore(key, _descriptor(key.module_slug, 1), SnapshotSource(slug), package_of=package_of)
             )
         uow.commit()
     at = T0 + timedelta(days=2)
     with unit_of_work() as uow:
         marked = uow.snapshots.mark_packages_removed(
-            scope, "repo", branch_name="main", release_tag="HEAD", present=("a",), commit_sha="c" * 40, at=at
+            PresentPackages(
+                scope, "repo", branch_name="main", release_tag="HEAD", present=("a",), commit_sha="c" * 40, at=at
+            )
         )
         # Marked once: the next scan without it keeps the first moment.
         again = uow.snapshots.mark_packages_removed(
-            scope, "repo", branch_name="main", release_tag="HEAD", present=("a",), commit_sha="d" * 40, at=at
+            PresentPackages(
+                scope, "repo", branch_name="main", release_tag="HEAD", present=("a",), commit_sha="d" * 40, at=at
+            )
         )
         uow.commit()
     # The whole-tree snapshot of the same tree (stored before it had packages, under the scan's slug) is
@@ -51,16 +56,18 @@ def test_gone_packages_are_marked_until_stored_again(unit_of_work):
     ]
     assert again == []
     with unit_of_work(read_only=True) as uow:
-        found = {s.key: s for s in uow.snapshots.list_snapshots(scope=scope)}
+        found = {s.key: s for s in uow.snapshots.list_snapshots(SnapshotSelection(scope=scope))}
     assert {n for n, k in keys.items() if found[k].removed_from_tree_at is not None} == {"b", "whole tree"}
     assert found[keys["a"]].package_of == "repo" and found[keys["whole tree"]].package_of is None
     # b comes back: stored again, its mark is cleared.
     with unit_of_work() as uow:
-        back = uow.snapshots.store_snapshot(keys["b"], _descriptor("b", 2), SnapshotSource("b"), package_of="repo")
+        back = uow.snapshots.store_snapshot(
+            SnapshotToStore(keys["b"], _descriptor("b", 2), SnapshotSource("b"), package_of="repo")
+        )
         uow.commit()
     assert back.removed_from_tree_at is None and back.package_of == "repo"
     with unit_of_work(read_only=True) as uow:
-        summary = uow.snapshots.list_snapshots("b", "main", "HEAD", scope=scope)[0]
+        summary = uow.snapshots.list_snapshots(SnapshotSelection("b", "main", "HEAD", scope=scope))[0]
     assert (summary.removed_from_tree_at, summary.removed_from_tree_commit) == (None, None)
 
 
@@ -68,12 +75,16 @@ def test_a_whole_tree_snapshot_whose_slug_a_package_keeps_is_not_marked(unit_of_
     scope = registration_scope(str(uuid.uuid4()))
     key = SnapshotKey("repo", "main", "HEAD", scope)
     with unit_of_work() as uow:
-        uow.snapshots.store_snapshot(key, _descriptor("repo", 1), SnapshotSource("repo"))
+        uow.snapshots.store_snapshot(SnapshotToStore(key, _descriptor("repo", 1), SnapshotSource("repo")))
         marked = uow.snapshots.mark_packages_removed(
-            scope, "repo", branch_name="main", release_tag="HEAD", present=("repo",), commit_sha=None, at=T0
+            PresentPackages(
+                scope, "repo", branch_name="main", release_tag="HEAD", present=("repo",), commit_sha=None, at=T0
+            )
         )
         other_branch = uow.snapshots.mark_packages_removed(
-            scope, "repo", branch_name="dev", release_tag="HEAD", present=("a",), commit_sha=None, at=T0
+            PresentPackages(
+                scope, "repo", branch_name="dev", release_tag="HEAD", present=("a",), commit_sha=None, at=T0
+            )
         )
         uow.commit()
     assert marked == [] and other_branch == []

@@ -19,6 +19,7 @@ from codetracker.domain.model import Descriptor, EntryKind, FileExtraction, Snap
 from codetracker.domain.job import JobStatus, StageTimes
 from codetracker.domain.registry import Activity, ActivityStatus, ActivityType, WebhookDelivery, registration_scope
 from tests.contract.test_service_stores import T0, add, app, job, registration
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 
 def test_a_job_is_found_locked_and_saved_by_id(factories):
@@ -139,9 +140,11 @@ def test_retention_keeps_blobs_a_snapshot_lists(factories):
     with first() as uow:
         uow.blob_cache.put_many({kept: extraction, dropped: extraction}, "v1")
         uow.snapshots.store_snapshot(
-            SnapshotKey("m", "main", "HEAD", registration_scope(str(uuid.uuid4()))),
-            Descriptor("m", (), (TreeEntry("a.js", EntryKind.FILE, 1, kept),)),
-            SnapshotSource("m"),
+            SnapshotToStore(
+                SnapshotKey("m", "main", "HEAD", registration_scope(str(uuid.uuid4()))),
+                Descriptor("m", (), (TreeEntry("a.js", EntryKind.FILE, 1, kept),)),
+                SnapshotSource("m"),
+            ),
         )
         uow.commit()
     future = datetime.now(UTC) + timedelta(days=1)  # every row is older than this

@@ -18,6 +18,7 @@ from codetracker.domain.model import (
 )
 from codetracker.domain.registry import registration_scope
 from tests.contract.test_service_stores import _descriptor
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 API_V1 = PackageApi(
     entry_points=(
@@ -50,7 +51,9 @@ def _load(unit_of_work, key: SnapshotKey):
 def test_public_api_round_trips_and_marks_its_functions_public(unit_of_work):
     key = _key()
     with unit_of_work() as uow:
-        uow.snapshots.store_snapshot(key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
+        uow.snapshots.store_snapshot(
+            SnapshotToStore(key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
+        )
         uow.commit()
     loaded = _load(unit_of_work, key)
     assert loaded.public_api == API_V1
@@ -67,7 +70,9 @@ def test_storing_the_key_again_replaces_the_public_api_whole(unit_of_work):
     key = _key()
     for api in (API_V1, API_V2, None, API_V1):
         with unit_of_work() as uow:
-            uow.snapshots.store_snapshot(key, replace(_descriptor("pkg", 4), public_api=api), SnapshotSource("pkg"))
+            uow.snapshots.store_snapshot(
+                SnapshotToStore(key, replace(_descriptor("pkg", 4), public_api=api), SnapshotSource("pkg"))
+            )
             uow.commit()
         loaded = _load(unit_of_work, key)
         assert loaded.public_api == api
@@ -78,19 +83,25 @@ def test_storing_the_key_again_replaces_the_public_api_whole(unit_of_work):
 def test_a_store_left_without_commit_keeps_the_previous_public_api(unit_of_work):
     key = _key()
     with unit_of_work() as uow:
-        uow.snapshots.store_snapshot(key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
+        uow.snapshots.store_snapshot(
+            SnapshotToStore(key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
+        )
         uow.commit()
     with unit_of_work() as uow:
-        uow.snapshots.store_snapshot(key, replace(_descriptor("pkg", 4), public_api=API_V2), SnapshotSource("pkg"))
+        uow.snapshots.store_snapshot(
+            SnapshotToStore(key, replace(_descriptor("pkg", 4), public_api=API_V2), SnapshotSource("pkg"))
+        )
     assert _load(unit_of_work, key).public_api == API_V1
 
 
 def test_public_apis_of_two_keys_stay_apart(unit_of_work):
     first, second = _key(), replace(_key(), module_slug="other")
     with unit_of_work() as uow:
-        uow.snapshots.store_snapshot(first, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
         uow.snapshots.store_snapshot(
-            second, replace(_descriptor("other", 4), public_api=API_V2), SnapshotSource("other")
+            SnapshotToStore(first, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
+        )
+        uow.snapshots.store_snapshot(
+            SnapshotToStore(second, replace(_descriptor("other", 4), public_api=API_V2), SnapshotSource("other"))
         )
         uow.commit()
     assert (_load(unit_of_work, first).public_api, _load(unit_of_work, second).public_api) == (API_V1, API_V2)
@@ -100,9 +111,9 @@ def test_load_public_api_by_id_gives_the_records_its_public_functions_name(unit_
     key, plain = _key(), replace(_key(), module_slug="plain")
     with unit_of_work() as uow:
         summary = uow.snapshots.store_snapshot(
-            key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg")
+            SnapshotToStore(key, replace(_descriptor("pkg", 4), public_api=API_V1), SnapshotSource("pkg"))
         )
-        without = uow.snapshots.store_snapshot(plain, _descriptor("plain", 2), SnapshotSource("plain"))
+        without = uow.snapshots.store_snapshot(SnapshotToStore(plain, _descriptor("plain", 2), SnapshotSource("plain")))
         uow.commit()
     with unit_of_work(read_only=True) as uow:
         api, functions = uow.snapshots.load_public_api(summary.snapshot_id)

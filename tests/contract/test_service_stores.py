@@ -25,7 +25,7 @@ from codetracker.domain.registry import (
     registration_scope,
 )
 from codetracker.errors import Conflict, InvalidInput
-from codetracker.ports.snapshot_store import FunctionCursor
+from codetracker.ports.snapshot_store import FunctionCursor, FunctionSelection, SnapshotSelection, SnapshotToStore
 
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -276,21 +276,23 @@ def test_snapshots_by_id_pages_of_functions_and_scope_deletion(unit_of_work):
     scope_a, scope_b = registration_scope(str(uuid.uuid4())), registration_scope(str(uuid.uuid4()))
     with unit_of_work() as uow:
         sa = uow.snapshots.store_snapshot(
-            SnapshotKey("m", "main", "HEAD", scope_a), _descriptor("m", 10), SnapshotSource("m")
+            SnapshotToStore(SnapshotKey("m", "main", "HEAD", scope_a), _descriptor("m", 10), SnapshotSource("m"))
         )
-        uow.snapshots.store_snapshot(SnapshotKey("m", "main", "v1", scope_a), _descriptor("m", 2), SnapshotSource("m"))
+        uow.snapshots.store_snapshot(
+            SnapshotToStore(SnapshotKey("m", "main", "v1", scope_a), _descriptor("m", 2), SnapshotSource("m"))
+        )
         sb = uow.snapshots.store_snapshot(
-            SnapshotKey("m", "main", "HEAD", scope_b), _descriptor("m", 1), SnapshotSource("m")
+            SnapshotToStore(SnapshotKey("m", "main", "HEAD", scope_b), _descriptor("m", 1), SnapshotSource("m"))
         )
         uow.commit()
     with unit_of_work(read_only=True) as uow:
         assert uow.snapshots.summary_by_id(sa.snapshot_id) == sa
         assert uow.snapshots.summary_by_id(10**12) is None
         whole = uow.snapshots.load_snapshot(sa.key).functions
-        page = uow.snapshots.load_functions(sa.snapshot_id, limit=4)
+        page = uow.snapshots.load_functions(FunctionSelection(sa.snapshot_id, limit=4))
         last = page[-1]
         rest = uow.snapshots.load_functions(
-            sa.snapshot_id, limit=100, after=FunctionCursor(last.file_path, last.order_in_file)
+            FunctionSelection(sa.snapshot_id, limit=100, after=FunctionCursor(last.file_path, last.order_in_file))
         )
     assert tuple(page + rest) == whole and len(page) == 4
     with unit_of_work() as uow:
@@ -298,5 +300,5 @@ def test_snapshots_by_id_pages_of_functions_and_scope_deletion(unit_of_work):
         uow.commit()
     with unit_of_work(read_only=True) as uow:
         assert uow.snapshots.summary_by_id(sa.snapshot_id) is None
-        assert uow.snapshots.list_snapshots(scope=scope_a) == []
+        assert uow.snapshots.list_snapshots(SnapshotSelection(scope=scope_a)) == []
         assert uow.snapshots.summary_by_id(sb.snapshot_id) == sb

@@ -9,6 +9,7 @@ import pytest
 
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotKey, SnapshotSource
 from codetracker.errors import SnapshotSourceConflict
+from codetracker.ports.snapshot_store import SnapshotSelection, SnapshotToStore
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEAFLET = SnapshotSource(
@@ -25,7 +26,7 @@ def descriptor(name: str, slug: str = "leaflet") -> Descriptor:
 def store(factory, key, label, source, at, **options):
     with factory() as uow:
         summary = uow.snapshots.store_snapshot(
-            key, descriptor(label, key.module_slug), source, scanned_at=at, **options
+            SnapshotToStore(key, descriptor(label, key.module_slug), source, scanned_at=at, **options)
         )
         uow.commit()
     return summary
@@ -45,7 +46,7 @@ def test_a_scan_of_another_source_is_refused_naming_both(unit_of_work):
     assert "https://github.com/Leaflet/Leaflet" in message and "https://github.com/d3/d3-array" in message
     assert stored_names(unit_of_work, KEY) == ["map"]  # untouched
     with unit_of_work(read_only=True) as uow:
-        (summary,) = uow.snapshots.list_snapshots("leaflet")
+        (summary,) = uow.snapshots.list_snapshots(SnapshotSelection("leaflet"))
     assert summary.commit_sha == "a" * 40 and summary.source_location == LEAFLET.location
 
 
@@ -93,7 +94,9 @@ def test_a_refused_store_leaves_the_unit_of_work_usable(unit_of_work):
     other = SnapshotKey("d3-array", "main", "HEAD")
     with unit_of_work() as uow:
         with pytest.raises(SnapshotSourceConflict):
-            uow.snapshots.store_snapshot(KEY, descriptor("bisect"), D3, scanned_at=T0 + timedelta(minutes=1))
-        uow.snapshots.store_snapshot(other, descriptor("bisect", "d3-array"), D3, scanned_at=T0)
+            uow.snapshots.store_snapshot(
+                SnapshotToStore(KEY, descriptor("bisect"), D3, scanned_at=T0 + timedelta(minutes=1))
+            )
+        uow.snapshots.store_snapshot(SnapshotToStore(other, descriptor("bisect", "d3-array"), D3, scanned_at=T0))
         uow.commit()
     assert stored_names(unit_of_work, other) == ["bisect"] and stored_names(unit_of_work, KEY) == ["map"]

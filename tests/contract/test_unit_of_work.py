@@ -21,7 +21,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports.snapshot_store import SnapshotCursor
+from codetracker.ports.snapshot_store import SnapshotCursor, SnapshotSelection, SnapshotToStore
 
 SLUG = "acme"
 SOURCE = SnapshotSource(name="acme", folder_path="https://example.com/acme.git", commit_sha="a" * 40)
@@ -74,7 +74,7 @@ def key(branch: str = "main", tag: str = "HEAD", scope: str = "local", slug: str
 
 def store(factory, k: SnapshotKey, d: Descriptor, *, scanned_at: datetime | None = None):
     with factory() as uow:
-        summary = uow.snapshots.store_snapshot(k, d, SOURCE, scanned_at=scanned_at)
+        summary = uow.snapshots.store_snapshot(SnapshotToStore(k, d, SOURCE, scanned_at=scanned_at))
         uow.commit()
     return summary
 
@@ -91,13 +91,13 @@ def test_committed_work_is_read_back_whole(factories):
     assert (summary.functions_count, summary.parameters_count, summary.return_values_count) == (3, 2, 1)
     assert (summary.files_count, summary.problems_count, summary.scope) == (3, 1, "local")
     with second(read_only=True) as uow:
-        assert uow.snapshots.list_snapshots(SLUG) == [summary]
+        assert uow.snapshots.list_snapshots(SnapshotSelection(SLUG)) == [summary]
 
 
 def test_leaving_without_commit_rolls_back(factories):
     first, second = factories
     with first() as uow:
-        uow.snapshots.store_snapshot(key(), descriptor(), SOURCE)
+        uow.snapshots.store_snapshot(SnapshotToStore(key(), descriptor(), SOURCE))
         uow.blob_cache.put_many({"1" * 40: FileExtraction(blob_size=1)}, "v")
     with pytest.raises(SnapshotNotFound):
         load(second, key())
@@ -109,7 +109,7 @@ def test_an_exception_in_the_unit_rolls_everything_back(factories):
     first, second = factories
     store(first, key(), descriptor("kept"))
     with pytest.raises(RuntimeError), first() as uow:
-        uow.snapshots.store_snapshot(key(), descriptor("lost"), SOURCE)
+        uow.snapshots.store_snapshot(SnapshotToStore(key(), descriptor("lost"), SOURCE))
         uow.blob_cache.put_many({"2" * 40: FileExtraction(blob_size=2)}, "v")
         raise RuntimeError("crash between the writes and the commit")
     assert load(second, key()) == as_stored(descriptor("kept"))
@@ -120,7 +120,7 @@ def test_an_exception_in_the_unit_rolls_everything_back(factories):
 def test_snapshot_and_cache_commit_together(factories):
     first, second = factories
     with first() as uow:
-        uow.snapshots.store_snapshot(key(), descriptor(), SOURCE)
+        uow.snapshots.store_snapshot(SnapshotToStore(key(), descriptor(), SOURCE))
         uow.blob_cache.put_many({"3" * 40: FileExtraction(blob_size=3)}, "v")
         uow.commit()
     with second() as uow:
@@ -150,8 +150,10 @@ def test_scopes_never_share_a_snapshot(unit_of_work):
     with pytest.raises(SnapshotNotFound):
         load(unit_of_work, key())  # the default scope holds nothing
     with unit_of_work(read_only=True) as uow:
-        assert [s.scope for s in uow.snapshots.list_snapshots(SLUG, scope="repository:a")] == ["repository:a"]
-        assert uow.snapshots.list_snapshots(SLUG) == []
+        assert [s.scope for s in uow.snapshots.list_snapshots(SnapshotSelection(SLUG, scope="repository:a"))] == [
+            "repository:a"
+        ]
+        assert uow.snapshots.list_snapshots(SnapshotSelection(SLUG)) == []
 
 
 def test_an_older_scan_never_replaces_a_newer_one(unit_of_work):
@@ -182,9 +184,9 @@ def test_listings_page_in_key_order(unit_of_work):
         store(unit_of_work, k, descriptor(slug=k.module_slug))
     with unit_of_work(read_only=True) as uow:
         everything = [(s.module_slug, s.branch_name, s.release_tag) for s in uow.snapshots.list_snapshots()]
-        first_page = uow.snapshots.list_snapshots(limit=2)
-        rest = uow.snapshots.list_snapshots(after=SnapshotCursor(*everything[1]))
-        main_only = uow.snapshots.list_snapshots(SLUG, "main")
+        first_page = uow.snapshots.list_snapshots(SnapshotSelection(limit=2))
+        rest = uow.snapshots.list_snapshots(SnapshotSelection(after=SnapshotCursor(*everything[1])))
+        main_only = uow.snapshots.list_snapshots(SnapshotSelection(SLUG, "main"))
     assert everything == sorted(everything) and len(everything) == 5
     assert [(s.module_slug, s.branch_name, s.release_tag) for s in first_page] == everything[:2]
     assert [(s.module_slug, s.branch_name, s.release_tag) for s in rest] == everything[2:]

@@ -11,6 +11,7 @@ from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.domain.registry import registration_scope
 from codetracker.domain.watch import DEFAULT_TAG_PATTERNS
 from tests.contract.test_service_stores import T0, _descriptor, add, app, registration
+from codetracker.ports.snapshot_store import SnapshotSelection, SnapshotToStore
 
 
 def test_a_registration_keeps_its_patterns_and_defaults_to_the_semver_tags(unit_of_work):
@@ -39,7 +40,9 @@ def test_a_deleted_ref_marks_its_snapshots_until_a_new_scan_is_stored(unit_of_wo
     }
     with unit_of_work() as uow:
         for key in keys.values():
-            uow.snapshots.store_snapshot(key, _descriptor(key.module_slug, 1), SnapshotSource(key.module_slug))
+            uow.snapshots.store_snapshot(
+                SnapshotToStore(key, _descriptor(key.module_slug, 1), SnapshotSource(key.module_slug))
+            )
         uow.commit()
     at = T0 + timedelta(days=3)
     with unit_of_work() as uow:
@@ -55,7 +58,9 @@ def test_a_deleted_ref_marks_its_snapshots_until_a_new_scan_is_stored(unit_of_wo
     def removed() -> dict[str, str | None]:
         with unit_of_work(read_only=True) as uow:
             found = {
-                s.key: s.removed_from_remote_at for sc in (scope, other) for s in uow.snapshots.list_snapshots(scope=sc)
+                s.key: s.removed_from_remote_at
+                for sc in (scope, other)
+                for s in uow.snapshots.list_snapshots(SnapshotSelection(scope=sc))
             }
         return {name: found[key] for name, key in keys.items()}
 
@@ -65,12 +70,12 @@ def test_a_deleted_ref_marks_its_snapshots_until_a_new_scan_is_stored(unit_of_wo
     assert marks["branch"] == marks["tag"] == moment
     with unit_of_work(read_only=True) as uow:
         by_id = uow.snapshots.summary_by_id(
-            uow.snapshots.list_snapshots("m", "main", "v1.0.0", scope=scope)[0].snapshot_id
+            uow.snapshots.list_snapshots(SnapshotSelection("m", "main", "v1.0.0", scope=scope))[0].snapshot_id
         )
     assert by_id is not None and by_id.removed_from_remote_at == moment
     # The tag comes back and is scanned: its snapshot is current again; the other one stays marked.
     with unit_of_work() as uow:
-        stored = uow.snapshots.store_snapshot(keys["tag"], _descriptor("m", 2), SnapshotSource("m"))
+        stored = uow.snapshots.store_snapshot(SnapshotToStore(keys["tag"], _descriptor("m", 2), SnapshotSource("m")))
         uow.commit()
     assert stored.removed_from_remote_at is None
     marks = removed()

@@ -19,6 +19,7 @@ from codetracker.domain.package_snapshots import package_descriptors
 from codetracker.domain.package_tags import release_of_tag
 from codetracker.domain.scan import ScanResult
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.snapshot_store import PresentPackages
 from codetracker.usecases.persist import PersistResult, store_scan
 
 
@@ -84,11 +85,13 @@ def mark_gone_packages(uow: UnitOfWork, scan: PackageScan) -> list[SnapshotSumma
         return []
     first = scan.results[0]  # every result has the scan's branch, release, scope and commit
     return uow.snapshots.mark_packages_removed(
-        first.key.scope,
-        scan.package_of,
-        branch_name=first.key.branch_name,
-        release_tag=first.key.release_tag,
-        present=scan.present,
-        commit_sha=first.source.commit_sha,
-        at=first.scanned_at,
+        PresentPackages(
+            first.key.scope,
+            scan.package_of,
+            branch_name=first.key.branch_name,
+            release_tag=first.key.release_tag,
+            present=scan.present,
+            commit_sha=first.source.commit_sha,
+            at=first.scanned_at,
+        ),
     )

@@ -11,6 +11,7 @@ from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +37,7 @@ def store_scan(
     stays (replaced=False, its summary)."""
     try:
         summary = uow.snapshots.store_snapshot(
-            result.key,
-            result.descriptor,
-            result.source,
-            scanned_at=result.scanned_at,
-            replace_source=replace_source,
-            package_of=package_of,
+            SnapshotToStore.of_scan(result, replace_source=replace_source, package_of=package_of)
         )
     except StaleSnapshot as stale:
         return PersistResult(summary=stale.stored, replaced=False)  # type: ignore[arg-type]

@@ -36,6 +36,7 @@ from codetracker.errors import (
 from codetracker.observability import job_scope
 from codetracker.ports.queues import QueueRecord
 from codetracker.ports.unit_of_work import UnitOfWork
+from codetracker.ports.snapshot_store import SnapshotSelection, SnapshotToStore
 from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.job_outcomes import (
     JobFailure,
@@ -202,7 +203,9 @@ def _stored_result(stored: _Stored, scan: ScanResult) -> StoredResult:
 
 
 def _previous(uow: UnitOfWork, key: SnapshotKey) -> tuple[Descriptor | None, str | None]:
-    stored = uow.snapshots.list_snapshots(key.module_slug, key.branch_name, key.release_tag, scope=key.scope, limit=1)
+    stored = uow.snapshots.list_snapshots(
+        SnapshotSelection(key.module_slug, key.branch_name, key.release_tag, scope=key.scope, limit=1)
+    )
     if not stored:
         return None, None
     try:
@@ -219,7 +222,7 @@ def _changes_since_previous(uow: UnitOfWork, key: SnapshotKey, descriptor: Descr
 
 def _store_module(uow: UnitOfWork, scan: ScanResult) -> _Stored:
     changes = _changes_since_previous(uow, scan.key, scan.descriptor)
-    summary = uow.snapshots.store_snapshot(scan.key, scan.descriptor, scan.source, scanned_at=scan.scanned_at)
+    summary = uow.snapshots.store_snapshot(SnapshotToStore.of_scan(scan))
     return _Stored(summary, changes)
 
 
@@ -246,9 +249,7 @@ def _store_packages(uow: UnitOfWork, scan: ScanResult) -> _Stored:
             outcome=ResultOutcome.STALE,
         )
         try:
-            summary = uow.snapshots.store_snapshot(
-                result.key, result.descriptor, result.source, scanned_at=result.scanned_at, package_of=split.package_of
-            )
+            summary = uow.snapshots.store_snapshot(SnapshotToStore.of_scan(result, package_of=split.package_of))
         except StaleSnapshot as stale:
             outcomes.append(outcome)
             package_changes.append(None)

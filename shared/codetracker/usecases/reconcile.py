@@ -37,6 +37,7 @@ from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
+from codetracker.ports.snapshot_store import SnapshotSelection
 from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import relay_outbox, send_queued
 from codetracker.usecases.registry import registration_credentials
@@ -219,7 +220,7 @@ def _queue_changed(
     max_scans: int,
 ) -> None:
     with unit_of_work() as uow:
-        snapshots = uow.snapshots.list_snapshots(scope=registration.scope)
+        snapshots = uow.snapshots.list_snapshots(SnapshotSelection(scope=registration.scope))
         # A tree scanned package by package: its packages' commit, not the whole-tree module stored before.
         ours = sorted(
             (s for s in snapshots if of_registration(registration, s)), key=lambda s: s.package_of is not None

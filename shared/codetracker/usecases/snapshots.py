@@ -9,7 +9,13 @@ from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotSumma
 from codetracker.domain.public_listing import PublicSubpath, group_by_subpath
 from codetracker.domain.registry import App, registration_of_scope
 from codetracker.errors import AmbiguousSnapshot, InvalidInput, NotFound, SnapshotNotFound
-from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.snapshot_store import (
+    FunctionCursor,
+    FunctionSelection,
+    SnapshotCursor,
+    SnapshotOutline,
+    SnapshotSelection,
+)
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.scan_requests import MAX_NAME_LENGTH, SnapshotQuery
@@ -21,15 +27,17 @@ def list_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> 
     after = SNAPSHOTS.decode(query.cursor) if query.cursor else None
     with unit_of_work(read_only=True) as uow:
         # One more than asked: whether a next page exists without a second query.
-        found = uow.snapshots.list_snapshots(
-            query.module_slug,
-            query.branch_name,
-            query.release_tag,
-            scope=query.scope,
-            limit=query.limit + 1,
-            after=after,
-        )
+        found = uow.snapshots.list_snapshots(_selection(query, limit=query.limit + 1, after=after))
     return page_of(found, query.limit, SNAPSHOTS, lambda s: SnapshotCursor(s.module_slug, s.branch_name, s.release_tag))
+
+
+def _selection(
+    query: SnapshotQuery, *, limit: int | None = None, after: SnapshotCursor | None = None
+) -> SnapshotSelection:
+    """The stored summaries the query names, `limit` of them after `after` (None: all)."""
+    return SnapshotSelection(
+        query.module_slug, query.branch_name, query.release_tag, scope=query.scope, limit=limit, after=after
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +53,7 @@ def show_snapshots(query: SnapshotQuery, *, unit_of_work: UnitOfWorkFactory) -> 
     its descriptor too. Without a module: every stored module's snapshots (none is not an error). Nothing
     matching a module → SnapshotNotFound; a tag on several branches → AmbiguousSnapshot."""
     with unit_of_work(read_only=True) as uow:
-        snapshots = tuple(
-            uow.snapshots.list_snapshots(query.module_slug, query.branch_name, query.release_tag, scope=query.scope)
-        )
+        snapshots = tuple(uow.snapshots.list_snapshots(_selection(query)))
         if query.module_slug is None:
             return SnapshotView(snapshots)
         if not snapshots:
@@ -136,7 +142,7 @@ def get_snapshot(
     with unit_of_work(read_only=True) as uow:
         number, summary = _readable_snapshot(uow, app, snapshot_id)
         found = uow.snapshots.load_functions(
-            number, limit=page.limit + 1, after=after, file_path=only.file_path, name=only.name
+            FunctionSelection(number, limit=page.limit + 1, after=after, file_path=only.file_path, name=only.name)
         )
         outline = uow.snapshots.load_outline(number)
     functions = page_of(found, page.limit, FUNCTIONS, lambda f: FunctionCursor(f.file_path, f.order_in_file))

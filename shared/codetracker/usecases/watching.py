@@ -27,6 +27,7 @@ from codetracker.ports.clock import Clock
 from codetracker.ports.git import RemoteRefs
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.unit_of_work import UnitOfWork
+from codetracker.ports.snapshot_store import SnapshotSelection
 from codetracker.usecases.activity import RegistrationActivity, record_registration_activity
 from codetracker.usecases.app_requests import RegisterRepositoryRequest
 
@@ -87,7 +88,7 @@ def mark_ref_removed(uow: UnitOfWork, registration: Registration, kind: str, nam
     at = clock()
     slugs = {registration.module_slug} | {
         s.module_slug
-        for s in uow.snapshots.list_snapshots(scope=registration.scope)
+        for s in uow.snapshots.list_snapshots(SnapshotSelection(scope=registration.scope))
         if of_registration(registration, s)
     }
     return sum(

@@ -59,6 +59,7 @@ from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.snapshot_store import SnapshotSelection
 from codetracker.usecases.activity import RegistrationActivity, record_registration_activity
 from codetracker.usecases.jobs import ScanToQueue, queue_scan
 from codetracker.usecases.outbox import send_queued
@@ -267,7 +268,7 @@ def _apply(
         return None
     if intent.kind == "branch" and intent.commit:
         stored = uow.snapshots.list_snapshots(
-            registration.module_slug, intent.name, HEAD_TAG, scope=registration.scope, limit=1
+            SnapshotSelection(registration.module_slug, intent.name, HEAD_TAG, scope=registration.scope, limit=1)
         )
         if stored and stored[0].commit_sha and stored[0].commit_sha.lower() == intent.commit.lower():
             note(ActivityStatus.IGNORED, f"{about}: {intent.name} at {intent.commit[:12]} is already scanned")

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support import api_events as ev
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 PUBLIC = {
     "github.com": ["140.82.112.3"],
@@ -279,9 +280,11 @@ def seed(api: Api) -> None:
             )
         )
         summary = uow.snapshots.store_snapshot(
-            SnapshotKey("hello-js", "main", "HEAD", registration_scope(ev.REPOSITORY_ID)),
-            Descriptor("hello-js", functions, public_api=_seeded_public_api()),
-            SnapshotSource("hello-js", ev.REPOSITORY_URL, ev.PREVIOUS_COMMIT),
+            SnapshotToStore(
+                SnapshotKey("hello-js", "main", "HEAD", registration_scope(ev.REPOSITORY_ID)),
+                Descriptor("hello-js", functions, public_api=_seeded_public_api()),
+                SnapshotSource("hello-js", ev.REPOSITORY_URL, ev.PREVIOUS_COMMIT),
+            ),
         )
         uow.commit()
     assert summary.snapshot_id == ev.SNAPSHOT_ID

@@ -13,6 +13,7 @@ import pytest
 from tests.integration.api.conftest import make_api, seed, settings_env
 from tests.support import api_events as ev
 from tests.support.api_events import bearer, http_event
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 
 def create_app(api, name="app", **extra):
@@ -59,9 +60,11 @@ def test_two_apps_registering_one_url_never_see_each_other(api):
 
     with api.services.unit_of_work() as uow:
         snap = uow.snapshots.store_snapshot(
-            SnapshotKey("hello-js", "main", "HEAD", f"repository:{ra['id']}"),
-            Descriptor("hello-js", (ExportedFunction("secret_of_a", "a.js", "named", False, None, None, 0),)),
-            SnapshotSource("hello-js"),
+            SnapshotToStore(
+                SnapshotKey("hello-js", "main", "HEAD", f"repository:{ra['id']}"),
+                Descriptor("hello-js", (ExportedFunction("secret_of_a", "a.js", "named", False, None, None, 0),)),
+                SnapshotSource("hello-js"),
+            ),
         )
         uow.commit()
     job_a = get(api, a["token"], f"/repositories/{ra['id']}/jobs").json["items"][0]["id"]

@@ -15,6 +15,7 @@ from codetracker.domain.registry import registration_scope
 from tests.integration.api.conftest import seed
 from tests.support import api_events as ev
 from tests.support.api_events import bearer, http_event
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 
 def get(api, path, token=ev.APP_TOKEN, **query):
@@ -33,9 +34,11 @@ def store_release(api) -> int:
     )
     with api.services.unit_of_work() as uow:
         summary = uow.snapshots.store_snapshot(
-            SnapshotKey("hello-js", "main", "v1.0.0", registration_scope(ev.REPOSITORY_ID)),
-            Descriptor("hello-js", functions, problems=problems),
-            SnapshotSource("hello-js", ev.REPOSITORY_URL, ev.PREVIOUS_COMMIT, ev.REPOSITORY_URL),
+            SnapshotToStore(
+                SnapshotKey("hello-js", "main", "v1.0.0", registration_scope(ev.REPOSITORY_ID)),
+                Descriptor("hello-js", functions, problems=problems),
+                SnapshotSource("hello-js", ev.REPOSITORY_URL, ev.PREVIOUS_COMMIT, ev.REPOSITORY_URL),
+            ),
         )
         uow.commit()
     return summary.snapshot_id

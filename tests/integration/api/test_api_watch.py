@@ -10,6 +10,7 @@ import json
 from tests.integration.api.conftest import seed
 from tests.support import api_events as ev
 from tests.support.api_events import bearer, github_event, http_event
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 
 def call(api, method, path, body=None, token=ev.APP_TOKEN):
@@ -132,9 +133,11 @@ def test_a_deleted_branch_or_tag_marks_its_snapshot_removed_and_keeps_it(api):
 
     with api.services.unit_of_work() as uow:
         uow.snapshots.store_snapshot(
-            SnapshotKey("hello-js", "main", "v1.0.0", registration_scope(ev.REPOSITORY_ID)),
-            Descriptor("hello-js", ()),
-            SnapshotSource("hello-js"),
+            SnapshotToStore(
+                SnapshotKey("hello-js", "main", "v1.0.0", registration_scope(ev.REPOSITORY_ID)),
+                Descriptor("hello-js", ()),
+                SnapshotSource("hello-js"),
+            ),
         )
         uow.commit()
     snapshots = f"/repositories/{ev.REPOSITORY_ID}/snapshots"

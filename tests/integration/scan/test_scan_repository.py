@@ -8,6 +8,7 @@ from codetracker.contracts.descriptor import descriptor_to_dict
 from codetracker.domain.model import EntryKind, ProblemKind, SnapshotKey
 from codetracker.errors import RefNotFound, SnapshotNotFound
 from tests.integration.scan.conftest import V1_FILES, scan_repository, v2_files
+from codetracker.ports.snapshot_store import SnapshotSelection
 
 
 def test_branch_scan_stores_latest_state_under_head(widgets, scan_deps):
@@ -49,7 +50,7 @@ def test_tags_store_under_default_branch_and_keep_other_versions(widgets, scan_d
     names_v1 = {f.name for f in store.load_snapshot(SnapshotKey("widgets", "main", "v1.0.0")).functions}
     names_v2 = {f.name for f in store.load_snapshot(SnapshotKey("widgets", "main", "v2.0.0")).functions}
     assert "fresh" not in names_v1 and "fresh" in names_v2
-    assert {s.release_tag for s in store.list_snapshots("widgets")} == {"HEAD", "v1.0.0", "v2.0.0"}
+    assert {s.release_tag for s in store.list_snapshots(SnapshotSelection("widgets"))} == {"HEAD", "v1.0.0", "v2.0.0"}
 
     # a new commit on main replaces only (widgets, main, HEAD)
     files = {p: b"export function only() {}\n" if p == "src/index.mjs" else c for p, c in v2_files().items()}

@@ -14,6 +14,7 @@ from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.errors import RetryableError, StoreConfigurationError, StoreUnavailable
 from codetracker.settings import DatabaseLocation
 from tests.support.stores import snapshot_store
+from codetracker.ports.snapshot_store import SnapshotSelection
 
 SECRET = "s3cr3t-P4ss"
 COMPLETE = {
@@ -88,7 +89,7 @@ def test_unreachable_database_is_retryable_and_keeps_the_secret(template: str) -
     database = PostgresDatabase(conninfo, connect_timeout=2)
     assert SECRET not in repr(database)
     with pytest.raises(StoreUnavailable) as raised:
-        snapshot_store(database).list_snapshots("anything")
+        snapshot_store(database).list_snapshots(SnapshotSelection("anything"))
     assert SECRET not in everything_said(raised.value)
 
 

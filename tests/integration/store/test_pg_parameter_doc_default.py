@@ -9,6 +9,7 @@ import pytest
 from codetracker.adapters.postgres.database import PostgresDatabase
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
 from codetracker.domain.model import Descriptor, ExportedFunction, Parameter, SnapshotKey, SnapshotSource
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 SLUG = "doc-defaults"
 KEY = SnapshotKey(SLUG, "main", "HEAD")
@@ -43,7 +44,7 @@ def test_migration_adds_a_nullable_text_column(migrated_database_url: str) -> No
 
 
 def test_doc_default_round_trips_apart_from_default_value(store: CommittingSnapshotStore) -> None:
-    store.store_snapshot(KEY, descriptor(*PARAMETERS), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(*PARAMETERS), SOURCE))
     assert store.load_snapshot(KEY) == descriptor(*PARAMETERS)
 
 
@@ -51,9 +52,9 @@ def test_doc_default_round_trips_apart_from_default_value(store: CommittingSnaps
 def test_a_change_of_doc_default_alone_rewrites_the_file(
     store: CommittingSnapshotStore, doc_default: str | None
 ) -> None:
-    store.store_snapshot(KEY, descriptor(*PARAMETERS), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(*PARAMETERS), SOURCE))
     changed = descriptor(dataclasses.replace(PARAMETERS[0], doc_default=doc_default), *PARAMETERS[1:])
 
-    store.store_snapshot(KEY, changed, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, changed, SOURCE))
 
     assert store.load_snapshot(KEY) == changed

@@ -17,6 +17,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 KEY = SnapshotKey("ramda", "main", "HEAD")
 SOURCE = SnapshotSource(name="ramda")
@@ -36,13 +37,13 @@ def store(postgres_database: PostgresDatabase) -> CommittingSnapshotStore:
 
 
 def test_params_from_doc_round_trips(store: CommittingSnapshotStore) -> None:
-    store.store_snapshot(KEY, descriptor(True), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(True), SOURCE))
     loaded = store.load_snapshot(KEY)
     assert loaded == descriptor(True)
     assert [f.params_from_doc for f in loaded.functions] == [True, False]
 
 
 def test_flipping_the_flag_alone_rewrites_the_file(store: CommittingSnapshotStore) -> None:
-    store.store_snapshot(KEY, descriptor(True), SOURCE)
-    store.store_snapshot(KEY, descriptor(False), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(True), SOURCE))
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(False), SOURCE))
     assert store.load_snapshot(KEY) == descriptor(False)

@@ -32,6 +32,7 @@ from codetracker.domain.model import (
     SnapshotSource,
     TreeEntry,
 )
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 SLUG = "acme-utils"
 KEY = SnapshotKey(SLUG, "main", "HEAD")
@@ -154,10 +155,10 @@ def count_rows(conninfo: str, table: str, key: SnapshotKey = KEY) -> int:
 def test_only_changed_added_and_removed_files_are_rewritten(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
     before = function_rows(migrated_database_url)
 
-    summary = store.store_snapshot(KEY, V2, SOURCE)
+    summary = store.store_snapshot(SnapshotToStore(KEY, V2, SOURCE))
 
     assert store.load_snapshot(KEY) == V2
     after = function_rows(migrated_database_url)
@@ -182,11 +183,11 @@ def test_storing_the_same_descriptor_again_writes_no_child_row(
             ScanProblem("vendor", ProblemKind.SKIPPED, "ignored"),
         ),
     )
-    first = store.store_snapshot(KEY, with_problems, SOURCE)
+    first = store.store_snapshot(SnapshotToStore(KEY, with_problems, SOURCE))
     before = row_versions(migrated_database_url)
     assert all(before.values())  # every table has rows to compare
 
-    again = store.store_snapshot(KEY, with_problems, SnapshotSource("acme/utils", None, "b" * 40))
+    again = store.store_snapshot(SnapshotToStore(KEY, with_problems, SnapshotSource("acme/utils", None, "b" * 40)))
 
     assert row_versions(migrated_database_url) == before
     assert store.load_snapshot(KEY) == with_problems
@@ -197,12 +198,12 @@ def test_an_equal_descriptor_built_apart_writes_nothing(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     """As a rescan gives: equal values, but other objects (some from the blob cache's JSON, none shared)."""
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
     before = row_versions(migrated_database_url)
     rebuilt = descriptor_from_dict(json.loads(json.dumps(descriptor_to_dict(V1))))
     assert rebuilt == V1
 
-    store.store_snapshot(KEY, rebuilt, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, rebuilt, SOURCE))
 
     assert row_versions(migrated_database_url) == before
 
@@ -230,12 +231,12 @@ def test_files_and_problems_are_replaced_by_difference(store: CommittingSnapshot
             ScanProblem("b.js", ProblemKind.SKIPPED, "and skipped"),
         ),
     )
-    store.store_snapshot(KEY, first, SOURCE)
-    store.store_snapshot(KEY, second, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, first, SOURCE))
+    store.store_snapshot(SnapshotToStore(KEY, second, SOURCE))
     assert store.load_snapshot(KEY) == second
 
     third = Descriptor(SLUG, (), files[:1], ())  # removed files and problems
-    store.store_snapshot(KEY, third, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, third, SOURCE))
     assert store.load_snapshot(KEY) == third
 
 
@@ -279,11 +280,11 @@ def _mutations() -> dict[str, ExportedFunction]:
 
 @pytest.mark.parametrize("change", sorted(_mutations()))
 def test_a_change_to_any_stored_field_rewrites_its_file(store: CommittingSnapshotStore, change: str) -> None:
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
     others = [f for f in V1.functions if (f.file_path, f.order_in_file) != ("src/changed.js", 1)]
     changed = descriptor([*others, _mutations()[change]])
 
-    store.store_snapshot(KEY, changed, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, changed, SOURCE))
 
     assert store.load_snapshot(KEY) == changed
 
@@ -292,9 +293,9 @@ def test_a_change_to_any_stored_field_rewrites_its_file(store: CommittingSnapsho
 def test_absent_and_empty_text_are_told_apart(
     store: CommittingSnapshotStore, first: str | None, then: str | None
 ) -> None:
-    store.store_snapshot(KEY, descriptor([fn("a.js", 0, "f", description=first)]), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor([fn("a.js", 0, "f", description=first)]), SOURCE))
     changed = descriptor([fn("a.js", 0, "f", description=then)])
-    store.store_snapshot(KEY, changed, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, changed, SOURCE))
     assert store.load_snapshot(KEY).functions[0].description == then
 
 
@@ -302,8 +303,8 @@ def test_reordering_functions_of_a_file_is_a_change(store: CommittingSnapshotSto
     """Two functions sharing an order_in_file load in the order they were given (by id)."""
     first = Descriptor(SLUG, (fn("a.js", 0, "one"), fn("a.js", 0, "two")))
     swapped = Descriptor(SLUG, (fn("a.js", 0, "two"), fn("a.js", 0, "one")))
-    store.store_snapshot(KEY, first, SOURCE)
-    store.store_snapshot(KEY, swapped, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, first, SOURCE))
+    store.store_snapshot(SnapshotToStore(KEY, swapped, SOURCE))
     assert store.load_snapshot(KEY) == swapped
 
 
@@ -314,25 +315,25 @@ def test_a_function_moving_to_another_file_leaves_nothing_behind(store: Committi
             fn("src/removed.js", 1, "kept1"),
         ]
     )
-    store.store_snapshot(KEY, V1, SOURCE)
-    store.store_snapshot(KEY, moved, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
+    store.store_snapshot(SnapshotToStore(KEY, moved, SOURCE))
     assert store.load_snapshot(KEY) == moved
 
 
 def test_without_digest_rows_everything_is_replaced(store: CommittingSnapshotStore, migrated_database_url: str) -> None:
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
     before = function_rows(migrated_database_url)
     with psycopg.connect(migrated_database_url) as conn:
         assert conn.execute("DELETE FROM function_file_digests").rowcount == 3
 
-    store.store_snapshot(KEY, V2, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V2, SOURCE))
 
     assert store.load_snapshot(KEY) == V2
     after = function_rows(migrated_database_url)
     assert not {function_id for function_id, _ in after.values()} & {i for i, _ in before.values()}
     assert count_rows(migrated_database_url, "function_file_digests") == 3
     # The digests are back: the next store keeps every row.
-    store.store_snapshot(KEY, V2, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V2, SOURCE))
     assert function_rows(migrated_database_url) == after
 
 
@@ -340,13 +341,13 @@ def test_a_store_by_a_writer_without_digests_invalidates_them(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     """Code from before the digests (still running during a deploy) rewrites rows but no digest."""
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
     with psycopg.connect(migrated_database_url) as conn:
         # What such a store leaves: a new last_scanned_at, other function rows, the digests untouched.
         conn.execute("UPDATE modules SET last_scanned_at = clock_timestamp()")
         conn.execute("UPDATE functions SET description = 'written by the old code'")
 
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
 
     assert store.load_snapshot(KEY) == V1
 
@@ -355,12 +356,12 @@ def test_a_store_waiting_for_a_writer_without_digests_sees_what_it_did(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
     """The lock comes first: whether the digests still hold is read after the other writer commits."""
-    store.store_snapshot(KEY, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
     outcome: list[BaseException | None] = []
 
     def store_v1_again() -> None:
         try:
-            store.store_snapshot(KEY, V1, SOURCE)
+            store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
             outcome.append(None)
         except BaseException as err:  # noqa: BLE001 - reported by the assertion below
             outcome.append(err)
@@ -408,7 +409,7 @@ def test_a_snapshot_stored_before_the_digests_migration_is_replaced_whole(empty_
 
     with PostgresDatabase(empty_database_url) as database:  # migrates the rest on first use
         store = snapshot_store(database)
-        store.store_snapshot(KEY, V2, SOURCE)
+        store.store_snapshot(SnapshotToStore(KEY, V2, SOURCE))
         assert store.load_snapshot(KEY) == V2
     assert count_rows(empty_database_url, "parameters") == 9
 
@@ -416,12 +417,12 @@ def test_a_snapshot_stored_before_the_digests_migration_is_replaced_whole(empty_
 def test_keys_do_not_share_digests(store: CommittingSnapshotStore) -> None:
     """Same paths under two keys, different contents: each key compares with its own digests only."""
     tag = SnapshotKey(SLUG, "main", "v1.0.0")
-    store.store_snapshot(KEY, V1, SOURCE)
-    store.store_snapshot(tag, V2, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V1, SOURCE))
+    store.store_snapshot(SnapshotToStore(tag, V2, SOURCE))
 
-    store.store_snapshot(KEY, V2, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, V2, SOURCE))
     assert store.load_snapshot(KEY) == V2
-    store.store_snapshot(tag, V1, SOURCE)
+    store.store_snapshot(SnapshotToStore(tag, V1, SOURCE))
     assert store.load_snapshot(tag) == V1
     assert store.load_snapshot(KEY) == V2
 
@@ -431,11 +432,11 @@ def test_values_of_str_subclasses_are_stored_and_compared_correctly(store: Commi
         pass
 
     odd = descriptor([fn("a.js", 0, Name("odd")), fn("b.js", 0, "plain")])
-    store.store_snapshot(KEY, odd, SOURCE)
-    store.store_snapshot(KEY, odd, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, odd, SOURCE))
+    store.store_snapshot(SnapshotToStore(KEY, odd, SOURCE))
     assert store.load_snapshot(KEY) == odd
     renamed = descriptor([fn("a.js", 0, Name("odder")), fn("b.js", 0, "plain")])
-    store.store_snapshot(KEY, renamed, SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, renamed, SOURCE))
     assert store.load_snapshot(KEY) == renamed
 
 
@@ -467,7 +468,9 @@ def test_concurrent_incremental_stores_of_one_key_never_mix(migrated_database_ur
             order = list(candidates) if round_number % 2 == 0 else list(reversed(candidates))
             failures = run_together(
                 [
-                    functools.partial(snapshot_store(databases[label]).store_snapshot, KEY, candidates[label], SOURCE)
+                    functools.partial(
+                        snapshot_store(databases[label]).store_snapshot, SnapshotToStore(KEY, candidates[label], SOURCE)
+                    )
                     for label in order
                 ]
             )

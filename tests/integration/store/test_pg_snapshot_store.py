@@ -28,6 +28,7 @@ from codetracker.domain.model import (
     UnknownExport,
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound
+from codetracker.ports.snapshot_store import SnapshotSelection, SnapshotToStore
 
 SLUG = "acme-utils"
 
@@ -178,7 +179,7 @@ def _child_rows(conninfo: str, module_id: int) -> dict[str, int]:
 
 def test_round_trip_returns_the_stored_descriptor(store: CommittingSnapshotStore) -> None:
     descriptor = rich_descriptor()
-    store.store_snapshot(key(), descriptor, SOURCE)
+    store.store_snapshot(SnapshotToStore(key(), descriptor, SOURCE))
 
     loaded = store.load_snapshot(key())
     assert descriptor_to_dict(loaded) == descriptor_to_dict(descriptor)
@@ -186,7 +187,7 @@ def test_round_trip_returns_the_stored_descriptor(store: CommittingSnapshotStore
 
 
 def test_summary_counts_what_was_stored(store: CommittingSnapshotStore, migrated_database_url: str) -> None:
-    summary = store.store_snapshot(key(tag="v1.2.0"), rich_descriptor(), SOURCE)
+    summary = store.store_snapshot(SnapshotToStore(key(tag="v1.2.0"), rich_descriptor(), SOURCE))
 
     assert (summary.module_slug, summary.branch_name, summary.release_tag) == (SLUG, "main", "v1.2.0")
     assert summary.commit_sha == SOURCE.commit_sha
@@ -205,7 +206,7 @@ def test_summary_counts_what_was_stored(store: CommittingSnapshotStore, migrated
         "scan_problems": 3,
     }
     assert datetime.fromisoformat(summary.last_scanned_at).utcoffset() is not None
-    assert store.list_snapshots(SLUG) == [summary]
+    assert store.list_snapshots(SnapshotSelection(SLUG)) == [summary]
 
 
 def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated_database_url: str) -> None:
@@ -215,13 +216,16 @@ def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated
         key(slug="other-module"): rich_descriptor(slug="other-module", label="other"),
     }
     for other_key, descriptor in others.items():
-        store.store_snapshot(other_key, descriptor, SOURCE)
-    first = store.store_snapshot(key(), rich_descriptor(label="v1"), SOURCE)
-    before = {summary.release_tag + "@" + summary.branch_name: summary for summary in store.list_snapshots(SLUG)}
+        store.store_snapshot(SnapshotToStore(other_key, descriptor, SOURCE))
+    first = store.store_snapshot(SnapshotToStore(key(), rich_descriptor(label="v1"), SOURCE))
+    before = {
+        summary.release_tag + "@" + summary.branch_name: summary
+        for summary in store.list_snapshots(SnapshotSelection(SLUG))
+    }
 
     replacement = large_descriptor("v2", functions=120)
     second = store.store_snapshot(
-        key(), replacement, SnapshotSource(name="acme/utils", folder_path=None, commit_sha="1" * 40)
+        SnapshotToStore(key(), replacement, SnapshotSource(name="acme/utils", folder_path=None, commit_sha="1" * 40))
     )
 
     assert second.snapshot_id == first.snapshot_id  # the row is updated, not re-created
@@ -229,7 +233,10 @@ def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated
     assert _child_rows(migrated_database_url, second.snapshot_id)["functions"] == 120
     for other_key, descriptor in others.items():
         assert store.load_snapshot(other_key) == descriptor
-    after = {summary.release_tag + "@" + summary.branch_name: summary for summary in store.list_snapshots(SLUG)}
+    after = {
+        summary.release_tag + "@" + summary.branch_name: summary
+        for summary in store.list_snapshots(SnapshotSelection(SLUG))
+    }
     assert after["HEAD@main"].commit_sha == "1" * 40 and after["HEAD@main"].functions_count == 120
     assert {name: s for name, s in after.items() if name != "HEAD@main"} == {
         name: s for name, s in before.items() if name != "HEAD@main"
@@ -238,19 +245,23 @@ def test_storing_replaces_only_that_key(store: CommittingSnapshotStore, migrated
 
 def test_list_snapshots_filters_and_orders(store: CommittingSnapshotStore) -> None:
     for branch, tag in [("main", "v2.0.0"), ("develop", "HEAD"), ("main", "HEAD"), ("main", "v1.0.0")]:
-        store.store_snapshot(key(branch, tag), rich_descriptor(), SOURCE)
-    store.store_snapshot(key(slug="other"), rich_descriptor(slug="other"), SOURCE)
+        store.store_snapshot(SnapshotToStore(key(branch, tag), rich_descriptor(), SOURCE))
+    store.store_snapshot(SnapshotToStore(key(slug="other"), rich_descriptor(slug="other"), SOURCE))
 
-    listed = [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG)]
+    listed = [(s.branch_name, s.release_tag) for s in store.list_snapshots(SnapshotSelection(SLUG))]
     assert listed == [("develop", "HEAD"), ("main", "HEAD"), ("main", "v1.0.0"), ("main", "v2.0.0")]
-    assert [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG, branch_name="main")] == listed[1:]
-    assert [(s.branch_name, s.release_tag) for s in store.list_snapshots(SLUG, release_tag="HEAD")] == listed[:2]
-    assert [s.release_tag for s in store.list_snapshots(SLUG, "main", "v1.0.0")] == ["v1.0.0"]
-    assert store.list_snapshots("never-stored") == []
+    assert [
+        (s.branch_name, s.release_tag) for s in store.list_snapshots(SnapshotSelection(SLUG, branch_name="main"))
+    ] == listed[1:]
+    assert [
+        (s.branch_name, s.release_tag) for s in store.list_snapshots(SnapshotSelection(SLUG, release_tag="HEAD"))
+    ] == listed[:2]
+    assert [s.release_tag for s in store.list_snapshots(SnapshotSelection(SLUG, "main", "v1.0.0"))] == ["v1.0.0"]
+    assert store.list_snapshots(SnapshotSelection("never-stored")) == []
 
 
 def test_loading_an_absent_snapshot_raises(store: CommittingSnapshotStore) -> None:
-    store.store_snapshot(key(), rich_descriptor(), SOURCE)
+    store.store_snapshot(SnapshotToStore(key(), rich_descriptor(), SOURCE))
     with pytest.raises(SnapshotNotFound):
         store.load_snapshot(key(tag="v9.9.9"))
     with pytest.raises(SnapshotNotFound):
@@ -260,9 +271,9 @@ def test_loading_an_absent_snapshot_raises(store: CommittingSnapshotStore) -> No
 def test_an_empty_descriptor_clears_the_previous_snapshot(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
-    store.store_snapshot(key(), rich_descriptor(), SOURCE)
+    store.store_snapshot(SnapshotToStore(key(), rich_descriptor(), SOURCE))
     empty = Descriptor(module_slug=SLUG, functions=())
-    summary = store.store_snapshot(key(), empty, SOURCE)
+    summary = store.store_snapshot(SnapshotToStore(key(), empty, SOURCE))
 
     assert store.load_snapshot(key()) == empty
     assert set(_child_rows(migrated_database_url, summary.snapshot_id).values()) == {0}
@@ -271,7 +282,7 @@ def test_an_empty_descriptor_clears_the_previous_snapshot(
 
 def test_descriptor_of_another_module_is_refused(store: CommittingSnapshotStore) -> None:
     with pytest.raises(InvalidInput):
-        store.store_snapshot(key(), rich_descriptor(slug="something-else"), SOURCE)
+        store.store_snapshot(SnapshotToStore(key(), rich_descriptor(slug="something-else"), SOURCE))
 
 
 @pytest.mark.parametrize(
@@ -291,9 +302,9 @@ def test_descriptor_of_another_module_is_refused(store: CommittingSnapshotStore)
 def test_unstorable_snapshot_fails_typed_and_keeps_the_previous_one(
     store: CommittingSnapshotStore, unstorable: Descriptor
 ) -> None:
-    store.store_snapshot(key(), rich_descriptor(), SOURCE)
+    store.store_snapshot(SnapshotToStore(key(), rich_descriptor(), SOURCE))
     with pytest.raises(InvalidInput):
-        store.store_snapshot(key(), unstorable, SOURCE)
+        store.store_snapshot(SnapshotToStore(key(), unstorable, SOURCE))
     assert store.load_snapshot(key()) == rich_descriptor()  # the failed transaction changed nothing
 
 
@@ -309,7 +320,10 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
         for _ in range(4):
             failures = run_together(
                 [
-                    functools.partial(snapshot_store(databases[label]).store_snapshot, key(), candidates[label], SOURCE)
+                    functools.partial(
+                        snapshot_store(databases[label]).store_snapshot,
+                        SnapshotToStore(key(), candidates[label], SOURCE),
+                    )
                     for label in candidates
                 ]
             )
@@ -317,7 +331,7 @@ def test_concurrent_stores_of_one_key_never_mix(migrated_database_url: str) -> N
 
             # After every round, not only the last: a mix could be repaired by a later, luckier round.
             assert descriptor_to_dict(checker.load_snapshot(key())) in expected
-            (summary,) = checker.list_snapshots(SLUG)
+            (summary,) = checker.list_snapshots(SnapshotSelection(SLUG))
             assert _child_rows(migrated_database_url, summary.snapshot_id) == {
                 "functions": 1500,
                 "parameters": 4500,
@@ -341,7 +355,9 @@ def test_racing_first_stores_of_a_new_key_take_turns_and_neither_is_refused(migr
             new_key = key(tag=f"v0.0.{round_number}")
             failures = run_together(
                 [
-                    functools.partial(snapshot_store(database).store_snapshot, new_key, rich_descriptor(), SOURCE)
+                    functools.partial(
+                        snapshot_store(database).store_snapshot, SnapshotToStore(new_key, rich_descriptor(), SOURCE)
+                    )
                     for database in databases
                 ]
             )
@@ -354,8 +370,8 @@ def test_racing_first_stores_of_a_new_key_take_turns_and_neither_is_refused(migr
 def test_deleting_a_module_row_cascades_to_every_child(
     store: CommittingSnapshotStore, migrated_database_url: str
 ) -> None:
-    doomed = store.store_snapshot(key(), rich_descriptor(), SOURCE)
-    kept = store.store_snapshot(key(tag="v1.0.0"), rich_descriptor(), SOURCE)
+    doomed = store.store_snapshot(SnapshotToStore(key(), rich_descriptor(), SOURCE))
+    kept = store.store_snapshot(SnapshotToStore(key(tag="v1.0.0"), rich_descriptor(), SOURCE))
     kept_rows = _child_rows(migrated_database_url, kept.snapshot_id)
 
     with psycopg.connect(migrated_database_url) as conn:
@@ -377,7 +393,7 @@ def test_reconnects_after_the_connection_breaks(
     postgres_database: PostgresDatabase, migrated_database_url: str
 ) -> None:
     store = snapshot_store(postgres_database)
-    store.store_snapshot(key(), rich_descriptor(), SOURCE)
+    store.store_snapshot(SnapshotToStore(key(), rich_descriptor(), SOURCE))
     old_backend = postgres_database.connection().info.backend_pid
 
     with psycopg.connect(migrated_database_url, autocommit=True) as admin:

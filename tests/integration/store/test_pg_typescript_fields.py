@@ -18,6 +18,7 @@ from codetracker.domain.model import (
     TreeEntry,
 )
 from tests.support.stores import CommittingSnapshotStore, snapshot_store
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 KEY = SnapshotKey("typed", "main", "HEAD")
 SOURCE = SnapshotSource(name="typed")
@@ -42,7 +43,7 @@ def store(postgres_database: PostgresDatabase) -> CommittingSnapshotStore:
 
 
 def test_typescript_fields_round_trip(store: CommittingSnapshotStore) -> None:
-    store.store_snapshot(KEY, descriptor(), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(), SOURCE))
     assert store.load_snapshot(KEY) == descriptor()
 
 
@@ -57,6 +58,6 @@ def test_typescript_fields_round_trip(store: CommittingSnapshotStore) -> None:
     ],
 )
 def test_a_change_of_one_field_alone_rewrites_the_file(store: CommittingSnapshotStore, changes) -> None:
-    store.store_snapshot(KEY, descriptor(), SOURCE)
-    store.store_snapshot(KEY, descriptor(**changes), SOURCE)
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(), SOURCE))
+    store.store_snapshot(SnapshotToStore(KEY, descriptor(**changes), SOURCE))
     assert store.load_snapshot(KEY) == descriptor(**changes)

@@ -10,6 +10,7 @@ from codetracker.adapters.postgres.database import PostgresDatabase
 from codetracker.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from codetracker.domain.model import Descriptor, ExportedFunction, SnapshotKey, SnapshotSource
 from codetracker.errors import SnapshotNotFound, StoreUnavailable
+from codetracker.ports.snapshot_store import SnapshotToStore
 
 KEY = SnapshotKey("acme", "main", "HEAD")
 SOURCE = SnapshotSource(name="acme")
@@ -27,7 +28,7 @@ def test_a_connection_lost_inside_a_unit_fails_it_and_nothing_is_rerun(
     calls = []
     with pytest.raises(StoreUnavailable):
         with PostgresUnitOfWork(postgres_database) as uow:
-            uow.snapshots.store_snapshot(KEY, DESCRIPTOR, SOURCE)
+            uow.snapshots.store_snapshot(SnapshotToStore(KEY, DESCRIPTOR, SOURCE))
             calls.append("stored")
             _terminate(migrated_database_url, postgres_database.connection().info.backend_pid)
             uow.commit()
@@ -42,7 +43,7 @@ def test_a_connection_found_broken_before_a_unit_starts_is_replaced(
     old = postgres_database.connection().info.backend_pid
     _terminate(migrated_database_url, old)
     with PostgresUnitOfWork(postgres_database) as uow:
-        uow.snapshots.store_snapshot(KEY, DESCRIPTOR, SOURCE)
+        uow.snapshots.store_snapshot(SnapshotToStore(KEY, DESCRIPTOR, SOURCE))
         uow.commit()
     assert postgres_database.connection().info.backend_pid != old
 
@@ -50,10 +51,10 @@ def test_a_connection_found_broken_before_a_unit_starts_is_replaced(
 def test_a_database_error_inside_a_unit_leaves_the_connection_usable(postgres_database: PostgresDatabase) -> None:
     with pytest.raises(StoreUnavailable), PostgresUnitOfWork(postgres_database) as uow:
         # A timeout, deadlock or serialization failure is an OperationalError: retryable, not fatal to the process.
-        uow.snapshots.store_snapshot(KEY, DESCRIPTOR, SOURCE)
+        uow.snapshots.store_snapshot(SnapshotToStore(KEY, DESCRIPTOR, SOURCE))
         postgres_database.connection().execute("SET LOCAL statement_timeout = 1; SELECT pg_sleep(1)")
     with PostgresUnitOfWork(postgres_database) as uow:
-        uow.snapshots.store_snapshot(KEY, DESCRIPTOR, SOURCE)
+        uow.snapshots.store_snapshot(SnapshotToStore(KEY, DESCRIPTOR, SOURCE))
         uow.commit()
 
 
@@ -69,7 +70,7 @@ def test_rotated_credentials_are_read_again_after_a_failed_connection(migrated_d
 
     with PostgresDatabase(from_secret_store) as database:
         with PostgresUnitOfWork(database) as uow:
-            uow.snapshots.store_snapshot(KEY, DESCRIPTOR, SOURCE)
+            uow.snapshots.store_snapshot(SnapshotToStore(KEY, DESCRIPTOR, SOURCE))
             uow.commit()
     assert len(asked) == 2
 

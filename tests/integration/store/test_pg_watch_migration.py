@@ -8,6 +8,7 @@ import uuid
 from datetime import UTC, datetime
 
 from codetracker.adapters.postgres.migrations import load_migrations, migrate
+from codetracker.ports.snapshot_store import SnapshotSelection
 
 
 def test_existing_registrations_get_their_branch_and_the_default_tags(empty_database_url: str) -> None:
@@ -44,7 +45,7 @@ def test_existing_registrations_get_their_branch_and_the_default_tags(empty_data
     try:
         with PostgresUnitOfWorkFactory(database)(read_only=True) as uow:
             registration = uow.registrations.get(app_id, registration_id)
-            (snapshot,) = uow.snapshots.list_snapshots(scope=registration.scope)
+            (snapshot,) = uow.snapshots.list_snapshots(SnapshotSelection(scope=registration.scope))
     finally:
         database.close()
     assert registration is not None and registration.watched_branch == "develop"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import replace
 from datetime import UTC, datetime
 
 from codetracker.adapters.memory_store.state import MemoryState, StoredSnapshot
 from codetracker.domain.model import (
-    DEFAULT_SCOPE,
     Descriptor,
     ExportedFunction,
     PackageApi,
@@ -25,7 +23,13 @@ from codetracker.domain.snapshot_rules import (
 )
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
 from codetracker.ports.clock import Clock
-from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
+from codetracker.ports.snapshot_store import (
+    FunctionSelection,
+    PresentPackages,
+    SnapshotOutline,
+    SnapshotSelection,
+    SnapshotToStore,
+)
 
 
 class MemorySnapshotStore:
@@ -33,21 +37,13 @@ class MemorySnapshotStore:
         self._state = state
         self._clock = clock
 
-    def store_snapshot(
-        self,
-        key: SnapshotKey,
-        descriptor: Descriptor,
-        source: SnapshotSource,
-        *,
-        scanned_at: datetime | None = None,
-        replace_source: bool = False,
-        package_of: str | None = None,
-    ) -> SnapshotSummary:
+    def store_snapshot(self, snapshot: SnapshotToStore) -> SnapshotSummary:
+        key, descriptor, source, scanned_at = snapshot.key, snapshot.descriptor, snapshot.source, snapshot.scanned_at
         check_storable(key, descriptor)
         _refuse_text_postgres_refuses(descriptor, source)
         stored = self._state.snapshots.get(key)
         recorded = (stored.summary.source_location, stored.summary.source_subpath) if stored else (None, "")
-        if not replace_source:
+        if not snapshot.replace_source:
             check_same_source(key, recorded, source)
         moment = scanned_at or self._clock()
         if scanned_at is None and stored is not None:
@@ -62,7 +58,7 @@ class MemorySnapshotStore:
             scanned_at=moment.astimezone(UTC).isoformat(),
             # A scan whose source is not known keeps the recorded one.
             recorded_source=recorded if source.location is None else (source.location, source.subpath),
-            package_of=package_of,
+            package_of=snapshot.package_of,
         )
         # As Postgres returns it: functions by (file, order in file), files and problems by path.
         ordered = Descriptor(
@@ -75,29 +71,12 @@ class MemorySnapshotStore:
         self._state.snapshots[key] = StoredSnapshot(summary, moment, ordered)
         return summary
 
-    def list_snapshots(
-        self,
-        module_slug: str | None = None,
-        branch_name: str | None = None,
-        release_tag: str | None = None,
-        *,
-        scope: str = DEFAULT_SCOPE,
-        limit: int | None = None,
-        after: SnapshotCursor | None = None,
-    ) -> list[SnapshotSummary]:
-        def wanted(key: SnapshotKey) -> bool:
-            return (
-                key.scope == scope
-                and module_slug in (None, key.module_slug)
-                and branch_name in (None, key.branch_name)
-                and release_tag in (None, key.release_tag)
-                and (after is None or (key.module_slug, key.branch_name, key.release_tag) > _cursor_tuple(after))
-            )
-
+    def list_snapshots(self, selection: SnapshotSelection = SnapshotSelection()) -> list[SnapshotSummary]:
         keys = sorted(
-            (k for k in self._state.snapshots if wanted(k)), key=lambda k: (k.module_slug, k.branch_name, k.release_tag)
+            (k for k in self._state.snapshots if selection.selects(k)),
+            key=lambda k: (k.module_slug, k.branch_name, k.release_tag),
         )
-        return [self._state.snapshots[k].summary for k in keys[:limit]]
+        return [self._state.snapshots[k].summary for k in keys[: selection.limit]]
 
     def load_snapshot(self, key: SnapshotKey) -> Descriptor:
         stored = self._state.snapshots.get(key)
@@ -112,32 +91,11 @@ class MemorySnapshotStore:
         stored = self._by_id(snapshot_id)
         return stored.summary if stored else None
 
-    def load_functions(
-        self,
-        snapshot_id: int,
-        *,
-        limit: int,
-        after: FunctionCursor | None = None,
-        file_path: str | None = None,
-        name: str | None = None,
-    ) -> list[ExportedFunction]:
-        stored = self._by_id(snapshot_id)
+    def load_functions(self, selection: FunctionSelection) -> list[ExportedFunction]:
+        stored = self._by_id(selection.snapshot_id)
         if stored is None:
             return []
-
-        def of_file(path: str) -> bool:
-            if file_path is None:
-                return True
-            return path.startswith(file_path) if file_path.endswith("/") else path == file_path
-
-        functions = [
-            f
-            for f in stored.descriptor.functions
-            if (after is None or (f.file_path, f.order_in_file) > (after.file_path, after.order_in_file))
-            and of_file(f.file_path)
-            and name in (None, f.name)
-        ]
-        return functions[:limit]
+        return [f for f in stored.descriptor.functions if selection.selects(f)][: selection.limit]
 
     def load_outline(self, snapshot_id: int) -> SnapshotOutline:
         stored = self._by_id(snapshot_id)
@@ -171,28 +129,19 @@ class MemorySnapshotStore:
                 marked += 1
         return marked
 
-    def mark_packages_removed(
-        self,
-        scope: str,
-        package_of: str,
-        *,
-        branch_name: str,
-        release_tag: str,
-        present: Collection[str],
-        commit_sha: str | None,
-        at: datetime,
-    ) -> list[SnapshotSummary]:
+    def mark_packages_removed(self, found: PresentPackages) -> list[SnapshotSummary]:
         marked = []
         for key, stored in sorted(self._state.snapshots.items(), key=lambda item: item[0].module_slug):
             summary = stored.summary
             if (
-                (key.scope, key.branch_name, key.release_tag) == (scope, branch_name, release_tag)
-                and _of_tree(summary.package_of, key.module_slug, package_of)
-                and key.module_slug not in present
+                found.of_tree(key, summary.package_of)
+                and key.module_slug not in found.present
                 and summary.removed_from_tree_at is None
             ):
                 summary = replace(
-                    summary, removed_from_tree_at=at.astimezone(UTC).isoformat(), removed_from_tree_commit=commit_sha
+                    summary,
+                    removed_from_tree_at=found.at.astimezone(UTC).isoformat(),
+                    removed_from_tree_commit=found.commit_sha,
                 )
                 self._state.snapshots[key] = replace(stored, summary=summary)
                 marked.append(summary)
@@ -203,10 +152,6 @@ class MemorySnapshotStore:
         for k in doomed:
             del self._state.snapshots[k]
         return len(doomed)
-
-
-def _cursor_tuple(cursor: SnapshotCursor) -> tuple[str, str, str]:
-    return cursor.module_slug, cursor.branch_name, cursor.release_tag
 
 
 def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource) -> None:
@@ -231,8 +176,3 @@ def _refuse_text_postgres_refuses(descriptor: Descriptor, source: SnapshotSource
             text.encode("utf-8")
         except UnicodeEncodeError as err:
             raise InvalidInput(f"the snapshot cannot be stored: {err}") from err
-
-
-def _of_tree(stored_package_of: str | None, module_slug: str, package_of: str) -> bool:
-    """A package snapshot of the tree, or the tree's whole-tree snapshot stored before it had packages."""
-    return stored_package_of == package_of or (stored_package_of is None and module_slug == package_of)

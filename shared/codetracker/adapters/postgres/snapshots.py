@@ -8,17 +8,28 @@ stored one's is refused (StaleSnapshot), in the same statement that would have r
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from codetracker.adapters.postgres.public_api_rows import load_public_api, replace_public_api
+from codetracker.adapters.postgres.snapshot_reading import (
+    FUNCTION_COLUMNS,
+    KEY_CONDITION,
+    SUMMARY_COLUMNS,
+    function_of,
+    iso,
+    load_children,
+    load_descriptor,
+    load_problems,
+    summary_of,
+)
 from codetracker.adapters.postgres.snapshot_rows import (
     file_groups,
     replace_files,
     replace_functions,
     replace_problems,
 )
+from codetracker.domain.model import Descriptor, ExportedFunction, PackageApi, SnapshotKey, SnapshotSummary
 from codetracker.domain.snapshot_rules import (
     check_same_source,
     check_storable,
@@ -26,24 +37,14 @@ from codetracker.domain.snapshot_rules import (
     row_counts,
     stored_summary,
 )
-from codetracker.adapters.postgres.public_api_rows import load_public_api, replace_public_api
-from codetracker.domain.model import (
-    DEFAULT_SCOPE,
-    Descriptor,
-    EntryKind,
-    ExportedFunction,
-    PackageApi,
-    Parameter,
-    ProblemKind,
-    ReturnValue,
-    ScanProblem,
-    SnapshotKey,
-    SnapshotSource,
-    SnapshotSummary,
-    TreeEntry,
+from codetracker.errors import InvalidInput, StaleSnapshot
+from codetracker.ports.snapshot_store import (
+    FunctionSelection,
+    PresentPackages,
+    SnapshotOutline,
+    SnapshotSelection,
+    SnapshotToStore,
 )
-from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
-from codetracker.ports.snapshot_store import FunctionCursor, SnapshotCursor, SnapshotOutline
 
 if TYPE_CHECKING:
     import psycopg
@@ -104,28 +105,13 @@ WHERE m.last_scanned_at <= EXCLUDED.last_scanned_at
 RETURNING id, last_scanned_at, source_location, source_subpath
 """
 
-_SUMMARY_COLUMNS = """
-    id, module_slug, branch_name, release_tag, commit_sha, functions_count, parameters_count,
-    return_values_count, files_count, problems_count, last_scanned_at, scope, source_location, source_subpath,
-    removed_from_remote_at, package_of, removed_from_tree_at, removed_from_tree_commit, name
-"""
-_KEY_CONDITION = "scope = %s AND module_slug = %s AND branch_name = %s AND release_tag = %s"
-
 
 class PostgresSnapshotStore:
     def __init__(self, connection: psycopg.Connection) -> None:
         self._connection = connection
 
-    def store_snapshot(
-        self,
-        key: SnapshotKey,
-        descriptor: Descriptor,
-        source: SnapshotSource,
-        *,
-        scanned_at: datetime | None = None,
-        replace_source: bool = False,
-        package_of: str | None = None,
-    ) -> SnapshotSummary:
+    def store_snapshot(self, snapshot: SnapshotToStore) -> SnapshotSummary:
+        key, descriptor, source, scanned_at = snapshot.key, snapshot.descriptor, snapshot.source, snapshot.scanned_at
         import psycopg
 
         check_storable(key, descriptor)
@@ -141,7 +127,7 @@ class PostgresSnapshotStore:
                 cur.execute(_LOCK_MODULE, key_values)
                 # A new key has no row: nothing stored can be kept, no stored moment to follow.
                 digests_trusted, stored_at, *stored_source = cur.fetchone() or (False, None, None, "")
-                if not replace_source:
+                if not snapshot.replace_source:
                     check_same_source(key, (stored_source[0], stored_source[1]), source)
                 cur.execute(
                     _UPSERT_MODULE,
@@ -162,14 +148,14 @@ class PostgresSnapshotStore:
                         "stored_at": stored_at,
                         "source_location": source.location,
                         "source_subpath": source.subpath if source.location is not None else "",
-                        "package_of": package_of,
+                        "package_of": snapshot.package_of,
                         "public_api_known": descriptor.public_api is not None,
                     },
                 )
                 written = cur.fetchone()
                 if written is None:
                     raise StaleSnapshot(
-                        f"a newer scan of {describe_key(key)} is stored; this one (scanned {_iso(scanned_at)}) "
+                        f"a newer scan of {describe_key(key)} is stored; this one (scanned {iso(scanned_at)}) "
                         "does not replace it",
                         stored=self._summary_of(key),
                     )
@@ -187,94 +173,78 @@ class PostgresSnapshotStore:
             source,
             rows,
             snapshot_id=module_id,
-            scanned_at=_iso(last_scanned_at),
+            scanned_at=iso(last_scanned_at),
             recorded_source=(source_location, source_subpath),
-            package_of=package_of,
+            package_of=snapshot.package_of,
         )
 
     def _summary_of(self, key: SnapshotKey) -> SnapshotSummary | None:
         row = self._connection.execute(
-            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE {_KEY_CONDITION}",
+            f"SELECT {SUMMARY_COLUMNS} FROM modules WHERE {KEY_CONDITION}",
             [key.scope, key.module_slug, key.branch_name, key.release_tag],
         ).fetchone()
-        return _summary(row) if row is not None else None
+        return summary_of(row) if row is not None else None
 
-    def list_snapshots(
-        self,
-        module_slug: str | None = None,
-        branch_name: str | None = None,
-        release_tag: str | None = None,
-        *,
-        scope: str = DEFAULT_SCOPE,
-        limit: int | None = None,
-        after: SnapshotCursor | None = None,
-    ) -> list[SnapshotSummary]:
+    def list_snapshots(self, selection: SnapshotSelection = SnapshotSelection()) -> list[SnapshotSummary]:
         conditions = ["scope = %s"]
-        values: list[object] = [scope]
-        for column, value in (("module_slug", module_slug), ("branch_name", branch_name), ("release_tag", release_tag)):
+        values: list[object] = [selection.scope]
+        for column in ("module_slug", "branch_name", "release_tag"):
+            value = getattr(selection, column)
             if value is not None:
                 conditions.append(f"{column} = %s")
                 values.append(value)
-        if after is not None:
+        if (after := selection.after) is not None:
             conditions.append("(module_slug, branch_name, release_tag) > (%s, %s, %s)")
             values.extend([after.module_slug, after.branch_name, after.release_tag])
         query = (
-            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE {' AND '.join(conditions)} "
+            f"SELECT {SUMMARY_COLUMNS} FROM modules WHERE {' AND '.join(conditions)} "
             "ORDER BY module_slug, branch_name, release_tag"
         )
-        if limit is not None:
+        if selection.limit is not None:
             query += " LIMIT %s"
-            values.append(limit)
+            values.append(selection.limit)
         rows = self._connection.execute(query, values).fetchall()
-        return [_summary(row) for row in rows]
+        return [summary_of(row) for row in rows]
 
     def load_snapshot(self, key: SnapshotKey) -> Descriptor:
         """The stored descriptor: functions by (file_path, order_in_file), parameters by position, files and
         problems by path (paths in code point order, as Python sorts them). In a read-only unit of work every
         query sees the same state."""
-        return _load(self._connection, key)
+        return load_descriptor(self._connection, key)
 
     def summary_by_id(self, snapshot_id: int) -> SnapshotSummary | None:
         if not isinstance(snapshot_id, int) or not 0 < snapshot_id < 2**63:
             return None
         row = self._connection.execute(
-            f"SELECT {_SUMMARY_COLUMNS} FROM modules WHERE id = %s",
+            f"SELECT {SUMMARY_COLUMNS} FROM modules WHERE id = %s",
             [snapshot_id],
         ).fetchone()
-        return _summary(row) if row is not None else None
+        return summary_of(row) if row is not None else None
 
-    def load_functions(
-        self,
-        snapshot_id: int,
-        *,
-        limit: int,
-        after: FunctionCursor | None = None,
-        file_path: str | None = None,
-        name: str | None = None,
-    ) -> list[ExportedFunction]:
+    def load_functions(self, selection: FunctionSelection) -> list[ExportedFunction]:
         """A page of functions in load_snapshot's order; parameters and return values of that page only."""
         conn = self._connection
         condition = "module_id = %s"
-        values: list[object] = [snapshot_id]
-        if after is not None:
+        values: list[object] = [selection.snapshot_id]
+        if (after := selection.after) is not None:
             condition += " AND (file_path, order_in_file) > (%s, %s)"
             values += [after.file_path, after.order_in_file]
-        if file_path is not None:
+        if (file_path := selection.file_path) is not None:
             condition += " AND starts_with(file_path, %s)" if file_path.endswith("/") else " AND file_path = %s"
             values.append(file_path)
-        if name is not None:
+        if selection.name is not None:
             condition += " AND name = %s"
-            values.append(name)
+            values.append(selection.name)
         rows = conn.execute(
-            f"SELECT {_FUNCTION_COLUMNS} "
+            f"SELECT {FUNCTION_COLUMNS} "
             f"FROM functions WHERE {condition} ORDER BY file_path, order_in_file, id LIMIT %s",
-            [*values, limit],
+            [*values, selection.limit],
         ).fetchall()
         ids = [row[0] for row in rows]
         if not ids:
             return []
-        parameters, return_values = _children(conn, "function_id = ANY(%s)", [ids])
-        return [_function(row, parameters, return_values) for row in rows]
+        parameters, return_values = load_children(conn, "function_id = ANY(%s)", [ids])
+        return [function_of(row, parameters, return_values) for row in rows]
 
     def load_outline(self, snapshot_id: int) -> SnapshotOutline:
         conn = self._connection
@@ -282,7 +252,7 @@ class PostgresSnapshotStore:
             "SELECT file_path, count(*) FROM functions WHERE module_id = %s GROUP BY file_path ORDER BY file_path",
             [snapshot_id],
         ).fetchall()
-        return SnapshotOutline(tuple((path, count) for path, count in files), _problems(conn, snapshot_id))
+        return SnapshotOutline(tuple((path, count) for path, count in files), load_problems(conn, snapshot_id))
 
     def load_public_api(self, snapshot_id: int) -> tuple[PackageApi, tuple[ExportedFunction, ...]] | None:
         conn = self._connection
@@ -290,14 +260,14 @@ class PostgresSnapshotStore:
         if known is None or not known[0]:
             return None
         rows = conn.execute(
-            f"SELECT {_FUNCTION_COLUMNS} FROM functions "
+            f"SELECT {FUNCTION_COLUMNS} FROM functions "
             "WHERE module_id = %s AND (file_path, name) IN "
             "(SELECT file_path, name FROM snapshot_public_functions WHERE module_id = %s) "
             "ORDER BY file_path, order_in_file, id",
             [snapshot_id, snapshot_id],
         ).fetchall()
-        parameters, return_values = _children(conn, "function_id = ANY(%s)", [[row[0] for row in rows]])
-        functions = tuple(_function(row, parameters, return_values) for row in rows)
+        parameters, return_values = load_children(conn, "function_id = ANY(%s)", [[row[0] for row in rows]])
+        functions = tuple(function_of(row, parameters, return_values) for row in rows)
         return load_public_api(conn, snapshot_id), functions
 
     def mark_removed_from_remote(
@@ -314,26 +284,25 @@ class PostgresSnapshotStore:
         )
         return cursor.rowcount
 
-    def mark_packages_removed(
-        self,
-        scope: str,
-        package_of: str,
-        *,
-        branch_name: str,
-        release_tag: str,
-        present: Collection[str],
-        commit_sha: str | None,
-        at: datetime,
-    ) -> list[SnapshotSummary]:
+    def mark_packages_removed(self, found: PresentPackages) -> list[SnapshotSummary]:
         rows = self._connection.execute(
             "UPDATE modules SET removed_from_tree_at = %s, removed_from_tree_commit = %s "
             "WHERE scope = %s AND (package_of = %s OR (package_of IS NULL AND module_slug = %s)) "
             "AND branch_name = %s AND release_tag = %s "
             "AND removed_from_tree_at IS NULL AND NOT (module_slug = ANY(%s)) "
-            f"RETURNING {_SUMMARY_COLUMNS}",
-            [at, commit_sha, scope, package_of, package_of, branch_name, release_tag, sorted(present)],
+            f"RETURNING {SUMMARY_COLUMNS}",
+            [
+                found.at,
+                found.commit_sha,
+                found.scope,
+                found.package_of,
+                found.package_of,
+                found.branch_name,
+                found.release_tag,
+                sorted(found.present),
+            ],
         ).fetchall()
-        return sorted((_summary(row) for row in rows), key=lambda s: s.module_slug)
+        return sorted((summary_of(row) for row in rows), key=lambda s: s.module_slug)
 
     def delete_scope(self, scope: str) -> int:
         conn = self._connection
@@ -350,163 +319,3 @@ class PostgresSnapshotStore:
         )
         conn.execute("DELETE FROM modules WHERE id = ANY(%s)", [ids])
         return len(ids)
-
-
-def _load(conn: psycopg.Connection, key: SnapshotKey) -> Descriptor:
-    row = conn.execute(
-        f"SELECT id, public_api_known FROM modules WHERE {_KEY_CONDITION}",
-        [key.scope, key.module_slug, key.branch_name, key.release_tag],
-    ).fetchone()
-    if row is None:
-        raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
-    module_id, public_api_known = row
-
-    parameters, return_values = _children(
-        conn,
-        "function_id IN (SELECT id FROM functions WHERE module_id = %s)",
-        [module_id],
-    )
-    functions = tuple(
-        _function(row, parameters, return_values)
-        for row in conn.execute(
-            f"SELECT {_FUNCTION_COLUMNS} FROM functions WHERE module_id = %s ORDER BY file_path, order_in_file, id",
-            [module_id],
-        )
-    )
-    file_rows = conn.execute(
-        "SELECT path, kind, sha, size, type_exports FROM snapshot_files WHERE module_id = %s ORDER BY path",
-        [module_id],
-    ).fetchall()
-    files = tuple(
-        TreeEntry(path=path, kind=EntryKind(kind), size=size, sha=sha) for path, kind, sha, size, _ in file_rows
-    )
-    type_exports = tuple((row[0], row[4]) for row in file_rows if row[4])
-    return Descriptor(
-        module_slug=key.module_slug,
-        functions=functions,
-        files=files,
-        problems=_problems(conn, module_id),
-        type_exports=type_exports,
-        public_api=load_public_api(conn, module_id) if public_api_known else None,
-    )
-
-
-def _problems(conn: psycopg.Connection, module_id: int) -> tuple[ScanProblem, ...]:
-    return tuple(
-        ScanProblem(path=path, kind=ProblemKind(kind), reason=reason, line=line, column=column)
-        for path, kind, reason, line, column in conn.execute(
-            'SELECT path, kind, reason, line, "column" FROM scan_problems WHERE module_id = %s ORDER BY path, position',
-            [module_id],
-        )
-    )
-
-
-_FUNCTION_COLUMNS = (
-    "id, name, file_path, export_type, is_async, description, jsdoc_raw, order_in_file, type_parameters, overload, "
-    "params_from_doc"
-)
-_PARAMETER_COLUMNS = (
-    "function_id, name, position, type, is_optional, is_rest, default_value, description, doc_default, "
-    "type_source, jsdoc_type, keys"
-)
-
-
-def _children(
-    conn: psycopg.Connection, condition: str, values: list
-) -> tuple[dict[int, list[Parameter]], dict[int, list[ReturnValue]]]:
-    """The parameters and return values of the functions `condition` selects, by function id."""
-    found_parameters: dict[int, list[Parameter]] = defaultdict(list)
-    for function_id, *fields, keys in conn.execute(
-        f"SELECT {_PARAMETER_COLUMNS} FROM parameters WHERE {condition} ORDER BY function_id, position",
-        values,
-    ):
-        found_parameters[function_id].append(Parameter(*(*fields, tuple(keys or ()))))
-    found_returns: dict[int, list[ReturnValue]] = defaultdict(list)
-    for function_id, *fields in conn.execute(
-        "SELECT function_id, type, description, type_source, jsdoc_type FROM return_values "
-        f"WHERE {condition} ORDER BY function_id, position",
-        values,
-    ):
-        found_returns[function_id].append(ReturnValue(*fields))
-    return found_parameters, found_returns
-
-
-def _function(
-    row: tuple, parameters: dict[int, list[Parameter]], return_values: dict[int, list[ReturnValue]]
-) -> ExportedFunction:
-    (
-        function_id,
-        name,
-        file_path,
-        export_type,
-        is_async,
-        description,
-        jsdoc_raw,
-        order,
-        type_parameters,
-        overload,
-        params_from_doc,
-    ) = row
-    return ExportedFunction(
-        name=name,
-        file_path=file_path,
-        export_type=export_type,
-        is_async=is_async,
-        description=description,
-        jsdoc_raw=jsdoc_raw,
-        order_in_file=order,
-        parameters=tuple(parameters.get(function_id, ())),
-        return_values=tuple(return_values.get(function_id, ())),
-        type_parameters=type_parameters,
-        overload=overload,
-        params_from_doc=params_from_doc,
-    )
-
-
-def _summary(row: tuple) -> SnapshotSummary:
-    (
-        module_id,
-        slug,
-        branch,
-        tag,
-        commit_sha,
-        functions,
-        parameters,
-        return_values,
-        files,
-        problems,
-        last_scanned_at,
-        scope,
-        source_location,
-        source_subpath,
-        removed_at,
-        package_of,
-        removed_from_tree_at,
-        removed_from_tree_commit,
-        name,
-    ) = row
-    return SnapshotSummary(
-        module_slug=slug,
-        snapshot_id=module_id,
-        branch_name=branch,
-        release_tag=tag,
-        commit_sha=commit_sha,
-        functions_count=functions,
-        parameters_count=parameters,
-        return_values_count=return_values,
-        files_count=files,
-        problems_count=problems,
-        last_scanned_at=_iso(last_scanned_at),
-        scope=scope,
-        source_location=source_location,
-        source_subpath=source_subpath,
-        removed_from_remote_at=_iso(removed_at) if removed_at is not None else None,
-        package_of=package_of,
-        package_name=name if package_of is not None else None,
-        removed_from_tree_at=_iso(removed_from_tree_at) if removed_from_tree_at is not None else None,
-        removed_from_tree_commit=removed_from_tree_commit,
-    )
-
-
-def _iso(moment: datetime | None) -> str:
-    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat()
