@@ -3,7 +3,7 @@
 The fixture repository (fixture_repo.py: the npm packages of the extract benchmark, a few thousand files)
 is served by `git http-backend` on 127.0.0.1 (protocol v2, blob:none allowed). Sides, each its own process:
 - reference: git clone --bare --depth 1 --branch v1.0.0 URL (fresh target directory, no user config)
-- fetch:     DulwichFetcher().open(URL, "v1.0.0") + every entry listed and every file read
+- fetch:     DulwichFetcher().open(RepositoryAccess(URL), "v1.0.0") + every entry listed and every file read
 - scan:      scan_repository(URL, "v1.0.0") with the Postgres store and blob cache on a fresh database
              (fetch + extract + store; reported against git clone for information)
 Target: fetch time / git clone time <= 1.3. Bytes: what dulwich counted, and what the server sent to

@@ -1,7 +1,7 @@
 """The codetracker side of the fetch and rescan benchmarks (its own process).
 
     python scan_codetracker.py fetch --url URL --ref REF
-        DulwichFetcher().open(url, ref), then every entry listed and every regular file read
+        DulwichFetcher().open(RepositoryAccess(url), ref), then every entry listed and every regular file read
         (read_many over all of them): the fetch alone.
     python scan_codetracker.py scan --url URL --ref REF --conninfo CONNINFO [--parser auto]
         usecases.scan.scan_repository + usecases.persist.persist_scan with DulwichFetcher and the Postgres unit of work
@@ -24,6 +24,7 @@ from peak import vmhwm_kb  # noqa: E402
 from codetracker.adapters.git.fetcher import DulwichFetcher  # noqa: E402
 from codetracker.domain.model import EntryKind  # noqa: E402
 from codetracker.parsing.extractor import ParserExtractor  # noqa: E402
+from codetracker.ports.git import RepositoryAccess  # noqa: E402
 
 
 def _profiler(args: argparse.Namespace):
@@ -46,7 +47,7 @@ def fetch(args: argparse.Namespace) -> dict:
     loaded = time.perf_counter()
     profiler = _profiler(args)
     started = time.perf_counter()
-    with DulwichFetcher().open(args.url, args.ref) as tree:
+    with DulwichFetcher().open(RepositoryAccess(args.url), args.ref) as tree:
         entries = tree.entries()
         files = [e for e in entries if e.kind is EntryKind.FILE]
         listed = time.perf_counter()

@@ -29,6 +29,7 @@ _CHILD = """
     import dulwich.errors, dulwich.object_store, dulwich.objects, dulwich.pack, dulwich.refs, dulwich.repo
     import codetracker.cli
     from codetracker.adapters.git.fetcher import DulwichFetcher
+    from codetracker.ports.git import RepositoryAccess
 
     def attempt(path, ref, via_cli):
         if via_cli:
@@ -36,7 +37,7 @@ _CHILD = """
             code = codetracker.cli.main(["scan", path, "--ref", ref], out=out, err=err)
             return {"exit": code, "stderr": err.getvalue()}
         try:
-            with DulwichFetcher().open(path, ref) as tree:
+            with DulwichFetcher().open(RepositoryAccess(path), ref) as tree:
                 for _entry, _content in tree.read_many(tree.entries()):
                     pass
             return {"error": None}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import ClassVar, Protocol
 
 from codetracker.domain.scan import FetchStats
@@ -71,19 +71,22 @@ class FetchLimits:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class RepositoryAccess:
+    """A repository to read and how: its URL (http(s), git://, file://) or local path, credentials (http(s)
+    only), the limits of the fetch, and where connections may go (`address_policy`: what it refuses raises
+    AddressRefused or RedirectRefused)."""
+
+    url: str
+    _: KW_ONLY
+    credentials: Credentials | None = None
+    limits: FetchLimits = FetchLimits()
+    address_policy: AddressPolicy | None = None
+
+
 class RepositoryFetcher(Protocol):
-    def open(
-        self,
-        url: str,
-        ref: str,
-        *,
-        credentials: Credentials | None = None,
-        limits: FetchLimits = FetchLimits(),
-        progress: Callable[[int], None] | None = None,
-        address_policy: AddressPolicy | None = None,
-    ) -> FetchedTree:
-        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors
-        (AddressRefused, RedirectRefused: what `address_policy` refuses).
+    def open(self, access: RepositoryAccess, ref: str, *, progress: Callable[[int], None] | None = None) -> FetchedTree:
+        """Fetch one ref at depth 1. Raises the typed FetchError subclasses of codetracker.errors.
 
         progress, when given, is called with the bytes received so far, a few times per second at most
         while data arrives (and once at the end of each transfer); never for a local repository."""
@@ -100,13 +103,6 @@ class RemoteRefs:
 
 
 class RefLister(Protocol):
-    def list_refs(
-        self,
-        url: str,
-        *,
-        credentials: Credentials | None = None,
-        limits: FetchLimits = FetchLimits(),
-        address_policy: AddressPolicy | None = None,
-    ) -> RemoteRefs:
+    def list_refs(self, access: RepositoryAccess) -> RemoteRefs:
         """Raises the typed FetchError subclasses, like a fetch (and under the same `address_policy`)."""
         ...

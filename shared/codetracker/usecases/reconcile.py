@@ -32,7 +32,7 @@ from codetracker.domain.snapshot_keys import FALLBACK_BRANCH, HEAD_TAG, Resolved
 from codetracker.errors import CodetrackerError
 from codetracker.observability import job_scope
 from codetracker.ports.clock import Clock
-from codetracker.ports.git import FetchLimits, RefLister, RemoteRefs
+from codetracker.ports.git import FetchLimits, RefLister, RemoteRefs, RepositoryAccess
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import TokenCipher
@@ -156,10 +156,12 @@ def reconcile(request: ReconcileRequest, ports: ReconcilePorts) -> ReconcileRepo
         url = registration.display_url or registration.url
         url_policy.check(url, kind=REPOSITORY, field="url")
         return ports.ref_lister.list_refs(
-            url,
-            credentials=credentials,  # type: ignore[arg-type]
-            limits=limits,
-            address_policy=address_policy,
+            RepositoryAccess(
+                url,
+                credentials=credentials,  # type: ignore[arg-type]
+                limits=limits,
+                address_policy=address_policy,
+            )
         )
 
     pool = ThreadPoolExecutor(max_workers=max(1, request.concurrency), thread_name_prefix="reconcile")

@@ -16,7 +16,7 @@ from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
 from codetracker.ports.clock import Clock
-from codetracker.ports.git import FetchLimits, RepositoryFetcher
+from codetracker.ports.git import FetchLimits, RepositoryAccess, RepositoryFetcher
 from codetracker.ports.network import AddressPolicy
 from codetracker.usecases.extract import (
     ExtractionPorts,
@@ -70,12 +70,11 @@ def scan_repository(
 ) -> ScanResult:
     scanned_at = clock()
     with fetching.fetcher.open(
-        request.url,
+        RepositoryAccess(
+            request.url, credentials=request.credentials, limits=fetching.limits, address_policy=fetching.address_policy
+        ),
         request.ref,
-        credentials=request.credentials,
-        limits=fetching.limits,
         progress=fetching.progress,
-        address_policy=fetching.address_policy,
     ) as tree:
         # --path DIR: that folder alone, named after it by default.
         slug = request.module_slug or slugify(posixpath.basename(request.subpath) or tree.repository_name)

@@ -37,6 +37,7 @@ from codetracker.ports.network import AddressPolicy
 from tests.integration.git.conftest import TOKEN
 from tests.support.git_repos import SampleRepo
 from tests.support.redirect_servers import GitBackendAt, ScriptedServer, status_answer
+from codetracker.ports.git import RepositoryAccess
 
 ADVERTISEMENT = "/info/refs?service=git-upload-pack"
 PRIVATE_HOST = "127.0.0.2"
@@ -72,9 +73,9 @@ def _redirector(location: str, status: int = 302) -> ScriptedServer:
 def _operate(operation: str, url: str, policy: AddressPolicy | None) -> str:
     """Fetch `main` (its commit) or list the refs (the main branch's commit), as the scanner or reconciler."""
     if operation == "fetch":
-        with DulwichFetcher().open(url, "main", limits=QUICK, address_policy=policy) as tree:
+        with DulwichFetcher().open(RepositoryAccess(url, limits=QUICK, address_policy=policy), "main") as tree:
             return tree.ref.commit_sha
-    return DulwichRefLister().list_refs(url, limits=QUICK, address_policy=policy).branches["main"]
+    return DulwichRefLister().list_refs(RepositoryAccess(url, limits=QUICK, address_policy=policy)).branches["main"]
 
 
 OPERATIONS = ["fetch", "ls-remote"]
@@ -149,11 +150,13 @@ def test_credentials_do_not_follow_a_redirect_to_another_origin(auth_backend, sa
     with _redirector(location, 301) as hop:
         with pytest.raises(AuthenticationFailed):
             DulwichFetcher().open(
-                f"http://public.example:{hop.port}/{sample.name}",
+                RepositoryAccess(
+                    f"http://public.example:{hop.port}/{sample.name}",
+                    credentials=Credentials("x-access-token", TOKEN),
+                    limits=QUICK,
+                    address_policy=_policy(PUBLIC),
+                ),
                 "main",
-                credentials=Credentials("x-access-token", TOKEN),
-                limits=QUICK,
-                address_policy=_policy(PUBLIC),
             )
     assert auth_backend.requests and not any(record.authenticated for record in auth_backend.requests)
 

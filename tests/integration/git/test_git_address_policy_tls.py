@@ -23,6 +23,7 @@ from codetracker.ports.network import AddressPolicy
 from tests.support.git_repos import SampleRepo
 from tests.support.redirect_servers import GitBackendAt, ScriptedServer, status_answer
 from tests.support.tls import ThrowawayAuthority, make_authority
+from codetracker.ports.git import RepositoryAccess
 
 ADVERTISEMENT = "/info/refs?service=git-upload-pack"
 QUICK = FetchLimits(connect_timeout=2, read_timeout=5, total_timeout=20)
@@ -50,14 +51,17 @@ def secure_git(repo_root: Path, sample: SampleRepo, authority: ThrowawayAuthorit
 
 
 def _fetch(url: str) -> str:
-    with DulwichFetcher().open(url, "main", limits=QUICK, address_policy=POLICY) as tree:
+    with DulwichFetcher().open(RepositoryAccess(url, limits=QUICK, address_policy=POLICY), "main") as tree:
         return tree.ref.commit_sha
 
 
 def test_https_goes_to_the_checked_address_and_verifies_the_host_name(trusted, secure_git, sample):
     url = f"https://public.example:{secure_git.port}/{sample.name}"
     assert _fetch(url) == sample.main_commit
-    assert DulwichRefLister().list_refs(url, limits=QUICK, address_policy=POLICY).branches["main"] == sample.main_commit
+    assert (
+        DulwichRefLister().list_refs(RepositoryAccess(url, limits=QUICK, address_policy=POLICY)).branches["main"]
+        == sample.main_commit
+    )
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import pytest
 from codetracker.errors import AuthenticationFailed, GitServerError, RefNotFound
 from codetracker.ports.git import Credentials
 from tests.integration.git.conftest import TOKEN
+from codetracker.ports.git import RepositoryAccess
 
 
 def url_with_userinfo(url: str, userinfo: str) -> str:
@@ -40,7 +41,7 @@ def assert_token_absent(text: str) -> None:
 def test_right_token_as_credentials(fetcher, auth_backend, sample, debug_logs):
     auth_backend.clear_requests()
     credentials = Credentials(username="x-access-token", password=TOKEN)
-    with fetcher.open(auth_backend.url(sample.name), "main", credentials=credentials) as tree:
+    with fetcher.open(RepositoryAccess(auth_backend.url(sample.name), credentials=credentials), "main") as tree:
         assert tree.ref.commit_sha == sample.main_commit
         assert tree.read("src/index.js") == sample.main_files["src/index.js"]  # blob fetch authenticates too
         assert_token_absent(repr(tree) + repr(tree.ref) + repr(tree.stats()))
@@ -52,12 +53,12 @@ def test_right_token_as_credentials(fetcher, auth_backend, sample, debug_logs):
 @pytest.mark.parametrize("userinfo", [f"someone:{TOKEN}", TOKEN], ids=["user-and-token", "token-as-user"])
 def test_token_in_the_url_is_used_as_credentials_and_never_echoed(fetcher, auth_backend, sample, userinfo, debug_logs):
     url = url_with_userinfo(auth_backend.url(sample.name), userinfo)
-    with fetcher.open(url, "v1.0.0") as tree:
+    with fetcher.open(RepositoryAccess(url), "v1.0.0") as tree:
         assert tree.ref.commit_sha == sample.main_commit
         assert tree.repository_name == "sample"
     assert_token_absent(debug_logs.text)
     with pytest.raises(RefNotFound) as raised:
-        fetcher.open(url, "no-such-ref")
+        fetcher.open(RepositoryAccess(url), "no-such-ref")
     assert_token_absent(everything_said_about(raised.value))
 
 
@@ -68,7 +69,7 @@ def test_token_in_the_url_is_used_as_credentials_and_never_echoed(fetcher, auth_
 )
 def test_missing_or_wrong_token_is_authentication_failed(fetcher, auth_backend, sample, credentials):
     with pytest.raises(AuthenticationFailed) as raised:
-        fetcher.open(auth_backend.url(sample.name), "main", credentials=credentials)
+        fetcher.open(RepositoryAccess(auth_backend.url(sample.name), credentials=credentials), "main")
     assert raised.value.retryable is False
     assert auth_backend.url(sample.name) in str(raised.value)
 
@@ -77,7 +78,7 @@ def test_wrong_token_in_url_fails_without_echoing_it(fetcher, auth_backend, samp
     wrong = "ghp_WrongTokenValue0123456789abcdef"
     url = url_with_userinfo(auth_backend.url(sample.name), f"me:{wrong}")
     with pytest.raises(AuthenticationFailed) as raised:
-        fetcher.open(url, "main")
+        fetcher.open(RepositoryAccess(url), "main")
     said = everything_said_about(raised.value) + debug_logs.text
     assert wrong not in said
     assert f"me:{wrong}@" not in said
@@ -89,7 +90,7 @@ def test_token_never_appears_in_errors_or_logs_after_a_server_failure(fetcher, d
     with StatusHttpServer(503) as broken:
         url = url_with_userinfo(broken.url("private.git"), f"me:{TOKEN}")
         with pytest.raises(GitServerError) as raised:
-            fetcher.open(url, "main")
+            fetcher.open(RepositoryAccess(url), "main")
     assert_token_absent(everything_said_about(raised.value))
     assert_token_absent(debug_logs.text)
 
@@ -101,8 +102,8 @@ def test_credentials_for_a_transport_without_authentication_are_refused(tmp_path
 
     fetcher = DulwichFetcher()
     with pytest.raises(InvalidInput) as by_argument:
-        fetcher.open(str(tmp_path), "main", credentials=Credentials("x", "s3cret-token"))
+        fetcher.open(RepositoryAccess(str(tmp_path), credentials=Credentials("x", "s3cret-token")), "main")
     assert "s3cret-token" not in str(by_argument.value)
     with pytest.raises(InvalidInput) as in_url:
-        fetcher.open("git://user:s3cret-token@127.0.0.1:1/repo.git", "main")
+        fetcher.open(RepositoryAccess("git://user:s3cret-token@127.0.0.1:1/repo.git"), "main")
     assert "s3cret-token" not in str(in_url.value)

@@ -10,6 +10,7 @@ from codetracker.errors import RefNotFound
 from tests.integration.git.conftest import BIG_BLOB_BYTES
 from tests.support.git_repos import expected_entries
 from tests.support.git_servers import GitHttpBackendServer
+from codetracker.ports.git import RepositoryAccess
 
 SOURCE_FILES = ["src/index.js", "src/latin1.js", "src/util/strings.js"]
 
@@ -20,7 +21,7 @@ def fetch_requests(server) -> list:
 
 def test_http_backend_fetches_trees_first_and_blobs_on_demand(fetcher, http_backend, sample):
     http_backend.clear_requests()
-    with fetcher.open(http_backend.url(sample.name), "main") as tree:
+    with fetcher.open(RepositoryAccess(http_backend.url(sample.name)), "main") as tree:
         stats = tree.stats()
         assert stats.used_filter is True
         assert stats.blobs_fetched == 0
@@ -60,7 +61,7 @@ def test_http_backend_fetches_trees_first_and_blobs_on_demand(fetcher, http_back
 
 def test_filtered_fetch_transfers_less_than_a_full_fetch(fetcher, repo_root, http_backend, sample):
     def scan_like(url: str) -> int:
-        with fetcher.open(url, "main") as tree:
+        with fetcher.open(RepositoryAccess(url), "main") as tree:
             tree.read(".codetrackerignore")
             js = [e for e in tree.entries() if e.path.endswith(".js") and e.kind is EntryKind.FILE]
             for _entry, _content in tree.read_many(js):
@@ -75,7 +76,7 @@ def test_filtered_fetch_transfers_less_than_a_full_fetch(fetcher, repo_root, htt
 
 
 def test_git_daemon_uses_the_filter_too(fetcher, git_daemon, sample):
-    with fetcher.open(git_daemon.url(sample.name), "v1.0.0") as tree:
+    with fetcher.open(RepositoryAccess(git_daemon.url(sample.name)), "v1.0.0") as tree:
         assert tree.stats().used_filter is True
         assert tree.read("src/index.js") == sample.main_files["src/index.js"]
         assert tree.stats().blobs_fetched == 1
@@ -84,7 +85,7 @@ def test_git_daemon_uses_the_filter_too(fetcher, git_daemon, sample):
 
 def test_dulwich_server_ignores_filters_so_the_fetch_is_full(fetcher, dulwich_http, sample):
     dulwich_http.clear_requests()
-    with fetcher.open(dulwich_http.url(sample.name), "main") as tree:
+    with fetcher.open(RepositoryAccess(dulwich_http.url(sample.name)), "main") as tree:
         stats = tree.stats()
         assert stats.used_filter is False
         assert stats.bytes_received > BIG_BLOB_BYTES
@@ -105,7 +106,7 @@ def test_dulwich_server_ignores_filters_so_the_fetch_is_full(fetcher, dulwich_ht
 )
 def test_servers_without_working_filters_give_a_full_fetch(fetcher, repo_root, sample, server_options):
     with GitHttpBackendServer(repo_root, **server_options) as server:
-        with fetcher.open(server.url(sample.name), "feature") as tree:
+        with fetcher.open(RepositoryAccess(server.url(sample.name)), "feature") as tree:
             assert tree.stats().used_filter is False
             assert tree.stats().bytes_received > BIG_BLOB_BYTES
             contents = dict((entry.path, content) for entry, content in tree.read_many(tree.entries()))
@@ -119,7 +120,7 @@ def test_missing_ref_fails_before_any_pack_is_requested(fetcher, request, sample
     server = request.getfixturevalue(server_name)
     server.clear_requests()
     with pytest.raises(RefNotFound):
-        fetcher.open(server.url(sample.name), "release/none")
+        fetcher.open(RepositoryAccess(server.url(sample.name)), "release/none")
     assert server.requests, "the refs were asked for"
     assert fetch_requests(server) == []
     assert all(record.response_bytes < 4096 for record in server.requests)

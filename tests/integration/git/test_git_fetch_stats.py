@@ -8,6 +8,7 @@ import pytest
 
 from codetracker.adapters.git.remote import PROGRESS_INTERVAL
 from tests.support.git_servers import DripProxy, GitHttpBackendServer
+from codetracker.ports.git import RepositoryAccess
 
 EXPECTED_TRANSPORT = {
     "http-backend": "filtered",
@@ -19,7 +20,7 @@ EXPECTED_TRANSPORT = {
 
 
 def test_stats_say_how_the_tree_was_obtained(fetcher, transport):
-    with fetcher.open(transport.url, "main") as tree:
+    with fetcher.open(RepositoryAccess(transport.url), "main") as tree:
         list(tree.read_many(tree.entries()))
         stats = tree.stats()
     assert stats.transport == EXPECTED_TRANSPORT[transport.name]
@@ -32,7 +33,7 @@ def test_stats_say_how_the_tree_was_obtained(fetcher, transport):
 
 def test_a_server_that_ignores_the_filter_is_a_full_fetch(fetcher, repo_root, sample):
     with GitHttpBackendServer(repo_root, drop_filter_requests=True) as server:
-        with fetcher.open(server.url(sample.name), "main") as tree:
+        with fetcher.open(RepositoryAccess(server.url(sample.name)), "main") as tree:
             assert (tree.stats().transport, tree.stats().used_filter) == ("full", False)
 
 
@@ -54,7 +55,7 @@ def test_progress_grows_while_a_slow_http_pack_arrives(fetcher, dulwich_http, sa
     with DripProxy(dulwich_http.port, chunk=8192, pause=0.02) as proxy:
         url = dulwich_http.url(sample.name).replace(f":{dulwich_http.port}/", f":{proxy.port}/")
         started = time.monotonic()
-        with fetcher.open(url, "main", progress=progress) as tree:
+        with fetcher.open(RepositoryAccess(url), "main", progress=progress) as tree:
             elapsed = time.monotonic() - started
             total = tree.stats().bytes_received
     counts = progress.counts
@@ -69,7 +70,7 @@ def test_progress_grows_while_a_slow_http_pack_arrives(fetcher, dulwich_http, sa
 
 def test_progress_of_a_quick_fetch_and_of_later_blob_batches(fetcher, http_backend, sample):
     progress = Recorder()
-    with fetcher.open(http_backend.url(sample.name), "main", progress=progress) as tree:
+    with fetcher.open(RepositoryAccess(http_backend.url(sample.name)), "main", progress=progress) as tree:
         assert progress.counts[-1] == tree.stats().bytes_received  # at least the end of the transfer
         before = len(progress.calls)
         assert tree.read("src/index.js") == sample.main_files["src/index.js"]
@@ -82,6 +83,6 @@ def test_progress_of_a_quick_fetch_and_of_later_blob_batches(fetcher, http_backe
 def test_no_progress_for_a_local_repository(fetcher, sample, kind):
     url = str(sample.path) if kind == "local-path" else sample.path.as_uri()
     progress = Recorder()
-    with fetcher.open(url, "main", progress=progress) as tree:
+    with fetcher.open(RepositoryAccess(url), "main", progress=progress) as tree:
         list(tree.read_many(tree.entries()))
     assert progress.calls == []

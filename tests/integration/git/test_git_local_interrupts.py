@@ -19,13 +19,14 @@ import pytest
 
 from codetracker.adapters.git.fetcher import DulwichFetcher
 from tests.support.git_faults import interrupt_in_pack_reads
+from codetracker.ports.git import RepositoryAccess
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def scan_like(url: str) -> None:
     """What a scan does with a fetched tree: the manifest, then every file's content."""
-    with DulwichFetcher().open(url, "main") as tree:
+    with DulwichFetcher().open(RepositoryAccess(url), "main") as tree:
         for _entry, _content in tree.read_many(tree.entries()):
             pass
 
@@ -54,7 +55,7 @@ def test_interrupt_at_every_point_of_the_pack_reads_stays_a_keyboard_interrupt(s
 
 def test_tree_closed_inside_the_except_block_of_the_interrupt(sample):
     """A caller that catches the interrupt and closes while the traceback is alive gets no BufferError."""
-    tree = DulwichFetcher().open(str(sample.path), "main")
+    tree = DulwichFetcher().open(RepositoryAccess(str(sample.path)), "main")
     with interrupt_in_pack_reads(at=2):
         try:
             list(tree.read_many(tree.entries()))
@@ -109,9 +110,10 @@ def test_cli_scan_of_a_local_repository_interrupted_in_the_pack_reader(sample, m
 REAL_SIGINTS = """
     import json, os, signal, sys, threading, time
     from codetracker.adapters.git.fetcher import DulwichFetcher
+    from codetracker.ports.git import RepositoryAccess
 
     def scan_like():
-        with DulwichFetcher().open(sys.argv[1], "main") as tree:
+        with DulwichFetcher().open(RepositoryAccess(sys.argv[1]), "main") as tree:
             for _entry, _content in tree.read_many(tree.entries()):
                 pass
 

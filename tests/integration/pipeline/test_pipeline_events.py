@@ -6,6 +6,7 @@ below fails the suite, and the files must be what the generator writes."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,13 +59,13 @@ class LocalGitHub:
         assert url.startswith("https://github.com/"), url  # nothing leaves this machine
         return f"file://{self.path.parent}/not-served.git"
 
-    def open(self, url, ref, **kwargs):
-        return self.fetcher.open(self._url(url), ref, **kwargs)
+    def open(self, access, ref, **kwargs):
+        return self.fetcher.open(replace(access, url=self._url(access.url)), ref, **kwargs)
 
-    def list_refs(self, url, **kwargs):
+    def list_refs(self, access):
         from codetracker.adapters.git.ls_remote import DulwichRefLister
 
-        return DulwichRefLister().list_refs(self._url(url), **kwargs)
+        return DulwichRefLister().list_refs(replace(access, url=self._url(access.url)))
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from codetracker.usecases.url_policy import UrlPolicy
 from tests.integration.pipeline.conftest import files_v2
 from tests.support.git_servers import HangingServer
 from tests.support.pipeline import LambdaContext
+from codetracker.ports.git import RepositoryAccess
 
 
 def _reconcile(harness, pipeline=None, **options):
@@ -37,12 +38,12 @@ def test_ls_remote_lists_branches_and_peeled_tags_without_objects(git_server, ht
     http_repo.tag("v1.0.1", http_repo.v1)
     server, _ = git_server
     server.clear_requests()
-    refs = DulwichRefLister().list_refs(http_repo.url)
+    refs = DulwichRefLister().list_refs(RepositoryAccess(http_repo.url))
     assert refs.default_branch == "main" and refs.branches == {"main": http_repo.v1}
     assert refs.tags == {"v1.0.0": http_repo.v1, "v1.0.1": http_repo.v1}  # the annotated one peeled
     commands = [r.git_command for r in server.requests if r.method == "POST"]
     assert commands == ["ls-refs"]  # no fetch: not one object was transferred
-    local = DulwichRefLister().list_refs(f"file://{http_repo.path}")
+    local = DulwichRefLister().list_refs(RepositoryAccess(f"file://{http_repo.path}"))
     assert local == refs
 
 

@@ -15,12 +15,10 @@ from collections.abc import Callable
 
 from codetracker.adapters.git.fetched_tree import GitFetchedTree, close_quietly
 from codetracker.adapters.git.local import open_local
-from codetracker.adapters.git.location import check_scheme, parse_location
+from codetracker.adapters.git.location import credentials_for, located
 from codetracker.adapters.git.refs import checked_ref
 from codetracker.adapters.git.remote import RemoteSession
-from codetracker.errors import InvalidInput
-from codetracker.ports.git import Credentials, FetchLimits
-from codetracker.ports.network import AddressPolicy
+from codetracker.ports.git import RepositoryAccess
 
 __all__ = ["DulwichFetcher"]
 
@@ -32,29 +30,17 @@ class DulwichFetcher:
     """
 
     def open(
-        self,
-        url: str,
-        ref: str,
-        *,
-        credentials: Credentials | None = None,
-        limits: FetchLimits = FetchLimits(),
-        progress: Callable[[int], None] | None = None,
-        address_policy: AddressPolicy | None = None,
+        self, access: RepositoryAccess, ref: str, *, progress: Callable[[int], None] | None = None
     ) -> GitFetchedTree:
         """progress: called with the bytes received so far, a few times per second at most while data
         arrives (see remote.py); never for a local repository, which is read in place.
-        address_policy: where connections may go (ports.AddressPolicy; transport.py enforces it)."""
-        location = parse_location(url)
-        check_scheme(location, address_policy)
+        access.address_policy: where connections may go (ports.AddressPolicy; transport.py enforces it)."""
+        location = located(access)
         requested = checked_ref(ref)
-        if location.transport != "http" and (credentials or location.url_credentials):
-            # git:// and local paths have no authentication: silently dropping a token would hide a mistake.
-            raise InvalidInput(
-                f"credentials apply to http(s) repositories only, not {location.display_url}", field="credentials"
-            )
+        credentials = credentials_for(location, access.credentials)
         if location.transport == "local":
-            return open_local(location, requested, limits)
-        session = RemoteSession(location, credentials or location.url_credentials, limits, progress, address_policy)
+            return open_local(location, requested, access.limits)
+        session = RemoteSession(location, credentials, access.limits, progress, access.address_policy)
         try:
             return session.open_ref(requested)
         except BaseException:

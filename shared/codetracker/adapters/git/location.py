@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from codetracker.errors import InvalidInput, UrlRefused
-from codetracker.ports.git import Credentials
+from codetracker.ports.git import Credentials, RepositoryAccess
 from codetracker.ports.network import AddressPolicy
 
-__all__ = ["RepositoryLocation", "check_scheme", "parse_location"]
+__all__ = ["RepositoryLocation", "check_scheme", "parse_location", "located", "credentials_for"]
 
 _SCP_LIKE = re.compile(r"[^/@:]+@[^/:]+:")
 
@@ -46,6 +46,24 @@ def check_scheme(location: RepositoryLocation, policy: AddressPolicy | None) -> 
     if policy is not None and location.scheme not in policy.schemes:
         allowed = ", ".join(f"{s}://" for s in sorted(policy.schemes))
         raise UrlRefused(f"url scheme {location.scheme}:// is not allowed (allowed: {allowed})", field="url")
+
+
+def located(access: RepositoryAccess) -> RepositoryLocation:
+    """Where the repository is, once the access's address policy admits its scheme."""
+    location = parse_location(access.url)
+    check_scheme(location, access.address_policy)
+    return location
+
+
+def credentials_for(location: RepositoryLocation, given: Credentials | None) -> Credentials | None:
+    """The credentials to send: those given, else the URL's. InvalidInput for any on git:// or a local path:
+    they have no authentication, and silently dropping a token would hide a mistake."""
+    credentials = given or location.url_credentials
+    if location.transport != "http" and credentials:
+        raise InvalidInput(
+            f"credentials apply to http(s) repositories only, not {location.display_url}", field="credentials"
+        )
+    return credentials
 
 
 def _repository_name(path: str, fallback: str) -> str:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from codetracker.adapters.git.fetched_tree import close_quietly
 from codetracker.adapters.git.local import RepoObjects, _open_repo, _translator
-from codetracker.adapters.git.location import check_scheme, parse_location
+from codetracker.adapters.git.location import credentials_for, located
 from codetracker.adapters.git.refs import default_branch, peel_to_commit
 from codetracker.adapters.git.remote import RemoteSession
-from codetracker.errors import InvalidInput, RefNotFound
-from codetracker.ports.git import Credentials, FetchLimits, RemoteRefs
-from codetracker.ports.network import AddressPolicy
+from codetracker.errors import RefNotFound
+from codetracker.ports.git import RemoteRefs, RepositoryAccess
 
 _HEADS, _TAGS, _PEELED = b"refs/heads/", b"refs/tags/", b"^{}"
 
@@ -38,20 +37,9 @@ def _remote_refs(refs: dict[bytes, bytes], symrefs: dict[bytes, bytes], peel) ->
 
 
 class DulwichRefLister:
-    def list_refs(
-        self,
-        url: str,
-        *,
-        credentials: Credentials | None = None,
-        limits: FetchLimits = FetchLimits(),
-        address_policy: AddressPolicy | None = None,
-    ) -> RemoteRefs:
-        location = parse_location(url)
-        check_scheme(location, address_policy)
-        if location.transport != "http" and (credentials or location.url_credentials):
-            raise InvalidInput(
-                f"credentials apply to http(s) repositories only, not {location.display_url}", field="credentials"
-            )
+    def list_refs(self, access: RepositoryAccess) -> RemoteRefs:
+        location = located(access)
+        credentials = credentials_for(location, access.credentials)
         if location.transport == "local":
             repo = _open_repo(location)
             try:
@@ -68,9 +56,7 @@ class DulwichRefLister:
                 return _remote_refs(refs, symrefs, peel)
             finally:
                 close_quietly(repo.close, location.display_url)
-        session = RemoteSession(
-            location, credentials or location.url_credentials, limits, address_policy=address_policy
-        )
+        session = RemoteSession(location, credentials, access.limits, address_policy=access.address_policy)
         try:
             refs, symrefs = session.list_refs()
         finally:
