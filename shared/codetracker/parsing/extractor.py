@@ -3,11 +3,11 @@ big enough (codetracker.parsing.workers decides, from the ParallelOptions)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
-from codetracker.domain.model import Checkpoint, FileExtraction, ScanProblem, TreeEntry
+from codetracker.domain.model import FileExtraction, ScanProblem, TreeEntry
 from codetracker.parsing.workers import ParallelOptions, WorkerPool, shared_pool
-from codetracker.ports.parsing import ModuleParser
+from codetracker.ports.parsing import ExtractionPlan, ModuleParser
 
 
 class ParserExtractor:
@@ -23,18 +23,13 @@ class ParserExtractor:
         return self.parser.name
 
     def extract(
-        self,
-        contents: Iterable[tuple[TreeEntry, bytes]],
-        *,
-        planned: Sequence[TreeEntry],
-        max_file_bytes: int,
-        checkpoint: Checkpoint | None = None,
+        self, contents: Iterable[tuple[TreeEntry, bytes]], plan: ExtractionPlan
     ) -> Iterator[tuple[TreeEntry, FileExtraction | ScanProblem]]:
         return (self.pool or shared_pool()).extract(
             contents,
             self.parser,
-            planned=planned,
-            max_file_bytes=max_file_bytes,
+            planned=plan.planned,
+            max_file_bytes=plan.max_file_bytes,
             options=self.parallel,
-            checkpoint=checkpoint,
+            checkpoint=plan.checkpoint,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from codetracker.domain.model import Checkpoint, FileExtraction, ModuleSyntax, ScanProblem, TreeEntry
@@ -30,14 +31,19 @@ class Extractor(Protocol):
         ...
 
     def extract(
-        self,
-        contents: Iterable[tuple[TreeEntry, bytes]],
-        *,
-        planned: Sequence[TreeEntry],
-        max_file_bytes: int,
-        checkpoint: Checkpoint | None = None,
+        self, contents: Iterable[tuple[TreeEntry, bytes]], plan: ExtractionPlan
     ) -> Iterator[tuple[TreeEntry, FileExtraction | ScanProblem]]:
         """Each (entry, bytes) of `contents`, in that order → (entry, FileExtraction), or (entry, ScanProblem)
-        for a file not extracted in this run (not to cache). `planned`: the entries `contents` will give.
-        What `checkpoint` raises stops the extraction."""
+        for a file not extracted in this run (not to cache)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractionPlan:
+    """What one extraction is to read besides the contents: the entries `contents` will give (`planned`), the
+    largest file it parses (`max_file_bytes`; a larger one is a ScanProblem), and a `checkpoint` whose raising
+    stops it."""
+
+    planned: Sequence[TreeEntry]
+    max_file_bytes: int
+    checkpoint: Checkpoint | None = None

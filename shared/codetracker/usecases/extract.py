@@ -30,7 +30,7 @@ from codetracker.domain.selection import (
     unread_sources,
 )
 from codetracker.ports.blob_cache import ParsedBlobCache
-from codetracker.ports.parsing import Extractor
+from codetracker.ports.parsing import ExtractionPlan, Extractor
 from codetracker.ports.source_trees import FolderTree, SourceTree
 from codetracker.usecases.packages import TreePackages, read_packages
 from codetracker.usecases.scan_requests import ExtractFolderRequest, ScanFolderRequest
@@ -136,7 +136,7 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
 
     unread = {entry.path for entry in to_read}
     outcomes = extractor.extract(
-        tree.read_many(to_read), planned=to_read, max_file_bytes=options.max_file_bytes, checkpoint=checkpoint
+        tree.read_many(to_read), ExtractionPlan(to_read, options.max_file_bytes, checkpoint=checkpoint)
     )
     for entry, result in outcomes:  # in read order; parsed in worker processes when the scan is big enough
         unread.discard(entry.path)
