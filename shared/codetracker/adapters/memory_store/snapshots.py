@@ -14,13 +14,7 @@ from codetracker.domain.model import (
     SnapshotSource,
     SnapshotSummary,
 )
-from codetracker.domain.snapshot_rules import (
-    check_same_source,
-    check_storable,
-    describe_key,
-    row_counts,
-    stored_summary,
-)
+from codetracker.domain import snapshot_rules as rules
 from codetracker.errors import InvalidInput, SnapshotNotFound, StaleSnapshot
 from codetracker.ports.clock import Clock
 from codetracker.ports.snapshot_store import (
@@ -39,21 +33,21 @@ class MemorySnapshotStore:
 
     def store_snapshot(self, snapshot: SnapshotToStore) -> SnapshotSummary:
         key, descriptor, source, scanned_at = snapshot.key, snapshot.descriptor, snapshot.source, snapshot.scanned_at
-        check_storable(key, descriptor)
+        rules.check_storable(key, descriptor)
         _refuse_text_postgres_refuses(descriptor, source)
         stored = self._state.snapshots.get(key)
         recorded = (stored.summary.source_location, stored.summary.source_subpath) if stored else (None, "")
         if not snapshot.replace_source:
-            check_same_source(key, recorded, source)
+            rules.check_same_source(key, recorded, source)
         moment = scanned_at or self._clock()
         if scanned_at is None and stored is not None:
             moment = max(moment, stored.scanned_at)  # the store's own moment is never stale
         if stored is not None and stored.scanned_at > moment:
-            raise StaleSnapshot(f"a newer scan of {describe_key(key)} is stored", stored=stored.summary)
-        summary = stored_summary(
+            raise StaleSnapshot(f"a newer scan of {rules.describe_key(key)} is stored", stored=stored.summary)
+        summary = rules.stored_summary(
             key,
             source,
-            row_counts(descriptor),
+            rules.row_counts(descriptor),
             snapshot_id=stored.summary.snapshot_id if stored else self._state.new_snapshot_id(),
             scanned_at=moment.astimezone(UTC).isoformat(),
             # A scan whose source is not known keeps the recorded one.
@@ -81,7 +75,7 @@ class MemorySnapshotStore:
     def load_snapshot(self, key: SnapshotKey) -> Descriptor:
         stored = self._state.snapshots.get(key)
         if stored is None:
-            raise SnapshotNotFound(f"no snapshot of {describe_key(key)}")
+            raise SnapshotNotFound(f"no snapshot of {rules.describe_key(key)}")
         return stored.descriptor
 
     def _by_id(self, snapshot_id: int) -> StoredSnapshot | None:

@@ -30,13 +30,7 @@ from codetracker.adapters.postgres.snapshot_rows import (
     replace_problems,
 )
 from codetracker.domain.model import Descriptor, ExportedFunction, PackageApi, SnapshotKey, SnapshotSummary
-from codetracker.domain.snapshot_rules import (
-    check_same_source,
-    check_storable,
-    describe_key,
-    row_counts,
-    stored_summary,
-)
+from codetracker.domain import snapshot_rules as rules
 from codetracker.errors import InvalidInput, StaleSnapshot
 from codetracker.ports.snapshot_store import (
     FunctionSelection,
@@ -114,8 +108,8 @@ class PostgresSnapshotStore:
         key, descriptor, source, scanned_at = snapshot.key, snapshot.descriptor, snapshot.source, snapshot.scanned_at
         import psycopg
 
-        check_storable(key, descriptor)
-        rows = row_counts(descriptor)
+        rules.check_storable(key, descriptor)
+        rows = rules.row_counts(descriptor)
         # Before any statement: the key's turn is held only for the database work.
         groups = file_groups(descriptor.functions)
         key_values = [key.scope, key.module_slug, key.branch_name, key.release_tag]
@@ -128,7 +122,7 @@ class PostgresSnapshotStore:
                 # A new key has no row: nothing stored can be kept, no stored moment to follow.
                 digests_trusted, stored_at, *stored_source = cur.fetchone() or (False, None, None, "")
                 if not snapshot.replace_source:
-                    check_same_source(key, (stored_source[0], stored_source[1]), source)
+                    rules.check_same_source(key, (stored_source[0], stored_source[1]), source)
                 cur.execute(
                     _UPSERT_MODULE,
                     {
@@ -155,7 +149,7 @@ class PostgresSnapshotStore:
                 written = cur.fetchone()
                 if written is None:
                     raise StaleSnapshot(
-                        f"a newer scan of {describe_key(key)} is stored; this one (scanned {iso(scanned_at)}) "
+                        f"a newer scan of {rules.describe_key(key)} is stored; this one (scanned {iso(scanned_at)}) "
                         "does not replace it",
                         stored=self._summary_of(key),
                     )
@@ -167,8 +161,8 @@ class PostgresSnapshotStore:
         except (psycopg.DataError, psycopg.IntegrityError, UnicodeEncodeError) as err:
             # Text Postgres cannot hold (NUL characters, lone surrogates) or duplicate positions.
             reason = " ".join(str(err).split())
-            raise InvalidInput(f"the snapshot of {describe_key(key)} cannot be stored: {reason}") from err
-        return stored_summary(
+            raise InvalidInput(f"the snapshot of {rules.describe_key(key)} cannot be stored: {reason}") from err
+        return rules.stored_summary(
             key,
             source,
             rows,
