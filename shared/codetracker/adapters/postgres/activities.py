@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from codetracker.adapters.postgres.keyset import keyset_page
 from codetracker.adapters.postgres.registry import is_uuid
 from codetracker.domain.registry import Activity, ActivityStatus, ActivityType
 
@@ -36,16 +37,15 @@ class PostgresActivityStore:
     def list_for_repository(self, repository_id: str, *, limit: int, before: int | None = None) -> list[Activity]:
         if not is_uuid(repository_id):
             return []
-        query = (
+        query, values = keyset_page(
             "SELECT id, repository_id, app_id, job_id, action_type, details, status, created_at "
-            "FROM activities WHERE repository_id = %s"
+            "FROM activities WHERE repository_id = %s",
+            [repository_id],
+            ("id",),
+            past=None if before is None else [before],
+            limit=limit,
+            descending=True,
         )
-        values: list[object] = [repository_id]
-        if before is not None:
-            query += " AND id < %s"
-            values.append(before)
-        query += " ORDER BY id DESC LIMIT %s"
-        values.append(limit)
         rows = self._connection.execute(query, values).fetchall()
         return [
             Activity(

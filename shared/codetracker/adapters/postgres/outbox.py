@@ -9,26 +9,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from codetracker.adapters.postgres.row_mapping import RowMapping
 from codetracker.domain.queue_messages import OutboxMessage
 
 if TYPE_CHECKING:
     import psycopg
 
-_COLUMNS = "id, job_id, queue, body, created_at, sent_at, attempts, last_error"
-
-
-def _message(row: tuple) -> OutboxMessage:
-    message_id, job_id, queue, body, created_at, sent_at, attempts, last_error = row
-    return OutboxMessage(
-        job_id=str(job_id),
-        queue=queue,
-        body=body,
-        created_at=created_at,
-        id=message_id,
-        sent_at=sent_at,
-        attempts=attempts,
-        last_error=last_error,
-    )
+# The outbox table's columns are OutboxMessage's fields.
+_MESSAGES = RowMapping.of_fields(OutboxMessage, read={"job_id": str})
 
 
 class PostgresOutboxStore:
@@ -57,10 +45,10 @@ class PostgresOutboxStore:
             " SELECT id FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= %s)"
             f"{wanted} ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED"
             ") UPDATE outbox o SET claimed_until = %s, attempts = o.attempts + 1 FROM claimed WHERE o.id = claimed.id "
-            f"RETURNING {', '.join('o.' + c for c in _COLUMNS.split(', '))}",
+            f"RETURNING {_MESSAGES.select_list('o.')}",
             values,
         ).fetchall()
-        return sorted((_message(row) for row in rows), key=lambda m: m.id or 0)
+        return sorted((_MESSAGES.item(row) for row in rows), key=lambda m: m.id or 0)
 
     def mark_sent(self, ids: Sequence[int], *, at: datetime) -> None:
         if ids:
@@ -79,6 +67,6 @@ class PostgresOutboxStore:
 
     def unsent(self, *, limit: int) -> list[OutboxMessage]:
         rows = self._connection.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s", [limit]
+            f"SELECT {_MESSAGES.select_list()} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s", [limit]
         ).fetchall()
-        return [_message(row) for row in rows]
+        return [_MESSAGES.item(row) for row in rows]

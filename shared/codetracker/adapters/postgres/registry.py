@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from codetracker.adapters.postgres.keyset import keyset_page
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments, optional_bytes
 from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.errors import Conflict
@@ -144,13 +145,13 @@ class PostgresRegistrationStore:
     def list(self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Registration]:
         if not is_uuid(app_id) or (after is not None and not is_uuid(after[1])):
             return []
-        query = f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND deleted_at IS NULL"
-        values: list[object] = [app_id]
-        if after is not None:
-            query += " AND (created_at, id) > (%s, %s)"
-            values += [after[0], after[1]]
-        query += " ORDER BY created_at, id LIMIT %s"
-        values.append(limit)
+        query, values = keyset_page(
+            f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND deleted_at IS NULL",
+            [app_id],
+            ("created_at", "id"),
+            past=after,
+            limit=limit,
+        )
         return [_REGISTRATIONS.item(row) for row in self._connection.execute(query, values).fetchall()]
 
     def update(self, r: Registration) -> None:
@@ -192,13 +193,13 @@ class PostgresRegistrationStore:
     def list_live(self, *, limit: int, after: str | None = None) -> builtins.list[Registration]:
         if after is not None and not is_uuid(after):
             return []
-        query = f"SELECT {_REGISTRATION} FROM repositories WHERE deleted_at IS NULL"
-        values: list[object] = []
-        if after is not None:
-            query += " AND id > %s"
-            values.append(after)
-        query += " ORDER BY id LIMIT %s"
-        values.append(limit)
+        query, values = keyset_page(
+            f"SELECT {_REGISTRATION} FROM repositories WHERE deleted_at IS NULL",
+            [],
+            ("id",),
+            past=None if after is None else [after],
+            limit=limit,
+        )
         return [_REGISTRATIONS.item(row) for row in self._connection.execute(query, values).fetchall()]
 
 
