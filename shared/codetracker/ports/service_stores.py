@@ -15,6 +15,15 @@ from codetracker.domain.job import Job, JobStatus
 from codetracker.domain.queue_messages import OutboxMessage
 from codetracker.domain.registry import Activity, App, Registration, WebhookDelivery
 
+# A registration's webhook secrets: written by RegistrationStore.set_webhook_secrets only (update keeps them).
+WEBHOOK_SECRET_FIELDS = (
+    "webhook_secret_encrypted",
+    "previous_webhook_secret_encrypted",
+    "previous_webhook_secret_expires_at",
+)
+# What JobStore.add writes and save keeps as stored: every other field of a job is mutable.
+JOB_FIXED_FIELDS = ("id", "repository_id", "trigger", "ref", "created_at")
+
 
 class AppStore(Protocol):
     def add(self, app: App) -> None: ...

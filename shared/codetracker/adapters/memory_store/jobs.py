@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import MemoryState, with_fields_of
 from codetracker.domain.job import Job, JobStatus
 from codetracker.errors import InvalidInput
+from codetracker.ports.service_stores import JOB_FIXED_FIELDS
 
 
 class MemoryJobStore:
@@ -62,14 +63,7 @@ class MemoryJobStore:
     def save(self, job: Job) -> None:
         stored = self._state.jobs.get(job.id)
         if stored is not None:
-            # The fixed fields stay as stored, as the Postgres UPDATE leaves them.
-            self._state.jobs[job.id] = replace(
-                job,
-                repository_id=stored.repository_id,
-                trigger=stored.trigger,
-                ref=stored.ref,
-                created_at=stored.created_at,
-            )
+            self._state.jobs[job.id] = with_fields_of(job, stored, JOB_FIXED_FIELDS)
 
     def list_stale(self, *, before: datetime, limit: int) -> list[Job]:
         active = (JobStatus.QUEUED, JobStatus.SCANNING, JobStatus.PERSISTING)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import builtins
 
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import MemoryState, with_fields_of
 from codetracker.domain.registry import Registration
 from codetracker.errors import Conflict
+from codetracker.ports.service_stores import WEBHOOK_SECRET_FIELDS
 
 
 class MemoryRegistrationStore:
@@ -41,24 +41,14 @@ class MemoryRegistrationStore:
     def update(self, registration: Registration) -> None:
         stored = self.get(registration.app_id, registration.id)
         if stored is not None:
-            # As in Postgres, the webhook secrets change only through set_webhook_secrets.
-            self._state.registrations[registration.id] = replace(
-                registration,
-                webhook_secret_encrypted=stored.webhook_secret_encrypted,
-                previous_webhook_secret_encrypted=stored.previous_webhook_secret_encrypted,
-                previous_webhook_secret_expires_at=stored.previous_webhook_secret_expires_at,
-            )
+            self._state.registrations[registration.id] = with_fields_of(registration, stored, WEBHOOK_SECRET_FIELDS)
 
     def set_webhook_secrets(self, registration: Registration, *, expected: bytes | None) -> bool:
         stored = self.get(registration.app_id, registration.id)
         if stored is None or stored.webhook_secret_encrypted != expected:
             return False
-        self._state.registrations[registration.id] = replace(
-            stored,
-            webhook_secret_encrypted=registration.webhook_secret_encrypted,
-            previous_webhook_secret_encrypted=registration.previous_webhook_secret_encrypted,
-            previous_webhook_secret_expires_at=registration.previous_webhook_secret_expires_at,
-            updated_at=registration.updated_at,
+        self._state.registrations[registration.id] = with_fields_of(
+            stored, registration, (*WEBHOOK_SECRET_FIELDS, "updated_at")
         )
         return True
 

@@ -3,8 +3,10 @@ by each unit and published at its commit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from codetracker.domain.model import Descriptor, FileExtraction, SnapshotKey, SnapshotSummary
 from codetracker.domain.job import Job
@@ -12,8 +14,16 @@ from codetracker.domain.queue_messages import OutboxMessage
 from codetracker.domain.registry import Activity, App, Registration, WebhookDelivery
 
 
+Stored = TypeVar("Stored", bound=Any)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def with_fields_of(item: Stored, source: Stored, names: Iterable[str]) -> Stored:
+    """`item` with the named fields of `source`: what a store keeps of its stored copy, or takes of a new one."""
+    return replace(item, **{name: getattr(source, name) for name in names})
 
 
 @dataclass

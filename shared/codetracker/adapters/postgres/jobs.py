@@ -13,6 +13,7 @@ from codetracker.adapters.postgres.registry import is_uuid
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments
 from codetracker.domain.job import Job, JobStatus, JobTrigger, StageTimes
 from codetracker.domain.job_result import result_from_json, result_to_json
+from codetracker.ports.service_stores import JOB_FIXED_FIELDS
 
 if TYPE_CHECKING:
     import psycopg
@@ -44,9 +45,8 @@ _JOBS = RowMapping(
     },
 )
 _JOB = _JOBS.select_list("j.")
-_FIXED = ("id", "repository_id", "trigger", "ref", "created_at")
 # Every column a consumer may change, in this order (save, and add after the fixed ones).
-_MUTABLE = tuple(column for column in _JOBS.columns if column not in _FIXED)
+_MUTABLE = tuple(column for column in _JOBS.columns if column not in JOB_FIXED_FIELDS)
 
 
 def _values(job: Job, columns: Iterable[str]) -> list[object]:
@@ -70,7 +70,7 @@ class PostgresJobStore:
         self._connection = connection
 
     def add(self, job: Job) -> None:
-        columns = (*_FIXED, *_MUTABLE)
+        columns = (*JOB_FIXED_FIELDS, *_MUTABLE)
         self._connection.execute(
             f"INSERT INTO jobs ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
             _values(job, columns),

@@ -16,6 +16,7 @@ from codetracker.adapters.postgres.keyset import keyset_page
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments, optional_bytes
 from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.errors import Conflict
+from codetracker.ports.service_stores import WEBHOOK_SECRET_FIELDS
 
 if TYPE_CHECKING:
     import psycopg
@@ -116,7 +117,7 @@ class PostgresRegistrationStore:
         conn = self._connection
         try:
             with conn.transaction():  # a savepoint: a duplicate leaves the unit of work usable
-                columns = ("id", "app_id", "url", "created_at", *_REGISTRATION_MUTABLE, *_WEBHOOK_SECRETS)
+                columns = ("id", "app_id", "url", "created_at", *_REGISTRATION_MUTABLE, *WEBHOOK_SECRET_FIELDS)
                 conn.execute(
                     f"INSERT INTO repositories ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})",
                     _REGISTRATIONS.values(r, columns),
@@ -164,10 +165,10 @@ class PostgresRegistrationStore:
     def set_webhook_secrets(self, r: Registration, *, expected: bytes | None) -> bool:
         """Store r's webhook secrets if the current one is still `expected` (no concurrent rotation won)."""
         row = self._connection.execute(
-            f"UPDATE repositories SET {assignments((*_WEBHOOK_SECRETS, 'updated_at'))} "
+            f"UPDATE repositories SET {assignments((*WEBHOOK_SECRET_FIELDS, 'updated_at'))} "
             "WHERE id = %s AND app_id = %s AND deleted_at IS NULL "
             "AND webhook_secret_encrypted IS NOT DISTINCT FROM %s RETURNING id",
-            [*_REGISTRATIONS.values(r, (*_WEBHOOK_SECRETS, "updated_at", "id", "app_id")), expected],
+            [*_REGISTRATIONS.values(r, (*WEBHOOK_SECRET_FIELDS, "updated_at", "id", "app_id")), expected],
         ).fetchone()
         return row is not None
 
@@ -208,9 +209,4 @@ _REGISTRATION_MUTABLE = tuple(
     "display_url module_slug default_branch watched_branch callback_url access_token_encrypted status "
     "last_error last_scanned_commit last_scanned_at updated_at deleted_at branch_patterns tag_patterns "
     "packages ignore_patterns".split()
-)
-_WEBHOOK_SECRETS = (
-    "webhook_secret_encrypted",
-    "previous_webhook_secret_encrypted",
-    "previous_webhook_secret_expires_at",
 )
