@@ -1,0 +1,34 @@
+"""A repository's activity: one line of its timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from codetracker.domain.registry import Activity
+
+
+class ActivityOut(BaseModel):
+    id: int
+    action_type: str
+    status: str
+    details: str | None
+    job_id: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, a: Activity) -> ActivityOut:
+        return cls(
+            id=a.id or 0,
+            action_type=str(a.action_type),
+            status=str(a.status),
+            details=a.details,
+            job_id=a.job_id,
+            created_at=a.created_at,
+        )
+
+
+class ActivityList(BaseModel):
+    items: list[ActivityOut]
+    next: str | None
