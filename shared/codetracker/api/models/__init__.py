@@ -6,7 +6,7 @@ Request models forbid unknown fields (422 naming the field). Every id is a strin
 and an activity's, which are integers. Routers use them as `models.X` (this package names them all).
 """
 
-from codetracker.api.models.common import RequestBody, ErrorDetail, ErrorBody
+from codetracker.api.models.common import RequestBody, ErrorDetail, ErrorBody, Listing
 from codetracker.api.models.patterns import (
     text_pattern,
     word_pattern,
@@ -62,6 +62,7 @@ __all__ = [
     "RequestBody",
     "ErrorDetail",
     "ErrorBody",
+    "Listing",
     "text_pattern",
     "word_pattern",
     "REF_PATTERN",

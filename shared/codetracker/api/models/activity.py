@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from codetracker.api.models.common import Listing, fields_from
 from codetracker.domain.registry import Activity
 
 
@@ -19,16 +20,8 @@ class ActivityOut(BaseModel):
 
     @classmethod
     def of(cls, a: Activity) -> ActivityOut:
-        return cls(
-            id=a.id or 0,
-            action_type=str(a.action_type),
-            status=str(a.status),
-            details=a.details,
-            job_id=a.job_id,
-            created_at=a.created_at,
-        )
+        return cls(**fields_from(a, ActivityOut, id=a.id or 0, action_type=str(a.action_type), status=str(a.status)))
 
 
-class ActivityList(BaseModel):
-    items: list[ActivityOut]
-    next: str | None
+class ActivityList(Listing[ActivityOut]):
+    pass

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from codetracker.api.models.common import RequestBody
+from typing import TYPE_CHECKING
+
+from codetracker.api.models.common import RequestBody, fields_from
 from codetracker.api.models.patterns import NAME_PATTERN, URL_PATTERN, documented
+
+if TYPE_CHECKING:
+    from codetracker.usecases.registry import CreatedApp
 
 
 class CreateAppBody(RequestBody):
@@ -25,3 +30,7 @@ class AppCreated(BaseModel):
         repr=False, description="`whsec_` secret the notifications are signed with; shown only here"
     )
     callback_url: str | None
+
+    @classmethod
+    def of(cls, created: CreatedApp) -> AppCreated:
+        return cls(**fields_from(created.app, AppCreated, token=created.token, signing_secret=created.signing_secret))

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-from codetracker.api.models.common import RequestBody
+from codetracker.api.models.common import Listing, RequestBody, fields_from
 from codetracker.api.models.patterns import REF_PATTERN, documented
 from codetracker.domain.job import Job, JobStatus, StageTimes
 from codetracker.domain.job_result import JobResult, ResultCounts, StageDurations, StaleResult, StoredResult
@@ -31,7 +31,7 @@ class Stage(BaseModel):
 
     @classmethod
     def of(cls, s: StageTimes) -> Stage:
-        return cls(started_at=s.started_at, ended_at=s.ended_at)
+        return cls(**fields_from(s, Stage))
 
 
 class Stages(BaseModel):
@@ -127,12 +127,7 @@ class StaleResultOut(BaseModel):
 
     @classmethod
     def of(cls, r: StaleResult) -> StaleResultOut:
-        return cls(
-            outcome="stale",
-            commit_sha=r.commit_sha,
-            stored_commit_sha=r.stored_commit_sha,
-            stored_scanned_at=r.stored_scanned_at,
-        )
+        return cls(**fields_from(r, StaleResultOut, outcome="stale"))
 
 
 def _result_out(r: JobResult | None) -> StoredResultOut | StaleResultOut | None:
@@ -159,22 +154,19 @@ class JobOut(BaseModel):
     @classmethod
     def of(cls, j: Job) -> JobOut:
         return cls(
-            id=j.id,
-            repository_id=j.repository_id,
-            status=str(j.status),
-            trigger=str(j.trigger),
-            ref=j.ref,
-            commit_sha=j.commit_sha,
-            snapshot=SnapshotKeyOut(module_slug=j.module_slug, branch_name=j.branch_name, release_tag=j.release_tag),
-            stages=Stages(scan=Stage.of(j.scan), persist=Stage.of(j.persist), notify=Stage.of(j.notify)),
-            result=_result_out(j.result),
-            error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
-            log_tail=list(j.log_tail) if j.status == JobStatus.FAILED else [],
-            created_at=j.created_at,
-            updated_at=j.updated_at,
+            **fields_from(
+                j,
+                JobOut,
+                status=str(j.status),
+                trigger=str(j.trigger),
+                snapshot=SnapshotKeyOut(**fields_from(j, SnapshotKeyOut)),
+                stages=Stages(scan=Stage.of(j.scan), persist=Stage.of(j.persist), notify=Stage.of(j.notify)),
+                result=_result_out(j.result),
+                error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
+                log_tail=list(j.log_tail) if j.status == JobStatus.FAILED else [],
+            )
         )
 
 
-class JobList(BaseModel):
-    items: list[JobOut]
-    next: str | None
+class JobList(Listing[JobOut]):
+    pass

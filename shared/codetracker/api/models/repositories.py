@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from codetracker.api.models.common import RequestBody
+from codetracker.api.models.common import Listing, RequestBody, fields_from
 from codetracker.api.models.patterns import BRANCH_PATTERN, SLUG_PATTERN, TOKEN_PATTERN, URL_PATTERN, documented
 from codetracker.domain.registry import Registration
 
@@ -88,24 +88,16 @@ class RepositoryOut(BaseModel):
     @classmethod
     def of(cls, r: Registration) -> RepositoryOut:
         return cls(
-            id=r.id,
-            url=r.url,
-            display_url=r.display_url,
-            module_slug=r.module_slug,
-            branch=r.watched_branch,
-            branches=list(r.branch_patterns),
-            tags=list(r.tag_patterns),
-            packages=list(r.packages),
-            ignore=list(r.ignore_patterns),
-            default_branch=r.default_branch,
-            callback_url=r.callback_url,
-            has_access_token=r.has_access_token,
-            status=str(r.status),
-            last_error=r.last_error,
-            last_scanned_commit=r.last_scanned_commit,
-            last_scanned_at=r.last_scanned_at,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
+            **fields_from(
+                r,
+                RepositoryOut,
+                branch=r.watched_branch,
+                branches=list(r.branch_patterns),
+                tags=list(r.tag_patterns),
+                packages=list(r.packages),
+                ignore=list(r.ignore_patterns),
+                status=str(r.status),
+            )
         )
 
 
@@ -121,9 +113,8 @@ class RepositoryRegistered(RepositoryOut):
     webhook: WebhookOut
 
 
-class RepositoryList(BaseModel):
-    items: list[RepositoryOut]
-    next: str | None
+class RepositoryList(Listing[RepositoryOut]):
+    pass
 
 
 class RepositoryDeleted(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from codetracker.api.models.common import Listing, fields_from
 from codetracker.domain.model import SnapshotSummary
 
 
@@ -33,32 +34,15 @@ class SnapshotOut(BaseModel):
 
     @classmethod
     def fields_of(cls, s: SnapshotSummary) -> dict[str, Any]:
-        return {
-            "id": s.snapshot_id,
-            "module_slug": s.module_slug,
-            "branch_name": s.branch_name,
-            "release_tag": s.release_tag,
-            "commit_sha": s.commit_sha,
-            "functions_count": s.functions_count,
-            "parameters_count": s.parameters_count,
-            "return_values_count": s.return_values_count,
-            "files_count": s.files_count,
-            "problems_count": s.problems_count,
-            "last_scanned_at": s.last_scanned_at,
-            "removed_from_remote_at": s.removed_from_remote_at,
-            "package": s.package_name,
-            "removed_from_tree_at": s.removed_from_tree_at,
-            "removed_from_tree_commit": s.removed_from_tree_commit,
-        }
+        return fields_from(s, SnapshotOut, id=s.snapshot_id, package=s.package_name)
 
     @classmethod
     def of(cls, s: SnapshotSummary) -> SnapshotOut:
         return cls(**cls.fields_of(s))
 
 
-class SnapshotList(BaseModel):
-    items: list[SnapshotOut]
-    next: str | None
+class SnapshotList(Listing[SnapshotOut]):
+    pass
 
 
 class ParameterOut(BaseModel):
