@@ -23,6 +23,23 @@ def _default_client() -> Any:
     return boto3.client("secretsmanager")
 
 
+def _secret_string(client: Any, secret_id: str, variable: str) -> str | None:
+    """The secret's SecretString (None: it has none). ConfigurationError naming `variable` (the setting that
+    names the secret) when it cannot be read; SecretUnavailable (retryable) when Secrets Manager fails."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        answer = client.get_secret_value(SecretId=secret_id)
+    except ClientError as err:
+        code = err.response.get("Error", {}).get("Code", "")
+        if code in ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException"):
+            raise ConfigurationError(f"the secret of {variable} cannot be read ({code})", setting=variable) from None
+        raise SecretUnavailable(f"Secrets Manager failed ({code or 'error'})") from None
+    except BotoCoreError as err:
+        raise SecretUnavailable(f"Secrets Manager cannot be reached ({type(err).__name__})") from None
+    return answer.get("SecretString")
+
+
 class SettingsSecretSource:
     def __init__(
         self,
@@ -57,28 +74,14 @@ class SettingsSecretSource:
             cached = self._cache.get(name)
             if cached is not None and self._monotonic() - cached[0] < self._max_age_s:
                 return cached[1]
-            value = self._fetch(setting)
+            value = self._fetch(setting, setting.secret_id)
             self._cache[name] = (self._monotonic(), value)
             return value
 
-    def _fetch(self, setting: SecretSetting) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
-
+    def _fetch(self, setting: SecretSetting, secret_id: str) -> str:
         if self._client is None:
             self._client = self._client_factory()
-        try:
-            answer = self._client.get_secret_value(SecretId=setting.secret_id)
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            if code in ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException"):
-                raise ConfigurationError(
-                    f"the secret of {setting.variable}_SECRET_ID cannot be read ({code})",
-                    setting=f"{setting.variable}_SECRET_ID",
-                ) from None
-            raise SecretUnavailable(f"Secrets Manager failed ({code or 'error'})") from None
-        except BotoCoreError as err:
-            raise SecretUnavailable(f"Secrets Manager cannot be reached ({type(err).__name__})") from None
-        value = answer.get("SecretString")
+        value = _secret_string(self._client, secret_id, f"{setting.variable}_SECRET_ID")
         if not value:
             raise ConfigurationError(
                 f"the secret of {setting.variable}_SECRET_ID has no string value",
@@ -107,24 +110,12 @@ class DatabasePasswordSource:
     def __call__(self) -> str:
         import json
 
-        from botocore.exceptions import BotoCoreError, ClientError
-
         from codetracker.adapters.postgres.connection import with_password
 
         variable = "CODE_TRACKER_PG_PASSWORD_SECRET_ID"
+        secret = _secret_string(self._client, self._secret_id, variable)
         try:
-            answer = self._client.get_secret_value(SecretId=self._secret_id)
-        except ClientError as err:
-            code = err.response.get("Error", {}).get("Code", "")
-            if code in ("ResourceNotFoundException", "AccessDeniedException", "InvalidRequestException"):
-                raise ConfigurationError(
-                    f"the secret of {variable} cannot be read ({code})", setting=variable
-                ) from None
-            raise SecretUnavailable(f"Secrets Manager failed ({code or 'error'})") from None
-        except BotoCoreError as err:
-            raise SecretUnavailable(f"Secrets Manager cannot be reached ({type(err).__name__})") from None
-        try:
-            password = json.loads(answer.get("SecretString") or "")["password"]
+            password = json.loads(secret or "")["password"]
         except (ValueError, KeyError, TypeError):
             raise ConfigurationError(
                 f'the secret of {variable} is not JSON with a "password" (the RDS format)', setting=variable

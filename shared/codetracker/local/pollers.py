@@ -15,6 +15,7 @@ import base64
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -74,31 +75,18 @@ def failed_ids(response: Any, batch_ids: set[str], reports_failures: bool) -> se
     return found
 
 
+@dataclass(kw_only=True, eq=False)
 class SqsPoller:
-    def __init__(
-        self,
-        *,
-        sqs: Any,
-        queue_url: str,
-        queue_arn: str,
-        queue_name: str,
-        function: FunctionSpec,
-        source: EventSourceSpec,
-        handler: Callable[[dict[str, Any], Any], Any],
-        stop: threading.Event,
-        inflight_file: Path | None = None,
-        long_poll_s: int = LONG_POLL_S,
-    ) -> None:
-        self.sqs = sqs
-        self.queue_url = queue_url
-        self.queue_arn = queue_arn
-        self.queue_name = queue_name
-        self.function = function
-        self.source = source
-        self.handler = handler
-        self.stop = stop
-        self.inflight_file = inflight_file
-        self.long_poll_s = long_poll_s
+    sqs: Any
+    queue_url: str
+    queue_arn: str
+    queue_name: str
+    function: FunctionSpec
+    source: EventSourceSpec
+    handler: Callable[[dict[str, Any], Any], Any]
+    stop: threading.Event
+    inflight_file: Path | None = None
+    long_poll_s: int = LONG_POLL_S
 
     def receive(self) -> list[dict[str, Any]]:
         wanted = self.source.batch_size

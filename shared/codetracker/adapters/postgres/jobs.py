@@ -79,12 +79,13 @@ class PostgresJobStore:
     def get(self, app_id: str, job_id: str) -> Job | None:
         if not (is_uuid(app_id) and is_uuid(job_id)):
             return None
-        row = self._connection.execute(
-            f"SELECT {_JOB} FROM jobs j JOIN repositories r ON r.id = j.repository_id "
-            "WHERE j.id = %s AND r.app_id = %s",
-            [job_id, app_id],
-        ).fetchone()
-        return _JOBS.item(row) if row else None
+        return _JOBS.one(
+            self._connection.execute(
+                f"SELECT {_JOB} FROM jobs j JOIN repositories r ON r.id = j.repository_id "
+                "WHERE j.id = %s AND r.app_id = %s",
+                [job_id, app_id],
+            )
+        )
 
     def list_for_repository(
         self, repository_id: str, *, limit: int, before: tuple[datetime, str] | None = None
@@ -99,15 +100,16 @@ class PostgresJobStore:
             limit=limit,
             descending=True,
         )
-        return [_JOBS.item(row) for row in self._connection.execute(query, values).fetchall()]
+        return _JOBS.all(self._connection.execute(query, values))
 
     def find_pending(self, repository_id: str, ref: str) -> Job | None:
-        row = self._connection.execute(
-            f"SELECT {_JOB} FROM jobs j WHERE j.repository_id = %s AND j.ref = %s AND j.status = 'queued' "
-            "ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
-            [repository_id, ref],
-        ).fetchone()
-        return _JOBS.item(row) if row else None
+        return _JOBS.one(
+            self._connection.execute(
+                f"SELECT {_JOB} FROM jobs j WHERE j.repository_id = %s AND j.ref = %s AND j.status = 'queued' "
+                "ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
+                [repository_id, ref],
+            )
+        )
 
     def set_status(self, job_id: str, status: JobStatus, *, at: datetime) -> None:
         self._connection.execute(
@@ -117,24 +119,23 @@ class PostgresJobStore:
     def find_active(self, repository_id: str, ref: str) -> Job | None:
         if not is_uuid(repository_id):
             return None
-        row = self._connection.execute(
-            f"SELECT {_JOB} FROM jobs j WHERE j.repository_id = %s AND j.ref = %s "
-            "AND j.status IN ('queued', 'scanning', 'persisting') ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
-            [repository_id, ref],
-        ).fetchone()
-        return _JOBS.item(row) if row else None
+        return _JOBS.one(
+            self._connection.execute(
+                f"SELECT {_JOB} FROM jobs j WHERE j.repository_id = %s AND j.ref = %s "
+                "AND j.status IN ('queued', 'scanning', 'persisting') ORDER BY j.created_at DESC, j.id DESC LIMIT 1",
+                [repository_id, ref],
+            )
+        )
 
     def find(self, job_id: str) -> Job | None:
         if not is_uuid(job_id):
             return None
-        row = self._connection.execute(f"SELECT {_JOB} FROM jobs j WHERE j.id = %s", [job_id]).fetchone()
-        return _JOBS.item(row) if row else None
+        return _JOBS.one(self._connection.execute(f"SELECT {_JOB} FROM jobs j WHERE j.id = %s", [job_id]))
 
     def lock(self, job_id: str) -> Job | None:
         if not is_uuid(job_id):
             return None
-        row = self._connection.execute(f"SELECT {_JOB} FROM jobs j WHERE j.id = %s FOR UPDATE", [job_id]).fetchone()
-        return _JOBS.item(row) if row else None
+        return _JOBS.one(self._connection.execute(f"SELECT {_JOB} FROM jobs j WHERE j.id = %s FOR UPDATE", [job_id]))
 
     def save(self, job: Job) -> None:
         self._connection.execute(
@@ -142,9 +143,10 @@ class PostgresJobStore:
         )
 
     def list_stale(self, *, before: datetime, limit: int) -> list[Job]:
-        rows = self._connection.execute(
-            f"SELECT {_JOB} FROM jobs j WHERE j.status IN ('queued', 'scanning', 'persisting') AND j.updated_at < %s "
-            "ORDER BY j.updated_at, j.id LIMIT %s",
-            [before, limit],
-        ).fetchall()
-        return [_JOBS.item(row) for row in rows]
+        return _JOBS.all(
+            self._connection.execute(
+                f"SELECT {_JOB} FROM jobs j WHERE j.status IN ('queued', 'scanning', 'persisting') "
+                "AND j.updated_at < %s ORDER BY j.updated_at, j.id LIMIT %s",
+                [before, limit],
+            )
+        )

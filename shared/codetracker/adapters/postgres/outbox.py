@@ -66,7 +66,8 @@ class PostgresOutboxStore:
         )
 
     def unsent(self, *, limit: int) -> list[OutboxMessage]:
-        rows = self._connection.execute(
-            f"SELECT {_MESSAGES.select_list()} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s", [limit]
-        ).fetchall()
-        return [_MESSAGES.item(row) for row in rows]
+        return _MESSAGES.all(
+            self._connection.execute(
+                f"SELECT {_MESSAGES.select_list()} FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT %s", [limit]
+            )
+        )

@@ -53,14 +53,12 @@ class PostgresAppStore:
     def get(self, app_id: str) -> App | None:
         if not is_uuid(app_id):
             return None
-        row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s", [app_id]).fetchone()
-        return _APPS.item(row) if row else None
+        return _APPS.one(self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s", [app_id]))
 
     def lock(self, app_id: str) -> App | None:
         if not is_uuid(app_id):
             return None
-        row = self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s FOR UPDATE", [app_id]).fetchone()
-        return _APPS.item(row) if row else None
+        return _APPS.one(self._connection.execute(f"SELECT {_APP} FROM apps WHERE id = %s FOR UPDATE", [app_id]))
 
     def update(self, app: App) -> None:
         self._connection.execute(
@@ -128,20 +126,22 @@ class PostgresRegistrationStore:
     def get(self, app_id: str, registration_id: str) -> Registration | None:
         if not (is_uuid(app_id) and is_uuid(registration_id)):
             return None
-        row = self._connection.execute(
-            f"SELECT {_REGISTRATION} FROM repositories WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
-            [registration_id, app_id],
-        ).fetchone()
-        return _REGISTRATIONS.item(row) if row else None
+        return _REGISTRATIONS.one(
+            self._connection.execute(
+                f"SELECT {_REGISTRATION} FROM repositories WHERE id = %s AND app_id = %s AND deleted_at IS NULL",
+                [registration_id, app_id],
+            )
+        )
 
     def by_url(self, app_id: str, url: str) -> Registration | None:
         if not is_uuid(app_id):
             return None
-        row = self._connection.execute(
-            f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND url = %s AND deleted_at IS NULL",
-            [app_id, url],
-        ).fetchone()
-        return _REGISTRATIONS.item(row) if row else None
+        return _REGISTRATIONS.one(
+            self._connection.execute(
+                f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND url = %s AND deleted_at IS NULL",
+                [app_id, url],
+            )
+        )
 
     def list(self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Registration]:
         if not is_uuid(app_id) or (after is not None and not is_uuid(after[1])):
@@ -153,7 +153,7 @@ class PostgresRegistrationStore:
             past=after,
             limit=limit,
         )
-        return [_REGISTRATIONS.item(row) for row in self._connection.execute(query, values).fetchall()]
+        return _REGISTRATIONS.all(self._connection.execute(query, values))
 
     def update(self, r: Registration) -> None:
         self._connection.execute(
@@ -176,20 +176,20 @@ class PostgresRegistrationStore:
         wanted = sorted(set(urls))
         if not wanted:
             return []
-        rows = self._connection.execute(
-            f"SELECT {_REGISTRATION} FROM repositories WHERE url = ANY(%s) AND deleted_at IS NULL "
-            "ORDER BY created_at, id",
-            [wanted],
-        ).fetchall()
-        return [_REGISTRATIONS.item(row) for row in rows]
+        return _REGISTRATIONS.all(
+            self._connection.execute(
+                f"SELECT {_REGISTRATION} FROM repositories WHERE url = ANY(%s) AND deleted_at IS NULL "
+                "ORDER BY created_at, id",
+                [wanted],
+            )
+        )
 
     def find(self, registration_id: str) -> Registration | None:
         if not is_uuid(registration_id):
             return None
-        row = self._connection.execute(
-            f"SELECT {_REGISTRATION} FROM repositories WHERE id = %s", [registration_id]
-        ).fetchone()
-        return _REGISTRATIONS.item(row) if row else None
+        return _REGISTRATIONS.one(
+            self._connection.execute(f"SELECT {_REGISTRATION} FROM repositories WHERE id = %s", [registration_id])
+        )
 
     def list_live(self, *, limit: int, after: str | None = None) -> builtins.list[Registration]:
         if after is not None and not is_uuid(after):
@@ -201,7 +201,7 @@ class PostgresRegistrationStore:
             past=None if after is None else [after],
             limit=limit,
         )
-        return [_REGISTRATIONS.item(row) for row in self._connection.execute(query, values).fetchall()]
+        return _REGISTRATIONS.all(self._connection.execute(query, values))
 
 
 # What update writes, in this order; the webhook secrets only set_webhook_secrets (a rotation's compare-and-set).

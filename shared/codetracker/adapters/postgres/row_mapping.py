@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import psycopg
 
 Item = TypeVar("Item")
 
@@ -38,6 +41,15 @@ class RowMapping(Generic[Item]):
         """The value a row of select_list's columns holds."""
         read = self.read
         return self.build(**{c: read[c](v) if c in read else v for c, v in zip(self.columns, row)})
+
+    def one(self, cursor: psycopg.Cursor) -> Item | None:
+        """The value of the cursor's next row; None when there is none."""
+        row = cursor.fetchone()
+        return self.item(row) if row else None
+
+    def all(self, cursor: psycopg.Cursor) -> list[Item]:
+        """The values of the cursor's rows, in their order."""
+        return [self.item(row) for row in cursor.fetchall()]
 
     def values(self, item: Item, columns: Iterable[str]) -> list[object]:
         """What to write in these columns of the item's row, in their order."""
