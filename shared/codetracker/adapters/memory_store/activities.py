@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import StateStore
 from codetracker.domain.registry import Activity
 from codetracker.errors import InvalidInput
 
 
-class MemoryActivityStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryActivityStore(StateStore):
     def add(self, activity: Activity) -> None:
         if activity.repository_id not in self._state.registrations or activity.app_id not in self._state.apps:
             raise InvalidInput("an activity needs an existing registration and app", field="repository_id")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import StateStore
 from codetracker.domain.registry import App
 from codetracker.errors import Conflict
 
 
-class MemoryAppStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryAppStore(StateStore):
     def add(self, app: App) -> None:
         if app.id in self._state.apps or any(a.token_sha256 == app.token_sha256 for a in self._state.apps.values()):
             raise Conflict("an app with this id or token exists")

@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState, with_fields_of
+from codetracker.adapters.memory_store.state import StateStore, with_fields_of
 from codetracker.domain.job import Job, JobStatus
 from codetracker.errors import InvalidInput
 from codetracker.ports.service_stores import JOB_FIXED_FIELDS
 
 
-class MemoryJobStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryJobStore(StateStore):
     def add(self, job: Job) -> None:
         if job.repository_id not in self._state.registrations:
             raise InvalidInput("a job needs an existing registration", field="repository_id")

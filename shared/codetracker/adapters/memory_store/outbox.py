@@ -6,15 +6,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import StateStore
 from codetracker.domain.queue_messages import OutboxMessage
 from codetracker.errors import InvalidInput
 
 
-class MemoryOutboxStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryOutboxStore(StateStore):
     def add(self, message: OutboxMessage) -> OutboxMessage:
         if message.job_id not in self._state.jobs:
             raise InvalidInput("an outbox message needs an existing job", field="job_id")

@@ -7,16 +7,13 @@ import builtins
 from collections.abc import Iterable
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState, with_fields_of
+from codetracker.adapters.memory_store.state import StateStore, with_fields_of
 from codetracker.domain.registry import Registration
 from codetracker.errors import Conflict
 from codetracker.ports.service_stores import WEBHOOK_SECRET_FIELDS
 
 
-class MemoryRegistrationStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryRegistrationStore(StateStore):
     def _live(self) -> list[Registration]:
         return sorted(
             (r for r in self._state.registrations.values() if r.deleted_at is None), key=lambda r: (r.created_at, r.id)

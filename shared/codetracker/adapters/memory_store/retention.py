@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import StateStore
 
 
-class MemoryRetentionStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryRetentionStore(StateStore):
     def delete_activities(self, *, before: datetime, limit: int) -> int:
         doomed = sorted((a for a in self._state.activities if a.created_at < before), key=lambda a: a.created_at)
         ids = {a.id for a in doomed[:limit]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from codetracker.adapters.memory_store.state import MemoryState, StoredSnapshot
+from codetracker.adapters.memory_store.state import MemoryState, StateStore, StoredSnapshot
 from codetracker.domain.model import (
     Descriptor,
     ExportedFunction,
@@ -26,9 +26,9 @@ from codetracker.ports.snapshot_store import (
 )
 
 
-class MemorySnapshotStore:
+class MemorySnapshotStore(StateStore):
     def __init__(self, state: MemoryState, clock: Clock) -> None:
-        self._state = state
+        super().__init__(state)
         self._clock = clock
 
     def store_snapshot(self, snapshot: SnapshotToStore) -> SnapshotSummary:

@@ -72,3 +72,10 @@ class MemoryState:
     def new_snapshot_id(self) -> int:
         self.last_snapshot_id += 1
         return self.last_snapshot_id
+
+
+class StateStore:
+    """A store of the in-memory unit of work: it reads and writes the unit's working copy of the state."""
+
+    def __init__(self, state: MemoryState) -> None:
+        self._state = state

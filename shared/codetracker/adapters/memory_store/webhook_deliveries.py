@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from codetracker.adapters.memory_store.state import MemoryState
+from codetracker.adapters.memory_store.state import StateStore
 from codetracker.domain.registry import DEPLOYMENT_HOOK, WebhookDelivery
 
 
-class MemoryWebhookDeliveryStore:
-    def __init__(self, state: MemoryState) -> None:
-        self._state = state
-
+class MemoryWebhookDeliveryStore(StateStore):
     def claim(self, delivery: WebhookDelivery) -> bool:
         key = (delivery.hook, delivery.delivery_id)
         if key in self._state.deliveries:

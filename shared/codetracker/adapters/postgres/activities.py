@@ -3,20 +3,14 @@ belongs to goes on as if it had not been tried (the use case logs and counts the
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.keyset import keyset_page
 from codetracker.adapters.postgres.registry import is_uuid
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.registry import Activity, ActivityStatus, ActivityType
 
-if TYPE_CHECKING:
-    import psycopg
 
-
-class PostgresActivityStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresActivityStore(ConnectionStore):
     def add(self, activity: Activity) -> None:
         conn = self._connection
         with conn.transaction():

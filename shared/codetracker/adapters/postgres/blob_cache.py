@@ -4,19 +4,13 @@ so shared by every scope, branch, tag and repository. Runs on the connection of 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
 from codetracker.domain.model import FileExtraction
 
-if TYPE_CHECKING:
-    import psycopg
 
-
-class PostgresBlobCache:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresBlobCache(ConnectionStore):
     def get_many(self, shas: Iterable[str], extractor_version: str) -> dict[str, FileExtraction]:
         """The cached results among shas, in one query however many shas are asked for."""
         wanted = list(dict.fromkeys(shas))

@@ -6,17 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from codetracker.adapters.postgres.keyset import keyset_page
 from codetracker.adapters.postgres.registry import is_uuid
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.job import Job, JobStatus, JobTrigger, StageTimes
 from codetracker.domain.job_result import result_from_json, result_to_json
 from codetracker.ports.service_stores import JOB_FIXED_FIELDS
 
-if TYPE_CHECKING:
-    import psycopg
 
 _STAGES = ("scan", "persist", "notify")  # a stage's StageTimes: two columns, <stage>_started_at and _ended_at
 
@@ -65,10 +64,7 @@ def _values(job: Job, columns: Iterable[str]) -> list[object]:
     return [stored[column] if column in stored else getattr(job, column) for column in columns]
 
 
-class PostgresJobStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresJobStore(ConnectionStore):
     def add(self, job: Job) -> None:
         columns = (*JOB_FIXED_FIELDS, *_MUTABLE)
         self._connection.execute(

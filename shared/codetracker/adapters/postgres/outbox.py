@@ -7,22 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.row_mapping import RowMapping
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.queue_messages import OutboxMessage
 
-if TYPE_CHECKING:
-    import psycopg
 
 # The outbox table's columns are OutboxMessage's fields.
 _MESSAGES = RowMapping.of_fields(OutboxMessage, read={"job_id": str})
 
 
-class PostgresOutboxStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresOutboxStore(ConnectionStore):
     def add(self, message: OutboxMessage) -> OutboxMessage:
         row = self._connection.execute(
             "INSERT INTO outbox (job_id, queue, body, created_at) VALUES (%s, %s, %s, %s) RETURNING id",

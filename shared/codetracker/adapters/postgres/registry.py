@@ -10,16 +10,13 @@ import builtins
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.keyset import keyset_page
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments, optional_bytes
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.registry import App, Registration, RepositoryStatus
 from codetracker.errors import Conflict
 from codetracker.ports.service_stores import WEBHOOK_SECRET_FIELDS
-
-if TYPE_CHECKING:
-    import psycopg
 
 
 def is_uuid(value: str) -> bool:
@@ -30,10 +27,7 @@ def is_uuid(value: str) -> bool:
     return True
 
 
-class PostgresAppStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresAppStore(ConnectionStore):
     def add(self, app: App) -> None:
         columns = ("id", "created_at", *_APP_MUTABLE)
         self._connection.execute(
@@ -105,10 +99,7 @@ _REGISTRATIONS = RowMapping.of_fields(
 _REGISTRATION = _REGISTRATIONS.select_list()
 
 
-class PostgresRegistrationStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresRegistrationStore(ConnectionStore):
     def add(self, r: Registration) -> None:
         import psycopg
 

@@ -5,16 +5,11 @@ created_at / received_at indexes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import psycopg
+from codetracker.adapters.postgres.store import ConnectionStore
 
 
-class PostgresRetentionStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresRetentionStore(ConnectionStore):
     def _delete(self, table: str, key: str, moment: str, before: datetime, limit: int) -> int:
         cursor = self._connection.execute(
             f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM {table} WHERE {moment} < %s "

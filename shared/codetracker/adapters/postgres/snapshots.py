@@ -9,7 +9,6 @@ stored one's is refused (StaleSnapshot), in the same statement that would have r
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from codetracker.adapters.postgres.public_api_rows import load_public_api, replace_public_api
 from codetracker.adapters.postgres.snapshot_reading import (
@@ -23,6 +22,7 @@ from codetracker.adapters.postgres.snapshot_reading import (
     load_problems,
     summary_of,
 )
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.adapters.postgres.snapshot_rows import (
     file_groups,
     replace_files,
@@ -40,8 +40,6 @@ from codetracker.ports.snapshot_store import (
     SnapshotToStore,
 )
 
-if TYPE_CHECKING:
-    import psycopg
 
 # Concurrent stores of one key take turns from here to commit, a key not stored yet included (it has no row
 # to lock yet): so a store's own moment (clock_timestamp() below) is later than the one it replaces.
@@ -100,10 +98,7 @@ RETURNING id, last_scanned_at, source_location, source_subpath
 """
 
 
-class PostgresSnapshotStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresSnapshotStore(ConnectionStore):
     def store_snapshot(self, snapshot: SnapshotToStore) -> SnapshotSummary:
         key, descriptor, source, scanned_at = snapshot.key, snapshot.descriptor, snapshot.source, snapshot.scanned_at
         import psycopg

@@ -4,18 +4,11 @@ transaction committed: a redelivery) or not (it rolled back: this one goes on)."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.registry import DEPLOYMENT_HOOK, WebhookDelivery
 
-if TYPE_CHECKING:
-    import psycopg
 
-
-class PostgresWebhookDeliveryStore:
-    def __init__(self, connection: psycopg.Connection) -> None:
-        self._connection = connection
-
+class PostgresWebhookDeliveryStore(ConnectionStore):
     def claim(self, delivery: WebhookDelivery) -> bool:
         row = self._connection.execute(
             "INSERT INTO webhook_deliveries (delivery_id, event, received_at, outcome, hook) "
