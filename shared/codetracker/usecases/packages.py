@@ -3,14 +3,15 @@ the domain's rules (domain/packages.py, domain/packlist.py, domain/package_files
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
 
 from codetracker.domain.ignore import IgnoreRules
-from codetracker.domain.model import FileDecision, FileExtraction, PackageInfo, ScanProblem, TreeEntry
+from codetracker.domain.model import FileExtraction, PackageInfo, ScanProblem, TreeEntry
 from codetracker.domain.package_files import (
     PackageFiles,
     explain_path,
@@ -29,8 +30,7 @@ from codetracker.domain.packages import (
     parse_manifest,
     workspace_patterns,
 )
-from codetracker.domain.public_api import package_public_api
-from codetracker.domain.selection import is_module_path
+from codetracker.domain.public_api import PublicApi, package_public_api
 from codetracker.errors import InvalidInput
 from codetracker.ports.source_trees import SourceTree
 
@@ -40,6 +40,7 @@ class TreePackages:
     layout: Layout
     files: tuple[PackageFiles, ...]  # every package found, in path order
     selected: tuple[PackageFiles, ...]  # the ones asked for (all when no name is given)
+    manifest_shas: Mapping[str, str | None]  # each package.json's blob sha, by path
 
     @property
     def problems(self) -> tuple[ScanProblem, ...]:
@@ -53,35 +54,34 @@ class TreePackages:
         return tuple(_info(f) for f in self.selected)
 
     def public_info(
-        self, tree: SourceTree, extracted: Mapping[str, FileExtraction]
+        self, tree: SourceTree, modules: ReadModules
     ) -> tuple[tuple[PackageInfo, ...], tuple[ScanProblem, ...]]:
         """info() with each package's public API (entry points, public functions), and its problems."""
-        links = {path: x.links for path, x in extracted.items() if x.links is not None}
-        linked = sorted(links)  # each package reads the links of its folder: a slice, not every file's
-        default_names = {
-            path: f.name for path, x in extracted.items() for f in x.functions if f.export_type == "default"
-        }
+        # Each package reads the links of its folder: a slice of the sorted paths, not every file's.
+        linked = sorted(path for path, x in modules.extractions.items() if x.links is not None)
         infos: list[PackageInfo] = []
         problems: list[ScanProblem] = []
         for files in self.selected:
             info = _info(files)
-            manifest = _manifest(tree, posixpath.join(info.path, MANIFEST_NAME))
             # Node resolves `exports` into a nested package's folder too (ramda's `es/package.json` holds only
             # `"type": "module"`; preact's `compat/`): its files are the package's for the public API.
             reachable = info.files + tuple(p for p, d in files.decisions.items() if d.rule == "nested-package")
             nested = [
                 p for p in reachable if posixpath.basename(p) == MANIFEST_NAME and posixpath.dirname(p) != info.path
             ]
-            types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
-            start, end = folder_span(linked, info.path)
-            api = package_public_api(
+            manifests = [posixpath.join(info.path, MANIFEST_NAME), *nested]
+            below = linked[slice(*folder_span(linked, info.path))]
+            inputs = _PublicApiInputs(
+                modules.reader,
                 info.path,
-                manifest,
+                tuple((path, self.manifest_shas.get(path)) for path in manifests),
                 reachable,
-                {p: links[p] for p in linked[start:end]},
-                default_names,
-                folder_types=types,
+                tuple((path, modules.shas.get(path)) for path in below),
+                tree,
+                modules.extractions,
             )
+            keep = inputs.kept_by_value() and not any(path in modules.settled for path in below)
+            api = _kept_public_api(inputs) if keep else _public_api(inputs)
             infos.append(
                 replace(
                     info,
@@ -92,6 +92,58 @@ class TreePackages:
             )
             problems.extend(api.problems)
         return tuple(infos), tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadModules:
+    """The files a scan read, as the packages' public API needs them."""
+
+    extractions: Mapping[str, FileExtraction]  # by path, built functions settled (domain/built_functions.py)
+    shas: Mapping[str, str | None]  # each read file's blob sha
+    settled: Collection[str]  # the files settling changed: what they export depends on other files too
+    reader: str  # the extractor that read them: one blob reads differently with another
+
+
+@dataclass(frozen=True, slots=True)
+class _PublicApiInputs:
+    """What decides a package's public API: its manifests, the files it holds and its modules, by path and
+    blob sha. A module's links and default export are its blob's own facts (the blob cache keeps them by sha
+    and reader) unless settling changed them, and package_public_api reads nothing else: equal inputs of
+    unsettled modules, equal API."""
+
+    reader: str
+    folder: str
+    manifests: tuple[tuple[str, str | None], ...]  # its package.json, then the nested ones: (path, blob sha)
+    reachable: tuple[str, ...]
+    modules: tuple[tuple[str, str | None], ...]  # each read module below the folder: (path, blob sha)
+    tree: SourceTree = field(compare=False, hash=False)
+    extractions: Mapping[str, FileExtraction] = field(compare=False, hash=False)
+
+    def kept_by_value(self) -> bool:
+        """Whether every blob has a sha (a tree that could not hash one cannot key it)."""
+        return all(sha is not None for _, sha in self.manifests) and all(sha is not None for _, sha in self.modules)
+
+
+def _public_api(inputs: _PublicApiInputs) -> PublicApi:
+    manifest_path, *nested = (path for path, _ in inputs.manifests)
+    extractions = inputs.extractions
+    links = {path: links for path, _ in inputs.modules if (links := extractions[path].links) is not None}
+    default_names = {path: f.name for path in links for f in extractions[path].functions if f.export_type == "default"}
+    types = {posixpath.dirname(p): str(_manifest(inputs.tree, p).get("type", "")) for p in nested}
+    manifest = _manifest(inputs.tree, manifest_path)
+    return package_public_api(inputs.folder, manifest, inputs.reachable, links, default_names, folder_types=types)
+
+
+# A rescan usually finds most packages' files as they were: their public API is kept for the process's next
+# scans (a warm Lambda container, the local runtime), by value, like their files' decisions.
+@functools.lru_cache(maxsize=256)
+def _kept_public_api(inputs: _PublicApiInputs) -> PublicApi:
+    return _public_api(inputs)
+
+
+def clear_public_api_memo() -> None:
+    """Forget the kept public APIs (for measuring a cold first scan)."""
+    _kept_public_api.cache_clear()
 
 
 def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
@@ -144,7 +196,8 @@ def read_packages(
         manifests = published_manifests(manifests, entries, ignore_texts)
     layout = discover_packages(manifests, root_name=root_name, workspaces=workspaces, problems=problems)
     files = tuple(package_files(layout.packages, entries, ignore_texts, rules, workspaces=_npm_knows(workspaces)))
-    return TreePackages(layout, files, _select(files, names))
+    manifest_shas = {path: by_path[path].sha for path in paths}
+    return TreePackages(layout, files, _select(files, names), manifest_shas)
 
 
 def _npm_knows(workspaces: Workspaces | None) -> bool:
@@ -164,9 +217,6 @@ def _select(files: tuple[PackageFiles, ...], names: Sequence[str]) -> tuple[Pack
 
 def _info(files: PackageFiles) -> PackageInfo:
     package = files.package
-    excluded: list[FileDecision] = [
-        d for p, d in sorted(files.decisions.items()) if not d.included and is_module_path(posixpath.basename(p))
-    ]
     return PackageInfo(
         name=package.name,
         version=package.version,
@@ -174,5 +224,5 @@ def _info(files: PackageFiles) -> PackageInfo:
         module_slug=package.module_slug,
         private=package.private,
         files=files.published,
-        excluded=tuple(d for d in excluded if d.rule != "nested-package"),
+        excluded=files.excluded_modules,
     )
