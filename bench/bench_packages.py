@@ -6,8 +6,8 @@ The fixture (built in bench/.cache/packages-fixture): an npm workspace of 10 pac
 functions, the rest tests. Per repetition, in this process, with a fresh in-memory blob cache per side:
 1. first scan: extract_tree(FolderSource(...)) whole-tree (today) and package by package (package_names=());
 2. rescan after one module file of one package changed (warm cache): the same two. The first scan starts
-   cold (the blob cache and the packages' kept file decisions and public APIs emptied); the rescan runs in the same process,
-   as a warm Lambda container or the local runtime would.
+   cold (the blob cache and the packages' kept file decisions and public APIs emptied); the rescan runs in
+   the same process, as a warm Lambda container or the local runtime would.
 Target: package-by-package rescan time / whole-tree rescan time <= 1.0 (a rescan no slower than today's).
 """
 
