@@ -65,11 +65,10 @@ class TreePackages:
             info = _info(files)
             # Node resolves `exports` into a nested package's folder too (ramda's `es/package.json` holds only
             # `"type": "module"`; preact's `compat/`): its files are the package's for the public API.
-            reachable = info.files + tuple(p for p, d in files.decisions.items() if d.rule == "nested-package")
-            nested = [
-                p for p in reachable if posixpath.basename(p) == MANIFEST_NAME and posixpath.dirname(p) != info.path
-            ]
-            manifests = [posixpath.join(info.path, MANIFEST_NAME), *nested]
+            reachable = info.files + files.nested_files
+            manifest = posixpath.join(info.path, MANIFEST_NAME)
+            nested = [p for p in reachable if p.endswith(MANIFEST_NAME) and _is_manifest(p) and p != manifest]
+            manifests = [manifest, *nested]
             below = linked[slice(*folder_span(linked, info.path))]
             inputs = _PublicApiInputs(
                 modules.reader,
@@ -146,6 +145,10 @@ def clear_public_api_memo() -> None:
     _kept_public_api.cache_clear()
 
 
+def _is_manifest(path: str) -> bool:
+    return posixpath.basename(path) == MANIFEST_NAME
+
+
 def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
     """The package.json as a JSON object ({} when unreadable: a broken manifest was reported already)."""
     content = tree.read(path)
@@ -173,11 +176,9 @@ def read_packages(
             raise InvalidInput("the tree has no package.json, so no package to choose", field="package")
         return None
     ignore_paths = ignore_file_paths(entries, rules)
-    wanted = set(paths) | set(ignore_paths)
-    by_path = {e.path: e for e in entries}
-    if PNPM_WORKSPACE_FILE in by_path:
-        wanted.add(PNPM_WORKSPACE_FILE)
-    contents = {e.path: data for e, data in tree.read_many([by_path[p] for p in sorted(wanted)])}
+    wanted = {*paths, *ignore_paths, PNPM_WORKSPACE_FILE}
+    read = [e for e in entries if e.path in wanted]
+    contents = {e.path: data for e, data in tree.read_many(sorted(read, key=lambda e: e.path))}
 
     problems: list[ScanProblem] = []
     manifests = {}
@@ -196,7 +197,7 @@ def read_packages(
         manifests = published_manifests(manifests, entries, ignore_texts)
     layout = discover_packages(manifests, root_name=root_name, workspaces=workspaces, problems=problems)
     files = tuple(package_files(layout.packages, entries, ignore_texts, rules, workspaces=_npm_knows(workspaces)))
-    manifest_shas = {path: by_path[path].sha for path in paths}
+    manifest_shas = {e.path: e.sha for e in read}
     return TreePackages(layout, files, _select(files, names), manifest_shas)
 
 
