@@ -249,13 +249,7 @@ def _store_packages(uow: UnitOfWork, scan: ScanResult) -> _Stored:
             newest = newest or stale
             continue
         outcomes.append(
-            replace(
-                outcome,
-                outcome=ResultOutcome.STORED,
-                snapshot_id=summary.snapshot_id,
-                functions=summary.functions_count,
-                changes=changes.summary(),
-            )
+            outcome.stored(summary.snapshot_id, functions=summary.functions_count, changes=changes.summary())
         )
         package_changes.append(changes)
         rank = (result.key.module_slug != scan.key.module_slug, package.path != "")
