@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import weakref
 
 import pytest
 
@@ -263,11 +265,12 @@ def test_a_cjs_entry_point_is_read_as_commonjs_and_an_es_module_there_is_not_pub
     }
 
 
-def _public_apis(files: dict[str, bytes], cache) -> dict[str, tuple]:
+def _public_apis(files: dict[str, bytes] | MemoryTree, cache) -> dict[str, tuple]:
     from codetracker.parsing import get_parser
 
+    tree = files if isinstance(files, MemoryTree) else MemoryTree(files)
     result = extract_tree(
-        ExtractTreeRequest(MemoryTree(files), "repo", package_names=()),
+        ExtractTreeRequest(tree, "repo", package_names=()),
         ExtractionPorts(ParserExtractor(get_parser("tree-sitter")), cache=cache),
     )
     packages = result.descriptor.packages or ()
@@ -280,7 +283,7 @@ def test_kept_public_apis_follow_every_input_that_decides_them():
     last one changes no file of package `a`: what `a` exports is settled against a factory in `b`."""
     from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
     from codetracker.domain.package_files import clear_decisions_memo
-    from codetracker.usecases.packages import _kept_public_api, clear_public_api_memo
+    from codetracker.usecases.packages import _KEPT_PUBLIC_APIS, clear_public_api_memo
 
     def manifest(name: str, **fields) -> bytes:
         return _pkg(name, **fields).encode()
@@ -319,9 +322,15 @@ def test_kept_public_apis_follow_every_input_that_decides_them():
         cold = _public_apis(changed, MemoryBlobCache())
         assert warm == cold, what
         assert warm["a"] != before["a"], f"{what}: the change should change package a's public API"
-    # And a rescan of an unchanged tree takes kept answers (b's here: a's module built.js is settled).
+    # A rescan of an unchanged tree takes kept answers (b's here: a's module built.js is settled), and what is
+    # kept holds no scan's tree.
     clear_public_api_memo()
     cache = MemoryBlobCache()
-    first = _public_apis(base, cache)
+    tree = MemoryTree(base)
+    first = _public_apis(tree, cache)
     assert _public_apis(base, cache) == first
-    assert _kept_public_api.cache_info().hits == 1
+    assert _KEPT_PUBLIC_APIS.hits == 1
+    scanned = weakref.ref(tree)
+    del tree
+    gc.collect()
+    assert scanned() is None

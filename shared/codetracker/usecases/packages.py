@@ -6,8 +6,9 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from codetracker.domain.ignore import IgnoreRules
@@ -70,17 +71,16 @@ class TreePackages:
             nested = [p for p in reachable if p.endswith(MANIFEST_NAME) and _is_manifest(p) and p != manifest]
             manifests = [manifest, *nested]
             below = linked[slice(*folder_span(linked, info.path))]
-            inputs = _PublicApiInputs(
+            key = _PublicApiKey(
                 modules.reader,
                 info.path,
                 tuple((path, self.manifest_shas.get(path)) for path in manifests),
                 reachable,
                 tuple((path, modules.shas.get(path)) for path in below),
-                tree,
-                modules.extractions,
             )
-            keep = inputs.kept_by_value() and not any(path in modules.settled for path in below)
-            api = _kept_public_api(inputs) if keep else _public_api(inputs)
+            decide = functools.partial(_public_api, key, tree, modules.extractions)
+            keep = key.complete() and not any(path in modules.settled for path in below)
+            api = _KEPT_PUBLIC_APIS.get(key, decide) if keep else decide()
             infos.append(
                 replace(
                     info,
@@ -104,10 +104,10 @@ class ReadModules:
 
 
 @dataclass(frozen=True, slots=True)
-class _PublicApiInputs:
+class _PublicApiKey:
     """What decides a package's public API: its manifests, the files it holds and its modules, by path and
     blob sha. A module's links and default export are its blob's own facts (the blob cache keeps them by sha
-    and reader) unless settling changed them, and package_public_api reads nothing else: equal inputs of
+    and reader) unless settling changed them, and package_public_api reads nothing else: equal keys of
     unsettled modules, equal API."""
 
     reader: str
@@ -115,34 +115,53 @@ class _PublicApiInputs:
     manifests: tuple[tuple[str, str | None], ...]  # its package.json, then the nested ones: (path, blob sha)
     reachable: tuple[str, ...]
     modules: tuple[tuple[str, str | None], ...]  # each read module below the folder: (path, blob sha)
-    tree: SourceTree = field(compare=False, hash=False)
-    extractions: Mapping[str, FileExtraction] = field(compare=False, hash=False)
 
-    def kept_by_value(self) -> bool:
+    def complete(self) -> bool:
         """Whether every blob has a sha (a tree that could not hash one cannot key it)."""
         return all(sha is not None for _, sha in self.manifests) and all(sha is not None for _, sha in self.modules)
 
 
-def _public_api(inputs: _PublicApiInputs) -> PublicApi:
-    manifest_path, *nested = (path for path, _ in inputs.manifests)
-    extractions = inputs.extractions
-    links = {path: links for path, _ in inputs.modules if (links := extractions[path].links) is not None}
+def _public_api(key: _PublicApiKey, tree: SourceTree, extractions: Mapping[str, FileExtraction]) -> PublicApi:
+    manifest_path, *nested = (path for path, _ in key.manifests)
+    links = {path: links for path, _ in key.modules if (links := extractions[path].links) is not None}
     default_names = {path: f.name for path in links for f in extractions[path].functions if f.export_type == "default"}
-    types = {posixpath.dirname(p): str(_manifest(inputs.tree, p).get("type", "")) for p in nested}
-    manifest = _manifest(inputs.tree, manifest_path)
-    return package_public_api(inputs.folder, manifest, inputs.reachable, links, default_names, folder_types=types)
+    types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
+    manifest = _manifest(tree, manifest_path)
+    return package_public_api(key.folder, manifest, key.reachable, links, default_names, folder_types=types)
 
 
-# A rescan usually finds most packages' files as they were: their public API is kept for the process's next
-# scans (a warm Lambda container, the local runtime), by value, like their files' decisions.
-@functools.lru_cache(maxsize=256)
-def _kept_public_api(inputs: _PublicApiInputs) -> PublicApi:
-    return _public_api(inputs)
+class _KeptPublicApis:
+    """The public APIs last decided, by key: a rescan usually finds most packages' files as they were, so their
+    public API is kept for the process's next scans (a warm Lambda container, the local runtime), like their
+    files' decisions. Only keys and answers are kept, never the tree or the extractions they came from."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[_PublicApiKey, PublicApi] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: _PublicApiKey, decide: Callable[[], PublicApi]) -> PublicApi:
+        api = self._kept.get(key)
+        if api is not None:
+            self.hits += 1
+            self._kept.move_to_end(key)
+            return api
+        api = self._kept[key] = decide()
+        if len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return api
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self.hits = 0
+
+
+_KEPT_PUBLIC_APIS = _KeptPublicApis(size=256)
 
 
 def clear_public_api_memo() -> None:
     """Forget the kept public APIs (for measuring a cold first scan)."""
-    _kept_public_api.cache_clear()
+    _KEPT_PUBLIC_APIS.clear()
 
 
 def _is_manifest(path: str) -> bool:
