@@ -18,11 +18,12 @@ from codetracker.ports.service_stores import JOB_FIXED_FIELDS
 
 
 _STAGES = ("scan", "persist", "notify")  # a stage's StageTimes: two columns, <stage>_started_at and _ended_at
+_STAGE_COLUMNS = tuple((stage, f"{stage}_started_at", f"{stage}_ended_at") for stage in _STAGES)
 
 
 def _job_of(**columns: Any) -> Job:
-    for stage in _STAGES:
-        columns[stage] = StageTimes(columns.pop(f"{stage}_started_at"), columns.pop(f"{stage}_ended_at"))
+    for stage, started_at, ended_at in _STAGE_COLUMNS:
+        columns[stage] = StageTimes(columns.pop(started_at), columns.pop(ended_at))
     return Job(**columns)
 
 
@@ -58,9 +59,9 @@ def _values(job: Job, columns: Iterable[str]) -> list[object]:
         "result": Jsonb(result_to_json(job.result)) if job.result is not None else None,
         "log_tail": Jsonb(list(job.log_tail)) if job.log_tail else None,
     }
-    for stage in _STAGES:
+    for stage, started_at, ended_at in _STAGE_COLUMNS:
         times = getattr(job, stage)
-        stored |= {f"{stage}_started_at": times.started_at, f"{stage}_ended_at": times.ended_at}
+        stored |= {started_at: times.started_at, ended_at: times.ended_at}
     return [stored[column] if column in stored else getattr(job, column) for column in columns]
 
 

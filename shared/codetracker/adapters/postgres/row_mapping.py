@@ -20,6 +20,7 @@ class RowMapping(Generic[Item]):
     columns: tuple[str, ...]  # the fields stored, in the order they are selected
     read: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)  # column value → field value
     write: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)  # field value → column value
+    _readers: tuple[Callable[[Any], Any] | None, ...] = field(init=False, repr=False, compare=False)
 
     @classmethod
     def of_fields(
@@ -33,14 +34,18 @@ class RowMapping(Generic[Item]):
         columns = tuple(f.name for f in fields(dataclass_type))  # type: ignore[arg-type]
         return cls(dataclass_type, columns, read or {}, write or {})
 
+    def __post_init__(self) -> None:
+        # Each column's reader by position (None: stored as it is), so reading a row looks nothing up by name.
+        object.__setattr__(self, "_readers", tuple(self.read.get(column) for column in self.columns))
+
     def select_list(self, prefix: str = "") -> str:
         """The columns for a SELECT or RETURNING, each after `prefix` (a table alias and its dot)."""
         return ", ".join(prefix + column for column in self.columns)
 
     def item(self, row: Sequence[Any]) -> Item:
         """The value a row of select_list's columns holds."""
-        read = self.read
-        return self.build(**{c: read[c](v) if c in read else v for c, v in zip(self.columns, row)})
+        values = [value if read is None else read(value) for read, value in zip(self._readers, row)]
+        return self.build(**dict(zip(self.columns, values)))
 
     def one(self, cursor: psycopg.Cursor) -> Item | None:
         """The value of the cursor's next row; None when there is none."""
