@@ -1,4 +1,5 @@
-"""The stored snapshots: a store of the unit of work, with its listing cursors and outline."""
+"""The stored snapshots: a store of the unit of work, with the values its methods take (a snapshot to store,
+which summaries or functions to list, the packages a scan of a tree found), its listing cursors and outline."""
 
 from __future__ import annotations
 
