@@ -3,11 +3,12 @@ belongs to goes on as if it had not been tried (the use case logs and counts the
 
 from __future__ import annotations
 
-
-from codetracker.adapters.postgres.keyset import keyset_page
+from codetracker.adapters.postgres.keyset import KeysetOrder
 from codetracker.adapters.postgres.registry import is_uuid
 from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.registry import Activity, ActivityStatus, ActivityType
+
+_NEWEST_FIRST = KeysetOrder(("id",), descending=True)  # a repository's activity
 
 
 class PostgresActivityStore(ConnectionStore):
@@ -31,14 +32,12 @@ class PostgresActivityStore(ConnectionStore):
     def list_for_repository(self, repository_id: str, *, limit: int, before: int | None = None) -> list[Activity]:
         if not is_uuid(repository_id):
             return []
-        query, values = keyset_page(
+        query, values = _NEWEST_FIRST.page(
             "SELECT id, repository_id, app_id, job_id, action_type, details, status, created_at "
             "FROM activities WHERE repository_id = %s",
             [repository_id],
-            ("id",),
             past=None if before is None else [before],
             limit=limit,
-            descending=True,
         )
         rows = self._connection.execute(query, values).fetchall()
         return [

@@ -8,14 +8,13 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from codetracker.adapters.postgres.keyset import keyset_page
+from codetracker.adapters.postgres.keyset import KeysetOrder
 from codetracker.adapters.postgres.registry import is_uuid
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments
 from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.job import Job, JobStatus, JobTrigger, StageTimes
 from codetracker.domain.job_result import result_from_json, result_to_json
 from codetracker.ports.service_stores import JOB_FIXED_FIELDS
-
 
 _STAGES = ("scan", "persist", "notify")  # a stage's StageTimes: two columns, <stage>_started_at and _ended_at
 _STAGE_COLUMNS = tuple((stage, f"{stage}_started_at", f"{stage}_ended_at") for stage in _STAGES)
@@ -45,6 +44,7 @@ _JOBS = RowMapping(
     },
 )
 _JOB = _JOBS.select_list("j.")
+_NEWEST_FIRST = KeysetOrder(("j.created_at", "j.id"), descending=True)  # a repository's jobs
 # Every column a consumer may change, in this order (save, and add after the fixed ones).
 _MUTABLE = tuple(column for column in _JOBS.columns if column not in JOB_FIXED_FIELDS)
 
@@ -89,13 +89,8 @@ class PostgresJobStore(ConnectionStore):
     ) -> list[Job]:
         if not is_uuid(repository_id) or (before is not None and not is_uuid(before[1])):
             return []
-        query, values = keyset_page(
-            f"SELECT {_JOB} FROM jobs j WHERE j.repository_id = %s",
-            [repository_id],
-            ("j.created_at", "j.id"),
-            past=before,
-            limit=limit,
-            descending=True,
+        query, values = _NEWEST_FIRST.page(
+            f"SELECT {_JOB} FROM jobs j WHERE j.repository_id = %s", [repository_id], past=before, limit=limit
         )
         return _JOBS.all(self._connection.execute(query, values))
 

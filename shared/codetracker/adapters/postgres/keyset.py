@@ -4,23 +4,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 
-def keyset_page(
-    query: str,
-    values: Sequence[object],
-    order: Sequence[str],
-    *,
-    past: Sequence[object] | None,
-    limit: int,
-    descending: bool = False,
-) -> tuple[str, list[object]]:
-    """`query` (a SELECT … WHERE …, with `values`) narrowed to the rows whose `order` columns come after `past`
-    (the key of the last row shown; None: from the first), ordered by them and at most `limit`."""
-    values = list(values)
-    if past is not None:
-        places = ", ".join(["%s"] * len(order))
-        query += f" AND ({', '.join(order)}) {'<' if descending else '>'} ({places})"
-        values += past
-    direction = " DESC" if descending else ""
-    return query + " ORDER BY " + ", ".join(column + direction for column in order) + " LIMIT %s", [*values, limit]
+@dataclass(frozen=True, slots=True)
+class KeysetOrder:
+    """A listing's order: by these columns (together unique), ascending or descending. A page's cursor is the
+    values of these columns in its last row."""
+
+    columns: tuple[str, ...]
+    descending: bool = False
+
+    def page(
+        self, query: str, values: Sequence[object], *, past: Sequence[object] | None, limit: int
+    ) -> tuple[str, list[object]]:
+        """`query` (a SELECT … WHERE …, with `values`) narrowed to the rows after `past` (the cursor; None: from
+        the first) in this order, ordered so and at most `limit`."""
+        values = list(values)
+        if past is not None:
+            places = ", ".join(["%s"] * len(self.columns))
+            query += f" AND ({', '.join(self.columns)}) {'<' if self.descending else '>'} ({places})"
+            values += past
+        direction = " DESC" if self.descending else ""
+        order = ", ".join(column + direction for column in self.columns)
+        return f"{query} ORDER BY {order} LIMIT %s", [*values, limit]

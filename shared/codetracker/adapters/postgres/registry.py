@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from codetracker.adapters.postgres.keyset import keyset_page
+from codetracker.adapters.postgres.keyset import KeysetOrder
 from codetracker.adapters.postgres.row_mapping import RowMapping, assignments, optional_bytes
 from codetracker.adapters.postgres.store import ConnectionStore
 from codetracker.domain.registry import App, Registration, RepositoryStatus
@@ -97,6 +97,8 @@ _REGISTRATIONS = RowMapping.of_fields(
     write={"status": str, "branch_patterns": list, "tag_patterns": list, "packages": list, "ignore_patterns": list},
 )
 _REGISTRATION = _REGISTRATIONS.select_list()
+_BY_CREATION = KeysetOrder(("created_at", "id"))  # an app's registrations
+_BY_ID = KeysetOrder(("id",))  # every live registration
 
 
 class PostgresRegistrationStore(ConnectionStore):
@@ -137,10 +139,9 @@ class PostgresRegistrationStore(ConnectionStore):
     def list(self, app_id: str, *, limit: int, after: tuple[datetime, str] | None = None) -> list[Registration]:
         if not is_uuid(app_id) or (after is not None and not is_uuid(after[1])):
             return []
-        query, values = keyset_page(
+        query, values = _BY_CREATION.page(
             f"SELECT {_REGISTRATION} FROM repositories WHERE app_id = %s AND deleted_at IS NULL",
             [app_id],
-            ("created_at", "id"),
             past=after,
             limit=limit,
         )
@@ -185,10 +186,9 @@ class PostgresRegistrationStore(ConnectionStore):
     def list_live(self, *, limit: int, after: str | None = None) -> builtins.list[Registration]:
         if after is not None and not is_uuid(after):
             return []
-        query, values = keyset_page(
+        query, values = _BY_ID.page(
             f"SELECT {_REGISTRATION} FROM repositories WHERE deleted_at IS NULL",
             [],
-            ("id",),
             past=None if after is None else [after],
             limit=limit,
         )
