@@ -2,9 +2,10 @@
 
 Postgres: the server is where the settings say (DATABASE_URL or CODE_TRACKER_PG_* when set), else the embedded
 Postgres (codetracker.local.embedded_postgres) in a temporary directory, started on first use by a test that
-needs it and stopped (and deleted) at the end of the session. Every test that asks
-for a database gets a fresh one: a copy of a template database migrated once per session (CREATE DATABASE …
-TEMPLATE takes a few milliseconds), dropped afterwards. A DATABASE_URL server must let its user create
+needs it and stopped (and deleted) at the end of the session; under
+pytest-xdist each worker has its own. Every test that asks for a database gets a fresh one: a copy of a
+template database migrated once per session (CREATE DATABASE … TEMPLATE, about a tenth of a second), dropped
+afterwards. A DATABASE_URL server must let its user create
 databases. psycopg and pgserver are imported only by those fixtures.
 """
 
@@ -48,7 +49,23 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tests.support import python313_unit_run
 
-    python313_unit_run.start_if_selected(config, items)
+    python313_unit_run.order_and_start(config, items)
+
+
+# pytest-xdist's controller hooks (python3 tasks.py test runs the suite in workers): the Python 3.13 unit-test
+# run is started once, by the controller, and each worker is told where its outcome will be.
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    from tests.support import python313_unit_run
+
+    python313_unit_run.hand_to_worker(node.config, node.workerinput)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node, ids: list[str]) -> None:
+    from tests.support import python313_unit_run
+
+    python313_unit_run.start_for_workers(node.config, ids)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
