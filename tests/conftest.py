@@ -45,9 +45,11 @@ def pytest_configure(config: pytest.Config) -> None:
     remove_stale_pytest_folders(temproot / f"pytest-of-{user}")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own group tagging, which pytest 9.2 ignores
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from tests.support import python313_unit_run
+    from tests.support import python313_unit_run, xdist_groups
 
+    xdist_groups.tag_groups(config, items)
     python313_unit_run.order_and_start(config, items)
 
 
