@@ -5,6 +5,7 @@ events/api/ were written for (tests/support/api_events.py)."""
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import json
 from collections.abc import Iterator
@@ -97,16 +98,26 @@ def settings_env(**extra: str) -> dict[str, str]:
     }
 
 
+@functools.cache
+def _sqs_client() -> Any:
+    """One SQS client per test process: botocore takes a tenth of a second or more to make one, and every api
+    test made two (its own and its scan queue's). moto answers a client made before its mock starts (once moto
+    is imported, every client botocore makes carries moto's handler), with each mock_aws() a fresh state."""
+    import boto3
+    import moto  # noqa: F401 - before the client is made
+
+    return boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
 @pytest.fixture
 def aws(monkeypatch) -> Iterator[tuple[Any, str]]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    import boto3
     from moto import mock_aws
 
     with mock_aws():
-        sqs = boto3.client("sqs")
+        sqs = _sqs_client()
         url = sqs.create_queue(QueueName="codetracker-scan")["QueueUrl"]
         yield sqs, url
 
@@ -126,7 +137,7 @@ def make_api(
     services = Services(
         Settings.from_env(env if env is not None else settings_env()),
         unit_of_work=unit_of_work or PostgresUnitOfWorkFactory(database),
-        scan_queue=scan_queue or SqsScanQueue(url),
+        scan_queue=scan_queue or SqsScanQueue(url, client_factory=lambda: sqs),
         resolver=StaticResolver(PUBLIC),
     )
     return Api(services, sqs, url, database_url)
