@@ -5,7 +5,6 @@ events/api/ were written for (tests/support/api_events.py)."""
 from __future__ import annotations
 
 import base64
-import functools
 import gzip
 import json
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support import api_events as ev
+from tests.support.moto_clients import moto_client
 
 PUBLIC = {
     "github.com": ["140.82.112.3"],
@@ -98,17 +98,6 @@ def settings_env(**extra: str) -> dict[str, str]:
     }
 
 
-@functools.cache
-def _sqs_client() -> Any:
-    """One SQS client per test process: botocore takes a tenth of a second or more to make one, and every api
-    test made two (its own and its scan queue's). moto answers a client made before its mock starts (once moto
-    is imported, every client botocore makes carries moto's handler), with each mock_aws() a fresh state."""
-    import boto3
-    import moto  # noqa: F401 - before the client is made
-
-    return boto3.client("sqs", region_name="eu-west-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
 @pytest.fixture
 def aws(monkeypatch) -> Iterator[tuple[Any, str]]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
@@ -117,7 +106,7 @@ def aws(monkeypatch) -> Iterator[tuple[Any, str]]:
     from moto import mock_aws
 
     with mock_aws():
-        sqs = _sqs_client()
+        sqs = moto_client("sqs", "eu-west-1")
         url = sqs.create_queue(QueueName="codetracker-scan")["QueueUrl"]
         yield sqs, url
 
