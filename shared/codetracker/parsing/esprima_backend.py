@@ -19,12 +19,8 @@ from codetracker.domain.call_values import Expr
 from codetracker.domain.model import ModuleSyntax, ParseFailure
 from codetracker.parsing.esprima_values import EsprimaValues
 from codetracker.parsing.esprima_functions import _FUNCTION_VALUES, EsprimaFunctions
-from codetracker.parsing.exports import (
-    DEFAULT,
-    NAMED,
-    Declarator,
-    ExportCollector,
-)
+from codetracker.parsing.declaration_jsdoc import Declarator
+from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,

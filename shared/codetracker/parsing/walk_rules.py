@@ -11,7 +11,9 @@ from typing import Any
 
 from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.exports import CALL_RESULT, NAMED, Declarator, ExportCollector, FunctionShape, with_value
+from codetracker.parsing.declaration_jsdoc import Declarator
+from codetracker.parsing.exports import NAMED, ExportCollector
+from codetracker.parsing.function_shape import CALL_RESULT, FunctionShape, with_value
 
 
 def snippet(text: str) -> str:
