@@ -82,7 +82,7 @@ class WalkRules:
         raise NotImplementedError
 
     def required(self, value: Any) -> Any:
-        """What a `require(…)` value imports (the backends' CommonJS walks); an ES module requires nothing."""
+        """What a `require(…)` value imports (CommonJsRules, in a CommonJS walk); an ES module requires nothing."""
         return None
 
     def identifier(self, node: Any) -> str | None:
