@@ -1,6 +1,7 @@
 """The one composition root: adapters built from settings, lazily and once per process (Lambda containers and
 CLI runs reuse them), and each use case's collaborators built from them (the Extractor, the UrlPolicy, the
-pipeline's and notifier's ports, the schedules' use cases). Any adapter can be given instead, typed with its
+pipeline's and notifier's ports, the schedules' use cases; a `…Ports` field is the adapter of the same name
+unless its builder states otherwise). Any adapter can be given instead, typed with its
 port, which is how tests and the local runtime pass their own; nothing else in the package builds an adapter.
 
 Lambda handlers take `services=None` and fall back to `default_services()` (handler_edge), built from the
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from dataclasses import fields
 from functools import cached_property
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from codetracker.settings import Settings
 
 if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
     from codetracker.adapters.postgres.database import PostgresDatabase
     from codetracker.adapters.sqs import SqsMessageQueue
     from codetracker.parsing.workers import ParallelOptions
@@ -42,6 +46,7 @@ if TYPE_CHECKING:
     from codetracker.usecases.webhooks import WebhookPorts
 
 TimeLeft = Callable[[], float]  # seconds left in the invocation (handler_edge.time_left)
+PortsT = TypeVar("PortsT", bound="DataclassInstance")
 
 
 def utc_now() -> datetime:
@@ -260,20 +265,19 @@ class Services:
 
         return SqsDeadLetterMover()
 
+    def _ports(self, ports: type[PortsT], **given: object) -> PortsT:
+        """A use case's collaborators (`ports`, a dataclass): each field as `given`, else this process's adapter of
+        the same name (built on first use, like any other)."""
+        return ports(**{f.name: given[f.name] if f.name in given else getattr(self, f.name) for f in fields(ports)})
+
     def pipeline_ports(self, *, scanner: bool = False) -> PipelinePorts:
         """What the persister (and, with scanner=True, the scanner) use cases need: the persister never
         builds the fetcher or the parser (dulwich and tree-sitter stay out of its cold start)."""
         from codetracker.usecases.pipeline import PipelinePorts
 
         pipeline = self.settings.pipeline
-        return PipelinePorts(
-            unit_of_work=self.unit_of_work,
-            clock=self.clock,
-            metrics=self.metrics,
-            cipher=self.cipher,
-            url_policy=self.url_policy,
-            notify_queue=self.notify_queue,
-            payloads=self.payloads,
+        return self._ports(
+            PipelinePorts,
             fetcher=self.fetcher if scanner else None,
             extractor=self.extractor() if scanner else None,
             persist_queue=self.persist_queue if scanner else None,
@@ -289,15 +293,10 @@ class Services:
         from codetracker.usecases.notify import NotifierPorts
 
         pipeline = self.settings.pipeline
-        return NotifierPorts(
-            unit_of_work=self.unit_of_work,
+        return self._ports(
+            NotifierPorts,
             sender=self.webhook_sender,
             visibility=self.notify_visibility,
-            cipher=self.cipher,
-            url_policy=self.url_policy,
-            clock=self.clock,
-            metrics=self.metrics,
-            payloads=self.payloads,
             max_attempts=pipeline.notify_max_attempts,
             backoff_base_s=pipeline.notify_backoff_base_s,
             backoff_cap_s=pipeline.notify_backoff_cap_s,
@@ -309,33 +308,17 @@ class Services:
     def registry_ports(self) -> RegistryPorts:
         from codetracker.usecases.registry import RegistryPorts
 
-        return RegistryPorts(
-            unit_of_work=self.unit_of_work,
-            scan_queue=self.scan_queue,
-            cipher=self.cipher,
-            url_policy=self.url_policy,
-            clock=self.clock,
-            metrics=self.metrics,
-        )
+        return self._ports(RegistryPorts)
 
     def job_ports(self) -> JobPorts:
         from codetracker.usecases.jobs import JobPorts
 
-        return JobPorts(
-            unit_of_work=self.unit_of_work, scan_queue=self.scan_queue, clock=self.clock, metrics=self.metrics
-        )
+        return self._ports(JobPorts)
 
     def webhook_ports(self) -> WebhookPorts:
         from codetracker.usecases.webhooks import WebhookPorts
 
-        return WebhookPorts(
-            unit_of_work=self.unit_of_work,
-            scan_queue=self.scan_queue,
-            secrets=self.secrets,
-            cipher=self.cipher,
-            clock=self.clock,
-            metrics=self.metrics,
-        )
+        return self._ports(WebhookPorts)
 
     # --- the schedules' use cases, with their collaborators -----------------------------------------------------
 
@@ -353,16 +336,7 @@ class Services:
                 time_left=time_left,
                 abandon_after_s=pipeline.abandon_after_s,
             ),
-            ReconcilePorts(
-                unit_of_work=self.unit_of_work,
-                ref_lister=self.ref_lister,
-                scan_queue=self.scan_queue,
-                cipher=self.cipher,
-                url_policy=self.url_policy,
-                clock=self.clock,
-                metrics=self.metrics,
-                pipeline=self.pipeline_ports(),
-            ),
+            self._ports(ReconcilePorts, pipeline=self.pipeline_ports()),
         )
 
     def retention_cleaner(self, *, time_left: TimeLeft | None) -> Callable[[], RetentionReport]:

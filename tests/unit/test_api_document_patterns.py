@@ -43,7 +43,7 @@ CHARACTERS = st.one_of(
             "\\",
         ]
     ),  # fmt: skip
-    st.characters(exclude_categories=["Cs"]),  # lone surrogates: refused, and in no pattern (models.py)
+    st.characters(exclude_categories=["Cs"]),  # lone surrogates: refused, and in no pattern (api/models/patterns.py)
 )
 TEXTS = st.text(CHARACTERS, max_size=12)
 REF_PIECES = st.sampled_from(["a", "b", "main", ".", "..", "/", "//", "@", "@{", "{", "-", ".lock", "lock", "HEAD",

@@ -6,7 +6,7 @@ codetracker.api.http; after inclusion a router's `context` and `current_event` a
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Protocol, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
@@ -15,13 +15,20 @@ from pydantic import BaseModel
 
 from codetracker.api import models as m
 from codetracker.usecases import registry
-from codetracker.usecases.app_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, MAX_PAGE
+from codetracker.usecases.app_requests import (
+    DEFAULT_FUNCTION_PAGE,
+    DEFAULT_PAGE,
+    MAX_FUNCTION_PAGE,
+    MAX_PAGE,
+    PageRequest,
+)
 
 if TYPE_CHECKING:
-    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter, Router
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
     from codetracker.domain.registry import App
+    from codetracker.ports.unit_of_work import UnitOfWorkFactory
     from codetracker.usecases.pages import Page
     from codetracker.wiring import Services
 
@@ -93,9 +100,9 @@ def app_request(router: BaseRouter) -> tuple[App, Services]:
     return caller, services
 
 
-def page_response(page: Page[Any], list_model: type[BaseModel], item_out: Callable[[Any], BaseModel]) -> Response:
+def page_response(page: Page[Any], list_model: type[m.Listing[Any]], item_out: Callable[[Any], BaseModel]) -> Response:
     """A page of a listing answered as `list_model`: its items each shaped by `item_out`, and the next cursor."""
-    return json_response(200, list_model(items=[item_out(item) for item in page.items], next=page.next_cursor))
+    return json_response(200, list_model.of(page, item_out))
 
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"page size (default {DEFAULT_PAGE})")]
@@ -111,3 +118,31 @@ Cursor = Annotated[
         description="the `next` of the previous page (opaque; one this service did not hand out is a 422)",
     ),
 ]
+
+
+class RepositoryPages(Protocol):
+    """A use case listing a page of one of the app's repositories' jobs, activity, snapshots…"""
+
+    def __call__(
+        self, app: App, repository_id: str, page: PageRequest, /, *, unit_of_work: UnitOfWorkFactory
+    ) -> Page[Any]: ...
+
+
+def repository_listing(
+    router: Router,
+    what: str,
+    summary: str,
+    ok: tuple[int, type[m.Listing[Any]], str],
+    list_page: RepositoryPages,
+    item_out: Callable[[Any], BaseModel],
+) -> None:
+    """Declares `list_<what>`, GET /repositories/<repository_id>/<what> (an app's route; 404: not its repository):
+    a page of what `list_page` lists, each item shaped by `item_out`, answered as `ok`'s listing."""
+
+    def listing(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[Any]:
+        caller, services = app_request(router)
+        page = list_page(caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
+        return page_response(page, ok[1], item_out)
+
+    listing.__name__ = listing.__qualname__ = f"list_{what}"  # the OpenAPI operationId is made from it
+    app_route(router.get, f"/repositories/<repository_id>/{what}", summary, ok, 404)(listing)

@@ -38,12 +38,11 @@ from codetracker.errors import Conflict, Unauthorized
 from codetracker.ports.clock import Clock
 from codetracker.ports.git import Credentials
 from codetracker.ports.metrics import Metrics
-from codetracker.ports.queues import ScanQueue
 from codetracker.ports.secrets import SecretSource, TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.ownership import owned_registration
 from codetracker.usecases.activity import RegistrationActivity, record_registration_activity
-from codetracker.usecases.jobs import ScanToQueue, default_ref, queue_scan
+from codetracker.usecases.jobs import JobPorts, ScanToQueue, default_ref, queue_scan
 from codetracker.usecases.outbox import send_queued
 from codetracker.usecases.pages import Page, page_of
 from codetracker.usecases.app_requests import (
@@ -212,15 +211,12 @@ def _default_slug(normalized_url: str) -> str:
 
 
 @dataclass(frozen=True)
-class RegistryPorts:
-    """The collaborators of registering and changing a repository, built by wiring (or a test)."""
+class RegistryPorts(JobPorts):
+    """The collaborators of registering and changing a repository, built by wiring (or a test): those of queueing
+    its scans, and what checks its URLs and encrypts its access token."""
 
-    unit_of_work: UnitOfWorkFactory
-    scan_queue: ScanQueue
     cipher: TokenCipher
     url_policy: UrlPolicy
-    clock: Clock
-    metrics: Metrics
 
 
 def register_repository(app: App, request: RegisterRepositoryRequest, ports: RegistryPorts) -> Registered:

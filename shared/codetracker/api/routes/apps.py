@@ -43,16 +43,7 @@ def create_app(body: m.CreateAppBody) -> Response[m.AppCreated]:
         url_policy=services.url_policy,
         clock=services.clock,
     )
-    return json_response(
-        201,
-        m.AppCreated(
-            id=created.app.id,
-            name=created.app.name,
-            token=created.token,
-            signing_secret=created.signing_secret,
-            callback_url=created.app.callback_url,
-        ),
-    )
+    return json_response(201, m.AppCreated.of(created))
 
 
 def grace_seconds(body: m.RotateBody | None, default: int) -> int:

@@ -7,15 +7,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from codetracker.api import models as m
 from codetracker.api.routing import (
-    Cursor,
-    Limit,
     app_request,
     app_route,
     json_response,
-    page_response,
+    repository_listing,
 )
 from codetracker.usecases import jobs
-from codetracker.usecases.app_requests import DEFAULT_PAGE, PageRequest, ScanJobRequest
+from codetracker.usecases.app_requests import ScanJobRequest
 
 router = Router()
 
@@ -44,14 +42,6 @@ def get_job(job_id: str) -> Response[m.JobOut]:
     return json_response(200, m.JobOut.of(jobs.get_job(caller, job_id, unit_of_work=services.unit_of_work)))
 
 
-@app_route(
-    router.get,
-    "/repositories/<repository_id>/jobs",
-    "A repository's jobs, newest first",
-    (200, m.JobList, "a page of jobs"),
-    404,
+repository_listing(
+    router, "jobs", "A repository's jobs, newest first", (200, m.JobList, "a page of jobs"), jobs.list_jobs, m.JobOut.of
 )
-def list_jobs(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.JobList]:
-    caller, services = app_request(router)
-    page = jobs.list_jobs(caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work)
-    return page_response(page, m.JobList, m.JobOut.of)

@@ -3,6 +3,8 @@ registration's own webhook URL."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
@@ -31,10 +33,10 @@ from codetracker.usecases.app_requests import (
 router = Router()
 
 
-def _stated_watch(body: m.RegisterRepositoryBody | m.UpdateRepositoryBody) -> dict[str, tuple[str, ...] | None]:
-    """The watch patterns a body states, as the requests take them (None: not stated)."""
-    stated = {"branches": body.branches, "tags": body.tags, "packages": body.packages, "ignore": body.ignore}
-    return {name: None if values is None else tuple(values) for name, values in stated.items()}
+def _stated(body: m.RegisterRepositoryBody | m.UpdateRepositoryBody) -> dict[str, Any]:
+    """A body's fields as the request of the same field names takes them: its lists (the watch patterns) as
+    tuples; None where not stated."""
+    return {name: tuple(value) if isinstance(value, list) else value for name, value in body}
 
 
 @router.post(
@@ -53,14 +55,7 @@ def register_repository(body: m.RegisterRepositoryBody) -> Response[m.Repository
     caller, services = app_request(router)
     done = registry.register_repository(
         caller,
-        RegisterRepositoryRequest(
-            url=body.url,
-            branch=body.branch,
-            callback_url=body.callback_url,
-            slug=body.slug,
-            access_token=body.access_token,
-            **_stated_watch(body),
-        ),
+        RegisterRepositoryRequest(**_stated(body)),
         services.registry_ports(),
     )
     webhook = m.WebhookOut(url=webhook_url(done.registration.id), secret=done.webhook_secret)
@@ -96,14 +91,7 @@ def update_repository(repository_id: str, body: m.UpdateRepositoryBody) -> Respo
     caller, services = app_request(router)
     changed = registry.update_repository(
         caller,
-        UpdateRepositoryRequest(
-            repository_id=repository_id,
-            changed=frozenset(body.model_fields_set),
-            callback_url=body.callback_url,
-            branch=body.branch,
-            access_token=body.access_token,
-            **_stated_watch(body),
-        ),
+        UpdateRepositoryRequest(repository_id=repository_id, changed=frozenset(body.model_fields_set), **_stated(body)),
         services.registry_ports(),
     )
     return json_response(200, m.RepositoryOut.of(changed))

@@ -13,16 +13,15 @@ from codetracker.api import models as m
 from codetracker.api.routing import (
     Cursor,
     FunctionLimit,
-    Limit,
     app_request,
     app_route,
     json_response,
-    page_response,
+    repository_listing,
 )
 from codetracker.contracts.descriptor import function_to_dict, problem_to_dict, public_subpaths_to_list
 from codetracker.errors import InvalidInput
 from codetracker.usecases import snapshots
-from codetracker.usecases.app_requests import DEFAULT_FUNCTION_PAGE, DEFAULT_PAGE, MAX_FUNCTION_PAGE, PageRequest
+from codetracker.usecases.app_requests import DEFAULT_FUNCTION_PAGE, MAX_FUNCTION_PAGE, PageRequest
 
 if TYPE_CHECKING:
     from codetracker.ports.snapshot_store import SnapshotOutline
@@ -43,19 +42,14 @@ PublicOnly = Annotated[
 ]
 
 
-@app_route(
-    router.get,
-    "/repositories/<repository_id>/snapshots",
+repository_listing(
+    router,
+    "snapshots",
     "A repository's snapshots, by (slug, branch, tag)",
     (200, m.SnapshotList, "a page of snapshots"),
-    404,
+    snapshots.list_registration_snapshots,
+    m.SnapshotOut.of,
 )
-def list_snapshots(repository_id: str, limit: Limit = DEFAULT_PAGE, cursor: Cursor = None) -> Response[m.SnapshotList]:
-    caller, services = app_request(router)
-    page = snapshots.list_registration_snapshots(
-        caller, repository_id, PageRequest(limit, cursor), unit_of_work=services.unit_of_work
-    )
-    return page_response(page, m.SnapshotList, m.SnapshotOut.of)
 
 
 @app_route(
