@@ -10,320 +10,266 @@ nobody foresaw ends in a dead-letter queue instead of being dropped.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class CodetrackerError(Exception):
-    """Base of every error the project raises on purpose."""
+    """Base of every error the project raises on purpose. A subclass names its code in its header,
+    `class NotFound(PermanentError, code="not_found")`, and no two classes may name the same one (a job, a log
+    line or an API body records the code, never the class); a subclass that names none shares its parent's."""
 
-    code: str = "internal_error"
-    retryable: bool = False
+    code: ClassVar[str] = "internal_error"
+    retryable: ClassVar[bool] = False
+
+    def __init_subclass__(cls, *, code: str | None = None, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+        own = cls.__dict__.get("code")  # named in the header or, as some adapters do, in the body
+        if own is not None:
+            _claim_code(own, cls)
 
 
-class PermanentError(CodetrackerError):
+# Which class named each code: two classes with one code could not be told apart where the code is recorded.
+_CODE_OWNERS: dict[str, str] = {}
+
+
+def _claim_code(code: str, kind: type) -> None:
+    owner = f"{kind.__module__}.{kind.__qualname__}"
+    if _CODE_OWNERS.setdefault(code, owner) != owner:
+        raise TypeError(f"error code {code!r} of {owner} is already {_CODE_OWNERS[code]}'s")
+
+
+_claim_code(CodetrackerError.code, CodetrackerError)
+
+
+class PermanentError(CodetrackerError, code="permanent_error"):
     """Retrying the same request cannot succeed."""
 
-    code = "permanent_error"
     retryable = False
 
 
-class RetryableError(CodetrackerError):
+class RetryableError(CodetrackerError, code="retryable_error"):
     """A later retry may succeed (network, timeouts, a busy server)."""
 
-    code = "retryable_error"
     retryable = True
 
 
 # --- the caller's mistakes ------------------------------------------------------------------------------
 
 
-class InvalidInput(PermanentError):
+class InvalidInput(PermanentError, code="invalid_input"):
     """The caller asked for something malformed: a bad path, flag, URL or value. `field` names the input."""
-
-    code = "invalid_input"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
-class SourceNotFound(InvalidInput):
+class SourceNotFound(InvalidInput, code="source_not_found"):
     """A folder or file to scan does not exist."""
 
-    code = "source_not_found"
 
-
-class SourceUnreadable(InvalidInput):
+class SourceUnreadable(InvalidInput, code="source_unreadable"):
     """A folder to scan (or a file that decides what is scanned) exists but cannot be read."""
 
-    code = "source_unreadable"
 
-
-class SourceIsGitRepository(InvalidInput):
+class SourceIsGitRepository(InvalidInput, code="source_is_git_repository"):
     """A folder given to scan is a git repository's own directory (bare, or a `.git` folder), not source files."""
 
-    code = "source_is_git_repository"
 
-
-class MalformedBody(InvalidInput):
+class MalformedBody(InvalidInput, code="malformed_body"):
     """A request body that is not JSON (or not the JSON object expected)."""
 
-    code = "malformed_body"
 
-
-class UrlRefused(InvalidInput):
+class UrlRefused(InvalidInput, code="url_refused"):
     """A repository or callback URL the URL policy refuses: a scheme other than https, credentials in it, or a
     host that resolves to a loopback, private, link-local, CGNAT, multicast or metadata address."""
 
-    code = "url_refused"
 
-
-class PayloadTooLarge(InvalidInput):
+class PayloadTooLarge(InvalidInput, code="payload_too_large"):
     """A request body above the size the service accepts."""
 
-    code = "payload_too_large"
 
-
-class Unauthorized(PermanentError):
+class Unauthorized(PermanentError, code="unauthorized"):
     """Missing or wrong credentials (a bearer token, a webhook signature). Says nothing of what exists."""
 
-    code = "unauthorized"
 
-
-class Conflict(PermanentError):
+class Conflict(PermanentError, code="conflict"):
     """The request contradicts what is stored (a duplicate that must not be created twice). `field` names the
     input that contradicts it, when one does."""
-
-    code = "conflict"
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
 
 
-class SnapshotSourceConflict(Conflict):
+class SnapshotSourceConflict(Conflict, code="snapshot_source_conflict"):
     """A scan would replace a snapshot scanned from another source (another repository, or another folder of
     one): refused unless the caller says to replace it. The message names both sources."""
 
-    code = "snapshot_source_conflict"
 
-
-class NotFound(PermanentError):
+class NotFound(PermanentError, code="not_found"):
     """The thing asked for does not exist (or belongs to someone else: existence is not leaked)."""
 
-    code = "not_found"
 
-
-class SnapshotNotFound(NotFound):
+class SnapshotNotFound(NotFound, code="snapshot_not_found"):
     """No snapshot stored under the requested key."""
 
-    code = "snapshot_not_found"
 
-
-class AmbiguousSnapshot(InvalidInput):
+class AmbiguousSnapshot(InvalidInput, code="ambiguous_snapshot"):
     """A query names several snapshots where one was meant."""
 
-    code = "ambiguous_snapshot"
 
-
-class StaleSnapshot(PermanentError):
+class StaleSnapshot(PermanentError, code="stale_snapshot"):
     """A snapshot older than the one stored under its key: it must not replace it (SQS delivers at least once
     and out of order). `stored` is the summary of the newer snapshot that stays."""
-
-    code = "stale_snapshot"
 
     def __init__(self, message: str, *, stored: object) -> None:
         super().__init__(message)
         self.stored = stored
 
 
-class InvalidMessage(PermanentError):
+class InvalidMessage(PermanentError, code="invalid_message"):
     """A queue message that is not a known version of its contract: never retried (retrying garbage only
     fills the dead-letter queue)."""
-
-    code = "invalid_message"
 
 
 # --- the operator's mistakes ----------------------------------------------------------------------------
 
 
-class ConfigurationError(PermanentError):
+class ConfigurationError(PermanentError, code="configuration_error"):
     """A setting is malformed or missing, a secret cannot be read: the deployment is wrong, not the request.
     `setting` names the variable or parameter to fix."""
-
-    code = "configuration_error"
 
     def __init__(self, message: str, *, setting: str | None = None) -> None:
         super().__init__(message)
         self.setting = setting
 
 
-class StoreConfigurationError(ConfigurationError):
+class StoreConfigurationError(ConfigurationError, code="store_configuration_error"):
     """Database settings are incomplete or contradictory."""
-
-    code = "store_configuration_error"
 
 
 # --- the world's -----------------------------------------------------------------------------------------
 
 
-class StoreUnavailable(RetryableError):
+class StoreUnavailable(RetryableError, code="store_unavailable"):
     """The database cannot be reached, refused the connection, or broke off a unit of work."""
 
-    code = "store_unavailable"
 
-
-class JobNotReady(RetryableError):
+class JobNotReady(RetryableError, code="job_not_ready"):
     """A queue message names a job the store does not have: the outbox sends a scan message only after its job
     commits, so this is a deleted job (retention) or a message from elsewhere. Retried a few seconds later
     until the queue gives up (then the dead-letter queue)."""
 
-    code = "job_not_ready"
 
-
-class ScanAbandoned(PermanentError):
+class ScanAbandoned(PermanentError, code="scan_abandoned"):
     """A job stayed queued, scanning or persisting past the bound of its queue's retries: its message went to a
     dead-letter queue or was lost. The reconciler fails it with this code (a redriven copy then does nothing;
     the reconciler or a new request queues a fresh scan)."""
 
-    code = "scan_abandoned"
 
-
-class ScanTimeBudgetExceeded(RetryableError):
+class ScanTimeBudgetExceeded(RetryableError, code="time_budget_exceeded"):
     """The scanner stopped before the function's time limit would have killed it (a slow remote, a large
     repository): retried later, when the remote may be faster (the blob cache keeps what was parsed)."""
 
-    code = "time_budget_exceeded"
 
-
-class PayloadUnavailable(RetryableError):
+class PayloadUnavailable(RetryableError, code="payload_unavailable"):
     """A claim-checked payload could not be read from (or written to) the payload store."""
-
-    code = "payload_unavailable"
 
 
 # --- notification delivery (the notifier's backoff is chosen by these types) -------------------------------
 
 
-class DeliveryFailed(CodetrackerError):
+class DeliveryFailed(CodetrackerError, code="delivery_failed"):
     """A notification was not delivered. `status` is the HTTP status when the callback answered."""
-
-    code = "delivery_failed"
 
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
 
 
-class DeliveryRejected(DeliveryFailed, PermanentError):
+class DeliveryRejected(DeliveryFailed, PermanentError, code="delivery_rejected"):
     """The callback answered a status that retrying cannot change (4xx other than 408/429, a redirect)."""
 
-    code = "delivery_rejected"
 
-
-class DeliveryRetryable(DeliveryFailed, RetryableError):
+class DeliveryRetryable(DeliveryFailed, RetryableError, code="delivery_retryable"):
     """Worth another attempt, after the exponential backoff (or what `retry_after_s` asks for)."""
-
-    code = "delivery_retryable"
 
     def __init__(self, message: str, *, status: int | None = None, retry_after_s: float | None = None) -> None:
         super().__init__(message, status=status)
         self.retry_after_s = retry_after_s
 
 
-class DeliveryServerError(DeliveryRetryable):
+class DeliveryServerError(DeliveryRetryable, code="delivery_server_error"):
     """The callback answered 5xx or 408."""
 
-    code = "delivery_server_error"
 
-
-class DeliveryThrottled(DeliveryRetryable):
+class DeliveryThrottled(DeliveryRetryable, code="delivery_throttled"):
     """The callback answered 429 (Retry-After honoured)."""
 
-    code = "delivery_throttled"
 
-
-class DeliveryTimeout(DeliveryRetryable):
+class DeliveryTimeout(DeliveryRetryable, code="delivery_timeout"):
     """Connecting, sending or reading took longer than its timeout, or the whole request longer than the total."""
 
-    code = "delivery_timeout"
 
-
-class DeliveryConnectionFailed(DeliveryRetryable):
+class DeliveryConnectionFailed(DeliveryRetryable, code="delivery_connection_failed"):
     """The callback's host could not be reached (refused, reset, no route, does not resolve)."""
 
-    code = "delivery_connection_failed"
 
-
-class DeliveryAddressRefused(DeliveryFailed, PermanentError):
+class DeliveryAddressRefused(DeliveryFailed, PermanentError, code="delivery_address_refused"):
     """At connect time the callback's host resolved to an address the URL policy refuses (DNS rebinding)."""
-
-    code = "delivery_address_refused"
 
 
 # --- git fetching ---------------------------------------------------------------------------------------
 
 
-class FetchError(CodetrackerError):
+class FetchError(CodetrackerError, code="fetch_failed"):
     """Fetching a repository failed."""
 
-    code = "fetch_failed"
+
+class RepositoryNotFound(FetchError, PermanentError, code="repository_not_found"): ...
 
 
-class RepositoryNotFound(FetchError, PermanentError):
-    code = "repository_not_found"
+class AuthenticationFailed(FetchError, PermanentError, code="authentication_failed"): ...
 
 
-class AuthenticationFailed(FetchError, PermanentError):
-    code = "authentication_failed"
-
-
-class RepositoryUnreadable(FetchError, PermanentError):
+class RepositoryUnreadable(FetchError, PermanentError, code="repository_unreadable"):
     """A local repository exists but a part of it cannot be read (permissions); the message names the part."""
 
-    code = "repository_unreadable"
+
+class RefNotFound(FetchError, PermanentError, code="ref_not_found"): ...
 
 
-class RefNotFound(FetchError, PermanentError):
-    code = "ref_not_found"
-
-
-class FetchLimitExceeded(FetchError, PermanentError):
+class FetchLimitExceeded(FetchError, PermanentError, code="limit_exceeded"):
     """The repository is larger than the configured limits allow (pack size, file count). `setting` names the
     variable that sets the limit (FetchLimits.SETTINGS)."""
-
-    code = "limit_exceeded"
 
     def __init__(self, message: str, *, setting: str | None = None) -> None:
         super().__init__(message)
         self.setting = setting
 
 
-class HostUnreachable(FetchError, RetryableError):
-    code = "host_unreachable"
+class HostUnreachable(FetchError, RetryableError, code="host_unreachable"): ...
 
 
-class FetchTimeout(FetchError, RetryableError):
-    code = "timeout"
+class FetchTimeout(FetchError, RetryableError, code="timeout"): ...
 
 
-class AddressRefused(FetchError, PermanentError):
+class AddressRefused(FetchError, PermanentError, code="address_refused"):
     """The URL policy refused where a fetch was about to connect: the host (the repository's or a redirect's)
     resolved to an address it refuses (DNS rebinding, a redirect inwards). Nothing was sent there, so the code
     is the same whatever that address would have answered."""
 
-    code = "address_refused"
 
-
-class RedirectRefused(FetchError, PermanentError):
+class RedirectRefused(FetchError, PermanentError, code="redirect_refused"):
     """A redirect the fetcher does not follow: of anything but the ref advertisement, to a scheme the policy
     refuses, with credentials, one too many, or one that drops the advertisement's path."""
 
-    code = "redirect_refused"
 
-
-class GitServerError(FetchError, RetryableError):
+class GitServerError(FetchError, RetryableError, code="git_server_error"):
     """The server answered with a 5xx or broke off the protocol."""
-
-    code = "git_server_error"
 
 
 # --- HTTP ------------------------------------------------------------------------------------------------

@@ -21,6 +21,26 @@ def test_codes_are_stable_identifiers_and_unique_per_leaf():
     assert {code: names for code, names in codes.items() if len(names) > 1} == {}
 
 
+def test_a_class_that_names_a_code_already_taken_is_refused_where_it_is_declared():
+    with pytest.raises(TypeError, match="'not_found'.*codetracker.errors.NotFound"):
+
+        class AnotherNotFound(errors.PermanentError, code="not_found"):
+            pass
+
+    with pytest.raises(TypeError, match="'internal_error'"):
+
+        class Internal(errors.RetryableError):
+            code = "internal_error"  # in the body, as some adapters name theirs
+
+
+def test_a_class_that_names_no_code_shares_its_parents():
+    class Narrower(errors.StoreConfigurationError):
+        pass
+
+    assert Narrower("x").code == "store_configuration_error"
+    assert errors.error_code(Narrower("x")) == "store_configuration_error"
+
+
 @pytest.mark.parametrize(
     ("error", "status"),
     [

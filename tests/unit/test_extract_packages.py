@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import weakref
 
 import pytest
 
@@ -261,3 +263,74 @@ def test_a_cjs_entry_point_is_read_as_commonjs_and_an_es_module_there_is_not_pub
         ("index.cjs", "parse"),
         ("esm.js", "shadow"),
     }
+
+
+def _public_apis(files: dict[str, bytes] | MemoryTree, cache) -> dict[str, tuple]:
+    from codetracker.parsing import get_parser
+
+    tree = files if isinstance(files, MemoryTree) else MemoryTree(files)
+    result = extract_tree(
+        ExtractTreeRequest(tree, "repo", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser("tree-sitter")), cache=cache),
+    )
+    packages = result.descriptor.packages or ()
+    return {p.name: (p.entry_points, p.public_functions, p.unknown_exports) for p in packages}
+
+
+def test_kept_public_apis_follow_every_input_that_decides_them():
+    """A rescan in the same process reuses a package's public API only when nothing deciding it changed: each
+    change below, made after a first scan with the same blob cache, gives the answer a cold scan gives. The
+    last one changes no file of package `a`: what `a` exports is settled against a factory in `b`."""
+    from codetracker.adapters.memory_store.blob_cache import MemoryBlobCache
+    from codetracker.domain.package_files import clear_decisions_memo
+    from codetracker.usecases.packages import _KEPT_PUBLIC_APIS, clear_public_api_memo
+
+    def manifest(name: str, **fields) -> bytes:
+        return _pkg(name, **fields).encode()
+
+    base = {
+        "package.json": manifest("root", private=True, workspaces=["packages/*"]),
+        "packages/a/package.json": manifest("a", exports={".": "./src/index.js", "./es": "./es/index.js"}),
+        "packages/a/src/index.js": b"export * from './more.js';\nexport { one } from './one.js';\n",
+        "packages/a/src/one.js": _js("one"),
+        "packages/a/src/built.js": b"import { make } from '../../b/src/factory.js';\nexport const built = make();\n",
+        "packages/a/es/package.json": manifest("a-es", type="module"),
+        "packages/a/es/index.js": _js("esOnly"),
+        "packages/b/package.json": manifest("b", main="src/factory.js"),
+        "packages/b/src/factory.js": b"export function make() { return function made(x) { return x; }; }\n",
+    }
+    base["packages/a/src/index.js"] += b"export { built } from './built.js';\n"
+    changes = {
+        "a module's content": {"packages/a/src/one.js": _js("two")},
+        "a file added that a module re-exports": {"packages/a/src/more.js": _js("more")},
+        "a file removed": {"packages/a/src/one.js": None},
+        "the package's manifest": {"packages/a/package.json": manifest("a", exports={".": "./src/one.js"})},
+        "a nested package's type": {"packages/a/es/package.json": manifest("a-es", type="commonjs")},
+        "a factory in another package": {"packages/b/src/factory.js": b"export function make() { return 1; }\n"},
+    }
+    for what, edits in changes.items():
+        changed = {**base, **{p: c for p, c in edits.items() if c is not None}}
+        for path in [p for p, c in edits.items() if c is None]:
+            del changed[path]
+        clear_decisions_memo()
+        clear_public_api_memo()
+        cache = MemoryBlobCache()
+        before = _public_apis(base, cache)
+        warm = _public_apis(changed, cache)
+        clear_decisions_memo()
+        clear_public_api_memo()
+        cold = _public_apis(changed, MemoryBlobCache())
+        assert warm == cold, what
+        assert warm["a"] != before["a"], f"{what}: the change should change package a's public API"
+    # A rescan of an unchanged tree takes kept answers (b's here: a's module built.js is settled), and what is
+    # kept holds no scan's tree.
+    clear_public_api_memo()
+    cache = MemoryBlobCache()
+    tree = MemoryTree(base)
+    first = _public_apis(tree, cache)
+    assert _public_apis(base, cache) == first
+    assert _KEPT_PUBLIC_APIS.hits == 1
+    scanned = weakref.ref(tree)
+    del tree
+    gc.collect()
+    assert scanned() is None

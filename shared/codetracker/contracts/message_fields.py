@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from codetracker.errors import InvalidMessage
 
@@ -67,10 +67,21 @@ def dump_json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
-def message_to_json(message_type: str, version: int, job_id: str, repository_id: str, **fields: Any) -> str:
+class AboutAJob(Protocol):
+    """A queue message: every one names the job it is about and that job's repository."""
+
+    @property
+    def job_id(self) -> str: ...
+
+    @property
+    def repository_id(self) -> str: ...
+
+
+def message_to_json(message_type: str, version: int, message: AboutAJob, **fields: Any) -> str:
     """A queue message's body: its header (version, type, the job and the repository it is about: what a claim
     check keeps, and what a malformed message is recorded on), then its own fields."""
-    return dump_json({"v": version, "type": message_type, "job_id": job_id, "repository_id": repository_id, **fields})
+    header = {"v": version, "type": message_type, "job_id": message.job_id, "repository_id": message.repository_id}
+    return dump_json({**header, **fields})
 
 
 def load_message(text: str | bytes, message_type: str, version: int) -> dict[str, Any]:

@@ -25,8 +25,7 @@ def notify_requested_to_json(message: NotifyRequested) -> str:
     return message_to_json(
         NOTIFY_REQUESTED_TYPE,
         NOTIFY_REQUESTED_VERSION,
-        message.job_id,
-        message.repository_id,
+        message,
         notification_id=message.notification_id,
         event=message.event,
     )

@@ -27,8 +27,7 @@ def persist_requested_to_json(message: PersistRequested) -> str:
     return message_to_json(
         PERSIST_REQUESTED_TYPE,
         PERSIST_REQUESTED_VERSION,
-        message.job_id,
-        message.repository_id,
+        message,
         scan_started_at=message.scan_started_at.isoformat(),
         scan_ended_at=message.scan_ended_at.isoformat(),
         result=scan_result_to_dict(message.result),

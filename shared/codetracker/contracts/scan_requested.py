@@ -24,8 +24,7 @@ def scan_requested_to_json(message: ScanRequested) -> str:
     return message_to_json(
         SCAN_REQUESTED_TYPE,
         SCAN_REQUESTED_VERSION,
-        message.job_id,
-        message.repository_id,
+        message,
         url=message.url,
         ref=message.ref,
         trigger=str(message.trigger),

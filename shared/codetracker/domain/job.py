@@ -202,13 +202,10 @@ class Job:
         """The scan's result is about to go to the persist queue."""
         self._check("scanned")
         return replace(
-            self,
+            self._keyed(key),
             status=JobStatus.PERSISTING,
             updated_at=now,
             commit_sha=commit_sha,
-            module_slug=key.module_slug,
-            branch_name=key.branch_name,
-            release_tag=key.release_tag,
             scan=self.scan.closed(now),
             error_code=None,
             error_message=None,
@@ -236,13 +233,10 @@ class Job:
             persist=seconds_between(persist_times.started_at, persist_times.ended_at),
         )
         return replace(
-            self,
+            self._keyed(key),
             status=JobStatus.NOTIFYING if notification_id else JobStatus.DONE,
             updated_at=now,
             commit_sha=result.commit_sha,
-            module_slug=key.module_slug,
-            branch_name=key.branch_name,
-            release_tag=key.release_tag,
             scan=scan_times,
             persist=persist_times,
             result=replace(result, durations=durations),
@@ -256,17 +250,18 @@ class Job:
         """An older scan than the stored snapshot: `done`, nothing replaced."""
         self._check("superseded")
         return replace(
-            self,
+            self._keyed(key),
             status=JobStatus.DONE,
             updated_at=now,
             commit_sha=result.commit_sha,
-            module_slug=key.module_slug,
-            branch_name=key.branch_name,
-            release_tag=key.release_tag,
             scan=self.scan_times(scan),
             persist=self.persist.closed(now),
             result=result,
         )
+
+    def _keyed(self, key: SnapshotKey) -> Job:
+        """Writing the snapshot key its scan resolved (a tag or commit scan learns its branch from the scan)."""
+        return replace(self, module_slug=key.module_slug, branch_name=key.branch_name, release_tag=key.release_tag)
 
     def scan_times(self, told: StageTimes) -> StageTimes:
         """The scan's times: the job's own, else those a persist message tells."""

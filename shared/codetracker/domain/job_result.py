@@ -6,7 +6,7 @@ older version reads back, with zeros and empties where it lacks a field."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
@@ -49,6 +49,12 @@ class PackageOutcome:
     snapshot_id: int | None = None  # stored ones
     functions: int | None = None
     changes: Mapping[str, Any] | None = None  # FunctionChanges.summary()
+
+    def stored(self, snapshot_id: int, *, functions: int, changes: Mapping[str, Any]) -> PackageOutcome:
+        """The package's snapshot stored: its id, how many functions it holds, what changed."""
+        return replace(
+            self, outcome=ResultOutcome.STORED, snapshot_id=snapshot_id, functions=functions, changes=changes
+        )
 
     def to_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from codetracker.domain.ignore import IgnoreRules
 from codetracker.domain.model import EntryKind, FileDecision, TreeEntry
 from codetracker.domain.packages import MANIFEST_NAME, Package, folder_span, innermost_package, manifest_folder
+from codetracker.domain.selection import is_module_path
 from codetracker.domain.packlist import IGNORE_FILE_NAMES, RULE_PUBLISHED, PackageManifest, publish_decisions
 
 RULE_NESTED_PACKAGE = "nested-package"
@@ -46,10 +47,10 @@ TEST_CONVENTIONS: tuple[str, ...] = (
 class PackageFiles:
     package: Package
     decisions: Mapping[str, FileDecision]  # every file under the package folder, by path from the scanned root
-
-    @property
-    def published(self) -> tuple[str, ...]:
-        return tuple(sorted(p for p, d in self.decisions.items() if d.included))
+    published: tuple[str, ...]  # the files it includes, sorted
+    nested_files: tuple[str, ...]  # the files below its folder that nested packages hold, sorted
+    # The module files it leaves out, by path (a nested package's files are that package's, not listed).
+    excluded_modules: tuple[FileDecision, ...]
 
 
 def ignore_file_paths(entries: Sequence[TreeEntry], rules: IgnoreRules) -> list[str]:
@@ -157,7 +158,8 @@ def package_files(
     workspace tree npm applies the ignore files of the folders above a workspace to it (`workspaces=True`);
     pnpm's workspaces are unknown to npm, which packs such a package as a folder of its own."""
     layout = tuple((p.path, p.name) for p in packages)
-    files = sorted((e.path, e.kind) for e in entries)
+    files = [(e.path, e.kind) for e in entries]
+    files.sort()  # trees give their entries sorted by path: then sorting is one pass
     paths = [path for path, _ in files]
     out = []
     for package in packages:
@@ -171,7 +173,7 @@ def package_files(
             rules.source,
             rules,
         )
-        out.append(PackageFiles(package, _decisions(inputs)))
+        out.append(PackageFiles(package, *_decisions(inputs)))
     return out
 
 
@@ -200,7 +202,11 @@ class _PackageInputs:
 # A rescan usually finds most packages' file lists, manifests and ignore files as they were: their
 # decisions are kept for the process's next scans (a warm Lambda container, the local runtime), by value.
 @functools.lru_cache(maxsize=256)
-def _decisions(inputs: _PackageInputs) -> Mapping[str, FileDecision]:
+def _decisions(
+    inputs: _PackageInputs,
+) -> tuple[Mapping[str, FileDecision], tuple[str, ...], tuple[str, ...], tuple[FileDecision, ...]]:
+    """The package's decisions, what it publishes, what nested packages hold and the module files it leaves out
+    (PackageFiles' fields)."""
     package = inputs.package
     entries = [TreeEntry(path, kind, None, None) for path, kind in inputs.entries]
     ignore_texts = dict(inputs.ignore_texts)
@@ -209,7 +215,15 @@ def _decisions(inputs: _PackageInputs) -> Mapping[str, FileDecision]:
     conventions = _conventions_apply(package, entries)
     for path, decision in decisions.items():
         decisions[path] = _overlay(package, owners, path, decision, inputs.rules, conventions)
-    return MappingProxyType(decisions)
+    ordered = sorted(decisions.items())
+    published = tuple(path for path, d in ordered if d.included)
+    nested = tuple(path for path, d in ordered if d.rule == RULE_NESTED_PACKAGE)
+    excluded = tuple(
+        d
+        for path, d in ordered
+        if not d.included and d.rule != RULE_NESTED_PACKAGE and is_module_path(posixpath.basename(path))
+    )
+    return MappingProxyType(decisions), published, nested, excluded
 
 
 def clear_decisions_memo() -> None:

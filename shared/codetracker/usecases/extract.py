@@ -32,7 +32,7 @@ from codetracker.domain.selection import (
 from codetracker.ports.blob_cache import ParsedBlobCache
 from codetracker.ports.parsing import Extractor
 from codetracker.ports.source_trees import FolderTree, SourceTree
-from codetracker.usecases.packages import TreePackages, read_packages
+from codetracker.usecases.packages import ReadModules, TreePackages, read_packages
 from codetracker.usecases.scan_requests import ExtractFolderRequest, ScanFolderRequest
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -156,12 +156,15 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
             cache.put_many(results, key)
 
     declaration_files = {path: extracted.pop(path) for path in needed if path in extracted}
+    own_facts = extracted
     extracted = settle_built_functions(extracted)  # after caching: what is cached is the file's own facts
     declared = {path: declaration_files[d] for path, d in declaring.items() if d in declaration_files}
     # A declaration file that failed to parse is a problem of the scan too.
     skipped.extend(p for p in (problem_at(x, path) for path, x in declaration_files.items()) if p is not None)
     if packages is not None:  # each package's public API, from the links of its files
-        package_infos, api_problems = packages.public_info(tree, extracted)
+        settled = {path for path, x in extracted.items() if x is not own_facts[path]}
+        shas = {e.path: e.sha for e in wanted}
+        package_infos, api_problems = packages.public_info(tree, ReadModules(extracted, shas, settled, extractor.name))
         skipped.extend(api_problems)
     descriptor = assemble_descriptor(module_slug, entries, extracted, skipped, declared)
     if packages is not None:

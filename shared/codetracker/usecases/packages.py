@@ -3,14 +3,16 @@ the domain's rules (domain/packages.py, domain/packlist.py, domain/package_files
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
-from typing import Any
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from codetracker.domain.ignore import IgnoreRules
-from codetracker.domain.model import FileDecision, FileExtraction, PackageInfo, ScanProblem, TreeEntry
+from codetracker.domain.model import FileExtraction, PackageInfo, ScanProblem, TreeEntry
 from codetracker.domain.package_files import (
     PackageFiles,
     explain_path,
@@ -29,8 +31,7 @@ from codetracker.domain.packages import (
     parse_manifest,
     workspace_patterns,
 )
-from codetracker.domain.public_api import package_public_api
-from codetracker.domain.selection import is_module_path
+from codetracker.domain.public_api import PublicApi, package_public_api
 from codetracker.errors import InvalidInput
 from codetracker.ports.source_trees import SourceTree
 
@@ -40,6 +41,7 @@ class TreePackages:
     layout: Layout
     files: tuple[PackageFiles, ...]  # every package found, in path order
     selected: tuple[PackageFiles, ...]  # the ones asked for (all when no name is given)
+    manifest_shas: Mapping[str, str | None]  # each package.json's blob sha, by path
 
     @property
     def problems(self) -> tuple[ScanProblem, ...]:
@@ -53,35 +55,32 @@ class TreePackages:
         return tuple(_info(f) for f in self.selected)
 
     def public_info(
-        self, tree: SourceTree, extracted: Mapping[str, FileExtraction]
+        self, tree: SourceTree, modules: ReadModules
     ) -> tuple[tuple[PackageInfo, ...], tuple[ScanProblem, ...]]:
         """info() with each package's public API (entry points, public functions), and its problems."""
-        links = {path: x.links for path, x in extracted.items() if x.links is not None}
-        linked = sorted(links)  # each package reads the links of its folder: a slice, not every file's
-        default_names = {
-            path: f.name for path, x in extracted.items() for f in x.functions if f.export_type == "default"
-        }
+        # Each package reads the links of its folder: a slice of the sorted paths, not every file's.
+        linked = sorted(path for path, x in modules.extractions.items() if x.links is not None)
         infos: list[PackageInfo] = []
         problems: list[ScanProblem] = []
         for files in self.selected:
             info = _info(files)
-            manifest = _manifest(tree, posixpath.join(info.path, MANIFEST_NAME))
             # Node resolves `exports` into a nested package's folder too (ramda's `es/package.json` holds only
             # `"type": "module"`; preact's `compat/`): its files are the package's for the public API.
-            reachable = info.files + tuple(p for p, d in files.decisions.items() if d.rule == "nested-package")
-            nested = [
-                p for p in reachable if posixpath.basename(p) == MANIFEST_NAME and posixpath.dirname(p) != info.path
-            ]
-            types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
-            start, end = folder_span(linked, info.path)
-            api = package_public_api(
+            reachable = info.files + files.nested_files
+            manifest = posixpath.join(info.path, MANIFEST_NAME)
+            nested = [p for p in reachable if p.endswith(MANIFEST_NAME) and _is_manifest(p) and p != manifest]
+            manifests = [manifest, *nested]
+            below = linked[slice(*folder_span(linked, info.path))]
+            key = _PublicApiKey(
+                modules.reader,
                 info.path,
-                manifest,
+                tuple((path, self.manifest_shas.get(path)) for path in manifests),
                 reachable,
-                {p: links[p] for p in linked[start:end]},
-                default_names,
-                folder_types=types,
+                tuple((path, modules.shas.get(path)) for path in below),
             )
+            decide = functools.partial(_public_api, key, tree, modules.extractions)
+            keep = key.complete() and not any(path in modules.settled for path in below)
+            api = _KEPT_PUBLIC_APIS.get(key, decide) if keep else decide()
             infos.append(
                 replace(
                     info,
@@ -92,6 +91,81 @@ class TreePackages:
             )
             problems.extend(api.problems)
         return tuple(infos), tuple(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadModules:
+    """The files a scan read, as the packages' public API needs them."""
+
+    extractions: Mapping[str, FileExtraction]  # by path, built functions settled (domain/built_functions.py)
+    shas: Mapping[str, str | None]  # each read file's blob sha
+    settled: Collection[str]  # the files settling changed: what they export depends on other files too
+    reader: str  # the extractor that read them: one blob reads differently with another
+
+
+@dataclass(frozen=True, slots=True)
+class _PublicApiKey:
+    """What decides a package's public API: its manifests, the files it holds and its modules, by path and
+    blob sha. A module's links and default export are its blob's own facts (the blob cache keeps them by sha
+    and reader) unless settling changed them, and package_public_api reads nothing else: equal keys of
+    unsettled modules, equal API."""
+
+    reader: str
+    folder: str
+    manifests: tuple[tuple[str, str | None], ...]  # its package.json, then the nested ones: (path, blob sha)
+    reachable: tuple[str, ...]
+    modules: tuple[tuple[str, str | None], ...]  # each read module below the folder: (path, blob sha)
+
+    def complete(self) -> bool:
+        """Whether every blob has a sha (a tree that could not hash one cannot key it)."""
+        return all(sha is not None for _, sha in self.manifests) and all(sha is not None for _, sha in self.modules)
+
+
+def _public_api(key: _PublicApiKey, tree: SourceTree, extractions: Mapping[str, FileExtraction]) -> PublicApi:
+    manifest_path, *nested = (path for path, _ in key.manifests)
+    links = {path: links for path, _ in key.modules if (links := extractions[path].links) is not None}
+    default_names = {path: f.name for path in links for f in extractions[path].functions if f.export_type == "default"}
+    types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
+    manifest = _manifest(tree, manifest_path)
+    return package_public_api(key.folder, manifest, key.reachable, links, default_names, folder_types=types)
+
+
+class _KeptPublicApis:
+    """The public APIs last decided, by key: a rescan usually finds most packages' files as they were, so their
+    public API is kept for the process's next scans (a warm Lambda container, the local runtime), like their
+    files' decisions. Only keys and answers are kept, never the tree or the extractions they came from."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[_PublicApiKey, PublicApi] = OrderedDict()
+        self.hits = 0
+
+    def get(self, key: _PublicApiKey, decide: Callable[[], PublicApi]) -> PublicApi:
+        api = self._kept.get(key)
+        if api is not None:
+            self.hits += 1
+            self._kept.move_to_end(key)
+            return api
+        api = self._kept[key] = decide()
+        if len(self._kept) > self._size:
+            self._kept.popitem(last=False)
+        return api
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self.hits = 0
+
+
+_KEPT_PUBLIC_APIS = _KeptPublicApis(size=256)
+
+
+def clear_public_api_memo() -> None:
+    """Forget the kept public APIs (for measuring a cold first scan)."""
+    _KEPT_PUBLIC_APIS.clear()
+
+
+def _is_manifest(path: str) -> bool:
+    return posixpath.basename(path) == MANIFEST_NAME
 
 
 def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
@@ -121,11 +195,9 @@ def read_packages(
             raise InvalidInput("the tree has no package.json, so no package to choose", field="package")
         return None
     ignore_paths = ignore_file_paths(entries, rules)
-    wanted = set(paths) | set(ignore_paths)
-    by_path = {e.path: e for e in entries}
-    if PNPM_WORKSPACE_FILE in by_path:
-        wanted.add(PNPM_WORKSPACE_FILE)
-    contents = {e.path: data for e, data in tree.read_many([by_path[p] for p in sorted(wanted)])}
+    wanted = {*paths, *ignore_paths, PNPM_WORKSPACE_FILE}
+    read = [e for e in entries if e.path in wanted]
+    contents = {e.path: data for e, data in tree.read_many(sorted(read, key=lambda e: e.path))}
 
     problems: list[ScanProblem] = []
     manifests = {}
@@ -144,7 +216,8 @@ def read_packages(
         manifests = published_manifests(manifests, entries, ignore_texts)
     layout = discover_packages(manifests, root_name=root_name, workspaces=workspaces, problems=problems)
     files = tuple(package_files(layout.packages, entries, ignore_texts, rules, workspaces=_npm_knows(workspaces)))
-    return TreePackages(layout, files, _select(files, names))
+    manifest_shas = {e.path: e.sha for e in read}
+    return TreePackages(layout, files, _select(files, names), manifest_shas)
 
 
 def _npm_knows(workspaces: Workspaces | None) -> bool:
@@ -164,9 +237,6 @@ def _select(files: tuple[PackageFiles, ...], names: Sequence[str]) -> tuple[Pack
 
 def _info(files: PackageFiles) -> PackageInfo:
     package = files.package
-    excluded: list[FileDecision] = [
-        d for p, d in sorted(files.decisions.items()) if not d.included and is_module_path(posixpath.basename(p))
-    ]
     return PackageInfo(
         name=package.name,
         version=package.version,
@@ -174,5 +244,5 @@ def _info(files: PackageFiles) -> PackageInfo:
         module_slug=package.module_slug,
         private=package.private,
         files=files.published,
-        excluded=tuple(d for d in excluded if d.rule != "nested-package"),
+        excluded=files.excluded_modules,
     )

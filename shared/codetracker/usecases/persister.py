@@ -49,15 +49,13 @@ from codetracker.usecases.job_outcomes import (
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.queue_records import OpenedMessage
 from codetracker.usecases.package_scan import mark_gone_packages, split_by_package
-from codetracker.usecases.pipeline import (
-    PipelinePorts,
-    consume,
-    fail_for_deleted_repository,
-    locked_job,
-    note_duplicate,
-)
+from codetracker.usecases.job_stage import StageEntry, enter_stage
+from codetracker.usecases.pipeline import PipelinePorts, consume
 
 logger = logging.getLogger("codetracker.pipeline")
+_PERSIST = StageEntry(
+    JobStage.PERSIST, lambda job: job.persisted_already, "the job is persisted", "its snapshot was stored"
+)
 
 
 def handle_persist_record(record: QueueRecord, *, ports: PipelinePorts) -> None:
@@ -115,14 +113,10 @@ def _persist(message: PersistRequested, scan: ScanResult, *, ports: PipelinePort
     now = ports.clock()
     told = StageTimes(message.scan_started_at, message.scan_ended_at)
     with ports.unit_of_work() as uow:
-        job, registration = locked_job(uow, message.job_id)
-        if job.persisted_already:
-            note_duplicate(ports.metrics, "persist", "the job is persisted", job)
-            # The notify message may not have gone out (its send failed after the commit): again, same id.
-            return pending_notification(job, registration, public_api_url=ports.public_api_url)
-        if registration is None or registration.deleted_at is not None:
-            fail_for_deleted_repository(uow, job, now, "its snapshot was stored")
-            return None
+        entered = enter_stage(uow, message.job_id, _PERSIST, now=now, ports=ports)
+        if not isinstance(entered, tuple):
+            return entered
+        job, registration = entered
         try:
             stored = _store_packages(uow, scan) if scan.descriptor.packages else _store_module(uow, scan)
         except StaleSnapshot as stale:
@@ -255,13 +249,7 @@ def _store_packages(uow: UnitOfWork, scan: ScanResult) -> _Stored:
             newest = newest or stale
             continue
         outcomes.append(
-            replace(
-                outcome,
-                outcome=ResultOutcome.STORED,
-                snapshot_id=summary.snapshot_id,
-                functions=summary.functions_count,
-                changes=changes.summary(),
-            )
+            outcome.stored(summary.snapshot_id, functions=summary.functions_count, changes=changes.summary())
         )
         package_changes.append(changes)
         rank = (result.key.module_slug != scan.key.module_slug, package.path != "")

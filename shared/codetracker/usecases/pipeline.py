@@ -2,8 +2,9 @@
 usecases/notify.py) and what they share: their ports, and the edge of a queue record.
 
 A job moves through its states by its own transitions (domain/job.py); each stage reads its job first, locked
-(`jobs.lock`), calls one transition and commits, with the activity and the repository's change, in one unit of
-work. How a job ends (failed for good, a retry's reason, its notification): usecases/job_outcomes.py.
+(`jobs.lock`, usecases/job_stage.py), calls one transition and commits, with the activity and the
+repository's change, in one unit of work. How a job ends (failed for good, a retry's reason, its
+notification): usecases/job_outcomes.py.
 
 At-least-once delivery, out of order:
 - a stage does nothing for a job past it: a message delivered twice stores once and sends one notify message;
@@ -25,12 +26,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
-from codetracker.domain.job import Job
 from codetracker.domain.selection import SelectionOptions
-from codetracker.domain.registry import Registration
-from codetracker.errors import InvalidMessage, JobNotReady
+from codetracker.errors import InvalidMessage
 from codetracker.ports.clock import Clock
 from codetracker.ports.git import FetchLimits, RepositoryFetcher
 from codetracker.ports.metrics import Metrics
@@ -38,7 +36,7 @@ from codetracker.ports.parsing import Extractor
 from codetracker.ports.payloads import PayloadStore
 from codetracker.ports.queues import MessageVisibility, NotifyQueue, PersistQueue, QueueRecord
 from codetracker.ports.secrets import TokenCipher
-from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.queue_records import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
 from codetracker.usecases.url_policy import UrlPolicy
 
@@ -68,29 +66,6 @@ class PipelinePorts:
     # everyone
     public_api_url: str | None = None
     log_lines: int = 20
-
-
-def locked_job(uow: UnitOfWork, job_id: str) -> tuple[Job, Registration | None]:
-    """A stage's job, locked until the unit of work ends, and its registration (None: gone). A job the store
-    does not have is JobNotReady (retried, then the dead-letter queue)."""
-    job = uow.jobs.lock(job_id)
-    if job is None:
-        raise JobNotReady(f"job {job_id} is not stored")
-    return job, uow.registrations.find(job.repository_id)
-
-
-def fail_for_deleted_repository(uow: UnitOfWork, job: Job, now: datetime, before: str) -> None:
-    """The job's repository was deleted (or is gone) `before` the stage's work: the job fails, committed."""
-    message = f"the repository was deleted before {before}"
-    uow.jobs.save(job.fail(now, code="repository_deleted", message=message))
-    uow.commit()
-    logger.info("%s; the job failed", message)
-
-
-def note_duplicate(metrics: Metrics, queue: str, why: str, job: Job) -> None:
-    """A message for a job past its stage (delivered again): logged and counted, and nothing else done."""
-    logger.info("duplicate %s message: %s", queue, why, extra={"status": str(job.status)})
-    metrics.count("DuplicateMessages", dimensions={"queue": queue})
 
 
 def consume(

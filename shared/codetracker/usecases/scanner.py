@@ -29,19 +29,12 @@ from codetracker.usecases.job_outcomes import (
     JobRetry,
     fail_job,
     note_retry,
-    pending_notification,
     send_notification,
 )
 from codetracker.usecases.jobs import follows_repository
 from codetracker.usecases.queue_records import OpenedMessage
-from codetracker.usecases.pipeline import (
-    PipelinePorts,
-    TimeLeft,
-    consume,
-    fail_for_deleted_repository,
-    locked_job,
-    note_duplicate,
-)
+from codetracker.usecases.job_stage import StageEntry, enter_stage
+from codetracker.usecases.pipeline import PipelinePorts, TimeLeft, consume
 from codetracker.usecases.registry import registration_credentials
 from codetracker.usecases.scan_requests import ScanRepositoryRequest
 from codetracker.domain.scan import ScanResult
@@ -51,6 +44,7 @@ from codetracker.usecases.url_policy import REPOSITORY
 
 logger = logging.getLogger("codetracker.pipeline")
 
+_SCAN = StageEntry(JobStage.SCAN, lambda job: job.past_scanning, "the job is past scanning", "its scan started")
 JOB_NOT_READY_RETRY_S = 2  # a scan message whose job is not stored is received again after this × receive count
 
 
@@ -102,13 +96,10 @@ def _start_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
 def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Registration] | NotifyRequested | None:
     now = ports.clock()
     with ports.unit_of_work() as uow:
-        job, registration = locked_job(uow, message.job_id)
-        if job.past_scanning:
-            note_duplicate(ports.metrics, "scan", "the job is past scanning", job)
-            return pending_notification(job, registration, public_api_url=ports.public_api_url)
-        if registration is None or registration.deleted_at is not None:
-            fail_for_deleted_repository(uow, job, now, "its scan started")
-            return None
+        entered = enter_stage(uow, message.job_id, _SCAN, now=now, ports=ports)
+        if not isinstance(entered, tuple):
+            return entered
+        job, registration = entered
         job = job.start_scan(now)
         uow.jobs.save(job)
         if follows_repository(job.ref, registration):

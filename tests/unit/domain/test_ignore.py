@@ -7,7 +7,8 @@ import time
 
 import pytest
 
-from codetracker.domain.ignore import MAX_REPORTED_PROBLEMS, IgnoreRules, parse_ignore_file
+from codetracker.domain.ignore import MAX_REPORTED_PROBLEMS, IgnoreRules
+from codetracker.domain.ignore_file import parse_ignore_file
 from codetracker.domain.model import EntryKind, ProblemKind, TreeEntry
 from codetracker.domain.selection import select_modules
 from codetracker.domain.wildmatch import wildmatch

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pytest
 
 from codetracker.adapters.memory_tree import MemoryTree
-from codetracker.domain import ignore as ignore_module
-from codetracker.domain.ignore import (
+from codetracker.domain import ignore, ignore_file, ignore_index
+from codetracker.domain.ignore import IgnoreRules
+from codetracker.domain.ignore_file import (
     MAX_IGNORE_FILE_BYTES,
     MAX_IGNORE_FILE_LINES,
     MAX_PATTERN_BYTES,
-    IgnoreRules,
     cap_ignore_file,
 )
 from codetracker.domain.model import EntryKind, ProblemKind, TreeEntry
@@ -185,11 +185,12 @@ def test_the_checkpoint_stops_an_extraction_in_selection_and_in_parsing():
             )
 
 
-def test_ignore_module_has_no_recursion():
+@pytest.mark.parametrize("module", [ignore, ignore_file, ignore_index], ids=lambda m: m.__name__)
+def test_ignore_modules_have_no_recursion(module):
     import ast
     import inspect
 
-    tree = ast.parse(inspect.getsource(ignore_module))
+    tree = ast.parse(inspect.getsource(module))
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
         called = {  # by name, or as a method of self
             c.func.attr if isinstance(c.func, ast.Attribute) else c.func.id
