@@ -155,7 +155,7 @@ def demo() -> None:
 
 def _parallel_options(extra: list[str]) -> list[str]:
     """pytest-xdist's options: one worker per available core, at least two (much of the suite waits on
-    servers, queues and child processes), tests grouped with `xdist_group` kept on one worker. None when the
+    servers, queues and child processes), tests grouped with `xdist_group` kept on one worker; none when the
     arguments choose themselves (-n, --numprocesses, --dist, -p no:xdist)."""
     chosen = ("-n", "--numprocesses", "--dist", "no:xdist", "-pno:xdist")
     if any(arg.startswith(chosen) for arg in extra):
