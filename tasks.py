@@ -3,7 +3,8 @@
 
     python3 tasks.py demo     the whole system locally: register a sample repository over HTTP, get its
                               signed notifications, push a change, see what changed
-    python3 tasks.py test     run the whole test suite (what CI runs)
+    python3 tasks.py test     run the whole test suite (what CI runs), one pytest-xdist worker per core;
+                              extra arguments go to pytest (`-n 0`: in one process, e.g. for --pdb)
     python3 tasks.py bench    run the benchmarks in bench/
 
 Each task first makes sure `.venv` exists with the project installed (`pip install -e .[dev]`); the
@@ -152,7 +153,19 @@ def demo() -> None:
     _run(PYTHON, "-m", "codetracker.local.demo", cwd=ROOT)
 
 
+def _parallel_options(extra: list[str]) -> list[str]:
+    """pytest-xdist's options: one worker per available core, at least two (much of the suite waits on
+    servers, queues and child processes), tests grouped with `xdist_group` kept on one worker; none when the
+    arguments choose themselves (-n, --numprocesses, --dist, -p no:xdist)."""
+    chosen = ("-n", "--numprocesses", "--dist", "no:xdist", "-pno:xdist")
+    if any(arg.startswith(chosen) for arg in extra):
+        return []
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return ["-n", str(max(2, cores)), "--dist", "loadgroup"]
+
+
 def test(extra: list[str]) -> None:
+    extra = [*_parallel_options(extra), *extra]
     env = dict(os.environ)
     # tests/deploy: sam is required here (a missing one fails, it is not skipped); no AWS account is used.
     env["CODETRACKER_SAM"] = str(ensure_sam())

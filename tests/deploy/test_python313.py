@@ -72,8 +72,10 @@ def test_every_shipped_module_imports_on_python_313():
     assert result.stdout.startswith("3.13."), result.stdout
 
 
+@pytest.mark.timeout(660)  # past the wait below, so that a run too slow fails with its own message
 def test_unit_tests_pass_on_python_313(request, tmp_path):
-    # Started in the background after collection (tests/support/python313_unit_run.py); waited for here.
+    # Started in the background after collection (tests/support/python313_unit_run.py), this check moved last;
+    # waited for here.
     run = python313_unit_run.take(request.config, str(_layer_python()), tmp_path)
     code, tail = run.result(timeout=600)
     assert code == 0, tail

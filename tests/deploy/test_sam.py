@@ -16,6 +16,9 @@ import pytest
 
 from tests.deploy.conftest import BUILD_DIR, FUNCTIONS, LAYERS, ROOT, TEMPLATE, run_sam, sam_env
 
+# One pytest-xdist worker runs them all: `sam build` writes into the repository's .aws-sam/build, once a session.
+pytestmark = pytest.mark.xdist_group("sam-build")
+
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024  # a function and all its layers
 EM_AARCH64 = 183
 ELF_MAGIC = b"\x7fELF"

@@ -43,6 +43,11 @@ FAST_ARGS = ["--max-visibility-timeout", "2s", "--reconcile-every", "off", "--re
              "--shutdown-grace", "5s"]  # fmt: skip
 
 
+# The tests that use the shared `dev` run in one pytest-xdist worker (python3 tasks.py test runs the suite in
+# several), so that one session starts one `codetracker dev`, not one per worker.
+uses_shared_dev = pytest.mark.xdist_group("e2e-shared-dev")
+
+
 def dev_env(base: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CODE_TRACKER_", "DATABASE_URL", "AWS_"))}
     shared = str(REPO_ROOT / "shared")

@@ -12,7 +12,11 @@ from tests.e2e.conftest import (
     push_body,
     register,
     send_webhook,
+    uses_shared_dev,
+    wait_until,
 )
+
+pytestmark = uses_shared_dev
 
 
 def test_health_docs_and_the_gateway_answers(dev):
@@ -122,8 +126,13 @@ def test_two_apps_see_and_change_nothing_of_each_other(dev, make_repo):
 
 
 def test_one_log_line_per_request(dev):
-    marker = f"/no-such-path-{uuid.uuid4().hex}"
+    marker, after = (f"/no-such-path-{uuid.uuid4().hex}" for _ in range(2))
     dev.request("GET", marker)
+    # The bridge logs a request once it has answered it: wait for the line, then for the line of a later
+    # request (logged after it), so that a second line of the first would be there too.
+    wait_until(lambda: marker in dev.log_text(), timeout_s=10, what="the request's log line")
+    dev.request("GET", after)
+    wait_until(lambda: after in dev.log_text(), timeout_s=10, what="the next request's log line")
     lines = [line for line in dev.log_text().splitlines() if marker in line]
     assert len(lines) == 1 and "ApiFunction" in lines[0] and "→ 404" in lines[0]
     assert json.dumps  # the log is plain lines, not the handlers' JSON

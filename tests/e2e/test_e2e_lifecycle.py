@@ -11,7 +11,15 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-from tests.e2e.conftest import REPO_ROOT, dev_env, port_is_free, processes_of, start_dev, wait_until
+from tests.e2e.conftest import (
+    REPO_ROOT,
+    dev_env,
+    port_is_free,
+    processes_of,
+    start_dev,
+    uses_shared_dev,
+    wait_until,
+)
 
 
 def _listening_ports(pids: set[int]) -> set[tuple[str, int]]:
@@ -97,6 +105,7 @@ def test_a_sigkilled_run_is_adopted_by_the_next(tmp_path):
     wait_until(lambda: not processes_of(tmp_path), timeout_s=20, what="every process gone")
 
 
+@uses_shared_dev
 def test_a_second_run_on_the_same_dev_directory_is_refused(dev):
     env = dict(dev.env)
     done = subprocess.run([sys.executable, "-m", "codetracker.cli", "dev", "--port", "0"], env=env,
@@ -106,6 +115,7 @@ def test_a_second_run_on_the_same_dev_directory_is_refused(dev):
     assert str(dev.process.pid) in done.stderr
 
 
+@uses_shared_dev
 def test_a_busy_port_is_named(tmp_path, dev):
     port = urlsplit(dev.api_url).port
     done = subprocess.run([sys.executable, "-m", "codetracker.cli", "dev", "--port", str(port)],

@@ -36,9 +36,12 @@ def test_a_reconciler_queuing_40_tags_while_scanners_consume_finds_every_job_com
         def all_done():
             jobs = dev.request("GET", f"/repositories/{registered['id']}/jobs?limit=100", token=app.token).json
             done = [j for j in jobs["items"] if j["status"] == "done"]
-            return jobs["items"] if len(done) >= TAGS + 1 else None
+            # Every job finished, not just TAGS + 1 of them: a full run (two xdist workers) once read a 42nd job,
+            # a second scan of the branch, half-way ("persisting") and failed on that instead of on what it was.
+            settled = all(j["status"] in ("done", "failed") for j in jobs["items"])
+            return jobs["items"] if settled and len(done) >= TAGS + 1 else None
 
-        jobs = wait_until(all_done, timeout_s=600, what=f"{TAGS + 1} jobs done")
+        jobs = wait_until(all_done, timeout_s=600, what=f"{TAGS + 1} jobs done and none running")
         log = dev.log_text()
         before_commit = log.count("is not stored")
         print(f"messages before commit: {before_commit}; jobs: {len(jobs)}")

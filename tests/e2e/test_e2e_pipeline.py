@@ -19,11 +19,15 @@ from tests.e2e.conftest import (
     register,
     send_webhook,
     wait_job,
+    uses_shared_dev,
     wait_until,
 )
 
-pytestmark = pytest.mark.skipif(not (REPO_ROOT / "functions" / "scanner" / "app.py").exists(),
-                                reason="the queue pipeline (issue 10) is not in this tree")  # fmt: skip
+pytestmark = [
+    pytest.mark.skipif(not (REPO_ROOT / "functions" / "scanner" / "app.py").exists(),
+                       reason="the queue pipeline (issue 10) is not in this tree"),
+    uses_shared_dev,
+]  # fmt: skip
 
 
 def _names(dev, app, snapshot_id) -> set[str]:

@@ -117,8 +117,15 @@ def open_as_unprivileged(
     every module the scan needs is imported before privileges are dropped.
 
     Without via_cli: {"error": None} or {"error": class name, "message", "retryable"}; with via_cli
-    (`codetracker scan PATH --ref REF`): {"exit", "stderr"}."""
-    child_env = dict(os.environ if env is None else env)
+    (`codetracker scan PATH --ref REF`): {"exit", "stderr"}. Without `env`, the CLI's database is a closed
+    port: the warm-up's scan would otherwise start (and leave running) the embedded Postgres in the user's
+    home, one data directory for every test process."""
+    if env is None:
+        from tests.support.git_servers import closed_port
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CODE_TRACKER_"))}
+        env["DATABASE_URL"] = f"postgresql://codetracker@127.0.0.1:{closed_port()}/none"
+    child_env = dict(env)
     child_env["PYTHONPATH"] = os.pathsep.join(
         filter(None, [str(ROOT / "shared"), str(ROOT), child_env.get("PYTHONPATH")])
     )

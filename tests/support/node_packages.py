@@ -1,17 +1,20 @@
 """Real npm packages and Node's own answers about them, for differential tests and the accuracy bench.
 
 `installed(spec)` installs a package with its dependencies (no install scripts) into a cache folder kept
-between runs (`.cache/npm-packages/`, ignored by git); `node_resolve` asks Node where each subpath of a package
+between runs (`.cache/npm-packages/`, ignored by git; one process installs a package while the others, such as
+the other pytest-xdist workers, wait for it); `node_resolve` asks Node where each subpath of a package
 resolves for an `import`; `node_function_exports` imports each subpath and lists its function-valued exports
 with `fn.length`. Callers skip (with the reason `unavailable()` gives) when Node, npm or the registry is absent.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
+import uuid
 from functools import cache
 from pathlib import Path
 
@@ -66,17 +69,22 @@ def installed(spec: str) -> Path:
     """The folder holding node_modules/<name> for `name@version`, installed once per cache."""
     folder = CACHE / spec.replace("/", "+")
     done = folder / ".installed"
-    if not done.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "package.json").write_text('{"private": true}\n')
-        subprocess.run(
-            ["npm", "install", "--prefix", str(folder), spec, "--ignore-scripts", "--no-audit", "--no-fund"],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
-        done.write_text(spec)
+    if done.exists():
+        return folder
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / f"{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or when its process dies
+        if not done.exists():  # not installed meanwhile by the process that held the lock
+            folder.mkdir(exist_ok=True)
+            (folder / "package.json").write_text('{"private": true}\n')
+            subprocess.run(
+                ["npm", "install", "--prefix", str(folder), spec, "--ignore-scripts", "--no-audit", "--no-fund"],
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=True,
+            )
+            done.write_text(spec)
     return folder
 
 
@@ -85,16 +93,21 @@ def package_dir(folder: Path, name: str) -> Path:
 
 
 def _run(script: str, folder: Path, name: str, subpaths: list[str]) -> dict:
-    probe = folder / "probe.mjs"
+    # In the package's folder (imports resolve from its node_modules), named for this call: other processes
+    # probe the same folder at the same time.
+    probe = folder / f"probe-{uuid.uuid4().hex}.mjs"
     probe.write_text(script)
-    answer = subprocess.run(
-        ["node", str(probe), name, json.dumps(subpaths)],
-        cwd=folder,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+    try:
+        answer = subprocess.run(
+            ["node", str(probe), name, json.dumps(subpaths)],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+    finally:
+        probe.unlink()
     return json.loads(answer.stdout)
 
 

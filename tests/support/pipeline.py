@@ -91,12 +91,16 @@ def moto_queues(monkeypatch, *, notify_max_attempts: int = 3, visibility_s: int 
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    import boto3
     from moto import mock_aws
+
+    from tests.support.moto_clients import moto_client
 
     with mock_aws():
         yield create_queues(
-            boto3.client("sqs"), boto3.client("s3"), notify_max_attempts=notify_max_attempts, visibility_s=visibility_s
+            moto_client("sqs", REGION),
+            moto_client("s3", REGION),
+            notify_max_attempts=notify_max_attempts,
+            visibility_s=visibility_s,
         )
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 GLOBSTAR = object()  # a whole `**` segment
@@ -159,38 +160,42 @@ def _expand(text: str) -> list[str]:
 
 def _find_brace(text: str) -> tuple[tuple[int, int], list[str]] | None:
     """The first expandable `{…}`: its (open, close) positions and its options; None when there is none."""
-    i = 0
+    for i, ch in _unescaped(text, 0):
+        if ch != "{":
+            continue
+        depth = 0
+        cuts: list[int] = []
+        close: int | None = None
+        for j, c in _unescaped(text, i):
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    close = j
+                    break
+            elif c == "," and depth == 1:
+                cuts.append(j)
+        if close is not None:
+            if cuts:
+                bounds = [i, *cuts, close]
+                return (i, close), [text[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
+            ranged = _range(text[i + 1 : close])
+            if ranged is not None:
+                return (i, close), ranged
+    return None
+
+
+def _unescaped(text: str, start: int) -> Iterator[tuple[int, str]]:
+    """(position, character) of each character from `start` on that is no backslash escape (an escape and
+    the character it escapes are passed over)."""
+    i = start
     while i < len(text):
-        ch = text[i]
-        if ch == "\\":
+        if text[i] == "\\":
             i += 2
             continue
-        if ch == "{":
-            depth, j, cuts = 0, i, []
-            while j < len(text):
-                c = text[j]
-                if c == "\\":
-                    j += 2
-                    continue
-                if c == "{":
-                    depth += 1
-                elif c == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                elif c == "," and depth == 1:
-                    cuts.append(j)
-                j += 1
-            if j < len(text) and depth == 0:
-                inner = text[i + 1 : j]
-                if cuts:
-                    bounds = [i, *cuts, j]
-                    return (i, j), [text[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
-                ranged = _range(inner)
-                if ranged is not None:
-                    return (i, j), ranged
+        yield i, text[i]
         i += 1
-    return None
 
 
 def _range(inner: str) -> list[str] | None:

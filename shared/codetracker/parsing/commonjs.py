@@ -22,15 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from codetracker.domain.call_values import Built
 from codetracker.domain.export_graph import PROPERTY_DEFAULT
 from codetracker.domain.model import ModuleSyntax
 from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
-
-if TYPE_CHECKING:
-    from codetracker.parsing.walk_rules import WalkRules
+from codetracker.parsing.walk_rules import WalkRules
 
 FunctionNode = TypeVar("FunctionNode")
 
@@ -104,20 +102,114 @@ def built_or_other(rules: WalkRules, node: Any) -> CommonJsValue:
     return FunctionValue(built[0], None, built[1]) if built is not None else OtherValue(unknown)
 
 
-class CommonJsCalls:
-    """What both backends' CommonJS walks do the same way with a top-level call of a helper."""
+class CommonJsRules(WalkRules):
+    """What both backends' CommonJS walks decide the same way, over the node views each supplies: what a
+    value assigned to module.exports is (`value`), what a `require(…)` imports, a top-level helper call."""
 
     __slots__ = ()
     exports: CommonJsExports[Any]
 
-    def text(self, node: Any) -> str:
+    # --- what the backend supplies ---------------------------------------------------------------------
+
+    def is_void(self, node: Any) -> bool:
+        """`void …` (a transpiler's `exports.X = void 0` preamble)."""
         raise NotImplementedError
 
-    def required(self, value: Any) -> Required | None:
+    def named_member(self, node: Any) -> tuple[str, str] | None:
+        """(owner, key) of `owner.key` where owner is a plain name, else None."""
+        raise NotImplementedError
+
+    def literal_name(self, function: Any) -> str | None:
+        """The name a function literal gives itself (`function f () {}`), else None."""
+        raise NotImplementedError
+
+    def object_members(self, node: Any) -> list[Any] | None:
+        """The properties of an object literal, else None."""
+        raise NotImplementedError
+
+    def property_parts(self, member: Any) -> tuple[str, Any] | None:
+        """(key, value node) of an object literal's `key: value` or `"key": value`, (key, None) of `key`
+        written alone (where the node has no value of its own), else None."""
+        raise NotImplementedError
+
+    def spread_argument(self, member: Any) -> Any:
+        """What `...x` in an object literal spreads, else None."""
+        raise NotImplementedError
+
+    def called_with(self, node: Any) -> tuple[str | None, list[Any], str | None] | None:
+        """(the called name when the callee is an identifier, the arguments, the property read: None for the
+        call itself) of `f(…)` or `f(…).key`, else None."""
+        raise NotImplementedError
+
+    def string_value(self, node: Any) -> str | None:
+        """The value of a string literal, else None."""
+        raise NotImplementedError
+
+    def returned_expression(self, function: Any) -> Any:
+        """The expression of a function body that is one `return x;` statement, else None."""
         raise NotImplementedError
 
     def define_property(self, args: list[Any], statement: int) -> None:
         raise NotImplementedError
+
+    # --- the rules ---------------------------------------------------------------------------------------
+
+    def value(self, node: Any) -> CommonJsValue | None:
+        """What an assigned value is; None for `void 0`."""
+        node = self.unwrapped(node)
+        if self.is_void(node):
+            return None
+        required = self.required(node)
+        if required is not None:
+            return required
+        if self.is_plain_name(node):
+            return LocalName(self.name(node))
+        member = self.named_member(node)
+        if member is not None:
+            return LocalMember(*member)
+        if self.is_function_literal(node):
+            return FunctionValue(node, self.literal_name(node))
+        members = self.object_members(node)
+        if members is not None:
+            return ObjectValue(tuple(self.member(m) for m in members))
+        return built_or_other(self, node)
+
+    def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
+        """One property of an object literal, as ObjectValue.members has it."""
+        parts = self.property_parts(node)
+        if parts is not None:
+            key, value = parts
+            if value is None:  # `{ a }`
+                return key, LocalName(key)
+            return key, self.value(value) or OtherValue()
+        argument = self.spread_argument(node)
+        required = self.required(argument) if argument is not None else None
+        if required is not None:
+            return None, required
+        return None, OtherValue()
+
+    def getter(self, function: Any) -> CommonJsValue:
+        """A getter's value: the name it returns (`get: function () { return x; }`), else undecided."""
+        returned = self.returned_expression(function) if function is not None else None
+        value = self.value(returned) if returned is not None else None
+        if isinstance(value, (LocalName, LocalMember)):
+            return value
+        return OtherValue("the value of a getter")
+
+    def required(self, value: Any) -> Required | None:
+        """`require("spec")` → its module.exports, `require("spec").name` → that property, also through an
+        interop helper (INTEROP_HELPERS); else None."""
+        call = self.called_with(value)
+        if call is None:
+            return None
+        called, args, key = call
+        imported = DEFAULT if key is None else property_name(key)
+        if called in INTEROP_HELPERS and imported == DEFAULT:
+            return self.required(args[0]) if len(args) == 1 else None
+        if called != "require" or len(args) != 1:
+            return None
+        specifier = self.string_value(args[0])
+        return Required(specifier, imported) if specifier is not None else None
 
     def helper_call(self, called: str | None, callee: Any, args: list[Any], statement: int) -> None:
         """`__exportStar(require("m"), exports)` (`called`: the function's or method's name) re-exports m;

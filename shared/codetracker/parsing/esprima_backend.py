@@ -19,12 +19,8 @@ from codetracker.domain.call_values import Expr
 from codetracker.domain.model import ModuleSyntax, ParseFailure
 from codetracker.parsing.esprima_values import EsprimaValues
 from codetracker.parsing.esprima_functions import _FUNCTION_VALUES, EsprimaFunctions
-from codetracker.parsing.exports import (
-    DEFAULT,
-    NAMED,
-    Declarator,
-    ExportCollector,
-)
+from codetracker.parsing.declaration_jsdoc import Declarator
+from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
 from codetracker.parsing.source_text import (
     identifier_name,
     line_column,
@@ -35,6 +31,10 @@ from codetracker.parsing.source_text import (
 
 _OPTIONS = {"range": True, "positionEncoding": "scalar"}  # ranges in code points, like Python str
 _LINE_PREFIX = re.compile(r"^Line \d+: ")
+# An import or export declaration makes the file a module (even `export {}`, which exports nothing).
+_MODULE_DECLARATIONS = frozenset(
+    {"ImportDeclaration", "ExportNamedDeclaration", "ExportDefaultDeclaration", "ExportAllDeclaration"}
+)
 
 
 class EsprimaParser:
@@ -142,21 +142,19 @@ class _Walk(EsprimaFunctions):
             kind = node.type
             start, end = node.range
             statement = collector.add_statement(start, end)
-            if kind == "ExportNamedDeclaration":
+            if kind in _MODULE_DECLARATIONS:
                 collector.is_module = True
+            if kind == "ExportNamedDeclaration":
                 self.export_named(node, statement)
             elif kind == "ExportDefaultDeclaration":
-                collector.is_module = True
                 self.export_default(node, statement)
             elif kind == "ImportDeclaration":
-                collector.is_module = True
                 source = self.name(node.source)
                 for specifier in node.specifiers:
                     local = specifier.local
                     collector.bind(self.name(local), None, statement, lexical=True, offset=local.range[0])
                     collector.import_binding(self.name(local), self.imported_name(specifier), source)
             elif kind == "ExportAllDeclaration":
-                collector.is_module = True
                 exported = getattr(node, "exported", None)  # `export * as ns from 'm'`
                 if exported is not None:
                     collector.re_export(self.name(exported), "*", self.name(node.source), exported.range[0])

@@ -6,25 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from codetracker.domain.model import ModuleSyntax
-from codetracker.parsing.commonjs import (
-    INTEROP_HELPERS,
-    CommonJsCalls,
-    CommonJsExports,
-    CommonJsValue,
-    FunctionValue,
-    LocalMember,
-    LocalName,
-    ObjectValue,
-    OtherValue,
-    Required,
-    built_or_other,
-    property_name,
-)
+from codetracker.parsing.commonjs import CommonJsExports, CommonJsRules, CommonJsValue, OtherValue
 from codetracker.parsing.esprima_backend import _ASSIGNING_STATEMENTS, _Walk
-from codetracker.parsing.esprima_functions import _LITERALS
 
 
-class CommonJsWalk(_Walk, CommonJsCalls):
+class CommonJsWalk(_Walk, CommonJsRules):
     """One CommonJS file: what it assigns to module.exports, reported to a CommonJsExports."""
 
     __slots__ = ("exports",)
@@ -146,63 +132,52 @@ class CommonJsWalk(_Walk, CommonJsCalls):
                 value = self.getter(member.value)
         self.exports.assign(self.name(key), value, key.range[0], statement)
 
-    def getter(self, function: Any) -> CommonJsValue:
-        body = getattr(function, "body", None)
-        statements = body.body if body is not None and body.type == "BlockStatement" else []
-        if len(statements) == 1 and statements[0].type == "ReturnStatement":
-            returned = statements[0].argument
-            value = self.value(returned) if returned is not None else None
-            if isinstance(value, (LocalName, LocalMember)):
-                return value
-        return OtherValue("the value of a getter")
-
     def is_umd_factory(self, node: Any) -> bool:
         return node.type == "FunctionExpression" and any(self.is_name(p, "exports") for p in node.params)
 
-    def required(self, value: Any) -> Required | None:
-        imported = "default"
-        if value.type == "MemberExpression":
-            if value.computed or value.property.type != "Identifier":
-                return None
-            imported = property_name(self.name(value.property))
-            value = value.object
-        if value.type != "CallExpression":
-            return None
-        callee = value.callee
-        if callee.type == "Identifier" and self.name(callee) in INTEROP_HELPERS and imported == "default":
-            return self.required(value.arguments[0]) if len(value.arguments) == 1 else None
-        if not self.is_name(callee, "require"):
-            return None
-        args = value.arguments
-        if len(args) != 1 or args[0].type != "Literal" or not isinstance(args[0].value, str):
-            return None
-        return Required(self.name(args[0]), imported)
+    # --- the node views CommonJsRules reads ------------------------------------------------------------
 
-    def value(self, node: Any) -> CommonJsValue | None:
-        kind = node.type
-        if kind == "UnaryExpression" and node.operator == "void":
-            return None
-        required = self.required(node)
-        if required is not None:
-            return required
-        if kind == "Identifier":
-            return LocalName(self.name(node))
-        if kind == "MemberExpression" and not node.computed and node.object.type == "Identifier":
-            return LocalMember(self.name(node.object), self.name(node.property))
-        if kind in _LITERALS:
-            function_id = getattr(node, "id", None)
-            return FunctionValue(node, self.name(function_id) if function_id is not None else None)
-        if kind == "ObjectExpression":
-            return ObjectValue(tuple(self.member(m) for m in node.properties))
-        return built_or_other(self, node)
+    def is_void(self, node: Any) -> bool:
+        return bool(node.type == "UnaryExpression" and node.operator == "void")
 
-    def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
-        if node.type == "Property" and not node.computed and node.kind == "init" and not node.method:
-            key = node.key
+    def named_member(self, node: Any) -> tuple[str, str] | None:
+        return self.member_parts(node)
+
+    def literal_name(self, function: Any) -> str | None:
+        function_id = getattr(function, "id", None)
+        return self.name(function_id) if function_id is not None else None
+
+    def object_members(self, node: Any) -> list[Any] | None:
+        return list(node.properties) if node.type == "ObjectExpression" else None
+
+    def property_parts(self, member: Any) -> tuple[str, Any] | None:
+        if member.type == "Property" and not member.computed and member.kind == "init" and not member.method:
+            key = member.key
             if key.type == "Identifier" or (key.type == "Literal" and isinstance(key.value, str)):
-                return self.name(key), self.value(node.value) or OtherValue()
-        if node.type == "SpreadElement":
-            required = self.required(node.argument)
-            if required is not None:
-                return None, required
-        return None, OtherValue()
+                return self.name(key), member.value
+        return None
+
+    def spread_argument(self, member: Any) -> Any:
+        return member.argument if member.type == "SpreadElement" else None
+
+    def called_with(self, node: Any) -> tuple[str | None, list[Any], str | None] | None:
+        key = None
+        if node.type == "MemberExpression":
+            if node.computed or node.property.type != "Identifier":
+                return None
+            key = self.name(node.property)
+            node = node.object
+        if node.type != "CallExpression":
+            return None
+        callee = node.callee
+        return self.name(callee) if callee.type == "Identifier" else None, list(node.arguments), key
+
+    def string_value(self, node: Any) -> str | None:
+        return self.name(node) if node.type == "Literal" and isinstance(node.value, str) else None
+
+    def returned_expression(self, function: Any) -> Any:
+        body = getattr(function, "body", None)
+        statements = body.body if body is not None and body.type == "BlockStatement" else []
+        if len(statements) == 1 and statements[0].type == "ReturnStatement":
+            return statements[0].argument
+        return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.exports import FunctionShape
+from codetracker.parsing.function_shape import FunctionShape
 from codetracker.parsing.source_text import identifier_name, skip_trivia
 from codetracker.parsing.walk_rules import WalkRules
 

@@ -24,50 +24,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from codetracker.domain.call_values import EVALUATED, Built, Expr, Factory, unknown_expr
+from codetracker.domain.call_values import Built, Expr, Factory, unknown_expr
 from codetracker.domain.export_graph import ImportBinding, ModuleLinks, ReExport
-from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParamSyntax, ParseFailure
-from codetracker.parsing.source_text import attached_jsdoc, gap_comments, line_column
+from codetracker.domain.model import FunctionExportSyntax, ModuleSyntax, ParseFailure
+from codetracker.parsing.declaration_jsdoc import Declarator, StatementJsdoc
+from codetracker.parsing.function_shape import CALL_RESULT, FunctionShape
+from codetracker.parsing.source_text import line_column
 
 FunctionNode = TypeVar("FunctionNode")
 
 NAMED = "named"
 DEFAULT = "default"
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionShape:
-    is_async: bool
-    is_generator: bool
-    params: tuple[ParamSyntax, ...]
-    # Every name the parameters bind (destructuring included), with its character offset.
-    bound_names: tuple[tuple[str, int], ...] = ()
-    return_annotation: str | None = None  # TypeScript
-    type_parameters: str | None = None  # TypeScript
-    # TypeScript overloads: one shape per signature (each with its own JSDoc); the function is exported
-    # once per signature. Empty for a function with one signature.
-    overloads: tuple[FunctionShape, ...] = ()
-    jsdoc_raw: str | None = None  # an overload signature's own JSDoc
-    # The body reads `arguments` (outside nested non-arrow functions): its parameters may not be all it takes.
-    reads_arguments: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Declarator:
-    """Where one declarator of a `const`/`let`/`var` list starts, for its JSDoc.
-
-    A JSDoc block belongs to the first declarator of a statement only (as TypeScript reads it): the
-    block before the statement, or one written right before the declarator (`const /** a */ a = …`),
-    which is closer and wins. A later declarator has JSDoc only when a block is written right before it,
-    after the comma: `const a = 1, /** b */ b = () => {}`.
-    """
-
-    gap_start: int  # end of the `const`/`let`/`var` keyword, or of the previous declarator
-    start: int  # start of the declarator (its binding target)
-    first: bool
 
 
 @dataclass(slots=True)
@@ -83,59 +53,43 @@ class _Binding(Generic[FunctionNode]):
     value: Expr | None = None  # what the binding is written as (domain/call_values.py)
 
 
-class _CallResult:
-    """The function node of a value built by a call with no function literal (`convertToFP(fn, 2)`): its
-    parameters are those of the function the callee returns, filled in when decided."""
-
-
-CALL_RESULT = _CallResult()
-
-
-def with_value(found: tuple[Any, Built] | None, expr: Expr, unknown: str | None) -> tuple[Any, Built | None]:
-    """(function node, Built) of a value that may be a function built by calls: what the callees' rule
-    found (a backend's built_value), with the whole value beside for the evaluation across files; a call,
-    property read, conditional or `||` that rule does not take is that value alone (CALL_RESULT, no
-    callees; `unknown` its reason, "" when such a value was never undecided). Else (None, None)."""
-    if found is not None:
-        return found[0], replace(found[1], value=expr)
-    if expr[0] in EVALUATED:
-        return CALL_RESULT, Built((), unknown or "", (), expr)
-    return None, None
-
-
 _NO_SHAPE = FunctionShape(is_async=False, is_generator=False, params=())  # a call's result: params unknown
 
 
 @dataclass(slots=True)
-class _FunctionExport(Generic[FunctionNode]):
+class _Export:
+    """What every export the file writes has: the name it exports, written at `offset` in `statement`."""
+
     exported_name: str
+    offset: int
+    statement: int
+
+
+@dataclass(slots=True)
+class _FunctionExport(_Export, Generic[FunctionNode]):
+    """An export whose value is written right there (`export function f`, `export const f = () => …`)."""
+
     local_name: str | None
     export_type: str
     function: FunctionNode
-    offset: int
-    statement: int
     declarator: Declarator | None = None
     built: Built | None = None
 
 
 @dataclass(slots=True)
-class _LocalExport:
-    exported_name: str
+class _LocalExport(_Export):
+    """`export { f as g }`, `export default f`: an export of a local name."""
+
     local_name: str
     export_type: str
-    offset: int
-    statement: int
     in_clause: bool  # `export { x }`, which needs a declared x; not `export default x`
 
 
 @dataclass(slots=True)
-class _AliasExport:
+class _AliasExport(_Export):
     """`export const parse = marked`: exports what `marked` is, under the declarator's name."""
 
-    exported_name: str
     alias: str
-    offset: int
-    statement: int
     declarator: Declarator
 
 
@@ -161,14 +115,13 @@ class ExportCollector(Generic[FunctionNode]):
         self._describe = describe
         self._early_errors = early_errors
         self._nested_var_names = nested_var_names
-        self._statements: list[tuple[int, int]] = []
+        self._docs = StatementJsdoc(source)
         self._bindings: dict[str, list[_Binding[FunctionNode]]] = {}
         self._exports: list[_FunctionExport[FunctionNode] | _LocalExport | _AliasExport] = []
         self._exported_names: set[str] = set()
         # The first of each kind of early error: (offset, message).
         self._redeclared: tuple[int, str] | None = None
         self._duplicate_export: tuple[int, str] | None = None
-        self._jsdoc: dict[int, str | None] = {}
         self.type_exports = 0  # TypeScript: exported types, interfaces, enums
         # The links of the module to others (domain/export_graph.py), for the package's public API.
         self._imports: dict[str, ImportBinding] = {}
@@ -181,8 +134,7 @@ class ExportCollector(Generic[FunctionNode]):
 
     def add_statement(self, start: int, end: int) -> int:
         """Record a top-level statement; returns its index (statements come in source order)."""
-        self._statements.append((start, end))
-        return len(self._statements) - 1
+        return self._docs.add(start, end)
 
     def bind(
         self,
@@ -286,7 +238,7 @@ class ExportCollector(Generic[FunctionNode]):
         """An export whose value is written right there: `export function`, `export const f = () =>`…
         `declarator`: given for the functions of an `export const` list; `built`: see Built."""
         self.is_module = True
-        export = _FunctionExport(exported_name, local_name, export_type, function, offset, statement, declarator, built)
+        export = _FunctionExport(exported_name, offset, statement, local_name, export_type, function, declarator, built)
         self._exports.append(export)
         self._exported(exported_name, offset)
 
@@ -303,14 +255,14 @@ class ExportCollector(Generic[FunctionNode]):
         """An export of a local name (`export { f as g }`, `export default f`): a function if f is one.
         `in_clause`: written in an export clause, so f must be declared in the module."""
         self.is_module = True
-        self._exports.append(_LocalExport(exported_name, local_name, export_type, offset, statement, in_clause))
+        self._exports.append(_LocalExport(exported_name, offset, statement, local_name, export_type, in_clause))
         self._exported(exported_name, offset)
 
     def export_alias(self, exported_name: str, alias: str, offset: int, statement: int, declarator: Declarator) -> None:
         """`export const parse = marked`: a function if `marked` names one (through other aliases too).
         Its JSDoc is the declarator's own (see Declarator), else the function's."""
         self.is_module = True
-        self._exports.append(_AliasExport(exported_name, alias, offset, statement, declarator))
+        self._exports.append(_AliasExport(exported_name, offset, statement, alias, declarator))
         self._exported(exported_name, offset)
 
     def result(self) -> ModuleSyntax:
@@ -347,17 +299,17 @@ class ExportCollector(Generic[FunctionNode]):
             if isinstance(export, _FunctionExport):
                 function = export.function
                 local_name, export_type = export.local_name, export.export_type
-                jsdoc = self._declared_jsdoc(export.statement, export.declarator)
+                jsdoc = self._docs.declared(export.statement, export.declarator)
             elif isinstance(export, _AliasExport):
                 assert chain is not None and chain[-1].function is not None  # _resolve ends at the function
                 function = chain[-1].function
                 local_name, export_type = export.exported_name, NAMED
-                jsdoc = self._declared_jsdoc(export.statement, export.declarator) or self._chain_jsdoc(chain)
+                jsdoc = self._docs.declared(export.statement, export.declarator) or self._chain_jsdoc(chain)
             else:
                 assert chain is not None and chain[-1].function is not None
                 function = chain[-1].function
                 local_name, export_type = export.local_name, export.export_type
-                jsdoc = self._chain_jsdoc(chain) or self._jsdoc_of(export.statement)
+                jsdoc = self._chain_jsdoc(chain) or self._docs.of(export.statement)
             shape = _NO_SHAPE if function is CALL_RESULT else describe(function)
             if self._early_errors and len(shape.bound_names) > 1:
                 errors.extend(_repeated_parameters(shape.bound_names))
@@ -431,7 +383,7 @@ class ExportCollector(Generic[FunctionNode]):
             value = bindings[0].value if len(bindings) == 1 else unknown_expr("bound more than once")
             values[name] = value if value is not None else unknown_expr("not read")
             if value is not None and value[0] == "call":
-                jsdoc = self._declared_jsdoc(bindings[0].statement, bindings[0].declarator)
+                jsdoc = self._docs.declared(bindings[0].statement, bindings[0].declarator)
                 if jsdoc is not None and _RETURNS_FUNCTION.search(jsdoc):
                     documented.add(name)
         for name in self._assigned - self._imports.keys():
@@ -519,34 +471,14 @@ class ExportCollector(Generic[FunctionNode]):
     def _chain_jsdoc(self, chain: list[_Binding[FunctionNode]]) -> str | None:
         """The JSDoc of the first binding of the chain that has one: the closest documented name wins."""
         for binding in chain:
-            jsdoc = self._declared_jsdoc(binding.statement, binding.declarator)
+            jsdoc = self._docs.declared(binding.statement, binding.declarator)
             if jsdoc is not None:
                 return jsdoc
         return None
 
-    def _declared_jsdoc(self, statement: int, declarator: Declarator | None) -> str | None:
-        """The JSDoc of a declaration: the statement's, or for one declarator of a list, its own
-        (see Declarator)."""
-        if declarator is None:
-            return self._jsdoc_of(statement)
-        start = declarator.start
-        own = attached_jsdoc(self.source, gap_comments(self.source, declarator.gap_start, start), start)
-        if own is not None or not declarator.first:
-            return own
-        return self._jsdoc_of(statement)
-
     def jsdoc_of(self, statement: int) -> str | None:
         """The JSDoc block right before a top-level statement."""
-        return self._jsdoc_of(statement)
-
-    def _jsdoc_of(self, statement: int) -> str | None:
-        if statement in self._jsdoc:
-            return self._jsdoc[statement]
-        start = self._statements[statement][0]
-        gap_start = self._statements[statement - 1][1] if statement > 0 else 0
-        jsdoc = attached_jsdoc(self.source, gap_comments(self.source, gap_start, start), start)
-        self._jsdoc[statement] = jsdoc
-        return jsdoc
+        return self._docs.of(statement)
 
 
 # JSDoc saying a call returns a function: `@returns {Function}` (lodash's `setToString`).

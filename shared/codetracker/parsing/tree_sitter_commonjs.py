@@ -13,29 +13,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import ModuleSyntax
-from codetracker.parsing.commonjs import (
-    INTEROP_HELPERS,
-    CommonJsCalls,
-    CommonJsExports,
-    CommonJsValue,
-    FunctionValue,
-    LocalMember,
-    LocalName,
-    ObjectValue,
-    OtherValue,
-    Required,
-    built_or_other,
-    property_name,
-)
+from codetracker.parsing.commonjs import CommonJsExports, CommonJsRules, CommonJsValue, OtherValue
 from codetracker.parsing.source_text import string_literal_value
-from codetracker.parsing.tree_sitter_functions import _FUNCTION_VALUES, _IDENTIFIERS, _unparenthesized
+from codetracker.parsing.tree_sitter_functions import _unparenthesized
 from codetracker.parsing.tree_sitter_walk import _NOT_STATEMENTS, _TreeWalk
 
 if TYPE_CHECKING:
     from codetracker.parsing.tree_sitter_backend import TreeSitterParser
 
 
-class CommonJsTreeWalk(_TreeWalk, CommonJsCalls):
+class CommonJsTreeWalk(_TreeWalk, CommonJsRules):
     """One CommonJS file: what it assigns to module.exports, reported to a CommonJsExports."""
 
     __slots__ = ("exports",)
@@ -175,85 +162,73 @@ class CommonJsTreeWalk(_TreeWalk, CommonJsCalls):
                 value = self.getter(member)
         self.exports.assign(string_literal_value(self.text(key)), value, self.pos(key.start_byte), statement)
 
-    def getter(self, function: Any) -> CommonJsValue:
-        body = function.child_by_field_name("body") if function is not None else None
-        statements = [c for c in body.named_children if c.type != "comment"] if body is not None else []
-        if len(statements) == 1 and statements[0].type == "return_statement":
-            returned = next((c for c in statements[0].named_children if c.type != "comment"), None)
-            value = self.value(returned) if returned is not None else None
-            if isinstance(value, (LocalName, LocalMember)):
-                return value
-        return OtherValue("the value of a getter")
-
     def is_umd_factory(self, node: Any) -> bool:
         if node.type not in ("function_expression", "function"):
             return False
         parameters = node.child_by_field_name("parameters")
         return parameters is not None and any(self.is_name(p, "exports") for p in parameters.named_children)
 
-    def required(self, value: Any) -> Required | None:
-        """`require("spec")` → its module.exports, `require("spec").name` → that property; else None."""
-        value = _unparenthesized(value)
-        imported = "default"
-        if value.type == "member_expression":
-            property_ = value.child_by_field_name("property")
-            if property_ is None or property_.type != "property_identifier":
-                return None
-            imported = property_name(self.text(property_))
-            value = _unparenthesized(value.child_by_field_name("object"))
-        if value.type != "call_expression":
-            return None
-        callee = value.child_by_field_name("function")
-        if callee.type == "identifier" and self.text(callee) in INTEROP_HELPERS and imported == "default":
-            arguments = value.child_by_field_name("arguments")
-            inner = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
-            return self.required(inner[0]) if len(inner) == 1 else None
-        if not self.is_name(callee, "require"):
-            return None
-        arguments = value.child_by_field_name("arguments")
-        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
-        if len(args) != 1 or args[0].type != "string":
-            return None
-        return Required(string_literal_value(self.text(args[0])), imported)
+    # --- the node views CommonJsRules reads ------------------------------------------------------------
 
-    def value(self, node: Any) -> CommonJsValue | None:
-        """What an assigned value is; None for `void 0`."""
-        node = _unparenthesized(node)
-        kind = node.type
-        if kind == "unary_expression" and node.child(0).type == "void":
-            return None
-        required = self.required(node)
-        if required is not None:
-            return required
-        if kind in _IDENTIFIERS:
-            return LocalName(self.name(node))
-        if kind == "member_expression":
-            owner = _unparenthesized(node.child_by_field_name("object"))
-            key = node.child_by_field_name("property")
-            if owner.type == "identifier" and key is not None and key.type == "property_identifier":
-                return LocalMember(self.name(owner), self.text(key))
-        if kind in _FUNCTION_VALUES:
-            name = node.child_by_field_name("name")
-            return FunctionValue(node, self.name(name) if name is not None else None)
-        if kind == "object":
-            return ObjectValue(tuple(self.member(m) for m in node.named_children if m.type != "comment"))
-        return built_or_other(self, node)
+    def is_void(self, node: Any) -> bool:
+        return node.type == "unary_expression" and node.child(0).type == "void"
 
-    def member(self, node: Any) -> tuple[str | None, CommonJsValue]:
-        kind = node.type
-        if kind == "shorthand_property_identifier":
-            return self.name(node), LocalName(self.name(node))
-        if kind == "pair":
-            key = node.child_by_field_name("key")
+    def named_member(self, node: Any) -> tuple[str, str] | None:
+        if node.type != "member_expression":
+            return None
+        owner = _unparenthesized(node.child_by_field_name("object"))
+        key = node.child_by_field_name("property")
+        if owner.type == "identifier" and key is not None and key.type == "property_identifier":
+            return self.name(owner), self.text(key)
+        return None
+
+    def literal_name(self, function: Any) -> str | None:
+        name = function.child_by_field_name("name")
+        return self.name(name) if name is not None else None
+
+    def object_members(self, node: Any) -> list[Any] | None:
+        return [m for m in node.named_children if m.type != "comment"] if node.type == "object" else None
+
+    def property_parts(self, member: Any) -> tuple[str, Any] | None:
+        if member.type == "shorthand_property_identifier":
+            return self.name(member), None
+        if member.type == "pair":
+            key = member.child_by_field_name("key")
             if key.type in ("property_identifier", "string"):
                 name = string_literal_value(self.text(key)) if key.type == "string" else self.text(key)
-                return name, self.value(node.child_by_field_name("value")) or OtherValue()
-        if kind == "spread_element":
-            argument = next((c for c in node.named_children if c.type != "comment"), None)
-            required = self.required(argument) if argument is not None else None
-            if required is not None:
-                return None, required
-        return None, OtherValue()
+                return name, member.child_by_field_name("value")
+        return None
+
+    def spread_argument(self, member: Any) -> Any:
+        if member.type != "spread_element":
+            return None
+        return next((c for c in member.named_children if c.type != "comment"), None)
+
+    def called_with(self, node: Any) -> tuple[str | None, list[Any], str | None] | None:
+        node = _unparenthesized(node)
+        key = None
+        if node.type == "member_expression":
+            property_ = node.child_by_field_name("property")
+            if property_ is None or property_.type != "property_identifier":
+                return None
+            key = self.text(property_)
+            node = _unparenthesized(node.child_by_field_name("object"))
+        if node.type != "call_expression":
+            return None
+        callee = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+        return self.text(callee) if callee.type == "identifier" else None, args, key
+
+    def string_value(self, node: Any) -> str | None:
+        return string_literal_value(self.text(node)) if node.type == "string" else None
+
+    def returned_expression(self, function: Any) -> Any:
+        body = function.child_by_field_name("body")
+        statements = [c for c in body.named_children if c.type != "comment"] if body is not None else []
+        if len(statements) == 1 and statements[0].type == "return_statement":
+            return next((c for c in statements[0].named_children if c.type != "comment"), None)
+        return None
 
 
 def parse_commonjs(backend: TreeSitterParser, source: str) -> ModuleSyntax:

@@ -10,7 +10,7 @@ from typing import Any
 
 from codetracker.domain.call_values import Factory
 from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.exports import FunctionShape
+from codetracker.parsing.function_shape import FunctionShape
 from codetracker.parsing.source_text import identifier_name
 from codetracker.parsing.walk_rules import WalkRules
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.model import ModuleSyntax, ParseFailure
-from codetracker.parsing.exports import DEFAULT, NAMED, Declarator, ExportCollector, FunctionShape
+from codetracker.parsing.declaration_jsdoc import Declarator
+from codetracker.parsing.exports import DEFAULT, NAMED, ExportCollector
+from codetracker.parsing.function_shape import FunctionShape
 from codetracker.parsing.source_text import (
     ClauseSpecifier,
     ClauseSyntaxError,

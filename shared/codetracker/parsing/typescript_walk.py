@@ -20,12 +20,14 @@ Any error node fails the file; no other backend reads TypeScript, so the failure
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from codetracker.domain.call_values import Factory
 from codetracker.domain.model import ParamSyntax
 from codetracker.domain.patterns import normalize_type
-from codetracker.parsing.exports import DEFAULT, NAMED, FunctionShape
+from codetracker.parsing.exports import DEFAULT, NAMED
+from codetracker.parsing.function_shape import FunctionShape
 from codetracker.parsing.source_text import identifier_name, string_literal_value
 from codetracker.parsing.tree_sitter_functions import (
     _FUNCTION_VALUES,
@@ -269,19 +271,11 @@ class TypeScriptWalk(_TreeWalk):
         if isinstance(function, _Overloads):
             if len(function.signatures) == 1:
                 return self.describe(function.signatures[0][0])
-            shapes = []
-            for node, statement in function.signatures:
-                shape = self.describe(node)
-                shapes.append(
-                    FunctionShape(
-                        is_async=shape.is_async,
-                        is_generator=shape.is_generator,
-                        params=shape.params,
-                        return_annotation=shape.return_annotation,
-                        type_parameters=shape.type_parameters,
-                        jsdoc_raw=self.collector.jsdoc_of(statement),
-                    )
-                )
+            # Each signature's shape, with its own JSDoc.
+            shapes = [
+                replace(self.describe(node), jsdoc_raw=self.collector.jsdoc_of(statement))
+                for node, statement in function.signatures
+            ]
             first = shapes[0]
             return FunctionShape(first.is_async, first.is_generator, first.params, overloads=tuple(shapes))
         params = tuple(param for param in map(self.param, parameter_nodes(function)) if param is not None)

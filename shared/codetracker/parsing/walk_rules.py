@@ -11,7 +11,9 @@ from typing import Any
 
 from codetracker.domain.call_values import UNKNOWN_VALUE, Built, Expr, Factory, guard_of, simple_value
 from codetracker.domain.model import ParamSyntax
-from codetracker.parsing.exports import CALL_RESULT, NAMED, Declarator, ExportCollector, FunctionShape, with_value
+from codetracker.parsing.declaration_jsdoc import Declarator
+from codetracker.parsing.exports import NAMED, ExportCollector
+from codetracker.parsing.function_shape import CALL_RESULT, FunctionShape, with_value
 
 
 def snippet(text: str) -> str:
@@ -80,7 +82,7 @@ class WalkRules:
         raise NotImplementedError
 
     def required(self, value: Any) -> Any:
-        """What a `require(…)` value imports (the backends' CommonJS walks); an ES module requires nothing."""
+        """What a `require(…)` value imports (CommonJsRules, in a CommonJS walk); an ES module requires nothing."""
         return None
 
     def identifier(self, node: Any) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support import api_events as ev
+from tests.support.moto_clients import moto_client
 from codetracker.ports.snapshot_store import SnapshotToStore
 
 PUBLIC = {
@@ -103,11 +104,10 @@ def aws(monkeypatch) -> Iterator[tuple[Any, str]]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    import boto3
     from moto import mock_aws
 
     with mock_aws():
-        sqs = boto3.client("sqs")
+        sqs = moto_client("sqs", "eu-west-1")
         url = sqs.create_queue(QueueName="codetracker-scan")["QueueUrl"]
         yield sqs, url
 
@@ -127,7 +127,7 @@ def make_api(
     services = Services(
         Settings.from_env(env if env is not None else settings_env()),
         unit_of_work=unit_of_work or PostgresUnitOfWorkFactory(database),
-        scan_queue=scan_queue or SqsScanQueue(url),
+        scan_queue=scan_queue or SqsScanQueue(url, client_factory=lambda: sqs),
         resolver=StaticResolver(PUBLIC),
     )
     return Api(services, sqs, url, database_url)

@@ -9,7 +9,9 @@ import pytest
 
 from tests.support import typescript_reference as reference
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+# One pytest-xdist worker runs them all: they read one module fixture (the scores, a minute of tsc), and the
+# reference's cache folder (tests/support/node/.cache) is filled by one process at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800), pytest.mark.xdist_group("tsc-reference")]
 
 FUNCTIONS_F1 = 0.98
 PARAMETERS_F1 = 0.97
