@@ -166,6 +166,9 @@ class ApiBridge:
             protocol_version = "HTTP/1.1"
             server_version = "codetracker-dev"
             sys_version = ""
+            # An answer's headers and body are written apart: with Nagle's algorithm the body waits for the
+            # client's delayed ACK, 40 ms of every request on a kept-alive connection.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
                 pass  # one line per request is logged by the bridge

@@ -116,6 +116,7 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body are written apart: no delayed-ACK wait between
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
