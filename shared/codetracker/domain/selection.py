@@ -8,7 +8,7 @@ Ignore rules use gitignore syntax with git's exact semantics (`codetracker.domai
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from codetracker.domain.ignore import DEFAULT_IGNORE_PATTERNS, IGNORE_FILE_NAME, IgnoreRules
@@ -38,7 +38,6 @@ __all__ = [
     "looks_commonjs",
     "sorted_unread",
     "may_export",
-    "narrow_selection",
     "select_modules",
     "size_skip_reason",
     "slugify",
@@ -174,17 +173,6 @@ def select_modules(
             candidates.append(entry)
     reads_javascript = any(source_dialect(entry.path) == JAVASCRIPT for entry in candidates)
     return Selection(tuple(candidates), tuple(skipped), tuple(declarations) if reads_javascript else ())
-
-
-def narrow_selection(selection: Selection, paths: Collection[str], rules: IgnoreRules) -> Selection:
-    """What select_modules gives for the entries at `paths` alone, from its answer for more entries (each
-    entry is decided on its own; the ignore file's problems come first either way)."""
-    own = len(rules.problems)
-    candidates = tuple(e for e in selection.candidates if e.path in paths)
-    skipped = selection.skipped[:own] + tuple(p for p in selection.skipped[own:] if p.path in paths)
-    reads_javascript = any(source_dialect(entry.path) == JAVASCRIPT for entry in candidates)
-    declarations = tuple(e for e in selection.declarations if e.path in paths) if reads_javascript else ()
-    return Selection(candidates, skipped, declarations)
 
 
 def size_skip_reason(size: int, options: SelectionOptions) -> str:

@@ -22,7 +22,6 @@ from codetracker.domain.selection import (
     IgnoreRules,
     Selection,
     SelectionOptions,
-    narrow_selection,
     select_modules,
     slugify,
     sorted_unread,
@@ -91,7 +90,7 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
     tree, module_slug, options = request.tree, request.module_slug, request.options
     package_names, source_problems = request.package_names, request.source_problems
     extractor, cache, progress, checkpoint = ports.extractor, ports.cache, ports.progress, ports.checkpoint
-    entries, rules, selection = select_tree(tree, options, checkpoint)
+    entries, rules = read_tree(tree, options, checkpoint)
     packages = None
     read_entries = entries
     if package_names is not None:
@@ -99,8 +98,10 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
         if packages is not None:
             published = {path for files in packages.selected for path in files.published}
             read_entries = [e for e in entries if e.path in published]
-            selection = narrow_selection(selection, published, rules)
-            selection = replace(selection, skipped=selection.skipped + packages.problems)
+    # Package by package, only the files the packages publish are selected from.
+    selection = select_modules(read_entries, rules, options)
+    if packages is not None:
+        selection = replace(selection, skipped=selection.skipped + packages.problems)
     # Declaration files describing a JavaScript module are read (and cached) like modules, for its types.
     javascript = [e.path for e in selection.candidates if source_dialect(e.path) == JAVASCRIPT]
     declaring: dict[str, str] = {}
@@ -214,17 +215,24 @@ def _manifests(tree: SourceTree, entries: Sequence[TreeEntry], rules: IgnoreRule
     return manifests
 
 
-def select_tree(
+def read_tree(
     tree: SourceTree, options: SelectionOptions = SelectionOptions(), checkpoint: Checkpoint | None = None
-) -> tuple[Sequence[TreeEntry], IgnoreRules, Selection]:
-    """The tree's entries, its ignore rules (its root .codetrackerignore, matched as git matches it) and
-    the module files they select; `checkpoint` is called as the rules are read and matched."""
+) -> tuple[Sequence[TreeEntry], IgnoreRules]:
+    """The tree's entries and its ignore rules (its root .codetrackerignore and the options' extra patterns,
+    matched as git matches them); `checkpoint` is called as the rules are read and matched."""
     entries = tree.entries()
     ignore_bytes = tree.read(IGNORE_FILE_NAME) if any(e.path == IGNORE_FILE_NAME for e in entries) else None
     if options.extra_ignore:
         extra = "\n".join(options.extra_ignore).encode()
         ignore_bytes = (ignore_bytes.rstrip(b"\n") + b"\n" + extra) if ignore_bytes else extra
-    rules = IgnoreRules(ignore_bytes, checkpoint=checkpoint)
+    return entries, IgnoreRules(ignore_bytes, checkpoint=checkpoint)
+
+
+def select_tree(
+    tree: SourceTree, options: SelectionOptions = SelectionOptions(), checkpoint: Checkpoint | None = None
+) -> tuple[Sequence[TreeEntry], IgnoreRules, Selection]:
+    """read_tree, and the module files its entries and rules select (the whole tree's)."""
+    entries, rules = read_tree(tree, options, checkpoint)
     return entries, rules, select_modules(entries, rules, options)
 
 

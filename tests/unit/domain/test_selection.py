@@ -14,7 +14,6 @@ from codetracker.domain.selection import (
     describe_unread_sources,
     is_module_path,
     may_export,
-    narrow_selection,
     select_modules,
     slugify,
     sorted_unread,
@@ -273,27 +272,3 @@ def test_typescript_exports_pass_the_prefilter():
         assert may_export(text, "typescript"), text
         assert not may_export(text.replace(b"export", b"exports"), "typescript")
     assert not may_export(b"export interface I {}")  # JavaScript has no interface
-
-
-def test_a_narrowed_selection_is_the_selection_of_the_narrower_entries():
-    """A package scan narrows the whole tree's selection to the files the packages publish: the same answer
-    as selecting from those files alone, for every subset here (skips, declarations, the ignore file's own
-    problems first)."""
-    import itertools
-
-    entries = [
-        _file("pkg/a.js"),
-        _file("pkg/a.d.ts"),
-        _file("pkg/big.mjs", size=5000),
-        _file("pkg/link.js", kind=EntryKind.SYMLINK),
-        _file("pkg/b.ts"),
-        _file("dist/out.js"),
-    ]
-    rules = IgnoreRules("dist/\n[unclosed\n")
-    options = SelectionOptions(max_file_bytes=1000)
-    whole = select_modules(entries, rules, options)
-    assert rules.problems and whole.skipped[: len(rules.problems)] == rules.problems
-    for size in range(len(entries) + 1):
-        for chosen in itertools.combinations(entries, size):
-            paths = {e.path for e in chosen}
-            assert narrow_selection(whole, paths, rules) == select_modules(chosen, rules, options), paths
