@@ -73,11 +73,16 @@ class _Bucket:
         if len(self.globs) < _BLOCKS_FROM:
             return _scan(self.globs, text, is_dir, best)
         if self._blocks is None:
-            self._blocks = []
+            blocks: list[tuple[int, object, list[_Glob]]] = []
             for start in range(0, len(self.globs), _BLOCK):
+                # Compiling the blocks of a large bucket takes seconds: the time budget is asked between them
+                # (a budget that ran out here was seen only once all were built, past the function's limit).
+                if self._checkpoint is not None:
+                    self._checkpoint()
                 members = self.globs[start : start + _BLOCK]
                 combined = b"|".join(b"(?:" + g.source + b")" for g in members)
-                self._blocks.append((members[0].index, re.compile(combined, re.DOTALL).fullmatch, members))
+                blocks.append((members[0].index, re.compile(combined, re.DOTALL).fullmatch, members))
+            self._blocks = blocks
         for top, screen, members in self._blocks:
             if top <= best:
                 break

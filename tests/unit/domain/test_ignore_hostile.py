@@ -202,3 +202,20 @@ def test_ignore_modules_have_no_recursion(module):
             )
         }
         assert function.name not in called, f"{function.name} calls itself"
+
+
+def test_the_checkpoint_stops_the_building_of_a_large_buckets_blocks(monkeypatch):
+    """The first path matched against a large bucket compiles its blocks (seconds for 100,000 patterns): the
+    checkpoint is asked between them, so a budget that has run out stops the scan before they are all built."""
+    from codetracker.domain import ignore_index
+
+    lines = b"".join(b"*aaa*[%d]*b\n" % i for i in range(2000))  # 63 blocks of 32 under the gram "aaa"
+    checkpoint = CountingCheckpoint()
+    rules = IgnoreRules(lines, defaults=(), checkpoint=checkpoint)
+    compiled: list[bytes] = []
+    real_compile = ignore_index.re.compile
+    monkeypatch.setattr(ignore_index.re, "compile", lambda *a: compiled.append(a[0]) or real_compile(*a))
+    checkpoint.stop_at = checkpoint.calls + 3  # the budget runs out now
+    with pytest.raises(Stop):
+        rules.is_ignored("aaa" + "x" * 40 + "c")
+    assert 0 < len(compiled) <= 3
