@@ -18,10 +18,10 @@ import tree_sitter
 import tree_sitter_javascript
 
 from codetracker.domain.extraction import decode_source
-from codetracker.domain.selection import is_binary, may_export
+from codetracker.domain.selection import is_binary, may_export, select_modules
 from codetracker.parsing.workers import available_cpus
 from codetracker.settings import Settings
-from codetracker.usecases.extract import select_tree
+from codetracker.usecases.extract import read_tree
 from codetracker.wiring import Services
 
 
@@ -30,7 +30,8 @@ def main() -> int:
     blobs: list[bytes] = []
     for folder in sys.argv[1:]:
         source = services.open_folder(folder)
-        _entries, _rules, selection = select_tree(source, services.settings.selection)
+        entries, rules = read_tree(source, services.settings.selection)
+        selection = select_modules(entries, rules, services.settings.selection)
         for _entry, content in source.read_many(selection.candidates):
             if not is_binary(content) and may_export(content):  # what extract_blob parses
                 blobs.append(decode_source(content).encode("utf-8", "surrogatepass"))  # what the backend parses

@@ -28,6 +28,15 @@ def _pkg(name: str, **fields) -> str:
     return json.dumps({"name": name, "version": "2.0.0", **fields})
 
 
+def _by_package(files: dict[str, bytes] | MemoryTree, parser: str, cache=None):
+    """extract_tree package by package, in memory."""
+    tree = files if isinstance(files, MemoryTree) else MemoryTree(files)
+    return extract_tree(
+        ExtractTreeRequest(tree, "m", package_names=()),
+        ExtractionPorts(ParserExtractor(get_parser(parser)), cache=cache),
+    )
+
+
 SVELTE_LIKE = {
     "package.json": json.dumps({"name": "monorepo", "private": True}),
     "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - 'playgrounds/*'\n",
@@ -140,10 +149,7 @@ def test_a_tree_without_package_json_is_one_module_as_before():
     whole = extract_tree(
         ExtractTreeRequest(MemoryTree(files), "m"), ExtractionPorts(ParserExtractor(get_parser("esprima")))
     )
-    by_package = extract_tree(
-        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
-        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
-    )
+    by_package = _by_package(files, "esprima")
     assert by_package.descriptor == whole.descriptor
     assert by_package.packages is None
     assert "packages" not in descriptor_to_dict(by_package.descriptor)
@@ -175,10 +181,7 @@ def test_exports_resolve_into_a_nested_package_folder():
         "es/add.js": b"export default function add(a, b) { return a + b; }\n",
         "src/index.js": b"module.exports = {};\n",
     }
-    result = extract_tree(
-        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
-        ExtractionPorts(ParserExtractor(get_parser("esprima"))),
-    )
+    result = _by_package(files, "esprima")
     root = next(p for p in result.descriptor.packages if p.path == "")
     assert [(e.subpath, e.file_path) for e in root.entry_points] == [(".", "es/index.js")]
     assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [("add", "es/add.js", "add")]
@@ -206,10 +209,7 @@ COMMONJS_PACKAGE = {
 
 @pytest.mark.parametrize("parser", ["auto", "esprima"])
 def test_a_commonjs_package_has_its_public_functions(parser):
-    result = extract_tree(
-        ExtractTreeRequest(MemoryTree(COMMONJS_PACKAGE), "m", package_names=()),
-        ExtractionPorts(ParserExtractor(get_parser(parser))),
-    )
+    result = _by_package(COMMONJS_PACKAGE, parser)
     root = next(p for p in result.descriptor.packages if p.path == "")
     public = {(f.subpath, f.export_name): (f.file_path, f.name) for f in root.public_functions}
     assert public == {
@@ -235,10 +235,7 @@ def test_an_es_module_wrapper_of_a_commonjs_build_reaches_its_functions():
         "index.js": b"exports.createCommand = (name) => name;\nexports.program = {};\n",
         "esm.mjs": b"import commander from './index.js';\nexport const { createCommand, program } = commander;\n",
     }
-    result = extract_tree(
-        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
-        ExtractionPorts(ParserExtractor(get_parser("auto"))),
-    )
+    result = _by_package(files, "auto")
     root = next(p for p in result.descriptor.packages if p.path == "")
     assert [(f.export_name, f.file_path, f.name) for f in root.public_functions] == [
         ("createCommand", "index.js", "createCommand")
@@ -253,10 +250,7 @@ def test_a_cjs_entry_point_is_read_as_commonjs_and_an_es_module_there_is_not_pub
         # ES syntax in a .js file under "type": "commonjs": Node fails on `export`, so nothing is public
         "esm.js": b"export function shadow(a) {}\n",
     }
-    result = extract_tree(
-        ExtractTreeRequest(MemoryTree(files), "m", package_names=()),
-        ExtractionPorts(ParserExtractor(get_parser("auto"))),
-    )
+    result = _by_package(files, "auto")
     root = next(p for p in result.descriptor.packages if p.path == "")
     assert [(f.subpath, f.export_name, f.file_path) for f in root.public_functions] == [(".", "parse", "index.cjs")]
     assert {(f.file_path, f.name) for f in result.descriptor.functions} == {
@@ -266,14 +260,7 @@ def test_a_cjs_entry_point_is_read_as_commonjs_and_an_es_module_there_is_not_pub
 
 
 def _public_apis(files: dict[str, bytes] | MemoryTree, cache) -> dict[str, tuple]:
-    from codetracker.parsing import get_parser
-
-    tree = files if isinstance(files, MemoryTree) else MemoryTree(files)
-    result = extract_tree(
-        ExtractTreeRequest(tree, "repo", package_names=()),
-        ExtractionPorts(ParserExtractor(get_parser("tree-sitter")), cache=cache),
-    )
-    packages = result.descriptor.packages or ()
+    packages = _by_package(files, "tree-sitter", cache).descriptor.packages or ()
     return {p.name: (p.entry_points, p.public_functions, p.unknown_exports) for p in packages}
 
 

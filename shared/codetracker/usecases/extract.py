@@ -20,7 +20,6 @@ from codetracker.domain.selection import (
     UNREAD_COMMONJS,
     UNREAD_TOO_LARGE,
     IgnoreRules,
-    Selection,
     SelectionOptions,
     select_modules,
     slugify,
@@ -226,14 +225,6 @@ def read_tree(
         extra = "\n".join(options.extra_ignore).encode()
         ignore_bytes = (ignore_bytes.rstrip(b"\n") + b"\n" + extra) if ignore_bytes else extra
     return entries, IgnoreRules(ignore_bytes, checkpoint=checkpoint)
-
-
-def select_tree(
-    tree: SourceTree, options: SelectionOptions = SelectionOptions(), checkpoint: Checkpoint | None = None
-) -> tuple[Sequence[TreeEntry], IgnoreRules, Selection]:
-    """read_tree, and the module files its entries and rules select (the whole tree's)."""
-    entries, rules = read_tree(tree, options, checkpoint)
-    return entries, rules, select_modules(entries, rules, options)
 
 
 def _ignored(rules: IgnoreRules, path: str) -> bool:
