@@ -95,7 +95,7 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
     if package_names is not None:
         packages = read_packages(tree, entries, rules, root_name=module_slug, names=package_names)
         if packages is not None:
-            published = {path for files in packages.selected for path in files.published}
+            published = set().union(*(files.published for files in packages.selected))
             read_entries = [e for e in entries if e.path in published]
     # Package by package, only the files the packages publish are selected from.
     selection = select_modules(read_entries, rules, options)

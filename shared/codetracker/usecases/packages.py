@@ -7,7 +7,8 @@ import functools
 import json
 import posixpath
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,9 +17,8 @@ from codetracker.domain.model import FileExtraction, PackageInfo, ScanProblem, T
 from codetracker.domain.package_files import (
     PackageFiles,
     explain_path,
-    ignore_file_paths,
-    manifest_paths,
     package_files,
+    package_sources,
     published_manifests,
 )
 from codetracker.domain.packages import (
@@ -67,19 +67,19 @@ class TreePackages:
             # Node resolves `exports` into a nested package's folder too (ramda's `es/package.json` holds only
             # `"type": "module"`; preact's `compat/`): its files are the package's for the public API.
             reachable = info.files + files.nested_files
-            manifest = posixpath.join(info.path, MANIFEST_NAME)
-            nested = [p for p in reachable if p.endswith(MANIFEST_NAME) and _is_manifest(p) and p != manifest]
-            manifests = [manifest, *nested]
-            below = linked[slice(*folder_span(linked, info.path))]
+            manifests = (posixpath.join(info.path, MANIFEST_NAME), *files.nested_manifests)
+            below = tuple(linked[slice(*folder_span(linked, info.path))])
             key = _PublicApiKey(
                 modules.reader,
                 info.path,
-                tuple((path, self.manifest_shas.get(path)) for path in manifests),
+                manifests,
+                tuple(map(self.manifest_shas.get, manifests)),
                 reachable,
-                tuple((path, modules.shas.get(path)) for path in below),
+                below,
+                tuple(map(modules.shas.get, below)),
             )
             decide = functools.partial(_public_api, key, tree, modules.extractions)
-            keep = key.complete() and not any(path in modules.settled for path in below)
+            keep = key.complete() and modules.settled.isdisjoint(below)
             api = _KEPT_PUBLIC_APIS.get(key, decide) if keep else decide()
             infos.append(
                 replace(
@@ -99,7 +99,7 @@ class ReadModules:
 
     extractions: Mapping[str, FileExtraction]  # by path, built functions settled (domain/built_functions.py)
     shas: Mapping[str, str | None]  # each read file's blob sha
-    settled: Collection[str]  # the files settling changed: what they export depends on other files too
+    settled: AbstractSet[str]  # the files settling changed: what they export depends on other files too
     reader: str  # the extractor that read them: one blob reads differently with another
 
 
@@ -112,18 +112,20 @@ class _PublicApiKey:
 
     reader: str
     folder: str
-    manifests: tuple[tuple[str, str | None], ...]  # its package.json, then the nested ones: (path, blob sha)
+    manifests: tuple[str, ...]  # its package.json, then the nested ones
+    manifest_shas: tuple[str | None, ...]  # their blob shas, in that order
     reachable: tuple[str, ...]
-    modules: tuple[tuple[str, str | None], ...]  # each read module below the folder: (path, blob sha)
+    modules: tuple[str, ...]  # each read module with links below the folder
+    module_shas: tuple[str | None, ...]  # their blob shas, in that order
 
     def complete(self) -> bool:
         """Whether every blob has a sha (a tree that could not hash one cannot key it)."""
-        return all(sha is not None for _, sha in self.manifests) and all(sha is not None for _, sha in self.modules)
+        return None not in self.manifest_shas and None not in self.module_shas
 
 
 def _public_api(key: _PublicApiKey, tree: SourceTree, extractions: Mapping[str, FileExtraction]) -> PublicApi:
-    manifest_path, *nested = (path for path, _ in key.manifests)
-    links = {path: links for path, _ in key.modules if (links := extractions[path].links) is not None}
+    manifest_path, *nested = key.manifests
+    links = {path: links for path in key.modules if (links := extractions[path].links) is not None}
     default_names = {path: f.name for path in links for f in extractions[path].functions if f.export_type == "default"}
     types = {posixpath.dirname(p): str(_manifest(tree, p).get("type", "")) for p in nested}
     manifest = _manifest(tree, manifest_path)
@@ -164,10 +166,6 @@ def clear_public_api_memo() -> None:
     _KEPT_PUBLIC_APIS.clear()
 
 
-def _is_manifest(path: str) -> bool:
-    return posixpath.basename(path) == MANIFEST_NAME
-
-
 def _manifest(tree: SourceTree, path: str) -> dict[str, Any]:
     """The package.json as a JSON object ({} when unreadable: a broken manifest was reported already)."""
     content = tree.read(path)
@@ -189,14 +187,16 @@ def read_packages(
     """The tree's packages, or None when it has no package.json (one module for the whole tree).
 
     `names` keeps only those packages; an unknown name is InvalidInput(field="package") listing the names."""
-    paths = manifest_paths(entries, rules)
+    sources = package_sources(entries, rules)
+    paths = sources.manifest_paths
     if not paths:
         if names:
             raise InvalidInput("the tree has no package.json, so no package to choose", field="package")
         return None
-    ignore_paths = ignore_file_paths(entries, rules)
-    wanted = {*paths, *ignore_paths, PNPM_WORKSPACE_FILE}
-    read = [e for e in entries if e.path in wanted]
+    ignore_paths = sources.ignore_file_paths
+    read = [*sources.manifests, *sources.ignore_files]
+    if sources.pnpm_workspace is not None:
+        read.append(sources.pnpm_workspace)
     contents = {e.path: data for e, data in tree.read_many(sorted(read, key=lambda e: e.path))}
 
     problems: list[ScanProblem] = []
@@ -216,7 +216,7 @@ def read_packages(
         manifests = published_manifests(manifests, entries, ignore_texts)
     layout = discover_packages(manifests, root_name=root_name, workspaces=workspaces, problems=problems)
     files = tuple(package_files(layout.packages, entries, ignore_texts, rules, workspaces=_npm_knows(workspaces)))
-    manifest_shas = {e.path: e.sha for e in read}
+    manifest_shas = {e.path: e.sha for e in sources.manifests}
     return TreePackages(layout, files, _select(files, names), manifest_shas)
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from codetracker.adapters.memory_tree import MemoryTree
 from codetracker.domain.ignore import IgnoreRules
-from codetracker.domain.package_files import ignore_file_paths, manifest_paths, npm_decisions
+from codetracker.domain.package_files import npm_decisions, package_sources
 from codetracker.domain.packages import (
     MANIFEST_NAME,
     Workspaces,
@@ -305,7 +305,7 @@ def _ours(files: dict[str, bytes], symlinks: dict[str, str], folder: str, worksp
     tree = MemoryTree(files, symlinks)
     entries = tree.entries()
     rules = IgnoreRules(None)
-    ignore_texts = {p: files[p].decode() for p in ignore_file_paths(entries, rules)}
+    ignore_texts = {p: files[p].decode() for p in package_sources(entries, rules).ignore_file_paths}
     manifest = parse_manifest(files[f"{folder}/{MANIFEST_NAME}" if folder else MANIFEST_NAME], folder)
     decisions = npm_decisions(folder, manifest, entries, ignore_texts, workspaces)
     prefix = folder + "/" if folder else ""
@@ -349,7 +349,9 @@ def test_workspace_folders_match_map_workspaces(layout, tmp_path):
     )
     run = subprocess.run([NODE, "-e", script], cwd=root, capture_output=True, text=True, check=True, timeout=60)
     manifest = parse_manifest(files["package.json"], "package.json")
-    folders = sorted(manifest_folder(p) for p in manifest_paths(MemoryTree(files).entries(), IgnoreRules(None)))
+    folders = sorted(
+        manifest_folder(p) for p in package_sources(MemoryTree(files).entries(), IgnoreRules(None)).manifest_paths
+    )
     ours = workspace_folders(Workspaces(manifest.workspaces, MANIFEST_NAME), folders)
     assert sorted(ours) == json.loads(run.stdout)
 
@@ -361,7 +363,7 @@ def test_fast_last_match_agrees_with_the_rule_by_rule_walk(layout, monkeypatch):
 
     files, symlinks, folders = LAYOUTS[layout]
     tree = MemoryTree(files, symlinks)
-    ignore_texts = {p: files[p].decode() for p in ignore_file_paths(tree.entries(), IgnoreRules(None))}
+    ignore_texts = {p: files[p].decode() for p in package_sources(tree.entries(), IgnoreRules(None)).ignore_file_paths}
     for folder in folders:
         manifest = parse_manifest(files[f"{folder}/{MANIFEST_NAME}" if folder else MANIFEST_NAME], folder)
         fast = npm_decisions(folder, manifest, tree.entries(), ignore_texts, True)
