@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def _scan(event: Event, context: Any, services: Services) -> dict[str, Any]:
     from codetracker.usecases.scanner import handle_scan_record
 
-    ports = services.pipeline_ports(scanner=True)
+    ports = services.scanner_ports()
     remaining = time_left(context)
     return sqs_batch(event, context, lambda record: handle_scan_record(record, ports=ports, time_left=remaining))
 

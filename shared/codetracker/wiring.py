@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from codetracker.usecases.reconcile import ReconcileReport
     from codetracker.usecases.registry import RegistryPorts
     from codetracker.usecases.retention import RetentionReport
+    from codetracker.usecases.scanner import ScannerPorts
     from codetracker.usecases.url_policy import UrlPolicy
     from codetracker.usecases.webhooks import WebhookPorts
 
@@ -270,23 +271,25 @@ class Services:
         the same name (built on first use, like any other)."""
         return ports(**{f.name: given[f.name] if f.name in given else getattr(self, f.name) for f in fields(ports)})
 
-    def pipeline_ports(self, *, scanner: bool = False) -> PipelinePorts:
-        """What the persister (and, with scanner=True, the scanner) use cases need: the persister never
-        builds the fetcher or the parser (dulwich and tree-sitter stay out of its cold start)."""
+    def pipeline_ports(self) -> PipelinePorts:
+        """What every pipeline stage needs: the persister's whole (it never builds the fetcher or the parser:
+        dulwich and tree-sitter stay out of its cold start)."""
         from codetracker.usecases.pipeline import PipelinePorts
 
         pipeline = self.settings.pipeline
+        return self._ports(PipelinePorts, public_api_url=pipeline.public_api_url, log_lines=pipeline.log_tail_lines)
+
+    def scanner_ports(self) -> ScannerPorts:
+        """What the scanner needs: the pipeline's ports and its own fetcher, parser and queues."""
+        from codetracker.usecases.scanner import ScannerPorts
+
         return self._ports(
-            PipelinePorts,
-            fetcher=self.fetcher if scanner else None,
-            extractor=self.extractor() if scanner else None,
-            persist_queue=self.persist_queue if scanner else None,
-            scan_visibility=self.scan_visibility if scanner else None,
+            ScannerPorts,
+            pipeline=self.pipeline_ports(),
+            extractor=self.extractor(),
             limits=self.settings.fetch_limits,
             selection=self.settings.selection,
-            scan_reserve_s=pipeline.scan_reserve_s,
-            public_api_url=pipeline.public_api_url,
-            log_lines=pipeline.log_tail_lines,
+            scan_reserve_s=self.settings.pipeline.scan_reserve_s,
         )
 
     def notifier_ports(self) -> NotifierPorts:

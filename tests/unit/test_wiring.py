@@ -11,6 +11,7 @@ import pytest
 
 from codetracker.settings import Settings
 from codetracker.usecases.pipeline import PipelinePorts
+from codetracker.usecases.scanner import ScannerPorts
 from codetracker.wiring import Services
 
 ADAPTERS = (
@@ -65,23 +66,22 @@ def test_the_api_ports_are_the_given_adapters(services):
 
 def test_the_persister_gets_no_scanner_collaborators_and_its_settings(services):
     ports = services.pipeline_ports()
-    scanner_only = ("fetcher", "extractor", "persist_queue", "scan_visibility")
-    settings_values = ("limits", "selection", "scan_reserve_s", "public_api_url", "log_lines")
-    _assert_same_named(ports, services, except_=scanner_only + settings_values)
-    assert [getattr(ports, name) for name in scanner_only] == [None] * 4
+    settings_values = ("public_api_url", "log_lines")
+    _assert_same_named(ports, services, except_=settings_values)
+    assert {f.name for f in fields(ports)}.isdisjoint(f.name for f in fields(ScannerPorts))
     pipeline = services.settings.pipeline
-    assert ports.limits == services.settings.fetch_limits and ports.selection == services.settings.selection
-    assert (ports.scan_reserve_s, ports.public_api_url, ports.log_lines) == (
-        pipeline.scan_reserve_s,
-        pipeline.public_api_url,
-        pipeline.log_tail_lines,
-    )
+    assert (ports.public_api_url, ports.log_lines) == (pipeline.public_api_url, pipeline.log_tail_lines)
 
 
-def test_the_scanner_gets_its_fetcher_queue_and_visibility(services):
-    ports = services.pipeline_ports(scanner=True)
+def test_the_scanner_gets_its_fetcher_queue_visibility_and_settings(services):
+    ports = services.scanner_ports()
+    settings_values = ("limits", "selection", "scan_reserve_s")
+    _assert_same_named(ports, services, except_=("pipeline", "extractor") + settings_values)
     assert ports.fetcher.name == "fetcher" and ports.persist_queue.name == "persist_queue"
     assert ports.scan_visibility.name == "scan_visibility" and ports.extractor is not None
+    assert ports.pipeline == services.pipeline_ports()
+    assert ports.limits == services.settings.fetch_limits and ports.selection == services.settings.selection
+    assert ports.scan_reserve_s == services.settings.pipeline.scan_reserve_s
 
 
 def test_the_notifier_gets_the_sender_and_its_queue_visibility(services):
@@ -102,4 +102,4 @@ def test_the_reconciler_gets_the_ref_lister_and_the_persisters_pipeline(services
     ports = services.reconciler(time_left=None).args[1]
     _assert_same_named(ports, services, except_=("pipeline",))
     assert ports.ref_lister.name == "ref_lister"
-    assert isinstance(ports.pipeline, PipelinePorts) and ports.pipeline.fetcher is None
+    assert isinstance(ports.pipeline, PipelinePorts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from codetracker.contracts.records import Convert, field_names, record_from_dict, record_to_dict
 from codetracker.domain.model import (
     Descriptor,
     EntryKind,
@@ -27,24 +28,25 @@ from codetracker.domain.public_listing import PublicSubpath, public_keys
 DESCRIPTOR_FORMAT = 1
 
 
+def _parameter_json_order(field_order: tuple[str, ...]) -> tuple[str, ...]:
+    """Parameter's keys in the JSON's order: its fields', but doc_default right after default_value (the
+    class has it after description only so that positional constructions of its first seven fields stay valid)."""
+    others = [name for name in field_order if name != "doc_default"]
+    at = others.index("default_value") + 1
+    return (*others[:at], "doc_default", *others[at:])
+
+
+PARAMETER_KEYS = _parameter_json_order(field_names(Parameter))
+RETURN_VALUE_KEYS = field_names(ReturnValue)
+FUNCTION_KEYS = field_names(ExportedFunction)
+
+
 def parameter_to_dict(p: Parameter) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "position": p.position,
-        "type": p.type,
-        "is_optional": p.is_optional,
-        "is_rest": p.is_rest,
-        "default_value": p.default_value,
-        "doc_default": p.doc_default,
-        "description": p.description,
-        "type_source": p.type_source,
-        "jsdoc_type": p.jsdoc_type,
-        "keys": list(p.keys),
-    }
+    return record_to_dict(p, PARAMETER_KEYS, {"keys": list})
 
 
 def return_value_to_dict(r: ReturnValue) -> dict[str, Any]:
-    return {"type": r.type, "description": r.description, "type_source": r.type_source, "jsdoc_type": r.jsdoc_type}
+    return record_to_dict(r, RETURN_VALUE_KEYS)
 
 
 def _parameter_from_dict(p: dict[str, Any]) -> Parameter:
@@ -53,39 +55,24 @@ def _parameter_from_dict(p: dict[str, Any]) -> Parameter:
     return Parameter(**fields)
 
 
+# A function's parameters and return values: lists of their own objects on the wire, tuples in the domain.
+_FUNCTION_PARTS_OUT: dict[str, Convert] = {
+    "parameters": lambda parameters: [parameter_to_dict(p) for p in parameters],
+    "return_values": lambda return_values: [return_value_to_dict(r) for r in return_values],
+}
+_FUNCTION_PARTS_IN: dict[str, Convert] = {
+    "parameters": lambda parameters: tuple([_parameter_from_dict(p) for p in parameters]),
+    "return_values": lambda return_values: tuple([ReturnValue(**r) for r in return_values]),
+}
+_FUNCTION_LATER_KEYS = ("type_parameters", "overload", "params_from_doc")  # absent from older descriptors
+
+
 def function_to_dict(f: ExportedFunction) -> dict[str, Any]:
-    return {
-        "name": f.name,
-        "file_path": f.file_path,
-        "export_type": f.export_type,
-        "is_async": f.is_async,
-        "description": f.description,
-        "jsdoc_raw": f.jsdoc_raw,
-        "order_in_file": f.order_in_file,
-        "parameters": [parameter_to_dict(p) for p in f.parameters],
-        "return_values": [return_value_to_dict(r) for r in f.return_values],
-        "type_parameters": f.type_parameters,
-        "overload": f.overload,
-        "params_from_doc": f.params_from_doc,
-    }
+    return record_to_dict(f, FUNCTION_KEYS, _FUNCTION_PARTS_OUT)
 
 
 def function_from_dict(d: dict[str, Any]) -> ExportedFunction:
-    # Keyword construction from the documented keys: this runs for every cached function on a rescan.
-    return ExportedFunction(
-        name=d["name"],
-        file_path=d["file_path"],
-        export_type=d["export_type"],
-        is_async=d["is_async"],
-        description=d["description"],
-        jsdoc_raw=d["jsdoc_raw"],
-        order_in_file=d["order_in_file"],
-        parameters=tuple([_parameter_from_dict(p) for p in d["parameters"]]),
-        return_values=tuple([ReturnValue(**r) for r in d["return_values"]]),
-        type_parameters=d.get("type_parameters"),
-        overload=d.get("overload"),
-        params_from_doc=d.get("params_from_doc", False),
-    )
+    return record_from_dict(ExportedFunction, FUNCTION_KEYS, d, _FUNCTION_PARTS_IN, optional=_FUNCTION_LATER_KEYS)
 
 
 def entry_to_dict(e: TreeEntry) -> dict[str, Any]:

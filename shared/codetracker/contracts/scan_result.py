@@ -7,21 +7,17 @@ from typing import Any
 
 from codetracker.contracts.descriptor import descriptor_from_dict, descriptor_to_dict
 from codetracker.contracts.message_fields import moment_field, subpath_field, text_field
+from codetracker.contracts.records import field_names, record_to_dict
 from codetracker.domain.model import SnapshotKey, SnapshotSource
 from codetracker.domain.scan import ExtractionStats, FetchStats, ScanResult
 from codetracker.errors import InvalidMessage
 
 REF_KINDS = (None, "branch", "tag", "commit")
+EXTRACTION_KEYS = field_names(ExtractionStats)
 
 
 def extraction_stats_to_dict(stats: ExtractionStats) -> dict[str, Any]:
-    return {
-        "files_total": stats.files_total,
-        "candidates": stats.candidates,
-        "parsed": stats.parsed,
-        "cache_hits": stats.cache_hits,
-        "unread_sources": dict(stats.unread_sources),
-    }
+    return record_to_dict(stats, EXTRACTION_KEYS, {"unread_sources": dict})
 
 
 def fetch_stats_to_dict(stats: FetchStats, *, transport: bool = True) -> dict[str, Any]:

@@ -153,12 +153,9 @@ def main() -> int:
         from codetracker.local import queues
         from codetracker.local.pollers import SqsPoller
 
-        queue = spec["queue"]
         poller = SqsPoller(
             sqs=queues.client("sqs", spec["endpoint_url"]),
-            queue_url=queue["url"],
-            queue_arn=queue["arn"],
-            queue_name=queue["name"],
+            queue=queues.LocalQueue(**spec["queue"]),
             function=function,
             source=EventSourceSpec(**spec["source"]),
             handler=_with_timeout(handler, function, invocation_fd),

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetracker.local.instance import function_to
 from codetracker.local.plan import Plan
+
+if TYPE_CHECKING:
+    from codetracker.local.queues import LocalQueue
 
 # Queue consumers and schedules run at a lower CPU priority than the HTTP instances (see instance.py).
 BACKGROUND_NICENESS = 10
@@ -35,7 +38,7 @@ def function_instances(
     plan: Plan,
     function_id: str,
     env: dict[str, str],
-    queues: Mapping[str, Any],
+    queues: Mapping[str, LocalQueue],
     *,
     endpoint: str,
     inflight_dir: Path,
@@ -52,21 +55,15 @@ def function_instances(
     for source in plan.event_sources:
         if source.function != function_id:
             continue
-        queue = queues[source.queue]
         count = max(1, min(concurrency, source.max_concurrency or concurrency))
         for n in range(count):
             name = f"{function_id}#{n + 1}"
             spec = {
                 **common,
                 "kind": "sqs",
-                "queue": {"url": queue.url, "arn": queue.arn, "name": queue.name},
+                "queue": asdict(queues[source.queue]),
                 "endpoint_url": endpoint,
-                "source": {
-                    "logical_id": source.logical_id, "function": source.function, "queue": source.queue,
-                    "batch_size": source.batch_size, "max_concurrency": source.max_concurrency,
-                    "reports_batch_item_failures": source.reports_batch_item_failures,
-                    "batching_window_s": source.batching_window_s,
-                },
+                "source": asdict(source),
                 "inflight_file": str(inflight_dir / f"{name.replace('#', '-')}.json"),
             }  # fmt: skip
             instances.append(Instance(name, function_id, spec))

@@ -17,11 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from codetracker.local import record as rec
 from codetracker.local.lambda_context import LambdaContext, elapsed_ms, log_line
 from codetracker.local.plan import LOCAL_REGION, EventSourceSpec, FunctionSpec
+
+if TYPE_CHECKING:
+    from codetracker.local.queues import LocalQueue
 
 LONG_POLL_S = 2  # short enough for a prompt stop, long enough that an idle poller costs nothing
 SQS_MAX_RECEIVE = 10
@@ -78,9 +81,7 @@ def failed_ids(response: Any, batch_ids: set[str], reports_failures: bool) -> se
 @dataclass(kw_only=True, eq=False)
 class SqsPoller:
     sqs: Any
-    queue_url: str
-    queue_arn: str
-    queue_name: str
+    queue: LocalQueue
     function: FunctionSpec
     source: EventSourceSpec
     handler: Callable[[dict[str, Any], Any], Any]
@@ -95,7 +96,7 @@ class SqsPoller:
         deadline = None
         while len(messages) < wanted:
             got = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
+                QueueUrl=self.queue.url,
                 MaxNumberOfMessages=min(SQS_MAX_RECEIVE, wanted - len(messages)),
                 WaitTimeSeconds=wait,
                 MessageSystemAttributeNames=["All"],
@@ -117,7 +118,7 @@ class SqsPoller:
         entries = [{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
                    for i, m in enumerate(messages)]  # fmt: skip
         for start in range(0, len(entries), 10):
-            self.sqs.change_message_visibility_batch(QueueUrl=self.queue_url, Entries=entries[start : start + 10])
+            self.sqs.change_message_visibility_batch(QueueUrl=self.queue.url, Entries=entries[start : start + 10])
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -126,7 +127,7 @@ class SqsPoller:
             except Exception as err:  # noqa: BLE001 - the queue is away for a moment: poll again
                 if self.stop.is_set():
                     break
-                log_line(self.function.logical_id, f"cannot poll {self.queue_name}: {type(err).__name__}: {err}")
+                log_line(self.function.logical_id, f"cannot poll {self.queue.name}: {type(err).__name__}: {err}")
                 self.stop.wait(1.0)
                 continue
             if not messages:
@@ -138,14 +139,14 @@ class SqsPoller:
 
     def invoke(self, messages: list[dict[str, Any]]) -> set[str] | None:
         """Handle one batch; the ids left for redelivery (None: the whole batch failed)."""
-        records = [sqs_record(m, self.queue_arn) for m in messages]
+        records = [sqs_record(m, self.queue.arn) for m in messages]
         by_id = {m["MessageId"]: m for m in messages}
         if self.inflight_file is not None:
-            rec.write_json(self.inflight_file, {"queue_url": self.queue_url,
+            rec.write_json(self.inflight_file, {"queue_url": self.queue.url,
                                                 "receipts": [m["ReceiptHandle"] for m in messages]})  # fmt: skip
         start = time.monotonic()
         receives = ",".join(sorted({r["attributes"].get("ApproximateReceiveCount", "?") for r in records}))
-        what = f"{len(records)} record{'s' if len(records) != 1 else ''} from {self.queue_name} (receive {receives})"
+        what = f"{len(records)} record{'s' if len(records) != 1 else ''} from {self.queue.name} (receive {receives})"
         try:
             response = self.handler({"Records": records}, LambdaContext(self.function))
         except Exception as err:  # noqa: BLE001 - Lambda: the invocation failed, the batch is redelivered
@@ -166,7 +167,7 @@ class SqsPoller:
             entries = [
                 {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[first : first + 10])
             ]
-            self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            self.sqs.delete_message_batch(QueueUrl=self.queue.url, Entries=entries)
         log_line(
             self.function.logical_id,
             f"{what}: {len(done)} done, {len(failed)} left for redelivery ({elapsed_ms(start)})",

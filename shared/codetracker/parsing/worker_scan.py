@@ -18,6 +18,7 @@ import selectors
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from codetracker.domain.extraction import extract_blob
@@ -143,41 +144,33 @@ class _Raise:
         self.error = error
 
 
+@dataclass(eq=False)
 class ParallelScan:
     """The files of one extraction spread over `group`'s workers, answered in read order. `outcomes()`
     yields them; the group is left for the caller to release (clean) or terminate (`clean` false)."""
 
-    def __init__(
-        self,
-        source: Iterator[tuple[TreeEntry, bytes]],
-        parser: ModuleParser,
-        spec: bytes,
-        group: WorkerGroup,
-        *,
-        start_worker: Callable[[], Worker],
-        max_file_bytes: int,
-        options: ParallelOptions,
-        run: ParallelRun,
-        checkpoint: Checkpoint | None,
-    ) -> None:
-        self.source = source
-        self.parser = parser
-        self.spec = spec
-        self.group = group
-        self.start_worker = start_worker
-        self.max_file_bytes = max_file_bytes
-        self.options = options
-        self.run = run
-        self.checkpoint = checkpoint
-        self.selector = selectors.DefaultSelector()
-        self.pending: dict[int, tuple[TreeEntry, bytes]] = {}  # sent or to send, not answered: kept to re-send
-        self.requeue: list[int] = []  # ids of a dead worker's files, to send again (sorted)
-        self.ready: dict[int, tuple[TreeEntry, Outcome | _Raise]] = {}
-        self.next_id = 0  # ids are the read order
-        self.next_out = 0
-        self.exhausted = False
-        self.restarts = 0
-        self.clean = False  # every file answered and yielded
+    source: Iterator[tuple[TreeEntry, bytes]]
+    parser: ModuleParser
+    spec: bytes
+    group: WorkerGroup
+    _: KW_ONLY
+    start_worker: Callable[[], Worker]
+    max_file_bytes: int
+    options: ParallelOptions
+    run: ParallelRun
+    checkpoint: Checkpoint | None
+    # The scan's state.
+    selector: selectors.BaseSelector = field(init=False, default_factory=selectors.DefaultSelector)
+    # Sent or to send, not answered: kept to re-send.
+    pending: dict[int, tuple[TreeEntry, bytes]] = field(init=False, default_factory=dict)
+    # The ids of a dead worker's files, to send again (sorted).
+    requeue: list[int] = field(init=False, default_factory=list)
+    ready: dict[int, tuple[TreeEntry, Outcome | _Raise]] = field(init=False, default_factory=dict)
+    next_id: int = field(init=False, default=0)  # ids are the read order
+    next_out: int = field(init=False, default=0)
+    exhausted: bool = field(init=False, default=False)
+    restarts: int = field(init=False, default=0)
+    clean: bool = field(init=False, default=False)  # every file answered and yielded
 
     # --- the loop -------------------------------------------------------------------------------------------
 

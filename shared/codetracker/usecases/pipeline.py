@@ -1,5 +1,6 @@
 """The pipeline's stages (scanner: usecases/scanner.py, persister: usecases/persister.py, notifier:
-usecases/notify.py) and what they share: their ports, and the edge of a queue record.
+usecases/notify.py) and what they share: the ports every stage needs (PipelinePorts; the scanner adds its own,
+ScannerPorts), and the edge of a queue record.
 
 A job moves through its states by its own transitions (domain/job.py); each stage reads its job first, locked
 (`jobs.lock`, usecases/job_stage.py), calls one transition and commits, with the activity and the
@@ -27,14 +28,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from codetracker.domain.selection import SelectionOptions
 from codetracker.errors import InvalidMessage
 from codetracker.ports.clock import Clock
-from codetracker.ports.git import FetchLimits, RepositoryFetcher
 from codetracker.ports.metrics import Metrics
-from codetracker.ports.parsing import Extractor
 from codetracker.ports.payloads import PayloadStore
-from codetracker.ports.queues import MessageVisibility, NotifyQueue, PersistQueue, QueueRecord
+from codetracker.ports.queues import NotifyQueue, QueueRecord
 from codetracker.ports.secrets import TokenCipher
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
 from codetracker.usecases.queue_records import OpenedMessage, RejectedRecord, finish_record, open_record, reject_record
@@ -46,7 +44,8 @@ TimeLeft = Callable[[], float]  # seconds left before the function's time limit
 
 @dataclass(frozen=True, slots=True)
 class PipelinePorts:
-    """What the scanner and the persister need, built by wiring (or a test)."""
+    """What every stage needs, built by wiring (or a test): the persister's whole; the scanner's besides its
+    own (usecases/scanner.py's ScannerPorts)."""
 
     unit_of_work: UnitOfWorkFactory
     clock: Clock
@@ -55,15 +54,6 @@ class PipelinePorts:
     url_policy: UrlPolicy
     notify_queue: NotifyQueue
     payloads: PayloadStore | None = None
-    # scanner only
-    fetcher: RepositoryFetcher | None = None
-    extractor: Extractor | None = None
-    persist_queue: PersistQueue | None = None
-    scan_visibility: MessageVisibility | None = None
-    limits: FetchLimits = FetchLimits()
-    selection: SelectionOptions = SelectionOptions()
-    scan_reserve_s: float = 20.0
-    # everyone
     public_api_url: str | None = None
     log_lines: int = 20
 

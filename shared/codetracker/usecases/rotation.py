@@ -57,8 +57,18 @@ class Rotated:
     previous_valid_until: datetime | None
 
 
-def _grace_end(now: datetime, grace_seconds: int) -> datetime | None:
-    return now + timedelta(seconds=grace_seconds) if grace_seconds > 0 else None
+@dataclass(frozen=True, slots=True)
+class AppRotation:
+    """Rotate a credential of app `app_id` (one the caller may rotate: authorize_app_owner), the replaced value
+    staying valid `grace_seconds` (None: the credential's default)."""
+
+    app_id: str
+    grace_seconds: int | None = None
+
+
+def _grace_end(now: datetime, grace_seconds: int | None, default: int) -> datetime | None:
+    seconds = default if grace_seconds is None else grace_seconds
+    return now + timedelta(seconds=seconds) if seconds > 0 else None
 
 
 def authorize_app_owner(
@@ -89,11 +99,11 @@ def _rotate_app(unit_of_work: UnitOfWorkFactory, app_id: str, rotated: Callable[
         uow.commit()
 
 
-def rotate_app_token(app_id: str, grace_seconds: int, *, unit_of_work: UnitOfWorkFactory, clock: Clock) -> Rotated:
-    token, until = new_app_token(), _grace_end(clock(), grace_seconds)
+def rotate_app_token(request: AppRotation, *, unit_of_work: UnitOfWorkFactory, clock: Clock) -> Rotated:
+    token, until = new_app_token(), _grace_end(clock(), request.grace_seconds, DEFAULT_TOKEN_GRACE_S)
     _rotate_app(
         unit_of_work,
-        app_id,
+        request.app_id,
         lambda app: replace(
             app,
             token_sha256=token_sha256(token),
@@ -101,17 +111,17 @@ def rotate_app_token(app_id: str, grace_seconds: int, *, unit_of_work: UnitOfWor
             previous_token_expires_at=until,
         ),
     )
-    return Rotated(app_id, token, until)
+    return Rotated(request.app_id, token, until)
 
 
 def rotate_signing_secret(
-    app_id: str, grace_seconds: int, *, unit_of_work: UnitOfWorkFactory, cipher: TokenCipher, clock: Clock
+    request: AppRotation, *, unit_of_work: UnitOfWorkFactory, cipher: TokenCipher, clock: Clock
 ) -> Rotated:
-    secret, until = new_signing_secret(), _grace_end(clock(), grace_seconds)
-    encrypted = cipher.encrypt(secret, context=signing_secret_context(app_id))
+    secret, until = new_signing_secret(), _grace_end(clock(), request.grace_seconds, DEFAULT_SECRET_GRACE_S)
+    encrypted = cipher.encrypt(secret, context=signing_secret_context(request.app_id))
     _rotate_app(
         unit_of_work,
-        app_id,
+        request.app_id,
         lambda app: replace(
             app,
             signing_secret_encrypted=encrypted,
@@ -119,15 +129,16 @@ def rotate_signing_secret(
             previous_signing_secret_expires_at=until,
         ),
     )
-    return Rotated(app_id, secret, until)
+    return Rotated(request.app_id, secret, until)
 
 
 @dataclass(frozen=True)
 class WebhookSecretRotation:
-    """Rotate the secret of this repository's webhook URL, the old one staying valid `grace_seconds`."""
+    """Rotate the secret of this repository's webhook URL, the old one staying valid `grace_seconds` (None: the
+    default)."""
 
     repository_id: str
-    grace_seconds: int
+    grace_seconds: int | None = None
 
 
 def rotate_webhook_secret(
@@ -140,7 +151,7 @@ def rotate_webhook_secret(
     with unit_of_work() as uow:
         registration = owned_registration(uow, app, repository_id)
         old = registration.webhook_secret_encrypted
-        until = _grace_end(now, grace_seconds) if old is not None else None
+        until = _grace_end(now, grace_seconds, DEFAULT_SECRET_GRACE_S) if old is not None else None
         rotated = replace(
             registration,
             webhook_secret_encrypted=cipher.encrypt(secret, context=webhook_secret_context(repository_id)),

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from codetracker.contracts.scan_requested import scan_requested_from_json
 from codetracker.domain.job import Job, JobStage, seconds_between
 from codetracker.domain.queue_messages import NotifyRequested, PersistRequested, ScanRequested
 from codetracker.domain.registry import ActivityStatus, ActivityType, Registration, RepositoryStatus
+from codetracker.domain.selection import SelectionOptions
 from codetracker.errors import (
     FetchTimeout,
     InvalidMessage,
@@ -21,7 +22,9 @@ from codetracker.errors import (
     ScanTimeBudgetExceeded,
 )
 from codetracker.observability import JobLog, job_scope
-from codetracker.ports.queues import QueueRecord
+from codetracker.ports.git import FetchLimits, RepositoryFetcher
+from codetracker.ports.parsing import Extractor
+from codetracker.ports.queues import MessageVisibility, PersistQueue, QueueRecord
 from codetracker.usecases.activity import JobActivity, record_job_activity
 from codetracker.usecases.blob_cache import UnitOfWorkBlobCache
 from codetracker.usecases.job_outcomes import (
@@ -48,37 +51,54 @@ _SCAN = StageEntry(JobStage.SCAN, lambda job: job.past_scanning, "the job is pas
 JOB_NOT_READY_RETRY_S = 2  # a scan message whose job is not stored is received again after this × receive count
 
 
-def handle_scan_record(record: QueueRecord, *, ports: PipelinePorts, time_left: TimeLeft | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class ScannerPorts:
+    """What the scanner needs: what every stage does (`pipeline`), and its own fetcher, parser, persist queue
+    and scan queue visibility, which the persister never builds (dulwich and tree-sitter stay out of its cold
+    start), within its fetch limits and selection, stopping `scan_reserve_s` before the function's time limit."""
+
+    pipeline: PipelinePorts
+    fetcher: RepositoryFetcher
+    extractor: Extractor
+    persist_queue: PersistQueue
+    scan_visibility: MessageVisibility
+    limits: FetchLimits = FetchLimits()
+    selection: SelectionOptions = SelectionOptions()
+    scan_reserve_s: float = 20.0
+
+
+def handle_scan_record(record: QueueRecord, *, ports: ScannerPorts, time_left: TimeLeft | None = None) -> None:
     """One scan.requested message → the scan result on the persist queue, or a failed job."""
+    pipeline = ports.pipeline
 
     def work(opened: OpenedMessage) -> None:
         message = scan_requested_from_json(opened.body)
-        with job_scope(message.job_id, message.repository_id, lines=ports.log_lines) as log:
+        with job_scope(message.job_id, message.repository_id, lines=pipeline.log_lines) as log:
             logger.info("scan requested", extra={"ref": message.ref, "attempt": record.receive_count})
             try:
                 _scan(message, ports=ports, time_left=time_left, log=log)
             except PermanentError as error:
                 if isinstance(error, InvalidMessage):
                     raise
-                fail_job(JobFailure(message.job_id, error, JobStage.SCAN), ports=ports, log=log)
+                fail_job(JobFailure(message.job_id, error, JobStage.SCAN), ports=pipeline, log=log)
             except JobNotReady:
                 # Seconds, not the queue's visibility timeout (90 minutes for the scan queue).
                 delay = min(JOB_NOT_READY_RETRY_S * record.receive_count, 60)
                 logger.warning("the job of the message is not stored; retried", extra={"retry_in_s": delay})
-                _retry_sooner(record, delay, ports)
+                _retry_sooner(record, delay, ports.scan_visibility)
                 raise
             except Exception as error:
-                note_retry(JobRetry(message.job_id, error, JobStage.SCAN), ports=ports, log=log)
+                note_retry(JobRetry(message.job_id, error, JobStage.SCAN), ports=pipeline, log=log)
                 raise
 
-    consume(record, queue="scan", ports=ports, work=work)
+    consume(record, queue="scan", ports=pipeline, work=work)
 
 
-def _retry_sooner(record: QueueRecord, seconds: int, ports: PipelinePorts) -> None:
-    if ports.scan_visibility is None or not record.receipt_handle:
+def _retry_sooner(record: QueueRecord, seconds: int, visibility: MessageVisibility) -> None:
+    if not record.receipt_handle:
         return
     try:
-        ports.scan_visibility.delay(record.receipt_handle, seconds)
+        visibility.delay(record.receipt_handle, seconds)
     except Exception as err:  # noqa: BLE001 - the visibility timeout then decides; the retry still happens
         logger.info("visibility not changed", extra={"error": getattr(err, "code", type(err).__name__)})
 
@@ -120,13 +140,13 @@ def _begin_scan(message: ScanRequested, ports: PipelinePorts) -> tuple[Job, Regi
     return job, registration
 
 
-def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft | None, log: JobLog) -> None:
-    started = _start_scan(message, ports)
+def _scan(message: ScanRequested, *, ports: ScannerPorts, time_left: TimeLeft | None, log: JobLog) -> None:
+    pipeline = ports.pipeline
+    started = _start_scan(message, pipeline)
     if started is None:
         return
     job, registration = started
-    assert ports.fetcher is not None and ports.extractor is not None and ports.persist_queue is not None
-    ports.url_policy.check(registration.display_url or message.url, kind=REPOSITORY, field="url")
+    pipeline.url_policy.check(registration.display_url or message.url, kind=REPOSITORY, field="url")
     limits = ports.limits
     deadline: float | None = None
     if time_left is not None:
@@ -155,7 +175,7 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
         release_tag=message.release_tag,
         module_slug=message.module_slug,
         scope=message.scope,
-        credentials=registration_credentials(registration, cipher=ports.cipher),
+        credentials=registration_credentials(registration, cipher=pipeline.cipher),
         fallback_branch=message.fallback_branch,
         source_location=registration.url,
         options=replace(ports.selection, extra_ignore=registration.ignore_patterns),
@@ -164,11 +184,11 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
     try:
         result = scan_repository(
             request,
-            fetching=FetchPorts(ports.fetcher, limits=limits, address_policy=ports.url_policy.address_policy()),
-            clock=ports.clock,
+            fetching=FetchPorts(ports.fetcher, limits=limits, address_policy=pipeline.url_policy.address_policy()),
+            clock=pipeline.clock,
             extraction=ExtractionPorts(
                 ports.extractor,
-                cache=UnitOfWorkBlobCache(ports.unit_of_work),
+                cache=UnitOfWorkBlobCache(pipeline.unit_of_work),
                 progress=over_budget,
                 checkpoint=over_budget,
             ),
@@ -181,11 +201,12 @@ def _scan(message: ScanRequested, *, ports: PipelinePorts, time_left: TimeLeft |
     _scanned(job, result, ports=ports)
 
 
-def _scanned(job: Job, result: ScanResult, *, ports: PipelinePorts) -> None:
+def _scanned(job: Job, result: ScanResult, *, ports: ScannerPorts) -> None:
     """The job `persisting`, then its result on the persist queue (a failed send is redelivered: scanned again)."""
-    now = ports.clock()
+    pipeline = ports.pipeline
+    now = pipeline.clock()
     scan_started = job.scan.started_at or now
-    with ports.unit_of_work() as uow:
+    with pipeline.unit_of_work() as uow:
         current = uow.jobs.lock(job.id)
         if current is None or current.past_scanning:
             return
@@ -205,10 +226,10 @@ def _scanned(job: Job, result: ScanResult, *, ports: PipelinePorts) -> None:
                     f"files, {stats.parsed} parsed, {stats.cache_hits} from the cache",
                     at=now,
                 ),
-                metrics=ports.metrics,
+                metrics=pipeline.metrics,
             )
         uow.commit()
-    ports.persist_queue.send(  # type: ignore[union-attr]
+    ports.persist_queue.send(
         PersistRequested(
             job_id=job.id,
             repository_id=job.repository_id,
@@ -217,8 +238,8 @@ def _scanned(job: Job, result: ScanResult, *, ports: PipelinePorts) -> None:
             result=result,
         )
     )
-    ports.metrics.count("Scans")
-    ports.metrics.seconds("ScanDuration", seconds_between(scan_started, now) or 0.0)
+    pipeline.metrics.count("Scans")
+    pipeline.metrics.seconds("ScanDuration", seconds_between(scan_started, now) or 0.0)
     logger.info(
         "scan sent to the persist queue",
         extra={"commit_sha": result.source.commit_sha, "functions": len(result.descriptor.functions)},

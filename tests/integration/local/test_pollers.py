@@ -11,6 +11,7 @@ import pytest
 
 from codetracker.local.plan import EventSourceSpec, FunctionSpec
 from codetracker.local.pollers import SqsPoller
+from codetracker.local.queues import LocalQueue
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def _queue(sqs, name="work", visibility=1):
 def _poller(sqs, url, arn, handler, *, batch=5, reports=True, timeout=60.0, inflight=None):
     function = FunctionSpec("WorkerFunction", Path("/nonexistent"), "app.lambda_handler", timeout, 256, {})
     source = EventSourceSpec("WorkerSource", "WorkerFunction", "WorkQueue", batch, 5, reports)
-    return SqsPoller(sqs=sqs, queue_url=url, queue_arn=arn, queue_name="work", function=function, source=source,
+    return SqsPoller(sqs=sqs, queue=LocalQueue("WorkQueue", "work", url, arn), function=function, source=source,
                      handler=handler, stop=threading.Event(), inflight_file=inflight, long_poll_s=1)  # fmt: skip
 
 

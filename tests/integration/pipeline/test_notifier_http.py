@@ -161,11 +161,13 @@ def test_during_a_signing_secret_rotation_each_secret_alone_verifies(receiver):
     old secret, or only the new one, accepts the notification (the reference `standardwebhooks` verifier)."""
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-    from codetracker.usecases.rotation import rotate_signing_secret
+    from codetracker.usecases.rotation import AppRotation, rotate_signing_secret
 
     world = World(receiver.url)
     app_id = world.registration.app_id
-    new = rotate_signing_secret(app_id, 3600, unit_of_work=world.uow, cipher=world.cipher, clock=utc_now).value
+    new = rotate_signing_secret(
+        AppRotation(app_id, 3600), unit_of_work=world.uow, cipher=world.cipher, clock=utc_now
+    ).value
     assert world.deliver() is True
     (request,) = receiver.requests
     signatures = request.headers["webhook-signature"].split(" ")
@@ -179,12 +181,15 @@ def test_during_a_signing_secret_rotation_each_secret_alone_verifies(receiver):
 def test_after_the_grace_only_the_new_secret_signs(receiver):
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-    from codetracker.usecases.rotation import rotate_signing_secret
+    from codetracker.usecases.rotation import AppRotation, rotate_signing_secret
 
     world = World(receiver.url)
     an_hour_ago = utc_now() - timedelta(hours=1)
     new = rotate_signing_secret(
-        world.registration.app_id, 1800, unit_of_work=world.uow, cipher=world.cipher, clock=lambda: an_hour_ago
+        AppRotation(world.registration.app_id, 1800),
+        unit_of_work=world.uow,
+        cipher=world.cipher,
+        clock=lambda: an_hour_ago,
     ).value
     assert world.deliver() is True
     (request,) = receiver.requests

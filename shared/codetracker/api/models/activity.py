@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
-
-from codetracker.api.models.common import Listing, fields_from
+from codetracker.api.models.common import Listing, ValueOut
 from codetracker.domain.registry import Activity
 
 
-class ActivityOut(BaseModel):
+class ActivityOut(ValueOut):
     id: int
     action_type: str
     status: str
@@ -20,7 +18,7 @@ class ActivityOut(BaseModel):
 
     @classmethod
     def of(cls, a: Activity) -> ActivityOut:
-        return cls(**fields_from(a, ActivityOut, id=a.id or 0, action_type=str(a.action_type), status=str(a.status)))
+        return cls.filled_from(a, id=a.id or 0, action_type=str(a.action_type), status=str(a.status))
 
 
 class ActivityList(Listing[ActivityOut]):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from typing import TYPE_CHECKING
 
-from codetracker.api.models.common import RequestBody, fields_from
+from codetracker.api.models.common import RequestBody, ValueOut
 from codetracker.api.models.patterns import NAME_PATTERN, URL_PATTERN, documented
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ class CreateAppBody(RequestBody):
     )
 
 
-class AppCreated(BaseModel):
+class AppCreated(ValueOut):
     id: str
     name: str
     token: str = Field(repr=False, description="the app's bearer token; shown only in this answer")
@@ -33,4 +33,4 @@ class AppCreated(BaseModel):
 
     @classmethod
     def of(cls, created: CreatedApp) -> AppCreated:
-        return cls(**fields_from(created.app, AppCreated, token=created.token, signing_secret=created.signing_secret))
+        return cls.filled_from(created.app, token=created.token, signing_secret=created.signing_secret)

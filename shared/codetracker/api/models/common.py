@@ -41,6 +41,15 @@ class Listing(BaseModel, Generic[Item]):
         return cls(items=[item_out(item) for item in page.items], next=page.next_cursor)
 
 
+class ValueOut(BaseModel):
+    """The base of a body that shows one domain value (a job, a repository, an activity line…)."""
+
+    @classmethod
+    def filled_from(cls, source: object, **given: Any) -> Self:
+        """This body of `source`: its fields `given`, the others `source`'s attributes of the same name."""
+        return cls(**fields_from(source, cls, **given))
+
+
 def fields_from(source: object, model: type[BaseModel], **given: Any) -> dict[str, Any]:
     """`model`'s fields, in its order: those `given`, the others `source`'s attributes of the same name (a body
     that shows a domain value states only what it renames or converts)."""

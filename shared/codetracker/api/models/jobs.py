@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
-from codetracker.api.models.common import Listing, RequestBody, fields_from
+from codetracker.api.models.common import Listing, RequestBody, ValueOut
 from codetracker.api.models.patterns import REF_PATTERN, documented
-from codetracker.domain.job import Job, JobStatus, StageTimes
+from codetracker.domain.job import Job, JobStatus
 from codetracker.domain.job_result import JobResult, ResultCounts, StageDurations, StaleResult, StoredResult
 
 
@@ -25,13 +25,9 @@ class ScanAccepted(BaseModel):
     job_id: str
 
 
-class Stage(BaseModel):
+class Stage(ValueOut):
     started_at: datetime | None
     ended_at: datetime | None
-
-    @classmethod
-    def of(cls, s: StageTimes) -> Stage:
-        return cls(**fields_from(s, Stage))
 
 
 class Stages(BaseModel):
@@ -40,7 +36,7 @@ class Stages(BaseModel):
     notify: Stage
 
 
-class SnapshotKeyOut(BaseModel):
+class SnapshotKeyOut(ValueOut):
     module_slug: str | None
     branch_name: str | None
     release_tag: str | None
@@ -49,29 +45,6 @@ class SnapshotKeyOut(BaseModel):
 class JobError(BaseModel):
     code: str
     message: str | None
-
-
-class PackageResultOut(BaseModel):
-    """One package of a tree with packages; `snapshot_id`, `functions`, `changes` only when it was stored."""
-
-    module_slug: str
-    name: str
-    version: str | None
-    path: str
-    private: bool
-    release_tag: str
-    outcome: Literal["stored", "stale"]
-    snapshot_id: int | None = None
-    functions: int | None = None
-    changes: dict[str, Any] | None = None
-
-    @model_serializer(mode="wrap")
-    def _stored_fields_when_stored(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data = handler(self)
-        return data if self.outcome == "stored" else {k: v for k, v in data.items() if k not in _STORED_ONLY}
-
-
-_STORED_ONLY = ("snapshot_id", "functions", "changes")
 
 
 class StoredResultOut(BaseModel):
@@ -87,7 +60,9 @@ class StoredResultOut(BaseModel):
     changes: dict[str, Any]
     durations_s: StageDurations
     module_slug: str | None = None
-    packages: list[PackageResultOut] | None = None
+    # Each package as its job stores it and the webhook sends it (PackageOutcome.to_json: the stored-only
+    # fields only for a stored package); the document shows this body as an object either way.
+    packages: list[dict[str, Any]] | None = None
     removed_packages: list[str] | None = None
 
     @model_serializer(mode="wrap")
@@ -97,7 +72,7 @@ class StoredResultOut(BaseModel):
 
     @classmethod
     def of(cls, r: StoredResult) -> StoredResultOut:
-        packages = None if r.packages is None else [PackageResultOut(**p.to_json()) for p in r.packages]
+        packages = None if r.packages is None else [p.to_json() for p in r.packages]
         return cls(
             outcome="stored",
             snapshot_id=r.snapshot_id,
@@ -117,7 +92,7 @@ class StoredResultOut(BaseModel):
 _PACKAGES_ONLY = ("module_slug", "packages", "removed_packages")
 
 
-class StaleResultOut(BaseModel):
+class StaleResultOut(ValueOut):
     """An older scan than the stored snapshot: it replaced nothing; which commit stays."""
 
     outcome: Literal["stale"]
@@ -127,7 +102,7 @@ class StaleResultOut(BaseModel):
 
     @classmethod
     def of(cls, r: StaleResult) -> StaleResultOut:
-        return cls(**fields_from(r, StaleResultOut, outcome="stale"))
+        return cls.filled_from(r, outcome="stale")
 
 
 def _result_out(r: JobResult | None) -> StoredResultOut | StaleResultOut | None:
@@ -136,7 +111,7 @@ def _result_out(r: JobResult | None) -> StoredResultOut | StaleResultOut | None:
     return StaleResultOut.of(r) if isinstance(r, StaleResult) else StoredResultOut.of(r)
 
 
-class JobOut(BaseModel):
+class JobOut(ValueOut):
     id: str
     repository_id: str
     status: str
@@ -153,18 +128,17 @@ class JobOut(BaseModel):
 
     @classmethod
     def of(cls, j: Job) -> JobOut:
-        return cls(
-            **fields_from(
-                j,
-                JobOut,
-                status=str(j.status),
-                trigger=str(j.trigger),
-                snapshot=SnapshotKeyOut(**fields_from(j, SnapshotKeyOut)),
-                stages=Stages(scan=Stage.of(j.scan), persist=Stage.of(j.persist), notify=Stage.of(j.notify)),
-                result=_result_out(j.result),
-                error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
-                log_tail=list(j.log_tail) if j.status == JobStatus.FAILED else [],
-            )
+        return cls.filled_from(
+            j,
+            status=str(j.status),
+            trigger=str(j.trigger),
+            snapshot=SnapshotKeyOut.filled_from(j),
+            stages=Stages(
+                scan=Stage.filled_from(j.scan), persist=Stage.filled_from(j.persist), notify=Stage.filled_from(j.notify)
+            ),
+            result=_result_out(j.result),
+            error=JobError(code=j.error_code, message=j.error_message) if j.error_code else None,
+            log_tail=list(j.log_tail) if j.status == JobStatus.FAILED else [],
         )
 
 

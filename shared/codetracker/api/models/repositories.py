@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from codetracker.api.models.common import Listing, RequestBody, fields_from
+from codetracker.api.models.common import Listing, RequestBody, ValueOut
 from codetracker.api.models.patterns import BRANCH_PATTERN, SLUG_PATTERN, TOKEN_PATTERN, URL_PATTERN, documented
 from codetracker.domain.registry import Registration
 
@@ -65,7 +65,7 @@ class UpdateRepositoryBody(RequestBody):
     )
 
 
-class RepositoryOut(BaseModel):
+class RepositoryOut(ValueOut):
     id: str
     url: str = Field(description="the normalised URL: what registrations and webhooks are matched on")
     display_url: str
@@ -87,17 +87,14 @@ class RepositoryOut(BaseModel):
 
     @classmethod
     def of(cls, r: Registration) -> RepositoryOut:
-        return cls(
-            **fields_from(
-                r,
-                RepositoryOut,
-                branch=r.watched_branch,
-                branches=list(r.branch_patterns),
-                tags=list(r.tag_patterns),
-                packages=list(r.packages),
-                ignore=list(r.ignore_patterns),
-                status=str(r.status),
-            )
+        return cls.filled_from(
+            r,
+            branch=r.watched_branch,
+            branches=list(r.branch_patterns),
+            tags=list(r.tag_patterns),
+            packages=list(r.packages),
+            ignore=list(r.ignore_patterns),
+            status=str(r.status),
         )
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from codetracker.api.models.common import RequestBody
+from codetracker.api.models.common import RequestBody, ValueOut
 from codetracker.api.models.repositories import WebhookOut
 
 
@@ -20,7 +20,9 @@ class RotateBody(RequestBody):
     )
 
 
-class _Rotated(BaseModel):
+class _Rotated(ValueOut):
+    """A rotation's answer: its own field holds the new value (`Rotated.value`)."""
+
     id: str
     previous_valid_until: datetime | None = Field(description="when the replaced value stops working; null: now")
 

@@ -46,18 +46,24 @@ def create_app(body: m.CreateAppBody) -> Response[m.AppCreated]:
     return json_response(201, m.AppCreated.of(created))
 
 
-def grace_seconds(body: m.RotateBody | None, default: int) -> int:
-    return default if body is None or body.grace_seconds is None else body.grace_seconds
+def grace_seconds(body: m.RotateBody | None) -> int | None:
+    """The grace a rotation's body asks for; None: the credential's default."""
+    return None if body is None else body.grace_seconds
 
 
-def _owner(services: Services, app_id: str) -> str:
-    return rotation.authorize_app_owner(
+def _app_rotation(app_id: str, body: m.RotateBody | None) -> tuple[rotation.AppRotation, Services]:
+    """What a route rotating an app's credential starts from: the rotation asked, of an app whose credentials
+    the caller may rotate (its own with its current token, any with the admin token; else 401 or 404), and the
+    services of this call."""
+    services = request_services(router)
+    owner = rotation.authorize_app_owner(
         router.current_event.headers.get("authorization"),
         app_id,
         unit_of_work=services.unit_of_work,
         secrets=services.secrets,
         clock=services.clock,
     )
+    return rotation.AppRotation(owner, grace_seconds(body)), services
 
 
 @router.post(
@@ -71,17 +77,9 @@ def _owner(services: Services, app_id: str) -> str:
     responses=documented_responses((200, m.TokenRotated, "the new token (shown once)"), 400, 401, 404),
 )
 def rotate_token(app_id: str, body: m.RotateBody | None = None) -> Response[m.TokenRotated]:
-    services = request_services(router)
-    owner = _owner(services, app_id)
-    done = rotation.rotate_app_token(
-        owner,
-        grace_seconds(body, rotation.DEFAULT_TOKEN_GRACE_S),
-        unit_of_work=services.unit_of_work,
-        clock=services.clock,
-    )
-    return json_response(
-        200, m.TokenRotated(id=done.id, token=done.value, previous_valid_until=done.previous_valid_until)
-    )
+    request, services = _app_rotation(app_id, body)
+    done = rotation.rotate_app_token(request, unit_of_work=services.unit_of_work, clock=services.clock)
+    return json_response(200, m.TokenRotated.filled_from(done, token=done.value))
 
 
 @router.post(
@@ -98,16 +96,8 @@ def rotate_token(app_id: str, body: m.RotateBody | None = None) -> Response[m.To
     ),
 )
 def rotate_signing_secret(app_id: str, body: m.RotateBody | None = None) -> Response[m.SigningSecretRotated]:
-    services = request_services(router)
-    owner = _owner(services, app_id)
+    request, services = _app_rotation(app_id, body)
     done = rotation.rotate_signing_secret(
-        owner,
-        grace_seconds(body, rotation.DEFAULT_SECRET_GRACE_S),
-        unit_of_work=services.unit_of_work,
-        cipher=services.cipher,
-        clock=services.clock,
+        request, unit_of_work=services.unit_of_work, cipher=services.cipher, clock=services.clock
     )
-    return json_response(
-        200,
-        m.SigningSecretRotated(id=done.id, signing_secret=done.value, previous_valid_until=done.previous_valid_until),
-    )
+    return json_response(200, m.SigningSecretRotated.filled_from(done, signing_secret=done.value))

@@ -129,16 +129,10 @@ def rotate_webhook_secret(repository_id: str, body: m.RotateBody | None = None) 
     caller, services = app_request(router)
     done = rotation.rotate_webhook_secret(
         caller,
-        rotation.WebhookSecretRotation(repository_id, grace_seconds(body, rotation.DEFAULT_SECRET_GRACE_S)),
+        rotation.WebhookSecretRotation(repository_id, grace_seconds(body)),
         unit_of_work=services.unit_of_work,
         cipher=services.cipher,
         clock=services.clock,
     )
-    return json_response(
-        200,
-        m.WebhookSecretRotated(
-            id=done.id,
-            webhook=m.WebhookOut(url=webhook_url(done.id), secret=done.value),
-            previous_valid_until=done.previous_valid_until,
-        ),
-    )
+    webhook = m.WebhookOut(url=webhook_url(done.id), secret=done.value)
+    return json_response(200, m.WebhookSecretRotated.filled_from(done, webhook=webhook))
