@@ -321,3 +321,37 @@ def test_kept_public_apis_follow_every_input_that_decides_them():
     del tree
     gc.collect()
     assert scanned() is None
+
+
+def test_package_by_package_the_ignore_rules_still_exclude_what_they_match(tmp_path):
+    """Selection does not ask the ignore rules again of the files packages publish (their decisions applied
+    them): .codetrackerignore and the registration's extra patterns still leave modules out, with the reason."""
+    from codetracker.domain.selection import SelectionOptions
+
+    files = {
+        "package.json": _pkg("p").encode(),
+        ".codetrackerignore": b"src/generated/\n",
+        "src/index.js": _js("kept"),
+        "src/generated/out.js": _js("generated"),
+        "src/extra.js": _js("extra"),
+        "src/types.d.ts": b"export declare function kept(a: number, b: number): number;\n",
+        "src/hidden.d.ts": b"export declare function hidden(): void;\n",
+        "src/vue.vue": b"<template/>",
+        "src/generated/x.vue": b"<template/>",
+    }
+    result = extract_tree(
+        ExtractTreeRequest(
+            MemoryTree(files),
+            "m",
+            options=SelectionOptions(extra_ignore=("src/extra.js", "src/hidden.d.ts")),
+            package_names=(),
+        ),
+        ExtractionPorts(ParserExtractor(get_parser("auto"))),
+    )
+    assert {f.name for f in result.descriptor.functions} == {"kept"}
+    (package,) = result.descriptor.packages
+    assert "src/generated/out.js" not in package.files and "src/extra.js" not in package.files
+    excluded = {d.path: d.rule for d in package.excluded}
+    assert excluded == {"src/generated/out.js": ".codetrackerignore", "src/extra.js": ".codetrackerignore"}
+    assert result.stats.candidates == 1
+    assert result.stats.unread_sources == {".vue": 1}  # the ignored folder's component is not counted

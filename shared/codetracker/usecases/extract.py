@@ -97,8 +97,9 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
         if packages is not None:
             published = set().union(*(files.published for files in packages.selected))
             read_entries = [e for e in entries if e.path in published]
-    # Package by package, only the files the packages publish are selected from.
-    selection = select_modules(read_entries, rules, options)
+    # Package by package, only the files the packages publish are selected from: their decisions left out
+    # what the ignore rules exclude already.
+    selection = select_modules(read_entries, rules, options, rules_applied=packages is not None)
     if packages is not None:
         selection = replace(selection, skipped=selection.skipped + packages.problems)
     # Declaration files describing a JavaScript module are read (and cached) like modules, for its types.
@@ -170,7 +171,7 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
     if packages is not None:
         descriptor = replace(descriptor, packages=package_infos)
     modules_read = [entry for entry in to_read if entry.path not in needed]
-    unread_counts = unread_sources(read_entries, rules)
+    unread_counts = unread_sources(read_entries, None if packages is not None else rules)
     commonjs = sum(1 for x in extracted.values() if x.unread_reason == "commonjs")
     too_large = sum(1 for p in skipped if p.kind is ProblemKind.SKIPPED and p.reason.startswith("file too large"))
     unread_counts.update({UNREAD_COMMONJS: commonjs, UNREAD_TOO_LARGE: too_large})
