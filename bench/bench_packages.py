@@ -5,10 +5,13 @@ The fixture (built in bench/.cache/packages-fixture): an npm workspace of 10 pac
 (half with `files`, half leaving the test conventions to apply), 80% of them ES modules with two exported
 functions, the rest tests. Per repetition, in this process, with a fresh in-memory blob cache per side:
 1. first scan: extract_tree(FolderSource(...)) whole-tree (today) and package by package (package_names=());
-2. rescan after one module file of one package changed (warm cache): the same two. The first scan starts
-   cold (the blob cache and the packages' kept file decisions and public APIs emptied); the rescan runs in
-   the same process, as a warm Lambda container or the local runtime would. Each scan starts after a full
-   garbage collection, and each side goes first every other repetition.
+2. rescans after one module file of one package changed (warm cache): the same two, RESCANS rounds of one
+   rescan per side, the file changed again before each round (both sides read the same new content). The
+   first scan starts cold (the blob cache and the packages' kept file decisions and public APIs emptied);
+   the rescans run in the same process, as a warm Lambda container or the local runtime would. Each scan
+   starts after a full garbage collection, and each side goes first every other repetition and round.
+   Several interleaved rounds per repetition give three times the rescan samples of one per first scan
+   (first scans take nine tenths of the time), so a burst of load lands on both sides.
 Target: package-by-package rescan time / whole-tree rescan time <= 1.0 (a rescan no slower than today's).
 """
 
@@ -26,6 +29,7 @@ FIXTURE = CACHE / "packages-fixture"
 PACKAGES = 10
 FILES_PER_PACKAGE = 1000
 RATIO_TARGET = 1.0
+RESCANS = 3  # rescan rounds per repetition
 
 
 def build_fixture() -> None:
@@ -86,19 +90,21 @@ def run(ctx: Any) -> BenchResult:
     found: dict[str, int] = {}
     log(f"fixture: {PACKAGES} packages x {FILES_PER_PACKAGE} files in {FIXTURE}; x{ctx.repeat} per side")
     for repetition in range(ctx.repeat):
-        # Each side goes first every other repetition: a drift of the machine's load favours neither.
+        # Each side goes first every other repetition and round: a drift of the machine's load favours neither.
         order = list(sides.items()) if repetition % 2 == 0 else list(sides.items())[::-1]
+        caches = {side: MemoryBlobCache() for side in sides}
+        changed.write_text(original)
+        clear_decisions_memo()  # a cold first scan: nothing kept from the previous repetition
+        clear_public_api_memo()
         for side, extract in order:
-            changed.write_text(original)
-            cache = MemoryBlobCache()
-            clear_decisions_memo()  # a cold first scan: nothing kept from the previous repetition
-            clear_public_api_memo()
-            first, extraction = extract(cache)
-            changed.write_text(original + "export function changedOne() {}\n")
-            again, _ = extract(cache)
+            first, extraction = extract(caches[side])
             times[side]["first"].append(first)
-            times[side]["rescan"].append(again)
             found[side] = len(extraction.descriptor.functions)
+        for round_ in range(RESCANS):
+            changed.write_text(original + f"export function changed{repetition}_{round_}() {{}}\n")
+            for side, extract in order if round_ % 2 == 0 else order[::-1]:
+                again, _ = extract(caches[side])
+                times[side]["rescan"].append(again)
     changed.write_text(original)
     for side in sides:
         result.add(f"{side}: first scan", median(times[side]["first"]), "s", note=f"{found[side]} functions")
