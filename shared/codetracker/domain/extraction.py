@@ -29,7 +29,8 @@ class _Parser(Protocol):
 
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-EXTRACTOR_VERSION = "12"  # 11 on main (CommonJS), 12: value expressions of bindings (call evaluation)
+# 11: CommonJS; 12: value expressions of bindings (call evaluation); 13: those embedded as a JSON text
+EXTRACTOR_VERSION = "13"
 
 
 def decode_source(content: bytes) -> str:

@@ -200,6 +200,25 @@ def test_values_survive_the_blob_cache() -> None:
             assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
 
 
+def test_cached_values_are_read_back_only_when_evaluated_and_settle_alike() -> None:
+    """A rescan reads every module from the blob cache but evaluates the values of few: they are read back
+    from their JSON text on first use (CachedValues), and settling cached extractions gives what fresh ones give."""
+    from codetracker.contracts.cache_encoding import CachedValues
+
+    parser = get_parser("tree-sitter")
+    for files in (LODASH, D3, CHALK):
+        fresh = {path: extract_blob(text.encode(), parser) for path, text in files.items()}
+        cached = {path: extraction_from_cache_json(extraction_to_cache_json(x)) for path, x in fresh.items()}
+        with_values = [x.links for x in cached.values() if x.links and isinstance(x.links.values, CachedValues)]
+        assert with_values, "the fixtures have values to evaluate"
+        for links in with_values:
+            assert links.values._read is None  # nothing read back yet
+        assert settle_built_functions(cached) == settle_built_functions(fresh)
+        # What was cached reads and writes as the same bytes, whether or not its values were read back.
+        again = {path: extraction_to_cache_json(x) for path, x in cached.items()}
+        assert again == {path: extraction_to_cache_json(x) for path, x in fresh.items()}
+
+
 # TypeScript sources: the same rules, types and `as`/`satisfies`/`!` wrappers skipped, `this` no parameter.
 TYPESCRIPT = {
     "factory.ts": (
