@@ -1,9 +1,9 @@
 """The blob cache's encoding of one file's extraction, versioned by EXTRACTOR_VERSION (domain/extraction.py).
 
 Positional arrays, not objects: a rescan decodes thousands of cached results, and arrays are smaller, parse
-faster and build the values positionally. A module's value expressions are embedded as a JSON text of their
-own, read only when call evaluation asks (CachedValues). Field order is part of the format: changing it means bumping
-EXTRACTOR_VERSION, which makes older cache rows invisible."""
+faster and build the values positionally. A module's value expressions are embedded as JSON texts of their
+own, one per name, read only when call evaluation asks (CachedValues). Field order is part of the format:
+changing it means bumping EXTRACTOR_VERSION, which makes older cache rows invisible."""
 
 from __future__ import annotations
 
@@ -83,48 +83,46 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         dict(links.factory_exports),
         links.commonjs,
         list(links.alternatives),
-        links.values.text if isinstance(links.values, CachedValues) else _values_text(links.values),
+        links.values.texts if isinstance(links.values, CachedValues) else _value_texts(links.values),
         dict(links.value_exports),
         sorted(links.returns_functions),
     ]
 
 
-_NO_VALUES = "{}"
-
-
-def _values_text(values: Mapping[str, Expr]) -> str:
-    return json.dumps(dict(values), separators=(",", ":")) if values else _NO_VALUES
+def _value_texts(values: Mapping[str, Expr]) -> dict[str, str]:
+    return {name: json.dumps(expr, separators=(",", ":")) for name, expr in values.items()}
 
 
 class CachedValues(Mapping[str, Expr]):
-    """A cached module's value expressions (ModuleLinks.values), held as the JSON text the cache row embeds and
-    read only when asked for: a rescan reads thousands of cached modules, and call evaluation asks for the
-    values of few. Read eagerly they were two fifths of a warm rescan (1.3 s of 3.1 s for 5,000 cached
-    modules); held as parsed JSON, their lists kept the garbage collector busy instead. A text is one object
-    it never walks."""
+    """A cached module's value expressions (ModuleLinks.values), held as the JSON texts the cache row embeds,
+    one per name, each read only when asked for: a rescan reads thousands of cached modules, and call
+    evaluation asks for a few values of few of them. Read eagerly they were two fifths of a warm rescan (1.3 s
+    of 3.1 s for 5,000 cached modules); held as parsed JSON, their lists kept the garbage collector busy
+    instead. A text is one object it never walks."""
 
-    __slots__ = ("text", "_read")
+    __slots__ = ("texts", "_read")
 
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._read: dict[str, Expr] | None = None
-
-    def _values(self) -> dict[str, Expr]:
-        if self._read is None:
-            self._read = {name: expr_from_json(value) for name, value in json.loads(self.text).items()}
-        return self._read
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self._read: dict[str, Expr] = {}
 
     def __getitem__(self, name: str) -> Expr:
-        return self._values()[name]
+        expr = self._read.get(name)
+        if expr is None:
+            expr = self._read[name] = expr_from_json(json.loads(self.texts[name]))
+        return expr
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.texts
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._values())
+        return iter(self.texts)
 
     def __len__(self) -> int:
-        return len(self._values())
+        return len(self.texts)
 
     def __repr__(self) -> str:
-        return f"CachedValues({self.text!r})"
+        return f"CachedValues({self.texts!r})"
 
 
 def _factory_to_cache(factory: Factory) -> list[Any]:
@@ -176,7 +174,7 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         factory_exports=factory_exports,
         commonjs=bool(row[10]),
         alternatives=tuple(row[11]),
-        values=CachedValues(values) if values != _NO_VALUES else {},
+        values=CachedValues(values) if values else {},
         value_exports=value_exports,
         returns_functions=frozenset(returns_functions),
     )

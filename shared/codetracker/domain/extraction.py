@@ -29,7 +29,7 @@ class _Parser(Protocol):
 
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-# 11: CommonJS; 12: value expressions of bindings (call evaluation); 13: those embedded as a JSON text
+# 11: CommonJS; 12: value expressions of bindings (call evaluation); 13: those embedded as JSON texts
 EXTRACTOR_VERSION = "13"
 
 

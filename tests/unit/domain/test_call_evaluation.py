@@ -202,7 +202,7 @@ def test_values_survive_the_blob_cache() -> None:
 
 def test_cached_values_are_read_back_only_when_evaluated_and_settle_alike() -> None:
     """A rescan reads every module from the blob cache but evaluates the values of few: they are read back
-    from their JSON text on first use (CachedValues), and settling cached extractions gives what fresh ones give."""
+    from their JSON texts on first use (CachedValues), and settling cached extractions gives what fresh ones give."""
     from codetracker.contracts.cache_encoding import CachedValues
 
     parser = get_parser("tree-sitter")
@@ -212,7 +212,7 @@ def test_cached_values_are_read_back_only_when_evaluated_and_settle_alike() -> N
         with_values = [x.links for x in cached.values() if x.links and isinstance(x.links.values, CachedValues)]
         assert with_values, "the fixtures have values to evaluate"
         for links in with_values:
-            assert links.values._read is None  # nothing read back yet
+            assert not links.values._read  # nothing read back yet
         assert settle_built_functions(cached) == settle_built_functions(fresh)
         # What was cached reads and writes as the same bytes, whether or not its values were read back.
         again = {path: extraction_to_cache_json(x) for path, x in cached.items()}
