@@ -89,8 +89,12 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
     ]
 
 
+# One encoder for every value: json.dumps with arguments builds a new one per call.
+_VALUE_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
+
 def _value_texts(values: Mapping[str, Expr]) -> dict[str, str]:
-    return {name: json.dumps(expr, separators=(",", ":")) for name, expr in values.items()}
+    return {name: _VALUE_ENCODER.encode(expr) for name, expr in values.items()}
 
 
 class CachedValues(Mapping[str, Expr]):
