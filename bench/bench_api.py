@@ -144,8 +144,8 @@ def seed(database_url: str) -> int:
             f"/** Does thing {i}.\n * @param {{string}} a first\n * @returns {{number}} n */",
             i % 50,
             (
-                Parameter("a", 0, "string", False, False, None, "first"),
-                Parameter("rest", 1, "any[]", False, True, None, None),
+                Parameter("a", 0, "string", False, False, None, None, "first"),
+                Parameter("rest", 1, "any[]", False, True, None, None, None),
             ),
             (ReturnValue("number", "n"),),
         )

@@ -47,7 +47,7 @@ def build_descriptor(
             optional = rng.random() < 0.2
             default = "{}" if optional and rng.random() < 0.5 else None
             description = f"the {rng.choice(_WORDS)} to {rng.choice(_WORDS)}"
-            params.append(Parameter(pname, position, ptype, optional, False, default, description))
+            params.append(Parameter(pname, position, ptype, optional, False, default, None, description))
             doc_lines.append(f"@param {{{ptype}}} {pname} - {description}")
         rtype = rng.choice(_TYPES)
         doc_lines.append(f"@returns {{{rtype}}} the {rng.choice(_WORDS)}")

@@ -264,7 +264,7 @@ def _descriptor(slug: str, n: int) -> Descriptor:
                 None,
                 None,
                 i // 3,
-                (Parameter("x", 0, "string", False, False, None, None),),
+                (Parameter("x", 0, "string", False, False, None, None, None),),
                 (ReturnValue("number", None),),
             )
             for i in range(n)

@@ -41,8 +41,8 @@ def descriptor(label: str = "v1", slug: str = SLUG) -> Descriptor:
                 jsdoc_raw="/** Fetches it. */",
                 order_in_file=0,
                 parameters=(
-                    Parameter("url", 0, "string", False, False, None, "where"),
-                    Parameter("rest", 1, "any[]", False, True, None, None),
+                    Parameter("url", 0, "string", False, False, None, None, "where"),
+                    Parameter("rest", 1, "any[]", False, True, None, None, None),
                 ),
                 return_values=(ReturnValue("Promise<Item>", None),),
             ),

@@ -50,7 +50,7 @@ def test_cache_encoding_keeps_doc_default_and_the_old_encoding_is_ignored() -> N
     extraction = FileExtraction(
         functions=(
             ExportedFunction(
-                "f", "", "named", False, None, None, 0, (Parameter("w", 0, "number", True, False, None, "d", "10"),)
+                "f", "", "named", False, None, None, 0, (Parameter("w", 0, "number", True, False, None, "10", "d"),)
             ),
         )
     )

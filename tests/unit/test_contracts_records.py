@@ -14,7 +14,7 @@ from codetracker.contracts.scan_result import extraction_stats_to_dict
 from codetracker.domain.model import ExportedFunction, Parameter, ReturnValue
 from codetracker.domain.scan import ExtractionStats
 
-PARAMETER = Parameter("a", 0, "T", True, False, "1", "d", "2", "jsdoc", "J", ("x", "y"))
+PARAMETER = Parameter("a", 0, "T", True, False, "1", "2", "d", "jsdoc", "J", ("x", "y"))
 FUNCTION = ExportedFunction(
     "f", "a.js", "named", True, "desc", "/** */", 3, (PARAMETER,), (ReturnValue("R", "r"),), "<T>", 2, True
 )

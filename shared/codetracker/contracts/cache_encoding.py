@@ -41,7 +41,7 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
                     p.is_rest,
                     p.default_value,
                     p.description,
-                    p.doc_default,  # the dataclass order, so that Parameter(*p) decodes it
+                    p.doc_default,  # before description in the dataclass: _parameter_from_cache decodes by name
                     p.type_source,
                     p.jsdoc_type,
                     list(p.keys),
@@ -187,7 +187,7 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
 def _parameter_from_cache(row: list[Any]) -> Parameter:
     name, position, type_, optional, rest, default, description, doc_default, type_source, jsdoc_type, keys = row
     return Parameter(
-        name, position, type_, optional, rest, default, description, doc_default, type_source, jsdoc_type, tuple(keys)
+        name, position, type_, optional, rest, default, doc_default, description, type_source, jsdoc_type, tuple(keys)
     )
 
 

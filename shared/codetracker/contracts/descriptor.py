@@ -28,15 +28,7 @@ from codetracker.domain.public_listing import PublicSubpath, public_keys
 DESCRIPTOR_FORMAT = 1
 
 
-def _parameter_json_order(field_order: tuple[str, ...]) -> tuple[str, ...]:
-    """Parameter's keys in the JSON's order: its fields', but doc_default right after default_value (the
-    class has it after description only so that positional constructions of its first seven fields stay valid)."""
-    others = [name for name in field_order if name != "doc_default"]
-    at = others.index("default_value") + 1
-    return (*others[:at], "doc_default", *others[at:])
-
-
-PARAMETER_KEYS = _parameter_json_order(field_names(Parameter))
+PARAMETER_KEYS = field_names(Parameter)
 RETURN_VALUE_KEYS = field_names(ReturnValue)
 FUNCTION_KEYS = field_names(ExportedFunction)
 
@@ -52,6 +44,7 @@ def return_value_to_dict(r: ReturnValue) -> dict[str, Any]:
 def _parameter_from_dict(p: dict[str, Any]) -> Parameter:
     fields = dict(p)
     fields["keys"] = tuple(fields.get("keys") or ())
+    fields.setdefault("doc_default", None)  # JSON written before doc_default was
     return Parameter(**fields)
 
 

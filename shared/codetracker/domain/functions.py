@@ -105,6 +105,7 @@ def _signature_parameters(signature: FunctionSignature) -> tuple[Parameter, ...]
             is_optional=p.is_optional,
             is_rest=p.is_rest,
             default_value=None,
+            doc_default=None,
             description=None,
             type_source="jsdoc" if p.type else None,
         )
@@ -193,8 +194,8 @@ def _parameters(code: Sequence[ParamSyntax], documented: Sequence[JsDocParam]) -
                 or (doc is not None and doc.is_optional),
                 is_rest=param.is_rest,
                 default_value=param.default_source,
-                description=doc.description if doc is not None else None,
                 doc_default=doc.default_value if doc is not None else None,
+                description=doc.description if doc is not None else None,
                 type_source=type_source,
                 jsdoc_type=jsdoc_type,
                 keys=keys,

@@ -63,34 +63,49 @@ class ModuleSyntax:
 # --- the descriptor ---------------------------------------------------------------------------------
 
 
+# The three records below are also the HTTP API's published schema of a function (api/models/snapshots.py):
+# their docstrings, and a field's docstring (the string under it), are its OpenAPI descriptions, and their
+# field order is the JSON's key order (contracts/descriptor.py).
+
+
 @dataclass(frozen=True, slots=True)
 class Parameter:
+    """A parameter of an exported function, in the descriptor's format."""
+
     name: str
+    """as written; a destructured one as its pattern (`{ a, b }`)"""
     position: int
     type: str | None
     is_optional: bool
     is_rest: bool
-    default_value: str | None  # the default written in the code, as written
+    default_value: str | None
+    """the default written in the code, as written"""
+    doc_default: str | None
+    """the default written only in JSDoc (`@param {number} [wait=10]`)"""
     description: str | None
-    # The default written only in JSDoc (`@param {number} [wait=10]`). Last and defaulted so that
-    # positional constructions of the seven fields above stay valid; JSON puts it after default_value.
-    doc_default: str | None = None
-    # Where `type` comes from: "annotation" (TypeScript), "jsdoc", "declaration" (a .d.ts); None: no type.
     type_source: str | None = None
-    jsdoc_type: str | None = None  # the JSDoc type, kept beside an annotation that won over it
-    keys: tuple[str, ...] = ()  # a destructured object parameter's property keys, in order
+    """\"annotation\" | \"jsdoc\" | \"declaration\", null without a type"""
+    jsdoc_type: str | None = None
+    """the JSDoc type, kept beside a TypeScript annotation that won"""
+    keys: tuple[str, ...] = ()
+    """a destructured object parameter's property keys"""
 
 
 @dataclass(frozen=True, slots=True)
 class ReturnValue:
+    """What an exported function returns, in the descriptor's format."""
+
     type: str | None
     description: str | None
-    type_source: str | None = None  # as Parameter.type_source
+    type_source: str | None = None
+    """as a parameter's"""
     jsdoc_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ExportedFunction:
+    """A function in the descriptor's own format (`codetracker extract --json`)."""
+
     name: str
     file_path: str
     export_type: str
@@ -100,13 +115,13 @@ class ExportedFunction:
     order_in_file: int
     parameters: tuple[Parameter, ...] = ()
     return_values: tuple[ReturnValue, ...] = ()
-    type_parameters: str | None = None  # TypeScript `<T extends X>`
-    # Overloads: each signature is one function of the same name, numbered from 1 in source order (the
-    # implementation's signature is not part of the API); None when the name has one signature.
+    type_parameters: str | None = None
+    """TypeScript type parameters, `<T extends X>`"""
+    # The implementation's signature is not part of the API: only the overload signatures are functions.
     overload: int | None = None
-    # The parameters are the JSDoc's @params (or its @type signature's), not the code's: the code's are
-    # unknown or its body reads `arguments`.
+    """1, 2, … for each overload signature of one name, in source order; null otherwise"""
     params_from_doc: bool = False
+    """the parameters are the JSDoc's (@param or an @type signature): the code's are unknown or it reads `arguments`"""
 
 
 class EntryKind(StrEnum):

@@ -9,9 +9,10 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from codetracker.domain.model import SnapshotKey, SnapshotSource
-from codetracker.domain.scan import ScanResult
+from codetracker.domain.scan import FetchStats, ScanResult
 from codetracker.domain.selection import slugify
 from codetracker.domain.snapshot_keys import ResolvedRef, snapshot_key_for_ref
 from codetracker.domain.snapshot_sources import folder_source, repository_location
@@ -37,20 +38,9 @@ def scan_folder(
     tree_request = ExtractTreeRequest.of_folder(tree, request)
     result = extract_tree(tree_request, extraction)
     location, subpath = folder_source(tree.location, request.checkout_root)
-    return ScanResult(
-        key=SnapshotKey(tree_request.module_slug, request.branch_name, request.release_tag, request.scope),
-        descriptor=result.descriptor,
-        source=SnapshotSource(
-            name=tree.name,
-            folder_path=tree.location,
-            commit_sha=request.commit_sha,
-            location=location,
-            subpath=subpath,
-        ),
-        scanned_at=scanned_at,
-        extraction=result.stats,
-        package_slugs=_package_slugs(result),
-    )
+    source = SnapshotSource(tree.name, tree.location, request.commit_sha, location, subpath)
+    key = SnapshotKey(tree_request.module_slug, request.branch_name, request.release_tag, request.scope)
+    return _scan_result(key, source, scanned_at, result)
 
 
 @dataclass(frozen=True)
@@ -96,23 +86,19 @@ def scan_repository(
             release_tag=request.release_tag,
             fallback_branch=request.fallback_branch,
         )
-        return ScanResult(
-            key=key,
-            descriptor=result.descriptor,
-            source=SnapshotSource(
-                name=tree.repository_name,
-                folder_path=tree.display_url,
-                commit_sha=fetched.commit_sha,
-                location=request.source_location or repository_location(tree.display_url),
-                subpath=request.subpath,
-            ),
-            scanned_at=scanned_at,
-            extraction=result.stats,
-            fetch=tree.stats(),
-            ref_kind=fetched.kind,
-            package_slugs=_package_slugs(result),
-        )
+        location = request.source_location or repository_location(tree.display_url)
+        source = SnapshotSource(tree.repository_name, tree.display_url, fetched.commit_sha, location, request.subpath)
+        return _scan_result(key, source, scanned_at, result, tree.stats(), fetched.kind)
 
 
-def _package_slugs(result: ExtractionResult) -> tuple[str, ...]:
-    return tuple(f.package.module_slug for f in result.packages.files) if result.packages is not None else ()
+def _scan_result(
+    key: SnapshotKey,
+    source: SnapshotSource,
+    scanned_at: datetime,
+    result: ExtractionResult,
+    fetch: FetchStats | None = None,
+    ref_kind: str | None = None,
+) -> ScanResult:
+    """What a scan of `source` found, as the persister takes it (`fetch`, `ref_kind`: a repository's)."""
+    packages = tuple(f.package.module_slug for f in result.packages.files) if result.packages is not None else ()
+    return ScanResult(key, result.descriptor, source, scanned_at, result.stats, fetch, ref_kind, packages)

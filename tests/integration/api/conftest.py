@@ -264,7 +264,7 @@ def seed(api: Api) -> None:
             f"{name} it.",
             None,
             i,
-            (Parameter("value", 0, "string", False, False, None, "the input"),),
+            (Parameter("value", 0, "string", False, False, None, None, "the input"),),
             (ReturnValue("string", None),),
         )
         for i, name in enumerate(["camel", "kebab", "snake"])

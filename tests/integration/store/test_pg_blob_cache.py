@@ -24,8 +24,8 @@ EXTRACTED = FileExtraction(
             jsdoc_raw="/** Parses text.\n * @param {string} text */",
             order_in_file=0,
             parameters=(
-                Parameter("text", 0, "string", False, False, None, None),
-                Parameter("options", 1, None, True, False, "{}", "how"),
+                Parameter("text", 0, "string", False, False, None, None, None),
+                Parameter("options", 1, None, True, False, "{}", None, "how"),
             ),
             return_values=(ReturnValue("Promise<Ast>", None),),
         ),

@@ -22,10 +22,10 @@ def descriptor(*parameters: Parameter) -> Descriptor:
 
 
 PARAMETERS = (
-    Parameter("wait", 0, "number", True, False, None, "documented only", "10"),
-    Parameter("leading", 1, "boolean", True, False, "true", None, "false"),
+    Parameter("wait", 0, "number", True, False, None, "10", "documented only"),
+    Parameter("leading", 1, "boolean", True, False, "true", "false", None),
     Parameter("options", 2, None, False, False, None, None, None),
-    Parameter("empty", 3, None, True, False, "", None, ""),
+    Parameter("empty", 3, None, True, False, "", "", None),
 )
 
 

@@ -22,7 +22,7 @@ from codetracker.ports.snapshot_store import SnapshotToStore
 KEY = SnapshotKey("ramda", "main", "HEAD")
 SOURCE = SnapshotSource(name="ramda")
 FILES = (TreeEntry("pipe.js", EntryKind.FILE, 10, "1" * 40),)
-DOCUMENTED = (Parameter("functions", 0, "...Function", False, True, None, None, type_source="jsdoc"),)
+DOCUMENTED = (Parameter("functions", 0, "...Function", False, True, None, None, None, type_source="jsdoc"),)
 
 
 def descriptor(params_from_doc: bool) -> Descriptor:

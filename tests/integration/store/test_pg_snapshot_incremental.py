@@ -49,8 +49,8 @@ def fn(path: str, order: int, name: str, **changes: object) -> ExportedFunction:
         jsdoc_raw=f"/** {name} does things */",
         order_in_file=order,
         parameters=(
-            Parameter("a", 0, "string", False, False, None, "first"),
-            Parameter("rest", 1, "any[]", False, True, None, None),
+            Parameter("a", 0, "string", False, False, None, None, "first"),
+            Parameter("rest", 1, "any[]", False, True, None, None, None),
         ),
         return_values=(ReturnValue("number", "a count"),),
     )
@@ -84,7 +84,7 @@ V2 = descriptor(
             "src/changed.js",
             1,
             "changed1",
-            parameters=(Parameter("a", 0, "number", False, False, None, "first"),),
+            parameters=(Parameter("a", 0, "number", False, False, None, None, "first"),),
         ),
         fn("src/added.js", 0, "added0"),
     ]

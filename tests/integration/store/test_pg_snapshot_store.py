@@ -54,9 +54,9 @@ def rich_descriptor(slug: str = SLUG, label: str = "v1") -> Descriptor:
             jsdoc_raw="/**\n * Fetches everything.\n * @param {string} url\n * @returns {Promise<Item[]>}\n */",
             order_in_file=0,
             parameters=(
-                Parameter("url", 0, "string", False, False, None, "where from"),
-                Parameter("{ retries, timeout }", 1, "Options", True, False, "{}", None),
-                Parameter("rest", 2, "any[]", False, True, None, None),
+                Parameter("url", 0, "string", False, False, None, None, "where from"),
+                Parameter("{ retries, timeout }", 1, "Options", True, False, "{}", None, None),
+                Parameter("rest", 2, "any[]", False, True, None, None, None),
             ),
             return_values=(ReturnValue("Promise<Item[]>", "the items"), ReturnValue(None, "or nothing")),
         ),
@@ -68,7 +68,7 @@ def rich_descriptor(slug: str = SLUG, label: str = "v1") -> Descriptor:
             description="",
             jsdoc_raw="/** */",
             order_in_file=1,
-            parameters=(Parameter("x", 0, None, False, False, "'it''s' \\ \t tab", ""),),
+            parameters=(Parameter("x", 0, None, False, False, "'it''s' \\ \t tab", None, ""),),
         ),
         ExportedFunction(
             name="helper",
@@ -122,7 +122,7 @@ def large_descriptor(label: str, functions: int = 1500, params: int = 3) -> Desc
                 jsdoc_raw=None,
                 order_in_file=n % 50,
                 parameters=tuple(
-                    Parameter(f"{label}_p{i}", i, "number", False, False, None, None) for i in range(params)
+                    Parameter(f"{label}_p{i}", i, "number", False, False, None, None, None) for i in range(params)
                 ),
                 return_values=(ReturnValue("number", label),),
             )

@@ -23,7 +23,7 @@ from codetracker.ports.snapshot_store import SnapshotToStore
 KEY = SnapshotKey("typed", "main", "HEAD")
 SOURCE = SnapshotSource(name="typed")
 PARAMETERS = (
-    Parameter("a", 0, "bigint", False, False, None, "first", None, "annotation", "number"),
+    Parameter("a", 0, "bigint", False, False, None, None, "first", "annotation", "number"),
     Parameter("{ b, c }", 1, "Opts", True, False, "{}", None, None, "annotation", None, ("b", "c")),
     Parameter("d", 2, "string", False, True, None, None, None, "declaration"),
 )

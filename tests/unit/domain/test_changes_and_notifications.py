@@ -36,7 +36,7 @@ def test_diff_added_removed_changed():
         f("keep"),
         f("gone"),
         f("moved", "a.js"),
-        f("sig", params=(Parameter("x", 0, None, False, False, None, None),)),
+        f("sig", params=(Parameter("x", 0, None, False, False, None, None, None),)),
         f("doc", doc="old"),
     ]
     after = [
@@ -46,8 +46,8 @@ def test_diff_added_removed_changed():
         f(
             "sig",
             params=(
-                Parameter("x", 0, None, False, False, None, None),
-                Parameter("y", 1, None, False, False, None, None),
+                Parameter("x", 0, None, False, False, None, None, None),
+                Parameter("y", 1, None, False, False, None, None, None),
             ),
         ),
         f("doc", doc="new"),
@@ -71,7 +71,7 @@ def test_a_change_of_any_overload_signature_changes_the_function():
             None,
             None,
             0,
-            (Parameter("s", 0, "string", False, False, None, None),),
+            (Parameter("s", 0, "string", False, False, None, None, None),),
             overload=1,
         )
         second = ExportedFunction(
@@ -82,7 +82,7 @@ def test_a_change_of_any_overload_signature_changes_the_function():
             None,
             None,
             1,
-            (Parameter("b", 0, second_type, False, False, None, None),),
+            (Parameter("b", 0, second_type, False, False, None, None, None),),
             overload=2,
         )
         return [first, second]

@@ -78,8 +78,8 @@ def test_full_function():
         jsdoc_raw=raw,
         order_in_file=0,
         parameters=(
-            Parameter("a", 0, "number", False, False, None, "first", type_source="jsdoc"),
-            Parameter("b", 1, "number", True, False, None, "second", doc_default="0", type_source="jsdoc"),
+            Parameter("a", 0, "number", False, False, None, None, "first", type_source="jsdoc"),
+            Parameter("b", 1, "number", True, False, None, "0", "second", type_source="jsdoc"),
         ),
         return_values=(ReturnValue("number", "the sum", type_source="jsdoc"),),
     )
@@ -114,8 +114,8 @@ def test_without_jsdoc():
     assert built.jsdoc_raw is None
     assert built.return_values == ()
     assert built.parameters == (
-        Parameter("a", 0, None, True, False, "1", None),
-        Parameter("{ b }", 1, None, False, False, None, None, keys=("b",)),
+        Parameter("a", 0, None, True, False, "1", None, None),
+        Parameter("{ b }", 1, None, False, False, None, None, None, keys=("b",)),
     )
 
 
@@ -247,7 +247,9 @@ def test_destructured_param_does_not_take_a_doc_named_after_a_code_param():
 def test_destructured_param_with_a_default():
     raw = doc("@param {Object} [opts] the options")
     (param,) = params_of(export("f", pattern("{ a = 1 }", "{}"), jsdoc=raw))
-    assert param == Parameter("opts", 0, "Object", True, False, "{}", "the options", type_source="jsdoc", keys=("a",))
+    assert param == Parameter(
+        "opts", 0, "Object", True, False, "{}", None, "the options", type_source="jsdoc", keys=("a",)
+    )
 
 
 def test_each_doc_describes_at_most_one_param_even_with_duplicates():
@@ -302,7 +304,7 @@ def test_required_without_default_or_optional_marker():
 def test_rest_param_from_code():
     raw = doc("@param {string} sep", "@param {...string} parts the parts")
     sep, parts = params_of(export("join", ident("sep"), ident("parts", rest=True), jsdoc=raw))
-    assert parts == Parameter("parts", 1, "...string", False, True, None, "the parts", type_source="jsdoc")
+    assert parts == Parameter("parts", 1, "...string", False, True, None, None, "the parts", type_source="jsdoc")
     assert sep.is_rest is False
 
 

@@ -26,7 +26,7 @@ def f(name: str, path: str = "src/a.js", *params: str) -> ExportedFunction:
         None,
         None,
         0,
-        tuple(Parameter(p, i, None, False, False, None, None) for i, p in enumerate(params)),
+        tuple(Parameter(p, i, None, False, False, None, None, None) for i, p in enumerate(params)),
     )
 
 

@@ -88,7 +88,7 @@ FUNCTION_COLUMNS = (
     "params_from_doc"
 )
 _PARAMETER_COLUMNS = (
-    "function_id, name, position, type, is_optional, is_rest, default_value, description, doc_default, "
+    "function_id, name, position, type, is_optional, is_rest, default_value, doc_default, description, "
     "type_source, jsdoc_type, keys"
 )
 

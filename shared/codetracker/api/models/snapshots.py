@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from codetracker.api.models.common import Listing, fields_from
-from codetracker.domain.model import SnapshotSummary
+from codetracker.domain.model import ExportedFunction, SnapshotSummary
+
+# The function records are the domain's own (domain/model.py ExportedFunction, Parameter, ReturnValue), not
+# a copy: the body models holding them read their field docstrings as the schema's descriptions, and state
+# every key as required, defaulted or not, as every answer has them all.
+_FUNCTION_RECORDS = ConfigDict(use_attribute_docstrings=True, json_schema_serialization_defaults_required=True)
 
 
 class SnapshotOut(BaseModel):
@@ -45,48 +50,6 @@ class SnapshotList(Listing[SnapshotOut]):
     pass
 
 
-class ParameterOut(BaseModel):
-    name: str
-    position: int
-    type: str | None
-    is_optional: bool
-    is_rest: bool
-    default_value: str | None
-    doc_default: str | None
-    description: str | None
-    type_source: str | None = Field(description='"annotation" | "jsdoc" | "declaration", null without a type')
-    jsdoc_type: str | None = Field(description="the JSDoc type, kept beside a TypeScript annotation that won")
-    keys: list[str] = Field(description="a destructured object parameter's property keys")
-
-
-class ReturnValueOut(BaseModel):
-    type: str | None
-    description: str | None
-    type_source: str | None
-    jsdoc_type: str | None
-
-
-class FunctionOut(BaseModel):
-    """A function in the descriptor's own format (`codetracker extract --json`)."""
-
-    name: str
-    file_path: str
-    export_type: str
-    is_async: bool
-    description: str | None
-    jsdoc_raw: str | None
-    order_in_file: int
-    parameters: list[ParameterOut]
-    return_values: list[ReturnValueOut]
-    type_parameters: str | None = Field(description="TypeScript type parameters, `<T extends X>`")
-    overload: int | None = Field(description="1, 2, … for each overload signature of one name; null otherwise")
-    params_from_doc: bool = Field(
-        default=False,
-        description="the parameters are the JSDoc's (@param or an @type signature): the code's are unknown "
-        "or its body reads `arguments`",
-    )
-
-
 class FunctionFileOut(BaseModel):
     path: str
     functions_count: int
@@ -103,10 +66,12 @@ class ProblemOut(BaseModel):
 
 
 class PublicExportOut(BaseModel):
+    model_config = _FUNCTION_RECORDS
+
     export_name: str = Field(description="the name an importer of the subpath uses")
     file_path: str = Field(description="(file_path, name): the function record where it is defined")
     name: str
-    functions: list[FunctionOut] = Field(
+    functions: list[ExportedFunction] = Field(
         description="that record with its parameters (several: the overloads of one name)"
     )
 
@@ -125,7 +90,9 @@ class PublicSubpathOut(BaseModel):
 
 
 class SnapshotDetail(SnapshotOut):
-    functions: list[FunctionOut] = Field(
+    model_config = _FUNCTION_RECORDS
+
+    functions: list[ExportedFunction] = Field(
         description="a page of functions, of the `file` and `name` asked for (empty with `public=true`)"
     )
     next: str | None = Field(description="cursor of the next page of functions (same filters), null on the last")
