@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_text, extraction_to_cache_text
 from codetracker.contracts.descriptor import function_from_dict, function_to_dict
 from codetracker.domain.extraction import EXTRACTOR_VERSION, extract_blob
 from codetracker.domain.model import ExportedFunction, FileExtraction, Parameter
@@ -54,6 +54,6 @@ def test_cache_encoding_keeps_doc_default_and_the_old_encoding_is_ignored() -> N
             ),
         )
     )
-    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
     # Cache rows of extractor version 3 put a JSDoc default in default_value: they must not be read.
     assert EXTRACTOR_VERSION != "3"

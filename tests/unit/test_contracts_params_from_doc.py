@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_text, extraction_to_cache_text
 from codetracker.contracts.descriptor import function_from_dict, function_to_dict
 from codetracker.domain.extraction import EXTRACTOR_VERSION, extract_blob, functions_at
 from codetracker.parsing import get_parser
@@ -29,7 +29,7 @@ def test_the_flag_round_trips_through_json_and_the_cache() -> None:
         data = json.loads(json.dumps(function_to_dict(f)))
         assert data["params_from_doc"] is f.params_from_doc
         assert function_from_dict(data) == f
-    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
 
 
 def test_json_written_before_the_flag_reads_as_code_parameters() -> None:

@@ -161,7 +161,7 @@ def test_functions_at_changes_only_the_path():
 
 
 def test_cache_encoding_round_trips_every_field():
-    from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+    from codetracker.contracts.cache_encoding import extraction_from_cache_text, extraction_to_cache_text
     from codetracker.domain.extraction import extract_blob
 
     parser = get_parser("auto")
@@ -172,7 +172,7 @@ def test_cache_encoding_round_trips_every_field():
         b"export default async (a = [1], ...b) => 1;",
     ):
         extraction = extract_blob(content, parser)
-        assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+        assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
 
 
 def test_what_the_source_could_not_read_is_recorded_unless_ignored():

@@ -1,9 +1,13 @@
 """The blob cache's encoding of one file's extraction, versioned by EXTRACTOR_VERSION (domain/extraction.py).
 
-Positional arrays, not objects: a rescan decodes thousands of cached results, and arrays are smaller, parse
-faster and build the values positionally. A module's value expressions are embedded as JSON texts of their
-own, one per name, read only when call evaluation asks (CachedValues). Field order is part of the format:
-changing it means bumping EXTRACTOR_VERSION, which makes older cache rows invisible."""
+A text: one JSON document, then the module's value expressions, each as a record of its own outside it
+(`\x1e`, the name as JSON, `\x1f`, the expression as JSON; JSON never writes either control character raw).
+A rescan decodes thousands of cached results, and call evaluation asks for a few values of few of them: the
+records are split only when a module's values are first asked for, and a value is parsed only when it is
+(CachedValues). They were more than half of the cache's bytes, so left out of the document they are neither
+parsed nor, embedded as strings, unescaped. The document holds positional arrays, not objects: smaller,
+faster to parse, and they build the values positionally. Field order is part of the format: changing it
+means bumping EXTRACTOR_VERSION, which makes older cache rows invisible."""
 
 from __future__ import annotations
 
@@ -23,7 +27,11 @@ from codetracker.domain.model import (
 )
 
 
-def extraction_to_cache_json(x: FileExtraction) -> str:
+_VALUE_RECORD = "\x1e"  # starts a value record: the name as JSON, _VALUE_NAME_END, the expression as JSON
+_VALUE_NAME_END = "\x1f"
+
+
+def extraction_to_cache_text(x: FileExtraction) -> str:
     functions = [
         [
             f.name,
@@ -66,7 +74,8 @@ def extraction_to_cache_json(x: FileExtraction) -> str:
         x.unread_reason,
         _links_to_cache(x.links) if x.links is not None else None,
     ]
-    return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    document = json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return document + _value_records(x.links.values) if x.links is not None else document
 
 
 def _links_to_cache(links: ModuleLinks) -> list[Any]:
@@ -83,32 +92,47 @@ def _links_to_cache(links: ModuleLinks) -> list[Any]:
         dict(links.factory_exports),
         links.commonjs,
         list(links.alternatives),
-        links.values.texts if isinstance(links.values, CachedValues) else _value_texts(links.values),
+        None,  # the values: records after the document (_value_records)
         dict(links.value_exports),
         sorted(links.returns_functions),
     ]
 
 
 # One encoder for every value: json.dumps with arguments builds a new one per call.
-_VALUE_ENCODER = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+_VALUE_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
 
 
-def _value_texts(values: Mapping[str, Expr]) -> dict[str, str]:
-    return {name: _VALUE_ENCODER.encode(expr) for name, expr in values.items()}
+def _value_records(values: Mapping[str, Expr]) -> str:
+    if isinstance(values, CachedValues):
+        return _VALUE_RECORD + values.records  # as read: no value parsed to be written again
+    encode = _VALUE_ENCODER.encode
+    return "".join(f"{_VALUE_RECORD}{encode(name)}{_VALUE_NAME_END}{encode(expr)}" for name, expr in values.items())
 
 
 class CachedValues(Mapping[str, Expr]):
-    """A cached module's value expressions (ModuleLinks.values), held as the JSON texts the cache row embeds,
-    one per name, each read only when asked for: a rescan reads thousands of cached modules, and call
-    evaluation asks for a few values of few of them. Read eagerly they were two fifths of a warm rescan (1.3 s
-    of 3.1 s for 5,000 cached modules); held as parsed JSON, their lists kept the garbage collector busy
-    instead. A text is one object it never walks."""
+    """A cached module's value expressions (ModuleLinks.values), held as the records the cache text ends with:
+    split by name when first asked for, each value parsed only when asked for. A rescan reads thousands of
+    cached modules and call evaluation asks for a few values of few of them; read eagerly, the values were two
+    fifths of a warm rescan (1.3 s of 3.1 s for 5,000 cached modules). A text is one object the garbage
+    collector never walks."""
 
-    __slots__ = ("texts", "_read")
+    __slots__ = ("records", "_texts", "_read")
 
-    def __init__(self, texts: dict[str, str]) -> None:
-        self.texts = texts
+    def __init__(self, records: str) -> None:
+        self.records = records  # the records, the first one's _VALUE_RECORD left out
+        self._texts: dict[str, str] | None = None
         self._read: dict[str, Expr] = {}
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """Each value's JSON text, by name."""
+        if self._texts is None:
+            texts = {}
+            for record in self.records.split(_VALUE_RECORD):
+                name, _, text = record.partition(_VALUE_NAME_END)
+                texts[json.loads(name)] = text
+            self._texts = texts
+        return self._texts
 
     def __getitem__(self, name: str) -> Expr:
         expr = self._read.get(name)
@@ -126,7 +150,7 @@ class CachedValues(Mapping[str, Expr]):
         return len(self.texts)
 
     def __repr__(self) -> str:
-        return f"CachedValues({self.texts!r})"
+        return f"CachedValues({self.records!r})"
 
 
 def _factory_to_cache(factory: Factory) -> list[Any]:
@@ -152,11 +176,11 @@ def _factory_from_cache(row: list[Any]) -> Factory:
     )
 
 
-def _links_from_cache(row: list[Any]) -> ModuleLinks:
+def _links_from_cache(row: list[Any], value_records: str) -> ModuleLinks:
     functions, local_exports, imports, re_exports, stars, not_functions, unknown, built, factories, factory_exports = (
         row[:10]
     )
-    values, value_exports, returns_functions = row[12:]
+    value_exports, returns_functions = row[13:]
     return ModuleLinks(
         functions=frozenset(functions),
         local_exports=local_exports,
@@ -178,7 +202,7 @@ def _links_from_cache(row: list[Any]) -> ModuleLinks:
         factory_exports=factory_exports,
         commonjs=bool(row[10]),
         alternatives=tuple(row[11]),
-        values=CachedValues(values) if values else {},
+        values=CachedValues(value_records) if value_records else {},
         value_exports=value_exports,
         returns_functions=frozenset(returns_functions),
     )
@@ -191,8 +215,9 @@ def _parameter_from_cache(row: list[Any]) -> Parameter:
     )
 
 
-def extraction_from_cache_json(text: str) -> FileExtraction:
-    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(text)
+def extraction_from_cache_text(text: str) -> FileExtraction:
+    document, _, value_records = text.partition(_VALUE_RECORD)
+    functions, problem_kind, reason, line, column, blob_size, type_exports, unread_reason, links = json.loads(document)
     return FileExtraction(
         functions=tuple(
             [
@@ -232,5 +257,5 @@ def extraction_from_cache_json(text: str) -> FileExtraction:
         blob_size=blob_size,
         type_exports=type_exports,
         unread_reason=unread_reason,
-        links=_links_from_cache(links) if links is not None else None,
+        links=_links_from_cache(links, value_records) if links is not None else None,
     )

@@ -29,8 +29,9 @@ class _Parser(Protocol):
 
 
 # Bump when extraction output changes for the same input: cached results of older versions are ignored.
-# 11: CommonJS; 12: value expressions of bindings (call evaluation); 13: those embedded as JSON texts
-EXTRACTOR_VERSION = "13"
+# 11: CommonJS; 12: value expressions of bindings (call evaluation); 13: those embedded as JSON texts;
+# 14: those as records after the document, stored as text (migration 0017)
+EXTRACTOR_VERSION = "14"
 
 
 def decode_source(content: bytes) -> str:

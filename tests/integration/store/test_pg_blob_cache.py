@@ -70,11 +70,24 @@ def test_extractor_versions_are_kept_apart(cache: UnitOfWorkBlobCache) -> None:
     assert cache.get_many([sha(1)], "v2") == {sha(1): BROKEN}
 
 
-def test_uncachable_text_is_skipped_and_the_rest_cached(cache: UnitOfWorkBlobCache) -> None:
-    with_nul = FileExtraction(functions=(ExportedFunction("f", "", "named", False, "a\x00b", None, 0),))
-    cache.put_many({sha(1): with_nul, sha(2): EXTRACTED}, "v1")
+def test_text_not_encodable_as_utf8_is_skipped_and_the_rest_cached(cache: UnitOfWorkBlobCache) -> None:
+    lone_surrogate = FileExtraction(functions=(ExportedFunction("f", "", "named", False, "a\ud800b", None, 0),))
+    # A NUL is written as the escape \u0000, which a text column keeps (jsonb, before version 14, refused it).
+    with_nul = FileExtraction(functions=(ExportedFunction("g", "", "named", False, "a\x00b", None, 0),))
+    cache.put_many({sha(1): lone_surrogate, sha(2): EXTRACTED, sha(3): with_nul}, "v1")
 
-    assert cache.get_many([sha(1), sha(2)], "v1") == {sha(2): EXTRACTED}
+    assert cache.get_many([sha(1), sha(2), sha(3)], "v1") == {sha(2): EXTRACTED, sha(3): with_nul}
+
+
+def test_rows_of_the_jsonb_cache_stay_and_are_not_read(cache: UnitOfWorkBlobCache, migrated_database_url: str) -> None:
+    """Rows an older scanner writes during a deploy (jsonb `result`, migration 0017) neither break nor answer."""
+    with psycopg.connect(migrated_database_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO parsed_blobs (blob_sha, extractor_version, result) VALUES (%s, 'v0', '[[]]'::jsonb)", [sha(9)]
+        )
+    cache.put_many({sha(9): EXTRACTED}, "v1")
+    assert cache.get_many([sha(9)], "v0") == {}
+    assert cache.get_many([sha(9)], "v1") == {sha(9): EXTRACTED}
 
 
 def test_awkward_text_survives_the_batch(cache: UnitOfWorkBlobCache) -> None:

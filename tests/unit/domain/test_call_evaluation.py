@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_text, extraction_to_cache_text
 from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.extraction import extract_blob
 from codetracker.domain.model import FileExtraction
@@ -197,7 +197,7 @@ def test_values_survive_the_blob_cache() -> None:
     for files in (LODASH, D3, CHALK):
         for text in files.values():
             extraction = extract_blob(text.encode(), parser)
-            assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+            assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
 
 
 def test_cached_values_are_read_back_only_when_evaluated_and_settle_alike() -> None:
@@ -208,15 +208,15 @@ def test_cached_values_are_read_back_only_when_evaluated_and_settle_alike() -> N
     parser = get_parser("tree-sitter")
     for files in (LODASH, D3, CHALK):
         fresh = {path: extract_blob(text.encode(), parser) for path, text in files.items()}
-        cached = {path: extraction_from_cache_json(extraction_to_cache_json(x)) for path, x in fresh.items()}
+        cached = {path: extraction_from_cache_text(extraction_to_cache_text(x)) for path, x in fresh.items()}
         with_values = [x.links for x in cached.values() if x.links and isinstance(x.links.values, CachedValues)]
         assert with_values, "the fixtures have values to evaluate"
         for links in with_values:
-            assert not links.values._read  # nothing read back yet
+            assert links.values._texts is None and not links.values._read  # not even split by name yet
         assert settle_built_functions(cached) == settle_built_functions(fresh)
         # What was cached reads and writes as the same bytes, whether or not its values were read back.
-        again = {path: extraction_to_cache_json(x) for path, x in cached.items()}
-        assert again == {path: extraction_to_cache_json(x) for path, x in fresh.items()}
+        again = {path: extraction_to_cache_text(x) for path, x in cached.items()}
+        assert again == {path: extraction_to_cache_text(x) for path, x in fresh.items()}
 
 
 # TypeScript sources: the same rules, types and `as`/`satisfies`/`!` wrappers skipped, `this` no parameter.

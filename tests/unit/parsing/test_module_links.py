@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_text, extraction_to_cache_text
 from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.call_values import Built, Guard
 from codetracker.domain.export_graph import ImportBinding, ReExport
@@ -71,7 +71,7 @@ def test_typescript_reports_links() -> None:
 def test_links_survive_the_blob_cache() -> None:
     extraction = extract_blob(SOURCE.encode(), get_parser("tree-sitter"))
     assert extraction.links is not None
-    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
 
 
 def test_a_local_bound_to_a_call_of_a_function_literal_is_built_undecided_until_its_callee_is(
@@ -206,7 +206,7 @@ def test_built_links_survive_the_blob_cache() -> None:
     for source in (BUILT, FACTORIES):
         extraction = extract_blob(source.encode(), get_parser("esprima"))
         assert extraction.links is not None
-        assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+        assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
 
 
 def test_commonjs_links_survive_the_blob_cache() -> None:
@@ -214,11 +214,11 @@ def test_commonjs_links_survive_the_blob_cache() -> None:
     extraction = extract_blob(source.encode(), get_parser("auto"))
     assert extraction.links is not None and extraction.links.commonjs and extraction.unread_reason is None
     assert [f.name for f in extraction.functions] == ["g"]
-    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
     either = b"if (p) module.exports = require('./p.js');\nelse module.exports = require('./d.js');\n"
     extraction = extract_blob(either, get_parser("auto"))
     assert extraction.links is not None and extraction.links.alternatives == ("./p.js", "./d.js")
-    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
 
 
 def test_a_property_of_an_import_is_a_member_binding(backend: ModuleParser) -> None:
@@ -239,6 +239,6 @@ export const g = local.g;
     assert links.local_exports == {"v1": "v1", "createCommand": "createCommand", "main": "main", "f": "f"}
     assert links.built["g"].value == ("get", ("ref", "local"), "g")  # a local object's: evaluated
     extraction = extract_blob(source.encode(), backend)
-    assert extraction_from_cache_json(extraction_to_cache_json(extraction)) == extraction
+    assert extraction_from_cache_text(extraction_to_cache_text(extraction)) == extraction
     settled = settle_built_functions({"m.js": extraction})["m.js"]
     assert [f.name for f in settled.functions] == ["g"]  # the object literal's method

@@ -1,12 +1,13 @@
-"""ParsedBlobCache on Postgres: extraction results as jsonb, by (blob sha, extractor version). Content-addressed,
-so shared by every scope, branch, tag and repository. Runs on the connection of a unit of work."""
+"""ParsedBlobCache on Postgres: extraction results as texts (contracts/cache_encoding.py), by (blob sha, extractor
+version). Content-addressed, so shared by every scope, branch, tag and repository. Runs on the connection of a
+unit of work."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
 from codetracker.adapters.postgres.store import ConnectionStore
-from codetracker.contracts.cache_encoding import extraction_from_cache_json, extraction_to_cache_json
+from codetracker.contracts.cache_encoding import extraction_from_cache_text, extraction_to_cache_text
 from codetracker.domain.model import FileExtraction
 
 
@@ -16,13 +17,13 @@ class PostgresBlobCache(ConnectionStore):
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
-        # As text, decoded one at a time: psycopg's jsonb loader would hold every decoded document at once,
-        # and the garbage collector then walks all of them again and again while the results are built.
+        # `encoded IS NOT NULL`: a row of the jsonb cache (migration 0017) is a miss, whatever its version.
         rows = self._connection.execute(
-            "SELECT blob_sha, result::text FROM parsed_blobs WHERE extractor_version = %s AND blob_sha = ANY(%s)",
+            "SELECT blob_sha, encoded FROM parsed_blobs "
+            "WHERE extractor_version = %s AND blob_sha = ANY(%s) AND encoded IS NOT NULL",
             [extractor_version, wanted],
         ).fetchall()
-        return {sha: extraction_from_cache_json(document) for sha, document in rows}
+        return {sha: extraction_from_cache_text(document) for sha, document in rows}
 
     def put_many(self, results: Mapping[str, FileExtraction], extractor_version: str) -> None:
         """Cache results in one statement; a sha already cached for this version keeps its first result."""
@@ -30,8 +31,8 @@ class PostgresBlobCache(ConnectionStore):
         documents: list[str] = []
         # Sorted: concurrent writers of overlapping batches then wait on each other instead of deadlocking.
         for sha in sorted(results):
-            document = extraction_to_cache_json(results[sha])
-            if not _storable_as_jsonb(document):
+            document = extraction_to_cache_text(results[sha])
+            if not _storable(document):
                 continue  # not cached: that blob is simply extracted again next time
             shas.append(sha)
             documents.append(document)
@@ -41,18 +42,16 @@ class PostgresBlobCache(ConnectionStore):
         # the server: psycopg builds a text[] literal of thousands of large documents slowly, in Python. No
         # COPY into a temporary table either: that costs more here, and RDS Proxy pins sessions that create one.
         self._connection.execute(
-            "INSERT INTO parsed_blobs (blob_sha, extractor_version, result) "
-            "SELECT sha, %s, document::jsonb "
+            "INSERT INTO parsed_blobs (blob_sha, extractor_version, encoded) "
+            "SELECT sha, %s, document "
             "FROM unnest(%s::text[], string_to_array(%s, E'\\n')) AS batch(sha, document) "
             "ON CONFLICT DO NOTHING",
             [extractor_version, shas, "\n".join(documents)],
         )
 
 
-def _storable_as_jsonb(document: str) -> bool:
-    # jsonb rejects the \u0000 escape, and text with lone surrogates cannot be encoded to UTF-8.
-    if "\\u0000" in document:
-        return False
+def _storable(document: str) -> bool:
+    # Text with lone surrogates (JSON written with ensure_ascii=False keeps them) cannot be encoded to UTF-8.
     try:
         document.encode("utf-8")
     except UnicodeEncodeError:
