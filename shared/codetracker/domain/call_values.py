@@ -45,8 +45,11 @@ def unknown_expr(why: str) -> Expr:
 
 
 def expr_from_json(value: Any) -> Any:
-    """An Expr read back from JSON (lists → tuples, all the way down)."""
-    return tuple(expr_from_json(v) for v in value) if isinstance(value, list) else value
+    """An Expr read back from JSON (lists → tuples, all the way down). A rescan reads 100k nodes: the
+    leaves (strings, numbers) are not called for."""
+    if type(value) is not list:
+        return value
+    return tuple([expr_from_json(v) if type(v) is list else v for v in value])
 
 
 def param_rows(params: Sequence[ParamSyntax]) -> tuple[tuple[Any, ...], ...]:

@@ -27,6 +27,7 @@ from codetracker.domain.selection import (
     source_dialect,
     unread_sources,
 )
+from codetracker.garbage_collection import full_collections_deferred
 from codetracker.ports.blob_cache import ParsedBlobCache
 from codetracker.ports.parsing import ExtractionPlan, Extractor
 from codetracker.ports.source_trees import FolderTree, SourceTree
@@ -86,6 +87,11 @@ def extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> Extract
 
     Results are cached by blob sha, so a rescan parses only blobs never seen before. A big enough scan
     parses in worker processes (the extractor decides: parsing/extractor.py)."""
+    with full_collections_deferred():
+        return _extract_tree(request, ports)
+
+
+def _extract_tree(request: ExtractTreeRequest, ports: ExtractionPorts) -> ExtractionResult:
     tree, module_slug, options = request.tree, request.module_slug, request.options
     package_names, source_problems = request.package_names, request.source_problems
     extractor, cache, progress, checkpoint = ports.extractor, ports.cache, ports.progress, ports.checkpoint

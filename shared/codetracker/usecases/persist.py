@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from codetracker.domain.model import SnapshotSummary
 from codetracker.domain.scan import ScanResult
 from codetracker.errors import StaleSnapshot
+from codetracker.garbage_collection import full_collections_deferred
 from codetracker.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from codetracker.ports.snapshot_store import SnapshotToStore
 
@@ -36,9 +37,10 @@ def store_scan(
     """Store the scan's snapshot in the caller's unit of work; a snapshot of a newer scan stored under the key
     stays (replaced=False, its summary)."""
     try:
-        summary = uow.snapshots.store_snapshot(
-            SnapshotToStore.of_scan(result, replace_source=replace_source, package_of=package_of)
-        )
+        with full_collections_deferred():  # the rows of thousands of functions, built and compared
+            summary = uow.snapshots.store_snapshot(
+                SnapshotToStore.of_scan(result, replace_source=replace_source, package_of=package_of)
+            )
     except StaleSnapshot as stale:
         return PersistResult(summary=stale.stored, replaced=False)  # type: ignore[arg-type]
     return PersistResult(summary=summary, replaced=True)
