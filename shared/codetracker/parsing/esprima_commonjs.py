@@ -19,6 +19,10 @@ class CommonJsWalk(_Walk, CommonJsRules):
         super().__init__(source)
         self.exports: CommonJsExports[Any] = CommonJsExports(self.collector)
 
+    def release(self) -> None:
+        super().release()
+        del self.exports
+
     def run(self, program: Any) -> ModuleSyntax:
         self.statements(program.body, factory_allowed=True)
         return self.exports.result()

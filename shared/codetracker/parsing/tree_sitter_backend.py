@@ -96,9 +96,7 @@ class TreeSitterParser:
         try:
             return walk.run(tree.root_node)
         finally:
-            # walk ↔ collector is a reference cycle holding tree nodes (a big bundle's tree is ~30 MB):
-            # breaking it frees the tree now instead of at the next garbage collection.
-            del walk.collector
+            walk.release()
 
     def _parse_typescript(self, source: str, dialect: str) -> ModuleSyntax:
         from codetracker.parsing.typescript_walk import TypeScriptWalk
@@ -130,7 +128,7 @@ class TreeSitterParser:
         try:
             return walk.run(tree.root_node)
         finally:
-            del walk.collector
+            walk.release()
 
     def parse_commonjs(self, source: str) -> ModuleSyntax:
         """The exports of a CommonJS file, as Node's `import` sees them (parsing/commonjs.py)."""

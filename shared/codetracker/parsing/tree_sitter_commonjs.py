@@ -32,6 +32,10 @@ class CommonJsTreeWalk(_TreeWalk, CommonJsRules):
         super().__init__(source, data, backend)
         self.exports: CommonJsExports[Any] = CommonJsExports(self.collector)
 
+    def release(self) -> None:
+        super().release()
+        del self.exports
+
     def run(self, root: Any) -> ModuleSyntax:
         if root.has_error:
             self.check_errors(root)
@@ -238,4 +242,4 @@ def parse_commonjs(backend: TreeSitterParser, source: str) -> ModuleSyntax:
     try:
         return walk.run(backend._parser().parse(data).root_node)
     finally:
-        walk.collector = None  # type: ignore[assignment]
+        walk.release()

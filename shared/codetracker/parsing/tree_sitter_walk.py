@@ -74,6 +74,13 @@ class _TreeWalk(TreeSitterFunctions):
         # Each function's call_shape by node id: the factory rule and the export both ask for it.
         self.shapes: dict[int, FunctionShape] = {}
 
+    def release(self) -> None:
+        """Drop what the walk holds once it has run. The collector and the value walker refer back to the walk,
+        and those cycles hold the parse tree: freed by reference counting now rather than at a full garbage
+        collection (a bundle's tree is tens of MB, and a scan defers full collections)."""
+        del self.collector, self.values, self.shapes
+        self.root = None
+
     def text(self, node: Any) -> str:
         pos = self.pos
         return self.source[pos(node.start_byte) : pos(node.end_byte)]
