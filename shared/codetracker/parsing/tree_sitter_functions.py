@@ -275,7 +275,9 @@ _OWN_ARGUMENTS = frozenset(
 
 def _reads_arguments(body: Any) -> bool:
     """The function body reads `arguments`, outside the nested functions that have their own."""
-    pending = [body] if body is not None else []
+    if body is None or b"arguments" not in body.text:
+        return False  # most bodies never write the word: their nodes need no walk
+    pending = [body]
     while pending:
         node = pending.pop()
         if node.type in ("identifier", "shorthand_property_identifier") and node.text == b"arguments":
