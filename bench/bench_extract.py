@@ -300,10 +300,11 @@ def run(ctx: Any) -> BenchResult:
 
 def compare_records(acorn_json: Path, codetracker_json: Path, keep: int = 10) -> tuple[int, int, int, list[str]]:
     """(records equal on every field the reference writes, records both sides find, records one side alone
-    finds, the first differences) of two descriptor files written for the same folders, functions matched by
-    file and name (the n-th of that name in the file), order_in_file left out. The reference reads ES modules only and writes the descriptor's fields of
-    2026-12-02: codetracker's later fields (a parameter's `type_source`, `jsdoc_type`, `keys`; a function's
-    `type_parameters`, `overload`, `params_from_doc`) and its CommonJS records are left out of the comparison."""
+    finds, the first differences) of two descriptor files written for the same folders. Functions are matched
+    by file and name (the n-th of that name in the file), order_in_file left out. The reference reads ES
+    modules only and writes the descriptor's fields of 2026-12-02: codetracker's later fields (a parameter's
+    `type_source`, `jsdoc_type`, `keys`; a function's `type_parameters`, `overload`, `params_from_doc`) and
+    its CommonJS records are left out of the comparison."""
     import json
 
     acorn = json.loads(acorn_json.read_text())["descriptors"]
