@@ -149,8 +149,41 @@ def test_retention_keeps_blobs_a_snapshot_lists(factories):
         uow.commit()
     future = datetime.now(UTC) + timedelta(days=1)  # every row is older than this
     with first() as uow:
-        assert uow.retention.delete_unreferenced_blobs(before=datetime.now(UTC) - timedelta(days=1), limit=10) == 0
-        assert uow.retention.delete_unreferenced_blobs(before=future, limit=10) == 1
+        assert (
+            uow.retention.delete_stale_blobs(before=datetime.now(UTC) - timedelta(days=1), limit=10, readable="v1") == 0
+        )
+        assert uow.retention.delete_stale_blobs(before=future, limit=10, readable="v1") == 1
         uow.commit()
     with second(read_only=True) as uow:
         assert set(uow.blob_cache.get_many([kept, dropped], "v1")) == {kept}
+
+
+def test_retention_deletes_the_blobs_an_older_extractor_wrote_even_when_listed(factories):
+    """After a version bump the extractor never reads the old rows again, listed by a snapshot or not."""
+    first, second = factories
+    listed = "c" * 40
+    extraction = FileExtraction(functions=(), blob_size=1)
+    with first() as uow:
+        uow.blob_cache.put_many({listed: extraction}, "13:auto:javascript:0.25.0")
+        uow.blob_cache.put_many({listed: extraction}, "14:auto:javascript:0.25.0")
+        uow.blob_cache.put_many({listed: extraction}, "140:auto:javascript:0.25.0")  # not version 14's
+        uow.snapshots.store_snapshot(
+            SnapshotToStore(
+                SnapshotKey("m", "main", "HEAD", registration_scope(str(uuid.uuid4()))),
+                Descriptor("m", (), (TreeEntry("a.js", EntryKind.FILE, 1, listed),)),
+                SnapshotSource("m"),
+            ),
+        )
+        uow.commit()
+    future = datetime.now(UTC) + timedelta(days=1)
+    with first() as uow:
+        assert (
+            uow.retention.delete_stale_blobs(before=datetime.now(UTC) - timedelta(days=1), limit=10, readable="14:")
+            == 0
+        )
+        assert uow.retention.delete_stale_blobs(before=future, limit=10, readable="14:") == 2
+        uow.commit()
+    with second(read_only=True) as uow:
+        assert set(uow.blob_cache.get_many([listed], "14:auto:javascript:0.25.0")) == {listed}
+        assert uow.blob_cache.get_many([listed], "13:auto:javascript:0.25.0") == {}
+        assert uow.blob_cache.get_many([listed], "140:auto:javascript:0.25.0") == {}

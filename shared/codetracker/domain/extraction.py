@@ -32,6 +32,8 @@ class _Parser(Protocol):
 # 11: CommonJS; 12: value expressions of bindings (call evaluation); 13: those embedded as JSON texts;
 # 14: those as records after the document, stored as text (migration 0017)
 EXTRACTOR_VERSION = "14"
+# Every cache key this extractor reads starts so (usecases/extract.py cache_key); retention deletes the others.
+READABLE_CACHE_VERSIONS = f"{EXTRACTOR_VERSION}:"
 
 
 def decode_source(content: bytes) -> str:

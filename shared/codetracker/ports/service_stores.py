@@ -182,6 +182,8 @@ class RetentionStore(Protocol):
 
     def delete_webhook_deliveries(self, *, before: datetime, limit: int) -> int: ...
 
-    def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
-        """parsed_blobs rows cached before `before` whose blob no stored snapshot lists."""
+    def delete_stale_blobs(self, *, before: datetime, limit: int, readable: str) -> int:
+        """parsed_blobs rows cached before `before` whose blob no stored snapshot lists, or which the extractor
+        no longer reads: their extractor_version does not start with `readable` (written before a version bump,
+        they would otherwise stay as long as a snapshot lists their blob)."""
         ...

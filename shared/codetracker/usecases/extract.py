@@ -11,7 +11,7 @@ from typing import Any
 
 from codetracker.domain.built_functions import settle_built_functions
 from codetracker.domain.declarations import declaration_paths
-from codetracker.domain.extraction import EXTRACTOR_VERSION, assemble_descriptor, problem_at
+from codetracker.domain.extraction import READABLE_CACHE_VERSIONS, assemble_descriptor, problem_at
 from codetracker.domain.model import Checkpoint, Descriptor, FileExtraction, ProblemKind, ScanProblem, TreeEntry
 from codetracker.domain.scan import ExtractionStats
 from codetracker.domain.selection import (
@@ -205,7 +205,7 @@ def _grammar_version(dialect: str) -> str:
 def cache_key(parser_name: str, dialect: str) -> str:
     """What a cached extraction is valid for: the extractor version, the backend, the dialect and the
     version of its grammar (a new grammar may read the same bytes differently)."""
-    return f"{EXTRACTOR_VERSION}:{parser_name}:{dialect}:{_grammar_version(dialect)}"
+    return f"{READABLE_CACHE_VERSIONS}{parser_name}:{dialect}:{_grammar_version(dialect)}"
 
 
 def _manifests(tree: SourceTree, entries: Sequence[TreeEntry], rules: IgnoreRules) -> dict[str, Any]:

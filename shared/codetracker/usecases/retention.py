@@ -1,7 +1,7 @@
 """Retention (a schedule, daily): jobs, activities and webhook deliveries older than the retention age
-(default 90 days), and parsed_blobs rows no stored snapshot lists that were cached before that age, deleted in
-small batches, each batch its own short transaction, oldest first; stops early when the function's time is
-nearly up (the next run goes on)."""
+(default 90 days), and parsed_blobs rows cached before that age that no stored snapshot lists or that an older
+extractor version wrote, deleted in small batches, each batch its own short transaction, oldest first; stops
+early when the function's time is nearly up (the next run goes on)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
+from codetracker.domain.extraction import READABLE_CACHE_VERSIONS
 from codetracker.ports.clock import Clock
 from codetracker.ports.metrics import Metrics
 from codetracker.ports.unit_of_work import UnitOfWorkFactory
@@ -53,13 +55,13 @@ def clean_up(
                 logger.warning("retention stopped before the end; the next run goes on", extra=report.deleted)
                 return report
             with unit_of_work() as uow:
-                delete = {
+                deleters: dict[str, Callable[..., int]] = {
                     "activities": uow.retention.delete_activities,
                     "webhook_deliveries": uow.retention.delete_webhook_deliveries,
                     "jobs": uow.retention.delete_jobs,
-                    "parsed_blobs": uow.retention.delete_unreferenced_blobs,
-                }[kind]
-                deleted = delete(before=cutoff, limit=batch)
+                    "parsed_blobs": partial(uow.retention.delete_stale_blobs, readable=READABLE_CACHE_VERSIONS),
+                }
+                deleted = deleters[kind](before=cutoff, limit=batch)
                 uow.commit()
             report.deleted[kind] += deleted
             if deleted < batch:

@@ -36,10 +36,14 @@ class MemoryRetentionStore(StateStore):
             del self._state.deliveries[(d.hook, d.delivery_id)]
         return len(doomed)
 
-    def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
+    def delete_stale_blobs(self, *, before: datetime, limit: int, readable: str) -> int:
         listed = {e.sha for s in self._state.snapshots.values() for e in s.descriptor.files if e.sha}
         doomed = sorted(
-            (k for k, at in self._state.blob_cached_at.items() if at < before and k[0] not in listed),
+            (
+                k
+                for k, at in self._state.blob_cached_at.items()
+                if at < before and (not k[1].startswith(readable) or k[0] not in listed)
+            ),
             key=lambda k: self._state.blob_cached_at[k],
         )[:limit]
         for k in doomed:

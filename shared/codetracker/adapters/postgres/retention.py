@@ -27,13 +27,14 @@ class PostgresRetentionStore(ConnectionStore):
     def delete_webhook_deliveries(self, *, before: datetime, limit: int) -> int:
         return self._delete("webhook_deliveries", "hook, delivery_id", "received_at", before, limit)
 
-    def delete_unreferenced_blobs(self, *, before: datetime, limit: int) -> int:
+    def delete_stale_blobs(self, *, before: datetime, limit: int, readable: str) -> int:
         cursor = self._connection.execute(
             "DELETE FROM parsed_blobs WHERE (blob_sha, extractor_version) IN ("
             "  SELECT b.blob_sha, b.extractor_version FROM parsed_blobs b"
             "  WHERE b.created_at < %s"
-            "    AND NOT EXISTS (SELECT 1 FROM snapshot_files f WHERE f.sha = b.blob_sha)"
+            "    AND (left(b.extractor_version, length(%s)) <> %s"
+            "         OR NOT EXISTS (SELECT 1 FROM snapshot_files f WHERE f.sha = b.blob_sha))"
             "  ORDER BY b.created_at LIMIT %s)",
-            [before, limit],
+            [before, readable, readable, limit],
         )
         return cursor.rowcount
