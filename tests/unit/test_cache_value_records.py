@@ -53,3 +53,33 @@ def test_a_value_record_is_parsed_only_when_its_value_is_asked_for() -> None:
     assert back.links.values["good"] == ("ref", "x")
     with pytest.raises(ValueError):
         back.links.values["bad"]
+
+
+def test_a_cache_text_is_the_same_bytes_in_every_process() -> None:
+    """Names a module assigns without declaring them are held in a set: written in an order of their own,
+    not in the string hash order of the process (PYTHONHASHSEED)."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib\n"
+        "from codetracker.contracts.cache_encoding import extraction_to_cache_text\n"
+        "from codetracker.domain.extraction import extract_blob\n"
+        "from codetracker.parsing import get_parser\n"
+        "source = b'export function f() { return g(); }\\n' + b''.join(b'v%d = %d;\\n' % (i, i) for i in range(40))\n"
+        "text = extraction_to_cache_text(extract_blob(source, get_parser('esprima')))\n"
+        "print(text.count('assigned below'), hashlib.sha256(text.encode()).hexdigest())\n"
+    )
+    answers = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(answers) == 1
+    assert answers.pop().startswith("40 ")  # the 40 assigned names are in it

@@ -386,7 +386,7 @@ class ExportCollector(Generic[FunctionNode]):
                 jsdoc = self._docs.declared(bindings[0].statement, bindings[0].declarator)
                 if jsdoc is not None and _RETURNS_FUNCTION.search(jsdoc):
                     documented.add(name)
-        for name in self._assigned - self._imports.keys():
+        for name in sorted(self._assigned - self._imports.keys()):  # a set: sorted, so the cache bytes are stable
             values[name] = unknown_expr("assigned below its declaration")
         exports: dict[str, str] = {}
         for export in self._exports:
