@@ -3,9 +3,10 @@
     python scan_codetracker.py fetch --url URL --ref REF
         DulwichFetcher().open(RepositoryAccess(url), ref), then every entry listed and every regular file read
         (read_many over all of them): the fetch alone.
-    python scan_codetracker.py scan --url URL --ref REF --conninfo CONNINFO [--parser auto]
+    python scan_codetracker.py scan --url URL --ref REF --conninfo CONNINFO [--parser auto] [--packages]
         usecases.scan.scan_repository + usecases.persist.persist_scan with DulwichFetcher and the Postgres unit of work
-        (fetch + extract + store), the database connected and migrated beforehand (untimed).
+        (fetch + extract + store), the database connected and migrated beforehand (untimed). --packages: package by
+        package, each package's snapshot stored (usecases.package_scan), as a registration's pipeline does.
 Prints one JSON line: the in-process seconds of that call and what it reported.
 """
 
@@ -95,13 +96,20 @@ def scan(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
     unit_of_work = PostgresUnitOfWorkFactory(database)
     result = scan_repository(
-        ScanRepositoryRequest(args.url, args.ref),
+        ScanRepositoryRequest(args.url, args.ref, package_names=() if args.packages else None),
         fetching=FetchPorts(DulwichFetcher()),
         clock=utc_now,
         extraction=ExtractionPorts(ParserExtractor(parser), cache=UnitOfWorkBlobCache(unit_of_work)),
     )
-    s = persist_scan(result, unit_of_work=unit_of_work).summary
+    if args.packages:  # as a registration's pipeline stores it: a snapshot per package
+        from codetracker.usecases.package_scan import persist_package_scans, split_by_package
+
+        stored = persist_package_scans(split_by_package(result), unit_of_work=unit_of_work).persisted
+        summaries = [p.summary for p in stored]
+    else:
+        summaries = [persist_scan(result, unit_of_work=unit_of_work).summary]
     elapsed = time.perf_counter() - started
+    s = summaries[0]
     _dump(profiler, args)
     database.close()
     x = result.extraction
@@ -110,10 +118,11 @@ def scan(args: argparse.Namespace) -> dict:
         "mode": "scan",
         "load_seconds": loaded - STARTED,
         "seconds": elapsed,
-        "functions": s.functions_count,
-        "parameters": s.parameters_count,
-        "files": s.files_count,
-        "problems": s.problems_count,
+        "snapshots": len(summaries),
+        "functions": sum(x.functions_count for x in summaries),
+        "parameters": sum(x.parameters_count for x in summaries),
+        "files": sum(x.files_count for x in summaries),
+        "problems": sum(x.problems_count for x in summaries),
         "candidates": x.candidates,
         "parsed": x.parsed,
         "cache_hits": x.cache_hits,
@@ -133,6 +142,7 @@ def main() -> int:
     ap.add_argument("--conninfo")
     ap.add_argument("--parser", default="auto")
     ap.add_argument("--profile")
+    ap.add_argument("--packages", action="store_true", help="scan: package by package, a snapshot each")
     args = ap.parse_args()
     report = fetch(args) if args.mode == "fetch" else scan(args)
     report["vmhwm_kb"] = vmhwm_kb()
