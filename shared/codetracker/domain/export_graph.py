@@ -139,6 +139,7 @@ class ExportGraph:
         # specifiers and names again for every name it exports: 235k specifier resolutions, 8 s, unremembered.
         self._target_cache: dict[tuple[str, str], str | None] = {}
         self._explicit_cache: dict[str, frozenset[str]] = {}
+        self._names_cache: dict[str, frozenset[str]] = {}  # _star_names | _explicit_names, for _from_stars
         self._expanding: set[str] = set()  # modules whose alternatives' names are being gathered
         self._package_name = package_name
         self._subpath_files = subpath_files or {}
@@ -241,6 +242,15 @@ class ExportGraph:
             | set(links.unknown)
             | set(links.built)
         )
+
+    def _names(self, file_path: str) -> frozenset[str]:
+        """Every name `file_path` exports, stars expanded (ambiguous star names dropped), default included."""
+        names = self._names_cache.get(file_path)
+        if names is None:
+            names = frozenset(self._star_names(file_path, frozenset()) | self._explicit_names(file_path))
+            if not self._expanding:  # as _explicit_names: complete only outside an alternatives expansion
+                self._names_cache[file_path] = names
+        return names
 
     def _star_names(self, file_path: str, seen: frozenset[str]) -> set[str]:
         """Names `export *` brings into file_path and that are not ambiguous (two different bindings)."""
@@ -355,7 +365,7 @@ class ExportGraph:
         found: dict[tuple[str | None, str | None, str], ResolvedExport] = {}
         for specifier in links.star_specifiers:
             target = self._target(file_path, specifier)
-            if target is None or name not in self._star_names(target, frozenset()) | self._explicit_names(target):
+            if target is None or name not in self._names(target):
                 continue
             resolved = self._resolve(target, name, path)
             key = (resolved.file_path, resolved.name, resolved.outcome.value)

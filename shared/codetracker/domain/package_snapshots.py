@@ -17,15 +17,14 @@ def package_descriptors(descriptor: Descriptor) -> list[tuple[PackageInfo, Descr
     files_of = {package.name: set(package.files) for package in descriptor.packages}
     everyone = set().union(*files_of.values()) if files_of else set()
     folders = sorted((p.path for p in descriptor.packages), key=len, reverse=True)
-    shared = [p for p in descriptor.problems if p.path not in everyone and _folder_of(p.path, folders) is None]
+    # The folder of each problem of no package's file, found once (not once per package).
+    unpublished = [(p, _folder_of(p.path, folders)) for p in descriptor.problems if p.path not in everyone]
+    shared = [p for p, folder in unpublished if folder is None]
     out = []
     for package in descriptor.packages:
         published = files_of[package.name]
-        own = [
-            p
-            for p in descriptor.problems
-            if p.path in published or (p.path not in everyone and _folder_of(p.path, folders) == package.path)
-        ]
+        own = [p for p in descriptor.problems if p.path in published]
+        own += [p for p, folder in unpublished if folder == package.path]
         out.append(
             (
                 package,
