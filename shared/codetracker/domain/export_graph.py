@@ -139,7 +139,8 @@ class ExportGraph:
         # specifiers and names again for every name it exports: 235k specifier resolutions, 8 s, unremembered.
         self._target_cache: dict[tuple[str, str], str | None] = {}
         self._explicit_cache: dict[str, frozenset[str]] = {}
-        self._names_cache: dict[str, frozenset[str]] = {}  # _star_names | _explicit_names, for _from_stars
+        self._names_cache: dict[str, frozenset[str]] = {}  # _star_names | _explicit_names
+        self._star_index: dict[str, dict[str, list[str]]] = {}  # module → name → the star targets exporting it
         self._expanding: set[str] = set()  # modules whose alternatives' names are being gathered
         self._package_name = package_name
         self._subpath_files = subpath_files or {}
@@ -242,6 +243,21 @@ class ExportGraph:
             | set(links.unknown)
             | set(links.built)
         )
+
+    def _star_targets(self, file_path: str, links: ModuleLinks) -> dict[str, list[str]]:
+        """For each name, the modules `file_path`'s `export *` reach that export it, in specifier order: a
+        barrel of 400 stars is looked through once, not once per name it exports."""
+        index = self._star_index.get(file_path)
+        if index is None:
+            index = {}
+            for specifier in links.star_specifiers:
+                target = self._target(file_path, specifier)
+                if target is not None:
+                    for name in self._names(target):
+                        index.setdefault(name, []).append(target)
+            if not self._expanding:  # as _names: complete only outside an alternatives expansion
+                self._star_index[file_path] = index
+        return index
 
     def _names(self, file_path: str) -> frozenset[str]:
         """Every name `file_path` exports, stars expanded (ambiguous star names dropped), default included."""
@@ -363,10 +379,7 @@ class ExportGraph:
         self, file_path: str, links: ModuleLinks, name: str, path: frozenset[tuple[str, str]]
     ) -> ResolvedExport | None:
         found: dict[tuple[str | None, str | None, str], ResolvedExport] = {}
-        for specifier in links.star_specifiers:
-            target = self._target(file_path, specifier)
-            if target is None or name not in self._names(target):
-                continue
+        for target in self._star_targets(file_path, links).get(name, ()):
             resolved = self._resolve(target, name, path)
             key = (resolved.file_path, resolved.name, resolved.outcome.value)
             if resolved.outcome is not Outcome.FUNCTION:
