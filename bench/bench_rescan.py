@@ -33,7 +33,7 @@ def run(ctx: Any) -> BenchResult:
     full_runs, full_reports, re_runs, re_reports = _pairs(ctx, fixture, database, url, profile)
     # What a registration's pipeline runs: package by package, a snapshot per package.
     package_pairs = _pairs(ctx, fixture, database, url, None, "--packages")
-    full_s, re_s = _in_process_figures(result, "", full_reports, re_reports, ctx.repeat)
+    _in_process_figures(result, "", full_reports, re_reports, ctx.repeat)
     full_wall = median([m.wall for m in full_runs])
     re_wall = median([m.wall for m in re_runs])
     f, r = full_reports[-1], re_reports[-1]
@@ -72,9 +72,7 @@ def run(ctx: Any) -> BenchResult:
     return result
 
 
-def _in_process_figures(
-    result: BenchResult, prefix: str, full_reports: list, re_reports: list, repeat: int
-) -> tuple[float, float]:
+def _in_process_figures(result: BenchResult, prefix: str, full_reports: list, re_reports: list, repeat: int) -> None:
     """The medians of the full scans and the rescans, and their ratio (against the target)."""
     full_s = median([x["seconds"] for x in full_reports])
     re_s = median([x["seconds"] for x in re_reports])
@@ -93,7 +91,6 @@ def _in_process_figures(
         note=f"{r['parsed']} parsed, {r['cache_hits']} cache hits",
     )
     result.add(f"{prefix}rescan / full scan: time in-process", re_s / full_s, "x", at_most=RATIO_TARGET)
-    return full_s, re_s
 
 
 def _pairs(ctx: Any, fixture: Any, database: Any, url: str, profile: Any, *options: str) -> tuple[list, ...]:

@@ -16,10 +16,10 @@ class KeysetOrder:
     descending: bool = False
 
     def page(
-        self, query: str, values: Sequence[object], *, past: Sequence[object] | None, limit: int
+        self, query: str, values: Sequence[object], *, past: Sequence[object] | None, limit: int | None
     ) -> tuple[str, list[object]]:
         """`query` (a SELECT … WHERE …, with `values`) narrowed to the rows after `past` (the cursor; None: from
-        the first) in this order, ordered so and at most `limit`."""
+        the first) in this order, ordered so and at most `limit` (None: all of them, `LIMIT NULL`)."""
         values = list(values)
         if past is not None:
             places = ", ".join(["%s"] * len(self.columns))

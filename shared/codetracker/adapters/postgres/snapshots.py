@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from codetracker.adapters.postgres.keyset import KeysetOrder
 from codetracker.adapters.postgres.public_api_rows import load_public_api, replace_public_api
 from codetracker.adapters.postgres.snapshot_reading import (
     FUNCTION_COLUMNS,
@@ -98,6 +99,9 @@ RETURNING id, last_scanned_at, source_location, source_subpath
 """
 
 
+_BY_KEY = KeysetOrder(("module_slug", "branch_name", "release_tag"))
+
+
 class PostgresSnapshotStore(ConnectionStore):
     def store_snapshot(self, snapshot: SnapshotToStore) -> SnapshotSummary:
         key, descriptor, source, scanned_at = snapshot.key, snapshot.descriptor, snapshot.source, snapshot.scanned_at
@@ -182,16 +186,13 @@ class PostgresSnapshotStore(ConnectionStore):
             if value is not None:
                 conditions.append(f"{column} = %s")
                 values.append(value)
-        if (after := selection.after) is not None:
-            conditions.append("(module_slug, branch_name, release_tag) > (%s, %s, %s)")
-            values.extend([after.module_slug, after.branch_name, after.release_tag])
-        query = (
-            f"SELECT {SUMMARY_COLUMNS} FROM modules WHERE {' AND '.join(conditions)} "
-            "ORDER BY module_slug, branch_name, release_tag"
+        after = selection.after
+        query, values = _BY_KEY.page(
+            f"SELECT {SUMMARY_COLUMNS} FROM modules WHERE {' AND '.join(conditions)}",
+            values,
+            past=None if after is None else [after.module_slug, after.branch_name, after.release_tag],
+            limit=selection.limit,
         )
-        if selection.limit is not None:
-            query += " LIMIT %s"
-            values.append(selection.limit)
         rows = self._connection.execute(query, values).fetchall()
         return [summary_of(row) for row in rows]
 
